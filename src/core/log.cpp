@@ -1,0 +1,125 @@
+#include "core/log.hpp"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+extern "C" {
+#include <libavutil/log.h>
+}
+
+#include "core/redact.hpp"
+
+namespace zc::log {
+namespace {
+
+struct Secrets {
+  std::shared_mutex mutex;
+  std::vector<std::string> list;
+};
+
+Secrets& secrets() {
+  static Secrets s;
+  return s;
+}
+
+std::string scrub_locked(std::string text, const std::vector<std::string>& list) {
+  for (const auto& secret : list) {
+    size_t pos = 0;
+    while ((pos = text.find(secret, pos)) != std::string::npos) {
+      text.replace(pos, secret.size(), "***");
+      pos += 3;
+    }
+  }
+  return text;
+}
+
+// Wraps the real sink and scrubs each formatted payload before it is written.
+class ScrubbingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit ScrubbingSink(spdlog::sink_ptr inner) : inner_(std::move(inner)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    auto& s = secrets();
+    std::shared_lock lock(s.mutex);
+    if (s.list.empty()) {
+      inner_->log(msg);
+      return;
+    }
+    const std::string clean = scrub_locked(std::string(msg.payload.data(), msg.payload.size()), s.list);
+    spdlog::details::log_msg copy(msg);
+    copy.payload = clean;
+    inner_->log(copy);
+  }
+  void flush_() override { inner_->flush(); }
+
+ private:
+  spdlog::sink_ptr inner_;
+};
+
+void ffmpeg_callback(void* avcl, int level, const char* fmt, va_list args) {
+  if (level > av_log_get_level()) return;
+  static thread_local int print_prefix = 1;
+  char line[1024];
+  av_log_format_line2(avcl, level, fmt, args, line, sizeof(line), &print_prefix);
+  std::string_view text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  if (text.empty()) return;
+  spdlog::level::level_enum lvl = spdlog::level::debug;
+  if (level <= AV_LOG_ERROR) {
+    lvl = spdlog::level::err;
+  } else if (level <= AV_LOG_WARNING) {
+    lvl = spdlog::level::warn;
+  } else if (level <= AV_LOG_INFO) {
+    lvl = spdlog::level::info;
+  }
+  spdlog::log(lvl, "ffmpeg: {}", text);
+}
+
+}  // namespace
+
+void init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto sink = std::make_shared<ScrubbingSink>(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    auto logger = std::make_shared<spdlog::logger>("zerocast", sink);
+    logger->set_pattern("%^[%L]%$ %v");
+    spdlog::set_default_logger(logger);
+    const char* level = std::getenv("ZEROCAST_LOG");
+    spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::info);
+    const char* ff_debug = std::getenv("ZEROCAST_FFMPEG_DEBUG");
+    const bool debug = ff_debug && std::string_view(ff_debug) != "0" && std::string_view(ff_debug) != "";
+    av_log_set_level(debug ? AV_LOG_DEBUG : AV_LOG_WARNING);
+    av_log_set_callback(ffmpeg_callback);
+  });
+}
+
+void add_secret(std::string_view secret) {
+  if (secret.size() < 4) return;
+  auto& s = secrets();
+  std::unique_lock lock(s.mutex);
+  if (std::find(s.list.begin(), s.list.end(), secret) == s.list.end()) s.list.emplace_back(secret);
+  // Longest first, so a secret that contains another is masked whole.
+  std::sort(s.list.begin(), s.list.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+}
+
+void add_url_secrets(std::string_view url) {
+  for (const auto& secret : url_secrets(url)) add_secret(secret);
+}
+
+std::string scrub(std::string_view text) {
+  auto& s = secrets();
+  std::shared_lock lock(s.mutex);
+  return scrub_locked(std::string(text), s.list);
+}
+
+}  // namespace zc::log

@@ -1,0 +1,25 @@
+#pragma once
+// Logging: spdlog, one line per event, prefixed by the stage. The logger is the one piece of
+// global state: it also scrubs registered secrets (URL credentials) from every message, including
+// the ones FFmpeg formats itself.
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+namespace zc::log {
+
+// Sets up the default logger on stderr. Level from ZEROCAST_LOG (trace|debug|info|warn|error|off,
+// default info); FFmpeg's messages are routed through it (ZEROCAST_FFMPEG_DEBUG=1 raises FFmpeg's
+// level to debug). Safe to call more than once.
+void init();
+
+// Every later message has `secret` replaced by "***" (secrets shorter than 4 characters are
+// ignored: masking them would mangle ordinary words).
+void add_secret(std::string_view secret);
+// Registers every credential in `url` (see redact.hpp).
+void add_url_secrets(std::string_view url);
+
+// Scrubs registered secrets from `text` (for messages that leave by another way: D-Bus, status).
+std::string scrub(std::string_view text);
+
+}  // namespace zc::log

@@ -1,0 +1,52 @@
+#pragma once
+// What the encoder hands to outputs: compressed packets and the description of the stream they
+// belong to. Both wrap FFmpeg types in RAII owners.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+}
+
+namespace zc {
+
+struct PacketDeleter {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
+
+struct CodecParametersDeleter {
+  void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
+};
+using CodecParametersPtr = std::unique_ptr<AVCodecParameters, CodecParametersDeleter>;
+
+// Describes one encoded stream. A new generation starts whenever the encoder is re-created
+// (resolution or format change): file outputs roll over to the next file, network outputs go on
+// with the new in-band parameter sets.
+struct StreamInfo {
+  std::shared_ptr<const AVCodecParameters> params;  // codec id, size, extradata (may be empty: in-band headers)
+  AVRational time_base{1, 1000000};                 // of packet pts/dts
+  AVRational frame_rate{0, 1};                      // nominal rate (0/1: variable)
+  std::string encoder;                              // "libx264", "hevc_nvenc", ...
+  uint32_t generation = 0;
+};
+
+struct EncodedPacket {
+  PacketPtr packet;          // pts/dts in StreamInfo::time_base; flags carry AV_PKT_FLAG_KEY
+  int64_t capture_ns = 0;    // CLOCK_MONOTONIC capture time of the frame, for latency figures
+  uint32_t generation = 0;   // StreamInfo generation this packet belongs to
+
+  bool keyframe() const { return packet && (packet->flags & AV_PKT_FLAG_KEY) != 0; }
+
+  // A new reference to the same data (sinks that must own a packet take one each).
+  EncodedPacket share() const {
+    EncodedPacket copy;
+    copy.packet.reset(packet ? av_packet_clone(packet.get()) : nullptr);
+    copy.capture_ns = capture_ns;
+    copy.generation = generation;
+    return copy;
+  }
+};
+
+}  // namespace zc

@@ -1,0 +1,63 @@
+#pragma once
+// The encoder seam. One small class per encoder family (x264, x265, SVT-AV1, NVENC) implements
+// Encoder; the selector (selector.hpp) proves candidates by opening them and encoding one frame.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/device_frame.hpp"
+#include "core/error.hpp"
+#include "core/packet.hpp"
+#include "core/pixel_format.hpp"
+
+namespace zc::encode {
+
+enum class Codec : uint8_t { H264, HEVC, AV1 };
+enum class Tuning : uint8_t { LowLatency, Quality };
+
+std::string_view to_string(Codec c);
+Result<Codec> codec_from_string(std::string_view name);  // "h264", "hevc"/"h265", "av1"
+
+struct EncoderConfig {
+  Codec codec = Codec::H264;
+  uint32_t width = 0;
+  uint32_t height = 0;
+  AVRational frame_rate{60, 1};  // nominal rate: rate control and the default GOP
+  uint32_t bitrate_kbps = 0;     // 0: the tuning's default (CRF/CQ for quality, a size-based CBR for low latency)
+  uint32_t gop_frames = 0;       // 0: two seconds' worth of frames
+  Tuning tuning = Tuning::Quality;
+  int64_t time_origin_ns = 0;    // capture time that maps to pts 0
+  uint32_t generation = 0;       // copied into StreamInfo and every packet
+  uint32_t threads = 0;          // 0: the encoder's choice
+};
+
+// What an encoder wants to be fed (the importer produces exactly this).
+struct InputSpec {
+  FrameMemory memory = FrameMemory::Cpu;
+  PixelFormat format = PixelFormat::NV12;
+};
+
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+
+  virtual std::string_view name() const = 0;
+  virtual InputSpec input() const = 0;
+
+  // The first submit() opens the real codec context (never open an encoder that will not get a
+  // frame: SVT-AV1 1.4 blocks forever when freed unfed). pts = (frame.pts_ns - time_origin_ns).
+  virtual Result<void> submit(DeviceFrame frame) = 0;
+  // Appends every packet ready now.
+  virtual Result<void> receive(std::vector<EncodedPacket>& out) = 0;
+  // End of stream: drains everything left. Safe to call when nothing was submitted.
+  virtual Result<void> finish(std::vector<EncodedPacket>& out) = 0;
+
+  virtual void request_keyframe() = 0;
+  virtual Result<void> set_bitrate(uint32_t kbps) = 0;
+
+  // Valid once the codec is open (after the first submit()); nullptr before.
+  virtual const StreamInfo* stream_info() const = 0;
+};
+
+}  // namespace zc::encode

@@ -1,0 +1,50 @@
+#pragma once
+// The seam between capture and encode: an Importer turns a captured Frame (shared memory or
+// dmabuf) into a DeviceFrame in the encoder's layout. Implementations: CpuImporter (libyuv),
+// EglCudaImporter (tiled dmabufs), VulkanCudaImporter (LINEAR dmabufs); tests add fakes.
+//
+// import() is called on the capture thread while the PipeWire buffer is dequeued; when it
+// returns, every read of the buffer must be done or ordered before anything the producer can do
+// with it (GPU: the copy is enqueued behind a fence we waited on; CPU: the conversion is done).
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/device_frame.hpp"
+#include "core/error.hpp"
+#include "core/frame.hpp"
+#include "core/pixel_format.hpp"
+
+namespace zc::zerocopy {
+
+// What the encoder wants to be fed.
+struct ImportTarget {
+  uint32_t width = 0;  // output size: the visible rect (crop) scaled to this
+  uint32_t height = 0;
+  PixelFormat format = PixelFormat::NV12;  // NV12, I420, or a packed RGB format
+  FrameMemory memory = FrameMemory::Cpu;
+  bool draw_cursor = true;  // composite the metadata cursor
+
+  bool operator==(const ImportTarget&) const = default;
+};
+
+class Importer {
+ public:
+  virtual ~Importer() = default;
+
+  virtual std::string_view name() const = 0;
+
+  // Modifiers this importer has proven it can import for `format`, best first. Empty: it takes
+  // shared memory only. Capture offers exactly these (plus shared memory, always).
+  virtual std::vector<uint64_t> supported_modifiers(PixelFormat format) const = 0;
+
+  // Errc::rejected means this (format, modifier) cannot be imported: capture renegotiates
+  // without it. Other errors are per-frame failures (counted; repeated ones disable the importer).
+  virtual Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) = 0;
+
+  // The PipeWire buffer `buffer_id` was removed (or the stream renegotiated): drop any cached
+  // image, mapping or import that refers to it.
+  virtual void forget(uint64_t buffer_id) = 0;
+};
+
+}  // namespace zc::zerocopy

@@ -1,0 +1,107 @@
+#include "support/decode.hpp"
+
+#include <memory>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/error.h>
+}
+
+namespace zc::test {
+namespace {
+
+std::string av_error(int err) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(err, buf, sizeof buf);
+  return buf;
+}
+
+struct FormatCloser {
+  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
+};
+struct CodecFreer {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameFreer {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketFreer {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+
+}  // namespace
+
+DecodeResult decode_file(const std::string& path, const std::function<void(const AVFrame&)>& on_frame) {
+  DecodeResult result;
+  AVFormatContext* raw = nullptr;
+  if (int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); err < 0) {
+    result.error = "open " + path + ": " + av_error(err);
+    return result;
+  }
+  std::unique_ptr<AVFormatContext, FormatCloser> fmt(raw);
+  if (int err = avformat_find_stream_info(fmt.get(), nullptr); err < 0) {
+    result.error = "stream info: " + av_error(err);
+    return result;
+  }
+  result.container = fmt->iformat->name;
+  const int index = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (index < 0) {
+    result.error = "no video stream";
+    return result;
+  }
+  AVStream* stream = fmt->streams[index];
+  const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
+  if (!codec) {
+    result.error = "no decoder";
+    return result;
+  }
+  result.codec = codec->name;
+  result.color_range = stream->codecpar->color_range;
+  result.color_space = stream->codecpar->color_space;
+  result.color_primaries = stream->codecpar->color_primaries;
+  result.color_trc = stream->codecpar->color_trc;
+  std::unique_ptr<AVCodecContext, CodecFreer> ctx(avcodec_alloc_context3(codec));
+  avcodec_parameters_to_context(ctx.get(), stream->codecpar);
+  ctx->thread_count = 2;
+  if (int err = avcodec_open2(ctx.get(), codec, nullptr); err < 0) {
+    result.error = "open decoder: " + av_error(err);
+    return result;
+  }
+  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  int64_t first_pts = AV_NOPTS_VALUE;
+
+  auto drain = [&]() {
+    while (avcodec_receive_frame(ctx.get(), frame.get()) == 0) {
+      DecodedFrame d;
+      const int64_t ts = frame->best_effort_timestamp;
+      if (ts != AV_NOPTS_VALUE) {
+        if (first_pts == AV_NOPTS_VALUE) first_pts = ts;
+        d.pts_us = av_rescale_q(ts - first_pts, stream->time_base, AVRational{1, 1000000});
+      }
+      d.width = static_cast<uint32_t>(frame->width);
+      d.height = static_cast<uint32_t>(frame->height);
+      d.keyframe = frame->key_frame != 0;
+      if (result.color_range == AVCOL_RANGE_UNSPECIFIED) result.color_range = frame->color_range;
+      if (result.color_space == AVCOL_SPC_UNSPECIFIED) result.color_space = frame->colorspace;
+      if (on_frame) on_frame(*frame);
+      result.frames.push_back(d);
+      av_frame_unref(frame.get());
+    }
+  };
+
+  while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
+    if (pkt->stream_index == index) {
+      if (avcodec_send_packet(ctx.get(), pkt.get()) < 0) ++result.decode_errors;
+      drain();
+    }
+    av_packet_unref(pkt.get());
+  }
+  avcodec_send_packet(ctx.get(), nullptr);
+  drain();
+  result.ok = true;
+  return result;
+}
+
+}  // namespace zc::test

@@ -1,0 +1,61 @@
+#pragma once
+// Child processes for tests: start a program with arguments and extra environment, capture its
+// output to files, wait with a timeout, signal it, and always reap it.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zc::test {
+
+class Process {
+ public:
+  struct Options {
+    std::map<std::string, std::string> env;  // added to (or overriding) this process's environment
+    std::vector<std::string> unset_env;
+    std::string log_path;  // stdout+stderr go here (default: a file in /tmp named after the program)
+    std::string cwd;
+  };
+
+  // Starts argv[0] (searched in PATH). Throws std::runtime_error if fork/exec fails.
+  Process(std::vector<std::string> argv, Options options);
+  Process(std::vector<std::string> argv) : Process(std::move(argv), Options{}) {}
+  Process(Process&&) noexcept;
+  Process& operator=(Process&&) noexcept;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  // SIGTERM, then SIGKILL after 3 s, then reap.
+  ~Process();
+
+  int pid() const { return pid_; }
+  bool running();
+  void signal(int sig);
+  // Exit status (WEXITSTATUS, or 128+signal), or nullopt if still running after `timeout`.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  // SIGTERM, wait up to `grace`, then SIGKILL. Returns the status.
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
+  std::string output() const;  // everything written so far to stdout+stderr
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  int pid_ = -1;
+  std::optional<int> status_;
+  std::string log_path_;
+};
+
+// Runs to completion (killed after `timeout`) and returns {status, output}.
+struct RunResult {
+  int status = -1;
+  std::string output;
+  bool timed_out = false;
+};
+RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout, Process::Options options = {});
+
+// True if `program` is found in PATH (or is an executable path).
+bool have_program(const std::string& program);
+
+// Path of a fresh, empty temporary directory (removed by the caller or left for inspection).
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace zc::test

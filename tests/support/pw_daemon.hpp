@@ -1,0 +1,50 @@
+#pragma once
+// A private PipeWire for one test (pwtest's rule): its own XDG_RUNTIME_DIR, its own session bus,
+// pipewire and WirePlumber. While it lives, this process's environment points at it, so neither
+// the test nor any child it starts can reach the user's session.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "support/process.hpp"
+
+namespace zc::test {
+
+class PipeWireDaemon {
+ public:
+  struct Options {
+    bool session_manager = true;  // start WirePlumber (links streams that ask for a target)
+    bool session_bus = true;      // start a private dbus-daemon (WirePlumber wants one)
+  };
+
+  // Starts everything and waits until it is usable. Throws std::runtime_error with the daemons'
+  // output when it cannot.
+  explicit PipeWireDaemon(Options options);
+  PipeWireDaemon() : PipeWireDaemon(Options{}) {}
+  ~PipeWireDaemon();
+  PipeWireDaemon(const PipeWireDaemon&) = delete;
+  PipeWireDaemon& operator=(const PipeWireDaemon&) = delete;
+
+  const std::string& runtime_dir() const { return dir_; }
+  const std::string& bus_address() const { return bus_; }
+
+  // Kills pipewire (and WirePlumber) hard, as a crash or a restart would.
+  void kill_pipewire();
+  // Starts them again in the same runtime directory.
+  void start_pipewire();
+
+  std::string logs() const;
+
+ private:
+  void wait_ready();
+  Options options_;
+  std::string dir_;
+  std::string bus_;
+  std::optional<std::string> saved_runtime_dir_;
+  std::optional<std::string> saved_bus_;
+  std::unique_ptr<Process> dbus_;
+  std::unique_ptr<Process> pipewire_;
+  std::unique_ptr<Process> wireplumber_;
+};
+
+}  // namespace zc::test
