@@ -1,0 +1,88 @@
+#pragma once
+// Counters the pipeline keeps while it runs. Writers are the capture and encoder threads; readers
+// (status line, summary, later D-Bus and metrics) take a consistent-enough snapshot.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace zc::daemon {
+
+// Fixed 50 µs buckets up to 200 ms (beyond that: the overflow bucket). No allocation per sample.
+class LatencyHistogram {
+ public:
+  static constexpr int64_t kBucketNs = 50'000;
+  static constexpr size_t kBuckets = 4000;
+
+  void add(int64_t ns) {
+    std::lock_guard lock(mutex_);
+    const size_t i = ns <= 0 ? 0 : static_cast<size_t>(ns / kBucketNs);
+    ++buckets_[i < kBuckets ? i : kBuckets];
+    ++count_;
+    if (ns > max_ns_) max_ns_ = ns;
+  }
+  // Upper edge of the bucket holding the q-quantile (0..1); the max if it lands in the overflow.
+  int64_t quantile_ns(double q) const {
+    std::lock_guard lock(mutex_);
+    if (count_ == 0) return 0;
+    const auto target = static_cast<uint64_t>(q * static_cast<double>(count_ - 1)) + 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < kBuckets; ++i) {
+      seen += buckets_[i];
+      if (seen >= target) return static_cast<int64_t>(i + 1) * kBucketNs;
+    }
+    return max_ns_;
+  }
+  uint64_t count() const {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::array<uint64_t, kBuckets + 1> buckets_{};
+  uint64_t count_ = 0;
+  int64_t max_ns_ = 0;
+};
+
+struct PipelineCounters {
+  std::atomic<uint64_t> frames_captured{0};      // frames delivered by capture (valid buffers)
+  std::atomic<uint64_t> frames_imported{0};      // converted/imported and queued for the encoder
+  std::atomic<uint64_t> frames_repeated{0};      // repeats sent to hold a constant rate (--cfr)
+  std::atomic<uint64_t> frames_encoded{0};       // submitted to the encoder
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> dropped_queue_full{0};   // the encoder fell behind
+  std::atomic<uint64_t> dropped_defect{0};       // invalid buffers skipped (capture counts each kind)
+  std::atomic<uint64_t> dropped_import{0};       // the importer failed on a frame
+  std::atomic<uint64_t> encoder_restarts{0};     // new generations (size or format changes)
+  std::atomic<int64_t> cpu_ns_capture_thread{0}; // CPU time spent in on_frame (import included)
+
+  uint64_t dropped_total() const {
+    return dropped_queue_full.load() + dropped_defect.load() + dropped_import.load();
+  }
+};
+
+// Frames per second over the last second or so, from a monotonically increasing counter.
+class RateMeter {
+ public:
+  // Call periodically with the counter's current value; returns the rate since the last call.
+  double update(uint64_t count, int64_t now_ns) {
+    double rate = last_rate_;
+    if (last_ns_ != 0 && now_ns > last_ns_) {
+      rate = static_cast<double>(count - last_count_) * 1e9 / static_cast<double>(now_ns - last_ns_);
+    }
+    last_ns_ = now_ns;
+    last_count_ = count;
+    last_rate_ = rate;
+    return rate;
+  }
+
+ private:
+  int64_t last_ns_ = 0;
+  uint64_t last_count_ = 0;
+  double last_rate_ = 0;
+};
+
+}  // namespace zc::daemon

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: style checks, a normal build with every test, and an
+# ASan+UBSan build with every test but the long real-time one.
+#   tools/run-tests.sh            everything
+#   SKIP_ASAN=1 tools/run-tests.sh   only the normal build (quicker, for development)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+export CTEST_OUTPUT_ON_FAILURE=1
+
+echo "== build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+echo "== style: clang-format, clang-tidy-16"
+tools/check-style.sh build
+
+echo "== tests (normal build)"
+ctest --test-dir build -j"$jobs" --timeout 600
+
+if [[ ${SKIP_ASAN:-0} != 1 ]]; then
+  echo "== build (ASan+UBSan)"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZEROCAST_SANITIZE=ON -DZEROCAST_BENCH=OFF >/dev/null
+  cmake --build build-asan -j"$jobs"
+  echo "== tests (ASan+UBSan; the real-time soak runs only in the normal build)"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_odr_violation=0
+  export LSAN_OPTIONS=suppressions=$PWD/tools/lsan.supp:print_suppressions=0
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ctest --test-dir build-asan -j"$jobs" --timeout 900 -LE 'realtime'
+fi
+echo "== all tests passed"
