@@ -47,21 +47,19 @@ class LatencyHistogram {
 };
 
 struct PipelineCounters {
-  std::atomic<uint64_t> frames_captured{0};      // frames delivered by capture (valid buffers)
-  std::atomic<uint64_t> frames_imported{0};      // converted/imported and queued for the encoder
-  std::atomic<uint64_t> frames_repeated{0};      // repeats sent to hold a constant rate (--cfr)
-  std::atomic<uint64_t> frames_encoded{0};       // submitted to the encoder
+  std::atomic<uint64_t> frames_captured{0};  // frames delivered by capture (valid buffers)
+  std::atomic<uint64_t> frames_imported{0};  // converted/imported and queued for the encoder
+  std::atomic<uint64_t> frames_repeated{0};  // repeats sent to hold a constant rate (--cfr)
+  std::atomic<uint64_t> frames_encoded{0};   // submitted to the encoder
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};
-  std::atomic<uint64_t> dropped_queue_full{0};   // the encoder fell behind
-  std::atomic<uint64_t> dropped_defect{0};       // invalid buffers skipped (capture counts each kind)
-  std::atomic<uint64_t> dropped_import{0};       // the importer failed on a frame
-  std::atomic<uint64_t> encoder_restarts{0};     // new generations (size or format changes)
-  std::atomic<int64_t> cpu_ns_capture_thread{0}; // CPU time spent in on_frame (import included)
+  std::atomic<uint64_t> dropped_queue_full{0};    // the encoder fell behind
+  std::atomic<uint64_t> dropped_defect{0};        // invalid buffers skipped (capture counts each kind)
+  std::atomic<uint64_t> dropped_import{0};        // the importer failed on a frame
+  std::atomic<uint64_t> encoder_restarts{0};      // new generations (size or format changes)
+  std::atomic<int64_t> cpu_ns_capture_thread{0};  // CPU time spent in on_frame (import included)
 
-  uint64_t dropped_total() const {
-    return dropped_queue_full.load() + dropped_defect.load() + dropped_import.load();
-  }
+  uint64_t dropped_total() const { return dropped_queue_full.load() + dropped_defect.load() + dropped_import.load(); }
 };
 
 // Frames per second over the last second or so, from a monotonically increasing counter.
