@@ -1,7 +1,9 @@
 #pragma once
 // Packed RGB → NV12/I420 (BT.601 limited range, libyuv's ARGBToI420 maths) in one pass over the
-// source, scaling in the same pass when the sizes differ. Intermediate data only ever lives in
-// small cache-resident strips owned by the Converter, never in a full-size frame.
+// source, scaling in the same pass when the sizes differ: scaled rows go through small
+// cache-resident strips owned by the Converter, never through a full-size frame. One measured
+// exception: an exact 3/4 downscale converts first and scales the planes, because libyuv has a
+// dedicated planar 3/4 scaler that makes this cheaper (see convert.cpp).
 #include <cstdint>
 
 #include "core/pixel_format.hpp"
@@ -34,11 +36,13 @@ class Converter {
  private:
   bool convert_direct(const PackedView& src, const PlanarView& dst);
   bool convert_scaled(const PackedView& src, const PlanarView& dst);
+  bool convert_then_scale(const PackedView& src, const PlanarView& dst);
   bool reserve(size_t argb_bytes, size_t chroma_bytes);
 
   AlignedBlock strip_argb_;  // scaled rows, before conversion
   AlignedBlock strip_u_;     // NV12: chroma rows before interleaving
   AlignedBlock strip_v_;
+  AlignedBlock full_i420_;  // 3/4 downscale only: the source converted at full size
 };
 
 }  // namespace zc::zerocopy

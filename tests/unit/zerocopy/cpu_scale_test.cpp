@@ -5,6 +5,7 @@
 #include <random>
 
 #include <libyuv/convert.h>
+#include <libyuv/scale.h>
 #include <libyuv/scale_argb.h>
 
 #include "cpu_test_image.hpp"
@@ -70,7 +71,9 @@ TEST_CASE("odd ratios give the requested size and edges near their scaled positi
     uint32_t sw, sh, tw, th;
   };
   // Down at odd ratios, slightly down, up, and up in one direction only.
-  const Case cases[] = {{300, 200, 118, 74}, {1000, 700, 662, 378}, {120, 90, 250, 186}, {64, 60, 200, 40}};
+  // 3/4 takes the convert-then-scale path.
+  const Case cases[] = {
+      {300, 200, 118, 74}, {1000, 700, 662, 378}, {120, 90, 250, 186}, {64, 60, 200, 40}, {256, 192, 192, 144}};
   CpuImporter importer;
   for (const auto& c : cases) {
     for (const PixelFormat out : {PixelFormat::NV12, PixelFormat::I420}) {
@@ -149,6 +152,37 @@ TEST_CASE("strips join seamlessly: same result as libyuv scaling the whole frame
       for (uint32_t x = 0; x < c.tw / 2; ++x) {
         mismatches += f->cpu_plane(1)[row * f->pitches[1] + x] != u[row * (c.tw / 2) + x];
         mismatches += f->cpu_plane(2)[row * f->pitches[2] + x] != v[row * (c.tw / 2) + x];
+      }
+    CHECK(mismatches == 0);
+  }
+}
+
+TEST_CASE("an exact 3/4 downscale equals converting first and scaling the planes", "[cpu_import][scale]") {
+  // The one ratio where libyuv's planar scaler is cheaper than strips (see convert.cpp).
+  std::mt19937 rng(7);
+  const uint32_t sw = 640, sh = 360, tw = 480, th = 270;
+  zc::test::PackedImage img(PixelFormat::xBGR, sw, sh);
+  for (size_t i = 0; i < img.size(); ++i)
+    img.data()[i] = static_cast<uint8_t>(rng());
+  CpuImporter importer;
+  for (const PixelFormat out : {PixelFormat::NV12, PixelFormat::I420}) {
+    auto f = importer.import(img.frame(), target(tw, th, out));
+    REQUIRE(f);
+    std::vector<uint8_t> fy(sw * sh), fu(sw / 2 * (sh / 2)), fv(fu.size()), y(tw * th), u(tw / 2 * (th / 2)),
+        v(u.size());
+    REQUIRE(libyuv::RGBAToI420(img.data(), int(img.stride()), fy.data(), sw, fu.data(), sw / 2, fv.data(), sw / 2, sw,
+                               sh) == 0);
+    REQUIRE(libyuv::I420Scale(fy.data(), sw, fu.data(), sw / 2, fv.data(), sw / 2, sw, sh, y.data(), tw, u.data(),
+                              tw / 2, v.data(), tw / 2, tw, th, libyuv::kFilterBox) == 0);
+    const Planes p(*f);
+    size_t mismatches = 0;
+    for (uint32_t row = 0; row < th; ++row)
+      for (uint32_t x = 0; x < tw; ++x) {
+        mismatches += p.y(x, row) != y[row * tw + x];
+        if (row % 2 == 0 && x % 2 == 0) {
+          mismatches += p.u(x, row) != u[row / 2 * (tw / 2) + x / 2];
+          mismatches += p.v(x, row) != v[row / 2 * (tw / 2) + x / 2];
+        }
       }
     CHECK(mismatches == 0);
   }
