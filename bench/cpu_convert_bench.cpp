@@ -29,6 +29,7 @@ using zc::PixelFormat;
 struct Case {
   const char* name;
   uint32_t sw, sh, tw, th;
+  PixelFormat format = PixelFormat::BGRx;
 };
 
 double ms_since(Clock::time_point t0) {
@@ -54,7 +55,7 @@ double best(const std::vector<double>& v) {
 // A few source frames used in turn, so that each conversion reads memory that is not hot in
 // the cache (as a frame fresh from the compositor would not be in ours).
 struct Sources {
-  Sources(uint32_t w, uint32_t h) : w(w), h(h) {
+  Sources(uint32_t w, uint32_t h, PixelFormat format) : w(w), h(h), format(format) {
     for (auto& b : bufs) {
       b.resize(size_t{w} * h * 4);
       for (size_t i = 0; i < b.size(); ++i)
@@ -66,13 +67,14 @@ struct Sources {
     f.buffer_id = static_cast<uint64_t>(i % 3);
     f.width = w;
     f.height = h;
-    f.format = PixelFormat::BGRx;
+    f.format = format;
     f.data = bufs[i % 3].data();
     f.stride = w * 4;
     f.size = bufs[i % 3].size();
     return f;
   }
   uint32_t w, h;
+  PixelFormat format;
   std::vector<uint8_t> bufs[3];
 };
 
@@ -85,7 +87,7 @@ zc::zerocopy::ImportTarget nv12(uint32_t w, uint32_t h) {
 }
 
 void run_case(const Case& c, int iterations) {
-  Sources src(c.sw, c.sh);
+  Sources src(c.sw, c.sh, c.format);
   std::vector<uint8_t> copy_dst(size_t{c.sw} * c.sh * 4);
   zc::zerocopy::CpuImporter importer;
   std::vector<double> t_copy, t_import;
@@ -128,7 +130,7 @@ void run_case(const Case& c, int iterations) {
     std::printf(
         "%-26s   alternative convert-then-scale (full-size I420 + I420Scale): %7.3f ms   ratio %5.2f  (best %5.2f)\n",
         "", median(t_alt), median(t_alt) / mc, best(t_alt) / best(t_copy));
-  } else {
+  } else if (c.format == PixelFormat::BGRx) {
     // Alternative: two horizontal bands converted on two threads (wall time).
     zc::zerocopy::CpuImporter top, bottom;
     std::vector<double> t_bands;
@@ -171,12 +173,17 @@ void run_case(const Case& c, int iterations) {
 int main(int argc, char** argv) {
   const int iterations = argc > 1 ? std::max(5, std::atoi(argv[1])) : 40;
   const Case cases[] = {
-      {"1080p BGRx -> NV12", 1920, 1080, 1920, 1080},  {"4K BGRx -> NV12", 3840, 2160, 3840, 2160},
-      {"4K -> 1080p NV12", 3840, 2160, 1920, 1080},    {"1080p -> 720p NV12", 1920, 1080, 1280, 720},
-      {"1440p -> 1080p NV12", 2560, 1440, 1920, 1080}, {"1080p -> 1440p NV12 (up)", 1920, 1080, 2560, 1440},
+      {"1080p BGRx -> NV12", 1920, 1080, 1920, 1080},
+      {"4K BGRx -> NV12", 3840, 2160, 3840, 2160},
+      {"4K -> 1080p NV12", 3840, 2160, 1920, 1080},
+      {"1080p -> 720p NV12", 1920, 1080, 1280, 720},
+      {"1440p -> 1080p NV12", 2560, 1440, 1920, 1080},
+      {"1080p -> 1440p NV12 (up)", 1920, 1080, 2560, 1440},
+      {"1080p RGBx -> NV12", 1920, 1080, 1920, 1080, PixelFormat::RGBx},
+      {"1080p xRGB -> NV12", 1920, 1080, 1920, 1080, PixelFormat::xRGB},
   };
   std::printf(
-      "CPU importer vs one memcpy of the source frame (BGRx), thread CPU time, median (and best) of %d, %u hw "
+      "CPU importer vs one memcpy of the source frame, thread CPU time, median (and best) of %d, %u hw "
       "threads\n",
       iterations, std::thread::hardware_concurrency());
   for (const auto& c : cases)
