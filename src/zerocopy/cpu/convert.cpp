@@ -50,9 +50,11 @@ uint32_t scaled_strip_rows(uint32_t width) {
 
 // ARGBScaleClip writes the clip rect at its place inside the full destination image; we want
 // the rows in our strip, so we hand it a base that many rows above the strip. Integer arithmetic,
-// since forming that pointer with pointer arithmetic would be undefined behaviour in C++.
+// since forming that pointer with pointer arithmetic would be undefined behaviour in C++. libyuv
+// adds the rows back before it writes anything.
 uint8_t* rows_above(uint8_t* strip, uint32_t rows, uint32_t pitch) {
-  return reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(strip) - uintptr_t{rows} * pitch);
+  const uintptr_t base = reinterpret_cast<uintptr_t>(strip) - uintptr_t{rows} * pitch;
+  return reinterpret_cast<uint8_t*>(base);  // NOLINT(performance-no-int-to-ptr): deliberate, see above
 }
 
 int i(uint32_t v) {
