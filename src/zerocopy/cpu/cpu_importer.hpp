@@ -1,0 +1,82 @@
+#pragma once
+// The CPU importer: from the mapped buffer (shared memory, or a LINEAR dmabuf it maps itself)
+// straight into the encoder's NV12/I420 layout with libyuv, in one pass: crop, scale, colour
+// conversion (BT.601 limited range) and cursor compositing, into pooled 64-byte aligned planes.
+//
+// import() and forget() are called from the capture thread (not thread-safe against each other);
+// the DeviceFrames it returns may be released on any thread; counters may be read from any thread.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "core/pool.hpp"
+#include "zerocopy/cpu/convert.hpp"
+#include "zerocopy/cpu/cursor_blend.hpp"
+#include "zerocopy/cpu/dmabuf_map.hpp"
+#include "zerocopy/cpu/planar.hpp"
+#include "zerocopy/importer.hpp"
+
+namespace zc::zerocopy {
+
+struct CpuImportCounters {
+  uint64_t imported = 0;         // frames converted
+  uint64_t scaled = 0;           // ... of which resampled to another size
+  uint64_t cursor_drawn = 0;     // ... with the cursor composited
+  uint64_t failed = 0;           // import() calls that returned an error
+  uint64_t dmabuf_mapped = 0;    // dmabuf mappings made (one per PipeWire buffer)
+  uint64_t dmabuf_unmapped = 0;  // ... and dropped again (forget, remap)
+};
+
+class CpuImporter final : public Importer {
+ public:
+  // Output sizes above this (either dimension) are refused; libyuv takes ints and caps at 32768.
+  static constexpr uint32_t kMaxDimension = 16384;
+
+  CpuImporter();
+  ~CpuImporter() override;
+
+  std::string_view name() const override { return "cpu"; }
+  // Shared memory only: no modifier is offered (LINEAR dmabufs are still read if a producer
+  // sends them, e.g. when another importer offered LINEAR and failed).
+  std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
+  // target: NV12 or I420, FrameMemory::Cpu, even non-zero size. Errors: Errc::rejected (tiled
+  // modifier, unmappable dmabuf, non-packed source format), Errc::unsupported (target this
+  // importer cannot produce), Errc::invalid_argument (a malformed frame or target),
+  // Errc::internal (out of memory, libyuv refused).
+  Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
+  void forget(uint64_t buffer_id) override;
+
+  // Output buffers: created stays at the number of frames in flight in steady state.
+  PoolCounters pool_counters() const;
+  CpuImportCounters counters() const;
+  size_t live_mappings() const { return live_mappings_.load(std::memory_order_relaxed); }
+
+ private:
+  struct ShapePool {
+    PlaneLayout layout;
+    std::unique_ptr<Pool<CpuPlanes>> pool;
+    uint64_t last_used = 0;
+  };
+
+  Result<DeviceFrame> import_checked(const Frame& frame, const ImportTarget& target);
+  Lease<CpuPlanes> acquire(PixelFormat format, uint32_t width, uint32_t height);
+  void update_mapping_count();
+
+  Converter converter_;
+  CursorBlender cursor_;
+  DmaBufCache dmabufs_;
+
+  mutable std::mutex pools_mutex_;  // guards pools_/retired_ against counter readers
+  std::vector<ShapePool> pools_;
+  PoolCounters retired_;  // counters of evicted pools, so totals never go backwards
+  uint64_t use_clock_ = 0;
+
+  std::atomic<size_t> live_mappings_{0};
+  std::atomic<uint64_t> imported_{0}, scaled_{0}, cursor_drawn_{0}, failed_{0};
+  std::atomic<uint64_t> mapped_{0}, unmapped_{0};
+};
+
+}  // namespace zc::zerocopy

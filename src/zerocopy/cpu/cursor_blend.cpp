@@ -1,0 +1,144 @@
+#include "zerocopy/cpu/cursor_blend.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace zc::zerocopy {
+namespace {
+
+struct Channels {
+  uint8_t r, g, b, a;  // byte offsets inside a pixel; a == 4: no alpha, opaque
+};
+
+Channels channels(PixelFormat f) {
+  switch (f) {
+    case PixelFormat::BGRx:
+      return {2, 1, 0, 4};
+    case PixelFormat::BGRA:
+      return {2, 1, 0, 3};
+    case PixelFormat::RGBx:
+      return {0, 1, 2, 4};
+    case PixelFormat::RGBA:
+      return {0, 1, 2, 3};
+    case PixelFormat::xRGB:
+      return {1, 2, 3, 4};
+    case PixelFormat::ARGB:
+      return {1, 2, 3, 0};
+    case PixelFormat::xBGR:
+      return {3, 2, 1, 4};
+    case PixelFormat::ABGR:
+      return {3, 2, 1, 0};
+    case PixelFormat::NV12:
+    case PixelFormat::I420:
+      break;
+  }
+  return {0, 0, 0, 0};
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+  assert(b > 0);
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+int64_t ceil_div(int64_t a, int64_t b) {
+  return -floor_div(-a, b);
+}
+
+// The output interval [first, last] whose samples land on bitmap positions [0, size), clipped to
+// [0, dst). Sample of output x: floor((2x + 1) * src / (2 * dst)) - rel, rel = bitmap origin
+// relative to the mapping origin. Empty when first > last.
+struct Span {
+  int64_t first, last;
+};
+Span span(int64_t rel, int64_t size, int64_t src, int64_t dst) {
+  // floor((2x+1)src / 2dst) >= rel  <=>  x >= (2 dst rel - src) / (2 src)
+  const int64_t first = ceil_div(2 * dst * rel - src, 2 * src);
+  // floor((2x+1)src / 2dst) <= rel + size - 1  <=>  (2x+1) src < 2 dst (rel + size)
+  const int64_t last = ceil_div(2 * dst * (rel + size) - src, 2 * src) - 1;
+  return {std::max<int64_t>(first, 0), std::min<int64_t>(last, dst - 1)};
+}
+
+int64_t sample(int64_t x, int64_t rel, int64_t src, int64_t dst) {
+  return (2 * x + 1) * src / (2 * dst) - rel;
+}
+
+// BT.601 limited range, the same integer maths as libyuv's C rows.
+int to_y(int r, int g, int b) {
+  return ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16;
+}
+int to_u(int r, int g, int b) {
+  return ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128;
+}
+int to_v(int r, int g, int b) {
+  return ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
+}
+
+uint8_t mix(int under, int over, int alpha) {
+  return static_cast<uint8_t>((under * (255 - alpha) + over * alpha + 127) / 255);
+}
+
+}  // namespace
+
+bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const PlanarView& dst) {
+  if (!cursor.visible || cursor.pixels == nullptr || cursor.width == 0 || cursor.height == 0) return false;
+  if (!is_packed_rgb(cursor.format) || uint64_t{cursor.stride} < uint64_t{cursor.width} * 4) return false;
+  if (map.src_width == 0 || map.src_height == 0 || dst.width == 0 || dst.height == 0) return false;
+
+  const int64_t rel_x = int64_t{cursor.x} - map.origin_x;
+  const int64_t rel_y = int64_t{cursor.y} - map.origin_y;
+  const Span xs = span(rel_x, cursor.width, map.src_width, dst.width);
+  const Span ys = span(rel_y, cursor.height, map.src_height, dst.height);
+  if (xs.first > xs.last || ys.first > ys.last) return false;
+
+  columns_.resize(static_cast<size_t>(xs.last - xs.first + 1));
+  for (int64_t x = xs.first; x <= xs.last; ++x) {
+    columns_[static_cast<size_t>(x - xs.first)] = sample(x, rel_x, map.src_width, dst.width);
+  }
+
+  const Channels ch = channels(cursor.format);
+  const bool nv12 = dst.format == PixelFormat::NV12;
+  bool touched = false;
+  // One 2x2 luma block per chroma sample: blend the luma pixels and accumulate the block's
+  // alpha-weighted chroma, so chroma is the average of the blended pixels' chroma.
+  for (int64_t cy = ys.first / 2; cy <= ys.last / 2; ++cy) {
+    for (int64_t cx = xs.first / 2; cx <= xs.last / 2; ++cx) {
+      int sum_a = 0, sum_u = 0, sum_v = 0;
+      for (int64_t y = 2 * cy; y <= 2 * cy + 1; ++y) {
+        if (y < ys.first || y > ys.last) continue;
+        const int64_t py = sample(y, rel_y, map.src_height, dst.height);
+        if (py < 0 || py >= cursor.height) continue;
+        const uint8_t* bitmap_row = cursor.pixels + static_cast<size_t>(py) * cursor.stride;
+        uint8_t* luma_row = dst.y + static_cast<size_t>(y) * dst.y_pitch;
+        for (int64_t x = 2 * cx; x <= 2 * cx + 1; ++x) {
+          if (x < xs.first || x > xs.last) continue;
+          const int64_t px = columns_[static_cast<size_t>(x - xs.first)];
+          if (px < 0 || px >= cursor.width) continue;
+          const uint8_t* p = bitmap_row + static_cast<size_t>(px) * 4;
+          const int a = ch.a < 4 ? p[ch.a] : 255;
+          if (a == 0) continue;
+          const int r = p[ch.r], g = p[ch.g], b = p[ch.b];
+          luma_row[x] = mix(luma_row[x], to_y(r, g, b), a);
+          sum_a += a;
+          sum_u += a * to_u(r, g, b);
+          sum_v += a * to_v(r, g, b);
+        }
+      }
+      if (sum_a == 0) continue;
+      touched = true;
+      uint8_t* u;
+      uint8_t* v;
+      if (nv12) {
+        u = dst.u + static_cast<size_t>(cy) * dst.u_pitch + static_cast<size_t>(cx) * 2;
+        v = u + 1;
+      } else {
+        u = dst.u + static_cast<size_t>(cy) * dst.u_pitch + static_cast<size_t>(cx);
+        v = dst.v + static_cast<size_t>(cy) * dst.v_pitch + static_cast<size_t>(cx);
+      }
+      constexpr int kFull = 4 * 255;  // the whole block at full alpha
+      *u = static_cast<uint8_t>((*u * (kFull - sum_a) + sum_u + kFull / 2) / kFull);
+      *v = static_cast<uint8_t>((*v * (kFull - sum_a) + sum_v + kFull / 2) / kFull);
+    }
+  }
+  return touched;
+}
+
+}  // namespace zc::zerocopy
