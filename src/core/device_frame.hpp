@@ -25,7 +25,11 @@ struct DeviceFrame {
   uint64_t sequence = 0;
   Storage storage;  // the pooled buffer behind planes[]
 
-  uint8_t* cpu_plane(size_t i) const { return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(planes[i])); }
+  // planes[] holds host addresses for Cpu frames and CUdeviceptr values for Cuda frames, hence
+  // the integer → pointer conversion here.
+  uint8_t* cpu_plane(size_t i) const {
+    return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(planes[i]));  // NOLINT(performance-no-int-to-ptr)
+  }
 };
 
 }  // namespace zc
