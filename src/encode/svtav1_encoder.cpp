@@ -1,0 +1,51 @@
+// libsvtav1 (I420). Low latency: the low-delay prediction structure (no reordering, no
+// lookahead) at a fast preset, CBR. Quality: random access at a moderate preset, CRF or VBR.
+// SVT-AV1 1.4 can force a keyframe only in random-access CRF/CQP mode, and FFmpeg 5.1 cannot
+// change its bitrate while it runs.
+#include <fmt/format.h>
+
+#include "encode/families.hpp"
+#include "encode/ffmpeg_encoder.hpp"
+
+namespace zc::encode {
+namespace {
+
+constexpr int kLowLatencyPreset = 10;  // low delay needs >= 8
+constexpr int kQualityPreset = 8;
+constexpr int kQualityCrf = 32;
+
+class SvtAv1Encoder final : public FfmpegEncoder {
+ public:
+  explicit SvtAv1Encoder(const EncoderConfig& config)
+      : FfmpegEncoder("libsvtav1", config, InputSpec{FrameMemory::Cpu, PixelFormat::I420}) {}
+
+ protected:
+  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
+    const bool low_latency = config().tuning == Tuning::LowLatency;
+    options.set("preset", low_latency ? kLowLatencyPreset : kQualityPreset);
+    if (rc.constant_quality) options.set("crf", kQualityCrf);
+    // irefresh-type 2: closed GOP, every keyframe is a key frame with a sequence header.
+    std::string params = fmt::format("irefresh-type=2:lp={}", ctx.thread_count);
+    if (low_latency) {
+      params += ":pred-struct=1";
+    } else if (rc.constant_quality) {
+      params += ":enable-force-key-frames=1";
+    }
+    options.set("svtav1-params", params);
+    return {};
+  }
+
+  Result<void> keyframe_support(const RateControl& rc) const override {
+    if (config().tuning == Tuning::Quality && rc.constant_quality) return {};
+    return error(Errc::unsupported, "SVT-AV1 1.4 forces keyframes only in quality mode at constant quality");
+  }
+};
+
+}  // namespace
+
+Result<EncoderPtr> make_svtav1(const EncoderConfig& config) {
+  if (config.codec != Codec::AV1) return fail(Errc::invalid_argument, "encode:libsvtav1", "libsvtav1 encodes av1 only");
+  return EncoderPtr(std::make_unique<SvtAv1Encoder>(config));
+}
+
+}  // namespace zc::encode
