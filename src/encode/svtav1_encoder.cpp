@@ -27,7 +27,11 @@ class SvtAv1Encoder final : public FfmpegEncoder {
     // irefresh-type 2: closed GOP, every keyframe is a key frame with a sequence header.
     std::string params = fmt::format("irefresh-type=2:lp={}", ctx.thread_count);
     if (low_latency) {
-      params += ":pred-struct=1";
+      // SVT-AV1 refuses a max bitrate equal to the target; CBR is its own mode with a buffer.
+      ctx.rc_max_rate = 0;
+      const int64_t buffer_ms = rc.buffer_size * 1000LL / rc.bit_rate;
+      params += fmt::format(":pred-struct=1:rc=2:buf-sz={}:buf-initial-sz={}:buf-optimal-sz={}", buffer_ms,
+                            buffer_ms * 3 / 4, buffer_ms * 3 / 4);
     } else if (rc.constant_quality) {
       params += ":enable-force-key-frames=1";
     }
