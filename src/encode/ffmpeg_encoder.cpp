@@ -90,7 +90,9 @@ Result<void> FfmpegEncoder::open() {
   Options options;
   if (auto r = configure(*ctx, rc_, options); !r) return failed(r.error().code, r.error().message);
   if (int err = avcodec_open2(ctx.get(), codec, options.get()); err < 0) {
-    return failed(Errc::encoder, "cannot open: " + av_error_string(err));
+    std::string why = "cannot open: " + av_error_string(err);
+    if (std::string more = explain_open_failure(err); !more.empty()) why += " (" + more + ")";
+    return failed(Errc::encoder, why);
   }
   for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(options.peek(), "", e, AV_DICT_IGNORE_SUFFIX));) {
     spdlog::warn("encode: {} ignored option {}={}", codec_name_, e->key, e->value);

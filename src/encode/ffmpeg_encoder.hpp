@@ -43,6 +43,8 @@ class FfmpegEncoder : public Encoder {
   virtual Result<void> keyframe_support(const RateControl& rc) const;
   // Whether FFmpeg's wrapper picks up new rate fields on an open context (on the next frame).
   virtual bool reconfigures_bitrate() const { return false; }
+  // Words appended to "cannot open: <FFmpeg error>" when FFmpeg's own code says too little.
+  virtual std::string explain_open_failure(int /*averror*/) const { return {}; }
 
   const EncoderConfig& config() const { return config_; }
   tl::unexpected<Error> error(Errc code, std::string message) const;
