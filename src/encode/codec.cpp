@@ -18,7 +18,9 @@ std::string_view to_string(Codec c) {
   return "?";
 }
 
-std::string_view to_string(Tuning t) { return t == Tuning::LowLatency ? "low-latency" : "quality"; }
+std::string_view to_string(Tuning t) {
+  return t == Tuning::LowLatency ? "low-latency" : "quality";
+}
 
 Result<Codec> codec_from_string(std::string_view name) {
   std::string lower(name);

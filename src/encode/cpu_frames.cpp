@@ -8,7 +8,9 @@ namespace {
 
 constexpr uint32_t kAlign = 64;  // SIMD-friendly rows for every encoder's input loaders
 
-constexpr uint32_t align_up(uint32_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+constexpr uint32_t align_up(uint32_t v) {
+  return (v + kAlign - 1) / kAlign * kAlign;
+}
 
 }  // namespace
 
@@ -62,7 +64,8 @@ void fill_pattern(DeviceFrame& frame, uint32_t index) {
   const uint32_t h = frame.height;
   for (uint32_t y = 0; y < h; ++y) {
     uint8_t* row = frame.cpu_plane(0) + size_t{frame.pitches[0]} * y;
-    for (uint32_t x = 0; x < w; ++x) row[x] = static_cast<uint8_t>(16 + ((x + y + 2 * index) % 220));
+    for (uint32_t x = 0; x < w; ++x)
+      row[x] = static_cast<uint8_t>(16 + ((x + y + 2 * index) % 220));
   }
   const uint32_t cw = (w + 1) / 2;
   const uint32_t ch = (h + 1) / 2;

@@ -29,9 +29,9 @@ struct EncoderConfig {
   uint32_t bitrate_kbps = 0;     // 0: the tuning's default (CRF/CQ for quality, a size-based CBR for low latency)
   uint32_t gop_frames = 0;       // 0: two seconds' worth of frames
   Tuning tuning = Tuning::Quality;
-  int64_t time_origin_ns = 0;    // capture time that maps to pts 0
-  uint32_t generation = 0;       // copied into StreamInfo and every packet
-  uint32_t threads = 0;          // 0: min(cores, 16)
+  int64_t time_origin_ns = 0;  // capture time that maps to pts 0
+  uint32_t generation = 0;     // copied into StreamInfo and every packet
+  uint32_t threads = 0;        // 0: min(cores, 16)
 };
 
 // What an encoder wants to be fed (the importer produces exactly this).

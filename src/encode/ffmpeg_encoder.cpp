@@ -48,16 +48,18 @@ tl::unexpected<Error> FfmpegEncoder::failed(Errc code, std::string message) {
   return tl::unexpected<Error>(last_error_);
 }
 
-Result<void> FfmpegEncoder::keyframe_support(const RateControl& /*rc*/) const { return {}; }
+Result<void> FfmpegEncoder::keyframe_support(const RateControl& /*rc*/) const {
+  return {};
+}
 
 Result<void> FfmpegEncoder::check_frame(const DeviceFrame& frame) const {
   if (frame.width != config_.width || frame.height != config_.height || frame.format != input_.format ||
       frame.memory != input_.memory) {
-    return error(Errc::invalid_argument,
-                 fmt::format("frame {}x{} {}{} does not match the encoder's input {}x{} {}{}", frame.width,
-                             frame.height, to_string(frame.format), frame.memory == FrameMemory::Cuda ? " (CUDA)" : "",
-                             config_.width, config_.height, to_string(input_.format),
-                             input_.memory == FrameMemory::Cuda ? " (CUDA)" : ""));
+    return error(
+        Errc::invalid_argument,
+        fmt::format("frame {}x{} {}{} does not match the encoder's input {}x{} {}{}", frame.width, frame.height,
+                    to_string(frame.format), frame.memory == FrameMemory::Cuda ? " (CUDA)" : "", config_.width,
+                    config_.height, to_string(input_.format), input_.memory == FrameMemory::Cuda ? " (CUDA)" : ""));
   }
   return {};
 }
@@ -177,15 +179,17 @@ Result<void> FfmpegEncoder::pull(std::vector<EncodedPacket>& out, bool until_eof
 }
 
 Result<void> FfmpegEncoder::receive(std::vector<EncodedPacket>& out) {
-  for (auto& p : pending_) out.push_back(std::move(p));
+  for (auto& p : pending_)
+    out.push_back(std::move(p));
   pending_.clear();
-  if (state_ != State::Open) return state_ == State::Failed ? Result<void>(tl::unexpected<Error>(last_error_))
-                                                             : Result<void>{};
+  if (state_ != State::Open)
+    return state_ == State::Failed ? Result<void>(tl::unexpected<Error>(last_error_)) : Result<void>{};
   return pull(out, false);
 }
 
 Result<void> FfmpegEncoder::finish(std::vector<EncodedPacket>& out) {
-  for (auto& p : pending_) out.push_back(std::move(p));
+  for (auto& p : pending_)
+    out.push_back(std::move(p));
   pending_.clear();
   if (state_ == State::Idle || state_ == State::Finished) {
     state_ = State::Finished;
@@ -233,8 +237,9 @@ Result<void> FfmpegEncoder::set_bitrate(uint32_t kbps) {
     return error(Errc::unsupported, "runs in constant-quality mode; a bitrate applies only to a new encoder");
   }
   if (!reconfigures_bitrate()) {
-    return error(Errc::unsupported, "cannot change its bitrate while running (FFmpeg 5.1 has no reconfiguration "
-                                    "for it); re-create the encoder");
+    return error(Errc::unsupported,
+                 "cannot change its bitrate while running (FFmpeg 5.1 has no reconfiguration "
+                 "for it); re-create the encoder");
   }
   config_.bitrate_kbps = kbps;
   rc_ = next;

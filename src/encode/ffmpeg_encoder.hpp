@@ -67,8 +67,8 @@ class FfmpegEncoder : public Encoder {
   Error last_error_;
 
   CodecContextPtr ctx_;
-  FramePtr frame_;           // reused for every submit
-  zc::PacketPtr scratch_;    // receives into this, moved into a fresh packet only on success
+  FramePtr frame_;                      // reused for every submit
+  zc::PacketPtr scratch_;               // receives into this, moved into a fresh packet only on success
   std::vector<EncodedPacket> pending_;  // packets pulled while making room for a frame
   StreamInfo info_;
 

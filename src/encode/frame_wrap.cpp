@@ -11,7 +11,9 @@ extern "C" {
 namespace zc::encode {
 namespace {
 
-void release_storage(void* opaque, uint8_t* /*data*/) { Recycle{}(static_cast<Recyclable*>(opaque)); }
+void release_storage(void* opaque, uint8_t* /*data*/) {
+  Recycle{}(static_cast<Recyclable*>(opaque));
+}
 
 }  // namespace
 
@@ -32,8 +34,9 @@ Result<void> wrap_device_frame(DeviceFrame& frame, AVFrame& out) {
   }
   const AVPixelFormat pix_fmt = av_pixel_format(frame.format);
   if (pix_fmt == AV_PIX_FMT_NONE) {
-    return fail(Errc::invalid_argument, "encode", "frame format " + std::string(to_string(frame.format)) +
-                                                      " is not a planar 4:2:0 format an encoder takes");
+    return fail(
+        Errc::invalid_argument, "encode",
+        "frame format " + std::string(to_string(frame.format)) + " is not a planar 4:2:0 format an encoder takes");
   }
   const size_t planes = frame.format == PixelFormat::NV12 ? 2 : 3;
   const uint32_t chroma_rows = (frame.height + 1) / 2;
@@ -50,8 +53,8 @@ Result<void> wrap_device_frame(DeviceFrame& frame, AVFrame& out) {
   }
 
   // The buffer spans the planes; its size is informational (nothing reallocates it).
-  AVBufferRef* buf = av_buffer_create(lowest, static_cast<size_t>(end - lowest), release_storage,
-                                      frame.storage.get(), AV_BUFFER_FLAG_READONLY);
+  AVBufferRef* buf = av_buffer_create(lowest, static_cast<size_t>(end - lowest), release_storage, frame.storage.get(),
+                                      AV_BUFFER_FLAG_READONLY);
   if (!buf) return fail(Errc::internal, "encode", "out of memory wrapping a frame");
   frame.storage.release();  // now owned by `buf`
 

@@ -74,6 +74,8 @@ class NvencEncoder final : public FfmpegEncoder {
 
 }  // namespace
 
-Result<EncoderPtr> make_nvenc(const EncoderConfig& config) { return EncoderPtr(std::make_unique<NvencEncoder>(config)); }
+Result<EncoderPtr> make_nvenc(const EncoderConfig& config) {
+  return EncoderPtr(std::make_unique<NvencEncoder>(config));
+}
 
 }  // namespace zc::encode

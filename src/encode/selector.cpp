@@ -90,7 +90,8 @@ Result<Selection> select_encoder(const EncoderConfig& config, std::string_view r
         return fail(Errc::unsupported, std::string(kStage),
                     "zerocast does not drive the encoder '" + name + "' (" + codec_name + ": " + known + ")");
       }
-      return fail(Errc::not_found, std::string(kStage), "no encoder named '" + name + "' (" + codec_name + ": " + known + ")");
+      return fail(Errc::not_found, std::string(kStage),
+                  "no encoder named '" + name + "' (" + codec_name + ": " + known + ")");
     }
     if (found->codec != config.codec) {
       return fail(Errc::invalid_argument, std::string(kStage),

@@ -31,10 +31,10 @@ Catalog default_catalog();
 using ProbeFrameSource = std::function<Result<DeviceFrame>(const EncoderConfig&, const InputSpec&)>;
 
 struct Selection {
-  std::string encoder;                // the chosen candidate's name
-  InputSpec input;                    // what the importer must produce
-  EncoderFactory factory;             // makes a fresh encoder (opens on its first real frame)
-  std::vector<std::string> log;       // one line per candidate tried, in order ("x rejected: why", "y chosen")
+  std::string encoder;           // the chosen candidate's name
+  InputSpec input;               // what the importer must produce
+  EncoderFactory factory;        // makes a fresh encoder (opens on its first real frame)
+  std::vector<std::string> log;  // one line per candidate tried, in order ("x rejected: why", "y chosen")
 };
 
 // requested: "auto" (or empty) or an encoder name. Errors: Errc::not_found (no such encoder),

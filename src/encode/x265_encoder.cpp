@@ -27,8 +27,8 @@ class X265Encoder final : public FfmpegEncoder {
     if (rc.constant_quality) options.set("crf", kQualityCrf);
     options.set("forced-idr", 1);
     // x265 writes its banner and statistics to stderr itself; keep only its errors there.
-    std::string params = fmt::format("repeat-headers=1:open-gop=0:log-level=error:pools={}:keyint={}",
-                                     ctx.thread_count, ctx.gop_size);
+    std::string params =
+        fmt::format("repeat-headers=1:open-gop=0:log-level=error:pools={}:keyint={}", ctx.thread_count, ctx.gop_size);
     if (low_latency) params += ":scenecut=0";
     if (!rc.constant_quality) {
       params += fmt::format(":vbv-maxrate={}:vbv-bufsize={}", rc.max_rate / 1000, rc.buffer_size / 1000);

@@ -38,12 +38,14 @@ Decoded decode_packets(Codec codec, const std::vector<EncodedPacket>& packets);
 bool has_parameter_sets(Codec codec, const AVPacket& packet);
 
 // Capture time of frame `i` at `fps` frames per second, from an origin.
-inline int64_t frame_time_ns(int64_t origin, int i, int fps) { return origin + int64_t{i} * 1000000000LL / fps; }
+inline int64_t frame_time_ns(int64_t origin, int i, int fps) {
+  return origin + int64_t{i} * 1000000000LL / fps;
+}
 
 // Submits `count` pattern frames (pts from frame_time_ns); before_submit(i) runs before frame i.
 // Returns every packet (including the drain) or fails the test.
-std::vector<EncodedPacket> encode_pattern(Encoder& encoder, CpuFramePool& pool, int count, int fps,
-                                          int64_t origin, const std::function<void(int)>& before_submit = {});
+std::vector<EncodedPacket> encode_pattern(Encoder& encoder, CpuFramePool& pool, int count, int fps, int64_t origin,
+                                          const std::function<void(int)>& before_submit = {});
 
 // Runs `body` on another thread; if it does not return within `limit`, the test process exits
 // with a failure (a hung encoder cannot be joined).

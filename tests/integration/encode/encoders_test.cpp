@@ -21,8 +21,12 @@ struct Family {
   Result<EncoderPtr> (*make)(const EncoderConfig&);
 };
 
-Result<EncoderPtr> x264_nv12(const EncoderConfig& c) { return make_x264(c, PixelFormat::NV12); }
-Result<EncoderPtr> x264_i420(const EncoderConfig& c) { return make_x264(c, PixelFormat::I420); }
+Result<EncoderPtr> x264_nv12(const EncoderConfig& c) {
+  return make_x264(c, PixelFormat::NV12);
+}
+Result<EncoderPtr> x264_i420(const EncoderConfig& c) {
+  return make_x264(c, PixelFormat::I420);
+}
 
 const Family kX264Nv12{"libx264", Codec::H264, PixelFormat::NV12, x264_nv12};
 const Family kX264I420{"libx264", Codec::H264, PixelFormat::I420, x264_i420};
@@ -32,7 +36,9 @@ const Family kSvtAv1{"libsvtav1", Codec::AV1, PixelFormat::I420, make_svtav1};
 constexpr int kFps = 30;
 constexpr int kFrames = 30;
 
-int64_t expected_pts(int i) { return (frame_time_ns(0, i, kFps)) / 1000; }
+int64_t expected_pts(int i) {
+  return (frame_time_ns(0, i, kFps)) / 1000;
+}
 
 EncoderPtr create(const Family& f, const EncoderConfig& config) {
   auto e = f.make(config);
@@ -76,7 +82,8 @@ void check_stream(const Family& f, Tuning tuning) {
     if (p.keyframe()) CHECK(has_parameter_sets(f.codec, *p.packet));
   }
   std::set<int64_t> want;
-  for (int i = 0; i < kFrames; ++i) want.insert(expected_pts(i));
+  for (int i = 0; i < kFrames; ++i)
+    want.insert(expected_pts(i));
   CHECK(packet_pts == want);  // SVT-AV1 may pack hidden frames, but shown frames keep their pts
 
   const Decoded d = decode_packets(f.codec, packets);
@@ -185,6 +192,12 @@ TEST_CASE("libsvtav1 low latency refuses keyframe requests with a reason", "[enc
   CHECK(r.error().stage == "encode:libsvtav1");
 }
 
-TEST_CASE("libx264: the GOP length is honoured", "[encode][x264]") { check_gop(kX264Nv12, Tuning::LowLatency); }
-TEST_CASE("libx265: the GOP length is honoured", "[encode][x265]") { check_gop(kX265, Tuning::LowLatency); }
-TEST_CASE("libsvtav1: the GOP length is honoured", "[encode][svtav1]") { check_gop(kSvtAv1, Tuning::LowLatency); }
+TEST_CASE("libx264: the GOP length is honoured", "[encode][x264]") {
+  check_gop(kX264Nv12, Tuning::LowLatency);
+}
+TEST_CASE("libx265: the GOP length is honoured", "[encode][x265]") {
+  check_gop(kX265, Tuning::LowLatency);
+}
+TEST_CASE("libsvtav1: the GOP length is honoured", "[encode][svtav1]") {
+  check_gop(kSvtAv1, Tuning::LowLatency);
+}

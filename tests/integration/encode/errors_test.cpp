@@ -23,7 +23,9 @@ struct Family {
   Result<EncoderPtr> (*make)(const EncoderConfig&);
 };
 
-Result<EncoderPtr> x264_nv12(const EncoderConfig& c) { return make_x264(c, PixelFormat::NV12); }
+Result<EncoderPtr> x264_nv12(const EncoderConfig& c) {
+  return make_x264(c, PixelFormat::NV12);
+}
 
 const Family kFamilies[] = {
     {"libx264", Codec::H264, PixelFormat::NV12, x264_nv12},
@@ -46,7 +48,8 @@ void fill_noise(DeviceFrame& frame, std::mt19937& rng) {
     uint8_t* p = frame.cpu_plane(i);
     for (size_t b = 0; b < size_t{frame.pitches[i]} * rows; b += 4) {
       const uint32_t r = rng();
-      for (int k = 0; k < 4; ++k) p[b + k] = static_cast<uint8_t>(16 + ((r >> (8 * k)) & 0xff) % 220);
+      for (int k = 0; k < 4; ++k)
+        p[b + k] = static_cast<uint8_t>(16 + ((r >> (8 * k)) & 0xff) % 220);
     }
   }
 }
@@ -67,8 +70,7 @@ TEST_CASE("every encoder: destroyed without any frame does not hang and never op
   }
 }
 
-TEST_CASE("every encoder: destroyed after frames without finish() drains and returns the buffers",
-          "[encode][errors]") {
+TEST_CASE("every encoder: destroyed after frames without finish() drains and returns the buffers", "[encode][errors]") {
   for (const auto& f : kFamilies) {
     INFO(f.name);
     const EncoderConfig config = small_config(f.codec, Tuning::Quality);  // lookahead: frames stay inside
@@ -167,7 +169,8 @@ TEST_CASE("libx264: set_bitrate at run time changes the output rate", "[encode][
   // Bytes per second over a settled window of each half (skip the first keyframe and the switch).
   auto kbps = [&](int from, int to) {
     int64_t bytes = 0;
-    for (int i = from; i < to; ++i) bytes += packets[i].packet->size;
+    for (int i = from; i < to; ++i)
+      bytes += packets[i].packet->size;
     return bytes * 8.0 / ((to - from) / 30.0) / 1000.0;
   };
   const double before = kbps(5, kSwitch);
@@ -220,6 +223,7 @@ TEST_CASE("capture times that do not advance are nudged, not rejected", "[encode
   REQUIRE(encoder->finish(packets));
   REQUIRE(packets.size() == 5);
   std::vector<int64_t> pts;
-  for (const auto& p : packets) pts.push_back(p.packet->pts);
+  for (const auto& p : packets)
+    pts.push_back(p.packet->pts);
   CHECK(pts == std::vector<int64_t>{0, 33000, 33001, 33002, 66000});
 }

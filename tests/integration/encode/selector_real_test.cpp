@@ -23,7 +23,9 @@ bool cuda_driver_present() {
   return true;
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 void check_auto(Codec codec, const std::string& nvenc, const std::string& software, PixelFormat software_input) {
   const EncoderConfig config = small_config(codec, Tuning::LowLatency);
@@ -33,7 +35,8 @@ void check_auto(Codec codec, const std::string& nvenc, const std::string& softwa
   REQUIRE(s);
   REQUIRE(!s->log.empty());
   CHECK(starts_with(s->log.front(), nvenc + " "));  // NVENC is tried first
-  for (const auto& line : s->log) UNSCOPED_INFO(line);
+  for (const auto& line : s->log)
+    UNSCOPED_INFO(line);
   if (s->encoder == software) {
     REQUIRE(s->log.size() == 2);
     CHECK(starts_with(s->log[0], nvenc + " rejected: "));

@@ -13,7 +13,8 @@ TEST_CASE("codec names parse in any case and round-trip", "[encode][codec]") {
   CHECK(codec_from_string("hevc").value() == Codec::HEVC);
   CHECK(codec_from_string("H265").value() == Codec::HEVC);
   CHECK(codec_from_string("av1").value() == Codec::AV1);
-  for (Codec c : {Codec::H264, Codec::HEVC, Codec::AV1}) CHECK(codec_from_string(to_string(c)).value() == c);
+  for (Codec c : {Codec::H264, Codec::HEVC, Codec::AV1})
+    CHECK(codec_from_string(to_string(c)).value() == c);
   CHECK(codec_id(Codec::HEVC) == AV_CODEC_ID_HEVC);
 }
 
@@ -48,7 +49,8 @@ TEST_CASE("the default low-latency bitrate follows the pixel rate within bounds"
   const uint32_t hd60 = default_bitrate_kbps(1920, 1080, {60, 1});
   CHECK(hd60 > 9000);
   CHECK(hd60 < 11000);
-  CHECK(default_bitrate_kbps(3840, 2160, {30, 1}) == 2 * default_bitrate_kbps(1920, 1080, {60, 1}));  // 2x the pixel rate
+  CHECK(default_bitrate_kbps(3840, 2160, {30, 1}) ==
+        2 * default_bitrate_kbps(1920, 1080, {60, 1}));  // 2x the pixel rate
   CHECK(default_bitrate_kbps(64, 64, {1, 1}) == 500);
   CHECK(default_bitrate_kbps(7680, 4320, {240, 1}) == 50000);
 }

@@ -40,7 +40,7 @@ TEST_CASE("an extra FFmpeg reference keeps the pooled buffer until it is dropped
   CHECK(av->data[2] != nullptr);
   FramePtr kept(av_frame_alloc());
   REQUIRE(av_frame_ref(kept.get(), av.get()) == 0);  // what an encoder that holds frames does
-  CHECK(kept->data[0] == av->data[0]);                // a reference, not a copy
+  CHECK(kept->data[0] == av->data[0]);               // a reference, not a copy
   av_frame_unref(av.get());
   CHECK(pool.counters().outstanding == 1);
   kept.reset();

@@ -77,7 +77,8 @@ struct FakeCatalog {
     Stats& s = stats[name];
     const InputSpec input{FrameMemory::Cpu, format};
     catalog.push_back({name, codec, input, [name, b, input, &s](const EncoderConfig&) -> Result<EncoderPtr> {
-                         if (b == Behaviour::FailCreate) return fail(Errc::not_found, "encode:" + name, "not built in (fake)");
+                         if (b == Behaviour::FailCreate)
+                           return fail(Errc::not_found, "encode:" + name, "not built in (fake)");
                          return EncoderPtr(std::make_unique<FakeEncoder>(name, b, input, s));
                        }});
   }
@@ -135,7 +136,8 @@ TEST_CASE("auto keeps the first candidate of the codec that really encodes, in c
                   });
   // Every line also went to the log, one line per event.
   const std::string text = log.text();
-  for (const auto& line : s->log) CHECK(text.find("encode: " + line) != std::string::npos);
+  for (const auto& line : s->log)
+    CHECK(text.find("encode: " + line) != std::string::npos);
 
   CHECK(f.stats["hevc_ok"].created == 0);    // another codec is never tried
   CHECK(f.stats["also_good"].created == 0);  // nothing after the winner is tried
