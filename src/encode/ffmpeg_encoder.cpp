@@ -75,7 +75,9 @@ Result<void> FfmpegEncoder::open() {
   ctx->height = static_cast<int>(config_.height);
   ctx->pix_fmt = av_pixel_format(input_.format);
   ctx->time_base = kPacketTimeBase;
-  if (config_.frame_rate.num > 0 && config_.frame_rate.den > 0) ctx->framerate = config_.frame_rate;
+  // Rate control needs a nominal rate even for variable-rate capture; 60 when none is known.
+  const bool rate_known = config_.frame_rate.num > 0 && config_.frame_rate.den > 0;
+  ctx->framerate = rate_known ? config_.frame_rate : AVRational{60, 1};
   ctx->gop_size = static_cast<int>(effective_gop(config_));
   ctx->thread_count = static_cast<int>(effective_threads(config_));
   // In-band parameter sets (no AV_CODEC_FLAG_GLOBAL_HEADER): one encoder feeds files and network
@@ -107,7 +109,7 @@ Result<void> FfmpegEncoder::open() {
   }
   info_.params = std::shared_ptr<const AVCodecParameters>(params, CodecParametersFree{});
   info_.time_base = ctx->time_base;
-  info_.frame_rate = ctx->framerate;
+  info_.frame_rate = config_.frame_rate;  // 0/1 stays 0/1: variable
   info_.encoder = codec_name_;
   info_.generation = config_.generation;
   ctx_ = std::move(ctx);

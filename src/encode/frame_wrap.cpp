@@ -56,7 +56,7 @@ Result<void> wrap_device_frame(DeviceFrame& frame, AVFrame& out) {
   AVBufferRef* buf = av_buffer_create(lowest, static_cast<size_t>(end - lowest), release_storage, frame.storage.get(),
                                       AV_BUFFER_FLAG_READONLY);
   if (!buf) return fail(Errc::internal, "encode", "out of memory wrapping a frame");
-  frame.storage.release();  // now owned by `buf`
+  static_cast<void>(frame.storage.release());  // now owned by `buf`
 
   out.format = pix_fmt;
   out.width = static_cast<int>(frame.width);

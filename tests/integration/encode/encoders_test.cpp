@@ -201,3 +201,16 @@ TEST_CASE("libx265: the GOP length is honoured", "[encode][x265]") {
 TEST_CASE("libsvtav1: the GOP length is honoured", "[encode][svtav1]") {
   check_gop(kSvtAv1, Tuning::LowLatency);
 }
+
+TEST_CASE("an unknown frame rate still encodes and is reported as variable", "[encode][x264]") {
+  EncoderConfig config = small_config(Codec::H264, Tuning::LowLatency);
+  config.frame_rate = {0, 1};
+  auto encoder = create(kX264Nv12, config);
+  CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
+  const auto packets = encode_pattern(*encoder, pool, 10, kFps, config.time_origin_ns);
+  REQUIRE(encoder->stream_info());
+  CHECK(encoder->stream_info()->frame_rate.num == 0);
+  const Decoded d = decode_packets(Codec::H264, packets);
+  REQUIRE(d.pictures.size() == 10);
+  CHECK(d.pictures[9].pts == expected_pts(9));
+}

@@ -130,9 +130,22 @@ TEST_CASE("every encoder: a frame of the wrong size is refused and the encoder c
       CHECK(r2.error().code == Errc::invalid_argument);
 
       CpuFramePool right(320, 240, f.input);
-      const auto packets = encode_pattern(*encoder, right, 3, 30, config.time_origin_ns);
+      std::vector<EncodedPacket> packets;
+      for (int i = 0; i < 4; ++i) {
+        DeviceFrame frame = right.acquire(frame_time_ns(config.time_origin_ns, i, 30));
+        fill_pattern(frame, static_cast<uint32_t>(i));
+        REQUIRE(encoder->submit(std::move(frame)));
+        // Once open, a wrong frame is still refused without ending the stream.
+        auto late = encoder->submit(big.acquire(frame_time_ns(config.time_origin_ns, i, 30) + 1000000));
+        REQUIRE_FALSE(late);
+        CHECK(late.error().code == Errc::invalid_argument);
+        REQUIRE(encoder->receive(packets));
+      }
+      REQUIRE(encoder->finish(packets));
       const Decoded d = decode_packets(f.codec, packets);
-      CHECK(d.pictures.size() == 3);
+      CHECK(d.errors == 0);
+      CHECK(d.pictures.size() == 4);
+      CHECK(big.counters().outstanding == 0);
     });
   }
 }
