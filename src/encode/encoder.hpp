@@ -18,6 +18,8 @@ enum class Tuning : uint8_t { LowLatency, Quality };
 
 std::string_view to_string(Codec c);
 Result<Codec> codec_from_string(std::string_view name);  // "h264", "hevc"/"h265", "av1"
+std::string_view to_string(Tuning t);
+AVCodecID codec_id(Codec c);
 
 struct EncoderConfig {
   Codec codec = Codec::H264;
@@ -27,16 +29,21 @@ struct EncoderConfig {
   uint32_t bitrate_kbps = 0;     // 0: the tuning's default (CRF/CQ for quality, a size-based CBR for low latency)
   uint32_t gop_frames = 0;       // 0: two seconds' worth of frames
   Tuning tuning = Tuning::Quality;
-  int64_t time_origin_ns = 0;    // capture time that maps to pts 0
-  uint32_t generation = 0;       // copied into StreamInfo and every packet
-  uint32_t threads = 0;          // 0: the encoder's choice
+  int64_t time_origin_ns = 0;  // capture time that maps to pts 0
+  uint32_t generation = 0;     // copied into StreamInfo and every packet
+  uint32_t threads = 0;        // 0: min(cores, 16)
 };
 
 // What an encoder wants to be fed (the importer produces exactly this).
 struct InputSpec {
   FrameMemory memory = FrameMemory::Cpu;
   PixelFormat format = PixelFormat::NV12;
+
+  bool operator==(const InputSpec&) const = default;
 };
+
+// Packet timestamps are microseconds (StreamInfo::time_base) since EncoderConfig::time_origin_ns.
+inline constexpr AVRational kPacketTimeBase{1, 1000000};
 
 class Encoder {
  public:
@@ -47,13 +54,20 @@ class Encoder {
 
   // The first submit() opens the real codec context (never open an encoder that will not get a
   // frame: SVT-AV1 1.4 blocks forever when freed unfed). pts = (frame.pts_ns - time_origin_ns).
+  // A frame that does not match the configuration (size, format, memory) is refused with
+  // Errc::invalid_argument and the encoder stays usable; other errors are final.
   virtual Result<void> submit(DeviceFrame frame) = 0;
   // Appends every packet ready now.
   virtual Result<void> receive(std::vector<EncodedPacket>& out) = 0;
-  // End of stream: drains everything left. Safe to call when nothing was submitted.
+  // End of stream: drains everything left. Safe to call when nothing was submitted. Destroying
+  // an encoder without finish() drains too (and drops the packets).
   virtual Result<void> finish(std::vector<EncodedPacket>& out) = 0;
 
-  virtual void request_keyframe() = 0;
+  // The next submitted frame becomes a keyframe (IDR, with in-band parameter sets).
+  // Errc::unsupported where the encoder cannot force one in its current mode.
+  virtual Result<void> request_keyframe() = 0;
+  // Takes effect on the next frame. Errc::unsupported where the encoder cannot change its rate
+  // while running (the caller may re-create it as a new generation).
   virtual Result<void> set_bitrate(uint32_t kbps) = 0;
 
   // Valid once the codec is open (after the first submit()); nullptr before.

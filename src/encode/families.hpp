@@ -1,0 +1,20 @@
+#pragma once
+// The encoder families. Each factory checks that the codec matches and returns an encoder that
+// opens on its first frame.
+#include <memory>
+
+#include "encode/encoder.hpp"
+
+namespace zc::encode {
+
+using EncoderPtr = std::unique_ptr<Encoder>;
+
+// libx264 takes NV12 (x264's own chroma layout: no interleaving pass) or I420.
+Result<EncoderPtr> make_x264(const EncoderConfig& config, PixelFormat input = PixelFormat::NV12);
+Result<EncoderPtr> make_x265(const EncoderConfig& config);    // I420
+Result<EncoderPtr> make_svtav1(const EncoderConfig& config);  // I420
+// h264_nvenc / hevc_nvenc / av1_nvenc by config.codec, fed CPU NV12 (CUDA frames come with the GPU
+// path).
+Result<EncoderPtr> make_nvenc(const EncoderConfig& config);
+
+}  // namespace zc::encode

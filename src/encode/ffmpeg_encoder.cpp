@@ -1,0 +1,253 @@
+#include "encode/ffmpeg_encoder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "encode/frame_wrap.hpp"
+
+namespace zc::encode {
+namespace {
+
+struct CodecParametersFree {
+  void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
+};
+
+std::string describe_rate(const RateControl& rc, Tuning tuning) {
+  if (rc.constant_quality) return "constant quality";
+  const char* mode = tuning == Tuning::LowLatency ? "cbr" : "vbr";
+  return fmt::format("{} {} kbit/s (max {}, buffer {} kbit)", mode, rc.bit_rate / 1000, rc.max_rate / 1000,
+                     rc.buffer_size / 1000);
+}
+
+}  // namespace
+
+FfmpegEncoder::FfmpegEncoder(std::string codec_name, const EncoderConfig& config, InputSpec input)
+    : codec_name_(std::move(codec_name)),
+      config_(config),
+      input_(input),
+      rc_(rate_control(config, config.bitrate_kbps)),
+      frame_(av_frame_alloc()),
+      scratch_(av_packet_alloc()) {
+  pending_.reserve(8);
+}
+
+FfmpegEncoder::~FfmpegEncoder() {
+  // Freeing an encoder with frames in flight without draining it is the other half of the
+  // SVT-AV1 trap; drain even when the owner forgot finish().
+  if (ctx_ && state_ != State::Finished) drain_and_drop();
+}
+
+tl::unexpected<Error> FfmpegEncoder::error(Errc code, std::string message) const {
+  return fail(code, "encode:" + codec_name_, std::move(message));
+}
+
+tl::unexpected<Error> FfmpegEncoder::failed(Errc code, std::string message) {
+  state_ = State::Failed;
+  last_error_ = Error{code, "encode:" + codec_name_, std::move(message)};
+  return tl::unexpected<Error>(last_error_);
+}
+
+Result<void> FfmpegEncoder::keyframe_support(const RateControl& /*rc*/) const {
+  return {};
+}
+
+Result<void> FfmpegEncoder::check_frame(const DeviceFrame& frame) const {
+  if (frame.width != config_.width || frame.height != config_.height || frame.format != input_.format ||
+      frame.memory != input_.memory) {
+    return error(
+        Errc::invalid_argument,
+        fmt::format("frame {}x{} {}{} does not match the encoder's input {}x{} {}{}", frame.width, frame.height,
+                    to_string(frame.format), frame.memory == FrameMemory::Cuda ? " (CUDA)" : "", config_.width,
+                    config_.height, to_string(input_.format), input_.memory == FrameMemory::Cuda ? " (CUDA)" : ""));
+  }
+  return {};
+}
+
+Result<void> FfmpegEncoder::open() {
+  const AVCodec* codec = avcodec_find_encoder_by_name(codec_name_.c_str());
+  if (!codec) return failed(Errc::not_found, "not in this FFmpeg build");
+  if (config_.width == 0 || config_.height == 0) return failed(Errc::invalid_argument, "no frame size configured");
+
+  CodecContextPtr ctx(avcodec_alloc_context3(codec));
+  if (!ctx) return failed(Errc::internal, "out of memory allocating the codec context");
+  ctx->width = static_cast<int>(config_.width);
+  ctx->height = static_cast<int>(config_.height);
+  ctx->pix_fmt = av_pixel_format(input_.format);
+  ctx->time_base = kPacketTimeBase;
+  // Rate control needs a nominal rate even for variable-rate capture; 60 when none is known.
+  const bool rate_known = config_.frame_rate.num > 0 && config_.frame_rate.den > 0;
+  ctx->framerate = rate_known ? config_.frame_rate : AVRational{60, 1};
+  ctx->gop_size = static_cast<int>(effective_gop(config_));
+  ctx->thread_count = static_cast<int>(effective_threads(config_));
+  // In-band parameter sets (no AV_CODEC_FLAG_GLOBAL_HEADER): one encoder feeds files and network
+  // outputs alike, and a viewer joining a stream needs them at every keyframe.
+  ctx->flags |= AV_CODEC_FLAG_CLOSED_GOP;
+  // What libyuv's ARGBToI420/NV12 computes from sRGB pixels: BT.601 limited-range matrix; the
+  // pixels themselves keep sRGB's primaries (= BT.709) and transfer curve.
+  ctx->colorspace = AVCOL_SPC_SMPTE170M;
+  ctx->color_range = AVCOL_RANGE_MPEG;
+  ctx->color_primaries = AVCOL_PRI_BT709;
+  ctx->color_trc = AVCOL_TRC_IEC61966_2_1;
+  apply_rate_control(rc_, *ctx);
+
+  Options options;
+  if (auto r = configure(*ctx, rc_, options); !r) return failed(r.error().code, r.error().message);
+  if (int err = avcodec_open2(ctx.get(), codec, options.get()); err < 0) {
+    std::string why = "cannot open: " + av_error_string(err);
+    if (std::string more = explain_open_failure(err); !more.empty()) why += " (" + more + ")";
+    return failed(Errc::encoder, why);
+  }
+  for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(options.peek(), "", e, AV_DICT_IGNORE_SUFFIX));) {
+    spdlog::warn("encode: {} ignored option {}={}", codec_name_, e->key, e->value);
+  }
+
+  AVCodecParameters* params = avcodec_parameters_alloc();
+  if (!params || avcodec_parameters_from_context(params, ctx.get()) < 0) {
+    avcodec_parameters_free(&params);
+    return failed(Errc::internal, "cannot describe the stream");
+  }
+  info_.params = std::shared_ptr<const AVCodecParameters>(params, CodecParametersFree{});
+  info_.time_base = ctx->time_base;
+  info_.frame_rate = config_.frame_rate;  // 0/1 stays 0/1: variable
+  info_.encoder = codec_name_;
+  info_.generation = config_.generation;
+  ctx_ = std::move(ctx);
+  state_ = State::Open;
+  spdlog::info("encode: {} opened {}x{} {} {}, gop {}, {} threads, {}", codec_name_, config_.width, config_.height,
+               to_string(input_.format), to_string(config_.tuning), ctx_->gop_size, ctx_->thread_count,
+               describe_rate(rc_, config_.tuning));
+  return {};
+}
+
+Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
+  if (state_ == State::Failed) return tl::unexpected<Error>(last_error_);
+  if (state_ == State::Finished) return error(Errc::internal, "submit() after finish()");
+  if (auto r = check_frame(frame); !r) return r;
+  if (state_ == State::Idle) {
+    if (auto r = open(); !r) return r;
+  }
+
+  int64_t pts = (frame.pts_ns - config_.time_origin_ns) / 1000;
+  if (have_last_pts_ && pts <= last_pts_) {
+    // Encoders reject non-increasing timestamps; one tick later keeps the frame and the order.
+    if (pts_fixups_++ == 0) {
+      spdlog::warn("encode: {} capture time did not advance ({} after {} us); nudging (counted)", codec_name_, pts,
+                   last_pts_);
+    }
+    pts = last_pts_ + 1;
+  }
+
+  if (auto r = wrap_device_frame(frame, *frame_); !r) return failed(r.error().code, r.error().message);
+  frame_->pts = pts;
+  if (keyframe_requested_) {
+    frame_->pict_type = AV_PICTURE_TYPE_I;
+    frame_->key_frame = 1;
+    keyframe_requested_ = false;
+  }
+  auto sent = send(frame_.get());
+  av_frame_unref(frame_.get());
+  if (!sent) return sent;
+  have_last_pts_ = true;
+  last_pts_ = pts;
+  return {};
+}
+
+Result<void> FfmpegEncoder::send(AVFrame* frame) {
+  int err = avcodec_send_frame(ctx_.get(), frame);
+  if (err == AVERROR(EAGAIN)) {
+    // The encoder wants its output read first: keep those packets for the next receive().
+    if (auto r = pull(pending_, false); !r) return r;
+    err = avcodec_send_frame(ctx_.get(), frame);
+  }
+  if (err < 0) return failed(Errc::encoder, "cannot encode: " + av_error_string(err));
+  return {};
+}
+
+Result<void> FfmpegEncoder::pull(std::vector<EncodedPacket>& out, bool until_eof) {
+  for (;;) {
+    const int err = avcodec_receive_packet(ctx_.get(), scratch_.get());
+    if (err == AVERROR(EAGAIN) && !until_eof) return {};
+    if (err == AVERROR_EOF) return {};
+    if (err < 0) return failed(Errc::encoder, "cannot receive a packet: " + av_error_string(err));
+    EncodedPacket p;
+    p.packet.reset(av_packet_alloc());
+    if (!p.packet) return failed(Errc::internal, "out of memory for a packet");
+    av_packet_move_ref(p.packet.get(), scratch_.get());
+    p.capture_ns = config_.time_origin_ns + p.packet->pts * 1000;
+    p.generation = config_.generation;
+    out.push_back(std::move(p));
+  }
+}
+
+Result<void> FfmpegEncoder::receive(std::vector<EncodedPacket>& out) {
+  for (auto& p : pending_)
+    out.push_back(std::move(p));
+  pending_.clear();
+  if (state_ != State::Open)
+    return state_ == State::Failed ? Result<void>(tl::unexpected<Error>(last_error_)) : Result<void>{};
+  return pull(out, false);
+}
+
+Result<void> FfmpegEncoder::finish(std::vector<EncodedPacket>& out) {
+  for (auto& p : pending_)
+    out.push_back(std::move(p));
+  pending_.clear();
+  if (state_ == State::Idle || state_ == State::Finished) {
+    state_ = State::Finished;
+    return {};
+  }
+  if (!ctx_) return tl::unexpected<Error>(last_error_);  // failed before it ever opened
+  const bool had_failed = state_ == State::Failed;
+  if (int err = avcodec_send_frame(ctx_.get(), nullptr); err < 0 && err != AVERROR_EOF) {
+    state_ = State::Finished;
+    return error(Errc::encoder, "cannot flush: " + av_error_string(err));
+  }
+  auto drained = pull(out, true);
+  state_ = State::Finished;
+  if (had_failed) return tl::unexpected<Error>(last_error_);
+  return drained;
+}
+
+void FfmpegEncoder::drain_and_drop() {
+  if (avcodec_send_frame(ctx_.get(), nullptr) < 0) return;
+  int dropped = 0;
+  while (avcodec_receive_packet(ctx_.get(), scratch_.get()) >= 0) {
+    av_packet_unref(scratch_.get());
+    ++dropped;
+  }
+  state_ = State::Finished;
+  if (dropped > 0) spdlog::debug("encode: {} dropped {} packets draining at teardown", codec_name_, dropped);
+}
+
+Result<void> FfmpegEncoder::request_keyframe() {
+  if (auto r = keyframe_support(rc_); !r) return r;
+  keyframe_requested_ = true;
+  return {};
+}
+
+Result<void> FfmpegEncoder::set_bitrate(uint32_t kbps) {
+  if (kbps == 0) return error(Errc::invalid_argument, "bitrate must be above 0 kbit/s");
+  const RateControl next = rate_control(config_, kbps);
+  if (state_ == State::Idle) {
+    config_.bitrate_kbps = kbps;
+    rc_ = next;
+    return {};
+  }
+  if (state_ != State::Open) return error(Errc::invalid_argument, "the encoder is no longer running");
+  if (rc_.constant_quality) {
+    return error(Errc::unsupported, "runs in constant-quality mode; a bitrate applies only to a new encoder");
+  }
+  if (!reconfigures_bitrate()) {
+    return error(Errc::unsupported,
+                 "cannot change its bitrate while running (FFmpeg 5.1 has no reconfiguration "
+                 "for it); re-create the encoder");
+  }
+  config_.bitrate_kbps = kbps;
+  rc_ = next;
+  apply_rate_control(rc_, *ctx_);  // FFmpeg's wrapper reconfigures on the next frame
+  spdlog::info("encode: {} bitrate now {}", codec_name_, describe_rate(rc_, config_.tuning));
+  return {};
+}
+
+}  // namespace zc::encode

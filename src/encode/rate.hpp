@@ -1,0 +1,40 @@
+#pragma once
+// Rate-control, GOP and threading defaults shared by every encoder family, as pure functions so
+// they can be tested without an encoder.
+#include <cstdint>
+
+#include "encode/encoder.hpp"
+
+namespace zc::encode {
+
+// Low latency: the VBV buffer holds this many frames at the nominal rate. One frame keeps the
+// network delay lowest but starves keyframes; a few frames trade a little latency for quality.
+inline constexpr uint32_t kLowLatencyBufferFrames = 2;
+
+// Nominal frames per second; 60 when the configured rate is unusable.
+double nominal_fps(const EncoderConfig& config);
+// gop_frames, or two seconds' worth of frames; at least 1.
+uint32_t effective_gop(const EncoderConfig& config);
+// threads, or the number of cores clamped to 1..16 (more threads than that only adds latency
+// and slices without speeding up one stream).
+uint32_t effective_threads(const EncoderConfig& config);
+// A size-based CBR for low latency when no bitrate is given: ~0.08 bit per pixel per frame,
+// clamped to 500..50000 kbit/s (1080p60: ~10 Mbit/s; 4K30: ~20 Mbit/s).
+uint32_t default_bitrate_kbps(uint32_t width, uint32_t height, AVRational frame_rate);
+
+struct RateControl {
+  bool constant_quality = false;  // CRF/CQ: the fields below are 0
+  int64_t bit_rate = 0;           // AVCodecContext::bit_rate (bit/s)
+  int64_t max_rate = 0;           // rc_max_rate
+  int buffer_size = 0;            // rc_buffer_size (bits)
+};
+
+// LowLatency: CBR at `kbps` (0: default_bitrate_kbps), maxrate = bitrate, buffer of
+// kLowLatencyBufferFrames frames. Quality: kbps 0 is constant quality; otherwise an average
+// bitrate with peaks up to 1.5x and a two-second buffer.
+RateControl rate_control(const EncoderConfig& config, uint32_t kbps);
+
+// Copies `rc` into the context's rate fields.
+void apply_rate_control(const RateControl& rc, AVCodecContext& ctx);
+
+}  // namespace zc::encode

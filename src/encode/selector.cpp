@@ -1,0 +1,137 @@
+#include "encode/selector.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "encode/cpu_frames.hpp"
+
+namespace zc::encode {
+namespace {
+
+constexpr std::string_view kStage = "encode";
+
+Result<DeviceFrame> cpu_probe_frame(const EncoderConfig& config, const InputSpec& input) {
+  if (input.memory != FrameMemory::Cpu) {
+    return fail(Errc::unsupported, "encode", "no probe frame source for CUDA input was given");
+  }
+  CpuFramePool pool(config.width, config.height, input.format, 0);
+  DeviceFrame frame = pool.acquire(config.time_origin_ns, 0);
+  if (!frame.storage) return fail(Errc::internal, "encode", "out of memory for the probe frame");
+  fill_pattern(frame, 0);
+  return frame;
+}
+
+std::string names_for(const Catalog& catalog, Codec codec) {
+  std::string names;
+  for (const auto& c : catalog) {
+    if (c.codec != codec) continue;
+    if (!names.empty()) names += ", ";
+    names += c.name;
+  }
+  return names.empty() ? "none" : names;
+}
+
+}  // namespace
+
+Catalog default_catalog() {
+  Catalog catalog;
+  const InputSpec nv12{FrameMemory::Cpu, PixelFormat::NV12};
+  const InputSpec i420{FrameMemory::Cpu, PixelFormat::I420};
+  catalog.push_back({"h264_nvenc", Codec::H264, nv12, make_nvenc});
+  catalog.push_back({"libx264", Codec::H264, nv12, [](const EncoderConfig& c) { return make_x264(c); }});
+  catalog.push_back({"hevc_nvenc", Codec::HEVC, nv12, make_nvenc});
+  catalog.push_back({"libx265", Codec::HEVC, i420, make_x265});
+  catalog.push_back({"av1_nvenc", Codec::AV1, nv12, make_nvenc});
+  catalog.push_back({"libsvtav1", Codec::AV1, i420, make_svtav1});
+  return catalog;
+}
+
+Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& config,
+                             const ProbeFrameSource& probe_frame) {
+  auto encoder = candidate.make(config);
+  if (!encoder) return tl::unexpected<Error>(encoder.error());
+  if ((*encoder)->input() != candidate.input) {
+    return fail(Errc::internal, "encode:" + candidate.name, "the encoder wants another input than its catalog entry");
+  }
+  auto frame = probe_frame ? probe_frame(config, candidate.input) : cpu_probe_frame(config, candidate.input);
+  if (!frame) return tl::unexpected<Error>(frame.error());
+
+  std::vector<EncodedPacket> packets;
+  auto submitted = (*encoder)->submit(std::move(*frame));
+  // Drain before the encoder is freed, whatever happened (the SVT-AV1 trap).
+  auto finished = (*encoder)->finish(packets);
+  if (!submitted) return submitted;
+  if (!finished) return finished;
+  if (packets.empty()) return fail(Errc::encoder, "encode:" + candidate.name, "encoded a frame but produced no packet");
+  if (!(*encoder)->stream_info()) return fail(Errc::encoder, "encode:" + candidate.name, "no stream description");
+  return {};
+}
+
+Result<Selection> select_encoder(const EncoderConfig& config, std::string_view requested, const Catalog& catalog,
+                                 const ProbeFrameSource& probe_frame) {
+  const bool automatic = requested.empty() || requested == "auto";
+  const std::string codec_name(to_string(config.codec));
+
+  std::vector<const Candidate*> tries;
+  if (automatic) {
+    for (const auto& c : catalog) {
+      if (c.codec == config.codec) tries.push_back(&c);
+    }
+  } else {
+    const Candidate* found = nullptr;
+    for (const auto& c : catalog) {
+      if (c.name == requested) found = &c;
+    }
+    const std::string name(requested);
+    if (!found) {
+      const std::string known = names_for(catalog, config.codec);
+      if (avcodec_find_encoder_by_name(name.c_str())) {
+        return fail(Errc::unsupported, std::string(kStage),
+                    "zerocast does not drive the encoder '" + name + "' (" + codec_name + ": " + known + ")");
+      }
+      return fail(Errc::not_found, std::string(kStage),
+                  "no encoder named '" + name + "' (" + codec_name + ": " + known + ")");
+    }
+    if (found->codec != config.codec) {
+      return fail(Errc::invalid_argument, std::string(kStage),
+                  name + " encodes " + std::string(to_string(found->codec)) + ", not " + codec_name + " (" +
+                      codec_name + ": " + names_for(catalog, config.codec) + ")");
+    }
+    tries.push_back(found);
+  }
+  if (tries.empty()) return fail(Errc::not_found, std::string(kStage), "no " + codec_name + " encoder is known");
+
+  Selection selection;
+  std::string reasons;
+  for (const Candidate* c : tries) {
+    auto proved = probe_candidate(*c, config, probe_frame);
+    if (!proved) {
+      std::string line = c->name + " rejected: " + proved.error().message;
+      spdlog::info("encode: {}", line);
+      selection.log.push_back(line);
+      if (!reasons.empty()) reasons += "; ";
+      reasons += line;
+      continue;
+    }
+    std::string line = c->name + " chosen";
+    spdlog::info("encode: {} for {} {}x{} ({})", line, codec_name, config.width, config.height,
+                 automatic ? "auto" : "requested");
+    selection.log.push_back(std::move(line));
+    selection.encoder = c->name;
+    selection.input = c->input;
+    selection.factory = c->make;
+    return selection;
+  }
+  if (!automatic) return fail(Errc::encoder, std::string(kStage), reasons);
+  return fail(Errc::encoder, std::string(kStage), "no working " + codec_name + " encoder: " + reasons);
+}
+
+std::string requested_encoder(std::string_view cli_value) {
+  if (!cli_value.empty()) return std::string(cli_value);
+  const char* env = std::getenv("ZEROCAST_ENCODER");
+  if (env && *env) return env;
+  return "auto";
+}
+
+}  // namespace zc::encode

@@ -1,0 +1,53 @@
+#pragma once
+// Encoder selection. Candidates per codec in DESIGN order (NVENC first, then software); `auto`
+// proves each one by opening it and encoding one synthetic frame (then drains and frees it) and
+// keeps the first that works. A forced name tries only that encoder. Every rejection and the
+// choice are logged. The catalog is injectable so tests can use fakes.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "encode/encoder.hpp"
+#include "encode/families.hpp"
+
+namespace zc::encode {
+
+using EncoderFactory = std::function<Result<EncoderPtr>(const EncoderConfig&)>;
+
+struct Candidate {
+  std::string name;  // FFmpeg's encoder name, also what --encoder takes
+  Codec codec = Codec::H264;
+  InputSpec input;
+  EncoderFactory make;  // an encoder that opens on its first frame
+};
+using Catalog = std::vector<Candidate>;
+
+// h264_nvenc, libx264 (NV12); hevc_nvenc, libx265; av1_nvenc, libsvtav1. Candidates missing from
+// the linked FFmpeg stay listed and are rejected with that reason.
+Catalog default_catalog();
+
+// Makes the frame a probe encodes (default: a CPU frame with a pattern, in the candidate's layout).
+using ProbeFrameSource = std::function<Result<DeviceFrame>(const EncoderConfig&, const InputSpec&)>;
+
+struct Selection {
+  std::string encoder;           // the chosen candidate's name
+  InputSpec input;               // what the importer must produce
+  EncoderFactory factory;        // makes a fresh encoder (opens on its first real frame)
+  std::vector<std::string> log;  // one line per candidate tried, in order ("x rejected: why", "y chosen")
+};
+
+// requested: "auto" (or empty) or an encoder name. Errors: Errc::not_found (no such encoder),
+// Errc::unsupported (FFmpeg has it, zerocast does not drive it), Errc::invalid_argument (the name
+// encodes another codec), Errc::encoder (nothing worked; the message lists every reason).
+Result<Selection> select_encoder(const EncoderConfig& config, std::string_view requested,
+                                 const Catalog& catalog = default_catalog(), const ProbeFrameSource& probe_frame = {});
+
+// Opens the candidate, encodes one frame, drains and frees it. The error says why it failed.
+Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& config,
+                             const ProbeFrameSource& probe_frame = {});
+
+// The CLI value when given (non-empty), else $ZEROCAST_ENCODER when set, else "auto".
+std::string requested_encoder(std::string_view cli_value);
+
+}  // namespace zc::encode

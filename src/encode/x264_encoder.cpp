@@ -1,0 +1,46 @@
+// libx264. Low latency: ultrafast + zerolatency (sliced threads, no lookahead, no B-frames), CBR
+// through the VBV, keyframes only at the GOP boundary or on request. Quality: veryfast, CRF or an
+// average bitrate, B-frames and scene cuts allowed.
+#include "encode/families.hpp"
+#include "encode/ffmpeg_encoder.hpp"
+
+namespace zc::encode {
+namespace {
+
+constexpr int kQualityCrf = 20;
+
+class X264Encoder final : public FfmpegEncoder {
+ public:
+  X264Encoder(const EncoderConfig& config, PixelFormat input)
+      : FfmpegEncoder("libx264", config, InputSpec{FrameMemory::Cpu, input}) {}
+
+ protected:
+  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
+    const bool low_latency = config().tuning == Tuning::LowLatency;
+    options.set("preset", low_latency ? "ultrafast" : "veryfast");
+    if (low_latency) {
+      options.set("tune", "zerolatency");
+      ctx.max_b_frames = 0;
+      options.set("sc_threshold", 0);  // predictable rate: keyframes on the GOP or on request only
+    }
+    if (rc.constant_quality) options.set("crf", kQualityCrf);
+    // A requested keyframe is an IDR, so a viewer can join there (x264 repeats SPS/PPS on it).
+    options.set("forced-idr", 1);
+    return {};
+  }
+
+  // libx264's wrapper calls x264_encoder_reconfig when bit_rate / VBV fields change.
+  bool reconfigures_bitrate() const override { return true; }
+};
+
+}  // namespace
+
+Result<EncoderPtr> make_x264(const EncoderConfig& config, PixelFormat input) {
+  if (config.codec != Codec::H264) return fail(Errc::invalid_argument, "encode:libx264", "libx264 encodes h264 only");
+  if (input != PixelFormat::NV12 && input != PixelFormat::I420) {
+    return fail(Errc::invalid_argument, "encode:libx264", "libx264 takes NV12 or I420");
+  }
+  return EncoderPtr(std::make_unique<X264Encoder>(config, input));
+}
+
+}  // namespace zc::encode

@@ -1,0 +1,216 @@
+// Every software encoder family, for real: synthetic frames in, packets decoded in memory by
+// FFmpeg's decoders, checked for frame count, size, colour tags from the bitstream, timestamps,
+// in-band parameter sets on keyframes, keyframes on request and the GOP length.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "encode/families.hpp"
+#include "encode_support.hpp"
+
+using namespace zc;
+using namespace zc::encode;
+using namespace zc::encode::test;
+
+namespace {
+
+struct Family {
+  const char* name;
+  Codec codec;
+  PixelFormat input;
+  Result<EncoderPtr> (*make)(const EncoderConfig&);
+};
+
+Result<EncoderPtr> x264_nv12(const EncoderConfig& c) {
+  return make_x264(c, PixelFormat::NV12);
+}
+Result<EncoderPtr> x264_i420(const EncoderConfig& c) {
+  return make_x264(c, PixelFormat::I420);
+}
+
+const Family kX264Nv12{"libx264", Codec::H264, PixelFormat::NV12, x264_nv12};
+const Family kX264I420{"libx264", Codec::H264, PixelFormat::I420, x264_i420};
+const Family kX265{"libx265", Codec::HEVC, PixelFormat::I420, make_x265};
+const Family kSvtAv1{"libsvtav1", Codec::AV1, PixelFormat::I420, make_svtav1};
+
+constexpr int kFps = 30;
+constexpr int kFrames = 30;
+
+int64_t expected_pts(int i) {
+  return (frame_time_ns(0, i, kFps)) / 1000;
+}
+
+EncoderPtr create(const Family& f, const EncoderConfig& config) {
+  auto e = f.make(config);
+  REQUIRE(e);
+  REQUIRE((*e)->name() == f.name);
+  REQUIRE((*e)->input().format == f.input);
+  return std::move(*e);
+}
+
+// The full contract of one encoded stream of kFrames pattern frames.
+void check_stream(const Family& f, Tuning tuning) {
+  const EncoderConfig config = small_config(f.codec, tuning);
+  auto encoder = create(f, config);
+  CpuFramePool pool(config.width, config.height, f.input);
+  const auto packets = encode_pattern(*encoder, pool, kFrames, kFps, config.time_origin_ns);
+
+  const StreamInfo* info = encoder->stream_info();
+  REQUIRE(info);
+  CHECK(info->encoder == f.name);
+  CHECK(info->generation == config.generation);
+  CHECK(av_cmp_q(info->time_base, AVRational{1, 1000000}) == 0);
+  CHECK(av_cmp_q(info->frame_rate, AVRational{kFps, 1}) == 0);
+  REQUIRE(info->params);
+  CHECK(info->params->codec_id == codec_id(f.codec));
+  CHECK(info->params->width == 320);
+  CHECK(info->params->height == 240);
+  CHECK(info->params->color_space == AVCOL_SPC_SMPTE170M);
+  CHECK(info->params->color_range == AVCOL_RANGE_MPEG);
+
+  REQUIRE(!packets.empty());
+  CHECK(packets.front().keyframe());
+  std::set<int64_t> packet_pts;
+  int64_t last_dts = INT64_MIN;
+  for (const auto& p : packets) {
+    CHECK(p.generation == config.generation);
+    CHECK(p.capture_ns == config.time_origin_ns + p.packet->pts * 1000);
+    CHECK(p.packet->dts > last_dts);  // strictly increasing decode order
+    CHECK(p.packet->dts <= p.packet->pts);
+    last_dts = p.packet->dts;
+    packet_pts.insert(p.packet->pts);
+    if (p.keyframe()) CHECK(has_parameter_sets(f.codec, *p.packet));
+  }
+  std::set<int64_t> want;
+  for (int i = 0; i < kFrames; ++i)
+    want.insert(expected_pts(i));
+  CHECK(packet_pts == want);  // SVT-AV1 may pack hidden frames, but shown frames keep their pts
+
+  const Decoded d = decode_packets(f.codec, packets);
+  INFO("decoder " << d.decoder);
+  CHECK(d.errors == 0);
+  REQUIRE(d.pictures.size() == static_cast<size_t>(kFrames));
+  for (int i = 0; i < kFrames; ++i) {
+    CHECK(d.pictures[i].width == 320);
+    CHECK(d.pictures[i].height == 240);
+    CHECK(d.pictures[i].pts == expected_pts(i));  // display order, no reordering, no loss
+  }
+  CHECK(d.pictures.front().key);
+  CHECK(d.color_space == AVCOL_SPC_SMPTE170M);
+  CHECK(d.color_range == AVCOL_RANGE_MPEG);
+  CHECK(d.color_primaries == AVCOL_PRI_BT709);
+  CHECK(d.color_trc == AVCOL_TRC_IEC61966_2_1);
+}
+
+// Keyframes of the decoded stream, by frame index.
+std::vector<int> keyframe_indices(const Decoded& d) {
+  std::vector<int> keys;
+  for (size_t i = 0; i < d.pictures.size(); ++i) {
+    if (d.pictures[i].key) keys.push_back(static_cast<int>(i));
+  }
+  return keys;
+}
+
+void check_keyframe_on_request(const Family& f, Tuning tuning) {
+  const EncoderConfig config = small_config(f.codec, tuning);  // GOP 60: only frame 0 is a key
+  auto encoder = create(f, config);
+  CpuFramePool pool(config.width, config.height, f.input);
+  const auto packets = encode_pattern(*encoder, pool, kFrames, kFps, config.time_origin_ns, [&](int i) {
+    if (i == 10 || i == 23) REQUIRE(encoder->request_keyframe());
+  });
+  for (const auto& p : packets) {
+    if (p.packet->pts == expected_pts(10) || p.packet->pts == expected_pts(23)) {
+      CHECK(p.keyframe());
+      CHECK(has_parameter_sets(f.codec, *p.packet));
+    }
+  }
+  const Decoded d = decode_packets(f.codec, packets);
+  REQUIRE(d.pictures.size() == static_cast<size_t>(kFrames));
+  CHECK(keyframe_indices(d) == std::vector<int>{0, 10, 23});
+}
+
+void check_gop(const Family& f, Tuning tuning) {
+  EncoderConfig config = small_config(f.codec, tuning);
+  config.gop_frames = 8;
+  auto encoder = create(f, config);
+  CpuFramePool pool(config.width, config.height, f.input);
+  const auto packets = encode_pattern(*encoder, pool, kFrames, kFps, config.time_origin_ns);
+  std::vector<int64_t> key_pts;
+  for (const auto& p : packets) {
+    if (!p.keyframe()) {
+      CHECK_FALSE(has_parameter_sets(f.codec, *p.packet));  // the parser does tell them apart
+      continue;
+    }
+    key_pts.push_back(p.packet->pts);
+    CHECK(has_parameter_sets(f.codec, *p.packet));  // every keyframe is a join point
+  }
+  CHECK(key_pts == std::vector<int64_t>{expected_pts(0), expected_pts(8), expected_pts(16), expected_pts(24)});
+  const Decoded d = decode_packets(f.codec, packets);
+  REQUIRE(d.pictures.size() == static_cast<size_t>(kFrames));
+  CHECK(keyframe_indices(d) == std::vector<int>{0, 8, 16, 24});
+}
+
+}  // namespace
+
+TEST_CASE("libx264 NV12 low latency: 30 frames decode intact and tagged in order", "[encode][x264]") {
+  check_stream(kX264Nv12, Tuning::LowLatency);
+}
+TEST_CASE("libx264 I420 low latency: 30 frames decode intact and tagged in order", "[encode][x264]") {
+  check_stream(kX264I420, Tuning::LowLatency);
+}
+TEST_CASE("libx264 quality (B-frames): 30 frames decode intact and tagged in order", "[encode][x264]") {
+  check_stream(kX264Nv12, Tuning::Quality);
+}
+TEST_CASE("libx265 low latency: 30 frames decode intact and tagged in order", "[encode][x265]") {
+  check_stream(kX265, Tuning::LowLatency);
+}
+TEST_CASE("libx265 quality: 30 frames decode intact and tagged in order", "[encode][x265]") {
+  check_stream(kX265, Tuning::Quality);
+}
+TEST_CASE("libsvtav1 low latency: 30 frames decode intact and tagged in order", "[encode][svtav1]") {
+  check_stream(kSvtAv1, Tuning::LowLatency);
+}
+TEST_CASE("libsvtav1 quality: 30 frames decode intact and tagged in order", "[encode][svtav1]") {
+  check_stream(kSvtAv1, Tuning::Quality);
+}
+
+TEST_CASE("libx264: a requested keyframe lands on the requested frame", "[encode][x264]") {
+  check_keyframe_on_request(kX264Nv12, Tuning::LowLatency);
+  check_keyframe_on_request(kX264Nv12, Tuning::Quality);
+}
+TEST_CASE("libx265: a requested keyframe lands on the requested frame", "[encode][x265]") {
+  check_keyframe_on_request(kX265, Tuning::LowLatency);
+}
+TEST_CASE("libsvtav1 quality: a requested keyframe lands on the requested frame", "[encode][svtav1]") {
+  check_keyframe_on_request(kSvtAv1, Tuning::Quality);
+}
+TEST_CASE("libsvtav1 low latency refuses keyframe requests with a reason", "[encode][svtav1]") {
+  auto encoder = create(kSvtAv1, small_config(Codec::AV1, Tuning::LowLatency));
+  auto r = encoder->request_keyframe();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::unsupported);
+  CHECK(r.error().stage == "encode:libsvtav1");
+}
+
+TEST_CASE("libx264: the GOP length is honoured", "[encode][x264]") {
+  check_gop(kX264Nv12, Tuning::LowLatency);
+}
+TEST_CASE("libx265: the GOP length is honoured", "[encode][x265]") {
+  check_gop(kX265, Tuning::LowLatency);
+}
+TEST_CASE("libsvtav1: the GOP length is honoured", "[encode][svtav1]") {
+  check_gop(kSvtAv1, Tuning::LowLatency);
+}
+
+TEST_CASE("an unknown frame rate still encodes and is reported as variable", "[encode][x264]") {
+  EncoderConfig config = small_config(Codec::H264, Tuning::LowLatency);
+  config.frame_rate = {0, 1};
+  auto encoder = create(kX264Nv12, config);
+  CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
+  const auto packets = encode_pattern(*encoder, pool, 10, kFps, config.time_origin_ns);
+  REQUIRE(encoder->stream_info());
+  CHECK(encoder->stream_info()->frame_rate.num == 0);
+  const Decoded d = decode_packets(Codec::H264, packets);
+  REQUIRE(d.pictures.size() == 10);
+  CHECK(d.pictures[9].pts == expected_pts(9));
+}
