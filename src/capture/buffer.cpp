@@ -64,10 +64,16 @@ tl::expected<Frame, Defect> validate_buffer(const spa_buffer& buffer, const Vide
   const uint64_t width = format.size.width;
   const uint64_t height = format.size.height;
   const uint64_t row_bytes = width * bytes_per_pixel(format.format);
-  if (chunk.stride < 0 || static_cast<uint64_t>(chunk.stride) < row_bytes) {
+  uint64_t stride = chunk.stride > 0 ? static_cast<uint64_t>(chunk.stride) : 0;
+  if (chunk.stride == 0 && shm) {
+    // GStreamer's pipewiresink (0.3.65) leaves the stride 0: infer it from a chunk of whole rows,
+    // else assume tightly packed rows (the short-buffer check below still applies).
+    const uint64_t rows = chunk.size / height;
+    stride = (chunk.size % height == 0 && rows >= row_bytes) ? rows : row_bytes;
+  }
+  if (chunk.stride < 0 || stride < row_bytes) {
     return defect(DefectKind::bad_stride, buffer_id, seq, chunk.stride, static_cast<int64_t>(row_bytes));
   }
-  const uint64_t stride = static_cast<uint64_t>(chunk.stride);
   // The last row need not carry the stride's padding.
   const uint64_t image_bytes = stride * (height - 1) + row_bytes;
   const uint64_t offset = chunk.offset;

@@ -16,7 +16,7 @@ enum class DefectKind : uint8_t {
   corrupted_header,    // SPA_META_HEADER_FLAG_CORRUPTED
   corrupted_chunk,     // SPA_CHUNK_FLAG_CORRUPTED
   empty_chunk,         // chunk size 0 on shared memory (allowed on dmabufs)
-  bad_stride,          // stride < width * bytes per pixel (or negative)
+  bad_stride,          // stride < width * bytes per pixel, negative, or 0 on a dmabuf
   out_of_bounds,       // chunk offset/size outside the mapping (maxsize)
   short_buffer,        // fewer bytes than the image needs
   missing_data,        // no data block, no mapped pointer (shm) or no fd (dmabuf)

@@ -88,6 +88,23 @@ TEST_CASE("validate: stride below width * bpp, or negative") {
   CHECK(defect_of(neg, shm_format(64, 4)) == DefectKind::bad_stride);
 }
 
+TEST_CASE("validate: a zero stride (GStreamer pipewiresink) is inferred for shared memory") {
+  FakeBuffer packed(SPA_DATA_MemFd, 4096, 0, 64 * 4 * 4, 0);
+  auto frame = validate_buffer(packed.buffer, shm_format(64, 4), 1);
+  REQUIRE(frame);
+  CHECK(frame->stride == 256);
+  FakeBuffer padded(SPA_DATA_MemFd, 4096, 0, 320 * 4, 0);
+  frame = validate_buffer(padded.buffer, shm_format(64, 4), 1);
+  REQUIRE(frame);
+  CHECK(frame->stride == 320);
+  // Not whole rows and too short for packed rows: still a short buffer, not a guess.
+  FakeBuffer shorter(SPA_DATA_MemFd, 4096, 0, 1000, 0);
+  CHECK(defect_of(shorter, shm_format(64, 4)) == DefectKind::short_buffer);
+  // A dmabuf's layout cannot be guessed.
+  FakeBuffer dma(SPA_DATA_DmaBuf, 4096, 0, 0, 0);
+  CHECK(defect_of(dma, dma_format(64, 4, kModifierLinear)) == DefectKind::bad_stride);
+}
+
 TEST_CASE("validate: chunk offset or size outside maxsize") {
   FakeBuffer past(SPA_DATA_MemFd, 1024, 512, 1024, 256);
   CHECK(defect_of(past, shm_format(64, 4)) == DefectKind::out_of_bounds);
