@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <list>
 #include <optional>
 
 #include <unistd.h>
@@ -23,8 +24,15 @@ namespace {
 // Stream never mistakes a new buffer for a cached one of the previous stream.
 std::atomic<uint64_t> g_next_buffer_id{1};
 
+constexpr const char* kFormatHint = " (no common format? capture takes 32-bit RGB formats in shared memory or DMA-BUF)";
+
 bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
+}
+
+// add_buffer points each pw_buffer's user_data at its id in Impl::buffer_ids.
+uint64_t buffer_id(const pw_buffer* b) {
+  return b->user_data ? *static_cast<const uint64_t*>(b->user_data) : 0;
 }
 
 std::string describe(const VideoFormat& f) {
@@ -96,6 +104,7 @@ struct Stream::Impl {
   pw::LoopSource timeout_timer;
   ParamSet enum_params;
   ParamSet buffer_params;
+  std::list<uint64_t> buffer_ids;  // stable addresses: pw_buffer::user_data points at one each
 
   // PipeWire thread only.
   std::optional<VideoFormat> format;
@@ -270,8 +279,8 @@ void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state
       } else if (!s->target_seen) {
         s->finish(StreamState::error, s->target_text() + " does not exist (the session manager removed our stream)");
       } else {
-        s->finish(StreamState::error, "the session manager removed our stream before " + s->target_text() +
-                                          " was linked to it (is it a video source?)");
+        s->finish(StreamState::error,
+                  "could not link to " + s->target_text() + ": the session manager removed our stream" + kFormatHint);
       }
       break;
     case PW_STREAM_STATE_CONNECTING:
@@ -329,22 +338,25 @@ void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* para
 }
 
 void Stream::Impl::on_add_buffer(void* data, pw_buffer* b) {
-  (void)data;
-  b->user_data = reinterpret_cast<void*>(static_cast<uintptr_t>(g_next_buffer_id.fetch_add(1)));
+  auto* s = static_cast<Impl*>(data);
+  b->user_data = &s->buffer_ids.emplace_back(g_next_buffer_id.fetch_add(1));
 }
 
 void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
   auto* s = static_cast<Impl*>(data);
+  const uint64_t id = buffer_id(b);
+  std::erase_if(s->buffer_ids, [&](const uint64_t& slot) { return &slot == b->user_data; });
+  b->user_data = nullptr;
   ++s->buffers_removed;
-  s->observer.on_buffer_removed(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(b->user_data)));
+  s->observer.on_buffer_removed(id);
 }
 
 void Stream::Impl::handle_buffer(pw_buffer* b) {
   if (!format || !b->buffer) return;  // between formats: nothing to interpret it with
   const int64_t arrival = monotonic_ns();
-  const uint64_t buffer_id = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(b->user_data));
+  const uint64_t buffer = buffer_id(b);
   const spa_buffer& buf = *b->buffer;
-  auto frame = validate_buffer(buf, *format, buffer_id);
+  auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {
     count_defect(frame.error());
     return;
@@ -356,7 +368,7 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   frame->crop = read_crop(buf, format->size);
   read_damage(buf, format->size, *frame);
   if (!cursor.update(buf, frame->cursor)) {
-    count_defect(Defect{DefectKind::bad_cursor, buffer_id, frame->sequence, false, 0, 0});
+    count_defect(Defect{DefectKind::bad_cursor, buffer, frame->sequence, false, 0, 0});
   }
   ++frames;
   observer.on_frame(*frame);
@@ -413,7 +425,7 @@ void Stream::Impl::on_timeout(void* data, uint64_t) {
   if (!s->target_seen) {
     why = " (the node does not exist)";
   } else if (!s->reported_format) {
-    why = " (no common format: capture takes 32-bit RGB formats, shared memory or DMA-BUF)";
+    why = kFormatHint;
   }
   s->finish(StreamState::error, fmt::format("negotiation with {} did not finish within {} ms{}; giving up",
                                             s->target_text(), s->options.negotiation_timeout.count(), why));

@@ -97,6 +97,15 @@ struct FixateProducer::Impl {
       spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type,
                                  SPA_POD_Id(SPA_META_Header), SPA_PARAM_META_size,
                                  SPA_POD_Int(static_cast<int32_t>(sizeof(spa_meta_header))));
+      if (!s->options.metas) return;
+      auto meta = [&](spa_meta_type type, uint32_t size) {
+        offsets.push_back(b.state.offset);
+        spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type, SPA_POD_Id(type),
+                                   SPA_PARAM_META_size, SPA_POD_Int(static_cast<int32_t>(size)));
+      };
+      meta(SPA_META_VideoCrop, sizeof(spa_meta_region));
+      meta(SPA_META_VideoDamage, sizeof(spa_meta_region) * 4);
+      meta(SPA_META_Cursor, cursor_meta_size(kCursorSize, kCursorSize));
     });
     pw_stream_update_params(s->stream.get(), s->params.data(), s->params.size());
   }
@@ -153,11 +162,45 @@ struct FixateProducer::Impl {
         h->seq = s->counter;
         h->dts_offset = 0;
       }
+      if (s->options.metas) s->write_metas(*b->buffer);
       ++s->counter;
       ++s->owner->frames_sent_;
     }
     pw_stream_queue_buffer(s->stream.get(), b);
   }
+
+  void write_metas(spa_buffer& buf) const {
+    if (auto* crop = static_cast<spa_meta_region*>(
+            spa_buffer_find_meta_data(&buf, SPA_META_VideoCrop, sizeof(spa_meta_region)))) {
+      crop->region.position = spa_point{10, 10};
+      crop->region.size = spa_rectangle{format.size.width - 20, format.size.height - 20};
+    }
+    if (spa_meta* damage = spa_buffer_find_meta(&buf, SPA_META_VideoDamage)) {
+      auto* r = static_cast<spa_meta_region*>(damage->data);
+      r[0].region = spa_region{spa_point{8, 4}, spa_rectangle{32, 16}};
+      if (damage->size >= 2 * sizeof(spa_meta_region)) r[1].region = spa_region{};  // end of list
+    }
+    if (spa_meta* m = spa_buffer_find_meta(&buf, SPA_META_Cursor);
+        m && m->size >= cursor_meta_size(kCursorSize, kCursorSize)) {
+      auto* cursor = static_cast<spa_meta_cursor*>(m->data);
+      cursor->id = 1;
+      cursor->flags = 0;
+      cursor->position = spa_point{50, 60};
+      cursor->hotspot = spa_point{2, 3};
+      // Bitmaps only when "the cursor changed", as compositors do.
+      cursor->bitmap_offset = counter % 10 == 0 ? sizeof(spa_meta_cursor) : 0;
+      if (cursor->bitmap_offset) {
+        auto* bitmap = reinterpret_cast<spa_meta_bitmap*>(cursor + 1);
+        bitmap->format = SPA_VIDEO_FORMAT_ARGB;
+        bitmap->size = spa_rectangle{kCursorSize, kCursorSize};
+        bitmap->stride = kCursorSize * 4;
+        bitmap->offset = sizeof(spa_meta_bitmap);
+        std::memset(reinterpret_cast<uint8_t*>(bitmap) + bitmap->offset, 0xC5, kCursorSize * kCursorSize * 4);
+      }
+    }
+  }
+
+  static constexpr uint32_t kCursorSize = 16;
 
   static void on_timer(void* data, uint64_t) {
     auto* s = static_cast<Impl*>(data);

@@ -23,6 +23,9 @@ class FixateProducer {
     uint32_t height = 240;
     uint32_t fps = 60;
     std::vector<uint64_t> modifiers;  // empty: shared memory only
+    // Also attach VideoCrop (10 px border), VideoDamage (one 32x16 rect at 8,4) and Cursor (a
+    // 16x16 ARGB bitmap, sent on every 10th frame only, at 50,60 with hotspot 2,3) metas.
+    bool metas = false;
   };
 
   // Throws std::runtime_error when it cannot connect (the test then fails loudly).

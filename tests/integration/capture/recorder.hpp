@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ struct FrameRecord {
   bool has_data = false;
   uint64_t checksum = 0;  // of the first row: proves the pixels were readable
   uint8_t first_byte = 0;
+  std::optional<Rect> crop;
+  bool damage_known = false;
+  uint32_t damage_count = 0;
+  Rect first_damage;
+  Cursor cursor;  // pixels pointer only compared with nullptr (the cache is the stream's)
+  uint8_t cursor_first_byte = 0;
   int plane_fd = -1;
   uint64_t modifier = 0;
 };
@@ -41,14 +48,28 @@ class Recorder : public StreamObserver {
     cv_.notify_all();
   }
   void on_frame(const Frame& frame) override {
-    FrameRecord r{frame.buffer_id, frame.sequence, frame.pts_ns, frame.width,          frame.height,
-                  frame.format,    frame.memory,   frame.stride, frame.data != nullptr};
+    FrameRecord r;
+    r.buffer_id = frame.buffer_id;
+    r.sequence = frame.sequence;
+    r.pts_ns = frame.pts_ns;
+    r.width = frame.width;
+    r.height = frame.height;
+    r.format = frame.format;
+    r.memory = frame.memory;
+    r.stride = frame.stride;
+    r.has_data = frame.data != nullptr;
     if (frame.data) {
       for (uint32_t i = 0; i < frame.width * 4; ++i)
         r.checksum = r.checksum * 31 + frame.data[i];
       r.first_byte = frame.data[0];
     }
     if (frame.plane_count > 0) r.plane_fd = frame.planes[0].fd;
+    r.crop = frame.crop;
+    r.damage_known = frame.damage_known;
+    r.damage_count = frame.damage_count;
+    r.first_damage = frame.damage[0];
+    r.cursor = frame.cursor;
+    if (frame.cursor.pixels) r.cursor_first_byte = frame.cursor.pixels[0];
     r.modifier = frame.modifier;
     if (on_frame_hook) on_frame_hook(frame);
     std::lock_guard lock(mutex_);

@@ -3,10 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -230,6 +234,70 @@ TEST_CASE("dmabuf: report_import_rejected renegotiates without the modifier") {
   CHECK(stats.renegotiations == 1);
   CHECK(stats.format_changes == 1);
   CHECK(stats.buffers_removed >= 1);
+}
+
+TEST_CASE("metas: crop, damage and cursor travel through a real negotiation") {
+  PipeWireDaemon daemon;
+  FixateProducer::Options o;
+  o.metas = true;
+  FixateProducer src(o);
+  const auto node = wait_for_node("zc-fixate", 5s);
+  REQUIRE(node);
+  Recorder rec;
+  auto stream = Stream::start(options_for(*node), rec);
+  REQUIRE(stream);
+  REQUIRE(rec.wait(5s, [&] { return frames_at_least(rec, 25); }));
+  INFO(rec.history());
+  rec.locked([&] {
+    size_t with_bitmap = 0;
+    for (const auto& f : rec.frames) {
+      CHECK(f.crop == Rect{10, 10, 300, 220});
+      CHECK(f.damage_known);
+      CHECK(f.damage_count == 1);
+      CHECK(f.first_damage == Rect{8, 4, 32, 16});
+      CHECK(f.cursor.visible);
+      if (f.cursor.pixels) {
+        ++with_bitmap;
+        CHECK(f.cursor.x == 48);  // position minus the bitmap's hotspot
+        CHECK(f.cursor.y == 57);
+        CHECK(f.cursor.width == 16);
+        CHECK(f.cursor.format == PixelFormat::ARGB);
+        CHECK(f.cursor_first_byte == 0xC5);
+      }
+    }
+    // The bitmap comes every 10th frame; every frame after the first one carries it from the cache.
+    CHECK(with_bitmap >= rec.frames.size() - 10);
+    CHECK(rec.defects.empty());
+  });
+}
+
+TEST_CASE("fd: a stream over a connected socket (what the portal hands out) captures too") {
+  PipeWireDaemon daemon;
+  FixateProducer src(producer({}));
+  const auto node = wait_for_node("zc-fixate", 5s);
+  REQUIRE(node);
+  auto connect_socket = [&] {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const std::string path = daemon.runtime_dir() + "/pipewire-0";
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    return fd;
+  };
+  auto nodes = list_nodes(2s, connect_socket());
+  REQUIRE(nodes);
+  CHECK(std::any_of(nodes->begin(), nodes->end(), [&](const NodeInfo& n) { return n.serial == node->serial; }));
+  // Nothing in the environment may be used: only the fd leads to the daemon.
+  setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
+  auto options = options_for(*node);
+  options.fd = connect_socket();
+  Recorder rec;
+  auto stream = Stream::start(options, rec);
+  setenv("XDG_RUNTIME_DIR", daemon.runtime_dir().c_str(), 1);
+  REQUIRE(stream);
+  INFO(rec.history());
+  CHECK(rec.wait(5s, [&] { return frames_at_least(rec, 5); }));
 }
 
 TEST_CASE("format change mid-stream: a producer resize is reported and frames follow it") {
