@@ -74,13 +74,18 @@ class ModifierList : public ModifierSource {
 
 }  // namespace
 
-TEST_CASE("gstreamer pipewiresink: frames arrive with the right format, size and count") {
+namespace {
+
+// GStreamer's videotestsrc through pipewiresink in `mode` (provide: the producer drives, as
+// compositors do; default: a follower, driven by the graph).
+void capture_from_gstreamer(const std::string& mode) {
   require_program("gst-launch-1.0");
   PipeWireDaemon daemon;
   constexpr int kBuffers = 60;
   Process gst({"gst-launch-1.0", "-q", "videotestsrc", "num-buffers=" + std::to_string(kBuffers), "!",
-               "video/x-raw,format=BGRx,width=320,height=240,framerate=60/1", "!", "pipewiresink", "mode=provide",
-               "stream-properties=props,node.name=(string)zc-gst,node.latency=(string)800/48000"});
+               "video/x-raw,format=BGRx,width=320,height=240,framerate=60/1", "!", "pipewiresink", "mode=" + mode,
+               "stream-properties=props,node.name=(string)zc-gst,node.latency=(string)800/"
+               "48000,node.autoconnect=(string)false"});
   const auto node = wait_for_node("zc-gst", 5s);
   REQUIRE(node);
   Recorder rec;
@@ -112,6 +117,16 @@ TEST_CASE("gstreamer pipewiresink: frames arrive with the right format, size and
   // gst-launch exits after its last buffer: its node goes, and we say so.
   CHECK(rec.wait_state(5s, StreamState::producer_gone));
   CHECK((*stream)->stats().frames == rec.locked([&] { return rec.frames.size(); }));
+}
+
+}  // namespace
+
+TEST_CASE("gstreamer pipewiresink (provide mode): frames arrive with the right format, size and count") {
+  capture_from_gstreamer("provide");
+}
+
+TEST_CASE("gstreamer pipewiresink (default mode): frames arrive with the right format, size and count") {
+  capture_from_gstreamer("default");
 }
 
 namespace {
