@@ -292,7 +292,6 @@ void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state
       break;
     case PW_STREAM_STATE_STREAMING:
       s->streamed = true;
-      s->disarm_timeout();
       s->report(StreamState::streaming, "streaming from " + s->target_text());
       break;
     case PW_STREAM_STATE_ERROR: {
