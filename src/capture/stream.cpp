@@ -113,6 +113,7 @@ struct Stream::Impl {
   CursorCache cursor;
   uint64_t own_sequence = 0;
   bool streamed = false;
+  bool timer_armed = false;
   bool finished = false;
   bool stopping = false;
   uint32_t target_global = SPA_ID_INVALID;
@@ -234,10 +235,12 @@ void Stream::Impl::arm_timeout() {
   timespec value{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
   timespec interval{0, 0};
   pw_loop_update_timer(connection->loop(), timeout_timer.get(), &value, &interval, false);
+  timer_armed = true;
 }
 
 void Stream::Impl::disarm_timeout() {
-  if (!timeout_timer) return;
+  if (!timeout_timer || !timer_armed) return;  // checked per buffer: no syscall once disarmed
+  timer_armed = false;
   timespec zero{0, 0};
   pw_loop_update_timer(connection->loop(), timeout_timer.get(), &zero, &zero, false);
 }
