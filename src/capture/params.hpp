@@ -1,0 +1,70 @@
+#pragma once
+// Negotiation params (DESIGN.md §4): EnumFormat pods for an offer, the Buffers and Meta answer
+// to a negotiated format, and parsing of the Format the producer and we agreed on. Pure: no
+// PipeWire connection needed, so every rule here is unit-tested by parsing the pods back.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <spa/pod/builder.h>
+#include <spa/pod/pod.h>
+
+#include "capture/offer.hpp"
+#include "core/error.hpp"
+
+namespace zc::capture {
+
+// Owns the memory of a list of pods. The pointers stay valid until the set is rebuilt or dies.
+class ParamSet {
+ public:
+  ParamSet() = default;
+  ParamSet(const ParamSet&) = delete;
+  ParamSet& operator=(const ParamSet&) = delete;
+
+  // Runs `write` (which appends pods and returns their builder offsets) against a growing
+  // buffer until everything fits.
+  void build(const std::function<void(spa_pod_builder&, std::vector<uint32_t>&)>& write);
+
+  const spa_pod** data() { return pods_.data(); }
+  uint32_t size() const { return static_cast<uint32_t>(pods_.size()); }
+  const spa_pod* operator[](size_t i) const { return pods_[i]; }
+
+ private:
+  std::vector<uint8_t> storage_;
+  std::vector<const spa_pod*> pods_;
+};
+
+// Room the Cursor meta asks for: the cursor struct, the bitmap header and up to 256x256 RGBA.
+inline constexpr uint32_t kMaxCursorSize = 256;
+uint32_t cursor_meta_size(uint32_t width, uint32_t height);
+
+// EnumFormat pods for `offer`: first, for every format with modifiers, a pod carrying the
+// modifier property (MANDATORY | DONT_FIXATE, Enum choice, first value repeated as default);
+// then a shared-memory pod (no modifier property) for every format. Formats without modifiers
+// get only the shared-memory pod.
+void build_enum_formats(const Offer& offer, ParamSet& out);
+
+// The format both sides agreed on.
+struct VideoFormat {
+  PixelFormat format = PixelFormat::BGRx;
+  Size size;
+  Fraction framerate;      // 0/1: variable
+  Fraction max_framerate;  // with a variable rate, the ceiling (0/1 when not given)
+  bool dmabuf = false;     // the format carries the modifier property
+  uint64_t modifier = kModifierInvalid;
+  bool modifier_fixed = true;  // false: DONT_FIXATE choice still open, the producer will fixate
+
+  bool same_stream(const VideoFormat& o) const {
+    return format == o.format && size == o.size && dmabuf == o.dmabuf && modifier == o.modifier;
+  }
+};
+
+// Parses a Format pod (param_changed). Errors: not video/raw, a pixel format capture does not
+// handle, missing or zero size.
+Result<VideoFormat> parse_format(const spa_pod* format);
+
+// The answer to a fixed format: Buffers (dataType MemFd|MemPtr for shared memory, DmaBuf for
+// dmabuf) and Meta params for Header, VideoCrop, Cursor and VideoDamage.
+void build_buffer_params(const VideoFormat& format, ParamSet& out);
+
+}  // namespace zc::capture

@@ -1,0 +1,154 @@
+#include "capture/source.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include "capture/connection.hpp"
+#include "core/log.hpp"
+
+namespace zc::capture {
+namespace {
+
+template <class T>
+bool parse_number(std::string_view text, T& out) {
+  if (text.empty()) return false;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
+  return r.ec == std::errc{} && r.ptr == text.data() + text.size();
+}
+
+struct RegistryScan {
+  std::vector<NodeInfo> nodes;
+
+  static void on_global(void* data, uint32_t id, uint32_t, const char* type, uint32_t, const spa_dict* props) {
+    auto* self = static_cast<RegistryScan*>(data);
+    if (std::strcmp(type, PW_TYPE_INTERFACE_Node) != 0) return;
+    NodeInfo node;
+    node.id = id;
+    if (props) {
+      auto get = [&](const char* key) {
+        const char* v = spa_dict_lookup(props, key);
+        return std::string(v ? v : "");
+      };
+      parse_number(get(PW_KEY_OBJECT_SERIAL), node.serial);
+      node.name = get(PW_KEY_NODE_NAME);
+      node.description = get(PW_KEY_NODE_DESCRIPTION);
+      node.media_class = get(PW_KEY_MEDIA_CLASS);
+    }
+    self->nodes.push_back(std::move(node));
+  }
+};
+
+const std::string kForms = "node:ID, serial:N, gamescope, portal or test";
+
+}  // namespace
+
+Result<SourceSpec> parse_source(std::string_view text) {
+  if (text == "gamescope") return SourceSpec{SourceSpec::Kind::gamescope, 0};
+  if (text == "portal") return SourceSpec{SourceSpec::Kind::portal, 0};
+  if (text == "test") return SourceSpec{SourceSpec::Kind::test, 0};
+  for (auto [prefix, kind] : {std::pair{std::string_view("node:"), SourceSpec::Kind::node},
+                              std::pair{std::string_view("serial:"), SourceSpec::Kind::serial}}) {
+    if (text.substr(0, prefix.size()) != prefix) continue;
+    SourceSpec spec{kind, 0};
+    if (!parse_number(text.substr(prefix.size()), spec.value)) {
+      return fail(Errc::invalid_argument, "capture",
+                  "source '" + std::string(text) + "': expected a number after '" + std::string(prefix) + "'");
+    }
+    if (kind == SourceSpec::Kind::node && spec.value > UINT32_MAX) {
+      return fail(Errc::invalid_argument, "capture", "source '" + std::string(text) + "': node id out of range");
+    }
+    return spec;
+  }
+  return fail(Errc::invalid_argument, "capture", "unknown source '" + std::string(text) + "'; use " + kForms);
+}
+
+bool is_video_source(const NodeInfo& node) {
+  return node.media_class.rfind("Video/Source", 0) == 0 || node.media_class == "Stream/Output/Video";
+}
+
+Result<std::vector<NodeInfo>> list_nodes(std::chrono::milliseconds timeout, int fd) {
+  auto conn = Connection::open("zerocast-registry", fd);
+  if (!conn) return tl::unexpected(conn.error());
+  Connection& c = **conn;
+  if (auto r = c.start(); !r) return tl::unexpected(r.error());
+  RegistryScan scan;
+  auto lock = c.lock();
+  pw::RegistryPtr registry(pw_core_get_registry(c.core(), PW_VERSION_REGISTRY, 0));
+  if (!registry) return fail(Errc::pipewire, "capture", "cannot get the PipeWire registry");
+  pw::Hook hook;
+  pw_registry_events events{};
+  events.version = PW_VERSION_REGISTRY_EVENTS;
+  events.global = &RegistryScan::on_global;
+  pw_registry_add_listener(registry.get(), hook.get(), &events, &scan);
+  // Globals arrive before the answer to a sync sent after the registry was bound.
+  auto r = c.roundtrip(timeout);
+  hook.reset();
+  registry.reset();
+  if (!r) return tl::unexpected(r.error());
+  return scan.nodes;
+}
+
+Result<std::vector<NodeInfo>> list_video_sources(std::chrono::milliseconds timeout) {
+  auto nodes = list_nodes(timeout);
+  if (!nodes) return nodes;
+  std::erase_if(*nodes, [](const NodeInfo& n) { return !is_video_source(n); });
+  return nodes;
+}
+
+std::string describe_sources(const std::vector<NodeInfo>& nodes) {
+  std::string out;
+  for (const auto& n : nodes) {
+    if (!is_video_source(n)) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {} (serial {}, {})", n.id, n.name.empty() ? "(unnamed)" : n.name, n.serial, n.media_class);
+  }
+  return out.empty() ? "none" : out;
+}
+
+Result<Target> find_source(const SourceSpec& spec, const std::vector<NodeInfo>& nodes) {
+  using Kind = SourceSpec::Kind;
+  if (spec.kind == Kind::portal) {
+    return fail(Errc::unsupported, "capture", "portal capture is not yet implemented");
+  }
+  if (spec.kind == Kind::test) {
+    return fail(Errc::invalid_argument, "capture", "the test source is started by the pipeline, not looked up");
+  }
+  const NodeInfo* found = nullptr;
+  std::string what;
+  for (const auto& n : nodes) {
+    if (spec.kind == Kind::node && n.id == spec.value) found = &n;
+    if (spec.kind == Kind::serial && n.serial == spec.value) found = &n;
+    // gamescope names its PipeWire node "gamescope"; there is at most one per session.
+    if (spec.kind == Kind::gamescope && n.name == "gamescope" && is_video_source(n)) found = &n;
+    if (found) break;
+  }
+  switch (spec.kind) {
+    case Kind::node:
+      what = fmt::format("node {}", spec.value);
+      break;
+    case Kind::serial:
+      what = fmt::format("node with serial {}", spec.value);
+      break;
+    default:
+      what = "gamescope's PipeWire node (is gamescope running with PipeWire capture?)";
+      break;
+  }
+  if (!found) {
+    return fail(Errc::not_found, "capture", what + " not found; video sources: " + describe_sources(nodes));
+  }
+  if (!is_video_source(*found)) {
+    return fail(Errc::invalid_argument, "capture",
+                fmt::format("{} ({}) is not a video source (media.class '{}'); video sources: {}", what, found->name,
+                            found->media_class, describe_sources(nodes)));
+  }
+  return Target{found->serial, found->id, found->name};
+}
+
+Result<Target> resolve_source(const SourceSpec& spec, std::chrono::milliseconds timeout) {
+  if (spec.kind == SourceSpec::Kind::portal || spec.kind == SourceSpec::Kind::test) return find_source(spec, {});
+  auto nodes = list_nodes(timeout);
+  if (!nodes) return tl::unexpected(nodes.error());
+  return find_source(spec, *nodes);
+}
+
+}  // namespace zc::capture

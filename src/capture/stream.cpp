@@ -1,0 +1,477 @@
+#include "capture/stream.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <list>
+#include <optional>
+
+#include <unistd.h>
+
+#include <spa/param/param.h>
+#include <spa/utils/result.h>
+
+#include "capture/connection.hpp"
+#include "capture/metas.hpp"
+#include "capture/timestamper.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+namespace zc::capture {
+namespace {
+
+// Buffer ids are unique across every stream of the process, so an importer that outlives one
+// Stream never mistakes a new buffer for a cached one of the previous stream.
+std::atomic<uint64_t> g_next_buffer_id{1};
+
+constexpr const char* kFormatHint = " (no common format? capture takes 32-bit RGB formats in shared memory or DMA-BUF)";
+
+bool power_of_two(uint64_t n) {
+  return n != 0 && (n & (n - 1)) == 0;
+}
+
+// add_buffer points each pw_buffer's user_data at its id in Impl::buffer_ids.
+uint64_t buffer_id(const pw_buffer* b) {
+  return b->user_data ? *static_cast<const uint64_t*>(b->user_data) : 0;
+}
+
+std::string describe(const VideoFormat& f) {
+  std::string s = fmt::format("{}x{} {}", f.size.width, f.size.height, to_string(f.format));
+  if (f.framerate.num != 0) s += fmt::format(" @{}/{}", f.framerate.num, f.framerate.denom);
+  s += f.dmabuf ? fmt::format(", dmabuf modifier {:#x}", f.modifier) : std::string(", shared memory");
+  return s;
+}
+
+}  // namespace
+
+std::string_view to_string(StreamState state) {
+  switch (state) {
+    case StreamState::connecting:
+      return "connecting";
+    case StreamState::paused:
+      return "paused";
+    case StreamState::streaming:
+      return "streaming";
+    case StreamState::producer_gone:
+      return "producer_gone";
+    case StreamState::error:
+      return "error";
+    case StreamState::disconnected:
+      return "disconnected";
+  }
+  return "unknown";
+}
+
+struct Stream::Impl {
+  Impl(StreamOptions o, StreamObserver& obs) : options(std::move(o)), observer(obs) {}
+  ~Impl();
+
+  Result<void> connect();
+  std::string target_text() const;
+  void rebuild_enum_params();
+  void arm_timeout();
+  void disarm_timeout();
+  void report(StreamState state, const std::string& message);
+  void finish(StreamState state, const std::string& message);
+  void count_defect(const Defect& defect);
+  void handle_buffer(pw_buffer* b);
+
+  static const pw_stream_events& stream_events();
+  static const pw_registry_events& registry_events();
+  static void on_state_changed(void* data, pw_stream_state old, pw_stream_state state, const char* error);
+  static void on_param_changed(void* data, uint32_t id, const spa_pod* param);
+  static void on_add_buffer(void* data, pw_buffer* b);
+  static void on_remove_buffer(void* data, pw_buffer* b);
+  static void on_process(void* data);
+  static void on_global(void* data, uint32_t id, uint32_t permissions, const char* type, uint32_t version,
+                        const spa_dict* props);
+  static void on_global_remove(void* data, uint32_t id);
+  static void on_renegotiate(void* data, uint64_t count);
+  static void on_timeout(void* data, uint64_t expirations);
+
+  StreamOptions options;
+  StreamObserver& observer;
+  ModifierBook book;
+
+  // Declared in teardown order (last destroyed first): hooks before their objects, all before the
+  // connection that owns the loop.
+  std::unique_ptr<Connection> connection;
+  pw::RegistryPtr registry;
+  pw::Hook registry_hook;
+  pw::StreamPtr stream;
+  pw::Hook stream_hook;
+  pw::LoopSource reneg_event;
+  pw::LoopSource timeout_timer;
+  ParamSet enum_params;
+  ParamSet buffer_params;
+  std::list<uint64_t> buffer_ids;  // stable addresses: pw_buffer::user_data points at one each
+
+  // PipeWire thread only.
+  std::optional<VideoFormat> format;
+  std::optional<VideoFormat> reported_format;
+  Timestamper timestamper;
+  CursorCache cursor;
+  uint64_t own_sequence = 0;
+  bool streamed = false;
+  bool timer_armed = false;
+  bool finished = false;
+  bool stopping = false;
+  uint32_t target_global = SPA_ID_INVALID;
+  bool target_seen = false;  // the registry showed the target node at some point
+
+  std::atomic<uint32_t> node_id{0};
+  std::atomic<uint64_t> frames{0};
+  std::atomic<uint64_t> renegotiations{0};
+  std::atomic<uint64_t> format_changes{0};
+  std::atomic<uint64_t> buffers_removed{0};
+  std::array<std::atomic<uint64_t>, kDefectKinds> defects{};
+};
+
+const pw_stream_events& Stream::Impl::stream_events() {
+  static const pw_stream_events events = [] {
+    pw_stream_events e{};
+    e.version = PW_VERSION_STREAM_EVENTS;
+    e.state_changed = &Impl::on_state_changed;
+    e.param_changed = &Impl::on_param_changed;
+    e.add_buffer = &Impl::on_add_buffer;
+    e.remove_buffer = &Impl::on_remove_buffer;
+    e.process = &Impl::on_process;
+    return e;
+  }();
+  return events;
+}
+
+const pw_registry_events& Stream::Impl::registry_events() {
+  static const pw_registry_events events = [] {
+    pw_registry_events e{};
+    e.version = PW_VERSION_REGISTRY_EVENTS;
+    e.global = &Impl::on_global;
+    e.global_remove = &Impl::on_global_remove;
+    return e;
+  }();
+  return events;
+}
+
+std::string Stream::Impl::target_text() const {
+  const Target& t = options.target;
+  if (t.node_id == 0 && t.name.empty()) return fmt::format("the node with serial {}", t.serial);
+  std::string s = fmt::format("node {} (serial {}", t.node_id, t.serial);
+  if (!t.name.empty()) s += ", " + t.name;
+  return s + ")";
+}
+
+Result<void> Stream::Impl::connect() {
+  auto conn = Connection::open("zerocast-capture", options.fd);
+  options.fd = -1;  // the connection owns it now, success or not
+  if (!conn) return tl::unexpected(conn.error());
+  connection = std::move(*conn);
+  connection->set_core_error_handler([this](int res, const std::string& message) {
+    if (res == -EPIPE) {
+      finish(StreamState::disconnected, "the PipeWire daemon disconnected");
+    } else {
+      finish(StreamState::error, "PipeWire error: " + message + " (" + spa_strerror(res) + ")");
+    }
+  });
+  {
+    auto lock = connection->lock();
+    registry.reset(pw_core_get_registry(connection->core(), PW_VERSION_REGISTRY, 0));
+    if (!registry) return fail(Errc::pipewire, "capture", "cannot get the PipeWire registry");
+    pw_registry_add_listener(registry.get(), registry_hook.get(), &registry_events(), this);
+
+    const std::string serial = std::to_string(options.target.serial);
+    // Node ids are reused, serials are not: target by serial. dont-reconnect keeps the session
+    // manager from moving us to some other video source when the producer goes away.
+    pw::PropertiesPtr props(pw_properties_new(
+        PW_KEY_MEDIA_TYPE, "Video", PW_KEY_MEDIA_CATEGORY, "Capture", PW_KEY_MEDIA_ROLE, "Screen", PW_KEY_NODE_NAME,
+        options.node_name.c_str(), PW_KEY_TARGET_OBJECT, serial.c_str(), "node.dont-reconnect", "true", nullptr));
+    stream.reset(pw_stream_new(connection->core(), options.node_name.c_str(), props.release()));
+    if (!stream) return fail(Errc::pipewire, "capture", std::string("cannot create a stream: ") + std::strerror(errno));
+    pw_stream_add_listener(stream.get(), stream_hook.get(), &stream_events(), this);
+
+    reneg_event =
+        pw::LoopSource(connection->loop(), pw_loop_add_event(connection->loop(), &Impl::on_renegotiate, this));
+    timeout_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_timeout, this));
+    if (!reneg_event || !timeout_timer) return fail(Errc::pipewire, "capture", "cannot add loop sources");
+
+    rebuild_enum_params();
+    const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS);
+    if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_INPUT, PW_ID_ANY, flags, enum_params.data(),
+                                    enum_params.size());
+        res < 0) {
+      return fail(Errc::pipewire, "capture", std::string("cannot connect the stream: ") + spa_strerror(res));
+    }
+    arm_timeout();
+  }
+  return connection->start();
+}
+
+Stream::Impl::~Impl() {
+  if (!connection) return;
+  {
+    auto lock = connection->lock();
+    stopping = true;
+    timeout_timer.reset();
+    reneg_event.reset();
+    // Disconnecting frees the buffers; the observer still hears of each (importer caches).
+    if (stream) pw_stream_disconnect(stream.get());
+    stream_hook.reset();
+    stream.reset();
+    registry_hook.reset();
+    registry.reset();
+  }
+  connection.reset();
+}
+
+void Stream::Impl::rebuild_enum_params() {
+  Offer offer = book.filter(make_offer(options.formats, options.modifiers));
+  offer.size_default = options.size_hint;
+  offer.rate_default = options.rate_hint;
+  offer.rate_max = options.rate_max;
+  build_enum_formats(offer, enum_params);
+}
+
+void Stream::Impl::arm_timeout() {
+  const auto ms = options.negotiation_timeout.count();
+  timespec value{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
+  timespec interval{0, 0};
+  pw_loop_update_timer(connection->loop(), timeout_timer.get(), &value, &interval, false);
+  timer_armed = true;
+}
+
+void Stream::Impl::disarm_timeout() {
+  if (!timeout_timer || !timer_armed) return;  // checked per buffer: no syscall once disarmed
+  timer_armed = false;
+  timespec zero{0, 0};
+  pw_loop_update_timer(connection->loop(), timeout_timer.get(), &zero, &zero, false);
+}
+
+void Stream::Impl::report(StreamState state, const std::string& message) {
+  if (finished || stopping) return;
+  spdlog::info("capture: {}: {}", to_string(state), message);
+  observer.on_state(state, message);
+}
+
+void Stream::Impl::finish(StreamState state, const std::string& message) {
+  if (finished || stopping) return;
+  finished = true;
+  disarm_timeout();
+  if (state == StreamState::producer_gone) {
+    spdlog::warn("capture: producer gone: {}", message);
+  } else {
+    spdlog::error("capture: {}: {}", to_string(state), message);
+  }
+  observer.on_state(state, message);
+}
+
+void Stream::Impl::count_defect(const Defect& defect) {
+  const uint64_t n = ++defects[static_cast<size_t>(defect.kind)];
+  if (power_of_two(n)) {  // first, 2nd, 4th, ...: visible without flooding the log at 60 fps
+    spdlog::warn("capture: {} {} (buffer {}, seq {}, seen {}, needed {}); {} so far",
+                 defect.frame_dropped ? "skipped a buffer:" : "ignored a meta:", to_string(defect.kind),
+                 defect.buffer_id, defect.sequence, defect.seen, defect.needed, n);
+  }
+  observer.on_defect(defect);
+}
+
+void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state state, const char* error) {
+  auto* s = static_cast<Impl*>(data);
+  switch (state) {
+    case PW_STREAM_STATE_UNCONNECTED:
+      if (s->streamed) {
+        s->finish(StreamState::producer_gone, "our link to " + s->target_text() + " is gone (stream unconnected)");
+      } else if (!s->target_seen) {
+        s->finish(StreamState::error, s->target_text() + " does not exist (the session manager removed our stream)");
+      } else {
+        s->finish(StreamState::error,
+                  "could not link to " + s->target_text() + ": the session manager removed our stream" + kFormatHint);
+      }
+      break;
+    case PW_STREAM_STATE_CONNECTING:
+      s->report(StreamState::connecting, "connecting to " + s->target_text());
+      break;
+    case PW_STREAM_STATE_PAUSED:
+      s->node_id = pw_stream_get_node_id(s->stream.get());
+      s->report(StreamState::paused, s->streamed ? "paused" : "waiting for " + s->target_text());
+      break;
+    case PW_STREAM_STATE_STREAMING:
+      s->streamed = true;
+      s->report(StreamState::streaming, "streaming from " + s->target_text());
+      break;
+    case PW_STREAM_STATE_ERROR: {
+      const std::string why = error ? error : "unknown error";
+      if (s->streamed) {
+        s->finish(StreamState::producer_gone, s->target_text() + " went away: " + why);
+      } else if (why == "no node available") {  // WirePlumber found no such target
+        s->finish(StreamState::error, s->target_text() + " is not available (" + why + ")");
+      } else {
+        s->finish(StreamState::error, "stream error: " + why);
+      }
+      break;
+    }
+  }
+}
+
+void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* param) {
+  auto* s = static_cast<Impl*>(data);
+  if (id != SPA_PARAM_Format) return;
+  if (!param) {  // format cleared (renegotiation or teardown)
+    s->format.reset();
+    return;
+  }
+  auto parsed = parse_format(param);
+  if (!parsed) {
+    pw_stream_set_error(s->stream.get(), -EINVAL, "%s", parsed.error().message.c_str());
+    s->finish(StreamState::error, "unusable format from " + s->target_text() + ": " + parsed.error().message);
+    return;
+  }
+  if (!parsed->modifier_fixed) {
+    spdlog::debug("capture: modifier not fixed yet, waiting for the producer to pick one");
+    return;
+  }
+  s->format = *parsed;
+  if (!s->reported_format || !s->reported_format->same_stream(*parsed)) {
+    if (s->reported_format) ++s->format_changes;
+    s->reported_format = *parsed;
+    spdlog::info("capture: format {}", describe(*parsed));
+    s->observer.on_format(*parsed);
+  }
+  build_buffer_params(*parsed, s->buffer_params);
+  pw_stream_update_params(s->stream.get(), s->buffer_params.data(), s->buffer_params.size());
+}
+
+void Stream::Impl::on_add_buffer(void* data, pw_buffer* b) {
+  auto* s = static_cast<Impl*>(data);
+  b->user_data = &s->buffer_ids.emplace_back(g_next_buffer_id.fetch_add(1));
+}
+
+void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
+  auto* s = static_cast<Impl*>(data);
+  const uint64_t id = buffer_id(b);
+  std::erase_if(s->buffer_ids, [&](const uint64_t& slot) { return &slot == b->user_data; });
+  b->user_data = nullptr;
+  ++s->buffers_removed;
+  s->observer.on_buffer_removed(id);
+}
+
+void Stream::Impl::handle_buffer(pw_buffer* b) {
+  if (!format || !b->buffer) return;  // between formats: nothing to interpret it with
+  const int64_t arrival = monotonic_ns();
+  const uint64_t buffer = buffer_id(b);
+  const spa_buffer& buf = *b->buffer;
+  auto frame = validate_buffer(buf, *format, buffer);
+  if (!frame) {
+    count_defect(frame.error());
+    return;
+  }
+  const HeaderInfo header = read_header(buf);
+  if (!header.present) frame->sequence = own_sequence;
+  ++own_sequence;
+  frame->pts_ns = timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival);
+  frame->crop = read_crop(buf, format->size);
+  read_damage(buf, format->size, *frame);
+  if (!cursor.update(buf, frame->cursor)) {
+    count_defect(Defect{DefectKind::bad_cursor, buffer, frame->sequence, false, 0, 0});
+  }
+  ++frames;
+  observer.on_frame(*frame);
+}
+
+void Stream::Impl::on_process(void* data) {
+  auto* s = static_cast<Impl*>(data);
+  // Every buffer in order (no skipping to the newest: a decoder must see each frame), each
+  // queued back only after on_frame returned, i.e. after the importer copied out.
+  while (pw_buffer* b = pw_stream_dequeue_buffer(s->stream.get())) {
+    s->disarm_timeout();
+    s->handle_buffer(b);
+    pw_stream_queue_buffer(s->stream.get(), b);
+  }
+}
+
+void Stream::Impl::on_global(void* data, uint32_t id, uint32_t, const char* type, uint32_t, const spa_dict* props) {
+  auto* s = static_cast<Impl*>(data);
+  if (!props || std::strcmp(type, PW_TYPE_INTERFACE_Node) != 0) return;
+  const char* serial = spa_dict_lookup(props, PW_KEY_OBJECT_SERIAL);
+  if (!serial) return;
+  uint64_t value = 0;
+  const char* end = serial + std::strlen(serial);
+  if (std::from_chars(serial, end, value).ptr != end || value != s->options.target.serial) return;
+  s->target_global = id;
+  s->target_seen = true;
+  if (s->options.target.node_id == 0) s->options.target.node_id = id;
+  if (const char* name = spa_dict_lookup(props, PW_KEY_NODE_NAME); name && s->options.target.name.empty()) {
+    s->options.target.name = name;
+  }
+}
+
+void Stream::Impl::on_global_remove(void* data, uint32_t id) {
+  auto* s = static_cast<Impl*>(data);
+  if (id != s->target_global) return;
+  s->target_global = SPA_ID_INVALID;
+  s->finish(StreamState::producer_gone, "the producer " + s->target_text() + " was removed");
+}
+
+void Stream::Impl::on_renegotiate(void* data, uint64_t) {
+  auto* s = static_cast<Impl*>(data);
+  if (s->finished || !s->stream) return;
+  s->rebuild_enum_params();
+  ++s->renegotiations;
+  spdlog::info("capture: renegotiating with {} format params ({} modifier pairs ruled out)", s->enum_params.size(),
+               s->book.failed_count());
+  // Out of the graph while the port is reconfigured: on PipeWire 0.3.65 a renegotiation that
+  // lands mid-cycle otherwise leaves a driving producer waiting for us forever (measured: 6 of 40
+  // runs stalled without this, 0 of 120 with it).
+  pw_stream_set_active(s->stream.get(), false);
+  pw_stream_update_params(s->stream.get(), s->enum_params.data(), s->enum_params.size());
+  pw_stream_set_active(s->stream.get(), true);
+  s->arm_timeout();
+}
+
+void Stream::Impl::on_timeout(void* data, uint64_t) {
+  auto* s = static_cast<Impl*>(data);
+  std::string why;
+  if (!s->target_seen) {
+    why = " (the node does not exist)";
+  } else if (!s->reported_format) {
+    why = kFormatHint;
+  }
+  s->finish(StreamState::error, fmt::format("negotiation with {} did not finish within {} ms{}; giving up",
+                                            s->target_text(), s->options.negotiation_timeout.count(), why));
+  // A half-negotiated link holds up the daemon's work queue: let go of it now.
+  if (s->stream) pw_stream_disconnect(s->stream.get());
+}
+
+Result<std::unique_ptr<Stream>> Stream::start(StreamOptions options, StreamObserver& observer) {
+  if (options.target.serial == 0) {
+    if (options.fd >= 0) ::close(options.fd);
+    return fail(Errc::invalid_argument, "capture", "no target serial given");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), observer);
+  if (auto r = impl->connect(); !r) return tl::unexpected(r.error());
+  return std::unique_ptr<Stream>(new Stream(std::move(impl)));
+}
+
+Stream::Stream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Stream::~Stream() = default;
+
+void Stream::report_import_rejected(PixelFormat format, uint64_t modifier) {
+  if (!impl_->book.record_failed(format, modifier)) return;  // already renegotiating without it
+  spdlog::info("capture: importer rejected {} modifier {:#x}; renegotiating without it", to_string(format), modifier);
+  pw_loop_signal_event(impl_->connection->loop(), impl_->reneg_event.get());
+}
+
+StreamStats Stream::stats() const {
+  StreamStats s;
+  s.frames = impl_->frames.load();
+  for (size_t i = 0; i < kDefectKinds; ++i)
+    s.defects[i] = impl_->defects[i].load();
+  s.renegotiations = impl_->renegotiations.load();
+  s.format_changes = impl_->format_changes.load();
+  s.buffers_removed = impl_->buffers_removed.load();
+  return s;
+}
+
+uint32_t Stream::node_id() const {
+  return impl_->node_id.load();
+}
+
+}  // namespace zc::capture

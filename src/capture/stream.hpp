@@ -1,0 +1,116 @@
+#pragma once
+// The PipeWire consumer (DESIGN.md §4): connects to a producer node by object serial,
+// negotiates (DMA-BUF with the importer's modifiers first, shared memory always), validates every
+// buffer and hands frames to an observer on the PipeWire thread.
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "capture/buffer.hpp"
+#include "capture/offer.hpp"
+#include "capture/params.hpp"
+#include "core/error.hpp"
+#include "core/frame.hpp"
+
+namespace zc::capture {
+
+enum class StreamState : uint8_t {
+  connecting,     // stream created, waiting for a link and a format
+  paused,         // linked (or waiting to be), not flowing
+  streaming,      // buffers flow
+  producer_gone,  // the producer node disappeared or our link was torn down: the capture is over
+  error,          // negotiation failed or timed out, target missing, protocol error: over
+  disconnected,   // the PipeWire daemon went away: over
+};
+std::string_view to_string(StreamState state);
+// States after which no frame will come again.
+constexpr bool is_final(StreamState s) {
+  return s == StreamState::producer_gone || s == StreamState::error || s == StreamState::disconnected;
+}
+
+// Every outcome of the stream, WebRTC style. All calls come on the PipeWire thread (also during
+// Stream destruction, for buffers removed then); never destroy the Stream from inside one.
+class StreamObserver {
+ public:
+  virtual ~StreamObserver() = default;
+  virtual void on_state(StreamState state, std::string_view message) = 0;
+  // A newly negotiated format (the first, or a change of size, pixel format or memory). A
+  // change means: re-create whatever depends on it (the encoder).
+  virtual void on_format(const VideoFormat& format) = 0;
+  // The frame borrows the PipeWire buffer: it is queued back as soon as this returns, so copy out
+  // (or finish the import) inside.
+  virtual void on_frame(const Frame& frame) = 0;
+  // A skipped buffer (or, with frame_dropped == false, an ignored meta).
+  virtual void on_defect(const Defect& defect) = 0;
+  // The buffer is gone (renegotiation, teardown): drop everything cached for it.
+  virtual void on_buffer_removed(uint64_t buffer_id) = 0;
+};
+
+// A producer node, by object serial (node ids are reused; serials are not).
+struct Target {
+  uint64_t serial = 0;
+  uint32_t node_id = 0;  // for messages only (0: unknown)
+  std::string name;      // node.name, for messages
+};
+
+struct StreamOptions {
+  Target target;
+  int fd = -1;                          // connect over this fd (portal); ownership passes to the stream
+  ModifierSource* modifiers = nullptr;  // null: shared memory only. Must outlive the stream.
+  std::vector<PixelFormat> formats = default_formats();
+  Size size_hint{1920, 1080};
+  Fraction rate_hint{60, 1};
+  Fraction rate_max{1000, 1};
+  // Tear the stream down if no buffer flows this long after connecting or renegotiating: a
+  // wedged link blocks the daemon's work queue for every client.
+  std::chrono::milliseconds negotiation_timeout{5000};
+  std::string node_name = "zerocast";
+};
+
+struct StreamStats {
+  uint64_t frames = 0;  // delivered to on_frame
+  std::array<uint64_t, kDefectKinds> defects{};
+  uint64_t renegotiations = 0;  // param updates after an import rejection
+  uint64_t format_changes = 0;  // formats after the first
+  uint64_t buffers_removed = 0;
+  uint64_t defects_total() const {
+    uint64_t n = 0;
+    for (auto d : defects)
+      n += d;
+    return n;
+  }
+  uint64_t defect(DefectKind k) const { return defects[static_cast<size_t>(k)]; }
+};
+
+class Stream {
+ public:
+  // Connects and starts the PipeWire thread. Errors: no daemon reachable, stream creation or
+  // connection refused. Later failures (missing target, timeout, producer gone) arrive as
+  // on_state().
+  static Result<std::unique_ptr<Stream>> start(StreamOptions options, StreamObserver& observer);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // The importer could not use (format, modifier): never offer it again and renegotiate (from a
+  // loop event, not inside the process callback). Thread-safe, callable from on_frame.
+  void report_import_rejected(PixelFormat format, uint64_t modifier);
+
+  // Readable from any thread.
+  StreamStats stats() const;
+  // Our own node's id (0 until PipeWire has assigned it).
+  uint32_t node_id() const;
+
+  struct Impl;
+
+ private:
+  explicit Stream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::capture

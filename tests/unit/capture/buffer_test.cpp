@@ -1,0 +1,193 @@
+#include <catch2/catch.hpp>
+
+#include "capture/buffer.hpp"
+#include "fake_buffer.hpp"
+
+using namespace zc;
+using namespace zc::capture;
+using zc::capture::test::FakeBuffer;
+
+namespace {
+
+VideoFormat shm_format(uint32_t w, uint32_t h) {
+  VideoFormat f;
+  f.format = PixelFormat::BGRx;
+  f.size = {w, h};
+  return f;
+}
+
+VideoFormat dma_format(uint32_t w, uint32_t h, uint64_t modifier) {
+  VideoFormat f = shm_format(w, h);
+  f.dmabuf = true;
+  f.modifier = modifier;
+  return f;
+}
+
+DefectKind defect_of(const FakeBuffer& b, const VideoFormat& f) {
+  auto r = validate_buffer(b.buffer, f, 7);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().buffer_id == 7);
+  CHECK(r.error().frame_dropped);
+  return r.error().kind;
+}
+
+}  // namespace
+
+TEST_CASE("validate: a good shared-memory buffer becomes a frame pointing at its first pixel") {
+  // 64x32 BGRx with 16 bytes of row padding, image 128 bytes into the block.
+  const uint32_t stride = 64 * 4 + 16;
+  FakeBuffer b(SPA_DATA_MemFd, 128 + stride * 32, 128, stride * 32, stride);
+  b.add_header(0, 123456789, 99);
+  auto frame = validate_buffer(b.buffer, shm_format(64, 32), 3);
+  REQUIRE(frame);
+  CHECK(frame->memory == MemoryKind::Cpu);
+  CHECK(frame->data == b.memory.data() + 128);
+  CHECK(frame->stride == stride);
+  CHECK(frame->size == stride * 32);
+  CHECK(frame->width == 64);
+  CHECK(frame->height == 32);
+  CHECK(frame->buffer_id == 3);
+  CHECK(frame->sequence == 99);
+  CHECK(frame->format == PixelFormat::BGRx);
+  CHECK(frame->plane_count == 0);
+}
+
+TEST_CASE("validate: header CORRUPTED flag") {
+  FakeBuffer b(SPA_DATA_MemPtr, 64 * 4 * 4, 0, 64 * 4 * 4, 64 * 4);
+  b.add_header(SPA_META_HEADER_FLAG_CORRUPTED, 0, 5);
+  auto r = validate_buffer(b.buffer, shm_format(64, 4), 1);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == DefectKind::corrupted_header);
+  CHECK(r.error().sequence == 5);
+}
+
+TEST_CASE("validate: chunk CORRUPTED flag") {
+  FakeBuffer b(SPA_DATA_MemFd, 64 * 4 * 4, 0, 64 * 4 * 4, 64 * 4);
+  b.chunk.flags = SPA_CHUNK_FLAG_CORRUPTED;
+  CHECK(defect_of(b, shm_format(64, 4)) == DefectKind::corrupted_chunk);
+}
+
+TEST_CASE("validate: empty chunk is an error for shared memory only") {
+  FakeBuffer shm(SPA_DATA_MemFd, 64 * 4 * 4, 0, 0, 64 * 4);
+  CHECK(defect_of(shm, shm_format(64, 4)) == DefectKind::empty_chunk);
+
+  FakeBuffer dma(SPA_DATA_DmaBuf, 64 * 4 * 4, 0, 0, 64 * 4);
+  auto frame = validate_buffer(dma.buffer, dma_format(64, 4, 0x0300000000000001ULL), 2);
+  REQUIRE(frame);
+  CHECK(frame->memory == MemoryKind::DmaBuf);
+}
+
+TEST_CASE("validate: stride below width * bpp, or negative") {
+  FakeBuffer b(SPA_DATA_MemFd, 64 * 4 * 4, 0, 64 * 4 * 4, 64 * 4 - 4);
+  auto r = validate_buffer(b.buffer, shm_format(64, 4), 1);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == DefectKind::bad_stride);
+  CHECK(r.error().seen == 252);
+  CHECK(r.error().needed == 256);
+  FakeBuffer neg(SPA_DATA_MemFd, 64 * 4 * 4, 0, 64 * 4 * 4, -256);
+  CHECK(defect_of(neg, shm_format(64, 4)) == DefectKind::bad_stride);
+}
+
+TEST_CASE("validate: a zero stride (GStreamer pipewiresink) is inferred for shared memory") {
+  FakeBuffer packed(SPA_DATA_MemFd, 4096, 0, 64 * 4 * 4, 0);
+  auto frame = validate_buffer(packed.buffer, shm_format(64, 4), 1);
+  REQUIRE(frame);
+  CHECK(frame->stride == 256);
+  FakeBuffer padded(SPA_DATA_MemFd, 4096, 0, 320 * 4, 0);
+  frame = validate_buffer(padded.buffer, shm_format(64, 4), 1);
+  REQUIRE(frame);
+  CHECK(frame->stride == 320);
+  // Not whole rows and too short for packed rows: still a short buffer, not a guess.
+  FakeBuffer shorter(SPA_DATA_MemFd, 4096, 0, 1000, 0);
+  CHECK(defect_of(shorter, shm_format(64, 4)) == DefectKind::short_buffer);
+  // A dmabuf's layout cannot be guessed.
+  FakeBuffer dma(SPA_DATA_DmaBuf, 4096, 0, 0, 0);
+  CHECK(defect_of(dma, dma_format(64, 4, kModifierLinear)) == DefectKind::bad_stride);
+}
+
+TEST_CASE("validate: chunk offset or size outside maxsize") {
+  FakeBuffer past(SPA_DATA_MemFd, 1024, 512, 1024, 256);
+  CHECK(defect_of(past, shm_format(64, 4)) == DefectKind::out_of_bounds);
+  FakeBuffer offset(SPA_DATA_MemFd, 1024, 2048, 16, 256);
+  CHECK(defect_of(offset, shm_format(64, 4)) == DefectKind::out_of_bounds);
+  // offset + size overflowing 32 bits must not wrap around into "fits".
+  FakeBuffer wrap(SPA_DATA_MemFd, 1024, 0xFFFFFF00u, 0x200, 256);
+  CHECK(defect_of(wrap, shm_format(64, 4)) == DefectKind::out_of_bounds);
+}
+
+TEST_CASE("validate: short buffer") {
+  // 4 rows of 256 bytes need 1024 bytes (the last row's padding may be missing, its pixels not).
+  FakeBuffer b(SPA_DATA_MemFd, 4096, 0, 1023, 256);
+  CHECK(defect_of(b, shm_format(64, 4)) == DefectKind::short_buffer);
+  FakeBuffer padded(SPA_DATA_MemFd, 4096, 0, 3 * 300 + 256, 300);
+  CHECK(validate_buffer(padded.buffer, shm_format(64, 4), 1));
+  FakeBuffer padded_short(SPA_DATA_MemFd, 4096, 0, 3 * 300 + 255, 300);
+  CHECK(defect_of(padded_short, shm_format(64, 4)) == DefectKind::short_buffer);
+}
+
+TEST_CASE("validate: missing data pointer, fd or data block") {
+  FakeBuffer no_ptr(SPA_DATA_MemFd, 1024, 0, 1024, 256);
+  no_ptr.data.data = nullptr;
+  CHECK(defect_of(no_ptr, shm_format(64, 4)) == DefectKind::missing_data);
+
+  // PipeWire's video-src-fixate "pretends" dmabufs with fd -1.
+  FakeBuffer no_fd(SPA_DATA_DmaBuf, 1024, 0, 1024, 256);
+  no_fd.data.fd = -1;
+  CHECK(defect_of(no_fd, dma_format(64, 4, kModifierLinear)) == DefectKind::missing_data);
+
+  FakeBuffer no_datas(SPA_DATA_MemFd, 1024, 0, 1024, 256);
+  no_datas.buffer.n_datas = 0;
+  CHECK(defect_of(no_datas, shm_format(64, 4)) == DefectKind::missing_data);
+
+  FakeBuffer no_chunk(SPA_DATA_MemFd, 1024, 0, 1024, 256);
+  no_chunk.data.chunk = nullptr;
+  CHECK(defect_of(no_chunk, shm_format(64, 4)) == DefectKind::missing_data);
+}
+
+TEST_CASE("validate: unsupported or unexpected memory type") {
+  FakeBuffer memid(SPA_DATA_MemId, 1024, 0, 1024, 256);
+  CHECK(defect_of(memid, shm_format(64, 4)) == DefectKind::unsupported_memory);
+  // Shared memory arriving on a dmabuf format (and the reverse) is not what was negotiated.
+  FakeBuffer shm(SPA_DATA_MemFd, 1024, 0, 1024, 256);
+  CHECK(defect_of(shm, dma_format(64, 4, kModifierLinear)) == DefectKind::unsupported_memory);
+  FakeBuffer dma(SPA_DATA_DmaBuf, 1024, 0, 1024, 256);
+  CHECK(defect_of(dma, shm_format(64, 4)) == DefectKind::unsupported_memory);
+}
+
+TEST_CASE("validate: dmabuf planes carry fd, offset, stride, size and the modifier") {
+  const uint64_t modifier = 0x0300000000606014ULL;
+  FakeBuffer b(SPA_DATA_DmaBuf, 1 << 20, 4096, 0, 2048);
+  b.data.fd = 17;
+  auto frame = validate_buffer(b.buffer, dma_format(500, 300, modifier), 11);
+  REQUIRE(frame);
+  CHECK(frame->memory == MemoryKind::DmaBuf);
+  CHECK(frame->modifier == modifier);
+  REQUIRE(frame->plane_count == 1);
+  CHECK(frame->planes[0].fd == 17);
+  CHECK(frame->planes[0].offset == 4096);
+  CHECK(frame->planes[0].stride == 2048);
+  CHECK(frame->planes[0].size == (1u << 20));
+  CHECK(frame->stride == 2048);
+  CHECK(frame->data == nullptr);  // nobody mapped it
+}
+
+TEST_CASE("validate: a LINEAR dmabuf must hold its image, a mapped one exposes its pixels") {
+  FakeBuffer small(SPA_DATA_DmaBuf, 1000, 0, 0, 256);
+  CHECK(defect_of(small, dma_format(64, 4, kModifierLinear)) == DefectKind::out_of_bounds);
+  FakeBuffer mapped(SPA_DATA_DmaBuf, 2048, 512, 0, 256);
+  mapped.data.data = mapped.memory.data();
+  auto frame = validate_buffer(mapped.buffer, dma_format(64, 4, kModifierLinear), 1);
+  REQUIRE(frame);
+  CHECK(frame->data == mapped.memory.data() + 512);
+  CHECK(frame->size == 2048 - 512);
+  // maxsize 0 (some compositors): no bound known, accepted.
+  FakeBuffer unknown(SPA_DATA_DmaBuf, 0, 0, 0, 256);
+  CHECK(validate_buffer(unknown.buffer, dma_format(64, 4, kModifierLinear), 1));
+}
+
+TEST_CASE("validate: every defect kind has a name") {
+  for (size_t i = 0; i < kDefectKinds; ++i) {
+    CHECK(to_string(static_cast<DefectKind>(i)) != "unknown");
+  }
+  CHECK(to_string(DefectKind::short_buffer) == "short_buffer");
+}

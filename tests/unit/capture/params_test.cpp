@@ -1,0 +1,271 @@
+// The EnumFormat / Buffers / Meta pods are parsed back with SPA's own parsers: what a producer
+// would read is what is checked.
+#include <catch2/catch.hpp>
+
+#include <spa/buffer/buffer.h>
+#include <spa/buffer/meta.h>
+#include <spa/param/buffers.h>
+#include <spa/param/format-utils.h>
+#include <spa/param/video/format-utils.h>
+#include <spa/pod/builder.h>
+#include <spa/pod/iter.h>
+
+#include <vector>
+
+#include "capture/params.hpp"
+#include "capture/spa_format.hpp"
+
+using namespace zc;
+using namespace zc::capture;
+
+namespace {
+
+struct ParsedFormat {
+  uint32_t spa_format = 0;
+  bool has_modifier = false;
+  uint32_t modifier_flags = 0;
+  uint32_t modifier_choice = 0;
+  std::vector<uint64_t> modifier_values;  // raw choice values, default first
+};
+
+ParsedFormat parse(const spa_pod* pod) {
+  ParsedFormat out;
+  uint32_t type = 0, subtype = 0;
+  REQUIRE(spa_format_parse(pod, &type, &subtype) >= 0);
+  REQUIRE(type == SPA_MEDIA_TYPE_video);
+  REQUIRE(subtype == SPA_MEDIA_SUBTYPE_raw);
+  spa_video_info_raw raw{};
+  REQUIRE(spa_format_video_raw_parse(pod, &raw) >= 0);
+  out.spa_format = raw.format;
+  if (const spa_pod_prop* prop = spa_pod_find_prop(pod, nullptr, SPA_FORMAT_VIDEO_modifier)) {
+    out.has_modifier = true;
+    out.modifier_flags = prop->flags;
+    uint32_t n = 0, choice = 0;
+    const spa_pod* values = spa_pod_get_values(&prop->value, &n, &choice);
+    out.modifier_choice = choice;
+    REQUIRE(spa_pod_is_long(values));
+    const auto* v = static_cast<const int64_t*>(SPA_POD_BODY_CONST(values));
+    for (uint32_t i = 0; i < n; ++i)
+      out.modifier_values.push_back(static_cast<uint64_t>(v[i]));
+  }
+  return out;
+}
+
+template <class T>
+std::vector<T> choice_values(const spa_pod* object, uint32_t key, uint32_t expected_choice) {
+  const spa_pod_prop* prop = spa_pod_find_prop(object, nullptr, key);
+  REQUIRE(prop != nullptr);
+  uint32_t n = 0, choice = 0;
+  const spa_pod* values = spa_pod_get_values(&prop->value, &n, &choice);
+  REQUIRE(choice == expected_choice);
+  const auto* v = static_cast<const T*>(SPA_POD_BODY_CONST(values));
+  return std::vector<T>(v, v + n);
+}
+
+}  // namespace
+
+TEST_CASE("enum formats: modifier params first, then shared memory for every format") {
+  Offer offer;
+  offer.formats = {{PixelFormat::BGRx, {0x0100000000000001ULL, kModifierLinear}},
+                   {PixelFormat::BGRA, {}},
+                   {PixelFormat::RGBx, {kModifierLinear}}};
+  ParamSet set;
+  build_enum_formats(offer, set);
+  REQUIRE(set.size() == 5);
+
+  const auto p0 = parse(set[0]);
+  CHECK(p0.spa_format == SPA_VIDEO_FORMAT_BGRx);
+  REQUIRE(p0.has_modifier);
+  CHECK(p0.modifier_flags == (SPA_POD_PROP_FLAG_MANDATORY | SPA_POD_PROP_FLAG_DONT_FIXATE));
+  CHECK(p0.modifier_choice == SPA_CHOICE_Enum);
+  // Enum: default first, then every alternative (so the default appears twice).
+  CHECK(p0.modifier_values == std::vector<uint64_t>{0x0100000000000001ULL, 0x0100000000000001ULL, kModifierLinear});
+
+  const auto p1 = parse(set[1]);
+  CHECK(p1.spa_format == SPA_VIDEO_FORMAT_RGBx);
+  REQUIRE(p1.has_modifier);
+  CHECK(p1.modifier_values == std::vector<uint64_t>{kModifierLinear, kModifierLinear});
+
+  const std::vector<uint32_t> shm_order{SPA_VIDEO_FORMAT_BGRx, SPA_VIDEO_FORMAT_BGRA, SPA_VIDEO_FORMAT_RGBx};
+  for (size_t i = 0; i < shm_order.size(); ++i) {
+    const auto p = parse(set[2 + i]);
+    CHECK(p.spa_format == shm_order[i]);
+    CHECK_FALSE(p.has_modifier);
+  }
+}
+
+TEST_CASE("enum formats: size and framerate ranges come from the offer") {
+  Offer offer;
+  offer.formats = {{PixelFormat::xBGR, {}}};
+  offer.size_default = {1280, 720};
+  offer.size_min = {16, 8};
+  offer.size_max = {7680, 4320};
+  offer.rate_default = {30, 1};
+  offer.rate_min = {0, 1};
+  offer.rate_max = {240, 1};
+  ParamSet set;
+  build_enum_formats(offer, set);
+  REQUIRE(set.size() == 1);
+  const auto sizes = choice_values<spa_rectangle>(set[0], SPA_FORMAT_VIDEO_size, SPA_CHOICE_Range);
+  REQUIRE(sizes.size() == 3);
+  CHECK(sizes[0].width == 1280);
+  CHECK(sizes[0].height == 720);
+  CHECK(sizes[1].width == 16);
+  CHECK(sizes[1].height == 8);
+  CHECK(sizes[2].width == 7680);
+  CHECK(sizes[2].height == 4320);
+  const auto rates = choice_values<spa_fraction>(set[0], SPA_FORMAT_VIDEO_framerate, SPA_CHOICE_Range);
+  REQUIRE(rates.size() == 3);
+  CHECK(rates[0].num == 30);
+  CHECK(rates[1].num == 0);
+  CHECK(rates[2].num == 240);
+}
+
+TEST_CASE("enum formats: every default format maps to SPA and a large offer grows the storage") {
+  Offer offer;
+  for (PixelFormat f : default_formats()) {
+    FormatOffer fo{f, {}};
+    for (uint64_t m = 0; m < 200; ++m)
+      fo.modifiers.push_back(m);
+    offer.formats.push_back(fo);
+  }
+  ParamSet set;
+  build_enum_formats(offer, set);
+  REQUIRE(set.size() == 2 * default_formats().size());
+  for (size_t i = 0; i < default_formats().size(); ++i) {
+    const auto with = parse(set[i]);
+    CHECK(with.spa_format == *to_spa(default_formats()[i]));
+    CHECK(with.modifier_values.size() == 201);
+    CHECK(with.modifier_values.back() == 199);
+    const auto without = parse(set[default_formats().size() + i]);
+    CHECK(without.spa_format == *to_spa(default_formats()[i]));
+    CHECK_FALSE(without.has_modifier);
+  }
+}
+
+TEST_CASE("enum formats: an offer without modifiers is shared memory only") {
+  Offer offer;
+  offer.formats = {{PixelFormat::BGRx, {}}, {PixelFormat::RGBA, {}}};
+  ParamSet set;
+  build_enum_formats(offer, set);
+  REQUIRE(set.size() == 2);
+  CHECK_FALSE(parse(set[0]).has_modifier);
+  CHECK_FALSE(parse(set[1]).has_modifier);
+  CHECK(parse(set[1]).spa_format == SPA_VIDEO_FORMAT_RGBA);
+}
+
+namespace {
+
+// A Format pod as PipeWire hands it to param_changed.
+const spa_pod* make_format(spa_pod_builder& b, uint32_t format, uint32_t w, uint32_t h, int modifier_mode,
+                           uint64_t modifier = 0) {
+  spa_pod_frame f{};
+  spa_pod_builder_push_object(&b, &f, SPA_TYPE_OBJECT_Format, SPA_PARAM_Format);
+  spa_pod_builder_add(&b, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video), SPA_FORMAT_mediaSubtype,
+                      SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw), SPA_FORMAT_VIDEO_format, SPA_POD_Id(format), 0);
+  const spa_rectangle size{w, h};
+  spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size), 0);
+  const spa_fraction rate{0, 1};
+  spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_framerate, SPA_POD_Fraction(&rate), 0);
+  if (modifier_mode == 1) {  // fixed
+    spa_pod_builder_prop(&b, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY);
+    spa_pod_builder_long(&b, static_cast<int64_t>(modifier));
+  } else if (modifier_mode == 2) {  // still a choice, waiting for the producer to fixate
+    spa_pod_builder_prop(&b, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY | SPA_POD_PROP_FLAG_DONT_FIXATE);
+    spa_pod_frame c{};
+    spa_pod_builder_push_choice(&b, &c, SPA_CHOICE_Enum, 0);
+    spa_pod_builder_long(&b, static_cast<int64_t>(modifier));
+    spa_pod_builder_long(&b, static_cast<int64_t>(modifier));
+    spa_pod_builder_long(&b, 7);
+    spa_pod_builder_pop(&b, &c);
+  }
+  return static_cast<const spa_pod*>(spa_pod_builder_pop(&b, &f));
+}
+
+}  // namespace
+
+TEST_CASE("parse_format: dmabuf iff the format carries the modifier") {
+  std::vector<uint8_t> mem(2048);
+  spa_pod_builder b{};
+  spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
+
+  auto shm = parse_format(make_format(b, SPA_VIDEO_FORMAT_BGRx, 640, 480, 0));
+  REQUIRE(shm);
+  CHECK_FALSE(shm->dmabuf);
+  CHECK(shm->format == PixelFormat::BGRx);
+  CHECK(shm->size == Size{640, 480});
+  CHECK(shm->framerate == Fraction{0, 1});
+
+  auto dma = parse_format(make_format(b, SPA_VIDEO_FORMAT_RGBA, 320, 200, 1, 0x0300000000000014ULL));
+  REQUIRE(dma);
+  CHECK(dma->dmabuf);
+  CHECK(dma->modifier_fixed);
+  CHECK(dma->modifier == 0x0300000000000014ULL);
+  CHECK(dma->format == PixelFormat::RGBA);
+
+  auto open = parse_format(make_format(b, SPA_VIDEO_FORMAT_BGRx, 320, 200, 2, 5));
+  REQUIRE(open);
+  CHECK(open->dmabuf);
+  CHECK_FALSE(open->modifier_fixed);
+  CHECK(open->modifier == 5);
+}
+
+TEST_CASE("parse_format: rejects formats capture cannot handle") {
+  std::vector<uint8_t> mem(2048);
+  spa_pod_builder b{};
+  spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
+  auto yuv = parse_format(make_format(b, SPA_VIDEO_FORMAT_I420, 640, 480, 0));
+  REQUIRE_FALSE(yuv);
+  CHECK(yuv.error().code == Errc::unsupported);
+  auto no_size = parse_format(make_format(b, SPA_VIDEO_FORMAT_BGRx, 0, 0, 0));
+  REQUIRE_FALSE(no_size);
+  CHECK_FALSE(parse_format(nullptr));
+
+  spa_pod_frame f{};
+  spa_pod_builder_push_object(&b, &f, SPA_TYPE_OBJECT_Format, SPA_PARAM_Format);
+  spa_pod_builder_add(&b, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_audio), SPA_FORMAT_mediaSubtype,
+                      SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw), 0);
+  auto audio = parse_format(static_cast<const spa_pod*>(spa_pod_builder_pop(&b, &f)));
+  REQUIRE_FALSE(audio);
+  CHECK(audio.error().code == Errc::unsupported);
+}
+
+namespace {
+
+uint32_t meta_type(const spa_pod* pod) {
+  uint32_t type = 0;
+  REQUIRE(spa_pod_parse_object(pod, SPA_TYPE_OBJECT_ParamMeta, nullptr, SPA_PARAM_META_type, SPA_POD_Id(&type)) >= 0);
+  return type;
+}
+
+}  // namespace
+
+TEST_CASE("buffer params: data types follow the negotiated memory, metas are requested") {
+  VideoFormat shm;
+  shm.size = {1920, 1080};
+  ParamSet set;
+  build_buffer_params(shm, set);
+  REQUIRE(set.size() == 5);
+  auto types = choice_values<int32_t>(set[0], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
+  REQUIRE_FALSE(types.empty());
+  CHECK(types[0] == ((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+
+  CHECK(meta_type(set[1]) == SPA_META_Header);
+  CHECK(meta_type(set[2]) == SPA_META_VideoCrop);
+  CHECK(meta_type(set[3]) == SPA_META_Cursor);
+  const auto cursor = choice_values<int32_t>(set[3], SPA_PARAM_META_size, SPA_CHOICE_Range);
+  REQUIRE(cursor.size() == 3);
+  CHECK(cursor[1] == static_cast<int32_t>(sizeof(spa_meta_cursor) + sizeof(spa_meta_bitmap) + 4));
+  CHECK(cursor[2] == static_cast<int32_t>(sizeof(spa_meta_cursor) + sizeof(spa_meta_bitmap) + 256 * 256 * 4));
+  CHECK(meta_type(set[4]) == SPA_META_VideoDamage);
+  const auto damage = choice_values<int32_t>(set[4], SPA_PARAM_META_size, SPA_CHOICE_Range);
+  REQUIRE(damage.size() == 3);
+  CHECK(damage[2] == static_cast<int32_t>(16 * sizeof(spa_meta_region)));
+
+  VideoFormat dma = shm;
+  dma.dmabuf = true;
+  dma.modifier = kModifierLinear;
+  build_buffer_params(dma, set);
+  types = choice_values<int32_t>(set[0], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
+  CHECK(types[0] == (1 << SPA_DATA_DmaBuf));
+}
