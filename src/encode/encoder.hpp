@@ -69,6 +69,12 @@ class Encoder {
   // Takes effect on the next frame. Errc::unsupported where the encoder cannot change its rate
   // while running (the caller may re-create it as a new generation).
   virtual Result<void> set_bitrate(uint32_t kbps) = 0;
+  // Sends the last submitted picture again with capture time `pts_ns` (to hold a constant frame
+  // rate when a damage-driven producer sends nothing new). Errc::unsupported by default.
+  virtual Result<void> repeat_last(int64_t pts_ns) {
+    (void)pts_ns;
+    return fail(Errc::unsupported, "encode", "this encoder cannot repeat frames");
+  }
 
   // Valid once the codec is open (after the first submit()); nullptr before.
   virtual const StreamInfo* stream_info() const = 0;

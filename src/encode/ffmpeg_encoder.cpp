@@ -28,6 +28,7 @@ FfmpegEncoder::FfmpegEncoder(std::string codec_name, const EncoderConfig& config
       input_(input),
       rc_(rate_control(config, config.bitrate_kbps)),
       frame_(av_frame_alloc()),
+      last_frame_(av_frame_alloc()),
       scratch_(av_packet_alloc()) {
   pending_.reserve(8);
 }
@@ -128,16 +129,7 @@ Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
     if (auto r = open(); !r) return r;
   }
 
-  int64_t pts = (frame.pts_ns - config_.time_origin_ns) / 1000;
-  if (have_last_pts_ && pts <= last_pts_) {
-    // Encoders reject non-increasing timestamps; one tick later keeps the frame and the order.
-    if (pts_fixups_++ == 0) {
-      spdlog::warn("encode: {} capture time did not advance ({} after {} us); nudging (counted)", codec_name_, pts,
-                   last_pts_);
-    }
-    pts = last_pts_ + 1;
-  }
-
+  const int64_t pts = next_pts(frame.pts_ns);
   if (auto r = wrap_device_frame(frame, *frame_); !r) return failed(r.error().code, r.error().message);
   frame_->pts = pts;
   if (keyframe_requested_) {
@@ -146,11 +138,43 @@ Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
     keyframe_requested_ = false;
   }
   auto sent = send(frame_.get());
+  // Keep a reference (not a copy) to the picture, so repeat_last() can send it again; the pooled
+  // buffer behind it goes back when the next picture replaces it.
+  av_frame_unref(last_frame_.get());
+  if (sent) av_frame_ref(last_frame_.get(), frame_.get());
   av_frame_unref(frame_.get());
   if (!sent) return sent;
   have_last_pts_ = true;
   last_pts_ = pts;
   return {};
+}
+
+Result<void> FfmpegEncoder::repeat_last(int64_t pts_ns) {
+  if (state_ != State::Open || !last_frame_->buf[0]) return error(Errc::internal, "repeat_last() with no picture sent");
+  const int64_t pts = next_pts(pts_ns);
+  if (av_frame_ref(frame_.get(), last_frame_.get()) < 0) return error(Errc::internal, "out of memory");
+  frame_->pts = pts;
+  frame_->pict_type = AV_PICTURE_TYPE_NONE;
+  frame_->key_frame = 0;
+  auto sent = send(frame_.get());
+  av_frame_unref(frame_.get());
+  if (!sent) return sent;
+  have_last_pts_ = true;
+  last_pts_ = pts;
+  return {};
+}
+
+int64_t FfmpegEncoder::next_pts(int64_t pts_ns) {
+  int64_t pts = (pts_ns - config_.time_origin_ns) / 1000;
+  if (have_last_pts_ && pts <= last_pts_) {
+    // Encoders reject non-increasing timestamps; one tick later keeps the frame and the order.
+    if (pts_fixups_++ == 0) {
+      spdlog::warn("encode: {} capture time did not advance ({} after {} us); nudging (counted)", codec_name_, pts,
+                   last_pts_);
+    }
+    pts = last_pts_ + 1;
+  }
+  return pts;
 }
 
 Result<void> FfmpegEncoder::send(AVFrame* frame) {
@@ -198,8 +222,18 @@ Result<void> FfmpegEncoder::finish(std::vector<EncodedPacket>& out) {
     return {};
   }
   if (!ctx_) return tl::unexpected<Error>(last_error_);  // failed before it ever opened
+  av_frame_unref(last_frame_.get());                     // the pooled buffer goes home
   const bool had_failed = state_ == State::Failed;
-  if (int err = avcodec_send_frame(ctx_.get(), nullptr); err < 0 && err != AVERROR_EOF) {
+  int err = avcodec_send_frame(ctx_.get(), nullptr);
+  if (err == AVERROR(EAGAIN)) {
+    // Packets nobody received yet fill the encoder's output: take them, then flush.
+    if (auto r = pull(out, false); !r) {
+      state_ = State::Finished;
+      return r;
+    }
+    err = avcodec_send_frame(ctx_.get(), nullptr);
+  }
+  if (err < 0 && err != AVERROR_EOF) {
     state_ = State::Finished;
     return error(Errc::encoder, "cannot flush: " + av_error_string(err));
   }

@@ -28,6 +28,7 @@ class FfmpegEncoder : public Encoder {
   Result<void> finish(std::vector<EncodedPacket>& out) final;
   Result<void> request_keyframe() final;
   Result<void> set_bitrate(uint32_t kbps) final;
+  Result<void> repeat_last(int64_t pts_ns) final;
   const StreamInfo* stream_info() const final { return ctx_ ? &info_ : nullptr; }
 
   // Frames whose capture time did not advance and were nudged forward by one tick.
@@ -54,6 +55,7 @@ class FfmpegEncoder : public Encoder {
 
   Result<void> open();
   Result<void> check_frame(const DeviceFrame& frame) const;
+  int64_t next_pts(int64_t pts_ns);
   Result<void> send(AVFrame* frame);
   Result<void> pull(std::vector<EncodedPacket>& out, bool until_eof);
   void drain_and_drop();
@@ -68,6 +70,7 @@ class FfmpegEncoder : public Encoder {
 
   CodecContextPtr ctx_;
   FramePtr frame_;                      // reused for every submit
+  FramePtr last_frame_;                 // a reference to the last picture sent, for repeat_last()
   zc::PacketPtr scratch_;               // receives into this, moved into a fresh packet only on success
   std::vector<EncodedPacket> pending_;  // packets pulled while making room for a frame
   StreamInfo info_;

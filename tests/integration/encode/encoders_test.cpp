@@ -214,3 +214,30 @@ TEST_CASE("an unknown frame rate still encodes and is reported as variable", "[e
   REQUIRE(d.pictures.size() == 10);
   CHECK(d.pictures[9].pts == expected_pts(9));
 }
+
+TEST_CASE("libx264: repeat_last sends the last picture again at the new time", "[encode][x264][cfr]") {
+  const EncoderConfig config = small_config(Codec::H264, Tuning::LowLatency);
+  auto made = make_x264(config);
+  REQUIRE(made);
+  auto& encoder = **made;
+  CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
+  CHECK_FALSE(encoder.repeat_last(config.time_origin_ns));  // nothing sent yet
+  std::vector<EncodedPacket> packets;
+  for (int i = 0; i < 5; ++i) {
+    DeviceFrame f = pool.acquire(frame_time_ns(config.time_origin_ns, i, kFps));
+    fill_pattern(f, static_cast<uint32_t>(i));
+    REQUIRE(encoder.submit(std::move(f)));
+  }
+  for (int i = 5; i < 8; ++i)
+    REQUIRE(encoder.repeat_last(frame_time_ns(config.time_origin_ns, i, kFps)));
+  // The repeats hold one reference to the last pooled buffer, not a copy per repeat.
+  CHECK(pool.counters().created <= 3);
+  auto finished = encoder.finish(packets);
+  INFO((finished ? std::string() : finished.error().describe()));
+  REQUIRE(finished);
+  CHECK(pool.counters().outstanding == 0);
+  const Decoded d = decode_packets(Codec::H264, packets);
+  REQUIRE(d.pictures.size() == 8);
+  for (int i = 0; i < 8; ++i)
+    CHECK(d.pictures[static_cast<size_t>(i)].pts == expected_pts(i));
+}
