@@ -22,7 +22,7 @@ struct QueueOptions {
   std::chrono::milliseconds close_timeout{3000};
   std::chrono::milliseconds abandon_after{2000};
   // Called (on the writer's thread) after a drop, so the encoder can send a keyframe soon.
-  std::function<void()> on_keyframe_needed;
+  std::function<void()> on_keyframe_needed{};
 };
 
 class QueuedSink final : public Sink {
