@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -299,10 +300,20 @@ Result<void> FormatSink::close_muxer() {
   }
   const std::string shown = target_.network() ? describe() : files_.back();
   if (err < 0) return tl::unexpected(io_error(err, "cannot finish"));
+  if (target_.transport == Transport::srt) linger_for_srt();
   ctx_.reset();
   stream_ = nullptr;
   spdlog::info("{}: closed {}", stage(), shown);
   return {};
+}
+
+void FormatSink::linger_for_srt() {
+  // An SRT receiver holds packets for its latency before handing them on, and drops what it
+  // holds when the connection closes: give the tail time to get through.
+  const auto until = monotonic_ns() + std::chrono::nanoseconds(2 * options_.srt_latency + std::chrono::milliseconds(200)).count();
+  while (monotonic_ns() < until && !interrupted_.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 Result<void> FormatSink::close() {

@@ -54,6 +54,7 @@ class FormatSink final : public Sink {
   Result<void> close_muxer();
   Result<void> mux(const EncodedPacket& packet);
   Result<void> flush_muxer(bool end_cluster);
+  void linger_for_srt();
   tl::unexpected<Error> failed(Error error);
   Error io_error(int err, const std::string& what) const;
   std::string next_path() const;
