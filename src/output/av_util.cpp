@@ -16,7 +16,8 @@ void OutputContextDeleter::operator()(AVFormatContext* ctx) const {
 std::vector<std::string> Dictionary::keys() const {
   std::vector<std::string> out;
   const AVDictionaryEntry* e = nullptr;
-  while ((e = av_dict_get(dict_, "", e, AV_DICT_IGNORE_SUFFIX))) out.emplace_back(e->key);
+  while ((e = av_dict_get(dict_, "", e, AV_DICT_IGNORE_SUFFIX)))
+    out.emplace_back(e->key);
   return out;
 }
 
@@ -39,8 +40,9 @@ Result<std::vector<uint8_t>> extract_extradata(const AVCodecParameters& params, 
     return fail(Errc::internal, stage, "extract_extradata: " + av_error_text(err));
   }
   if (int err = av_bsf_init(bsf.get()); err < 0) {
-    return fail(Errc::unsupported, stage, std::string("extract_extradata does not take ") +
-                                              avcodec_get_name(params.codec_id) + ": " + av_error_text(err));
+    return fail(Errc::unsupported, stage,
+                std::string("extract_extradata does not take ") + avcodec_get_name(params.codec_id) + ": " +
+                    av_error_text(err));
   }
   PacketPtr packet(av_packet_clone(&keyframe));
   if (!packet) return fail(Errc::internal, stage, "extract_extradata: out of memory");

@@ -47,7 +47,9 @@ int FormatSink::interrupt_cb(void* opaque) {
   return deadline != 0 && monotonic_ns() > deadline ? 1 : 0;
 }
 
-std::string FormatSink::stage() const { return std::string("output:") + transport_name(target_.transport); }
+std::string FormatSink::stage() const {
+  return std::string("output:") + transport_name(target_.transport);
+}
 
 SinkStats FormatSink::stats() const {
   return {packets_.load(std::memory_order_relaxed), bytes_.load(std::memory_order_relaxed),
@@ -149,7 +151,8 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
 
   AVFormatContext* raw = nullptr;
   if (int err = avformat_alloc_output_context2(&raw, nullptr, muxer_name(target_.container), nullptr); err < 0) {
-    return fail(Errc::internal, stage(), std::string("muxer ") + muxer_name(target_.container) + ": " + av_error_text(err));
+    return fail(Errc::internal, stage(),
+                std::string("muxer ") + muxer_name(target_.container) + ": " + av_error_text(err));
   }
   OutputContextPtr ctx(raw);
   ctx->interrupt_callback = {&FormatSink::interrupt_cb, this};
@@ -203,7 +206,8 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   if (int err = avformat_write_header(ctx.get(), mux.get()); err < 0) {
     return tl::unexpected(io_error(err, "cannot write the header to"));
   }
-  for (const auto& key : mux.keys()) spdlog::debug("{}: muxer ignored option {}", stage(), key);
+  for (const auto& key : mux.keys())
+    spdlog::debug("{}: muxer ignored option {}", stage(), key);
   if (ctx->pb) {
     avio_flush(ctx->pb);
     if (ctx->pb->error < 0) return tl::unexpected(io_error(ctx->pb->error, "cannot write the header to"));
@@ -310,7 +314,8 @@ Result<void> FormatSink::close_muxer() {
 void FormatSink::linger_for_srt() {
   // An SRT receiver holds packets for its latency before handing them on, and drops what it
   // holds when the connection closes: give the tail time to get through.
-  const auto until = monotonic_ns() + std::chrono::nanoseconds(2 * options_.srt_latency + std::chrono::milliseconds(200)).count();
+  const auto until =
+      monotonic_ns() + std::chrono::nanoseconds(2 * options_.srt_latency + std::chrono::milliseconds(200)).count();
   while (monotonic_ns() < until && !interrupted_.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

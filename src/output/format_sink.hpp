@@ -75,8 +75,8 @@ class FormatSink final : public Sink {
   bool need_keyframe_ = true;
   bool new_extradata_pending_ = false;  // network: a new generation goes on in the same muxer
   bool warned_dts_ = false;
-  int64_t ts_offset_ = 0;   // in StreamInfo::time_base: the first keyframe of the muxer is at 0
-  int64_t last_dts_ = 0;    // in the stream's time base
+  int64_t ts_offset_ = 0;  // in StreamInfo::time_base: the first keyframe of the muxer is at 0
+  int64_t last_dts_ = 0;   // in the stream's time base
   bool have_last_dts_ = false;
   uint64_t file_packets_ = 0;
 

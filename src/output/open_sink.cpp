@@ -17,9 +17,11 @@ Result<void> check_writable(const Target& target) {
   if (dir.empty()) dir = ".";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return fail(Errc::not_found, "output:file", "directory " + dir.string() + " of " + target.location + " does not exist");
+    return fail(Errc::not_found, "output:file",
+                "directory " + dir.string() + " of " + target.location + " does not exist");
   }
-  if (::access(dir.c_str(), W_OK) != 0 && !(fs::exists(target.location, ec) && ::access(target.location.c_str(), W_OK) == 0)) {
+  if (::access(dir.c_str(), W_OK) != 0 &&
+      !(fs::exists(target.location, ec) && ::access(target.location.c_str(), W_OK) == 0)) {
     return fail(Errc::io, "output:file", "cannot write to " + target.location + ": directory is not writable");
   }
   return {};

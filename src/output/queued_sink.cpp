@@ -21,7 +21,8 @@ struct QueuedSink::State {
   State(std::unique_ptr<Sink> sink, QueueOptions opts)
       : inner(std::move(sink)), description(inner->describe()), options(std::move(opts)) {
     ring.resize(std::max<size_t>(options.max_packets, 1));
-    for (auto& slot : ring) slot.packet.reset(av_packet_alloc());
+    for (auto& slot : ring)
+      slot.packet.reset(av_packet_alloc());
   }
 
   // Drops everything queued (after a failure, or when closing late).
@@ -128,7 +129,9 @@ QueuedSink::~QueuedSink() {
   if (auto r = close(); !r) spdlog::debug("output: {} closed with: {}", state_->description, r.error().message);
 }
 
-std::string QueuedSink::describe() const { return state_->description; }
+std::string QueuedSink::describe() const {
+  return state_->description;
+}
 
 Result<void> QueuedSink::begin(const StreamInfo& info) {
   std::lock_guard lock(state_->mutex);
@@ -224,7 +227,9 @@ std::optional<Error> QueuedSink::failure() const {
   return state_->failure;
 }
 
-void QueuedSink::interrupt() { state_->inner->interrupt(); }
+void QueuedSink::interrupt() {
+  state_->inner->interrupt();
+}
 
 size_t QueuedSink::queued() const {
   std::lock_guard lock(state_->mutex);

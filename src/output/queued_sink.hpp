@@ -15,7 +15,7 @@
 namespace zc::output {
 
 struct QueueOptions {
-  size_t max_packets = 240;            // ~4 s at 60 fps
+  size_t max_packets = 240;  // ~4 s at 60 fps
   size_t max_bytes = 64u * 1024 * 1024;
   // close() waits this long for the queue to drain, then interrupts the inner sink's I/O and
   // waits at most `abandon_after` more before leaving a wedged worker behind.

@@ -127,8 +127,7 @@ Result<Target> parse_target(std::string_view spec) {
   const size_t sep = spec.find("://");
   if (sep != std::string_view::npos) {
     const std::string scheme = lower(spec.substr(0, sep));
-    const auto it =
-        std::find_if(kSchemes.begin(), kSchemes.end(), [&](const Scheme& s) { return s.name == scheme; });
+    const auto it = std::find_if(kSchemes.begin(), kSchemes.end(), [&](const Scheme& s) { return s.name == scheme; });
     if (it == kSchemes.end()) {
       return fail(Errc::invalid_argument, std::string(kStage),
                   "unsupported URL scheme '" + scheme + "' in " + target.redacted +
@@ -170,11 +169,13 @@ Result<void> check_compatible(AVCodecID codec, std::string_view spec) {
 std::vector<CompatibilityRow> compatibility_table() {
   std::vector<CompatibilityRow> rows;
   auto row = [&](std::string name, Container c) {
-    rows.push_back({std::move(name), carries(c, AV_CODEC_ID_H264), carries(c, AV_CODEC_ID_HEVC),
-                    carries(c, AV_CODEC_ID_AV1)});
+    rows.push_back(
+        {std::move(name), carries(c, AV_CODEC_ID_H264), carries(c, AV_CODEC_ID_HEVC), carries(c, AV_CODEC_ID_AV1)});
   };
-  for (const auto& e : kExtensions) row(std::string(e.name.substr(1)), e.container);
-  for (const auto& s : kSchemes) row(std::string(s.name) + "://", s.container);
+  for (const auto& e : kExtensions)
+    row(std::string(e.name.substr(1)), e.container);
+  for (const auto& s : kSchemes)
+    row(std::string(s.name) + "://", s.container);
   return rows;
 }
 

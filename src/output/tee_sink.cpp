@@ -6,10 +6,13 @@ namespace zc::output {
 
 TeeSink::TeeSink(std::vector<std::unique_ptr<Sink>> sinks) {
   entries_.reserve(sinks.size());
-  for (auto& s : sinks) entries_.push_back({std::move(s), std::nullopt});
+  for (auto& s : sinks)
+    entries_.push_back({std::move(s), std::nullopt});
 }
 
-TeeSink::~TeeSink() { close(); }
+TeeSink::~TeeSink() {
+  close();
+}
 
 std::string TeeSink::describe() const {
   std::lock_guard lock(mutex_);
@@ -75,7 +78,8 @@ Result<void> TeeSink::close() {
 SinkStats TeeSink::stats() const {
   std::lock_guard lock(mutex_);
   SinkStats total;
-  for (const auto& e : entries_) total += e.sink->stats();
+  for (const auto& e : entries_)
+    total += e.sink->stats();
   return total;
 }
 
@@ -91,21 +95,24 @@ std::optional<Error> TeeSink::failure() const {
 
 void TeeSink::interrupt() {
   // Not under the mutex: interrupt() exists to unblock a write that holds it.
-  for (auto& e : entries_) e.sink->interrupt();
+  for (auto& e : entries_)
+    e.sink->interrupt();
 }
 
 std::vector<TeeSink::Member> TeeSink::members() const {
   std::lock_guard lock(mutex_);
   std::vector<Member> out;
   out.reserve(entries_.size());
-  for (const auto& e : entries_) out.push_back({e.sink->describe(), e.sink->stats(), e.failure, !e.failure});
+  for (const auto& e : entries_)
+    out.push_back({e.sink->describe(), e.sink->stats(), e.failure, !e.failure});
   return out;
 }
 
 size_t TeeSink::attached() const {
   std::lock_guard lock(mutex_);
   size_t n = 0;
-  for (const auto& e : entries_) n += e.failure ? 0 : 1;
+  for (const auto& e : entries_)
+    n += e.failure ? 0 : 1;
   return n;
 }
 

@@ -26,7 +26,7 @@ class TeeSink final : public Sink {
   Result<void> begin(const StreamInfo& info) override;
   Result<void> write(const EncodedPacket& packet) override;
   Result<void> close() override;
-  SinkStats stats() const override;          // the sum over all members
+  SinkStats stats() const override;               // the sum over all members
   std::optional<Error> failure() const override;  // set once every member has failed
   void interrupt() override;
 

@@ -25,19 +25,22 @@ struct FrameFreer {
 void draw(AVFrame& frame, int number) {
   for (int y = 0; y < frame.height; ++y) {
     uint8_t* row = frame.data[0] + static_cast<ptrdiff_t>(y) * frame.linesize[0];
-    for (int x = 0; x < frame.width; ++x) row[x] = static_cast<uint8_t>(64 + ((x + y + number * 3) & 63));
+    for (int x = 0; x < frame.width; ++x)
+      row[x] = static_cast<uint8_t>(64 + ((x + y + number * 3) & 63));
   }
   for (int bit = 0; bit < kBits; ++bit) {
     const uint8_t value = (number >> bit) & 1 ? 235 : 16;
     for (int y = 0; y < kBlock; ++y) {
       uint8_t* row = frame.data[0] + static_cast<ptrdiff_t>(y) * frame.linesize[0] + bit * kBlock;
-      for (int x = 0; x < kBlock; ++x) row[x] = value;
+      for (int x = 0; x < kBlock; ++x)
+        row[x] = value;
     }
   }
   for (int plane = 1; plane < 3; ++plane) {
     for (int y = 0; y < frame.height / 2; ++y) {
       uint8_t* row = frame.data[plane] + static_cast<ptrdiff_t>(y) * frame.linesize[plane];
-      for (int x = 0; x < frame.width / 2; ++x) row[x] = 128;
+      for (int x = 0; x < frame.width / 2; ++x)
+        row[x] = 128;
     }
   }
 }
@@ -120,7 +123,8 @@ int read_frame_number(const AVFrame& frame) {
     int sum = 0;
     for (int y = 4; y < kBlock - 4; ++y) {
       const uint8_t* row = frame.data[0] + static_cast<ptrdiff_t>(y) * frame.linesize[0] + bit * kBlock;
-      for (int x = 4; x < kBlock - 4; ++x) sum += row[x];
+      for (int x = 4; x < kBlock - 4; ++x)
+        sum += row[x];
     }
     if (sum / 64 > 128) number |= 1 << bit;
   }

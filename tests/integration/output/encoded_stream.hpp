@@ -21,8 +21,8 @@ struct EncodeSpec {
   int fps = 30;
   int gop = 10;
   uint32_t generation = 0;
-  int first_number = 0;              // frame number drawn into the first frame
-  int64_t start_us = 123456789000;   // capture-clock timestamps: far from zero on purpose
+  int first_number = 0;             // frame number drawn into the first frame
+  int64_t start_us = 123456789000;  // capture-clock timestamps: far from zero on purpose
 };
 
 struct EncodedStream {

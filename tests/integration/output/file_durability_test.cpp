@@ -1,9 +1,9 @@
 // What is left on disk when the writer dies or the disk fills: every file stays playable up to
 // (near) the last packet written, and disk errors come back as values.
-#include <sys/mount.h>
-#include <sys/resource.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -46,7 +46,8 @@ size_t killed_writer(const std::string& ext, output::Flush flush, int stop_after
           r.written = i + 1;
           send(r);
         }
-        for (;;) ::pause();  // killed here, mid-stream, with no trailer written
+        for (;;)
+          ::pause();  // killed here, mid-stream, with no trailer written
       },
       [&](const ChildReport& r) { return r.written < stop_after; }, 20s);
   REQUIRE(last);
@@ -197,13 +198,16 @@ TEST_CASE("flush policy cost", "[.][bench]") {
   const std::string dir = make_temp_dir("zc-output");
   for (const char* ext : {"mkv", "ts", "mp4"}) {
     for (auto flush : {output::Flush::none, output::Flush::keyframe, output::Flush::packet}) {
-      const char* name = flush == output::Flush::none ? "none" : flush == output::Flush::keyframe ? "keyframe" : "packet";
+      const char* name = flush == output::Flush::none       ? "none"
+                         : flush == output::Flush::keyframe ? "keyframe"
+                                                            : "packet";
       const std::string path = dir + "/bench-" + name + "." + ext;
       output::FormatSink sink(*output::parse_target(path), {.flush = flush});
       REQUIRE(sink.begin(stream.info));
       REQUIRE(sink.write(stream.packets[0]));  // opening is not what we measure
       const auto t0 = std::chrono::steady_clock::now();
-      for (size_t i = 1; i < stream.packets.size(); ++i) REQUIRE(sink.write(stream.packets[i]));
+      for (size_t i = 1; i < stream.packets.size(); ++i)
+        REQUIRE(sink.write(stream.packets[i]));
       const auto t1 = std::chrono::steady_clock::now();
       REQUIRE(sink.close());
       const double us = std::chrono::duration<double, std::micro>(t1 - t0).count() / (stream.packets.size() - 1);

@@ -1,11 +1,6 @@
 // Files through the real muxers, read back with the real demuxers and decoders.
-#include <sys/mount.h>
-#include <sys/resource.h>
-#include <signal.h>
-#include <sched.h>
-
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -75,12 +70,16 @@ TEST_CASE("h264 to ts decodes back frame by frame with timestamps", "[output][fi
 }
 TEST_CASE("hevc to mkv, mp4 and ts decodes back", "[output][file]") {
   for (const char* ext : {"mkv", "mp4", "ts"}) {
-    SECTION(ext) { check_roundtrip(ext, "libx265", 12, 6); }
+    SECTION(ext) {
+      check_roundtrip(ext, "libx265", 12, 6);
+    }
   }
 }
 TEST_CASE("av1 to mkv and mp4 decodes back", "[output][file]") {
   for (const char* ext : {"mkv", "mp4"}) {
-    SECTION(ext) { check_roundtrip(ext, "libsvtav1", 12, 6); }
+    SECTION(ext) {
+      check_roundtrip(ext, "libsvtav1", 12, 6);
+    }
   }
 }
 
@@ -166,4 +165,62 @@ TEST_CASE("a new generation rolls an mkv over to NAME-001.mkv, NAME-002.mkv", "[
 }
 TEST_CASE("a new generation rolls an mp4 over to NAME-001.mp4, NAME-002.mp4", "[output][file]") {
   check_generations("mp4");
+}
+
+namespace {
+
+// FLV tags: 9-byte header + 4-byte size, then [type, size24, ts24, ts_ext, stream_id24, data,
+// prev_size32]. A video tag whose data starts 0x17 0x00 is an AVC sequence header.
+int count_avc_sequence_headers(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return -1;
+  std::vector<uint8_t> data;
+  uint8_t buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+    data.insert(data.end(), buf, buf + n);
+  std::fclose(f);
+  int count = 0;
+  size_t pos = 13;
+  while (pos + 11 <= data.size()) {
+    const uint8_t type = data[pos];
+    const size_t size = (size_t{data[pos + 1]} << 16) | (size_t{data[pos + 2]} << 8) | data[pos + 3];
+    if (pos + 11 + size > data.size()) break;
+    if (type == 9 && size >= 2 && data[pos + 11] == 0x17 && data[pos + 12] == 0x00) ++count;
+    pos += 11 + size + 4;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("FLV (as sent to RTMP) gets a new AVC sequence header when a new generation starts", "[output][file]") {
+  const EncodedStream g0 = encode_or_skip({.width = 160, .height = 96, .frames = 20, .gop = 10});
+  const EncodedStream g1 = encode_or_skip({.width = 192,
+                                           .height = 128,
+                                           .frames = 20,
+                                           .gop = 10,
+                                           .generation = 1,
+                                           .first_number = 20,
+                                           .start_us = g0.packets.back().packet->pts + g0.frame_us});
+  // An RTMP target whose "connection" is a local file, so the bytes the peer would get can be read.
+  const std::string path = make_temp_dir("zc-output") + "/rtmp.flv";
+  output::Target target;
+  target.location = "file:" + path;
+  target.redacted = path;
+  target.transport = output::Transport::rtmp;
+  target.container = output::Container::flv;
+  output::FormatSink sink(target);
+  REQUIRE(write_stream(sink, g0));
+  REQUIRE(write_stream(sink, g1));
+  REQUIRE(sink.close());
+  CHECK(sink.files().empty());  // network semantics: one muxer, no rollover
+  CHECK(count_avc_sequence_headers(path) == 2);
+
+  const Decoded d = decode_numbers(path);
+  REQUIRE(d.result.ok);
+  REQUIRE(d.result.frames.size() == 40);
+  CHECK(d.result.frames[19].width == 160);
+  CHECK(d.result.frames[20].width == 192);
+  CHECK(consecutive(d.numbers, 0));
 }

@@ -70,12 +70,14 @@ bool wait_bound(int port, Proto proto, std::chrono::milliseconds timeout) {
   return false;
 }
 
-Process start_receiver(const std::string& input, const std::string& out_ts, const std::vector<std::string>& before_input) {
+Process start_receiver(const std::string& input, const std::string& out_ts,
+                       const std::vector<std::string>& before_input) {
   std::vector<std::string> argv{"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "info", "-y"};
   argv.insert(argv.end(), before_input.begin(), before_input.end());
   argv.emplace_back("-i");
   argv.push_back(input);
-  for (const char* a : {"-c", "copy", "-f", "mpegts"}) argv.emplace_back(a);
+  for (const char* a : {"-c", "copy", "-f", "mpegts"})
+    argv.emplace_back(a);
   argv.push_back(out_ts);
   return Process(std::move(argv));
 }

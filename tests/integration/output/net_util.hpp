@@ -21,7 +21,8 @@ int free_port(Proto proto, bool pair = false);
 bool wait_bound(int port, Proto proto, std::chrono::milliseconds timeout);
 
 // `ffmpeg -i INPUT -c copy -f mpegts OUT`, with extra arguments before -i.
-Process start_receiver(const std::string& input, const std::string& out_ts, const std::vector<std::string>& before_input = {});
+Process start_receiver(const std::string& input, const std::string& out_ts,
+                       const std::vector<std::string>& before_input = {});
 
 // Aborts the test process if not disarmed (destroyed) within the limit: a hang is a failure.
 class Watchdog {

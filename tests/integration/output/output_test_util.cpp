@@ -3,10 +3,16 @@
 #include <poll.h>
 #include <signal.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "core/clock.hpp"
+#include "support/process.hpp"
 
 namespace zc::test {
 
@@ -25,13 +31,39 @@ bool consecutive(const std::vector<int>& numbers, int first) {
 
 int64_t total_bytes(const EncodedStream& stream, size_t first) {
   int64_t sum = 0;
-  for (size_t i = first; i < stream.packets.size(); ++i) sum += stream.packets[i].packet->size;
+  for (size_t i = first; i < stream.packets.size(); ++i)
+    sum += stream.packets[i].packet->size;
   return sum;
 }
 
-std::optional<ChildReport> run_child(const std::function<void(const std::function<void(const ChildReport&)>& send)>& body,
-                                     const std::function<bool(const ChildReport&)>& on_progress,
-                                     std::chrono::milliseconds timeout) {
+StderrCapture::StderrCapture() : path_(make_temp_dir("zc-output") + "/stderr.txt") {
+  std::fflush(stderr);
+  saved_ = ::dup(2);
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::dup2(fd, 2);
+  ::close(fd);
+}
+
+StderrCapture::~StderrCapture() {
+  (void)text();
+}
+
+std::string StderrCapture::text() {
+  if (saved_ >= 0) {
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    saved_ = -1;
+  }
+  std::ifstream in(path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::optional<ChildReport> run_child(
+    const std::function<void(const std::function<void(const ChildReport&)>& send)>& body,
+    const std::function<bool(const ChildReport&)>& on_progress, std::chrono::milliseconds timeout) {
   int fds[2];
   if (::pipe(fds) != 0) return std::nullopt;
   const pid_t pid = ::fork();

@@ -47,10 +47,25 @@ struct ChildReport {
 // Forks; the child runs `body` (it reports progress with `send`), then _exits. The parent calls
 // `on_progress` with each report until it returns false or the child ends; then, if the child
 // is still running, SIGKILLs it. Returns the last report received, if any.
-std::optional<ChildReport> run_child(const std::function<void(const std::function<void(const ChildReport&)>& send)>& body,
-                                     const std::function<bool(const ChildReport&)>& on_progress,
-                                     std::chrono::milliseconds timeout);
+std::optional<ChildReport> run_child(
+    const std::function<void(const std::function<void(const ChildReport&)>& send)>& body,
+    const std::function<bool(const ChildReport&)>& on_progress, std::chrono::milliseconds timeout);
 
 int64_t total_bytes(const EncodedStream& stream, size_t first = 0);
+
+// Sends everything written to fd 2 (spdlog's sink, FFmpeg's log) to a file until text().
+class StderrCapture {
+ public:
+  StderrCapture();
+  ~StderrCapture();
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  // Stops capturing (restores fd 2) and returns what was written.
+  std::string text();
+
+ private:
+  int saved_ = -1;
+  std::string path_;
+};
 
 }  // namespace zc::test

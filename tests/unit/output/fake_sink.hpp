@@ -16,13 +16,13 @@ class FakeSink final : public output::Sink {
   struct Log {
     std::mutex mutex;
     std::condition_variable changed;
-    std::vector<int64_t> pts;            // of packets written
-    std::vector<uint32_t> generations;   // of begin() calls
+    std::vector<int64_t> pts;           // of packets written
+    std::vector<uint32_t> generations;  // of begin() calls
     bool closed = false;
-    bool gate_open = true;               // write() blocks while false
+    bool gate_open = true;  // write() blocks while false
     bool interrupted = false;
     bool ignore_interrupt = false;
-    int fail_at = -1;                    // the write() with this index fails
+    int fail_at = -1;  // the write() with this index fails
     int writes = 0;
   };
 

@@ -38,9 +38,11 @@ TEST_CASE("the queue hands packets to its sink in order, beginning each generati
   QueuedSink q(std::make_unique<FakeSink>("fake", log));
   CHECK(q.describe() == "fake");
   REQUIRE(q.begin(fake_info(0)));
-  for (int i = 0; i < 5; ++i) REQUIRE(q.write(fake_packet(i, i == 0, 0)));
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(q.write(fake_packet(i, i == 0, 0)));
   REQUIRE(q.begin(fake_info(1)));
-  for (int i = 5; i < 10; ++i) REQUIRE(q.write(fake_packet(i, i == 5, 1)));
+  for (int i = 5; i < 10; ++i)
+    REQUIRE(q.write(fake_packet(i, i == 5, 1)));
   REQUIRE(q.close());
   CHECK(log->pts == std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   CHECK(log->generations == std::vector<uint32_t>{0, 1});
@@ -59,7 +61,8 @@ TEST_CASE("a full queue drops, counts, asks for a keyframe and resumes at the ne
   REQUIRE(q.begin(fake_info(0)));
   REQUIRE(q.write(fake_packet(0, true)));
   REQUIRE(eventually([&] { return q.queued() == 0; }));  // the worker holds packet 0, blocked
-  for (int i = 1; i <= 4; ++i) REQUIRE(q.write(fake_packet(i, false)));
+  for (int i = 1; i <= 4; ++i)
+    REQUIRE(q.write(fake_packet(i, false)));
   CHECK(q.queued() == 4);
   const auto t0 = Clock::now();
   REQUIRE(q.write(fake_packet(5, false)));  // full: dropped
@@ -99,7 +102,8 @@ TEST_CASE("a failing sink behind the queue becomes an error state the writer see
   log->fail_at = 2;
   QueuedSink q(std::make_unique<FakeSink>("peer", log));
   REQUIRE(q.begin(fake_info(0)));
-  for (int i = 0; i < 5; ++i) REQUIRE(q.write(fake_packet(i, i == 0)));
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(q.write(fake_packet(i, i == 0)));
   REQUIRE(eventually([&] { return q.failure().has_value(); }));
   CHECK(q.failure()->code == Errc::io);
   CHECK(q.failure()->message == "peer: Broken pipe");
@@ -121,7 +125,8 @@ TEST_CASE("close() interrupts a sink that does not drain in time", "[output][que
   log->gate_open = false;
   QueuedSink q(std::make_unique<FakeSink>("stuck", log), {.close_timeout = 200ms});
   REQUIRE(q.begin(fake_info(0)));
-  for (int i = 0; i < 5; ++i) REQUIRE(q.write(fake_packet(i, i == 0)));
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(q.write(fake_packet(i, i == 0)));
   const auto t0 = Clock::now();
   auto r = q.close();
   const auto took = Clock::now() - t0;
@@ -165,7 +170,8 @@ TEST_CASE("the tee detaches a failing sink and keeps writing to the others", "[o
   TeeSink tee(std::move(sinks));
   CHECK(tee.describe() == "tee(srt://relay:9000?passphrase=***, rec.mkv)");
   REQUIRE(tee.begin(fake_info(0)));
-  for (int i = 0; i < 10; ++i) REQUIRE(tee.write(fake_packet(i, i == 0)));
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(tee.write(fake_packet(i, i == 0)));
   CHECK(good->pts.size() == 10);
   CHECK(bad->pts.size() == 3);
   CHECK(bad->closed);
@@ -194,7 +200,7 @@ TEST_CASE("the tee reports an error once every sink has failed", "[output][tee]"
   sinks.push_back(std::make_unique<FakeSink>("b", b));
   TeeSink tee(std::move(sinks));
   REQUIRE(tee.begin(fake_info(0)));
-  REQUIRE(tee.write(fake_packet(0, true)));  // a fails, b goes on
+  REQUIRE(tee.write(fake_packet(0, true)));   // a fails, b goes on
   auto r = tee.write(fake_packet(1, false));  // b fails: nothing left
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::io);

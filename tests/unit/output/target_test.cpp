@@ -74,10 +74,14 @@ TEST_CASE("the compatibility matrix: h264 everywhere, hevc not in FLV, av1 only 
     bool h264, hevc, av1;
   };
   const Row expected[] = {
-      {"a.mkv", true, true, true},          {"a.mp4", true, true, true},
-      {"a.ts", true, true, false},          {"srt://h:1", true, true, false},
-      {"udp://h:1", true, true, false},     {"rtp://h:1", true, true, false},
-      {"tcp://h:1", true, true, false},     {"rtmp://h/app/k", true, false, false},
+      {"a.mkv", true, true, true},
+      {"a.mp4", true, true, true},
+      {"a.ts", true, true, false},
+      {"srt://h:1", true, true, false},
+      {"udp://h:1", true, true, false},
+      {"rtp://h:1", true, true, false},
+      {"tcp://h:1", true, true, false},
+      {"rtmp://h/app/k", true, false, false},
       {"rtmps://h/app/k", true, false, false},
   };
   for (const Row& row : expected) {
