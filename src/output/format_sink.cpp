@@ -61,6 +61,11 @@ std::optional<Error> FormatSink::failure() const {
   return failure_;
 }
 
+Error FormatSink::current_failure() const {
+  std::lock_guard lock(failure_mutex_);
+  return failure_.value_or(Error{Errc::internal, stage(), describe() + " has failed"});
+}
+
 std::string FormatSink::next_path() const {
   if (files_.empty()) return target_.location;
   const std::filesystem::path path(target_.location);
@@ -100,14 +105,15 @@ tl::unexpected<Error> FormatSink::failed(Error error) {
 
 Result<void> FormatSink::begin(const StreamInfo& info) {
   assert(info.params && "StreamInfo without codec parameters");
-  if (state_ == State::failed) return tl::unexpected<Error>(*failure());
+  if (state_ == State::failed) return tl::unexpected<Error>(current_failure());
   if (state_ == State::closed) return fail(Errc::internal, stage(), "begin() after close() on " + describe());
-  if (info_ && info_->generation == info.generation) {
+  if (have_info_ && info_.generation == info.generation) {
     info_ = info;
     return {};
   }
-  const bool same_codec = info_ && info_->params->codec_id == info.params->codec_id;
+  const bool same_codec = have_info_ && info_.params->codec_id == info.params->codec_id;
   info_ = info;
+  have_info_ = true;
   need_keyframe_ = true;
   if (!ctx_) return {};
   if (target_.network() && same_codec) {
@@ -126,11 +132,12 @@ Result<void> FormatSink::begin(const StreamInfo& info) {
 Result<void> FormatSink::write(const EncodedPacket& packet) {
   if (state_ == State::failed) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
-    return tl::unexpected<Error>(*failure());
+    return tl::unexpected<Error>(current_failure());
   }
   if (state_ == State::closed) return fail(Errc::internal, stage(), "write() after close() on " + describe());
-  assert(info_ && packet.packet && "write() before begin() or without a packet");
-  if (!info_ || !packet.packet || packet.generation != info_->generation || (need_keyframe_ && !packet.keyframe())) {
+  assert(have_info_ && packet.packet && "write() before begin() or without a packet");
+  if (!have_info_ || !packet.packet || packet.generation != info_.generation ||
+      (need_keyframe_ && !packet.keyframe())) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return {};
   }
@@ -147,7 +154,7 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   // "file:" keeps a path with a colon from being taken for a protocol.
   const std::string url = target_.network() ? path : "file:" + path;
   const std::string shown = target_.network() ? describe() : path;
-  const AVCodecParameters& params = *info_->params;
+  const AVCodecParameters& params = *info_.params;
 
   AVFormatContext* raw = nullptr;
   if (int err = avformat_alloc_output_context2(&raw, nullptr, muxer_name(target_.container), nullptr); err < 0) {
@@ -161,8 +168,8 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
     return fail(Errc::internal, stage(), "cannot add a stream for " + shown);
   }
   st->codecpar->codec_tag = 0;
-  st->time_base = info_->time_base;
-  if (info_->frame_rate.num > 0 && info_->frame_rate.den > 0) st->avg_frame_rate = info_->frame_rate;
+  st->time_base = info_.time_base;
+  if (info_.frame_rate.num > 0 && info_.frame_rate.den > 0) st->avg_frame_rate = info_.frame_rate;
 
   extradata_.clear();
   if (st->codecpar->extradata_size > 0) {
@@ -239,7 +246,7 @@ Result<void> FormatSink::mux(const EncodedPacket& packet) {
     new_extradata_pending_ = false;
     // Only FLV (global header) needs to be told; MPEG-TS readers find the new SPS in-band.
     if (ctx_->oformat->flags & AVFMT_GLOBALHEADER) {
-      if (auto extracted = extract_extradata(*info_->params, *packet.packet); extracted && *extracted != extradata_) {
+      if (auto extracted = extract_extradata(*info_.params, *packet.packet); extracted && *extracted != extradata_) {
         uint8_t* side = av_packet_new_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA, extracted->size());
         if (side) std::memcpy(side, extracted->data(), extracted->size());
         extradata_ = std::move(*extracted);
@@ -248,10 +255,10 @@ Result<void> FormatSink::mux(const EncodedPacket& packet) {
   }
   pkt->pts -= ts_offset_;
   pkt->dts -= ts_offset_;
-  if (pkt->duration == 0 && info_->frame_rate.num > 0) {
-    pkt->duration = av_rescale_q(1, av_inv_q(info_->frame_rate), info_->time_base);
+  if (pkt->duration == 0 && info_.frame_rate.num > 0) {
+    pkt->duration = av_rescale_q(1, av_inv_q(info_.frame_rate), info_.time_base);
   }
-  av_packet_rescale_ts(pkt, info_->time_base, stream_->time_base);
+  av_packet_rescale_ts(pkt, info_.time_base, stream_->time_base);
   if (have_last_dts_ && pkt->dts <= last_dts_) {
     if (!warned_dts_) {
       spdlog::warn("{}: non-increasing dts on {}, nudged forward", stage(), describe());
@@ -325,7 +332,7 @@ Result<void> FormatSink::close() {
   if (state_ == State::closed) return {};
   if (state_ == State::failed) {
     state_ = State::closed;
-    return tl::unexpected<Error>(*failure());
+    return tl::unexpected<Error>(current_failure());
   }
   auto r = close_muxer();
   if (!r) {

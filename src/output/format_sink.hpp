@@ -56,6 +56,7 @@ class FormatSink final : public Sink {
   Result<void> flush_muxer(bool end_cluster);
   void linger_for_srt();
   tl::unexpected<Error> failed(Error error);
+  Error current_failure() const;
   Error io_error(int err, const std::string& what) const;
   std::string next_path() const;
   std::string stage() const;
@@ -66,7 +67,8 @@ class FormatSink final : public Sink {
   Target target_;
   FormatOptions options_;
   State state_ = State::idle;
-  std::optional<StreamInfo> info_;
+  StreamInfo info_;  // of the current generation, once have_info_
+  bool have_info_ = false;
   OutputContextPtr ctx_;
   AVStream* stream_ = nullptr;  // owned by ctx_
   PacketPtr work_;              // reused for every packet: the muxer consumes its reference

@@ -134,9 +134,10 @@ std::string QueuedSink::describe() const {
 }
 
 Result<void> QueuedSink::begin(const StreamInfo& info) {
-  std::lock_guard lock(state_->mutex);
-  if (state_->failure) return tl::unexpected<Error>(*state_->failure);
-  auto& infos = state_->infos;
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  if (s.failure) return tl::unexpected<Error>(*s.failure);
+  auto& infos = s.infos;
   auto same = std::find_if(infos.begin(), infos.end(), [&](const auto& i) { return i.generation == info.generation; });
   if (same != infos.end()) {
     *same = info;
@@ -145,7 +146,7 @@ Result<void> QueuedSink::begin(const StreamInfo& info) {
     if (infos.size() > 8) infos.pop_front();
   }
   // The new generation starts with a keyframe from a fresh encoder: nothing to wait for.
-  state_->waiting_for_keyframe = false;
+  s.waiting_for_keyframe = false;
   return {};
 }
 

@@ -35,20 +35,19 @@ template <class F>
 Result<void> TeeSink::for_each_attached(F&& f) {
   std::lock_guard lock(mutex_);
   size_t alive = 0;
-  const Error* last = nullptr;
+  std::optional<Error> last;
   for (auto& e : entries_) {
-    if (e.failure) {
-      last = &*e.failure;
-      continue;
-    }
-    if (auto r = f(*e.sink); !r) {
+    if (!e.failure) {
+      auto r = f(*e.sink);
+      if (r) {
+        ++alive;
+        continue;
+      }
       detach(e, r.error());
-      last = &*e.failure;
-      continue;
     }
-    ++alive;
+    last = e.failure;
   }
-  if (alive > 0 || entries_.empty()) return {};
+  if (alive > 0 || !last) return {};
   return fail(last->code, "output", "every output failed; last: " + last->describe());
 }
 
