@@ -1,12 +1,30 @@
 #pragma once
 // The output seam: a Sink receives the encoded stream. Files, URLs, the replay ring and the tee
 // all implement it.
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/error.hpp"
 #include "core/packet.hpp"
 
 namespace zc::output {
+
+// Per-sink counters. Readable from any thread (status lines, metrics) while the sink writes.
+struct SinkStats {
+  uint64_t packets = 0;  // handed to the muxer and written
+  uint64_t bytes = 0;    // payload bytes of those packets
+  uint64_t dropped = 0;  // not written: before the first keyframe, queue full, after a failure
+  uint64_t errors = 0;   // I/O failures (disk full, peer gone, timeout)
+
+  SinkStats& operator+=(const SinkStats& o) {
+    packets += o.packets;
+    bytes += o.bytes;
+    dropped += o.dropped;
+    errors += o.errors;
+    return *this;
+  }
+};
 
 class Sink {
  public:
@@ -19,9 +37,18 @@ class Sink {
   // sink closes its current file and continues in NAME-001.ext, NAME-002.ext, ...; a network sink
   // carries on with the new in-band parameter sets.
   virtual Result<void> begin(const StreamInfo& info) = 0;
+  // An error means this sink is out of the stream (failure() keeps why); the caller detaches it.
   virtual Result<void> write(const EncodedPacket& packet) = 0;
-  // Normal end: write the trailer and close. Idempotent.
+  // Normal end: write the trailer and close. Idempotent. Quick on a sink that has failed.
   virtual Result<void> close() = 0;
+
+  virtual SinkStats stats() const = 0;
+  // Why the sink stopped (vanished peer, full disk, timeout), or nothing while it is healthy.
+  // Thread-safe, so a status thread (or a later reconnect policy) can poll it.
+  virtual std::optional<Error> failure() const = 0;
+  // Makes blocking I/O in progress, and all later I/O, fail at once. Thread-safe; used so that
+  // close() never hangs on a dead peer.
+  virtual void interrupt() {}
 };
 
 }  // namespace zc::output

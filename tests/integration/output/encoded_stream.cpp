@@ -1,0 +1,134 @@
+#include "encoded_stream.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+#include <libavutil/opt.h>
+}
+
+namespace zc::test {
+namespace {
+
+constexpr int kBits = 10;   // frame numbers up to 1023
+constexpr int kBlock = 16;  // one bit per 16x16 luma block: survives any sane quantiser
+
+struct CodecFreer {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameFreer {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+
+void draw(AVFrame& frame, int number) {
+  for (int y = 0; y < frame.height; ++y) {
+    uint8_t* row = frame.data[0] + static_cast<ptrdiff_t>(y) * frame.linesize[0];
+    for (int x = 0; x < frame.width; ++x)
+      row[x] = static_cast<uint8_t>(64 + ((x + y + number * 3) & 63));
+  }
+  for (int bit = 0; bit < kBits; ++bit) {
+    const uint8_t value = (number >> bit) & 1 ? 235 : 16;
+    for (int y = 0; y < kBlock; ++y) {
+      uint8_t* row = frame.data[0] + static_cast<ptrdiff_t>(y) * frame.linesize[0] + bit * kBlock;
+      for (int x = 0; x < kBlock; ++x)
+        row[x] = value;
+    }
+  }
+  for (int plane = 1; plane < 3; ++plane) {
+    for (int y = 0; y < frame.height / 2; ++y) {
+      uint8_t* row = frame.data[plane] + static_cast<ptrdiff_t>(y) * frame.linesize[plane];
+      for (int x = 0; x < frame.width / 2; ++x)
+        row[x] = 128;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<EncodedStream> encode_frames(const EncodeSpec& spec) {
+  const AVCodec* codec = avcodec_find_encoder_by_name(spec.encoder.c_str());
+  if (!codec) return std::nullopt;
+  std::unique_ptr<AVCodecContext, CodecFreer> ctx(avcodec_alloc_context3(codec));
+  ctx->width = spec.width;
+  ctx->height = spec.height;
+  ctx->pix_fmt = AV_PIX_FMT_YUV420P;
+  ctx->time_base = {1, 1000000};
+  ctx->framerate = {spec.fps, 1};
+  ctx->gop_size = spec.gop;
+  ctx->max_b_frames = 0;
+  ctx->thread_count = 1;
+  ctx->bit_rate = 400000;
+  if (spec.encoder == "libx264") {
+    av_opt_set(ctx->priv_data, "preset", "ultrafast", 0);
+    av_opt_set(ctx->priv_data, "tune", "zerolatency", 0);
+    av_opt_set(ctx->priv_data, "x264-params", "scenecut=0", 0);
+  } else if (spec.encoder == "libx265") {
+    av_opt_set(ctx->priv_data, "preset", "ultrafast", 0);
+    av_opt_set(ctx->priv_data, "tune", "zerolatency", 0);
+    av_opt_set(ctx->priv_data, "x265-params", "scenecut=0:log-level=error:pools=1:frame-threads=1", 0);
+  } else if (spec.encoder == "libsvtav1") {
+    av_opt_set(ctx->priv_data, "preset", "12", 0);
+    av_opt_set(ctx->priv_data, "svtav1-params", "lp=1", 0);
+  }
+  if (avcodec_open2(ctx.get(), codec, nullptr) < 0) return std::nullopt;
+
+  EncodedStream out;
+  auto params = avcodec_parameters_alloc();
+  avcodec_parameters_from_context(params, ctx.get());
+  out.info.params = std::shared_ptr<const AVCodecParameters>(params, [](const AVCodecParameters* p) {
+    auto* q = const_cast<AVCodecParameters*>(p);
+    avcodec_parameters_free(&q);
+  });
+  out.info.time_base = ctx->time_base;
+  out.info.frame_rate = ctx->framerate;
+  out.info.encoder = spec.encoder;
+  out.info.generation = spec.generation;
+  out.frame_us = 1000000 / spec.fps;
+
+  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  frame->width = spec.width;
+  frame->height = spec.height;
+  frame->format = AV_PIX_FMT_YUV420P;
+  if (av_frame_get_buffer(frame.get(), 0) < 0) throw std::runtime_error("av_frame_get_buffer");
+
+  auto receive = [&] {
+    for (;;) {
+      PacketPtr pkt(av_packet_alloc());
+      if (avcodec_receive_packet(ctx.get(), pkt.get()) < 0) return;
+      EncodedPacket p;
+      p.capture_ns = pkt->pts * 1000;
+      p.generation = spec.generation;
+      p.packet = std::move(pkt);
+      out.packets.push_back(std::move(p));
+    }
+  };
+  for (int i = 0; i < spec.frames; ++i) {
+    if (av_frame_make_writable(frame.get()) < 0) throw std::runtime_error("av_frame_make_writable");
+    draw(*frame, spec.first_number + i);
+    frame->pts = spec.start_us + static_cast<int64_t>(i) * out.frame_us;
+    if (avcodec_send_frame(ctx.get(), frame.get()) < 0) throw std::runtime_error("avcodec_send_frame");
+    receive();
+  }
+  avcodec_send_frame(ctx.get(), nullptr);  // always drain (SVT-AV1 must not be freed mid-stream)
+  receive();
+  return out;
+}
+
+int read_frame_number(const AVFrame& frame) {
+  if (frame.width < kBits * kBlock || frame.height < kBlock) return -1;
+  int number = 0;
+  for (int bit = 0; bit < kBits; ++bit) {
+    int sum = 0;
+    for (int y = 4; y < kBlock - 4; ++y) {
+      const uint8_t* row = frame.data[0] + static_cast<ptrdiff_t>(y) * frame.linesize[0] + bit * kBlock;
+      for (int x = 4; x < kBlock - 4; ++x)
+        sum += row[x];
+    }
+    if (sum / 64 > 128) number |= 1 << bit;
+  }
+  return number;
+}
+
+}  // namespace zc::test
