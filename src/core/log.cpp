@@ -90,9 +90,10 @@ void ffmpeg_callback(void* avcl, int level, const char* fmt, va_list args) {
 void init() {
   static std::once_flag once;
   std::call_once(once, [] {
-    auto sink = std::make_shared<ScrubbingSink>(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-    auto logger = std::make_shared<spdlog::logger>("zerocast", sink);
-    logger->set_pattern("%^[%L]%$ %v");
+    // The inner sink formats what it writes, so it carries the pattern.
+    auto inner = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    inner->set_pattern("%^[%L]%$ %v");
+    auto logger = std::make_shared<spdlog::logger>("zerocast", std::make_shared<ScrubbingSink>(inner));
     spdlog::set_default_logger(logger);
     const char* level = std::getenv("ZEROCAST_LOG");
     spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::info);

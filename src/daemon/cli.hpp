@@ -1,0 +1,11 @@
+#pragma once
+// The zerocast command line (CLI11): one function per subcommand, each returning the exit code.
+#include <CLI/CLI.hpp>
+
+namespace zc::daemon {
+
+// Registers `record` on `app`; the returned callback runs it (after parsing) and gives its exit code.
+std::function<int()> add_record_command(CLI::App& app);
+std::function<int()> add_test_source_command(CLI::App& app);
+
+}  // namespace zc::daemon

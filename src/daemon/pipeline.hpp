@@ -1,0 +1,144 @@
+#pragma once
+// One capture, wired: source → capture::Stream → Importer → FrameQueue → Encoder → sinks.
+// The capture thread (PipeWire's) imports each frame and queues it; the encoder thread encodes
+// and writes. `zerocast record` runs one; the daemon will run several.
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "capture/stream.hpp"
+#include "core/error.hpp"
+#include "daemon/frame_queue.hpp"
+#include "daemon/record_options.hpp"
+#include "daemon/stats.hpp"
+#include "encode/selector.hpp"
+#include "output/sink.hpp"
+#include "zerocopy/importer.hpp"
+
+namespace zc::testsrc {
+class TestSource;
+}
+
+namespace zc::daemon {
+
+// A live view for status lines and summaries.
+struct Snapshot {
+  std::string state;  // "starting", "waiting for frames", "recording", "finished", "failed"
+  std::string encoder;
+  std::string import_path;  // "cpu (libyuv)", ...
+  std::string source;       // what we captured, e.g. "test source 1920x1080@60 (serial 42)"
+  double elapsed_s = 0;
+  uint64_t frames_captured = 0;
+  uint64_t frames_encoded = 0;
+  uint64_t frames_repeated = 0;
+  uint64_t dropped_queue = 0;
+  uint64_t dropped_defect = 0;
+  uint64_t dropped_import = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t generations = 0;
+  int64_t latency_p50_ns = 0;
+  int64_t latency_p99_ns = 0;
+  double capture_cpu_ms_per_frame = 0;  // on the capture thread: validation + import
+  double encoded_span_s = 0;  // video time covered by the encoded frames
+  uint32_t width = 0;
+  uint32_t height = 0;
+  std::vector<std::string> outputs;  // redacted, with a failure note when detached
+  uint64_t dropped_total() const { return dropped_queue + dropped_defect + dropped_import; }
+};
+
+// How a run ended.
+struct Outcome {
+  std::optional<Error> error;  // set when it failed
+  std::string reason;          // "duration reached", "interrupted", "producer ended: ...", ...
+};
+
+struct PipelineHooks {
+  // Tests inject importers (fakes); default: the CPU importer.
+  std::function<std::unique_ptr<zerocopy::Importer>()> make_importer;
+  // Tests inject an encoder catalog; default: encode::default_catalog().
+  std::optional<encode::Catalog> catalog;
+};
+
+class Pipeline final : private capture::StreamObserver, private capture::ModifierSource {
+ public:
+  // Validates everything that can be checked before anything opens (options, codec/container
+  // pairs, output paths), then selects the encoder.
+  static Result<std::unique_ptr<Pipeline>> create(RecordOptions options, PipelineHooks hooks = {});
+  ~Pipeline() override;
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Starts the source (test) or resolves it, connects capture and starts the encoder thread.
+  Result<void> start();
+  // Asks for a clean end. Thread-safe.
+  void request_stop(std::string reason);
+  // Blocks until the run ends, or `timeout` passes (nullopt then). Once it returns an Outcome,
+  // every output is closed.
+  std::optional<Outcome> wait(std::chrono::milliseconds timeout);
+
+  Snapshot snapshot() const;
+  const std::vector<std::string>& selection_log() const { return selection_log_; }
+  void request_keyframe();
+
+ private:
+  Pipeline(RecordOptions options, PipelineHooks hooks);
+
+  // capture::StreamObserver — on the PipeWire thread.
+  void on_state(capture::StreamState state, std::string_view message) override;
+  void on_format(const capture::VideoFormat& format) override;
+  void on_frame(const Frame& frame) override;
+  void on_defect(const capture::Defect& defect) override;
+  void on_buffer_removed(uint64_t buffer_id) override;
+  // capture::ModifierSource — on the PipeWire thread.
+  std::vector<uint64_t> modifiers(PixelFormat format) override;
+
+  encode::EncoderConfig encoder_config(uint32_t width, uint32_t height) const;
+  void set_state(std::string state);
+  void fail(Error error);
+  void encoder_loop();
+  void write_packets(std::vector<EncodedPacket>& packets, const encode::Encoder& encoder, bool& begun);
+
+  RecordOptions options_;
+  PipelineHooks hooks_;
+  encode::Selection selection_;
+  std::vector<std::string> selection_log_;
+  std::unique_ptr<output::Sink> sinks_;
+  std::unique_ptr<zerocopy::Importer> importer_;
+  std::unique_ptr<testsrc::TestSource> test_source_;
+  std::unique_ptr<capture::Stream> stream_;
+  // The capture thread's view of stream_: set once Stream::start returned (frames may arrive
+  // before that), cleared before the stream is destroyed.
+  std::atomic<capture::Stream*> stream_ptr_{nullptr};
+  FrameQueue queue_{8};
+  std::thread encoder_thread_;
+
+  // Capture-thread state.
+  std::optional<zerocopy::ImportTarget> target_;  // of the current generation
+  uint64_t frames_accepted_ = 0;
+
+  PipelineCounters counters_;
+  LatencyHistogram latency_;
+  std::atomic<int64_t> first_frame_ns_{0};
+  std::atomic<int64_t> start_ns_{0};
+  std::atomic<uint32_t> width_{0}, height_{0};
+  std::atomic<bool> keyframe_requested_{false};
+  std::atomic<int64_t> first_encoded_pts_ns_{0};
+  std::atomic<int64_t> last_encoded_pts_ns_{0};
+
+  mutable std::mutex mutex_;
+  std::condition_variable done_cv_;
+  std::optional<std::string> stop_reason_;
+  std::optional<Error> fatal_;
+  std::optional<Outcome> outcome_;
+  std::string source_description_;
+  std::string state_ = "starting";
+};
+
+}  // namespace zc::daemon
