@@ -97,6 +97,10 @@ void PipeWireDaemon::wait_ready() {
     if (r.status == 0) {
       if (!options_.session_manager) return;
       if (r.output.find("\"metadata.name\": \"default\"") != std::string::npos) return;
+      // pw-dump 0.3.65 does not list metadata that another client (WirePlumber) exports;
+      // pw-cli does.
+      auto m = run({"pw-cli", "ls", "Metadata"}, std::chrono::seconds(5));
+      if (m.status == 0 && m.output.find("metadata.name = \"default\"") != std::string::npos) return;
     }
     if (pipewire_ && !pipewire_->running()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
