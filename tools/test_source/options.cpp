@@ -45,6 +45,18 @@ Result<void> check_size(uint32_t width, uint32_t height) {
 
 }  // namespace
 
+std::string_view to_string(BufferMode mode) {
+  switch (mode) {
+    case BufferMode::Shm:
+      return "shm";
+    case BufferMode::MemFd:
+      return "memfd";
+    case BufferMode::DmaBuf:
+      return "dmabuf";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(DefectKind kind) {
   for (const auto& [k, name] : kDefectNames) {
     if (k == kind) return name;

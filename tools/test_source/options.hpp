@@ -16,9 +16,19 @@
 namespace zc::testsrc {
 
 enum class BufferMode : uint8_t {
-  Shm,     // MemFd buffers, plain shared memory
-  DmaBuf,  // memfds announced as SPA_DATA_DmaBuf with a modifier (fixated by us, DONT_FIXATE)
+  // Shared memory that PipeWire allocates; consumers see it as SPA_DATA_MemPtr inside one shared
+  // block. Immune to the allocation race below, so the default.
+  Shm,
+  // Memfds we allocate (PW_STREAM_FLAG_ALLOC_BUFFERS); consumers see SPA_DATA_MemFd. PipeWire
+  // 0.3.65 now and then passes producer-allocated buffers on before their memory is attached:
+  // the consumer gets datas of type SPA_ID_INVALID until it renegotiates (about 1 link in 100
+  // here, with WirePlumber).
+  MemFd,
+  // Memfds we allocate and announce as SPA_DATA_DmaBuf with a modifier, fixated by us from the
+  // consumer's DONT_FIXATE list; shared memory (our memfds) when the consumer offers none.
+  DmaBuf,
 };
+std::string_view to_string(BufferMode mode);
 
 // A fake tiled modifier (I915_FORMAT_MOD_X_TILED's value) offered beside LINEAR: the bytes are
 // linear whatever the modifier says; it only exercises negotiation.
@@ -89,7 +99,7 @@ struct FormatEpoch {
   uint32_t height = 0;
   uint32_t stride = 0;
   PixelFormat format = PixelFormat::BGRx;
-  BufferMode memory = BufferMode::Shm;
+  BufferMode memory = BufferMode::Shm;   // how this epoch's buffers are shared
   uint64_t modifier = kModifierInvalid;  // DmaBuf only
 };
 
@@ -109,8 +119,9 @@ struct Stats {
   uint32_t fixations = 0;                            // DONT_FIXATE formats we fixated to one modifier
   uint32_t renegotiations = 0;                       // formats accepted after the first
   bool streaming = false;
-  bool gone = false;  // the stream was destroyed (Disappear, or an error)
-  std::string error;  // the stream's error, if it failed
+  bool driving = false;  // the source drives the graph (else it follows another driver)
+  bool gone = false;     // the stream was destroyed (Disappear, or an error)
+  std::string error;     // the stream's error, if it failed
   // CPU time of the source's loop thread (drawing, metas, PipeWire's main-loop work) and the
   // part of it spent painting, both since start.
   int64_t loop_cpu_ns = 0;

@@ -100,7 +100,7 @@ uint32_t cursor_meta_size(uint32_t size) {
 
 std::vector<const spa_pod*> build_buffer_params(spa_pod_builder& b, const BufferOffer& offer) {
   std::vector<const spa_pod*> params;
-  const int data_type = offer.dmabuf ? (1 << SPA_DATA_DmaBuf) : (1 << SPA_DATA_MemFd);
+  const int data_type = static_cast<int>(offer.data_types);
   params.push_back(static_cast<const spa_pod*>(spa_pod_builder_add_object(
       &b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers,
       SPA_POD_CHOICE_RANGE_Int(static_cast<int>(offer.buffers), 2, 16), SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),

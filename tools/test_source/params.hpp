@@ -47,7 +47,7 @@ struct BufferOffer {
   uint32_t buffers = 4;
   uint32_t size = 0;
   uint32_t stride = 0;
-  bool dmabuf = false;
+  uint32_t data_types = 1u << 2;  // bitmask of SPA_DATA_* (1 << SPA_DATA_MemFd by default)
   bool damage = true;
   bool crop = false;
   uint32_t cursor_size = 0;  // 0: no cursor meta

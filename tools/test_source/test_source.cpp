@@ -36,10 +36,12 @@ std::string modifier_text(uint64_t m) {
   return buf;
 }
 
-// The memory behind one PipeWire buffer, and what the painter left in it.
+// The memory behind one PipeWire buffer (ours when we allocate, else PipeWire's mapping), and
+// what the painter left in it.
 struct Slot {
   UniqueFd fd;
   Mapping map;
+  uint8_t* pixels = nullptr;
   PaintState paint;
 };
 
@@ -55,6 +57,8 @@ struct TestSource::Impl {
   void stop();
 
   // Everything below runs on the loop thread (or with the loop lock held).
+  std::vector<const spa_pod*> build_announcement(spa_pod_builder& b) const;
+  BufferOffer buffer_offer(uint32_t width, uint32_t height) const;
   void announce_formats();
   void on_format(const spa_pod* param);
   void accept_format(const FormatChoice& choice);
@@ -191,12 +195,10 @@ Result<void> TestSource::Impl::start() {
 
   PodStorage storage;
   spa_pod_builder b = storage.builder();
-  const FormatOffer offer{options.format, want_width, want_height, options.fps};
-  const std::span<const uint64_t> mods =
-      options.mode == BufferMode::DmaBuf ? std::span<const uint64_t>(options.modifiers) : std::span<const uint64_t>();
-  std::vector<const spa_pod*> params = build_enum_formats(b, offer, mods, std::nullopt);
+  std::vector<const spa_pod*> params = build_announcement(b);
   if (params.empty()) return fail(Errc::internal, "test-source", "format params do not fit");
-  uint32_t flags = PW_STREAM_FLAG_ALLOC_BUFFERS;
+  // Shm: PipeWire allocates (and maps) the memory; else we do (see BufferMode).
+  uint32_t flags = options.mode == BufferMode::Shm ? PW_STREAM_FLAG_MAP_BUFFERS : PW_STREAM_FLAG_ALLOC_BUFFERS;
   if (options.driver) flags |= PW_STREAM_FLAG_DRIVER;
   if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_OUTPUT, PW_ID_ANY, static_cast<pw_stream_flags>(flags),
                                   params.data(), static_cast<uint32_t>(params.size()));
@@ -211,8 +213,7 @@ Result<void> TestSource::Impl::start() {
   timespec interval{static_cast<time_t>(interval_ns / 1000000000LL), static_cast<long>(interval_ns % 1000000000LL)};
   pw_loop_update_timer(l, timer.get(), &value, &interval, false);
   spdlog::info("test-source: node '{}' {}x{} {} at {} fps, {} buffers", options.node_name, options.width,
-               options.height, zc::to_string(options.format), options.fps,
-               options.mode == BufferMode::DmaBuf ? "memfd dmabuf" : "shared-memory");
+               options.height, zc::to_string(options.format), options.fps, to_string(options.mode));
   return {};
 }
 
@@ -235,13 +236,46 @@ void TestSource::Impl::stop() {
   changed.notify_all();
 }
 
-void TestSource::Impl::announce_formats() {
-  PodStorage storage;
-  spa_pod_builder b = storage.builder();
+BufferOffer TestSource::Impl::buffer_offer(uint32_t width, uint32_t height) const {
+  BufferOffer offer;
+  offer.buffers = options.buffers;
+  offer.stride = stride_for(width, options.stride_align);
+  offer.size = offer.stride * height;
+  switch (options.mode) {
+    case BufferMode::Shm:
+      offer.data_types = (1u << SPA_DATA_MemFd) | (1u << SPA_DATA_MemPtr);
+      break;
+    case BufferMode::MemFd:
+      offer.data_types = 1u << SPA_DATA_MemFd;
+      break;
+    case BufferMode::DmaBuf:
+      offer.data_types = (1u << SPA_DATA_MemFd) | (1u << SPA_DATA_DmaBuf);
+      break;
+  }
+  offer.damage = options.damage_meta;
+  offer.crop = options.crop.has_value();
+  offer.cursor_size = options.cursor ? kCursorSize : 0;
+  return offer;
+}
+
+// The formats we can send and, already, the buffers and metas for them: the size is ours, so
+// nothing needs to be said once a format is chosen. Answering a Format with new params while
+// PipeWire 0.3.65 is setting up the link races its buffer allocation.
+std::vector<const spa_pod*> TestSource::Impl::build_announcement(spa_pod_builder& b) const {
   const FormatOffer offer{options.format, want_width, want_height, options.fps};
   const std::span<const uint64_t> mods =
       options.mode == BufferMode::DmaBuf ? std::span<const uint64_t>(options.modifiers) : std::span<const uint64_t>();
   std::vector<const spa_pod*> params = build_enum_formats(b, offer, mods, fixated);
+  std::vector<const spa_pod*> buffers = build_buffer_params(b, buffer_offer(want_width, want_height));
+  if (params.empty() || buffers.empty()) return {};
+  params.insert(params.end(), buffers.begin(), buffers.end());
+  return params;
+}
+
+void TestSource::Impl::announce_formats() {
+  PodStorage storage;
+  spa_pod_builder b = storage.builder();
+  std::vector<const spa_pod*> params = build_announcement(b);
   awaiting_buffers = true;
   pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
 }
@@ -282,7 +316,9 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
   current.height = choice.height;
   current.stride = stride_for(choice.width, options.stride_align);
   current.format = choice.format;
-  current.memory = choice.has_modifier ? BufferMode::DmaBuf : BufferMode::Shm;
+  current.memory = choice.has_modifier               ? BufferMode::DmaBuf
+                   : options.mode == BufferMode::Shm ? BufferMode::Shm
+                                                     : BufferMode::MemFd;
   current.modifier = choice.has_modifier ? choice.modifiers.front() : kModifierInvalid;
   if (!painter || painter->width() != choice.width || painter->height() != choice.height ||
       painter->format() != choice.format) {
@@ -291,22 +327,17 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
   have_format = true;
   awaiting_buffers = true;
 
-  PodStorage storage;
-  spa_pod_builder b = storage.builder();
-  BufferOffer offer;
-  offer.buffers = options.buffers;
-  offer.stride = current.stride;
-  offer.size = current.stride * current.height;
-  offer.dmabuf = current.memory == BufferMode::DmaBuf;
-  offer.damage = options.damage_meta;
-  offer.crop = options.crop.has_value();
-  offer.cursor_size = options.cursor ? kCursorSize : 0;
-  std::vector<const spa_pod*> params = build_buffer_params(b, offer);
-  pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
-
+  if (choice.width != want_width || choice.height != want_height) {
+    // Not what we announced (we only offer one size): describe these buffers after all.
+    PodStorage storage;
+    spa_pod_builder b = storage.builder();
+    std::vector<const spa_pod*> params = build_buffer_params(b, buffer_offer(choice.width, choice.height));
+    pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
+  }
+  const bool dmabuf = current.memory == BufferMode::DmaBuf;
   spdlog::info("test-source: format {}x{} {} {}{} from frame {}", current.width, current.height,
-               zc::to_string(current.format), offer.dmabuf ? "dmabuf modifier " : "shared memory",
-               offer.dmabuf ? modifier_text(current.modifier) : "", next_frame);
+               zc::to_string(current.format), to_string(current.memory),
+               dmabuf ? " modifier " + modifier_text(current.modifier) : "", next_frame);
   std::lock_guard lock(mutex);
   if (!stats.epochs.empty()) ++stats.renegotiations;
   stats.epochs.push_back(current);
@@ -315,33 +346,44 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
 
 void TestSource::Impl::on_add_buffer(pw_buffer* b) {
   spa_data& d = b->buffer->datas[0];
-  const bool dmabuf = (d.type & (1u << SPA_DATA_DmaBuf)) != 0 && current.memory == BufferMode::DmaBuf;
-  if (!dmabuf && (d.type & (1u << SPA_DATA_MemFd)) == 0) {
-    fail_stream("consumer wants buffer types " + std::to_string(d.type) + ", we only make memfds");
-    return;
-  }
   auto slot = std::make_unique<Slot>();
   const size_t size = static_cast<size_t>(current.stride) * current.height;
-  slot->fd = UniqueFd(memfd_create("zc-test-source", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (!slot->fd || ftruncate(slot->fd.get(), static_cast<off_t>(size)) < 0) {
-    fail_stream(std::string("cannot create buffer memory: ") + std::strerror(errno));
-    return;
+  if (options.mode == BufferMode::Shm) {
+    // PipeWire allocated and mapped it (MAP_BUFFERS).
+    if (!d.data || d.maxsize < size) {
+      fail_stream("PipeWire gave a buffer of " + std::to_string(d.maxsize) + " bytes, need " + std::to_string(size));
+      return;
+    }
+    slot->pixels = static_cast<uint8_t*>(d.data);
+  } else {
+    const bool dmabuf = (d.type & (1u << SPA_DATA_DmaBuf)) != 0 && current.memory == BufferMode::DmaBuf;
+    if (!dmabuf && (d.type & (1u << SPA_DATA_MemFd)) == 0) {
+      fail_stream("consumer wants buffer types " + std::to_string(d.type) + ", we only make memfds");
+      return;
+    }
+    slot->fd = UniqueFd(memfd_create("zc-test-source", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!slot->fd || ftruncate(slot->fd.get(), static_cast<off_t>(size)) < 0) {
+      fail_stream(std::string("cannot create buffer memory: ") + std::strerror(errno));
+      return;
+    }
+    // Consumers may rely on the size not changing under them.
+    fcntl(slot->fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+    slot->map = Mapping(slot->fd.get(), size, PROT_READ | PROT_WRITE);
+    if (!slot->map.valid()) {
+      fail_stream(std::string("cannot map buffer memory: ") + std::strerror(errno));
+      return;
+    }
+    d.type = dmabuf ? SPA_DATA_DmaBuf : SPA_DATA_MemFd;
+    d.flags = SPA_DATA_FLAG_READWRITE;
+    d.fd = slot->fd.get();
+    d.mapoffset = 0;
+    d.maxsize = static_cast<uint32_t>(size);
+    d.data = slot->map.data();
+    slot->pixels = slot->map.data();
   }
-  // Consumers may rely on the size not changing under them.
-  fcntl(slot->fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
-  slot->map = Mapping(slot->fd.get(), size, PROT_READ | PROT_WRITE);
-  if (!slot->map.valid()) {
-    fail_stream(std::string("cannot map buffer memory: ") + std::strerror(errno));
-    return;
-  }
-  d.type = dmabuf ? SPA_DATA_DmaBuf : SPA_DATA_MemFd;
-  d.flags = SPA_DATA_FLAG_READWRITE;
-  d.fd = slot->fd.get();
-  d.mapoffset = 0;
-  d.maxsize = static_cast<uint32_t>(size);
-  d.data = slot->map.data();
   b->user_data = slot.get();
   slots.push_back(std::move(slot));
+  spdlog::debug("test-source: buffer added ({} now, next frame {})", slots.size(), next_frame);
   awaiting_buffers = false;
 }
 
@@ -349,6 +391,7 @@ void TestSource::Impl::on_remove_buffer(pw_buffer* b) {
   auto* slot = static_cast<Slot*>(b->user_data);
   b->user_data = nullptr;
   std::erase_if(slots, [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
+  spdlog::debug("test-source: buffer removed ({} left, next frame {})", slots.size(), next_frame);
 }
 
 void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
@@ -397,6 +440,11 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
     if (expirations > 1) stats.late_ticks += expirations - 1;
   }
   if (!stream) return;
+  const bool driving = pw_stream_is_driving(stream.get());
+  {
+    std::lock_guard lock(mutex);
+    stats.driving = driving;
+  }
   if (options.frame_limit > 0 && next_frame >= options.frame_limit) return;
   if (!streaming || !have_format || awaiting_buffers) {
     std::lock_guard lock(mutex);
@@ -437,7 +485,7 @@ void TestSource::Impl::produce(uint64_t frame) {
   spa_buffer* buf = b->buffer;
   auto* slot = static_cast<Slot*>(b->user_data);
   const int64_t paint_start = thread_cpu_ns();
-  const Image image{slot->map.data(), current.stride, current.width, current.height, current.format};
+  const Image image{slot->pixels, current.stride, current.width, current.height, current.format};
   const Damage damage = painter->paint(image, slot->paint, frame);
   const int64_t paint_ns = thread_cpu_ns() - paint_start;
 
@@ -490,6 +538,8 @@ void TestSource::Impl::produce(uint64_t frame) {
     stats.paint_cpu_ns += paint_ns;
     changed.notify_all();
   }
+  // Driving: run a graph cycle now so the frame goes out at our pace. Following: the driver's
+  // next cycle takes it.
   if (pw_stream_is_driving(stream.get())) pw_stream_trigger_process(stream.get());
 }
 

@@ -25,6 +25,7 @@ struct Consumer::Impl {
   void on_format(const spa_pod* param);
   void on_process();
   void on_tick();
+  void send_formats();
 
   ConsumerOptions options;
   ThreadLoopPtr loop;
@@ -32,6 +33,7 @@ struct Consumer::Impl {
   CorePtr core;
   StreamPtr stream;
   LoopSource timer;
+  LoopSource reneg;
   spa_hook stream_listener{};
 
   // Loop thread only.
@@ -44,6 +46,8 @@ struct Consumer::Impl {
   std::vector<FormatSeen> formats;
   std::vector<pw_stream_state> states;
   std::string error;
+  uint32_t recoveries = 0;
+  bool recovery_pending = false;           // loop thread
   std::map<pw_buffer*, Mapping> mappings;  // dmabufs we mapped, until PipeWire removes the buffer
 };
 
@@ -98,6 +102,11 @@ void on_process(void* data) {
 void on_timer(void* data, uint64_t) {
   static_cast<Consumer::Impl*>(data)->on_tick();
 }
+void on_reneg(void* data, uint64_t) {
+  auto* impl = static_cast<Consumer::Impl*>(data);
+  impl->recovery_pending = false;
+  impl->send_formats();
+}
 
 const pw_stream_events kEvents = [] {
   pw_stream_events e{};
@@ -120,6 +129,13 @@ std::vector<const spa_pod*> Consumer::Impl::build_formats(spa_pod_builder& b) co
   return params;
 }
 
+void Consumer::Impl::send_formats() {
+  PodStorage storage;
+  spa_pod_builder b = storage.builder();
+  std::vector<const spa_pod*> params = build_formats(b);
+  pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
+}
+
 void Consumer::Impl::on_format(const spa_pod* param) {
   auto parsed = parse_format(param);
   if (!parsed) {
@@ -133,9 +149,9 @@ void Consumer::Impl::on_format(const spa_pod* param) {
     formats.push_back(seen);
     changed.notify_all();
   }
-  // Not fixated yet: the producer will pick the modifier and the link renegotiates.
-  if (parsed->needs_fixation) return;
-  current = seen;
+  // Not fixated yet: the producer will pick the modifier and the link renegotiates. The buffer
+  // params go out anyway, so they are in place whichever format the buffers end up with.
+  if (!parsed->needs_fixation) current = seen;
   last_good_stride = 0;
   PodStorage storage;
   spa_pod_builder b = storage.builder();
@@ -172,6 +188,13 @@ void Consumer::Impl::on_process() {
       f.header_flags = h->flags;
     }
     f.data_type = d.type;
+    f.broken = d.type != SPA_DATA_MemPtr && d.type != SPA_DATA_MemFd && d.type != SPA_DATA_DmaBuf;
+    if (f.broken && options.recover_broken_buffers && !recovery_pending) {
+      recovery_pending = true;
+      pw_loop_signal_event(pw_thread_loop_get_loop(loop.get()), reneg.get());
+      std::lock_guard lock(mutex);
+      ++recoveries;
+    }
     f.fd = static_cast<int>(d.fd);
     f.maxsize = d.maxsize;
     f.chunk_offset = d.chunk->offset;
@@ -209,6 +232,9 @@ void Consumer::Impl::on_process() {
     if (pixels && last_good_stride > 0 && static_cast<uint64_t>(last_good_stride) * current.height <= d.maxsize) {
       f.number = read_number_rgb(
           Image{const_cast<uint8_t*>(pixels), last_good_stride, current.width, current.height, current.format});
+      const uint8_t* p = pixels + static_cast<size_t>(current.height - 1) * last_good_stride +
+                         static_cast<size_t>(current.width * 11 / 16) * 4;
+      f.red_bar = unpack_pixel(current.format, p);
     }
     pw_stream_queue_buffer(stream.get(), b);
     std::lock_guard lock(mutex);
@@ -254,6 +280,7 @@ void Consumer::start() {
       res < 0) {
     throw std::runtime_error(std::string("consumer: connect failed: ") + spa_strerror(res));
   }
+  m.reneg = LoopSource(l, pw_loop_add_event(l, on_reneg, &m));
   if (m.options.driver) {
     m.timer = LoopSource(l, pw_loop_add_timer(l, on_timer, &m));
     timespec value{0, 1};
@@ -268,6 +295,7 @@ void Consumer::stop() {
   {
     LoopLock lock(m.loop.get());
     m.timer.reset();
+    m.reneg.reset();
     m.stream.reset();
     m.core.reset();
   }
@@ -281,10 +309,7 @@ void Consumer::renegotiate(std::vector<uint64_t> modifiers, bool offer_shm) {
   LoopLock lock(m.loop.get());
   m.options.modifiers = std::move(modifiers);
   m.options.offer_shm = offer_shm;
-  PodStorage storage;
-  spa_pod_builder b = storage.builder();
-  std::vector<const spa_pod*> params = m.build_formats(b);
-  pw_stream_update_params(m.stream.get(), params.data(), static_cast<uint32_t>(params.size()));
+  m.send_formats();
 }
 
 std::vector<ReceivedFrame> Consumer::frames() const {
@@ -305,6 +330,11 @@ std::vector<pw_stream_state> Consumer::states() const {
 std::string Consumer::error() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->error;
+}
+
+uint32_t Consumer::recoveries() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->recoveries;
 }
 
 bool Consumer::driving() const {

@@ -3,6 +3,7 @@
 // by serial (through WirePlumber), offers formats with or without modifiers, records every
 // buffer it gets (metas, chunk, data type, the pattern's number read from the pixels, mapping
 // dmabuf fds itself) and can renegotiate. Independent of src/capture on purpose.
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,6 +27,9 @@ struct ConsumerOptions {
   std::vector<uint64_t> modifiers;  // offered with DONT_FIXATE before shared memory (if any)
   bool offer_shm = true;
   bool request_metas = true;  // Header, VideoDamage, VideoCrop, Cursor
+  // PipeWire 0.3.65 now and then hands a consumer producer-allocated buffers before their memory
+  // is attached (data type SPA_ID_INVALID). Like a real consumer, renegotiate to get new ones.
+  bool recover_broken_buffers = true;
   // Be the graph's driver (higher priority than the source) and trigger cycles at `driver_rate`.
   bool driver = false;
   uint32_t driver_rate = 100;
@@ -37,6 +41,7 @@ struct ReceivedFrame {
   int64_t pts = 0;
   uint32_t header_flags = 0;
   uint32_t data_type = 0;  // SPA_DATA_*
+  bool broken = false;     // no usable memory (see ConsumerOptions::recover_broken_buffers)
   int fd = -1;
   uint32_t chunk_offset = 0;
   uint32_t chunk_size = 0;
@@ -49,7 +54,9 @@ struct ReceivedFrame {
   bool has_modifier = false;
   uint64_t modifier = 0;
   std::optional<uint32_t> number;  // read from the pixels
-  uint32_t damage_regions = 0;     // valid regions in VideoDamage
+  // R,G,B of the pixel at (width * 11 / 16, height - 1): the pattern's red bar (192, 0, 0).
+  std::array<uint8_t, 3> red_bar{};
+  uint32_t damage_regions = 0;  // valid regions in VideoDamage
   bool cursor_valid = false;
   bool cursor_bitmap = false;
   int64_t arrival_ns = 0;
@@ -82,6 +89,7 @@ class Consumer {
   std::vector<FormatSeen> formats() const;
   std::vector<pw_stream_state> states() const;
   std::string error() const;
+  uint32_t recoveries() const;  // renegotiations done because of broken buffers
   bool driving() const;
 
   // Waits until `done` (called with the lock held on the frames seen so far) is true.

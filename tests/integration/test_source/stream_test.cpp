@@ -64,12 +64,15 @@ TEST_CASE("test source streams consecutive frame numbers at its rate (source dri
   const double seconds = (zc::monotonic_ns() - t0) / 1e9;
   const auto frames = consumer.frames();
   const auto stats = source.stats();
+  // Shared memory is allocated by PipeWire: never a broken buffer.
+  CHECK(consumer.recoveries() == 0);
   consumer.stop();
   source.stop();
 
   check_consecutive(frames);
   CHECK(frames.front().seq == 0);  // nothing was queued before the consumer was there
-  CHECK(frames.front().data_type == SPA_DATA_MemFd);
+  // PipeWire's shared memory: data inside its shared block.
+  CHECK(frames.front().data_type == SPA_DATA_MemPtr);
   CHECK(frames.front().chunk_size == frames.front().chunk_stride * 240u);
   CHECK(frames.front().damage_regions >= 1);
   // 60 frame intervals at 30 fps take 2 s; allow for a loaded 2-core machine.
@@ -80,4 +83,45 @@ TEST_CASE("test source streams consecutive frame numbers at its rate (source dri
   REQUIRE(stats.format());
   CHECK(stats.format()->width == 320);
   CHECK(stats.format()->memory == zc::testsrc::BufferMode::Shm);
+}
+
+TEST_CASE("memfd mode sends our own SPA_DATA_MemFd buffers") {
+  zc::log::init();
+  zc::test::PipeWireDaemon daemon;
+  auto options = small_source(60);
+  options.mode = zc::testsrc::BufferMode::MemFd;
+  zc::testsrc::TestSource source(options);
+  REQUIRE(source.start());
+  auto node = source.wait_for_node(5s);
+  REQUIRE(node);
+  ConsumerOptions co;
+  co.target_serial = node->serial;
+  Consumer consumer(co);
+  consumer.start();
+  REQUIRE(consumer.wait_until(
+      [](const auto& frames) {
+        size_t good = 0;
+        for (const auto& f : frames)
+          good += f.number ? 1 : 0;
+        return good >= 20;
+      },
+      10s));
+  auto frames = consumer.frames();
+  const auto stats = source.stats();
+  consumer.stop();
+
+  // See BufferMode::MemFd: PipeWire may break the first allocation; then the consumer renegotiates.
+  CHECK(consumer.recoveries() <= 1);
+  size_t first = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (frames[i].broken) first = i + 1;
+  }
+  frames.erase(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(first));
+  check_consecutive(frames);
+  for (const auto& f : frames) {
+    CHECK(f.data_type == SPA_DATA_MemFd);
+    CHECK(f.fd >= 0);
+  }
+  REQUIRE(stats.format());
+  CHECK(stats.format()->memory == zc::testsrc::BufferMode::MemFd);
 }
