@@ -169,7 +169,12 @@ void Consumer::Impl::on_format(const spa_pod* param) {
     meta(SPA_META_Header, sizeof(spa_meta_header));
     meta(SPA_META_VideoDamage, sizeof(spa_meta_region) * kMaxDamageRegions);
     meta(SPA_META_VideoCrop, sizeof(spa_meta_region));
-    meta(SPA_META_Cursor, cursor_meta_size(64));
+    // Any bitmap up to 256x256, as real consumers ask (a fixed size would only match its twin).
+    params.push_back(static_cast<const spa_pod*>(spa_pod_builder_add_object(
+        &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Cursor),
+        SPA_PARAM_META_size,
+        SPA_POD_CHOICE_RANGE_Int(static_cast<int>(cursor_meta_size(64)), static_cast<int>(cursor_meta_size(1)),
+                                 static_cast<int>(cursor_meta_size(256))))));
   }
   pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
 }
@@ -212,6 +217,10 @@ void Consumer::Impl::on_process() {
         if (!spa_meta_region_is_valid(r)) break;
         ++f.damage_regions;
       }
+    }
+    if (auto* crop = static_cast<spa_meta_region*>(
+            spa_buffer_find_meta_data(buf, SPA_META_VideoCrop, sizeof(spa_meta_region)))) {
+      f.crop_width = crop->region.size.width;
     }
     if (auto* c =
             static_cast<spa_meta_cursor*>(spa_buffer_find_meta_data(buf, SPA_META_Cursor, sizeof(spa_meta_cursor)))) {

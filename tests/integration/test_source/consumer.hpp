@@ -57,6 +57,7 @@ struct ReceivedFrame {
   // R,G,B of the pixel at (width * 11 / 16, height - 1): the pattern's red bar (192, 0, 0).
   std::array<uint8_t, 3> red_bar{};
   uint32_t damage_regions = 0;  // valid regions in VideoDamage
+  uint32_t crop_width = 0;      // VideoCrop region width (0: no crop meta)
   bool cursor_valid = false;
   bool cursor_bitmap = false;
   int64_t arrival_ns = 0;
