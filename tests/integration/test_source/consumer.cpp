@@ -157,9 +157,10 @@ void Consumer::Impl::on_format(const spa_pod* param) {
   spa_pod_builder b = storage.builder();
   std::vector<const spa_pod*> params;
   const int types = (1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr) | (1 << SPA_DATA_DmaBuf);
-  params.push_back(static_cast<const spa_pod*>(spa_pod_builder_add_object(
-      &b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers,
-      SPA_POD_CHOICE_RANGE_Int(4, 2, 16), SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(types))));
+  params.push_back(static_cast<const spa_pod*>(
+      spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers,
+                                 SPA_POD_CHOICE_RANGE_Int(static_cast<int>(options.buffers), 2, 16),
+                                 SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(types))));
   if (options.request_metas) {
     auto meta = [&](uint32_t type, uint32_t size) {
       params.push_back(static_cast<const spa_pod*>(

@@ -26,7 +26,8 @@ struct ConsumerOptions {
   std::vector<PixelFormat> formats{PixelFormat::BGRx};
   std::vector<uint64_t> modifiers;  // offered with DONT_FIXATE before shared memory (if any)
   bool offer_shm = true;
-  bool request_metas = true;  // Header, VideoDamage, VideoCrop, Cursor
+  bool request_metas = true;
+  uint32_t buffers = 4;  // buffers asked for (2..16)  // Header, VideoDamage, VideoCrop, Cursor
   // PipeWire 0.3.65 now and then hands a consumer producer-allocated buffers before their memory
   // is attached (data type SPA_ID_INVALID). Like a real consumer, renegotiate to get new ones.
   bool recover_broken_buffers = true;

@@ -96,7 +96,7 @@ TEST_CASE("each chunk and header defect arrives exactly on the frame the source 
   }
 }
 
-TEST_CASE("a resize defect renegotiates; the announced frame is the first at the new size") {
+TEST_CASE("a resize defect renegotiates and the announced frame is the first at the new size") {
   Session s(source_with({"resize@20:640x360"}));
   REQUIRE(s.consumer->wait_until([](const auto& f) { return reached(f, 40); }, 10s));
   const auto frames = s.consumer->frames();
@@ -123,7 +123,7 @@ TEST_CASE("a resize defect renegotiates; the announced frame is the first at the
   }
 }
 
-TEST_CASE("a disappear defect removes the node; the consumer's stream sees it go") {
+TEST_CASE("a disappear defect removes the node and the consumer's stream sees it go") {
   Session s(source_with({"disappear@15"}));
   REQUIRE(s.consumer->wait_frames(15, 10s));
   // Without the node the consumer (node.dont-reconnect) is unlinked: it leaves STREAMING.

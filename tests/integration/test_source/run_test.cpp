@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -44,11 +43,12 @@ struct Runner {
   // The serial printed once the node exists.
   std::optional<uint64_t> serial(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    const std::regex re("node\\.id=([0-9]+) object\\.serial=([0-9]+)");
+    const std::string key = "object.serial=";
     while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
       const std::string text = slurp(path);
-      if (std::regex_search(text, m, re)) return std::stoull(m[2]);
+      const size_t at = text.find(key);
+      const size_t end = at == std::string::npos ? at : text.find(' ', at);
+      if (end != std::string::npos) return std::stoull(text.substr(at + key.size(), end - at - key.size()));
       std::this_thread::sleep_for(20ms);
     }
     return std::nullopt;
