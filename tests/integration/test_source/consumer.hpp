@@ -26,12 +26,15 @@ struct ConsumerOptions {
   std::vector<PixelFormat> formats{PixelFormat::BGRx};
   std::vector<uint64_t> modifiers;  // offered with DONT_FIXATE before shared memory (if any)
   bool offer_shm = true;
-  bool request_metas = true;
-  uint32_t buffers = 4;  // buffers asked for (2..16)  // Header, VideoDamage, VideoCrop, Cursor
+  bool request_metas = true;  // Header, VideoDamage, VideoCrop, Cursor
+  uint32_t buffers = 4;       // buffers asked for (2..16)
   // PipeWire 0.3.65 now and then hands a consumer producer-allocated buffers before their memory
   // is attached (data type SPA_ID_INVALID). Like a real consumer, renegotiate to get new ones.
   bool recover_broken_buffers = true;
   // Be the graph's driver (higher priority than the source) and trigger cycles at `driver_rate`.
+  // Tests that count every frame use this: with the source driving, PipeWire 0.3.65 loses frames
+  // that reach a consumer whose thread loop is stalled (a loaded CI machine), see
+  // tools/test_source/README.md; a consumer that drives simply has no cycles while stalled.
   bool driver = false;
   uint32_t driver_rate = 100;
 };

@@ -42,6 +42,9 @@ struct Session {
     REQUIRE(node);
     ConsumerOptions co;
     co.target_serial = node->serial;
+    // Every frame is accounted for: the consumer drives (see ConsumerOptions::driver).
+    co.driver = true;
+    co.driver_rate = 120;
     consumer = std::make_unique<Consumer>(co);
     consumer->start();
   }

@@ -73,6 +73,8 @@ TEST_CASE("dmabuf mode fixates a common modifier and sends mappable SPA_DATA_Dma
 
   ConsumerOptions co;
   co.target_serial = node->serial;
+  co.driver = true;  // every frame counted (see ConsumerOptions::driver)
+  co.driver_rate = 120;
   co.modifiers = {kFakeTiledModifier, 0x0200000000000005ULL};  // the fake tiled one and one we lack
   Consumer consumer(co);
   consumer.start();
@@ -110,6 +112,8 @@ TEST_CASE("dmabuf mode re-fixates when the consumer drops the modifier, then fal
 
   ConsumerOptions co;
   co.target_serial = node->serial;
+  co.driver = true;  // every frame counted (see ConsumerOptions::driver)
+  co.driver_rate = 120;
   co.modifiers = {kFakeTiledModifier, zc::kModifierLinear};
   Consumer consumer(co);
   consumer.start();

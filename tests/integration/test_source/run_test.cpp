@@ -85,6 +85,8 @@ TEST_CASE("run() stops after exactly the asked frame count") {
   REQUIRE(serial);
   ConsumerOptions co;
   co.target_serial = *serial;
+  co.driver = true;  // every frame counted (see ConsumerOptions::driver)
+  co.driver_rate = 120;
   Consumer consumer(co);
   consumer.start();
   REQUIRE(runner.join() == zc::testsrc::kRunOk);
