@@ -1,0 +1,143 @@
+#pragma once
+// What the test source is asked to do, and what it reports back. Plain values: the daemon maps
+// its CLI flags onto Options, tests fill them in directly.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/frame.hpp"
+#include "core/pixel_format.hpp"
+
+namespace zc::testsrc {
+
+enum class BufferMode : uint8_t {
+  // Shared memory that PipeWire allocates; consumers see it as SPA_DATA_MemPtr inside one shared
+  // block. Immune to the allocation race below, so the default.
+  Shm,
+  // Memfds we allocate (PW_STREAM_FLAG_ALLOC_BUFFERS); consumers see SPA_DATA_MemFd. PipeWire
+  // 0.3.65 now and then passes producer-allocated buffers on before their memory is attached:
+  // the consumer gets datas of type SPA_ID_INVALID until it renegotiates (about 1 link in 100
+  // here, with WirePlumber).
+  MemFd,
+  // Memfds we allocate and announce as SPA_DATA_DmaBuf with a modifier, fixated by us from the
+  // consumer's DONT_FIXATE list; shared memory (our memfds) when the consumer offers none.
+  DmaBuf,
+};
+std::string_view to_string(BufferMode mode);
+
+// A fake tiled modifier (I915_FORMAT_MOD_X_TILED's value) offered beside LINEAR: the bytes are
+// linear whatever the modifier says; it only exercises negotiation.
+inline constexpr uint64_t kFakeTiledModifier = 0x0100000000000001ULL;
+
+enum class DefectKind : uint8_t {
+  CorruptedFlag,   // SPA_META_HEADER_FLAG_CORRUPTED in the header meta
+  CorruptedChunk,  // SPA_CHUNK_FLAG_CORRUPTED on the chunk
+  ZeroChunk,       // chunk size 0
+  BadStride,       // chunk stride below width * 4
+  ShortBuffer,     // chunk size below stride * height
+  Resize,          // renegotiate to another size; the frame is the first at the new size
+  Disappear,       // the stream is destroyed instead of producing the frame (the node vanishes)
+};
+inline constexpr size_t kDefectKindCount = 7;
+
+std::string_view to_string(DefectKind kind);
+std::optional<DefectKind> defect_kind_from_string(std::string_view name);
+
+struct DefectSpec {
+  DefectKind kind = DefectKind::CorruptedFlag;
+  uint64_t at = 0;     // first frame number that carries it
+  uint64_t every = 0;  // 0: only at `at`; N: also at at+N, at+2N, ...
+  // Resize: the size to switch to. With `every`, the source alternates between this size and the
+  // one it had before.
+  uint32_t width = 0;
+  uint32_t height = 0;
+
+  bool applies_to(uint64_t frame) const {
+    if (frame < at) return false;
+    return every == 0 ? frame == at : (frame - at) % every == 0;
+  }
+};
+
+// Parses "KIND@FRAME", "KIND@FRAME/EVERY" and, for resize, a size suffix ":WxH", e.g.
+// "corrupted-flag@100", "zero-chunk@30/60", "resize@120:1280x720", "disappear@300". Kind names
+// are to_string(DefectKind): corrupted-flag, corrupted-chunk, zero-chunk, bad-stride,
+// short-buffer, resize, disappear.
+Result<DefectSpec> parse_defect(std::string_view text);
+
+struct Options {
+  std::string node_name = "zerocast-test-source";
+  uint32_t width = 1920;                   // 64..7680
+  uint32_t height = 1080;                  // 32..4320
+  uint32_t fps = 60;                       // 1..240
+  PixelFormat format = PixelFormat::BGRx;  // any packed RGB format
+  BufferMode mode = BufferMode::Shm;
+  // DmaBuf mode: modifiers in order of preference (fixation picks the first one the consumer
+  // also offers). Shared memory is always offered as well, after them.
+  std::vector<uint64_t> modifiers{kModifierLinear, kFakeTiledModifier};
+  uint32_t buffers = 4;        // buffers to ask for (2..16)
+  uint32_t stride_align = 64;  // row stride = width * 4 rounded up to this (a power of two)
+  bool damage_meta = true;     // offer SPA_META_VideoDamage and fill it with what changed
+  std::optional<Rect> crop;    // offer SPA_META_VideoCrop with this region
+  bool cursor = false;         // offer SPA_META_Cursor: a 32x32 RGBA arrow circling the frame
+  bool driver = true;          // connect with PW_STREAM_FLAG_DRIVER (drive the graph when alone)
+  uint64_t frame_limit = 0;    // stop producing after this many frames (0: no limit); stays connected
+  std::vector<DefectSpec> defects;
+};
+
+// Checks ranges (size, rate, format, buffer count, defects). Everything start() would refuse.
+Result<void> validate(const Options& options);
+
+// A period of the stream with one format: from `first_frame` on, frames have this geometry.
+struct FormatEpoch {
+  uint64_t first_frame = 0;
+  uint32_t width = 0;
+  uint32_t height = 0;
+  uint32_t stride = 0;
+  PixelFormat format = PixelFormat::BGRx;
+  BufferMode memory = BufferMode::Shm;   // how this epoch's buffers are shared
+  uint64_t modifier = kModifierInvalid;  // DmaBuf only
+};
+
+struct DefectRecord {
+  DefectKind kind = DefectKind::CorruptedFlag;
+  uint64_t frame = 0;
+};
+
+struct Stats {
+  uint64_t queued = 0;                               // frames handed to PipeWire == the next frame number
+  uint64_t skipped_no_buffer = 0;                    // ticks while streaming with no free buffer (number not advanced)
+  uint64_t skipped_paused = 0;                       // ticks while not streaming, negotiating or renegotiating
+  uint64_t late_ticks = 0;                           // timer expirations missed because the loop was late
+  std::array<uint64_t, kDefectKindCount> defects{};  // by DefectKind
+  std::vector<DefectRecord> defect_frames;           // in order; the first kMaxDefectRecords
+  std::vector<FormatEpoch> epochs;                   // every format accepted, in order
+  uint32_t fixations = 0;                            // DONT_FIXATE formats we fixated to one modifier
+  uint32_t renegotiations = 0;                       // formats accepted after the first
+  bool streaming = false;
+  bool driving = false;  // the source drives the graph (else it follows another driver)
+  bool gone = false;     // the stream was destroyed (Disappear, or an error)
+  std::string error;     // the stream's error, if it failed
+  // CPU time of the source's loop thread (drawing, metas, PipeWire's main-loop work) and the
+  // part of it spent painting, both since start.
+  int64_t loop_cpu_ns = 0;
+  int64_t paint_cpu_ns = 0;
+
+  static constexpr size_t kMaxDefectRecords = 4096;
+
+  // The current format (the last epoch), if one was negotiated.
+  const FormatEpoch* format() const { return epochs.empty() ? nullptr : &epochs.back(); }
+  uint64_t defect_count(DefectKind kind) const { return defects[static_cast<size_t>(kind)]; }
+};
+
+// The node as the PipeWire registry shows it; connect consumers by serial (ids are reused).
+struct NodeIdentity {
+  uint32_t id = 0;
+  uint64_t serial = 0;
+};
+
+}  // namespace zc::testsrc

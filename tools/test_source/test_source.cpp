@@ -1,0 +1,603 @@
+#include "test_source/test_source.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+
+#include <spa/buffer/meta.h>
+#include <spa/param/param.h>
+#include <spa/utils/result.h>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "test_source/handles.hpp"
+#include "test_source/metas.hpp"
+#include "test_source/params.hpp"
+#include "test_source/pattern.hpp"
+
+namespace zc::testsrc {
+namespace {
+
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+std::string modifier_text(uint64_t m) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(m));
+  return buf;
+}
+
+// The memory behind one PipeWire buffer (ours when we allocate, else PipeWire's mapping), and
+// what the painter left in it.
+struct Slot {
+  UniqueFd fd;
+  Mapping map;
+  uint8_t* pixels = nullptr;
+  PaintState paint;
+};
+
+}  // namespace
+
+struct TestSource::Impl {
+  explicit Impl(const Options& o)
+      : options(o), want_width(o.width), want_height(o.height), cursor_bitmap(make_cursor_bitmap()) {
+    stats.defect_frames.reserve(Stats::kMaxDefectRecords);
+  }
+
+  Result<void> start();
+  void stop();
+
+  // Everything below runs on the loop thread (or with the loop lock held).
+  std::vector<const spa_pod*> build_announcement(spa_pod_builder& b) const;
+  BufferOffer buffer_offer(uint32_t width, uint32_t height) const;
+  void announce_formats();
+  void on_format(const spa_pod* param);
+  void accept_format(const FormatChoice& choice);
+  void on_add_buffer(pw_buffer* b);
+  void on_remove_buffer(pw_buffer* b);
+  void on_state(pw_stream_state state, const char* error);
+  void on_tick(uint64_t expirations);
+  void produce(uint64_t frame);
+  void disappear();
+  void fail_stream(const std::string& message);
+  void record_defect(DefectKind kind, uint64_t frame);
+
+  const Options options;
+  ThreadLoopPtr loop;
+  ContextPtr context;
+  CorePtr core;
+  ProxyPtr registry;
+  StreamPtr stream;
+  LoopSource timer;
+  spa_hook core_listener{};
+  spa_hook registry_listener{};
+  spa_hook stream_listener{};
+
+  // Negotiation state (loop thread).
+  uint32_t want_width;
+  uint32_t want_height;
+  std::optional<uint64_t> fixated;
+  bool have_format = false;
+  bool awaiting_buffers = false;  // between announcing/accepting a format and its buffers
+  bool streaming = false;
+  FormatEpoch current;
+  std::optional<Painter> painter;
+  std::vector<std::unique_ptr<Slot>> slots;
+  uint64_t next_frame = 0;
+  uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
+  std::vector<uint8_t> cursor_bitmap;
+
+  // Shared with other threads.
+  mutable std::mutex mutex;
+  std::condition_variable changed;
+  Stats stats;
+  uint32_t node_id = SPA_ID_INVALID;
+  std::vector<NodeIdentity> named_nodes;  // registry globals with our node.name
+};
+
+namespace {
+
+void core_error(void* data, uint32_t id, int /*seq*/, int res, const char* message) {
+  auto* impl = static_cast<TestSource::Impl*>(data);
+  spdlog::warn("test-source: PipeWire error on object {}: {} ({})", id, message ? message : "", spa_strerror(res));
+  if (id == PW_ID_CORE) impl->fail_stream(std::string("connection lost: ") + (message ? message : ""));
+}
+
+void registry_global(void* data, uint32_t id, uint32_t /*permissions*/, const char* type, uint32_t /*version*/,
+                     const spa_dict* props) {
+  auto* impl = static_cast<TestSource::Impl*>(data);
+  if (!props || std::strcmp(type, PW_TYPE_INTERFACE_Node) != 0) return;
+  const char* name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
+  const char* serial = spa_dict_lookup(props, PW_KEY_OBJECT_SERIAL);
+  if (!name || !serial || impl->options.node_name != name) return;
+  std::lock_guard lock(impl->mutex);
+  impl->named_nodes.push_back(NodeIdentity{id, std::strtoull(serial, nullptr, 10)});
+  impl->changed.notify_all();
+}
+
+void stream_state(void* data, pw_stream_state, pw_stream_state state, const char* error) {
+  static_cast<TestSource::Impl*>(data)->on_state(state, error);
+}
+
+void stream_param(void* data, uint32_t id, const spa_pod* param) {
+  if (id == SPA_PARAM_Format) static_cast<TestSource::Impl*>(data)->on_format(param);
+}
+
+void stream_add_buffer(void* data, pw_buffer* b) {
+  static_cast<TestSource::Impl*>(data)->on_add_buffer(b);
+}
+void stream_remove_buffer(void* data, pw_buffer* b) {
+  static_cast<TestSource::Impl*>(data)->on_remove_buffer(b);
+}
+void timer_fired(void* data, uint64_t expirations) {
+  static_cast<TestSource::Impl*>(data)->on_tick(expirations);
+}
+
+const pw_core_events kCoreEvents = [] {
+  pw_core_events e{};
+  e.version = PW_VERSION_CORE_EVENTS;
+  e.error = core_error;
+  return e;
+}();
+
+const pw_registry_events kRegistryEvents = [] {
+  pw_registry_events e{};
+  e.version = PW_VERSION_REGISTRY_EVENTS;
+  e.global = registry_global;
+  return e;
+}();
+
+const pw_stream_events kStreamEvents = [] {
+  pw_stream_events e{};
+  e.version = PW_VERSION_STREAM_EVENTS;
+  e.state_changed = stream_state;
+  e.param_changed = stream_param;
+  e.add_buffer = stream_add_buffer;
+  e.remove_buffer = stream_remove_buffer;
+  return e;
+}();
+
+}  // namespace
+
+Result<void> TestSource::Impl::start() {
+  pw_init(nullptr, nullptr);
+  loop.reset(pw_thread_loop_new("zc-test-source", nullptr));
+  if (!loop) return fail(Errc::pipewire, "test-source", "cannot create a thread loop");
+  pw_loop* l = pw_thread_loop_get_loop(loop.get());
+  LoopLock lock(loop.get());
+  if (pw_thread_loop_start(loop.get()) < 0) return fail(Errc::pipewire, "test-source", "cannot start the loop thread");
+  context.reset(pw_context_new(l, nullptr, 0));
+  if (!context) return fail(Errc::pipewire, "test-source", "cannot create a PipeWire context");
+  core.reset(pw_context_connect(context.get(), nullptr, 0));
+  if (!core) {
+    return fail(Errc::pipewire, "test-source", std::string("cannot connect to PipeWire: ") + std::strerror(errno));
+  }
+  pw_core_add_listener(core.get(), &core_listener, &kCoreEvents, this);
+  registry.reset(reinterpret_cast<pw_proxy*>(pw_core_get_registry(core.get(), PW_VERSION_REGISTRY, 0)));
+  if (!registry) return fail(Errc::pipewire, "test-source", "cannot get the registry");
+  pw_registry_add_listener(reinterpret_cast<pw_registry*>(registry.get()), &registry_listener, &kRegistryEvents, this);
+
+  pw_properties* props =
+      pw_properties_new(PW_KEY_MEDIA_CLASS, "Video/Source", PW_KEY_NODE_NAME, options.node_name.c_str(),
+                        PW_KEY_NODE_DESCRIPTION, "zerocast test source", nullptr);
+  stream.reset(pw_stream_new(core.get(), options.node_name.c_str(), props));
+  if (!stream) return fail(Errc::pipewire, "test-source", "cannot create the stream");
+  pw_stream_add_listener(stream.get(), &stream_listener, &kStreamEvents, this);
+
+  PodStorage storage;
+  spa_pod_builder b = storage.builder();
+  std::vector<const spa_pod*> params = build_announcement(b);
+  if (params.empty()) return fail(Errc::internal, "test-source", "format params do not fit");
+  // Shm: PipeWire allocates (and maps) the memory; else we do (see BufferMode).
+  uint32_t flags = options.mode == BufferMode::Shm ? PW_STREAM_FLAG_MAP_BUFFERS : PW_STREAM_FLAG_ALLOC_BUFFERS;
+  if (options.driver) flags |= PW_STREAM_FLAG_DRIVER;
+  if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_OUTPUT, PW_ID_ANY, static_cast<pw_stream_flags>(flags),
+                                  params.data(), static_cast<uint32_t>(params.size()));
+      res < 0) {
+    return fail(Errc::pipewire, "test-source", std::string("cannot connect the stream: ") + spa_strerror(res));
+  }
+
+  timer = LoopSource(l, pw_loop_add_timer(l, timer_fired, this));
+  if (!timer) return fail(Errc::pipewire, "test-source", "cannot create the frame timer");
+  timespec value{0, 1};
+  const int64_t interval_ns = 1000000000LL / options.fps;
+  timespec interval{static_cast<time_t>(interval_ns / 1000000000LL), static_cast<long>(interval_ns % 1000000000LL)};
+  pw_loop_update_timer(l, timer.get(), &value, &interval, false);
+  spdlog::info("test-source: node '{}' {}x{} {} at {} fps, {} buffers", options.node_name, options.width,
+               options.height, zc::to_string(options.format), options.fps, to_string(options.mode));
+  return {};
+}
+
+void TestSource::Impl::stop() {
+  if (!loop) return;
+  {
+    LoopLock lock(loop.get());
+    timer.reset();
+    stream.reset();
+    slots.clear();
+    registry.reset();
+    core.reset();
+  }
+  // The thread must be stopped before the context it runs goes away.
+  pw_thread_loop_stop(loop.get());
+  context.reset();
+  loop.reset();
+  std::lock_guard lock(mutex);
+  stats.streaming = false;
+  changed.notify_all();
+}
+
+BufferOffer TestSource::Impl::buffer_offer(uint32_t width, uint32_t height) const {
+  BufferOffer offer;
+  offer.buffers = options.buffers;
+  offer.stride = stride_for(width, options.stride_align);
+  offer.size = offer.stride * height;
+  switch (options.mode) {
+    case BufferMode::Shm:
+      offer.data_types = (1u << SPA_DATA_MemFd) | (1u << SPA_DATA_MemPtr);
+      break;
+    case BufferMode::MemFd:
+      offer.data_types = 1u << SPA_DATA_MemFd;
+      break;
+    case BufferMode::DmaBuf:
+      offer.data_types = (1u << SPA_DATA_MemFd) | (1u << SPA_DATA_DmaBuf);
+      break;
+  }
+  offer.damage = options.damage_meta;
+  offer.crop = options.crop.has_value();
+  offer.cursor_size = options.cursor ? kCursorSize : 0;
+  return offer;
+}
+
+// The formats we can send and, already, the buffers and metas for them: the size is ours, so
+// nothing needs to be said once a format is chosen. Answering a Format with new params while
+// PipeWire 0.3.65 is setting up the link races its buffer allocation.
+std::vector<const spa_pod*> TestSource::Impl::build_announcement(spa_pod_builder& b) const {
+  const FormatOffer offer{options.format, want_width, want_height, options.fps};
+  const std::span<const uint64_t> mods =
+      options.mode == BufferMode::DmaBuf ? std::span<const uint64_t>(options.modifiers) : std::span<const uint64_t>();
+  std::vector<const spa_pod*> params = build_enum_formats(b, offer, mods, fixated);
+  std::vector<const spa_pod*> buffers = build_buffer_params(b, buffer_offer(want_width, want_height));
+  if (params.empty() || buffers.empty()) return {};
+  params.insert(params.end(), buffers.begin(), buffers.end());
+  return params;
+}
+
+void TestSource::Impl::announce_formats() {
+  PodStorage storage;
+  spa_pod_builder b = storage.builder();
+  std::vector<const spa_pod*> params = build_announcement(b);
+  awaiting_buffers = true;
+  pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
+}
+
+void TestSource::Impl::on_format(const spa_pod* param) {
+  if (!param) {
+    have_format = false;
+    return;
+  }
+  auto choice = parse_format(param);
+  if (!choice) {
+    pw_stream_set_error(stream.get(), -EINVAL, "%s", choice.error().message.c_str());
+    return;
+  }
+  if (choice->has_modifier && choice->needs_fixation) {
+    // The consumer offered modifiers with DONT_FIXATE: we (the allocator) pick one and announce
+    // the fixed format; PipeWire then renegotiates the link with it.
+    const auto pick = choose_modifier(options.modifiers, choice->modifiers);
+    if (!pick) {
+      pw_stream_set_error(stream.get(), -EINVAL, "no common modifier");
+      return;
+    }
+    fixated = *pick;
+    spdlog::info("test-source: fixating modifier {} out of {} offered", modifier_text(*pick), choice->modifiers.size());
+    {
+      std::lock_guard lock(mutex);
+      ++stats.fixations;
+    }
+    announce_formats();
+    return;
+  }
+  accept_format(*choice);
+}
+
+void TestSource::Impl::accept_format(const FormatChoice& choice) {
+  current.first_frame = next_frame;
+  current.width = choice.width;
+  current.height = choice.height;
+  current.stride = stride_for(choice.width, options.stride_align);
+  current.format = choice.format;
+  current.memory = choice.has_modifier               ? BufferMode::DmaBuf
+                   : options.mode == BufferMode::Shm ? BufferMode::Shm
+                                                     : BufferMode::MemFd;
+  current.modifier = choice.has_modifier ? choice.modifiers.front() : kModifierInvalid;
+  if (!painter || painter->width() != choice.width || painter->height() != choice.height ||
+      painter->format() != choice.format) {
+    painter.emplace(choice.width, choice.height, choice.format);
+  }
+  have_format = true;
+  awaiting_buffers = true;
+
+  if (choice.width != want_width || choice.height != want_height) {
+    // Not what we announced (we only offer one size): describe these buffers after all.
+    PodStorage storage;
+    spa_pod_builder b = storage.builder();
+    std::vector<const spa_pod*> params = build_buffer_params(b, buffer_offer(choice.width, choice.height));
+    pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
+  }
+  const bool dmabuf = current.memory == BufferMode::DmaBuf;
+  spdlog::info("test-source: format {}x{} {} {}{} from frame {}", current.width, current.height,
+               zc::to_string(current.format), to_string(current.memory),
+               dmabuf ? " modifier " + modifier_text(current.modifier) : "", next_frame);
+  std::lock_guard lock(mutex);
+  if (!stats.epochs.empty()) ++stats.renegotiations;
+  stats.epochs.push_back(current);
+  changed.notify_all();
+}
+
+void TestSource::Impl::on_add_buffer(pw_buffer* b) {
+  spa_data& d = b->buffer->datas[0];
+  auto slot = std::make_unique<Slot>();
+  const size_t size = static_cast<size_t>(current.stride) * current.height;
+  if (options.mode == BufferMode::Shm) {
+    // PipeWire allocated and mapped it (MAP_BUFFERS).
+    if (!d.data || d.maxsize < size) {
+      fail_stream("PipeWire gave a buffer of " + std::to_string(d.maxsize) + " bytes, need " + std::to_string(size));
+      return;
+    }
+    slot->pixels = static_cast<uint8_t*>(d.data);
+  } else {
+    const bool dmabuf = (d.type & (1u << SPA_DATA_DmaBuf)) != 0 && current.memory == BufferMode::DmaBuf;
+    if (!dmabuf && (d.type & (1u << SPA_DATA_MemFd)) == 0) {
+      fail_stream("consumer wants buffer types " + std::to_string(d.type) + ", we only make memfds");
+      return;
+    }
+    slot->fd = UniqueFd(memfd_create("zc-test-source", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!slot->fd || ftruncate(slot->fd.get(), static_cast<off_t>(size)) < 0) {
+      fail_stream(std::string("cannot create buffer memory: ") + std::strerror(errno));
+      return;
+    }
+    // Consumers may rely on the size not changing under them.
+    fcntl(slot->fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+    slot->map = Mapping(slot->fd.get(), size, PROT_READ | PROT_WRITE);
+    if (!slot->map.valid()) {
+      fail_stream(std::string("cannot map buffer memory: ") + std::strerror(errno));
+      return;
+    }
+    d.type = dmabuf ? SPA_DATA_DmaBuf : SPA_DATA_MemFd;
+    d.flags = SPA_DATA_FLAG_READWRITE;
+    d.fd = slot->fd.get();
+    d.mapoffset = 0;
+    d.maxsize = static_cast<uint32_t>(size);
+    d.data = slot->map.data();
+    slot->pixels = slot->map.data();
+  }
+  b->user_data = slot.get();
+  slots.push_back(std::move(slot));
+  spdlog::debug("test-source: buffer added ({} now, next frame {})", slots.size(), next_frame);
+  awaiting_buffers = false;
+}
+
+void TestSource::Impl::on_remove_buffer(pw_buffer* b) {
+  auto* slot = static_cast<Slot*>(b->user_data);
+  b->user_data = nullptr;
+  std::erase_if(slots, [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
+  spdlog::debug("test-source: buffer removed ({} left, next frame {})", slots.size(), next_frame);
+}
+
+void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
+  spdlog::info("test-source: stream {}{}{}", pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
+  streaming = state == PW_STREAM_STATE_STREAMING;
+  std::lock_guard lock(mutex);
+  stats.streaming = streaming;
+  if (state == PW_STREAM_STATE_ERROR) stats.error = error ? error : "stream error";
+  if (node_id == SPA_ID_INVALID && stream) node_id = pw_stream_get_node_id(stream.get());
+  changed.notify_all();
+}
+
+void TestSource::Impl::fail_stream(const std::string& message) {
+  spdlog::error("test-source: {}", message);
+  if (stream) pw_stream_set_error(stream.get(), -EIO, "%s", message.c_str());
+  std::lock_guard lock(mutex);
+  if (stats.error.empty()) stats.error = message;
+  changed.notify_all();
+}
+
+void TestSource::Impl::record_defect(DefectKind kind, uint64_t frame) {
+  // Caller holds `mutex`.
+  ++stats.defects[static_cast<size_t>(kind)];
+  if (stats.defect_frames.size() < Stats::kMaxDefectRecords) stats.defect_frames.push_back({kind, frame});
+}
+
+void TestSource::Impl::disappear() {
+  spdlog::info("test-source: disappearing at frame {} (defect)", next_frame);
+  // The timer is only disarmed: this runs inside its callback.
+  pw_loop_update_timer(timer.loop(), timer.get(), nullptr, nullptr, false);
+  stream.reset();
+  slots.clear();
+  streaming = false;
+  std::lock_guard lock(mutex);
+  record_defect(DefectKind::Disappear, next_frame);
+  stats.gone = true;
+  stats.streaming = false;
+  changed.notify_all();
+}
+
+void TestSource::Impl::on_tick(uint64_t expirations) {
+  const int64_t cpu = thread_cpu_ns();
+  {
+    std::lock_guard lock(mutex);
+    stats.loop_cpu_ns = cpu;
+    if (expirations > 1) stats.late_ticks += expirations - 1;
+  }
+  if (!stream) return;
+  const bool driving = pw_stream_is_driving(stream.get());
+  {
+    std::lock_guard lock(mutex);
+    stats.driving = driving;
+  }
+  if (options.frame_limit > 0 && next_frame >= options.frame_limit) return;
+  if (!streaming || !have_format || awaiting_buffers) {
+    std::lock_guard lock(mutex);
+    ++stats.skipped_paused;
+    return;
+  }
+  for (const auto& d : options.defects) {
+    if (!d.applies_to(next_frame)) continue;
+    if (d.kind == DefectKind::Disappear) {
+      disappear();
+      return;
+    }
+    if (d.kind == DefectKind::Resize && resized_at != next_frame) {
+      resized_at = next_frame;
+      const bool back = d.every > 0 && want_width == d.width && want_height == d.height;
+      want_width = back ? options.width : d.width;
+      want_height = back ? options.height : d.height;
+      spdlog::info("test-source: resizing to {}x{} at frame {} (defect)", want_width, want_height, next_frame);
+      {
+        std::lock_guard lock(mutex);
+        record_defect(DefectKind::Resize, next_frame);
+        ++stats.skipped_paused;
+      }
+      announce_formats();
+      return;
+    }
+  }
+  produce(next_frame);
+}
+
+void TestSource::Impl::produce(uint64_t frame) {
+  pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
+  if (!b) {
+    std::lock_guard lock(mutex);
+    ++stats.skipped_no_buffer;
+    return;
+  }
+  spa_buffer* buf = b->buffer;
+  auto* slot = static_cast<Slot*>(b->user_data);
+  const int64_t paint_start = thread_cpu_ns();
+  const Image image{slot->pixels, current.stride, current.width, current.height, current.format};
+  const Damage damage = painter->paint(image, slot->paint, frame);
+  const int64_t paint_ns = thread_cpu_ns() - paint_start;
+
+  uint32_t header_flags = 0;
+  spa_chunk* chunk = buf->datas[0].chunk;
+  chunk->offset = 0;
+  chunk->stride = static_cast<int32_t>(current.stride);
+  chunk->size = current.stride * current.height;
+  chunk->flags = SPA_CHUNK_FLAG_NONE;
+  std::array<bool, kDefectKindCount> carried{};
+  for (const auto& d : options.defects) {
+    if (!d.applies_to(frame)) continue;
+    switch (d.kind) {
+      case DefectKind::CorruptedFlag:
+        header_flags |= SPA_META_HEADER_FLAG_CORRUPTED;
+        break;
+      case DefectKind::CorruptedChunk:
+        chunk->flags |= SPA_CHUNK_FLAG_CORRUPTED;
+        break;
+      case DefectKind::ZeroChunk:
+        chunk->size = 0;
+        break;
+      case DefectKind::BadStride:
+        chunk->stride = static_cast<int32_t>(current.width * 2);
+        break;
+      case DefectKind::ShortBuffer:
+        chunk->size = current.stride * (current.height / 2);
+        break;
+      case DefectKind::Resize:
+      case DefectKind::Disappear:
+        continue;  // handled before a buffer was taken
+    }
+    carried[static_cast<size_t>(d.kind)] = true;
+  }
+  write_header(buf, frame, monotonic_ns(), header_flags);
+  write_damage(buf, damage, current.width, current.height);
+  if (options.crop) write_crop(buf, *options.crop);
+  if (options.cursor) {
+    write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
+  }
+  pw_stream_queue_buffer(stream.get(), b);
+  next_frame = frame + 1;
+  {
+    // Not held across PipeWire calls: its callbacks take it too.
+    std::lock_guard lock(mutex);
+    for (size_t k = 0; k < kDefectKindCount; ++k) {
+      if (carried[k]) record_defect(static_cast<DefectKind>(k), frame);
+    }
+    stats.queued = next_frame;
+    stats.paint_cpu_ns += paint_ns;
+    changed.notify_all();
+  }
+  // Driving: run a graph cycle now so the frame goes out at our pace. Following: the driver's
+  // next cycle takes it.
+  if (pw_stream_is_driving(stream.get())) pw_stream_trigger_process(stream.get());
+}
+
+TestSource::TestSource(Options options) : options_(std::move(options)) {}
+
+TestSource::~TestSource() {
+  stop();
+}
+
+Result<void> TestSource::start() {
+  if (impl_) return fail(Errc::invalid_argument, "test-source", "already started");
+  if (auto valid = validate(options_); !valid) return valid;
+  impl_ = std::make_unique<Impl>(options_);
+  if (auto started = impl_->start(); !started) {
+    impl_->stop();
+    impl_.reset();
+    return started;
+  }
+  return {};
+}
+
+Result<NodeIdentity> TestSource::wait_for_node(std::chrono::milliseconds timeout) {
+  if (!impl_) return fail(Errc::invalid_argument, "test-source", "not started");
+  std::unique_lock lock(impl_->mutex);
+  NodeIdentity found;
+  const bool ok = impl_->changed.wait_for(lock, timeout, [&] {
+    if (impl_->node_id == SPA_ID_INVALID) return false;
+    for (const auto& n : impl_->named_nodes) {
+      if (n.id == impl_->node_id) {
+        found = n;
+        return true;
+      }
+    }
+    return false;
+  });
+  if (!ok) return fail(Errc::timeout, "test-source", "the node did not appear in time");
+  return found;
+}
+
+Result<void> TestSource::wait_for_frames(uint64_t frames, std::chrono::milliseconds timeout) {
+  if (!impl_) return fail(Errc::invalid_argument, "test-source", "not started");
+  std::unique_lock lock(impl_->mutex);
+  const bool ok = impl_->changed.wait_for(
+      lock, timeout, [&] { return impl_->stats.queued >= frames || impl_->stats.gone || !impl_->stats.error.empty(); });
+  if (impl_->stats.queued >= frames) return {};
+  if (!ok) return fail(Errc::timeout, "test-source", "only " + std::to_string(impl_->stats.queued) + " frames");
+  return fail(Errc::pipewire, "test-source",
+              impl_->stats.gone ? "the stream is gone" : "the stream failed: " + impl_->stats.error);
+}
+
+Stats TestSource::stats() const {
+  if (!impl_) return {};
+  std::lock_guard lock(impl_->mutex);
+  return impl_->stats;
+}
+
+void TestSource::stop() {
+  if (impl_) impl_->stop();
+}
+
+}  // namespace zc::testsrc
