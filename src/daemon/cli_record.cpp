@@ -114,7 +114,8 @@ std::function<int()> add_record_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("record", "Capture a source into files and/or network streams");
   auto& o = args->options;
   cmd->add_option("--source", o.source, "test | node:ID | serial:N | gamescope | portal")->capture_default_str();
-  cmd->add_option("-o,--output", o.outputs, "Output file (.mkv .mp4 .ts) or URL (srt:// udp:// rtp:// rtmp:// tcp://); repeatable")
+  cmd->add_option("-o,--output", o.outputs,
+                  "Output file (.mkv .mp4 .ts) or URL (srt:// udp:// rtp:// rtmp:// tcp://); repeatable")
       ->required();
   cmd->add_option("--codec", args->codec, "h264 | hevc | av1")->capture_default_str();
   cmd->add_option("--encoder", o.encoder, "auto, or an FFmpeg encoder name (libx264, hevc_nvenc, ...)")

@@ -1,7 +1,23 @@
-#include "core/log.hpp"
+// zerocast: capture Wayland screens through PipeWire and record or stream them.
+#include <CLI/CLI.hpp>
 
-int main() {
+#include "core/log.hpp"
+#include "daemon/cli.hpp"
+#include "daemon/record_options.hpp"
+
+int main(int argc, char** argv) {
   zc::log::init();
-  spdlog::info("zerocast: not built yet");
-  return 0;
+  CLI::App app{"zerocast: screen capture through PipeWire, encoded with FFmpeg (GPU zero-copy where possible)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("zerocast ") + ZEROCAST_VERSION);
+  auto record = zc::daemon::add_record_command(app);
+  auto test_source = zc::daemon::add_test_source_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : zc::daemon::kExitUsage;
+  }
+  if (app.got_subcommand("record")) return record();
+  if (app.got_subcommand("test-source")) return test_source();
+  return zc::daemon::kExitUsage;
 }

@@ -23,23 +23,14 @@ int64_t thread_cpu_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
 }
 
-AVCodecID codec_id(encode::Codec c) {
-  switch (c) {
-    case encode::Codec::H264:
-      return AV_CODEC_ID_H264;
-    case encode::Codec::HEVC:
-      return AV_CODEC_ID_HEVC;
-    case encode::Codec::AV1:
-      return AV_CODEC_ID_AV1;
-  }
-  return AV_CODEC_ID_NONE;
+uint32_t even_down(uint32_t v) {
+  return v < 2 ? 2 : v & ~1U;
 }
-
-uint32_t even_down(uint32_t v) { return v < 2 ? 2 : v & ~1U; }
 
 }  // namespace
 
-Pipeline::Pipeline(RecordOptions options, PipelineHooks hooks) : options_(std::move(options)), hooks_(std::move(hooks)) {}
+Pipeline::Pipeline(RecordOptions options, PipelineHooks hooks)
+    : options_(std::move(options)), hooks_(std::move(hooks)) {}
 
 Pipeline::~Pipeline() {
   request_stop("shutting down");
@@ -70,7 +61,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
 
   // Outputs first: an impossible codec/container pair or an unwritable path is refused before
   // any encoder or PipeWire connection is opened.
-  auto sinks = output::open_sinks(p->options_.outputs, codec_id(p->options_.codec));
+  auto sinks = output::open_sinks(p->options_.outputs, encode::codec_id(p->options_.codec));
   if (!sinks) return tl::unexpected(sinks.error());
   p->sinks_ = std::move(*sinks);
 
@@ -90,7 +81,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
   if (!selection) return tl::unexpected(selection.error());
   p->selection_ = std::move(*selection);
 
-  p->importer_ = p->hooks_.make_importer ? p->hooks_.make_importer() : std::make_unique<zerocopy::CpuImporter>();
+  p->importers_ = std::make_unique<ImportChain>(p->hooks_.make_importer ? p->hooks_.make_importer() : nullptr,
+                                                std::make_unique<zerocopy::CpuImporter>());
   return p;
 }
 
@@ -136,7 +128,7 @@ Result<void> Pipeline::start() {
   stream_ptr_ = stream_.get();
   set_state("waiting for frames");
   spdlog::info("record: capturing {} with {} ({}), import path {}", source_description_, selection_.encoder,
-               encode::to_string(options_.codec), importer_->name());
+               encode::to_string(options_.codec), importers_->path());
   return {};
 }
 
@@ -161,14 +153,17 @@ void Pipeline::fail(Error error) {
   request_stop("failed");
 }
 
-void Pipeline::request_keyframe() { keyframe_requested_ = true; }
+void Pipeline::request_keyframe() {
+  keyframe_requested_ = true;
+}
 
 // ---- capture thread --------------------------------------------------------------------------
 
-std::vector<uint64_t> Pipeline::modifiers(PixelFormat format) { return importer_->supported_modifiers(format); }
+std::vector<uint64_t> Pipeline::modifiers(PixelFormat format) {
+  return importers_->modifiers(format);
+}
 
 void Pipeline::on_state(capture::StreamState state, std::string_view message) {
-  spdlog::info("capture: {}{}{}", capture::to_string(state), message.empty() ? "" : ": ", message);
   if (state == capture::StreamState::streaming) set_state("recording");
   if (!capture::is_final(state)) return;
   if (state == capture::StreamState::producer_gone && counters_.frames_imported > 0) {
@@ -179,8 +174,7 @@ void Pipeline::on_state(capture::StreamState state, std::string_view message) {
 }
 
 void Pipeline::on_format(const capture::VideoFormat& format) {
-  spdlog::info("capture: format {} {}x{}{}", zc::to_string(format.format), format.size.width, format.size.height,
-               format.dmabuf ? " (dmabuf)" : " (shared memory)");
+  (void)format;
   // A new buffer size starts a new generation (new encoder) unless a fixed output size was asked
   // for; the next frame decides the target.
   target_.reset();
@@ -190,15 +184,16 @@ void Pipeline::on_defect(const capture::Defect& defect) {
   if (defect.frame_dropped) ++counters_.dropped_defect;
 }
 
-void Pipeline::on_buffer_removed(uint64_t buffer_id) { importer_->forget(buffer_id); }
+void Pipeline::on_buffer_removed(uint64_t buffer_id) {
+  importers_->forget(buffer_id);
+}
 
 void Pipeline::on_frame(const Frame& frame) {
   const int64_t cpu_start = thread_cpu_ns();
   ++counters_.frames_captured;
   if (queue_.closed()) return;
   if (first_frame_ns_ == 0) first_frame_ns_ = frame.pts_ns;
-  if (options_.duration_s &&
-      frame.pts_ns - first_frame_ns_ >= static_cast<int64_t>(*options_.duration_s * 1e9)) {
+  if (options_.duration_s && frame.pts_ns - first_frame_ns_ >= static_cast<int64_t>(*options_.duration_s * 1e9)) {
     request_stop("duration reached");
     return;
   }
@@ -214,13 +209,14 @@ void Pipeline::on_frame(const Frame& frame) {
     width_ = t.width;
     height_ = t.height;
   }
-  auto imported = importer_->import(frame, *target_);
+  auto imported = importers_->import(frame, *target_, [this](PixelFormat format, uint64_t modifier) {
+    if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(format, modifier);
+  });
   if (!imported) {
-    ++counters_.dropped_import;
-    if (imported.error().code == Errc::rejected) {
-      if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(frame.format, frame.modifier);
+    if (counters_.dropped_import++ == 0) {
+      spdlog::warn("import: frame {} skipped: {} (counted; later ones are not logged)", frame.sequence,
+                   imported.error().describe());
     }
-    spdlog::warn("import: {} frame {} skipped: {}", importer_->name(), frame.sequence, imported.error().describe());
     return;
   }
   DeviceFrame df = std::move(*imported);
@@ -370,7 +366,7 @@ Snapshot Pipeline::snapshot() const {
     s.state = state_;
   }
   s.encoder = selection_.encoder;
-  s.import_path = std::string(importer_ ? importer_->name() : "");
+  s.import_path = importers_ ? importers_->path() : "";
   s.source = source_description_;
   s.elapsed_s = static_cast<double>(monotonic_ns() - start_ns_) / 1e9;
   s.frames_captured = counters_.frames_captured;

@@ -15,6 +15,7 @@
 #include "capture/stream.hpp"
 #include "core/error.hpp"
 #include "daemon/frame_queue.hpp"
+#include "daemon/import_chain.hpp"
 #include "daemon/record_options.hpp"
 #include "daemon/stats.hpp"
 #include "encode/selector.hpp"
@@ -46,7 +47,7 @@ struct Snapshot {
   int64_t latency_p50_ns = 0;
   int64_t latency_p99_ns = 0;
   double capture_cpu_ms_per_frame = 0;  // on the capture thread: validation + import
-  double encoded_span_s = 0;  // video time covered by the encoded frames
+  double encoded_span_s = 0;            // video time covered by the encoded frames
   uint32_t width = 0;
   uint32_t height = 0;
   std::vector<std::string> outputs;  // redacted, with a failure note when detached
@@ -60,7 +61,7 @@ struct Outcome {
 };
 
 struct PipelineHooks {
-  // Tests inject importers (fakes); default: the CPU importer.
+  // The importer tried before the CPU importer (a GPU bridge; fakes in tests). Default: none.
   std::function<std::unique_ptr<zerocopy::Importer>()> make_importer;
   // Tests inject an encoder catalog; default: encode::default_catalog().
   std::optional<encode::Catalog> catalog;
@@ -110,7 +111,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   encode::Selection selection_;
   std::vector<std::string> selection_log_;
   std::unique_ptr<output::Sink> sinks_;
-  std::unique_ptr<zerocopy::Importer> importer_;
+  std::unique_ptr<ImportChain> importers_;
   std::unique_ptr<testsrc::TestSource> test_source_;
   std::unique_ptr<capture::Stream> stream_;
   // The capture thread's view of stream_: set once Stream::start returned (frames may arrive

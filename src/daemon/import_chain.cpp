@@ -1,0 +1,91 @@
+#include "daemon/import_chain.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+
+namespace zc::daemon {
+
+ImportChain::ImportChain(std::unique_ptr<zerocopy::Importer> primary, std::unique_ptr<zerocopy::Importer> cpu)
+    : primary_(std::move(primary)), cpu_(std::move(cpu)), primary_enabled_(primary_ != nullptr) {}
+
+std::vector<uint64_t> ImportChain::modifiers(PixelFormat format) const {
+  if (!primary_enabled()) return {};
+  return primary_->supported_modifiers(format);
+}
+
+Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::ImportTarget& target,
+                                        const RejectFn& on_reject) {
+  // GPU importers take dmabufs; shared memory always goes the CPU way.
+  if (frame.memory == MemoryKind::DmaBuf && primary_enabled()) {
+    auto imported = primary_->import(frame, target);
+    std::unique_lock lock(mutex_);
+    if (imported) {
+      consecutive_failures_ = 0;
+      last_was_primary_ = true;
+      return imported;
+    }
+    ++primary_failures_;
+    ++consecutive_failures_;
+    const Error& e = imported.error();
+    const std::string what = e.describe();
+    if (std::find(logged_.begin(), logged_.end(), what) == logged_.end() && logged_.size() < 32) {
+      logged_.push_back(what);
+      spdlog::warn("import: {} failed on {} modifier {:#x}: {}; this frame goes the CPU way", primary_->name(),
+                   zc::to_string(frame.format), frame.modifier, what);
+    }
+    bool renegotiate = e.code == Errc::rejected;
+    if (consecutive_failures_ >= kDisableAfter) {
+      primary_enabled_ = false;
+      disabled_reason_ = what;
+      renegotiate = true;
+      spdlog::warn("import: {} disabled for this stream after {} failures in a row; continuing on the CPU path",
+                   primary_->name(), consecutive_failures_);
+    }
+    lock.unlock();
+    if (renegotiate && on_reject) on_reject(frame.format, frame.modifier);
+    auto fallback = cpu_->import(frame, target);
+    if (fallback) {
+      lock.lock();
+      ++fallbacks_;
+      last_was_primary_ = false;
+    }
+    return fallback;
+  }
+  auto imported = cpu_->import(frame, target);
+  if (imported) {
+    std::lock_guard lock(mutex_);
+    last_was_primary_ = false;
+  }
+  return imported;
+}
+
+void ImportChain::forget(uint64_t buffer_id) {
+  if (primary_) primary_->forget(buffer_id);
+  cpu_->forget(buffer_id);
+}
+
+std::string ImportChain::path() const {
+  std::lock_guard lock(mutex_);
+  if (last_was_primary_ && primary_) return std::string(primary_->name());
+  std::string p(cpu_->name());
+  if (primary_ && !primary_enabled_) p += " (" + std::string(primary_->name()) + " disabled: " + disabled_reason_ + ")";
+  return p;
+}
+
+bool ImportChain::primary_enabled() const {
+  std::lock_guard lock(mutex_);
+  return primary_enabled_;
+}
+
+uint64_t ImportChain::primary_failures() const {
+  std::lock_guard lock(mutex_);
+  return primary_failures_;
+}
+
+uint64_t ImportChain::fallbacks() const {
+  std::lock_guard lock(mutex_);
+  return fallbacks_;
+}
+
+}  // namespace zc::daemon

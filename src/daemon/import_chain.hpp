@@ -1,0 +1,53 @@
+#pragma once
+// Importers in order of preference: a GPU importer (when there is one) first, the CPU importer
+// always behind it. A frame the GPU importer fails on is imported by the CPU path at once, so no
+// frame is lost; a rejected (format, modifier) is reported so capture renegotiates without it;
+// after repeated failures the GPU importer is disabled for the stream and capture renegotiates
+// towards what the CPU path takes (shared memory).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "zerocopy/importer.hpp"
+
+namespace zc::daemon {
+
+class ImportChain {
+ public:
+  // Consecutive failures after which the primary importer is given up for the stream.
+  static constexpr uint32_t kDisableAfter = 3;
+
+  // Called on rejection (and when the primary is disabled): renegotiate without this pair.
+  using RejectFn = std::function<void(PixelFormat, uint64_t modifier)>;
+
+  // primary may be null (CPU only). cpu must not be null.
+  ImportChain(std::unique_ptr<zerocopy::Importer> primary, std::unique_ptr<zerocopy::Importer> cpu);
+
+  // The modifiers to offer: the primary's while it is enabled, else none (shared memory).
+  std::vector<uint64_t> modifiers(PixelFormat format) const;
+  Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget& target, const RejectFn& on_reject);
+  void forget(uint64_t buffer_id);
+
+  // "egl-cuda", "cpu", or "cpu (vulkan-cuda disabled: <why>)". Thread-safe.
+  std::string path() const;
+  bool primary_enabled() const;
+  uint64_t primary_failures() const;
+  uint64_t fallbacks() const;  // frames the CPU path imported after the primary failed on them
+
+ private:
+  std::unique_ptr<zerocopy::Importer> primary_;
+  std::unique_ptr<zerocopy::Importer> cpu_;
+  mutable std::mutex mutex_;  // guards the fields below against readers on other threads
+  bool primary_enabled_ = false;
+  bool last_was_primary_ = false;
+  std::string disabled_reason_;
+  uint32_t consecutive_failures_ = 0;
+  uint64_t primary_failures_ = 0;
+  uint64_t fallbacks_ = 0;
+  std::vector<std::string> logged_;  // failure messages already logged (each once)
+};
+
+}  // namespace zc::daemon
