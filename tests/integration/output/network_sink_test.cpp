@@ -14,7 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/log.hpp"
-#include "net_util.hpp"
+#include "support/net.hpp"
 #include "output/open_sink.hpp"
 #include "output_test_util.hpp"
 #include "support/skip.hpp"
