@@ -75,6 +75,7 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
 }
 
 void TestSource::Impl::produce(uint64_t frame) {
+  if (!painter) return;  // on_tick only calls us with a format, hence a painter
   pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
   if (!b) {
     std::lock_guard lock(mutex);

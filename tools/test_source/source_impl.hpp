@@ -3,6 +3,7 @@
 // produce.cpp (the frame timer, painting, metas, defects). Internal to zc_test_source.
 #include <condition_variable>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <optional>
