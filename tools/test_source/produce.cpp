@@ -84,6 +84,7 @@ void TestSource::Impl::produce(uint64_t frame) {
   }
   spa_buffer* buf = b->buffer;
   auto* slot = static_cast<Slot*>(b->user_data);
+  if (!slot) return;  // its memory could not be set up; the stream is already in error
   const int64_t paint_start = thread_cpu_ns();
   const Image image{slot->pixels, current.stride, current.width, current.height, current.format};
   const Damage damage = painter->paint(image, slot->paint, frame);
