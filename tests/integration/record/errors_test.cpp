@@ -17,7 +17,9 @@ using zc::test::zerocast;
 
 namespace {
 
-std::string temp_dir() { return zc::test::make_temp_dir("zc-err"); }
+std::string temp_dir() {
+  return zc::test::make_temp_dir("zc-err");
+}
 
 zc::testsrc::Options small_source() {
   zc::testsrc::Options so;
@@ -35,8 +37,8 @@ TEST_CASE("record: impossible codec/container pairs are refused before anything 
     const char* codec;
     std::string output;
   };
-  for (const Case& c : {Case{"av1", dir + "/x.ts"}, Case{"hevc", "rtmp://127.0.0.1:1/live/key"},
-                        Case{"av1", "srt://127.0.0.1:9"}}) {
+  for (const Case& c :
+       {Case{"av1", dir + "/x.ts"}, Case{"hevc", "rtmp://127.0.0.1:1/live/key"}, Case{"av1", "srt://127.0.0.1:9"}}) {
     auto r = zerocast({"record", "--source", "node:1", "--codec", c.codec, "-o", c.output}, 10s);
     INFO(c.codec << " " << c.output << "\n" << r.output);
     CHECK(r.status == 2);
@@ -68,8 +70,8 @@ TEST_CASE("record: a missing node is a source error that lists the video sources
 TEST_CASE("record: credentials in URLs never appear in what zerocast prints", "[record][errors]") {
   zc::test::PipeWireDaemon pw;
   // Nobody listens on these ports: the outputs fail, and their errors must be redacted.
-  auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "30",
-                     "-o", "rtmp://alice:pa55word99@127.0.0.1:9/live/streamkey12345", "-o",
+  auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "30", "-o",
+                     "rtmp://alice:pa55word99@127.0.0.1:9/live/streamkey12345", "-o",
                      "srt://127.0.0.1:9?mode=caller&passphrase=secretphrase99&connect_timeout=500"},
                     40s);
   INFO(r.output);
@@ -82,7 +84,8 @@ TEST_CASE("record: credentials in URLs never appear in what zerocast prints", "[
 TEST_CASE("record: every injected defect is counted and skipped; the file holds the rest", "[record][errors]") {
   zc::test::PipeWireDaemon pw;
   auto so = small_source();
-  for (const char* d : {"corrupted-flag@10", "corrupted-chunk@15", "zero-chunk@20", "bad-stride@25", "short-buffer@30"}) {
+  for (const char* d :
+       {"corrupted-flag@10", "corrupted-chunk@15", "zero-chunk@20", "bad-stride@25", "short-buffer@30"}) {
     auto spec = zc::testsrc::parse_defect(d);
     REQUIRE(spec);
     so.defects.push_back(*spec);
@@ -125,9 +128,8 @@ TEST_CASE("record: a resize mid-stream starts a new file NAME-001", "[record][er
   auto node = source.wait_for_node(5s);
   REQUIRE(node);
   const auto dir = temp_dir();
-  auto r = zerocast({"record", "--source", "serial:" + std::to_string(node->serial), "--frames", "40", "-o",
-                     dir + "/r.mkv"},
-                    30s);
+  auto r = zerocast(
+      {"record", "--source", "serial:" + std::to_string(node->serial), "--frames", "40", "-o", dir + "/r.mkv"}, 30s);
   INFO(r.output);
   REQUIRE(r.status == 0);
   const auto a = decode_numbers(dir + "/r.mkv");
@@ -179,9 +181,9 @@ TEST_CASE("record: producer gone before the first frame, for every codec", "[rec
     REQUIRE(source.start());
     auto node = source.wait_for_node(5s);
     REQUIRE(node);
-    auto r = zerocast({"record", "--source", "serial:" + std::to_string(node->serial), "--codec", codec, "-o",
-                       temp_dir() + "/e.mkv"},
-                      30s);
+    auto r = zerocast(
+        {"record", "--source", "serial:" + std::to_string(node->serial), "--codec", codec, "-o", temp_dir() + "/e.mkv"},
+        30s);
     INFO(codec << "\n" << r.output);
     CHECK_FALSE(r.timed_out);
     CHECK(r.status == 3);

@@ -27,8 +27,8 @@ std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numb
     const uint32_t prev = *numbers[i - 1], cur = *numbers[i];
     if (cur == prev + 1) continue;
     if (cur == prev) return "picture " + std::to_string(i) + " repeats number " + std::to_string(cur);
-    if (cur < prev) return "picture " + std::to_string(i) + " goes back from " + std::to_string(prev) + " to " +
-                           std::to_string(cur);
+    if (cur < prev)
+      return "picture " + std::to_string(i) + " goes back from " + std::to_string(prev) + " to " + std::to_string(cur);
     return "gap after " + std::to_string(prev) + ": next is " + std::to_string(cur);
   }
   return {};

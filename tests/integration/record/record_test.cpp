@@ -18,7 +18,9 @@ using zc::test::zerocast;
 
 namespace {
 
-std::string temp_file(const std::string& name) { return zc::test::make_temp_dir("zc-rec") + "/" + name; }
+std::string temp_file(const std::string& name) {
+  return zc::test::make_temp_dir("zc-rec") + "/" + name;
+}
 
 void check_file(const std::string& path, size_t frames, uint32_t width, uint32_t height, const std::string& codec) {
   INFO(path);
@@ -45,8 +47,8 @@ void check_file(const std::string& path, size_t frames, uint32_t width, uint32_t
 TEST_CASE("record: every frame of the test source, in order, once (h264/mkv)", "[record]") {
   zc::test::PipeWireDaemon pw;
   const auto out = temp_file("a.mkv");
-  auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "60",
-                     "-o", out});
+  auto r = zerocast(
+      {"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "60", "-o", out});
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("finished: frame count reached") != std::string::npos);
@@ -92,8 +94,8 @@ TEST_CASE("record: --scale converts and scales in one pass; the pattern survives
 TEST_CASE("record: one capture feeds several outputs", "[record]") {
   zc::test::PipeWireDaemon pw;
   const auto dir = zc::test::make_temp_dir("zc-rec");
-  auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "40",
-                     "-o", dir + "/one.mkv", "-o", dir + "/two.ts"});
+  auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "40", "-o",
+                     dir + "/one.mkv", "-o", dir + "/two.ts"});
   INFO(r.output);
   REQUIRE(r.status == 0);
   const auto a = decode_numbers(dir + "/one.mkv");
@@ -106,8 +108,8 @@ TEST_CASE("record: one capture feeds several outputs", "[record]") {
 TEST_CASE("record: SIGINT finishes the file cleanly", "[record]") {
   zc::test::PipeWireDaemon pw;
   const auto out = temp_file("i.mkv");
-  auto p = zc::test::start_zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "-o",
-                                     out});
+  auto p =
+      zc::test::start_zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "-o", out});
   // Wait until frames are being written, then interrupt.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline &&
@@ -141,8 +143,8 @@ TEST_CASE("record: --cfr repeats the last frame when the producer goes quiet", "
   auto node = source.wait_for_node(5s);
   REQUIRE(node);
   const auto out = temp_file("c.mkv");
-  auto p = zc::test::start_zerocast({"record", "--source", "serial:" + std::to_string(node->serial), "--fps", "30",
-                                     "--cfr", "-o", out});
+  auto p = zc::test::start_zerocast(
+      {"record", "--source", "serial:" + std::to_string(node->serial), "--fps", "30", "--cfr", "-o", out});
   REQUIRE(source.wait_for_frames(20, 10s));
   std::this_thread::sleep_for(2500ms);
   p.signal(SIGTERM);
@@ -155,7 +157,8 @@ TEST_CASE("record: --cfr repeats the last frame when the producer goes quiet", "
   // 20 real frames, then about 30 repeats a second of the last one, at the constant rate.
   REQUIRE(d.numbers.size() > 60);
   CHECK(consecutive_problem(std::vector<std::optional<uint32_t>>(d.numbers.begin(), d.numbers.begin() + 20)).empty());
-  for (size_t i = 20; i < d.numbers.size(); ++i) CHECK(d.numbers[i] == d.numbers[19]);
+  for (size_t i = 20; i < d.numbers.size(); ++i)
+    CHECK(d.numbers[i] == d.numbers[19]);
   for (size_t i = 1; i < d.decode.frames.size(); ++i) {
     const int64_t step = d.decode.frames[i].pts_us - d.decode.frames[i - 1].pts_us;
     CHECK(step > 20'000);
