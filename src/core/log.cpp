@@ -99,7 +99,7 @@ void init() {
     const char* level = std::getenv("ZEROCAST_LOG");
     spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::info);
     const char* ff_debug = std::getenv("ZEROCAST_FFMPEG_DEBUG");
-    const bool debug = ff_debug && std::string_view(ff_debug) != "0" && std::string_view(ff_debug) != "";
+    const bool debug = ff_debug && !std::string_view(ff_debug).empty() && std::string_view(ff_debug) != "0";
     av_log_set_level(debug ? AV_LOG_DEBUG : AV_LOG_WARNING);
     av_log_set_callback(ffmpeg_callback);
   });

@@ -5,8 +5,9 @@
 #include "daemon/cli.hpp"
 #include "daemon/record_options.hpp"
 
-int main(int argc, char** argv) {
-  zc::log::init();
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"zerocast: screen capture through PipeWire, encoded with FFmpeg (GPU zero-copy where possible)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("zerocast ") + ZEROCAST_VERSION);
@@ -20,4 +21,17 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("record")) return record();
   if (app.got_subcommand("test-source")) return test_source();
   return zc::daemon::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  zc::log::init();
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Errors are values everywhere; an exception reaching here is a bug (or out of memory).
+    spdlog::critical("zerocast: unexpected exception: {}", e.what());
+    return zc::daemon::kExitRuntime;
+  }
 }

@@ -77,6 +77,7 @@ Result<void> PrivatePipeWire::spawn(const std::vector<std::string>& argv, const 
   posix_spawnattr_setsigmask(&attr, &none);  // our SIGINT/SIGTERM mask must not reach the daemons
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
