@@ -34,8 +34,8 @@ Result<Size> parse_size(const std::string& text) {
   return Size{*w, *h};
 }
 
-Result<void> validate(const RecordOptions& o) {
-  if (o.outputs.empty()) return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
+Result<void> validate(const RecordOptions& o, bool require_output) {
+  if (require_output && o.outputs.empty()) return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
   if (o.duration_s && *o.duration_s <= 0) return fail(Errc::invalid_argument, "options", "--duration must be positive");
   if (o.max_frames && *o.max_frames == 0) return fail(Errc::invalid_argument, "options", "--frames must be positive");
   if (o.fps > 240) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
