@@ -316,6 +316,7 @@ void Capture::run() {
       continue;
     }
     std::unique_ptr<Pipeline> pipeline = std::move(*made);
+    publish(pipeline.get(), "");  // the properties are right from the first reply on
     if (first) {
       first = false;
       poster_.post([&host = host_, id = id_] { host.capture_started(id, {}); });

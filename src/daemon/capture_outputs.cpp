@@ -161,7 +161,7 @@ Result<void> OutputSet::close() {
     if (closed_) return {};
     closed_ = true;
   }
-  return tee_->close();
+  return tee_ ? tee_->close() : Result<void>{};  // no tee: open() refused an output
 }
 
 }  // namespace zc::daemon
