@@ -137,6 +137,12 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   }
   std::unique_ptr<MetricsServer> s(new MetricsServer());
   s->server_ = std::make_unique<httplib::Server>();
+  // httplib's default adds SO_REUSEPORT, which lets a second daemon share the port silently
+  // (each scrape would hit either one): only SO_REUSEADDR, so a taken port is an error.
+  s->server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s->server_->Get("/metrics", [render](const httplib::Request&, httplib::Response& res) {
     res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -7,6 +7,7 @@
 
 #include "daemon/config.hpp"
 #include "support/paths.hpp"
+#include "support/process.hpp"
 
 using namespace zc;
 using namespace zc::daemon;
