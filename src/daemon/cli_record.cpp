@@ -75,7 +75,6 @@ int run_record(RecordArgs& args) {
   }
   if (auto ok = (*pipeline)->start(); !ok) {
     spdlog::error("record: {}", ok.error().describe());
-    (void)(*pipeline)->wait(std::chrono::seconds(10));
     return exit_code_for(ok.error());
   }
 

@@ -4,107 +4,25 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <condition_variable>
+#include <cstdio>
 #include <cstring>
-#include <mutex>
 
-#include <spa/buffer/meta.h>
 #include <spa/param/param.h>
 #include <spa/utils/result.h>
 
-#include "core/clock.hpp"
 #include "core/log.hpp"
-#include "test_source/handles.hpp"
 #include "test_source/metas.hpp"
-#include "test_source/params.hpp"
-#include "test_source/pattern.hpp"
+#include "test_source/source_impl.hpp"
 
 namespace zc::testsrc {
 namespace {
-
-int64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
 
 std::string modifier_text(uint64_t m) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(m));
   return buf;
 }
-
-// The memory behind one PipeWire buffer (ours when we allocate, else PipeWire's mapping), and
-// what the painter left in it.
-struct Slot {
-  UniqueFd fd;
-  Mapping map;
-  uint8_t* pixels = nullptr;
-  PaintState paint;
-};
-
-}  // namespace
-
-struct TestSource::Impl {
-  explicit Impl(const Options& o)
-      : options(o), want_width(o.width), want_height(o.height), cursor_bitmap(make_cursor_bitmap()) {
-    stats.defect_frames.reserve(Stats::kMaxDefectRecords);
-  }
-
-  Result<void> start();
-  void stop();
-
-  // Everything below runs on the loop thread (or with the loop lock held).
-  std::vector<const spa_pod*> build_announcement(spa_pod_builder& b) const;
-  BufferOffer buffer_offer(uint32_t width, uint32_t height) const;
-  void announce_formats();
-  void on_format(const spa_pod* param);
-  void accept_format(const FormatChoice& choice);
-  void on_add_buffer(pw_buffer* b);
-  void on_remove_buffer(pw_buffer* b);
-  void on_state(pw_stream_state state, const char* error);
-  void on_tick(uint64_t expirations);
-  void produce(uint64_t frame);
-  void disappear();
-  void fail_stream(const std::string& message);
-  void record_defect(DefectKind kind, uint64_t frame);
-
-  const Options options;
-  ThreadLoopPtr loop;
-  ContextPtr context;
-  CorePtr core;
-  ProxyPtr registry;
-  StreamPtr stream;
-  LoopSource timer;
-  spa_hook core_listener{};
-  spa_hook registry_listener{};
-  spa_hook stream_listener{};
-
-  // Negotiation state (loop thread).
-  uint32_t want_width;
-  uint32_t want_height;
-  std::optional<uint64_t> fixated;
-  bool have_format = false;
-  bool awaiting_buffers = false;  // between announcing/accepting a format and its buffers
-  bool streaming = false;
-  FormatEpoch current;
-  std::optional<Painter> painter;
-  std::vector<std::unique_ptr<Slot>> slots;
-  uint64_t next_frame = 0;
-  uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
-  std::vector<uint8_t> cursor_bitmap;
-
-  // Shared with other threads.
-  mutable std::mutex mutex;
-  std::condition_variable changed;
-  Stats stats;
-  uint32_t node_id = SPA_ID_INVALID;
-  std::vector<NodeIdentity> named_nodes;  // registry globals with our node.name
-};
-
-namespace {
 
 void core_error(void* data, uint32_t id, int /*seq*/, int res, const char* message) {
   auto* impl = static_cast<TestSource::Impl*>(data);
@@ -410,137 +328,6 @@ void TestSource::Impl::fail_stream(const std::string& message) {
   std::lock_guard lock(mutex);
   if (stats.error.empty()) stats.error = message;
   changed.notify_all();
-}
-
-void TestSource::Impl::record_defect(DefectKind kind, uint64_t frame) {
-  // Caller holds `mutex`.
-  ++stats.defects[static_cast<size_t>(kind)];
-  if (stats.defect_frames.size() < Stats::kMaxDefectRecords) stats.defect_frames.push_back({kind, frame});
-}
-
-void TestSource::Impl::disappear() {
-  spdlog::info("test-source: disappearing at frame {} (defect)", next_frame);
-  // The timer is only disarmed: this runs inside its callback.
-  pw_loop_update_timer(timer.loop(), timer.get(), nullptr, nullptr, false);
-  stream.reset();
-  slots.clear();
-  streaming = false;
-  std::lock_guard lock(mutex);
-  record_defect(DefectKind::Disappear, next_frame);
-  stats.gone = true;
-  stats.streaming = false;
-  changed.notify_all();
-}
-
-void TestSource::Impl::on_tick(uint64_t expirations) {
-  const int64_t cpu = thread_cpu_ns();
-  {
-    std::lock_guard lock(mutex);
-    stats.loop_cpu_ns = cpu;
-    if (expirations > 1) stats.late_ticks += expirations - 1;
-  }
-  if (!stream) return;
-  const bool driving = pw_stream_is_driving(stream.get());
-  {
-    std::lock_guard lock(mutex);
-    stats.driving = driving;
-  }
-  if (options.frame_limit > 0 && next_frame >= options.frame_limit) return;
-  if (!streaming || !have_format || awaiting_buffers) {
-    std::lock_guard lock(mutex);
-    ++stats.skipped_paused;
-    return;
-  }
-  for (const auto& d : options.defects) {
-    if (!d.applies_to(next_frame)) continue;
-    if (d.kind == DefectKind::Disappear) {
-      disappear();
-      return;
-    }
-    if (d.kind == DefectKind::Resize && resized_at != next_frame) {
-      resized_at = next_frame;
-      const bool back = d.every > 0 && want_width == d.width && want_height == d.height;
-      want_width = back ? options.width : d.width;
-      want_height = back ? options.height : d.height;
-      spdlog::info("test-source: resizing to {}x{} at frame {} (defect)", want_width, want_height, next_frame);
-      {
-        std::lock_guard lock(mutex);
-        record_defect(DefectKind::Resize, next_frame);
-        ++stats.skipped_paused;
-      }
-      announce_formats();
-      return;
-    }
-  }
-  produce(next_frame);
-}
-
-void TestSource::Impl::produce(uint64_t frame) {
-  pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
-  if (!b) {
-    std::lock_guard lock(mutex);
-    ++stats.skipped_no_buffer;
-    return;
-  }
-  spa_buffer* buf = b->buffer;
-  auto* slot = static_cast<Slot*>(b->user_data);
-  const int64_t paint_start = thread_cpu_ns();
-  const Image image{slot->pixels, current.stride, current.width, current.height, current.format};
-  const Damage damage = painter->paint(image, slot->paint, frame);
-  const int64_t paint_ns = thread_cpu_ns() - paint_start;
-
-  uint32_t header_flags = 0;
-  spa_chunk* chunk = buf->datas[0].chunk;
-  chunk->offset = 0;
-  chunk->stride = static_cast<int32_t>(current.stride);
-  chunk->size = current.stride * current.height;
-  chunk->flags = SPA_CHUNK_FLAG_NONE;
-  std::array<bool, kDefectKindCount> carried{};
-  for (const auto& d : options.defects) {
-    if (!d.applies_to(frame)) continue;
-    switch (d.kind) {
-      case DefectKind::CorruptedFlag:
-        header_flags |= SPA_META_HEADER_FLAG_CORRUPTED;
-        break;
-      case DefectKind::CorruptedChunk:
-        chunk->flags |= SPA_CHUNK_FLAG_CORRUPTED;
-        break;
-      case DefectKind::ZeroChunk:
-        chunk->size = 0;
-        break;
-      case DefectKind::BadStride:
-        chunk->stride = static_cast<int32_t>(current.width * 2);
-        break;
-      case DefectKind::ShortBuffer:
-        chunk->size = current.stride * (current.height / 2);
-        break;
-      case DefectKind::Resize:
-      case DefectKind::Disappear:
-        continue;  // handled before a buffer was taken
-    }
-    carried[static_cast<size_t>(d.kind)] = true;
-  }
-  write_header(buf, frame, monotonic_ns(), header_flags);
-  write_damage(buf, damage, current.width, current.height);
-  if (options.crop) write_crop(buf, *options.crop);
-  if (options.cursor) {
-    write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
-  }
-  pw_stream_queue_buffer(stream.get(), b);
-  next_frame = frame + 1;
-  {
-    // Not held across PipeWire calls: its callbacks take it too.
-    std::lock_guard lock(mutex);
-    for (size_t k = 0; k < kDefectKindCount; ++k) {
-      if (carried[k]) record_defect(static_cast<DefectKind>(k), frame);
-    }
-    stats.queued = next_frame;
-    stats.paint_cpu_ns += paint_ns;
-    changed.notify_all();
-  }
-  // Driving: run a graph cycle now so the frame goes out at our pace. Following: the driver's
-  // next cycle takes it.
-  if (pw_stream_is_driving(stream.get())) pw_stream_trigger_process(stream.get());
 }
 
 TestSource::TestSource(Options options) : options_(std::move(options)) {}

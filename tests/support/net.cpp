@@ -1,4 +1,4 @@
-#include "net_util.hpp"
+#include "support/net.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,0 +1,182 @@
+// zerocast record vs GStreamer on the same source, in one run, alternating:
+//   (a) zerocast's CPU per frame (user+sys of the whole process) and capture→packet latency,
+//       libx264 ultrafast + zerolatency at a fixed bitrate;
+//   (b) gst-launch-1.0 pipewiresrc ! videoconvert ! x264enc speed-preset=ultrafast
+//       tune=zerolatency at the same bitrate — the ratio zerocast/GStreamer;
+//   (c) zerocast's capture + conversion alone (the capture thread's CPU per frame) as a ratio to
+//       one memcpy of the frame, measured here in the same run.
+// The producer is a separate `zerocast test-source` process (its CPU counts for neither side).
+//
+//   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/paths.hpp"
+#include "support/process.hpp"
+#include "support/pw_daemon.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Config {
+  const char* name;
+  uint32_t width, height, fps, bitrate_kbps;
+};
+
+struct Run {
+  double cpu_ms_per_frame = 0;
+  uint64_t frames = 0;
+  double p50_ms = 0, p99_ms = 0, capture_ms = 0;
+  bool ok = false;
+};
+
+double cpu_seconds(const rusage& ru) {
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Children's CPU so far (both reaped children only: call after wait).
+double children_cpu() {
+  rusage ru{};
+  getrusage(RUSAGE_CHILDREN, &ru);
+  return cpu_seconds(ru);
+}
+
+double number_after(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex(pattern))) return std::stod(m[1].str());
+  return 0;
+}
+
+Run run_zerocast(const Config& c, uint64_t serial, int seconds) {
+  const double before = children_cpu();
+  auto r = zc::test::run({zc::test::zerocast_bin(), "record", "--source", "serial:" + std::to_string(serial),
+                          "--encoder", "libx264", "--low-latency", "--bitrate", std::to_string(c.bitrate_kbps),
+                          "--duration", std::to_string(seconds), "-o", "/tmp/zc-bench-zerocast.mkv"},
+                         std::chrono::seconds(seconds * 4 + 30));
+  Run run;
+  const double cpu = children_cpu() - before;
+  run.frames = static_cast<uint64_t>(number_after(r.output, R"(frames\s+\d+ captured, (\d+) encoded)"));
+  run.p50_ms = number_after(r.output, R"(p50 ([0-9.]+) ms)");
+  run.p99_ms = number_after(r.output, R"(p99 ([0-9.]+) ms)");
+  run.capture_ms = number_after(r.output, R"(capture\+import CPU ([0-9.]+) ms/frame)");
+  run.ok = r.status == 0 && run.frames > 0;
+  if (!run.ok) std::fprintf(stderr, "zerocast run failed (%d):\n%s\n", r.status, r.output.c_str());
+  run.cpu_ms_per_frame = run.frames ? cpu * 1000 / static_cast<double>(run.frames) : 0;
+  return run;
+}
+
+Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
+  const uint64_t buffers = static_cast<uint64_t>(c.fps) * static_cast<uint64_t>(seconds);
+  const double before = children_cpu();
+  auto r = zc::test::run({"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id),
+                          "num-buffers=" + std::to_string(buffers), "!", "videoconvert", "!", "x264enc",
+                          "speed-preset=ultrafast", "tune=zerolatency", "bitrate=" + std::to_string(c.bitrate_kbps),
+                          "!", "matroskamux", "!", "filesink", "location=/tmp/zc-bench-gst.mkv"},
+                         std::chrono::seconds(seconds * 4 + 30));
+  Run run;
+  const double cpu = children_cpu() - before;
+  run.ok = r.status == 0;
+  if (!run.ok) std::fprintf(stderr, "gst-launch failed (%d):\n%s\n", r.status, r.output.c_str());
+  run.frames = buffers;
+  run.cpu_ms_per_frame = cpu * 1000 / static_cast<double>(buffers);
+  return run;
+}
+
+// CPU time of one memcpy of a BGRx frame, median of many, measured in this process. Like the
+// capture path, it reads frames from a pool of 4 producer buffers and writes into a pool of 4
+// destinations, so the reference sees the same cache regime (frames mostly not in cache).
+double memcpy_ms(uint32_t width, uint32_t height) {
+  const size_t bytes = size_t{width} * height * 4;
+  std::vector<std::vector<uint8_t>> src(4, std::vector<uint8_t>(bytes, 1)), dst(4, std::vector<uint8_t>(bytes, 2));
+  std::vector<double> times;
+  for (int i = 0; i < 80; ++i) {
+    timespec t0{}, t1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    std::memcpy(dst[i % 4].data(), src[(i / 4) % 4].data(), bytes);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    times.push_back(static_cast<double>(t1.tv_sec - t0.tv_sec) * 1e3 +
+                    static_cast<double>(t1.tv_nsec - t0.tv_nsec) / 1e6);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seconds = 10, rounds = 3;
+  std::string only;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--seconds") seconds = std::stoi(argv[i + 1]);
+    if (a == "--rounds") rounds = std::stoi(argv[i + 1]);
+    if (a == "--only") only = argv[i + 1];
+  }
+  const Config configs[] = {{"1080p", 1920, 1080, 60, 8000}, {"4k", 3840, 2160, 30, 20000}};
+  std::printf("zerocast record vs GStreamer, libx264 ultrafast+zerolatency, %d s x %d rounds, %u cores\n", seconds,
+              rounds, std::thread::hardware_concurrency());
+  std::printf(
+      "| source | zerocast CPU/frame | GStreamer CPU/frame | ratio | p50 | p99 | frame interval | "
+      "capture+conversion | memcpy | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& c : configs) {
+    if (!only.empty() && only != c.name) continue;
+    zc::test::PipeWireDaemon pw;
+    zc::test::Process source({zc::test::zerocast_bin(), "test-source", "--size",
+                              std::to_string(c.width) + "x" + std::to_string(c.height), "--fps",
+                              std::to_string(c.fps)});
+    std::optional<uint64_t> serial;
+    uint32_t node_id = 0;
+    for (int i = 0; i < 500 && !serial; ++i) {
+      const std::string out = source.output();
+      std::smatch m;
+      if (std::regex_search(out, m, std::regex(R"(node\.id=(\d+) object\.serial=(\d+))"))) {
+        node_id = static_cast<uint32_t>(std::stoul(m[1].str()));
+        serial = std::stoull(m[2].str());
+      } else {
+        std::this_thread::sleep_for(20ms);
+      }
+    }
+    if (!serial) {
+      std::fprintf(stderr, "test source did not start:\n%s\n", source.output().c_str());
+      return 1;
+    }
+    std::vector<double> zc_cpu, gst_cpu, p50, p99, capture, mem;
+    for (int round = 0; round < rounds; ++round) {
+      const Run z = run_zerocast(c, *serial, seconds);
+      const Run g = run_gstreamer(c, node_id, seconds);
+      mem.push_back(memcpy_ms(c.width, c.height));
+      if (!z.ok || !g.ok) return 1;
+      zc_cpu.push_back(z.cpu_ms_per_frame);
+      gst_cpu.push_back(g.cpu_ms_per_frame);
+      p50.push_back(z.p50_ms);
+      p99.push_back(z.p99_ms);
+      capture.push_back(z.capture_ms);
+      std::fprintf(stderr, "%s round %d: zerocast %.2f ms/frame (%llu frames), GStreamer %.2f ms/frame\n", c.name,
+                   round + 1, z.cpu_ms_per_frame, static_cast<unsigned long long>(z.frames), g.cpu_ms_per_frame);
+    }
+    const double zc_m = median(zc_cpu), gst_m = median(gst_cpu), cap_m = median(capture), mem_m = median(mem);
+    std::printf(
+        "| %ux%u@%u | %.2f ms | %.2f ms | **%.2f** | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | **%.2f** |\n",
+        c.width, c.height, c.fps, zc_m, gst_m, zc_m / gst_m, median(p50), median(p99), 1000.0 / c.fps, cap_m, mem_m,
+        cap_m / mem_m);
+    std::fflush(stdout);
+  }
+  return 0;
+}

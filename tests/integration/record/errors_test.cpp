@@ -1,0 +1,206 @@
+// `zerocast record` when things go wrong: bad requests are refused before anything opens, with a
+// named error and the documented exit code; broken buffers are counted and skipped; a producer or
+// an output that fails ends the run cleanly, for every encoder (SVT-AV1 must never be freed unfed).
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "record_support.hpp"
+#include "support/pw_daemon.hpp"
+#include "test_source/test_source.hpp"
+
+using namespace std::chrono_literals;
+using zc::test::decode_numbers;
+using zc::test::zerocast;
+
+namespace {
+
+std::string temp_dir() {
+  return zc::test::make_temp_dir("zc-err");
+}
+
+zc::testsrc::Options small_source() {
+  zc::testsrc::Options so;
+  so.width = 320;
+  so.height = 240;
+  so.fps = 30;
+  return so;
+}
+
+}  // namespace
+
+TEST_CASE("record: impossible codec/container pairs are refused before anything opens", "[record][errors]") {
+  const auto dir = temp_dir();
+  struct Case {
+    const char* codec;
+    std::string output;
+  };
+  for (const Case& c :
+       {Case{"av1", dir + "/x.ts"}, Case{"hevc", "rtmp://127.0.0.1:1/live/key"}, Case{"av1", "srt://127.0.0.1:9"}}) {
+    auto r = zerocast({"record", "--source", "node:1", "--codec", c.codec, "-o", c.output}, 10s);
+    INFO(c.codec << " " << c.output << "\n" << r.output);
+    CHECK(r.status == 2);
+    CHECK(r.output.find(c.codec == std::string("av1") ? "AV1" : "HEVC") != std::string::npos);
+    // Refused before PipeWire was asked anything: no private daemon, no capture attempt.
+    CHECK(r.output.find("capture:") == std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir + "/x.ts"));
+}
+
+TEST_CASE("record: bad arguments are usage errors", "[record][errors]") {
+  CHECK(zerocast({"record", "-o", "/tmp/x.mkv", "--codec", "mpeg2"}, 10s).status == 2);
+  CHECK(zerocast({"record", "-o", "/tmp/x.mkv", "--scale", "641x360"}, 10s).status == 2);
+  CHECK(zerocast({"record", "-o", "/tmp/x.xyz"}, 10s).status == 2);
+  CHECK(zerocast({"record", "-o", "/tmp/x.mkv", "--source", "bogus"}, 10s).status == 2);
+  CHECK(zerocast({"record", "-o", "/tmp/x.mkv", "--encoder", "libx265"}, 10s).status == 2);
+  CHECK(zerocast({"record"}, 10s).status == 2);
+}
+
+TEST_CASE("record: a missing node is a source error that lists the video sources", "[record][errors]") {
+  zc::test::PipeWireDaemon pw;
+  auto r = zerocast({"record", "--source", "node:99999", "-o", temp_dir() + "/n.mkv"}, 20s);
+  INFO(r.output);
+  CHECK(r.status == 3);
+  CHECK(r.output.find("99999") != std::string::npos);
+  CHECK(r.output.find("video sources") != std::string::npos);
+}
+
+TEST_CASE("record: credentials in URLs never appear in what zerocast prints", "[record][errors]") {
+  zc::test::PipeWireDaemon pw;
+  // Nobody listens on these ports: the outputs fail, and their errors must be redacted.
+  auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "30", "-o",
+                     "rtmp://alice:pa55word99@127.0.0.1:9/live/streamkey12345", "-o",
+                     "srt://127.0.0.1:9?mode=caller&passphrase=secretphrase99&connect_timeout=500"},
+                    40s);
+  INFO(r.output);
+  CHECK(r.output.find("pa55word99") == std::string::npos);
+  CHECK(r.output.find("streamkey12345") == std::string::npos);
+  CHECK(r.output.find("secretphrase99") == std::string::npos);
+  CHECK(r.output.find("***") != std::string::npos);
+}
+
+TEST_CASE("record: every injected defect is counted and skipped; the file holds the rest", "[record][errors]") {
+  zc::test::PipeWireDaemon pw;
+  auto so = small_source();
+  for (const char* d :
+       {"corrupted-flag@10", "corrupted-chunk@15", "zero-chunk@20", "bad-stride@25", "short-buffer@30"}) {
+    auto spec = zc::testsrc::parse_defect(d);
+    REQUIRE(spec);
+    so.defects.push_back(*spec);
+  }
+  zc::testsrc::TestSource source(so);
+  REQUIRE(source.start());
+  auto node = source.wait_for_node(5s);
+  REQUIRE(node);
+  const auto out = temp_dir() + "/d.mkv";
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(node->serial), "--frames", "45", "-o", out}, 30s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("invalid buffers 5") != std::string::npos);
+  const auto decoded = decode_numbers(out);
+  REQUIRE(decoded.decode.ok);
+  REQUIRE(decoded.numbers.size() == 45);
+  // Exactly the defective frames are missing; everything else is there once, in order.
+  std::vector<uint32_t> got;
+  for (const auto& n : decoded.numbers) {
+    REQUIRE(n);
+    got.push_back(*n);
+  }
+  const uint32_t first = got.front();
+  std::vector<uint32_t> expected;
+  for (uint32_t n = first; expected.size() < 45; ++n) {
+    if (n == 10 || n == 15 || n == 20 || n == 25 || n == 30) continue;
+    expected.push_back(n);
+  }
+  CHECK(got == expected);
+}
+
+TEST_CASE("record: a resize mid-stream starts a new file NAME-001", "[record][errors]") {
+  zc::test::PipeWireDaemon pw;
+  auto so = small_source();
+  auto spec = zc::testsrc::parse_defect("resize@20:480x270");
+  REQUIRE(spec);
+  so.defects.push_back(*spec);
+  zc::testsrc::TestSource source(so);
+  REQUIRE(source.start());
+  auto node = source.wait_for_node(5s);
+  REQUIRE(node);
+  const auto dir = temp_dir();
+  auto r = zerocast(
+      {"record", "--source", "serial:" + std::to_string(node->serial), "--frames", "40", "-o", dir + "/r.mkv"}, 30s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto a = decode_numbers(dir + "/r.mkv");
+  const auto b = decode_numbers(dir + "/r-001.mkv");
+  REQUIRE(a.decode.ok);
+  REQUIRE(b.decode.ok);
+  CHECK(a.decode.frames.front().width == 320);
+  CHECK(b.decode.frames.front().width == 480);
+  CHECK(b.decode.frames.front().height == 270);
+  CHECK(a.numbers.size() + b.numbers.size() == 40);
+  CHECK(zc::test::consecutive_problem(a.numbers).empty());
+  CHECK(zc::test::consecutive_problem(b.numbers).empty());
+  REQUIRE(!a.numbers.empty());
+  REQUIRE(!b.numbers.empty());
+  CHECK(*b.numbers.front() == *a.numbers.back() + 1);
+}
+
+TEST_CASE("record: a producer that vanishes ends the run cleanly, the file playable", "[record][errors]") {
+  zc::test::PipeWireDaemon pw;
+  auto so = small_source();
+  auto spec = zc::testsrc::parse_defect("disappear@30");
+  REQUIRE(spec);
+  so.defects.push_back(*spec);
+  zc::testsrc::TestSource source(so);
+  REQUIRE(source.start());
+  auto node = source.wait_for_node(5s);
+  REQUIRE(node);
+  const auto out = temp_dir() + "/g.mkv";
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(node->serial), "-o", out}, 30s);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("producer ended") != std::string::npos);
+  const auto d = decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  CHECK(d.numbers.size() == 30);
+  CHECK(zc::test::consecutive_problem(d.numbers).empty());
+}
+
+// The early-error paths, for every encoder: never hang (SVT-AV1 1.4 blocks forever when an
+// encoder that got no frame is freed), always a named error and the documented exit code.
+TEST_CASE("record: producer gone before the first frame, for every codec", "[record][errors]") {
+  zc::test::PipeWireDaemon pw;
+  for (const char* codec : {"h264", "hevc", "av1"}) {
+    auto so = small_source();
+    auto spec = zc::testsrc::parse_defect("disappear@0");
+    REQUIRE(spec);
+    so.defects.push_back(*spec);
+    zc::testsrc::TestSource source(so);
+    REQUIRE(source.start());
+    auto node = source.wait_for_node(5s);
+    REQUIRE(node);
+    auto r = zerocast(
+        {"record", "--source", "serial:" + std::to_string(node->serial), "--codec", codec, "-o", temp_dir() + "/e.mkv"},
+        30s);
+    INFO(codec << "\n" << r.output);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.status == 3);
+  }
+}
+
+TEST_CASE("record: an output that fails at its header, for every codec", "[record][errors]") {
+  zc::test::PipeWireDaemon pw;
+  const auto dir = temp_dir();
+  std::filesystem::create_symlink("/dev/full", dir + "/full.mkv");
+  for (const char* codec : {"h264", "hevc", "av1"}) {
+    auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "30",
+                       "--codec", codec, "-o", dir + "/full.mkv"},
+                      30s);
+    INFO(codec << "\n" << r.output);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.status == 5);
+    CHECK(r.output.find("No space left on device") != std::string::npos);
+  }
+}

@@ -1,0 +1,60 @@
+#include "record_support.hpp"
+
+#include <thread>
+
+extern "C" {
+#include <libavutil/frame.h>
+}
+
+#include "support/paths.hpp"
+#include "test_source/pattern.hpp"
+
+namespace zc::test {
+
+NumberedDecode decode_numbers(const std::string& path) {
+  NumberedDecode out;
+  out.decode = decode_file(path, [&](const AVFrame& f) {
+    out.numbers.push_back(testsrc::read_number_luma(f.data[0], static_cast<uint32_t>(f.linesize[0]),
+                                                    static_cast<uint32_t>(f.width), static_cast<uint32_t>(f.height)));
+  });
+  return out;
+}
+
+std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numbers) {
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    if (!numbers[i]) return "picture " + std::to_string(i) + " has no readable number";
+    if (i == 0) continue;
+    const uint32_t prev = *numbers[i - 1], cur = *numbers[i];
+    if (cur == prev + 1) continue;
+    if (cur == prev) return "picture " + std::to_string(i) + " repeats number " + std::to_string(cur);
+    if (cur < prev)
+      return "picture " + std::to_string(i) + " goes back from " + std::to_string(prev) + " to " + std::to_string(cur);
+    return "gap after " + std::to_string(prev) + ": next is " + std::to_string(cur);
+  }
+  return {};
+}
+
+RunResult zerocast(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+  args.insert(args.begin(), zerocast_bin());
+  return run(std::move(args), timeout);
+}
+
+Process start_zerocast(std::vector<std::string> args) {
+  args.insert(args.begin(), zerocast_bin());
+  return Process(std::move(args));
+}
+
+std::optional<uint64_t> wait_for_serial(const Process& p, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string key = "object.serial=";
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = p.output();
+    const size_t at = text.find(key);
+    const size_t end = at == std::string::npos ? at : text.find(' ', at);
+    if (end != std::string::npos) return std::stoull(text.substr(at + key.size(), end - at - key.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
+}  // namespace zc::test

@@ -1,0 +1,167 @@
+// `zerocast record --source test`: what a user runs first. Each test gets its own PipeWire; the
+// decoded output must hold every frame the test source sent, in order, once.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "record_support.hpp"
+#include "support/pw_daemon.hpp"
+#include "test_source/test_source.hpp"
+
+using namespace std::chrono_literals;
+using zc::test::consecutive_problem;
+using zc::test::decode_numbers;
+using zc::test::zerocast;
+
+namespace {
+
+std::string temp_file(const std::string& name) {
+  return zc::test::make_temp_dir("zc-rec") + "/" + name;
+}
+
+void check_file(const std::string& path, size_t frames, uint32_t width, uint32_t height, const std::string& codec) {
+  INFO(path);
+  const auto d = decode_numbers(path);
+  REQUIRE(d.decode.ok);
+  CHECK(d.decode.codec == codec);
+  CHECK(d.decode.decode_errors == 0);
+  REQUIRE(d.decode.frames.size() == frames);
+  CHECK(d.decode.frames.front().width == width);
+  CHECK(d.decode.frames.front().height == height);
+  CHECK(d.decode.frames.front().keyframe);
+  CHECK(consecutive_problem(d.numbers).empty());
+  INFO(consecutive_problem(d.numbers));
+  // Timestamps on the capture clock: increasing, about one frame interval apart at 30 fps.
+  for (size_t i = 1; i < d.decode.frames.size(); ++i) {
+    const int64_t step = d.decode.frames[i].pts_us - d.decode.frames[i - 1].pts_us;
+    CHECK(step > 10'000);
+    CHECK(step < 100'000);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("record: every frame of the test source, in order, once (h264/mkv)", "[record]") {
+  zc::test::PipeWireDaemon pw;
+  const auto out = temp_file("a.mkv");
+  auto r = zerocast(
+      {"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "60", "-o", out});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("finished: frame count reached") != std::string::npos);
+  check_file(out, 60, 320, 240, "h264");
+  // The colour tags travel in the file.
+  const auto d = zc::test::decode_file(out);
+  CHECK(d.color_space == 6);  // AVCOL_SPC_SMPTE170M (BT.601)
+  CHECK(d.color_range == 1);  // AVCOL_RANGE_MPEG (limited)
+}
+
+TEST_CASE("record: each codec in each container it fits", "[record]") {
+  zc::test::PipeWireDaemon pw;
+  struct Case {
+    const char* codec;
+    const char* file;
+    const char* decoder;
+  };
+  for (const Case& c : {Case{"h264", "b.mp4", "h264"}, Case{"h264", "b.ts", "h264"}, Case{"hevc", "b.mkv", "hevc"},
+                        Case{"av1", "b.mp4", "libdav1d"}}) {
+    const auto out = temp_file(c.file);
+    auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "30",
+                       "--codec", c.codec, "-o", out});
+    INFO(c.codec << " " << c.file << "\n" << r.output);
+    REQUIRE(r.status == 0);
+    const auto d = decode_numbers(out);
+    REQUIRE(d.decode.ok);
+    CHECK(d.decode.codec.find(c.decoder == std::string("libdav1d") ? "av1" : c.decoder) != std::string::npos);
+    CHECK(d.decode.frames.size() == 30);
+    CHECK(consecutive_problem(d.numbers).empty());
+  }
+}
+
+TEST_CASE("record: --scale converts and scales in one pass; the pattern survives", "[record]") {
+  zc::test::PipeWireDaemon pw;
+  const auto out = temp_file("s.mkv");
+  auto r = zerocast({"record", "--source", "test", "--test-size", "1280x720", "--test-fps", "30", "--frames", "30",
+                     "--scale", "640x360", "-o", out});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  check_file(out, 30, 640, 360, "h264");
+}
+
+TEST_CASE("record: one capture feeds several outputs", "[record]") {
+  zc::test::PipeWireDaemon pw;
+  const auto dir = zc::test::make_temp_dir("zc-rec");
+  auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "40", "-o",
+                     dir + "/one.mkv", "-o", dir + "/two.ts"});
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto a = decode_numbers(dir + "/one.mkv");
+  const auto b = decode_numbers(dir + "/two.ts");
+  REQUIRE(a.numbers.size() == 40);
+  CHECK(a.numbers == b.numbers);
+  CHECK(consecutive_problem(a.numbers).empty());
+}
+
+TEST_CASE("record: SIGINT finishes the file cleanly", "[record]") {
+  zc::test::PipeWireDaemon pw;
+  const auto out = temp_file("i.mkv");
+  auto p =
+      zc::test::start_zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "-o", out});
+  // Wait until frames are being written, then interrupt.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (!std::filesystem::exists(out) || std::filesystem::file_size(out) < 4096)) {
+    std::this_thread::sleep_for(50ms);
+  }
+  std::this_thread::sleep_for(500ms);
+  p.signal(SIGINT);
+  const auto status = p.wait(15s);
+  INFO(p.output());
+  REQUIRE(status);
+  CHECK(*status == 0);
+  CHECK(p.output().find("interrupted") != std::string::npos);
+  const auto d = decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  CHECK(d.decode.frames.size() > 10);
+  CHECK(consecutive_problem(d.numbers).empty());
+}
+
+TEST_CASE("record: --cfr repeats the last frame when the producer goes quiet", "[record]") {
+  zc::test::PipeWireDaemon pw;
+  // A producer that sends 20 frames at 30 fps and then nothing while staying connected, as a
+  // damage-driven compositor does on a still screen.
+  zc::testsrc::Options so;
+  so.width = 320;
+  so.height = 240;
+  so.fps = 30;
+  so.frame_limit = 20;
+  zc::testsrc::TestSource source(so);
+  REQUIRE(source.start());
+  auto node = source.wait_for_node(5s);
+  REQUIRE(node);
+  const auto out = temp_file("c.mkv");
+  auto p = zc::test::start_zerocast(
+      {"record", "--source", "serial:" + std::to_string(node->serial), "--fps", "30", "--cfr", "-o", out});
+  REQUIRE(source.wait_for_frames(20, 10s));
+  std::this_thread::sleep_for(2500ms);
+  p.signal(SIGTERM);
+  const auto status = p.wait(10s);
+  INFO(p.output());
+  REQUIRE(status);
+  CHECK(*status == 0);
+  const auto d = decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  // 20 real frames, then about 30 repeats a second of the last one, at the constant rate.
+  REQUIRE(d.numbers.size() > 60);
+  CHECK(consecutive_problem(std::vector<std::optional<uint32_t>>(d.numbers.begin(), d.numbers.begin() + 20)).empty());
+  for (size_t i = 20; i < d.numbers.size(); ++i)
+    CHECK(d.numbers[i] == d.numbers[19]);
+  for (size_t i = 1; i < d.decode.frames.size(); ++i) {
+    const int64_t step = d.decode.frames[i].pts_us - d.decode.frames[i - 1].pts_us;
+    CHECK(step > 20'000);
+    CHECK(step < 50'000);
+  }
+}

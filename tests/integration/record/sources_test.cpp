@@ -1,0 +1,67 @@
+// Capturing producers other than our in-process test source: a separate `zerocast test-source`
+// process, and GStreamer's pipewiresink (a foreign producer, in its default follower mode).
+// These run serially: frame counts against a foreign producer need the CPU to themselves.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "capture/source.hpp"
+#include "record_support.hpp"
+#include "support/pw_daemon.hpp"
+#include "support/skip.hpp"
+
+using namespace std::chrono_literals;
+using zc::test::consecutive_problem;
+using zc::test::decode_numbers;
+using zc::test::zerocast;
+
+TEST_CASE("record: a test-source process captured by its serial", "[record][sources]") {
+  zc::test::PipeWireDaemon pw;
+  auto source = zc::test::start_zerocast({"test-source", "--size", "320x240", "--fps", "30"});
+  const auto serial = zc::test::wait_for_serial(source, 10s);
+  INFO(source.output());
+  REQUIRE(serial);
+  const auto out = zc::test::make_temp_dir("zc-src") + "/p.mkv";
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--frames", "45", "-o", out}, 30s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto d = decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  CHECK(d.numbers.size() == 45);
+  CHECK(consecutive_problem(d.numbers).empty());
+}
+
+TEST_CASE("record: GStreamer's pipewiresink, exactly as many frames as it sent", "[record][sources]") {
+  if (!zc::test::have_program("gst-launch-1.0")) ZC_SKIP("gst-launch-1.0 is not installed");
+  zc::test::PipeWireDaemon pw;
+  constexpr int kBuffers = 90;
+  // Default (follower) mode; node.autoconnect=false keeps WirePlumber from looking for a sink for it
+  // (it would kill the stream with "no node available"); the pattern moves so frames differ.
+  zc::test::Process gst({"gst-launch-1.0", "-q", "videotestsrc", "num-buffers=" + std::to_string(kBuffers),
+                         "pattern=ball", "!", "video/x-raw,format=BGRx,width=320,height=240,framerate=30/1", "!",
+                         "pipewiresink",
+                         "stream-properties=props,node.name=(string)zc-gst,node.autoconnect=(boolean)false,"
+                         "node.latency=(string)800/48000"});
+  std::optional<zc::capture::Target> target;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!target && std::chrono::steady_clock::now() < deadline) {
+    auto nodes = zc::capture::list_nodes(2s);
+    if (nodes) {
+      for (const auto& n : *nodes) {
+        if (n.name == "zc-gst") target = zc::capture::Target{n.serial, n.id, n.name};
+      }
+    }
+    if (!target) std::this_thread::sleep_for(50ms);
+  }
+  INFO(gst.output());
+  REQUIRE(target);
+  const auto out = zc::test::make_temp_dir("zc-src") + "/gst.mkv";
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(target->serial), "-o", out}, 40s);
+  INFO(r.output);
+  // It sends its buffers, then leaves: the capture ends with the producer.
+  CHECK(r.status == 0);
+  CHECK(r.output.find("producer ended") != std::string::npos);
+  const auto d = zc::test::decode_file(out);
+  REQUIRE(d.ok);
+  CHECK(d.frames.size() == static_cast<size_t>(kBuffers));
+}

@@ -1,0 +1,94 @@
+#pragma once
+// TestSource's PipeWire side, shared by test_source.cpp (connection, negotiation, buffers) and
+// produce.cpp (the frame timer, painting, metas, defects). Internal to zc_test_source.
+#include <condition_variable>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pipewire/pipewire.h>
+
+#include "test_source/handles.hpp"
+#include "test_source/params.hpp"
+#include "test_source/pattern.hpp"
+#include "test_source/test_source.hpp"
+
+namespace zc::testsrc {
+
+inline int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+// The memory behind one PipeWire buffer (ours when we allocate, else PipeWire's mapping), and
+// what the painter left in it.
+struct Slot {
+  UniqueFd fd;
+  Mapping map;
+  uint8_t* pixels = nullptr;
+  PaintState paint;
+};
+
+struct TestSource::Impl {
+  explicit Impl(const Options& o)
+      : options(o), want_width(o.width), want_height(o.height), cursor_bitmap(make_cursor_bitmap()) {
+    stats.defect_frames.reserve(Stats::kMaxDefectRecords);
+  }
+
+  Result<void> start();
+  void stop();
+
+  // Everything below runs on the loop thread (or with the loop lock held).
+  std::vector<const spa_pod*> build_announcement(spa_pod_builder& b) const;
+  BufferOffer buffer_offer(uint32_t width, uint32_t height) const;
+  void announce_formats();
+  void on_format(const spa_pod* param);
+  void accept_format(const FormatChoice& choice);
+  void on_add_buffer(pw_buffer* b);
+  void on_remove_buffer(pw_buffer* b);
+  void on_state(pw_stream_state state, const char* error);
+  void on_tick(uint64_t expirations);
+  void produce(uint64_t frame);
+  void disappear();
+  void fail_stream(const std::string& message);
+  void record_defect(DefectKind kind, uint64_t frame);
+
+  const Options options;
+  ThreadLoopPtr loop;
+  ContextPtr context;
+  CorePtr core;
+  ProxyPtr registry;
+  StreamPtr stream;
+  LoopSource timer;
+  spa_hook core_listener{};
+  spa_hook registry_listener{};
+  spa_hook stream_listener{};
+
+  // Negotiation state (loop thread).
+  uint32_t want_width;
+  uint32_t want_height;
+  std::optional<uint64_t> fixated;
+  bool have_format = false;
+  bool awaiting_buffers = false;  // between announcing/accepting a format and its buffers
+  bool streaming = false;
+  FormatEpoch current;
+  std::optional<Painter> painter;
+  std::vector<std::unique_ptr<Slot>> slots;
+  uint64_t next_frame = 0;
+  uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
+  std::vector<uint8_t> cursor_bitmap;
+
+  // Shared with other threads.
+  mutable std::mutex mutex;
+  std::condition_variable changed;
+  Stats stats;
+  uint32_t node_id = SPA_ID_INVALID;
+  std::vector<NodeIdentity> named_nodes;  // registry globals with our node.name
+};
+
+}  // namespace zc::testsrc
