@@ -101,6 +101,7 @@ void Capture::set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done)
     if (r) {
       std::lock_guard relock(mutex_);
       spec_.record.bitrate_kbps = kbps;  // pipelines made after a reconnect start at it too
+      view_.bitrate_kbps = kbps;         // the property is right when the caller hears back
     }
     post_done(std::move(r));
   });
@@ -188,6 +189,22 @@ bool Capture::sleep_unless_stopped(std::chrono::milliseconds duration) {
 void Capture::publish(Pipeline* pipeline, const std::string& forced_state) {
   Snapshot s;
   if (pipeline) s = pipeline->snapshot();
+  // The outputs first, without our lock: a network output asks for a keyframe (request_keyframe,
+  // which takes our lock) from inside the tee's lock, so taking them the other way round here
+  // could deadlock with the encoder thread.
+  std::vector<std::string> outputs;
+  double replay_seconds = 0;
+  uint64_t replay_bytes = 0, output_reconnects = 0, output_bytes = 0;
+  if (outputs_) {
+    if (auto* ring = outputs_->replay()) {
+      replay_seconds = ring->held_seconds();
+      replay_bytes = ring->held_bytes();
+    }
+    for (auto& o : outputs_->status())
+      outputs.push_back(log::scrub(o.description));
+    output_reconnects = outputs_->reconnects();
+    output_bytes = outputs_->stats().bytes;
+  }
   std::string state;
   {
     std::lock_guard lock(mutex_);
@@ -214,17 +231,11 @@ void Capture::publish(Pipeline* pipeline, const std::string& forced_state) {
       v.fps_out = out_meter_.update(v.frames_encoded, now);
       next_rate_ns_ = now + 1'000'000'000;
     }
-    if (outputs_) {
-      if (auto* ring = outputs_->replay()) {
-        v.replay_seconds = ring->held_seconds();
-        v.replay_bytes = ring->held_bytes();
-      }
-      v.outputs.clear();
-      for (auto& o : outputs_->status())
-        v.outputs.push_back(log::scrub(o.description));
-      v.output_reconnects = outputs_->reconnects();
-      v.output_bytes = outputs_->stats().bytes;
-    }
+    v.replay_seconds = replay_seconds;
+    v.replay_bytes = replay_bytes;
+    v.outputs = std::move(outputs);
+    v.output_reconnects = output_reconnects;
+    v.output_bytes = output_bytes;
     view_ = std::move(v);
     state = forced_state.empty() && pipeline ? view_state(s.state, view_.state) : forced_state;
   }

@@ -96,6 +96,8 @@ int run_daemon(const DaemonArgs& args) {
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  // A network peer that closes its end must cost an output (EPIPE), never the daemon.
+  signal(SIGPIPE, SIG_IGN);
 
   ConfigSources sources;
   sources.path = args.config_path.empty() ? default_config_path() : args.config_path;

@@ -375,11 +375,12 @@ int Service::method_bitrate(sd_bus_message* m, void* userdata, sd_bus_error* err
     return set_error(error, bus_error::kInvalidArgument, "kbps must be 1..500000 (kbit/s)");
   }
   auto call = keep(m);
-  e->capture->set_bitrate(kbps, [call](Result<void> done) {
+  e->capture->set_bitrate(kbps, [call, self = e->service, id = e->id](Result<void> done) {
     if (!done) {
       reply_error(call.get(), done.error());
       return;
     }
+    if (Entry* entry = self->find(id); entry && entry->registered) self->emit_capture_changes(*entry, false);
     sd_bus_reply_method_return(call.get(), "");
   });
   return 1;  // replied once the encoder has taken it

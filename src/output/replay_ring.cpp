@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 
 #include <spdlog/spdlog.h>
 
@@ -177,14 +178,42 @@ size_t ReplayRing::held_packets() const {
   return count_;
 }
 
+uint64_t ReplayRing::complete_end_locked() const {
+  // Packets are held in decode order; with B-frames the newest ones may show frames whose
+  // neighbours in presentation order are not encoded yet (a P frame waits for the B frames shown
+  // before it). A packet that is shown after everything before it (a new highest pts) starts a
+  // new run: everything before it is complete. The newest packet completes the clip itself only
+  // when it is not reordered (pts == dts) and is shown last.
+  const uint64_t end = head_seq_ + count_;
+  uint64_t complete = keys_.front();
+  int64_t max_pts = INT64_MIN;
+  for (uint64_t seq = keys_.front(); seq < end; ++seq) {
+    const AVPacket& p = *slot_at(seq).packet;
+    const bool newest_shown = p.pts > max_pts;
+    if (newest_shown && seq > keys_.front()) complete = seq;
+    max_pts = std::max(max_pts, p.pts);
+    if (seq + 1 == end && newest_shown && (p.dts == AV_NOPTS_VALUE || p.dts == p.pts)) complete = end;
+  }
+  return complete;
+}
+
 Result<ReplayClip> ReplayRing::clip(double seconds) const {
   std::lock_guard lock(mutex_);
   if (keys_.empty() || !info_) return fail(Errc::not_found, "replay", "the replay buffer holds nothing yet");
+  const uint64_t end = complete_end_locked();
+  if (end <= keys_.front()) return fail(Errc::not_found, "replay", "the replay buffer holds no complete frame yet");
+  int64_t max_pts = INT64_MIN;
+  for (uint64_t seq = keys_.front(); seq < end; ++seq)
+    max_pts = std::max(max_pts, slot_at(seq).packet->pts);
+  const int64_t end_pts = max_pts + frame_ticks();
+  auto covered = [&](uint64_t key) {
+    return static_cast<double>(end_pts - slot_at(key).packet->pts) * av_q2d(info_->time_base);
+  };
   uint64_t start = keys_.front();
   if (seconds > 0) {
     // The latest keyframe that still gives at least `seconds`.
     for (auto it = keys_.rbegin(); it != keys_.rend(); ++it) {
-      if (seconds_from(*it) >= seconds) {
+      if (*it < end && covered(*it) >= seconds) {
         start = *it;
         break;
       }
@@ -192,8 +221,7 @@ Result<ReplayClip> ReplayRing::clip(double seconds) const {
   }
   ReplayClip clip;
   clip.info = *info_;
-  clip.seconds = seconds_from(start);
-  const uint64_t end = head_seq_ + count_;
+  clip.seconds = covered(start);
   clip.packets.reserve(static_cast<size_t>(end - start));
   for (uint64_t seq = start; seq < end; ++seq) {
     const Slot& s = slot_at(seq);

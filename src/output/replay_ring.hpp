@@ -57,8 +57,9 @@ class ReplayRing final : public Sink {
   size_t held_packets() const;
 
   // The packets covering at least the last `seconds` of video (0: everything held), starting
-  // at the latest keyframe that gives that much; less when less is held. Errc::not_found when
-  // nothing is held yet.
+  // at the latest keyframe that gives that much; less when less is held. It ends where every
+  // frame shown so far is in it (with B-frames the newest few packets wait for the next save).
+  // Errc::not_found when nothing is held yet.
   Result<ReplayClip> clip(double seconds) const;
 
  private:
@@ -76,6 +77,7 @@ class ReplayRing final : public Sink {
   int64_t frame_ticks() const;  // one frame interval in the stream's time base (0: unknown)
   int64_t end_pts_locked() const;
   double seconds_from(uint64_t key_seq) const;
+  uint64_t complete_end_locked() const;  // end (exclusive) of the longest presentation-complete prefix
 
   mutable std::mutex mutex_;
   ReplayOptions options_;

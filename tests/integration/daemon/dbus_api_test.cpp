@@ -6,8 +6,11 @@
 #include <set>
 #include <sstream>
 
+#include <httplib.h>
+
 #include <catch2/catch.hpp>
 
+#include "daemon/metrics.hpp"
 #include "harness.hpp"
 #include "support/paths.hpp"
 
@@ -300,4 +303,42 @@ TEST_CASE("bad arguments get named errors and leave the daemon working", "[daemo
   CHECK(d.ctl({"stop", "--capture", with_replay.substr(with_replay.rfind('/') + 1)}).status == 0);
   CHECK(d.property(kManager, kManagerIface, "Captures") == "0");
   CHECK(decode_file(good).ok);
+}
+
+TEST_CASE("the daemon serves Prometheus metrics about the running captures", "[daemon][metrics]") {
+  const int port = [] {
+    // A port nothing listens on now (bind to 0, read it back).
+    auto probe = zc::daemon::MetricsServer::start("127.0.0.1:0", [] { return std::string(); });
+    return probe ? (*probe)->port() : -1;
+  }();
+  REQUIRE(port > 0);
+  DaemonOptions o;
+  o.args = {"--metrics", "127.0.0.1:" + std::to_string(port)};
+  DaemonHarness d(o);
+  REQUIRE(d.ctl({"start", "--replay", "5", "-o", "m.mkv"}).status == 0);
+  httplib::Client client("127.0.0.1", port);
+  auto frames = [&]() -> long long {
+    auto res = client.Get("/metrics");
+    if (!res || res->status != 200) return -1;
+    std::smatch m;
+    if (!std::regex_search(res->body, m,
+                           std::regex("zerocast_frames_captured_total\\{capture=\"1\",source=\"test source "
+                                      "320x240@30 [^\"]*\",encoder=\"libx264\",import_path=\"[^\"]+\"\\} ([0-9]+)"))) {
+      return 0;
+    }
+    return std::stoll(m[1]);
+  };
+  long long first = 0;
+  for (int i = 0; i < 100 && (first = frames()) <= 0; ++i)
+    std::this_thread::sleep_for(100ms);
+  INFO(d.logs());
+  REQUIRE(first > 0);
+  std::this_thread::sleep_for(1500ms);  // the snapshot is refreshed once a second
+  CHECK(frames() > first);
+  auto res = client.Get("/metrics");
+  REQUIRE(res);
+  CHECK(std::regex_search(res->body, std::regex("zerocast_replay_bytes\\{capture=\"1\"[^}]*\\} [1-9][0-9]*")));
+  CHECK(std::regex_search(res->body, std::regex("zerocast_capture_state\\{capture=\"1\",state=\"capturing\"\\} 1")));
+  CHECK(res->body.find("zerocast_frames_dropped_total{capture=\"1\"") != std::string::npos);
+  CHECK(res->body.find("zerocast_captures 1\n") != std::string::npos);
 }

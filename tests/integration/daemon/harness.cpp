@@ -18,8 +18,8 @@ namespace zc::test {
 
 using namespace std::chrono_literals;
 
-std::string default_test_config() {
-  return "[daemon]\ndefault_source = \"test\"\n"
+std::string default_test_config(const std::string& daemon_keys) {
+  return "[daemon]\ndefault_source = \"test\"\n" + daemon_keys +
          "[capture]\nencoder = \"libx264\"\n"
          "[test_source]\nsize = \"320x240\"\nfps = 30\n"
          "[network]\nreconnect_min_ms = 200\nreconnect_max_ms = 1000\n";

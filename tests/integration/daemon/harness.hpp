@@ -25,8 +25,9 @@ inline constexpr const char* kManager = "/io/github/zerocast/Zerocast1";
 inline constexpr const char* kManagerIface = "io.github.zerocast.Zerocast1";
 inline constexpr const char* kCaptureIface = "io.github.zerocast.Capture1";
 
-// A small, fast test source and a software encoder: cheap on a 2-core CI machine.
-std::string default_test_config();
+// A small, fast test source and a software encoder: cheap on a 2-core CI machine. 10 lines;
+// `daemon_keys` go into its [daemon] table (each adds a line).
+std::string default_test_config(const std::string& daemon_keys = "");
 
 struct DaemonOptions {
   std::string config = default_test_config();  // written to $XDG_CONFIG_HOME/zerocast/config.toml

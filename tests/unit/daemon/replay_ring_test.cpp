@@ -1,4 +1,7 @@
 // The replay ring with synthetic packets: what it holds, where a clip starts, both bounds.
+#include <algorithm>
+#include <numeric>
+
 #include <catch2/catch.hpp>
 
 #include "../output/fake_sink.hpp"
@@ -153,4 +156,41 @@ TEST_CASE("the replay ring grows past its initial slots and keeps order", "[repl
     REQUIRE(clip->packets[i].packet->pts == clip->packets[i - 1].packet->pts + step);
   }
   CHECK(clip->packets.back().packet->pts == (240 * 4 - 1) * step);
+}
+
+TEST_CASE("with B-frames a clip ends where every frame shown is in it", "[replay]") {
+  // x264's order with B-frames: I0 P4 B2 B1 B3 P8 B6 B5 B7 P12 ... (pts in frames); dts count up
+  // from -2 (two frames of reorder delay).
+  ReplayRing ring({.duration = 60000ms});
+  REQUIRE(ring.begin(info_at(0)));
+  const std::vector<int> order = {0, 4, 2, 1, 3, 8, 6, 5, 7, 12, 10, 9, 11, 16};
+  for (size_t i = 0; i < order.size(); ++i) {
+    auto p = fake_packet(int64_t{order[i]} * kFrameUs, i == 0);
+    p.packet->dts = (static_cast<int64_t>(i) - 2) * kFrameUs;
+    REQUIRE(ring.write(p));
+  }
+  auto clip = ring.clip(0);
+  REQUIRE(clip);
+  // P16 waits for the B frames shown before it: frames 0..12, all of them, and nothing after.
+  std::vector<int> shown;
+  for (const auto& p : clip->packets)
+    shown.push_back(frame_of(p));
+  std::sort(shown.begin(), shown.end());
+  std::vector<int> want(13);
+  std::iota(want.begin(), want.end(), 0);
+  CHECK(shown == want);
+  CHECK(clip->seconds == Approx(13.0 / kFps));
+
+  // P16's B frames, then P20: now 13..16 are complete too (P20 waits for its own).
+  int64_t dts = static_cast<int64_t>(order.size()) - 2;
+  for (int pts : {14, 13, 15, 20}) {
+    auto p = fake_packet(int64_t{pts} * kFrameUs, false);
+    p.packet->dts = dts++ * kFrameUs;
+    REQUIRE(ring.write(p));
+    if (pts != 20) CHECK(ring.clip(0)->packets.size() == 13);  // not yet
+  }
+  auto later = ring.clip(0);
+  REQUIRE(later);
+  CHECK(later->packets.size() == 13 + 4);
+  CHECK(later->seconds == Approx(17.0 / kFps));
 }
