@@ -109,6 +109,7 @@ Result<void> ReplayRing::write(const EncodedPacket& packet) {
     return {};
   }
   waiting_for_key_ = false;
+  ended_ = false;
   if (count_ == slots_.size()) grow();
   Slot& slot = slots_[(head_ + count_) % slots_.size()];
   if (av_packet_ref(slot.packet.get(), packet.packet.get()) < 0) {
@@ -145,6 +146,8 @@ Result<void> ReplayRing::write(const EncodedPacket& packet) {
 }
 
 Result<void> ReplayRing::close() {
+  std::lock_guard lock(mutex_);
+  ended_ = true;  // the encoder was drained: the newest packets are complete
   return {};
 }
 
@@ -185,6 +188,7 @@ uint64_t ReplayRing::complete_end_locked() const {
   // new run: everything before it is complete. The newest packet completes the clip itself only
   // when it is not reordered (pts == dts) and is shown last.
   const uint64_t end = head_seq_ + count_;
+  if (ended_) return end;
   uint64_t complete = keys_.front();
   int64_t max_pts = INT64_MIN;
   for (uint64_t seq = keys_.front(); seq < end; ++seq) {

@@ -43,7 +43,7 @@ class ReplayRing final : public Sink {
   // behind the old ones in one file.
   Result<void> begin(const StreamInfo& info) override;
   Result<void> write(const EncodedPacket& packet) override;
-  // Keeps what is held: a capture that ended can still be saved.
+  // Keeps what is held: a capture that ended can still be saved, up to its last frame.
   Result<void> close() override;
   SinkStats stats() const override;
   std::optional<Error> failure() const override { return std::nullopt; }
@@ -90,6 +90,7 @@ class ReplayRing final : public Sink {
   int64_t max_pts_ = 0;       // newest presentation time held
   size_t bytes_ = 0;
   bool waiting_for_key_ = true;
+  bool ended_ = false;  // closed after the last write: nothing more will complete the tail
   bool warned_bytes_ = false;
   uint64_t written_ = 0, written_bytes_ = 0, dropped_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -41,6 +42,13 @@ std::vector<std::pair<uint32_t, uint32_t>> runs(const std::vector<uint32_t>& num
     }
   }
   return out;
+}
+
+// An ffmpeg peer that writes what it receives at once (short probing, a flush per packet), so a
+// SIGKILL leaves behind everything it had.
+Process receiver(const std::string& input, const std::string& out) {
+  return Process({"ffmpeg", "-hide_banner", "-nostdin", "-y", "-probesize", "32768", "-analyzeduration", "100000", "-i",
+                  input, "-c", "copy", "-flush_packets", "1", "-f", "mpegts", out});
 }
 
 }  // namespace
@@ -169,7 +177,10 @@ TEST_CASE("a full disk: an Error signal, the file playable up to its last packet
   REQUIRE(main.result.ok);
   CHECK(main.result.frames.size() >= 10);
   CHECK(main.unreadable == 0);
-  CHECK(consecutive(main.numbers));
+  // Cut off in decode order: the B frames of the last group may be missing, nothing before.
+  REQUIRE(main.numbers.size() > 3);
+  CHECK(consecutive(std::vector<uint32_t>(main.numbers.begin(), main.numbers.end() - 3)));
+  CHECK(std::is_sorted(main.numbers.begin(), main.numbers.end()));
   CHECK(d.ctl({"status"}).status == 0);
   if (with_replay) CHECK(d.ctl({"stop"}).status == 0);
   std::filesystem::remove_all(full);
@@ -182,7 +193,7 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
   const int port = free_port(Proto::tcp);
   REQUIRE(port > 0);
   const std::string listen = "tcp://127.0.0.1:" + std::to_string(port) + "?listen=1";
-  auto first = std::make_unique<Process>(start_receiver(listen, d.dir() + "/first.ts"));
+  auto first = std::make_unique<Process>(receiver(listen, d.dir() + "/first.ts"));
   REQUIRE(wait_bound(port, Proto::tcp, 10s));
   auto started = d.ctl({"start", "-o", "tcp://127.0.0.1:" + std::to_string(port), "--replay", "30", "--gop", "15"});
   INFO(started.output << d.logs());
@@ -195,7 +206,7 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
   CHECK(d.property(kCapture1, kCaptureIface, "State") == "capturing");
   std::this_thread::sleep_for(1500ms);  // refused attempts in the meantime, with backoff
 
-  Process second = start_receiver(listen, d.dir() + "/second.ts");
+  Process second = receiver(listen, d.dir() + "/second.ts");
   REQUIRE(wait_bound(port, Proto::tcp, 10s));
   REQUIRE(d.wait_property(kCapture1, kCaptureIface, "Outputs", [](auto& v) { return !has(v, "reconnecting"); }, 15s));
   std::this_thread::sleep_for(1500ms);
@@ -216,5 +227,5 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
   REQUIRE(replay.result.ok);
   CHECK(consecutive(replay.numbers));
   CHECK(replay.numbers.front() <= one.numbers.back());
-  CHECK(replay.numbers.back() >= two.numbers.back());
+  CHECK(replay.numbers.back() >= two.numbers.front());  // saved after the new peer got frames
 }

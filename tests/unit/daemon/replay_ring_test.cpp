@@ -194,3 +194,20 @@ TEST_CASE("with B-frames a clip ends where every frame shown is in it", "[replay
   CHECK(later->packets.size() == 13 + 4);
   CHECK(later->seconds == Approx(17.0 / kFps));
 }
+
+TEST_CASE("a closed replay ring saves up to its last frame", "[replay]") {
+  ReplayRing ring({.duration = 60000ms});
+  REQUIRE(ring.begin(info_at(0)));
+  const std::vector<int> order = {0, 4, 2, 1, 3};  // P4's B frames are in, but no packet after
+  for (size_t i = 0; i < order.size(); ++i) {
+    auto p = fake_packet(int64_t{order[i]} * kFrameUs, i == 0);
+    p.packet->dts = (static_cast<int64_t>(i) - 2) * kFrameUs;
+    REQUIRE(ring.write(p));
+  }
+  CHECK(ring.clip(0)->packets.size() == 1);  // only I0 is surely complete
+  REQUIRE(ring.close());                     // the encoder was drained: this is all there is
+  auto clip = ring.clip(0);
+  REQUIRE(clip);
+  CHECK(clip->packets.size() == 5);
+  CHECK(clip->seconds == Approx(5.0 / kFps));
+}
