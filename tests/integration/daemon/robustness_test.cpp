@@ -142,18 +142,19 @@ TEST_CASE("a full disk: an Error signal, the file playable up to its last packet
   }
   const std::string full = make_temp_dir("zc-full");
   DaemonOptions o;
-  // The daemon runs in a mount namespace of its own with a 160 KiB tmpfs; the test reads the file
-  // through /proc/PID/root, which sees that namespace.
+  // The daemon runs in a mount namespace of its own with a 16 KiB tmpfs (the test pattern compresses
+  // well: with a keyframe every 10 frames that is a few seconds); the test reads the file through
+  // /proc/PID/root, which sees that namespace.
   o.wrapper = {"unshare", "--mount", "--propagation", "private", "sh", "-c",
-               "mount -t tmpfs -o size=160k zc-full " + full + " && exec {daemon}"};
+               "mount -t tmpfs -o size=16k zc-full " + full + " && exec {daemon}"};
   const bool with_replay = GENERATE(true, false);
   DaemonHarness d(o);
   SignalRecorder signals;
-  std::vector<std::string> args{"start", "-o", full + "/main.mkv", "--bitrate", "1500"};
+  std::vector<std::string> args{"start", "-o", full + "/main.mkv", "--gop", "10"};
   if (with_replay) args.insert(args.end(), {"--replay", "20"});
   REQUIRE(d.ctl(args).status == 0);
 
-  auto error = signals.wait_for([](auto& s) { return s.path == kCapture1 && s.member == "Error"; }, 60s);
+  auto error = signals.wait_for([](auto& s) { return s.path == kCapture1 && s.member == "Error"; }, 30s);
   INFO(d.logs());
   REQUIRE(error);
   CHECK(has(error->args[0], "No space left on device"));
