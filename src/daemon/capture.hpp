@@ -127,7 +127,7 @@ class Capture {
   mutable std::mutex mutex_;
   std::condition_variable wake_;  // stop requested
   bool stop_requested_ = false;
-  bool finishing_ = false;       // no new replay saves
+  bool finishing_ = false;        // no new replay saves
   Pipeline* pipeline_ = nullptr;  // the running one (owned by the supervisor), under mutex_
   CaptureView view_;
   CaptureView base_;  // counters of the pipelines that ended

@@ -163,8 +163,12 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   start->add_option("-o,--output", args->outputs, "Output file (.mkv .mp4 .ts) or URL; repeatable");
   start->add_option("--codec", args->codec, "h264 | hevc | av1");
   start->add_option("--encoder", args->encoder, "auto, or an FFmpeg encoder name");
-  start->add_option("--bitrate", args->bitrate, "kbit/s")->each([args](const std::string&) { args->bitrate_set = true; });
-  start->add_option("--fps", args->fps, "Nominal frame rate")->each([args](const std::string&) { args->fps_set = true; });
+  start->add_option("--bitrate", args->bitrate, "kbit/s")->each([args](const std::string&) {
+    args->bitrate_set = true;
+  });
+  start->add_option("--fps", args->fps, "Nominal frame rate")->each([args](const std::string&) {
+    args->fps_set = true;
+  });
   start->add_option("--gop", args->gop, "Keyframe interval in frames")->each([args](const std::string&) {
     args->gop_set = true;
   });

@@ -92,7 +92,7 @@ Entry bool_key(std::string name, bool def, std::string help, bool Config::*field
 
 // A string checked by `check` (which returns why it is refused) before it is stored by `store`.
 Entry string_key(std::string name, std::string def, std::string help,
-             std::function<std::optional<std::string>(Config&, const std::string&)> store) {
+                 std::function<std::optional<std::string>(Config&, const std::string&)> store) {
   Entry e{{name, "string", "\"" + def + "\"", std::move(help), env_name(name)}, Kind::string, {}};
   e.set = [store = std::move(store)](Config& c, const Value& v) { return store(c, std::get<std::string>(v)); };
   return e;
@@ -111,94 +111,96 @@ std::optional<std::string> one_of(const std::string& v, std::initializer_list<co
 const std::vector<Entry>& schema() {
   static const std::vector<Entry> entries = [] {
     std::vector<Entry> s;
-    s.push_back(string_key("daemon.default_source", "portal", "What StartCapture captures when no source is given: "
-                                                           "portal | test | node:ID | serial:N | gamescope",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         if (auto spec = capture::parse_source(v); !spec) return spec.error().message;
-                         c.default_source = v;
-                         return std::nullopt;
-                       }));
-    s.push_back(int_key("daemon.max_captures", 4, 1, 64, "How many captures may run at once",
-                        &Config::max_captures));
-    s.push_back(string_key("daemon.metrics", "",
-                       "Serve Prometheus metrics on HOST:PORT (e.g. \"127.0.0.1:9187\"); empty: off",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         if (!v.empty()) {
-                           const auto colon = v.rfind(':');
-                           int port = 0;
-                           const char* end = v.data() + v.size();
-                           if (colon == std::string::npos || colon == 0 ||
-                               std::from_chars(v.data() + colon + 1, end, port).ptr != end || port < 1 || port > 65535) {
-                             return "must be HOST:PORT";
-                           }
-                         }
-                         c.metrics = v;
-                         return std::nullopt;
-                       }));
+    s.push_back(string_key("daemon.default_source", "portal",
+                           "What StartCapture captures when no source is given: "
+                           "portal | test | node:ID | serial:N | gamescope",
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (auto spec = capture::parse_source(v); !spec) return spec.error().message;
+                             c.default_source = v;
+                             return std::nullopt;
+                           }));
+    s.push_back(int_key("daemon.max_captures", 4, 1, 64, "How many captures may run at once", &Config::max_captures));
+    s.push_back(
+        string_key("daemon.metrics", "", "Serve Prometheus metrics on HOST:PORT (e.g. \"127.0.0.1:9187\"); empty: off",
+                   [](Config& c, const std::string& v) -> std::optional<std::string> {
+                     if (!v.empty()) {
+                       const auto colon = v.rfind(':');
+                       int port = 0;
+                       const char* end = v.data() + v.size();
+                       if (colon == std::string::npos || colon == 0 ||
+                           std::from_chars(v.data() + colon + 1, end, port).ptr != end || port < 1 || port > 65535) {
+                         return "must be HOST:PORT";
+                       }
+                     }
+                     c.metrics = v;
+                     return std::nullopt;
+                   }));
     s.push_back(string_key("capture.codec", "h264", "h264 | hevc | av1",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         if (auto codec = encode::codec_from_string(v); !codec) return "must be h264, hevc or av1";
-                         c.codec = v;
-                         return std::nullopt;
-                       }));
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (auto codec = encode::codec_from_string(v); !codec) return "must be h264, hevc or av1";
+                             c.codec = v;
+                             return std::nullopt;
+                           }));
     s.push_back(string_key("capture.encoder", "auto", "auto, or an FFmpeg encoder name (libx264, hevc_nvenc, ...)",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         if (v.empty()) return "must not be empty (use \"auto\")";
-                         c.encoder = v;
-                         return std::nullopt;
-                       }));
-    s.push_back(int_key("capture.bitrate", 0, 0, 500000, "Bitrate in kbit/s; 0: the tuning's default",
-                        &Config::bitrate_kbps));
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (v.empty()) return "must not be empty (use \"auto\")";
+                             c.encoder = v;
+                             return std::nullopt;
+                           }));
+    s.push_back(
+        int_key("capture.bitrate", 0, 0, 500000, "Bitrate in kbit/s; 0: the tuning's default", &Config::bitrate_kbps));
     s.push_back(int_key("capture.fps", 0, 0, 240, "Nominal frame rate; 0: the source's", &Config::fps));
-    s.push_back(number_key("capture.gop_seconds", 2.0, 0.1, 60.0, "Keyframe interval in seconds (the replay "
-                                                               "buffer trims whole GOPs)",
-                       &Config::gop_seconds));
+    s.push_back(number_key("capture.gop_seconds", 2.0, 0.1, 60.0,
+                           "Keyframe interval in seconds (the replay "
+                           "buffer trims whole GOPs)",
+                           &Config::gop_seconds));
     s.push_back(string_key("capture.scale", "", "Output size WIDTHxHEIGHT; empty: the source's size",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         if (v.empty()) {
-                           c.scale.reset();
-                           return std::nullopt;
-                         }
-                         auto size = parse_size(v);
-                         if (!size) return size.error().message;
-                         c.scale = *size;
-                         return std::nullopt;
-                       }));
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (v.empty()) {
+                               c.scale.reset();
+                               return std::nullopt;
+                             }
+                             auto size = parse_size(v);
+                             if (!size) return size.error().message;
+                             c.scale = *size;
+                             return std::nullopt;
+                           }));
     s.push_back(string_key("capture.tuning", "auto",
-                       "auto (low latency when streaming, quality for files) | low-latency | quality",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         if (auto bad = one_of(v, {"auto", "low-latency", "quality"})) return bad;
-                         c.tuning = v;
-                         return std::nullopt;
-                       }));
+                           "auto (low latency when streaming, quality for files) | low-latency | quality",
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (auto bad = one_of(v, {"auto", "low-latency", "quality"})) return bad;
+                             c.tuning = v;
+                             return std::nullopt;
+                           }));
     s.push_back(bool_key("capture.cursor", true, "Draw the cursor (metadata cursors)", &Config::cursor));
     s.push_back(bool_key("capture.cfr", false, "Repeat frames to hold capture.fps (needs capture.fps)", &Config::cfr));
     s.push_back(number_key("capture.reconnect_seconds", 60.0, 0.0, 86400.0,
-                       "After PipeWire went away, retry this long before giving up; 0: forever",
-                       &Config::reconnect_seconds));
-    s.push_back(int_key("replay.seconds", 0, 0, 3600, "Replay buffer held by every capture; 0: none",
-                        &Config::replay_seconds));
+                           "After PipeWire went away, retry this long before giving up; 0: forever",
+                           &Config::reconnect_seconds));
+    s.push_back(
+        int_key("replay.seconds", 0, 0, 3600, "Replay buffer held by every capture; 0: none", &Config::replay_seconds));
     s.push_back(int_key("replay.max_megabytes", 512, 1, 65536, "Memory bound of one replay buffer",
                         &Config::replay_max_megabytes));
-    s.push_back(string_key("replay.directory", "", "Where SaveReplay writes when given no path; empty: "
-                                               "$XDG_VIDEOS_DIR or ~/Videos",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         if (!v.empty() && v.front() != '/') return "must be an absolute path";
-                         c.replay_directory = v;
-                         return std::nullopt;
-                       }));
+    s.push_back(string_key("replay.directory", "",
+                           "Where SaveReplay writes when given no path; empty: "
+                           "$XDG_VIDEOS_DIR or ~/Videos",
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (!v.empty() && v.front() != '/') return "must be an absolute path";
+                             c.replay_directory = v;
+                             return std::nullopt;
+                           }));
     s.push_back(int_key("network.reconnect_min_ms", 500, 10, 600000,
                         "First wait before reconnecting a lost network output (doubles each time)",
                         &Config::reconnect_min_ms));
     s.push_back(int_key("network.reconnect_max_ms", 30000, 10, 600000, "Longest wait between reconnects",
                         &Config::reconnect_max_ms));
     s.push_back(string_key("test_source.size", "1280x720", "Size of the built-in test source (source = \"test\")",
-                       [](Config& c, const std::string& v) -> std::optional<std::string> {
-                         auto size = parse_size(v);
-                         if (!size) return size.error().message;
-                         c.test_size = *size;
-                         return std::nullopt;
-                       }));
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             auto size = parse_size(v);
+                             if (!size) return size.error().message;
+                             c.test_size = *size;
+                             return std::nullopt;
+                           }));
     s.push_back(int_key("test_source.fps", 30, 1, 240, "Rate of the built-in test source", &Config::test_fps));
     return s;
   }();
@@ -335,8 +337,8 @@ Result<Config> parse_config(const std::string& text, const std::string& path, Co
         if (e.key.name.size() > section_name.size() &&
             e.key.name.compare(e.key.name.size() - section_name.size(), section_name.size(), section_name) == 0 &&
             e.key.name[e.key.name.size() - section_name.size() - 1] == '.') {
-          return config_error(at, "key '" + section_name + "' belongs in [" + e.key.name.substr(0, e.key.name.find('.')) +
-                                      "] (see the example config)");
+          return config_error(at, "key '" + section_name + "' belongs in [" +
+                                      e.key.name.substr(0, e.key.name.find('.')) + "] (see the example config)");
         }
       }
       return config_error(at, "unknown key '" + section_name + "' (the tables are " + known_sections() + ")");
@@ -354,8 +356,8 @@ Result<Config> parse_config(const std::string& text, const std::string& path, Co
       if (!entry) return config_error(where, "unknown key '" + name + "'");
       auto value = from_node(entry->kind, node);
       if (!value) {
-        return config_error(where, "key '" + name + "' must be " + a_kind(entry->kind) + ", not " +
-                                       node_type_name(node));
+        return config_error(where,
+                            "key '" + name + "' must be " + a_kind(entry->kind) + ", not " + node_type_name(node));
       }
       if (auto bad = entry->set(c, *value)) return config_error(where, "key '" + name + "' " + *bad);
     }
@@ -384,7 +386,8 @@ Result<Config> load_config(const ConfigSources& sources) {
 
   auto apply_text = [&](const Entry& e, const std::string& text, const std::string& where) -> Result<void> {
     auto value = parse_text(e.kind, text);
-    if (!value) return config_error(where, "key '" + e.key.name + "' must be " + a_kind(e.kind) + ", not '" + text + "'");
+    if (!value)
+      return config_error(where, "key '" + e.key.name + "' must be " + a_kind(e.kind) + ", not '" + text + "'");
     if (auto bad = e.set(c, *value)) return config_error(where, "key '" + e.key.name + "' " + *bad);
     return {};
   };

@@ -53,7 +53,7 @@ struct ConfigKey {
   std::string type;           // "integer", "number", "string", "boolean"
   std::string default_value;  // as written in TOML: 4, 2.0, "h264", true
   std::string help;
-  std::string env;            // ZEROCAST_CAPTURE_CODEC
+  std::string env;  // ZEROCAST_CAPTURE_CODEC
 };
 const std::vector<ConfigKey>& config_keys();
 
@@ -65,10 +65,10 @@ std::string default_config_path();
 using ConfigOverrides = std::map<std::string, std::string>;
 
 struct ConfigSources {
-  std::string path;                 // the file; a missing file is fine unless `required`
-  bool required = false;            // --config PATH given explicitly: it must exist
+  std::string path;                        // the file; a missing file is fine unless `required`
+  bool required = false;                   // --config PATH given explicitly: it must exist
   std::map<std::string, std::string> env;  // the environment (ZEROCAST_* are read from it)
-  ConfigOverrides overrides;        // from the command line
+  ConfigOverrides overrides;               // from the command line
 };
 
 // Defaults < file < environment < overrides. Errc::invalid_argument (stage "config") naming

@@ -60,21 +60,21 @@ CallResult<void> CtlClient::call(const std::string& path, const char* interface,
   if (append && (r = append(m.get())) < 0) return tl::unexpected(local("cannot build the call", r));
   BusError error;
   sd_bus_message* reply_raw = nullptr;
-  r = sd_bus_call(bus_.get(), m.get(), static_cast<uint64_t>(std::chrono::microseconds(timeout).count()),
-                  error.get(), &reply_raw);
+  r = sd_bus_call(bus_.get(), m.get(), static_cast<uint64_t>(std::chrono::microseconds(timeout).count()), error.get(),
+                  &reply_raw);
   MessagePtr reply(reply_raw);
   if (r < 0) {
     CallError e{error.name() ? error.name() : "", error.set() ? error.message() : std::strerror(-r), false};
-    e.no_daemon = e.name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
-                  e.name == "org.freedesktop.DBus.Error.NameHasNoOwner";
+    e.no_daemon =
+        e.name == "org.freedesktop.DBus.Error.ServiceUnknown" || e.name == "org.freedesktop.DBus.Error.NameHasNoOwner";
     return tl::unexpected(e);
   }
   if (read && (r = read(reply.get())) < 0) return tl::unexpected(local("unexpected reply", r));
   return {};
 }
 
-CallResult<void> CtlClient::get(const std::string& path, const char* interface, const char* property,
-                                const char* type, const std::function<int(sd_bus_message*)>& read) {
+CallResult<void> CtlClient::get(const std::string& path, const char* interface, const char* property, const char* type,
+                                const std::function<int(sd_bus_message*)>& read) {
   return call(
       path, "org.freedesktop.DBus.Properties", "Get", 10s,
       [&](sd_bus_message* m) { return sd_bus_message_append(m, "ss", interface, property); },
@@ -199,9 +199,9 @@ CallResult<std::string> CtlClient::resolve(const std::string& choice) {
     std::string all;
     for (const auto& p : *list)
       all += "\n  " + p;
-    return tl::unexpected(CallError{"usage", std::to_string(list->size()) +
-                                                 " captures are running; choose one with --capture N (or PATH):" + all,
-                                    false});
+    return tl::unexpected(CallError{
+        "usage", std::to_string(list->size()) + " captures are running; choose one with --capture N (or PATH):" + all,
+        false});
   }
   return list->front();
 }
@@ -236,9 +236,8 @@ CallResult<void> CtlClient::stop(const std::string& path) {
 }
 
 CallResult<void> CtlClient::save_replay(const std::string& path, const std::string& file, uint32_t seconds) {
-  return call(
-      path, kCaptureInterface, "SaveReplay", 120s,
-      [&](sd_bus_message* m) { return sd_bus_message_append(m, "su", file.c_str(), seconds); }, {});
+  return call(path, kCaptureInterface, "SaveReplay", 120s,
+              [&](sd_bus_message* m) { return sd_bus_message_append(m, "su", file.c_str(), seconds); }, {});
 }
 
 CallResult<void> CtlClient::keyframe(const std::string& path) {
@@ -246,9 +245,8 @@ CallResult<void> CtlClient::keyframe(const std::string& path) {
 }
 
 CallResult<void> CtlClient::set_bitrate(const std::string& path, uint32_t kbps) {
-  return call(
-      path, kCaptureInterface, "SetBitrate", 10s, [&](sd_bus_message* m) { return sd_bus_message_append(m, "u", kbps); },
-      {});
+  return call(path, kCaptureInterface, "SetBitrate", 10s,
+              [&](sd_bus_message* m) { return sd_bus_message_append(m, "u", kbps); }, {});
 }
 
 CallResult<void> CtlClient::reload() {

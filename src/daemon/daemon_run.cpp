@@ -145,7 +145,8 @@ int run_daemon(const DaemonArgs& args) {
 
   std::unique_ptr<MetricsServer> metrics;
   if (!config->metrics.empty()) {
-    auto m = MetricsServer::start(config->metrics, [&service] { return render_metrics(service.metrics(), ZEROCAST_VERSION); });
+    auto m = MetricsServer::start(config->metrics,
+                                  [&service] { return render_metrics(service.metrics(), ZEROCAST_VERSION); });
     if (!m) return failed(m.error().describe());
     metrics = std::move(*m);
   }

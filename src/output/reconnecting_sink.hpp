@@ -26,8 +26,8 @@ struct ReconnectOptions {
 };
 
 struct ReconnectStatus {
-  bool connected = false;  // an inner sink exists and its last write succeeded
-  uint64_t failures = 0;   // inner sinks lost or refused
+  bool connected = false;   // an inner sink exists and its last write succeeded
+  uint64_t failures = 0;    // inner sinks lost or refused
   uint64_t reconnects = 0;  // inner sinks that wrote again after a failure
   std::optional<Error> last_error;
 };

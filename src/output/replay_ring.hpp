@@ -83,11 +83,11 @@ class ReplayRing final : public Sink {
   ReplayOptions options_;
   std::optional<StreamInfo> info_;
   std::vector<Slot> slots_;
-  size_t head_ = 0;           // index in slots_ of the oldest held packet
-  size_t count_ = 0;          // packets held
-  uint64_t head_seq_ = 0;     // sequence number of the oldest held packet
+  size_t head_ = 0;            // index in slots_ of the oldest held packet
+  size_t count_ = 0;           // packets held
+  uint64_t head_seq_ = 0;      // sequence number of the oldest held packet
   std::deque<uint64_t> keys_;  // sequence numbers of the held keyframes, oldest first
-  int64_t max_pts_ = 0;       // newest presentation time held
+  int64_t max_pts_ = 0;        // newest presentation time held
   size_t bytes_ = 0;
   bool waiting_for_key_ = true;
   bool ended_ = false;  // closed after the last write: nothing more will complete the tail

@@ -68,10 +68,12 @@ TEST_CASE("SIGHUP and ReloadConfig keep the last good config and report a broken
   REQUIRE(error);
   CHECK(has(error->args[0], d.config_path() + ":5"));
   CHECK(has(error->args[0], "unknown key 'capture.bitrat'"));
-  CHECK(signals.wait_for([](auto& s) {
-    return s.path == kManager && s.member == "PropertiesChanged" &&
-           std::find(s.args.begin(), s.args.end(), "ConfigError") != s.args.end();
-  }, 3s));
+  CHECK(signals.wait_for(
+      [](auto& s) {
+        return s.path == kManager && s.member == "PropertiesChanged" &&
+               std::find(s.args.begin(), s.args.end(), "ConfigError") != s.args.end();
+      },
+      3s));
   CHECK(has(d.property(kManager, kManagerIface, "ConfigError"), "capture.bitrat"));
   auto status = d.ctl({"status"});
   CHECK(has(status.output, "config error"));
@@ -87,10 +89,14 @@ TEST_CASE("SIGHUP and ReloadConfig keep the last good config and report a broken
   write(d.config_path(), default_test_config("max_captures = 2\n"));
   const size_t mark = signals.count();
   d.process().signal(SIGHUP);
-  REQUIRE(d.wait_property(kManager, kManagerIface, "ConfigError", [](auto& v) { return v.empty(); }, 10s));
-  CHECK(signals.wait_for([](auto& s) {
-    return s.member == "PropertiesChanged" && std::find(s.args.begin(), s.args.end(), "ConfigError") != s.args.end();
-  }, 3s, mark));
+  REQUIRE(d.wait_property(
+      kManager, kManagerIface, "ConfigError", [](auto& v) { return v.empty(); }, 10s));
+  CHECK(signals.wait_for(
+      [](auto& s) {
+        return s.member == "PropertiesChanged" &&
+               std::find(s.args.begin(), s.args.end(), "ConfigError") != s.args.end();
+      },
+      3s, mark));
   auto third = d.ctl({"start", "--replay", "2"});
   CHECK(third.status == 1);
   CHECK(has(third.output, "(TooManyCaptures)"));

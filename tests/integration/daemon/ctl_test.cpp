@@ -65,8 +65,10 @@ TEST_CASE("every README example of zerocast ctl works as shown", "[daemon][ctl]"
     // A person types more slowly than this loop: let what the previous line started get going.
     for (const auto& path : {kCapture1, kCapture2}) {
       if (d.property(kManager, kManagerIface, "Captures").find(path) == std::string::npos) continue;
-      REQUIRE(d.wait_property(path, kCaptureIface, "State", [](auto& v) { return v == "capturing"; }, 20s));
-      REQUIRE(d.wait_property(path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) > 1; }, 20s));
+      REQUIRE(d.wait_property(
+          path, kCaptureIface, "State", [](auto& v) { return v == "capturing"; }, 20s));
+      REQUIRE(d.wait_property(
+          path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) > 1; }, 20s));
     }
     auto r = run({"sh", "-c", command}, 90s, o);
     INFO(command << "\n" << r.output << d.logs());

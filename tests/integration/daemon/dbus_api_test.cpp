@@ -114,8 +114,8 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
   SignalRecorder signals;
   const std::string out = d.dir() + "/main.mkv";
   // A bitrate makes the encoder run in ABR, so SetBitrate can change it live.
-  const std::string path = start_capture(d, {"4", "outputs", "as", "1", out, "replay", "u", "5", "bitrate", "u", "600",
-                                             "test-size", "s", "320x240"});
+  const std::string path = start_capture(
+      d, {"4", "outputs", "as", "1", out, "replay", "u", "5", "bitrate", "u", "600", "test-size", "s", "320x240"});
   CHECK(path == "/io/github/zerocast/Zerocast1/capture/1");
   REQUIRE(signals.wait_for([&](auto& s) { return s.member == "CaptureAdded" && s.args == std::vector{path}; }, 5s));
   CHECK(d.property(kManager, kManagerIface, "Captures") == "1 \"" + path + "\"");
@@ -123,11 +123,15 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
   auto version = run({zerocast_bin(), "--version"}, 10s);
   CHECK(version.output.find(d.property(kManager, kManagerIface, "Version")) != std::string::npos);
 
-  REQUIRE(d.wait_property(path, kCaptureIface, "State", [](auto& v) { return v == "capturing"; }, 15s));
+  REQUIRE(d.wait_property(
+      path, kCaptureIface, "State", [](auto& v) { return v == "capturing"; }, 15s));
   CHECK(signals.wait_for(
-      [&](auto& s) { return s.path == path && s.member == "StateChanged" && s.args == std::vector<std::string>{"capturing"}; },
+      [&](auto& s) {
+        return s.path == path && s.member == "StateChanged" && s.args == std::vector<std::string>{"capturing"};
+      },
       5s));
-  CHECK(d.wait_property(path, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) > 30; }, 10s));
+  CHECK(d.wait_property(
+      path, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) > 30; }, 10s));
   CHECK(std::stoull(d.property(path, kCaptureIface, "FramesCaptured")) > 0);
   CHECK(d.property(path, kCaptureIface, "FramesDropped") == "0");
   CHECK(d.property(path, kCaptureIface, "Encoder") == "libx264");
@@ -135,7 +139,8 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
   CHECK(d.property(path, kCaptureIface, "Source").find("test source 320x240") != std::string::npos);
   CHECK(d.property(path, kCaptureIface, "Bitrate") == "600");
   CHECK(d.property(path, kCaptureIface, "Outputs") == "1 \"" + out + "\"");
-  CHECK(d.wait_property(path, kCaptureIface, "FpsIn", [](auto& v) { return std::stod(v) > 20; }, 5s));
+  CHECK(d.wait_property(
+      path, kCaptureIface, "FpsIn", [](auto& v) { return std::stod(v) > 20; }, 5s));
   CHECK(std::stod(d.property(path, kCaptureIface, "FpsOut")) > 20);
   CHECK(std::stod(d.property(path, kCaptureIface, "ReplaySeconds")) > 0.5);
 
@@ -156,14 +161,18 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
     auto set = d.busctl({"call", kBus, path, kCaptureIface, "SetBitrate", "u", "900"});
     INFO(set.output);
     CHECK(set.status == 0);
-    CHECK(d.wait_property(path, kCaptureIface, "Bitrate", [](auto& v) { return v == "900"; }, 3s));
-    CHECK(signals.wait_for([&](auto& s) {
-      return s.path == path && s.member == "PropertiesChanged" &&
-             std::find(s.args.begin(), s.args.end(), "Bitrate") != s.args.end();
-    }, 3s));
+    CHECK(d.wait_property(
+        path, kCaptureIface, "Bitrate", [](auto& v) { return v == "900"; }, 3s));
+    CHECK(signals.wait_for(
+        [&](auto& s) {
+          return s.path == path && s.member == "PropertiesChanged" &&
+                 std::find(s.args.begin(), s.args.end(), "Bitrate") != s.args.end();
+        },
+        3s));
 
     // Less than asked is saved when less is held: wait until the buffer covers the request.
-    REQUIRE(d.wait_property(path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 2.0; }, 10s));
+    REQUIRE(d.wait_property(
+        path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 2.0; }, 10s));
     const std::string replay = d.dir() + "/replay.mkv";
     auto saved = d.busctl({"call", kBus, path, kCaptureIface, "SaveReplay", "su", replay, "2"}, 60s);
     INFO(saved.output << d.logs());
@@ -179,7 +188,9 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
     REQUIRE(stopped.status == 0);
     CHECK(signals.wait_for([&](auto& s) { return s.member == "CaptureRemoved" && s.args == std::vector{path}; }, 5s));
     CHECK(signals.wait_for(
-        [&](auto& s) { return s.path == path && s.member == "StateChanged" && s.args == std::vector<std::string>{"stopped"}; },
+        [&](auto& s) {
+          return s.path == path && s.member == "StateChanged" && s.args == std::vector<std::string>{"stopped"};
+        },
         1s));
     CHECK(d.property(kManager, kManagerIface, "Captures") == "0");
     // Stop returned after the file was finished: it decodes completely.
@@ -259,34 +270,38 @@ TEST_CASE("bad arguments get named errors and leave the daemon working", "[daemo
     CHECK(message.find(c.mentions) != std::string::npos);
   }
   // The wrong signature is refused by sd-bus itself.
-  CHECK(call_error_name(kManager, kManagerIface, "StartCapture", [](auto* m) { return sd_bus_message_append(m, "s", "x"); }) ==
-        "org.freedesktop.DBus.Error.InvalidArgs");
+  CHECK(call_error_name(kManager, kManagerIface, "StartCapture", [](auto* m) {
+          return sd_bus_message_append(m, "s", "x");
+        }) == "org.freedesktop.DBus.Error.InvalidArgs");
   CHECK(d.property(kManager, kManagerIface, "Captures") == "0");
 
   // Captures: bad arguments to their methods.
   std::string plain, with_replay;
-  REQUIRE(call_error_name(kManager, kManagerIface, "StartCapture", dict([&](auto* m) {
-                            entry(m, "outputs", "as", 1, good.c_str());
-                          }),
-                          nullptr, &plain) == "");
+  REQUIRE(call_error_name(kManager, kManagerIface, "StartCapture",
+                          dict([&](auto* m) { entry(m, "outputs", "as", 1, good.c_str()); }), nullptr, &plain) == "");
   REQUIRE(call_error_name(kManager, kManagerIface, "StartCapture", dict([&](auto* m) { entry(m, "replay", "u", 3u); }),
                           nullptr, &with_replay) == "");
   std::string message;
-  CHECK(call_error_name(plain, kCaptureIface, "SetBitrate", [](auto* m) { return sd_bus_message_append(m, "u", 0u); },
-                        &message) == "io.github.zerocast.Error.InvalidArgument");
-  CHECK(call_error_name(plain, kCaptureIface, "SaveReplay",
-                        [&](auto* m) { return sd_bus_message_append(m, "su", (dir + "/r.mkv").c_str(), 1u); },
-                        &message) == "io.github.zerocast.Error.NoReplay");
-  CHECK(call_error_name(with_replay, kCaptureIface, "SaveReplay",
-                        [](auto* m) { return sd_bus_message_append(m, "su", "r.mkv", 1u); },
-                        &message) == "io.github.zerocast.Error.InvalidArgument");
+  CHECK(call_error_name(
+            plain, kCaptureIface, "SetBitrate", [](auto* m) { return sd_bus_message_append(m, "u", 0u); }, &message) ==
+        "io.github.zerocast.Error.InvalidArgument");
+  CHECK(call_error_name(
+            plain, kCaptureIface, "SaveReplay",
+            [&](auto* m) { return sd_bus_message_append(m, "su", (dir + "/r.mkv").c_str(), 1u); },
+            &message) == "io.github.zerocast.Error.NoReplay");
+  CHECK(call_error_name(
+            with_replay, kCaptureIface, "SaveReplay",
+            [](auto* m) { return sd_bus_message_append(m, "su", "r.mkv", 1u); },
+            &message) == "io.github.zerocast.Error.InvalidArgument");
   CHECK(message.find("absolute") != std::string::npos);
-  CHECK(call_error_name(with_replay, kCaptureIface, "SaveReplay",
-                        [&](auto* m) { return sd_bus_message_append(m, "su", (dir + "/r.avi").c_str(), 1u); },
-                        &message) == "io.github.zerocast.Error.InvalidArgument");
-  CHECK(call_error_name(with_replay, kCaptureIface, "SaveReplay",
-                        [&](auto* m) { return sd_bus_message_append(m, "su", (dir + "/r.mkv").c_str(), 99999u); },
-                        &message) == "io.github.zerocast.Error.InvalidArgument");
+  CHECK(call_error_name(
+            with_replay, kCaptureIface, "SaveReplay",
+            [&](auto* m) { return sd_bus_message_append(m, "su", (dir + "/r.avi").c_str(), 1u); },
+            &message) == "io.github.zerocast.Error.InvalidArgument");
+  CHECK(call_error_name(
+            with_replay, kCaptureIface, "SaveReplay",
+            [&](auto* m) { return sd_bus_message_append(m, "su", (dir + "/r.mkv").c_str(), 99999u); },
+            &message) == "io.github.zerocast.Error.InvalidArgument");
   CHECK(call_error_name(kManager + std::string("/capture/77"), kCaptureIface, "Stop", {}) ==
         "org.freedesktop.DBus.Error.UnknownObject");
   // The cap: two run, a third is refused by name.
@@ -296,7 +311,8 @@ TEST_CASE("bad arguments get named errors and leave the daemon working", "[daemo
 
   // After all that the daemon still works: both captures run and stop cleanly.
   REQUIRE(d.process().running());
-  CHECK(d.wait_property(plain, kCaptureIface, "State", [](auto& v) { return v == "capturing"; }, 15s));
+  CHECK(d.wait_property(
+      plain, kCaptureIface, "State", [](auto& v) { return v == "capturing"; }, 15s));
   CHECK(d.ctl({"status"}).status == 0);
   CHECK(d.ctl({"stop", "--capture", plain}).status == 0);
   // --capture takes the object path or its number (ids are never reused: refused ones took some).

@@ -39,7 +39,8 @@ TEST_CASE("a replay saved mid-capture has the requested length from a keyframe, 
   // ctl made the relative path absolute (the daemon's working directory is not the caller's).
   CHECK(d.property(path, kCaptureIface, "Outputs") == "1 \"" + main_file + "\"");
 
-  REQUIRE(d.wait_property(path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 4.5; }, 20s));
+  REQUIRE(d.wait_property(
+      path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 4.5; }, 20s));
   auto saved = d.ctl({"save-replay", "clip.mkv", "--seconds", "3"});
   INFO(saved.output);
   REQUIRE(saved.status == 0);
@@ -53,8 +54,8 @@ TEST_CASE("a replay saved mid-capture has the requested length from a keyframe, 
 
   // The capture goes on after the save; then it stops and the main file is finished.
   const auto before = std::stoull(d.property(path, kCaptureIface, "FramesEncoded"));
-  REQUIRE(d.wait_property(path, kCaptureIface, "FramesEncoded",
-                          [&](auto& v) { return std::stoull(v) >= before + 30; }, 10s));
+  REQUIRE(d.wait_property(
+      path, kCaptureIface, "FramesEncoded", [&](auto& v) { return std::stoull(v) >= before + 30; }, 10s));
   auto stopped = d.ctl({"stop"});
   REQUIRE(stopped.status == 0);
   CHECK(stopped.output.find("stopped " + path) != std::string::npos);
@@ -95,7 +96,8 @@ TEST_CASE("a replay with no path goes to the replay directory, and a replay-only
   REQUIRE(started.status == 0);
   const std::string path = "/io/github/zerocast/Zerocast1/capture/1";
   CHECK(d.property(path, kCaptureIface, "Outputs") == "0");
-  REQUIRE(d.wait_property(path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 1.0; }, 20s));
+  REQUIRE(d.wait_property(
+      path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 1.0; }, 20s));
   auto saved = d.ctl({"save-replay"});
   INFO(saved.output << d.logs());
   REQUIRE(saved.status == 0);

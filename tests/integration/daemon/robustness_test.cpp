@@ -57,7 +57,8 @@ TEST_CASE("a PipeWire restart mid-capture: the capture reconnects and the file g
   DaemonHarness d;
   SignalRecorder signals;
   REQUIRE(d.ctl({"start", "-o", "main.mkv", "--replay", "20"}).status == 0);
-  REQUIRE(d.wait_property(kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
 
   d.pipewire().kill_pipewire();
   auto reconnecting = signals.wait_for(state_is("reconnecting"), 10s);
@@ -73,8 +74,8 @@ TEST_CASE("a PipeWire restart mid-capture: the capture reconnects and the file g
   d.pipewire().start_pipewire();
   const size_t mark = signals.count();
   REQUIRE(signals.wait_for(state_is("capturing"), 20s, mark));
-  REQUIRE(d.wait_property(kCapture1, kCaptureIface, "FramesEncoded",
-                          [&](auto& v) { return std::stoull(v) >= frames_before + 45; }, 20s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [&](auto& v) { return std::stoull(v) >= frames_before + 45; }, 20s));
   // The replay buffer kept what it had from before the restart.
   auto saved = d.ctl({"save-replay", "replay.mkv"});
   REQUIRE(saved.status == 0);
@@ -116,7 +117,8 @@ TEST_CASE("the producer goes away: the capture is idle, its file finished, its r
   auto started = d.ctl({"start", "--source", "serial:" + serial, "-o", "main.mkv", "--replay", "10"});
   INFO(started.output << d.logs());
   REQUIRE(started.status == 0);
-  REQUIRE(d.wait_property(kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
 
   source.signal(SIGKILL);
   REQUIRE(signals.wait_for(state_is("idle"), 10s));
@@ -145,7 +147,12 @@ TEST_CASE("a full disk: an Error signal, the file playable up to its last packet
   // The daemon runs in a mount namespace of its own with a 16 KiB tmpfs (the test pattern compresses
   // well: with a keyframe every 10 frames that is a few seconds); the test reads the file through
   // /proc/PID/root, which sees that namespace.
-  o.wrapper = {"unshare", "--mount", "--propagation", "private", "sh", "-c",
+  o.wrapper = {"unshare",
+               "--mount",
+               "--propagation",
+               "private",
+               "sh",
+               "-c",
                "mount -t tmpfs -o size=16k zc-full " + full + " && exec {daemon}"};
   const bool with_replay = GENERATE(true, false);
   DaemonHarness d(o);
@@ -199,17 +206,20 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
   auto started = d.ctl({"start", "-o", "tcp://127.0.0.1:" + std::to_string(port), "--replay", "30", "--gop", "15"});
   INFO(started.output << d.logs());
   REQUIRE(started.status == 0);
-  REQUIRE(d.wait_property(kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
 
   first->signal(SIGKILL);  // the peer vanishes without a goodbye
   (void)first->wait(5s);
-  CHECK(d.wait_property(kCapture1, kCaptureIface, "Outputs", [](auto& v) { return has(v, "(reconnecting: "); }, 10s));
+  CHECK(d.wait_property(
+      kCapture1, kCaptureIface, "Outputs", [](auto& v) { return has(v, "(reconnecting: "); }, 10s));
   CHECK(d.property(kCapture1, kCaptureIface, "State") == "capturing");
   std::this_thread::sleep_for(1500ms);  // refused attempts in the meantime, with backoff
 
   Process second = receiver(listen, d.dir() + "/second.ts");
   REQUIRE(wait_bound(port, Proto::tcp, 10s));
-  REQUIRE(d.wait_property(kCapture1, kCaptureIface, "Outputs", [](auto& v) { return !has(v, "reconnecting"); }, 15s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "Outputs", [](auto& v) { return !has(v, "reconnecting"); }, 15s));
   std::this_thread::sleep_for(1500ms);
   REQUIRE(d.ctl({"save-replay", "replay.mkv"}).status == 0);
   REQUIRE(d.ctl({"stop"}).status == 0);

@@ -98,10 +98,10 @@ TEST_CASE("the user unit passes systemd-analyze --user verify", "[daemon][system
   const std::string unit = read_file(std::string(ZC_TEST_BINARY_DIR) + "/systemd/zerocast.service");
   REQUIRE(!unit.empty());
   // What the issue asks of it.
-  for (const char* line : {"Type=notify", "Restart=on-failure", "After=pipewire.service graphical-session.target",
-                           "PartOf=graphical-session.target", "BindsTo=graphical-session.target",
-                           "StartLimitIntervalSec=", "StartLimitBurst=", "WatchdogSec=",
-                           "ExecReload=/bin/kill -HUP $MAINPID"}) {
+  for (const char* line :
+       {"Type=notify", "Restart=on-failure", "After=pipewire.service graphical-session.target",
+        "PartOf=graphical-session.target", "BindsTo=graphical-session.target",
+        "StartLimitIntervalSec=", "StartLimitBurst=", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID"}) {
     INFO(line);
     CHECK(has(unit, std::string("\n") + line));
   }
@@ -113,7 +113,8 @@ TEST_CASE("the user unit passes systemd-analyze --user verify", "[daemon][system
   if (!have_program("systemd-analyze")) ZC_SKIP("systemd-analyze is not installed");
   // The installed unit points at the installed binary; verify the same text pointing at this build's.
   const std::string dir = make_temp_dir("zc-unit");
-  const std::string tested = std::regex_replace(unit, std::regex("ExecStart=[^ ]*/zerocast"), "ExecStart=" + zerocast_bin());
+  const std::string tested =
+      std::regex_replace(unit, std::regex("ExecStart=[^ ]*/zerocast"), "ExecStart=" + zerocast_bin());
   {
     std::ofstream out(dir + "/zerocast.service");
     out << tested;

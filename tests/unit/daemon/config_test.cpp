@@ -131,7 +131,9 @@ TEST_CASE("precedence: command line > environment > file > defaults", "[config]"
   CHECK(file_only->codec == "hevc");
   CHECK(file_only->max_captures == 2);
 
-  src.env = {{"ZEROCAST_CAPTURE_BITRATE", "2000"}, {"ZEROCAST_DAEMON_MAX_CAPTURES", "3"}, {"ZEROCAST_ENCODER", "libx264"},
+  src.env = {{"ZEROCAST_CAPTURE_BITRATE", "2000"},
+             {"ZEROCAST_DAEMON_MAX_CAPTURES", "3"},
+             {"ZEROCAST_ENCODER", "libx264"},
              {"ZEROCAST_LOG", "debug"}};  // not a config key: left to the logger
   auto with_env = load_config(src);
   REQUIRE(with_env);

@@ -38,8 +38,7 @@ MetricsSnapshot sample() {
 
 TEST_CASE("metrics are Prometheus text with the capture's labels", "[metrics]") {
   const std::string text = render_metrics(sample(), "0.1.0");
-  const std::string labels =
-      "capture=\"3\",source=\"test \\\"quoted\\\"\",encoder=\"libx264\",import_path=\"cpu\"";
+  const std::string labels = "capture=\"3\",source=\"test \\\"quoted\\\"\",encoder=\"libx264\",import_path=\"cpu\"";
   CHECK(text.find("zerocast_info{version=\"0.1.0\"} 1\n") != std::string::npos);
   CHECK(text.find("# TYPE zerocast_frames_captured_total counter\n") != std::string::npos);
   CHECK(text.find("zerocast_frames_captured_total{" + labels + "} 1200\n") != std::string::npos);

@@ -37,8 +37,9 @@ struct Factory {
 TEST_CASE("a lost peer is replaced after the backoff, starting at a keyframe", "[reconnect]") {
   Factory factory;
   int keyframe_requests = 0;
-  ReconnectingSink sink("tcp://peer", factory.make(),
-                        {.initial_backoff = 50ms, .max_backoff = 200ms, .on_keyframe_needed = [&] { ++keyframe_requests; }});
+  ReconnectingSink sink(
+      "tcp://peer", factory.make(),
+      {.initial_backoff = 50ms, .max_backoff = 200ms, .on_keyframe_needed = [&] { ++keyframe_requests; }});
   CHECK(sink.describe() == "tcp://peer");
   REQUIRE(sink.begin(fake_info(0)));
   REQUIRE(factory.logs.size() == 1);
