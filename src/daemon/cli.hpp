@@ -7,5 +7,7 @@ namespace zc::daemon {
 // Registers `record` on `app`; the returned callback runs it (after parsing) and gives its exit code.
 std::function<int()> add_record_command(CLI::App& app);
 std::function<int()> add_test_source_command(CLI::App& app);
+std::function<int()> add_daemon_command(CLI::App& app);
+std::function<int()> add_ctl_command(CLI::App& app);
 
 }  // namespace zc::daemon

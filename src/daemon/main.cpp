@@ -13,6 +13,8 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("zerocast ") + ZEROCAST_VERSION);
   auto record = zc::daemon::add_record_command(app);
   auto test_source = zc::daemon::add_test_source_command(app);
+  auto daemon = zc::daemon::add_daemon_command(app);
+  auto ctl = zc::daemon::add_ctl_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -20,6 +22,8 @@ int run(int argc, char** argv) {
   }
   if (app.got_subcommand("record")) return record();
   if (app.got_subcommand("test-source")) return test_source();
+  if (app.got_subcommand("daemon")) return daemon();
+  if (app.got_subcommand("ctl")) return ctl();
   return zc::daemon::kExitUsage;
 }
 

@@ -30,7 +30,7 @@ uint32_t even_down(uint32_t v) {
 }  // namespace
 
 Pipeline::Pipeline(RecordOptions options, PipelineHooks hooks)
-    : options_(std::move(options)), hooks_(std::move(hooks)) {}
+    : options_(std::move(options)), hooks_(std::move(hooks)), bitrate_kbps_(options_.bitrate_kbps) {}
 
 Pipeline::~Pipeline() {
   request_stop("shutting down");
@@ -48,20 +48,21 @@ encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height) 
   c.height = height;
   const uint32_t fps = options_.fps ? options_.fps : (options_.source == "test" ? options_.test.fps : 60);
   c.frame_rate = AVRational{static_cast<int>(fps), 1};
-  c.bitrate_kbps = options_.bitrate_kbps;
+  c.bitrate_kbps = bitrate_kbps_.load();
   c.gop_frames = options_.gop_frames;
   c.tuning = effective_tuning(options_);
-  c.time_origin_ns = first_frame_ns_.load();
+  c.time_origin_ns = hooks_.time_origin_ns.value_or(first_frame_ns_.load());
   return c;
 }
 
 Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, PipelineHooks hooks) {
-  if (auto ok = validate(options); !ok) return tl::unexpected(ok.error());
+  if (auto ok = validate(options, !hooks.make_sinks); !ok) return tl::unexpected(ok.error());
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(options), std::move(hooks)));
 
   // Outputs first: an impossible codec/container pair or an unwritable path is refused before
   // any encoder or PipeWire connection is opened.
-  auto sinks = output::open_sinks(p->options_.outputs, encode::codec_id(p->options_.codec));
+  auto sinks = p->hooks_.make_sinks ? p->hooks_.make_sinks()
+                                    : output::open_sinks(p->options_.outputs, encode::codec_id(p->options_.codec));
   if (!sinks) return tl::unexpected(sinks.error());
   p->sinks_ = std::move(*sinks);
 
@@ -155,6 +156,48 @@ void Pipeline::fail(Error error) {
 
 void Pipeline::request_keyframe() {
   keyframe_requested_ = true;
+}
+
+void Pipeline::set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done) {
+  std::optional<BitrateRequest> replaced;
+  {
+    std::lock_guard lock(bitrate_mutex_);
+    if (bitrate_closed_) {
+      replaced = BitrateRequest{kbps, std::move(done)};
+    } else {
+      replaced = std::exchange(bitrate_request_, BitrateRequest{kbps, std::move(done)});
+    }
+  }
+  if (replaced && replaced->done) {
+    replaced->done(zc::fail(Errc::cancelled, "encode", "the capture ended, or a newer bitrate request came"));
+  }
+}
+
+// On the encoder thread, between frames. `encoder` is null before the first frame, and at the end
+// of the run (the request is then cancelled).
+void Pipeline::apply_bitrate_request(encode::Encoder* encoder) {
+  std::optional<BitrateRequest> request;
+  {
+    std::lock_guard lock(bitrate_mutex_);
+    request = std::exchange(bitrate_request_, std::nullopt);
+    if (!encoder && queue_.closed()) bitrate_closed_ = true;
+  }
+  if (!request) return;
+  Result<void> result;
+  if (queue_.closed() && !encoder) {
+    result = zc::fail(Errc::cancelled, "encode", "the capture ended before the bitrate could change");
+  } else if (encoder) {
+    result = encoder->set_bitrate(request->kbps);
+  } else if (request->kbps == 0) {
+    result = zc::fail(Errc::invalid_argument, "encode", "bitrate must be above 0 kbit/s");
+  }
+  if (result) {
+    bitrate_kbps_ = request->kbps;
+    spdlog::info("encode: target bitrate {} kbit/s", request->kbps);
+  } else {
+    spdlog::warn("encode: bitrate stays: {}", result.error().describe());
+  }
+  if (request->done) request->done(std::move(result));
 }
 
 // ---- capture thread --------------------------------------------------------------------------
@@ -280,6 +323,7 @@ void Pipeline::encoder_loop() {
     const auto wait = interval_ns ? std::chrono::milliseconds(std::max<int64_t>(1, interval_ns / 2'000'000))
                                   : std::chrono::milliseconds(100);
     auto frame = queue_.pop(wait);
+    apply_bitrate_request(encoder.get());
     if (!frame) {
       if (queue_.closed()) break;
       // Repeat on the capture clock: the slot after the last picture, once it is in the past.
@@ -333,6 +377,7 @@ void Pipeline::encoder_loop() {
     write_packets(packets, *encoder, begun);
   }
   finish_encoder();
+  apply_bitrate_request(nullptr);  // a request that came too late is cancelled
   if (auto ok = sinks_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
 
   Outcome outcome;
@@ -387,6 +432,8 @@ Snapshot Pipeline::snapshot() const {
   if (counters_.frames_encoded > 0) s.encoded_span_s = static_cast<double>(last - first) / 1e9 + 1.0 / fps;
   s.width = width_;
   s.height = height_;
+  s.queue_depth = queue_.depth();
+  s.bitrate_kbps = bitrate_kbps_.load();
   if (auto* tee = dynamic_cast<output::TeeSink*>(sinks_.get())) {
     for (const auto& m : tee->members()) {
       s.outputs.push_back(m.failure ? m.description + " (failed: " + m.failure->message + ")" : m.description);

@@ -51,6 +51,8 @@ struct Snapshot {
   uint32_t width = 0;
   uint32_t height = 0;
   std::vector<std::string> outputs;  // redacted, with a failure note when detached
+  size_t queue_depth = 0;            // frames waiting for the encoder
+  uint32_t bitrate_kbps = 0;         // the target (0: the tuning's default)
   uint64_t dropped_total() const { return dropped_queue + dropped_defect + dropped_import; }
 };
 
@@ -65,6 +67,15 @@ struct PipelineHooks {
   std::function<std::unique_ptr<zerocopy::Importer>()> make_importer;
   // Tests inject an encoder catalog; default: encode::default_catalog().
   std::optional<encode::Catalog> catalog;
+
+  // The daemon's additions: one capture outlives its pipelines (PipeWire restarts), so its
+  // outputs do too.
+  // Builds the outputs instead of open_sinks(options.outputs); the pipeline closes what it gets
+  // when it ends. With it, options.outputs may be empty (a capture that feeds a replay buffer only).
+  std::function<Result<std::unique_ptr<output::Sink>>()> make_sinks;
+  // Capture time that maps to pts 0 for every encoder (default: this pipeline's first frame), so
+  // that successive pipelines feeding the same outputs keep their timestamps increasing.
+  std::optional<int64_t> time_origin_ns;
 };
 
 class Pipeline final : private capture::StreamObserver, private capture::ModifierSource {
@@ -87,6 +98,11 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   Snapshot snapshot() const;
   const std::vector<std::string>& selection_log() const { return selection_log_; }
   void request_keyframe();
+  // Asks for a new target bitrate; the encoder thread applies it within ~100 ms (between frames)
+  // and calls `done` there with the outcome: Errc::unsupported from an encoder that cannot change
+  // its rate while running (it keeps its rate), Errc::cancelled if the run ends first. Later
+  // encoders start at the new rate. Thread-safe; a newer request replaces a pending one.
+  void set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done);
 
  private:
   Pipeline(RecordOptions options, PipelineHooks hooks);
@@ -130,6 +146,15 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   std::atomic<int64_t> start_ns_{0};
   std::atomic<uint32_t> width_{0}, height_{0};
   std::atomic<bool> keyframe_requested_{false};
+  std::atomic<uint32_t> bitrate_kbps_{0};
+  struct BitrateRequest {
+    uint32_t kbps = 0;
+    std::function<void(Result<void>)> done;
+  };
+  std::mutex bitrate_mutex_;
+  std::optional<BitrateRequest> bitrate_request_;
+  bool bitrate_closed_ = false;  // the encoder thread is done: requests are cancelled at once
+  void apply_bitrate_request(encode::Encoder* encoder);
   std::atomic<int64_t> first_encoded_pts_ns_{0};
   std::atomic<int64_t> last_encoded_pts_ns_{0};
 

@@ -36,8 +36,9 @@ Result<Size> parse_size(const std::string& text) {
   return Size{*w, *h};
 }
 
-Result<void> validate(const RecordOptions& o) {
-  if (o.outputs.empty()) return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
+Result<void> validate(const RecordOptions& o, bool require_output) {
+  if (require_output && o.outputs.empty())
+    return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
   if (auto source = capture::parse_source(o.source); !source) return tl::unexpected(source.error());
   if (o.duration_s && *o.duration_s <= 0) return fail(Errc::invalid_argument, "options", "--duration must be positive");
   if (o.max_frames && *o.max_frames == 0) return fail(Errc::invalid_argument, "options", "--frames must be positive");

@@ -43,7 +43,8 @@ Result<Size> parse_size(const std::string& text);
 
 // Checks a RecordOptions for contradictions before anything opens (codec/container pairs are
 // checked by output; this covers what is ours): at least one output, sane numbers.
-Result<void> validate(const RecordOptions& options);
+// `require_output` false: a daemon capture may feed only its replay buffer.
+Result<void> validate(const RecordOptions& options, bool require_output = true);
 
 // The tuning to use when none was asked for: low latency if any output is a network URL.
 encode::Tuning effective_tuning(const RecordOptions& options);

@@ -1,0 +1,139 @@
+#include "output/reconnecting_sink.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+
+namespace zc::output {
+
+ReconnectingSink::ReconnectingSink(std::string description, SinkFactory factory, ReconnectOptions options)
+    : description_(std::move(description)),
+      factory_(std::move(factory)),
+      options_(std::move(options)),
+      backoff_(options_.initial_backoff) {}
+
+ReconnectingSink::~ReconnectingSink() {
+  (void)close();
+}
+
+std::unique_ptr<Sink> ReconnectingSink::take_inner() {
+  std::lock_guard lock(mutex_);
+  if (inner_) past_ += inner_->stats();
+  return std::move(inner_);
+}
+
+void ReconnectingSink::lose(Error error, int64_t now_ns) {
+  if (auto old = take_inner()) (void)old->close();  // quick: a failed sink has dropped its muxer
+  {
+    std::lock_guard lock(mutex_);
+    ++status_.failures;
+    status_.connected = false;
+    status_.last_error = error;
+  }
+  spdlog::warn("output: {} lost: {}; retrying in {} ms", description_, error.describe(), backoff_.count());
+  next_attempt_ns_ = now_ns + std::chrono::nanoseconds(backoff_).count();
+  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  asked_keyframe_ = false;
+}
+
+bool ReconnectingSink::try_connect(int64_t now_ns) {
+  auto made = factory_();
+  if (!made) {
+    lose(made.error(), now_ns);
+    return false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    inner_ = std::move(*made);
+  }
+  fresh_ = true;
+  if (info_) {
+    if (auto ok = inner_->begin(*info_); !ok) {
+      lose(ok.error(), now_ns);
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<void> ReconnectingSink::begin(const StreamInfo& info) {
+  if (closed_) return fail(Errc::internal, "output", "begin() after close() on " + description_);
+  info_ = info;
+  if (!inner_) {
+    // The first connection is made at once; later ones wait for their backoff (in write()).
+    if (next_attempt_ns_ == 0) (void)try_connect(monotonic_ns());
+    return {};
+  }
+  if (auto ok = inner_->begin(info); !ok) lose(ok.error(), monotonic_ns());
+  return {};
+}
+
+Result<void> ReconnectingSink::write(const EncodedPacket& packet) {
+  if (closed_) return fail(Errc::internal, "output", "write() after close() on " + description_);
+  bool interrupted = false;
+  {
+    std::lock_guard lock(mutex_);
+    interrupted = interrupted_;
+  }
+  const int64_t now = monotonic_ns();
+  if (!inner_) {
+    const bool due = !interrupted && info_ && now >= next_attempt_ns_;
+    if (due && !packet.keyframe()) {
+      // A new peer can only start at a keyframe: ask for one now rather than wait a GOP.
+      if (!asked_keyframe_ && options_.on_keyframe_needed) options_.on_keyframe_needed();
+      asked_keyframe_ = true;
+    }
+    if (!due || !packet.keyframe() || !try_connect(now)) {
+      std::lock_guard lock(mutex_);
+      ++dropped_;
+      return {};
+    }
+  }
+  if (auto ok = inner_->write(packet); !ok) {
+    lose(ok.error(), now);
+    return {};
+  }
+  if (fresh_ && inner_->stats().packets > 0) {
+    // The new peer took a packet: it is connected, the backoff starts over.
+    fresh_ = false;
+    backoff_ = options_.initial_backoff;
+    std::lock_guard lock(mutex_);
+    if (status_.failures > 0) {
+      ++status_.reconnects;
+      spdlog::info("output: {} reconnected (after {} failures)", description_, status_.failures);
+    }
+    status_.connected = true;
+  }
+  return {};
+}
+
+Result<void> ReconnectingSink::close() {
+  if (closed_) return {};
+  closed_ = true;
+  auto inner = take_inner();
+  if (!inner) return {};
+  return inner->close();
+}
+
+SinkStats ReconnectingSink::stats() const {
+  std::lock_guard lock(mutex_);
+  SinkStats s = past_;
+  if (inner_) s += inner_->stats();
+  s.dropped += dropped_;
+  return s;
+}
+
+void ReconnectingSink::interrupt() {
+  std::lock_guard lock(mutex_);
+  interrupted_ = true;
+  if (inner_) inner_->interrupt();
+}
+
+ReconnectStatus ReconnectingSink::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+}  // namespace zc::output

@@ -1,0 +1,81 @@
+#pragma once
+// A network output that survives its peer: when the inner sink fails (peer gone, refused, timed
+// out) it is dropped and a new one is made from a factory after a backoff (doubling up to a
+// maximum), resuming at the next keyframe. It never reports a failure to the writer, so a tee
+// keeps it attached and the other outputs (the replay buffer) go on untouched.
+//
+// Meant to sit inside a QueuedSink: reconnecting blocks (connect timeouts), which must happen on
+// the queue's writer thread, never on the encoder's. begin/write/close come from that one
+// thread; describe, stats, status and interrupt from any.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "output/sink.hpp"
+
+namespace zc::output {
+
+using SinkFactory = std::function<Result<std::unique_ptr<Sink>>()>;
+
+struct ReconnectOptions {
+  std::chrono::milliseconds initial_backoff{500};
+  std::chrono::milliseconds max_backoff{30000};
+  // Called (on the writer's thread) when a reconnect is due and waits for a keyframe.
+  std::function<void()> on_keyframe_needed{};
+};
+
+struct ReconnectStatus {
+  bool connected = false;   // an inner sink exists and its last write succeeded
+  uint64_t failures = 0;    // inner sinks lost or refused
+  uint64_t reconnects = 0;  // inner sinks that wrote again after a failure
+  std::optional<Error> last_error;
+};
+
+class ReconnectingSink final : public Sink {
+ public:
+  // `description` is the redacted target (the factory's sinks describe the same thing).
+  ReconnectingSink(std::string description, SinkFactory factory, ReconnectOptions options = {});
+  ~ReconnectingSink() override;
+  ReconnectingSink(const ReconnectingSink&) = delete;
+  ReconnectingSink& operator=(const ReconnectingSink&) = delete;
+
+  std::string describe() const override { return description_; }
+  Result<void> begin(const StreamInfo& info) override;
+  Result<void> write(const EncodedPacket& packet) override;
+  Result<void> close() override;
+  SinkStats stats() const override;
+  // Never set: a lost peer is waited for (see status()).
+  std::optional<Error> failure() const override { return std::nullopt; }
+  // Stops reconnecting for good and interrupts the inner sink's I/O.
+  void interrupt() override;
+
+  ReconnectStatus status() const;
+
+ private:
+  std::unique_ptr<Sink> take_inner();
+  void lose(Error error, int64_t now_ns);
+  bool try_connect(int64_t now_ns);
+
+  const std::string description_;
+  const SinkFactory factory_;
+  const ReconnectOptions options_;
+
+  // Writer thread only.
+  std::optional<StreamInfo> info_;
+  int64_t next_attempt_ns_ = 0;
+  std::chrono::milliseconds backoff_;
+  bool asked_keyframe_ = false;
+  bool fresh_ = false;  // the inner sink has not written yet
+  bool closed_ = false;
+
+  // Shared with interrupt(), stats() and status(); never held across I/O.
+  mutable std::mutex mutex_;
+  std::unique_ptr<Sink> inner_;
+  bool interrupted_ = false;
+  SinkStats past_;  // of inner sinks already dropped
+  uint64_t dropped_ = 0;
+  ReconnectStatus status_;
+};
+
+}  // namespace zc::output

@@ -1,0 +1,260 @@
+#include "output/replay_ring.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdint>
+
+#include <spdlog/spdlog.h>
+
+#include "output/format_sink.hpp"
+#include "output/open_sink.hpp"
+
+namespace zc::output {
+namespace {
+
+constexpr size_t kInitialSlots = 256;
+
+}  // namespace
+
+ReplayRing::ReplayRing(ReplayOptions options) : options_(options) {
+  slots_.resize(kInitialSlots);
+  for (auto& s : slots_)
+    s.packet.reset(av_packet_alloc());
+}
+
+ReplayRing::~ReplayRing() = default;
+
+std::string ReplayRing::describe() const {
+  std::lock_guard lock(mutex_);
+  return "replay buffer (" + std::to_string(options_.duration.count() / 1000) + " s)";
+}
+
+ReplayRing::Slot& ReplayRing::slot_at(uint64_t seq) {
+  assert(seq >= head_seq_ && seq < head_seq_ + count_);
+  return slots_[(head_ + static_cast<size_t>(seq - head_seq_)) % slots_.size()];
+}
+
+const ReplayRing::Slot& ReplayRing::slot_at(uint64_t seq) const {
+  assert(seq >= head_seq_ && seq < head_seq_ + count_);
+  return slots_[(head_ + static_cast<size_t>(seq - head_seq_)) % slots_.size()];
+}
+
+void ReplayRing::grow() {
+  // Rare (only when more packets are held than ever before): the old order is kept, the head
+  // moves to index 0.
+  std::vector<Slot> bigger(slots_.size() * 2);
+  for (size_t i = 0; i < count_; ++i)
+    bigger[i] = std::move(slots_[(head_ + i) % slots_.size()]);
+  for (size_t i = count_; i < slots_.size(); ++i)
+    bigger[i] = std::move(slots_[(head_ + i) % slots_.size()]);
+  for (size_t i = slots_.size(); i < bigger.size(); ++i)
+    bigger[i].packet.reset(av_packet_alloc());
+  slots_ = std::move(bigger);
+  head_ = 0;
+}
+
+void ReplayRing::drop_front_until(uint64_t seq) {
+  while (head_seq_ < seq && count_ > 0) {
+    Slot& s = slots_[head_];
+    bytes_ -= static_cast<size_t>(s.packet->size);
+    av_packet_unref(s.packet.get());
+    head_ = (head_ + 1) % slots_.size();
+    --count_;
+    ++head_seq_;
+  }
+  while (!keys_.empty() && keys_.front() < head_seq_)
+    keys_.pop_front();
+}
+
+void ReplayRing::clear_locked() {
+  drop_front_until(head_seq_ + count_);
+  keys_.clear();
+  max_pts_ = 0;
+  bytes_ = 0;
+  waiting_for_key_ = true;
+}
+
+int64_t ReplayRing::frame_ticks() const {
+  if (!info_ || info_->frame_rate.num <= 0 || info_->frame_rate.den <= 0) return 0;
+  return av_rescale_q(1, av_inv_q(info_->frame_rate), info_->time_base);
+}
+
+int64_t ReplayRing::end_pts_locked() const {
+  return max_pts_ + frame_ticks();
+}
+
+double ReplayRing::seconds_from(uint64_t key_seq) const {
+  const int64_t start = slot_at(key_seq).packet->pts;
+  return static_cast<double>(end_pts_locked() - start) * av_q2d(info_->time_base);
+}
+
+Result<void> ReplayRing::begin(const StreamInfo& info) {
+  std::lock_guard lock(mutex_);
+  if (info_ && info_->generation == info.generation) {
+    info_ = info;
+    return {};
+  }
+  if (count_ > 0) spdlog::info("output: replay buffer starts over with stream generation {}", info.generation);
+  clear_locked();
+  info_ = info;
+  return {};
+}
+
+Result<void> ReplayRing::write(const EncodedPacket& packet) {
+  assert(packet.packet && "write() without a packet");
+  std::lock_guard lock(mutex_);
+  if (!info_ || packet.generation != info_->generation || packet.packet->pts == AV_NOPTS_VALUE ||
+      (waiting_for_key_ && !packet.keyframe())) {
+    ++dropped_;
+    return {};
+  }
+  waiting_for_key_ = false;
+  ended_ = false;
+  if (count_ == slots_.size()) grow();
+  Slot& slot = slots_[(head_ + count_) % slots_.size()];
+  if (av_packet_ref(slot.packet.get(), packet.packet.get()) < 0) {
+    ++dropped_;
+    return {};
+  }
+  slot.capture_ns = packet.capture_ns;
+  slot.key = packet.keyframe();
+  const uint64_t seq = head_seq_ + count_;
+  ++count_;
+  if (slot.key) keys_.push_back(seq);
+  bytes_ += static_cast<size_t>(packet.packet->size);
+  max_pts_ = count_ == 1 ? packet.packet->pts : std::max(max_pts_, packet.packet->pts);
+  ++written_;
+  written_bytes_ += static_cast<uint64_t>(packet.packet->size);
+
+  // Whole GOPs go from the front while the GOP after them still covers the duration.
+  const double want = static_cast<double>(options_.duration.count()) / 1000.0;
+  while (keys_.size() > 1 && seconds_from(keys_[1]) >= want)
+    drop_front_until(keys_[1]);
+  while (keys_.size() > 1 && bytes_ > options_.max_bytes)
+    drop_front_until(keys_[1]);
+  if (bytes_ > options_.max_bytes) {
+    // One GOP is larger than the whole budget: nothing valid can be held within it.
+    if (!warned_bytes_) {
+      spdlog::warn("output: one GOP is larger than the replay buffer's {} bytes; raise replay.max_megabytes",
+                   options_.max_bytes);
+      warned_bytes_ = true;
+    }
+    dropped_ += count_;
+    clear_locked();
+  }
+  return {};
+}
+
+Result<void> ReplayRing::close() {
+  std::lock_guard lock(mutex_);
+  ended_ = true;  // the encoder was drained: the newest packets are complete
+  return {};
+}
+
+SinkStats ReplayRing::stats() const {
+  std::lock_guard lock(mutex_);
+  return {written_, written_bytes_, dropped_, 0};
+}
+
+void ReplayRing::set_options(ReplayOptions options) {
+  std::lock_guard lock(mutex_);
+  options_ = options;
+}
+
+ReplayOptions ReplayRing::options() const {
+  std::lock_guard lock(mutex_);
+  return options_;
+}
+
+double ReplayRing::held_seconds() const {
+  std::lock_guard lock(mutex_);
+  return keys_.empty() ? 0.0 : seconds_from(keys_.front());
+}
+
+size_t ReplayRing::held_bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+size_t ReplayRing::held_packets() const {
+  std::lock_guard lock(mutex_);
+  return count_;
+}
+
+uint64_t ReplayRing::complete_end_locked() const {
+  // Packets are held in decode order; with B-frames the newest ones may show frames whose
+  // neighbours in presentation order are not encoded yet (a P frame waits for the B frames shown
+  // before it). A packet that is shown after everything before it (a new highest pts) starts a
+  // new run: everything before it is complete. The newest packet completes the clip itself only
+  // when it is not reordered (pts == dts) and is shown last.
+  const uint64_t end = head_seq_ + count_;
+  if (ended_) return end;
+  uint64_t complete = keys_.front();
+  int64_t max_pts = INT64_MIN;
+  for (uint64_t seq = keys_.front(); seq < end; ++seq) {
+    const AVPacket& p = *slot_at(seq).packet;
+    const bool newest_shown = p.pts > max_pts;
+    if (newest_shown && seq > keys_.front()) complete = seq;
+    max_pts = std::max(max_pts, p.pts);
+    if (seq + 1 == end && newest_shown && (p.dts == AV_NOPTS_VALUE || p.dts == p.pts)) complete = end;
+  }
+  return complete;
+}
+
+Result<ReplayClip> ReplayRing::clip(double seconds) const {
+  std::lock_guard lock(mutex_);
+  if (keys_.empty() || !info_) return fail(Errc::not_found, "replay", "the replay buffer holds nothing yet");
+  const uint64_t end = complete_end_locked();
+  if (end <= keys_.front()) return fail(Errc::not_found, "replay", "the replay buffer holds no complete frame yet");
+  int64_t max_pts = INT64_MIN;
+  for (uint64_t seq = keys_.front(); seq < end; ++seq)
+    max_pts = std::max(max_pts, slot_at(seq).packet->pts);
+  const int64_t end_pts = max_pts + frame_ticks();
+  auto covered = [&](uint64_t key) {
+    return static_cast<double>(end_pts - slot_at(key).packet->pts) * av_q2d(info_->time_base);
+  };
+  uint64_t start = keys_.front();
+  if (seconds > 0) {
+    // The latest keyframe that still gives at least `seconds`.
+    for (auto it = keys_.rbegin(); it != keys_.rend(); ++it) {
+      if (*it < end && covered(*it) >= seconds) {
+        start = *it;
+        break;
+      }
+    }
+  }
+  ReplayClip clip;
+  clip.info = *info_;
+  clip.seconds = covered(start);
+  clip.packets.reserve(static_cast<size_t>(end - start));
+  for (uint64_t seq = start; seq < end; ++seq) {
+    const Slot& s = slot_at(seq);
+    EncodedPacket p;
+    p.packet.reset(av_packet_clone(s.packet.get()));
+    if (!p.packet) return fail(Errc::internal, "replay", "out of memory copying the replay buffer");
+    p.capture_ns = s.capture_ns;
+    p.generation = info_->generation;
+    clip.bytes += static_cast<size_t>(s.packet->size);
+    clip.packets.push_back(std::move(p));
+  }
+  return clip;
+}
+
+Result<void> write_clip(const ReplayClip& clip, const std::string& path) {
+  if (clip.packets.empty()) return fail(Errc::not_found, "replay", "nothing to save");
+  auto target = parse_target(path);
+  if (!target) return tl::unexpected(target.error());
+  if (target->network()) return fail(Errc::invalid_argument, "replay", "a replay is saved to a file, not to a URL");
+  SinkOptions options;
+  // Written in one go: FFmpeg's own buffering is fastest, and the file is closed cleanly at the end.
+  options.format.flush = Flush::none;
+  auto sink = open_sink(path, clip.info.params->codec_id, options);
+  if (!sink) return tl::unexpected(sink.error());
+  if (auto ok = (*sink)->begin(clip.info); !ok) return ok;
+  for (const auto& p : clip.packets) {
+    if (auto ok = (*sink)->write(p); !ok) return ok;
+  }
+  return (*sink)->close();
+}
+
+}  // namespace zc::output

@@ -1,0 +1,116 @@
+// start → record → save replay → stop, through `zerocast ctl`, with every file decoded and its
+// frame numbers (drawn by the test source) checked.
+#include <filesystem>
+#include <regex>
+
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace zc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+double span_seconds(const DecodeResult& r) {
+  if (r.frames.size() < 2) return 0;
+  int64_t lo = r.frames.front().pts_us, hi = lo;
+  for (const auto& f : r.frames) {
+    lo = std::min(lo, f.pts_us);
+    hi = std::max(hi, f.pts_us);
+  }
+  return static_cast<double>(hi - lo) / 1e6 + 1.0 / 30;  // + one frame at the test source's 30 fps
+}
+
+}  // namespace
+
+TEST_CASE("a replay saved mid-capture has the requested length from a keyframe, the main file no gap",
+          "[daemon][replay]") {
+  DaemonHarness d;
+  SignalRecorder signals;
+  const std::string main_file = d.dir() + "/main.mkv";
+  const std::string clip_file = d.dir() + "/clip.mkv";
+  // One keyframe a second (30 frames at 30 fps): a saved replay is within one GOP of the request.
+  auto started = d.ctl({"start", "-o", "main.mkv", "--replay", "10", "--gop", "30"});
+  INFO(started.output << d.logs());
+  REQUIRE(started.status == 0);
+  const std::string path = "/io/github/zerocast/Zerocast1/capture/1";
+  CHECK(started.output.find(path) != std::string::npos);
+  // ctl made the relative path absolute (the daemon's working directory is not the caller's).
+  CHECK(d.property(path, kCaptureIface, "Outputs") == "1 \"" + main_file + "\"");
+
+  REQUIRE(d.wait_property(
+      path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 4.5; }, 20s));
+  auto saved = d.ctl({"save-replay", "clip.mkv", "--seconds", "3"});
+  INFO(saved.output);
+  REQUIRE(saved.status == 0);
+  CHECK(saved.output.find(clip_file) != std::string::npos);
+  auto signal = signals.wait_for([&](auto& s) { return s.member == "ReplaySaved"; }, 5s);
+  REQUIRE(signal);
+  CHECK(signal->args[0] == clip_file);
+  const double announced = std::stod(signal->args[1]);
+  CHECK(announced >= 3.0);
+  CHECK(announced <= 4.05);
+
+  // The capture goes on after the save; then it stops and the main file is finished.
+  const auto before = std::stoull(d.property(path, kCaptureIface, "FramesEncoded"));
+  REQUIRE(d.wait_property(
+      path, kCaptureIface, "FramesEncoded", [&](auto& v) { return std::stoull(v) >= before + 30; }, 10s));
+  auto stopped = d.ctl({"stop"});
+  REQUIRE(stopped.status == 0);
+  CHECK(stopped.output.find("stopped " + path) != std::string::npos);
+
+  const Numbers clip = decode_numbers(clip_file);
+  INFO(clip.result.error);
+  REQUIRE(clip.result.ok);
+  CHECK(clip.result.decode_errors == 0);
+  REQUIRE(!clip.result.frames.empty());
+  CHECK(clip.result.frames.front().keyframe);
+  CHECK(clip.unreadable == 0);
+  std::string listed;
+  for (auto n : clip.numbers)
+    listed += std::to_string(n) + " ";
+  INFO("clip numbers: " << listed);
+  CHECK(consecutive(clip.numbers));
+  // 3 s asked, at most one GOP (1 s) more: 90..120 frames, and the time they cover agrees.
+  CHECK(clip.numbers.size() >= 90);
+  CHECK(clip.numbers.size() <= 121);
+  CHECK(span_seconds(clip.result) == Approx(announced).margin(0.05));
+
+  const Numbers main = decode_numbers(main_file);
+  REQUIRE(main.result.ok);
+  CHECK(main.result.decode_errors == 0);
+  CHECK(main.unreadable == 0);
+  REQUIRE(!main.numbers.empty());
+  // No gap in the main file, saving or not; the clip is a stretch of it; the main file went on.
+  CHECK(consecutive(main.numbers));
+  REQUIRE(!clip.numbers.empty());
+  CHECK(clip.numbers.front() >= main.numbers.front());
+  CHECK(clip.numbers.back() + 30 <= main.numbers.back());
+}
+
+TEST_CASE("a replay with no path goes to the replay directory, and a replay-only capture needs no output",
+          "[daemon][replay]") {
+  DaemonHarness d;
+  auto started = d.ctl({"start", "--replay", "5"});
+  REQUIRE(started.status == 0);
+  const std::string path = "/io/github/zerocast/Zerocast1/capture/1";
+  CHECK(d.property(path, kCaptureIface, "Outputs") == "0");
+  REQUIRE(d.wait_property(
+      path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 1.0; }, 20s));
+  auto saved = d.ctl({"save-replay"});
+  INFO(saved.output << d.logs());
+  REQUIRE(saved.status == 0);
+  // $XDG_VIDEOS_DIR unset: ~/Videos, created on demand.
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(d.dir() + "/Videos"))
+    files.push_back(e.path().string());
+  REQUIRE(files.size() == 1);
+  CHECK(std::regex_search(files[0], std::regex("/zerocast-replay-1-[0-9]{8}-[0-9]{6}\\.mkv$")));
+  const Numbers clip = decode_numbers(files[0]);
+  REQUIRE(clip.result.ok);
+  CHECK(clip.result.frames.front().keyframe);
+  CHECK(consecutive(clip.numbers));
+  CHECK(clip.numbers.size() >= 30);
+  CHECK(d.ctl({"stop"}).status == 0);
+}

@@ -1,0 +1,186 @@
+// Life under systemd: the unit passes `systemd-analyze --user verify`, and the daemon speaks the
+// notify protocol (READY once the name is owned, STATUS, WATCHDOG at half the interval,
+// STOPPING and a clean exit on SIGTERM) to a NOTIFY_SOCKET the test binds.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+#include "support/paths.hpp"
+#include "support/skip.hpp"
+
+using namespace zc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A unix datagram socket at `path`; every datagram is kept with its arrival time.
+class NotifySocket {
+ public:
+  struct Message {
+    std::string text;
+    std::chrono::steady_clock::time_point at;
+  };
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    REQUIRE(path.size() < sizeof addr.sun_path);
+    std::strcpy(addr.sun_path, path.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{0, 100000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    thread_ = std::thread([this] {
+      char buf[4096];
+      while (!stop_) {
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) continue;
+        std::lock_guard lock(mutex_);
+        messages_.push_back({std::string(buf, static_cast<size_t>(n)), std::chrono::steady_clock::now()});
+      }
+    });
+  }
+  ~NotifySocket() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  std::vector<Message> all() const {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+  // The first message holding `part` (each datagram may carry several KEY=VALUE lines).
+  std::optional<Message> wait_for(const std::string& part, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      for (const auto& m : all()) {
+        if (has(m.text, part)) return m;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::vector<Message> messages_;
+};
+
+}  // namespace
+
+TEST_CASE("the user unit passes systemd-analyze --user verify", "[daemon][systemd]") {
+  const std::string unit = read_file(std::string(ZC_TEST_BINARY_DIR) + "/systemd/zerocast.service");
+  REQUIRE(!unit.empty());
+  // What the issue asks of it.
+  for (const char* line :
+       {"Type=notify", "Restart=on-failure", "After=pipewire.service graphical-session.target",
+        "PartOf=graphical-session.target", "BindsTo=graphical-session.target",
+        "StartLimitIntervalSec=", "StartLimitBurst=", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID"}) {
+    INFO(line);
+    CHECK(has(unit, std::string("\n") + line));
+  }
+  const std::string service = read_file(std::string(ZC_TEST_BINARY_DIR) + "/data/io.github.zerocast.Zerocast1.service");
+  CHECK(has(service, "Name=io.github.zerocast.Zerocast1\n"));
+  CHECK(has(service, "SystemdService=zerocast.service\n"));
+  CHECK(std::regex_search(service, std::regex("\nExec=/[^ ]*/zerocast daemon\n")));
+
+  if (!have_program("systemd-analyze")) ZC_SKIP("systemd-analyze is not installed");
+  // The installed unit points at the installed binary; verify the same text pointing at this build's.
+  const std::string dir = make_temp_dir("zc-unit");
+  const std::string tested =
+      std::regex_replace(unit, std::regex("ExecStart=[^ ]*/zerocast"), "ExecStart=" + zerocast_bin());
+  {
+    std::ofstream out(dir + "/zerocast.service");
+    out << tested;
+  }
+  Process::Options o;
+  o.env["XDG_RUNTIME_DIR"] = dir;  // --user wants one; a private one keeps the user's manager out of it
+  o.cwd = dir;
+  auto r = run({"systemd-analyze", "--user", "verify", dir + "/zerocast.service"}, 60s, o);
+  if (has(r.output, "Failed to initialize manager") || has(r.output, "Failed to lookup RuntimeDirectory")) {
+    ZC_SKIP("systemd-analyze --user cannot run here: " + r.output);
+  }
+  INFO(r.output);
+  CHECK(r.status == 0);
+  // Warnings about the unit (unknown keys, bad values) do not change the exit status: none allowed.
+  CHECK(!has(r.output, "zerocast.service"));
+
+  SECTION("a broken unit is caught (the check can fail)") {
+    {
+      std::ofstream out(dir + "/zerocast.service");
+      out << std::regex_replace(tested, std::regex("Type=notify"), "Type=notifyy");
+    }
+    auto bad = run({"systemd-analyze", "--user", "verify", dir + "/zerocast.service"}, 60s, o);
+    CHECK(has(bad.output, "zerocast.service"));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("READY, STATUS, WATCHDOG and STOPPING reach NOTIFY_SOCKET", "[daemon][systemd]") {
+  const std::string sock_dir = make_temp_dir("zc-notify");
+  NotifySocket notify(sock_dir + "/notify");
+  DaemonOptions o;
+  o.env["NOTIFY_SOCKET"] = sock_dir + "/notify";
+  o.env["WATCHDOG_USEC"] = "600000";  // WatchdogSec=0.6: a ping every 0.3 s
+  o.wait_ready = false;
+  DaemonHarness d(o);
+
+  auto ready = notify.wait_for("READY=1", 20s);
+  INFO(d.logs());
+  REQUIRE(ready);
+  // READY came once the name was owned: a client finds the daemon at once.
+  CHECK(d.busctl({"status", kBus}).status == 0);
+  CHECK(notify.wait_for("STATUS=no captures", 5s));
+
+  REQUIRE(d.ctl({"start", "--replay", "3", "-o", "main.mkv"}).status == 0);
+  CHECK(notify.wait_for("STATUS=1 capture: 1 capturing", 10s));
+
+  // Pings keep coming at about half the interval.
+  std::this_thread::sleep_for(1500ms);
+  std::vector<std::chrono::steady_clock::time_point> pings;
+  for (const auto& m : notify.all()) {
+    if (has(m.text, "WATCHDOG=1")) pings.push_back(m.at);
+  }
+  REQUIRE(pings.size() >= 4);
+  for (size_t i = 1; i < pings.size(); ++i) {
+    CHECK(pings[i] - pings[i - 1] < 600ms);  // never as late as the watchdog's limit
+  }
+
+  d.process().signal(SIGTERM);
+  auto status = d.process().wait(30s);
+  REQUIRE(status);
+  CHECK(*status == 0);
+  CHECK(notify.wait_for("STOPPING=1", 1s));
+  // SIGTERM finished the file: it decodes completely.
+  auto main = decode_file(d.dir() + "/main.mkv");
+  CHECK(main.ok);
+  CHECK(main.decode_errors == 0);
+  CHECK(!main.frames.empty());
+  std::filesystem::remove_all(sock_dir);
+}

@@ -1,0 +1,117 @@
+// The reconnecting network output with fake inner sinks: a lost peer is replaced after a
+// backoff, at a keyframe, and the writer never sees a failure.
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "../output/fake_sink.hpp"
+#include "output/reconnecting_sink.hpp"
+
+using namespace zc;
+using namespace zc::output;
+using namespace zc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Factory {
+  std::vector<std::shared_ptr<FakeSink::Log>> logs;  // one per sink made
+  int refuse = 0;                                    // the next `refuse` calls fail
+  int calls = 0;
+
+  SinkFactory make() {
+    return [this]() -> Result<std::unique_ptr<Sink>> {
+      ++calls;
+      if (refuse > 0) {
+        --refuse;
+        return fail(Errc::io, "output:tcp", "Connection refused");
+      }
+      logs.push_back(std::make_shared<FakeSink::Log>());
+      return std::unique_ptr<Sink>(std::make_unique<FakeSink>("peer", logs.back()));
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a lost peer is replaced after the backoff, starting at a keyframe", "[reconnect]") {
+  Factory factory;
+  int keyframe_requests = 0;
+  ReconnectingSink sink(
+      "tcp://peer", factory.make(),
+      {.initial_backoff = 50ms, .max_backoff = 200ms, .on_keyframe_needed = [&] { ++keyframe_requests; }});
+  CHECK(sink.describe() == "tcp://peer");
+  REQUIRE(sink.begin(fake_info(0)));
+  REQUIRE(factory.logs.size() == 1);
+  factory.logs[0]->fail_at = 3;  // the 4th write fails: the peer went away
+
+  for (int i = 0; i < 6; ++i)
+    CHECK(sink.write(fake_packet(i, i == 0)));  // never an error for the writer
+  CHECK(factory.logs[0]->pts == std::vector<int64_t>{0, 1, 2});
+  CHECK(factory.logs[0]->closed);
+  auto st = sink.status();
+  CHECK(!st.connected);
+  CHECK(st.failures == 1);
+  REQUIRE(st.last_error);
+  CHECK(st.last_error->message.find("Broken pipe") != std::string::npos);
+  CHECK(factory.calls == 1);  // within the backoff: no new attempt
+
+  std::this_thread::sleep_for(60ms);
+  CHECK(sink.write(fake_packet(6, false)));  // due, but not a keyframe: a keyframe is asked for
+  CHECK(keyframe_requests == 1);
+  CHECK(sink.write(fake_packet(7, false)));
+  CHECK(keyframe_requests == 1);  // once per attempt
+  CHECK(factory.calls == 1);
+  CHECK(sink.write(fake_packet(8, true)));
+  CHECK(sink.write(fake_packet(9, false)));
+  REQUIRE(factory.logs.size() == 2);
+  CHECK(factory.logs[1]->generations == std::vector<uint32_t>{0});  // begun with the stream's info
+  CHECK(factory.logs[1]->pts == std::vector<int64_t>{8, 9});
+  st = sink.status();
+  CHECK(st.connected);
+  CHECK(st.reconnects == 1);
+  // 3 + 2 written; packets 4..7 dropped while waiting (the failed write is the lost peer's).
+  CHECK(sink.stats().packets == 5);
+  CHECK(sink.stats().dropped >= 4);
+  REQUIRE(sink.close());
+  CHECK(factory.logs[1]->closed);
+}
+
+TEST_CASE("refused connections back off, doubling up to the maximum", "[reconnect]") {
+  Factory factory;
+  factory.refuse = 3;
+  ReconnectingSink sink("srt://peer", factory.make(), {.initial_backoff = 40ms, .max_backoff = 100ms});
+  REQUIRE(sink.begin(fake_info(0)));
+  CHECK(factory.calls == 1);  // the first attempt is made at once, and refused
+  const auto start = std::chrono::steady_clock::now();
+  int64_t pts = 0;
+  while (factory.logs.empty() && std::chrono::steady_clock::now() - start < 2s) {
+    REQUIRE(sink.write(fake_packet(pts, true)));  // every packet a keyframe: only the backoff gates
+    ++pts;
+    std::this_thread::sleep_for(2ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(factory.logs.size() == 1);
+  CHECK(factory.calls == 4);
+  // 40 + 80 + 100 ms of backoff before the 4th attempt (not sooner; generous upper bound).
+  CHECK(took >= 220ms);
+  CHECK(took < 1500ms);
+  CHECK(sink.status().failures == 3);
+  CHECK(sink.status().reconnects == 1);
+  CHECK(factory.logs[0]->pts.size() == 1);
+}
+
+TEST_CASE("interrupt() stops reconnecting for good", "[reconnect]") {
+  Factory factory;
+  ReconnectingSink sink("tcp://peer", factory.make(), {.initial_backoff = 1ms});
+  REQUIRE(sink.begin(fake_info(0)));
+  factory.logs[0]->fail_at = 0;
+  CHECK(sink.write(fake_packet(0, true)));
+  sink.interrupt();
+  std::this_thread::sleep_for(5ms);
+  for (int i = 1; i < 10; ++i)
+    CHECK(sink.write(fake_packet(i, true)));
+  CHECK(factory.calls == 1);
+  CHECK(sink.close());
+  CHECK(!sink.write(fake_packet(11, true)));  // after close: a programming error, reported
+}
