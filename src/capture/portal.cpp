@@ -102,10 +102,11 @@ class PortalHandshake {
   static Result<std::unique_ptr<PortalSession>> run(const PortalOptions& o, const std::string& token,
                                                     bool* token_rejected);
 
-  // Sends `member` with `append` (which must add the options' other entries) and waits for its
-  // Response. Errc::cancelled for 1, Errc::rejected for anything else but 0.
+  // Sends `member`: `args` appends the arguments before the options, `options` the entries of
+  // the options besides handle_token. Waits for its Response: the results on 0, Errc::cancelled
+  // for 1, Errc::rejected for anything else or a method error.
   Result<MessagePtr> request(const char* member, const std::function<int(sd_bus_message*)>& args,
-                             const std::function<int(sd_bus_message*)>& options, bool* method_failed = nullptr) {
+                             const std::function<int(sd_bus_message*)>& options) {
     const std::string token = "zerocast" + std::to_string(::getpid()) + "_" + std::to_string(++counter_);
     const std::string path = std::string(kPortalPath) + "/request/" + sender_ + "/" + token;
     Response response;
@@ -128,7 +129,6 @@ class PortalHandshake {
         },
         o_.call_timeout);
     if (!reply) {
-      if (method_failed) *method_failed = true;
       if (portal_missing(reply.error())) {
         return fail(Errc::not_found, "portal", std::string("the portal left the bus before ") + member);
       }
@@ -197,8 +197,9 @@ class PortalHandshake {
           if (r >= 0 && o_.persist && s_.version_ >= 4) r = append_u(msg, "persist_mode", 2);
           if (r >= 0 && !token.empty()) r = append_s(msg, "restore_token", token);
           return r;
-        },
-        token_rejected);
+        });
+    // A method error or response 2 may be the token's fault (xdg-desktop-portal refuses one
+    // that is not a UUID); a cancel (1) is the user's answer and stands.
     if (!m && !token.empty() && m.error().code == Errc::rejected) *token_rejected = true;
     if (!m) return tl::unexpected(m.error());
     return {};
@@ -325,6 +326,7 @@ Result<std::unique_ptr<PortalSession>> PortalHandshake::run(const PortalOptions&
   if (!bus) return tl::unexpected(bus.error());
   std::unique_ptr<PortalSession> s(new PortalSession());
   s->bus_ = std::move(*bus);
+  s->requested_types_ = o.source_types;
   const char* unique = nullptr;
   if (const int r = sd_bus_get_unique_name(s->bus_.get(), &unique); r < 0) {
     return fail(Errc::not_found, "portal",
@@ -413,11 +415,11 @@ Result<std::unique_ptr<PortalSession>> open_portal_session(const PortalOptions& 
       spdlog::warn("portal: the restore token was not stored, the next run will ask again: {}", ok.error().message);
     }
   }
-  for (const auto& st : s.streams()) {
+  for (size_t i = 0; i < s.streams().size(); ++i) {
+    const auto& st = s.streams()[i];
     spdlog::info(
-        "portal: casting {} node {} (serial {}) {}x{} at {},{}; cursor mode {}; {}",
-        describe_source_types(st.source_type ? st.source_type : options.source_types), st.node_id, st.serial, st.width,
-        st.height, st.x, st.y, s.cursor_mode(),
+        "portal: casting {} node {} (serial {}) {}x{} at {},{}; cursor mode {}; {}", s.kind(i), st.node_id, st.serial,
+        st.width, st.height, st.x, st.y, s.cursor_mode(),
         s.token_sent() ? "stored restore token sent" : (options.persist ? "no restore token sent" : "not persisted"));
   }
   return session;

@@ -42,8 +42,10 @@ struct PortalStream {
   uint64_t serial = 0;  // object.serial, as seen through the portal's PipeWire remote
   int32_t x = 0, y = 0;
   uint32_t width = 0, height = 0;  // 0 when the portal did not say
-  uint32_t source_type = 0;        // PortalSourceType of this stream (0: not said)
-  std::string id;                  // the portal's stream id (may be empty)
+  // PortalSourceType of this stream as the portal said it (0: not said). xdg-desktop-portal-wlr
+  // 0.7 says 2 (window) for its monitors; kind() trusts it only when several types were asked.
+  uint32_t source_type = 0;
+  std::string id;  // the portal's stream id (may be empty)
 };
 
 class PortalSession {
@@ -56,6 +58,8 @@ class PortalSession {
   const std::vector<PortalStream>& streams() const { return streams_; }
   // The first stream as a capture target (what `--source portal` captures).
   Target target(size_t index = 0) const;
+  // "monitor", "window", "virtual": what the stream shows.
+  std::string kind(size_t index = 0) const;
   // The PipeWire remote's fd for StreamOptions::fd, once (then -1): ownership passes.
   int take_pipewire_fd() { return fd_.release(); }
 
@@ -94,6 +98,7 @@ class PortalSession {
   std::string restore_token_;
   uint32_t cursor_mode_ = 0;
   uint32_t version_ = 0;
+  uint32_t requested_types_ = 0;
   bool token_sent_ = false;
   bool token_retried_ = false;
 

@@ -18,7 +18,14 @@ using namespace portal_bus;
 Target PortalSession::target(size_t index) const {
   if (index >= streams_.size()) return {};
   const auto& s = streams_[index];
-  return Target{s.serial, s.node_id, "portal " + describe_source_types(s.source_type ? s.source_type : kPortalMonitor)};
+  return Target{s.serial, s.node_id, "portal " + kind(index)};
+}
+
+std::string PortalSession::kind(size_t index) const {
+  const bool one_asked = requested_types_ != 0 && (requested_types_ & (requested_types_ - 1)) == 0;
+  uint32_t type = requested_types_;
+  if (!one_asked && index < streams_.size() && streams_[index].source_type) type = streams_[index].source_type;
+  return describe_source_types(type);
 }
 
 int PortalSession::on_closed_signal(sd_bus_message*, void* userdata, sd_bus_error*) {
