@@ -146,7 +146,8 @@ class PortalHandshake {
         o_.interrupted, member);
     if (!waited) return tl::unexpected(waited.error());
     if (!response.done) {
-      return fail(Errc::cancelled, "portal", *s_.closed_reason() + " (during " + member + ")");
+      return fail(Errc::cancelled, "portal",
+                  s_.closed_reason().value_or("the session was closed") + " (during " + member + ")");
     }
     if (response.code == 1) {
       return fail(Errc::cancelled, "portal",

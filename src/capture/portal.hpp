@@ -73,7 +73,7 @@ class PortalSession {
   // Called once, on the session's own thread, when the portal closes the session (its Closed
   // signal) or leaves the bus; at once, on the calling thread, if that already happened. Never
   // called after the destructor started.
-  void set_closed_handler(std::function<void(const std::string& why)> handler);
+  void set_closed_handler(const std::function<void(const std::string& why)>& handler);
   std::optional<std::string> closed_reason() const;
 
  private:

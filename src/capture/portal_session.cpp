@@ -77,7 +77,7 @@ void PortalSession::on_closed(const std::string& why) {
   if (handler) handler(why);
 }
 
-void PortalSession::set_closed_handler(std::function<void(const std::string&)> handler) {
+void PortalSession::set_closed_handler(const std::function<void(const std::string&)>& handler) {
   std::optional<std::string> already;
   {
     std::lock_guard lock(mutex_);

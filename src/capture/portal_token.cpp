@@ -14,7 +14,7 @@
 namespace zc::capture {
 namespace {
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return {};
   const auto last = s.find_last_not_of(" \t\r\n");
@@ -66,7 +66,7 @@ Result<std::optional<std::string>> read_token(const std::string& path) {
     content.append(buf, static_cast<size_t>(n));
   }
   if (n < 0) return fail(Errc::io, "portal", "cannot read the restore token " + path + ": " + errno_text());
-  std::string token = trim(std::move(content));
+  std::string token = trim(content);
   if (token.empty()) return std::optional<std::string>{};
   return std::optional<std::string>(std::move(token));
 }
