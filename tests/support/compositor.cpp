@@ -176,6 +176,18 @@ void Compositor::teardown() {
   dir_.clear();
 }
 
+Process& Compositor::spawn(std::vector<std::string> argv, const Process::Options& options) {
+  // A test process that crashes or is killed by ctest's timeout takes its desktop with it: the
+  // kernel sends SIGKILL to each child when its parent dies (set after setpriv's uid change,
+  // which would clear it).
+  if (have_program("setpriv")) {
+    if (argv.front() != "setpriv") argv.insert(argv.begin(), "setpriv");
+    argv.insert(argv.begin() + 1, {"--pdeathsig", "KILL"});
+  }
+  processes_.push_back(std::make_unique<Process>(std::move(argv), options));
+  return *processes_.back();
+}
+
 void Compositor::start_bus() {
   // No service directory: a portal that is not started here cannot be activated either.
   fs::create_directories(dir_ + "/dbus-services");
@@ -188,10 +200,7 @@ void Compositor::start_bus() {
                  "eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n");
   Process::Options o;
   o.log_path = dir_ + "/dbus.log";
-  processes_.push_back(
-      std::make_unique<Process>(std::vector<std::string>{"dbus-daemon", "--config-file=" + dir_ + "/bus.conf",
-                                                         "--nofork", "--nopidfile", "--nosyslog"},
-                                o));
+  spawn({"dbus-daemon", "--config-file=" + dir_ + "/bus.conf", "--nofork", "--nopidfile", "--nosyslog"}, o);
   if (!wait_for([&] { return fs::exists(dir_ + "/bus"); }, 5s))
     throw std::runtime_error("dbus-daemon did not start" + logs());
 }
@@ -199,12 +208,12 @@ void Compositor::start_bus() {
 void Compositor::start_pipewire() {
   Process::Options o;
   o.log_path = dir_ + "/pipewire.log";
-  processes_.push_back(std::make_unique<Process>(std::vector<std::string>{"pipewire"}, o));
+  spawn({"pipewire"}, o);
   if (!wait_for([&] { return fs::exists(dir_ + "/pipewire-0"); }, 10s)) {
     throw std::runtime_error("pipewire did not create its socket" + logs());
   }
   o.log_path = dir_ + "/wireplumber.log";
-  processes_.push_back(std::make_unique<Process>(std::vector<std::string>{"wireplumber"}, o));
+  spawn({"wireplumber"}, o);
   // WirePlumber links streams once its "default" metadata exists (pw-dump 0.3.65 leaves out
   // metadata a client exported; pw-cli lists it).
   const bool ready = wait_for(
@@ -239,7 +248,7 @@ void Compositor::start_sway() {
            {"WLR_BACKENDS", "headless"},
            {"WLR_RENDERER", "pixman"},
            {"WLR_LIBINPUT_NO_DEVICES", "1"}};
-  processes_.push_back(std::make_unique<Process>(argv, o));
+  spawn(argv, o);
   const bool ready = wait_for(
       [&] {
         for (const auto& e : fs::directory_iterator(sway_dir_)) {
@@ -259,7 +268,7 @@ void Compositor::start_client() {
   Process::Options o;
   o.log_path = dir_ + "/client.log";
   o.env = {{"WAYLAND_DISPLAY", wayland_}};
-  processes_.push_back(std::make_unique<Process>(std::vector<std::string>{kClient}, o));
+  spawn({kClient}, o);
   // Mapped once sway's tree shows it; its first frames follow at once.
   std::string ipc;
   for (const auto& e : fs::directory_iterator(sway_dir_)) {
@@ -297,22 +306,19 @@ void Compositor::start_backend() {
   o.log_path = dir_ + "/xdpw-" + std::to_string(n) + ".log";
   o.env = {{"WAYLAND_DISPLAY", wayland_}};
   if (options_.shim) o.env["LD_PRELOAD"] = shim_path();
-  processes_.push_back(
-      std::make_unique<Process>(std::vector<std::string>{kBackend, "-r", "-l", "INFO", "-c", config}, o));
-  backend_ = processes_.back().get();
+  backend_ = &spawn({kBackend, "-r", "-l", "INFO", "-c", config}, o);
   wait_for_name("org.freedesktop.impl.portal.desktop.wlr", *backend_, 10s);
 }
 
 void Compositor::start_frontend() {
   Process::Options o;
   o.log_path = dir_ + "/permission-store.log";
-  processes_.push_back(std::make_unique<Process>(std::vector<std::string>{kPermissionStore, "-r"}, o));
-  wait_for_name("org.freedesktop.impl.portal.PermissionStore", *processes_.back(), 10s);
+  Process& store = spawn({kPermissionStore, "-r"}, o);
+  wait_for_name("org.freedesktop.impl.portal.PermissionStore", store, 10s);
   o.log_path = dir_ + "/portal.log";
   // XDG_CURRENT_DESKTOP picks the wlr backend (xdg-desktop-portal 1.16).
   o.env = {{"XDG_CURRENT_DESKTOP", "sway"}};
-  processes_.push_back(std::make_unique<Process>(std::vector<std::string>{kPortal, "-r", "-v"}, o));
-  frontend_ = processes_.back().get();
+  frontend_ = &spawn({kPortal, "-r", "-v"}, o);
   wait_for_name("org.freedesktop.portal.Desktop", *frontend_, 10s);
 }
 

@@ -60,6 +60,7 @@ class Compositor {
 
  private:
   void teardown();
+  Process& spawn(std::vector<std::string> argv, const Process::Options& options);
   void start_bus();
   void start_pipewire();
   void start_sway();
