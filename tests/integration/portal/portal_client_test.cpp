@@ -14,6 +14,9 @@
 #include "capture/portal.hpp"
 #include "fake_portal.hpp"
 #include "support/compositor.hpp"
+#include "support/decode.hpp"
+#include "support/paths.hpp"
+#include "support/process.hpp"
 #include "support/skip.hpp"
 #include "test_source/test_source.hpp"
 
@@ -351,4 +354,26 @@ TEST_CASE("portal client: a portal without ScreenCast is unsupported, an absent 
     CHECK(session.error().code == Errc::not_found);
     CHECK(session.error().message.find("no desktop portal on the session bus") != std::string::npos);
   }
+}
+
+TEST_CASE("portal client: `record --source portal` ends cleanly with a message when the portal closes the session") {
+  Bench bench;
+  const std::string out = bench.desk->dir() + "/closed.mkv";
+  zc::test::Process p({zc::test::zerocast_bin(), "record", "--source", "portal", "--duration", "30", "-o", out});
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (p.output().find("streaming from") == std::string::npos && p.running() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(p.output().find("streaming from") != std::string::npos);
+  std::this_thread::sleep_for(500ms);
+  bench.portal->close_sessions();
+  const auto status = p.wait(10s);
+  INFO(p.output());
+  REQUIRE(status);
+  CHECK(*status == 0);
+  CHECK(p.output().find("the producer ended: portal: the portal closed the screen cast session") != std::string::npos);
+  const auto d = zc::test::decode_file(out);
+  REQUIRE(d.ok);
+  CHECK(d.frames.size() >= 5);
 }
