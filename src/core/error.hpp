@@ -8,17 +8,17 @@
 namespace zc {
 
 enum class Errc {
-  invalid_argument,   // bad user input (CLI, config, D-Bus argument)
-  unsupported,        // a valid request this build or machine cannot serve (codec/container pair, ...)
-  not_found,          // a node, device, file or encoder that is not there
-  rejected,           // an importer refused a (format, modifier): renegotiate without it
-  io,                 // file or network I/O failed
-  pipewire,           // PipeWire daemon, stream or negotiation failure
-  encoder,            // an encoder failed to open or encode
-  gpu,                // a GPU stage failed
-  timeout,            // something did not happen in time
-  cancelled,          // stopped on request
-  internal,           // a bug or an unexpected library state
+  invalid_argument,  // bad user input (CLI, config, D-Bus argument)
+  unsupported,       // a valid request this build or machine cannot serve (codec/container pair, ...)
+  not_found,         // a node, device, file or encoder that is not there
+  rejected,          // an importer refused a (format, modifier): renegotiate without it
+  io,                // file or network I/O failed
+  pipewire,          // PipeWire daemon, stream or negotiation failure
+  encoder,           // an encoder failed to open or encode
+  gpu,               // a GPU stage failed
+  timeout,           // something did not happen in time
+  cancelled,         // stopped on request
+  internal,          // a bug or an unexpected library state
 };
 
 struct Error {

@@ -72,7 +72,8 @@ void ffmpeg_callback(void* avcl, int level, const char* fmt, va_list args) {
   char line[1024];
   av_log_format_line2(avcl, level, fmt, args, line, sizeof(line), &print_prefix);
   std::string_view text(line);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.remove_suffix(1);
   if (text.empty()) return;
   spdlog::level::level_enum lvl = spdlog::level::debug;
   if (level <= AV_LOG_ERROR) {
@@ -114,7 +115,8 @@ void add_secret(std::string_view secret) {
 }
 
 void add_url_secrets(std::string_view url) {
-  for (const auto& secret : url_secrets(url)) add_secret(secret);
+  for (const auto& secret : url_secrets(url))
+    add_secret(secret);
 }
 
 std::string scrub(std::string_view text) {

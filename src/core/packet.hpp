@@ -33,9 +33,9 @@ struct StreamInfo {
 };
 
 struct EncodedPacket {
-  PacketPtr packet;          // pts/dts in StreamInfo::time_base; flags carry AV_PKT_FLAG_KEY
-  int64_t capture_ns = 0;    // CLOCK_MONOTONIC capture time of the frame, for latency figures
-  uint32_t generation = 0;   // StreamInfo generation this packet belongs to
+  PacketPtr packet;         // pts/dts in StreamInfo::time_base; flags carry AV_PKT_FLAG_KEY
+  int64_t capture_ns = 0;   // CLOCK_MONOTONIC capture time of the frame, for latency figures
+  uint32_t generation = 0;  // StreamInfo generation this packet belongs to
 
   bool keyframe() const { return packet && (packet->flags & AV_PKT_FLAG_KEY) != 0; }
 

@@ -20,12 +20,16 @@ enum class PixelFormat : uint8_t {
   I420,  // Y, U, V planes, chroma at half resolution
 };
 
-constexpr bool is_packed_rgb(PixelFormat f) { return f != PixelFormat::NV12 && f != PixelFormat::I420; }
+constexpr bool is_packed_rgb(PixelFormat f) {
+  return f != PixelFormat::NV12 && f != PixelFormat::I420;
+}
 constexpr bool has_alpha(PixelFormat f) {
   return f == PixelFormat::BGRA || f == PixelFormat::RGBA || f == PixelFormat::ARGB || f == PixelFormat::ABGR;
 }
 // Bytes per pixel of packed formats; 0 for planar ones.
-constexpr uint32_t bytes_per_pixel(PixelFormat f) { return is_packed_rgb(f) ? 4 : 0; }
+constexpr uint32_t bytes_per_pixel(PixelFormat f) {
+  return is_packed_rgb(f) ? 4 : 0;
+}
 
 std::string_view to_string(PixelFormat f);
 std::optional<PixelFormat> pixel_format_from_string(std::string_view name);

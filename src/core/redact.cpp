@@ -11,7 +11,7 @@ constexpr std::string_view kMask = "***";
 
 // Query parameters whose values are secrets (compared case-insensitively).
 constexpr std::array<std::string_view, 12> kSecretParams{
-    "passphrase", "password", "pass", "key",   "streamkey",   "stream_key",
+    "passphrase", "password", "pass",   "key",  "streamkey", "stream_key",
     "streamid",   "token",    "secret", "auth", "signature", "sig",
 };
 

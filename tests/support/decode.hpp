@@ -19,15 +19,15 @@ struct DecodedFrame {
 
 struct DecodeResult {
   bool ok = false;
-  std::string error;          // why decoding failed (open, no video stream, decoder error)
-  std::string codec;          // decoder name
-  std::string container;      // demuxer name
-  int decode_errors = 0;      // packets the decoder refused
+  std::string error;      // why decoding failed (open, no video stream, decoder error)
+  std::string codec;      // decoder name
+  std::string container;  // demuxer name
+  int decode_errors = 0;  // packets the decoder refused
   std::vector<DecodedFrame> frames;
-  int color_range = 0;        // AVColorRange of the stream
-  int color_space = 0;        // AVColorSpace
-  int color_primaries = 0;    // AVColorPrimaries
-  int color_trc = 0;          // AVColorTransferCharacteristic
+  int color_range = 0;      // AVColorRange of the stream
+  int color_space = 0;      // AVColorSpace
+  int color_primaries = 0;  // AVColorPrimaries
+  int color_trc = 0;        // AVColorTransferCharacteristic
 };
 
 // Decodes every video frame of `path`. `on_frame`, if given, sees each decoded frame (in any

@@ -45,17 +45,22 @@ Process::Process(std::vector<std::string> argv, Options options) {
     const size_t eq = kv.find('=');
     if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  for (const auto& name : options.unset_env) env.erase(name);
-  for (const auto& [k, v] : options.env) env[k] = v;
+  for (const auto& name : options.unset_env)
+    env.erase(name);
+  for (const auto& [k, v] : options.env)
+    env[k] = v;
   std::vector<std::string> env_strings;
   env_strings.reserve(env.size());
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  for (const auto& [k, v] : env)
+    env_strings.push_back(k + "=" + v);
 
   std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
+  for (auto& a : argv)
+    cargv.push_back(a.data());
   cargv.push_back(nullptr);
   std::vector<char*> cenv;
-  for (auto& e : env_strings) cenv.push_back(e.data());
+  for (auto& e : env_strings)
+    cenv.push_back(e.data());
   cenv.push_back(nullptr);
 
   const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

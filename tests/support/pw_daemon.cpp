@@ -53,10 +53,11 @@ PipeWireDaemon::PipeWireDaemon(Options options) : options_(options) {
     setenv("DBUS_SESSION_BUS_ADDRESS", bus_.c_str(), 1);
     Process::Options o;
     o.log_path = dir_ + "/dbus.log";
-    dbus_ = std::make_unique<Process>(
-        std::vector<std::string>{"dbus-daemon", "--session", "--address=" + bus_, "--nofork", "--nopidfile", "--nosyslog"},
-        o);
-    if (!wait_for_file(dir_ + "/bus", std::chrono::seconds(5))) throw std::runtime_error("dbus-daemon did not start: " + logs());
+    dbus_ = std::make_unique<Process>(std::vector<std::string>{"dbus-daemon", "--session", "--address=" + bus_,
+                                                               "--nofork", "--nopidfile", "--nosyslog"},
+                                      o);
+    if (!wait_for_file(dir_ + "/bus", std::chrono::seconds(5)))
+      throw std::runtime_error("dbus-daemon did not start: " + logs());
   } else {
     unsetenv("DBUS_SESSION_BUS_ADDRESS");
   }

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <string>
 
-#define ZC_SKIP(reason)                                                    \
-  do {                                                                     \
-    std::fprintf(stderr, "SKIPPED: %s\n", std::string(reason).c_str());    \
-    std::fflush(stderr);                                                   \
-    std::_Exit(77);                                                        \
+#define ZC_SKIP(reason)                                                 \
+  do {                                                                  \
+    std::fprintf(stderr, "SKIPPED: %s\n", std::string(reason).c_str()); \
+    std::fflush(stderr);                                                \
+    std::_Exit(77);                                                     \
   } while (0)

@@ -14,9 +14,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/log.hpp"
-#include "support/net.hpp"
 #include "output/open_sink.hpp"
 #include "output_test_util.hpp"
+#include "support/net.hpp"
 #include "support/skip.hpp"
 
 using namespace zc;

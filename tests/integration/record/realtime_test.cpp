@@ -12,10 +12,10 @@ using namespace std::chrono_literals;
 TEST_CASE("record: 60 s of 1080p60 with libx264 ultrafast, no frame lost", "[record][realtime]") {
   zc::test::PipeWireDaemon pw;
   const auto out = zc::test::make_temp_dir("zc-rt") + "/rt.mkv";
-  auto r = zc::test::zerocast({"record", "--source", "test", "--test-size", "1920x1080", "--test-fps", "60",
-                               "--encoder", "libx264", "--low-latency", "--bitrate", "8000", "--duration", "60", "-o",
-                               out},
-                              150s);
+  auto r =
+      zc::test::zerocast({"record", "--source", "test", "--test-size", "1920x1080", "--test-fps", "60", "--encoder",
+                          "libx264", "--low-latency", "--bitrate", "8000", "--duration", "60", "-o", out},
+                         150s);
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("dropped   0 ") != std::string::npos);

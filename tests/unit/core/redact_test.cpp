@@ -23,7 +23,8 @@ TEST_CASE("RTMP stream keys are hidden", "[redact]") {
 }
 
 TEST_CASE("SRT passphrases and stream ids are hidden", "[redact]") {
-  CHECK(redact_url("srt://host:9000?passphrase=verysecret1&latency=120") == "srt://host:9000?passphrase=***&latency=120");
+  CHECK(redact_url("srt://host:9000?passphrase=verysecret1&latency=120") ==
+        "srt://host:9000?passphrase=***&latency=120");
   CHECK(redact_url("srt://h:1?streamid=publish:live/key&pbkeylen=16") == "srt://h:1?streamid=***&pbkeylen=16");
 }
 
