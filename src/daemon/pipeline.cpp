@@ -1,5 +1,6 @@
 #include "daemon/pipeline.hpp"
 
+#include <signal.h>
 #include <time.h>
 
 #include <utility>
@@ -36,6 +37,7 @@ Pipeline::~Pipeline() {
   request_stop("shutting down");
   stream_ptr_ = nullptr;
   stream_.reset();
+  portal_.reset();
   queue_.close();
   if (encoder_thread_.joinable()) encoder_thread_.join();
   if (test_source_) test_source_->stop();
@@ -90,6 +92,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
 Result<void> Pipeline::start() {
   start_ns_ = monotonic_ns();
   capture::Target target;
+  int portal_fd = -1;
   if (options_.source == "test") {
     testsrc::Options so;
     so.width = options_.test.size.width;
@@ -102,6 +105,23 @@ Result<void> Pipeline::start() {
     target = capture::Target{node->serial, node->id, so.node_name};
     source_description_ = "test source " + std::to_string(so.width) + "x" + std::to_string(so.height) + "@" +
                           std::to_string(so.fps) + " (node " + std::to_string(node->id) + ")";
+  } else if (options_.source == "portal") {
+    capture::PortalOptions po;
+    // `record` blocks SIGINT/SIGTERM and takes them later: a pending one means "stop" while the
+    // portal's dialog is open.
+    po.interrupted = [] {
+      sigset_t pending;
+      sigpending(&pending);
+      return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1;
+    };
+    auto session = capture::open_portal_session(po);
+    if (!session) return tl::unexpected(session.error());
+    portal_ = std::move(*session);
+    target = portal_->target();
+    portal_fd = portal_->take_pipewire_fd();
+    const auto& ps = portal_->streams().front();
+    source_description_ =
+        "portal node " + std::to_string(ps.node_id) + " " + std::to_string(ps.width) + "x" + std::to_string(ps.height);
   } else {
     auto spec = capture::parse_source(options_.source);
     if (!spec) return tl::unexpected(spec.error());
@@ -118,6 +138,11 @@ Result<void> Pipeline::start() {
     so.size_hint = {options_.test.size.width, options_.test.size.height};
     so.rate_hint = {options_.test.fps, 1};
   }
+  if (portal_) {
+    so.fd = portal_fd;
+    const auto& ps = portal_->streams().front();
+    if (ps.width && ps.height) so.size_hint = {ps.width, ps.height};
+  }
   encoder_thread_ = std::thread([this] { encoder_loop(); });
   auto stream = capture::Stream::start(so, *this);
   if (!stream) {
@@ -127,6 +152,11 @@ Result<void> Pipeline::start() {
   }
   stream_ = std::move(*stream);
   stream_ptr_ = stream_.get();
+  if (portal_) {
+    // Ends the run like a producer that went away (clean with frames, an error before any).
+    portal_->set_closed_handler(
+        [this](const std::string& why) { on_state(capture::StreamState::producer_gone, "portal: " + why); });
+  }
   set_state("waiting for frames");
   spdlog::info("record: capturing {} with {} ({}), import path {}", source_description_, selection_.encoder,
                encode::to_string(options_.codec), importers_->path());
@@ -399,6 +429,7 @@ std::optional<Outcome> Pipeline::wait(std::chrono::milliseconds timeout) {
   // Capture is torn down from here, never from the PipeWire thread.
   stream_ptr_ = nullptr;
   stream_.reset();
+  portal_.reset();
   if (encoder_thread_.joinable()) encoder_thread_.join();
   if (test_source_) test_source_->stop();
   return o;

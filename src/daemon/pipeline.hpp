@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "capture/portal.hpp"
 #include "capture/stream.hpp"
 #include "core/error.hpp"
 #include "daemon/frame_queue.hpp"
@@ -129,6 +130,8 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   std::unique_ptr<output::Sink> sinks_;
   std::unique_ptr<ImportChain> importers_;
   std::unique_ptr<testsrc::TestSource> test_source_;
+  // --source portal: the portal's stream lives as long as this session (closed after stream_).
+  std::unique_ptr<capture::PortalSession> portal_;
   std::unique_ptr<capture::Stream> stream_;
   // The capture thread's view of stream_: set once Stream::start returned (frames may arrive
   // before that), cleared before the stream is destroyed.

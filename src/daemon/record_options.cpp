@@ -64,6 +64,8 @@ encode::Tuning effective_tuning(const RecordOptions& o) {
 }
 
 int exit_code_for(const Error& e) {
+  // Whatever kept the portal from handing out a stream (missing, cancelled, denied, closed).
+  if (e.stage.rfind("portal", 0) == 0) return kExitSource;
   switch (e.code) {
     case Errc::invalid_argument:
       return kExitUsage;

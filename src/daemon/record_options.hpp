@@ -54,7 +54,8 @@ enum ExitCode : int {
   kExitOk = 0,       // finished: duration/frames reached, interrupted, or the producer ended
   kExitRuntime = 1,  // failed while running (every output failed, capture error mid-stream)
   kExitUsage = 2,    // bad arguments, impossible codec/container pair
-  kExitSource = 3,   // no PipeWire, node not found, negotiation failed, no frame arrived
+  kExitSource = 3,   // no PipeWire, node not found, negotiation failed, no frame arrived; the portal is
+                     // missing, or its request was cancelled, denied or closed
   kExitEncoder = 4,  // no encoder could be opened for the codec
   kExitOutput = 5,   // an output could not be opened or written from the start
 };

@@ -1,0 +1,109 @@
+#pragma once
+// The sd-bus pieces the portal client needs: RAII owners, method calls with a timeout, waiting
+// for a Request's Response signal, and walking a{sv} dictionaries.
+#include <systemd/sd-bus.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace zc::capture::portal_bus {
+
+struct BusUnref {
+  void operator()(sd_bus* b) const { sd_bus_flush_close_unref(b); }
+};
+struct SlotUnref {
+  void operator()(sd_bus_slot* s) const { sd_bus_slot_unref(s); }
+};
+struct MessageUnref {
+  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
+};
+using BusPtr = std::unique_ptr<sd_bus, BusUnref>;
+using SlotPtr = std::unique_ptr<sd_bus_slot, SlotUnref>;
+using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
+
+// A file descriptor closed on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// sd_bus_error owned for one call.
+class BusError {
+ public:
+  BusError() = default;
+  ~BusError() { sd_bus_error_free(&error_); }
+  BusError(const BusError&) = delete;
+  BusError& operator=(const BusError&) = delete;
+  sd_bus_error* get() { return &error_; }
+  bool has_name(const char* name) const { return sd_bus_error_has_name(&error_, name) != 0; }
+  // "org.freedesktop.portal.Error.InvalidArgument: Restore token is not a valid UUID string"
+  std::string describe(int r) const;
+
+ private:
+  sd_bus_error error_ = SD_BUS_ERROR_NULL;
+};
+
+inline constexpr const char* kPortalName = "org.freedesktop.portal.Desktop";
+inline constexpr const char* kPortalPath = "/org/freedesktop/portal/desktop";
+inline constexpr const char* kScreenCast = "org.freedesktop.portal.ScreenCast";
+inline constexpr const char* kRequest = "org.freedesktop.portal.Request";
+inline constexpr const char* kSession = "org.freedesktop.portal.Session";
+
+// Which D-Bus error a failed call carried, for the caller's decision (missing portal, bad
+// argument) and message.
+struct CallError {
+  int r = 0;
+  std::string name;     // D-Bus error name, empty for a local failure
+  std::string message;  // "name: text" or strerror
+};
+
+// Calls `member` on the portal object; `append` adds the arguments. Blocks up to `timeout`.
+using Appender = std::function<int(sd_bus_message*)>;
+tl::expected<MessagePtr, CallError> call(sd_bus* bus, const char* path, const char* interface, const char* member,
+                                         const Appender& append, std::chrono::milliseconds timeout);
+
+// Keeps the bus busy (sd_bus_process/sd_bus_wait) until `done()` holds. Errc::timeout after
+// `timeout`, Errc::cancelled when `interrupted()` (polled a few times a second) says so, Errc::io
+// when the connection breaks. `what` names the wait in messages.
+Result<void> wait_until(sd_bus* bus, const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& interrupted, const std::string& what);
+
+// Calls `entry(key, message)` for each entry of the a{sv} at the message's read position. The
+// callback reads the variant (sd_bus_message_enter_container 'v' ...) and returns 1, or returns
+// 0 to have it skipped; a negative return aborts. Returns 0 or a negative errno.
+int for_each_entry(sd_bus_message* m, const std::function<int(const char* key, sd_bus_message* m)>& entry);
+
+// Reads a variant holding `type` ("s", "u", "o", "(ii)"...), or skips it if its type differs.
+// Returns 1 read, 0 skipped, or a negative errno.
+int read_variant(sd_bus_message* m, const char* type, void* a, void* b = nullptr);
+
+// ":1.42" → "1_42", the sender part of request and session object paths.
+std::string sender_token(const char* unique_name);
+
+}  // namespace zc::capture::portal_bus
