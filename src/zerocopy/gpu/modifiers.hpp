@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/pixel_format.hpp"
 #include "zerocopy/gpu/gl/gl_context.hpp"
 
 namespace zc::zerocopy::gpu {
