@@ -21,6 +21,7 @@ namespace zc::zerocopy::gpu {
 
 struct WordRect {
   uint32_t x = 0, y = 0, w = 0, h = 0;  // in 4-byte words and rows of the pass grid
+  bool operator==(const WordRect&) const = default;
 };
 
 struct FrameLayout {
