@@ -71,6 +71,7 @@ class EglCudaImporter final : public Importer {
                                        const ImportTarget& target);
 
   GlContext& gl() { return *gl_; }
+  const GlContext& gl() const { return *gl_; }
   GlPass& pass() { return *pass_; }
   FramePool& pool() { return *pool_; }
   const CudaContext& cuda() const { return *cuda_; }

@@ -50,6 +50,7 @@ class VulkanCudaImporter final : public Importer {
                                     const ImportTarget& target);
 
   VkContext& vk() { return *vk_; }
+  const CudaContext& cuda() const { return *cuda_; }
   FramePool& pool() { return *pool_; }
   VkSync sync() const { return sync_; }
   const GpuImportStats& stats() const { return stats_; }

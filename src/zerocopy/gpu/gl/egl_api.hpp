@@ -89,6 +89,10 @@ namespace zc::zerocopy::gpu {
   X(glReadPixels, PFNGLREADPIXELSPROC)                             \
   X(glViewport, PFNGLVIEWPORTPROC)                                 \
   X(glDisable, PFNGLDISABLEPROC)                                   \
+  X(glEnable, PFNGLENABLEPROC)                                     \
+  X(glScissor, PFNGLSCISSORPROC)                                   \
+  X(glClearColor, PFNGLCLEARCOLORPROC)                             \
+  X(glClear, PFNGLCLEARPROC)                                       \
   X(glDrawArrays, PFNGLDRAWARRAYSPROC)                             \
   X(glGenVertexArrays, PFNGLGENVERTEXARRAYSPROC)                   \
   X(glBindVertexArray, PFNGLBINDVERTEXARRAYPROC)                   \
