@@ -97,6 +97,7 @@ struct Row {
 template <class Importer, class ImportFn>
 Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, ImportFn import, int frames,
             CudaContext& ctx) {
+  std::printf("  measuring %s at %ux%u\n", name.c_str(), w, h);
   Row r;
   r.name = name;
   r.w = w;
@@ -112,7 +113,9 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
       ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
     }
     const double t1 = now_ms();
+    if (i == 0) std::printf("    first frame %.3f ms\n", t1 - t0);
     auto timing = need(imp.last_timing(), "timing");
+    if (i == 0) std::printf("    timing ok: pass %.3f cuda %.3f ms\n", timing.pass_ms, timing.cuda_ms);
     if (i < 10) continue;
     wall.push_back(t1 - t0);
     cpu_total += c1 - c0;
@@ -163,6 +166,7 @@ void print(const std::vector<Row>& rows) {
 
 int main(int argc, char** argv) {
   const int frames = argc > 1 ? std::atoi(argv[1]) : 200;
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows even if a driver call hangs
   auto api = load_cuda();
   if (!api) die(api.error().describe());
   auto ctx = need(CudaContext::create(*api, 0), "CUDA context");

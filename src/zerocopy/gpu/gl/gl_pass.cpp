@@ -240,8 +240,10 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
     api.glMemoryBarrier(GL_ALL_BARRIER_BITS);
   } else {
     api.glBindFramebuffer(GL_FRAMEBUFFER, fbo_.id());
+    // Attached every frame: a deleted output's name can come back for a new texture, and an
+    // unbound framebuffer would still hold the old one.
+    api.glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, output, 0);
     if (fbo_attached_ != output) {
-      api.glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, output, 0);
       if (api.glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
         api.glBindFramebuffer(GL_FRAMEBUFFER, 0);
         return fail(Errc::gpu, "zerocopy:gl", "output texture is not a complete framebuffer");
@@ -263,7 +265,8 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
 }
 
 bool GlPass::enable_timing(bool on) {
-  const bool available = gl_.has_gl_extension("GL_EXT_disjoint_timer_query") && gl_.api().glGetQueryObjectui64vEXT;
+  const bool available = gl_.has_gl_extension("GL_EXT_disjoint_timer_query") && gl_.api().glGetQueryObjectui64vEXT &&
+                         gl_.api().glGetQueryObjectivEXT;
   timing_ = on && available;
   return timing_;
 }
@@ -273,17 +276,16 @@ std::optional<uint64_t> GlPass::take_gpu_ns(bool wait) {
   const EglApi& api = gl_.api();
   const GLuint q = queries_.front();
   GLint available = 0;
-  do {
-    api.glGetQueryObjectivEXT(q, GL_QUERY_RESULT_AVAILABLE, &available);
-  } while (!available && wait);
-  if (!available) return std::nullopt;
-  GLuint64 ns = 0;
-  api.glGetQueryObjectui64vEXT(q, GL_QUERY_RESULT, &ns);
+  api.glGetQueryObjectivEXT(q, GL_QUERY_RESULT_AVAILABLE, &available);
+  if (!available && !wait) return std::nullopt;
   queries_.erase(queries_.begin());
   free_queries_.push_back(q);
+  // GL_QUERY_RESULT blocks until the result is there (bench only, never on the frame path).
+  GLuint64 ns = 0;
+  api.glGetQueryObjectui64vEXT(q, GL_QUERY_RESULT, &ns);
   GLint disjoint = 0;
   api.glGetIntegerv(GL_GPU_DISJOINT_EXT, &disjoint);
-  if (disjoint) return std::nullopt;
+  if (disjoint || api.glGetError() != GL_NO_ERROR) return std::nullopt;
   return ns;
 }
 

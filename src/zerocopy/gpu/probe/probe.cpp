@@ -124,7 +124,10 @@ struct Prober {
                      fmt::format("{} listed ({} external-only), {} importable{}", listed.size(), external, usable.size(),
                                  linear ? " (LINEAR through samplerExternalOES)" : ""));
       std::string list;
-      for (uint64_t m : usable) list += (list.empty() ? "" : " ") + describe_modifier(m);
+      for (uint64_t m : usable) {
+        if (!list.empty()) list += ' ';
+        list += describe_modifier(m);
+      }
       if (!list.empty()) st.details.emplace_back("importable", list);
     }
 
