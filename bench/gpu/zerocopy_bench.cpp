@@ -155,11 +155,12 @@ void print(const std::vector<Row>& rows) {
   std::printf("\n%-34s %9s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "bridge / target", "size", "d2d", "cuda", "map",
               "pass", "wall", "cpu", "cpu|pipe", "fps|pipe", "cuda/d2d");
   for (const Row& r : rows) {
-    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n", r.name.c_str(), r.w, r.h, r.d2d,
-                r.cuda, r.map, r.pass, r.wall, r.cpu, r.cpu_piped, r.fps, r.cuda / r.d2d);
+    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n", r.name.c_str(), r.w, r.h,
+                r.d2d, r.cuda, r.map, r.pass, r.wall, r.cpu, r.cpu_piped, r.fps, r.cuda / r.d2d);
   }
-  std::printf("(ms per frame; medians except cpu = mean; map = EGL map holding the stream until the GL pass is done;\n"
-              " -1 = not measured)\n");
+  std::printf(
+      "(ms per frame; medians except cpu = mean; map = EGL map holding the stream until the GL pass is done;\n"
+      " -1 = not measured)\n");
 }
 
 }  // namespace
@@ -179,10 +180,9 @@ int main(int argc, char** argv) {
     const double d2d = d2d_ms(*ctx, w, h, frames);
     const auto rgba = test_pattern_rgba(w, h, 1);
 
-    for (auto [kind, wait, label] :
-         {std::tuple{PassKind::Compute, SourceWait::EglFence, "egl compute, egl fence"},
-          std::tuple{PassKind::Compute, SourceWait::CudaEvent, "egl compute, cuda event"},
-          std::tuple{PassKind::Draw, SourceWait::EglFence, "egl draw, egl fence"}}) {
+    for (auto [kind, wait, label] : {std::tuple{PassKind::Compute, SourceWait::EglFence, "egl compute, egl fence"},
+                                     std::tuple{PassKind::Compute, SourceWait::CudaEvent, "egl compute, cuda event"},
+                                     std::tuple{PassKind::Draw, SourceWait::EglFence, "egl draw, egl fence"}}) {
       EglCudaOptions o;
       o.pass = kind;
       o.wait = wait;
@@ -208,8 +208,9 @@ int main(int argc, char** argv) {
       for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
         if (kind == PassKind::Draw && f == PixelFormat::NV12) continue;
         const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
-        Row r = measure(std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
-                        [&] { return imp->import_egl_image(1, image.get(), false, meta, t); }, frames, *ctx);
+        Row r = measure(
+            std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
+            [&] { return imp->import_egl_image(1, image.get(), false, meta, t); }, frames, *ctx);
         r.d2d = d2d;
         rows.push_back(r);
         const auto c = imp->pool().counters();
@@ -220,7 +221,8 @@ int main(int argc, char** argv) {
       imp->forget(1);
     }
 
-    for (auto [sync, label] : {std::pair{VkSync::Semaphores, "vulkan, semaphores"}, std::pair{VkSync::CpuFence, "vulkan, cpu fence"}}) {
+    for (auto [sync, label] :
+         {std::pair{VkSync::Semaphores, "vulkan, semaphores"}, std::pair{VkSync::CpuFence, "vulkan, cpu fence"}}) {
       VulkanCudaOptions o;
       o.sync = sync;
       o.timing = true;
@@ -228,11 +230,13 @@ int main(int argc, char** argv) {
       VkContext& vk = imp->vk();
       const auto bgrx = rgba_to_packed(rgba, PixelFormat::BGRx);
       const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-      auto staging = need(VkOwnedBuffer::create(vk, bgrx.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, false), "staging");
+      auto staging =
+          need(VkOwnedBuffer::create(vk, bgrx.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, false), "staging");
       std::memcpy(staging.mapped(), bgrx.data(), bgrx.size());
-      auto src = need(VkOwnedBuffer::create(vk, bgrx.size(), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                                            VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, false),
-                      "source");
+      auto src = need(
+          VkOwnedBuffer::create(vk, bgrx.size(), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, false),
+          "source");
       if (!vk.run_once([&](VkCommandBuffer cb) {
             VkBufferCopy region{0, 0, bgrx.size()};
             vk.api().vkCmdCopyBuffer(cb, staging.buffer(), src.buffer(), 1, &region);
@@ -244,8 +248,9 @@ int main(int argc, char** argv) {
       meta.format = PixelFormat::BGRx;
       for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
         const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
-        Row r = measure(std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
-                        [&] { return imp->import_buffer(src.buffer(), 0, w * 4, meta, t); }, frames, *ctx);
+        Row r = measure(
+            std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
+            [&] { return imp->import_buffer(src.buffer(), 0, w * 4, meta, t); }, frames, *ctx);
         r.d2d = d2d;
         rows.push_back(r);
       }
@@ -257,9 +262,10 @@ int main(int argc, char** argv) {
   std::printf("\ntargets at 3840x2160 (issue 3):\n");
   for (const Row& r : rows) {
     if (r.w != 3840) continue;
-    std::printf("  %-34s cuda/d2d %.2f (<= 3: %s)  cpu %.3f ms (<= 0.1: %s)  wall %.3f ms (naive 1.0: %.2fx)  %0.f fps\n",
-                r.name.c_str(), r.cuda / r.d2d, r.cuda / r.d2d <= 3 ? "yes" : "NO", r.cpu, r.cpu <= 0.1 ? "yes" : "NO",
-                r.wall, r.wall / 1.0, r.fps);
+    std::printf(
+        "  %-34s cuda/d2d %.2f (<= 3: %s)  cpu %.3f ms (<= 0.1: %s)  wall %.3f ms (naive 1.0: %.2fx)  %0.f fps\n",
+        r.name.c_str(), r.cuda / r.d2d, r.cuda / r.d2d <= 3 ? "yes" : "NO", r.cpu, r.cpu <= 0.1 ? "yes" : "NO", r.wall,
+        r.wall / 1.0, r.fps);
   }
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "yuv_reference.hpp"
 #include "zerocopy/gpu/cuda/download.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
+#include "zerocopy/gpu/gpu_importer.hpp"
 #include "zerocopy/gpu/probe/probe.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
 #include "zerocopy/gpu/vulkan_cuda_importer.hpp"
@@ -35,7 +36,8 @@ std::shared_ptr<CudaContext> cuda() {
   return ctx;
 }
 
-std::unique_ptr<EglCudaImporter> egl_importer(PassKind kind = PassKind::Compute, SourceWait wait = SourceWait::EglFence) {
+std::unique_ptr<EglCudaImporter> egl_importer(PassKind kind = PassKind::Compute,
+                                              SourceWait wait = SourceWait::CudaEvent) {
   auto egl = load_egl();
   REQUIRE(egl);
   EglCudaOptions o;
@@ -58,7 +60,9 @@ std::unique_ptr<VulkanCudaImporter> vulkan_importer(VkSync sync = VkSync::Semaph
   return std::move(*imp);
 }
 
-ImportTarget target(uint32_t w, uint32_t h, PixelFormat f) { return ImportTarget{w, h, f, zc::FrameMemory::Cuda, false}; }
+ImportTarget target(uint32_t w, uint32_t h, PixelFormat f) {
+  return ImportTarget{w, h, f, zc::FrameMemory::Cuda, false};
+}
 
 void check_planes(const std::vector<std::vector<uint8_t>>& got, const std::vector<std::vector<uint8_t>>& want) {
   REQUIRE(got.size() == want.size());
@@ -71,8 +75,10 @@ void check_planes(const std::vector<std::vector<uint8_t>>& got, const std::vecto
 }  // namespace
 
 TEST_CASE("EGL→GL→CUDA: an EGLImage of a known pattern arrives pixel-exact in the pool") {
-  const auto kind = GENERATE(PassKind::Compute, PassKind::Draw);
-  auto imp = egl_importer(kind);
+  const auto [kind, wait] =
+      GENERATE(std::pair{PassKind::Compute, SourceWait::CudaEvent}, std::pair{PassKind::Compute, SourceWait::EglFence},
+               std::pair{PassKind::Draw, SourceWait::CudaEvent});
+  auto imp = egl_importer(kind, wait);
   for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{1366u, 768u}}) {
     const auto rgba = test_pattern_rgba(w, h, w);
     for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::RGBA, PixelFormat::xBGR}) {
@@ -103,19 +109,21 @@ TEST_CASE("EGL→GL→CUDA: NV12 and I420 match libyuv bit for bit, crop include
   meta.crop = Rect{100, 50, 1280, 720};
   auto leg = run_egl_leg(*imp, rgba, w, h, target(1280, 720, PixelFormat::I420), &meta);
   REQUIRE(leg);
-  check_planes(leg->planes, test::libyuv_planes(test::crop_rgba(rgba, w, 100, 50, 1280, 720), 1280, 720, PixelFormat::I420));
+  check_planes(leg->planes,
+               test::libyuv_planes(test::crop_rgba(rgba, w, 100, 50, 1280, 720), 1280, 720, PixelFormat::I420));
 }
 
 TEST_CASE("Vulkan→CUDA: a VkBuffer written by the GPU arrives pixel-exact in the pool") {
   const auto sync = GENERATE(VkSync::Semaphores, VkSync::CpuFence);
   auto imp = vulkan_importer(sync);
-  INFO((sync == VkSync::Semaphores ? "semaphores" : "cpu fence") << ", importer uses "
-                                                                 << (imp->sync() == VkSync::Semaphores ? "semaphores" : "fence"));
+  INFO((sync == VkSync::Semaphores ? "semaphores" : "cpu fence")
+       << ", importer uses " << (imp->sync() == VkSync::Semaphores ? "semaphores" : "fence"));
   if (sync == VkSync::Semaphores) CHECK(imp->sync() == VkSync::Semaphores);
   for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{1366u, 768u}}) {
     const auto rgba = test_pattern_rgba(w, h, w + 3);
-    for (auto [in, out] : {std::pair{PixelFormat::BGRx, PixelFormat::BGRx}, std::pair{PixelFormat::RGBx, PixelFormat::BGRx},
-                           std::pair{PixelFormat::BGRx, PixelFormat::RGBA}}) {
+    for (auto [in, out] :
+         {std::pair{PixelFormat::BGRx, PixelFormat::BGRx}, std::pair{PixelFormat::RGBx, PixelFormat::BGRx},
+          std::pair{PixelFormat::BGRx, PixelFormat::RGBA}}) {
       INFO(w << "x" << h << " " << to_string(in) << " -> " << to_string(out));
       // Several frames in a row: the semaphores must pair up frame after frame.
       for (int i = 0; i < 3; ++i) {
@@ -139,6 +147,22 @@ TEST_CASE("Vulkan→CUDA: NV12 and I420 match libyuv bit for bit") {
     INFO((leg ? std::string() : leg.error().describe()));
     REQUIRE(leg);
     check_planes(leg->planes, test::libyuv_planes(rgba, w, h, f));
+  }
+}
+
+TEST_CASE("EGL→GL→CUDA: an external-only image goes through samplerExternalOES, pixel-exact") {
+  auto imp = egl_importer();
+  const uint32_t w = 1280, h = 720;
+  const auto rgba = test_pattern_rgba(w, h, 21);
+  for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
+    INFO(to_string(f));
+    auto leg = run_egl_leg(*imp, rgba, w, h, target(w, h, f), nullptr, true);
+    INFO((leg ? std::string() : leg.error().describe()));
+    REQUIRE(leg);
+    if (f == PixelFormat::BGRx)
+      check_planes(leg->planes, {rgba_to_packed(rgba, f)});
+    else
+      check_planes(leg->planes, test::libyuv_planes(rgba, w, h, f));
   }
 }
 
@@ -221,6 +245,24 @@ TEST_CASE("the probe reports each stage truthfully") {
   CHECK(r.nvenc == (nvenc_ok && r.nvenc));
   if (r.gpu_import) CHECK(r.exit_code() == (r.nvenc ? 0 : 1));
   if (!nvenc_ok) CHECK_FALSE(stage("nvenc.session")->reason.empty());
+}
+
+TEST_CASE("make_gpu_path brings both bridges up and routes by modifier") {
+  auto path = make_gpu_path();
+  INFO((path ? path->description : path.error().describe()));
+  REQUIRE(path);
+  RoutingImporter& r = *path->importer;
+  REQUIRE(r.tiled());
+  REQUIRE(r.linear());
+  const auto mods = r.supported_modifiers(PixelFormat::BGRx);
+  CHECK(mods.size() >= 2);
+  CHECK(mods.back() == kModifierLinear);  // LINEAR last, through whichever bridge takes it
+  // A buffer no bridge can import is refused, and the path stays usable.
+  Frame f;
+  f.memory = MemoryKind::Cpu;
+  auto res = r.import(f, target(64, 64, PixelFormat::BGRx));
+  REQUIRE_FALSE(res);
+  CHECK(res.error().code == Errc::rejected);
 }
 
 int main(int argc, char** argv) {

@@ -69,7 +69,8 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
   const GlContext& g = *imp->gl_;
   if (!g.api().glEGLImageTargetTexture2DOES || !g.api().eglCreateImageKHR || !g.has_egl_extension("EGL_KHR_image_base"))
     return fail(Errc::unsupported, kStage, "EGL/GL lacks EGL_KHR_image_base or GL_OES_EGL_image");
-  if (imp->options_.wait == SourceWait::EglFence && (!g.has_egl_extension("EGL_KHR_fence_sync") || !g.api().eglCreateSyncKHR)) {
+  if (imp->options_.wait == SourceWait::EglFence &&
+      (!g.has_egl_extension("EGL_KHR_fence_sync") || !g.api().eglCreateSyncKHR)) {
     spdlog::info("zerocopy: EGL has no EGL_KHR_fence_sync, waiting on a CUDA event instead");
     imp->options_.wait = SourceWait::CudaEvent;
   }
@@ -162,7 +163,8 @@ Result<EglCudaImporter::CachedImage*> EglCudaImporter::image_for(const Frame& fr
   }
   attrs.push_back(EGL_NONE);
   const EglApi& api = gl_->api();
-  EGLImageKHR image = api.eglCreateImageKHR(gl_->display(), EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attrs.data());
+  EGLImageKHR image =
+      api.eglCreateImageKHR(gl_->display(), EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attrs.data());
   if (image == EGL_NO_IMAGE_KHR) {
     auto e = gl_->egl_error(fmt::format("eglCreateImage(dmabuf {} modifier {})", to_string(frame.format),
                                         describe_modifier(frame.modifier)));
@@ -372,7 +374,8 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   }
 
   if (options_.wait != SourceWait::None) {
-    if (auto ok = wait_source(sync ? sync->get() : EGL_NO_SYNC_KHR, mapped_event_.get()); !ok) return fail_count(ok.error());
+    if (auto ok = wait_source(sync ? sync->get() : EGL_NO_SYNC_KHR, mapped_event_.get()); !ok)
+      return fail_count(ok.error());
   }
   ++stats_.frames;
   DeviceFrame f = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
@@ -388,7 +391,8 @@ Result<ImportTiming> EglCudaImporter::last_timing() {
   if (auto ns = pass_->take_gpu_ns(true)) t.pass_ms = static_cast<double>(*ns) / 1e6;
   CudaContext::Scope scope(*cuda_);
   const CudaApi& cu = cuda_->api();
-  if (auto r = cu.cuEventSynchronize(timing_end_.get()); r != CUDA_SUCCESS) return tl::unexpected(cu.error(r, "cuEventSynchronize"));
+  if (auto r = cu.cuEventSynchronize(timing_end_.get()); r != CUDA_SUCCESS)
+    return tl::unexpected(cu.error(r, "cuEventSynchronize"));
   float map_ms = 0, copy_ms = 0;
   if (auto r = cu.cuEventElapsedTime(&map_ms, timing_start_.get(), timing_mapped_.get()); r != CUDA_SUCCESS)
     return tl::unexpected(cu.error(r, "cuEventElapsedTime"));

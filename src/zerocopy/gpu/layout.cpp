@@ -6,7 +6,9 @@
 
 namespace zc::zerocopy::gpu {
 namespace {
-constexpr uint32_t div_up(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
+constexpr uint32_t div_up(uint32_t a, uint32_t b) {
+  return (a + b - 1) / b;
+}
 }  // namespace
 
 size_t FrameLayout::plane_offset(uint32_t plane, size_t base_pitch) const {
@@ -92,7 +94,8 @@ std::array<uint8_t, 4> packed_byte_order(PixelFormat format) {
 std::array<uint8_t, 4> packed_channel_offsets(PixelFormat format) {
   const auto order = packed_byte_order(format);
   std::array<uint8_t, 4> off{};
-  for (uint8_t i = 0; i < 4; ++i) off[order[i]] = i;
+  for (uint8_t i = 0; i < 4; ++i)
+    off[order[i]] = i;
   return off;
 }
 

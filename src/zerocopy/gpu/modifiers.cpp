@@ -33,7 +33,7 @@ bool is_external_only(const std::vector<DmaBufModifier>& egl_list, uint64_t modi
 std::string describe_modifier(uint64_t modifier) {
   if (modifier == kModifierLinear) return "LINEAR";
   if (modifier == kModifierInvalid) return "INVALID";
-  static constexpr const char* kVendors[] = {"none",    "Intel", "AMD",       "NVIDIA",  "Samsung", "Qualcomm",
+  static constexpr const char* kVendors[] = {"none",    "Intel",    "AMD", "NVIDIA",    "Samsung", "Qualcomm",
                                              "Vivante", "Broadcom", "ARM", "Allwinner", "Amlogic"};
   const auto vendor = static_cast<size_t>(modifier >> 56);
   return vendor < std::size(kVendors) ? fmt::format("{:#x} ({})", modifier, kVendors[vendor])

@@ -50,7 +50,8 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
   imp->sync_ = VkSync::CpuFence;
   if (options.sync == VkSync::Semaphores) {
     auto setup = [&]() -> Result<void> {
-      for (auto [vk_sem, cu_sem] : {std::pair{&imp->vk_done_, &imp->vk_done_cu_}, std::pair{&imp->cuda_done_, &imp->cuda_done_cu_}}) {
+      for (auto [vk_sem, cu_sem] :
+           {std::pair{&imp->vk_done_, &imp->vk_done_cu_}, std::pair{&imp->cuda_done_, &imp->cuda_done_cu_}}) {
         auto s = VkOwnedSemaphore::create(*imp->vk_, true);
         if (!s) return tl::unexpected(s.error());
         auto fd = s->export_fd();
@@ -107,8 +108,7 @@ void VulkanCudaImporter::drop_semaphores(const Error& why) {
   if (sync_ != VkSync::Semaphores) return;
   // A half-done frame leaves the binary semaphores in an unknown state: drain both queues and
   // keep ordering on the CPU from now on.
-  spdlog::warn("zerocopy: vulkan-cuda drops GPU-side ordering after a failure ({}); using a CPU fence",
-               why.describe());
+  spdlog::warn("zerocopy: vulkan-cuda drops GPU-side ordering after a failure ({}); using a CPU fence", why.describe());
   (void)pass_->wait(1'000'000'000ull);
   vk_->api().vkQueueWaitIdle(vk_->queue());
   CudaContext::Scope scope(*cuda_);
@@ -131,7 +131,8 @@ Result<VulkanCudaImporter::Export*> VulkanCudaImporter::export_for(const FrameLa
   auto e = std::make_unique<Export>();
   e->layout = layout;
   e->pitch = pitch;
-  auto buf = VkOwnedBuffer::create(*vk_, layout.total_bytes(pitch), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+  auto buf = VkOwnedBuffer::create(*vk_, layout.total_bytes(pitch),
+                                   VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
                                    VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, true);
   if (!buf) return tl::unexpected(buf.error());
   e->vk = std::move(*buf);
@@ -155,7 +156,8 @@ Result<DeviceFrame> VulkanCudaImporter::import(const Frame& frame, const ImportT
     return fail(Errc::rejected, kStage, "the Vulkan device cannot import dmabufs (VK_EXT_external_memory_dma_buf)");
   const DmaBufPlane& p = frame.planes[0];
   if (p.offset % 4 || p.stride % 4 || p.stride < frame.width * 4)
-    return fail(Errc::rejected, kStage, fmt::format("unaligned LINEAR plane (offset {}, stride {})", p.offset, p.stride));
+    return fail(Errc::rejected, kStage,
+                fmt::format("unaligned LINEAR plane (offset {}, stride {})", p.offset, p.stride));
 
   auto it = buffers_.find(frame.buffer_id);
   if (it != buffers_.end()) {
@@ -173,7 +175,8 @@ Result<DeviceFrame> VulkanCudaImporter::import(const Frame& frame, const ImportT
     const uint64_t size = end > 0 ? static_cast<uint64_t>(end) : p.size;
     const uint64_t need = uint64_t{p.offset} + uint64_t{p.stride} * (frame.height - 1) + uint64_t{frame.width} * 4;
     if (need > size)
-      return fail(Errc::rejected, kStage, fmt::format("dmabuf of {} bytes is too small for the frame ({})", size, need));
+      return fail(Errc::rejected, kStage,
+                  fmt::format("dmabuf of {} bytes is too small for the frame ({})", size, need));
     auto buf = VkOwnedBuffer::import_dmabuf(*vk_, p.fd, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT);
     if (!buf) {
       ++stats_.failures;
@@ -324,7 +327,8 @@ Result<ImportTiming> VulkanCudaImporter::last_timing() {
   if (auto ms = pass_->last_gpu_ms()) t.pass_ms = *ms;
   CudaContext::Scope scope(*cuda_);
   const CudaApi& cu = cuda_->api();
-  if (auto r = cu.cuEventSynchronize(timing_end_.get()); r != CUDA_SUCCESS) return tl::unexpected(cu.error(r, "cuEventSynchronize"));
+  if (auto r = cu.cuEventSynchronize(timing_end_.get()); r != CUDA_SUCCESS)
+    return tl::unexpected(cu.error(r, "cuEventSynchronize"));
   float ms = 0;
   if (auto r = cu.cuEventElapsedTime(&ms, timing_start_.get(), timing_end_.get()); r != CUDA_SUCCESS)
     return tl::unexpected(cu.error(r, "cuEventElapsedTime"));

@@ -32,8 +32,9 @@ struct Fixture {
     GlTexture original;
     EglImage image;
     GlTexture bound;
+    GLenum target = GL_TEXTURE_2D;
   };
-  Source make_source(const std::vector<uint8_t>& rgba, uint32_t w, uint32_t h) {
+  Source make_source(const std::vector<uint8_t>& rgba, uint32_t w, uint32_t h, bool external = false) {
     const EglApi& api = gl->api();
     Source s;
     s.original = GlTexture::create(api);
@@ -46,15 +47,16 @@ struct Fixture {
     REQUIRE(gl->check_gl("source upload"));
     REQUIRE(gl->has_egl_extension("EGL_KHR_gl_texture_2D_image"));
     const EGLint attrs[] = {EGL_GL_TEXTURE_LEVEL_KHR, 0, EGL_NONE};
-    EGLImageKHR img = api.eglCreateImageKHR(gl->display(), gl->context(), EGL_GL_TEXTURE_2D_KHR,
-                                            reinterpret_cast<EGLClientBuffer>(static_cast<uintptr_t>(s.original.id())),
-                                            attrs);
+    EGLImageKHR img =
+        api.eglCreateImageKHR(gl->display(), gl->context(), EGL_GL_TEXTURE_2D_KHR,
+                              reinterpret_cast<EGLClientBuffer>(static_cast<uintptr_t>(s.original.id())), attrs);
     REQUIRE(img != EGL_NO_IMAGE_KHR);
     s.image = EglImage(&api, gl->display(), img);
     s.bound = GlTexture::create(api);
-    api.glBindTexture(GL_TEXTURE_2D, s.bound.id());
-    api.glEGLImageTargetTexture2DOES(GL_TEXTURE_2D, img);
-    api.glBindTexture(GL_TEXTURE_2D, 0);
+    s.target = external ? GL_TEXTURE_EXTERNAL_OES : GL_TEXTURE_2D;
+    api.glBindTexture(s.target, s.bound.id());
+    api.glEGLImageTargetTexture2DOES(s.target, img);
+    api.glBindTexture(s.target, 0);
     REQUIRE(gl->check_gl("glEGLImageTargetTexture2DOES"));
     return s;
   }
@@ -65,6 +67,7 @@ struct Fixture {
     REQUIRE(out);
     PassSource ps;
     ps.texture = src.bound.id();
+    ps.target = src.target;
     ps.width = sw;
     ps.height = sh;
     auto ok = pass.run(ps, out->id(), layout, crop, cursor);
@@ -91,10 +94,15 @@ TEST_CASE("GL pass converts an EGLImage exactly like libyuv, compute and draw") 
   REQUIRE(pass);
   // 200x120: widths that are not multiples of 8 exercise the word padding of every plane.
   const uint32_t w = GENERATE(200u, 202u), h = 120;
+  // External: how external-only (LINEAR) dmabuf images are sampled.
+  const bool external = GENERATE(false, true);
+  if (external && !fx.gl->has_gl_extension("GL_OES_EGL_image_external_essl3")) return;
   const auto rgba = test::noise_rgba(w, h, w);
-  auto src = fx.make_source(rgba, w, h);
-  for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::RGBA, PixelFormat::xRGB, PixelFormat::NV12, PixelFormat::I420}) {
-    INFO("format " << to_string(f) << " width " << w << (kind == PassKind::Compute ? " compute" : " draw"));
+  auto src = fx.make_source(rgba, w, h, external);
+  for (PixelFormat f :
+       {PixelFormat::BGRx, PixelFormat::RGBA, PixelFormat::xRGB, PixelFormat::NV12, PixelFormat::I420}) {
+    INFO("format " << to_string(f) << " width " << w << (kind == PassKind::Compute ? " compute" : " draw")
+                   << (external ? " external" : ""));
     auto layout = frame_layout(w, h, f);
     REQUIRE(layout);
     const auto got = fx.run(**pass, src, w, h, *layout, Rect{0, 0, w, h});
@@ -121,7 +129,8 @@ TEST_CASE("GL pass applies the crop") {
     REQUIRE(layout);
     const auto got = fx.run(**pass, src, w, h, *layout, crop);
     const auto want = reference(test::crop_rgba(rgba, w, 10, 6, 96, 64), 96, 64, f);
-    for (size_t p = 0; p < got.size(); ++p) CHECK(test::count_diff(got[p], want[p]) == 0);
+    for (size_t p = 0; p < got.size(); ++p)
+      CHECK(test::count_diff(got[p], want[p]) == 0);
   }
 }
 
@@ -162,10 +171,12 @@ TEST_CASE("GL pass composites the metadata cursor with straight alpha, clipped a
       uint8_t* d = &want[(fy * w + fx_) * 4];
       const uint32_t a = k[3];
       const uint8_t kc[3] = {k[2], k[1], k[0]};
-      for (int c = 0; c < 3; ++c) d[c] = static_cast<uint8_t>((kc[c] * a + d[c] * (255 - a) + 127) / 255);
+      for (int c = 0; c < 3; ++c)
+        d[c] = static_cast<uint8_t>((kc[c] * a + d[c] * (255 - a) + 127) / 255);
       d[3] = 255;
     }
-  for (size_t i = 3; i < want.size(); i += 4) want[i] = 255;
+  for (size_t i = 3; i < want.size(); i += 4)
+    want[i] = 255;
   CHECK(test::count_diff(got[0], want) == 0);
 
   // A second frame with the cursor hidden: the bitmap is not drawn.
@@ -191,7 +202,8 @@ TEST_CASE("GL pass scales the visible rectangle to the output size") {
       for (uint32_t c = 0; c < 4; ++c) {
         uint32_t sum = 0;
         for (uint32_t dy = 0; dy < 2; ++dy)
-          for (uint32_t dx = 0; dx < 2; ++dx) sum += rgba[((2 * y + dy) * w + 2 * x + dx) * 4 + c];
+          for (uint32_t dx = 0; dx < 2; ++dx)
+            sum += rgba[((2 * y + dy) * w + 2 * x + dx) * 4 + c];
         want[(y * 128 + x) * 4 + c] = c == 3 ? 255 : static_cast<uint8_t>((sum + 2) / 4);
       }
   CHECK(test::count_diff(got[0], want, 2) == 0);

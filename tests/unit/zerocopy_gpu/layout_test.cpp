@@ -53,7 +53,8 @@ TEST_CASE("I420 layout: chroma planes at half pitch, side by side in the grid") 
   // Both chroma planes end inside the allocation.
   CHECK(l->plane_offset(2, pitch) + 512 * 300 <= l->total_bytes(pitch));
   // Every plane's whole-word rows fit in its pitch.
-  for (uint32_t p = 0; p < 3; ++p) CHECK(size_t{l->words[p].w} * 4 <= l->plane_pitch(p, l->alloc_row_bytes + 1) + 1);
+  for (uint32_t p = 0; p < 3; ++p)
+    CHECK(size_t{l->words[p].w} * 4 <= l->plane_pitch(p, l->alloc_row_bytes + 1) + 1);
 }
 
 TEST_CASE("4:2:0 layouts refuse odd sizes, every layout refuses zero") {

@@ -35,7 +35,8 @@ struct Parser {
   const std::string& t;
   size_t i = 0;
   void ws() {
-    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i])))
+      ++i;
   }
   bool eat(char c) {
     ws();
@@ -90,7 +91,8 @@ struct Parser {
       ++i;
       j.kind = Json::Array;
       if (eat(']')) return j;
-      do j.items.push_back(value());
+      do
+        j.items.push_back(value());
       while (eat(','));
       REQUIRE(eat(']'));
     } else if (t[i] == '"') {

@@ -127,7 +127,8 @@ TEST_CASE("Vulkan pass applies crop and cursor, and scales") {
     REQUIRE(layout);
     const auto got = fx.run(**pass, src, *layout, Rect{10, 6, 96, 64});
     const auto want = reference(test::crop_rgba(rgba, w, 10, 6, 96, 64), 96, 64, PixelFormat::I420);
-    for (size_t p = 0; p < 3; ++p) CHECK(test::count_diff(got[p], want[p]) == 0);
+    for (size_t p = 0; p < 3; ++p)
+      CHECK(test::count_diff(got[p], want[p]) == 0);
   }
   SECTION("cursor") {
     std::vector<uint8_t> bgra(8 * 8 * 4);
@@ -154,7 +155,8 @@ TEST_CASE("Vulkan pass applies crop and cursor, and scales") {
         const uint8_t* k = &bgra[(y * 8 + x) * 4];
         uint8_t* d = &want[((20 + y) * w + (x - 3)) * 4];
         const uint8_t kc[3] = {k[2], k[1], k[0]};
-        for (int ch = 0; ch < 3; ++ch) d[ch] = static_cast<uint8_t>((kc[ch] * k[3] + d[ch] * (255 - k[3]) + 127) / 255);
+        for (int ch = 0; ch < 3; ++ch)
+          d[ch] = static_cast<uint8_t>((kc[ch] * k[3] + d[ch] * (255 - k[3]) + 127) / 255);
       }
     CHECK(test::count_diff(got[0], want) == 0);
   }
@@ -171,7 +173,8 @@ TEST_CASE("Vulkan pass applies crop and cursor, and scales") {
         for (uint32_t c = 0; c < 4; ++c) {
           uint32_t sum = 0;
           for (uint32_t dy = 0; dy < 2; ++dy)
-            for (uint32_t dx = 0; dx < 2; ++dx) sum += grad[((2 * y + dy) * w + 2 * x + dx) * 4 + c];
+            for (uint32_t dx = 0; dx < 2; ++dx)
+              sum += grad[((2 * y + dy) * w + 2 * x + dx) * 4 + c];
           want[(y * 80 + x) * 4 + c] = c == 3 ? 255 : static_cast<uint8_t>((sum + 2) / 4);
         }
     CHECK(test::count_diff(got[0], want, 1) == 0);

@@ -15,7 +15,8 @@ namespace zc::zerocopy::gpu::test {
 inline std::vector<uint8_t> noise_rgba(uint32_t w, uint32_t h, uint32_t seed) {
   std::vector<uint8_t> px(size_t{w} * h * 4);
   std::mt19937 rng(seed);
-  for (auto& b : px) b = static_cast<uint8_t>(rng());
+  for (auto& b : px)
+    b = static_cast<uint8_t>(rng());
   return px;
 }
 
@@ -66,7 +67,8 @@ inline std::vector<uint8_t> packed_reference(const std::vector<uint8_t>& rgba, P
   const auto order = packed_byte_order(format);
   std::vector<uint8_t> out(rgba.size());
   for (size_t i = 0; i < rgba.size(); i += 4)
-    for (size_t k = 0; k < 4; ++k) out[i + k] = order[k] == 3 ? 255 : rgba[i + order[k]];
+    for (size_t k = 0; k < 4; ++k)
+      out[i + k] = order[k] == 3 ? 255 : rgba[i + order[k]];
   return out;
 }
 
@@ -87,7 +89,8 @@ inline std::vector<std::vector<uint8_t>> unpack_grid(const std::vector<uint8_t>&
 inline size_t count_diff(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int tolerance = 0) {
   if (a.size() != b.size()) return a.size() + b.size();
   size_t n = 0;
-  for (size_t i = 0; i < a.size(); ++i) n += std::abs(int{a[i]} - int{b[i]}) > tolerance;
+  for (size_t i = 0; i < a.size(); ++i)
+    n += std::abs(int{a[i]} - int{b[i]}) > tolerance;
   return n;
 }
 

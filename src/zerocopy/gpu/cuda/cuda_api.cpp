@@ -20,7 +20,9 @@ std::string CudaApi::describe(CUresult r, std::string_view what) const {
                      text ? text : "no description");
 }
 
-Error CudaApi::error(CUresult r, std::string_view what) const { return Error{Errc::gpu, "zerocopy:cuda", describe(r, what)}; }
+Error CudaApi::error(CUresult r, std::string_view what) const {
+  return Error{Errc::gpu, "zerocopy:cuda", describe(r, what)};
+}
 
 Result<std::shared_ptr<const CudaApi>> load_cuda(const std::string& library) {
   FfnvLoadLog log{library, {}};
@@ -41,7 +43,8 @@ Result<std::shared_ptr<const CudaApi>> load_cuda(const std::string& library) {
   ZC_CUDA_EXTRA(ZC_CUDA_SYM)
 #undef ZC_CUDA_SYM
   if (!api->cuEventElapsedTime || !api->cuStreamWaitEvent || !api->cuCtxSetCurrent || !api->cuCtxGetCurrent)
-    return fail(Errc::not_found, "zerocopy:cuda", "the CUDA driver lacks cuEventElapsedTime/cuStreamWaitEvent/cuCtx*Current");
+    return fail(Errc::not_found, "zerocopy:cuda",
+                "the CUDA driver lacks cuEventElapsedTime/cuStreamWaitEvent/cuCtx*Current");
   if (const CUresult r = api->cuInit(0); r != CUDA_SUCCESS) return tl::unexpected(api->error(r, "cuInit"));
   return std::shared_ptr<const CudaApi>(std::move(api));
 }

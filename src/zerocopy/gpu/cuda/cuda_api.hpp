@@ -21,54 +21,54 @@ using tcuCtxGetCurrent = CUresult CUDAAPI(CUcontext* ctx);
 
 // X(member, type): entry points copied from nv-codec-headers' CudaFunctions. Required unless
 // listed in ZC_CUDA_OPTIONAL.
-#define ZC_CUDA_REQUIRED(X)                                                 \
-  X(cuInit, tcuInit)                                                        \
-  X(cuDeviceGetCount, tcuDeviceGetCount)                                    \
-  X(cuDeviceGet, tcuDeviceGet)                                              \
-  X(cuDeviceGetAttribute, tcuDeviceGetAttribute)                            \
-  X(cuDeviceGetName, tcuDeviceGetName)                                      \
-  X(cuCtxCreate, tcuCtxCreate_v2)                                           \
-  X(cuCtxPushCurrent, tcuCtxPushCurrent_v2)                                 \
-  X(cuCtxPopCurrent, tcuCtxPopCurrent_v2)                                   \
-  X(cuCtxDestroy, tcuCtxDestroy_v2)                                         \
-  X(cuMemAlloc, tcuMemAlloc_v2)                                             \
-  X(cuMemAllocPitch, tcuMemAllocPitch_v2)                                   \
-  X(cuMemsetD8Async, tcuMemsetD8Async)                                      \
-  X(cuMemFree, tcuMemFree_v2)                                               \
-  X(cuMemcpy2D, tcuMemcpy2D_v2)                                             \
-  X(cuMemcpy2DAsync, tcuMemcpy2DAsync_v2)                                   \
-  X(cuMemcpyHtoD, tcuMemcpyHtoD_v2)                                         \
-  X(cuMemcpyDtoH, tcuMemcpyDtoH_v2)                                         \
-  X(cuMemcpyDtoDAsync, tcuMemcpyDtoDAsync_v2)                               \
-  X(cuGetErrorName, tcuGetErrorName)                                        \
-  X(cuGetErrorString, tcuGetErrorString)                                    \
-  X(cuStreamCreate, tcuStreamCreate)                                        \
-  X(cuStreamQuery, tcuStreamQuery)                                          \
-  X(cuStreamSynchronize, tcuStreamSynchronize)                              \
-  X(cuStreamDestroy, tcuStreamDestroy_v2)                                   \
-  X(cuEventCreate, tcuEventCreate)                                          \
-  X(cuEventDestroy, tcuEventDestroy_v2)                                     \
-  X(cuEventSynchronize, tcuEventSynchronize)                                \
-  X(cuEventQuery, tcuEventQuery)                                            \
-  X(cuEventRecord, tcuEventRecord)                                          \
-  X(cuGraphicsGLRegisterImage, tcuGraphicsGLRegisterImage)                  \
-  X(cuGraphicsUnregisterResource, tcuGraphicsUnregisterResource)            \
-  X(cuGraphicsMapResources, tcuGraphicsMapResources)                        \
-  X(cuGraphicsUnmapResources, tcuGraphicsUnmapResources)                    \
+#define ZC_CUDA_REQUIRED(X)                                      \
+  X(cuInit, tcuInit)                                             \
+  X(cuDeviceGetCount, tcuDeviceGetCount)                         \
+  X(cuDeviceGet, tcuDeviceGet)                                   \
+  X(cuDeviceGetAttribute, tcuDeviceGetAttribute)                 \
+  X(cuDeviceGetName, tcuDeviceGetName)                           \
+  X(cuCtxCreate, tcuCtxCreate_v2)                                \
+  X(cuCtxPushCurrent, tcuCtxPushCurrent_v2)                      \
+  X(cuCtxPopCurrent, tcuCtxPopCurrent_v2)                        \
+  X(cuCtxDestroy, tcuCtxDestroy_v2)                              \
+  X(cuMemAlloc, tcuMemAlloc_v2)                                  \
+  X(cuMemAllocPitch, tcuMemAllocPitch_v2)                        \
+  X(cuMemsetD8Async, tcuMemsetD8Async)                           \
+  X(cuMemFree, tcuMemFree_v2)                                    \
+  X(cuMemcpy2D, tcuMemcpy2D_v2)                                  \
+  X(cuMemcpy2DAsync, tcuMemcpy2DAsync_v2)                        \
+  X(cuMemcpyHtoD, tcuMemcpyHtoD_v2)                              \
+  X(cuMemcpyDtoH, tcuMemcpyDtoH_v2)                              \
+  X(cuMemcpyDtoDAsync, tcuMemcpyDtoDAsync_v2)                    \
+  X(cuGetErrorName, tcuGetErrorName)                             \
+  X(cuGetErrorString, tcuGetErrorString)                         \
+  X(cuStreamCreate, tcuStreamCreate)                             \
+  X(cuStreamQuery, tcuStreamQuery)                               \
+  X(cuStreamSynchronize, tcuStreamSynchronize)                   \
+  X(cuStreamDestroy, tcuStreamDestroy_v2)                        \
+  X(cuEventCreate, tcuEventCreate)                               \
+  X(cuEventDestroy, tcuEventDestroy_v2)                          \
+  X(cuEventSynchronize, tcuEventSynchronize)                     \
+  X(cuEventQuery, tcuEventQuery)                                 \
+  X(cuEventRecord, tcuEventRecord)                               \
+  X(cuGraphicsGLRegisterImage, tcuGraphicsGLRegisterImage)       \
+  X(cuGraphicsUnregisterResource, tcuGraphicsUnregisterResource) \
+  X(cuGraphicsMapResources, tcuGraphicsMapResources)             \
+  X(cuGraphicsUnmapResources, tcuGraphicsUnmapResources)         \
   X(cuGraphicsSubResourceGetMappedArray, tcuGraphicsSubResourceGetMappedArray)
 
-#define ZC_CUDA_OPTIONAL(X)                                          \
-  X(cuDeviceGetUuid, tcuDeviceGetUuid)                               \
-  X(cuImportExternalMemory, tcuImportExternalMemory)                 \
-  X(cuDestroyExternalMemory, tcuDestroyExternalMemory)               \
+#define ZC_CUDA_OPTIONAL(X)                                            \
+  X(cuDeviceGetUuid, tcuDeviceGetUuid)                                 \
+  X(cuImportExternalMemory, tcuImportExternalMemory)                   \
+  X(cuDestroyExternalMemory, tcuDestroyExternalMemory)                 \
   X(cuExternalMemoryGetMappedBuffer, tcuExternalMemoryGetMappedBuffer) \
-  X(cuImportExternalSemaphore, tcuImportExternalSemaphore)           \
-  X(cuDestroyExternalSemaphore, tcuDestroyExternalSemaphore)         \
+  X(cuImportExternalSemaphore, tcuImportExternalSemaphore)             \
+  X(cuDestroyExternalSemaphore, tcuDestroyExternalSemaphore)           \
   X(cuSignalExternalSemaphoresAsync, tcuSignalExternalSemaphoresAsync) \
   X(cuWaitExternalSemaphoresAsync, tcuWaitExternalSemaphoresAsync)
 
 // Looked up with dlsym; "symbol" is the versioned name the driver exports.
-#define ZC_CUDA_EXTRA(X)                                        \
+#define ZC_CUDA_EXTRA(X)                                           \
   X(cuEventElapsedTime, tcuEventElapsedTime, "cuEventElapsedTime") \
   X(cuStreamWaitEvent, tcuStreamWaitEvent, "cuStreamWaitEvent")    \
   X(cuDriverGetVersion, tcuDriverGetVersion, "cuDriverGetVersion") \
@@ -94,7 +94,9 @@ struct CudaApi {
   // A zc::Error with Errc::gpu for a failed call.
   Error error(CUresult r, std::string_view what) const;
 
-  bool has_external_memory() const { return cuImportExternalMemory && cuExternalMemoryGetMappedBuffer; }
+  bool has_external_memory() const {
+    return cuImportExternalMemory && cuExternalMemoryGetMappedBuffer;
+  }
   bool has_external_semaphore() const {
     return cuImportExternalSemaphore && cuWaitExternalSemaphoresAsync && cuSignalExternalSemaphoresAsync;
   }

@@ -23,14 +23,16 @@ Result<std::shared_ptr<CudaContext>> CudaContext::create(std::shared_ptr<const C
   if (auto r = cu.cuDeviceGetCount(&count); r != CUDA_SUCCESS) return tl::unexpected(cu.error(r, "cuDeviceGetCount"));
   if (ordinal < 0 || ordinal >= count)
     return fail(Errc::not_found, "zerocopy:cuda", fmt::format("no CUDA device {} ({} found)", ordinal, count));
-  if (auto r = cu.cuDeviceGet(&c->device_, ordinal); r != CUDA_SUCCESS) return tl::unexpected(cu.error(r, "cuDeviceGet"));
+  if (auto r = cu.cuDeviceGet(&c->device_, ordinal); r != CUDA_SUCCESS)
+    return tl::unexpected(cu.error(r, "cuDeviceGet"));
   char name[256] = {};
   cu.cuDeviceGetName(name, sizeof name - 1, c->device_);
   c->name_ = name;
   if (cu.cuDeviceGetUuid) {
     CUuuid id{};
     if (cu.cuDeviceGetUuid(&id, c->device_) == CUDA_SUCCESS) {
-      for (size_t i = 0; i < 16; ++i) c->uuid_[i] = static_cast<uint8_t>(id.bytes[i]);
+      for (size_t i = 0; i < 16; ++i)
+        c->uuid_[i] = static_cast<uint8_t>(id.bytes[i]);
       c->has_uuid_ = true;
     }
   }

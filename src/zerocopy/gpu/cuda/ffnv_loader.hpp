@@ -36,7 +36,8 @@ inline void ffnv_log(void* logctx, const char* fmt, ...) {
   std::vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   std::string line(buf);
-  while (!line.empty() && line.back() == '\n') line.pop_back();
+  while (!line.empty() && line.back() == '\n')
+    line.pop_back();
   // Keep dlopen's own message (it says why); add the loader's when it is about a symbol.
   if (log->message.empty() || line.rfind("Cannot load lib", 0) != 0) {
     if (!log->message.empty()) log->message += "; ";

@@ -24,14 +24,14 @@ Result<std::shared_ptr<const EglApi>> load_egl() {
     return fail(Errc::not_found, "zerocopy:egl", why ? why : "cannot load libGLESv2.so.2");
   }
   std::string missing;
-#define ZC_EGL_LOAD(name, type)                                              \
-  api->name = reinterpret_cast<type>(dlsym(api->egl_lib, #name));            \
+#define ZC_EGL_LOAD(name, type)                                   \
+  api->name = reinterpret_cast<type>(dlsym(api->egl_lib, #name)); \
   if (!api->name) missing += " " #name;
   ZC_EGL_CORE(ZC_EGL_LOAD)
 #undef ZC_EGL_LOAD
   if (!missing.empty()) return fail(Errc::not_found, "zerocopy:egl", "libEGL.so.1 lacks" + missing);
-#define ZC_GL_LOAD(name, type)                                               \
-  api->name = reinterpret_cast<type>(dlsym(api->gles_lib, #name));           \
+#define ZC_GL_LOAD(name, type)                                     \
+  api->name = reinterpret_cast<type>(dlsym(api->gles_lib, #name)); \
   if (!api->name) missing += " " #name;
   ZC_GL_CORE(ZC_GL_LOAD)
 #undef ZC_GL_LOAD
@@ -46,19 +46,44 @@ Result<std::shared_ptr<const EglApi>> load_egl() {
 std::string egl_error_name(EGLint error) {
   const char* name = "EGL error";
   switch (error) {
-    case EGL_SUCCESS: name = "EGL_SUCCESS"; break;
-    case EGL_NOT_INITIALIZED: name = "EGL_NOT_INITIALIZED"; break;
-    case EGL_BAD_ACCESS: name = "EGL_BAD_ACCESS"; break;
-    case EGL_BAD_ALLOC: name = "EGL_BAD_ALLOC"; break;
-    case EGL_BAD_ATTRIBUTE: name = "EGL_BAD_ATTRIBUTE"; break;
-    case EGL_BAD_CONFIG: name = "EGL_BAD_CONFIG"; break;
-    case EGL_BAD_CONTEXT: name = "EGL_BAD_CONTEXT"; break;
-    case EGL_BAD_DISPLAY: name = "EGL_BAD_DISPLAY"; break;
-    case EGL_BAD_MATCH: name = "EGL_BAD_MATCH"; break;
-    case EGL_BAD_PARAMETER: name = "EGL_BAD_PARAMETER"; break;
-    case EGL_BAD_SURFACE: name = "EGL_BAD_SURFACE"; break;
-    case EGL_CONTEXT_LOST: name = "EGL_CONTEXT_LOST"; break;
-    default: break;
+    case EGL_SUCCESS:
+      name = "EGL_SUCCESS";
+      break;
+    case EGL_NOT_INITIALIZED:
+      name = "EGL_NOT_INITIALIZED";
+      break;
+    case EGL_BAD_ACCESS:
+      name = "EGL_BAD_ACCESS";
+      break;
+    case EGL_BAD_ALLOC:
+      name = "EGL_BAD_ALLOC";
+      break;
+    case EGL_BAD_ATTRIBUTE:
+      name = "EGL_BAD_ATTRIBUTE";
+      break;
+    case EGL_BAD_CONFIG:
+      name = "EGL_BAD_CONFIG";
+      break;
+    case EGL_BAD_CONTEXT:
+      name = "EGL_BAD_CONTEXT";
+      break;
+    case EGL_BAD_DISPLAY:
+      name = "EGL_BAD_DISPLAY";
+      break;
+    case EGL_BAD_MATCH:
+      name = "EGL_BAD_MATCH";
+      break;
+    case EGL_BAD_PARAMETER:
+      name = "EGL_BAD_PARAMETER";
+      break;
+    case EGL_BAD_SURFACE:
+      name = "EGL_BAD_SURFACE";
+      break;
+    case EGL_CONTEXT_LOST:
+      name = "EGL_CONTEXT_LOST";
+      break;
+    default:
+      break;
   }
   return fmt::format("{} (0x{:x})", name, error);
 }
@@ -66,13 +91,26 @@ std::string egl_error_name(EGLint error) {
 std::string gl_error_name(GLenum error) {
   const char* name = "GL error";
   switch (error) {
-    case GL_NO_ERROR: name = "GL_NO_ERROR"; break;
-    case GL_INVALID_ENUM: name = "GL_INVALID_ENUM"; break;
-    case GL_INVALID_VALUE: name = "GL_INVALID_VALUE"; break;
-    case GL_INVALID_OPERATION: name = "GL_INVALID_OPERATION"; break;
-    case GL_INVALID_FRAMEBUFFER_OPERATION: name = "GL_INVALID_FRAMEBUFFER_OPERATION"; break;
-    case GL_OUT_OF_MEMORY: name = "GL_OUT_OF_MEMORY"; break;
-    default: break;
+    case GL_NO_ERROR:
+      name = "GL_NO_ERROR";
+      break;
+    case GL_INVALID_ENUM:
+      name = "GL_INVALID_ENUM";
+      break;
+    case GL_INVALID_VALUE:
+      name = "GL_INVALID_VALUE";
+      break;
+    case GL_INVALID_OPERATION:
+      name = "GL_INVALID_OPERATION";
+      break;
+    case GL_INVALID_FRAMEBUFFER_OPERATION:
+      name = "GL_INVALID_FRAMEBUFFER_OPERATION";
+      break;
+    case GL_OUT_OF_MEMORY:
+      name = "GL_OUT_OF_MEMORY";
+      break;
+    default:
+      break;
   }
   return fmt::format("{} (0x{:x})", name, error);
 }

@@ -6,8 +6,8 @@
 #define GL_GLES_PROTOTYPES 0
 #include <EGL/egl.h>
 #include <EGL/eglext.h>
-#include <GLES3/gl32.h>
 #include <GLES2/gl2ext.h>
+#include <GLES3/gl32.h>
 
 #include <memory>
 #include <string>
@@ -16,95 +16,95 @@
 
 namespace zc::zerocopy::gpu {
 
-#define ZC_EGL_CORE(X)                                  \
-  X(eglGetProcAddress, PFNEGLGETPROCADDRESSPROC)        \
-  X(eglGetError, PFNEGLGETERRORPROC)                    \
-  X(eglQueryString, PFNEGLQUERYSTRINGPROC)              \
-  X(eglInitialize, PFNEGLINITIALIZEPROC)                \
-  X(eglTerminate, PFNEGLTERMINATEPROC)                  \
-  X(eglBindAPI, PFNEGLBINDAPIPROC)                      \
-  X(eglChooseConfig, PFNEGLCHOOSECONFIGPROC)            \
-  X(eglCreateContext, PFNEGLCREATECONTEXTPROC)          \
-  X(eglDestroyContext, PFNEGLDESTROYCONTEXTPROC)        \
-  X(eglMakeCurrent, PFNEGLMAKECURRENTPROC)              \
-  X(eglGetCurrentContext, PFNEGLGETCURRENTCONTEXTPROC)  \
+#define ZC_EGL_CORE(X)                                 \
+  X(eglGetProcAddress, PFNEGLGETPROCADDRESSPROC)       \
+  X(eglGetError, PFNEGLGETERRORPROC)                   \
+  X(eglQueryString, PFNEGLQUERYSTRINGPROC)             \
+  X(eglInitialize, PFNEGLINITIALIZEPROC)               \
+  X(eglTerminate, PFNEGLTERMINATEPROC)                 \
+  X(eglBindAPI, PFNEGLBINDAPIPROC)                     \
+  X(eglChooseConfig, PFNEGLCHOOSECONFIGPROC)           \
+  X(eglCreateContext, PFNEGLCREATECONTEXTPROC)         \
+  X(eglDestroyContext, PFNEGLDESTROYCONTEXTPROC)       \
+  X(eglMakeCurrent, PFNEGLMAKECURRENTPROC)             \
+  X(eglGetCurrentContext, PFNEGLGETCURRENTCONTEXTPROC) \
   X(eglReleaseThread, PFNEGLRELEASETHREADPROC)
 
-#define ZC_EGL_EXT(X)                                                 \
-  X(eglQueryDevicesEXT, PFNEGLQUERYDEVICESEXTPROC)                    \
-  X(eglQueryDeviceStringEXT, PFNEGLQUERYDEVICESTRINGEXTPROC)          \
-  X(eglQueryDeviceAttribEXT, PFNEGLQUERYDEVICEATTRIBEXTPROC)          \
-  X(eglGetPlatformDisplayEXT, PFNEGLGETPLATFORMDISPLAYEXTPROC)        \
-  X(eglQueryDmaBufFormatsEXT, PFNEGLQUERYDMABUFFORMATSEXTPROC)        \
-  X(eglQueryDmaBufModifiersEXT, PFNEGLQUERYDMABUFMODIFIERSEXTPROC)    \
-  X(eglCreateImageKHR, PFNEGLCREATEIMAGEKHRPROC)                      \
-  X(eglDestroyImageKHR, PFNEGLDESTROYIMAGEKHRPROC)                    \
-  X(eglCreateSyncKHR, PFNEGLCREATESYNCKHRPROC)                        \
-  X(eglDestroySyncKHR, PFNEGLDESTROYSYNCKHRPROC)                      \
-  X(eglClientWaitSyncKHR, PFNEGLCLIENTWAITSYNCKHRPROC)                \
-  X(eglWaitSyncKHR, PFNEGLWAITSYNCKHRPROC)                            \
+#define ZC_EGL_EXT(X)                                              \
+  X(eglQueryDevicesEXT, PFNEGLQUERYDEVICESEXTPROC)                 \
+  X(eglQueryDeviceStringEXT, PFNEGLQUERYDEVICESTRINGEXTPROC)       \
+  X(eglQueryDeviceAttribEXT, PFNEGLQUERYDEVICEATTRIBEXTPROC)       \
+  X(eglGetPlatformDisplayEXT, PFNEGLGETPLATFORMDISPLAYEXTPROC)     \
+  X(eglQueryDmaBufFormatsEXT, PFNEGLQUERYDMABUFFORMATSEXTPROC)     \
+  X(eglQueryDmaBufModifiersEXT, PFNEGLQUERYDMABUFMODIFIERSEXTPROC) \
+  X(eglCreateImageKHR, PFNEGLCREATEIMAGEKHRPROC)                   \
+  X(eglDestroyImageKHR, PFNEGLDESTROYIMAGEKHRPROC)                 \
+  X(eglCreateSyncKHR, PFNEGLCREATESYNCKHRPROC)                     \
+  X(eglDestroySyncKHR, PFNEGLDESTROYSYNCKHRPROC)                   \
+  X(eglClientWaitSyncKHR, PFNEGLCLIENTWAITSYNCKHRPROC)             \
+  X(eglWaitSyncKHR, PFNEGLWAITSYNCKHRPROC)                         \
   X(eglDupNativeFenceFDANDROID, PFNEGLDUPNATIVEFENCEFDANDROIDPROC)
 
-#define ZC_GL_CORE(X)                                              \
-  X(glGetError, PFNGLGETERRORPROC)                                 \
-  X(glGetString, PFNGLGETSTRINGPROC)                               \
-  X(glGetStringi, PFNGLGETSTRINGIPROC)                             \
-  X(glGetIntegerv, PFNGLGETINTEGERVPROC)                           \
-  X(glGenTextures, PFNGLGENTEXTURESPROC)                           \
-  X(glDeleteTextures, PFNGLDELETETEXTURESPROC)                     \
-  X(glBindTexture, PFNGLBINDTEXTUREPROC)                           \
-  X(glActiveTexture, PFNGLACTIVETEXTUREPROC)                       \
-  X(glTexParameteri, PFNGLTEXPARAMETERIPROC)                       \
-  X(glTexStorage2D, PFNGLTEXSTORAGE2DPROC)                         \
-  X(glTexSubImage2D, PFNGLTEXSUBIMAGE2DPROC)                       \
-  X(glPixelStorei, PFNGLPIXELSTOREIPROC)                           \
-  X(glCreateShader, PFNGLCREATESHADERPROC)                         \
-  X(glShaderSource, PFNGLSHADERSOURCEPROC)                         \
-  X(glCompileShader, PFNGLCOMPILESHADERPROC)                       \
-  X(glGetShaderiv, PFNGLGETSHADERIVPROC)                           \
-  X(glGetShaderInfoLog, PFNGLGETSHADERINFOLOGPROC)                 \
-  X(glDeleteShader, PFNGLDELETESHADERPROC)                         \
-  X(glCreateProgram, PFNGLCREATEPROGRAMPROC)                       \
-  X(glAttachShader, PFNGLATTACHSHADERPROC)                         \
-  X(glLinkProgram, PFNGLLINKPROGRAMPROC)                           \
-  X(glGetProgramiv, PFNGLGETPROGRAMIVPROC)                         \
-  X(glGetProgramInfoLog, PFNGLGETPROGRAMINFOLOGPROC)               \
-  X(glDeleteProgram, PFNGLDELETEPROGRAMPROC)                       \
-  X(glUseProgram, PFNGLUSEPROGRAMPROC)                             \
-  X(glGetUniformLocation, PFNGLGETUNIFORMLOCATIONPROC)             \
-  X(glUniform1i, PFNGLUNIFORM1IPROC)                               \
-  X(glUniform2i, PFNGLUNIFORM2IPROC)                               \
-  X(glUniform4i, PFNGLUNIFORM4IPROC)                               \
-  X(glUniform2f, PFNGLUNIFORM2FPROC)                               \
-  X(glUniform4f, PFNGLUNIFORM4FPROC)                               \
-  X(glUniform4iv, PFNGLUNIFORM4IVPROC)                             \
-  X(glBindImageTexture, PFNGLBINDIMAGETEXTUREPROC)                 \
-  X(glDispatchCompute, PFNGLDISPATCHCOMPUTEPROC)                   \
-  X(glMemoryBarrier, PFNGLMEMORYBARRIERPROC)                       \
-  X(glGenFramebuffers, PFNGLGENFRAMEBUFFERSPROC)                   \
-  X(glDeleteFramebuffers, PFNGLDELETEFRAMEBUFFERSPROC)             \
-  X(glBindFramebuffer, PFNGLBINDFRAMEBUFFERPROC)                   \
-  X(glFramebufferTexture2D, PFNGLFRAMEBUFFERTEXTURE2DPROC)         \
-  X(glCheckFramebufferStatus, PFNGLCHECKFRAMEBUFFERSTATUSPROC)     \
-  X(glReadPixels, PFNGLREADPIXELSPROC)                             \
-  X(glViewport, PFNGLVIEWPORTPROC)                                 \
-  X(glDisable, PFNGLDISABLEPROC)                                   \
-  X(glEnable, PFNGLENABLEPROC)                                     \
-  X(glScissor, PFNGLSCISSORPROC)                                   \
-  X(glClearColor, PFNGLCLEARCOLORPROC)                             \
-  X(glClear, PFNGLCLEARPROC)                                       \
-  X(glDrawArrays, PFNGLDRAWARRAYSPROC)                             \
-  X(glGenVertexArrays, PFNGLGENVERTEXARRAYSPROC)                   \
-  X(glBindVertexArray, PFNGLBINDVERTEXARRAYPROC)                   \
-  X(glDeleteVertexArrays, PFNGLDELETEVERTEXARRAYSPROC)             \
-  X(glFlush, PFNGLFLUSHPROC)                                       \
-  X(glFinish, PFNGLFINISHPROC)                                     \
-  X(glFenceSync, PFNGLFENCESYNCPROC)                               \
-  X(glClientWaitSync, PFNGLCLIENTWAITSYNCPROC)                     \
-  X(glDeleteSync, PFNGLDELETESYNCPROC)                             \
-  X(glGenQueries, PFNGLGENQUERIESPROC)                             \
-  X(glDeleteQueries, PFNGLDELETEQUERIESPROC)                       \
-  X(glBeginQuery, PFNGLBEGINQUERYPROC)                             \
+#define ZC_GL_CORE(X)                                          \
+  X(glGetError, PFNGLGETERRORPROC)                             \
+  X(glGetString, PFNGLGETSTRINGPROC)                           \
+  X(glGetStringi, PFNGLGETSTRINGIPROC)                         \
+  X(glGetIntegerv, PFNGLGETINTEGERVPROC)                       \
+  X(glGenTextures, PFNGLGENTEXTURESPROC)                       \
+  X(glDeleteTextures, PFNGLDELETETEXTURESPROC)                 \
+  X(glBindTexture, PFNGLBINDTEXTUREPROC)                       \
+  X(glActiveTexture, PFNGLACTIVETEXTUREPROC)                   \
+  X(glTexParameteri, PFNGLTEXPARAMETERIPROC)                   \
+  X(glTexStorage2D, PFNGLTEXSTORAGE2DPROC)                     \
+  X(glTexSubImage2D, PFNGLTEXSUBIMAGE2DPROC)                   \
+  X(glPixelStorei, PFNGLPIXELSTOREIPROC)                       \
+  X(glCreateShader, PFNGLCREATESHADERPROC)                     \
+  X(glShaderSource, PFNGLSHADERSOURCEPROC)                     \
+  X(glCompileShader, PFNGLCOMPILESHADERPROC)                   \
+  X(glGetShaderiv, PFNGLGETSHADERIVPROC)                       \
+  X(glGetShaderInfoLog, PFNGLGETSHADERINFOLOGPROC)             \
+  X(glDeleteShader, PFNGLDELETESHADERPROC)                     \
+  X(glCreateProgram, PFNGLCREATEPROGRAMPROC)                   \
+  X(glAttachShader, PFNGLATTACHSHADERPROC)                     \
+  X(glLinkProgram, PFNGLLINKPROGRAMPROC)                       \
+  X(glGetProgramiv, PFNGLGETPROGRAMIVPROC)                     \
+  X(glGetProgramInfoLog, PFNGLGETPROGRAMINFOLOGPROC)           \
+  X(glDeleteProgram, PFNGLDELETEPROGRAMPROC)                   \
+  X(glUseProgram, PFNGLUSEPROGRAMPROC)                         \
+  X(glGetUniformLocation, PFNGLGETUNIFORMLOCATIONPROC)         \
+  X(glUniform1i, PFNGLUNIFORM1IPROC)                           \
+  X(glUniform2i, PFNGLUNIFORM2IPROC)                           \
+  X(glUniform4i, PFNGLUNIFORM4IPROC)                           \
+  X(glUniform2f, PFNGLUNIFORM2FPROC)                           \
+  X(glUniform4f, PFNGLUNIFORM4FPROC)                           \
+  X(glUniform4iv, PFNGLUNIFORM4IVPROC)                         \
+  X(glBindImageTexture, PFNGLBINDIMAGETEXTUREPROC)             \
+  X(glDispatchCompute, PFNGLDISPATCHCOMPUTEPROC)               \
+  X(glMemoryBarrier, PFNGLMEMORYBARRIERPROC)                   \
+  X(glGenFramebuffers, PFNGLGENFRAMEBUFFERSPROC)               \
+  X(glDeleteFramebuffers, PFNGLDELETEFRAMEBUFFERSPROC)         \
+  X(glBindFramebuffer, PFNGLBINDFRAMEBUFFERPROC)               \
+  X(glFramebufferTexture2D, PFNGLFRAMEBUFFERTEXTURE2DPROC)     \
+  X(glCheckFramebufferStatus, PFNGLCHECKFRAMEBUFFERSTATUSPROC) \
+  X(glReadPixels, PFNGLREADPIXELSPROC)                         \
+  X(glViewport, PFNGLVIEWPORTPROC)                             \
+  X(glDisable, PFNGLDISABLEPROC)                               \
+  X(glEnable, PFNGLENABLEPROC)                                 \
+  X(glScissor, PFNGLSCISSORPROC)                               \
+  X(glClearColor, PFNGLCLEARCOLORPROC)                         \
+  X(glClear, PFNGLCLEARPROC)                                   \
+  X(glDrawArrays, PFNGLDRAWARRAYSPROC)                         \
+  X(glGenVertexArrays, PFNGLGENVERTEXARRAYSPROC)               \
+  X(glBindVertexArray, PFNGLBINDVERTEXARRAYPROC)               \
+  X(glDeleteVertexArrays, PFNGLDELETEVERTEXARRAYSPROC)         \
+  X(glFlush, PFNGLFLUSHPROC)                                   \
+  X(glFinish, PFNGLFINISHPROC)                                 \
+  X(glFenceSync, PFNGLFENCESYNCPROC)                           \
+  X(glClientWaitSync, PFNGLCLIENTWAITSYNCPROC)                 \
+  X(glDeleteSync, PFNGLDELETESYNCPROC)                         \
+  X(glGenQueries, PFNGLGENQUERIESPROC)                         \
+  X(glDeleteQueries, PFNGLDELETEQUERIESPROC)                   \
+  X(glBeginQuery, PFNGLBEGINQUERYPROC)                         \
   X(glEndQuery, PFNGLENDQUERYPROC)
 
 #define ZC_GL_EXT(X)                                                   \

@@ -28,7 +28,8 @@ Result<std::vector<EGLDeviceEXT>> query_devices(const EglApi& egl) {
   const char* client = egl.eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
   if (!client || !egl.eglQueryDevicesEXT || !egl.eglGetPlatformDisplayEXT ||
       !has_word(client, "EGL_EXT_platform_device"))
-    return fail(Errc::unsupported, "zerocopy:egl", "EGL client lacks EGL_EXT_device_enumeration/EGL_EXT_platform_device");
+    return fail(Errc::unsupported, "zerocopy:egl",
+                "EGL client lacks EGL_EXT_device_enumeration/EGL_EXT_platform_device");
   EGLint n = 0;
   if (!egl.eglQueryDevicesEXT(0, nullptr, &n) || n <= 0)
     return fail(Errc::not_found, "zerocopy:egl", "eglQueryDevicesEXT found no EGL device");
@@ -63,7 +64,8 @@ Result<std::vector<EglDeviceInfo>> list_egl_devices(const EglApi& egl) {
   auto devices = query_devices(egl);
   if (!devices) return tl::unexpected(devices.error());
   std::vector<EglDeviceInfo> out;
-  for (size_t i = 0; i < devices->size(); ++i) out.push_back(describe_device(egl, (*devices)[i], static_cast<int>(i)));
+  for (size_t i = 0; i < devices->size(); ++i)
+    out.push_back(describe_device(egl, (*devices)[i], static_cast<int>(i)));
   return out;
 }
 
@@ -75,15 +77,17 @@ Result<std::unique_ptr<GlContext>> GlContext::create(std::shared_ptr<const EglAp
 
   // Candidates in order of preference: the CUDA device only, or hardware before software.
   std::vector<EglDeviceInfo> infos;
-  for (size_t i = 0; i < devices->size(); ++i) infos.push_back(describe_device(egl, (*devices)[i], static_cast<int>(i)));
+  for (size_t i = 0; i < devices->size(); ++i)
+    infos.push_back(describe_device(egl, (*devices)[i], static_cast<int>(i)));
   std::vector<const EglDeviceInfo*> order;
   if (options.cuda_device) {
     for (const auto& d : infos)
       if (d.cuda_device == options.cuda_device) order.push_back(&d);
     if (order.empty())
-      return fail(Errc::not_found, "zerocopy:egl",
-                  fmt::format("no EGL device is CUDA device {} ({} EGL devices, none with a matching EGL_CUDA_DEVICE_NV)",
-                              *options.cuda_device, infos.size()));
+      return fail(
+          Errc::not_found, "zerocopy:egl",
+          fmt::format("no EGL device is CUDA device {} ({} EGL devices, none with a matching EGL_CUDA_DEVICE_NV)",
+                      *options.cuda_device, infos.size()));
   } else if (options.allow_software) {
     for (const auto& d : infos)
       if (!d.software) order.push_back(&d);
@@ -98,7 +102,8 @@ Result<std::unique_ptr<GlContext>> GlContext::create(std::shared_ptr<const EglAp
     std::unique_ptr<GlContext> c(new GlContext());
     c->egl_ = egl_ptr;
     c->device_ = *info;
-    c->display_ = egl.eglGetPlatformDisplayEXT(EGL_PLATFORM_DEVICE_EXT, (*devices)[static_cast<size_t>(info->index)], nullptr);
+    c->display_ =
+        egl.eglGetPlatformDisplayEXT(EGL_PLATFORM_DEVICE_EXT, (*devices)[static_cast<size_t>(info->index)], nullptr);
     EGLint major = 0, minor = 0;
     if (c->display_ == EGL_NO_DISPLAY || !egl.eglInitialize(c->display_, &major, &minor)) {
       errors += fmt::format(" device {}: eglInitialize {};", info->index, egl_error_name(egl.eglGetError()));
@@ -113,7 +118,8 @@ Result<std::unique_ptr<GlContext>> GlContext::create(std::shared_ptr<const EglAp
       continue;
     }
     EGLConfig config = EGL_NO_CONFIG_KHR;
-    const EGLint config_attribs[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_NONE};
+    const EGLint config_attribs[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT,
+                                     EGL_NONE};
     EGLint n_configs = 0;
     if (!egl.eglChooseConfig(c->display_, config_attribs, &config, 1, &n_configs) || n_configs < 1) {
       if (!c->has_egl_extension("EGL_KHR_no_config_context")) {
@@ -128,12 +134,13 @@ Result<std::unique_ptr<GlContext>> GlContext::create(std::shared_ptr<const EglAp
       if (c->context_ != EGL_NO_CONTEXT) break;
     }
     if (c->context_ == EGL_NO_CONTEXT) {
-      errors += fmt::format(" device {}: eglCreateContext(GLES 3.1) {};", info->index, egl_error_name(egl.eglGetError()));
+      errors +=
+          fmt::format(" device {}: eglCreateContext(GLES 3.1) {};", info->index, egl_error_name(egl.eglGetError()));
       continue;
     }
     if (!egl.eglMakeCurrent(c->display_, EGL_NO_SURFACE, EGL_NO_SURFACE, c->context_)) {
-      errors += fmt::format(" device {}: eglMakeCurrent(surfaceless) {};", info->index,
-                            egl_error_name(egl.eglGetError()));
+      errors +=
+          fmt::format(" device {}: eglMakeCurrent(surfaceless) {};", info->index, egl_error_name(egl.eglGetError()));
       continue;
     }
     auto str = [&](GLenum name) {
@@ -165,7 +172,9 @@ GlContext::~GlContext() {
   // on the same device (a second importer, a test); terminating it would pull it from under them.
 }
 
-bool GlContext::has_egl_extension(std::string_view name) const { return has_word(egl_extensions_, name); }
+bool GlContext::has_egl_extension(std::string_view name) const {
+  return has_word(egl_extensions_, name);
+}
 
 bool GlContext::has_gl_extension(std::string_view name) const {
   return std::find(gl_extensions_.begin(), gl_extensions_.end(), name) != gl_extensions_.end();
@@ -173,7 +182,8 @@ bool GlContext::has_gl_extension(std::string_view name) const {
 
 Result<void> GlContext::make_current() const {
   if (egl_->eglGetCurrentContext() == context_) return {};
-  if (!egl_->eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, context_)) return tl::unexpected(egl_error("eglMakeCurrent"));
+  if (!egl_->eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, context_))
+    return tl::unexpected(egl_error("eglMakeCurrent"));
   return {};
 }
 
@@ -187,7 +197,8 @@ std::vector<DmaBufModifier> GlContext::dmabuf_modifiers(uint32_t drm_fourcc) con
   std::vector<EGLBoolean> external(static_cast<size_t>(n));
   if (!egl_->eglQueryDmaBufModifiersEXT(display_, static_cast<EGLint>(drm_fourcc), n, mods.data(), external.data(), &n))
     return out;
-  for (EGLint i = 0; i < n; ++i) out.push_back({mods[static_cast<size_t>(i)], external[static_cast<size_t>(i)] == EGL_TRUE});
+  for (EGLint i = 0; i < n; ++i)
+    out.push_back({mods[static_cast<size_t>(i)], external[static_cast<size_t>(i)] == EGL_TRUE});
   return out;
 }
 
@@ -277,7 +288,8 @@ Result<GlProgram> link_program(const GlContext& gl, const std::vector<std::pair<
   GlProgram program(&api, api.glCreateProgram());
   std::vector<GLuint> shaders;
   auto cleanup = [&] {
-    for (GLuint s : shaders) api.glDeleteShader(s);
+    for (GLuint s : shaders)
+      api.glDeleteShader(s);
   };
   for (const auto& [type, source] : stages) {
     GLuint s = api.glCreateShader(type);

@@ -66,7 +66,8 @@ Result<GlTexture> create_output_texture(const GlContext& gl, const FrameLayout& 
   const EglApi& api = gl.api();
   GlTexture tex = GlTexture::create(api);
   api.glBindTexture(GL_TEXTURE_2D, tex.id());
-  api.glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, static_cast<GLsizei>(layout.grid_w), static_cast<GLsizei>(layout.grid_h));
+  api.glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, static_cast<GLsizei>(layout.grid_w),
+                     static_cast<GLsizei>(layout.grid_h));
   api.glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
   api.glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
   api.glBindTexture(GL_TEXTURE_2D, 0);
@@ -99,8 +100,10 @@ GlPass::~GlPass() {
   if (gl_.make_current()) {
     const EglApi& api = gl_.api();
     if (vao_) api.glDeleteVertexArrays(1, &vao_);
-    for (GLuint q : queries_) api.glDeleteQueries(1, &q);
-    for (GLuint q : free_queries_) api.glDeleteQueries(1, &q);
+    for (GLuint q : queries_)
+      api.glDeleteQueries(1, &q);
+    for (GLuint q : free_queries_)
+      api.glDeleteQueries(1, &q);
   }
 }
 
@@ -235,7 +238,8 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
   const auto gh = static_cast<GLsizei>(layout.grid_h);
   if (kind_ == PassKind::Compute) {
     api.glBindImageTexture(0, output, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_RGBA8);
-    api.glDispatchCompute(static_cast<GLuint>((gw + kGroup - 1) / kGroup), static_cast<GLuint>((gh + kGroup - 1) / kGroup), 1);
+    api.glDispatchCompute(static_cast<GLuint>((gw + kGroup - 1) / kGroup),
+                          static_cast<GLuint>((gh + kGroup - 1) / kGroup), 1);
     // Later GL readers (tests' readback) see the stores; CUDA's map orders itself after the pass.
     api.glMemoryBarrier(GL_ALL_BARRIER_BITS);
   } else {
@@ -299,7 +303,8 @@ Result<std::vector<uint8_t>> GlPass::read_texture(GLuint texture, uint32_t width
   }
   std::vector<uint8_t> out(size_t{width} * height * 4);
   api.glPixelStorei(GL_PACK_ALIGNMENT, 4);
-  api.glReadPixels(0, 0, static_cast<GLsizei>(width), static_cast<GLsizei>(height), GL_RGBA, GL_UNSIGNED_BYTE, out.data());
+  api.glReadPixels(0, 0, static_cast<GLsizei>(width), static_cast<GLsizei>(height), GL_RGBA, GL_UNSIGNED_BYTE,
+                   out.data());
   api.glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, 0, 0);
   api.glBindFramebuffer(GL_FRAMEBUFFER, 0);
   if (auto ok = gl_.check_gl("glReadPixels"); !ok) return tl::unexpected(ok.error());

@@ -55,8 +55,8 @@ class GlPass {
  private:
   struct Program {
     GlProgram program;
-    GLint u_src = -1, u_cursor_tex = -1, u_src_size = -1, u_crop = -1, u_out_size = -1, u_src_order = -1,
-          u_cursor = -1, u_cursor_order = -1, u_layout = -1, u_planes = -1, u_regions = -1, u_out_order = -1;
+    GLint u_src = -1, u_cursor_tex = -1, u_src_size = -1, u_crop = -1, u_out_size = -1, u_src_order = -1, u_cursor = -1,
+          u_cursor_order = -1, u_layout = -1, u_planes = -1, u_regions = -1, u_out_order = -1;
   };
   GlPass(const GlContext& gl, PassKind kind) : gl_(gl), kind_(kind) {}
   Result<Program*> program_for(bool external);
@@ -68,7 +68,7 @@ class GlPass {
   GlTexture cursor_tex_;
   uint32_t cursor_w_ = 0, cursor_h_ = 0;
   std::vector<uint8_t> cursor_cache_;  // the bitmap now in cursor_tex_
-  GlFramebuffer fbo_;       // Draw: the output texture as colour attachment
+  GlFramebuffer fbo_;                  // Draw: the output texture as colour attachment
   GLuint fbo_attached_ = 0;
   GlFramebuffer read_fbo_;  // read_texture()
   GLuint vao_ = 0;          // empty vertex array for the attribute-less triangle; deleted in ~GlPass

@@ -121,8 +121,10 @@ DmabufProof prove_tiled(const Gbm& g, gbm_device* dev, EglCudaImporter* egl) {
   auto mods = egl->supported_modifiers(PixelFormat::BGRx);
   mods.erase(std::remove(mods.begin(), mods.end(), kModifierLinear), mods.end());
   if (mods.empty()) return {DmabufProof::Outcome::NotTestable, "EGL offers no tiled modifier for XRGB8888"};
-  if (!g.bo_create_with_modifiers) return {DmabufProof::Outcome::NotTestable, "libgbm lacks gbm_bo_create_with_modifiers"};
-  Bo bo{g, g.bo_create_with_modifiers(dev, kW, kH, GBM_FORMAT_XRGB8888, mods.data(), static_cast<unsigned>(mods.size()))};
+  if (!g.bo_create_with_modifiers)
+    return {DmabufProof::Outcome::NotTestable, "libgbm lacks gbm_bo_create_with_modifiers"};
+  Bo bo{g,
+        g.bo_create_with_modifiers(dev, kW, kH, GBM_FORMAT_XRGB8888, mods.data(), static_cast<unsigned>(mods.size()))};
   if (!bo.bo) return {DmabufProof::Outcome::Failed, "GBM could not allocate a tiled XRGB8888 buffer"};
   UniqueFd fd(g.bo_get_fd(bo.bo));
   if (!fd) return {DmabufProof::Outcome::Failed, "gbm_bo_get_fd failed"};
@@ -132,13 +134,23 @@ DmabufProof prove_tiled(const Gbm& g, gbm_device* dev, EglCudaImporter* egl) {
   GlContext& gl = egl->gl();
   if (auto ok = gl.make_current(); !ok) return {DmabufProof::Outcome::Failed, ok.error().describe()};
   const EglApi& api = gl.api();
-  const EGLint attrs[] = {EGL_WIDTH, static_cast<EGLint>(kW), EGL_HEIGHT, static_cast<EGLint>(kH),
-                          EGL_LINUX_DRM_FOURCC_EXT, static_cast<EGLint>(GBM_FORMAT_XRGB8888),
-                          EGL_DMA_BUF_PLANE0_FD_EXT, fd.get(), EGL_DMA_BUF_PLANE0_OFFSET_EXT,
-                          static_cast<EGLint>(frame.planes[0].offset), EGL_DMA_BUF_PLANE0_PITCH_EXT,
-                          static_cast<EGLint>(frame.planes[0].stride), EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT,
-                          static_cast<EGLint>(frame.modifier & 0xffffffffu), EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT,
-                          static_cast<EGLint>(frame.modifier >> 32), EGL_NONE};
+  const EGLint attrs[] = {EGL_WIDTH,
+                          static_cast<EGLint>(kW),
+                          EGL_HEIGHT,
+                          static_cast<EGLint>(kH),
+                          EGL_LINUX_DRM_FOURCC_EXT,
+                          static_cast<EGLint>(GBM_FORMAT_XRGB8888),
+                          EGL_DMA_BUF_PLANE0_FD_EXT,
+                          fd.get(),
+                          EGL_DMA_BUF_PLANE0_OFFSET_EXT,
+                          static_cast<EGLint>(frame.planes[0].offset),
+                          EGL_DMA_BUF_PLANE0_PITCH_EXT,
+                          static_cast<EGLint>(frame.planes[0].stride),
+                          EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT,
+                          static_cast<EGLint>(frame.modifier & 0xffffffffu),
+                          EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT,
+                          static_cast<EGLint>(frame.modifier >> 32),
+                          EGL_NONE};
   EglImage image(&api, gl.display(),
                  api.eglCreateImageKHR(gl.display(), EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attrs));
   if (!image) return {DmabufProof::Outcome::Failed, gl.egl_error("eglCreateImage(GBM tiled buffer)").describe()};
@@ -177,8 +189,8 @@ DmabufProof prove_tiled(const Gbm& g, gbm_device* dev, EglCudaImporter* egl) {
       p[3] = 255;
     }
   ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
-  auto result = compare(egl->cuda(), egl->import(frame, target),
-                        want, fmt::format("tiled {} via EGL→GL→CUDA", describe_modifier(frame.modifier)));
+  auto result = compare(egl->cuda(), egl->import(frame, target), want,
+                        fmt::format("tiled {} via EGL→GL→CUDA", describe_modifier(frame.modifier)));
   egl->forget(frame.buffer_id);
   return result;
 }

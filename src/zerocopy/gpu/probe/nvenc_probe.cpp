@@ -12,7 +12,9 @@ namespace {
 // Not in nv-codec-headers 11.1 (SDK 12.0 added AV1).
 constexpr GUID kAv1Guid = {0x0a352289, 0x0aa7, 0x4759, {0x86, 0x2d, 0x5d, 0x15, 0xcd, 0x16, 0xd2, 0x54}};
 
-bool same_guid(const GUID& a, const GUID& b) { return std::memcmp(&a, &b, sizeof(GUID)) == 0; }
+bool same_guid(const GUID& a, const GUID& b) {
+  return std::memcmp(&a, &b, sizeof(GUID)) == 0;
+}
 
 // An owned NvencFunctions table.
 struct NvencLib {
@@ -89,10 +91,12 @@ NvencProbe probe_nvenc(const CudaContext& ctx, const std::string& library) {
     out.session_reason = "nvEncOpenEncodeSessionEx: " + nvenc_status_name(s);
     // The driver's own words, where it left a session handle to ask.
     if (encoder && fl.nvEncGetLastErrorString) {
-      if (const char* msg = fl.nvEncGetLastErrorString(encoder); msg && *msg) out.session_reason += fmt::format(" ({})", msg);
+      if (const char* msg = fl.nvEncGetLastErrorString(encoder); msg && *msg)
+        out.session_reason += fmt::format(" ({})", msg);
     }
     if (encoder && fl.nvEncDestroyEncoder) fl.nvEncDestroyEncoder(encoder);
-    for (const char* c : {"h264", "hevc", "av1"}) out.codecs.push_back({c, false, out.session_reason});
+    for (const char* c : {"h264", "hevc", "av1"})
+      out.codecs.push_back({c, false, out.session_reason});
     return out;
   }
   out.session = true;
@@ -108,7 +112,8 @@ NvencProbe probe_nvenc(const CudaContext& ctx, const std::string& library) {
       {"h264", NV_ENC_CODEC_H264_GUID}, {"hevc", NV_ENC_CODEC_HEVC_GUID}, {"av1", kAv1Guid}};
   for (const auto& [name, guid] : codecs) {
     bool found = false;
-    for (const GUID& g : guids) found = found || same_guid(g, guid);
+    for (const GUID& g : guids)
+      found = found || same_guid(g, guid);
     out.codecs.push_back({name, found, found ? "session opens, codec listed" : "the encoder does not list this codec"});
   }
   return out;

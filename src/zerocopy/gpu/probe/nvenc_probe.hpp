@@ -16,10 +16,10 @@ struct NvencCodecResult {
 };
 
 struct NvencProbe {
-  bool library = false;        // libnvidia-encode.so.1 and its entry points loaded
-  bool session = false;        // nvEncOpenEncodeSessionEx succeeded
-  std::string library_reason;  // why not
-  std::string session_reason;  // the driver's status (and message) when the session failed
+  bool library = false;             // libnvidia-encode.so.1 and its entry points loaded
+  bool session = false;             // nvEncOpenEncodeSessionEx succeeded
+  std::string library_reason;       // why not
+  std::string session_reason;       // the driver's status (and message) when the session failed
   unsigned driver_max_version = 0;  // NvEncodeAPIGetMaxSupportedVersion: major << 4 | minor
   unsigned our_version = 0;         // the nv-codec-headers API we build against, same encoding
   std::vector<NvencCodecResult> codecs;

@@ -22,11 +22,14 @@ constexpr uint32_t kProofW = 256, kProofH = 128;
 
 std::string uuid_string(const std::array<uint8_t, 16>& u) {
   std::string s;
-  for (size_t i = 0; i < 16; ++i) s += fmt::format("{}{:02x}", (i == 4 || i == 6 || i == 8 || i == 10) ? "-" : "", u[i]);
+  for (size_t i = 0; i < 16; ++i)
+    s += fmt::format("{}{:02x}", (i == 4 || i == 6 || i == 8 || i == 10) ? "-" : "", u[i]);
   return s;
 }
 
-std::string yes_no(bool b) { return b ? "yes" : "no"; }
+std::string yes_no(bool b) {
+  return b ? "yes" : "no";
+}
 
 struct Prober {
   const ProbeOptions& options;
@@ -98,8 +101,9 @@ struct Prober {
     }
     egl = std::move(*imp);
     const GlContext& gl = egl->gl();
-    auto& ctx = add("gl.context", Verdict::Ok,
-                    fmt::format("EGL {}, {} on {}, compute pass compiled", gl.egl_version(), gl.gl_version(), gl.gl_renderer()));
+    auto& ctx = add(
+        "gl.context", Verdict::Ok,
+        fmt::format("EGL {}, {} on {}, compute pass compiled", gl.egl_version(), gl.gl_version(), gl.gl_renderer()));
     ctx.details.emplace_back("surfaceless", yes_no(gl.has_egl_extension("EGL_KHR_surfaceless_context")));
 
     const bool dmabuf = gl.has_egl_extension("EGL_EXT_image_dma_buf_import");
@@ -107,8 +111,8 @@ struct Prober {
     auto& ext = add("egl.extensions", dmabuf && mods ? Verdict::Ok : Verdict::Unavailable,
                     dmabuf && mods ? "dmabuf import with explicit modifiers"
                                    : "EGL_EXT_image_dma_buf_import(_modifiers) missing: no dmabuf import");
-    for (const char* e : {"EGL_EXT_image_dma_buf_import", "EGL_EXT_image_dma_buf_import_modifiers", "EGL_KHR_fence_sync",
-                          "EGL_ANDROID_native_fence_sync", "EGL_KHR_gl_texture_2D_image"})
+    for (const char* e : {"EGL_EXT_image_dma_buf_import", "EGL_EXT_image_dma_buf_import_modifiers",
+                          "EGL_KHR_fence_sync", "EGL_ANDROID_native_fence_sync", "EGL_KHR_gl_texture_2D_image"})
       ext.details.emplace_back(e, yes_no(gl.has_egl_extension(e)));
     for (const char* e : {"GL_OES_EGL_image_external_essl3", "GL_EXT_disjoint_timer_query"})
       ext.details.emplace_back(e, yes_no(gl.has_gl_extension(e)));
@@ -118,11 +122,12 @@ struct Prober {
       const auto& listed = egl->egl_modifiers(fmt_);
       const auto usable = egl->supported_modifiers(fmt_);
       size_t external = 0;
-      for (const auto& m : listed) external += m.external_only;
+      for (const auto& m : listed)
+        external += m.external_only;
       const bool linear = std::find(usable.begin(), usable.end(), kModifierLinear) != usable.end();
       auto& st = add(std::string("egl.modifiers.") + name, usable.empty() ? Verdict::Unavailable : Verdict::Ok,
-                     fmt::format("{} listed ({} external-only), {} importable{}", listed.size(), external, usable.size(),
-                                 linear ? " (LINEAR through samplerExternalOES)" : ""));
+                     fmt::format("{} listed ({} external-only), {} importable{}", listed.size(), external,
+                                 usable.size(), linear ? " (LINEAR through samplerExternalOES)" : ""));
       std::string list;
       for (uint64_t m : usable) {
         if (!list.empty()) list += ' ';
@@ -140,8 +145,8 @@ struct Prober {
     }
     const size_t bad = count_mismatches(leg->planes[0], rgba_to_packed(rgba, PixelFormat::BGRx));
     if (bad) {
-      add("gl.cuda", Verdict::Failed, fmt::format("{} of {} bytes differ after EGLImage → GL pass → CUDA", bad,
-                                                  leg->planes[0].size()));
+      add("gl.cuda", Verdict::Failed,
+          fmt::format("{} of {} bytes differ after EGLImage → GL pass → CUDA", bad, leg->planes[0].size()));
       return;
     }
     add("gl.cuda", Verdict::Ok,
@@ -188,8 +193,8 @@ struct Prober {
     }
     const size_t bad = count_mismatches(leg->planes[0], rgba_to_packed(rgba, PixelFormat::BGRx));
     if (bad) {
-      add("vulkan.cuda", Verdict::Failed, fmt::format("{} of {} bytes differ after the Vulkan pass → CUDA", bad,
-                                                      leg->planes[0].size()));
+      add("vulkan.cuda", Verdict::Failed,
+          fmt::format("{} of {} bytes differ after the Vulkan pass → CUDA", bad, leg->planes[0].size()));
       return;
     }
     add("vulkan.cuda", Verdict::Ok,
@@ -208,9 +213,12 @@ struct Prober {
     auto proofs = prove_dmabufs(egl.get(), vulkan.get());
     auto verdict = [](const DmabufProof& p) {
       switch (p.outcome) {
-        case DmabufProof::Outcome::Ok: return Verdict::Ok;
-        case DmabufProof::Outcome::Failed: return Verdict::Failed;
-        case DmabufProof::Outcome::NotTestable: break;
+        case DmabufProof::Outcome::Ok:
+          return Verdict::Ok;
+        case DmabufProof::Outcome::Failed:
+          return Verdict::Failed;
+        case DmabufProof::Outcome::NotTestable:
+          break;
       }
       return Verdict::NotTestable;
     };
@@ -221,7 +229,7 @@ struct Prober {
     if (proofs.linear.outcome == DmabufProof::Outcome::Failed) vk_leg = false;
     if (egl) {
       const auto& s = egl->stats();
-      t.details.emplace_back("implicit_fence", s.implicit_fence_waits        ? "waited (DMA_BUF_IOCTL_EXPORT_SYNC_FILE)"
+      t.details.emplace_back("implicit_fence", s.implicit_fence_waits ? "waited (DMA_BUF_IOCTL_EXPORT_SYNC_FILE)"
                                                : s.implicit_fence_unsupported ? "not supported by this kernel/buffer"
                                                                               : "not exercised");
     }
@@ -239,20 +247,20 @@ struct Prober {
     }
     auto& s = add("nvenc.session", n.session ? Verdict::Ok : Verdict::Unavailable,
                   n.session ? "nvEncOpenEncodeSessionEx on our CUDA context: ok" : n.session_reason);
-    s.details.emplace_back("driver_max_api", fmt::format("{}.{}", n.driver_max_version >> 4, n.driver_max_version & 0xf));
+    s.details.emplace_back("driver_max_api",
+                           fmt::format("{}.{}", n.driver_max_version >> 4, n.driver_max_version & 0xf));
     s.details.emplace_back("our_api", fmt::format("{}.{}", n.our_version >> 4, n.our_version & 0xf));
     for (const auto& c : n.codecs) {
       auto& st = add("nvenc." + c.codec, c.supported ? Verdict::Ok : Verdict::Unavailable, c.reason);
       if (c.codec == "av1") st.details.emplace_back("note", "FFmpeg 5.1 (Debian 12) has no av1_nvenc");
     }
-    report.nvenc = n.session && std::any_of(n.codecs.begin(), n.codecs.end(), [](const auto& c) {
-                     return c.supported && c.codec != "av1";
-                   });
+    report.nvenc = n.session && std::any_of(n.codecs.begin(), n.codecs.end(),
+                                            [](const auto& c) { return c.supported && c.codec != "av1"; });
   }
 
   void unavailable_after_cuda() {
-    for (const char* s : {"egl.device", "gl.cuda", "vulkan.device", "vulkan.cuda", "dmabuf.tiled", "dmabuf.linear",
-                          "nvenc.session"})
+    for (const char* s :
+         {"egl.device", "gl.cuda", "vulkan.device", "vulkan.cuda", "dmabuf.tiled", "dmabuf.linear", "nvenc.session"})
       add(s, Verdict::Unavailable, "needs a CUDA device");
   }
 

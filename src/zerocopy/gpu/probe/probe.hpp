@@ -12,13 +12,13 @@ namespace zc::zerocopy::gpu {
 
 enum class Verdict : uint8_t {
   Ok,
-  Failed,        // the part is there and the operation went wrong
-  Unavailable,   // the part is not there (library, device, extension) or needs one that is not
-  NotTestable,   // cannot be exercised on this machine (no DRM render node: no real dmabuf)
+  Failed,       // the part is there and the operation went wrong
+  Unavailable,  // the part is not there (library, device, extension) or needs one that is not
+  NotTestable,  // cannot be exercised on this machine (no DRM render node: no real dmabuf)
 };
 
-std::string_view to_string(Verdict v);       // "ok", "failed", "unavailable", "not testable here"
-std::string_view json_name(Verdict v);       // "ok", "failed", "unavailable", "not_testable"
+std::string_view to_string(Verdict v);  // "ok", "failed", "unavailable", "not testable here"
+std::string_view json_name(Verdict v);  // "ok", "failed", "unavailable", "not_testable"
 
 struct ProbeStage {
   std::string name;  // stable identifier: "cuda.driver", "egl.modifiers.XRGB8888", "nvenc.hevc", ...
@@ -29,11 +29,11 @@ struct ProbeStage {
 
 struct ProbeReport {
   std::vector<ProbeStage> stages;
-  std::string device;       // the CUDA device's name, if any
-  bool cuda = false;        // driver loaded and the device has a context
-  bool gpu_import = false;  // a bridge delivers frames into pooled CUDA buffers
-  bool nvenc = false;       // an NVENC session opens on the device
-  bool probe_error = false; // the probe itself failed (exit 4)
+  std::string device;        // the CUDA device's name, if any
+  bool cuda = false;         // driver loaded and the device has a context
+  bool gpu_import = false;   // a bridge delivers frames into pooled CUDA buffers
+  bool nvenc = false;        // an NVENC session opens on the device
+  bool probe_error = false;  // the probe itself failed (exit 4)
 
   // Stages added by others (the lead's "ffmpeg.encoders") are rendered but do not change the code.
   void add(ProbeStage stage) { stages.push_back(std::move(stage)); }

@@ -11,11 +11,21 @@ std::string json_string(std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += fmt::format("\\u{:04x}", c);
@@ -31,10 +41,14 @@ std::string json_string(std::string_view s) {
 
 std::string_view to_string(Verdict v) {
   switch (v) {
-    case Verdict::Ok: return "ok";
-    case Verdict::Failed: return "failed";
-    case Verdict::Unavailable: return "unavailable";
-    case Verdict::NotTestable: return "not testable here";
+    case Verdict::Ok:
+      return "ok";
+    case Verdict::Failed:
+      return "failed";
+    case Verdict::Unavailable:
+      return "unavailable";
+    case Verdict::NotTestable:
+      return "not testable here";
   }
   return "?";
 }
@@ -53,23 +67,30 @@ int ProbeReport::exit_code() const {
 
 std::string ProbeReport::summary() const {
   switch (exit_code()) {
-    case 0: return "full GPU path: zero-copy import into CUDA and NVENC encoding";
-    case 1: return "GPU import works; no NVENC on this device, so GPU frames are encoded in software";
-    case 2: return "CUDA works but no GPU import path: capture uses the CPU path";
-    case 3: return "no NVIDIA driver or device: capture uses the CPU path";
-    default: return "the probe itself failed";
+    case 0:
+      return "full GPU path: zero-copy import into CUDA and NVENC encoding";
+    case 1:
+      return "GPU import works; no NVENC on this device, so GPU frames are encoded in software";
+    case 2:
+      return "CUDA works but no GPU import path: capture uses the CPU path";
+    case 3:
+      return "no NVIDIA driver or device: capture uses the CPU path";
+    default:
+      return "the probe itself failed";
   }
 }
 
 std::string render_text(const ProbeReport& r) {
   size_t width = 0;
-  for (const auto& s : r.stages) width = std::max(width, s.name.size());
+  for (const auto& s : r.stages)
+    width = std::max(width, s.name.size());
   std::string out = "zerocast zerocopy-probe";
   if (!r.device.empty()) out += " — " + r.device;
   out += "\n\n";
   for (const auto& s : r.stages) {
     out += fmt::format("  {:<{}}  {:<17}  {}\n", s.name, width, to_string(s.verdict), s.reason);
-    for (const auto& [k, v] : s.details) out += fmt::format("  {:<{}}    {}: {}\n", "", width + 17, k, v);
+    for (const auto& [k, v] : s.details)
+      out += fmt::format("  {:<{}}    {}: {}\n", "", width + 17, k, v);
   }
   out += fmt::format("\n{} (exit code {})\n", r.summary(), r.exit_code());
   return out;

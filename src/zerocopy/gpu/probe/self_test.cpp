@@ -21,19 +21,21 @@ std::vector<uint8_t> rgba_to_packed(const std::vector<uint8_t>& rgba, PixelForma
   const auto order = packed_byte_order(format);
   std::vector<uint8_t> out(rgba.size());
   for (size_t i = 0; i < rgba.size(); i += 4)
-    for (size_t k = 0; k < 4; ++k) out[i + k] = order[k] == 3 ? 255 : rgba[i + order[k]];
+    for (size_t k = 0; k < 4; ++k)
+      out[i + k] = order[k] == 3 ? 255 : rgba[i + order[k]];
   return out;
 }
 
 size_t count_mismatches(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   if (a.size() != b.size()) return a.size() + b.size();
   size_t n = 0;
-  for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
+  for (size_t i = 0; i < a.size(); ++i)
+    n += a[i] != b[i];
   return n;
 }
 
 Result<LegResult> run_egl_leg(EglCudaImporter& importer, const std::vector<uint8_t>& rgba, uint32_t width,
-                              uint32_t height, const ImportTarget& target, const Frame* meta) {
+                              uint32_t height, const ImportTarget& target, const Frame* meta, bool external) {
   GlContext& gl = importer.gl();
   if (auto ok = gl.make_current(); !ok) return tl::unexpected(ok.error());
   if (!gl.has_egl_extension("EGL_KHR_gl_texture_2D_image"))
@@ -57,7 +59,7 @@ Result<LegResult> run_egl_leg(EglCudaImporter& importer, const std::vector<uint8
   frame.height = height;
   frame.format = PixelFormat::RGBA;
   constexpr uint64_t kCacheId = 0xfeedfacecafe0001ull;
-  auto f = importer.import_egl_image(kCacheId, img, false, frame, target);
+  auto f = importer.import_egl_image(kCacheId, img, external, frame, target);
   importer.forget(kCacheId);  // the texture binding goes before the image does
   if (!f) return tl::unexpected(f.error());
   auto planes = download_planes(importer.cuda(), *f);
@@ -76,7 +78,8 @@ Result<LegResult> run_vulkan_leg(VulkanCudaImporter& importer, const std::vector
   if (!staging) return tl::unexpected(staging.error());
   auto* dst = static_cast<uint8_t*>(staging->mapped());
   std::memset(dst, 0xEE, size);
-  for (uint32_t y = 0; y < height; ++y) std::memcpy(dst + size_t{y} * stride, &packed[size_t{y} * width * 4], size_t{width} * 4);
+  for (uint32_t y = 0; y < height; ++y)
+    std::memcpy(dst + size_t{y} * stride, &packed[size_t{y} * width * 4], size_t{width} * 4);
   auto buf = VkOwnedBuffer::create(vk, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                                    VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, false);
   if (!buf) return tl::unexpected(buf.error());

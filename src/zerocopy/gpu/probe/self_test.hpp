@@ -25,8 +25,10 @@ struct LegResult {
 };
 
 // A GL texture with `rgba` → EGL_GL_TEXTURE_2D_KHR image → importer → pooled buffer → host.
+// `external`: the image is sampled as GL_TEXTURE_EXTERNAL_OES, as external-only LINEAR dmabufs are.
 Result<LegResult> run_egl_leg(EglCudaImporter& importer, const std::vector<uint8_t>& rgba, uint32_t width,
-                              uint32_t height, const ImportTarget& target, const Frame* meta = nullptr);
+                              uint32_t height, const ImportTarget& target, const Frame* meta = nullptr,
+                              bool external = false);
 
 // A device-local VkBuffer written by a GPU copy of `rgba` as LINEAR `src_format` with `stride` →
 // importer → pooled buffer → host.

@@ -13,7 +13,8 @@ namespace {
 constexpr const char* kStage = "zerocopy:vulkan";
 }  // namespace
 
-Result<std::unique_ptr<VkContext>> VkContext::create(std::shared_ptr<const VkApi> loader, const VkContextOptions& options) {
+Result<std::unique_ptr<VkContext>> VkContext::create(std::shared_ptr<const VkApi> loader,
+                                                     const VkContextOptions& options) {
   std::unique_ptr<VkContext> c(new VkContext());
   c->loader_ = loader;
   c->api_ = *loader;
@@ -95,7 +96,8 @@ Result<std::unique_ptr<VkContext>> VkContext::create(std::shared_ptr<const VkApi
   vk.vkEnumerateDeviceExtensionProperties(c->physical_, nullptr, &en, nullptr);
   std::vector<VkExtensionProperties> exts(en);
   vk.vkEnumerateDeviceExtensionProperties(c->physical_, nullptr, &en, exts.data());
-  for (const auto& e : exts) c->available_.emplace_back(e.extensionName);
+  for (const auto& e : exts)
+    c->available_.emplace_back(e.extensionName);
   auto has = [&](const char* name) {
     return std::find(c->available_.begin(), c->available_.end(), name) != c->available_.end();
   };
@@ -278,7 +280,8 @@ Result<void> make_buffer(const VkContext& ctx, VkDeviceSize size, VkBufferUsageF
   mai.pNext = export_fd ? static_cast<const void*>(&exp) : import_fd ? static_cast<const void*>(&imp) : nullptr;
   mai.allocationSize = req.size;
   mai.memoryTypeIndex = *type;
-  if (auto ok = ctx.check(vk.vkAllocateMemory(ctx.device(), &mai, nullptr, &memory), "vkAllocateMemory"); !ok) return ok;
+  if (auto ok = ctx.check(vk.vkAllocateMemory(ctx.device(), &mai, nullptr, &memory), "vkAllocateMemory"); !ok)
+    return ok;
   if (import_fd) import_fd.release();  // a successful import owns the fd
   alloc_size = req.size;
   return ctx.check(vk.vkBindBufferMemory(ctx.device(), buffer, memory, 0), "vkBindBufferMemory");
@@ -298,7 +301,8 @@ Result<VkOwnedBuffer> VkOwnedBuffer::create(const VkContext& ctx, VkDeviceSize s
                        UniqueFd{}, export_fd, b.buffer_, b.memory_, b.allocation_size_);
   if (!r) return tl::unexpected(r.error());
   if (props & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
-    if (auto ok = ctx.check(ctx.api().vkMapMemory(ctx.device(), b.memory_, 0, VK_WHOLE_SIZE, 0, &b.mapped_), "vkMapMemory");
+    if (auto ok =
+            ctx.check(ctx.api().vkMapMemory(ctx.device(), b.memory_, 0, VK_WHOLE_SIZE, 0, &b.mapped_), "vkMapMemory");
         !ok)
       return tl::unexpected(ok.error());
   }

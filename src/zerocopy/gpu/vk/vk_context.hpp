@@ -18,12 +18,13 @@ namespace zc::zerocopy::gpu {
 
 struct VkContextOptions {
   std::optional<std::array<uint8_t, 16>> device_uuid;  // the CUDA device
-  bool allow_any = false;                               // no UUID: first device, hardware first (tests)
+  bool allow_any = false;                              // no UUID: first device, hardware first (tests)
 };
 
 class VkContext {
  public:
-  static Result<std::unique_ptr<VkContext>> create(std::shared_ptr<const VkApi> loader, const VkContextOptions& options);
+  static Result<std::unique_ptr<VkContext>> create(std::shared_ptr<const VkApi> loader,
+                                                   const VkContextOptions& options);
   ~VkContext();
   VkContext(const VkContext&) = delete;
   VkContext& operator=(const VkContext&) = delete;

@@ -56,14 +56,16 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
   dli.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
   dli.bindingCount = 4;
   dli.pBindings = bindings;
-  if (auto ok = ctx.check(vk.vkCreateDescriptorSetLayout(dev, &dli, nullptr, &p->set_layout_), "vkCreateDescriptorSetLayout");
+  if (auto ok =
+          ctx.check(vk.vkCreateDescriptorSetLayout(dev, &dli, nullptr, &p->set_layout_), "vkCreateDescriptorSetLayout");
       !ok)
     return tl::unexpected(ok.error());
   VkPipelineLayoutCreateInfo pli{};
   pli.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
   pli.setLayoutCount = 1;
   pli.pSetLayouts = &p->set_layout_;
-  if (auto ok = ctx.check(vk.vkCreatePipelineLayout(dev, &pli, nullptr, &p->pipeline_layout_), "vkCreatePipelineLayout");
+  if (auto ok =
+          ctx.check(vk.vkCreatePipelineLayout(dev, &pli, nullptr, &p->pipeline_layout_), "vkCreatePipelineLayout");
       !ok)
     return tl::unexpected(ok.error());
   VkComputePipelineCreateInfo cpi{};
@@ -84,7 +86,8 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
   dpi.maxSets = 1;
   dpi.poolSizeCount = 2;
   dpi.pPoolSizes = sizes;
-  if (auto ok = ctx.check(vk.vkCreateDescriptorPool(dev, &dpi, nullptr, &p->descriptor_pool_), "vkCreateDescriptorPool");
+  if (auto ok =
+          ctx.check(vk.vkCreateDescriptorPool(dev, &dpi, nullptr, &p->descriptor_pool_), "vkCreateDescriptorPool");
       !ok)
     return tl::unexpected(ok.error());
   VkDescriptorSetAllocateInfo dsi{};
@@ -118,7 +121,8 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
   auto params = VkOwnedBuffer::create(ctx, sizeof(Params), VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT, host, false);
   if (!params) return tl::unexpected(params.error());
   p->params_ = std::move(*params);
-  auto cursor = VkOwnedBuffer::create(ctx, kMaxCursor * kMaxCursor * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, host, false);
+  auto cursor =
+      VkOwnedBuffer::create(ctx, kMaxCursor * kMaxCursor * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, host, false);
   if (!cursor) return tl::unexpected(cursor.error());
   p->cursor_ = std::move(*cursor);
   return p;
@@ -203,7 +207,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   prm.src_info[2] = static_cast<int32_t>(src.width);
   prm.src_info[3] = static_cast<int32_t>(src.height);
   const auto src_off = packed_channel_offsets(src.format);
-  for (int i = 0; i < 3; ++i) prm.src_order[i] = src_off[static_cast<size_t>(i)];
+  for (int i = 0; i < 3; ++i)
+    prm.src_order[i] = src_off[static_cast<size_t>(i)];
   prm.crop[0] = static_cast<float>(crop.x);
   prm.crop[1] = static_cast<float>(crop.y);
   prm.crop[2] = static_cast<float>(crop.width);
@@ -213,7 +218,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   prm.out_info[2] = is_packed_rgb(l.format) ? 0 : l.format == PixelFormat::NV12 ? 1 : 2;
   prm.out_info[3] = static_cast<int32_t>(l.planes);
   const auto order = packed_byte_order(is_packed_rgb(l.format) ? l.format : PixelFormat::RGBA);
-  for (size_t i = 0; i < 4; ++i) prm.out_order[i] = order[i];
+  for (size_t i = 0; i < 4; ++i)
+    prm.out_order[i] = order[i];
   if (cursor_drawn) {
     const auto off = packed_channel_offsets(cursor->format);
     prm.cursor[0] = cursor->x;
@@ -262,8 +268,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   acquire.buffer = src.buffer;
   acquire.size = VK_WHOLE_SIZE;
   if (foreign)
-    vk.vkCmdPipelineBarrier(cb_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 0, nullptr, 1,
-                            &acquire, 0, nullptr);
+    vk.vkCmdPipelineBarrier(cb_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 0, nullptr,
+                            1, &acquire, 0, nullptr);
   vk.vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline_);
   vk.vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline_layout_, 0, 1, &set_, 0, nullptr);
   vk.vkCmdDispatch(cb_, (l.grid_w + kGroup - 1) / kGroup, (l.grid_h + kGroup - 1) / kGroup, 1);
@@ -274,8 +280,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
     release.dstQueueFamilyIndex = VK_QUEUE_FAMILY_FOREIGN_EXT;
     release.srcAccessMask = VK_ACCESS_SHADER_READ_BIT;
     release.dstAccessMask = 0;
-    vk.vkCmdPipelineBarrier(cb_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0, 0, nullptr,
-                            1, &release, 0, nullptr);
+    vk.vkCmdPipelineBarrier(cb_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0, 0,
+                            nullptr, 1, &release, 0, nullptr);
   }
   if (timing_) vk.vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 1);
   if (auto ok = ctx_.check(vk.vkEndCommandBuffer(cb_), "vkEndCommandBuffer"); !ok) return ok;

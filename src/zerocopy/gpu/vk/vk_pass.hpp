@@ -65,8 +65,8 @@ class VkPass {
   VkCommandBuffer cb_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   VkQueryPool queries_ = VK_NULL_HANDLE;
-  VkOwnedBuffer params_;  // host-visible uniform buffer
-  VkOwnedBuffer cursor_;  // host-visible storage buffer
+  VkOwnedBuffer params_;               // host-visible uniform buffer
+  VkOwnedBuffer cursor_;               // host-visible storage buffer
   std::vector<uint8_t> cursor_cache_;  // the bitmap now in cursor_, as capture sent it
   uint32_t cursor_w_ = 0, cursor_h_ = 0;
   bool pending_ = false;
