@@ -6,8 +6,9 @@
 #define GL_GLES_PROTOTYPES 0
 #include <EGL/egl.h>
 #include <EGL/eglext.h>
-#include <GLES2/gl2ext.h>
 #include <GLES3/gl32.h>
+// gl2ext.h needs the types of gl32.h: keep it in its own include block, after it.
+#include <GLES2/gl2ext.h>
 
 #include <memory>
 #include <string>
