@@ -105,6 +105,7 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
   spdlog::info("zerocopy: egl-cuda importer on {} via {} ({}, {} pass, XRGB8888: {} modifiers)", imp->cuda_->name(),
                g.gl_renderer(), g.gl_version(), options.pass == PassKind::Compute ? "compute" : "draw",
                imp->modifiers_[static_cast<size_t>(PixelFormat::BGRx)].size());
+  imp->gl_->release_current();  // the first import() may come from another thread
   return imp;
 }
 

@@ -55,6 +55,9 @@ struct ImportTiming {
   double cuda_ms = -1;  // copies into the pool and unmap on our stream (CUDA events)
 };
 
+// Not thread-safe: import(), forget() and destruction happen on one thread at a time (the GL
+// context is current on one thread only). The importer comes out of create() with its context
+// released, so that thread may be any; call release_thread() before handing it to another.
 class EglCudaImporter final : public Importer {
  public:
   static Result<std::unique_ptr<EglCudaImporter>> create(std::shared_ptr<CudaContext> cuda,
@@ -73,6 +76,7 @@ class EglCudaImporter final : public Importer {
   Result<DeviceFrame> import_egl_image(uint64_t cache_id, EGLImageKHR image, bool external, const Frame& frame,
                                        const ImportTarget& target);
 
+  void release_thread() { gl_->release_current(); }
   GlContext& gl() { return *gl_; }
   const GlContext& gl() const { return *gl_; }
   GlPass& pass() { return *pass_; }

@@ -13,6 +13,7 @@
 
 namespace zc::zerocopy::gpu {
 
+// Not thread-safe, like the bridges it routes to.
 class RoutingImporter final : public Importer {
  public:
   // Either may be null. `tiled` takes every modifier it lists; `linear` takes LINEAR if it lists it.

@@ -32,6 +32,7 @@ struct VulkanCudaOptions {
   bool timing = false;  // Vulkan timestamps and CUDA timing events (bench)
 };
 
+// Not thread-safe: import(), forget() and destruction happen on one thread at a time (any thread).
 class VulkanCudaImporter final : public Importer {
  public:
   static Result<std::unique_ptr<VulkanCudaImporter>> create(std::shared_ptr<CudaContext> cuda,

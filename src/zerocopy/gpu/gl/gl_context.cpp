@@ -187,6 +187,11 @@ Result<void> GlContext::make_current() const {
   return {};
 }
 
+void GlContext::release_current() const {
+  if (egl_->eglGetCurrentContext() == context_)
+    egl_->eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+}
+
 std::vector<DmaBufModifier> GlContext::dmabuf_modifiers(uint32_t drm_fourcc) const {
   std::vector<DmaBufModifier> out;
   if (!egl_->eglQueryDmaBufModifiersEXT || !has_egl_extension("EGL_EXT_image_dma_buf_import_modifiers")) return out;

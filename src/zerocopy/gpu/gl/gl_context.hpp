@@ -54,8 +54,10 @@ class GlContext {
   bool has_gl_extension(std::string_view name) const;
   const std::string& egl_extensions() const { return egl_extensions_; }
 
-  // Makes the context current on the calling thread (a no-op when it already is).
+  // Makes the context current on the calling thread (a no-op when it already is). A context is
+  // current on one thread at a time: release it before another thread takes over.
   Result<void> make_current() const;
+  void release_current() const;
 
   // eglQueryDmaBufModifiersEXT for a DRM fourcc; empty without EGL_EXT_image_dma_buf_import_modifiers.
   std::vector<DmaBufModifier> dmabuf_modifiers(uint32_t drm_fourcc) const;
