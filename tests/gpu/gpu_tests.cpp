@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "yuv_reference.hpp"
 #include "zerocopy/gpu/cuda/download.hpp"
@@ -164,6 +165,23 @@ TEST_CASE("EGL→GL→CUDA: an external-only image goes through samplerExternalO
     else
       check_planes(leg->planes, test::libyuv_planes(rgba, w, h, f));
   }
+}
+
+TEST_CASE("an importer made on one thread imports on another") {
+  auto imp = egl_importer();
+  auto vk = vulkan_importer();
+  const auto rgba = test_pattern_rgba(320, 240, 8);
+  bool egl_ok = false, vk_ok = false;
+  std::thread capture([&] {
+    auto a = run_egl_leg(*imp, rgba, 320, 240, target(320, 240, PixelFormat::BGRx));
+    egl_ok = a && count_mismatches(a->planes[0], rgba_to_packed(rgba, PixelFormat::BGRx)) == 0;
+    auto b = run_vulkan_leg(*vk, rgba, 320, 240, PixelFormat::BGRx, 320 * 4, target(320, 240, PixelFormat::BGRx));
+    vk_ok = b && count_mismatches(b->planes[0], rgba_to_packed(rgba, PixelFormat::BGRx)) == 0;
+    imp->release_thread();  // hand the GL context back for the destructor on this thread
+  });
+  capture.join();
+  CHECK(egl_ok);
+  CHECK(vk_ok);
 }
 
 TEST_CASE("the pool allocates nothing per frame in steady state") {

@@ -78,7 +78,6 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
   auto pass = GlPass::create(g, options.pass);
   if (!pass) return tl::unexpected(pass.error());
   imp->pass_ = std::move(*pass);
-  if (options.timing) imp->pass_->enable_timing(true);
   imp->pool_ = std::make_unique<FramePool>(make_cuda_memory(imp->cuda_));
 
   const bool dmabuf = g.has_egl_extension("EGL_EXT_image_dma_buf_import");
@@ -101,6 +100,7 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
       if (!ev) return tl::unexpected(ev.error());
       *e = std::move(*ev);
     }
+    imp->set_timing(true);
   }
   spdlog::info("zerocopy: egl-cuda importer on {} via {} ({}, {} pass, XRGB8888: {} modifiers)", imp->cuda_->name(),
                g.gl_renderer(), g.gl_version(), options.pass == PassKind::Compute ? "compute" : "draw",
@@ -340,13 +340,13 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   CUstream stream = cuda_->stream();
   CudaContext::Scope scope(*cuda_);
   if (!scope.ok()) return fail_count(Error{Errc::gpu, kStage, "cuCtxPushCurrent failed"});
-  if (timing_start_) cu.cuEventRecord(timing_start_.get(), stream);
+  if (timing_on_) cu.cuEventRecord(timing_start_.get(), stream);
   CUgraphicsResource res = out.resource->get();
   // The map orders everything after it on `stream` behind the GL work issued so far.
   if (auto r = cu.cuGraphicsMapResources(1, &res, stream); r != CUDA_SUCCESS)
     return fail_count(cu.error(r, "cuGraphicsMapResources"));
   if (mapped_event_) cu.cuEventRecord(mapped_event_.get(), stream);
-  if (timing_mapped_) cu.cuEventRecord(timing_mapped_.get(), stream);
+  if (timing_on_) cu.cuEventRecord(timing_mapped_.get(), stream);
   CUarray array = nullptr;
   CUresult copy_result = cu.cuGraphicsSubResourceGetMappedArray(&array, res, 0, 0);
   for (uint32_t i = 0; copy_result == CUDA_SUCCESS && i < out.layout.planes; ++i) {
@@ -369,7 +369,7 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   if (unmap_result != CUDA_SUCCESS) return fail_count(cu.error(unmap_result, "cuGraphicsUnmapResources"));
   if (auto r = cu.cuEventRecord(static_cast<CUevent>(buf.event()), stream); r != CUDA_SUCCESS)
     return fail_count(cu.error(r, "cuEventRecord(ready)"));
-  if (timing_end_) {
+  if (timing_on_) {
     cu.cuEventRecord(timing_end_.get(), stream);
     timed_frame_ = true;
   }
@@ -383,6 +383,11 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   f.pts_ns = frame.pts_ns;
   f.sequence = frame.sequence;
   return f;
+}
+
+void EglCudaImporter::set_timing(bool on) {
+  timing_on_ = on && timing_start_;
+  if (gl_->make_current()) pass_->enable_timing(timing_on_);
 }
 
 Result<ImportTiming> EglCudaImporter::last_timing() {

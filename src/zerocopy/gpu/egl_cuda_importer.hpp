@@ -88,6 +88,9 @@ class EglCudaImporter final : public Importer {
 
   // Timing of the last frame (needs options.timing); waits for it to finish.
   Result<ImportTiming> last_timing();
+  // Turns the instrumentation of options.timing off and on again (bench: CPU and wall are
+  // measured without it).
+  void set_timing(bool on);
 
  private:
   struct CachedImage {
@@ -122,6 +125,7 @@ class EglCudaImporter final : public Importer {
   CudaEvent timing_start_, timing_mapped_, timing_end_;  // options.timing
   bool implicit_fence_supported_ = true;
   bool timed_frame_ = false;
+  bool timing_on_ = false;
   GpuImportStats stats_;
 };
 

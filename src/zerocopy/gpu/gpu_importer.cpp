@@ -79,7 +79,10 @@ Result<GpuPath> make_gpu_path(const GpuImporterOptions& options) {
   if (!tiled && !linear)
     return fail(Errc::unsupported, "zerocopy:gpu",
                 fmt::format("no GPU bridge on {}: egl-cuda: {}; vulkan-cuda: {}", path.cuda->name(), egl_why, vk_why));
-  path.description = fmt::format("{} on {}{}{}", tiled && linear ? "egl-cuda + vulkan-cuda" : tiled ? "egl-cuda" : "vulkan-cuda",
+  path.description = fmt::format("{} on {}{}{}",
+                                 tiled && linear ? "egl-cuda + vulkan-cuda"
+                                 : tiled         ? "egl-cuda"
+                                                 : "vulkan-cuda",
                                  path.cuda->name(), egl_why.empty() ? "" : "; egl-cuda unavailable: " + egl_why,
                                  vk_why.empty() ? "" : "; vulkan-cuda unavailable: " + vk_why);
   path.importer = std::make_unique<RoutingImporter>(std::move(tiled), std::move(linear));

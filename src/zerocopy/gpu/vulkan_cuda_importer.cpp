@@ -35,12 +35,12 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
   if (!pass) return tl::unexpected(pass.error());
   imp->pass_ = std::move(*pass);
   if (options.timing) {
-    imp->pass_->enable_timing(true);
     for (CudaEvent* e : {&imp->timing_start_, &imp->timing_end_}) {
       auto ev = CudaEvent::create(imp->cuda_, true);
       if (!ev) return tl::unexpected(ev.error());
       *e = std::move(*ev);
     }
+    imp->set_timing(true);
   }
   imp->pool_ = std::make_unique<FramePool>(make_cuda_memory(imp->cuda_));
   auto copy_done = CudaEvent::create(imp->cuda_);
@@ -279,7 +279,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
     } else if (auto ok = pass_->wait(timeout); !ok) {
       return fail_count(ok.error());
     }
-    if (timing_start_) cu.cuEventRecord(timing_start_.get(), stream);
+    if (timing_on_) cu.cuEventRecord(timing_start_.get(), stream);
     CUresult r = CUDA_SUCCESS;
     if (buf.pitch() == e.pitch) {
       r = cu.cuMemcpyDtoDAsync(buf.base(), e.cuda.ptr(), layout->total_bytes(e.pitch), stream);
@@ -298,7 +298,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
       }
     }
     if (r != CUDA_SUCCESS) return fail_count(cu.error(r, "cuMemcpyDtoDAsync(export → pool)"));
-    if (timing_end_) {
+    if (timing_on_) {
       cu.cuEventRecord(timing_end_.get(), stream);
       timed_frame_ = true;
     }
@@ -319,6 +319,11 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
   f.pts_ns = frame.pts_ns;
   f.sequence = frame.sequence;
   return f;
+}
+
+void VulkanCudaImporter::set_timing(bool on) {
+  timing_on_ = on && timing_start_;
+  pass_->enable_timing(timing_on_);
 }
 
 Result<ImportTiming> VulkanCudaImporter::last_timing() {

@@ -57,6 +57,7 @@ class VulkanCudaImporter final : public Importer {
   const GpuImportStats& stats() const { return stats_; }
   // Timing of the last frame (needs options.timing): pass_ms (Vulkan timestamps), cuda_ms (the copy).
   Result<ImportTiming> last_timing();
+  void set_timing(bool on);  // see EglCudaImporter::set_timing
 
  private:
   struct CachedBuffer {
@@ -92,6 +93,7 @@ class VulkanCudaImporter final : public Importer {
   bool copy_pending_ = false;
   CudaEvent timing_start_, timing_end_;
   bool timed_frame_ = false;
+  bool timing_on_ = false;
   bool implicit_fence_supported_ = true;
   GpuImportStats stats_;
 };

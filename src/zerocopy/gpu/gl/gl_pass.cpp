@@ -179,7 +179,7 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
   const bool external = source.target == GL_TEXTURE_EXTERNAL_OES;
   auto prog = program_for(external);
   if (!prog) return tl::unexpected(prog.error());
-  const Program& p = **prog;
+  Program& p = **prog;
 
   bool cursor_drawn = false;
   if (auto ok = upload_cursor(cursor, cursor_drawn); !ok) return ok;
@@ -195,34 +195,53 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
   api.glTexParameteri(source.target, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   api.glActiveTexture(GL_TEXTURE1);
   api.glBindTexture(GL_TEXTURE_2D, cursor_tex_.id());
-  api.glUniform1i(p.u_src, 0);
-  api.glUniform1i(p.u_cursor_tex, 1);
-  api.glUniform2f(p.u_src_size, static_cast<float>(source.width), static_cast<float>(source.height));
-  api.glUniform4f(p.u_crop, static_cast<float>(crop.x), static_cast<float>(crop.y), static_cast<float>(crop.width),
-                  static_cast<float>(crop.height));
-  api.glUniform2i(p.u_out_size, static_cast<GLint>(layout.width), static_cast<GLint>(layout.height));
-  api.glUniform4i(p.u_src_order, source.channel_order[0], source.channel_order[1], source.channel_order[2], 0);
+  Uniforms u{};
+  u.src_size[0] = static_cast<float>(source.width);
+  u.src_size[1] = static_cast<float>(source.height);
+  u.crop[0] = static_cast<float>(crop.x);
+  u.crop[1] = static_cast<float>(crop.y);
+  u.crop[2] = static_cast<float>(crop.width);
+  u.crop[3] = static_cast<float>(crop.height);
+  u.out_size[0] = static_cast<GLint>(layout.width);
+  u.out_size[1] = static_cast<GLint>(layout.height);
+  for (size_t i = 0; i < 3; ++i)
+    u.src_order[i] = source.channel_order[i];
   if (cursor_drawn) {
     const auto off = packed_channel_offsets(cursor->format);
-    api.glUniform4i(p.u_cursor, cursor->x, cursor->y, static_cast<GLint>(cursor->width),
-                    static_cast<GLint>(cursor->height));
-    api.glUniform4i(p.u_cursor_order, off[0], off[1], off[2], has_alpha(cursor->format) ? off[3] : -1);
-  } else {
-    api.glUniform4i(p.u_cursor, 0, 0, 0, 0);
+    u.cursor[0] = cursor->x;
+    u.cursor[1] = cursor->y;
+    u.cursor[2] = static_cast<GLint>(cursor->width);
+    u.cursor[3] = static_cast<GLint>(cursor->height);
+    for (size_t i = 0; i < 3; ++i)
+      u.cursor_order[i] = off[i];
+    u.cursor_order[3] = has_alpha(cursor->format) ? off[3] : -1;
   }
-  const int layout_id = is_packed_rgb(layout.format) ? 0 : layout.format == PixelFormat::NV12 ? 1 : 2;
-  api.glUniform1i(p.u_layout, layout_id);
-  api.glUniform1i(p.u_planes, static_cast<GLint>(layout.planes));
-  GLint regions[12] = {};
+  u.layout = is_packed_rgb(layout.format) ? 0 : layout.format == PixelFormat::NV12 ? 1 : 2;
+  u.planes = static_cast<GLint>(layout.planes);
   for (uint32_t i = 0; i < 3; ++i) {
-    regions[i * 4 + 0] = static_cast<GLint>(layout.words[i].x);
-    regions[i * 4 + 1] = static_cast<GLint>(layout.words[i].y);
-    regions[i * 4 + 2] = static_cast<GLint>(layout.words[i].w);
-    regions[i * 4 + 3] = static_cast<GLint>(layout.words[i].h);
+    u.regions[i * 4 + 0] = static_cast<GLint>(layout.words[i].x);
+    u.regions[i * 4 + 1] = static_cast<GLint>(layout.words[i].y);
+    u.regions[i * 4 + 2] = static_cast<GLint>(layout.words[i].w);
+    u.regions[i * 4 + 3] = static_cast<GLint>(layout.words[i].h);
   }
-  api.glUniform4iv(p.u_regions, 3, regions);
   const auto order = packed_byte_order(is_packed_rgb(layout.format) ? layout.format : PixelFormat::RGBA);
-  api.glUniform4i(p.u_out_order, order[0], order[1], order[2], order[3]);
+  for (size_t i = 0; i < 4; ++i)
+    u.out_order[i] = order[i];
+  if (p.last != u) {
+    api.glUniform1i(p.u_src, 0);
+    api.glUniform1i(p.u_cursor_tex, 1);
+    api.glUniform2f(p.u_src_size, u.src_size[0], u.src_size[1]);
+    api.glUniform4f(p.u_crop, u.crop[0], u.crop[1], u.crop[2], u.crop[3]);
+    api.glUniform2i(p.u_out_size, u.out_size[0], u.out_size[1]);
+    api.glUniform4iv(p.u_src_order, 1, u.src_order);
+    api.glUniform4iv(p.u_cursor, 1, u.cursor);
+    api.glUniform4iv(p.u_cursor_order, 1, u.cursor_order);
+    api.glUniform1i(p.u_layout, u.layout);
+    api.glUniform1i(p.u_planes, u.planes);
+    api.glUniform4iv(p.u_regions, 3, u.regions);
+    api.glUniform4iv(p.u_out_order, 1, u.out_order);
+    p.last = u;
+  }
 
   GLuint query = 0;
   if (timing_) {

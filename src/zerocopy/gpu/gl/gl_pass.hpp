@@ -53,7 +53,14 @@ class GlPass {
   Result<std::vector<uint8_t>> read_texture(GLuint texture, uint32_t width, uint32_t height);
 
  private:
+  // Every uniform value of a pass: uploaded only when it changes (steady state: never).
+  struct Uniforms {
+    float src_size[2], crop[4];
+    GLint out_size[2], src_order[4], cursor[4], cursor_order[4], layout, planes, regions[12], out_order[4];
+    bool operator==(const Uniforms&) const = default;
+  };
   struct Program {
+    std::optional<Uniforms> last;
     GlProgram program;
     GLint u_src = -1, u_cursor_tex = -1, u_src_size = -1, u_crop = -1, u_out_size = -1, u_src_order = -1, u_cursor = -1,
           u_cursor_order = -1, u_layout = -1, u_planes = -1, u_regions = -1, u_out_order = -1;
