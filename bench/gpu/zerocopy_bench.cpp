@@ -34,9 +34,9 @@ namespace {
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-double cpu_ms() {
+double cpu_ms(clockid_t clock = CLOCK_PROCESS_CPUTIME_ID) {
   timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  clock_gettime(clock, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 double median(std::vector<double> v) {
@@ -91,7 +91,7 @@ double d2d_ms(CudaContext& ctx, uint32_t w, uint32_t h, int frames) {
 struct Row {
   std::string name;
   uint32_t w = 0, h = 0;
-  double cuda = -1, map = -1, pass = -1, wall = -1, cpu = -1, cpu_piped = -1, fps = -1, d2d = -1;
+  double cuda = -1, map = -1, pass = -1, wall = -1, cpu = -1, cpu_thread = -1, cpu_piped = -1, fps = -1, d2d = -1;
 };
 
 // Runs `import` sequentially with the GPU timing instrumentation (cuda, map, pass), sequentially
@@ -123,11 +123,11 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
   }
   // ...wall and CPU without it.
   imp.set_timing(false);
-  double cpu_total = 0;
+  double cpu_total = 0, thread_total = 0;
   for (int i = 0; i < frames + 10; ++i) {
-    const double c0 = cpu_ms(), t0 = now_ms();
+    const double c0 = cpu_ms(), th0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID), t0 = now_ms();
     DeviceFrame f = need(import(), "import");
-    const double c1 = cpu_ms();
+    const double c1 = cpu_ms(), th1 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
     {
       CudaContext::Scope scope(ctx);
       ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
@@ -136,9 +136,11 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
     if (i < 10) continue;
     wall.push_back(t1 - t0);
     cpu_total += c1 - c0;
+    thread_total += th1 - th0;
   }
   r.wall = median(wall);
   r.cpu = cpu_total / frames;
+  r.cpu_thread = thread_total / frames;
   r.cuda = median(cuda);
   r.map = median(map);
   r.pass = median(pass);
@@ -167,8 +169,8 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
 }
 
 void print(const std::vector<Row>& rows) {
-  std::printf("\n%-34s %9s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "bridge / target", "size", "d2d", "cuda", "map",
-              "pass", "wall", "cpu", "cpu|pipe", "fps|pipe", "cuda/d2d");
+  std::printf("\n%-34s %9s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "bridge / target", "size", "d2d", "cuda", "map",
+              "pass", "wall", "cpu", "cpu|thr", "cpu|pipe", "fps|pipe", "cuda/d2d");
   for (const Row& r : rows) {
     std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n", r.name.c_str(), r.w, r.h,
                 r.d2d, r.cuda, r.map, r.pass, r.wall, r.cpu, r.cpu_piped, r.fps, r.cuda / r.d2d);

@@ -61,6 +61,7 @@ class GlPass {
   };
   struct Program {
     std::optional<Uniforms> last;
+    int checked = 0;  // passes whose GL errors were checked
     GlProgram program;
     GLint u_src = -1, u_cursor_tex = -1, u_src_size = -1, u_crop = -1, u_out_size = -1, u_src_order = -1, u_cursor = -1,
           u_cursor_order = -1, u_layout = -1, u_planes = -1, u_regions = -1, u_out_order = -1;
