@@ -172,12 +172,12 @@ void print(const std::vector<Row>& rows) {
   std::printf("\n%-34s %9s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "bridge / target", "size", "d2d", "cuda", "map",
               "pass", "wall", "cpu", "cpu|thr", "cpu|pipe", "fps|pipe", "cuda/d2d");
   for (const Row& r : rows) {
-    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n", r.name.c_str(), r.w, r.h,
-                r.d2d, r.cuda, r.map, r.pass, r.wall, r.cpu, r.cpu_piped, r.fps, r.cuda / r.d2d);
+    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n", r.name.c_str(), r.w,
+                r.h, r.d2d, r.cuda, r.map, r.pass, r.wall, r.cpu, r.cpu_thread, r.cpu_piped, r.fps, r.cuda / r.d2d);
   }
   std::printf(
-      "(ms per frame; medians except cpu = mean; map = EGL map holding the stream until the GL pass is done;\n"
-      " -1 = not measured)\n");
+      "(ms per frame; medians except cpu = mean; cpu = process, cpu|thr = the importing thread alone;\n"
+      " map = EGL map holding the stream until the GL pass is done; -1 = not measured)\n");
 }
 
 }  // namespace
