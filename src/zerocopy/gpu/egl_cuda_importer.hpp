@@ -22,9 +22,8 @@
 namespace zc::zerocopy::gpu {
 
 // How import() learns that the pass has finished reading the source. Measured on the H100
-// (bench/gpu): CudaEvent sleeps (blocking-sync context), costs < 0.1 ms of CPU per 4K frame and
-// 0.43-0.49 ms wall; EglFence spins in eglClientWaitSyncKHR (0.2 ms CPU) and the fence also
-// delays the CUDA map by ~0.3 ms, so it is slower on both counts.
+// (bench/gpu): CudaEvent sleeps (blocking-sync context), ~0.09 ms of CPU per 4K frame, 0.44-0.49 ms
+// wall; EglFence gives the same wall but spins in eglClientWaitSyncKHR (0.2 ms of CPU).
 enum class SourceWait : uint8_t {
   CudaEvent,  // cuEventSynchronize on an event recorded after the map (the map waits for GL)
   EglFence,   // eglClientWaitSyncKHR on a fence after the pass

@@ -20,4 +20,6 @@ TEST_CASE("a memfd (the test source's fake dmabuf) has no implicit fence to wait
   close(fd);
 }
 
-TEST_CASE("a closed fd is unsupported too") { CHECK(wait_dmabuf_write_fence(-1, 10) == FenceWait::Unsupported); }
+TEST_CASE("a closed fd is unsupported too") {
+  CHECK(wait_dmabuf_write_fence(-1, 10) == FenceWait::Unsupported);
+}

@@ -94,7 +94,7 @@ TEST_CASE("device frames carry planes, pitches and the buffer's event") {
       std::memset(f.cpu_plane(p) + size_t{y} * f.pitches[p], 0x5a, layout->words[p].w * 4);
 }
 
-TEST_CASE("each shape has its own pool; buffers go back to theirs") {
+TEST_CASE("each shape has its own pool and buffers go back to theirs") {
   auto mem = std::make_shared<HostMemory>();
   FramePool pool(mem);
   auto a = frame_layout(320, 240, PixelFormat::BGRx);
