@@ -22,6 +22,8 @@ packages=(
   util-linux procps xz-utils time
   # style checks
   clang-format clang-tidy-16
+  # software GL (llvmpipe) and Vulkan (lavapipe): the GPU passes' tests run on them without a GPU
+  libgl1-mesa-dri mesa-vulkan-drivers
 )
 
 missing=()

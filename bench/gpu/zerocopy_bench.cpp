@@ -1,0 +1,288 @@
+// GPU bridge benchmark (not a test). Per frame at 1920x1080 and 3840x2160, each beside one
+// device-to-device cuMemcpy2D of the same frame measured in the same run:
+//   cuda   the CUDA side (EGL: map → copy → unmap; Vulkan: the copy out of the exported buffer),
+//          CUDA events; for EGL also the time the map holds the stream (it waits for the GL pass)
+//   pass   the GL or Vulkan pass (timer queries / timestamps)
+//   wall   import() start → pooled buffer ready (cuEventSynchronize on its event), one at a time
+//   cpu    process CPU time per import() (all threads: driver threads count too)
+// wall, cpu and fps are measured with the timing instrumentation (events, queries) off.
+//   fps    frames per second with frames pipelined (3 in flight, the oldest waited on and dropped)
+// Usage: zerocopy_bench [frames] ; prints a table and the ratios the issue asks for.
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "zerocopy/gpu/cuda/download.hpp"
+#include "zerocopy/gpu/egl_cuda_importer.hpp"
+#include "zerocopy/gpu/probe/self_test.hpp"
+#include "zerocopy/gpu/vulkan_cuda_importer.hpp"
+
+using namespace zc;
+using namespace zc::zerocopy;
+using namespace zc::zerocopy::gpu;
+
+namespace {
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+double cpu_ms(clockid_t clock = CLOCK_PROCESS_CPUTIME_ID) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+double median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench: %s\n", what.c_str());
+  std::exit(1);
+}
+template <class T>
+T need(Result<T> r, const char* what) {
+  if (!r) die(std::string(what) + ": " + r.error().describe());
+  return std::move(*r);
+}
+
+// One device-to-device cuMemcpy2D of a packed frame, pitched to pitched, CUDA events, median.
+double d2d_ms(CudaContext& ctx, uint32_t w, uint32_t h, int frames) {
+  CudaContext::Scope scope(ctx);
+  const CudaApi& cu = ctx.api();
+  CUdeviceptr a = 0, b = 0;
+  size_t pa = 0, pb = 0;
+  if (cu.cuMemAllocPitch(&a, &pa, size_t{w} * 4, h, 4) || cu.cuMemAllocPitch(&b, &pb, size_t{w} * 4, h, 4))
+    die("cuMemAllocPitch");
+  auto e0 = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {}), true), "event");
+  auto e1 = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {}), true), "event");
+  std::vector<double> t;
+  for (int i = 0; i < frames + 10; ++i) {
+    CUDA_MEMCPY2D c{};
+    c.srcMemoryType = c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+    c.srcDevice = a;
+    c.srcPitch = pa;
+    c.dstDevice = b;
+    c.dstPitch = pb;
+    c.WidthInBytes = size_t{w} * 4;
+    c.Height = h;
+    cu.cuEventRecord(e0.get(), ctx.stream());
+    cu.cuMemcpy2DAsync(&c, ctx.stream());
+    cu.cuEventRecord(e1.get(), ctx.stream());
+    cu.cuEventSynchronize(e1.get());
+    float ms = 0;
+    cu.cuEventElapsedTime(&ms, e0.get(), e1.get());
+    if (i >= 10) t.push_back(ms);
+  }
+  cu.cuMemFree(a);
+  cu.cuMemFree(b);
+  return median(t);
+}
+
+struct Row {
+  std::string name;
+  uint32_t w = 0, h = 0;
+  double cuda = -1, map = -1, pass = -1, wall = -1, cpu = -1, cpu_thread = -1, cpu_piped = -1, fps = -1, d2d = -1;
+};
+
+// Runs `import` sequentially with the GPU timing instrumentation (cuda, map, pass), sequentially
+// without it (wall, cpu), then pipelined without it (fps).
+template <class Importer, class ImportFn>
+Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, ImportFn import, int frames,
+            CudaContext& ctx) {
+  std::printf("  measuring %s at %ux%u\n", name.c_str(), w, h);
+  Row r;
+  r.name = name;
+  r.w = w;
+  r.h = h;
+  std::vector<double> wall, cuda, map, pass;
+  // GPU timings with the instrumentation on...
+  imp.set_timing(true);
+  for (int i = 0; i < frames + 10; ++i) {
+    const double t0 = now_ms();
+    DeviceFrame f = need(import(), "import");
+    {
+      CudaContext::Scope scope(ctx);
+      ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
+    }
+    if (i == 0) std::printf("    first frame %.3f ms\n", now_ms() - t0);
+    auto timing = need(imp.last_timing(), "timing");
+    if (i < 10) continue;
+    cuda.push_back(timing.cuda_ms);
+    if (timing.map_ms >= 0) map.push_back(timing.map_ms);
+    if (timing.pass_ms >= 0) pass.push_back(timing.pass_ms);
+  }
+  // ...wall and CPU without it.
+  imp.set_timing(false);
+  double cpu_total = 0, thread_total = 0;
+  for (int i = 0; i < frames + 10; ++i) {
+    const double c0 = cpu_ms(), th0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID), t0 = now_ms();
+    DeviceFrame f = need(import(), "import");
+    const double c1 = cpu_ms(), th1 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
+    {
+      CudaContext::Scope scope(ctx);
+      ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
+    }
+    const double t1 = now_ms();
+    if (i < 10) continue;
+    wall.push_back(t1 - t0);
+    cpu_total += c1 - c0;
+    thread_total += th1 - th0;
+  }
+  r.wall = median(wall);
+  r.cpu = cpu_total / frames;
+  r.cpu_thread = thread_total / frames;
+  r.cuda = median(cuda);
+  r.map = median(map);
+  r.pass = median(pass);
+
+  // Pipelined: keep three frames in flight, as an encoder queue would.
+  std::deque<DeviceFrame> q;
+  const double c0 = cpu_ms(), t0 = now_ms();
+  for (int i = 0; i < frames; ++i) {
+    q.push_back(need(import(), "import"));
+    if (q.size() > 3) {
+      CudaContext::Scope scope(ctx);
+      ctx.api().cuEventSynchronize(static_cast<CUevent>(q.front().ready_event));
+      q.pop_front();
+    }
+  }
+  while (!q.empty()) {
+    CudaContext::Scope scope(ctx);
+    ctx.api().cuEventSynchronize(static_cast<CUevent>(q.front().ready_event));
+    q.pop_front();
+  }
+  const double t1 = now_ms(), c1 = cpu_ms();
+  r.fps = frames * 1000.0 / (t1 - t0);
+  r.cpu_piped = (c1 - c0) / frames;
+  imp.set_timing(true);
+  return r;
+}
+
+void print(const std::vector<Row>& rows) {
+  std::printf("\n%-34s %9s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "bridge / target", "size", "d2d", "cuda", "map",
+              "pass", "wall", "cpu", "cpu|thr", "cpu|pipe", "fps|pipe", "cuda/d2d");
+  for (const Row& r : rows) {
+    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n", r.name.c_str(), r.w,
+                r.h, r.d2d, r.cuda, r.map, r.pass, r.wall, r.cpu, r.cpu_thread, r.cpu_piped, r.fps, r.cuda / r.d2d);
+  }
+  std::printf(
+      "(ms per frame; medians except cpu = mean; cpu = process, cpu|thr = the importing thread alone;\n"
+      " map = EGL map holding the stream until the GL pass is done; -1 = not measured)\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int frames = argc > 1 ? std::atoi(argv[1]) : 200;
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows even if a driver call hangs
+  auto api = load_cuda();
+  if (!api) die(api.error().describe());
+  auto ctx = need(CudaContext::create(*api, 0), "CUDA context");
+  std::printf("zerocopy bench on %s, %d frames per measurement\n", ctx->name().c_str(), frames);
+  auto egl_api = need(load_egl(), "EGL");
+  auto vk_api = need(load_vulkan(), "Vulkan");
+
+  std::vector<Row> rows;
+  for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{3840u, 2160u}}) {
+    const double d2d = d2d_ms(*ctx, w, h, frames);
+    const auto rgba = test_pattern_rgba(w, h, 1);
+
+    for (auto [kind, wait, label] : {std::tuple{PassKind::Compute, SourceWait::EglFence, "egl compute, egl fence"},
+                                     std::tuple{PassKind::Compute, SourceWait::CudaEvent, "egl compute, cuda event"},
+                                     std::tuple{PassKind::Draw, SourceWait::EglFence, "egl draw, egl fence"}}) {
+      EglCudaOptions o;
+      o.pass = kind;
+      o.wait = wait;
+      o.timing = true;
+      auto imp = need(EglCudaImporter::create(ctx, egl_api, o), "EglCudaImporter");
+      GlContext& gl = imp->gl();
+      if (!gl.make_current()) die("make_current");
+      const EglApi& a = gl.api();
+      GlTexture tex = GlTexture::create(a);
+      a.glBindTexture(GL_TEXTURE_2D, tex.id());
+      a.glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, static_cast<GLsizei>(w), static_cast<GLsizei>(h));
+      a.glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, static_cast<GLsizei>(w), static_cast<GLsizei>(h), GL_RGBA,
+                        GL_UNSIGNED_BYTE, rgba.data());
+      const EGLint attrs[] = {EGL_GL_TEXTURE_LEVEL_KHR, 0, EGL_NONE};
+      EglImage image(&a, gl.display(),
+                     a.eglCreateImageKHR(gl.display(), gl.context(), EGL_GL_TEXTURE_2D_KHR,
+                                         reinterpret_cast<EGLClientBuffer>(static_cast<uintptr_t>(tex.id())), attrs));
+      if (!image) die("eglCreateImage");
+      Frame meta;
+      meta.width = w;
+      meta.height = h;
+      meta.format = PixelFormat::RGBA;
+      for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
+        if (kind == PassKind::Draw && f == PixelFormat::NV12) continue;
+        const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
+        Row r = measure(
+            std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
+            [&] { return imp->import_egl_image(1, image.get(), false, meta, t); }, frames, *ctx);
+        r.d2d = d2d;
+        rows.push_back(r);
+        const auto c = imp->pool().counters();
+        std::printf("  %-40s pool: created %lu, acquired %lu, reused %lu\n", rows.back().name.c_str(),
+                    static_cast<unsigned long>(c.created), static_cast<unsigned long>(c.acquired),
+                    static_cast<unsigned long>(c.reused));
+      }
+      imp->forget(1);
+    }
+
+    for (auto [sync, label] :
+         {std::pair{VkSync::Semaphores, "vulkan, semaphores"}, std::pair{VkSync::CpuFence, "vulkan, cpu fence"}}) {
+      VulkanCudaOptions o;
+      o.sync = sync;
+      o.timing = true;
+      auto imp = need(VulkanCudaImporter::create(ctx, vk_api, o), "VulkanCudaImporter");
+      VkContext& vk = imp->vk();
+      const auto bgrx = rgba_to_packed(rgba, PixelFormat::BGRx);
+      const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+      auto staging =
+          need(VkOwnedBuffer::create(vk, bgrx.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, false), "staging");
+      std::memcpy(staging.mapped(), bgrx.data(), bgrx.size());
+      auto src = need(
+          VkOwnedBuffer::create(vk, bgrx.size(), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, false),
+          "source");
+      if (!vk.run_once([&](VkCommandBuffer cb) {
+            VkBufferCopy region{0, 0, bgrx.size()};
+            vk.api().vkCmdCopyBuffer(cb, staging.buffer(), src.buffer(), 1, &region);
+          }))
+        die("upload");
+      Frame meta;
+      meta.width = w;
+      meta.height = h;
+      meta.format = PixelFormat::BGRx;
+      for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
+        const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
+        Row r = measure(
+            std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
+            [&] { return imp->import_buffer(src.buffer(), 0, w * 4, meta, t); }, frames, *ctx);
+        r.d2d = d2d;
+        rows.push_back(r);
+      }
+    }
+  }
+  print(rows);
+
+  // The issue's targets, at 4K.
+  std::printf("\ntargets at 3840x2160 (issue 3):\n");
+  for (const Row& r : rows) {
+    if (r.w != 3840) continue;
+    std::printf(
+        "  %-34s cuda/d2d %.2f (<= 3: %s)  cpu %.3f ms (<= 0.1: %s)  wall %.3f ms (naive 1.0: %.2fx)  %0.f fps\n",
+        r.name.c_str(), r.cuda / r.d2d, r.cuda / r.d2d <= 3 ? "yes" : "NO", r.cpu, r.cpu <= 0.1 ? "yes" : "NO", r.wall,
+        r.wall / 1.0, r.fps);
+  }
+  return 0;
+}

@@ -1,0 +1,131 @@
+#pragma once
+// EGL→GL→CUDA: tiled dmabufs (and external-only LINEAR ones when the Vulkan bridge is not up)
+// become EGLImages on a headless EGL display of the CUDA device, cached per PipeWire buffer; one
+// GL pass writes the encoder's layout into an RGBA8 texture registered with CUDA once; per frame
+// our stream maps it, copies it into a pooled pitched buffer and unmaps it. No glFinish and no
+// stream synchronisation: the CUDA map orders the copy after the pass on the GPU, and import()
+// returns once the pass has read the dmabuf (an EGL fence or a CUDA event, both sleeping waits),
+// so capture may give the buffer back at once.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "zerocopy/gpu/cuda/cuda_context.hpp"
+#include "zerocopy/gpu/cuda/frame_pool.hpp"
+#include "zerocopy/gpu/gl/gl_context.hpp"
+#include "zerocopy/gpu/gl/gl_pass.hpp"
+#include "zerocopy/importer.hpp"
+
+namespace zc::zerocopy::gpu {
+
+// How import() learns that the pass has finished reading the source. Measured on the H100
+// (bench/gpu): CudaEvent sleeps (blocking-sync context), ~0.09 ms of CPU per 4K frame, 0.44-0.49 ms
+// wall; EglFence gives the same wall but spins in eglClientWaitSyncKHR (0.2 ms of CPU).
+enum class SourceWait : uint8_t {
+  CudaEvent,  // cuEventSynchronize on an event recorded after the map (the map waits for GL)
+  EglFence,   // eglClientWaitSyncKHR on a fence after the pass
+  None,       // do not wait: only for callers that keep the source alive themselves (bench)
+};
+
+struct EglCudaOptions {
+  PassKind pass = PassKind::Compute;
+  SourceWait wait = SourceWait::CudaEvent;
+  bool external_only_ok = true;  // import external-only (LINEAR) images through samplerExternalOES
+  int fence_timeout_ms = 100;    // implicit dmabuf fence and the pass fence
+  bool timing = false;           // GL timer queries and CUDA timing events (bench)
+};
+
+struct GpuImportStats {
+  uint64_t frames = 0;
+  uint64_t images_created = 0;  // EGLImages (or Vulkan buffer imports) made
+  uint64_t implicit_fence_waits = 0;
+  uint64_t implicit_fence_unsupported = 0;
+  uint64_t implicit_fence_timeouts = 0;
+  uint64_t source_wait_timeouts = 0;
+  uint64_t failures = 0;
+};
+
+struct ImportTiming {
+  double pass_ms = -1;  // GL pass (timer query); -1 when unknown
+  double map_ms = -1;   // start of the map until the map let the stream go on (includes waiting for the pass)
+  double cuda_ms = -1;  // copies into the pool and unmap on our stream (CUDA events)
+};
+
+// Not thread-safe: import(), forget() and destruction happen on one thread at a time (the GL
+// context is current on one thread only). The importer comes out of create() with its context
+// released, so that thread may be any; call release_thread() before handing it to another.
+class EglCudaImporter final : public Importer {
+ public:
+  static Result<std::unique_ptr<EglCudaImporter>> create(std::shared_ptr<CudaContext> cuda,
+                                                         std::shared_ptr<const EglApi> egl,
+                                                         const EglCudaOptions& options = {});
+  ~EglCudaImporter() override;
+
+  std::string_view name() const override { return "egl-cuda"; }
+  std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
+  Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
+  void forget(uint64_t buffer_id) override;
+
+  // The same path from an EGLImage the caller made (tests: an EGL_GL_TEXTURE_2D_KHR image of a
+  // texture with a known pattern). The image is borrowed; its texture binding is cached under
+  // `cache_id` until forget(cache_id). `frame` supplies size, crop, cursor, pts and sequence.
+  Result<DeviceFrame> import_egl_image(uint64_t cache_id, EGLImageKHR image, bool external, const Frame& frame,
+                                       const ImportTarget& target);
+
+  void release_thread() { gl_->release_current(); }
+  GlContext& gl() { return *gl_; }
+  const GlContext& gl() const { return *gl_; }
+  GlPass& pass() { return *pass_; }
+  FramePool& pool() { return *pool_; }
+  const CudaContext& cuda() const { return *cuda_; }
+  const GpuImportStats& stats() const { return stats_; }
+  // The EGL list behind supported_modifiers(), for the probe.
+  const std::vector<DmaBufModifier>& egl_modifiers(PixelFormat format) const;
+
+  // Timing of the last frame (needs options.timing); waits for it to finish.
+  Result<ImportTiming> last_timing();
+  // Turns the instrumentation of options.timing off and on again (bench: CPU and wall are
+  // measured without it).
+  void set_timing(bool on);
+
+ private:
+  struct CachedImage {
+    EglImage owned;  // empty for borrowed images
+    GlTexture texture;
+    bool external = false;
+    // What the image was made from: a PipeWire buffer id may come back with other memory.
+    int fd = -1;
+    uint32_t offset = 0, stride = 0, width = 0, height = 0;
+    uint64_t modifier = 0;
+    PixelFormat format = PixelFormat::BGRx;
+    EGLImageKHR borrowed = EGL_NO_IMAGE_KHR;
+  };
+  struct Output;
+
+  EglCudaImporter() = default;
+  Result<CachedImage*> image_for(const Frame& frame);
+  Result<Output*> output_for(const ImportTarget& target);
+  Result<DeviceFrame> run(const CachedImage& image, const Frame& frame, const ImportTarget& target);
+  Result<void> wait_source(EGLSyncKHR sync, CUevent mapped);
+
+  std::shared_ptr<CudaContext> cuda_;
+  std::unique_ptr<GlContext> gl_;
+  std::unique_ptr<GlPass> pass_;
+  EglCudaOptions options_;
+  std::unique_ptr<FramePool> pool_;
+  std::unordered_map<uint64_t, CachedImage> images_;
+  std::unique_ptr<Output> output_;
+  std::array<std::vector<DmaBufModifier>, 10> egl_modifiers_;  // by PixelFormat
+  std::array<std::vector<uint64_t>, 10> modifiers_;
+  CudaEvent mapped_event_;                               // SourceWait::CudaEvent
+  CudaEvent timing_start_, timing_mapped_, timing_end_;  // options.timing
+  bool implicit_fence_supported_ = true;
+  bool timed_frame_ = false;
+  bool timing_on_ = false;
+  GpuImportStats stats_;
+};
+
+}  // namespace zc::zerocopy::gpu

@@ -1,0 +1,269 @@
+#include "zerocopy/gpu/probe/dmabuf_proof.hpp"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <gbm.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "zerocopy/gpu/cuda/download.hpp"
+#include "zerocopy/gpu/modifiers.hpp"
+#include "zerocopy/gpu/probe/self_test.hpp"
+#include "zerocopy/gpu/unique_fd.hpp"
+
+namespace zc::zerocopy::gpu {
+namespace {
+
+constexpr uint32_t kW = 256, kH = 128;
+
+struct Gbm {
+  void* lib = nullptr;
+  decltype(&gbm_create_device) create_device = nullptr;
+  decltype(&gbm_device_destroy) device_destroy = nullptr;
+  decltype(&gbm_bo_create) bo_create = nullptr;
+  decltype(&gbm_bo_create_with_modifiers) bo_create_with_modifiers = nullptr;
+  decltype(&gbm_bo_destroy) bo_destroy = nullptr;
+  decltype(&gbm_bo_get_fd) bo_get_fd = nullptr;
+  decltype(&gbm_bo_get_stride) bo_get_stride = nullptr;
+  decltype(&gbm_bo_get_offset) bo_get_offset = nullptr;
+  decltype(&gbm_bo_get_modifier) bo_get_modifier = nullptr;
+  decltype(&gbm_bo_map) bo_map = nullptr;
+  decltype(&gbm_bo_unmap) bo_unmap = nullptr;
+  // Never dlclosed: the vendor backend it loads may keep state around.
+};
+
+std::optional<Gbm> load_gbm(std::string& why) {
+  Gbm g;
+  g.lib = dlopen("libgbm.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!g.lib) {
+    const char* e = dlerror();
+    why = e ? e : "cannot load libgbm.so.1";
+    return std::nullopt;
+  }
+#define ZC_GBM(member, name) g.member = reinterpret_cast<decltype(g.member)>(dlsym(g.lib, #name));
+  ZC_GBM(create_device, gbm_create_device)
+  ZC_GBM(device_destroy, gbm_device_destroy)
+  ZC_GBM(bo_create, gbm_bo_create)
+  ZC_GBM(bo_create_with_modifiers, gbm_bo_create_with_modifiers)
+  ZC_GBM(bo_destroy, gbm_bo_destroy)
+  ZC_GBM(bo_get_fd, gbm_bo_get_fd)
+  ZC_GBM(bo_get_stride, gbm_bo_get_stride)
+  ZC_GBM(bo_get_offset, gbm_bo_get_offset)
+  ZC_GBM(bo_get_modifier, gbm_bo_get_modifier)
+  ZC_GBM(bo_map, gbm_bo_map)
+  ZC_GBM(bo_unmap, gbm_bo_unmap)
+#undef ZC_GBM
+  if (!g.create_device || !g.bo_create || !g.bo_destroy || !g.bo_get_fd || !g.bo_get_stride || !g.bo_map) {
+    why = "libgbm.so.1 lacks entry points";
+    return std::nullopt;
+  }
+  return g;
+}
+
+std::string find_render_node(const EglCudaImporter* egl) {
+  if (egl && !egl->gl().device().drm_render_node.empty()) return egl->gl().device().drm_render_node;
+  std::error_code ec;
+  std::vector<std::string> nodes;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/dri", ec))
+    if (e.path().filename().string().rfind("renderD", 0) == 0) nodes.push_back(e.path().string());
+  std::sort(nodes.begin(), nodes.end());
+  return nodes.empty() ? std::string() : nodes.front();
+}
+
+// Owned GBM objects.
+struct Device {
+  const Gbm& g;
+  gbm_device* dev;
+  ~Device() {
+    if (dev) g.device_destroy(dev);
+  }
+};
+struct Bo {
+  const Gbm& g;
+  gbm_bo* bo;
+  ~Bo() {
+    if (bo) g.bo_destroy(bo);
+  }
+};
+
+Frame dmabuf_frame(const Gbm& g, gbm_bo* bo, int fd, uint64_t buffer_id) {
+  Frame f;
+  f.buffer_id = buffer_id;
+  f.width = kW;
+  f.height = kH;
+  f.format = PixelFormat::BGRx;
+  f.memory = MemoryKind::DmaBuf;
+  f.modifier = g.bo_get_modifier ? g.bo_get_modifier(bo) : kModifierInvalid;
+  f.plane_count = 1;
+  f.planes[0].fd = fd;
+  f.planes[0].offset = g.bo_get_offset ? g.bo_get_offset(bo, 0) : 0;
+  f.planes[0].stride = g.bo_get_stride(bo);
+  f.planes[0].size = uint64_t{f.planes[0].stride} * kH;
+  return f;
+}
+
+DmabufProof compare(const CudaContext& cuda, Result<DeviceFrame> imported, const std::vector<uint8_t>& want,
+                    const std::string& what) {
+  if (!imported) return {DmabufProof::Outcome::Failed, what + ": import failed: " + imported.error().describe()};
+  auto planes = download_planes(cuda, *imported);
+  if (!planes) return {DmabufProof::Outcome::Failed, what + ": " + planes.error().describe()};
+  const size_t bad = count_mismatches((*planes)[0], want);
+  if (bad) return {DmabufProof::Outcome::Failed, fmt::format("{}: {} of {} bytes differ", what, bad, want.size())};
+  return {DmabufProof::Outcome::Ok, what + ": pixels identical in the pooled CUDA buffer"};
+}
+
+DmabufProof prove_tiled(const Gbm& g, gbm_device* dev, EglCudaImporter* egl) {
+  if (!egl) return {DmabufProof::Outcome::NotTestable, "the EGL→GL→CUDA bridge is not available"};
+  auto mods = egl->supported_modifiers(PixelFormat::BGRx);
+  mods.erase(std::remove(mods.begin(), mods.end(), kModifierLinear), mods.end());
+  if (mods.empty()) return {DmabufProof::Outcome::NotTestable, "EGL offers no tiled modifier for XRGB8888"};
+  if (!g.bo_create_with_modifiers)
+    return {DmabufProof::Outcome::NotTestable, "libgbm lacks gbm_bo_create_with_modifiers"};
+  Bo bo{g,
+        g.bo_create_with_modifiers(dev, kW, kH, GBM_FORMAT_XRGB8888, mods.data(), static_cast<unsigned>(mods.size()))};
+  if (!bo.bo) return {DmabufProof::Outcome::Failed, "GBM could not allocate a tiled XRGB8888 buffer"};
+  UniqueFd fd(g.bo_get_fd(bo.bo));
+  if (!fd) return {DmabufProof::Outcome::Failed, "gbm_bo_get_fd failed"};
+  Frame frame = dmabuf_frame(g, bo.bo, fd.get(), 0xfeedfacecafe0002ull);
+
+  // Fill it through GL: four quadrants of exactly representable colours.
+  GlContext& gl = egl->gl();
+  if (auto ok = gl.make_current(); !ok) return {DmabufProof::Outcome::Failed, ok.error().describe()};
+  const EglApi& api = gl.api();
+  const EGLint attrs[] = {EGL_WIDTH,
+                          static_cast<EGLint>(kW),
+                          EGL_HEIGHT,
+                          static_cast<EGLint>(kH),
+                          EGL_LINUX_DRM_FOURCC_EXT,
+                          static_cast<EGLint>(GBM_FORMAT_XRGB8888),
+                          EGL_DMA_BUF_PLANE0_FD_EXT,
+                          fd.get(),
+                          EGL_DMA_BUF_PLANE0_OFFSET_EXT,
+                          static_cast<EGLint>(frame.planes[0].offset),
+                          EGL_DMA_BUF_PLANE0_PITCH_EXT,
+                          static_cast<EGLint>(frame.planes[0].stride),
+                          EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT,
+                          static_cast<EGLint>(frame.modifier & 0xffffffffu),
+                          EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT,
+                          static_cast<EGLint>(frame.modifier >> 32),
+                          EGL_NONE};
+  EglImage image(&api, gl.display(),
+                 api.eglCreateImageKHR(gl.display(), EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attrs));
+  if (!image) return {DmabufProof::Outcome::Failed, gl.egl_error("eglCreateImage(GBM tiled buffer)").describe()};
+  GlTexture tex = GlTexture::create(api);
+  api.glBindTexture(GL_TEXTURE_2D, tex.id());
+  api.glEGLImageTargetTexture2DOES(GL_TEXTURE_2D, image.get());
+  GlFramebuffer fb = GlFramebuffer::create(api);
+  api.glBindFramebuffer(GL_FRAMEBUFFER, fb.id());
+  api.glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex.id(), 0);
+  if (api.glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
+    api.glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    return {DmabufProof::Outcome::Failed, "the tiled buffer is not renderable"};
+  }
+  const uint8_t colours[4][3] = {{255, 0, 0}, {0, 255, 0}, {32, 96, 160}, {255, 255, 255}};
+  api.glViewport(0, 0, kW, kH);
+  api.glEnable(GL_SCISSOR_TEST);
+  for (int q = 0; q < 4; ++q) {
+    api.glScissor((q % 2) * kW / 2, (q / 2) * kH / 2, kW / 2, kH / 2);
+    api.glClearColor(colours[q][0] / 255.0f, colours[q][1] / 255.0f, colours[q][2] / 255.0f, 1.0f);
+    api.glClear(GL_COLOR_BUFFER_BIT);
+  }
+  api.glDisable(GL_SCISSOR_TEST);
+  api.glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  api.glFinish();  // setup, not the frame path
+  if (auto ok = gl.check_gl("rendering the pattern"); !ok) return {DmabufProof::Outcome::Failed, ok.error().describe()};
+
+  // GL row 0 is the buffer's first row: quadrant q covers rows (q / 2) * kH / 2 onwards.
+  std::vector<uint8_t> want(size_t{kW} * kH * 4);
+  for (uint32_t y = 0; y < kH; ++y)
+    for (uint32_t x = 0; x < kW; ++x) {
+      const int q = (y >= kH / 2 ? 2 : 0) + (x >= kW / 2 ? 1 : 0);
+      uint8_t* p = &want[(size_t{y} * kW + x) * 4];
+      p[0] = colours[q][2];
+      p[1] = colours[q][1];
+      p[2] = colours[q][0];
+      p[3] = 255;
+    }
+  ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
+  auto result = compare(egl->cuda(), egl->import(frame, target), want,
+                        fmt::format("tiled {} via EGL→GL→CUDA", describe_modifier(frame.modifier)));
+  egl->forget(frame.buffer_id);
+  return result;
+}
+
+DmabufProof prove_linear(const Gbm& g, gbm_device* dev, EglCudaImporter* egl, VulkanCudaImporter* vulkan) {
+  Importer* bridge = nullptr;
+  const CudaContext* cuda = nullptr;
+  std::string via;
+  if (vulkan && !vulkan->supported_modifiers(PixelFormat::BGRx).empty()) {
+    bridge = vulkan;
+    cuda = &vulkan->cuda();
+    via = "Vulkan→CUDA";
+  } else if (egl) {
+    const auto mods = egl->supported_modifiers(PixelFormat::BGRx);
+    if (std::find(mods.begin(), mods.end(), kModifierLinear) != mods.end()) {
+      bridge = egl;
+      cuda = &egl->cuda();
+      via = "EGL→GL→CUDA (external sampler)";
+    }
+  }
+  if (!bridge) return {DmabufProof::Outcome::NotTestable, "no bridge here takes LINEAR dmabufs"};
+  Bo bo{g, g.bo_create(dev, kW, kH, GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR | GBM_BO_USE_RENDERING)};
+  if (!bo.bo) bo.bo = g.bo_create(dev, kW, kH, GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR);
+  if (!bo.bo) return {DmabufProof::Outcome::Failed, "GBM could not allocate a LINEAR XRGB8888 buffer"};
+  const auto rgba = test_pattern_rgba(kW, kH, 5);
+  const auto bgrx = rgba_to_packed(rgba, PixelFormat::BGRx);
+  uint32_t map_stride = 0;
+  void* map_data = nullptr;
+  void* ptr = g.bo_map(bo.bo, 0, 0, kW, kH, GBM_BO_TRANSFER_WRITE, &map_stride, &map_data);
+  if (!ptr) return {DmabufProof::Outcome::Failed, "gbm_bo_map(LINEAR) failed"};
+  for (uint32_t y = 0; y < kH; ++y)
+    std::memcpy(static_cast<uint8_t*>(ptr) + size_t{y} * map_stride, &bgrx[size_t{y} * kW * 4], size_t{kW} * 4);
+  g.bo_unmap(bo.bo, map_data);
+  UniqueFd fd(g.bo_get_fd(bo.bo));
+  if (!fd) return {DmabufProof::Outcome::Failed, "gbm_bo_get_fd failed"};
+  Frame frame = dmabuf_frame(g, bo.bo, fd.get(), 0xfeedfacecafe0003ull);
+  frame.modifier = kModifierLinear;
+  ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
+  auto result = compare(*cuda, bridge->import(frame, target), bgrx, "LINEAR via " + via);
+  bridge->forget(frame.buffer_id);
+  return result;
+}
+
+}  // namespace
+
+DmabufProofs prove_dmabufs(EglCudaImporter* egl, VulkanCudaImporter* vulkan) {
+  DmabufProofs out;
+  out.render_node = find_render_node(egl);
+  if (out.render_node.empty()) {
+    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable,
+                              "no DRM render node (/dev/dri/renderD*): no real dmabuf can be made here"};
+    return out;
+  }
+  std::string why;
+  auto gbm = load_gbm(why);
+  if (!gbm) {
+    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable, "GBM unavailable: " + why};
+    return out;
+  }
+  UniqueFd node(open(out.render_node.c_str(), O_RDWR | O_CLOEXEC));
+  if (!node) {
+    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable,
+                              fmt::format("cannot open {}: {}", out.render_node, std::strerror(errno))};
+    return out;
+  }
+  Device dev{*gbm, gbm->create_device(node.get())};
+  if (!dev.dev) {
+    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable, "gbm_create_device failed on " + out.render_node};
+    return out;
+  }
+  out.tiled = prove_tiled(*gbm, dev.dev, egl);
+  out.linear = prove_linear(*gbm, dev.dev, egl, vulkan);
+  return out;
+}
+
+}  // namespace zc::zerocopy::gpu

@@ -1,0 +1,101 @@
+#pragma once
+// Vulkan→CUDA, the path for LINEAR dmabufs: the dmabuf is imported into Vulkan as a VkBuffer
+// (cached per PipeWire buffer), a compute pass writes the encoder's layout into one exportable
+// VkBuffer per output shape, which CUDA imported once (OPAQUE_FD), and our stream copies it into a
+// pooled buffer. Ordering stays on the GPU through two exported semaphores (Vulkan → CUDA: the
+// pass is written; CUDA → Vulkan: the copy is done, the buffer may be rewritten); the CPU only
+// waits (sleeping) for the pass to have read the dmabuf before import() returns. Without external
+// semaphores the same order is kept with a Vulkan fence and a CUDA event on the CPU.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "zerocopy/gpu/cuda/cuda_context.hpp"
+#include "zerocopy/gpu/cuda/cuda_external.hpp"
+#include "zerocopy/gpu/cuda/frame_pool.hpp"
+#include "zerocopy/gpu/egl_cuda_importer.hpp"
+#include "zerocopy/gpu/vk/vk_context.hpp"
+#include "zerocopy/gpu/vk/vk_pass.hpp"
+#include "zerocopy/importer.hpp"
+
+namespace zc::zerocopy::gpu {
+
+enum class VkSync : uint8_t {
+  Semaphores,  // exported semaphores, waited and signalled on the GPU
+  CpuFence,    // vkWaitForFences before the CUDA copy, cuEventSynchronize before the next pass
+};
+
+struct VulkanCudaOptions {
+  VkSync sync = VkSync::Semaphores;
+  int fence_timeout_ms = 100;
+  bool timing = false;  // Vulkan timestamps and CUDA timing events (bench)
+};
+
+// Not thread-safe: import(), forget() and destruction happen on one thread at a time (any thread).
+class VulkanCudaImporter final : public Importer {
+ public:
+  static Result<std::unique_ptr<VulkanCudaImporter>> create(std::shared_ptr<CudaContext> cuda,
+                                                            std::shared_ptr<const VkApi> vk,
+                                                            const VulkanCudaOptions& options = {});
+  ~VulkanCudaImporter() override;
+
+  std::string_view name() const override { return "vulkan-cuda"; }
+  std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
+  Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
+  void forget(uint64_t buffer_id) override;
+
+  // The same path from a VkBuffer of this importer's device that holds a LINEAR image (tests,
+  // bench). `frame` supplies size, format, crop, cursor, pts and sequence.
+  Result<DeviceFrame> import_buffer(VkBuffer buffer, uint32_t offset, uint32_t stride, const Frame& frame,
+                                    const ImportTarget& target);
+
+  VkContext& vk() { return *vk_; }
+  const CudaContext& cuda() const { return *cuda_; }
+  FramePool& pool() { return *pool_; }
+  VkSync sync() const { return sync_; }
+  const GpuImportStats& stats() const { return stats_; }
+  // Timing of the last frame (needs options.timing): pass_ms (Vulkan timestamps), cuda_ms (the copy).
+  Result<ImportTiming> last_timing();
+  void set_timing(bool on);  // see EglCudaImporter::set_timing
+
+ private:
+  struct CachedBuffer {
+    int fd = -1;
+    uint32_t offset = 0, stride = 0, width = 0, height = 0;
+    PixelFormat format = PixelFormat::BGRx;
+    VkOwnedBuffer buffer;
+  };
+  struct Export {
+    FrameLayout layout;
+    size_t pitch = 0;
+    VkOwnedBuffer vk;
+    CudaExternalBuffer cuda;
+  };
+
+  VulkanCudaImporter() = default;
+  Result<Export*> export_for(const FrameLayout& layout, size_t pitch);
+  Result<DeviceFrame> run(const VkPassSource& src, const Frame& frame, const ImportTarget& target);
+  void drop_semaphores(const Error& why);
+
+  std::shared_ptr<CudaContext> cuda_;
+  std::unique_ptr<VkContext> vk_;
+  std::unique_ptr<VkPass> pass_;
+  std::unique_ptr<FramePool> pool_;
+  VulkanCudaOptions options_;
+  VkSync sync_ = VkSync::CpuFence;
+  std::unordered_map<uint64_t, CachedBuffer> buffers_;
+  std::unique_ptr<Export> export_;
+  VkOwnedSemaphore vk_done_, cuda_done_;
+  CudaExternalSemaphore vk_done_cu_, cuda_done_cu_;
+  bool cuda_done_pending_ = false;  // CUDA signalled cuda_done_ and no pass has waited on it yet
+  CudaEvent copy_done_;             // CpuFence: the last copy out of the export buffer
+  bool copy_pending_ = false;
+  CudaEvent timing_start_, timing_end_;
+  bool timed_frame_ = false;
+  bool timing_on_ = false;
+  bool implicit_fence_supported_ = true;
+  GpuImportStats stats_;
+};
+
+}  // namespace zc::zerocopy::gpu

@@ -1,0 +1,298 @@
+// GPU tests (ctest label gpu), run on an NVIDIA machine; without a CUDA device the executable exits
+// 77 (skipped). Both bridges from a known pattern to the pooled CUDA buffer, pixel-exact; the 4:2:0
+// passes against libyuv; the pool's steady state; a fake dmabuf rejected cleanly; the probe.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "yuv_reference.hpp"
+#include "zerocopy/gpu/cuda/download.hpp"
+#include "zerocopy/gpu/egl_cuda_importer.hpp"
+#include "zerocopy/gpu/gpu_importer.hpp"
+#include "zerocopy/gpu/probe/probe.hpp"
+#include "zerocopy/gpu/probe/self_test.hpp"
+#include "zerocopy/gpu/vulkan_cuda_importer.hpp"
+
+using namespace zc;
+using namespace zc::zerocopy;
+using namespace zc::zerocopy::gpu;
+
+namespace {
+
+std::shared_ptr<CudaContext> cuda() {
+  static std::shared_ptr<CudaContext> ctx = [] {
+    auto api = load_cuda();
+    REQUIRE(api);
+    auto c = CudaContext::create(*api, 0);
+    REQUIRE(c);
+    return *c;
+  }();
+  return ctx;
+}
+
+std::unique_ptr<EglCudaImporter> egl_importer(PassKind kind = PassKind::Compute,
+                                              SourceWait wait = SourceWait::CudaEvent) {
+  auto egl = load_egl();
+  REQUIRE(egl);
+  EglCudaOptions o;
+  o.pass = kind;
+  o.wait = wait;
+  auto imp = EglCudaImporter::create(cuda(), *egl, o);
+  INFO((imp ? std::string() : imp.error().describe()));
+  REQUIRE(imp);
+  return std::move(*imp);
+}
+
+std::unique_ptr<VulkanCudaImporter> vulkan_importer(VkSync sync = VkSync::Semaphores) {
+  auto vk = load_vulkan();
+  REQUIRE(vk);
+  VulkanCudaOptions o;
+  o.sync = sync;
+  auto imp = VulkanCudaImporter::create(cuda(), *vk, o);
+  INFO((imp ? std::string() : imp.error().describe()));
+  REQUIRE(imp);
+  return std::move(*imp);
+}
+
+ImportTarget target(uint32_t w, uint32_t h, PixelFormat f) {
+  return ImportTarget{w, h, f, zc::FrameMemory::Cuda, false};
+}
+
+void check_planes(const std::vector<std::vector<uint8_t>>& got, const std::vector<std::vector<uint8_t>>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t p = 0; p < got.size(); ++p) {
+    INFO("plane " << p);
+    CHECK(count_mismatches(got[p], want[p]) == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("EGL→GL→CUDA: an EGLImage of a known pattern arrives pixel-exact in the pool") {
+  const auto [kind, wait] =
+      GENERATE(std::pair{PassKind::Compute, SourceWait::CudaEvent}, std::pair{PassKind::Compute, SourceWait::EglFence},
+               std::pair{PassKind::Draw, SourceWait::CudaEvent});
+  auto imp = egl_importer(kind, wait);
+  for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{1366u, 768u}}) {
+    const auto rgba = test_pattern_rgba(w, h, w);
+    for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::RGBA, PixelFormat::xBGR}) {
+      INFO(w << "x" << h << " " << to_string(f) << (kind == PassKind::Compute ? " compute" : " draw"));
+      auto leg = run_egl_leg(*imp, rgba, w, h, target(w, h, f));
+      INFO((leg ? std::string() : leg.error().describe()));
+      REQUIRE(leg);
+      CHECK(leg->frame.memory == zc::FrameMemory::Cuda);
+      CHECK(leg->frame.ready_event != nullptr);
+      check_planes(leg->planes, {rgba_to_packed(rgba, f)});
+    }
+  }
+  CHECK(imp->stats().failures == 0);
+}
+
+TEST_CASE("EGL→GL→CUDA: NV12 and I420 match libyuv bit for bit, crop included") {
+  auto imp = egl_importer();
+  const uint32_t w = 1920, h = 1080;
+  const auto rgba = test_pattern_rgba(w, h, 9);
+  for (PixelFormat f : {PixelFormat::NV12, PixelFormat::I420}) {
+    INFO(to_string(f));
+    auto leg = run_egl_leg(*imp, rgba, w, h, target(w, h, f));
+    INFO((leg ? std::string() : leg.error().describe()));
+    REQUIRE(leg);
+    check_planes(leg->planes, test::libyuv_planes(rgba, w, h, f));
+  }
+  Frame meta;
+  meta.crop = Rect{100, 50, 1280, 720};
+  auto leg = run_egl_leg(*imp, rgba, w, h, target(1280, 720, PixelFormat::I420), &meta);
+  REQUIRE(leg);
+  check_planes(leg->planes,
+               test::libyuv_planes(test::crop_rgba(rgba, w, 100, 50, 1280, 720), 1280, 720, PixelFormat::I420));
+}
+
+TEST_CASE("Vulkan→CUDA: a VkBuffer written by the GPU arrives pixel-exact in the pool") {
+  const auto sync = GENERATE(VkSync::Semaphores, VkSync::CpuFence);
+  auto imp = vulkan_importer(sync);
+  INFO((sync == VkSync::Semaphores ? "semaphores" : "cpu fence")
+       << ", importer uses " << (imp->sync() == VkSync::Semaphores ? "semaphores" : "fence"));
+  if (sync == VkSync::Semaphores) CHECK(imp->sync() == VkSync::Semaphores);
+  for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{1366u, 768u}}) {
+    const auto rgba = test_pattern_rgba(w, h, w + 3);
+    for (auto [in, out] :
+         {std::pair{PixelFormat::BGRx, PixelFormat::BGRx}, std::pair{PixelFormat::RGBx, PixelFormat::BGRx},
+          std::pair{PixelFormat::BGRx, PixelFormat::RGBA}}) {
+      INFO(w << "x" << h << " " << to_string(in) << " -> " << to_string(out));
+      // Several frames in a row: the semaphores must pair up frame after frame.
+      for (int i = 0; i < 3; ++i) {
+        auto leg = run_vulkan_leg(*imp, rgba, w, h, in, w * 4 + 128, target(w, h, out));
+        INFO((leg ? std::string() : leg.error().describe()));
+        REQUIRE(leg);
+        check_planes(leg->planes, {rgba_to_packed(rgba, out)});
+      }
+    }
+  }
+  CHECK(imp->stats().failures == 0);
+}
+
+TEST_CASE("Vulkan→CUDA: NV12 and I420 match libyuv bit for bit") {
+  auto imp = vulkan_importer();
+  const uint32_t w = 1920, h = 1080;
+  const auto rgba = test_pattern_rgba(w, h, 10);
+  for (PixelFormat f : {PixelFormat::NV12, PixelFormat::I420}) {
+    INFO(to_string(f));
+    auto leg = run_vulkan_leg(*imp, rgba, w, h, PixelFormat::BGRx, w * 4, target(w, h, f));
+    INFO((leg ? std::string() : leg.error().describe()));
+    REQUIRE(leg);
+    check_planes(leg->planes, test::libyuv_planes(rgba, w, h, f));
+  }
+}
+
+TEST_CASE("EGL→GL→CUDA: an external-only image goes through samplerExternalOES, pixel-exact") {
+  auto imp = egl_importer();
+  const uint32_t w = 1280, h = 720;
+  const auto rgba = test_pattern_rgba(w, h, 21);
+  for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
+    INFO(to_string(f));
+    auto leg = run_egl_leg(*imp, rgba, w, h, target(w, h, f), nullptr, true);
+    INFO((leg ? std::string() : leg.error().describe()));
+    REQUIRE(leg);
+    if (f == PixelFormat::BGRx)
+      check_planes(leg->planes, {rgba_to_packed(rgba, f)});
+    else
+      check_planes(leg->planes, test::libyuv_planes(rgba, w, h, f));
+  }
+}
+
+TEST_CASE("an importer made on one thread imports on another") {
+  auto imp = egl_importer();
+  auto vk = vulkan_importer();
+  const auto rgba = test_pattern_rgba(320, 240, 8);
+  bool egl_ok = false, vk_ok = false;
+  std::thread capture([&] {
+    auto a = run_egl_leg(*imp, rgba, 320, 240, target(320, 240, PixelFormat::BGRx));
+    egl_ok = a && count_mismatches(a->planes[0], rgba_to_packed(rgba, PixelFormat::BGRx)) == 0;
+    auto b = run_vulkan_leg(*vk, rgba, 320, 240, PixelFormat::BGRx, 320 * 4, target(320, 240, PixelFormat::BGRx));
+    vk_ok = b && count_mismatches(b->planes[0], rgba_to_packed(rgba, PixelFormat::BGRx)) == 0;
+    imp->release_thread();  // hand the GL context back for the destructor on this thread
+  });
+  capture.join();
+  CHECK(egl_ok);
+  CHECK(vk_ok);
+}
+
+TEST_CASE("the pool allocates nothing per frame in steady state") {
+  auto imp = egl_importer();
+  const uint32_t w = 1280, h = 720;
+  const auto rgba = test_pattern_rgba(w, h, 4);
+  std::vector<DeviceFrame> in_flight;
+  for (int i = 0; i < 60; ++i) {
+    auto leg = run_egl_leg(*imp, rgba, w, h, target(w, h, PixelFormat::NV12));
+    REQUIRE(leg);
+    in_flight.push_back(std::move(leg->frame));
+    if (in_flight.size() > 3) in_flight.erase(in_flight.begin());
+  }
+  const auto c = imp->pool().counters();
+  CHECK(c.acquired == 60);
+  CHECK(c.created <= 4);
+  CHECK(c.reused == c.acquired - c.created);
+  CHECK(c.outstanding == 3);
+}
+
+TEST_CASE("a dmabuf the driver cannot import is rejected, not a crash") {
+  auto imp = egl_importer();
+  // A memfd dressed as a tiled dmabuf: EGL refuses it (or there is no dmabuf import at all).
+  const int fd = memfd_create("zc-fake-dmabuf", MFD_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(ftruncate(fd, 256 * 64 * 4) == 0);
+  Frame f;
+  f.buffer_id = 77;
+  f.width = 256;
+  f.height = 64;
+  f.format = PixelFormat::BGRx;
+  f.memory = MemoryKind::DmaBuf;
+  const auto mods = imp->supported_modifiers(PixelFormat::BGRx);
+  f.modifier = mods.empty() ? 0x300000000606010ull : mods.front();
+  f.plane_count = 1;
+  f.planes[0] = {fd, 0, 256 * 4, 256 * 64 * 4};
+  auto r = imp->import(f, target(256, 64, PixelFormat::BGRx));
+  CHECK_FALSE(r);
+  if (!r) {
+    CHECK(r.error().code == Errc::rejected);
+    INFO(r.error().describe());
+  }
+  imp->forget(77);
+  close(fd);
+  // The importer still works afterwards.
+  const auto rgba = test_pattern_rgba(64, 32, 1);
+  auto leg = run_egl_leg(*imp, rgba, 64, 32, target(64, 32, PixelFormat::BGRx));
+  REQUIRE(leg);
+  check_planes(leg->planes, {rgba_to_packed(rgba, PixelFormat::BGRx)});
+}
+
+TEST_CASE("the probe reports each stage truthfully") {
+  const ProbeReport r = run_probe();
+  const std::string text = render_text(r);
+  const std::string json = render_json(r);
+  std::fputs(text.c_str(), stdout);
+  if (const char* path = std::getenv("ZC_PROBE_JSON")) std::ofstream(path) << json;
+  if (const char* path = std::getenv("ZC_PROBE_TEXT")) std::ofstream(path) << text;
+  CHECK(r.cuda);
+  auto stage = [&](const std::string& name) -> const ProbeStage* {
+    for (const auto& s : r.stages)
+      if (s.name == name) return &s;
+    return nullptr;
+  };
+  for (const char* name : {"cuda.driver", "cuda.device", "egl.device", "gl.context", "gl.cuda", "vulkan.device",
+                           "vulkan.cuda", "dmabuf.tiled", "dmabuf.linear", "nvenc.session"}) {
+    INFO(name);
+    REQUIRE(stage(name));
+  }
+  CHECK(stage("gl.cuda")->verdict == Verdict::Ok);
+  CHECK(stage("vulkan.cuda")->verdict == Verdict::Ok);
+  // Without a render node there is no real dmabuf: neither pass nor fail.
+  if (access("/dev/dri", F_OK) != 0) {
+    CHECK(stage("dmabuf.tiled")->verdict == Verdict::NotTestable);
+    CHECK(stage("dmabuf.linear")->verdict == Verdict::NotTestable);
+  }
+  // The exit code agrees with what the NVENC stage found.
+  const bool nvenc_ok = stage("nvenc.session")->verdict == Verdict::Ok;
+  CHECK(r.nvenc == (nvenc_ok && r.nvenc));
+  if (r.gpu_import) CHECK(r.exit_code() == (r.nvenc ? 0 : 1));
+  if (!nvenc_ok) CHECK_FALSE(stage("nvenc.session")->reason.empty());
+}
+
+TEST_CASE("make_gpu_path brings both bridges up and routes by modifier") {
+  auto path = make_gpu_path();
+  INFO((path ? path->description : path.error().describe()));
+  REQUIRE(path);
+  RoutingImporter& r = *path->importer;
+  REQUIRE(r.tiled());
+  REQUIRE(r.linear());
+  const auto mods = r.supported_modifiers(PixelFormat::BGRx);
+  CHECK(mods.size() >= 2);
+  CHECK(mods.back() == kModifierLinear);  // LINEAR last, through whichever bridge takes it
+  // A buffer no bridge can import is refused, and the path stays usable.
+  Frame f;
+  f.memory = MemoryKind::Cpu;
+  auto res = r.import(f, target(64, 64, PixelFormat::BGRx));
+  REQUIRE_FALSE(res);
+  CHECK(res.error().code == Errc::rejected);
+}
+
+int main(int argc, char** argv) {
+  auto api = load_cuda();
+  if (!api) {
+    std::fprintf(stderr, "SKIPPED: no CUDA driver: %s\n", api.error().describe().c_str());
+    return 77;
+  }
+  int n = 0;
+  if ((*api)->cuDeviceGetCount(&n) != CUDA_SUCCESS || n == 0) {
+    std::fprintf(stderr, "SKIPPED: no CUDA device\n");
+    return 77;
+  }
+  return Catch::Session().run(argc, argv);
+}

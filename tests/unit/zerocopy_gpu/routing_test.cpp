@@ -1,0 +1,86 @@
+// RoutingImporter with fake bridges: which modifiers it offers and where each buffer goes.
+#include <catch2/catch.hpp>
+
+#include "zerocopy/gpu/gpu_importer.hpp"
+
+using namespace zc;
+using namespace zc::zerocopy;
+using namespace zc::zerocopy::gpu;
+
+namespace {
+
+class FakeBridge final : public Importer {
+ public:
+  FakeBridge(std::string name, std::vector<uint64_t> mods) : name_(std::move(name)), mods_(std::move(mods)) {}
+  std::string_view name() const override { return name_; }
+  std::vector<uint64_t> supported_modifiers(PixelFormat) const override { return mods_; }
+  Result<DeviceFrame> import(const Frame& frame, const ImportTarget&) override {
+    imported.push_back(frame.buffer_id);
+    DeviceFrame f;
+    f.sequence = frame.sequence;
+    return f;
+  }
+  void forget(uint64_t id) override { forgotten.push_back(id); }
+  std::vector<uint64_t> imported, forgotten;
+
+ private:
+  std::string name_;
+  std::vector<uint64_t> mods_;
+};
+
+Frame dmabuf(uint64_t id, uint64_t modifier) {
+  Frame f;
+  f.buffer_id = id;
+  f.memory = MemoryKind::DmaBuf;
+  f.modifier = modifier;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("LINEAR goes to the Vulkan bridge when it takes it, tiled to EGL") {
+  auto egl = std::make_unique<FakeBridge>("egl", std::vector<uint64_t>{0x31, kModifierLinear, 0x32});
+  auto vk = std::make_unique<FakeBridge>("vk", std::vector<uint64_t>{kModifierLinear});
+  auto* e = egl.get();
+  auto* v = vk.get();
+  RoutingImporter r(std::move(egl), std::move(vk));
+  CHECK(r.name() == "egl+vk");
+  CHECK(r.supported_modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{0x31, 0x32, kModifierLinear});
+  REQUIRE(r.import(dmabuf(1, 0x31), {}));
+  REQUIRE(r.import(dmabuf(2, kModifierLinear), {}));
+  CHECK(e->imported == std::vector<uint64_t>{1});
+  CHECK(v->imported == std::vector<uint64_t>{2});
+  r.forget(2);
+  CHECK(e->forgotten == std::vector<uint64_t>{2});
+  CHECK(v->forgotten == std::vector<uint64_t>{2});
+}
+
+TEST_CASE("without a Vulkan dmabuf import, LINEAR stays with EGL (external sampler) or is not offered") {
+  SECTION("Vulkan up but no dmabuf import (as on the H100)") {
+    auto egl = std::make_unique<FakeBridge>("egl", std::vector<uint64_t>{0x31, kModifierLinear});
+    auto* e = egl.get();
+    RoutingImporter r(std::move(egl), std::make_unique<FakeBridge>("vk", std::vector<uint64_t>{}));
+    CHECK(r.supported_modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{0x31, kModifierLinear});
+    REQUIRE(r.import(dmabuf(3, kModifierLinear), {}));
+    CHECK(e->imported == std::vector<uint64_t>{3});
+  }
+  SECTION("EGL without the external sampler") {
+    RoutingImporter r(std::make_unique<FakeBridge>("egl", std::vector<uint64_t>{0x31}), nullptr);
+    CHECK(r.supported_modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{0x31});
+  }
+  SECTION("no bridge at all rejects") {
+    RoutingImporter r(nullptr, nullptr);
+    CHECK(r.supported_modifiers(PixelFormat::BGRx).empty());
+    auto res = r.import(dmabuf(4, 0x31), {});
+    REQUIRE_FALSE(res);
+    CHECK(res.error().code == Errc::rejected);
+  }
+}
+
+TEST_CASE("make_gpu_path without NVIDIA says so") {
+  GpuImporterOptions o;
+  o.cuda_library = "/nonexistent/zerocast-test/libcuda.so.1";
+  auto p = make_gpu_path(o);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().code == Errc::not_found);
+}
