@@ -9,10 +9,12 @@ mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
 clang-format --dry-run --Werror "${files[@]}"
 echo "clang-format: ${#files[@]} files clean"
 mapfile -t sources < <(git ls-files 'src/*.cpp')
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy-16 -p "$build" --quiet 2>&1 \
   | grep -v -E '^[0-9]+ warnings? generated|^Suppressed [0-9]+ warnings|^Use -header-filter|^$' \
-  | tee /tmp/zc-clang-tidy.log || true
-if grep -qE '(warning|error):' /tmp/zc-clang-tidy.log; then
+  | tee "$log" || true
+if grep -qE '(warning|error):' "$log"; then
   echo "clang-tidy-16: findings above"
   exit 1
 fi
