@@ -12,6 +12,7 @@
 #include "daemon/pipeline.hpp"
 #include "daemon/private_pipewire.hpp"
 #include "daemon/status.hpp"
+#include "daemon/zerocopy_mode.hpp"
 
 namespace zc::daemon {
 namespace {
@@ -68,7 +69,19 @@ int run_record(RecordArgs& args) {
     private_pw = std::move(*pw);
   }
 
-  auto pipeline = Pipeline::create(*options);
+  // Before PipeWire: ZEROCAST_ZEROCOPY=1 without a GPU import path is a setup error.
+  PipelineHooks hooks;
+  auto mode = zerocopy_mode_from_env();
+  if (!mode) {
+    spdlog::error("record: {}", mode.error().describe());
+    return kExitUsage;
+  }
+  if (auto chosen = install_importer(*mode, hooks); !chosen) {
+    spdlog::error("record: {}", chosen.error().describe());
+    return kExitRuntime;
+  }
+
+  auto pipeline = Pipeline::create(*options, std::move(hooks));
   if (!pipeline) {
     spdlog::error("record: {}", pipeline.error().describe());
     return exit_code_for(pipeline.error());

@@ -84,8 +84,11 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
   if (!selection) return tl::unexpected(selection.error());
   p->selection_ = std::move(*selection);
 
-  p->importers_ = std::make_unique<ImportChain>(p->hooks_.make_importer ? p->hooks_.make_importer() : nullptr,
-                                                std::make_unique<zerocopy::CpuImporter>());
+  std::unique_ptr<zerocopy::Importer> cpu;
+  if (p->hooks_.make_cpu_importer) cpu = p->hooks_.make_cpu_importer();
+  if (!cpu) cpu = std::make_unique<zerocopy::CpuImporter>();
+  p->importers_ =
+      std::make_unique<ImportChain>(p->hooks_.make_importer ? p->hooks_.make_importer() : nullptr, std::move(cpu));
   return p;
 }
 

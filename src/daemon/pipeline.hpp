@@ -66,6 +66,9 @@ struct Outcome {
 struct PipelineHooks {
   // The importer tried before the CPU importer (a GPU bridge; fakes in tests). Default: none.
   std::function<std::unique_ptr<zerocopy::Importer>()> make_importer;
+  // The CPU importer behind it (zerocopy_mode.hpp names it after why the CPU path runs).
+  // Default: a plain CpuImporter.
+  std::function<std::unique_ptr<zerocopy::Importer>()> make_cpu_importer;
   // Tests inject an encoder catalog; default: encode::default_catalog().
   std::optional<encode::Catalog> catalog;
 
