@@ -59,16 +59,6 @@ int run_record(RecordArgs& args) {
     return exit_code_for(options.error());
   }
 
-  std::unique_ptr<PrivatePipeWire> private_pw;
-  if (options->source == "test") {
-    auto pw = PrivatePipeWire::ensure();
-    if (!pw) {
-      spdlog::error("record: {}", pw.error().describe());
-      return kExitSource;
-    }
-    private_pw = std::move(*pw);
-  }
-
   // Before PipeWire: ZEROCAST_ZEROCOPY=1 without a GPU import path is a setup error.
   PipelineHooks hooks;
   auto mode = zerocopy_mode_from_env();
@@ -79,6 +69,16 @@ int run_record(RecordArgs& args) {
   if (auto chosen = install_importer(*mode, hooks); !chosen) {
     spdlog::error("record: {}", chosen.error().describe());
     return kExitRuntime;
+  }
+
+  std::unique_ptr<PrivatePipeWire> private_pw;
+  if (options->source == "test") {
+    auto pw = PrivatePipeWire::ensure();
+    if (!pw) {
+      spdlog::error("record: {}", pw.error().describe());
+      return kExitSource;
+    }
+    private_pw = std::move(*pw);
   }
 
   auto pipeline = Pipeline::create(*options, std::move(hooks));

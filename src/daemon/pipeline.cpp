@@ -101,6 +101,7 @@ Result<void> Pipeline::start() {
     so.width = options_.test.size.width;
     so.height = options_.test.size.height;
     so.fps = options_.test.fps;
+    if (hooks_.adjust_test_source) hooks_.adjust_test_source(so);
     test_source_ = std::make_unique<testsrc::TestSource>(so);
     if (auto ok = test_source_->start(); !ok) return tl::unexpected(ok.error());
     auto node = test_source_->wait_for_node(std::chrono::seconds(5));

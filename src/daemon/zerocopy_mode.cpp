@@ -102,6 +102,9 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
   choice.gpu = true;
   choice.description = "zero-copy " + path->description;
   spdlog::info("zerocopy: GPU import path: {} (ZEROCAST_ZEROCOPY={})", path->description, to_string(mode));
+  // NVENC is then fed CUDA frames on the importers' context; where it does not open (no NVENC on
+  // the GPU), a software encoder wins and the importer downloads its GPU-converted output.
+  if (!hooks.catalog) hooks.catalog = encode::default_catalog(path->cuda);
   auto shared = std::make_shared<SharedPath>();
   shared->first = std::move(*path);
   shared->make = std::move(make_path);

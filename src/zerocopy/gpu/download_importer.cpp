@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "zerocopy/gpu/layout.hpp"
 
@@ -43,7 +44,11 @@ DownloadImporter::DownloadImporter(std::shared_ptr<CudaContext> cuda, std::uniqu
 
 Result<DeviceFrame> DownloadImporter::import(const Frame& frame, const ImportTarget& target) {
   if (target.memory == zc::FrameMemory::Cuda) return inner_->import(frame, target);
-  downloading_.store(true, std::memory_order_relaxed);
+  if (!downloading_.exchange(true, std::memory_order_relaxed)) {
+    spdlog::info("zerocopy: the encoder takes host frames (no NVENC in use): {} frames are converted on the GPU "
+                 "and downloaded",
+                 inner_->name());
+  }
   ImportTarget on_gpu = target;
   on_gpu.memory = zc::FrameMemory::Cuda;
   auto gpu = inner_->import(frame, on_gpu);
