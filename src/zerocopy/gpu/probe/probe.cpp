@@ -304,7 +304,17 @@ struct Prober {
         } else if (it->reason.rfind("not reached: ", 0) == 0) {
           reason = it->reason;
         } else if (it->verdict != Verdict::Ok) {
-          reason = std::string("not reached: needs ") + step.needs;
+          // Up the chain while the prerequisite's own prerequisite failed too: name the root.
+          const char* root = step.needs;
+          for (;;) {
+            const Step* up = std::find_if(std::begin(kOrder), std::end(kOrder),
+                                          [&](const Step& st) { return std::string_view(st.name) == root; });
+            if (up == std::end(kOrder) || !up->needs) break;
+            auto above = find(ordered, up->needs);
+            if (above == ordered.end() || above->verdict == Verdict::Ok) break;
+            root = up->needs;
+          }
+          reason = std::string("not reached: needs ") + root;
         } else {
           reason = "not probed: " + std::string(step.needs) + " passed but did not list it";
         }
