@@ -26,7 +26,7 @@
 namespace zc::testsrc {
 class TestSource;
 struct Options;
-}
+}  // namespace zc::testsrc
 
 namespace zc::daemon {
 

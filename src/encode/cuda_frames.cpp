@@ -31,9 +31,8 @@ AVPixelFormat sw_format(PixelFormat format) {
 
 }  // namespace
 
-Result<std::unique_ptr<CudaFrames>> CudaFrames::create(std::shared_ptr<zerocopy::gpu::CudaContext> cuda,
-                                                       uint32_t width, uint32_t height, PixelFormat format,
-                                                       int pool_size) {
+Result<std::unique_ptr<CudaFrames>> CudaFrames::create(std::shared_ptr<zerocopy::gpu::CudaContext> cuda, uint32_t width,
+                                                       uint32_t height, PixelFormat format, int pool_size) {
   const AVPixelFormat sw = sw_format(format);
   if (sw == AV_PIX_FMT_NONE) {
     return fail(Errc::invalid_argument, std::string(kStage),

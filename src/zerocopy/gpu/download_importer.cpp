@@ -45,9 +45,10 @@ DownloadImporter::DownloadImporter(std::shared_ptr<CudaContext> cuda, std::uniqu
 Result<DeviceFrame> DownloadImporter::import(const Frame& frame, const ImportTarget& target) {
   if (target.memory == zc::FrameMemory::Cuda) return inner_->import(frame, target);
   if (!downloading_.exchange(true, std::memory_order_relaxed)) {
-    spdlog::info("zerocopy: the encoder takes host frames (no NVENC in use): {} frames are converted on the GPU "
-                 "and downloaded",
-                 inner_->name());
+    spdlog::info(
+        "zerocopy: the encoder takes host frames (no NVENC in use): {} frames are converted on the GPU "
+        "and downloaded",
+        inner_->name());
   }
   ImportTarget on_gpu = target;
   on_gpu.memory = zc::FrameMemory::Cuda;
@@ -67,7 +68,8 @@ Result<DeviceFrame> DownloadImporter::import(const Frame& frame, const ImportTar
 Result<void> download_into(const CudaContext& ctx, const DeviceFrame& frame, DeviceFrame& out) {
   if (frame.memory != zc::FrameMemory::Cuda || out.memory != zc::FrameMemory::Cpu || frame.width != out.width ||
       frame.height != out.height || frame.format != out.format) {
-    return fail(Errc::invalid_argument, std::string(kStage), "download needs a CUDA frame and a host frame of its shape");
+    return fail(Errc::invalid_argument, std::string(kStage),
+                "download needs a CUDA frame and a host frame of its shape");
   }
   auto layout = frame_layout(frame.width, frame.height, frame.format);
   if (!layout) return tl::unexpected(layout.error());

@@ -13,8 +13,8 @@ extern "C" {
 #include "record_support.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
-#include "support/skip.hpp"
 #include "support/pw_daemon.hpp"
+#include "support/skip.hpp"
 
 using namespace std::chrono_literals;
 
@@ -85,8 +85,8 @@ TEST_CASE("ZEROCAST_ZEROCOPY with a bad value is a usage error") {
 }
 
 TEST_CASE("ZEROCAST_ZEROCOPY=0 and auto record on the CPU path and say why") {
-  const auto [value, why] = GENERATE(std::pair{"0", "cpu (ZEROCAST_ZEROCOPY=0)"},
-                                     std::pair{"auto", "cpu (no NVIDIA driver or device"});
+  const auto [value, why] =
+      GENERATE(std::pair{"0", "cpu (ZEROCAST_ZEROCOPY=0)"}, std::pair{"auto", "cpu (no NVIDIA driver or device"});
   if (std::string(value) == "auto" && has_nvidia()) ZC_SKIP("this machine has an NVIDIA device");
   zc::test::PipeWireDaemon pw;
   const std::string out = zc::test::make_temp_dir("zc-zc") + "/x.mkv";

@@ -64,7 +64,8 @@ TEST_CASE("a GPU path that comes up is installed: the first pipeline gets it, la
     zerocopy::gpu::GpuPath p;
     auto log = std::make_shared<test::FakeImportLog>();
     p.importer = std::make_unique<zerocopy::gpu::RoutingImporter>(
-        nullptr, std::make_unique<test::FakeGpuImporter>(test::FakeGpuImporter::Behaviour{{kModifierLinear}, {}, 0}, log));
+        nullptr,
+        std::make_unique<test::FakeGpuImporter>(test::FakeGpuImporter::Behaviour{{kModifierLinear}, {}, 0}, log));
     p.description = "fake bridge";
     return p;
   };
