@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "core/log.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"

@@ -8,6 +8,7 @@
 //   0: CPU only.
 // The import path the status line, the summary and D-Bus show says which ran and why, e.g.
 // "zero-copy egl-cuda+vulkan-cuda" or "cpu (no NVIDIA driver: ...)".
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>

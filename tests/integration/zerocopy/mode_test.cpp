@@ -41,7 +41,7 @@ TEST_CASE("=0 never tries the GPU and names the CPU path after the setting") {
   CHECK(hooks.make_cpu_importer()->name() == "cpu (ZEROCAST_ZEROCOPY=0)");
 }
 
-TEST_CASE("auto without a driver goes the CPU way and says why; =1 fails naming the stage") {
+TEST_CASE("auto without a driver goes the CPU way and says why, =1 fails naming the stage") {
   int calls = 0;
   PipelineHooks hooks;
   auto c = install_importer(ZerocopyMode::Auto, hooks, failing(calls, Errc::not_found, "cannot load libcuda.so.1"));
