@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "capture/connection.hpp"
+#include "capture/portal_token.hpp"
 #include "core/log.hpp"
 
 namespace zc::capture {
@@ -38,13 +39,44 @@ struct RegistryScan {
   }
 };
 
-const std::string kForms = "node:ID, serial:N, gamescope, portal or test";
+const std::string kForms = "node:ID, serial:N, gamescope, portal[:monitor|window|virtual, joined by '+'] or test";
+
+// "monitor+window" → kPortalMonitor | kPortalWindow; 0 for an unknown word.
+uint64_t portal_types(std::string_view words) {
+  uint64_t types = 0;
+  while (!words.empty()) {
+    const auto plus = words.find('+');
+    const std::string_view word = words.substr(0, plus);
+    if (word == "monitor") {
+      types |= kPortalMonitor;
+    } else if (word == "window") {
+      types |= kPortalWindow;
+    } else if (word == "virtual") {
+      types |= kPortalVirtual;
+    } else {
+      return 0;
+    }
+    if (plus == std::string_view::npos) break;
+    words = words.substr(plus + 1);
+    if (words.empty()) return 0;  // a trailing '+'
+  }
+  return types;
+}
 
 }  // namespace
 
 Result<SourceSpec> parse_source(std::string_view text) {
   if (text == "gamescope") return SourceSpec{SourceSpec::Kind::gamescope, 0};
-  if (text == "portal") return SourceSpec{SourceSpec::Kind::portal, 0};
+  if (text == "portal") return SourceSpec{SourceSpec::Kind::portal, kPortalMonitor};
+  if (text.substr(0, 7) == "portal:") {
+    const uint64_t types = portal_types(text.substr(7));
+    if (types == 0) {
+      return fail(
+          Errc::invalid_argument, "capture",
+          "source '" + std::string(text) + "': portal source types are monitor, window and virtual, joined by '+'");
+    }
+    return SourceSpec{SourceSpec::Kind::portal, types};
+  }
   if (text == "test") return SourceSpec{SourceSpec::Kind::test, 0};
   for (auto [prefix, kind] : {std::pair{std::string_view("node:"), SourceSpec::Kind::node},
                               std::pair{std::string_view("serial:"), SourceSpec::Kind::serial}}) {
@@ -108,7 +140,8 @@ std::string describe_sources(const std::vector<NodeInfo>& nodes) {
 Result<Target> find_source(const SourceSpec& spec, const std::vector<NodeInfo>& nodes) {
   using Kind = SourceSpec::Kind;
   if (spec.kind == Kind::portal) {
-    return fail(Errc::unsupported, "capture", "portal capture is not yet implemented");
+    return fail(Errc::unsupported, "capture",
+                "the portal source is opened through the ScreenCast portal, not looked up among PipeWire nodes");
   }
   if (spec.kind == Kind::test) {
     return fail(Errc::invalid_argument, "capture", "the test source is started by the pipeline, not looked up");

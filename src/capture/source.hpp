@@ -15,7 +15,7 @@ namespace zc::capture {
 struct SourceSpec {
   enum class Kind : uint8_t { node, serial, gamescope, portal, test };
   Kind kind = Kind::test;
-  uint64_t value = 0;  // node id or serial
+  uint64_t value = 0;  // node id, serial, or for the portal its PortalSourceType bits
   bool operator==(const SourceSpec&) const = default;
 };
 
@@ -42,7 +42,7 @@ std::string describe_sources(const std::vector<NodeInfo>& nodes);
 
 // The node a spec names, among `nodes` (pure, for tests and for callers that listed already).
 // node/serial/gamescope: Errc::not_found naming the video sources there are; a node that is not
-// a video source: Errc::invalid_argument. portal: Errc::unsupported (not yet implemented). test:
+// a video source: Errc::invalid_argument. portal: Errc::unsupported (the pipeline opens it through the portal). test:
 // Errc::invalid_argument (the pipeline starts the built-in source and passes its serial).
 Result<Target> find_source(const SourceSpec& spec, const std::vector<NodeInfo>& nodes);
 

@@ -135,7 +135,8 @@ int run_ctl(const std::string& command, CtlArgs& a) {
   } else if (command == "save-replay") {
     const std::string file = absolute(a.file);
     if (auto ok = client->save_replay(*path, file, a.seconds); !ok) return report(ok.error());
-    std::printf("replay of %s saved%s%s\n", path->c_str(), file.empty() ? "" : " to ", file.c_str());
+    std::printf("replay of %s saved %s%s\n", path->c_str(), file.empty() ? "in the replay directory" : "to ",
+                file.c_str());
   } else if (command == "keyframe") {
     if (auto ok = client->keyframe(*path); !ok) return report(ok.error());
     std::printf("keyframe requested on %s\n", path->c_str());

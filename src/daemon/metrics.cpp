@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -158,6 +160,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
     s->port_ = port;
   }
   s->thread_ = std::thread([server = s->server_.get()] { server->listen_after_bind(); });
+  // httplib's stop() does nothing until the listening thread has marked itself running: a
+  // server stopped before that would accept forever and its destructor would never join.
+  for (int i = 0; i < 2000 && !s->server_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   spdlog::info("metrics: serving http://{}:{}/metrics", host, s->port_);
   return s;
 }

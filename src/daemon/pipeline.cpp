@@ -109,8 +109,10 @@ Result<void> Pipeline::start() {
     target = capture::Target{node->serial, node->id, so.node_name};
     source_description_ = "test source " + std::to_string(so.width) + "x" + std::to_string(so.height) + "@" +
                           std::to_string(so.fps) + " (node " + std::to_string(node->id) + ")";
-  } else if (options_.source == "portal") {
+  } else if (auto portal = capture::parse_source(options_.source);
+             portal && portal->kind == capture::SourceSpec::Kind::portal) {
     capture::PortalOptions po;
+    po.source_types = static_cast<uint32_t>(portal->value);
     // `record` blocks SIGINT/SIGTERM and takes them later: a pending one means "stop" while the
     // portal's dialog is open.
     po.interrupted = [] {

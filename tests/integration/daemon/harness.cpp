@@ -262,6 +262,15 @@ Numbers decode_numbers(const std::string& path) {
   return n;
 }
 
+std::string breaks(const std::vector<uint32_t>& numbers) {
+  std::string out;
+  for (size_t i = 1; i < numbers.size(); ++i) {
+    if (numbers[i] != numbers[i - 1] + 1)
+      out += std::to_string(numbers[i - 1]) + "→" + std::to_string(numbers[i]) + " ";
+  }
+  return out;
+}
+
 bool consecutive(const std::vector<uint32_t>& numbers) {
   for (size_t i = 1; i < numbers.size(); ++i) {
     if (numbers[i] != numbers[i - 1] + 1) return false;

@@ -117,5 +117,7 @@ Numbers decode_numbers(const std::string& path);
 
 // True when numbers go up by one each time.
 bool consecutive(const std::vector<uint32_t>& numbers);
+// "41→43 45→47" for the breaks in a run of frame numbers (for failure messages).
+std::string breaks(const std::vector<uint32_t>& numbers);
 
 }  // namespace zc::test

@@ -222,6 +222,7 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
       kCapture1, kCaptureIface, "Outputs", [](auto& v) { return !has(v, "reconnecting"); }, 15s));
   std::this_thread::sleep_for(1500ms);
   REQUIRE(d.ctl({"save-replay", "replay.mkv"}).status == 0);
+  const std::string dropped = d.property(kCapture1, kCaptureIface, "FramesDropped");
   REQUIRE(d.ctl({"stop"}).status == 0);
   (void)second.wait(10s);  // ffmpeg ends when the daemon closes the connection
 
@@ -236,6 +237,7 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
   // The replay buffer recorded straight through the outage.
   const Numbers replay = decode_numbers(d.dir() + "/replay.mkv");
   REQUIRE(replay.result.ok);
+  INFO("replay breaks: " << breaks(replay.numbers) << "dropped: " << dropped);
   CHECK(consecutive(replay.numbers));
   CHECK(replay.numbers.front() <= one.numbers.back());
   CHECK(replay.numbers.back() >= two.numbers.front());  // saved after the new peer got frames

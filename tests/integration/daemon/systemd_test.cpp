@@ -98,10 +98,10 @@ TEST_CASE("the user unit passes systemd-analyze --user verify", "[daemon][system
   const std::string unit = read_file(std::string(ZC_TEST_BINARY_DIR) + "/systemd/zerocast.service");
   REQUIRE(!unit.empty());
   // What the issue asks of it.
-  for (const char* line :
-       {"Type=notify", "Restart=on-failure", "After=pipewire.service graphical-session.target",
-        "PartOf=graphical-session.target", "BindsTo=graphical-session.target",
-        "StartLimitIntervalSec=", "StartLimitBurst=", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID"}) {
+  for (const char* line : {"Type=notify", "Restart=on-failure", "After=pipewire.service graphical-session.target",
+                           "PartOf=graphical-session.target", "BindsTo=graphical-session.target",
+                           "StartLimitIntervalSec=", "StartLimitBurst=", "WatchdogSec=", "RestartPreventExitStatus=2",
+                           "ExecReload=/bin/kill -HUP $MAINPID"}) {
     INFO(line);
     CHECK(has(unit, std::string("\n") + line));
   }
@@ -183,4 +183,51 @@ TEST_CASE("READY, STATUS, WATCHDOG and STOPPING reach NOTIFY_SOCKET", "[daemon][
   CHECK(main.decode_errors == 0);
   CHECK(!main.frames.empty());
   std::filesystem::remove_all(sock_dir);
+}
+
+TEST_CASE("the D-Bus service file activates the daemon on first use", "[daemon][systemd]") {
+  // A private bus that looks for services in one directory: the build's activation file, with
+  // Exec pointing at this build's binary (the installed one points at the install prefix).
+  const std::string dir = make_temp_dir("zc-activation");
+  std::filesystem::create_directories(dir + "/services");
+  std::filesystem::create_directories(dir + "/home");
+  const std::string service = read_file(std::string(ZC_TEST_BINARY_DIR) + "/data/io.github.zerocast.Zerocast1.service");
+  {
+    std::ofstream out(dir + "/services/io.github.zerocast.Zerocast1.service");
+    out << std::regex_replace(service, std::regex("Exec=[^ ]*/zerocast"), "Exec=" + zerocast_bin());
+  }
+  const std::string address = "unix:path=" + dir + "/bus";
+  {
+    std::ofstream out(dir + "/bus.conf");
+    out << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+           " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+           "<busconfig><type>session</type><listen>"
+        << address << "</listen><servicedir>" << dir
+        << "/services</servicedir>"
+           "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
+           "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n";
+  }
+  Process::Options bus_env;
+  // The activated daemon inherits the bus's environment: a home of its own, no user config.
+  bus_env.env = {{"HOME", dir + "/home"}, {"XDG_CONFIG_HOME", dir + "/home/.config"}};
+  bus_env.unset_env = {"NOTIFY_SOCKET", "WATCHDOG_USEC"};
+  Process bus({"dbus-daemon", "--config-file=" + dir + "/bus.conf", "--nofork", "--nopidfile", "--nosyslog"}, bus_env);
+  for (int i = 0; i < 50 && !std::filesystem::exists(dir + "/bus"); ++i)
+    std::this_thread::sleep_for(100ms);
+  REQUIRE(std::filesystem::exists(dir + "/bus"));
+
+  Process::Options client;
+  client.env["DBUS_SESSION_BUS_ADDRESS"] = address;
+  auto r = run({"busctl", "--user", "get-property", kBus, kManager, kManagerIface, "Version"}, 30s, client);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(std::regex_search(r.output, std::regex("^s \"[0-9]+\\.[0-9]+\\.[0-9]+\"")));
+  // Stop the activated daemon through its PID on the bus.
+  auto status = run({"busctl", "--user", "status", kBus}, 10s, client);
+  std::smatch m;
+  REQUIRE(std::regex_search(status.output, m, std::regex("(^|\n)PID=([0-9]+)")));
+  ::kill(std::stoi(m[2]), SIGTERM);
+  std::this_thread::sleep_for(500ms);
+  bus.stop();
+  std::filesystem::remove_all(dir);
 }

@@ -377,3 +377,21 @@ TEST_CASE("portal client: `record --source portal` ends cleanly with a message w
   REQUIRE(d.ok);
   CHECK(d.frames.size() >= 5);
 }
+
+TEST_CASE("portal client: `record --source portal:window+virtual` asks the portal for those types") {
+  FakePortal::Behaviour b;
+  b.source_types = 7;
+  Bench bench(b);
+  const std::string out = bench.desk->dir() + "/window.mkv";
+  zc::test::Process p(
+      {zc::test::zerocast_bin(), "record", "--source", "portal:window+virtual", "--frames", "5", "-o", out});
+  const auto status = p.wait(30s);
+  INFO(p.output());
+  REQUIRE(status);
+  CHECK(*status == 0);
+  const auto seen = bench.portal->seen();
+  CHECK(seen.types == std::vector<uint32_t>{zc::capture::kPortalWindow | zc::capture::kPortalVirtual});
+  const auto d = zc::test::decode_file(out);
+  REQUIRE(d.ok);
+  CHECK(d.frames.size() == 5);
+}

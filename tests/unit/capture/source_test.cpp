@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "capture/portal_token.hpp"
 #include "capture/source.hpp"
 
 using namespace zc;
@@ -21,19 +22,23 @@ TEST_CASE("parse_source: every accepted form") {
   CHECK(parsed("node:42") == SourceSpec{Kind::node, 42});
   CHECK(parsed("serial:123456789012") == SourceSpec{Kind::serial, 123456789012ULL});
   CHECK(parsed("gamescope") == SourceSpec{Kind::gamescope, 0});
-  CHECK(parsed("portal") == SourceSpec{Kind::portal, 0});
+  CHECK(parsed("portal") == SourceSpec{Kind::portal, kPortalMonitor});
+  CHECK(parsed("portal:window") == SourceSpec{Kind::portal, kPortalWindow});
+  CHECK(parsed("portal:monitor+window+virtual") ==
+        SourceSpec{Kind::portal, kPortalMonitor | kPortalWindow | kPortalVirtual});
   CHECK(parsed("test") == SourceSpec{Kind::test, 0});
 }
 
 TEST_CASE("parse_source: malformed input is refused with the accepted forms") {
   for (const char* bad : {"node:", "node:abc", "node:12x", "node:-1", "serial:", "node:99999999999", "nodes:1", "",
-                          "Gamescope", "window"}) {
+                          "Gamescope", "window", "portal:", "portal:screen", "portal:monitor+", "portal:+window"}) {
     INFO(bad);
     auto r = parse_source(bad);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::invalid_argument);
   }
-  CHECK(parse_source("window").error().message.find("node:ID, serial:N, gamescope, portal or test") !=
+  CHECK(parse_source("window").error().message.find(
+            "node:ID, serial:N, gamescope, portal[:monitor|window|virtual, joined by '+'] or test") !=
         std::string::npos);
 }
 
@@ -87,7 +92,7 @@ TEST_CASE("find_source: clear errors that list the video sources") {
   auto portal = find_source({Kind::portal, 0}, nodes);
   REQUIRE_FALSE(portal);
   CHECK(portal.error().code == Errc::unsupported);
-  CHECK(portal.error().message == "portal capture is not yet implemented");
+  CHECK(portal.error().message.find("ScreenCast portal") != std::string::npos);
 
   auto test = find_source({Kind::test, 0}, nodes);
   REQUIRE_FALSE(test);
