@@ -125,7 +125,8 @@ std::function<int()> add_record_command(CLI::App& app) {
   auto args = std::make_shared<RecordArgs>();
   auto* cmd = app.add_subcommand("record", "Capture a source into files and/or network streams");
   auto& o = args->options;
-  cmd->add_option("--source", o.source, "test | node:ID | serial:N | gamescope | portal[:monitor|window|virtual]")->capture_default_str();
+  cmd->add_option("--source", o.source, "test | node:ID | serial:N | gamescope | portal[:monitor|window|virtual]")
+      ->capture_default_str();
   cmd->add_option("-o,--output", o.outputs,
                   "Output file (.mkv .mp4 .ts) or URL (srt:// udp:// rtp:// rtmp:// tcp://); repeatable")
       ->required();
