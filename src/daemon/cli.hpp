@@ -9,5 +9,6 @@ std::function<int()> add_record_command(CLI::App& app);
 std::function<int()> add_test_source_command(CLI::App& app);
 std::function<int()> add_daemon_command(CLI::App& app);
 std::function<int()> add_ctl_command(CLI::App& app);
+std::function<int()> add_probe_command(CLI::App& app);  // cli_probe.cpp
 
 }  // namespace zc::daemon

@@ -12,6 +12,7 @@
 #include "daemon/pipeline.hpp"
 #include "daemon/private_pipewire.hpp"
 #include "daemon/status.hpp"
+#include "daemon/zerocopy_mode.hpp"
 
 namespace zc::daemon {
 namespace {
@@ -58,6 +59,18 @@ int run_record(RecordArgs& args) {
     return exit_code_for(options.error());
   }
 
+  // Before PipeWire: ZEROCAST_ZEROCOPY=1 without a GPU import path is a setup error.
+  PipelineHooks hooks;
+  auto mode = zerocopy_mode_from_env();
+  if (!mode) {
+    spdlog::error("record: {}", mode.error().describe());
+    return kExitUsage;
+  }
+  if (auto chosen = install_importer(*mode, hooks); !chosen) {
+    spdlog::error("record: {}", chosen.error().describe());
+    return kExitRuntime;
+  }
+
   std::unique_ptr<PrivatePipeWire> private_pw;
   if (options->source == "test") {
     auto pw = PrivatePipeWire::ensure();
@@ -68,7 +81,7 @@ int run_record(RecordArgs& args) {
     private_pw = std::move(*pw);
   }
 
-  auto pipeline = Pipeline::create(*options);
+  auto pipeline = Pipeline::create(*options, std::move(hooks));
   if (!pipeline) {
     spdlog::error("record: {}", pipeline.error().describe());
     return exit_code_for(pipeline.error());

@@ -12,6 +12,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/sd_handles.hpp"
 #include "daemon/service.hpp"
+#include "daemon/zerocopy_mode.hpp"
 
 namespace zc::daemon {
 namespace {
@@ -139,6 +140,11 @@ int run_daemon(const DaemonArgs& args) {
     d.maybe_exit();
   };
   so.hooks = args.hooks;
+  if (!so.hooks.make_importer) {
+    auto mode = zerocopy_mode_from_env();
+    if (!mode) return failed(mode.error().describe());
+    if (auto chosen = install_importer(*mode, so.hooks); !chosen) return failed(chosen.error().describe());
+  }
   Service service(bus.get(), **poster, *config, so);
   d.service = &service;
   if (auto ok = service.register_manager(); !ok) return failed(ok.error().describe());

@@ -15,6 +15,7 @@ int run(int argc, char** argv) {
   auto test_source = zc::daemon::add_test_source_command(app);
   auto daemon = zc::daemon::add_daemon_command(app);
   auto ctl = zc::daemon::add_ctl_command(app);
+  auto probe = zc::daemon::add_probe_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -24,6 +25,7 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("test-source")) return test_source();
   if (app.got_subcommand("daemon")) return daemon();
   if (app.got_subcommand("ctl")) return ctl();
+  if (app.got_subcommand("zerocopy-probe")) return probe();
   return zc::daemon::kExitUsage;
 }
 

@@ -84,8 +84,11 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
   if (!selection) return tl::unexpected(selection.error());
   p->selection_ = std::move(*selection);
 
-  p->importers_ = std::make_unique<ImportChain>(p->hooks_.make_importer ? p->hooks_.make_importer() : nullptr,
-                                                std::make_unique<zerocopy::CpuImporter>());
+  std::unique_ptr<zerocopy::Importer> cpu;
+  if (p->hooks_.make_cpu_importer) cpu = p->hooks_.make_cpu_importer();
+  if (!cpu) cpu = std::make_unique<zerocopy::CpuImporter>();
+  p->importers_ =
+      std::make_unique<ImportChain>(p->hooks_.make_importer ? p->hooks_.make_importer() : nullptr, std::move(cpu));
   return p;
 }
 
@@ -98,6 +101,7 @@ Result<void> Pipeline::start() {
     so.width = options_.test.size.width;
     so.height = options_.test.size.height;
     so.fps = options_.test.fps;
+    if (hooks_.adjust_test_source) hooks_.adjust_test_source(so);
     test_source_ = std::make_unique<testsrc::TestSource>(so);
     if (auto ok = test_source_->start(); !ok) return tl::unexpected(ok.error());
     auto node = test_source_->wait_for_node(std::chrono::seconds(5));

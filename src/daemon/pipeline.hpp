@@ -25,7 +25,8 @@
 
 namespace zc::testsrc {
 class TestSource;
-}
+struct Options;
+}  // namespace zc::testsrc
 
 namespace zc::daemon {
 
@@ -66,6 +67,11 @@ struct Outcome {
 struct PipelineHooks {
   // The importer tried before the CPU importer (a GPU bridge; fakes in tests). Default: none.
   std::function<std::unique_ptr<zerocopy::Importer>()> make_importer;
+  // The CPU importer behind it (zerocopy_mode.hpp names it after why the CPU path runs).
+  // Default: a plain CpuImporter.
+  std::function<std::unique_ptr<zerocopy::Importer>()> make_cpu_importer;
+  // Tests adjust the built-in test source (--source test) before it starts, e.g. its dmabuf mode.
+  std::function<void(testsrc::Options&)> adjust_test_source;
   // Tests inject an encoder catalog; default: encode::default_catalog().
   std::optional<encode::Catalog> catalog;
 

@@ -5,6 +5,10 @@
 
 #include "encode/encoder.hpp"
 
+namespace zc::zerocopy::gpu {
+class CudaContext;
+}
+
 namespace zc::encode {
 
 using EncoderPtr = std::unique_ptr<Encoder>;
@@ -13,8 +17,10 @@ using EncoderPtr = std::unique_ptr<Encoder>;
 Result<EncoderPtr> make_x264(const EncoderConfig& config, PixelFormat input = PixelFormat::NV12);
 Result<EncoderPtr> make_x265(const EncoderConfig& config);    // I420
 Result<EncoderPtr> make_svtav1(const EncoderConfig& config);  // I420
-// h264_nvenc / hevc_nvenc / av1_nvenc by config.codec, fed CPU NV12 (CUDA frames come with the GPU
-// path).
+// h264_nvenc / hevc_nvenc / av1_nvenc by config.codec, fed CPU NV12.
 Result<EncoderPtr> make_nvenc(const EncoderConfig& config);
+// The same fed CUDA NV12 frames (cuda_frames.hpp) on `cuda`'s context and stream; host NV12 frames
+// (the CPU path's, after a GPU import failed) are uploaded into the same hw-frames pool.
+Result<EncoderPtr> make_nvenc_cuda(const EncoderConfig& config, std::shared_ptr<zerocopy::gpu::CudaContext> cuda);
 
 }  // namespace zc::encode

@@ -55,7 +55,7 @@ Result<void> FfmpegEncoder::keyframe_support(const RateControl& /*rc*/) const {
 
 Result<void> FfmpegEncoder::check_frame(const DeviceFrame& frame) const {
   if (frame.width != config_.width || frame.height != config_.height || frame.format != input_.format ||
-      frame.memory != input_.memory) {
+      !accepts(frame.memory)) {
     return error(
         Errc::invalid_argument,
         fmt::format("frame {}x{} {}{} does not match the encoder's input {}x{} {}{}", frame.width, frame.height,
@@ -121,6 +121,10 @@ Result<void> FfmpegEncoder::open() {
   return {};
 }
 
+Result<void> FfmpegEncoder::fill_frame(DeviceFrame& frame, AVFrame& out) {
+  return wrap_device_frame(frame, out);
+}
+
 Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
   if (state_ == State::Failed) return tl::unexpected<Error>(last_error_);
   if (state_ == State::Finished) return error(Errc::internal, "submit() after finish()");
@@ -130,7 +134,7 @@ Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
   }
 
   const int64_t pts = next_pts(frame.pts_ns);
-  if (auto r = wrap_device_frame(frame, *frame_); !r) return failed(r.error().code, r.error().message);
+  if (auto r = fill_frame(frame, *frame_); !r) return failed(r.error().code, r.error().message);
   frame_->pts = pts;
   if (keyframe_requested_) {
     frame_->pict_type = AV_PICTURE_TYPE_I;

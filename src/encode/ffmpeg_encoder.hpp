@@ -42,6 +42,10 @@ class FfmpegEncoder : public Encoder {
   virtual Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) = 0;
   // Whether request_keyframe() can work with this configuration.
   virtual Result<void> keyframe_support(const RateControl& rc) const;
+  // Whether a frame in `memory` is taken (default: only the input's memory).
+  virtual bool accepts(FrameMemory memory) const { return memory == input_.memory; }
+  // Points `out` (empty) at the frame's pixels. Default: wrap_device_frame (CPU frames, no copy).
+  virtual Result<void> fill_frame(DeviceFrame& frame, AVFrame& out);
   // Whether FFmpeg's wrapper picks up new rate fields on an open context (on the next frame).
   virtual bool reconfigures_bitrate() const { return false; }
   // Words appended to "cannot open: <FFmpeg error>" when FFmpeg's own code says too little.

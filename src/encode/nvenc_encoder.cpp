@@ -1,10 +1,12 @@
-// NVENC through FFmpeg (h264_nvenc, hevc_nvenc, av1_nvenc), fed CPU NV12 for now. Low latency:
+// NVENC through FFmpeg (h264_nvenc, hevc_nvenc, av1_nvenc), fed CPU NV12, or CUDA NV12 frames
+// through a hw-frames pool on our CUDA context (cuda_frames.hpp). Low latency:
 // p2 + ultra-low-latency tuning, CBR, no B-frames, no frame delay. Quality: p5 + high quality,
 // constant quality (cq) or VBR. NVENC changes its bitrate on the fly where the GPU supports it.
 #include <dlfcn.h>
 
 #include <string>
 
+#include "encode/cuda_frames.hpp"
 #include "encode/families.hpp"
 #include "encode/ffmpeg_encoder.hpp"
 
@@ -27,14 +29,25 @@ std::string nvenc_name(Codec codec) {
 
 class NvencEncoder final : public FfmpegEncoder {
  public:
-  explicit NvencEncoder(const EncoderConfig& config)
-      : FfmpegEncoder(nvenc_name(config.codec), config, InputSpec{FrameMemory::Cpu, PixelFormat::NV12}) {}
+  NvencEncoder(const EncoderConfig& config, std::shared_ptr<zerocopy::gpu::CudaContext> cuda)
+      : FfmpegEncoder(nvenc_name(config.codec), config,
+                      InputSpec{cuda ? FrameMemory::Cuda : FrameMemory::Cpu, PixelFormat::NV12}),
+        cuda_(std::move(cuda)) {}
 
  protected:
   Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
     // FFmpeg reports a missing driver as a bare errno; say what is missing instead.
     for (const char* lib : {"libcuda.so.1", "libnvidia-encode.so.1"}) {
       if (!loadable(lib)) return error(Errc::unsupported, std::string("no NVIDIA driver (cannot load ") + lib + ")");
+    }
+    if (cuda_) {
+      auto frames = CudaFrames::create(cuda_, config().width, config().height, PixelFormat::NV12);
+      if (!frames) return tl::unexpected(frames.error());
+      frames_ = std::move(*frames);
+      ctx.pix_fmt = AV_PIX_FMT_CUDA;
+      ctx.sw_pix_fmt = AV_PIX_FMT_NV12;
+      ctx.hw_frames_ctx = av_buffer_ref(frames_->frames());
+      if (!ctx.hw_frames_ctx) return error(Errc::internal, "out of memory");
     }
     const bool low_latency = config().tuning == Tuning::LowLatency;
     ctx.thread_count = 0;  // NVENC has no threads of its own to size
@@ -64,6 +77,18 @@ class NvencEncoder final : public FfmpegEncoder {
            "FFmpeg's message above says which";
   }
 
+  // With CUDA: CUDA frames, and host frames the CPU path imported (uploaded into the same pool).
+  bool accepts(FrameMemory memory) const override { return cuda_ || memory == FrameMemory::Cpu; }
+
+  Result<void> fill_frame(DeviceFrame& frame, AVFrame& out) override {
+    if (!frames_) return FfmpegEncoder::fill_frame(frame, out);
+    return frames_->fill(frame, out);
+  }
+
+ private:
+  std::shared_ptr<zerocopy::gpu::CudaContext> cuda_;
+  std::unique_ptr<CudaFrames> frames_;
+
   static bool loadable(const char* lib) {
     void* handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!handle) return false;
@@ -75,7 +100,12 @@ class NvencEncoder final : public FfmpegEncoder {
 }  // namespace
 
 Result<EncoderPtr> make_nvenc(const EncoderConfig& config) {
-  return EncoderPtr(std::make_unique<NvencEncoder>(config));
+  return EncoderPtr(std::make_unique<NvencEncoder>(config, nullptr));
+}
+
+Result<EncoderPtr> make_nvenc_cuda(const EncoderConfig& config, std::shared_ptr<zerocopy::gpu::CudaContext> cuda) {
+  if (!cuda) return fail(Errc::invalid_argument, "encode", "make_nvenc_cuda needs a CUDA context");
+  return EncoderPtr(std::make_unique<NvencEncoder>(config, std::move(cuda)));
 }
 
 }  // namespace zc::encode

@@ -11,10 +11,9 @@ namespace {
 
 constexpr std::string_view kStage = "encode";
 
+// A host frame also for encoders fed CUDA frames: they upload host frames (what the CPU path
+// hands them after a GPU import failure), so opening and encoding one proves them too.
 Result<DeviceFrame> cpu_probe_frame(const EncoderConfig& config, const InputSpec& input) {
-  if (input.memory != FrameMemory::Cpu) {
-    return fail(Errc::unsupported, "encode", "no probe frame source for CUDA input was given");
-  }
   CpuFramePool pool(config.width, config.height, input.format, 0);
   DeviceFrame frame = pool.acquire(config.time_origin_ns, 0);
   if (!frame.storage) return fail(Errc::internal, "encode", "out of memory for the probe frame");
@@ -34,15 +33,18 @@ std::string names_for(const Catalog& catalog, Codec codec) {
 
 }  // namespace
 
-Catalog default_catalog() {
+Catalog default_catalog(const std::shared_ptr<zerocopy::gpu::CudaContext>& cuda) {
   Catalog catalog;
   const InputSpec nv12{FrameMemory::Cpu, PixelFormat::NV12};
   const InputSpec i420{FrameMemory::Cpu, PixelFormat::I420};
-  catalog.push_back({"h264_nvenc", Codec::H264, nv12, make_nvenc});
+  const InputSpec nvenc_in{cuda ? FrameMemory::Cuda : FrameMemory::Cpu, PixelFormat::NV12};
+  EncoderFactory nvenc = make_nvenc;
+  if (cuda) nvenc = [cuda](const EncoderConfig& c) { return make_nvenc_cuda(c, cuda); };
+  catalog.push_back({"h264_nvenc", Codec::H264, nvenc_in, nvenc});
   catalog.push_back({"libx264", Codec::H264, nv12, [](const EncoderConfig& c) { return make_x264(c); }});
-  catalog.push_back({"hevc_nvenc", Codec::HEVC, nv12, make_nvenc});
+  catalog.push_back({"hevc_nvenc", Codec::HEVC, nvenc_in, nvenc});
   catalog.push_back({"libx265", Codec::HEVC, i420, make_x265});
-  catalog.push_back({"av1_nvenc", Codec::AV1, nv12, make_nvenc});
+  catalog.push_back({"av1_nvenc", Codec::AV1, nvenc_in, nvenc});
   catalog.push_back({"libsvtav1", Codec::AV1, i420, make_svtav1});
   return catalog;
 }

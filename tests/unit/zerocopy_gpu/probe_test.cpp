@@ -156,6 +156,31 @@ TEST_CASE("probe without NVIDIA: exit code 3, every stage reported, nothing ok")
     CHECK_FALSE(s.reason.empty());
   }
   CHECK(render_text(r).find("no NVIDIA driver or device") != std::string::npos);
+  // Every stage in its place, those never reached naming what held them up.
+  const std::vector<std::string> order{"cuda.driver",
+                                       "cuda.device",
+                                       "egl.device",
+                                       "gl.context",
+                                       "egl.extensions",
+                                       "egl.modifiers.XRGB8888",
+                                       "egl.modifiers.ARGB8888",
+                                       "egl.modifiers.XBGR8888",
+                                       "egl.modifiers.ABGR8888",
+                                       "gl.cuda",
+                                       "vulkan.device",
+                                       "vulkan.extensions",
+                                       "vulkan.cuda",
+                                       "dmabuf.tiled",
+                                       "dmabuf.linear",
+                                       "nvenc.session",
+                                       "nvenc.h264",
+                                       "nvenc.hevc",
+                                       "nvenc.av1"};
+  REQUIRE(r.stages.size() == order.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    CHECK(r.stages[i].name == order[i]);
+  CHECK(r.stages[1].reason == "needs the CUDA driver");
+  CHECK(r.stages.back().reason == "not reached: needs cuda.driver");
 }
 
 TEST_CASE("probe JSON is valid and carries the report") {

@@ -2,6 +2,7 @@
 // that did not come up says so instead of trying.
 #include "zerocopy/gpu/probe/probe.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include <fmt/format.h>
@@ -258,20 +259,82 @@ struct Prober {
                                             [](const auto& c) { return c.supported && c.codec != "av1"; });
   }
 
-  void unavailable_after_cuda() {
-    for (const char* s :
-         {"egl.device", "gl.cuda", "vulkan.device", "vulkan.cuda", "dmabuf.tiled", "dmabuf.linear", "nvenc.session"})
-      add(s, Verdict::Unavailable, "needs a CUDA device");
+  // Every stage in its place, also those never reached: each names the earliest stage on its
+  // chain of prerequisites that did not pass.
+  void complete_stages() {
+    struct Step {
+      const char* name;
+      const char* needs;  // nullptr: the first stage
+    };
+    static constexpr Step kOrder[] = {{"cuda.driver", nullptr},
+                                      {"cuda.device", "cuda.driver"},
+                                      {"egl.device", "cuda.device"},
+                                      {"gl.context", "egl.device"},
+                                      {"egl.extensions", "gl.context"},
+                                      {"egl.modifiers.XRGB8888", "egl.extensions"},
+                                      {"egl.modifiers.ARGB8888", "egl.extensions"},
+                                      {"egl.modifiers.XBGR8888", "egl.extensions"},
+                                      {"egl.modifiers.ABGR8888", "egl.extensions"},
+                                      {"gl.cuda", "gl.context"},
+                                      {"vulkan.device", "cuda.device"},
+                                      {"vulkan.extensions", "vulkan.device"},
+                                      {"vulkan.cuda", "vulkan.extensions"},
+                                      {"dmabuf.tiled", "gl.cuda"},
+                                      {"dmabuf.linear", "cuda.device"},
+                                      {"nvenc.session", "cuda.device"},
+                                      {"nvenc.h264", "nvenc.session"},
+                                      {"nvenc.hevc", "nvenc.session"},
+                                      {"nvenc.av1", "nvenc.session"}};
+    auto find = [](std::vector<ProbeStage>& in, std::string_view name) {
+      return std::find_if(in.begin(), in.end(), [&](const ProbeStage& st) { return st.name == name; });
+    };
+    std::vector<ProbeStage> ordered;
+    for (const Step& step : kOrder) {
+      if (auto it = find(report.stages, step.name); it != report.stages.end()) {
+        ordered.push_back(std::move(*it));
+        report.stages.erase(it);
+        continue;
+      }
+      // The prerequisite that did not pass, or the one that held up a prerequisite never reached.
+      std::string reason = "not reached: needs cuda.driver";
+      if (step.needs) {
+        auto it = find(ordered, step.needs);
+        if (it == ordered.end()) {
+          reason = std::string("not reached: needs ") + step.needs;
+        } else if (it->reason.rfind("not reached: ", 0) == 0) {
+          reason = it->reason;
+        } else if (it->verdict != Verdict::Ok) {
+          // Up the chain while the prerequisite's own prerequisite failed too: name the root.
+          const char* root = step.needs;
+          for (;;) {
+            const Step* up = std::find_if(std::begin(kOrder), std::end(kOrder),
+                                          [&](const Step& st) { return std::string_view(st.name) == root; });
+            if (up == std::end(kOrder) || !up->needs) break;
+            auto above = find(ordered, up->needs);
+            if (above == ordered.end() || above->verdict == Verdict::Ok) break;
+            root = up->needs;
+          }
+          reason = std::string("not reached: needs ") + root;
+        } else {
+          reason = "not probed: " + std::string(step.needs) + " passed but did not list it";
+        }
+      }
+      ordered.push_back({step.name, Verdict::Unavailable, std::move(reason), {}});
+    }
+    for (auto& rest : report.stages)
+      ordered.push_back(std::move(rest));
+    report.stages = std::move(ordered);
   }
 
   void run() {
     probe_cuda();
-    if (!cuda) return unavailable_after_cuda();
+    if (!cuda) return complete_stages();
     probe_egl();
     probe_vulkan();
     probe_dmabufs();
     report.gpu_import = egl_leg || vk_leg;
     run_nvenc();
+    complete_stages();
   }
 };
 

@@ -1,0 +1,98 @@
+// `zerocast zerocopy-probe` and ZEROCAST_ZEROCOPY through the real binary on a machine without
+// NVIDIA (CI): the probe says so plainly with exit code 3; =1 makes `record` fail at start naming
+// the stage; a bad value is a usage error; =0 records on the CPU path and says why.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+}
+
+#include "daemon/cli_probe.hpp"
+#include "record_support.hpp"
+#include "support/paths.hpp"
+#include "support/process.hpp"
+#include "support/pw_daemon.hpp"
+#include "support/skip.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+bool has_nvidia() {
+  return access("/dev/nvidiactl", F_OK) == 0;
+}
+
+zc::test::RunResult zerocast_env(std::vector<std::string> args, const std::string& zerocopy) {
+  args.insert(args.begin(), zc::test::zerocast_bin());
+  zc::test::Process::Options o;
+  o.env["ZEROCAST_ZEROCOPY"] = zerocopy;
+  return zc::test::run(std::move(args), 60s, o);
+}
+
+}  // namespace
+
+TEST_CASE("zerocopy-probe --json: every stage, the encoders, exit code 3 without NVIDIA") {
+  if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device (the GPU tests cover it)");
+  const auto r = zc::test::zerocast({"zerocopy-probe", "--json"});
+  INFO(r.output);
+  CHECK(r.status == 3);
+  for (const char* key : {"\"probe\": \"zerocast zerocopy-probe\"", "\"exit_code\": 3", "\"cuda\": false",
+                          "\"gpu_import\": false", "\"nvenc\": false", "\"stages\": ["})
+    CHECK(r.output.find(key) != std::string::npos);
+  for (const char* stage : {"cuda.driver", "cuda.device", "egl.device", "gl.cuda", "vulkan.cuda", "dmabuf.tiled",
+                            "dmabuf.linear", "nvenc.session", "nvenc.hevc", "ffmpeg.encoders"})
+    CHECK(r.output.find(std::string("\"name\": \"") + stage + "\"") != std::string::npos);
+  CHECK(r.output.find("\"libx264\": \"present\"") != std::string::npos);
+  CHECK(r.output.find("not reached: needs cuda.driver") != std::string::npos);
+  CHECK(r.output.find("no NVIDIA driver or device") != std::string::npos);
+}
+
+TEST_CASE("zerocopy-probe (text): says plainly there is no NVIDIA driver") {
+  if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device");
+  const auto r = zc::test::zerocast({"zerocopy-probe"});
+  INFO(r.output);
+  CHECK(r.status == 3);
+  CHECK(r.output.find("no NVIDIA driver or device: capture uses the CPU path (exit code 3)") != std::string::npos);
+  CHECK(r.output.find("ffmpeg.encoders") != std::string::npos);
+}
+
+TEST_CASE("ffmpeg.encoders lists the six encoders with what the linked FFmpeg has") {
+  const auto s = zc::daemon::ffmpeg_encoders_stage();
+  REQUIRE(s.details.size() == 6);
+  CHECK(s.details[3].first == "libx264");
+  CHECK(s.details[3].second == (avcodec_find_encoder_by_name("libx264") ? "present" : "missing"));
+  CHECK(s.verdict == zc::zerocopy::gpu::Verdict::Ok);
+}
+
+TEST_CASE("ZEROCAST_ZEROCOPY=1 without a GPU import path: record fails at start, naming the stage") {
+  if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device");
+  const std::string out = zc::test::make_temp_dir("zc-zc") + "/x.mkv";
+  const auto r = zerocast_env({"record", "--source", "test", "--frames", "5", "-o", out}, "1");
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("ZEROCAST_ZEROCOPY=1 but the GPU import path cannot come up") != std::string::npos);
+  CHECK(r.output.find("zerocopy:cuda") != std::string::npos);
+  CHECK(access(out.c_str(), F_OK) != 0);  // nothing was opened
+}
+
+TEST_CASE("ZEROCAST_ZEROCOPY with a bad value is a usage error") {
+  const auto r = zerocast_env({"record", "--source", "test", "--frames", "5", "-o", "/tmp/zc-never.mkv"}, "maybe");
+  INFO(r.output);
+  CHECK(r.status == 2);
+  CHECK(r.output.find("ZEROCAST_ZEROCOPY must be auto, 1 or 0") != std::string::npos);
+}
+
+TEST_CASE("ZEROCAST_ZEROCOPY=0 and auto record on the CPU path and say why") {
+  const auto [value, why] =
+      GENERATE(std::pair{"0", "cpu (ZEROCAST_ZEROCOPY=0)"}, std::pair{"auto", "cpu (no NVIDIA driver or device"});
+  if (std::string(value) == "auto" && has_nvidia()) ZC_SKIP("this machine has an NVIDIA device");
+  zc::test::PipeWireDaemon pw;
+  const std::string out = zc::test::make_temp_dir("zc-zc") + "/x.mkv";
+  const auto r =
+      zerocast_env({"record", "--source", "test", "--test-size", "320x240", "--frames", "10", "-o", out}, value);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find(why) != std::string::npos);  // the summary's import path
+}

@@ -1,0 +1,127 @@
+// The zero-copy path's negotiation and fallback through a real pipeline on a private PipeWire:
+// the built-in test source in its memfd-backed "dmabuf" mode with a modifier list, a fake GPU
+// importer behind the Importer interface, libx264, a real file decoded and its frame numbers read.
+#include <catch2/catch.hpp>
+
+#include "daemon/pipeline.hpp"
+#include "fake_importer.hpp"
+#include "record_support.hpp"
+#include "support/paths.hpp"
+#include "support/pw_daemon.hpp"
+#include "test_source/options.hpp"
+
+using namespace std::chrono_literals;
+using namespace zc;
+using zc::test::FakeGpuImporter;
+using zc::test::FakeImportLog;
+
+namespace {
+
+struct Run {
+  daemon::Snapshot snap;
+  daemon::Outcome outcome;
+  test::NumberedDecode decoded;
+};
+
+constexpr uint64_t kFrames = 40;
+
+Run record(FakeGpuImporter::Behaviour b, std::vector<uint64_t> source_modifiers,
+           const std::shared_ptr<FakeImportLog>& log) {
+  test::PipeWireDaemon pw;
+  daemon::RecordOptions o;
+  o.source = "test";
+  o.test.size = {320, 240};
+  o.test.fps = 30;
+  o.max_frames = kFrames;
+  const std::string path = test::make_temp_dir("zc-zerocopy") + "/out.mkv";
+  o.outputs = {path};
+  o.encoder = "libx264";
+  daemon::PipelineHooks hooks;
+  hooks.make_importer = [b, log]() -> std::unique_ptr<zerocopy::Importer> {
+    return std::make_unique<FakeGpuImporter>(b, log);
+  };
+  hooks.adjust_test_source = [source_modifiers](testsrc::Options& so) {
+    so.mode = testsrc::BufferMode::DmaBuf;
+    so.modifiers = source_modifiers;
+  };
+  auto p = daemon::Pipeline::create(o, std::move(hooks));
+  INFO((p ? std::string() : p.error().describe()));
+  REQUIRE(p);
+  auto started = (*p)->start();
+  INFO((started ? std::string() : started.error().describe()));
+  REQUIRE(started);
+  auto outcome = (*p)->wait(20s);
+  REQUIRE(outcome);
+  Run r{(*p)->snapshot(), *outcome, {}};
+  INFO((r.outcome.error ? r.outcome.error->describe() : r.outcome.reason));
+  REQUIRE_FALSE(r.outcome.error);
+  r.decoded = test::decode_numbers(path);
+  REQUIRE(r.decoded.decode.ok);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("zero-copy: an importer that accepts gets every frame through the dmabuf path") {
+  auto log = std::make_shared<FakeImportLog>();
+  const auto r = record({{kModifierLinear}, {}, 0}, {kModifierLinear, testsrc::kFakeTiledModifier}, log);
+  CHECK(r.decoded.decode.frames.size() == kFrames);
+  CHECK(test::consecutive_problem(r.decoded.numbers).empty());
+  std::lock_guard lock(log->mutex);
+  CHECK(log->imported >= kFrames);  // every encoded frame came through the fake (the last may not be encoded)
+  CHECK(log->rejected == 0);
+  CHECK(std::all_of(log->modifiers.begin(), log->modifiers.end(), [](uint64_t m) { return m == kModifierLinear; }));
+  CHECK(r.snap.import_path == "fake-gpu");
+}
+
+TEST_CASE("zero-copy: a rejected modifier renegotiates to the next one") {
+  auto log = std::make_shared<FakeImportLog>();
+  const uint64_t tiled = testsrc::kFakeTiledModifier;
+  // The source prefers the tiled modifier; the importer offers both and refuses tiled.
+  const auto r = record({{tiled, kModifierLinear}, {tiled}, 0}, {tiled, kModifierLinear}, log);
+  {
+    std::lock_guard lock(log->mutex);
+    REQUIRE_FALSE(log->modifiers.empty());
+    CHECK(log->modifiers.front() == tiled);
+    CHECK(log->modifiers.back() == kModifierLinear);
+    // Tiled never comes back once LINEAR was negotiated, and LINEAR frames are imported.
+    const auto first_linear = std::find(log->modifiers.begin(), log->modifiers.end(), kModifierLinear);
+    CHECK(std::find(first_linear, log->modifiers.end(), tiled) == log->modifiers.end());
+    CHECK(log->rejected < daemon::ImportChain::kDisableAfter);
+    CHECK(log->imported > kFrames / 2);
+  }
+  CHECK(r.snap.import_path == "fake-gpu");
+  CHECK(r.decoded.decode.frames.size() >= kFrames / 2);
+}
+
+TEST_CASE("zero-copy: the last modifier rejected renegotiates to shared memory") {
+  auto log = std::make_shared<FakeImportLog>();
+  const auto r = record({{kModifierLinear}, {kModifierLinear}, 0}, {kModifierLinear}, log);
+  {
+    std::lock_guard lock(log->mutex);
+    CHECK(log->rejected >= 1);
+    CHECK(log->imported == 0);
+  }
+  // A rejected LINEAR frame is still read by the CPU path, and the rest come in shared memory:
+  // nothing lost.
+  CHECK(r.snap.import_path.rfind("cpu", 0) == 0);
+  CHECK(r.snap.dropped_import == 0);
+  CHECK(r.decoded.decode.frames.size() == kFrames);
+  INFO(test::consecutive_problem(r.decoded.numbers));
+  CHECK(test::consecutive_problem(r.decoded.numbers).empty());
+}
+
+TEST_CASE("zero-copy: an importer failing mid-stream falls back to the CPU path with no lost frame") {
+  auto log = std::make_shared<FakeImportLog>();
+  const auto r = record({{kModifierLinear}, {}, 10}, {kModifierLinear}, log);
+  {
+    std::lock_guard lock(log->mutex);
+    CHECK(log->imported == 9);
+    CHECK(log->failed == daemon::ImportChain::kDisableAfter);
+  }
+  CHECK(r.snap.dropped_import == 0);
+  CHECK(r.decoded.decode.frames.size() == kFrames);
+  INFO(test::consecutive_problem(r.decoded.numbers));
+  CHECK(test::consecutive_problem(r.decoded.numbers).empty());
+  CHECK(r.snap.import_path.find("fake-gpu disabled") != std::string::npos);
+}
