@@ -102,6 +102,7 @@ int run_ctl(const std::string& command, CtlArgs& a) {
     if (!a.source.empty()) o["source"] = a.source;
     if (!a.outputs.empty()) {
       std::vector<std::string> outs;
+      outs.reserve(a.outputs.size());
       for (const auto& out : a.outputs)
         outs.push_back(absolute(out));
       o["outputs"] = outs;

@@ -91,7 +91,7 @@ Entry bool_key(std::string name, bool def, std::string help, bool Config::*field
 }
 
 // A string checked by `check` (which returns why it is refused) before it is stored by `store`.
-Entry string_key(std::string name, std::string def, std::string help,
+Entry string_key(std::string name, const std::string& def, std::string help,
                  std::function<std::optional<std::string>(Config&, const std::string&)> store) {
   Entry e{{name, "string", "\"" + def + "\"", std::move(help), env_name(name)}, Kind::string, {}};
   e.set = [store = std::move(store)](Config& c, const Value& v) { return store(c, std::get<std::string>(v)); };

@@ -26,16 +26,28 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
       return imported;
     }
     ++primary_failures_;
-    ++consecutive_failures_;
     const Error& e = imported.error();
+    // A rejection is about one (format, modifier), not the importer: renegotiation takes that pair
+    // away, once. Buffers of it still in flight until then are rejected too, and must neither ask
+    // again nor count towards giving the importer up (that would skip the next modifier).
+    const bool rejected = e.code == Errc::rejected;
+    bool renegotiate = false;
+    if (rejected) {
+      const std::pair<PixelFormat, uint64_t> pair{frame.format, frame.modifier};
+      if (std::find(rejected_.begin(), rejected_.end(), pair) == rejected_.end()) {
+        rejected_.push_back(pair);
+        renegotiate = true;
+      }
+    } else {
+      ++consecutive_failures_;
+    }
     const std::string what = e.describe();
     if (std::find(logged_.begin(), logged_.end(), what) == logged_.end() && logged_.size() < 32) {
       logged_.push_back(what);
       spdlog::warn("import: {} failed on {} modifier {:#x}: {}; this frame goes the CPU way", primary_->name(),
                    zc::to_string(frame.format), frame.modifier, what);
     }
-    bool renegotiate = e.code == Errc::rejected;
-    if (consecutive_failures_ >= kDisableAfter) {
+    if (consecutive_failures_ >= kDisableAfter && primary_enabled_) {
       primary_enabled_ = false;
       disabled_reason_ = what;
       renegotiate = true;

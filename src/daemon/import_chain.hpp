@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zerocopy/importer.hpp"
@@ -44,7 +45,8 @@ class ImportChain {
   bool primary_enabled_ = false;
   bool last_was_primary_ = false;
   std::string disabled_reason_;
-  uint32_t consecutive_failures_ = 0;
+  uint32_t consecutive_failures_ = 0;                       // failures other than rejections
+  std::vector<std::pair<PixelFormat, uint64_t>> rejected_;  // pairs already sent back to negotiation
   uint64_t primary_failures_ = 0;
   uint64_t fallbacks_ = 0;
   std::vector<std::string> logged_;  // failure messages already logged (each once)

@@ -126,7 +126,7 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
 }
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& address,
-                                                            std::function<std::string()> render) {
+                                                            const std::function<std::string()>& render) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) return fail(Errc::invalid_argument, "metrics", "'" + address + "' is not HOST:PORT");
   std::string host = address.substr(0, colon);

@@ -21,7 +21,8 @@ std::string render_metrics(const MetricsSnapshot& snapshot, const std::string& v
 class MetricsServer {
  public:
   // Binds HOST:PORT at once (an error names the address); serves /metrics until destroyed.
-  static Result<std::unique_ptr<MetricsServer>> start(const std::string& address, std::function<std::string()> render);
+  static Result<std::unique_ptr<MetricsServer>> start(const std::string& address,
+                                                      const std::function<std::string()>& render);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

@@ -24,7 +24,7 @@ std::unique_ptr<Sink> ReconnectingSink::take_inner() {
   return std::move(inner_);
 }
 
-void ReconnectingSink::lose(Error error, int64_t now_ns) {
+void ReconnectingSink::lose(const Error& error, int64_t now_ns) {
   if (auto old = take_inner()) (void)old->close();  // quick: a failed sink has dropped its muxer
   {
     std::lock_guard lock(mutex_);

@@ -54,7 +54,7 @@ class ReconnectingSink final : public Sink {
 
  private:
   std::unique_ptr<Sink> take_inner();
-  void lose(Error error, int64_t now_ns);
+  void lose(const Error& error, int64_t now_ns);
   bool try_connect(int64_t now_ns);
 
   const std::string description_;

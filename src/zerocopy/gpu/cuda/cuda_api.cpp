@@ -39,7 +39,9 @@ Result<std::shared_ptr<const CudaApi>> load_cuda(const std::string& library) {
   ZC_CUDA_REQUIRED(ZC_CUDA_COPY)
   ZC_CUDA_OPTIONAL(ZC_CUDA_COPY)
 #undef ZC_CUDA_COPY
-#define ZC_CUDA_SYM(name, type, symbol) api->name = reinterpret_cast<type*>(dlsym(f->lib, symbol));
+// `type` is a type name: it cannot be parenthesised.
+#define ZC_CUDA_SYM(name, type, symbol) \
+  api->name = reinterpret_cast<type*>(dlsym(f->lib, symbol));  // NOLINT(bugprone-macro-parentheses)
   ZC_CUDA_EXTRA(ZC_CUDA_SYM)
 #undef ZC_CUDA_SYM
   if (!api->cuEventElapsedTime || !api->cuStreamWaitEvent || !api->cuCtxSetCurrent || !api->cuCtxGetCurrent)

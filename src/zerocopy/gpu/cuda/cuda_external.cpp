@@ -28,7 +28,7 @@ void CudaExternalBuffer::reset() {
   ctx_.reset();
 }
 
-Result<CudaExternalBuffer> CudaExternalBuffer::import(std::shared_ptr<const CudaContext> ctx, UniqueFd fd,
+Result<CudaExternalBuffer> CudaExternalBuffer::import(const std::shared_ptr<const CudaContext>& ctx, UniqueFd fd,
                                                       size_t allocation_size, bool dedicated) {
   const CudaApi& cu = ctx->api();
   if (!cu.has_external_memory())

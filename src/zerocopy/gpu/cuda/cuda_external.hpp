@@ -21,8 +21,8 @@ class CudaExternalBuffer {
 
   // `fd` goes to CUDA on success. `allocation_size` is Vulkan's (memory requirements) size;
   // `dedicated`: the Vulkan memory is a dedicated allocation.
-  static Result<CudaExternalBuffer> import(std::shared_ptr<const CudaContext> ctx, UniqueFd fd, size_t allocation_size,
-                                           bool dedicated);
+  static Result<CudaExternalBuffer> import(const std::shared_ptr<const CudaContext>& ctx, UniqueFd fd,
+                                           size_t allocation_size, bool dedicated);
   CUdeviceptr ptr() const { return ptr_; }
   size_t size() const { return size_; }
   explicit operator bool() const { return ptr_ != 0; }

@@ -69,7 +69,7 @@ Result<std::vector<EglDeviceInfo>> list_egl_devices(const EglApi& egl) {
   return out;
 }
 
-Result<std::unique_ptr<GlContext>> GlContext::create(std::shared_ptr<const EglApi> egl_ptr,
+Result<std::unique_ptr<GlContext>> GlContext::create(const std::shared_ptr<const EglApi>& egl_ptr,
                                                      const GlContextOptions& options) {
   const EglApi& egl = *egl_ptr;
   auto devices = query_devices(egl);

@@ -37,7 +37,8 @@ struct DmaBufModifier {
 
 class GlContext {
  public:
-  static Result<std::unique_ptr<GlContext>> create(std::shared_ptr<const EglApi> egl, const GlContextOptions& options);
+  static Result<std::unique_ptr<GlContext>> create(const std::shared_ptr<const EglApi>& egl,
+                                                   const GlContextOptions& options);
   ~GlContext();
   GlContext(const GlContext&) = delete;
   GlContext& operator=(const GlContext&) = delete;

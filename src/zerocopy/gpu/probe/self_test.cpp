@@ -50,8 +50,10 @@ Result<LegResult> run_egl_leg(EglCudaImporter& importer, const std::vector<uint8
   api.glBindTexture(GL_TEXTURE_2D, 0);
   if (auto ok = gl.check_gl("pattern upload"); !ok) return tl::unexpected(ok.error());
   const EGLint attrs[] = {EGL_GL_TEXTURE_LEVEL_KHR, 0, EGL_NONE};
-  EGLImageKHR img = api.eglCreateImageKHR(gl.display(), gl.context(), EGL_GL_TEXTURE_2D_KHR,
-                                          reinterpret_cast<EGLClientBuffer>(static_cast<uintptr_t>(tex.id())), attrs);
+  EGLImageKHR img =
+      api.eglCreateImageKHR(gl.display(), gl.context(), EGL_GL_TEXTURE_2D_KHR,
+                            // NOLINTNEXTLINE(performance-no-int-to-ptr): EGL takes the GL name as a pointer
+                            reinterpret_cast<EGLClientBuffer>(static_cast<uintptr_t>(tex.id())), attrs);
   if (img == EGL_NO_IMAGE_KHR) return tl::unexpected(gl.egl_error("eglCreateImage(EGL_GL_TEXTURE_2D_KHR)"));
   EglImage image(&api, gl.display(), img);
   Frame frame = meta ? *meta : Frame{};

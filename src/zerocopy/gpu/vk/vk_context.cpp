@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kStage = "zerocopy:vulkan";
 }  // namespace
 
-Result<std::unique_ptr<VkContext>> VkContext::create(std::shared_ptr<const VkApi> loader,
+Result<std::unique_ptr<VkContext>> VkContext::create(const std::shared_ptr<const VkApi>& loader,
                                                      const VkContextOptions& options) {
   std::unique_ptr<VkContext> c(new VkContext());
   c->loader_ = loader;

@@ -23,7 +23,7 @@ struct VkContextOptions {
 
 class VkContext {
  public:
-  static Result<std::unique_ptr<VkContext>> create(std::shared_ptr<const VkApi> loader,
+  static Result<std::unique_ptr<VkContext>> create(const std::shared_ptr<const VkApi>& loader,
                                                    const VkContextOptions& options);
   ~VkContext();
   VkContext(const VkContext&) = delete;

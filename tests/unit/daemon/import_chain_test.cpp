@@ -1,0 +1,106 @@
+// ImportChain's bookkeeping with scripted importers: rejections go back to negotiation once per
+// (format, modifier) and never disable the importer; other failures do, after kDisableAfter in a
+// row; every frame the primary could not take is imported by the CPU path.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "daemon/import_chain.hpp"
+
+using namespace zc;
+using zc::daemon::ImportChain;
+
+namespace {
+
+// Imports, or fails with `code` for the modifiers in `refuse`.
+class ScriptedImporter : public zerocopy::Importer {
+ public:
+  ScriptedImporter(std::vector<uint64_t> refuse, Errc code) : refuse_(std::move(refuse)), code_(code) {}
+  std::string_view name() const override { return "scripted"; }
+  std::vector<uint64_t> supported_modifiers(PixelFormat) const override { return {1, 2}; }
+  Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget&) override {
+    for (uint64_t m : refuse_) {
+      if (frame.memory == MemoryKind::DmaBuf && frame.modifier == m) return fail(code_, "import", "scripted refusal");
+    }
+    DeviceFrame d;
+    d.sequence = frame.sequence;
+    return d;
+  }
+  void forget(uint64_t) override {}
+
+ private:
+  std::vector<uint64_t> refuse_;
+  Errc code_;
+};
+
+Frame dmabuf(uint64_t modifier, uint64_t sequence) {
+  Frame f;
+  f.memory = MemoryKind::DmaBuf;
+  f.modifier = modifier;
+  f.sequence = sequence;
+  return f;
+}
+
+struct Rejections {
+  std::vector<std::pair<PixelFormat, uint64_t>> seen;
+  ImportChain::RejectFn fn() {
+    return [this](PixelFormat f, uint64_t m) { seen.emplace_back(f, m); };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("import chain: buffers of a rejected modifier still in flight ask once and keep the importer") {
+  ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1}, Errc::rejected),
+                    std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu));
+  Rejections r;
+  for (uint64_t i = 0; i < 2 * ImportChain::kDisableAfter + 1; ++i) {
+    auto d = chain.import(dmabuf(1, i), {}, r.fn());
+    REQUIRE(d);
+    CHECK(d->sequence == i);  // the CPU path took it: no frame lost
+  }
+  CHECK(r.seen.size() == 1);
+  CHECK(r.seen.front().second == 1);
+  CHECK(chain.primary_enabled());
+  CHECK(chain.fallbacks() == 2 * ImportChain::kDisableAfter + 1);
+  CHECK(chain.modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{1, 2});
+
+  // The next modifier the renegotiation picks goes through the primary.
+  REQUIRE(chain.import(dmabuf(2, 100), {}, r.fn()));
+  CHECK(chain.fallbacks() == 2 * ImportChain::kDisableAfter + 1);
+  CHECK(chain.path() == "scripted");
+}
+
+TEST_CASE("import chain: repeated failures disable the primary once, towards shared memory") {
+  ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1, 2}, Errc::gpu),
+                    std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu));
+  Rejections r;
+  for (uint64_t i = 0; i < ImportChain::kDisableAfter - 1; ++i)
+    REQUIRE(chain.import(dmabuf(1, i), {}, r.fn()));
+  CHECK(chain.primary_enabled());
+  CHECK(r.seen.empty());  // a failure is not a rejection: no renegotiation yet
+  REQUIRE(chain.import(dmabuf(1, 10), {}, r.fn()));
+  CHECK_FALSE(chain.primary_enabled());
+  CHECK(r.seen.size() == 1);
+  CHECK(chain.modifiers(PixelFormat::BGRx).empty());
+  CHECK(chain.path().find("scripted disabled") != std::string::npos);
+  // Later dmabufs go straight to the CPU path, without asking again.
+  REQUIRE(chain.import(dmabuf(2, 11), {}, r.fn()));
+  CHECK(r.seen.size() == 1);
+  CHECK(chain.primary_failures() == ImportChain::kDisableAfter);
+}
+
+TEST_CASE("import chain: a success resets the run of failures") {
+  ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1}, Errc::gpu),
+                    std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu));
+  Rejections r;
+  for (int round = 0; round < 3; ++round) {
+    for (uint64_t i = 0; i < ImportChain::kDisableAfter - 1; ++i)
+      REQUIRE(chain.import(dmabuf(1, i), {}, r.fn()));
+    REQUIRE(chain.import(dmabuf(2, 50), {}, r.fn()));
+  }
+  CHECK(chain.primary_enabled());
+  CHECK(r.seen.empty());
+}
