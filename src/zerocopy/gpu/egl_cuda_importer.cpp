@@ -56,14 +56,14 @@ struct EglCudaImporter::Output {
 };
 
 Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr<CudaContext> cuda,
-                                                                 std::shared_ptr<const EglApi> egl,
+                                                                 const std::shared_ptr<const EglApi>& egl,
                                                                  const EglCudaOptions& options) {
   std::unique_ptr<EglCudaImporter> imp(new EglCudaImporter());
   imp->cuda_ = std::move(cuda);
   imp->options_ = options;
   GlContextOptions gl_options;
   gl_options.cuda_device = imp->cuda_->ordinal();
-  auto gl = GlContext::create(std::move(egl), gl_options);
+  auto gl = GlContext::create(egl, gl_options);
   if (!gl) return tl::unexpected(gl.error());
   imp->gl_ = std::move(*gl);
   const GlContext& g = *imp->gl_;

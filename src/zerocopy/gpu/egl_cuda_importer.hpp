@@ -60,7 +60,7 @@ struct ImportTiming {
 class EglCudaImporter final : public Importer {
  public:
   static Result<std::unique_ptr<EglCudaImporter>> create(std::shared_ptr<CudaContext> cuda,
-                                                         std::shared_ptr<const EglApi> egl,
+                                                         const std::shared_ptr<const EglApi>& egl,
                                                          const EglCudaOptions& options = {});
   ~EglCudaImporter() override;
 

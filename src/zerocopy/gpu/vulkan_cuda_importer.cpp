@@ -16,7 +16,7 @@ constexpr const char* kStage = "zerocopy:vulkan-cuda";
 }  // namespace
 
 Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shared_ptr<CudaContext> cuda,
-                                                                       std::shared_ptr<const VkApi> vk,
+                                                                       const std::shared_ptr<const VkApi>& vk,
                                                                        const VulkanCudaOptions& options) {
   std::unique_ptr<VulkanCudaImporter> imp(new VulkanCudaImporter());
   imp->cuda_ = std::move(cuda);
@@ -26,7 +26,7 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
     return fail(Errc::unsupported, kStage, "the CUDA driver lacks cuImportExternalMemory");
   VkContextOptions vo;
   vo.device_uuid = imp->cuda_->uuid();
-  auto ctx = VkContext::create(std::move(vk), vo);
+  auto ctx = VkContext::create(vk, vo);
   if (!ctx) return tl::unexpected(ctx.error());
   imp->vk_ = std::move(*ctx);
   if (!imp->vk_->external_memory_fd())

@@ -36,7 +36,7 @@ struct VulkanCudaOptions {
 class VulkanCudaImporter final : public Importer {
  public:
   static Result<std::unique_ptr<VulkanCudaImporter>> create(std::shared_ptr<CudaContext> cuda,
-                                                            std::shared_ptr<const VkApi> vk,
+                                                            const std::shared_ptr<const VkApi>& vk,
                                                             const VulkanCudaOptions& options = {});
   ~VulkanCudaImporter() override;
 
