@@ -8,11 +8,6 @@
 
 namespace zc::capture::portal_bus {
 
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 std::string BusError::describe(int r) const {
   if (sd_bus_error_is_set(&error_)) {
     std::string s = error_.name ? error_.name : "";

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 
 namespace zc::capture::portal_bus {
 
@@ -25,33 +26,7 @@ using BusPtr = std::unique_ptr<sd_bus, BusUnref>;
 using SlotPtr = std::unique_ptr<sd_bus_slot, SlotUnref>;
 using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
 
-// A file descriptor closed on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = o.release();
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
+using zc::UniqueFd;
 
 // sd_bus_error owned for one call.
 class BusError {

@@ -10,6 +10,8 @@
 
 #include <pipewire/pipewire.h>
 
+#include "core/unique_fd.hpp"
+
 namespace zc::testsrc {
 
 struct ThreadLoopDeleter {
@@ -77,29 +79,7 @@ class LoopSource {
   spa_source* source_ = nullptr;
 };
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  ~UniqueFd() { reset(); }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using zc::UniqueFd;
 
 class Mapping {
  public:

@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "zerocopy/gpu/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #ifndef DMA_BUF_IOCTL_EXPORT_SYNC_FILE
 struct dma_buf_export_sync_file {

@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 #include "zerocopy/gpu/cuda/cuda_context.hpp"
-#include "zerocopy/gpu/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace zc::zerocopy::gpu {
 

@@ -13,7 +13,7 @@
 #include "zerocopy/gpu/cuda/download.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
-#include "zerocopy/gpu/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace zc::zerocopy::gpu {
 namespace {

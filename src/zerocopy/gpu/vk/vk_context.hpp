@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "zerocopy/gpu/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 #include "zerocopy/gpu/vk/vk_api.hpp"
 
 namespace zc::zerocopy::gpu {

@@ -1,10 +1,10 @@
 #pragma once
-// An owned file descriptor (sync files, render nodes, dup'd dmabuf fds).
+// An owned file descriptor: closed on destruction, moved not copied.
 #include <unistd.h>
 
 #include <utility>
 
-namespace zc::zerocopy::gpu {
+namespace zc {
 
 class UniqueFd {
  public:
@@ -31,4 +31,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace zc::zerocopy::gpu
+}  // namespace zc
