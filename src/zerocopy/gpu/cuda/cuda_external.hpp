@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "core/error.hpp"
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
 #include "core/unique_fd.hpp"
+#include "zerocopy/gpu/cuda/cuda_context.hpp"
 
 namespace zc::zerocopy::gpu {
 

@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "core/unique_fd.hpp"
 #include "zerocopy/gpu/cuda/download.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
-#include "core/unique_fd.hpp"
 
 namespace zc::zerocopy::gpu {
 namespace {
