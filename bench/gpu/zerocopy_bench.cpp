@@ -92,6 +92,8 @@ struct Row {
   std::string name;
   uint32_t w = 0, h = 0;
   double cuda = -1, map = -1, pass = -1, wall = -1, cpu = -1, cpu_thread = -1, cpu_piped = -1, fps = -1, d2d = -1;
+  double cpu_thread_timed = -1;  // the importing thread with per-frame timing on (the daemon's default)
+  double gpu_metric = -1;        // what gpu_time() (the metrics) reported per frame meanwhile
 };
 
 // Runs `import` sequentially with the GPU timing instrumentation (cuda, map, pass), sequentially
@@ -121,26 +123,37 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
     if (timing.map_ms >= 0) map.push_back(timing.map_ms);
     if (timing.pass_ms >= 0) pass.push_back(timing.pass_ms);
   }
-  // ...wall and CPU without it.
-  imp.set_timing(false);
-  double cpu_total = 0, thread_total = 0;
-  for (int i = 0; i < frames + 10; ++i) {
-    const double c0 = cpu_ms(), th0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID), t0 = now_ms();
-    DeviceFrame f = need(import(), "import");
-    const double c1 = cpu_ms(), th1 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
-    {
-      CudaContext::Scope scope(ctx);
-      ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
+  // ...wall and CPU without it, then the importing thread's CPU with it as the daemon runs
+  // (timing read at the next import, without waiting) and what gpu_time() said meanwhile.
+  auto sequential = [&](bool timed, std::vector<double>* walls, double& cpu_total, double& thread_total) {
+    imp.set_timing(timed);
+    cpu_total = thread_total = 0;
+    for (int i = 0; i < frames + 10; ++i) {
+      const double c0 = cpu_ms(), th0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID), t0 = now_ms();
+      DeviceFrame f = need(import(), "import");
+      const double c1 = cpu_ms(), th1 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
+      {
+        CudaContext::Scope scope(ctx);
+        ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
+      }
+      const double t1 = now_ms();
+      if (i < 10) continue;
+      if (walls) walls->push_back(t1 - t0);
+      cpu_total += c1 - c0;
+      thread_total += th1 - th0;
     }
-    const double t1 = now_ms();
-    if (i < 10) continue;
-    wall.push_back(t1 - t0);
-    cpu_total += c1 - c0;
-    thread_total += th1 - th0;
-  }
+  };
+  double cpu_total = 0, thread_total = 0;
+  sequential(false, &wall, cpu_total, thread_total);
   r.wall = median(wall);
   r.cpu = cpu_total / frames;
   r.cpu_thread = thread_total / frames;
+  const zc::zerocopy::GpuTime g0 = imp.gpu_time();
+  sequential(true, nullptr, cpu_total, thread_total);
+  const zc::zerocopy::GpuTime g1 = imp.gpu_time();
+  r.cpu_thread_timed = thread_total / frames;
+  if (g1.frames > g0.frames) r.gpu_metric = static_cast<double>(g1.ns - g0.ns) / 1e6 / static_cast<double>(g1.frames - g0.frames);
+  imp.set_timing(false);
   r.cuda = median(cuda);
   r.map = median(map);
   r.pass = median(pass);
@@ -169,15 +182,17 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
 }
 
 void print(const std::vector<Row>& rows) {
-  std::printf("\n%-34s %9s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "bridge / target", "size", "d2d", "cuda", "map",
-              "pass", "wall", "cpu", "cpu|thr", "cpu|pipe", "fps|pipe", "cuda/d2d");
+  std::printf("\n%-34s %9s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %9s %8s\n", "bridge / target", "size", "d2d", "cuda",
+              "map", "pass", "gpu|met", "wall", "cpu", "cpu|thr", "thr|tim", "cpu|pipe", "fps|pipe", "cuda/d2d");
   for (const Row& r : rows) {
-    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n", r.name.c_str(), r.w,
-                r.h, r.d2d, r.cuda, r.map, r.pass, r.wall, r.cpu, r.cpu_thread, r.cpu_piped, r.fps, r.cuda / r.d2d);
+    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9.0f %8.2f\n",
+                r.name.c_str(), r.w, r.h, r.d2d, r.cuda, r.map, r.pass, r.gpu_metric, r.wall, r.cpu, r.cpu_thread,
+                r.cpu_thread_timed, r.cpu_piped, r.fps, r.cuda / r.d2d);
   }
   std::printf(
-      "(ms per frame; medians except cpu = mean; cpu = process, cpu|thr = the importing thread alone;\n"
-      " map = EGL map holding the stream until the GL pass is done; -1 = not measured)\n");
+      "(ms per frame; medians except cpu = mean; cpu = process, cpu|thr = the importing thread alone, thr|tim =\n"
+      " the same with per-frame timing on (the daemon's default); gpu|met = GPU time per frame as the metrics\n"
+      " report it (gpu_time()); map = EGL map holding the stream until the GL pass is done; -1 = not measured)\n");
 }
 
 }  // namespace

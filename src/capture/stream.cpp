@@ -25,6 +25,8 @@ namespace {
 std::atomic<uint64_t> g_next_buffer_id{1};
 
 constexpr const char* kFormatHint = " (no common format? capture takes 32-bit RGB formats in shared memory or DMA-BUF)";
+constexpr uint32_t kUnfilledBeforeRenegotiation = 3;  // buffers without memory in a row
+constexpr uint32_t kMaxUnfilledRenegotiations = 3;    // new buffer sets asked for, then only counted
 
 bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
@@ -74,6 +76,7 @@ struct Stream::Impl {
   void report(StreamState state, const std::string& message);
   void finish(StreamState state, const std::string& message);
   void count_defect(const Defect& defect);
+  void recover_unfilled(const Defect& defect);
   void handle_buffer(pw_buffer* b);
 
   static const pw_stream_events& stream_events();
@@ -112,6 +115,8 @@ struct Stream::Impl {
   Timestamper timestamper;
   CursorCache cursor;
   uint64_t own_sequence = 0;
+  uint32_t unfilled_in_row = 0;          // buffers in a row whose memory the producer never filled in
+  uint32_t unfilled_renegotiations = 0;  // new buffer sets asked for because of them, since a good frame
   bool streamed = false;
   bool timer_armed = false;
   bool finished = false;
@@ -273,6 +278,23 @@ void Stream::Impl::count_defect(const Defect& defect) {
   observer.on_defect(defect);
 }
 
+void Stream::Impl::recover_unfilled(const Defect& defect) {
+  // PipeWire 0.3.65 now and then hands a consumer the skeleton of a buffer set that the producer
+  // allocates (ALLOC_BUFFERS): data type SPA_ID_INVALID on every buffer, for as long as the format
+  // lasts (measured: about 1 run in 10 of the memfd "dmabuf" test source). A new negotiation
+  // brings a new, filled set; a producer that keeps doing it is given up on after a few tries.
+  if (defect.kind != DefectKind::unsupported_memory || defect.seen != static_cast<int64_t>(SPA_ID_INVALID)) {
+    unfilled_in_row = 0;
+    return;
+  }
+  if (++unfilled_in_row < kUnfilledBeforeRenegotiation || unfilled_renegotiations >= kMaxUnfilledRenegotiations) return;
+  unfilled_in_row = 0;
+  ++unfilled_renegotiations;
+  spdlog::warn("capture: {} buffers in a row from {} carry no memory (type unset); asking for new buffers ({} of {})",
+               kUnfilledBeforeRenegotiation, target_text(), unfilled_renegotiations, kMaxUnfilledRenegotiations);
+  pw_loop_signal_event(connection->loop(), reneg_event.get());
+}
+
 void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state state, const char* error) {
   auto* s = static_cast<Impl*>(data);
   switch (state) {
@@ -361,8 +383,11 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {
     count_defect(frame.error());
+    recover_unfilled(frame.error());
     return;
   }
+  unfilled_in_row = 0;
+  unfilled_renegotiations = 0;
   const HeaderInfo header = read_header(buf);
   if (!header.present) frame->sequence = own_sequence;
   ++own_sequence;

@@ -222,6 +222,7 @@ void Capture::publish(Pipeline* pipeline, const std::string& forced_state) {
     v.bitrate_kbps = pipeline ? s.bitrate_kbps : spec_.record.bitrate_kbps;
     v.queue_depth = s.queue_depth;
     v.cpu_ms_per_frame = s.capture_cpu_ms_per_frame;
+    v.gpu_ms_per_frame = s.capture_gpu_ms_per_frame;
     v.fps_in = view_.fps_in;
     v.fps_out = view_.fps_out;
     const int64_t now = monotonic_ns();

@@ -37,6 +37,8 @@ class ImportChain {
   bool primary_enabled() const;
   uint64_t primary_failures() const;
   uint64_t fallbacks() const;  // frames the CPU path imported after the primary failed on them
+  // The primary's GPU time (nothing without one). Call on the thread that calls import().
+  zerocopy::GpuTime gpu_time() const { return primary_ ? primary_->gpu_time() : zerocopy::GpuTime{}; }
 
  private:
   std::unique_ptr<zerocopy::Importer> primary_;

@@ -98,6 +98,11 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
       {"zerocast_capture_cpu_seconds_per_frame", "gauge",
        "CPU time per frame on the capture thread (buffer validation and import).",
        value([](const CaptureView& v) { return v.cpu_ms_per_frame / 1000.0; })},
+      {"zerocast_capture_gpu_seconds_per_frame", "gauge",
+       "GPU time per frame of the zero-copy import (conversion pass and copies); absent on the CPU path.",
+       [](Writer& w, const char* name, const MetricsCapture& c, const std::string& labels) {
+         if (c.view.gpu_ms_per_frame >= 0) w.sample(name, labels, c.view.gpu_ms_per_frame / 1000.0);
+       }},
       {"zerocast_output_bytes_total", "counter", "Encoded bytes written to the outputs (all of them).",
        value([](const CaptureView& v) { return v.output_bytes; })},
       {"zerocast_replay_bytes", "gauge", "Bytes held by the replay buffer.",

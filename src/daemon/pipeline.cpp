@@ -291,6 +291,9 @@ void Pipeline::on_frame(const Frame& frame) {
   auto imported = importers_->import(frame, *target_, [this](PixelFormat format, uint64_t modifier) {
     if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(format, modifier);
   });
+  const zerocopy::GpuTime gpu = importers_->gpu_time();
+  counters_.gpu_ns = gpu.ns;
+  counters_.gpu_frames_timed = gpu.frames;
   if (!imported) {
     if (counters_.dropped_import++ == 0) {
       spdlog::warn("import: frame {} skipped: {} (counted; later ones are not logged)", frame.sequence,
@@ -464,6 +467,8 @@ Snapshot Pipeline::snapshot() const {
   s.latency_p99_ns = latency_.quantile_ns(0.99);
   const auto imported = counters_.frames_imported.load();
   s.capture_cpu_ms_per_frame = imported ? static_cast<double>(counters_.cpu_ns_capture_thread) / 1e6 / imported : 0;
+  const auto gpu_frames = counters_.gpu_frames_timed.load();
+  s.capture_gpu_ms_per_frame = gpu_frames ? static_cast<double>(counters_.gpu_ns) / 1e6 / gpu_frames : -1;
   const int64_t first = first_encoded_pts_ns_, last = last_encoded_pts_ns_;
   const uint32_t fps = options_.fps ? options_.fps : (options_.source == "test" ? options_.test.fps : 60);
   if (counters_.frames_encoded > 0) s.encoded_span_s = static_cast<double>(last - first) / 1e9 + 1.0 / fps;

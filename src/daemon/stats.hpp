@@ -58,6 +58,8 @@ struct PipelineCounters {
   std::atomic<uint64_t> dropped_import{0};        // the importer failed on a frame
   std::atomic<uint64_t> encoder_restarts{0};      // new generations (size or format changes)
   std::atomic<int64_t> cpu_ns_capture_thread{0};  // CPU time spent in on_frame (import included)
+  std::atomic<uint64_t> gpu_frames_timed{0};      // frames the GPU importer measured
+  std::atomic<uint64_t> gpu_ns{0};                // their GPU time, summed
 
   uint64_t dropped_total() const { return dropped_queue_full.load() + dropped_defect.load() + dropped_import.load(); }
 };

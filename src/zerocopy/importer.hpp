@@ -28,6 +28,19 @@ struct ImportTarget {
   bool operator==(const ImportTarget&) const = default;
 };
 
+// GPU time spent on imported frames (metrics). GPU importers read it without waiting: a frame's
+// time is taken at a later import once its work has finished, so `frames` may trail the imports.
+struct GpuTime {
+  uint64_t frames = 0;  // frames measured
+  uint64_t ns = 0;      // their GPU time, summed
+
+  GpuTime& operator+=(const GpuTime& o) {
+    frames += o.frames;
+    ns += o.ns;
+    return *this;
+  }
+};
+
 class Importer {
  public:
   virtual ~Importer() = default;
@@ -45,6 +58,10 @@ class Importer {
   // The PipeWire buffer `buffer_id` was removed (or the stream renegotiated): drop any cached
   // image, mapping or import that refers to it.
   virtual void forget(uint64_t buffer_id) = 0;
+
+  // What the GPU spent on this importer's frames so far; nothing for importers that use no GPU.
+  // Called on the thread that calls import().
+  virtual GpuTime gpu_time() const { return {}; }
 };
 
 }  // namespace zc::zerocopy

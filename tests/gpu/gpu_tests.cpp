@@ -202,6 +202,38 @@ TEST_CASE("the pool allocates nothing per frame in steady state") {
   CHECK(c.outstanding == 3);
 }
 
+TEST_CASE("both bridges report GPU time per frame without waiting (the metrics' figure)") {
+  const uint32_t w = 1920, h = 1080;
+  const auto rgba = test_pattern_rgba(w, h, 6);
+  static constexpr uint64_t kFrames = 30;
+  auto check = [](const GpuTime& t, const char* bridge) {
+    INFO(bridge << ": " << t.frames << " frames measured, " << t.ns << " ns");
+    // Each frame's time is read at the next import: all but the last, or a few skipped.
+    CHECK(t.frames + 1 >= kFrames - 3);
+    CHECK(t.frames < kFrames);
+    REQUIRE(t.frames > 0);
+    const double ms = static_cast<double>(t.ns) / 1e6 / static_cast<double>(t.frames);
+    std::printf("%s: %.3f ms GPU per 1080p NV12 frame over %llu frames\n", bridge, ms,
+                static_cast<unsigned long long>(t.frames));
+    CHECK(ms > 0.001);  // a conversion and a copy of 3 MB take microseconds at least
+    CHECK(ms < 20);     // and not a frame interval
+  };
+  auto egl = egl_importer();
+  CHECK(egl->gpu_time().frames == 0);
+  for (uint64_t i = 0; i < kFrames; ++i)
+    REQUIRE(run_egl_leg(*egl, rgba, w, h, target(w, h, PixelFormat::NV12)));
+  check(egl->gpu_time(), "egl-cuda");
+  auto vk = vulkan_importer();
+  for (uint64_t i = 0; i < kFrames; ++i)
+    REQUIRE(run_vulkan_leg(*vk, rgba, w, h, PixelFormat::BGRx, w * 4, target(w, h, PixelFormat::NV12)));
+  check(vk->gpu_time(), "vulkan-cuda");
+  // The routing importer sums its bridges.
+  RoutingImporter routing(std::move(egl), std::move(vk));
+  const GpuTime sum = routing.gpu_time();
+  CHECK(sum.frames == routing.tiled()->gpu_time().frames + routing.linear()->gpu_time().frames);
+  CHECK(sum.ns == routing.tiled()->gpu_time().ns + routing.linear()->gpu_time().ns);
+}
+
 TEST_CASE("a dmabuf the driver cannot import is rejected, not a crash") {
   auto imp = egl_importer();
   // A memfd dressed as a tiled dmabuf: EGL refuses it (or there is no dmabuf import at all).

@@ -28,6 +28,8 @@ class DownloadImporter final : public Importer {
   }
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override { inner_->forget(buffer_id); }
+  // The bridges' time; the download is a copy engine's DMA and is not counted.
+  GpuTime gpu_time() const override { return inner_->gpu_time(); }
 
   const FramePool& host_pool() const { return pool_; }
   Importer& inner() const { return *inner_; }

@@ -340,6 +340,7 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   CUstream stream = cuda_->stream();
   CudaContext::Scope scope(*cuda_);
   if (!scope.ok()) return fail_count(Error{Errc::gpu, kStage, "cuCtxPushCurrent failed"});
+  sample_gpu_time();
   if (timing_on_) cu.cuEventRecord(timing_start_.get(), stream);
   CUgraphicsResource res = out.resource->get();
   // The map orders everything after it on `stream` behind the GL work issued so far.
@@ -372,6 +373,7 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   if (timing_on_) {
     cu.cuEventRecord(timing_end_.get(), stream);
     timed_frame_ = true;
+    sample_pending_ = true;
   }
 
   if (options_.wait != SourceWait::None) {
@@ -385,6 +387,24 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   return f;
 }
 
+void EglCudaImporter::sample_gpu_time() {
+  if (!sample_pending_) return;
+  sample_pending_ = false;
+  const CudaApi& cu = cuda_->api();
+  if (cu.cuEventQuery(timing_end_.get()) != CUDA_SUCCESS) return;  // not finished yet: not measured
+  // The map before the end event waited for every pass issued so far: all their queries are
+  // ready. The newest is this frame's; older ones belong to frames that were not measured.
+  std::optional<uint64_t> pass_ns;
+  for (size_t n = pass_->timed_passes(); n > 0; --n)
+    pass_ns = pass_->take_gpu_ns(false);
+  float ms = 0;
+  if (cu.cuEventElapsedTime(&ms, pass_ns ? timing_mapped_.get() : timing_start_.get(), timing_end_.get()) !=
+      CUDA_SUCCESS)
+    return;
+  ++gpu_time_.frames;
+  gpu_time_.ns += pass_ns.value_or(0) + static_cast<uint64_t>(static_cast<double>(ms) * 1e6);
+}
+
 void EglCudaImporter::set_timing(bool on) {
   timing_on_ = on && timing_start_;
   if (gl_->make_current()) pass_->enable_timing(timing_on_);
@@ -393,6 +413,7 @@ void EglCudaImporter::set_timing(bool on) {
 Result<ImportTiming> EglCudaImporter::last_timing() {
   ImportTiming t;
   if (!timed_frame_) return fail(Errc::invalid_argument, kStage, "no timed frame (options.timing is off?)");
+  sample_pending_ = false;  // the caller takes this frame's pass query
   if (auto ok = gl_->make_current(); !ok) return tl::unexpected(ok.error());
   if (auto ns = pass_->take_gpu_ns(true)) t.pass_ms = static_cast<double>(*ns) / 1e6;
   CudaContext::Scope scope(*cuda_);

@@ -35,7 +35,9 @@ struct EglCudaOptions {
   SourceWait wait = SourceWait::CudaEvent;
   bool external_only_ok = true;  // import external-only (LINEAR) images through samplerExternalOES
   int fence_timeout_ms = 100;    // implicit dmabuf fence and the pass fence
-  bool timing = false;           // GL timer queries and CUDA timing events (bench)
+  // GL timer queries and CUDA timing events: gpu_time() for the metrics (read without waiting)
+  // and last_timing() for the bench.
+  bool timing = true;
 };
 
 struct GpuImportStats {
@@ -68,6 +70,9 @@ class EglCudaImporter final : public Importer {
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  // The GL pass (timer query) plus our stream's map and copies, per frame; without the GL timer
+  // the CUDA span from before the map, which includes waiting for the pass.
+  GpuTime gpu_time() const override { return gpu_time_; }
 
   // The same path from an EGLImage the caller made (tests: an EGL_GL_TEXTURE_2D_KHR image of a
   // texture with a known pattern). The image is borrowed; its texture binding is cached under
@@ -110,6 +115,7 @@ class EglCudaImporter final : public Importer {
   Result<Output*> output_for(const ImportTarget& target);
   Result<DeviceFrame> run(const CachedImage& image, const Frame& frame, const ImportTarget& target);
   Result<void> wait_source(EGLSyncKHR sync, CUevent mapped);
+  void sample_gpu_time();  // the last frame's, if its work is done; CUDA and GL current
 
   std::shared_ptr<CudaContext> cuda_;
   std::unique_ptr<GlContext> gl_;
@@ -125,6 +131,8 @@ class EglCudaImporter final : public Importer {
   bool implicit_fence_supported_ = true;
   bool timed_frame_ = false;
   bool timing_on_ = false;
+  bool sample_pending_ = false;  // the last timed frame is not in gpu_time_ yet
+  GpuTime gpu_time_;
   GpuImportStats stats_;
 };
 

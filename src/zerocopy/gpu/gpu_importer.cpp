@@ -48,6 +48,13 @@ Result<DeviceFrame> RoutingImporter::import(const Frame& frame, const ImportTarg
   return to->import(frame, target);
 }
 
+GpuTime RoutingImporter::gpu_time() const {
+  GpuTime t;
+  if (tiled_) t += tiled_->gpu_time();
+  if (linear_) t += linear_->gpu_time();
+  return t;
+}
+
 void RoutingImporter::forget(uint64_t buffer_id) {
   if (tiled_) tiled_->forget(buffer_id);
   if (linear_) linear_->forget(buffer_id);

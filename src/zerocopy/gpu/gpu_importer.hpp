@@ -23,6 +23,7 @@ class RoutingImporter final : public Importer {
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  GpuTime gpu_time() const override;
 
   Importer* tiled() const { return tiled_.get(); }
   Importer* linear() const { return linear_.get(); }

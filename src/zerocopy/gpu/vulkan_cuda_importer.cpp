@@ -279,6 +279,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
     } else if (auto ok = pass_->wait(timeout); !ok) {
       return fail_count(ok.error());
     }
+    sample_gpu_time();
     if (timing_on_) cu.cuEventRecord(timing_start_.get(), stream);
     CUresult r = CUDA_SUCCESS;
     if (buf.pitch() == e.pitch) {
@@ -314,11 +315,24 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
   }
   // The pass has read the source once its fence signals: then capture may give it back.
   if (auto ok = pass_->wait(timeout); !ok) return fail_count(ok.error());
+  if (timing_on_) sample_pass_ms_ = pass_->last_gpu_ms();
   ++stats_.frames;
   DeviceFrame f = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
   f.pts_ns = frame.pts_ns;
   f.sequence = frame.sequence;
   return f;
+}
+
+void VulkanCudaImporter::sample_gpu_time() {
+  if (!sample_pass_ms_) return;
+  const double pass_ms = *sample_pass_ms_;
+  sample_pass_ms_.reset();
+  const CudaApi& cu = cuda_->api();
+  if (cu.cuEventQuery(timing_end_.get()) != CUDA_SUCCESS) return;  // not finished yet: not measured
+  float copy_ms = 0;
+  if (cu.cuEventElapsedTime(&copy_ms, timing_start_.get(), timing_end_.get()) != CUDA_SUCCESS) return;
+  ++gpu_time_.frames;
+  gpu_time_.ns += static_cast<uint64_t>((pass_ms + static_cast<double>(copy_ms)) * 1e6);
 }
 
 void VulkanCudaImporter::set_timing(bool on) {

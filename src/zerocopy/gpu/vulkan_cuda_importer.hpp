@@ -29,7 +29,9 @@ enum class VkSync : uint8_t {
 struct VulkanCudaOptions {
   VkSync sync = VkSync::Semaphores;
   int fence_timeout_ms = 100;
-  bool timing = false;  // Vulkan timestamps and CUDA timing events (bench)
+  // Vulkan timestamps and CUDA timing events: gpu_time() for the metrics (read without waiting)
+  // and last_timing() for the bench.
+  bool timing = true;
 };
 
 // Not thread-safe: import(), forget() and destruction happen on one thread at a time (any thread).
@@ -44,6 +46,8 @@ class VulkanCudaImporter final : public Importer {
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  // The Vulkan pass (timestamps) plus the CUDA copy out of the export buffer, per frame.
+  GpuTime gpu_time() const override { return gpu_time_; }
 
   // The same path from a VkBuffer of this importer's device that holds a LINEAR image (tests,
   // bench). `frame` supplies size, format, crop, cursor, pts and sequence.
@@ -77,6 +81,7 @@ class VulkanCudaImporter final : public Importer {
   Result<Export*> export_for(const FrameLayout& layout, size_t pitch);
   Result<DeviceFrame> run(const VkPassSource& src, const Frame& frame, const ImportTarget& target);
   void drop_semaphores(const Error& why);
+  void sample_gpu_time();  // the last frame's, if its copy is done; CUDA current
 
   std::shared_ptr<CudaContext> cuda_;
   std::unique_ptr<VkContext> vk_;
@@ -94,6 +99,8 @@ class VulkanCudaImporter final : public Importer {
   CudaEvent timing_start_, timing_end_;
   bool timed_frame_ = false;
   bool timing_on_ = false;
+  std::optional<double> sample_pass_ms_;  // the last timed frame's pass, until its copy is measured
+  GpuTime gpu_time_;
   bool implicit_fence_supported_ = true;
   GpuImportStats stats_;
 };

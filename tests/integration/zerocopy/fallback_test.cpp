@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/pipeline.hpp"
+#include "daemon/status.hpp"
 #include "fake_importer.hpp"
 #include "record_support.hpp"
 #include "support/paths.hpp"
@@ -64,8 +65,11 @@ Run record(FakeGpuImporter::Behaviour b, std::vector<uint64_t> source_modifiers,
 
 TEST_CASE("zero-copy: an importer that accepts gets every frame through the dmabuf path") {
   auto log = std::make_shared<FakeImportLog>();
-  const auto r = record({{kModifierLinear}, {}, 0}, {kModifierLinear, testsrc::kFakeTiledModifier}, log);
+  const auto r = record({{kModifierLinear}, {}, 0, 250'000}, {kModifierLinear, testsrc::kFakeTiledModifier}, log);
   CHECK(r.decoded.decode.frames.size() == kFrames);
+  // The importer's GPU time reaches the snapshot (metrics, status) per frame.
+  CHECK(r.snap.capture_gpu_ms_per_frame == Approx(0.25));
+  CHECK(daemon::summary(r.snap, r.outcome).find("gpu       0.250 ms/frame") != std::string::npos);
   CHECK(test::consecutive_problem(r.decoded.numbers).empty());
   std::lock_guard lock(log->mutex);
   CHECK(log->imported >= kFrames);  // every encoded frame came through the fake (the last may not be encoded)
@@ -105,6 +109,7 @@ TEST_CASE("zero-copy: the last modifier rejected renegotiates to shared memory")
   // A rejected LINEAR frame is still read by the CPU path, and the rest come in shared memory:
   // nothing lost.
   CHECK(r.snap.import_path.rfind("cpu", 0) == 0);
+  CHECK(r.snap.capture_gpu_ms_per_frame < 0);  // nothing went through the GPU: no GPU time
   CHECK(r.snap.dropped_import == 0);
   CHECK(r.decoded.decode.frames.size() == kFrames);
   INFO(test::consecutive_problem(r.decoded.numbers));

@@ -27,6 +27,7 @@ MetricsSnapshot sample() {
   c.view.fps_in = 59.5;
   c.view.queue_depth = 3;
   c.view.cpu_ms_per_frame = 1.5;
+  c.view.gpu_ms_per_frame = 0.4;
   c.view.replay_bytes = 123456;
   c.view.reconnects = 2;
   s.captures.push_back(c);
@@ -49,6 +50,7 @@ TEST_CASE("metrics are Prometheus text with the capture's labels", "[metrics]") 
   CHECK(text.find("zerocast_fps_in{" + labels + "} 59.5\n") != std::string::npos);
   CHECK(text.find("zerocast_queue_depth{" + labels + "} 3\n") != std::string::npos);
   CHECK(text.find("zerocast_capture_cpu_seconds_per_frame{" + labels + "} 0.0015\n") != std::string::npos);
+  CHECK(text.find("zerocast_capture_gpu_seconds_per_frame{" + labels + "} 0.0004\n") != std::string::npos);
   CHECK(text.find("zerocast_replay_bytes{" + labels + "} 123456\n") != std::string::npos);
   CHECK(text.find("zerocast_capture_restarts_total{" + labels + "} 2\n") != std::string::npos);
   CHECK(text.find("zerocast_capture_state{capture=\"3\",state=\"capturing\"} 1\n") != std::string::npos);
@@ -66,6 +68,15 @@ TEST_CASE("metrics are Prometheus text with the capture's labels", "[metrics]") 
     ++samples;
   }
   CHECK(samples > 15);
+}
+
+TEST_CASE("a capture on the CPU path has no GPU time sample", "[metrics]") {
+  MetricsSnapshot s = sample();
+  s.captures[0].view.gpu_ms_per_frame = -1;  // nothing measured
+  const std::string text = render_metrics(s, "0.1.0");
+  CHECK(text.find("# TYPE zerocast_capture_gpu_seconds_per_frame gauge\n") != std::string::npos);
+  CHECK(text.find("zerocast_capture_gpu_seconds_per_frame{") == std::string::npos);
+  CHECK(text.find("zerocast_capture_cpu_seconds_per_frame{") != std::string::npos);
 }
 
 TEST_CASE("the metrics server answers on its port and refuses a taken one", "[metrics]") {

@@ -44,10 +44,11 @@ class GlPass {
   Result<void> run(const PassSource& source, GLuint output, const FrameLayout& layout, const Rect& crop,
                    const Cursor* cursor);
 
-  // GPU time of passes, through GL_EXT_disjoint_timer_query (bench). enable_timing() is false
+  // GPU time of passes, through GL_EXT_disjoint_timer_query (metrics, bench). enable_timing() is false
   // when the extension is missing. take_gpu_ns() returns the oldest finished pass's time.
   bool enable_timing(bool on);
   std::optional<uint64_t> take_gpu_ns(bool wait);
+  size_t timed_passes() const { return queries_.size(); }  // queries not taken yet
 
   // Reads an RGBA8 texture back (tests). The context must be current.
   Result<std::vector<uint8_t>> read_texture(GLuint texture, uint32_t width, uint32_t height);
