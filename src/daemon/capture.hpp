@@ -39,9 +39,9 @@ struct CaptureView {
   uint64_t replay_bytes = 0;
   std::vector<std::string> outputs;  // redacted, with their state
   uint64_t queue_depth = 0;
-  double cpu_ms_per_frame = 0;  // capture thread (validation + import), per frame
+  double cpu_ms_per_frame = 0;   // capture thread (validation + import), per frame
   double gpu_ms_per_frame = -1;  // GPU importer, per frame; -1: none measured (CPU path)
-  uint64_t reconnects = 0;      // pipelines restarted after PipeWire went away
+  uint64_t reconnects = 0;       // pipelines restarted after PipeWire went away
   uint64_t encoder_restarts = 0;
   uint64_t output_reconnects = 0;
   uint64_t output_bytes = 0;

@@ -48,9 +48,9 @@ struct Snapshot {
   uint64_t generations = 0;
   int64_t latency_p50_ns = 0;
   int64_t latency_p99_ns = 0;
-  double capture_cpu_ms_per_frame = 0;  // on the capture thread: validation + import
+  double capture_cpu_ms_per_frame = 0;   // on the capture thread: validation + import
   double capture_gpu_ms_per_frame = -1;  // GPU time of the GPU importer per frame; -1: none measured
-  double encoded_span_s = 0;            // video time covered by the encoded frames
+  double encoded_span_s = 0;             // video time covered by the encoded frames
   uint32_t width = 0;
   uint32_t height = 0;
   std::vector<std::string> outputs;  // redacted, with a failure note when detached

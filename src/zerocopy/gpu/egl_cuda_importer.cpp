@@ -320,6 +320,8 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   src.target = image.external ? GL_TEXTURE_EXTERNAL_OES : GL_TEXTURE_2D;
   src.width = frame.width;
   src.height = frame.height;
+  const bool timed = timing_on_ && timing_tick_++ % std::max<uint32_t>(options_.timing_every, 1) == 0;
+  if (timing_on_) pass_->time_passes(timed);
   if (auto ok = pass_->run(src, out.texture.id(), out.layout, crop, target.draw_cursor ? &frame.cursor : nullptr); !ok)
     return fail_count(ok.error());
 
@@ -341,13 +343,13 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   CudaContext::Scope scope(*cuda_);
   if (!scope.ok()) return fail_count(Error{Errc::gpu, kStage, "cuCtxPushCurrent failed"});
   sample_gpu_time();
-  if (timing_on_) cu.cuEventRecord(timing_start_.get(), stream);
+  if (timed) cu.cuEventRecord(timing_start_.get(), stream);
   CUgraphicsResource res = out.resource->get();
   // The map orders everything after it on `stream` behind the GL work issued so far.
   if (auto r = cu.cuGraphicsMapResources(1, &res, stream); r != CUDA_SUCCESS)
     return fail_count(cu.error(r, "cuGraphicsMapResources"));
   if (mapped_event_) cu.cuEventRecord(mapped_event_.get(), stream);
-  if (timing_on_) cu.cuEventRecord(timing_mapped_.get(), stream);
+  if (timed) cu.cuEventRecord(timing_mapped_.get(), stream);
   CUarray array = nullptr;
   CUresult copy_result = cu.cuGraphicsSubResourceGetMappedArray(&array, res, 0, 0);
   for (uint32_t i = 0; copy_result == CUDA_SUCCESS && i < out.layout.planes; ++i) {
@@ -370,7 +372,7 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   if (unmap_result != CUDA_SUCCESS) return fail_count(cu.error(unmap_result, "cuGraphicsUnmapResources"));
   if (auto r = cu.cuEventRecord(static_cast<CUevent>(buf.event()), stream); r != CUDA_SUCCESS)
     return fail_count(cu.error(r, "cuEventRecord(ready)"));
-  if (timing_on_) {
+  if (timed) {
     cu.cuEventRecord(timing_end_.get(), stream);
     timed_frame_ = true;
     sample_pending_ = true;
@@ -392,11 +394,12 @@ void EglCudaImporter::sample_gpu_time() {
   sample_pending_ = false;
   const CudaApi& cu = cuda_->api();
   if (cu.cuEventQuery(timing_end_.get()) != CUDA_SUCCESS) return;  // not finished yet: not measured
-  // The map before the end event waited for every pass issued so far: all their queries are
-  // ready. The newest is this frame's; older ones belong to frames that were not measured.
+  // The map before the end event waited for every pass issued so far: the GPU is done with all
+  // their queries, so reading them does not stall. The newest is this frame's; older ones belong
+  // to frames that were not measured.
   std::optional<uint64_t> pass_ns;
   for (size_t n = pass_->timed_passes(); n > 0; --n)
-    pass_ns = pass_->take_gpu_ns(false);
+    pass_ns = pass_->take_gpu_ns(true);
   float ms = 0;
   if (cu.cuEventElapsedTime(&ms, pass_ns ? timing_mapped_.get() : timing_start_.get(), timing_end_.get()) !=
       CUDA_SUCCESS)
@@ -407,6 +410,7 @@ void EglCudaImporter::sample_gpu_time() {
 
 void EglCudaImporter::set_timing(bool on) {
   timing_on_ = on && timing_start_;
+  timing_tick_ = 0;
   if (gl_->make_current()) pass_->enable_timing(timing_on_);
 }
 

@@ -36,8 +36,9 @@ struct EglCudaOptions {
   bool external_only_ok = true;  // import external-only (LINEAR) images through samplerExternalOES
   int fence_timeout_ms = 100;    // implicit dmabuf fence and the pass fence
   // GL timer queries and CUDA timing events: gpu_time() for the metrics (read without waiting)
-  // and last_timing() for the bench.
+  // and last_timing() for the bench, on one frame in `timing_every` (the bench needs each: 1).
   bool timing = true;
+  uint32_t timing_every = 8;
 };
 
 struct GpuImportStats {
@@ -95,6 +96,7 @@ class EglCudaImporter final : public Importer {
   // Turns the instrumentation of options.timing off and on again (bench: CPU and wall are
   // measured without it).
   void set_timing(bool on);
+  void set_timing_every(uint32_t n) { options_.timing_every = n; }
 
  private:
   struct CachedImage {
@@ -132,6 +134,7 @@ class EglCudaImporter final : public Importer {
   bool timed_frame_ = false;
   bool timing_on_ = false;
   bool sample_pending_ = false;  // the last timed frame is not in gpu_time_ yet
+  uint64_t timing_tick_ = 0;     // frames since timing was turned on
   GpuTime gpu_time_;
   GpuImportStats stats_;
 };

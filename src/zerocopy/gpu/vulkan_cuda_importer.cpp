@@ -263,6 +263,8 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
     copy_pending_ = false;
   }
   VkPassDest dst{e.vk.buffer(), e.pitch, *layout};
+  const bool timed = timing_on_ && timing_tick_++ % std::max<uint32_t>(options_.timing_every, 1) == 0;
+  if (timing_on_) pass_->time_passes(timed);
   VkSemaphore wait = sem && cuda_done_pending_ ? cuda_done_.get() : VK_NULL_HANDLE;
   if (auto ok = pass_->submit(src, dst, crop, target.draw_cursor ? &frame.cursor : nullptr, wait,
                               sem ? vk_done_.get() : VK_NULL_HANDLE);
@@ -280,7 +282,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
       return fail_count(ok.error());
     }
     sample_gpu_time();
-    if (timing_on_) cu.cuEventRecord(timing_start_.get(), stream);
+    if (timed) cu.cuEventRecord(timing_start_.get(), stream);
     CUresult r = CUDA_SUCCESS;
     if (buf.pitch() == e.pitch) {
       r = cu.cuMemcpyDtoDAsync(buf.base(), e.cuda.ptr(), layout->total_bytes(e.pitch), stream);
@@ -299,7 +301,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
       }
     }
     if (r != CUDA_SUCCESS) return fail_count(cu.error(r, "cuMemcpyDtoDAsync(export → pool)"));
-    if (timing_on_) {
+    if (timed) {
       cu.cuEventRecord(timing_end_.get(), stream);
       timed_frame_ = true;
     }
@@ -315,7 +317,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
   }
   // The pass has read the source once its fence signals: then capture may give it back.
   if (auto ok = pass_->wait(timeout); !ok) return fail_count(ok.error());
-  if (timing_on_) sample_pass_ms_ = pass_->last_gpu_ms();
+  if (timed) sample_pass_ms_ = pass_->last_gpu_ms();
   ++stats_.frames;
   DeviceFrame f = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
   f.pts_ns = frame.pts_ns;
@@ -337,6 +339,7 @@ void VulkanCudaImporter::sample_gpu_time() {
 
 void VulkanCudaImporter::set_timing(bool on) {
   timing_on_ = on && timing_start_;
+  timing_tick_ = 0;
   pass_->enable_timing(timing_on_);
 }
 

@@ -30,8 +30,9 @@ struct VulkanCudaOptions {
   VkSync sync = VkSync::Semaphores;
   int fence_timeout_ms = 100;
   // Vulkan timestamps and CUDA timing events: gpu_time() for the metrics (read without waiting)
-  // and last_timing() for the bench.
+  // and last_timing() for the bench, on one frame in `timing_every` (the bench needs each: 1).
   bool timing = true;
+  uint32_t timing_every = 8;
 };
 
 // Not thread-safe: import(), forget() and destruction happen on one thread at a time (any thread).
@@ -62,6 +63,7 @@ class VulkanCudaImporter final : public Importer {
   // Timing of the last frame (needs options.timing): pass_ms (Vulkan timestamps), cuda_ms (the copy).
   Result<ImportTiming> last_timing();
   void set_timing(bool on);  // see EglCudaImporter::set_timing
+  void set_timing_every(uint32_t n) { options_.timing_every = n; }
 
  private:
   struct CachedBuffer {
@@ -100,6 +102,7 @@ class VulkanCudaImporter final : public Importer {
   bool timed_frame_ = false;
   bool timing_on_ = false;
   std::optional<double> sample_pass_ms_;  // the last timed frame's pass, until its copy is measured
+  uint64_t timing_tick_ = 0;              // frames since timing was turned on
   GpuTime gpu_time_;
   bool implicit_fence_supported_ = true;
   GpuImportStats stats_;

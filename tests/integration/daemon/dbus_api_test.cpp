@@ -361,6 +361,7 @@ TEST_CASE("the daemon serves Prometheus metrics about the running captures", "[d
   CHECK(res->body.find("zerocast_frames_dropped_total{capture=\"1\"") != std::string::npos);
   CHECK(res->body.find("zerocast_captures 1\n") != std::string::npos);
   // The test source sends shared memory: the CPU path, so CPU time and no GPU time.
-  CHECK(std::regex_search(res->body, std::regex("zerocast_capture_cpu_seconds_per_frame\\{capture=\"1\"[^}]*\\} [0-9]")));
+  CHECK(
+      std::regex_search(res->body, std::regex("zerocast_capture_cpu_seconds_per_frame\\{capture=\"1\"[^}]*\\} [0-9]")));
   CHECK(res->body.find("zerocast_capture_gpu_seconds_per_frame{") == std::string::npos);
 }

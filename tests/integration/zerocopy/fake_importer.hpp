@@ -24,9 +24,9 @@ struct FakeImportLog {
 class FakeGpuImporter final : public zerocopy::Importer {
  public:
   struct Behaviour {
-    std::vector<uint64_t> offer;   // supported_modifiers()
-    std::vector<uint64_t> reject;  // refused with Errc::rejected
-    uint64_t fail_from = 0;        // 1-based import() call from which every one fails; 0: never
+    std::vector<uint64_t> offer;    // supported_modifiers()
+    std::vector<uint64_t> reject;   // refused with Errc::rejected
+    uint64_t fail_from = 0;         // 1-based import() call from which every one fails; 0: never
     uint64_t gpu_ns_per_frame = 0;  // GPU time gpu_time() reports per imported frame (a stand-in)
   };
   FakeGpuImporter(Behaviour b, std::shared_ptr<FakeImportLog> log) : b_(std::move(b)), log_(std::move(log)) {}

@@ -294,6 +294,7 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
 bool GlPass::enable_timing(bool on) {
   const bool available = gl_.has_gl_extension("GL_EXT_disjoint_timer_query") && gl_.api().glGetQueryObjectui64vEXT &&
                          gl_.api().glGetQueryObjectivEXT;
+  timing_available_ = available;
   timing_ = on && available;
   return timing_;
 }

@@ -46,7 +46,9 @@ class GlPass {
 
   // GPU time of passes, through GL_EXT_disjoint_timer_query (metrics, bench). enable_timing() is false
   // when the extension is missing. take_gpu_ns() returns the oldest finished pass's time.
+  // time_passes() turns it off and on per pass once enable_timing() said it is there.
   bool enable_timing(bool on);
+  void time_passes(bool on) { timing_ = on && timing_available_; }
   std::optional<uint64_t> take_gpu_ns(bool wait);
   size_t timed_passes() const { return queries_.size(); }  // queries not taken yet
 
@@ -82,6 +84,7 @@ class GlPass {
   GlFramebuffer read_fbo_;  // read_texture()
   GLuint vao_ = 0;          // empty vertex array for the attribute-less triangle; deleted in ~GlPass
   bool timing_ = false;
+  bool timing_available_ = false;
   std::vector<GLuint> queries_;  // in flight, oldest first
   std::vector<GLuint> free_queries_;
 };

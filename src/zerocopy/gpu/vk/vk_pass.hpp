@@ -47,6 +47,7 @@ class VkPass {
   bool pending() const { return pending_; }
 
   bool enable_timing(bool on);
+  void time_passes(bool on) { timing_ = on && queries_; }  // per pass, after enable_timing(true)
   // GPU time of the last pass (after wait()).
   std::optional<double> last_gpu_ms();
 
