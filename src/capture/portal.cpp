@@ -240,7 +240,12 @@ class PortalHandshake {
           return r;
         },
         o_.call_timeout);
-    if (!reply) return fail(Errc::rejected, "portal", "OpenPipeWireRemote failed: " + reply.error().message);
+    // The portal connects to PipeWire for us: when it cannot, PipeWire is down or restarting, so
+    // this is a PipeWire error (the daemon retries those) rather than a refusal.
+    if (!reply) {
+      return fail(Errc::pipewire, "portal",
+                  "OpenPipeWireRemote failed (is PipeWire running?): " + reply.error().message);
+    }
     int fd = -1;
     if (sd_bus_message_read(reply->get(), "h", &fd) < 0 || fd < 0) {
       return fail(Errc::rejected, "portal", "OpenPipeWireRemote answered without a file descriptor");

@@ -323,6 +323,8 @@ void Capture::run() {
         finish("failed");
         return;
       }
+      spdlog::info("daemon: capture {} not reconnected yet: {} (next try in {} ms)", id_, started.error().describe(),
+                   backoff.count());
       (void)sleep_unless_stopped(backoff);
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, kReconnectStepMax);
       continue;

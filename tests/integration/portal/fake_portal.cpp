@@ -238,11 +238,18 @@ int FakePortal::start(sd_bus_message* m, void* data, sd_bus_error*) {
   return 1;
 }
 
+void FakePortal::set_node_id(uint32_t id) {
+  std::lock_guard lock(mutex_);
+  b_.node_id = id;
+}
+
 void FakePortal::respond_start(const std::string& request) {
   const std::string token = "fake-token-" + std::to_string(++token_counter_);
+  uint32_t node_id = 0;
   {
     std::lock_guard lock(mutex_);
     seen_.tokens_given.push_back(token);
+    node_id = b_.node_id;
   }
   sd_bus_message* m = nullptr;
   sd_bus_message_new_signal(bus_, &m, request.c_str(), "org.freedesktop.portal.Request", "Response");
@@ -254,7 +261,7 @@ void FakePortal::respond_start(const std::string& request) {
   if (r >= 0) r = sd_bus_message_open_container(m, 'v', "a(ua{sv})");
   if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(ua{sv})");
   if (r >= 0) r = sd_bus_message_open_container(m, 'r', "ua{sv}");
-  if (r >= 0) r = sd_bus_message_append(m, "u", b_.node_id);
+  if (r >= 0) r = sd_bus_message_append(m, "u", node_id);
   if (r >= 0) {
     r = sd_bus_message_append(m, "a{sv}", 4, "position", "(ii)", 10, 20, "size", "(ii)", w, h, "source_type", "u", 1U,
                               "id", "s", "stream-0");

@@ -52,6 +52,8 @@ class FakePortal {
   Seen seen() const;
   // Emits Closed on every open session (from the portal's thread).
   void close_sessions();
+  // The node later Starts announce (the producer came back under a new id).
+  void set_node_id(uint32_t id);
 
  private:
   static int create_session(sd_bus_message* m, void* data, sd_bus_error* error);
