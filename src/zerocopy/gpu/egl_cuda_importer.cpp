@@ -94,6 +94,7 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
     if (!ev) return tl::unexpected(ev.error());
     imp->mapped_event_ = std::move(*ev);
   }
+  imp->cadence_.set_every(options.timing_every);
   if (options.timing) {
     for (CudaEvent* e : {&imp->timing_start_, &imp->timing_mapped_, &imp->timing_end_}) {
       auto ev = CudaEvent::create(imp->cuda_, true);
@@ -320,8 +321,8 @@ Result<DeviceFrame> EglCudaImporter::run(const CachedImage& image, const Frame& 
   src.target = image.external ? GL_TEXTURE_EXTERNAL_OES : GL_TEXTURE_2D;
   src.width = frame.width;
   src.height = frame.height;
-  const bool timed = timing_on_ && timing_tick_++ % std::max<uint32_t>(options_.timing_every, 1) == 0;
-  if (timing_on_) pass_->time_passes(timed);
+  const bool timed = cadence_.next();
+  pass_->time_passes(timed);
   if (auto ok = pass_->run(src, out.texture.id(), out.layout, crop, target.draw_cursor ? &frame.cursor : nullptr); !ok)
     return fail_count(ok.error());
 
@@ -409,9 +410,8 @@ void EglCudaImporter::sample_gpu_time() {
 }
 
 void EglCudaImporter::set_timing(bool on) {
-  timing_on_ = on && timing_start_;
-  timing_tick_ = 0;
-  if (gl_->make_current()) pass_->enable_timing(timing_on_);
+  cadence_.set(on && timing_start_);
+  if (gl_->make_current()) pass_->enable_timing(cadence_.on());
 }
 
 Result<ImportTiming> EglCudaImporter::last_timing() {

@@ -17,6 +17,7 @@
 #include "zerocopy/gpu/cuda/frame_pool.hpp"
 #include "zerocopy/gpu/gl/gl_context.hpp"
 #include "zerocopy/gpu/gl/gl_pass.hpp"
+#include "zerocopy/gpu/timing_cadence.hpp"
 #include "zerocopy/importer.hpp"
 
 namespace zc::zerocopy::gpu {
@@ -96,7 +97,7 @@ class EglCudaImporter final : public Importer {
   // Turns the instrumentation of options.timing off and on again (bench: CPU and wall are
   // measured without it).
   void set_timing(bool on);
-  void set_timing_every(uint32_t n) { options_.timing_every = n; }
+  void set_timing_every(uint32_t n) { cadence_.set_every(n); }
 
  private:
   struct CachedImage {
@@ -132,9 +133,8 @@ class EglCudaImporter final : public Importer {
   CudaEvent timing_start_, timing_mapped_, timing_end_;  // options.timing
   bool implicit_fence_supported_ = true;
   bool timed_frame_ = false;
-  bool timing_on_ = false;
+  TimingCadence cadence_;        // options.timing, set_timing()
   bool sample_pending_ = false;  // the last timed frame is not in gpu_time_ yet
-  uint64_t timing_tick_ = 0;     // frames since timing was turned on
   GpuTime gpu_time_;
   GpuImportStats stats_;
 };

@@ -34,6 +34,7 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
   auto pass = VkPass::create(*imp->vk_);
   if (!pass) return tl::unexpected(pass.error());
   imp->pass_ = std::move(*pass);
+  imp->cadence_.set_every(options.timing_every);
   if (options.timing) {
     for (CudaEvent* e : {&imp->timing_start_, &imp->timing_end_}) {
       auto ev = CudaEvent::create(imp->cuda_, true);
@@ -263,8 +264,8 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
     copy_pending_ = false;
   }
   VkPassDest dst{e.vk.buffer(), e.pitch, *layout};
-  const bool timed = timing_on_ && timing_tick_++ % std::max<uint32_t>(options_.timing_every, 1) == 0;
-  if (timing_on_) pass_->time_passes(timed);
+  const bool timed = cadence_.next();
+  pass_->time_passes(timed);
   VkSemaphore wait = sem && cuda_done_pending_ ? cuda_done_.get() : VK_NULL_HANDLE;
   if (auto ok = pass_->submit(src, dst, crop, target.draw_cursor ? &frame.cursor : nullptr, wait,
                               sem ? vk_done_.get() : VK_NULL_HANDLE);
@@ -338,9 +339,8 @@ void VulkanCudaImporter::sample_gpu_time() {
 }
 
 void VulkanCudaImporter::set_timing(bool on) {
-  timing_on_ = on && timing_start_;
-  timing_tick_ = 0;
-  pass_->enable_timing(timing_on_);
+  cadence_.set(on && timing_start_);
+  pass_->enable_timing(cadence_.on());
 }
 
 Result<ImportTiming> VulkanCudaImporter::last_timing() {

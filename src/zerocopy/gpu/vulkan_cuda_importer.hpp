@@ -15,6 +15,7 @@
 #include "zerocopy/gpu/cuda/cuda_external.hpp"
 #include "zerocopy/gpu/cuda/frame_pool.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
+#include "zerocopy/gpu/timing_cadence.hpp"
 #include "zerocopy/gpu/vk/vk_context.hpp"
 #include "zerocopy/gpu/vk/vk_pass.hpp"
 #include "zerocopy/importer.hpp"
@@ -63,7 +64,7 @@ class VulkanCudaImporter final : public Importer {
   // Timing of the last frame (needs options.timing): pass_ms (Vulkan timestamps), cuda_ms (the copy).
   Result<ImportTiming> last_timing();
   void set_timing(bool on);  // see EglCudaImporter::set_timing
-  void set_timing_every(uint32_t n) { options_.timing_every = n; }
+  void set_timing_every(uint32_t n) { cadence_.set_every(n); }
 
  private:
   struct CachedBuffer {
@@ -100,9 +101,8 @@ class VulkanCudaImporter final : public Importer {
   bool copy_pending_ = false;
   CudaEvent timing_start_, timing_end_;
   bool timed_frame_ = false;
-  bool timing_on_ = false;
+  TimingCadence cadence_;                 // options.timing, set_timing()
   std::optional<double> sample_pass_ms_;  // the last timed frame's pass, until its copy is measured
-  uint64_t timing_tick_ = 0;              // frames since timing was turned on
   GpuTime gpu_time_;
   bool implicit_fence_supported_ = true;
   GpuImportStats stats_;

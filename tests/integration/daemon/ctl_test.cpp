@@ -34,7 +34,6 @@ std::string trim(std::string s) {
   return s;
 }
 
-const std::string kCapture1 = "/io/github/zerocast/Zerocast1/capture/1";
 const std::string kCapture2 = "/io/github/zerocast/Zerocast1/capture/2";
 
 }  // namespace

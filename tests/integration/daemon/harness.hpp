@@ -24,6 +24,7 @@ inline constexpr const char* kBus = "io.github.zerocast.Zerocast1";
 inline constexpr const char* kManager = "/io/github/zerocast/Zerocast1";
 inline constexpr const char* kManagerIface = "io.github.zerocast.Zerocast1";
 inline constexpr const char* kCaptureIface = "io.github.zerocast.Capture1";
+inline const std::string kCapture1 = "/io/github/zerocast/Zerocast1/capture/1";  // the first capture's object
 
 // A small, fast test source and a software encoder: cheap on a 2-core CI machine. 10 lines;
 // `daemon_keys` go into its [daemon] table (each adds a line).
@@ -100,6 +101,13 @@ class SignalRecorder {
   mutable std::mutex mutex_;
   std::vector<Signal> signals_;
 };
+
+// Matches capture 1's StateChanged signal to `state`.
+inline std::function<bool(const SignalRecorder::Signal&)> state_is(const std::string& state) {
+  return [state](const SignalRecorder::Signal& s) {
+    return s.path == kCapture1 && s.member == "StateChanged" && s.args == std::vector<std::string>{state};
+  };
+}
 
 // A method call through sd-bus, for checks of the error *name* (busctl prints only the
 // message). Returns the error name, or "" on success; `reply_text` gets an "o" or "s" reply.

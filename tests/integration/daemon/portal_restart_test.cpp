@@ -16,8 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kCapture1 = "/io/github/zerocast/Zerocast1/capture/1";
-
 std::unique_ptr<zc::testsrc::TestSource> screen(uint32_t& node_id) {
   zc::testsrc::Options so;
   so.width = 320;
@@ -29,12 +27,6 @@ std::unique_ptr<zc::testsrc::TestSource> screen(uint32_t& node_id) {
   REQUIRE(node);
   node_id = node->id;
   return source;
-}
-
-auto state_is(const std::string& state) {
-  return [state](const SignalRecorder::Signal& s) {
-    return s.path == kCapture1 && s.member == "StateChanged" && s.args == std::vector<std::string>{state};
-  };
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ TEST_CASE("a replay saved mid-capture has the requested length from a keyframe, 
   auto started = d.ctl({"start", "-o", "main.mkv", "--replay", "10", "--gop", "30"});
   INFO(started.output << d.logs());
   REQUIRE(started.status == 0);
-  const std::string path = "/io/github/zerocast/Zerocast1/capture/1";
+  const std::string path = kCapture1;
   CHECK(started.output.find(path) != std::string::npos);
   // ctl made the relative path absolute (the daemon's working directory is not the caller's).
   CHECK(d.property(path, kCaptureIface, "Outputs") == "1 \"" + main_file + "\"");
@@ -94,7 +94,7 @@ TEST_CASE("a replay with no path goes to the replay directory, and a replay-only
   DaemonHarness d;
   auto started = d.ctl({"start", "--replay", "5"});
   REQUIRE(started.status == 0);
-  const std::string path = "/io/github/zerocast/Zerocast1/capture/1";
+  const std::string path = kCapture1;
   CHECK(d.property(path, kCaptureIface, "Outputs") == "0");
   REQUIRE(d.wait_property(
       path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 1.0; }, 20s));

@@ -19,16 +19,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kCapture1 = "/io/github/zerocast/Zerocast1/capture/1";
-
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-auto state_is(const std::string& state) {
-  return [state](const SignalRecorder::Signal& s) {
-    return s.path == kCapture1 && s.member == "StateChanged" && s.args == std::vector<std::string>{state};
-  };
 }
 
 // Runs of consecutive numbers: {first, last} of each.
