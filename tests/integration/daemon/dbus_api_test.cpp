@@ -75,7 +75,7 @@ std::string start_capture(DaemonHarness& d, std::vector<std::string> options) {
   std::vector<std::string> args{"call", kBus, kManager, kManagerIface, "StartCapture", "a{sv}"};
   args.insert(args.end(), options.begin(), options.end());
   auto r = d.busctl(args, 90s);
-  INFO(r.output << d.logs());
+  INFO(r.output);
   REQUIRE(r.status == 0);
   std::smatch m;
   REQUIRE(std::regex_search(r.output, m, std::regex("o \"([^\"]+)\"")));
@@ -175,7 +175,7 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
         path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 2.0; }, 10s));
     const std::string replay = d.dir() + "/replay.mkv";
     auto saved = d.busctl({"call", kBus, path, kCaptureIface, "SaveReplay", "su", replay, "2"}, 60s);
-    INFO(saved.output << d.logs());
+    INFO(saved.output);
     REQUIRE(saved.status == 0);
     auto sig = signals.wait_for([&](auto& s) { return s.path == path && s.member == "ReplaySaved"; }, 5s);
     REQUIRE(sig);
@@ -350,7 +350,7 @@ TEST_CASE("the daemon serves Prometheus metrics about the running captures", "[d
   long long first = 0;
   for (int i = 0; i < 100 && (first = frames()) <= 0; ++i)
     std::this_thread::sleep_for(100ms);
-  INFO(d.logs() << "\n--- last /metrics ---\n" << last_body);
+  INFO("--- last /metrics ---\n" << last_body);
   REQUIRE(first > 0);
   std::this_thread::sleep_for(1500ms);  // the snapshot is refreshed once a second
   CHECK(frames() > first);

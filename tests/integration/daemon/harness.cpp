@@ -2,10 +2,15 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+// The listener and reporter interfaces are compiled in only on request.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include <catch2/catch.hpp>
 
 extern "C" {
 #include <libavutil/frame.h>
@@ -17,6 +22,39 @@ extern "C" {
 namespace zc::test {
 
 using namespace std::chrono_literals;
+
+namespace {
+
+// The daemons alive now. A failed assertion prints their logs as they are at that moment: an
+// INFO(d.logs()) is a snapshot taken where it is written, which hides what the daemon did while
+// the test waited (stop 7's PipeWire-restart failure showed logs from before the restart).
+std::mutex g_live_mutex;
+std::vector<const DaemonHarness*> g_live;
+
+class LogsAtFailure : public Catch::TestEventListenerBase {
+ public:
+  using TestEventListenerBase::TestEventListenerBase;
+  void testCaseStarting(const Catch::TestCaseInfo& info) override {
+    printed_ = false;
+    TestEventListenerBase::testCaseStarting(info);
+  }
+  bool assertionEnded(const Catch::AssertionStats& stats) override {
+    if (!stats.assertionResult.succeeded() && !printed_) {
+      printed_ = true;  // the first failure is the one that explains; later ones repeat it
+      std::lock_guard lock(g_live_mutex);
+      for (const auto* d : g_live)
+        Catch::cout() << "\n=== at the first failure (" << stats.assertionResult.getSourceInfo() << ") ===\n"
+                      << d->logs() << "\n";
+    }
+    return TestEventListenerBase::assertionEnded(stats);
+  }
+
+ private:
+  bool printed_ = false;
+};
+CATCH_REGISTER_LISTENER(LogsAtFailure)
+
+}  // namespace
 
 std::string default_test_config(const std::string& daemon_keys) {
   return "[daemon]\ndefault_source = \"test\"\n" + daemon_keys +
@@ -56,9 +94,15 @@ DaemonHarness::DaemonHarness(DaemonOptions options) : options_(std::move(options
   }
   daemon_ = std::make_unique<Process>(argv, po);
   if (options_.wait_ready && !wait_ready()) throw std::runtime_error("the daemon did not come up:\n" + logs());
+  std::lock_guard lock(g_live_mutex);
+  g_live.push_back(this);
 }
 
 DaemonHarness::~DaemonHarness() {
+  {
+    std::lock_guard lock(g_live_mutex);
+    g_live.erase(std::remove(g_live.begin(), g_live.end(), this), g_live.end());
+  }
   if (daemon_) daemon_->stop(std::chrono::seconds(20));
   daemon_.reset();
   pw_.reset();
