@@ -22,7 +22,7 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
     std::unique_lock lock(mutex_);
     if (imported) {
       consecutive_failures_ = 0;
-      last_was_primary_ = true;
+      last_ = Last::primary;
       return imported;
     }
     ++primary_failures_;
@@ -60,14 +60,14 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
     if (fallback) {
       lock.lock();
       ++fallbacks_;
-      last_was_primary_ = false;
+      last_ = Last::cpu_fallback;
     }
     return fallback;
   }
   auto imported = cpu_->import(frame, target);
   if (imported) {
     std::lock_guard lock(mutex_);
-    last_was_primary_ = false;
+    last_ = Last::cpu_shared_memory;
   }
   return imported;
 }
@@ -79,10 +79,21 @@ void ImportChain::forget(uint64_t buffer_id) {
 
 std::string ImportChain::path() const {
   std::lock_guard lock(mutex_);
-  if (last_was_primary_ && primary_) return std::string(primary_->name());
-  std::string p(cpu_->name());
-  if (primary_ && !primary_enabled_) p += " (" + std::string(primary_->name()) + " disabled: " + disabled_reason_ + ")";
-  return p;
+  std::string cpu(cpu_->name());
+  if (!primary_) return cpu;
+  const std::string gpu(primary_->name());
+  if (!primary_enabled_) return cpu + " (" + gpu + " disabled: " + disabled_reason_ + ")";
+  switch (last_) {
+    case Last::none:
+      return gpu + " (no frame yet)";
+    case Last::primary:
+      return gpu;
+    case Last::cpu_shared_memory:
+      return cpu + " (the producer sends shared memory)";
+    case Last::cpu_fallback:
+      return cpu + " (" + gpu + " failed on the last frame)";
+  }
+  return cpu;
 }
 
 bool ImportChain::primary_enabled() const {

@@ -32,7 +32,9 @@ class ImportChain {
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget& target, const RejectFn& on_reject);
   void forget(uint64_t buffer_id);
 
-  // "egl-cuda", "cpu", or "cpu (vulkan-cuda disabled: <why>)". Thread-safe.
+  // What imported the last frame, and why the CPU when there is a GPU importer: "egl-cuda",
+  // "egl-cuda (no frame yet)", "cpu (the producer sends shared memory)", "cpu (egl-cuda failed on
+  // the last frame)", "cpu (vulkan-cuda disabled: <why>)"; plain "cpu" without one. Thread-safe.
   std::string path() const;
   bool primary_enabled() const;
   uint64_t primary_failures() const;
@@ -45,7 +47,8 @@ class ImportChain {
   std::unique_ptr<zerocopy::Importer> cpu_;
   mutable std::mutex mutex_;  // guards the fields below against readers on other threads
   bool primary_enabled_ = false;
-  bool last_was_primary_ = false;
+  enum class Last { none, primary, cpu_shared_memory, cpu_fallback };
+  Last last_ = Last::none;
   std::string disabled_reason_;
   uint32_t consecutive_failures_ = 0;                       // failures other than rejections
   std::vector<std::pair<PixelFormat, uint64_t>> rejected_;  // pairs already sent back to negotiation

@@ -108,7 +108,7 @@ TEST_CASE("zero-copy: the last modifier rejected renegotiates to shared memory")
   }
   // A rejected LINEAR frame is still read by the CPU path, and the rest come in shared memory:
   // nothing lost.
-  CHECK(r.snap.import_path.rfind("cpu", 0) == 0);
+  CHECK(r.snap.import_path == "cpu (the producer sends shared memory)");
   CHECK(r.snap.capture_gpu_ms_per_frame < 0);  // nothing went through the GPU: no GPU time
   CHECK(r.snap.dropped_import == 0);
   CHECK(r.decoded.decode.frames.size() == kFrames);

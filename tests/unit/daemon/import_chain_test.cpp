@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,8 +18,9 @@ namespace {
 // Imports, or fails with `code` for the modifiers in `refuse`.
 class ScriptedImporter : public zerocopy::Importer {
  public:
-  ScriptedImporter(std::vector<uint64_t> refuse, Errc code) : refuse_(std::move(refuse)), code_(code) {}
-  std::string_view name() const override { return "scripted"; }
+  ScriptedImporter(std::vector<uint64_t> refuse, Errc code, std::string name = "scripted")
+      : refuse_(std::move(refuse)), code_(code), name_(std::move(name)) {}
+  std::string_view name() const override { return name_; }
   std::vector<uint64_t> supported_modifiers(PixelFormat) const override { return {1, 2}; }
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget&) override {
     for (uint64_t m : refuse_) {
@@ -33,6 +35,7 @@ class ScriptedImporter : public zerocopy::Importer {
  private:
   std::vector<uint64_t> refuse_;
   Errc code_;
+  std::string name_;
 };
 
 Frame dmabuf(uint64_t modifier, uint64_t sequence) {
@@ -103,4 +106,30 @@ TEST_CASE("import chain: a success resets the run of failures") {
   }
   CHECK(chain.primary_enabled());
   CHECK(r.seen.empty());
+}
+
+TEST_CASE("import chain: the path names what imported the last frame, and why the CPU") {
+  Rejections r;
+  SECTION("with a GPU importer") {
+    ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{2}, Errc::gpu, "gpu"),
+                      std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu, "cpu"));
+    // Before any frame it is the GPU importer that will be tried (stop 7 logged "cpu" here).
+    CHECK(chain.path() == "gpu (no frame yet)");
+    REQUIRE(chain.import(dmabuf(1, 0), {}, r.fn()));
+    CHECK(chain.path() == "gpu");
+    Frame shm;
+    shm.memory = MemoryKind::Cpu;
+    REQUIRE(chain.import(shm, {}, r.fn()));
+    CHECK(chain.path() == "cpu (the producer sends shared memory)");
+    REQUIRE(chain.import(dmabuf(2, 1), {}, r.fn()));
+    CHECK(chain.path() == "cpu (gpu failed on the last frame)");
+    REQUIRE(chain.import(dmabuf(1, 2), {}, r.fn()));
+    CHECK(chain.path() == "gpu");
+  }
+  SECTION("CPU only: the CPU importer's own name, whatever came") {
+    ImportChain chain(nullptr, std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu, "cpu (no GPU)"));
+    CHECK(chain.path() == "cpu (no GPU)");
+    REQUIRE(chain.import(dmabuf(1, 0), {}, r.fn()));
+    CHECK(chain.path() == "cpu (no GPU)");
+  }
 }
