@@ -42,11 +42,13 @@ std::string short_reason(const Error& e) {
   return e.describe();
 }
 
-// The GPU path made at install time goes to the first pipeline; later pipelines (the daemon
-// restarts them) bring up their own.
+// The GPU path made at install time goes to the first pipeline; later pipelines (the daemon's
+// other captures, and the ones it restarts) bring up their own bridges on the same CUDA context:
+// one per device, which the encoder catalog's CUDA frames live on too.
 struct SharedPath {
   std::mutex mutex;
   std::optional<zerocopy::gpu::GpuPath> first;
+  std::shared_ptr<zerocopy::gpu::CudaContext> cuda;
   GpuPathFactory make;
 };
 
@@ -80,7 +82,11 @@ Result<ZerocopyMode> zerocopy_mode_from_env() {
 Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path) {
   ZerocopyChoice choice;
   choice.mode = mode;
-  if (!make_path) make_path = [] { return zerocopy::gpu::make_gpu_path(); };
+  if (!make_path) {
+    make_path = [](std::shared_ptr<zerocopy::gpu::CudaContext> cuda) {
+      return zerocopy::gpu::make_gpu_path({}, std::move(cuda));
+    };
+  }
 
   auto cpu_only = [&](std::string reason) {
     choice.cpu_reason = reason;
@@ -92,7 +98,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
   };
 
   if (mode == ZerocopyMode::Off) return cpu_only("ZEROCAST_ZEROCOPY=0");
-  auto path = make_path();
+  auto path = make_path(nullptr);
   if (!path) {
     if (mode == ZerocopyMode::Required) {
       return fail(Errc::gpu, std::string(kStage),
@@ -108,6 +114,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
   // the GPU), a software encoder wins and the importer downloads its GPU-converted output.
   if (!hooks.catalog) hooks.catalog = encode::default_catalog(path->cuda);
   auto shared = std::make_shared<SharedPath>();
+  shared->cuda = path->cuda;
   shared->first = std::move(*path);
   shared->make = std::move(make_path);
   hooks.make_importer = [shared]() -> std::unique_ptr<zerocopy::Importer> {
@@ -117,7 +124,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
       p = std::exchange(shared->first, std::nullopt);
     }
     if (!p) {
-      auto made = shared->make();
+      auto made = shared->make(shared->cuda);
       if (!made) {
         spdlog::warn("zerocopy: GPU import path lost, this capture goes the CPU way: {}", made.error().describe());
         return nullptr;

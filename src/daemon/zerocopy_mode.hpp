@@ -27,8 +27,9 @@ Result<ZerocopyMode> parse_zerocopy_mode(std::string_view text);
 // $ZEROCAST_ZEROCOPY, auto when unset.
 Result<ZerocopyMode> zerocopy_mode_from_env();
 
-// Makes the GPU path (a test replaces it with a fake).
-using GpuPathFactory = std::function<Result<zerocopy::gpu::GpuPath>()>;
+// Makes the GPU path (a test replaces it with a fake): on a new CUDA context when given none (the
+// first), else on the one given (the first path's, for every later pipeline).
+using GpuPathFactory = std::function<Result<zerocopy::gpu::GpuPath>(std::shared_ptr<zerocopy::gpu::CudaContext>)>;
 
 struct ZerocopyChoice {
   ZerocopyMode mode = ZerocopyMode::Auto;

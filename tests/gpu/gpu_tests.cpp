@@ -317,6 +317,46 @@ TEST_CASE("make_gpu_path brings both bridges up and routes by modifier") {
   CHECK(res.error().code == Errc::rejected);
 }
 
+TEST_CASE("captures share one CUDA context: bridges made on it import on two threads at once, pixel-exact") {
+  // The daemon's second capture (or a restarted one) brings its bridges up on the first path's
+  // context, the one the encoders' CUDA frames live on; both captures' threads use it at once.
+  auto first = make_gpu_path();
+  INFO((first ? first->description : first.error().describe()));
+  REQUIRE(first);
+  auto second = make_gpu_path({}, first->cuda);
+  INFO((second ? second->description : second.error().describe()));
+  REQUIRE(second);
+  CHECK(second->cuda == first->cuda);
+  auto* egl_a = dynamic_cast<EglCudaImporter*>(first->importer->tiled());
+  auto* egl_b = dynamic_cast<EglCudaImporter*>(second->importer->tiled());
+  auto* vk_a = dynamic_cast<VulkanCudaImporter*>(first->importer->linear());
+  auto* vk_b = dynamic_cast<VulkanCudaImporter*>(second->importer->linear());
+  REQUIRE(egl_a);
+  REQUIRE(egl_b);
+  REQUIRE(vk_a);
+  REQUIRE(vk_b);
+  constexpr int kFramesEach = 30;
+  auto capture = [](EglCudaImporter& egl, VulkanCudaImporter& vk, uint32_t seed, int& exact) {
+    const uint32_t w = 640, h = 360;
+    for (int i = 0; i < kFramesEach; ++i) {
+      const auto rgba = test_pattern_rgba(w, h, seed + static_cast<uint32_t>(i));
+      const auto want = rgba_to_packed(rgba, PixelFormat::BGRx);
+      auto a = run_egl_leg(egl, rgba, w, h, target(w, h, PixelFormat::BGRx));
+      if (a && count_mismatches(a->planes[0], want) == 0) ++exact;
+      auto b = run_vulkan_leg(vk, rgba, w, h, PixelFormat::BGRx, w * 4, target(w, h, PixelFormat::BGRx));
+      if (b && count_mismatches(b->planes[0], want) == 0) ++exact;
+    }
+    egl.release_thread();  // the destructors run on the test's thread
+  };
+  int exact_a = 0, exact_b = 0;
+  std::thread ta([&] { capture(*egl_a, *vk_a, 100, exact_a); });
+  std::thread tb([&] { capture(*egl_b, *vk_b, 900, exact_b); });
+  ta.join();
+  tb.join();
+  CHECK(exact_a == 2 * kFramesEach);
+  CHECK(exact_b == 2 * kFramesEach);
+}
+
 int main(int argc, char** argv) {
   auto api = load_cuda();
   if (!api) {

@@ -60,13 +60,17 @@ void RoutingImporter::forget(uint64_t buffer_id) {
   if (linear_) linear_->forget(buffer_id);
 }
 
-Result<GpuPath> make_gpu_path(const GpuImporterOptions& options) {
-  auto api = load_cuda(options.cuda_library);
-  if (!api) return tl::unexpected(api.error());
-  auto ctx = CudaContext::create(*api, options.cuda_device);
-  if (!ctx) return tl::unexpected(ctx.error());
+Result<GpuPath> make_gpu_path(const GpuImporterOptions& options, std::shared_ptr<CudaContext> cuda) {
   GpuPath path;
-  path.cuda = *ctx;
+  if (cuda) {
+    path.cuda = std::move(cuda);
+  } else {
+    auto api = load_cuda(options.cuda_library);
+    if (!api) return tl::unexpected(api.error());
+    auto ctx = CudaContext::create(*api, options.cuda_device);
+    if (!ctx) return tl::unexpected(ctx.error());
+    path.cuda = *ctx;
+  }
   std::unique_ptr<Importer> tiled, linear;
   std::string egl_why, vk_why;
   if (auto egl = load_egl(); !egl) {

@@ -49,7 +49,8 @@ struct GpuPath {
 };
 
 // Errc::not_found without a driver or device; Errc::unsupported when CUDA is there but neither
-// bridge comes up (the message names both reasons).
-Result<GpuPath> make_gpu_path(const GpuImporterOptions& options = {});
+// bridge comes up (the message names both reasons). With `cuda`, the bridges come up on that
+// context (one per device, shared by every capture and the encoders) instead of a new one.
+Result<GpuPath> make_gpu_path(const GpuImporterOptions& options = {}, std::shared_ptr<CudaContext> cuda = nullptr);
 
 }  // namespace zc::zerocopy::gpu

@@ -11,7 +11,7 @@ using namespace zc::daemon;
 namespace {
 
 GpuPathFactory failing(int& calls, Errc code, std::string message) {
-  return [&calls, code, message]() -> Result<zerocopy::gpu::GpuPath> {
+  return [&calls, code, message](std::shared_ptr<zerocopy::gpu::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
     ++calls;
     return fail(code, "zerocopy:cuda", message);
   };
@@ -59,7 +59,8 @@ TEST_CASE("auto without a driver goes the CPU way and says why, =1 fails naming 
 
 TEST_CASE("a GPU path that comes up is installed: the first pipeline gets it, later ones make their own") {
   int made = 0;
-  auto factory = [&made]() -> Result<zerocopy::gpu::GpuPath> {
+  // (Which context later calls get is checked on the GPU machine: a fake path has none.)
+  auto factory = [&made](std::shared_ptr<zerocopy::gpu::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
     ++made;
     zerocopy::gpu::GpuPath p;
     auto log = std::make_shared<test::FakeImportLog>();
