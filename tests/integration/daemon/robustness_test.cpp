@@ -213,7 +213,11 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
   REQUIRE(wait_bound(port, Proto::tcp, 10s));
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "Outputs", [](auto& v) { return !has(v, "reconnecting"); }, 15s));
-  std::this_thread::sleep_for(1500ms);
+  // The new peer gets frames from the next keyframe (15 frames at most): 60 more encoded frames
+  // give it well over the 20 checked below, however slowly the machine runs.
+  const auto reconnected_at = std::stoull(d.property(kCapture1, kCaptureIface, "FramesEncoded"));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [&](auto& v) { return std::stoull(v) >= reconnected_at + 60; }, 20s));
   REQUIRE(d.ctl({"save-replay", "replay.mkv"}).status == 0);
   const std::string dropped = d.property(kCapture1, kCaptureIface, "FramesDropped");
   REQUIRE(d.ctl({"stop"}).status == 0);

@@ -59,7 +59,7 @@ struct Received {
 };
 
 Received finish(Process& rx, const std::string& out) {
-  const auto status = rx.wait(15s);
+  const auto status = rx.wait(20s);  // udp ends 5 s after the last datagram
   Received r;
   r.log = rx.output();
   INFO(r.log);
@@ -119,8 +119,9 @@ TEST_CASE("udp: MPEG-TS received by ffmpeg decodes", "[output][network]") {
   const EncodedStream stream = encode_or_skip({.frames = 60, .gop = 30});
   const int port = free_port(Proto::udp);
   const std::string out = make_temp_dir("zc-output") + "/rx.ts";
-  // timeout: ffmpeg ends its input 1 s after the last datagram.
-  Process rx = start_receiver("udp://127.0.0.1:" + std::to_string(port) + "?timeout=1000000", out);
+  // timeout: ffmpeg ends its input 5 s after the last datagram (and gives up if the first one
+  // takes that long: a loaded machine may be slow to start sending).
+  Process rx = start_receiver("udp://127.0.0.1:" + std::to_string(port) + "?timeout=5000000", out);
   REQUIRE(wait_bound(port, Proto::udp, 10s));
   auto sink = output::open_sink("udp://127.0.0.1:" + std::to_string(port), AV_CODEC_ID_H264, quick_options());
   REQUIRE(sink);

@@ -14,15 +14,17 @@ TEST_CASE("record: MPEG-TS over UDP reaches a separate ffmpeg intact", "[record]
   zc::test::PipeWireDaemon pw;
   const int port = zc::test::free_port(zc::test::Proto::udp);
   const auto out = zc::test::make_temp_dir("zc-net") + "/udp.ts";
-  // timeout: the receiver ends its input 1 s after the last datagram and writes out everything.
-  auto receiver = zc::test::start_receiver("udp://127.0.0.1:" + std::to_string(port) + "?timeout=1000000", out);
+  // timeout: the receiver ends its input 5 s after the last datagram and writes out everything.
+  // It counts from when ffmpeg starts reading too, so it also bounds zerocast's start-up before
+  // the first datagram (seconds on a loaded machine under sanitizers).
+  auto receiver = zc::test::start_receiver("udp://127.0.0.1:" + std::to_string(port) + "?timeout=5000000", out);
   REQUIRE(zc::test::wait_bound(port, zc::test::Proto::udp, 10s));
   auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "60", "-o",
                      "udp://127.0.0.1:" + std::to_string(port)},
                     30s);
   INFO(r.output);
   REQUIRE(r.status == 0);
-  REQUIRE(receiver.wait(15s));
+  REQUIRE(receiver.wait(30s));  // the 5 s timeout, then writing out
   INFO(receiver.output());
   const auto d = decode_numbers(out);
   REQUIRE(d.decode.ok);
