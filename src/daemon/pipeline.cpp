@@ -269,13 +269,15 @@ void Pipeline::on_buffer_removed(uint64_t buffer_id) {
 
 void Pipeline::on_frame(const Frame& frame) {
   const int64_t cpu_start = thread_cpu_ns();
-  ++counters_.frames_captured;
+  // Frames that come after the end (stopping, duration or frame count reached) are not counted:
+  // captured = encoded (without repeats) + dropped (queue, import), so the summary adds up.
   if (queue_.closed()) return;
   if (first_frame_ns_ == 0) first_frame_ns_ = frame.pts_ns;
   if (options_.duration_s && frame.pts_ns - first_frame_ns_ >= static_cast<int64_t>(*options_.duration_s * 1e9)) {
     request_stop("duration reached");
     return;
   }
+  ++counters_.frames_captured;
   if (!target_) {
     const Rect visible = frame.visible_rect();
     zerocopy::ImportTarget t;

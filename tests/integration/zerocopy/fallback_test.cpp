@@ -76,6 +76,9 @@ TEST_CASE("zero-copy: an importer that accepts gets every frame through the dmab
   CHECK(log->rejected == 0);
   CHECK(std::all_of(log->modifiers.begin(), log->modifiers.end(), [](uint64_t m) { return m == kModifierLinear; }));
   CHECK(r.snap.import_path == "fake-gpu");
+  // The counts add up: frames after the end are not counted as captured.
+  CHECK(r.snap.frames_captured ==
+        r.snap.frames_encoded - r.snap.frames_repeated + r.snap.dropped_queue + r.snap.dropped_import);
 }
 
 TEST_CASE("zero-copy: a rejected modifier renegotiates to the next one") {
