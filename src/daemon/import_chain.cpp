@@ -81,7 +81,7 @@ std::string ImportChain::path() const {
   std::lock_guard lock(mutex_);
   std::string cpu(cpu_->name());
   if (!primary_) return cpu;
-  const std::string gpu(primary_->name());
+  std::string gpu(primary_->name());
   if (!primary_enabled_) return cpu + " (" + gpu + " disabled: " + disabled_reason_ + ")";
   switch (last_) {
     case Last::none:
