@@ -17,6 +17,7 @@ namespace zc::daemon {
 class LatencyHistogram {
  public:
   static constexpr int kSubBits = 6;  // 64 buckets per power of two
+  static constexpr uint64_t kSub = uint64_t{1} << kSubBits;
   static constexpr size_t kBuckets = (64 - kSubBits + 1) << kSubBits;
 
   void add(int64_t ns) {
@@ -45,14 +46,12 @@ class LatencyHistogram {
   }
 
   static size_t bucket(uint64_t us) {
-    constexpr uint64_t kSub = uint64_t{1} << kSubBits;
     if (us < kSub) return static_cast<size_t>(us);
     const int shift = std::bit_width(us) - 1 - kSubBits;  // bits below the top kSubBits + 1
     return static_cast<size_t>(((static_cast<uint64_t>(shift) + 1) << kSubBits) + ((us >> shift) & (kSub - 1)));
   }
   // The smallest value (µs) of the next bucket: every value in bucket i is below it.
   static uint64_t upper_edge_us(size_t i) {
-    constexpr uint64_t kSub = uint64_t{1} << kSubBits;
     if (i < kSub) return i + 1;
     const uint64_t shift = (i >> kSubBits) - 1;
     return (kSub + (i & (kSub - 1)) + 1) << shift;

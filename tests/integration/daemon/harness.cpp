@@ -315,6 +315,15 @@ std::string breaks(const std::vector<uint32_t>& numbers) {
   return out;
 }
 
+Numbers decode_one_file(const DaemonHarness& d, const std::string& stem) {
+  CHECK(!std::filesystem::exists(d.dir() + "/" + stem + "-001.mkv"));
+  Numbers n = decode_numbers(d.dir() + "/" + stem + ".mkv");
+  REQUIRE(n.result.ok);
+  CHECK(n.result.decode_errors == 0);
+  CHECK(n.unreadable == 0);
+  return n;
+}
+
 bool consecutive(const std::vector<uint32_t>& numbers) {
   for (size_t i = 1; i < numbers.size(); ++i) {
     if (numbers[i] != numbers[i - 1] + 1) return false;

@@ -122,6 +122,9 @@ struct Numbers {
   size_t unreadable = 0;
 };
 Numbers decode_numbers(const std::string& path);
+// `<dir>/<stem>.mkv` after a capture that had to go on in one file: no `<stem>-001.mkv` was
+// started, it decodes without errors and every picture's number is readable (checked here).
+Numbers decode_one_file(const DaemonHarness& d, const std::string& stem);
 
 // True when numbers go up by one each time.
 bool consecutive(const std::vector<uint32_t>& numbers);
