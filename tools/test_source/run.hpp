@@ -24,7 +24,7 @@ inline constexpr int kRunStreamFailed = 2;  // the stream failed while running
 // thread for its duration (call it before starting other threads that should not receive them)
 // and restores the mask afterwards. Prints to `out`, one line each:
 //   zerocast test-source: node.id=ID object.serial=SERIAL node.name=NAME   (once the node exists)
-//   zerocast test-source: queued=N skipped_no_buffer=N skipped_paused=N ...  (at the end)
+//   zerocast test-source: queued=N skipped_no_buffer=N skipped_paused=N skipped_busy=N ...  (at the end)
 int run(const RunOptions& options, std::FILE* out = stdout);
 
 }  // namespace zc::testsrc

@@ -56,6 +56,10 @@ void stream_add_buffer(void* data, pw_buffer* b) {
 void stream_remove_buffer(void* data, pw_buffer* b) {
   static_cast<TestSource::Impl*>(data)->on_remove_buffer(b);
 }
+void stream_trigger_done(void* data) {
+  // The graph cycle we triggered has finished: every follower has taken its buffer.
+  static_cast<TestSource::Impl*>(data)->cycle_started_ns.store(0);
+}
 void timer_fired(void* data, uint64_t expirations) {
   static_cast<TestSource::Impl*>(data)->on_tick(expirations);
 }
@@ -81,6 +85,7 @@ const pw_stream_events kStreamEvents = [] {
   e.param_changed = stream_param;
   e.add_buffer = stream_add_buffer;
   e.remove_buffer = stream_remove_buffer;
+  e.trigger_done = stream_trigger_done;
   return e;
 }();
 

@@ -31,10 +31,9 @@ struct ConsumerOptions {
   // PipeWire 0.3.65 now and then hands a consumer producer-allocated buffers before their memory
   // is attached (data type SPA_ID_INVALID). Like a real consumer, renegotiate to get new ones.
   bool recover_broken_buffers = true;
-  // Be the graph's driver (higher priority than the source) and trigger cycles at `driver_rate`.
-  // Tests that count every frame use this: with the source driving, PipeWire 0.3.65 loses frames
-  // that reach a consumer whose thread loop is stalled (a loaded CI machine), see
-  // tools/test_source/README.md; a consumer that drives simply has no cycles while stalled.
+  // Be the graph's driver (higher priority than the source) and trigger cycles at `driver_rate`:
+  // the source follows (queued frames go out on our cycles). Both ways every frame arrives; the
+  // driving source waits for its last cycle (tools/test_source/README.md).
   bool driver = false;
   uint32_t driver_rate = 100;
 };

@@ -237,11 +237,10 @@ TEST_CASE("1080p60: no gaps and the producer's CPU per frame") {
   const auto frames = consumer.frames();
   consumer.stop();
 
-  // The source drives, as a compositor does: a consumer stalled for several frame intervals
-  // (this machine under load) loses frames inside PipeWire (see ConsumerOptions::driver). On an
-  // idle machine none is lost.
+  // The source drives, as a compositor does, and starts no cycle while its last one runs, so a
+  // consumer late on a loaded machine gets every frame (tools/test_source/README.md).
   const size_t lost = count_lost(frames);
-  CHECK(lost * 100 <= frames.size());  // under 1 %
+  CHECK(lost == 0);
   const double n = static_cast<double>(after.queued - before.queued);
   REQUIRE(n > 0);
   const double loop_us = (after.loop_cpu_ns - before.loop_cpu_ns) / n / 1000.0;
@@ -276,11 +275,12 @@ TEST_CASE("240 fps: numbers in order at a high rate") {
   const double seconds = (zc::monotonic_ns() - t0) / 1e9;
   const auto frames = consumer.frames();
   consumer.stop();
-  // The source drives at 4 ms per frame: a consumer that falls several frames behind loses some
-  // inside PipeWire (see ConsumerOptions::driver). Tolerate a few.
+  // The source drives at 4 ms per frame and waits for its last cycle: a consumer that falls
+  // behind delays frames, none is lost (before that wait, 1 to 12 of 241 were lost here with
+  // three busy loops on two cores).
   const size_t lost = count_lost(frames);
   UNSCOPED_INFO("lost " << lost << " of " << frames.back().seq - frames.front().seq + 1);
-  CHECK(lost * 20 <= frames.size());  // under 5 %
+  CHECK(lost == 0);
   CHECK(seconds > 0.9);               // 240 intervals: 1 s, never faster
   CHECK(seconds < 5.0);
 }
