@@ -41,8 +41,7 @@ std::string summary(const Stats& s) {
   std::string line =
       "queued=" + std::to_string(s.queued) + " skipped_no_buffer=" + std::to_string(s.skipped_no_buffer) +
       " skipped_paused=" + std::to_string(s.skipped_paused) + " skipped_busy=" + std::to_string(s.skipped_busy) +
-      " late_ticks=" + std::to_string(s.late_ticks) +
-      " renegotiations=" + std::to_string(s.renegotiations);
+      " late_ticks=" + std::to_string(s.late_ticks) + " renegotiations=" + std::to_string(s.renegotiations);
   for (size_t k = 0; k < kDefectKindCount; ++k) {
     if (s.defects[k] > 0)
       line += " " + std::string(to_string(static_cast<DefectKind>(k))) + "=" + std::to_string(s.defects[k]);

@@ -281,6 +281,6 @@ TEST_CASE("240 fps: numbers in order at a high rate") {
   const size_t lost = count_lost(frames);
   UNSCOPED_INFO("lost " << lost << " of " << frames.back().seq - frames.front().seq + 1);
   CHECK(lost == 0);
-  CHECK(seconds > 0.9);               // 240 intervals: 1 s, never faster
+  CHECK(seconds > 0.9);  // 240 intervals: 1 s, never faster
   CHECK(seconds < 5.0);
 }
