@@ -167,8 +167,13 @@ ReplayOptions ReplayRing::options() const {
 }
 
 double ReplayRing::held_seconds() const {
+  // What a save now would get: up to the clip's complete end, not the newest packet.
   std::lock_guard lock(mutex_);
-  return keys_.empty() ? 0.0 : seconds_from(keys_.front());
+  if (keys_.empty() || !info_) return 0.0;
+  const uint64_t end = complete_end_locked();
+  if (end <= keys_.front()) return 0.0;
+  return static_cast<double>(complete_end_pts_locked(end) - slot_at(keys_.front()).packet->pts) *
+         av_q2d(info_->time_base);
 }
 
 size_t ReplayRing::held_bytes() const {
@@ -201,15 +206,19 @@ uint64_t ReplayRing::complete_end_locked() const {
   return complete;
 }
 
+int64_t ReplayRing::complete_end_pts_locked(uint64_t end) const {
+  int64_t max_pts = INT64_MIN;
+  for (uint64_t seq = keys_.front(); seq < end; ++seq)
+    max_pts = std::max(max_pts, slot_at(seq).packet->pts);
+  return max_pts + frame_ticks();
+}
+
 Result<ReplayClip> ReplayRing::clip(double seconds) const {
   std::lock_guard lock(mutex_);
   if (keys_.empty() || !info_) return fail(Errc::not_found, "replay", "the replay buffer holds nothing yet");
   const uint64_t end = complete_end_locked();
   if (end <= keys_.front()) return fail(Errc::not_found, "replay", "the replay buffer holds no complete frame yet");
-  int64_t max_pts = INT64_MIN;
-  for (uint64_t seq = keys_.front(); seq < end; ++seq)
-    max_pts = std::max(max_pts, slot_at(seq).packet->pts);
-  const int64_t end_pts = max_pts + frame_ticks();
+  const int64_t end_pts = complete_end_pts_locked(end);
   auto covered = [&](uint64_t key) {
     return static_cast<double>(end_pts - slot_at(key).packet->pts) * av_q2d(info_->time_base);
   };

@@ -52,6 +52,7 @@ class ReplayRing final : public Sink {
   void set_options(ReplayOptions options);
   ReplayOptions options() const;
 
+  // The length a save of everything would get now (clip(0)'s seconds; 0 with nothing complete).
   double held_seconds() const;
   size_t held_bytes() const;
   size_t held_packets() const;
@@ -77,7 +78,8 @@ class ReplayRing final : public Sink {
   int64_t frame_ticks() const;  // one frame interval in the stream's time base (0: unknown)
   int64_t end_pts_locked() const;
   double seconds_from(uint64_t key_seq) const;
-  uint64_t complete_end_locked() const;  // end (exclusive) of the longest presentation-complete prefix
+  uint64_t complete_end_locked() const;                 // end (exclusive) of the longest presentation-complete prefix
+  int64_t complete_end_pts_locked(uint64_t end) const;  // where frames [front, end) stop being shown
 
   mutable std::mutex mutex_;
   ReplayOptions options_;

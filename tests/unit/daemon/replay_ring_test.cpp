@@ -180,6 +180,8 @@ TEST_CASE("with B-frames a clip ends where every frame shown is in it", "[replay
   std::iota(want.begin(), want.end(), 0);
   CHECK(shown == want);
   CHECK(clip->seconds == Approx(13.0 / kFps));
+  // ReplaySeconds says what a save gets now, not up to P16 (17 frames held).
+  CHECK(ring.held_seconds() == Approx(13.0 / kFps));
 
   // P16's B frames, then P20: now 13..16 are complete too (P20 waits for its own).
   int64_t dts = static_cast<int64_t>(order.size()) - 2;
@@ -193,6 +195,7 @@ TEST_CASE("with B-frames a clip ends where every frame shown is in it", "[replay
   REQUIRE(later);
   CHECK(later->packets.size() == 13 + 4);
   CHECK(later->seconds == Approx(17.0 / kFps));
+  CHECK(ring.held_seconds() == Approx(17.0 / kFps));
 }
 
 TEST_CASE("a closed replay ring saves up to its last frame", "[replay]") {
@@ -205,9 +208,11 @@ TEST_CASE("a closed replay ring saves up to its last frame", "[replay]") {
     REQUIRE(ring.write(p));
   }
   CHECK(ring.clip(0)->packets.size() == 1);  // only I0 is surely complete
-  REQUIRE(ring.close());                     // the encoder was drained: this is all there is
+  CHECK(ring.held_seconds() == Approx(1.0 / kFps));
+  REQUIRE(ring.close());  // the encoder was drained: this is all there is
   auto clip = ring.clip(0);
   REQUIRE(clip);
   CHECK(clip->packets.size() == 5);
   CHECK(clip->seconds == Approx(5.0 / kFps));
+  CHECK(ring.held_seconds() == Approx(5.0 / kFps));
 }
