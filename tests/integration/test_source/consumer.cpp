@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -47,7 +48,9 @@ struct Consumer::Impl {
   std::vector<pw_stream_state> states;
   std::string error;
   uint32_t recoveries = 0;
-  bool recovery_pending = false;           // loop thread
+  bool recovery_pending = false;  // loop thread
+  // Driving: when our last triggered cycle started, until it reports trigger_done (0: none).
+  std::atomic<int64_t> cycle_started_ns{0};
   std::map<pw_buffer*, Mapping> mappings;  // dmabufs we mapped, until PipeWire removes the buffer
 };
 
@@ -82,6 +85,7 @@ const spa_pod* consumer_format(spa_pod_builder& b, PixelFormat format, const std
 
 void on_state(void* data, pw_stream_state, pw_stream_state state, const char* error) {
   auto* impl = static_cast<Consumer::Impl*>(data);
+  impl->cycle_started_ns.store(0);  // a cycle cut short by a pause never reports done
   std::lock_guard lock(impl->mutex);
   impl->states.push_back(state);
   if (state == PW_STREAM_STATE_ERROR && error) impl->error = error;
@@ -102,6 +106,9 @@ void on_process(void* data) {
 void on_timer(void* data, uint64_t) {
   static_cast<Consumer::Impl*>(data)->on_tick();
 }
+void on_trigger_done(void* data) {
+  static_cast<Consumer::Impl*>(data)->cycle_started_ns.store(0);
+}
 void on_reneg(void* data, uint64_t) {
   auto* impl = static_cast<Consumer::Impl*>(data);
   impl->recovery_pending = false;
@@ -115,6 +122,7 @@ const pw_stream_events kEvents = [] {
   e.param_changed = on_param;
   e.remove_buffer = on_remove_buffer;
   e.process = on_process;
+  e.trigger_done = on_trigger_done;
   return e;
 }();
 
@@ -137,6 +145,7 @@ void Consumer::Impl::send_formats() {
 }
 
 void Consumer::Impl::on_format(const spa_pod* param) {
+  cycle_started_ns.store(0);
   auto parsed = parse_format(param);
   if (!parsed) {
     pw_stream_set_error(stream.get(), -EINVAL, "unparsable format");
@@ -254,7 +263,15 @@ void Consumer::Impl::on_process() {
 }
 
 void Consumer::Impl::on_tick() {
-  if (stream && pw_stream_is_driving(stream.get())) pw_stream_trigger_process(stream.get());
+  if (!stream || !pw_stream_is_driving(stream.get())) return;
+  // A cycle started while the last one still runs has the source's new frame overwrite the one
+  // we have not taken yet (PipeWire 0.3.65; tools/test_source/README.md): wait for trigger_done
+  // (at most 1 s, for a cycle that never completes).
+  const int64_t now = monotonic_ns();
+  const int64_t started = cycle_started_ns.load();
+  if (started != 0 && now - started < 1000000000) return;
+  cycle_started_ns.store(now);
+  pw_stream_trigger_process(stream.get());
 }
 
 Consumer::Consumer(ConsumerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
