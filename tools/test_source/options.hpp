@@ -113,8 +113,8 @@ struct Stats {
   uint64_t skipped_no_buffer = 0;  // ticks while streaming with no free buffer (number not advanced)
   uint64_t skipped_paused = 0;     // ticks while not streaming, negotiating or renegotiating
   uint64_t skipped_busy = 0;       // driving: ticks while our last graph cycle was still running (number not advanced)
-  uint64_t cycle_timeouts = 0;     // driving: cycles that never reported done within kCycleTimeoutNs (gate reopened)
-  uint64_t late_ticks = 0;         // timer expirations missed because the loop was late
+  uint64_t cycle_timeouts = 0;  // driving: cycles that never reported done within CycleGate::kTimeoutNs (gate reopened)
+  uint64_t late_ticks = 0;      // timer expirations missed because the loop was late
   std::array<uint64_t, kDefectKindCount> defects{};  // by DefectKind
   std::vector<DefectRecord> defect_frames;           // in order; the first kMaxDefectRecords
   std::vector<FormatEpoch> epochs;                   // every format accepted, in order

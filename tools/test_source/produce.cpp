@@ -46,7 +46,7 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
   }
   if (options.frame_limit > 0 && next_frame >= options.frame_limit) return;
   if (!streaming || !have_format || awaiting_buffers) {
-    cycle_started_ns.store(0);
+    cycle.done();
     std::lock_guard lock(mutex);
     ++stats.skipped_paused;
     return;
@@ -80,18 +80,19 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
   produce(next_frame);
 }
 
-// A driver that starts a cycle while its last one still runs (a follower late: a busy machine)
-// has PipeWire overwrite the frame that follower has not taken yet (PipeWire 0.3.65), so the
-// frame is lost without a trace. Like a producer that keeps pace with its consumer, we skip the
-// tick instead (the number does not advance). A cycle that never reports done (a follower gone
-// mid-cycle) reopens the gate after kCycleTimeoutNs.
+// Like a producer that keeps pace with its consumer, we skip a tick while our last cycle runs
+// (the number does not advance) rather than have PipeWire overwrite an untaken frame (CycleGate).
 bool TestSource::Impl::cycle_busy() {
-  const int64_t started = cycle_started_ns.load();
-  if (started == 0) return false;
-  if (monotonic_ns() - started < kCycleTimeoutNs) return true;
-  cycle_started_ns.store(0);
-  spdlog::warn("test-source: graph cycle not done after {} ms; sending frame {} anyway", kCycleTimeoutNs / 1000000,
-               next_frame);
+  switch (cycle.check(monotonic_ns())) {
+    case CycleGate::State::free:
+      return false;
+    case CycleGate::State::busy:
+      return true;
+    case CycleGate::State::timed_out:
+      break;
+  }
+  spdlog::warn("test-source: graph cycle not done after {} ms; sending frame {} anyway",
+               CycleGate::kTimeoutNs / 1000000, next_frame);
   std::lock_guard lock(mutex);
   ++stats.cycle_timeouts;
   return false;
@@ -165,7 +166,7 @@ void TestSource::Impl::produce(uint64_t frame) {
   // Driving: run a graph cycle now so the frame goes out at our pace. Following: the driver's
   // next cycle takes it.
   if (pw_stream_is_driving(stream.get())) {
-    cycle_started_ns.store(monotonic_ns());
+    cycle.started(monotonic_ns());
     pw_stream_trigger_process(stream.get());
   }
 }

@@ -1,7 +1,6 @@
 #pragma once
 // TestSource's PipeWire side, shared by test_source.cpp (connection, negotiation, buffers) and
 // produce.cpp (the frame timer, painting, metas, defects). Internal to zc_test_source.
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <ctime>
@@ -13,6 +12,7 @@
 
 #include <pipewire/pipewire.h>
 
+#include "test_source/cycle_gate.hpp"
 #include "test_source/handles.hpp"
 #include "test_source/params.hpp"
 #include "test_source/pattern.hpp"
@@ -54,7 +54,7 @@ struct TestSource::Impl {
   void on_remove_buffer(pw_buffer* b);
   void on_state(pw_stream_state state, const char* error);
   void on_tick(uint64_t expirations);
-  bool cycle_busy();  // driving, and our last graph cycle has not finished yet
+  bool cycle_busy();  // driving, and our last graph cycle has not finished yet (counts, warns)
   void produce(uint64_t frame);
   void disappear();
   void fail_stream(const std::string& message);
@@ -83,10 +83,7 @@ struct TestSource::Impl {
   std::vector<std::unique_ptr<Slot>> slots;
   uint64_t next_frame = 0;
   uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
-  // Driving: when we last triggered a graph cycle that has not reported trigger_done yet
-  // (0: none pending). Set and read on the loop thread, cleared from PipeWire's callback.
-  std::atomic<int64_t> cycle_started_ns{0};
-  static constexpr int64_t kCycleTimeoutNs = 1000000000;
+  CycleGate cycle;                   // driving: our last triggered graph cycle, until trigger_done
   std::vector<uint8_t> cursor_bitmap;
 
   // Shared with other threads.

@@ -58,7 +58,7 @@ void stream_remove_buffer(void* data, pw_buffer* b) {
 }
 void stream_trigger_done(void* data) {
   // The graph cycle we triggered has finished: every follower has taken its buffer.
-  static_cast<TestSource::Impl*>(data)->cycle_started_ns.store(0);
+  static_cast<TestSource::Impl*>(data)->cycle.done();
 }
 void timer_fired(void* data, uint64_t expirations) {
   static_cast<TestSource::Impl*>(data)->on_tick(expirations);

@@ -1,5 +1,6 @@
 #include "record_support.hpp"
 
+#include <regex>
 #include <thread>
 
 extern "C" {
@@ -32,6 +33,18 @@ std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numb
     return "gap after " + std::to_string(prev) + ": next is " + std::to_string(cur);
   }
   return {};
+}
+
+std::optional<SummaryCounts> summary_counts(const std::string& output) {
+  std::smatch f, d;
+  if (!std::regex_search(output, f, std::regex(R"(frames +(\d+) captured, (\d+) encoded \((\d+) repeated\))")) ||
+      !std::regex_search(
+          output, d,
+          std::regex(R"(dropped +\d+ \(encoder behind (\d+), invalid buffers (\d+), import failures (\d+)\))"))) {
+    return std::nullopt;
+  }
+  const auto n = [](const std::ssub_match& m) { return std::stoull(m.str()); };
+  return SummaryCounts{n(f[1]), n(f[2]), n(f[3]), n(d[1]), n(d[2]), n(d[3])};
 }
 
 RunResult zerocast(std::vector<std::string> args, std::chrono::milliseconds timeout) {

@@ -24,6 +24,19 @@ NumberedDecode decode_numbers(const std::string& path);
 // (a gap, a duplicate, a reordering or an unreadable picture) — for CHECK messages.
 std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numbers);
 
+// The counts of `zerocast record`'s end-of-run summary ("frames N captured, N encoded (N
+// repeated)", "dropped N (encoder behind N, invalid buffers N, import failures N)"); nullopt when
+// the output has no such summary.
+struct SummaryCounts {
+  uint64_t captured = 0;
+  uint64_t encoded = 0;
+  uint64_t repeated = 0;
+  uint64_t encoder_behind = 0;
+  uint64_t invalid_buffers = 0;
+  uint64_t import_failures = 0;
+};
+std::optional<SummaryCounts> summary_counts(const std::string& output);
+
 // Runs `zerocast ARGS...` to completion; output (stdout+stderr) in the result.
 RunResult zerocast(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 // Starts `zerocast ARGS...` in the background.

@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "record_support.hpp"
@@ -26,14 +25,9 @@ std::string temp_file(const std::string& name) {
 // The summary's counts add up: every frame captured was encoded or dropped for a reason. Frames
 // that come while the recording ends are not captured ones.
 void check_counts_add_up(const std::string& output) {
-  std::smatch f, d;
-  REQUIRE(
-      std::regex_search(output, f, std::regex("frames +([0-9]+) captured, ([0-9]+) encoded \\(([0-9]+) repeated\\)")));
-  REQUIRE(std::regex_search(
-      output, d,
-      std::regex("dropped +[0-9]+ \\(encoder behind ([0-9]+), invalid buffers [0-9]+, import failures ([0-9]+)\\)")));
-  const auto n = [](const std::ssub_match& m) { return std::stoull(m.str()); };
-  CHECK(n(f[1]) == n(f[2]) - n(f[3]) + n(d[1]) + n(d[2]));
+  const auto c = zc::test::summary_counts(output);
+  REQUIRE(c);
+  CHECK(c->captured == c->encoded - c->repeated + c->encoder_behind + c->import_failures);
 }
 
 void check_file(const std::string& path, size_t frames, uint32_t width, uint32_t height, const std::string& codec) {

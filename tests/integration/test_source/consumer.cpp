@@ -2,7 +2,6 @@
 
 #include <sys/mman.h>
 
-#include <atomic>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -14,6 +13,7 @@
 #include <spa/utils/result.h>
 
 #include "core/clock.hpp"
+#include "test_source/cycle_gate.hpp"
 #include "test_source/params.hpp"
 #include "test_source/pattern.hpp"
 
@@ -48,9 +48,8 @@ struct Consumer::Impl {
   std::vector<pw_stream_state> states;
   std::string error;
   uint32_t recoveries = 0;
-  bool recovery_pending = false;  // loop thread
-  // Driving: when our last triggered cycle started, until it reports trigger_done (0: none).
-  std::atomic<int64_t> cycle_started_ns{0};
+  bool recovery_pending = false;           // loop thread
+  CycleGate cycle;                         // driving: our last triggered cycle, until trigger_done
   std::map<pw_buffer*, Mapping> mappings;  // dmabufs we mapped, until PipeWire removes the buffer
 };
 
@@ -85,7 +84,7 @@ const spa_pod* consumer_format(spa_pod_builder& b, PixelFormat format, const std
 
 void on_state(void* data, pw_stream_state, pw_stream_state state, const char* error) {
   auto* impl = static_cast<Consumer::Impl*>(data);
-  impl->cycle_started_ns.store(0);  // a cycle cut short by a pause never reports done
+  impl->cycle.done();  // a cycle cut short by a pause never reports done
   std::lock_guard lock(impl->mutex);
   impl->states.push_back(state);
   if (state == PW_STREAM_STATE_ERROR && error) impl->error = error;
@@ -107,7 +106,7 @@ void on_timer(void* data, uint64_t) {
   static_cast<Consumer::Impl*>(data)->on_tick();
 }
 void on_trigger_done(void* data) {
-  static_cast<Consumer::Impl*>(data)->cycle_started_ns.store(0);
+  static_cast<Consumer::Impl*>(data)->cycle.done();
 }
 void on_reneg(void* data, uint64_t) {
   auto* impl = static_cast<Consumer::Impl*>(data);
@@ -145,7 +144,7 @@ void Consumer::Impl::send_formats() {
 }
 
 void Consumer::Impl::on_format(const spa_pod* param) {
-  cycle_started_ns.store(0);
+  cycle.done();
   auto parsed = parse_format(param);
   if (!parsed) {
     pw_stream_set_error(stream.get(), -EINVAL, "unparsable format");
@@ -264,13 +263,9 @@ void Consumer::Impl::on_process() {
 
 void Consumer::Impl::on_tick() {
   if (!stream || !pw_stream_is_driving(stream.get())) return;
-  // A cycle started while the last one still runs has the source's new frame overwrite the one
-  // we have not taken yet (PipeWire 0.3.65; tools/test_source/README.md): wait for trigger_done
-  // (at most 1 s, for a cycle that never completes).
   const int64_t now = monotonic_ns();
-  const int64_t started = cycle_started_ns.load();
-  if (started != 0 && now - started < 1000000000) return;
-  cycle_started_ns.store(now);
+  if (cycle.check(now) == CycleGate::State::busy) return;  // see CycleGate
+  cycle.started(now);
   pw_stream_trigger_process(stream.get());
 }
 
