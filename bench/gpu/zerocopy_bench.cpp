@@ -7,6 +7,8 @@
 //   cpu    process CPU time per import() (all threads: driver threads count too)
 // wall, cpu and fps are measured with the timing instrumentation (events, queries) off.
 //   fps    frames per second with frames pipelined (3 in flight, the oldest waited on and dropped)
+// Then the no-NVENC download (DownloadImporter's download_into) of an NV12 frame into pooled host
+// frames, pageable against page-locked, beside a CPU memcpy of the same bytes in the same run.
 // Usage: zerocopy_bench [frames] ; prints a table and the ratios the issue asks for.
 #include <time.h>
 
@@ -21,6 +23,8 @@
 #include <vector>
 
 #include "zerocopy/gpu/cuda/download.hpp"
+#include "zerocopy/gpu/cuda/frame_pool.hpp"
+#include "zerocopy/gpu/download_importer.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
 #include "zerocopy/gpu/vulkan_cuda_importer.hpp"
@@ -202,6 +206,68 @@ void print(const std::vector<Row>& rows) {
       " report it (gpu_time()); map = EGL map holding the stream until the GL pass is done; -1 = not measured)\n");
 }
 
+struct DownloadRow {
+  std::string name;
+  uint32_t w = 0, h = 0;
+  double wall = -1, cpu = -1, cpu_thread = -1, memcpy = -1;
+  uint64_t created = 0, page_locked = 0;
+};
+
+// download_into() of one NV12 CUDA frame into host frames from a pool of `memory`, one at a time.
+DownloadRow measure_download(const std::string& name, uint32_t w, uint32_t h, std::shared_ptr<BufferMemory> memory,
+                             const DeviceFrame& src, int frames, CudaContext& ctx) {
+  DownloadRow r;
+  r.name = name;
+  r.w = w;
+  r.h = h;
+  const FrameLayout layout = need(frame_layout(w, h, PixelFormat::NV12), "layout");
+  FramePool host(memory, 4);
+  std::vector<double> wall;
+  double cpu_total = 0, thread_total = 0;
+  std::deque<DeviceFrame> held;  // as an encoder queue holds a few
+  for (int i = 0; i < frames + 10; ++i) {
+    const double c0 = cpu_ms(), th0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID), t0 = now_ms();
+    DeviceFrame out = FramePool::to_device_frame(need(host.acquire(layout), "host frame"), zc::FrameMemory::Cpu);
+    if (auto ok = download_into(ctx, src, out); !ok) die(ok.error().describe());
+    const double t1 = now_ms(), c1 = cpu_ms(), th1 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
+    held.push_back(std::move(out));
+    if (held.size() > 2) held.pop_front();
+    if (i < 10) continue;
+    wall.push_back(t1 - t0);
+    cpu_total += c1 - c0;
+    thread_total += th1 - th0;
+  }
+  r.wall = median(wall);
+  r.cpu = cpu_total / frames;
+  r.cpu_thread = thread_total / frames;
+  r.created = host.counters().created;
+  r.page_locked = memory->page_locked();
+  // Reference: the same bytes copied by the CPU, host to host, into a pool of 4 destinations.
+  const size_t bytes = size_t{w} * h * 3 / 2;
+  std::vector<uint8_t> from(bytes, 0x5a);
+  std::vector<std::vector<uint8_t>> to(4, std::vector<uint8_t>(bytes));
+  std::vector<double> copies;
+  for (int i = 0; i < frames + 10; ++i) {
+    const double t0 = now_ms();
+    std::memcpy(to[static_cast<size_t>(i) % to.size()].data(), from.data(), bytes);
+    if (i >= 10) copies.push_back(now_ms() - t0);
+  }
+  r.memcpy = median(copies);
+  return r;
+}
+
+void print(const std::vector<DownloadRow>& rows) {
+  std::printf("\n%-30s %9s %8s %8s %8s %8s %8s %8s %8s\n", "download NV12 -> host", "size", "wall", "cpu", "cpu|thr",
+              "memcpy", "cpu/mcpy", "created", "locked");
+  for (const DownloadRow& r : rows)
+    std::printf("%-30s %4ux%-4u %8.3f %8.3f %8.3f %8.3f %8.2f %8lu %8lu\n", r.name.c_str(), r.w, r.h, r.wall, r.cpu,
+                r.cpu_thread, r.memcpy, r.cpu / r.memcpy, static_cast<unsigned long>(r.created),
+                static_cast<unsigned long>(r.page_locked));
+  std::printf(
+      "(ms per frame; wall = median of download_into(), cpu = process mean, cpu|thr = this thread; memcpy = the\n"
+      " same bytes host to host on the CPU in the same run; created/locked = host buffers made / page-locked)\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -298,6 +364,24 @@ int main(int argc, char** argv) {
     }
   }
   print(rows);
+
+  std::vector<DownloadRow> downloads;
+  auto cuda_memory = make_cuda_memory(ctx);
+  FramePool device(cuda_memory, 2);
+  for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{3840u, 2160u}}) {
+    const FrameLayout layout = need(frame_layout(w, h, PixelFormat::NV12), "layout");
+    DeviceFrame src = FramePool::to_device_frame(need(device.acquire(layout), "CUDA frame"), zc::FrameMemory::Cuda);
+    {
+      CudaContext::Scope scope(*ctx);
+      for (uint32_t p = 0; p < 2; ++p)
+        ctx->api().cuMemsetD8Async(src.planes[p], 0x40, size_t{src.pitches[p]} * (p ? h / 2 : h), ctx->stream());
+      ctx->api().cuEventRecord(static_cast<CUevent>(src.ready_event), ctx->stream());
+    }
+    downloads.push_back(measure_download("pageable (aligned_alloc)", w, h, make_host_memory(), src, frames, *ctx));
+    downloads.push_back(
+        measure_download("page-locked (cuMemHostAlloc)", w, h, make_host_memory(ctx), src, frames, *ctx));
+  }
+  print(downloads);
 
   // The issue's targets, at 4K.
   std::printf("\ntargets at 3840x2160 (issue 3):\n");

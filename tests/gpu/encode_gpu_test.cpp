@@ -256,10 +256,37 @@ TEST_CASE("the download importer hands the software encoder the GPU frame, pixel
     CHECK(planes == pattern_nv12(static_cast<uint32_t>(i)));
   }
   CHECK(imp.name() == "zero-copy pattern-cuda, host download");
-  CHECK(imp.host_pool().counters().created == 1);  // steady state: one host buffer, reused
+  CHECK(imp.host_pool().counters().created == 1);       // steady state: one host buffer, reused
+  CHECK(imp.host_pool().memory()->page_locked() == 1);  // the download is a DMA into page-locked memory
   // A CUDA target goes straight through.
   Frame f;
   auto direct = imp.import(f, ImportTarget{kW, kH, PixelFormat::NV12, zc::FrameMemory::Cuda, false});
   REQUIRE(direct);
   CHECK(direct->memory == zc::FrameMemory::Cuda);
+}
+
+TEST_CASE("the download fills page-locked and pageable host frames alike") {
+  FramePool pool(make_cuda_memory(encode_cuda()));
+  const auto want = pattern_nv12(7);
+  const DeviceFrame src = cuda_frame(pool, want);
+  for (bool locked : {true, false}) {
+    INFO((locked ? "page-locked" : "pageable"));
+    auto memory = locked ? make_host_memory(encode_cuda()) : make_host_memory();
+    FramePool host(memory, 2);
+    auto layout = frame_layout(kW, kH, PixelFormat::NV12);
+    REQUIRE(layout);
+    auto lease = host.acquire(*layout);
+    REQUIRE(lease);
+    DeviceFrame out = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cpu);
+    auto ok = download_into(*encode_cuda(), src, out);
+    INFO((ok ? std::string() : ok.error().describe()));
+    REQUIRE(ok);
+    std::vector<std::vector<uint8_t>> planes(2);
+    for (uint32_t p = 0; p < 2; ++p)
+      for (uint32_t y = 0; y < (p ? kH / 2 : kH); ++y)
+        planes[p].insert(planes[p].end(), out.cpu_plane(p) + size_t{out.pitches[p]} * y,
+                         out.cpu_plane(p) + size_t{out.pitches[p]} * y + kW);
+    CHECK(planes == want);
+    CHECK(memory->page_locked() == (locked ? 1u : 0u));
+  }
 }

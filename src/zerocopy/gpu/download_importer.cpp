@@ -1,6 +1,8 @@
 #include "zerocopy/gpu/download_importer.hpp"
 
 #include <cstdlib>
+#include <mutex>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,32 +15,74 @@ namespace {
 constexpr std::string_view kStage = "zerocopy:download";
 constexpr size_t kAlign = 64;
 
+// Host frames for the download. With a context they are page-locked (cuMemHostAlloc): the copy
+// engine writes them directly, where pageable memory makes the driver stage the frame and copy it
+// again on the CPU. Pinning that fails (locked-memory limits) falls back to pageable memory, with
+// one warning.
 class HostMemory final : public BufferMemory {
  public:
+  explicit HostMemory(std::shared_ptr<const CudaContext> pin) : pin_(std::move(pin)) {
+    if (pin_ && (!pin_->api().cuMemHostAlloc || !pin_->api().cuMemFreeHost)) {
+      spdlog::warn("zerocopy: the CUDA driver lacks cuMemHostAlloc; download frames are pageable");
+      pin_.reset();
+    }
+  }
   Result<PitchedAllocation> allocate(size_t row_bytes, size_t rows) override {
     const size_t pitch = (row_bytes + kAlign - 1) / kAlign * kAlign;
+    if (pin_) {
+      CudaContext::Scope scope(*pin_);
+      void* p = nullptr;
+      const CUresult r = pin_->api().cuMemHostAlloc(&p, pitch * rows, 0);
+      if (r == CUDA_SUCCESS) {
+        ++pinned_;
+        return PitchedAllocation{reinterpret_cast<uintptr_t>(p), pitch};
+      }
+      if (!warned_.exchange(true))
+        spdlog::warn("zerocopy: {}; download frames fall back to pageable memory",
+                     pin_->api().describe(r, "cuMemHostAlloc"));
+    }
     void* p = std::aligned_alloc(kAlign, pitch * rows);
     if (!p) return fail(Errc::internal, std::string(kStage), "out of host memory for a download frame");
+    std::lock_guard lock(mutex_);
+    pageable_.insert(reinterpret_cast<uintptr_t>(p));
     return PitchedAllocation{reinterpret_cast<uintptr_t>(p), pitch};
   }
   void release(const PitchedAllocation& a) noexcept override {
-    std::free(reinterpret_cast<void*>(static_cast<uintptr_t>(a.base)));  // NOLINT(performance-no-int-to-ptr)
+    void* p = reinterpret_cast<void*>(static_cast<uintptr_t>(a.base));  // NOLINT(performance-no-int-to-ptr)
+    {
+      std::lock_guard lock(mutex_);
+      if (pageable_.erase(static_cast<uintptr_t>(a.base)) > 0) {
+        std::free(p);
+        return;
+      }
+    }
+    if (!pin_) return;
+    CudaContext::Scope scope(*pin_);
+    pin_->api().cuMemFreeHost(p);
   }
   Result<void*> create_event() override { return nullptr; }
   void destroy_event(void* /*event*/) noexcept override {}
   zc::FrameMemory kind() const override { return zc::FrameMemory::Cpu; }
+  uint64_t page_locked() const override { return pinned_; }
+
+ private:
+  std::shared_ptr<const CudaContext> pin_;  // outlives every buffer: the pool's buffers hold us
+  std::atomic<uint64_t> pinned_{0};
+  std::atomic<bool> warned_{false};
+  std::mutex mutex_;
+  std::unordered_set<uintptr_t> pageable_;
 };
 
 }  // namespace
 
-std::shared_ptr<BufferMemory> make_host_memory() {
-  return std::make_shared<HostMemory>();
+std::shared_ptr<BufferMemory> make_host_memory(std::shared_ptr<const CudaContext> pin_with) {
+  return std::make_shared<HostMemory>(std::move(pin_with));
 }
 
 DownloadImporter::DownloadImporter(std::shared_ptr<CudaContext> cuda, std::unique_ptr<Importer> inner)
     : cuda_(std::move(cuda)),
       inner_(std::move(inner)),
-      pool_(make_host_memory(), 4),
+      pool_(make_host_memory(cuda_), 4),
       name_(fmt::format("zero-copy {}", inner_->name())),
       download_name_(fmt::format("zero-copy {}, host download", inner_->name())) {}
 

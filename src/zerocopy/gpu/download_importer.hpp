@@ -13,8 +13,9 @@
 
 namespace zc::zerocopy::gpu {
 
-// Host memory behind a FramePool (64-byte aligned rows); FrameMemory::Cpu.
-std::shared_ptr<BufferMemory> make_host_memory();
+// Host memory behind a FramePool (64-byte aligned rows); FrameMemory::Cpu. Page-locked through
+// `pin_with` when given (pageable if that fails), pageable without.
+std::shared_ptr<BufferMemory> make_host_memory(std::shared_ptr<const CudaContext> pin_with = nullptr);
 
 class DownloadImporter final : public Importer {
  public:

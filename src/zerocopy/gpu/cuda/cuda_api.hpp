@@ -18,6 +18,8 @@ using tcuStreamWaitEvent = CUresult CUDAAPI(CUstream stream, CUevent event, unsi
 using tcuDriverGetVersion = CUresult CUDAAPI(int* version);
 using tcuCtxSetCurrent = CUresult CUDAAPI(CUcontext ctx);
 using tcuCtxGetCurrent = CUresult CUDAAPI(CUcontext* ctx);
+using tcuMemHostAlloc = CUresult CUDAAPI(void** pp, size_t bytes, unsigned int flags);
+using tcuMemFreeHost = CUresult CUDAAPI(void* p);
 
 // X(member, type): entry points copied from nv-codec-headers' CudaFunctions. Required unless
 // listed in ZC_CUDA_OPTIONAL.
@@ -73,7 +75,9 @@ using tcuCtxGetCurrent = CUresult CUDAAPI(CUcontext* ctx);
   X(cuStreamWaitEvent, tcuStreamWaitEvent, "cuStreamWaitEvent")    \
   X(cuDriverGetVersion, tcuDriverGetVersion, "cuDriverGetVersion") \
   X(cuCtxSetCurrent, tcuCtxSetCurrent, "cuCtxSetCurrent")          \
-  X(cuCtxGetCurrent, tcuCtxGetCurrent, "cuCtxGetCurrent")
+  X(cuCtxGetCurrent, tcuCtxGetCurrent, "cuCtxGetCurrent")          \
+  X(cuMemHostAlloc, tcuMemHostAlloc, "cuMemHostAlloc")             \
+  X(cuMemFreeHost, tcuMemFreeHost, "cuMemFreeHost")
 
 struct CudaApi {
 #define ZC_CUDA_MEMBER(name, type) type* name = nullptr;

@@ -33,6 +33,7 @@ class BufferMemory {
   virtual Result<void*> create_event() = 0;  // nullptr is a valid result for memory without events
   virtual void destroy_event(void* event) noexcept = 0;
   virtual zc::FrameMemory kind() const = 0;
+  virtual uint64_t page_locked() const { return 0; }  // host memory: allocations that are page-locked
 };
 
 // cuMemAllocPitch / cuMemFree / cuEventCreate on the context (pushed around every call, so buffers
