@@ -14,6 +14,7 @@ struct TestSourceArgs {
   std::string size = "1920x1080";
   std::string format = "BGRx";
   std::string mode = "shm";
+  std::string dmabuf_alloc = "auto";
   std::vector<std::string> defects;
   double duration = 0;
 };
@@ -41,6 +42,12 @@ int run_test_source(TestSourceArgs& a) {
     spdlog::error("test-source: --mode {} is not shm or dmabuf", a.mode);
     return kExitUsage;
   }
+  auto alloc = testsrc::dmabuf_allocator_from_string(a.dmabuf_alloc);
+  if (!alloc) {
+    spdlog::error("test-source: --dmabuf-alloc {} is not auto, gbm or memfd", a.dmabuf_alloc);
+    return kExitUsage;
+  }
+  o.dmabuf_allocator = *alloc;
   for (const auto& text : a.defects) {
     auto d = testsrc::parse_defect(text);
     if (!d) {
@@ -66,7 +73,11 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option("--size", args->size, "WIDTHxHEIGHT, up to 7680x4320")->capture_default_str();
   cmd->add_option("--fps", o.fps, "Frames per second, up to 240")->capture_default_str();
   cmd->add_option("--format", args->format, "BGRx BGRA RGBx RGBA xRGB xBGR ARGB ABGR")->capture_default_str();
-  cmd->add_option("--mode", args->mode, "shm, or dmabuf (memfd-backed, with modifier fixation)")->capture_default_str();
+  cmd->add_option("--mode", args->mode, "shm, or dmabuf (with modifier fixation)")->capture_default_str();
+  cmd->add_option("--dmabuf-alloc", args->dmabuf_alloc,
+                  "dmabuf mode's buffers: auto (GBM when a DRM render node and libgbm are there, else memfds), gbm "
+                  "(required), memfd")
+      ->capture_default_str();
   cmd->add_option("--name", o.node_name, "node.name")->capture_default_str();
   cmd->add_option("--defect", args->defects,
                   "Inject a defect: KIND@FRAME[/EVERY][:WxH], KIND one of corrupted-flag corrupted-chunk zero-chunk "

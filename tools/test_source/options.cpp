@@ -57,6 +57,25 @@ std::string_view to_string(BufferMode mode) {
   return "unknown";
 }
 
+std::string_view to_string(DmabufAllocator allocator) {
+  switch (allocator) {
+    case DmabufAllocator::Auto:
+      return "auto";
+    case DmabufAllocator::Gbm:
+      return "gbm";
+    case DmabufAllocator::MemFd:
+      return "memfd";
+  }
+  return "unknown";
+}
+
+std::optional<DmabufAllocator> dmabuf_allocator_from_string(std::string_view name) {
+  for (const auto a : {DmabufAllocator::Auto, DmabufAllocator::Gbm, DmabufAllocator::MemFd}) {
+    if (to_string(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(DefectKind kind) {
   for (const auto& [k, name] : kDefectNames) {
     if (k == kind) return name;
@@ -115,6 +134,8 @@ Result<void> validate(const Options& o) {
     return bad("stride alignment must be a power of two >= 4");
   }
   if (o.mode == BufferMode::DmaBuf && o.modifiers.empty()) return bad("dmabuf mode needs at least one modifier");
+  if (o.mode != BufferMode::DmaBuf && o.dmabuf_allocator == DmabufAllocator::Gbm)
+    return bad("the gbm allocator needs dmabuf mode");
   if (o.node_name.empty()) return bad("empty node name");
   if (o.crop && (o.crop->x < 0 || o.crop->y < 0 || o.crop->width == 0 || o.crop->height == 0 ||
                  static_cast<uint64_t>(o.crop->x) + o.crop->width > o.width ||

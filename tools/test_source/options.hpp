@@ -24,14 +24,30 @@ enum class BufferMode : uint8_t {
   // the consumer gets datas of type SPA_ID_INVALID until it renegotiates (about 1 link in 100
   // here, with WirePlumber).
   MemFd,
-  // Memfds we allocate and announce as SPA_DATA_DmaBuf with a modifier, fixated by us from the
-  // consumer's DONT_FIXATE list; shared memory (our memfds) when the consumer offers none.
+  // Buffers we allocate and announce as SPA_DATA_DmaBuf with a modifier, fixated by us from the
+  // consumer's DONT_FIXATE list; shared memory (our memfds) when the consumer offers none. Real
+  // dmabufs from GBM or memfds typed as dmabufs: DmabufAllocator.
   DmaBuf,
 };
 std::string_view to_string(BufferMode mode);
 
-// A fake tiled modifier (I915_FORMAT_MOD_X_TILED's value) offered beside LINEAR: the bytes are
-// linear whatever the modifier says; it only exercises negotiation.
+// Where DmaBuf mode's buffers come from.
+enum class DmabufAllocator : uint8_t {
+  // GBM when a DRM render node opens and libgbm loads, else memfds. A (format, modifier) GBM
+  // refuses (the fake tiled modifier on a real GPU) gets memfds, with one warning.
+  Auto,
+  // Real dmabufs from GBM, required: start() fails when there is no render node or no libgbm,
+  // and the stream fails on a (format, modifier) GBM cannot allocate.
+  Gbm,
+  // Memfds typed SPA_DATA_DmaBuf (the bytes are linear whatever the modifier says).
+  MemFd,
+};
+std::string_view to_string(DmabufAllocator allocator);
+std::optional<DmabufAllocator> dmabuf_allocator_from_string(std::string_view name);  // auto, gbm, memfd
+
+// A fake tiled modifier (I915_FORMAT_MOD_X_TILED's value) offered beside LINEAR: in memfds the
+// bytes are linear whatever the modifier says; it only exercises negotiation. GBM allocates it
+// for real only on an Intel GPU.
 inline constexpr uint64_t kFakeTiledModifier = 0x0100000000000001ULL;
 
 enum class DefectKind : uint8_t {
@@ -79,7 +95,9 @@ struct Options {
   // DmaBuf mode: modifiers in order of preference (fixation picks the first one the consumer
   // also offers). Shared memory is always offered as well, after them.
   std::vector<uint64_t> modifiers{kModifierLinear, kFakeTiledModifier};
-  uint32_t buffers = 4;        // buffers to ask for (2..16)
+  DmabufAllocator dmabuf_allocator = DmabufAllocator::Auto;  // DmaBuf mode only
+  std::string render_node_dir = "/dev/dri";                  // where GBM looks for renderD* (tests override it)
+  uint32_t buffers = 4;                                      // buffers to ask for (2..16)
   uint32_t stride_align = 64;  // row stride = width * 4 rounded up to this (a power of two)
   bool damage_meta = true;     // offer SPA_META_VideoDamage and fill it with what changed
   std::optional<Rect> crop;    // offer SPA_META_VideoCrop with this region
@@ -101,6 +119,7 @@ struct FormatEpoch {
   PixelFormat format = PixelFormat::BGRx;
   BufferMode memory = BufferMode::Shm;   // how this epoch's buffers are shared
   uint64_t modifier = kModifierInvalid;  // DmaBuf only
+  bool gbm = false;                      // DmaBuf: GBM buffers (`stride` is then the buffer's)
 };
 
 struct DefectRecord {
@@ -120,6 +139,14 @@ struct Stats {
   std::vector<FormatEpoch> epochs;                   // every format accepted, in order
   uint32_t fixations = 0;                            // DONT_FIXATE formats we fixated to one modifier
   uint32_t renegotiations = 0;                       // formats accepted after the first
+  // DmaBuf mode: Gbm or MemFd once started (Auto resolved); why not GBM when Auto found none
+  // (e.g. "no DRM render node (/dev/dri/renderD*)"); the render node GBM allocates on.
+  DmabufAllocator dmabuf_allocator = DmabufAllocator::MemFd;
+  std::string gbm_unavailable;
+  std::string render_node;
+  uint64_t gbm_buffers = 0;    // buffers allocated through GBM (real dmabufs)
+  uint64_t memfd_buffers = 0;  // buffers backed by our memfds (MemFd mode, memfd dmabufs, shared-memory fallback)
+  uint32_t gbm_refusals = 0;   // Auto: (format, modifier) pairs GBM refused, sent as memfds instead
   bool streaming = false;
   bool driving = false;  // the source drives the graph (else it follows another driver)
   bool gone = false;     // the stream was destroyed (Disappear, or an error)

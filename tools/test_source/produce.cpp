@@ -110,15 +110,32 @@ void TestSource::Impl::produce(uint64_t frame) {
   auto* slot = static_cast<Slot*>(b->user_data);
   if (!slot) return;  // its memory could not be set up; the stream is already in error
   const int64_t paint_start = thread_cpu_ns();
-  const Image image{slot->pixels, current.stride, current.width, current.height, current.format};
-  const Damage damage = painter->paint(image, slot->paint, frame);
+  Damage damage;
+  if (slot->bo) {
+    // READ_WRITE keeps what earlier frames left, so the paint stays incremental; the mapping
+    // (a staging copy for tiled buffers) is written back when it goes, before the frame is queued.
+    auto map = slot->bo->map();
+    if (!map) {
+      fail_stream("cannot map a GBM buffer: " + map.error().message);
+      return;
+    }
+    if (map->stride() != slot->paint_stride) {
+      slot->paint = PaintState{};  // what was painted is laid out with another stride
+      slot->paint_stride = map->stride();
+    }
+    damage = painter->paint(Image{map->data(), map->stride(), current.width, current.height, current.format},
+                            slot->paint, frame);
+  } else {
+    damage = painter->paint(Image{slot->pixels, slot->stride, current.width, current.height, current.format},
+                            slot->paint, frame);
+  }
   const int64_t paint_ns = thread_cpu_ns() - paint_start;
 
   uint32_t header_flags = 0;
   spa_chunk* chunk = buf->datas[0].chunk;
-  chunk->offset = 0;
-  chunk->stride = static_cast<int32_t>(current.stride);
-  chunk->size = current.stride * current.height;
+  chunk->offset = slot->offset;
+  chunk->stride = static_cast<int32_t>(slot->stride);
+  chunk->size = slot->stride * current.height;
   chunk->flags = SPA_CHUNK_FLAG_NONE;
   std::array<bool, kDefectKindCount> carried{};
   for (const auto& d : options.defects) {
@@ -137,7 +154,7 @@ void TestSource::Impl::produce(uint64_t frame) {
         chunk->stride = static_cast<int32_t>(current.width * 2);
         break;
       case DefectKind::ShortBuffer:
-        chunk->size = current.stride * (current.height / 2);
+        chunk->size = slot->stride * (current.height / 2);
         break;
       case DefectKind::Resize:
       case DefectKind::Disappear:

@@ -46,6 +46,8 @@ std::string summary(const Stats& s) {
     if (s.defects[k] > 0)
       line += " " + std::string(to_string(static_cast<DefectKind>(k))) + "=" + std::to_string(s.defects[k]);
   }
+  if (s.gbm_buffers > 0 || s.memfd_buffers > 0)
+    line += " gbm_buffers=" + std::to_string(s.gbm_buffers) + " memfd_buffers=" + std::to_string(s.memfd_buffers);
   if (s.queued > 0)
     line += " cpu_us_per_frame=" + std::to_string(s.loop_cpu_ns / 1000 / static_cast<int64_t>(s.queued));
   return line;

@@ -8,11 +8,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pipewire/pipewire.h>
 
 #include "test_source/cycle_gate.hpp"
+#include "test_source/dmabuf_alloc.hpp"
 #include "test_source/handles.hpp"
 #include "test_source/params.hpp"
 #include "test_source/pattern.hpp"
@@ -31,7 +33,13 @@ inline int64_t thread_cpu_ns() {
 struct Slot {
   UniqueFd fd;
   Mapping map;
-  uint8_t* pixels = nullptr;
+  uint8_t* pixels = nullptr;  // memfd / shared memory: mapped for good
+  // A GBM buffer instead: mapped for each paint (the mapping's stride may differ from the
+  // buffer's; `paint_stride` is the one `paint` refers to).
+  std::optional<zerocopy::gbm::Bo> bo;
+  uint32_t paint_stride = 0;
+  uint32_t stride = 0;  // row stride the chunk announces (ours, or the GBM buffer's)
+  uint32_t offset = 0;  // where the image starts in the memory (the chunk's offset)
   PaintState paint;
 };
 
@@ -51,6 +59,10 @@ struct TestSource::Impl {
   void on_format(const spa_pod* param);
   void accept_format(const FormatChoice& choice);
   void on_add_buffer(pw_buffer* b);
+  enum class Attached : uint8_t { gbm, use_memfd, failed };
+  Attached attach_gbm(Slot& slot, spa_data& d);  // DmaBuf with a GBM device
+  bool attach_memfd(Slot& slot, spa_data& d, bool dmabuf);
+  void log_allocator(const Slot& slot);
   void on_remove_buffer(pw_buffer* b);
   void on_state(pw_stream_state state, const char* error);
   void on_tick(uint64_t expirations);
@@ -80,6 +92,10 @@ struct TestSource::Impl {
   bool streaming = false;
   FormatEpoch current;
   std::optional<Painter> painter;
+  // DmaBuf mode's GBM device (none: memfds); declared before `slots` so it outlives their buffers.
+  std::optional<zerocopy::gbm::Device> gbm_device;
+  std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds
+  bool allocator_logged = false;                           // for the current format
   std::vector<std::unique_ptr<Slot>> slots;
   uint64_t next_frame = 0;
   uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for

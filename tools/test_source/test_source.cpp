@@ -92,6 +92,21 @@ const pw_stream_events kStreamEvents = [] {
 }  // namespace
 
 Result<void> TestSource::Impl::start() {
+  if (options.mode == BufferMode::DmaBuf) {
+    // Before PipeWire: a required allocator that is missing fails here, with what is missing.
+    auto backend = open_dmabuf_backend(options.dmabuf_allocator, options.render_node_dir);
+    if (!backend) return tl::unexpected(backend.error());
+    gbm_device = std::move(backend->gbm);
+    if (gbm_device) {
+      spdlog::info("test-source: dmabufs from GBM on {}", gbm_device->node());
+    } else if (!backend->unavailable.empty()) {
+      spdlog::info("test-source: dmabufs from memfds ({})", backend->unavailable);
+    }
+    std::lock_guard lock(mutex);
+    stats.dmabuf_allocator = gbm_device ? DmabufAllocator::Gbm : DmabufAllocator::MemFd;
+    stats.gbm_unavailable = backend->unavailable;
+    stats.render_node = gbm_device ? gbm_device->node() : std::string();
+  }
   pw_init(nullptr, nullptr);
   loop.reset(pw_thread_loop_new("zc-test-source", nullptr));
   if (!loop) return fail(Errc::pipewire, "test-source", "cannot create a thread loop");
@@ -249,6 +264,7 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
   }
   have_format = true;
   awaiting_buffers = true;
+  allocator_logged = false;
 
   if (choice.width != want_width || choice.height != want_height) {
     // Not what we announced (we only offer one size): describe these buffers after all.
@@ -270,6 +286,7 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
 void TestSource::Impl::on_add_buffer(pw_buffer* b) {
   spa_data& d = b->buffer->datas[0];
   auto slot = std::make_unique<Slot>();
+  slot->stride = current.stride;
   const size_t size = static_cast<size_t>(current.stride) * current.height;
   if (options.mode == BufferMode::Shm) {
     // PipeWire allocated and mapped it (MAP_BUFFERS).
@@ -281,33 +298,94 @@ void TestSource::Impl::on_add_buffer(pw_buffer* b) {
   } else {
     const bool dmabuf = (d.type & (1u << SPA_DATA_DmaBuf)) != 0 && current.memory == BufferMode::DmaBuf;
     if (!dmabuf && (d.type & (1u << SPA_DATA_MemFd)) == 0) {
-      fail_stream("consumer wants buffer types " + std::to_string(d.type) + ", we only make memfds");
+      fail_stream("consumer wants buffer types " + std::to_string(d.type) + ", we only make memfds and dmabufs");
       return;
     }
-    slot->fd = UniqueFd(memfd_create("zc-test-source", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-    if (!slot->fd || ftruncate(slot->fd.get(), static_cast<off_t>(size)) < 0) {
-      fail_stream(std::string("cannot create buffer memory: ") + std::strerror(errno));
-      return;
-    }
-    // Consumers may rely on the size not changing under them.
-    fcntl(slot->fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
-    slot->map = Mapping(slot->fd.get(), size, PROT_READ | PROT_WRITE);
-    if (!slot->map.valid()) {
-      fail_stream(std::string("cannot map buffer memory: ") + std::strerror(errno));
-      return;
-    }
-    d.type = dmabuf ? SPA_DATA_DmaBuf : SPA_DATA_MemFd;
-    d.flags = SPA_DATA_FLAG_READWRITE;
-    d.fd = slot->fd.get();
-    d.mapoffset = 0;
-    d.maxsize = static_cast<uint32_t>(size);
-    d.data = slot->map.data();
-    slot->pixels = slot->map.data();
+    const Attached attached = dmabuf && gbm_device ? attach_gbm(*slot, d) : Attached::use_memfd;
+    if (attached == Attached::failed) return;
+    if (attached == Attached::use_memfd && !attach_memfd(*slot, d, dmabuf)) return;
+    log_allocator(*slot);
   }
   b->user_data = slot.get();
   slots.push_back(std::move(slot));
   spdlog::debug("test-source: buffer added ({} now, next frame {})", slots.size(), next_frame);
   awaiting_buffers = false;
+}
+
+// A real dmabuf for the fixated modifier. A (format, modifier) GBM refuses fails the stream when
+// GBM is required; with Auto it gets memfds from then on (one warning).
+TestSource::Impl::Attached TestSource::Impl::attach_gbm(Slot& slot, spa_data& d) {
+  const std::pair<uint32_t, uint64_t> key{drm_fourcc(current.format), current.modifier};
+  if (std::find(gbm_refused.begin(), gbm_refused.end(), key) != gbm_refused.end()) return Attached::use_memfd;
+  auto bo = allocate_gbm_buffer(*gbm_device, current.width, current.height, current.format, current.modifier);
+  if (!bo) {
+    if (options.dmabuf_allocator == DmabufAllocator::Gbm) {
+      fail_stream(bo.error().message);
+      return Attached::failed;
+    }
+    spdlog::warn("test-source: {}; sending memfds for it instead", bo.error().message);
+    gbm_refused.push_back(key);
+    std::lock_guard lock(mutex);
+    ++stats.gbm_refusals;
+    return Attached::use_memfd;
+  }
+  slot.stride = bo->stride();
+  slot.offset = bo->offset();
+  d.type = SPA_DATA_DmaBuf;
+  d.flags = SPA_DATA_FLAG_READWRITE;
+  d.fd = bo->fd();
+  d.mapoffset = 0;
+  d.maxsize = static_cast<uint32_t>(std::min<uint64_t>(bo->size(), UINT32_MAX));
+  d.data = nullptr;  // mapped through GBM for each paint, not kept mapped
+  slot.bo = std::move(*bo);
+  std::lock_guard lock(mutex);
+  ++stats.gbm_buffers;
+  if (!stats.epochs.empty()) {
+    stats.epochs.back().gbm = true;
+    stats.epochs.back().stride = slot.stride;
+  }
+  return Attached::gbm;
+}
+
+bool TestSource::Impl::attach_memfd(Slot& slot, spa_data& d, bool dmabuf) {
+  const size_t size = static_cast<size_t>(current.stride) * current.height;
+  slot.fd = UniqueFd(memfd_create("zc-test-source", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!slot.fd || ftruncate(slot.fd.get(), static_cast<off_t>(size)) < 0) {
+    fail_stream(std::string("cannot create buffer memory: ") + std::strerror(errno));
+    return false;
+  }
+  // Consumers may rely on the size not changing under them.
+  fcntl(slot.fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+  slot.map = Mapping(slot.fd.get(), size, PROT_READ | PROT_WRITE);
+  if (!slot.map.valid()) {
+    fail_stream(std::string("cannot map buffer memory: ") + std::strerror(errno));
+    return false;
+  }
+  d.type = dmabuf ? SPA_DATA_DmaBuf : SPA_DATA_MemFd;
+  d.flags = SPA_DATA_FLAG_READWRITE;
+  d.fd = slot.fd.get();
+  d.mapoffset = 0;
+  d.maxsize = static_cast<uint32_t>(size);
+  d.data = slot.map.data();
+  slot.pixels = slot.map.data();
+  std::lock_guard lock(mutex);
+  ++stats.memfd_buffers;
+  return true;
+}
+
+// Once per format: which allocator its buffers come from.
+void TestSource::Impl::log_allocator(const Slot& slot) {
+  if (allocator_logged) return;
+  allocator_logged = true;
+  if (slot.bo) {
+    spdlog::info("test-source: {}x{} {} modifier {} buffers from GBM on {} (stride {})", current.width, current.height,
+                 zc::to_string(current.format), modifier_text(current.modifier), gbm_device->node(), slot.stride);
+  } else {
+    spdlog::info("test-source: {}x{} {} buffers from memfds ({})", current.width, current.height,
+                 zc::to_string(current.format),
+                 current.memory == BufferMode::DmaBuf ? "dmabuf, modifier " + modifier_text(current.modifier)
+                                                      : std::string("shared memory"));
+  }
 }
 
 void TestSource::Impl::on_remove_buffer(pw_buffer* b) {

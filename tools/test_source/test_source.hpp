@@ -1,8 +1,8 @@
 #pragma once
 // The built-in test source: a PipeWire Video/Source node that sends a frame-numbered pattern
-// (pattern.hpp) at a steady rate, in shared memory or memfd-backed "dmabufs" with modifier
-// fixation, and that can inject defects. It runs on its own pw_thread_loop with its own
-// pw_context and pw_core; the daemon it reaches is the one the process environment names
+// (pattern.hpp) at a steady rate, in shared memory or dmabufs with modifier fixation (real ones
+// from GBM where a render node exists, memfd-backed otherwise), and that can inject defects. It runs on its own
+// pw_thread_loop with its own pw_context and pw_core; the daemon it reaches is the one the process environment names
 // (XDG_RUNTIME_DIR / PIPEWIRE_REMOTE), which is how tests point it at a private PipeWire.
 //
 // Every public method is thread-safe.

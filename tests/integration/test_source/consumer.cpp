@@ -1,5 +1,7 @@
 #include "consumer.hpp"
 
+#include <linux/dma-buf.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include <cstring>
@@ -236,23 +238,34 @@ void Consumer::Impl::on_process() {
       f.cursor_valid = spa_meta_cursor_is_valid(c);
       f.cursor_bitmap = c->bitmap_offset >= sizeof(spa_meta_cursor);
     }
-    // Pixels: MemFd/MemPtr are mapped by PipeWire (MAP_BUFFERS); dmabufs we map ourselves.
+    // Pixels: MemFd/MemPtr are mapped by PipeWire (MAP_BUFFERS); dmabufs we map ourselves. A
+    // dmabuf's image starts at the chunk's offset (a GBM buffer's plane offset).
     const uint8_t* pixels = static_cast<const uint8_t*>(d.data);
-    if (d.type == SPA_DATA_DmaBuf && d.fd >= 0) {
+    uint32_t image_offset = 0;
+    const bool dmabuf = d.type == SPA_DATA_DmaBuf && d.fd >= 0;
+    if (dmabuf) {
       auto it = mappings.find(b);
       if (it == mappings.end()) {
         it = mappings.emplace(b, Mapping(static_cast<int>(d.fd), d.maxsize + d.mapoffset, PROT_READ)).first;
       }
       pixels = it->second.valid() ? it->second.data() + d.mapoffset : nullptr;
+      image_offset = f.chunk_offset;
     }
     if (f.chunk_stride >= static_cast<int32_t>(current.width * 4))
       last_good_stride = static_cast<uint32_t>(f.chunk_stride);
-    if (pixels && last_good_stride > 0 && static_cast<uint64_t>(last_good_stride) * current.height <= d.maxsize) {
+    if (pixels && last_good_stride > 0 &&
+        image_offset + static_cast<uint64_t>(last_good_stride) * current.height <= d.maxsize) {
+      // A real dmabuf (GBM) is read between the kernel's CPU-access brackets; memfds answer ENOTTY.
+      dma_buf_sync sync{DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
+      if (dmabuf) ioctl(static_cast<int>(d.fd), DMA_BUF_IOCTL_SYNC, &sync);
+      const uint8_t* image = pixels + image_offset;
       f.number = read_number_rgb(
-          Image{const_cast<uint8_t*>(pixels), last_good_stride, current.width, current.height, current.format});
-      const uint8_t* p = pixels + static_cast<size_t>(current.height - 1) * last_good_stride +
+          Image{const_cast<uint8_t*>(image), last_good_stride, current.width, current.height, current.format});
+      const uint8_t* p = image + static_cast<size_t>(current.height - 1) * last_good_stride +
                          static_cast<size_t>(current.width * 11 / 16) * 4;
       f.red_bar = unpack_pixel(current.format, p);
+      sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+      if (dmabuf) ioctl(static_cast<int>(d.fd), DMA_BUF_IOCTL_SYNC, &sync);
     }
     pw_stream_queue_buffer(stream.get(), b);
     std::lock_guard lock(mutex);

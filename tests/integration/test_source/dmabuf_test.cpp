@@ -24,6 +24,9 @@ zc::testsrc::Options dmabuf_source() {
   o.height = 180;
   o.fps = 60;
   o.mode = BufferMode::DmaBuf;
+  // The fake tiled modifier only means something in memfds: GBM on a real GPU would refuse it or
+  // (Intel) really tile it, and the consumer reads the pixels linearly.
+  o.dmabuf_allocator = zc::testsrc::DmabufAllocator::MemFd;
   o.modifiers = {zc::kModifierLinear, kFakeTiledModifier};
   o.node_name = "zc-test-source-dmabuf";
   return o;
@@ -85,6 +88,9 @@ TEST_CASE("dmabuf mode fixates a common modifier and sends mappable SPA_DATA_Dma
   CHECK(consumer.recoveries() <= 1);
   consumer.stop();
 
+  CHECK(stats.dmabuf_allocator == zc::testsrc::DmabufAllocator::MemFd);
+  CHECK(stats.gbm_buffers == 0);
+  CHECK(stats.memfd_buffers >= 2);
   CHECK(stats.fixations >= 1);
   REQUIRE(stats.format());
   CHECK(stats.format()->memory == BufferMode::DmaBuf);

@@ -1,16 +1,11 @@
 #include "zerocopy/gpu/probe/dmabuf_proof.hpp"
 
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <gbm.h>
-
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 
 #include <fmt/format.h>
 
-#include "core/unique_fd.hpp"
+#include "zerocopy/gbm/gbm.hpp"
 #include "zerocopy/gpu/cuda/download.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
@@ -20,88 +15,26 @@ namespace {
 
 constexpr uint32_t kW = 256, kH = 128;
 
-struct Gbm {
-  void* lib = nullptr;
-  decltype(&gbm_create_device) create_device = nullptr;
-  decltype(&gbm_device_destroy) device_destroy = nullptr;
-  decltype(&gbm_bo_create) bo_create = nullptr;
-  decltype(&gbm_bo_create_with_modifiers) bo_create_with_modifiers = nullptr;
-  decltype(&gbm_bo_destroy) bo_destroy = nullptr;
-  decltype(&gbm_bo_get_fd) bo_get_fd = nullptr;
-  decltype(&gbm_bo_get_stride) bo_get_stride = nullptr;
-  decltype(&gbm_bo_get_offset) bo_get_offset = nullptr;
-  decltype(&gbm_bo_get_modifier) bo_get_modifier = nullptr;
-  decltype(&gbm_bo_map) bo_map = nullptr;
-  decltype(&gbm_bo_unmap) bo_unmap = nullptr;
-  // Never dlclosed: the vendor backend it loads may keep state around.
-};
-
-std::optional<Gbm> load_gbm(std::string& why) {
-  Gbm g;
-  g.lib = dlopen("libgbm.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!g.lib) {
-    const char* e = dlerror();
-    why = e ? e : "cannot load libgbm.so.1";
-    return std::nullopt;
-  }
-#define ZC_GBM(member, name) g.member = reinterpret_cast<decltype(g.member)>(dlsym(g.lib, #name));
-  ZC_GBM(create_device, gbm_create_device)
-  ZC_GBM(device_destroy, gbm_device_destroy)
-  ZC_GBM(bo_create, gbm_bo_create)
-  ZC_GBM(bo_create_with_modifiers, gbm_bo_create_with_modifiers)
-  ZC_GBM(bo_destroy, gbm_bo_destroy)
-  ZC_GBM(bo_get_fd, gbm_bo_get_fd)
-  ZC_GBM(bo_get_stride, gbm_bo_get_stride)
-  ZC_GBM(bo_get_offset, gbm_bo_get_offset)
-  ZC_GBM(bo_get_modifier, gbm_bo_get_modifier)
-  ZC_GBM(bo_map, gbm_bo_map)
-  ZC_GBM(bo_unmap, gbm_bo_unmap)
-#undef ZC_GBM
-  if (!g.create_device || !g.bo_create || !g.bo_destroy || !g.bo_get_fd || !g.bo_get_stride || !g.bo_map) {
-    why = "libgbm.so.1 lacks entry points";
-    return std::nullopt;
-  }
-  return g;
-}
+namespace gbm = zc::zerocopy::gbm;
 
 std::string find_render_node(const EglCudaImporter* egl) {
   if (egl && !egl->gl().device().drm_render_node.empty()) return egl->gl().device().drm_render_node;
-  std::error_code ec;
-  std::vector<std::string> nodes;
-  for (const auto& e : std::filesystem::directory_iterator("/dev/dri", ec))
-    if (e.path().filename().string().rfind("renderD", 0) == 0) nodes.push_back(e.path().string());
-  std::sort(nodes.begin(), nodes.end());
-  return nodes.empty() ? std::string() : nodes.front();
+  auto node = gbm::find_render_node();
+  return node ? *node : std::string();
 }
 
-// Owned GBM objects.
-struct Device {
-  const Gbm& g;
-  gbm_device* dev;
-  ~Device() {
-    if (dev) g.device_destroy(dev);
-  }
-};
-struct Bo {
-  const Gbm& g;
-  gbm_bo* bo;
-  ~Bo() {
-    if (bo) g.bo_destroy(bo);
-  }
-};
-
-Frame dmabuf_frame(const Gbm& g, gbm_bo* bo, int fd, uint64_t buffer_id) {
+Frame dmabuf_frame(const gbm::Bo& bo, uint64_t buffer_id) {
   Frame f;
   f.buffer_id = buffer_id;
   f.width = kW;
   f.height = kH;
   f.format = PixelFormat::BGRx;
   f.memory = MemoryKind::DmaBuf;
-  f.modifier = g.bo_get_modifier ? g.bo_get_modifier(bo) : kModifierInvalid;
+  f.modifier = bo.modifier();
   f.plane_count = 1;
-  f.planes[0].fd = fd;
-  f.planes[0].offset = g.bo_get_offset ? g.bo_get_offset(bo, 0) : 0;
-  f.planes[0].stride = g.bo_get_stride(bo);
+  f.planes[0].fd = bo.fd();
+  f.planes[0].offset = bo.offset();
+  f.planes[0].stride = bo.stride();
   f.planes[0].size = uint64_t{f.planes[0].stride} * kH;
   return f;
 }
@@ -116,19 +49,17 @@ DmabufProof compare(const CudaContext& cuda, Result<DeviceFrame> imported, const
   return {DmabufProof::Outcome::Ok, what + ": pixels identical in the pooled CUDA buffer"};
 }
 
-DmabufProof prove_tiled(const Gbm& g, gbm_device* dev, EglCudaImporter* egl) {
+DmabufProof prove_tiled(const gbm::Device& dev, EglCudaImporter* egl) {
   if (!egl) return {DmabufProof::Outcome::NotTestable, "the EGL→GL→CUDA bridge is not available"};
   auto mods = egl->supported_modifiers(PixelFormat::BGRx);
   mods.erase(std::remove(mods.begin(), mods.end(), kModifierLinear), mods.end());
   if (mods.empty()) return {DmabufProof::Outcome::NotTestable, "EGL offers no tiled modifier for XRGB8888"};
-  if (!g.bo_create_with_modifiers)
+  if (!dev.api().bo_create_with_modifiers)
     return {DmabufProof::Outcome::NotTestable, "libgbm lacks gbm_bo_create_with_modifiers"};
-  Bo bo{g,
-        g.bo_create_with_modifiers(dev, kW, kH, GBM_FORMAT_XRGB8888, mods.data(), static_cast<unsigned>(mods.size()))};
-  if (!bo.bo) return {DmabufProof::Outcome::Failed, "GBM could not allocate a tiled XRGB8888 buffer"};
-  UniqueFd fd(g.bo_get_fd(bo.bo));
-  if (!fd) return {DmabufProof::Outcome::Failed, "gbm_bo_get_fd failed"};
-  Frame frame = dmabuf_frame(g, bo.bo, fd.get(), 0xfeedfacecafe0002ull);
+  auto bo = gbm::Bo::create(dev, kW, kH, GBM_FORMAT_XRGB8888, mods);  // LINEAR is not among them
+  if (!bo)
+    return {DmabufProof::Outcome::Failed, "GBM could not allocate a tiled XRGB8888 buffer: " + bo.error().message};
+  Frame frame = dmabuf_frame(*bo, 0xfeedfacecafe0002ull);
 
   // Fill it through GL: four quadrants of exactly representable colours.
   GlContext& gl = egl->gl();
@@ -141,7 +72,7 @@ DmabufProof prove_tiled(const Gbm& g, gbm_device* dev, EglCudaImporter* egl) {
                           EGL_LINUX_DRM_FOURCC_EXT,
                           static_cast<EGLint>(GBM_FORMAT_XRGB8888),
                           EGL_DMA_BUF_PLANE0_FD_EXT,
-                          fd.get(),
+                          bo->fd(),
                           EGL_DMA_BUF_PLANE0_OFFSET_EXT,
                           static_cast<EGLint>(frame.planes[0].offset),
                           EGL_DMA_BUF_PLANE0_PITCH_EXT,
@@ -195,7 +126,7 @@ DmabufProof prove_tiled(const Gbm& g, gbm_device* dev, EglCudaImporter* egl) {
   return result;
 }
 
-DmabufProof prove_linear(const Gbm& g, gbm_device* dev, EglCudaImporter* egl, VulkanCudaImporter* vulkan) {
+DmabufProof prove_linear(const gbm::Device& dev, EglCudaImporter* egl, VulkanCudaImporter* vulkan) {
   Importer* bridge = nullptr;
   const CudaContext* cuda = nullptr;
   std::string via;
@@ -212,21 +143,17 @@ DmabufProof prove_linear(const Gbm& g, gbm_device* dev, EglCudaImporter* egl, Vu
     }
   }
   if (!bridge) return {DmabufProof::Outcome::NotTestable, "no bridge here takes LINEAR dmabufs"};
-  Bo bo{g, g.bo_create(dev, kW, kH, GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR | GBM_BO_USE_RENDERING)};
-  if (!bo.bo) bo.bo = g.bo_create(dev, kW, kH, GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR);
-  if (!bo.bo) return {DmabufProof::Outcome::Failed, "GBM could not allocate a LINEAR XRGB8888 buffer"};
+  auto bo = gbm::Bo::create_linear(dev, kW, kH, GBM_FORMAT_XRGB8888);
+  if (!bo) return {DmabufProof::Outcome::Failed, "GBM could not allocate a LINEAR XRGB8888 buffer"};
   const auto rgba = test_pattern_rgba(kW, kH, 5);
   const auto bgrx = rgba_to_packed(rgba, PixelFormat::BGRx);
-  uint32_t map_stride = 0;
-  void* map_data = nullptr;
-  void* ptr = g.bo_map(bo.bo, 0, 0, kW, kH, GBM_BO_TRANSFER_WRITE, &map_stride, &map_data);
-  if (!ptr) return {DmabufProof::Outcome::Failed, "gbm_bo_map(LINEAR) failed"};
-  for (uint32_t y = 0; y < kH; ++y)
-    std::memcpy(static_cast<uint8_t*>(ptr) + size_t{y} * map_stride, &bgrx[size_t{y} * kW * 4], size_t{kW} * 4);
-  g.bo_unmap(bo.bo, map_data);
-  UniqueFd fd(g.bo_get_fd(bo.bo));
-  if (!fd) return {DmabufProof::Outcome::Failed, "gbm_bo_get_fd failed"};
-  Frame frame = dmabuf_frame(g, bo.bo, fd.get(), 0xfeedfacecafe0003ull);
+  {
+    auto map = bo->map(GBM_BO_TRANSFER_WRITE);
+    if (!map) return {DmabufProof::Outcome::Failed, "gbm_bo_map(LINEAR) failed"};
+    for (uint32_t y = 0; y < kH; ++y)
+      std::memcpy(map->data() + size_t{y} * map->stride(), &bgrx[size_t{y} * kW * 4], size_t{kW} * 4);
+  }  // unmapped: written back
+  Frame frame = dmabuf_frame(*bo, 0xfeedfacecafe0003ull);
   frame.modifier = kModifierLinear;
   ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
   auto result = compare(*cuda, bridge->import(frame, target), bgrx, "LINEAR via " + via);
@@ -244,25 +171,18 @@ DmabufProofs prove_dmabufs(EglCudaImporter* egl, VulkanCudaImporter* vulkan) {
                               "no DRM render node (/dev/dri/renderD*): no real dmabuf can be made here"};
     return out;
   }
-  std::string why;
-  auto gbm = load_gbm(why);
-  if (!gbm) {
-    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable, "GBM unavailable: " + why};
+  auto api = gbm::load();
+  if (!api) {
+    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable, "GBM unavailable: " + api.error().message};
     return out;
   }
-  UniqueFd node(open(out.render_node.c_str(), O_RDWR | O_CLOEXEC));
-  if (!node) {
-    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable,
-                              fmt::format("cannot open {}: {}", out.render_node, std::strerror(errno))};
+  auto dev = gbm::Device::open(**api, out.render_node);
+  if (!dev) {
+    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable, dev.error().message};
     return out;
   }
-  Device dev{*gbm, gbm->create_device(node.get())};
-  if (!dev.dev) {
-    out.tiled = out.linear = {DmabufProof::Outcome::NotTestable, "gbm_create_device failed on " + out.render_node};
-    return out;
-  }
-  out.tiled = prove_tiled(*gbm, dev.dev, egl);
-  out.linear = prove_linear(*gbm, dev.dev, egl, vulkan);
+  out.tiled = prove_tiled(*dev, egl);
+  out.linear = prove_linear(*dev, egl, vulkan);
   return out;
 }
 
