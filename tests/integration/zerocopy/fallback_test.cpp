@@ -43,6 +43,8 @@ Run record(FakeGpuImporter::Behaviour b, std::vector<uint64_t> source_modifiers,
   };
   hooks.adjust_test_source = [source_modifiers](testsrc::Options& so) {
     so.mode = testsrc::BufferMode::DmaBuf;
+    // The fake importer reads the bytes as linear whatever the modifier says: never real tiling.
+    so.dmabuf_allocator = testsrc::DmabufAllocator::MemFd;
     so.modifiers = source_modifiers;
   };
   auto p = daemon::Pipeline::create(o, std::move(hooks));
