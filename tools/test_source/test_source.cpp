@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <spa/param/param.h>
@@ -17,12 +16,6 @@
 
 namespace zc::testsrc {
 namespace {
-
-std::string modifier_text(uint64_t m) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(m));
-  return buf;
-}
 
 void core_error(void* data, uint32_t id, int /*seq*/, int res, const char* message) {
   auto* impl = static_cast<TestSource::Impl*>(data);
@@ -237,7 +230,8 @@ void TestSource::Impl::on_format(const spa_pod* param) {
       return;
     }
     fixated = *pick;
-    spdlog::info("test-source: fixating modifier {} out of {} offered", modifier_text(*pick), choice->modifiers.size());
+    spdlog::info("test-source: fixating modifier {} out of {} offered", zerocopy::gbm::modifier_hex(*pick),
+                 choice->modifiers.size());
     {
       std::lock_guard lock(mutex);
       ++stats.fixations;
@@ -276,7 +270,7 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
   const bool dmabuf = current.memory == BufferMode::DmaBuf;
   spdlog::info("test-source: format {}x{} {} {}{} from frame {}", current.width, current.height,
                zc::to_string(current.format), to_string(current.memory),
-               dmabuf ? " modifier " + modifier_text(current.modifier) : "", next_frame);
+               dmabuf ? " modifier " + zerocopy::gbm::modifier_hex(current.modifier) : "", next_frame);
   std::lock_guard lock(mutex);
   if (!stats.epochs.empty()) ++stats.renegotiations;
   stats.epochs.push_back(current);
@@ -379,12 +373,13 @@ void TestSource::Impl::log_allocator(const Slot& slot) {
   allocator_logged = true;
   if (slot.bo) {
     spdlog::info("test-source: {}x{} {} modifier {} buffers from GBM on {} (stride {})", current.width, current.height,
-                 zc::to_string(current.format), modifier_text(current.modifier), gbm_device->node(), slot.stride);
+                 zc::to_string(current.format), zerocopy::gbm::modifier_hex(current.modifier), gbm_device->node(),
+                 slot.stride);
   } else {
-    spdlog::info("test-source: {}x{} {} buffers from memfds ({})", current.width, current.height,
-                 zc::to_string(current.format),
-                 current.memory == BufferMode::DmaBuf ? "dmabuf, modifier " + modifier_text(current.modifier)
-                                                      : std::string("shared memory"));
+    spdlog::info(
+        "test-source: {}x{} {} buffers from memfds ({})", current.width, current.height, zc::to_string(current.format),
+        current.memory == BufferMode::DmaBuf ? "dmabuf, modifier " + zerocopy::gbm::modifier_hex(current.modifier)
+                                             : std::string("shared memory"));
   }
 }
 

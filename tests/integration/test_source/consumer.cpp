@@ -1,11 +1,9 @@
 #include "consumer.hpp"
 
-#include <linux/dma-buf.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-
 #include <cstring>
 #include <map>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <spa/buffer/meta.h>
@@ -18,6 +16,7 @@
 #include "test_source/cycle_gate.hpp"
 #include "test_source/params.hpp"
 #include "test_source/pattern.hpp"
+#include "zerocopy/cpu/dmabuf_map.hpp"
 
 namespace zc::testsrc::test {
 
@@ -50,9 +49,10 @@ struct Consumer::Impl {
   std::vector<pw_stream_state> states;
   std::string error;
   uint32_t recoveries = 0;
-  bool recovery_pending = false;           // loop thread
-  CycleGate cycle;                         // driving: our last triggered cycle, until trigger_done
-  std::map<pw_buffer*, Mapping> mappings;  // dmabufs we mapped, until PipeWire removes the buffer
+  bool recovery_pending = false;  // loop thread
+  CycleGate cycle;                // driving: our last triggered cycle, until trigger_done
+  // Dmabufs we mapped (null: the mapping failed), until PipeWire removes the buffer.
+  std::map<pw_buffer*, std::unique_ptr<zerocopy::DmaBufMapping>> mappings;
 };
 
 namespace {
@@ -242,30 +242,30 @@ void Consumer::Impl::on_process() {
     // dmabuf's image starts at the chunk's offset (a GBM buffer's plane offset).
     const uint8_t* pixels = static_cast<const uint8_t*>(d.data);
     uint32_t image_offset = 0;
-    const bool dmabuf = d.type == SPA_DATA_DmaBuf && d.fd >= 0;
-    if (dmabuf) {
+    zerocopy::DmaBufMapping* mapping = nullptr;
+    if (d.type == SPA_DATA_DmaBuf && d.fd >= 0) {
       auto it = mappings.find(b);
       if (it == mappings.end()) {
-        it = mappings.emplace(b, Mapping(static_cast<int>(d.fd), d.maxsize + d.mapoffset, PROT_READ)).first;
+        auto created = zerocopy::DmaBufMapping::create(static_cast<int>(d.fd), d.maxsize + d.mapoffset);
+        it = mappings.emplace(b, created ? std::move(*created) : nullptr).first;
       }
-      pixels = it->second.valid() ? it->second.data() + d.mapoffset : nullptr;
+      mapping = it->second.get();
+      pixels = mapping ? mapping->data() + d.mapoffset : nullptr;
       image_offset = f.chunk_offset;
     }
     if (f.chunk_stride >= static_cast<int32_t>(current.width * 4))
       last_good_stride = static_cast<uint32_t>(f.chunk_stride);
     if (pixels && last_good_stride > 0 &&
         image_offset + static_cast<uint64_t>(last_good_stride) * current.height <= d.maxsize) {
-      // A real dmabuf (GBM) is read between the kernel's CPU-access brackets; memfds answer ENOTTY.
-      dma_buf_sync sync{DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
-      if (dmabuf) ioctl(static_cast<int>(d.fd), DMA_BUF_IOCTL_SYNC, &sync);
+      // A real dmabuf (GBM) is read between the kernel's CPU-access brackets (memfds: none).
+      std::optional<zerocopy::DmaBufReadAccess> access;
+      if (mapping) access.emplace(*mapping);
       const uint8_t* image = pixels + image_offset;
       f.number = read_number_rgb(
           Image{const_cast<uint8_t*>(image), last_good_stride, current.width, current.height, current.format});
       const uint8_t* p = image + static_cast<size_t>(current.height - 1) * last_good_stride +
                          static_cast<size_t>(current.width * 11 / 16) * 4;
       f.red_bar = unpack_pixel(current.format, p);
-      sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-      if (dmabuf) ioctl(static_cast<int>(d.fd), DMA_BUF_IOCTL_SYNC, &sync);
     }
     pw_stream_queue_buffer(stream.get(), b);
     std::lock_guard lock(mutex);
