@@ -5,6 +5,7 @@
 #include <cstring>
 #include <list>
 #include <optional>
+#include <utility>
 
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ std::atomic<uint64_t> g_next_buffer_id{1};
 constexpr const char* kFormatHint = " (no common format? capture takes 32-bit RGB formats in shared memory or DMA-BUF)";
 constexpr uint32_t kUnfilledBeforeRenegotiation = 3;  // buffers without memory in a row
 constexpr uint32_t kMaxUnfilledRenegotiations = 3;    // new buffer sets asked for, then only counted
+constexpr size_t kMinBuffersToKeep = 3;               // a buffer is kept only if the producer has more
 
 bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
@@ -78,6 +80,7 @@ struct Stream::Impl {
   void count_defect(const Defect& defect);
   void recover_unfilled(const Defect& defect);
   void handle_buffer(pw_buffer* b);
+  void give_back_kept();
 
   static const pw_stream_events& stream_events();
   static const pw_registry_events& registry_events();
@@ -91,6 +94,7 @@ struct Stream::Impl {
   static void on_global_remove(void* data, uint32_t id);
   static void on_renegotiate(void* data, uint64_t count);
   static void on_timeout(void* data, uint64_t expirations);
+  static void on_release(void* data, uint64_t expirations);
 
   StreamOptions options;
   StreamObserver& observer;
@@ -105,6 +109,7 @@ struct Stream::Impl {
   pw::Hook stream_hook;
   pw::LoopSource reneg_event;
   pw::LoopSource timeout_timer;
+  pw::LoopSource release_timer;
   ParamSet enum_params;
   ParamSet buffer_params;
   std::list<uint64_t> buffer_ids;  // stable addresses: pw_buffer::user_data points at one each
@@ -123,12 +128,16 @@ struct Stream::Impl {
   bool stopping = false;
   uint32_t target_global = SPA_ID_INVALID;
   bool target_seen = false;  // the registry showed the target node at some point
+  pw_buffer* kept = nullptr;  // dequeued after its frame: the observer's reads were in flight
 
   std::atomic<uint32_t> node_id{0};
   std::atomic<uint64_t> frames{0};
   std::atomic<uint64_t> renegotiations{0};
   std::atomic<uint64_t> format_changes{0};
   std::atomic<uint64_t> buffers_removed{0};
+  std::atomic<uint64_t> buffers_kept{0};
+  std::atomic<uint64_t> kept_until_timer{0};
+  std::atomic<uint64_t> waited_in_place{0};
   std::array<std::atomic<uint64_t>, kDefectKinds> defects{};
 };
 
@@ -196,7 +205,9 @@ Result<void> Stream::Impl::connect() {
     reneg_event =
         pw::LoopSource(connection->loop(), pw_loop_add_event(connection->loop(), &Impl::on_renegotiate, this));
     timeout_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_timeout, this));
-    if (!reneg_event || !timeout_timer) return fail(Errc::pipewire, "capture", "cannot add loop sources");
+    release_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_release, this));
+    if (!reneg_event || !timeout_timer || !release_timer)
+      return fail(Errc::pipewire, "capture", "cannot add loop sources");
 
     rebuild_enum_params();
     const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS);
@@ -216,8 +227,10 @@ Stream::Impl::~Impl() {
     auto lock = connection->lock();
     stopping = true;
     timeout_timer.reset();
+    release_timer.reset();
     reneg_event.reset();
-    // Disconnecting frees the buffers; the observer still hears of each (importer caches).
+    // Disconnecting frees the buffers (a kept one too, once its reads are done); the observer
+    // still hears of each (importer caches).
     if (stream) pw_stream_disconnect(stream.get());
     stream_hook.reset();
     stream.reset();
@@ -369,6 +382,11 @@ void Stream::Impl::on_add_buffer(void* data, pw_buffer* b) {
 void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
   auto* s = static_cast<Impl*>(data);
   const uint64_t id = buffer_id(b);
+  if (s->kept == b) {
+    // Its memory may go away with it: no GPU read of it may still be running.
+    s->observer.reads_done(id, true);
+    s->kept = nullptr;
+  }
   std::erase_if(s->buffer_ids, [&](const uint64_t& slot) { return &slot == b->user_data; });
   b->user_data = nullptr;
   ++s->buffers_removed;
@@ -401,15 +419,50 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   observer.on_frame(*frame);
 }
 
+void Stream::Impl::give_back_kept() {
+  if (!kept) return;
+  pw_buffer* b = std::exchange(kept, nullptr);
+  observer.reads_done(buffer_id(b), true);
+  pw_stream_queue_buffer(stream.get(), b);
+}
+
 void Stream::Impl::on_process(void* data) {
   auto* s = static_cast<Impl*>(data);
   // Every buffer in order (no skipping to the newest: a decoder must see each frame), each
-  // queued back only after on_frame returned, i.e. after the importer copied out.
+  // queued back only after on_frame returned and every read of it is done: at once after a CPU
+  // import, a little later after a GPU import that left its read in flight (DESIGN.md §4: keep
+  // the newest buffer dequeued until the next arrives). One buffer is kept at most.
   while (pw_buffer* b = pw_stream_dequeue_buffer(s->stream.get())) {
     s->disarm_timeout();
+    s->give_back_kept();
     s->handle_buffer(b);
-    pw_stream_queue_buffer(s->stream.get(), b);
+    if (s->observer.reads_done(buffer_id(b), false)) {
+      pw_stream_queue_buffer(s->stream.get(), b);
+      continue;
+    }
+    if (s->buffer_ids.size() < kMinBuffersToKeep) {
+      // Keeping one of two buffers starves the producer (measured on 0.3.65: lost frames, and
+      // now and then a stream that stalls): wait for the reads here instead.
+      s->observer.reads_done(buffer_id(b), true);
+      ++s->waited_in_place;
+      pw_stream_queue_buffer(s->stream.get(), b);
+      continue;
+    }
+    s->kept = b;
+    ++s->buffers_kept;
+    const auto us = s->options.release_delay.count();
+    timespec value{static_cast<time_t>(us / 1000000), static_cast<long>((us % 1000000) * 1000)};
+    timespec interval{0, 0};
+    if (value.tv_sec == 0 && value.tv_nsec == 0) value.tv_nsec = 1;  // zero would disarm it
+    pw_loop_update_timer(s->connection->loop(), s->release_timer.get(), &value, &interval, false);
   }
+}
+
+void Stream::Impl::on_release(void* data, uint64_t) {
+  auto* s = static_cast<Impl*>(data);
+  if (!s->kept || !s->stream) return;  // the next buffer came first and gave it back
+  ++s->kept_until_timer;
+  s->give_back_kept();
 }
 
 void Stream::Impl::on_global(void* data, uint32_t id, uint32_t, const char* type, uint32_t, const spa_dict* props) {
@@ -492,6 +545,9 @@ StreamStats Stream::stats() const {
   s.renegotiations = impl_->renegotiations.load();
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
+  s.buffers_kept = impl_->buffers_kept.load();
+  s.kept_until_timer = impl_->kept_until_timer.load();
+  s.waited_in_place = impl_->waited_in_place.load();
   return s;
 }
 

@@ -42,9 +42,20 @@ class StreamObserver {
   // A newly negotiated format (the first, or a change of size, pixel format or memory). A
   // change means: re-create whatever depends on it (the encoder).
   virtual void on_format(const VideoFormat& format) = 0;
-  // The frame borrows the PipeWire buffer: it is queued back as soon as this returns, so copy out
-  // (or finish the import) inside.
+  // The frame borrows the PipeWire buffer: it goes back to the producer once this returns and
+  // reads_done() says every read of it is done, so copy out (or start the import) inside.
   virtual void on_frame(const Frame& frame) = 0;
+  // Asked after on_frame: is every read of this buffer done? An observer whose import leaves a
+  // GPU read in flight says false; the stream then keeps the buffer (one at a time) and gives it
+  // back after asking again with `wait` (block until done, then say true), when the next buffer
+  // arrives or StreamOptions::release_delay later, whichever comes first. A producer with fewer
+  // than three buffers would starve meanwhile: then the stream asks with `wait` at once. Also
+  // asked with `wait` before a kept buffer is removed.
+  virtual bool reads_done(uint64_t buffer_id, bool wait) {
+    (void)buffer_id;
+    (void)wait;
+    return true;
+  }
   // A skipped buffer (or, with frame_dropped == false, an ignored meta).
   virtual void on_defect(const Defect& defect) = 0;
   // The buffer is gone (renegotiation, teardown): drop everything cached for it.
@@ -69,6 +80,11 @@ struct StreamOptions {
   // Tear the stream down if no buffer flows this long after connecting or renegotiating: a
   // wedged link blocks the daemon's work queue for every client.
   std::chrono::milliseconds negotiation_timeout{5000};
+  // A buffer kept because its reads were in flight (StreamObserver::reads_done) goes back this
+  // long after its frame if no other buffer came first: a producer that sends only on damage gets
+  // it back soon, and a GPU pass (about 0.5 ms for 4K on the H100) is done by then, so giving it
+  // back costs a query rather than a sleep on the GPU.
+  std::chrono::microseconds release_delay{2000};
   std::string node_name = "zerocast";
 };
 
@@ -78,6 +94,9 @@ struct StreamStats {
   uint64_t renegotiations = 0;  // param updates after an import rejection
   uint64_t format_changes = 0;  // formats after the first
   uint64_t buffers_removed = 0;
+  uint64_t buffers_kept = 0;      // frames whose buffer was kept after on_frame (reads in flight)
+  uint64_t kept_until_timer = 0;  // of those, given back by the release timer (no buffer came first)
+  uint64_t waited_in_place = 0;   // frames whose reads were waited for instead: the producer has < 3 buffers
   uint64_t defects_total() const {
     uint64_t n = 0;
     for (auto d : defects)

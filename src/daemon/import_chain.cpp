@@ -72,6 +72,11 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
   return imported;
 }
 
+bool ImportChain::reads_done(uint64_t buffer_id, bool wait) {
+  // The primary is asked even when disabled: a read it left in flight before is still its own.
+  return (!primary_ || primary_->reads_done(buffer_id, wait)) && cpu_->reads_done(buffer_id, wait);
+}
+
 void ImportChain::forget(uint64_t buffer_id) {
   if (primary_) primary_->forget(buffer_id);
   cpu_->forget(buffer_id);

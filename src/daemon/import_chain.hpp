@@ -31,6 +31,8 @@ class ImportChain {
   std::vector<uint64_t> modifiers(PixelFormat format) const;
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget& target, const RejectFn& on_reject);
   void forget(uint64_t buffer_id);
+  // Importer::reads_done() of both: may capture give this buffer back to the producer yet?
+  bool reads_done(uint64_t buffer_id, bool wait);
 
   // What imported the last frame, and why the CPU when there is a GPU importer: "egl-cuda",
   // "egl-cuda (no frame yet)", "cpu (the producer sends shared memory)", "cpu (egl-cuda failed on

@@ -267,6 +267,10 @@ void Pipeline::on_buffer_removed(uint64_t buffer_id) {
   importers_->forget(buffer_id);
 }
 
+bool Pipeline::reads_done(uint64_t buffer_id, bool wait) {
+  return importers_->reads_done(buffer_id, wait);
+}
+
 void Pipeline::on_frame(const Frame& frame) {
   const int64_t cpu_start = thread_cpu_ns();
   // Frames that come after the end (stopping, duration or frame count reached) are not counted:

@@ -121,6 +121,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   void on_frame(const Frame& frame) override;
   void on_defect(const capture::Defect& defect) override;
   void on_buffer_removed(uint64_t buffer_id) override;
+  bool reads_done(uint64_t buffer_id, bool wait) override;
   // capture::ModifierSource — on the PipeWire thread.
   std::vector<uint64_t> modifiers(PixelFormat format) override;
 

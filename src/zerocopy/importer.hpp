@@ -3,9 +3,10 @@
 // dmabuf) into a DeviceFrame in the encoder's layout. Implementations: CpuImporter (libyuv),
 // EglCudaImporter (tiled dmabufs), VulkanCudaImporter (LINEAR dmabufs); tests add fakes.
 //
-// import() is called on the capture thread while the PipeWire buffer is dequeued; when it
-// returns, every read of the buffer must be done or ordered before anything the producer can do
-// with it (GPU: the copy is enqueued behind a fence we waited on; CPU: the conversion is done).
+// import() is called on the capture thread while the PipeWire buffer is dequeued. The buffer goes
+// back to the producer once reads_done() says so: importers that finish reading inside import()
+// (CPU: the conversion is done; GPU with a CPU wait on the pass) always say so; a GPU importer
+// that leaves its read in flight says so once the GPU has finished it (deferred release).
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -56,8 +57,17 @@ class Importer {
   virtual Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) = 0;
 
   // The PipeWire buffer `buffer_id` was removed (or the stream renegotiated): drop any cached
-  // image, mapping or import that refers to it.
+  // image, mapping or import that refers to it (after any read of it still in flight is done).
   virtual void forget(uint64_t buffer_id) = 0;
+
+  // Whether every read of PipeWire buffer `buffer_id` by the frames imported so far is done, so
+  // the producer may have it back. With `wait`, blocks (sleeping) until it is, and says true.
+  // Called on the thread that calls import(); cheap when nothing is in flight.
+  virtual bool reads_done(uint64_t buffer_id, bool wait) {
+    (void)buffer_id;
+    (void)wait;
+    return true;
+  }
 
   // What the GPU spent on this importer's frames so far; nothing for importers that use no GPU.
   // Called on the thread that calls import().

@@ -3,9 +3,10 @@
 // become EGLImages on a headless EGL display of the CUDA device, cached per PipeWire buffer; one
 // GL pass writes the encoder's layout into an RGBA8 texture registered with CUDA once; per frame
 // our stream maps it, copies it into a pooled pitched buffer and unmaps it. No glFinish and no
-// stream synchronisation: the CUDA map orders the copy after the pass on the GPU, and import()
+// stream synchronisation: the CUDA map orders the copy after the pass on the GPU. Either import()
 // returns once the pass has read the dmabuf (an EGL fence or a CUDA event, both sleeping waits),
-// so capture may give the buffer back at once.
+// or (SourceWait::Deferred) it returns at once and reads_done() tells capture when the buffer
+// may go back to the producer (a query of a CUDA event recorded after the map).
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -22,13 +23,15 @@
 
 namespace zc::zerocopy::gpu {
 
-// How import() learns that the pass has finished reading the source. Measured on the H100
-// (bench/gpu): CudaEvent sleeps (blocking-sync context), ~0.09 ms of CPU per 4K frame, 0.44-0.49 ms
-// wall; EglFence gives the same wall but spins in eglClientWaitSyncKHR (0.2 ms of CPU).
+// How the importer learns that the pass has finished reading the source. Measured on the H100
+// (bench/gpu): CudaEvent sleeps (blocking-sync context), 0.09-0.14 ms of process CPU per 4K frame
+// (the driver's thread that wakes the sleeper counts), 0.44-0.54 ms wall; EglFence gives the same
+// wall but spins in eglClientWaitSyncKHR (0.2 ms of CPU); Deferred waits for nothing in import().
 enum class SourceWait : uint8_t {
-  CudaEvent,  // cuEventSynchronize on an event recorded after the map (the map waits for GL)
-  EglFence,   // eglClientWaitSyncKHR on a fence after the pass
-  None,       // do not wait: only for callers that keep the source alive themselves (bench)
+  CudaEvent,  // import() sleeps in cuEventSynchronize on an event recorded after the map (the map waits for GL)
+  EglFence,   // import() waits in eglClientWaitSyncKHR on a fence after the pass
+  Deferred,   // import() does not wait: reads_done() queries a per-buffer event recorded after the map
+  None,       // nobody waits: only for callers that keep the source alive themselves (bench)
 };
 
 struct EglCudaOptions {
@@ -49,6 +52,9 @@ struct GpuImportStats {
   uint64_t implicit_fence_unsupported = 0;
   uint64_t implicit_fence_timeouts = 0;
   uint64_t source_wait_timeouts = 0;
+  uint64_t deferred_reads = 0;  // frames imported with their read left in flight (SourceWait::Deferred)
+  uint64_t deferred_waits = 0;  // reads_done() calls that had to sleep until the read was done
+  uint64_t deferred_errors = 0;  // event queries that failed (the buffer was given back anyway)
   uint64_t failures = 0;
 };
 
@@ -72,6 +78,7 @@ class EglCudaImporter final : public Importer {
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  bool reads_done(uint64_t buffer_id, bool wait) override;
   // The GL pass (timer query) plus our stream's map and copies, per frame; without the GL timer
   // the CUDA span from before the map, which includes waiting for the pass.
   GpuTime gpu_time() const override { return gpu_time_; }
@@ -110,13 +117,16 @@ class EglCudaImporter final : public Importer {
     uint64_t modifier = 0;
     PixelFormat format = PixelFormat::BGRx;
     EGLImageKHR borrowed = EGL_NO_IMAGE_KHR;
+    CudaEvent read_event;  // SourceWait::Deferred: recorded after the map, made on first use
+    bool read_pending = false;
   };
   struct Output;
 
   EglCudaImporter() = default;
   Result<CachedImage*> image_for(const Frame& frame);
   Result<Output*> output_for(const ImportTarget& target);
-  Result<DeviceFrame> run(const CachedImage& image, const Frame& frame, const ImportTarget& target);
+  Result<DeviceFrame> run(CachedImage& image, const Frame& frame, const ImportTarget& target);
+  bool image_reads_done(CachedImage& image, bool wait);  // reads_done() of one cached image
   Result<void> wait_source(EGLSyncKHR sync, CUevent mapped);
   void sample_gpu_time();  // the last frame's, if its work is done; CUDA and GL current
 

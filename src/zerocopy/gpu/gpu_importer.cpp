@@ -55,6 +55,13 @@ GpuTime RoutingImporter::gpu_time() const {
   return t;
 }
 
+bool RoutingImporter::reads_done(uint64_t buffer_id, bool wait) {
+  // Both asked: a buffer id is routed by its modifier, which a renegotiation may change.
+  const bool tiled = !tiled_ || tiled_->reads_done(buffer_id, wait);
+  const bool linear = !linear_ || linear_->reads_done(buffer_id, wait);
+  return tiled && linear;
+}
+
 void RoutingImporter::forget(uint64_t buffer_id) {
   if (tiled_) tiled_->forget(buffer_id);
   if (linear_) linear_->forget(buffer_id);

@@ -23,6 +23,7 @@ class RoutingImporter final : public Importer {
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  bool reads_done(uint64_t buffer_id, bool wait) override;
   GpuTime gpu_time() const override;
 
   Importer* tiled() const { return tiled_.get(); }
@@ -38,7 +39,9 @@ class RoutingImporter final : public Importer {
 struct GpuImporterOptions {
   int cuda_device = 0;
   std::string cuda_library;  // empty: libcuda.so.1
-  EglCudaOptions egl;
+  // The EGL bridge leaves its read of the dmabuf in flight (reads_done()): whoever imports
+  // through this path gives each buffer back only once reads_done() says so, as capture does.
+  EglCudaOptions egl{.wait = SourceWait::Deferred};
   VulkanCudaOptions vulkan;
 };
 

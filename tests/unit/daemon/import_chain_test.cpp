@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,16 @@ class ScriptedImporter : public zerocopy::Importer {
     return d;
   }
   void forget(uint64_t) override {}
+  // A buffer in `in_flight` is still being read until someone waits for it.
+  bool reads_done(uint64_t buffer_id, bool wait) override {
+    if (in_flight.count(buffer_id) == 0) return true;
+    if (!wait) return false;
+    in_flight.erase(buffer_id);
+    ++waits;
+    return true;
+  }
+  std::set<uint64_t> in_flight;
+  int waits = 0;
 
  private:
   std::vector<uint64_t> refuse_;
@@ -132,4 +143,28 @@ TEST_CASE("import chain: the path names what imported the last frame, and why th
     REQUIRE(chain.import(dmabuf(1, 0), {}, r.fn()));
     CHECK(chain.path() == "cpu (no GPU)");
   }
+}
+
+TEST_CASE("import chain: reads_done asks the primary, disabled or not, and the CPU path") {
+  auto primary = std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1, 2}, Errc::gpu);
+  auto cpu = std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu);
+  ScriptedImporter* p = primary.get();
+  ScriptedImporter* c = cpu.get();
+  ImportChain chain(std::move(primary), std::move(cpu));
+  p->in_flight = {7};
+  c->in_flight = {8};
+  CHECK(chain.reads_done(6, false));
+  CHECK_FALSE(chain.reads_done(7, false));
+  CHECK_FALSE(chain.reads_done(8, false));
+  // Disabled after repeated failures: a read it left in flight before is still waited for.
+  Rejections r;
+  for (uint64_t i = 0; i < ImportChain::kDisableAfter; ++i)
+    REQUIRE(chain.import(dmabuf(1, i), {}, r.fn()));
+  REQUIRE_FALSE(chain.primary_enabled());
+  CHECK_FALSE(chain.reads_done(7, false));
+  CHECK(chain.reads_done(7, true));
+  CHECK(p->waits == 1);
+  CHECK(chain.reads_done(7, false));
+  CHECK(chain.reads_done(8, true));
+  CHECK(c->waits == 1);
 }
