@@ -7,10 +7,18 @@
 //   cpu    process CPU time per import() (all threads: driver threads count too)
 // wall, cpu and fps are measured with the timing instrumentation (events, queries) off.
 //   fps    frames per second with frames pipelined (3 in flight, the oldest waited on and dropped)
+// For the deferred EGL bridge (no wait in import()), cpu also counts the reads_done() query that
+// gives the buffer back, as capture makes it.
+// Then the capture loop as the daemon runs it, paced at 60 fps: process CPU per frame of import()
+// plus, when the importer leaves its read in flight, a 2 ms timer (timerfd + poll, as PipeWire's
+// loop) and reads_done() — the CPU-wait bridges against the deferred one in the same run.
 // Then the no-NVENC download (DownloadImporter's download_into) of an NV12 frame into pooled host
 // frames, pageable against page-locked, beside a CPU memcpy of the same bytes in the same run.
 // Usage: zerocopy_bench [frames] ; prints a table and the ratios the issue asks for.
+#include <poll.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +28,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "zerocopy/gpu/cuda/download.hpp"
@@ -107,8 +116,8 @@ struct Row {
 // Runs `import` sequentially with the GPU timing instrumentation (cuda, map, pass), sequentially
 // without it (wall, cpu), then pipelined without it (fps).
 template <class Importer, class ImportFn>
-Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, ImportFn import, int frames,
-            CudaContext& ctx) {
+Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, ImportFn import, uint64_t buffer_id,
+            int frames, CudaContext& ctx) {
   std::printf("  measuring %s at %ux%u\n", name.c_str(), w, h);
   Row r;
   r.name = name;
@@ -125,6 +134,7 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
       ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
     }
     if (i == 0) std::printf("    first frame %.3f ms\n", now_ms() - t0);
+    imp.reads_done(buffer_id, true);
     auto timing = need(imp.last_timing(), "timing");
     if (i < 10) continue;
     cuda.push_back(timing.cuda_ms);
@@ -145,10 +155,14 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
         ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
       }
       const double t1 = now_ms();
+      // Capture gives the buffer back once its read is done (the frame is ready: it is).
+      const double c2 = cpu_ms(), th2 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
+      imp.reads_done(buffer_id, true);
+      const double c3 = cpu_ms(), th3 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
       if (i < 10) continue;
       if (walls) walls->push_back(t1 - t0);
-      cpu_total += c1 - c0;
-      thread_total += th1 - th0;
+      cpu_total += (c1 - c0) + (c3 - c2);
+      thread_total += (th1 - th0) + (th3 - th2);
     }
   };
   double cpu_total = 0, thread_total = 0;
@@ -173,6 +187,7 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
   std::deque<DeviceFrame> q;
   const double c0 = cpu_ms(), t0 = now_ms();
   for (int i = 0; i < frames; ++i) {
+    imp.reads_done(buffer_id, true);  // capture gives the last buffer back before the next arrives
     q.push_back(need(import(), "import"));
     if (q.size() > 3) {
       CudaContext::Scope scope(ctx);
@@ -180,6 +195,7 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
       q.pop_front();
     }
   }
+  imp.reads_done(buffer_id, true);
   while (!q.empty()) {
     CudaContext::Scope scope(ctx);
     ctx.api().cuEventSynchronize(static_cast<CUevent>(q.front().ready_event));
@@ -204,6 +220,139 @@ void print(const std::vector<Row>& rows) {
       "(ms per frame; medians except cpu = mean; cpu = process, cpu|thr = the importing thread alone, thr|tim =\n"
       " the same with per-frame timing on (the daemon's default); gpu|met = GPU time per frame as the metrics\n"
       " report it (gpu_time()); map = EGL map holding the stream until the GL pass is done; -1 = not measured)\n");
+}
+
+struct PacedRow {
+  std::string name;
+  uint32_t w = 0, h = 0;
+  double cpu = -1, cpu_thread = -1;
+  uint64_t kept = 0;  // frames whose buffer waited for the release timer
+  int frames = 0;
+};
+
+// The capture loop as the daemon runs it, paced at `fps`: import(); when the importer still reads
+// the source, a 2 ms timer (timerfd + poll, as PipeWire's loop and StreamOptions::release_delay)
+// and reads_done(). Frames go to a queue 3 deep and are dropped unread: the encoder's CPU is not
+// the import's. CPU is counted over the whole run, idle time included, so every driver thread's
+// work counts whenever it happens. GPU timing on one frame in 8, as the daemon.
+template <class Importer, class ImportFn>
+PacedRow paced(const std::string& name, uint32_t w, uint32_t h, Importer& imp, ImportFn import, uint64_t buffer_id,
+               int frames, double fps) {
+  std::printf("  pacing %s at %ux%u, %.0f fps\n", name.c_str(), w, h, fps);
+  PacedRow r;
+  r.name = name;
+  r.w = w;
+  r.h = h;
+  r.frames = frames;
+  imp.set_timing(true);
+  imp.set_timing_every(kDaemonTimingEvery);
+  const int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  if (tfd < 0) die("timerfd_create");
+  const auto period =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / fps));
+  std::deque<DeviceFrame> q;
+  auto next = std::chrono::steady_clock::now();
+  double c0 = 0, th0 = 0;
+  for (int i = 0; i < frames + 10; ++i) {
+    if (i == 10) {
+      c0 = cpu_ms();
+      th0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
+    }
+    next += period;
+    std::this_thread::sleep_until(next);
+    q.push_back(need(import(), "import"));
+    if (q.size() > 3) q.pop_front();
+    if (imp.reads_done(buffer_id, false)) continue;
+    if (i >= 10) ++r.kept;
+    itimerspec its{};
+    its.it_value.tv_nsec = 2'000'000;
+    timerfd_settime(tfd, 0, &its, nullptr);
+    pollfd p{tfd, POLLIN, 0};
+    poll(&p, 1, -1);
+    uint64_t expirations = 0;
+    if (read(tfd, &expirations, sizeof expirations) < 0) die("read(timerfd)");
+    imp.reads_done(buffer_id, true);
+  }
+  next += period;
+  std::this_thread::sleep_until(next);  // the last frame's background work falls inside the run
+  r.cpu = (cpu_ms() - c0) / frames;
+  r.cpu_thread = (cpu_ms(CLOCK_THREAD_CPUTIME_ID) - th0) / frames;
+  close(tfd);
+  while (!q.empty()) {
+    CudaContext::Scope scope(imp.cuda());
+    if (q.front().ready_event) imp.cuda().api().cuEventSynchronize(static_cast<CUevent>(q.front().ready_event));
+    q.pop_front();
+  }
+  imp.set_timing_every(1);
+  return r;
+}
+
+// References for the paced loop, same pacing, same run: no import at all (what waking up 60 times
+// a second and the process's idle threads cost), and one device-to-device copy of the frame with
+// an event recorded after it (the least a GPU path can do per frame).
+struct PacedReference {
+  explicit PacedReference(CudaContext& c) : ctx(c) {}
+  CudaContext& ctx;
+  const CudaContext& cuda() const { return ctx; }
+  bool reads_done(uint64_t, bool) { return true; }
+  void set_timing(bool) {}
+  void set_timing_every(uint32_t) {}
+};
+
+// The paced references at w x h: idle, then one D2D copy per frame.
+void paced_references(CudaContext& ctx, uint32_t w, uint32_t h, int frames, std::vector<PacedRow>& rows) {
+  PacedReference ref(ctx);
+  rows.push_back(paced("reference: idle (wake-ups only)", w, h, ref, [] { return Result<DeviceFrame>(DeviceFrame{}); },
+                       0, frames, 60));
+  CudaContext::Scope scope(ctx);
+  const CudaApi& cu = ctx.api();
+  CUdeviceptr a = 0, b = 0;
+  size_t pa = 0, pb = 0;
+  if (cu.cuMemAllocPitch(&a, &pa, size_t{w} * 4, h, 4) || cu.cuMemAllocPitch(&b, &pb, size_t{w} * 4, h, 4))
+    die("cuMemAllocPitch");
+  auto done = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {})), "event");
+  rows.push_back(paced(
+      "reference: one d2d copy + event", w, h, ref,
+      [&] {
+        CudaContext::Scope s(ctx);
+        CUDA_MEMCPY2D c{};
+        c.srcMemoryType = c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+        c.srcDevice = a;
+        c.srcPitch = pa;
+        c.dstDevice = b;
+        c.dstPitch = pb;
+        c.WidthInBytes = size_t{w} * 4;
+        c.Height = h;
+        cu.cuMemcpy2DAsync(&c, ctx.stream());
+        cu.cuEventRecord(done.get(), ctx.stream());
+        return Result<DeviceFrame>(DeviceFrame{});
+      },
+      0, frames, 60));
+  cu.cuStreamSynchronize(ctx.stream());
+  cu.cuMemFree(a);
+  cu.cuMemFree(b);
+}
+
+void print(const std::vector<PacedRow>& rows) {
+  std::printf("\n%-34s %9s %8s %8s %8s %8s %8s\n", "paced capture, 60 fps", "size", "cpu", "cpu|thr", "-idle", "kept",
+              "cpu/wait");
+  for (const PacedRow& r : rows) {
+    // References, same size, same run: the EGL bridge that sleeps on a CUDA event inside import(),
+    // and the idle loop.
+    double wait_cpu = -1, idle_cpu = 0;
+    for (const PacedRow& o : rows) {
+      if (o.w != r.w) continue;
+      if (o.name.find("cuda event") != std::string::npos) wait_cpu = o.cpu;
+      if (o.name.find("idle") != std::string::npos) idle_cpu = o.cpu;
+    }
+    std::printf("%-34s %4ux%-4u %8.3f %8.3f %8.3f %8lu %8.2f\n", r.name.c_str(), r.w, r.h, r.cpu, r.cpu_thread,
+                r.cpu - idle_cpu, static_cast<unsigned long>(r.kept), wait_cpu > 0 ? r.cpu / wait_cpu : -1.0);
+  }
+  std::printf(
+      "(ms per frame, NV12 out; cpu = process CPU over the whole paced run / frames (all threads, idle time\n"
+      " included), cpu|thr = the capture thread, -idle = cpu above the idle reference; kept = frames whose\n"
+      " buffer waited for the 2 ms release timer; cpu/wait = against the EGL bridge that sleeps on a CUDA\n"
+      " event inside import(), same size, same run)\n");
 }
 
 struct DownloadRow {
@@ -281,12 +430,16 @@ int main(int argc, char** argv) {
   auto vk_api = need(load_vulkan(), "Vulkan");
 
   std::vector<Row> rows;
+  std::vector<PacedRow> paced_rows;
+  const int paced_frames = std::min(frames, 300);  // 5 s per row at 60 fps
   for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{3840u, 2160u}}) {
     const double d2d = d2d_ms(*ctx, w, h, frames);
+    paced_references(*ctx, w, h, paced_frames, paced_rows);
     const auto rgba = test_pattern_rgba(w, h, 1);
 
     for (auto [kind, wait, label] : {std::tuple{PassKind::Compute, SourceWait::EglFence, "egl compute, egl fence"},
                                      std::tuple{PassKind::Compute, SourceWait::CudaEvent, "egl compute, cuda event"},
+                                     std::tuple{PassKind::Compute, SourceWait::Deferred, "egl compute, deferred"},
                                      std::tuple{PassKind::Draw, SourceWait::EglFence, "egl draw, egl fence"}}) {
       EglCudaOptions o;
       o.pass = kind;
@@ -314,11 +467,12 @@ int main(int argc, char** argv) {
       for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
         if (kind == PassKind::Draw && f == PixelFormat::NV12) continue;
         const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
-        Row r = measure(
-            std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
-            [&] { return imp->import_egl_image(1, image.get(), false, meta, t); }, frames, *ctx);
+        auto import = [&] { return imp->import_egl_image(1, image.get(), false, meta, t); };
+        Row r = measure(std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp, import, 1, frames, *ctx);
         r.d2d = d2d;
         rows.push_back(r);
+        if (f == PixelFormat::NV12 && kind == PassKind::Compute && wait != SourceWait::EglFence)
+          paced_rows.push_back(paced(label, w, h, *imp, import, 1, paced_frames, 60));
         const auto c = imp->pool().counters();
         std::printf("  %-40s pool: created %lu, acquired %lu, reused %lu\n", rows.back().name.c_str(),
                     static_cast<unsigned long>(c.created), static_cast<unsigned long>(c.acquired),
@@ -355,15 +509,17 @@ int main(int argc, char** argv) {
       meta.format = PixelFormat::BGRx;
       for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
         const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
-        Row r = measure(
-            std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp,
-            [&] { return imp->import_buffer(src.buffer(), 0, w * 4, meta, t); }, frames, *ctx);
+        auto import = [&] { return imp->import_buffer(src.buffer(), 0, w * 4, meta, t); };
+        Row r = measure(std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp, import, 0, frames, *ctx);
         r.d2d = d2d;
         rows.push_back(r);
+        if (f == PixelFormat::NV12 && sync == VkSync::Semaphores)
+          paced_rows.push_back(paced(label, w, h, *imp, import, 0, paced_frames, 60));
       }
     }
   }
   print(rows);
+  print(paced_rows);
 
   std::vector<DownloadRow> downloads;
   auto cuda_memory = make_cuda_memory(ctx);
@@ -391,6 +547,10 @@ int main(int argc, char** argv) {
         "  %-34s cuda/d2d %.2f (<= 3: %s)  cpu %.3f ms (<= 0.1: %s)  wall %.3f ms (naive 1.0: %.2fx)  %0.f fps\n",
         r.name.c_str(), r.cuda / r.d2d, r.cuda / r.d2d <= 3 ? "yes" : "NO", r.cpu, r.cpu <= 0.1 ? "yes" : "NO", r.wall,
         r.wall / 1.0, r.fps);
+  }
+  for (const PacedRow& r : paced_rows) {
+    if (r.w != 3840) continue;
+    std::printf("  paced %-34s cpu %.3f ms (<= 0.1: %s)\n", r.name.c_str(), r.cpu, r.cpu <= 0.1 ? "yes" : "NO");
   }
   return 0;
 }

@@ -135,3 +135,23 @@ TEST_CASE("zero-copy: an importer failing mid-stream falls back to the CPU path 
   CHECK(test::consecutive_problem(r.decoded.numbers).empty());
   CHECK(r.snap.import_path.find("fake-gpu disabled") != std::string::npos);
 }
+
+TEST_CASE("zero-copy: an importer that leaves its reads in flight gets each buffer back after them, no frame lost") {
+  auto log = std::make_shared<FakeImportLog>();
+  FakeGpuImporter::Behaviour b{{kModifierLinear}, {}, 0};
+  b.read_time = std::chrono::milliseconds(2);
+  const auto r = record(b, {kModifierLinear}, log);
+  CHECK(r.snap.import_path == "fake-gpu");
+  CHECK(r.snap.dropped_import == 0);
+  CHECK(r.decoded.decode.frames.size() == kFrames);
+  INFO(test::consecutive_problem(r.decoded.numbers));
+  CHECK(test::consecutive_problem(r.decoded.numbers).empty());
+  std::lock_guard lock(log->mutex);
+  CHECK(log->imported >= kFrames);
+  // Capture kept the buffers (the test source has 4) while their reads were in flight, gave each
+  // back once they were over, and never handed one over again, or dropped it, before that.
+  CHECK(log->kept + log->imported / 10 >= log->imported);
+  CHECK(log->given_back == log->imported);
+  CHECK(log->imported_while_reading == 0);
+  CHECK(log->forgotten_while_reading == 0);
+}
