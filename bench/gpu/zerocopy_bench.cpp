@@ -302,8 +302,8 @@ struct PacedReference {
 // The paced references at w x h: idle, then one D2D copy per frame.
 void paced_references(CudaContext& ctx, uint32_t w, uint32_t h, int frames, std::vector<PacedRow>& rows) {
   PacedReference ref(ctx);
-  rows.push_back(paced("reference: idle (wake-ups only)", w, h, ref, [] { return Result<DeviceFrame>(DeviceFrame{}); },
-                       0, frames, 60));
+  rows.push_back(paced(
+      "reference: idle (wake-ups only)", w, h, ref, [] { return Result<DeviceFrame>(DeviceFrame{}); }, 0, frames, 60));
   CudaContext::Scope scope(ctx);
   const CudaApi& cu = ctx.api();
   CUdeviceptr a = 0, b = 0;

@@ -127,7 +127,7 @@ struct Stream::Impl {
   bool finished = false;
   bool stopping = false;
   uint32_t target_global = SPA_ID_INVALID;
-  bool target_seen = false;  // the registry showed the target node at some point
+  bool target_seen = false;   // the registry showed the target node at some point
   pw_buffer* kept = nullptr;  // dequeued after its frame: the observer's reads were in flight
 
   std::atomic<uint32_t> node_id{0};

@@ -110,9 +110,9 @@ TEST_CASE("EGL→GL→CUDA deferred: import() does not wait, reads_done() says w
                       GL_UNSIGNED_BYTE, rgba.data());
   api.glBindTexture(GL_TEXTURE_2D, 0);
   const EGLint attrs[] = {EGL_GL_TEXTURE_LEVEL_KHR, 0, EGL_NONE};
-  EGLImageKHR img = api.eglCreateImageKHR(gl.display(), gl.context(), EGL_GL_TEXTURE_2D_KHR,
-                                          // NOLINTNEXTLINE(performance-no-int-to-ptr): EGL takes the GL name as a pointer
-                                          reinterpret_cast<EGLClientBuffer>(static_cast<uintptr_t>(tex.id())), attrs);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): EGL takes the GL name as a pointer
+  auto* name = reinterpret_cast<EGLClientBuffer>(static_cast<uintptr_t>(tex.id()));
+  EGLImageKHR img = api.eglCreateImageKHR(gl.display(), gl.context(), EGL_GL_TEXTURE_2D_KHR, name, attrs);
   REQUIRE(img != EGL_NO_IMAGE_KHR);
   EglImage image(&api, gl.display(), img);
   Frame frame;

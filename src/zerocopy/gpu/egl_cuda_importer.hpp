@@ -52,8 +52,8 @@ struct GpuImportStats {
   uint64_t implicit_fence_unsupported = 0;
   uint64_t implicit_fence_timeouts = 0;
   uint64_t source_wait_timeouts = 0;
-  uint64_t deferred_reads = 0;  // frames imported with their read left in flight (SourceWait::Deferred)
-  uint64_t deferred_waits = 0;  // reads_done() calls that had to sleep until the read was done
+  uint64_t deferred_reads = 0;   // frames imported with their read left in flight (SourceWait::Deferred)
+  uint64_t deferred_waits = 0;   // reads_done() calls that had to sleep until the read was done
   uint64_t deferred_errors = 0;  // event queries that failed (the buffer was given back anyway)
   uint64_t failures = 0;
 };

@@ -24,20 +24,20 @@ struct FakeImportLog {
   uint64_t imported = 0;
   uint64_t rejected = 0;
   uint64_t failed = 0;
-  uint64_t kept = 0;                       // reads_done(id, false) said "not yet"
-  uint64_t waited = 0;                     // reads_done(id, true) had to sleep
-  uint64_t given_back = 0;                 // reads_done said true after a read in flight
-  uint64_t imported_while_reading = 0;     // import() of a buffer whose read was not over
-  uint64_t forgotten_while_reading = 0;    // forget() of such a buffer
+  uint64_t kept = 0;                     // reads_done(id, false) said "not yet"
+  uint64_t waited = 0;                   // reads_done(id, true) had to sleep
+  uint64_t given_back = 0;               // reads_done said true after a read in flight
+  uint64_t imported_while_reading = 0;   // import() of a buffer whose read was not over
+  uint64_t forgotten_while_reading = 0;  // forget() of such a buffer
 };
 
 class FakeGpuImporter final : public zerocopy::Importer {
  public:
   struct Behaviour {
-    std::vector<uint64_t> offer;    // supported_modifiers()
-    std::vector<uint64_t> reject;   // refused with Errc::rejected
-    uint64_t fail_from = 0;         // 1-based import() call from which every one fails; 0: never
-    uint64_t gpu_ns_per_frame = 0;  // GPU time gpu_time() reports per imported frame (a stand-in)
+    std::vector<uint64_t> offer;             // supported_modifiers()
+    std::vector<uint64_t> reject;            // refused with Errc::rejected
+    uint64_t fail_from = 0;                  // 1-based import() call from which every one fails; 0: never
+    uint64_t gpu_ns_per_frame = 0;           // GPU time gpu_time() reports per imported frame (a stand-in)
     std::chrono::microseconds read_time{0};  // each import's read of its buffer lasts this long
   };
   FakeGpuImporter(Behaviour b, std::shared_ptr<FakeImportLog> log) : b_(std::move(b)), log_(std::move(log)) {}
