@@ -29,6 +29,7 @@ class CpuPathImporter final : public zerocopy::Importer {
     return inner_.import(frame, host);
   }
   void forget(uint64_t buffer_id) override { inner_.forget(buffer_id); }
+  bool reads_done(uint64_t buffer_id, bool wait) override { return inner_.reads_done(buffer_id, wait); }
 
  private:
   zerocopy::CpuImporter inner_;

@@ -62,12 +62,9 @@ class Importer {
 
   // Whether every read of PipeWire buffer `buffer_id` by the frames imported so far is done, so
   // the producer may have it back. With `wait`, blocks (sleeping) until it is, and says true.
-  // Called on the thread that calls import(); cheap when nothing is in flight.
-  virtual bool reads_done(uint64_t buffer_id, bool wait) {
-    (void)buffer_id;
-    (void)wait;
-    return true;
-  }
+  // Called on the thread that calls import(); cheap when nothing is in flight. Pure virtual on
+  // purpose: a wrapper that forgot to forward it would give buffers back mid-read.
+  virtual bool reads_done(uint64_t buffer_id, bool wait) = 0;
 
   // What the GPU spent on this importer's frames so far; nothing for importers that use no GPU.
   // Called on the thread that calls import().

@@ -230,6 +230,7 @@ class PatternCudaImporter final : public Importer {
     return cuda_frame(pool_, pattern_nv12(static_cast<uint32_t>(frame.sequence)));
   }
   void forget(uint64_t) override {}
+  bool reads_done(uint64_t, bool) override { return true; }
 
  private:
   FramePool& pool_;

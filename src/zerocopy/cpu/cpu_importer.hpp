@@ -48,6 +48,7 @@ class CpuImporter final : public Importer {
   // Errc::internal (out of memory, libyuv refused).
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  bool reads_done(uint64_t, bool) override { return true; }  // the conversion is done in import()
 
   // Output buffers: created stays at the number of frames in flight in steady state.
   PoolCounters pool_counters() const;

@@ -29,6 +29,9 @@ class DownloadImporter final : public Importer {
   }
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override { inner_->forget(buffer_id); }
+  // The download (host targets) waits for the copy, which follows the read; a CUDA target goes
+  // straight through, its read possibly still in flight: the bridge knows.
+  bool reads_done(uint64_t buffer_id, bool wait) override { return inner_->reads_done(buffer_id, wait); }
   // The bridges' time; the download is a copy engine's DMA and is not counted.
   GpuTime gpu_time() const override { return inner_->gpu_time(); }
 

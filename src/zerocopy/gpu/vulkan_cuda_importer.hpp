@@ -48,6 +48,8 @@ class VulkanCudaImporter final : public Importer {
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  // import() returns once the pass's fence says the dmabuf has been read.
+  bool reads_done(uint64_t, bool) override { return true; }
   // The Vulkan pass (timestamps) plus the CUDA copy out of the export buffer, per frame.
   GpuTime gpu_time() const override { return gpu_time_; }
 

@@ -1,6 +1,10 @@
-// RoutingImporter with fake bridges: which modifiers it offers and where each buffer goes.
+// RoutingImporter with fake bridges: which modifiers it offers and where each buffer goes; it and
+// DownloadImporter pass reads_done() on to the bridges.
 #include <catch2/catch.hpp>
 
+#include <set>
+
+#include "zerocopy/gpu/download_importer.hpp"
 #include "zerocopy/gpu/gpu_importer.hpp"
 
 using namespace zc;
@@ -21,7 +25,13 @@ class FakeBridge final : public Importer {
     return f;
   }
   void forget(uint64_t id) override { forgotten.push_back(id); }
+  bool reads_done(uint64_t id, bool wait) override {
+    if (in_flight.count(id) == 0) return true;
+    if (wait) in_flight.erase(id);
+    return wait;
+  }
   std::vector<uint64_t> imported, forgotten;
+  std::set<uint64_t> in_flight;  // buffers whose read is not over until someone waits
 
  private:
   std::string name_;
@@ -83,4 +93,25 @@ TEST_CASE("make_gpu_path without NVIDIA says so") {
   auto p = make_gpu_path(o);
   REQUIRE_FALSE(p);
   CHECK(p.error().code == Errc::not_found);
+}
+
+TEST_CASE("reads_done reaches the bridge through RoutingImporter and DownloadImporter") {
+  auto egl = std::make_unique<FakeBridge>("egl", std::vector<uint64_t>{7});
+  auto vk = std::make_unique<FakeBridge>("vk", std::vector<uint64_t>{kModifierLinear});
+  FakeBridge* e = egl.get();
+  FakeBridge* v = vk.get();
+  e->in_flight = {1};
+  v->in_flight = {2};
+  // No CUDA context: host frames would be pageable, and nothing is downloaded here.
+  DownloadImporter download(nullptr, std::make_unique<RoutingImporter>(std::move(egl), std::move(vk)));
+  CHECK(download.reads_done(3, false));
+  CHECK_FALSE(download.reads_done(1, false));
+  CHECK_FALSE(download.reads_done(2, false));
+  CHECK(download.reads_done(1, true));
+  CHECK(e->in_flight.empty());
+  CHECK_FALSE(download.reads_done(2, false));  // the other bridge's read is still its own
+  CHECK(download.reads_done(2, true));
+  CHECK(v->in_flight.empty());
+  CHECK(download.reads_done(1, false));
+  CHECK(download.reads_done(2, false));
 }
