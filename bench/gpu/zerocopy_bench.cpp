@@ -68,26 +68,52 @@ T need(Result<T> r, const char* what) {
   return std::move(*r);
 }
 
+// Two pitched device buffers of a packed w x h frame, and the copy from one to the other.
+class D2dPair {
+ public:
+  D2dPair(CudaContext& ctx, uint32_t w, uint32_t h) : ctx_(ctx), w_(w), h_(h) {
+    CudaContext::Scope scope(ctx_);
+    const CudaApi& cu = ctx_.api();
+    if (cu.cuMemAllocPitch(&a_, &pa_, size_t{w} * 4, h, 4) || cu.cuMemAllocPitch(&b_, &pb_, size_t{w} * 4, h, 4))
+      die("cuMemAllocPitch");
+  }
+  ~D2dPair() {
+    CudaContext::Scope scope(ctx_);
+    ctx_.api().cuStreamSynchronize(ctx_.stream());
+    ctx_.api().cuMemFree(a_);
+    ctx_.api().cuMemFree(b_);
+  }
+  D2dPair(const D2dPair&) = delete;
+  D2dPair& operator=(const D2dPair&) = delete;
+  CUDA_MEMCPY2D copy() const {
+    CUDA_MEMCPY2D c{};
+    c.srcMemoryType = c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+    c.srcDevice = a_;
+    c.srcPitch = pa_;
+    c.dstDevice = b_;
+    c.dstPitch = pb_;
+    c.WidthInBytes = size_t{w_} * 4;
+    c.Height = h_;
+    return c;
+  }
+
+ private:
+  CudaContext& ctx_;
+  uint32_t w_, h_;
+  CUdeviceptr a_ = 0, b_ = 0;
+  size_t pa_ = 0, pb_ = 0;
+};
+
 // One device-to-device cuMemcpy2D of a packed frame, pitched to pitched, CUDA events, median.
 double d2d_ms(CudaContext& ctx, uint32_t w, uint32_t h, int frames) {
+  D2dPair pair(ctx, w, h);
   CudaContext::Scope scope(ctx);
   const CudaApi& cu = ctx.api();
-  CUdeviceptr a = 0, b = 0;
-  size_t pa = 0, pb = 0;
-  if (cu.cuMemAllocPitch(&a, &pa, size_t{w} * 4, h, 4) || cu.cuMemAllocPitch(&b, &pb, size_t{w} * 4, h, 4))
-    die("cuMemAllocPitch");
   auto e0 = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {}), true), "event");
   auto e1 = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {}), true), "event");
   std::vector<double> t;
+  const CUDA_MEMCPY2D c = pair.copy();
   for (int i = 0; i < frames + 10; ++i) {
-    CUDA_MEMCPY2D c{};
-    c.srcMemoryType = c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
-    c.srcDevice = a;
-    c.srcPitch = pa;
-    c.dstDevice = b;
-    c.dstPitch = pb;
-    c.WidthInBytes = size_t{w} * 4;
-    c.Height = h;
     cu.cuEventRecord(e0.get(), ctx.stream());
     cu.cuMemcpy2DAsync(&c, ctx.stream());
     cu.cuEventRecord(e1.get(), ctx.stream());
@@ -96,8 +122,6 @@ double d2d_ms(CudaContext& ctx, uint32_t w, uint32_t h, int frames) {
     cu.cuEventElapsedTime(&ms, e0.get(), e1.get());
     if (i >= 10) t.push_back(ms);
   }
-  cu.cuMemFree(a);
-  cu.cuMemFree(b);
   return median(t);
 }
 
@@ -304,33 +328,18 @@ void paced_references(CudaContext& ctx, uint32_t w, uint32_t h, int frames, std:
   PacedReference ref(ctx);
   rows.push_back(paced(
       "reference: idle (wake-ups only)", w, h, ref, [] { return Result<DeviceFrame>(DeviceFrame{}); }, 0, frames, 60));
-  CudaContext::Scope scope(ctx);
-  const CudaApi& cu = ctx.api();
-  CUdeviceptr a = 0, b = 0;
-  size_t pa = 0, pb = 0;
-  if (cu.cuMemAllocPitch(&a, &pa, size_t{w} * 4, h, 4) || cu.cuMemAllocPitch(&b, &pb, size_t{w} * 4, h, 4))
-    die("cuMemAllocPitch");
+  D2dPair pair(ctx, w, h);
+  const CUDA_MEMCPY2D c = pair.copy();
   auto done = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {})), "event");
   rows.push_back(paced(
       "reference: one d2d copy + event", w, h, ref,
       [&] {
         CudaContext::Scope s(ctx);
-        CUDA_MEMCPY2D c{};
-        c.srcMemoryType = c.dstMemoryType = CU_MEMORYTYPE_DEVICE;
-        c.srcDevice = a;
-        c.srcPitch = pa;
-        c.dstDevice = b;
-        c.dstPitch = pb;
-        c.WidthInBytes = size_t{w} * 4;
-        c.Height = h;
-        cu.cuMemcpy2DAsync(&c, ctx.stream());
-        cu.cuEventRecord(done.get(), ctx.stream());
+        ctx.api().cuMemcpy2DAsync(&c, ctx.stream());
+        ctx.api().cuEventRecord(done.get(), ctx.stream());
         return Result<DeviceFrame>(DeviceFrame{});
       },
       0, frames, 60));
-  cu.cuStreamSynchronize(ctx.stream());
-  cu.cuMemFree(a);
-  cu.cuMemFree(b);
 }
 
 void print(const std::vector<PacedRow>& rows) {

@@ -122,6 +122,24 @@ std::string gap_in(const std::vector<zc::capture::test::FrameRecord>& frames) {
   return {};
 }
 
+// Streams until `frames` frames came from a source that then goes quiet (its frame_limit), and
+// lets the release timers settle: the counters are final.
+std::unique_ptr<Stream> stream_all(const Setup& s, InFlightReads& obs, std::chrono::microseconds release_delay,
+                                   size_t frames) {
+  auto stream = Stream::start(s.stream_options(release_delay), obs);
+  REQUIRE(stream);
+  REQUIRE(obs.wait(10s, [&] { return obs.frames.size() >= frames; }));
+  std::this_thread::sleep_for(300ms);
+  return std::move(*stream);
+}
+
+void check_no_gap(InFlightReads& obs) {
+  obs.locked([&] {
+    INFO(gap_in(obs.frames));
+    CHECK(gap_in(obs.frames).empty());
+  });
+}
+
 }  // namespace
 
 TEST_CASE("kept buffers: a buffer read in flight goes back once the read is done, from the release timer") {
@@ -130,11 +148,8 @@ TEST_CASE("kept buffers: a buffer read in flight goes back once the read is done
   o.frame_limit = kFrames;  // then stays connected, sending nothing: the counters below settle
   Setup s(o);
   InFlightReads obs(2ms);
-  auto stream = Stream::start(s.stream_options(4ms), obs);
-  REQUIRE(stream);
-  REQUIRE(obs.wait(10s, [&] { return obs.frames.size() >= kFrames; }));
-  std::this_thread::sleep_for(300ms);  // the last buffer's timer
-  const StreamStats st = (*stream)->stats();
+  auto stream = stream_all(s, obs, 4ms, kFrames);
+  const StreamStats st = stream->stats();
   INFO(obs.history());
   const size_t frames = obs.locked([&] { return obs.frames.size(); });
   CHECK(st.frames == frames);
@@ -152,10 +167,7 @@ TEST_CASE("kept buffers: a buffer read in flight goes back once the read is done
     CHECK(obs.waited <= st.buffers_kept / 4);
     CHECK(obs.given_back.size() == st.frames);  // every buffer went back, the last one too
   });
-  obs.locked([&] {
-    INFO(gap_in(obs.frames));
-    CHECK(gap_in(obs.frames).empty());
-  });
+  check_no_gap(obs);
 }
 
 TEST_CASE("kept buffers: without the timer the next buffer gives the kept one back") {
@@ -164,11 +176,8 @@ TEST_CASE("kept buffers: without the timer the next buffer gives the kept one ba
   o.frame_limit = kFrames;
   Setup s(o);
   InFlightReads obs(2ms);
-  auto stream = Stream::start(s.stream_options(std::chrono::seconds(30)), obs);
-  REQUIRE(stream);
-  REQUIRE(obs.wait(10s, [&] { return obs.frames.size() >= kFrames; }));
-  std::this_thread::sleep_for(300ms);
-  const StreamStats st = (*stream)->stats();
+  auto stream = stream_all(s, obs, std::chrono::seconds(30), kFrames);
+  const StreamStats st = stream->stats();
   INFO(obs.history());
   CHECK(st.buffers_kept + st.frames / 10 >= st.frames);
   CHECK(st.kept_until_timer == 0);
@@ -177,10 +186,7 @@ TEST_CASE("kept buffers: without the timer the next buffer gives the kept one ba
     // Each buffer but the last went back when the next arrived; the last is still kept.
     CHECK(obs.given_back.size() + 1 == st.frames);
   });
-  obs.locked([&] {
-    INFO(gap_in(obs.frames));
-    CHECK(gap_in(obs.frames).empty());
-  });
+  check_no_gap(obs);
 }
 
 TEST_CASE("kept buffers: a producer with two buffers gets each back at once, its reads waited for") {
@@ -189,11 +195,8 @@ TEST_CASE("kept buffers: a producer with two buffers gets each back at once, its
   o.frame_limit = kFrames;
   Setup s(o);
   InFlightReads obs(2ms);
-  auto stream = Stream::start(s.stream_options(4ms), obs);
-  REQUIRE(stream);
-  REQUIRE(obs.wait(10s, [&] { return obs.frames.size() >= kFrames; }));
-  std::this_thread::sleep_for(100ms);
-  const StreamStats st = (*stream)->stats();
+  auto stream = stream_all(s, obs, 4ms, kFrames);
+  const StreamStats st = stream->stats();
   INFO(obs.history());
   CHECK(st.buffers_kept == 0);
   CHECK(st.waited_in_place + st.frames / 10 >= st.frames);
@@ -202,10 +205,7 @@ TEST_CASE("kept buffers: a producer with two buffers gets each back at once, its
     CHECK(obs.redelivered_while_reading == 0);
     CHECK(obs.given_back.size() == st.frames);
   });
-  obs.locked([&] {
-    INFO(gap_in(obs.frames));
-    CHECK(gap_in(obs.frames).empty());
-  });
+  check_no_gap(obs);
 }
 
 TEST_CASE("kept buffers: a producer that stops sending gets its last buffer back from the timer") {
