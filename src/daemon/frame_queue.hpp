@@ -17,22 +17,28 @@ class FrameQueue {
  public:
   explicit FrameQueue(size_t capacity) : capacity_(capacity) {}
 
-  // Never blocks. Returns true if an older frame had to be dropped to make room.
-  bool push(DeviceFrame frame) {
-    bool dropped = false;
+  enum class Pushed : uint8_t {
+    queued,
+    queued_dropping_oldest,  // the queue was full: the oldest frame made room (counted)
+    refused,                 // closed: the frame was not taken
+  };
+
+  // Never blocks.
+  Pushed push(DeviceFrame frame) {
+    Pushed result = Pushed::queued;
     {
       std::lock_guard lock(mutex_);
-      if (closed_) return false;
+      if (closed_) return Pushed::refused;
       if (frames_.size() >= capacity_) {
         frames_.pop_front();
         ++dropped_;
-        dropped = true;
+        result = Pushed::queued_dropping_oldest;
       }
       frames_.push_back(std::move(frame));
       if (frames_.size() > high_water_) high_water_ = frames_.size();
     }
     cv_.notify_one();
-    return dropped;
+    return result;
   }
 
   // Waits up to `timeout` for a frame. nullopt on timeout or once closed and empty.

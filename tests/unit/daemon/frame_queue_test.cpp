@@ -18,7 +18,7 @@ DeviceFrame frame(uint64_t seq) {
 TEST_CASE("the queue drops the oldest frame when full and counts it", "[frame_queue]") {
   FrameQueue q(3);
   for (uint64_t i = 0; i < 5; ++i)
-    q.push(frame(i));
+    CHECK(q.push(frame(i)) == (i < 3 ? FrameQueue::Pushed::queued : FrameQueue::Pushed::queued_dropping_oldest));
   CHECK(q.dropped() == 2);
   CHECK(q.depth() == 3);
   for (uint64_t expect = 2; expect < 5; ++expect) {
@@ -44,6 +44,6 @@ TEST_CASE("close wakes a waiting consumer and refuses new frames", "[frame_queue
   CHECK_FALSE(none);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
   closer.join();
-  CHECK_FALSE(q.push(frame(8)));
+  CHECK(q.push(frame(8)) == FrameQueue::Pushed::refused);
   CHECK(q.depth() == 0);
 }
