@@ -1,5 +1,6 @@
 #include "capture/stream.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -29,6 +30,12 @@ constexpr const char* kFormatHint = " (no common format? capture takes 32-bit RG
 constexpr uint32_t kUnfilledBeforeRenegotiation = 3;  // buffers without memory in a row
 constexpr uint32_t kMaxUnfilledRenegotiations = 3;    // new buffer sets asked for, then only counted
 constexpr size_t kMinBuffersToKeep = 3;               // a buffer is kept only if the producer has more
+
+// For pw_loop_update_timer: a zero value would disarm the timer, so the shortest is 1 ns.
+timespec timer_value(std::chrono::nanoseconds d) {
+  const auto ns = std::max<int64_t>(d.count(), 1);
+  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
 
 bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
@@ -249,8 +256,7 @@ void Stream::Impl::rebuild_enum_params() {
 }
 
 void Stream::Impl::arm_timeout() {
-  const auto ms = options.negotiation_timeout.count();
-  timespec value{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
+  timespec value = timer_value(options.negotiation_timeout);
   timespec interval{0, 0};
   pw_loop_update_timer(connection->loop(), timeout_timer.get(), &value, &interval, false);
   timer_armed = true;
@@ -450,10 +456,8 @@ void Stream::Impl::on_process(void* data) {
     }
     s->kept = b;
     ++s->buffers_kept;
-    const auto us = s->options.release_delay.count();
-    timespec value{static_cast<time_t>(us / 1000000), static_cast<long>((us % 1000000) * 1000)};
+    timespec value = timer_value(s->options.release_delay);
     timespec interval{0, 0};
-    if (value.tv_sec == 0 && value.tv_nsec == 0) value.tv_nsec = 1;  // zero would disarm it
     pw_loop_update_timer(s->connection->loop(), s->release_timer.get(), &value, &interval, false);
   }
 }
