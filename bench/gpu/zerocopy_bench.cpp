@@ -31,8 +31,8 @@
 #include <thread>
 #include <vector>
 
-#include "zerocopy/gpu/cuda/download.hpp"
-#include "zerocopy/gpu/cuda/frame_pool.hpp"
+#include "cuda/download.hpp"
+#include "cuda/frame_pool.hpp"
 #include "zerocopy/gpu/download_importer.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
@@ -71,14 +71,14 @@ T need(Result<T> r, const char* what) {
 // Two pitched device buffers of a packed w x h frame, and the copy from one to the other.
 class D2dPair {
  public:
-  D2dPair(CudaContext& ctx, uint32_t w, uint32_t h) : ctx_(ctx), w_(w), h_(h) {
-    CudaContext::Scope scope(ctx_);
-    const CudaApi& cu = ctx_.api();
+  D2dPair(cuda::CudaContext& ctx, uint32_t w, uint32_t h) : ctx_(ctx), w_(w), h_(h) {
+    cuda::CudaContext::Scope scope(ctx_);
+    const cuda::CudaApi& cu = ctx_.api();
     if (cu.cuMemAllocPitch(&a_, &pa_, size_t{w} * 4, h, 4) || cu.cuMemAllocPitch(&b_, &pb_, size_t{w} * 4, h, 4))
       die("cuMemAllocPitch");
   }
   ~D2dPair() {
-    CudaContext::Scope scope(ctx_);
+    cuda::CudaContext::Scope scope(ctx_);
     ctx_.api().cuStreamSynchronize(ctx_.stream());
     ctx_.api().cuMemFree(a_);
     ctx_.api().cuMemFree(b_);
@@ -98,19 +98,23 @@ class D2dPair {
   }
 
  private:
-  CudaContext& ctx_;
+  cuda::CudaContext& ctx_;
   uint32_t w_, h_;
   CUdeviceptr a_ = 0, b_ = 0;
   size_t pa_ = 0, pb_ = 0;
 };
 
 // One device-to-device cuMemcpy2D of a packed frame, pitched to pitched, CUDA events, median.
-double d2d_ms(CudaContext& ctx, uint32_t w, uint32_t h, int frames) {
+double d2d_ms(cuda::CudaContext& ctx, uint32_t w, uint32_t h, int frames) {
   D2dPair pair(ctx, w, h);
-  CudaContext::Scope scope(ctx);
-  const CudaApi& cu = ctx.api();
-  auto e0 = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {}), true), "event");
-  auto e1 = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {}), true), "event");
+  cuda::CudaContext::Scope scope(ctx);
+  const cuda::CudaApi& cu = ctx.api();
+  auto e0 = need(
+      cuda::CudaEvent::create(std::shared_ptr<const cuda::CudaContext>(&ctx, [](const cuda::CudaContext*) {}), true),
+      "event");
+  auto e1 = need(
+      cuda::CudaEvent::create(std::shared_ptr<const cuda::CudaContext>(&ctx, [](const cuda::CudaContext*) {}), true),
+      "event");
   std::vector<double> t;
   const CUDA_MEMCPY2D c = pair.copy();
   for (int i = 0; i < frames + 10; ++i) {
@@ -141,7 +145,7 @@ struct Row {
 // without it (wall, cpu), then pipelined without it (fps).
 template <class Importer, class ImportFn>
 Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, ImportFn import, uint64_t buffer_id,
-            int frames, CudaContext& ctx) {
+            int frames, cuda::CudaContext& ctx) {
   std::printf("  measuring %s at %ux%u\n", name.c_str(), w, h);
   Row r;
   r.name = name;
@@ -154,7 +158,7 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
     const double t0 = now_ms();
     DeviceFrame f = need(import(), "import");
     {
-      CudaContext::Scope scope(ctx);
+      cuda::CudaContext::Scope scope(ctx);
       ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
     }
     if (i == 0) std::printf("    first frame %.3f ms\n", now_ms() - t0);
@@ -175,7 +179,7 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
       DeviceFrame f = need(import(), "import");
       const double c1 = cpu_ms(), th1 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
       {
-        CudaContext::Scope scope(ctx);
+        cuda::CudaContext::Scope scope(ctx);
         ctx.api().cuEventSynchronize(static_cast<CUevent>(f.ready_event));
       }
       const double t1 = now_ms();
@@ -214,14 +218,14 @@ Row measure(const std::string& name, uint32_t w, uint32_t h, Importer& imp, Impo
     imp.reads_done(buffer_id, true);  // capture gives the last buffer back before the next arrives
     q.push_back(need(import(), "import"));
     if (q.size() > 3) {
-      CudaContext::Scope scope(ctx);
+      cuda::CudaContext::Scope scope(ctx);
       ctx.api().cuEventSynchronize(static_cast<CUevent>(q.front().ready_event));
       q.pop_front();
     }
   }
   imp.reads_done(buffer_id, true);
   while (!q.empty()) {
-    CudaContext::Scope scope(ctx);
+    cuda::CudaContext::Scope scope(ctx);
     ctx.api().cuEventSynchronize(static_cast<CUevent>(q.front().ready_event));
     q.pop_front();
   }
@@ -303,7 +307,7 @@ PacedRow paced(const std::string& name, uint32_t w, uint32_t h, Importer& imp, I
   r.cpu_thread = (cpu_ms(CLOCK_THREAD_CPUTIME_ID) - th0) / frames;
   close(tfd);
   while (!q.empty()) {
-    CudaContext::Scope scope(imp.cuda());
+    cuda::CudaContext::Scope scope(imp.cuda());
     if (q.front().ready_event) imp.cuda().api().cuEventSynchronize(static_cast<CUevent>(q.front().ready_event));
     q.pop_front();
   }
@@ -315,26 +319,28 @@ PacedRow paced(const std::string& name, uint32_t w, uint32_t h, Importer& imp, I
 // a second and the process's idle threads cost), and one device-to-device copy of the frame with
 // an event recorded after it (the least a GPU path can do per frame).
 struct PacedReference {
-  explicit PacedReference(CudaContext& c) : ctx(c) {}
-  CudaContext& ctx;
-  const CudaContext& cuda() const { return ctx; }
+  explicit PacedReference(cuda::CudaContext& c) : ctx(c) {}
+  cuda::CudaContext& ctx;
+  const cuda::CudaContext& cuda() const { return ctx; }
   bool reads_done(uint64_t, bool) { return true; }
   void set_timing(bool) {}
   void set_timing_every(uint32_t) {}
 };
 
 // The paced references at w x h: idle, then one D2D copy per frame.
-void paced_references(CudaContext& ctx, uint32_t w, uint32_t h, int frames, std::vector<PacedRow>& rows) {
+void paced_references(cuda::CudaContext& ctx, uint32_t w, uint32_t h, int frames, std::vector<PacedRow>& rows) {
   PacedReference ref(ctx);
   rows.push_back(paced(
       "reference: idle (wake-ups only)", w, h, ref, [] { return Result<DeviceFrame>(DeviceFrame{}); }, 0, frames, 60));
   D2dPair pair(ctx, w, h);
   const CUDA_MEMCPY2D c = pair.copy();
-  auto done = need(CudaEvent::create(std::shared_ptr<const CudaContext>(&ctx, [](const CudaContext*) {})), "event");
+  auto done =
+      need(cuda::CudaEvent::create(std::shared_ptr<const cuda::CudaContext>(&ctx, [](const cuda::CudaContext*) {})),
+           "event");
   rows.push_back(paced(
       "reference: one d2d copy + event", w, h, ref,
       [&] {
-        CudaContext::Scope s(ctx);
+        cuda::CudaContext::Scope s(ctx);
         ctx.api().cuMemcpy2DAsync(&c, ctx.stream());
         ctx.api().cuEventRecord(done.get(), ctx.stream());
         return Result<DeviceFrame>(DeviceFrame{});
@@ -372,20 +378,21 @@ struct DownloadRow {
 };
 
 // download_into() of one NV12 CUDA frame into host frames from a pool of `memory`, one at a time.
-DownloadRow measure_download(const std::string& name, uint32_t w, uint32_t h, std::shared_ptr<BufferMemory> memory,
-                             const DeviceFrame& src, int frames, CudaContext& ctx) {
+DownloadRow measure_download(const std::string& name, uint32_t w, uint32_t h,
+                             std::shared_ptr<cuda::BufferMemory> memory, const DeviceFrame& src, int frames,
+                             cuda::CudaContext& ctx) {
   DownloadRow r;
   r.name = name;
   r.w = w;
   r.h = h;
-  const FrameLayout layout = need(frame_layout(w, h, PixelFormat::NV12), "layout");
-  FramePool host(memory, 4);
+  const cuda::FrameLayout layout = need(cuda::frame_layout(w, h, PixelFormat::NV12), "layout");
+  cuda::FramePool host(memory, 4);
   std::vector<double> wall;
   double cpu_total = 0, thread_total = 0;
   std::deque<DeviceFrame> held;  // as an encoder queue holds a few
   for (int i = 0; i < frames + 10; ++i) {
     const double c0 = cpu_ms(), th0 = cpu_ms(CLOCK_THREAD_CPUTIME_ID), t0 = now_ms();
-    DeviceFrame out = FramePool::to_device_frame(need(host.acquire(layout), "host frame"), zc::FrameMemory::Cpu);
+    DeviceFrame out = cuda::FramePool::to_device_frame(need(host.acquire(layout), "host frame"), zc::FrameMemory::Cpu);
     if (auto ok = download_into(ctx, src, out); !ok) die(ok.error().describe());
     const double t1 = now_ms(), c1 = cpu_ms(), th1 = cpu_ms(CLOCK_THREAD_CPUTIME_ID);
     held.push_back(std::move(out));
@@ -431,9 +438,9 @@ void print(const std::vector<DownloadRow>& rows) {
 int main(int argc, char** argv) {
   const int frames = argc > 1 ? std::atoi(argv[1]) : 200;
   setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows even if a driver call hangs
-  auto api = load_cuda();
+  auto api = cuda::load_cuda();
   if (!api) die(api.error().describe());
-  auto ctx = need(CudaContext::create(*api, 0), "CUDA context");
+  auto ctx = need(cuda::CudaContext::create(*api, 0), "CUDA context");
   std::printf("zerocopy bench on %s, %d frames per measurement\n", ctx->name().c_str(), frames);
   auto egl_api = need(load_egl(), "EGL");
   auto vk_api = need(load_vulkan(), "Vulkan");
@@ -531,13 +538,14 @@ int main(int argc, char** argv) {
   print(paced_rows);
 
   std::vector<DownloadRow> downloads;
-  auto cuda_memory = make_cuda_memory(ctx);
-  FramePool device(cuda_memory, 2);
+  auto cuda_memory = cuda::make_cuda_memory(ctx);
+  cuda::FramePool device(cuda_memory, 2);
   for (auto [w, h] : {std::pair{1920u, 1080u}, std::pair{3840u, 2160u}}) {
-    const FrameLayout layout = need(frame_layout(w, h, PixelFormat::NV12), "layout");
-    DeviceFrame src = FramePool::to_device_frame(need(device.acquire(layout), "CUDA frame"), zc::FrameMemory::Cuda);
+    const cuda::FrameLayout layout = need(cuda::frame_layout(w, h, PixelFormat::NV12), "layout");
+    DeviceFrame src =
+        cuda::FramePool::to_device_frame(need(device.acquire(layout), "CUDA frame"), zc::FrameMemory::Cuda);
     {
-      CudaContext::Scope scope(*ctx);
+      cuda::CudaContext::Scope scope(*ctx);
       for (uint32_t p = 0; p < 2; ++p)
         ctx->api().cuMemsetD8Async(src.planes[p], 0x40, size_t{src.pitches[p]} * (p ? h / 2 : h), ctx->stream());
       ctx->api().cuEventRecord(static_cast<CUevent>(src.ready_event), ctx->stream());

@@ -8,15 +8,6 @@
 
 namespace zc::capture::portal_bus {
 
-std::string BusError::describe(int r) const {
-  if (sd_bus_error_is_set(&error_)) {
-    std::string s = error_.name ? error_.name : "";
-    if (error_.message && *error_.message) s += (s.empty() ? "" : ": ") + std::string(error_.message);
-    return s;
-  }
-  return std::strerror(r < 0 ? -r : r);
-}
-
 tl::expected<MessagePtr, CallError> call(sd_bus* bus, const char* path, const char* interface, const char* member,
                                          const Appender& append, std::chrono::milliseconds timeout) {
   sd_bus_message* raw = nullptr;

@@ -1,5 +1,5 @@
 #pragma once
-// The sd-bus pieces the portal client needs: RAII owners, method calls with a timeout, waiting
+// The sd-bus pieces the portal client needs: method calls with a timeout, waiting
 // for a Request's Response signal, and walking a{sv} dictionaries.
 #include <systemd/sd-bus.h>
 
@@ -10,39 +10,15 @@
 
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
+#include "sdbus/handles.hpp"
 
 namespace zc::capture::portal_bus {
 
-struct BusUnref {
-  void operator()(sd_bus* b) const { sd_bus_flush_close_unref(b); }
-};
-struct SlotUnref {
-  void operator()(sd_bus_slot* s) const { sd_bus_slot_unref(s); }
-};
-struct MessageUnref {
-  void operator()(sd_bus_message* m) const { sd_bus_message_unref(m); }
-};
-using BusPtr = std::unique_ptr<sd_bus, BusUnref>;
-using SlotPtr = std::unique_ptr<sd_bus_slot, SlotUnref>;
-using MessagePtr = std::unique_ptr<sd_bus_message, MessageUnref>;
-
+using sdbus::BusError;
+using sdbus::BusPtr;
+using sdbus::MessagePtr;
+using sdbus::SlotPtr;
 using zc::UniqueFd;
-
-// sd_bus_error owned for one call.
-class BusError {
- public:
-  BusError() = default;
-  ~BusError() { sd_bus_error_free(&error_); }
-  BusError(const BusError&) = delete;
-  BusError& operator=(const BusError&) = delete;
-  sd_bus_error* get() { return &error_; }
-  bool has_name(const char* name) const { return sd_bus_error_has_name(&error_, name) != 0; }
-  // "org.freedesktop.portal.Error.InvalidArgument: Restore token is not a valid UUID string"
-  std::string describe(int r) const;
-
- private:
-  sd_bus_error error_ = SD_BUS_ERROR_NULL;
-};
 
 inline constexpr const char* kPortalName = "org.freedesktop.portal.Desktop";
 inline constexpr const char* kPortalPath = "/org/freedesktop/portal/desktop";

@@ -1,7 +1,8 @@
 #pragma once
-// RAII owners for the PipeWire C handles capture uses, and the thread-loop lock guard
-// (WebRTC style). Destroy order matters: a hook goes before the object it listens to, the
-// objects before the loop; the owners below are declared in that order by their users.
+// RAII owners for PipeWire's C handles, and the thread-loop lock guard (WebRTC style), for every
+// PipeWire client of ours: capture, the test source, the tests' producers and consumers.
+// pw_thread_loop_destroy stops the loop's thread first. Destroy order matters: a hook goes before the object it listens
+// to, the objects before the loop; the owners below are declared in that order by their users.
 #include <memory>
 
 #include <pipewire/pipewire.h>
@@ -23,6 +24,9 @@ struct CoreDeleter {
 struct StreamDeleter {
   void operator()(pw_stream* s) const { pw_stream_destroy(s); }
 };
+struct ProxyDeleter {
+  void operator()(pw_proxy* p) const { pw_proxy_destroy(p); }
+};
 struct RegistryDeleter {
   void operator()(pw_registry* r) const { pw_proxy_destroy(reinterpret_cast<pw_proxy*>(r)); }
 };
@@ -34,6 +38,7 @@ using ThreadLoopPtr = std::unique_ptr<pw_thread_loop, ThreadLoopDeleter>;
 using ContextPtr = std::unique_ptr<pw_context, ContextDeleter>;
 using CorePtr = std::unique_ptr<pw_core, CoreDeleter>;
 using StreamPtr = std::unique_ptr<pw_stream, StreamDeleter>;
+using ProxyPtr = std::unique_ptr<pw_proxy, ProxyDeleter>;
 using RegistryPtr = std::unique_ptr<pw_registry, RegistryDeleter>;
 using PropertiesPtr = std::unique_ptr<pw_properties, PropertiesDeleter>;
 
@@ -87,6 +92,7 @@ class LoopSource {
   ~LoopSource() { reset(); }
 
   spa_source* get() const { return source_; }
+  pw_loop* loop() const { return loop_; }
   explicit operator bool() const { return source_ != nullptr; }
   void reset() {
     if (source_) pw_loop_destroy_source(loop_, source_);

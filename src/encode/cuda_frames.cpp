@@ -3,15 +3,15 @@
 #include <string>
 
 // CUDA types from nv-codec-headers (through cuda_api.hpp), so FFmpeg's header needs no <cuda.h>.
-#include "zerocopy/gpu/cuda/cuda_api.hpp"
+#include "cuda/cuda_api.hpp"
 
 extern "C" {
 #include <libavutil/hwcontext.h>
 #include <libavutil/hwcontext_cuda.h>
 }
 
+#include "cuda/layout.hpp"
 #include "encode/frame_wrap.hpp"
-#include "zerocopy/gpu/layout.hpp"
 
 namespace zc::encode {
 namespace {
@@ -31,7 +31,7 @@ AVPixelFormat sw_format(PixelFormat format) {
 
 }  // namespace
 
-Result<std::unique_ptr<CudaFrames>> CudaFrames::create(std::shared_ptr<zerocopy::gpu::CudaContext> cuda, uint32_t width,
+Result<std::unique_ptr<CudaFrames>> CudaFrames::create(std::shared_ptr<cuda::CudaContext> cuda, uint32_t width,
                                                        uint32_t height, PixelFormat format, int pool_size) {
   const AVPixelFormat sw = sw_format(format);
   if (sw == AV_PIX_FMT_NONE) {
@@ -73,14 +73,14 @@ Result<void> CudaFrames::fill(const DeviceFrame& src, AVFrame& out) {
   if (src.width != width_ || src.height != height_ || src.format != format_) {
     return fail(Errc::invalid_argument, std::string(kStage), "frame does not match the CUDA frames pool");
   }
-  auto layout = zerocopy::gpu::frame_layout(src.width, src.height, src.format);
+  auto layout = cuda::frame_layout(src.width, src.height, src.format);
   if (!layout) return tl::unexpected(layout.error());
   if (int r = av_hwframe_get_buffer(frames_.get(), &out, 0); r < 0) {
     return fail(Errc::gpu, std::string(kStage), "av_hwframe_get_buffer: " + av_error_string(r));
   }
-  const zerocopy::gpu::CudaContext& ctx = *cuda_;
+  const cuda::CudaContext& ctx = *cuda_;
   const auto& cu = ctx.api();
-  zerocopy::gpu::CudaContext::Scope scope(ctx);
+  cuda::CudaContext::Scope scope(ctx);
   const bool on_gpu = src.memory == FrameMemory::Cuda;
   if (on_gpu && src.ready_event) {
     if (auto ok = ctx.check(cu.cuStreamWaitEvent(ctx.stream(), static_cast<CUevent>(src.ready_event), 0),

@@ -11,8 +11,8 @@
 
 #include "core/device_frame.hpp"
 #include "core/error.hpp"
+#include "cuda/cuda_context.hpp"
 #include "encode/av_util.hpp"
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
 
 extern "C" {
 #include <libavutil/buffer.h>
@@ -29,12 +29,12 @@ using BufferRefPtr = std::unique_ptr<AVBufferRef, BufferRefFree>;
 class CudaFrames {
  public:
   // format: NV12 or BGRx (AV_PIX_FMT_BGR0). Errc::gpu when FFmpeg refuses the context or pool.
-  static Result<std::unique_ptr<CudaFrames>> create(std::shared_ptr<zerocopy::gpu::CudaContext> cuda, uint32_t width,
+  static Result<std::unique_ptr<CudaFrames>> create(std::shared_ptr<cuda::CudaContext> cuda, uint32_t width,
                                                     uint32_t height, PixelFormat format, int pool_size = 8);
 
   AVBufferRef* device() const { return device_.get(); }
   AVBufferRef* frames() const { return frames_.get(); }
-  const zerocopy::gpu::CudaContext& cuda() const { return *cuda_; }
+  const cuda::CudaContext& cuda() const { return *cuda_; }
 
   // `out` must be empty (unreffed). The copy is enqueued on our stream, so `src` may be released
   // when this returns: an importer's next write into that pooled buffer goes on the same stream,
@@ -43,7 +43,7 @@ class CudaFrames {
 
  private:
   CudaFrames() = default;
-  std::shared_ptr<zerocopy::gpu::CudaContext> cuda_;
+  std::shared_ptr<cuda::CudaContext> cuda_;
   BufferRefPtr device_;
   BufferRefPtr frames_;
   uint32_t width_ = 0;

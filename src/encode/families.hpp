@@ -5,7 +5,7 @@
 
 #include "encode/encoder.hpp"
 
-namespace zc::zerocopy::gpu {
+namespace zc::cuda {
 class CudaContext;
 }
 
@@ -21,6 +21,6 @@ Result<EncoderPtr> make_svtav1(const EncoderConfig& config);  // I420
 Result<EncoderPtr> make_nvenc(const EncoderConfig& config);
 // The same fed CUDA NV12 frames (cuda_frames.hpp) on `cuda`'s context and stream; host NV12 frames
 // (the CPU path's, after a GPU import failed) are uploaded into the same hw-frames pool.
-Result<EncoderPtr> make_nvenc_cuda(const EncoderConfig& config, std::shared_ptr<zerocopy::gpu::CudaContext> cuda);
+Result<EncoderPtr> make_nvenc_cuda(const EncoderConfig& config, std::shared_ptr<cuda::CudaContext> cuda);
 
 }  // namespace zc::encode

@@ -29,7 +29,7 @@ std::string nvenc_name(Codec codec) {
 
 class NvencEncoder final : public FfmpegEncoder {
  public:
-  NvencEncoder(const EncoderConfig& config, std::shared_ptr<zerocopy::gpu::CudaContext> cuda)
+  NvencEncoder(const EncoderConfig& config, std::shared_ptr<cuda::CudaContext> cuda)
       : FfmpegEncoder(nvenc_name(config.codec), config,
                       InputSpec{cuda ? FrameMemory::Cuda : FrameMemory::Cpu, PixelFormat::NV12}),
         cuda_(std::move(cuda)) {}
@@ -86,7 +86,7 @@ class NvencEncoder final : public FfmpegEncoder {
   }
 
  private:
-  std::shared_ptr<zerocopy::gpu::CudaContext> cuda_;
+  std::shared_ptr<cuda::CudaContext> cuda_;
   std::unique_ptr<CudaFrames> frames_;
 
   static bool loadable(const char* lib) {
@@ -103,7 +103,7 @@ Result<EncoderPtr> make_nvenc(const EncoderConfig& config) {
   return EncoderPtr(std::make_unique<NvencEncoder>(config, nullptr));
 }
 
-Result<EncoderPtr> make_nvenc_cuda(const EncoderConfig& config, std::shared_ptr<zerocopy::gpu::CudaContext> cuda) {
+Result<EncoderPtr> make_nvenc_cuda(const EncoderConfig& config, std::shared_ptr<cuda::CudaContext> cuda) {
   if (!cuda) return fail(Errc::invalid_argument, "encode", "make_nvenc_cuda needs a CUDA context");
   return EncoderPtr(std::make_unique<NvencEncoder>(config, std::move(cuda)));
 }

@@ -33,7 +33,7 @@ std::string names_for(const Catalog& catalog, Codec codec) {
 
 }  // namespace
 
-Catalog default_catalog(const std::shared_ptr<zerocopy::gpu::CudaContext>& cuda) {
+Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda) {
   Catalog catalog;
   const InputSpec nv12{FrameMemory::Cpu, PixelFormat::NV12};
   const InputSpec i420{FrameMemory::Cpu, PixelFormat::I420};

@@ -27,7 +27,7 @@ using Catalog = std::vector<Candidate>;
 // h264_nvenc, libx264 (NV12); hevc_nvenc, libx265; av1_nvenc, libsvtav1. Candidates missing from
 // the linked FFmpeg stay listed and are rejected with that reason.
 // With `cuda`, the NVENC candidates take CUDA NV12 frames on that context (make_nvenc_cuda).
-Catalog default_catalog(const std::shared_ptr<zerocopy::gpu::CudaContext>& cuda = nullptr);
+Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda = nullptr);
 
 // Makes the frame a probe encodes (default: a CPU frame with a pattern, in the candidate's layout).
 using ProbeFrameSource = std::function<Result<DeviceFrame>(const EncoderConfig&, const InputSpec&)>;

@@ -14,12 +14,12 @@ extern "C" {
 #include <libavutil/hwcontext.h>
 }
 
+#include "cuda/frame_pool.hpp"
+#include "cuda/layout.hpp"
 #include "encode/cpu_frames.hpp"
 #include "encode/cuda_frames.hpp"
 #include "encode/families.hpp"
-#include "zerocopy/gpu/cuda/frame_pool.hpp"
 #include "zerocopy/gpu/download_importer.hpp"
-#include "zerocopy/gpu/layout.hpp"
 
 using namespace zc;
 using namespace zc::zerocopy;
@@ -29,11 +29,11 @@ namespace {
 
 constexpr uint32_t kW = 640, kH = 360;
 
-std::shared_ptr<CudaContext> encode_cuda() {
-  static std::shared_ptr<CudaContext> ctx = [] {
-    auto api = load_cuda();
+std::shared_ptr<zc::cuda::CudaContext> encode_cuda() {
+  static std::shared_ptr<zc::cuda::CudaContext> ctx = [] {
+    auto api = zc::cuda::load_cuda();
     REQUIRE(api);
-    auto c = CudaContext::create(*api, 0);
+    auto c = zc::cuda::CudaContext::create(*api, 0);
     REQUIRE(c);
     return *c;
   }();
@@ -58,14 +58,14 @@ std::vector<std::vector<uint8_t>> pattern_nv12(uint32_t index) {
 
 // A pooled CUDA frame holding `planes`, its ready event recorded after the upload (as an
 // importer leaves it).
-DeviceFrame cuda_frame(FramePool& pool, const std::vector<std::vector<uint8_t>>& planes) {
-  auto layout = frame_layout(kW, kH, PixelFormat::NV12);
+DeviceFrame cuda_frame(zc::cuda::FramePool& pool, const std::vector<std::vector<uint8_t>>& planes) {
+  auto layout = zc::cuda::frame_layout(kW, kH, PixelFormat::NV12);
   REQUIRE(layout);
   auto lease = pool.acquire(*layout);
   REQUIRE(lease);
-  DeviceFrame f = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
-  const CudaContext& ctx = *encode_cuda();
-  CudaContext::Scope scope(ctx);
+  DeviceFrame f = zc::cuda::FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
+  const zc::cuda::CudaContext& ctx = *encode_cuda();
+  zc::cuda::CudaContext::Scope scope(ctx);
   for (uint32_t p = 0; p < 2; ++p) {
     CUDA_MEMCPY2D c{};
     c.srcMemoryType = CU_MEMORYTYPE_HOST;
@@ -118,7 +118,7 @@ TEST_CASE("CUDA hw frames on our context: filled from a pooled CUDA buffer and f
   auto frames = encode::CudaFrames::create(encode_cuda(), kW, kH, PixelFormat::NV12);
   INFO((frames ? std::string() : frames.error().describe()));
   REQUIRE(frames);
-  FramePool pool(make_cuda_memory(encode_cuda()));
+  zc::cuda::FramePool pool(zc::cuda::make_cuda_memory(encode_cuda()));
   const auto want = pattern_nv12(5);
   for (int i = 0; i < 3; ++i) {
     DeviceFrame src = cuda_frame(pool, want);
@@ -143,7 +143,7 @@ TEST_CASE("encode from CUDA: NVENC tried first; where it does not open, libx264 
   config.frame_rate = {30, 1};
   config.bitrate_kbps = 8000;
   config.time_origin_ns = 1'000'000'000LL;
-  FramePool pool(make_cuda_memory(encode_cuda()));
+  zc::cuda::FramePool pool(zc::cuda::make_cuda_memory(encode_cuda()));
 
   // NVENC on CUDA frames: on the H100 the session does not open (no encoder on the chip).
   auto nvenc = encode::make_nvenc_cuda(config, encode_cuda());
@@ -222,7 +222,7 @@ namespace {
 // Hands out a pooled CUDA frame with a known pattern, as a GPU bridge would.
 class PatternCudaImporter final : public Importer {
  public:
-  explicit PatternCudaImporter(FramePool& pool) : pool_(pool) {}
+  explicit PatternCudaImporter(zc::cuda::FramePool& pool) : pool_(pool) {}
   std::string_view name() const override { return "pattern-cuda"; }
   std::vector<uint64_t> supported_modifiers(PixelFormat) const override { return {kModifierLinear}; }
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override {
@@ -233,13 +233,13 @@ class PatternCudaImporter final : public Importer {
   bool reads_done(uint64_t, bool) override { return true; }
 
  private:
-  FramePool& pool_;
+  zc::cuda::FramePool& pool_;
 };
 
 }  // namespace
 
 TEST_CASE("the download importer hands the software encoder the GPU frame, pixel-exact, from a pool") {
-  FramePool pool(make_cuda_memory(encode_cuda()));
+  zc::cuda::FramePool pool(zc::cuda::make_cuda_memory(encode_cuda()));
   DownloadImporter imp(encode_cuda(), std::make_unique<PatternCudaImporter>(pool));
   CHECK(imp.name() == "zero-copy pattern-cuda");
   for (uint64_t i = 0; i < 4; ++i) {
@@ -267,18 +267,18 @@ TEST_CASE("the download importer hands the software encoder the GPU frame, pixel
 }
 
 TEST_CASE("the download fills page-locked and pageable host frames alike") {
-  FramePool pool(make_cuda_memory(encode_cuda()));
+  zc::cuda::FramePool pool(zc::cuda::make_cuda_memory(encode_cuda()));
   const auto want = pattern_nv12(7);
   const DeviceFrame src = cuda_frame(pool, want);
   for (bool locked : {true, false}) {
     INFO((locked ? "page-locked" : "pageable"));
     auto memory = locked ? make_host_memory(encode_cuda()) : make_host_memory();
-    FramePool host(memory, 2);
-    auto layout = frame_layout(kW, kH, PixelFormat::NV12);
+    zc::cuda::FramePool host(memory, 2);
+    auto layout = zc::cuda::frame_layout(kW, kH, PixelFormat::NV12);
     REQUIRE(layout);
     auto lease = host.acquire(*layout);
     REQUIRE(lease);
-    DeviceFrame out = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cpu);
+    DeviceFrame out = zc::cuda::FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cpu);
     auto ok = download_into(*encode_cuda(), src, out);
     INFO((ok ? std::string() : ok.error().describe()));
     REQUIRE(ok);

@@ -13,8 +13,8 @@
 #include <optional>
 #include <thread>
 
+#include "cuda/download.hpp"
 #include "yuv_reference.hpp"
-#include "zerocopy/gpu/cuda/download.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
 #include "zerocopy/gpu/gpu_importer.hpp"
 #include "zerocopy/gpu/probe/probe.hpp"
@@ -27,11 +27,11 @@ using namespace zc::zerocopy::gpu;
 
 namespace {
 
-std::shared_ptr<CudaContext> cuda() {
-  static std::shared_ptr<CudaContext> ctx = [] {
-    auto api = load_cuda();
+std::shared_ptr<zc::cuda::CudaContext> shared_cuda() {
+  static std::shared_ptr<zc::cuda::CudaContext> ctx = [] {
+    auto api = zc::cuda::load_cuda();
     REQUIRE(api);
-    auto c = CudaContext::create(*api, 0);
+    auto c = zc::cuda::CudaContext::create(*api, 0);
     REQUIRE(c);
     return *c;
   }();
@@ -45,7 +45,7 @@ std::unique_ptr<EglCudaImporter> egl_importer(PassKind kind = PassKind::Compute,
   EglCudaOptions o;
   o.pass = kind;
   o.wait = wait;
-  auto imp = EglCudaImporter::create(cuda(), *egl, o);
+  auto imp = EglCudaImporter::create(shared_cuda(), *egl, o);
   INFO((imp ? std::string() : imp.error().describe()));
   REQUIRE(imp);
   return std::move(*imp);
@@ -56,7 +56,7 @@ std::unique_ptr<VulkanCudaImporter> vulkan_importer(VkSync sync = VkSync::Semaph
   REQUIRE(vk);
   VulkanCudaOptions o;
   o.sync = sync;
-  auto imp = VulkanCudaImporter::create(cuda(), *vk, o);
+  auto imp = VulkanCudaImporter::create(shared_cuda(), *vk, o);
   INFO((imp ? std::string() : imp.error().describe()));
   REQUIRE(imp);
   return std::move(*imp);
@@ -130,8 +130,8 @@ TEST_CASE("EGL→GL→CUDA deferred: import() does not wait, reads_done() says w
     // A 4K pass takes about 0.5 ms on the H100 and import() returns in a fraction of that.
     if (!imp->reads_done(kId, false)) ++in_flight_after_import;
     {
-      CudaContext::Scope scope(*cuda());
-      REQUIRE(cuda()->api().cuEventSynchronize(static_cast<CUevent>(f->ready_event)) == CUDA_SUCCESS);
+      zc::cuda::CudaContext::Scope scope(*shared_cuda());
+      REQUIRE(shared_cuda()->api().cuEventSynchronize(static_cast<CUevent>(f->ready_event)) == CUDA_SUCCESS);
     }
     // The copy out of the pass's texture follows the map on the stream: once the frame is ready,
     // the pass has long read the image.
@@ -147,7 +147,7 @@ TEST_CASE("EGL→GL→CUDA deferred: import() does not wait, reads_done() says w
   REQUIRE(f);
   CHECK(imp->reads_done(kId, true));
   CHECK(imp->reads_done(kId, false));
-  auto planes = download_planes(imp->cuda(), *f);
+  auto planes = zc::cuda::download_planes(imp->cuda(), *f);
   REQUIRE(planes);
   check_planes(*planes, {rgba_to_packed(rgba, PixelFormat::BGRx)});
   // Unknown buffers have nothing in flight; forget() of a buffer whose read is in flight waits first.
@@ -425,7 +425,7 @@ TEST_CASE("captures share one CUDA context: bridges made on it import on two thr
 }
 
 int main(int argc, char** argv) {
-  auto api = load_cuda();
+  auto api = zc::cuda::load_cuda();
   if (!api) {
     std::fprintf(stderr, "SKIPPED: no CUDA driver: %s\n", api.error().describe().c_str());
     return 77;

@@ -23,17 +23,13 @@ Result<std::unique_ptr<DmaBufMapping>> DmaBufMapping::create(int fd, uint64_t re
   if (fstat(fd, &st) == 0 && st.st_size > 0) size = static_cast<uint64_t>(st.st_size);
   if (size == 0) size = reported_size;
   if (size == 0) return fail(Errc::invalid_argument, kStage, "dmabuf of unknown size (fd " + std::to_string(fd) + ")");
-  void* p = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) {
+  Mapping map(fd, size, PROT_READ);
+  if (!map.valid()) {
     return fail(Errc::rejected, kStage,
                 "cannot mmap dmabuf fd " + std::to_string(fd) + " (" + std::to_string(size) +
                     " bytes): " + std::strerror(errno));
   }
-  return std::unique_ptr<DmaBufMapping>(new DmaBufMapping(fd, static_cast<const uint8_t*>(p), size));
-}
-
-DmaBufMapping::~DmaBufMapping() {
-  munmap(const_cast<uint8_t*>(data_), size_);
+  return std::unique_ptr<DmaBufMapping>(new DmaBufMapping(fd, std::move(map)));
 }
 
 void DmaBufMapping::sync(bool start) {

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/frame.hpp"
+#include "core/mapping.hpp"
 
 namespace zc::zerocopy {
 
@@ -16,24 +18,22 @@ namespace zc::zerocopy {
 class DmaBufMapping {
  public:
   static Result<std::unique_ptr<DmaBufMapping>> create(int fd, uint64_t reported_size);
-  ~DmaBufMapping();
   DmaBufMapping(const DmaBufMapping&) = delete;
   DmaBufMapping& operator=(const DmaBufMapping&) = delete;
 
   int fd() const { return fd_; }
-  const uint8_t* data() const { return data_; }
-  size_t size() const { return size_; }
+  const uint8_t* data() const { return map_.data(); }
+  size_t size() const { return map_.size(); }
 
   // DMA_BUF_IOCTL_SYNC. Failures are not fatal (the mapping is still readable); ENOTTY (not a
   // dmabuf) stops further attempts on this fd.
   void sync(bool start);
 
  private:
-  DmaBufMapping(int fd, const uint8_t* data, size_t size) : fd_(fd), data_(data), size_(size) {}
+  DmaBufMapping(int fd, Mapping map) : fd_(fd), map_(std::move(map)) {}
 
   int fd_;  // borrowed from PipeWire; valid while the buffer exists (until forget)
-  const uint8_t* data_;
-  size_t size_;
+  Mapping map_;
   bool sync_supported_ = true;
   bool sync_failure_logged_ = false;
 };

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "zerocopy/gpu/layout.hpp"
+#include "cuda/layout.hpp"
 
 namespace zc::zerocopy::gpu {
 namespace {
@@ -19,23 +19,23 @@ constexpr size_t kAlign = 64;
 // engine writes them directly, where pageable memory makes the driver stage the frame and copy it
 // again on the CPU. Pinning that fails (locked-memory limits) falls back to pageable memory, with
 // one warning.
-class HostMemory final : public BufferMemory {
+class HostMemory final : public cuda::BufferMemory {
  public:
-  explicit HostMemory(std::shared_ptr<const CudaContext> pin) : pin_(std::move(pin)) {
+  explicit HostMemory(std::shared_ptr<const cuda::CudaContext> pin) : pin_(std::move(pin)) {
     if (pin_ && (!pin_->api().cuMemHostAlloc || !pin_->api().cuMemFreeHost)) {
       spdlog::warn("zerocopy: the CUDA driver lacks cuMemHostAlloc; download frames are pageable");
       pin_.reset();
     }
   }
-  Result<PitchedAllocation> allocate(size_t row_bytes, size_t rows) override {
+  Result<cuda::PitchedAllocation> allocate(size_t row_bytes, size_t rows) override {
     const size_t pitch = (row_bytes + kAlign - 1) / kAlign * kAlign;
     if (pin_) {
-      CudaContext::Scope scope(*pin_);
+      cuda::CudaContext::Scope scope(*pin_);
       void* p = nullptr;
       const CUresult r = pin_->api().cuMemHostAlloc(&p, pitch * rows, 0);
       if (r == CUDA_SUCCESS) {
         ++pinned_;
-        return PitchedAllocation{reinterpret_cast<uintptr_t>(p), pitch};
+        return cuda::PitchedAllocation{reinterpret_cast<uintptr_t>(p), pitch};
       }
       if (!warned_.exchange(true))
         spdlog::warn("zerocopy: {}; download frames fall back to pageable memory",
@@ -45,9 +45,9 @@ class HostMemory final : public BufferMemory {
     if (!p) return fail(Errc::internal, std::string(kStage), "out of host memory for a download frame");
     std::lock_guard lock(mutex_);
     pageable_.insert(reinterpret_cast<uintptr_t>(p));
-    return PitchedAllocation{reinterpret_cast<uintptr_t>(p), pitch};
+    return cuda::PitchedAllocation{reinterpret_cast<uintptr_t>(p), pitch};
   }
-  void release(const PitchedAllocation& a) noexcept override {
+  void release(const cuda::PitchedAllocation& a) noexcept override {
     void* p = reinterpret_cast<void*>(static_cast<uintptr_t>(a.base));  // NOLINT(performance-no-int-to-ptr)
     {
       std::lock_guard lock(mutex_);
@@ -57,7 +57,7 @@ class HostMemory final : public BufferMemory {
       }
     }
     if (!pin_) return;
-    CudaContext::Scope scope(*pin_);
+    cuda::CudaContext::Scope scope(*pin_);
     pin_->api().cuMemFreeHost(p);
   }
   Result<void*> create_event() override { return nullptr; }
@@ -66,7 +66,7 @@ class HostMemory final : public BufferMemory {
   uint64_t page_locked() const override { return pinned_; }
 
  private:
-  std::shared_ptr<const CudaContext> pin_;  // outlives every buffer: the pool's buffers hold us
+  std::shared_ptr<const cuda::CudaContext> pin_;  // outlives every buffer: the pool's buffers hold us
   std::atomic<uint64_t> pinned_{0};
   std::atomic<bool> warned_{false};
   std::mutex mutex_;
@@ -75,11 +75,11 @@ class HostMemory final : public BufferMemory {
 
 }  // namespace
 
-std::shared_ptr<BufferMemory> make_host_memory(std::shared_ptr<const CudaContext> pin_with) {
+std::shared_ptr<cuda::BufferMemory> make_host_memory(std::shared_ptr<const cuda::CudaContext> pin_with) {
   return std::make_shared<HostMemory>(std::move(pin_with));
 }
 
-DownloadImporter::DownloadImporter(std::shared_ptr<CudaContext> cuda, std::unique_ptr<Importer> inner)
+DownloadImporter::DownloadImporter(std::shared_ptr<cuda::CudaContext> cuda, std::unique_ptr<Importer> inner)
     : cuda_(std::move(cuda)),
       inner_(std::move(inner)),
       pool_(make_host_memory(cuda_), 4),
@@ -98,27 +98,27 @@ Result<DeviceFrame> DownloadImporter::import(const Frame& frame, const ImportTar
   on_gpu.memory = zc::FrameMemory::Cuda;
   auto gpu = inner_->import(frame, on_gpu);
   if (!gpu) return gpu;
-  auto layout = frame_layout(target.width, target.height, target.format);
+  auto layout = cuda::frame_layout(target.width, target.height, target.format);
   if (!layout) return tl::unexpected(layout.error());
   auto lease = pool_.acquire(*layout);
   if (!lease) return tl::unexpected(lease.error());
-  DeviceFrame host = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cpu);
+  DeviceFrame host = cuda::FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cpu);
   if (auto ok = download_into(*cuda_, *gpu, host); !ok) return tl::unexpected(ok.error());
   host.pts_ns = gpu->pts_ns;
   host.sequence = gpu->sequence;
   return host;
 }
 
-Result<void> download_into(const CudaContext& ctx, const DeviceFrame& frame, DeviceFrame& out) {
+Result<void> download_into(const cuda::CudaContext& ctx, const DeviceFrame& frame, DeviceFrame& out) {
   if (frame.memory != zc::FrameMemory::Cuda || out.memory != zc::FrameMemory::Cpu || frame.width != out.width ||
       frame.height != out.height || frame.format != out.format) {
     return fail(Errc::invalid_argument, std::string(kStage),
                 "download needs a CUDA frame and a host frame of its shape");
   }
-  auto layout = frame_layout(frame.width, frame.height, frame.format);
+  auto layout = cuda::frame_layout(frame.width, frame.height, frame.format);
   if (!layout) return tl::unexpected(layout.error());
-  CudaContext::Scope scope(ctx);
-  const CudaApi& cu = ctx.api();
+  cuda::CudaContext::Scope scope(ctx);
+  const cuda::CudaApi& cu = ctx.api();
   // The copy goes on our stream behind the importer's work; only this thread waits for it.
   if (frame.ready_event) {
     if (auto ok = ctx.check(cu.cuStreamWaitEvent(ctx.stream(), static_cast<CUevent>(frame.ready_event), 0),

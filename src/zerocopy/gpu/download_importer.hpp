@@ -7,19 +7,19 @@
 #include <memory>
 #include <string>
 
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
-#include "zerocopy/gpu/cuda/frame_pool.hpp"
+#include "cuda/cuda_context.hpp"
+#include "cuda/frame_pool.hpp"
 #include "zerocopy/importer.hpp"
 
 namespace zc::zerocopy::gpu {
 
-// Host memory behind a FramePool (64-byte aligned rows); FrameMemory::Cpu. Page-locked through
+// Host memory behind a cuda::FramePool (64-byte aligned rows); FrameMemory::Cpu. Page-locked through
 // `pin_with` when given (pageable if that fails), pageable without.
-std::shared_ptr<BufferMemory> make_host_memory(std::shared_ptr<const CudaContext> pin_with = nullptr);
+std::shared_ptr<cuda::BufferMemory> make_host_memory(std::shared_ptr<const cuda::CudaContext> pin_with = nullptr);
 
 class DownloadImporter final : public Importer {
  public:
-  DownloadImporter(std::shared_ptr<CudaContext> cuda, std::unique_ptr<Importer> inner);
+  DownloadImporter(std::shared_ptr<cuda::CudaContext> cuda, std::unique_ptr<Importer> inner);
 
   // "zero-copy <bridges>" while frames stay on the GPU, "zero-copy <bridges>, host download" once
   // a target in host memory was asked for.
@@ -35,13 +35,13 @@ class DownloadImporter final : public Importer {
   // The bridges' time; the download is a copy engine's DMA and is not counted.
   GpuTime gpu_time() const override { return inner_->gpu_time(); }
 
-  const FramePool& host_pool() const { return pool_; }
+  const cuda::FramePool& host_pool() const { return pool_; }
   Importer& inner() const { return *inner_; }
 
  private:
-  std::shared_ptr<CudaContext> cuda_;
+  std::shared_ptr<cuda::CudaContext> cuda_;
   std::unique_ptr<Importer> inner_;
-  FramePool pool_;
+  cuda::FramePool pool_;
   std::string name_;
   std::string download_name_;
   std::atomic<bool> downloading_{false};
@@ -49,6 +49,6 @@ class DownloadImporter final : public Importer {
 
 // Copies a CUDA frame into `out` (a host frame of the same size and format), waiting on the
 // frame's ready event first. Blocks until the copy is done.
-Result<void> download_into(const CudaContext& ctx, const DeviceFrame& frame, DeviceFrame& out);
+Result<void> download_into(const cuda::CudaContext& ctx, const DeviceFrame& frame, DeviceFrame& out);
 
 }  // namespace zc::zerocopy::gpu

@@ -16,9 +16,9 @@ constexpr const char* kStage = "zerocopy:egl-cuda";
 // An owned CUDA registration of a GL texture.
 class CudaGlResource {
  public:
-  CudaGlResource(std::shared_ptr<const CudaContext> ctx, CUgraphicsResource r) : ctx_(std::move(ctx)), r_(r) {}
+  CudaGlResource(std::shared_ptr<const cuda::CudaContext> ctx, CUgraphicsResource r) : ctx_(std::move(ctx)), r_(r) {}
   ~CudaGlResource() {
-    CudaContext::Scope scope(*ctx_);
+    cuda::CudaContext::Scope scope(*ctx_);
     ctx_->api().cuGraphicsUnregisterResource(r_);
   }
   CudaGlResource(const CudaGlResource&) = delete;
@@ -26,7 +26,7 @@ class CudaGlResource {
   CUgraphicsResource get() const { return r_; }
 
  private:
-  std::shared_ptr<const CudaContext> ctx_;
+  std::shared_ptr<const cuda::CudaContext> ctx_;
   CUgraphicsResource r_;
 };
 
@@ -50,12 +50,12 @@ class EglSync {
 }  // namespace
 
 struct EglCudaImporter::Output {
-  FrameLayout layout;
+  cuda::FrameLayout layout;
   GlTexture texture;
   std::unique_ptr<CudaGlResource> resource;
 };
 
-Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr<CudaContext> cuda,
+Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr<cuda::CudaContext> cuda,
                                                                  const std::shared_ptr<const EglApi>& egl,
                                                                  const EglCudaOptions& options) {
   std::unique_ptr<EglCudaImporter> imp(new EglCudaImporter());
@@ -78,7 +78,7 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
   auto pass = GlPass::create(g, options.pass);
   if (!pass) return tl::unexpected(pass.error());
   imp->pass_ = std::move(*pass);
-  imp->pool_ = std::make_unique<FramePool>(make_cuda_memory(imp->cuda_));
+  imp->pool_ = std::make_unique<cuda::FramePool>(cuda::make_cuda_memory(imp->cuda_));
 
   const bool dmabuf = g.has_egl_extension("EGL_EXT_image_dma_buf_import");
   for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::BGRA, PixelFormat::RGBx, PixelFormat::RGBA, PixelFormat::xRGB,
@@ -90,14 +90,14 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
   }
 
   if (imp->options_.wait == SourceWait::CudaEvent) {
-    auto ev = CudaEvent::create(imp->cuda_);
+    auto ev = cuda::CudaEvent::create(imp->cuda_);
     if (!ev) return tl::unexpected(ev.error());
     imp->mapped_event_ = std::move(*ev);
   }
   imp->cadence_.set_every(options.timing_every);
   if (options.timing) {
-    for (CudaEvent* e : {&imp->timing_start_, &imp->timing_mapped_, &imp->timing_end_}) {
-      auto ev = CudaEvent::create(imp->cuda_, true);
+    for (cuda::CudaEvent* e : {&imp->timing_start_, &imp->timing_mapped_, &imp->timing_end_}) {
+      auto ev = cuda::CudaEvent::create(imp->cuda_, true);
       if (!ev) return tl::unexpected(ev.error());
       *e = std::move(*ev);
     }
@@ -114,7 +114,7 @@ EglCudaImporter::~EglCudaImporter() {
   if (!gl_ || !gl_->make_current()) return;
   // GL objects die with the context current; CUDA work that reads them must be done first.
   {
-    CudaContext::Scope scope(*cuda_);
+    cuda::CudaContext::Scope scope(*cuda_);
     cuda_->api().cuStreamSynchronize(cuda_->stream());
   }
   output_.reset();
@@ -145,8 +145,8 @@ bool EglCudaImporter::reads_done(uint64_t buffer_id, bool wait) {
 
 bool EglCudaImporter::image_reads_done(CachedImage& image, bool wait) {
   if (!image.read_pending) return true;
-  const CudaApi& cu = cuda_->api();
-  CudaContext::Scope scope(*cuda_);
+  const cuda::CudaApi& cu = cuda_->api();
+  cuda::CudaContext::Scope scope(*cuda_);
   // A query costs no wake-up: at 60 fps the pass (about 0.5 ms at 4K) is long done when capture
   // asks, and nothing sleeps on the GPU's interrupt.
   CUresult r = cu.cuEventQuery(image.read_event.get());
@@ -232,10 +232,10 @@ Result<EglCudaImporter::Output*> EglCudaImporter::output_for(const ImportTarget&
   if (output_ && output_->layout.width == target.width && output_->layout.height == target.height &&
       output_->layout.format == target.format)
     return output_.get();
-  auto layout = frame_layout(target.width, target.height, target.format);
+  auto layout = cuda::frame_layout(target.width, target.height, target.format);
   if (!layout) return tl::unexpected(layout.error());
   if (output_) {
-    CudaContext::Scope scope(*cuda_);
+    cuda::CudaContext::Scope scope(*cuda_);
     cuda_->api().cuStreamSynchronize(cuda_->stream());  // a new target size: rare, may block
     output_.reset();
   }
@@ -244,7 +244,7 @@ Result<EglCudaImporter::Output*> EglCudaImporter::output_for(const ImportTarget&
   auto tex = create_output_texture(*gl_, *layout);
   if (!tex) return tl::unexpected(tex.error());
   out->texture = std::move(*tex);
-  CudaContext::Scope scope(*cuda_);
+  cuda::CudaContext::Scope scope(*cuda_);
   CUgraphicsResource res = nullptr;
   // Registered once per output: registration is slow and pins the texture's storage.
   if (auto r = cuda_->api().cuGraphicsGLRegisterImage(&res, out->texture.id(), GL_TEXTURE_2D,
@@ -368,16 +368,16 @@ Result<DeviceFrame> EglCudaImporter::run(CachedImage& image, const Frame& frame,
 
   auto lease = pool_->acquire(out.layout);
   if (!lease) return fail_count(lease.error());
-  FrameBuffer& buf = **lease;
+  cuda::FrameBuffer& buf = **lease;
 
-  const CudaApi& cu = cuda_->api();
+  const cuda::CudaApi& cu = cuda_->api();
   CUstream stream = cuda_->stream();
-  CudaContext::Scope scope(*cuda_);
+  cuda::CudaContext::Scope scope(*cuda_);
   if (!scope.ok()) return fail_count(Error{Errc::gpu, kStage, "cuCtxPushCurrent failed"});
   sample_gpu_time();
   if (options_.wait == SourceWait::Deferred && !image.read_event) {
     // Once per cached image (per PipeWire buffer), not per frame.
-    auto ev = CudaEvent::create(cuda_);
+    auto ev = cuda::CudaEvent::create(cuda_);
     if (!ev) return fail_count(ev.error());
     image.read_event = std::move(*ev);
   }
@@ -401,7 +401,7 @@ Result<DeviceFrame> EglCudaImporter::run(CachedImage& image, const Frame& frame,
   CUarray array = nullptr;
   CUresult copy_result = cu.cuGraphicsSubResourceGetMappedArray(&array, res, 0, 0);
   for (uint32_t i = 0; copy_result == CUDA_SUCCESS && i < out.layout.planes; ++i) {
-    const WordRect& w = out.layout.words[i];
+    const cuda::WordRect& w = out.layout.words[i];
     CUDA_MEMCPY2D c{};
     c.srcMemoryType = CU_MEMORYTYPE_ARRAY;
     c.srcArray = array;
@@ -431,7 +431,7 @@ Result<DeviceFrame> EglCudaImporter::run(CachedImage& image, const Frame& frame,
       return fail_count(ok.error());
   }
   ++stats_.frames;
-  DeviceFrame f = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
+  DeviceFrame f = cuda::FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
   f.pts_ns = frame.pts_ns;
   f.sequence = frame.sequence;
   return f;
@@ -440,7 +440,7 @@ Result<DeviceFrame> EglCudaImporter::run(CachedImage& image, const Frame& frame,
 void EglCudaImporter::sample_gpu_time() {
   if (!sample_pending_) return;
   sample_pending_ = false;
-  const CudaApi& cu = cuda_->api();
+  const cuda::CudaApi& cu = cuda_->api();
   if (cu.cuEventQuery(timing_end_.get()) != CUDA_SUCCESS) return;  // not finished yet: not measured
   // The map before the end event waited for every pass issued so far: the GPU is done with all
   // their queries, so reading them does not stall. The newest is this frame's; older ones belong
@@ -467,8 +467,8 @@ Result<ImportTiming> EglCudaImporter::last_timing() {
   sample_pending_ = false;  // the caller takes this frame's pass query
   if (auto ok = gl_->make_current(); !ok) return tl::unexpected(ok.error());
   if (auto ns = pass_->take_gpu_ns(true)) t.pass_ms = static_cast<double>(*ns) / 1e6;
-  CudaContext::Scope scope(*cuda_);
-  const CudaApi& cu = cuda_->api();
+  cuda::CudaContext::Scope scope(*cuda_);
+  const cuda::CudaApi& cu = cuda_->api();
   if (auto r = cu.cuEventSynchronize(timing_end_.get()); r != CUDA_SUCCESS)
     return tl::unexpected(cu.error(r, "cuEventSynchronize"));
   float map_ms = 0, copy_ms = 0;

@@ -14,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
-#include "zerocopy/gpu/cuda/frame_pool.hpp"
+#include "cuda/cuda_context.hpp"
+#include "cuda/frame_pool.hpp"
 #include "zerocopy/gpu/gl/gl_context.hpp"
 #include "zerocopy/gpu/gl/gl_pass.hpp"
 #include "zerocopy/gpu/timing_cadence.hpp"
@@ -69,7 +69,7 @@ struct ImportTiming {
 // released, so that thread may be any; call release_thread() before handing it to another.
 class EglCudaImporter final : public Importer {
  public:
-  static Result<std::unique_ptr<EglCudaImporter>> create(std::shared_ptr<CudaContext> cuda,
+  static Result<std::unique_ptr<EglCudaImporter>> create(std::shared_ptr<cuda::CudaContext> cuda,
                                                          const std::shared_ptr<const EglApi>& egl,
                                                          const EglCudaOptions& options = {});
   ~EglCudaImporter() override;
@@ -93,8 +93,8 @@ class EglCudaImporter final : public Importer {
   GlContext& gl() { return *gl_; }
   const GlContext& gl() const { return *gl_; }
   GlPass& pass() { return *pass_; }
-  FramePool& pool() { return *pool_; }
-  const CudaContext& cuda() const { return *cuda_; }
+  cuda::FramePool& pool() { return *pool_; }
+  const cuda::CudaContext& cuda() const { return *cuda_; }
   const GpuImportStats& stats() const { return stats_; }
   // The EGL list behind supported_modifiers(), for the probe.
   const std::vector<DmaBufModifier>& egl_modifiers(PixelFormat format) const;
@@ -117,7 +117,7 @@ class EglCudaImporter final : public Importer {
     uint64_t modifier = 0;
     PixelFormat format = PixelFormat::BGRx;
     EGLImageKHR borrowed = EGL_NO_IMAGE_KHR;
-    CudaEvent read_event;  // SourceWait::Deferred: recorded after the map, made on first use
+    cuda::CudaEvent read_event;  // SourceWait::Deferred: recorded after the map, made on first use
     bool read_pending = false;
   };
   struct Output;
@@ -130,17 +130,17 @@ class EglCudaImporter final : public Importer {
   Result<void> wait_source(EGLSyncKHR sync, CUevent mapped);
   void sample_gpu_time();  // the last frame's, if its work is done; CUDA and GL current
 
-  std::shared_ptr<CudaContext> cuda_;
+  std::shared_ptr<cuda::CudaContext> cuda_;
   std::unique_ptr<GlContext> gl_;
   std::unique_ptr<GlPass> pass_;
   EglCudaOptions options_;
-  std::unique_ptr<FramePool> pool_;
+  std::unique_ptr<cuda::FramePool> pool_;
   std::unordered_map<uint64_t, CachedImage> images_;
   std::unique_ptr<Output> output_;
   std::array<std::vector<DmaBufModifier>, 10> egl_modifiers_;  // by PixelFormat
   std::array<std::vector<uint64_t>, 10> modifiers_;
-  CudaEvent mapped_event_;                               // SourceWait::CudaEvent
-  CudaEvent timing_start_, timing_mapped_, timing_end_;  // options.timing
+  cuda::CudaEvent mapped_event_;                               // SourceWait::CudaEvent
+  cuda::CudaEvent timing_start_, timing_mapped_, timing_end_;  // options.timing
   bool implicit_fence_supported_ = true;
   bool timed_frame_ = false;
   TimingCadence cadence_;        // options.timing, set_timing()

@@ -67,14 +67,14 @@ void RoutingImporter::forget(uint64_t buffer_id) {
   if (linear_) linear_->forget(buffer_id);
 }
 
-Result<GpuPath> make_gpu_path(const GpuImporterOptions& options, std::shared_ptr<CudaContext> cuda) {
+Result<GpuPath> make_gpu_path(const GpuImporterOptions& options, std::shared_ptr<cuda::CudaContext> cuda) {
   GpuPath path;
   if (cuda) {
     path.cuda = std::move(cuda);
   } else {
-    auto api = load_cuda(options.cuda_library);
+    auto api = cuda::load_cuda(options.cuda_library);
     if (!api) return tl::unexpected(api.error());
-    auto ctx = CudaContext::create(*api, options.cuda_device);
+    auto ctx = cuda::CudaContext::create(*api, options.cuda_device);
     if (!ctx) return tl::unexpected(ctx.error());
     path.cuda = *ctx;
   }

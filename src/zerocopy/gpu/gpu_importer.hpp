@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
+#include "cuda/cuda_context.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
 #include "zerocopy/gpu/vulkan_cuda_importer.hpp"
 #include "zerocopy/importer.hpp"
@@ -46,7 +46,7 @@ struct GpuImporterOptions {
 };
 
 struct GpuPath {
-  std::shared_ptr<CudaContext> cuda;  // one per device; share it with the encoder
+  std::shared_ptr<cuda::CudaContext> cuda;  // one per device; share it with the encoder
   std::unique_ptr<RoutingImporter> importer;
   std::string description;  // what came up and what did not, one line for the log
 };
@@ -54,6 +54,7 @@ struct GpuPath {
 // Errc::not_found without a driver or device; Errc::unsupported when CUDA is there but neither
 // bridge comes up (the message names both reasons). With `cuda`, the bridges come up on that
 // context (one per device, shared by every capture and the encoders) instead of a new one.
-Result<GpuPath> make_gpu_path(const GpuImporterOptions& options = {}, std::shared_ptr<CudaContext> cuda = nullptr);
+Result<GpuPath> make_gpu_path(const GpuImporterOptions& options = {},
+                              std::shared_ptr<cuda::CudaContext> cuda = nullptr);
 
 }  // namespace zc::zerocopy::gpu

@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kStage = "zerocopy:vulkan-cuda";
 }  // namespace
 
-Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shared_ptr<CudaContext> cuda,
+Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shared_ptr<cuda::CudaContext> cuda,
                                                                        const std::shared_ptr<const VkApi>& vk,
                                                                        const VulkanCudaOptions& options) {
   std::unique_ptr<VulkanCudaImporter> imp(new VulkanCudaImporter());
@@ -36,15 +36,15 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
   imp->pass_ = std::move(*pass);
   imp->cadence_.set_every(options.timing_every);
   if (options.timing) {
-    for (CudaEvent* e : {&imp->timing_start_, &imp->timing_end_}) {
-      auto ev = CudaEvent::create(imp->cuda_, true);
+    for (cuda::CudaEvent* e : {&imp->timing_start_, &imp->timing_end_}) {
+      auto ev = cuda::CudaEvent::create(imp->cuda_, true);
       if (!ev) return tl::unexpected(ev.error());
       *e = std::move(*ev);
     }
     imp->set_timing(true);
   }
-  imp->pool_ = std::make_unique<FramePool>(make_cuda_memory(imp->cuda_));
-  auto copy_done = CudaEvent::create(imp->cuda_);
+  imp->pool_ = std::make_unique<cuda::FramePool>(cuda::make_cuda_memory(imp->cuda_));
+  auto copy_done = cuda::CudaEvent::create(imp->cuda_);
   if (!copy_done) return tl::unexpected(copy_done.error());
   imp->copy_done_ = std::move(*copy_done);
 
@@ -57,7 +57,7 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
         if (!s) return tl::unexpected(s.error());
         auto fd = s->export_fd();
         if (!fd) return tl::unexpected(fd.error());
-        auto c = CudaExternalSemaphore::import(imp->cuda_, std::move(*fd));
+        auto c = cuda::CudaExternalSemaphore::import(imp->cuda_, std::move(*fd));
         if (!c) return tl::unexpected(c.error());
         *vk_sem = std::move(*s);
         *cu_sem = std::move(*c);
@@ -79,7 +79,7 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
 VulkanCudaImporter::~VulkanCudaImporter() {
   if (pass_) (void)pass_->wait(1'000'000'000ull);
   if (cuda_) {
-    CudaContext::Scope scope(*cuda_);
+    cuda::CudaContext::Scope scope(*cuda_);
     cuda_->api().cuStreamSynchronize(cuda_->stream());
   }
   // CUDA's imports go before the Vulkan objects they alias, and those before the device.
@@ -112,19 +112,19 @@ void VulkanCudaImporter::drop_semaphores(const Error& why) {
   spdlog::warn("zerocopy: vulkan-cuda drops GPU-side ordering after a failure ({}); using a CPU fence", why.describe());
   (void)pass_->wait(1'000'000'000ull);
   vk_->api().vkQueueWaitIdle(vk_->queue());
-  CudaContext::Scope scope(*cuda_);
+  cuda::CudaContext::Scope scope(*cuda_);
   cuda_->api().cuStreamSynchronize(cuda_->stream());
   sync_ = VkSync::CpuFence;
   cuda_done_pending_ = false;
   copy_pending_ = false;
 }
 
-Result<VulkanCudaImporter::Export*> VulkanCudaImporter::export_for(const FrameLayout& layout, size_t pitch) {
+Result<VulkanCudaImporter::Export*> VulkanCudaImporter::export_for(const cuda::FrameLayout& layout, size_t pitch) {
   if (export_ && export_->layout == layout && export_->pitch == pitch) return export_.get();
   if (export_) {
     // A new output shape: rare. Nothing may still use the old buffer.
     (void)pass_->wait(1'000'000'000ull);
-    CudaContext::Scope scope(*cuda_);
+    cuda::CudaContext::Scope scope(*cuda_);
     cuda_->api().cuStreamSynchronize(cuda_->stream());
     export_.reset();
     cuda_done_pending_ = false;  // (semaphore state stays balanced: the wait below is skipped)
@@ -139,7 +139,7 @@ Result<VulkanCudaImporter::Export*> VulkanCudaImporter::export_for(const FrameLa
   e->vk = std::move(*buf);
   auto fd = e->vk.export_fd();
   if (!fd) return tl::unexpected(fd.error());
-  auto cu = CudaExternalBuffer::import(cuda_, std::move(*fd), e->vk.allocation_size(), true);
+  auto cu = cuda::CudaExternalBuffer::import(cuda_, std::move(*fd), e->vk.allocation_size(), true);
   if (!cu) return tl::unexpected(cu.error());
   e->cuda = std::move(*cu);
   export_ = std::move(e);
@@ -239,11 +239,11 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
     drop_semaphores(e);
     return tl::unexpected(std::move(e));
   };
-  auto layout = frame_layout(target.width, target.height, target.format);
+  auto layout = cuda::frame_layout(target.width, target.height, target.format);
   if (!layout) return tl::unexpected(layout.error());
   auto lease = pool_->acquire(*layout);
   if (!lease) return fail_count(lease.error());
-  FrameBuffer& buf = **lease;
+  cuda::FrameBuffer& buf = **lease;
   auto exp = export_for(*layout, buf.pitch());
   if (!exp) return fail_count(exp.error());
   Export& e = **exp;
@@ -254,11 +254,11 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
   crop.width = std::clamp<uint32_t>(crop.width, 1, frame.width - static_cast<uint32_t>(crop.x));
   crop.height = std::clamp<uint32_t>(crop.height, 1, frame.height - static_cast<uint32_t>(crop.y));
 
-  const CudaApi& cu = cuda_->api();
+  const cuda::CudaApi& cu = cuda_->api();
   const bool sem = sync_ == VkSync::Semaphores;
   if (!sem && copy_pending_) {
     // The pass is about to rewrite the export buffer: the last copy out of it must be done.
-    CudaContext::Scope scope(*cuda_);
+    cuda::CudaContext::Scope scope(*cuda_);
     if (auto r = cu.cuEventSynchronize(copy_done_.get()); r != CUDA_SUCCESS)
       return fail_count(cu.error(r, "cuEventSynchronize(copy done)"));
     copy_pending_ = false;
@@ -275,7 +275,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
   const uint64_t timeout = static_cast<uint64_t>(options_.fence_timeout_ms) * 1'000'000ull;
 
   {
-    CudaContext::Scope scope(*cuda_);
+    cuda::CudaContext::Scope scope(*cuda_);
     CUstream stream = cuda_->stream();
     if (sem) {
       if (auto ok = vk_done_cu_.wait_async(); !ok) return fail_count(ok.error());
@@ -320,7 +320,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
   if (auto ok = pass_->wait(timeout); !ok) return fail_count(ok.error());
   if (timed) sample_pass_ms_ = pass_->last_gpu_ms();
   ++stats_.frames;
-  DeviceFrame f = FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
+  DeviceFrame f = cuda::FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);
   f.pts_ns = frame.pts_ns;
   f.sequence = frame.sequence;
   return f;
@@ -330,7 +330,7 @@ void VulkanCudaImporter::sample_gpu_time() {
   if (!sample_pass_ms_) return;
   const double pass_ms = *sample_pass_ms_;
   sample_pass_ms_.reset();
-  const CudaApi& cu = cuda_->api();
+  const cuda::CudaApi& cu = cuda_->api();
   if (cu.cuEventQuery(timing_end_.get()) != CUDA_SUCCESS) return;  // not finished yet: not measured
   float copy_ms = 0;
   if (cu.cuEventElapsedTime(&copy_ms, timing_start_.get(), timing_end_.get()) != CUDA_SUCCESS) return;
@@ -347,8 +347,8 @@ Result<ImportTiming> VulkanCudaImporter::last_timing() {
   if (!timed_frame_) return fail(Errc::invalid_argument, kStage, "no timed frame (options.timing is off?)");
   ImportTiming t;
   if (auto ms = pass_->last_gpu_ms()) t.pass_ms = *ms;
-  CudaContext::Scope scope(*cuda_);
-  const CudaApi& cu = cuda_->api();
+  cuda::CudaContext::Scope scope(*cuda_);
+  const cuda::CudaApi& cu = cuda_->api();
   if (auto r = cu.cuEventSynchronize(timing_end_.get()); r != CUDA_SUCCESS)
     return tl::unexpected(cu.error(r, "cuEventSynchronize"));
   float ms = 0;

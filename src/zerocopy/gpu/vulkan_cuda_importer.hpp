@@ -11,9 +11,9 @@
 #include <optional>
 #include <unordered_map>
 
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
-#include "zerocopy/gpu/cuda/cuda_external.hpp"
-#include "zerocopy/gpu/cuda/frame_pool.hpp"
+#include "cuda/cuda_context.hpp"
+#include "cuda/cuda_external.hpp"
+#include "cuda/frame_pool.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
 #include "zerocopy/gpu/timing_cadence.hpp"
 #include "zerocopy/gpu/vk/vk_context.hpp"
@@ -39,7 +39,7 @@ struct VulkanCudaOptions {
 // Not thread-safe: import(), forget() and destruction happen on one thread at a time (any thread).
 class VulkanCudaImporter final : public Importer {
  public:
-  static Result<std::unique_ptr<VulkanCudaImporter>> create(std::shared_ptr<CudaContext> cuda,
+  static Result<std::unique_ptr<VulkanCudaImporter>> create(std::shared_ptr<cuda::CudaContext> cuda,
                                                             const std::shared_ptr<const VkApi>& vk,
                                                             const VulkanCudaOptions& options = {});
   ~VulkanCudaImporter() override;
@@ -59,8 +59,8 @@ class VulkanCudaImporter final : public Importer {
                                     const ImportTarget& target);
 
   VkContext& vk() { return *vk_; }
-  const CudaContext& cuda() const { return *cuda_; }
-  FramePool& pool() { return *pool_; }
+  const cuda::CudaContext& cuda() const { return *cuda_; }
+  cuda::FramePool& pool() { return *pool_; }
   VkSync sync() const { return sync_; }
   const GpuImportStats& stats() const { return stats_; }
   // Timing of the last frame (needs options.timing): pass_ms (Vulkan timestamps), cuda_ms (the copy).
@@ -76,32 +76,32 @@ class VulkanCudaImporter final : public Importer {
     VkOwnedBuffer buffer;
   };
   struct Export {
-    FrameLayout layout;
+    cuda::FrameLayout layout;
     size_t pitch = 0;
     VkOwnedBuffer vk;
-    CudaExternalBuffer cuda;
+    cuda::CudaExternalBuffer cuda;
   };
 
   VulkanCudaImporter() = default;
-  Result<Export*> export_for(const FrameLayout& layout, size_t pitch);
+  Result<Export*> export_for(const cuda::FrameLayout& layout, size_t pitch);
   Result<DeviceFrame> run(const VkPassSource& src, const Frame& frame, const ImportTarget& target);
   void drop_semaphores(const Error& why);
   void sample_gpu_time();  // the last frame's, if its copy is done; CUDA current
 
-  std::shared_ptr<CudaContext> cuda_;
+  std::shared_ptr<cuda::CudaContext> cuda_;
   std::unique_ptr<VkContext> vk_;
   std::unique_ptr<VkPass> pass_;
-  std::unique_ptr<FramePool> pool_;
+  std::unique_ptr<cuda::FramePool> pool_;
   VulkanCudaOptions options_;
   VkSync sync_ = VkSync::CpuFence;
   std::unordered_map<uint64_t, CachedBuffer> buffers_;
   std::unique_ptr<Export> export_;
   VkOwnedSemaphore vk_done_, cuda_done_;
-  CudaExternalSemaphore vk_done_cu_, cuda_done_cu_;
+  cuda::CudaExternalSemaphore vk_done_cu_, cuda_done_cu_;
   bool cuda_done_pending_ = false;  // CUDA signalled cuda_done_ and no pass has waited on it yet
-  CudaEvent copy_done_;             // CpuFence: the last copy out of the export buffer
+  cuda::CudaEvent copy_done_;       // CpuFence: the last copy out of the export buffer
   bool copy_pending_ = false;
-  CudaEvent timing_start_, timing_end_;
+  cuda::CudaEvent timing_start_, timing_end_;
   bool timed_frame_ = false;
   TimingCadence cadence_;                 // options.timing, set_timing()
   std::optional<double> sample_pass_ms_;  // the last timed frame's pass, until its copy is measured

@@ -14,7 +14,7 @@
 #include "core/log.hpp"
 #include "recorder.hpp"
 #include "support/pw_daemon.hpp"
-#include "test_source/test_source.hpp"
+#include "testsrc/test_source.hpp"
 
 using namespace std::chrono_literals;
 using namespace zc;

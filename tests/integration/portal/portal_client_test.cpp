@@ -18,7 +18,7 @@
 #include "support/paths.hpp"
 #include "support/process.hpp"
 #include "support/skip.hpp"
-#include "test_source/test_source.hpp"
+#include "testsrc/test_source.hpp"
 
 using namespace std::chrono_literals;
 using zc::Errc;

@@ -9,7 +9,7 @@
 
 #include "record_support.hpp"
 #include "support/pw_daemon.hpp"
-#include "test_source/test_source.hpp"
+#include "testsrc/test_source.hpp"
 
 using namespace std::chrono_literals;
 using zc::test::decode_numbers;

@@ -24,7 +24,7 @@ TEST_CASE("record: 60 s of 1080p60 with libx264 ultrafast, no frame lost", "[rec
   CHECK(d.decode.decode_errors == 0);
   // Every frame zerocast captured is in the file. The source itself skips a tick while its last
   // graph cycle has not reported done (a late consumer on a loaded machine: 7 of 3600 once in
-  // CI; tools/test_source/README.md), so it may send a few less than 3600; at most 1 % less.
+  // CI; src/testsrc/README.md), so it may send a few less than 3600; at most 1 % less.
   const auto counts = zc::test::summary_counts(r.output);
   REQUIRE(counts);
   CHECK(d.numbers.size() == counts->captured);

@@ -8,7 +8,7 @@ extern "C" {
 }
 
 #include "support/paths.hpp"
-#include "test_source/pattern.hpp"
+#include "testsrc/pattern.hpp"
 
 namespace zc::test {
 

@@ -9,7 +9,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 }
 
-#include "daemon/cli_probe.hpp"
+#include "cli/probe.hpp"
 #include "record_support.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
@@ -59,7 +59,7 @@ TEST_CASE("zerocopy-probe (text): says plainly there is no NVIDIA driver") {
 }
 
 TEST_CASE("ffmpeg.encoders lists the six encoders with what the linked FFmpeg has") {
-  const auto s = zc::daemon::ffmpeg_encoders_stage();
+  const auto s = zc::cli::ffmpeg_encoders_stage();
   REQUIRE(s.details.size() == 6);
   CHECK(s.details[3].first == "libx264");
   CHECK(s.details[3].second == (avcodec_find_encoder_by_name("libx264") ? "present" : "missing"));

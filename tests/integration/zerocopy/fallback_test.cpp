@@ -3,13 +3,13 @@
 // importer behind the Importer interface, libx264, a real file decoded and its frame numbers read.
 #include <catch2/catch.hpp>
 
-#include "daemon/pipeline.hpp"
-#include "daemon/status.hpp"
+#include "cli/status.hpp"
 #include "fake_importer.hpp"
 #include "record_support.hpp"
+#include "session/pipeline.hpp"
 #include "support/paths.hpp"
 #include "support/pw_daemon.hpp"
-#include "test_source/options.hpp"
+#include "testsrc/options.hpp"
 
 using namespace std::chrono_literals;
 using namespace zc;
@@ -19,8 +19,8 @@ using zc::test::FakeImportLog;
 namespace {
 
 struct Run {
-  daemon::Snapshot snap;
-  daemon::Outcome outcome;
+  session::Snapshot snap;
+  session::Outcome outcome;
   test::NumberedDecode decoded;
 };
 
@@ -29,7 +29,7 @@ constexpr uint64_t kFrames = 40;
 Run record(FakeGpuImporter::Behaviour b, std::vector<uint64_t> source_modifiers,
            const std::shared_ptr<FakeImportLog>& log) {
   test::PipeWireDaemon pw;
-  daemon::RecordOptions o;
+  session::RecordOptions o;
   o.source = "test";
   o.test.size = {320, 240};
   o.test.fps = 30;
@@ -37,7 +37,7 @@ Run record(FakeGpuImporter::Behaviour b, std::vector<uint64_t> source_modifiers,
   const std::string path = test::make_temp_dir("zc-zerocopy") + "/out.mkv";
   o.outputs = {path};
   o.encoder = "libx264";
-  daemon::PipelineHooks hooks;
+  session::PipelineHooks hooks;
   hooks.make_importer = [b, log]() -> std::unique_ptr<zerocopy::Importer> {
     return std::make_unique<FakeGpuImporter>(b, log);
   };
@@ -47,7 +47,7 @@ Run record(FakeGpuImporter::Behaviour b, std::vector<uint64_t> source_modifiers,
     so.dmabuf_allocator = testsrc::DmabufAllocator::MemFd;
     so.modifiers = source_modifiers;
   };
-  auto p = daemon::Pipeline::create(o, std::move(hooks));
+  auto p = session::Pipeline::create(o, std::move(hooks));
   INFO((p ? std::string() : p.error().describe()));
   REQUIRE(p);
   auto started = (*p)->start();
@@ -71,7 +71,7 @@ TEST_CASE("zero-copy: an importer that accepts gets every frame through the dmab
   CHECK(r.decoded.decode.frames.size() == kFrames);
   // The importer's GPU time reaches the snapshot (metrics, status) per frame.
   CHECK(r.snap.capture_gpu_ms_per_frame == Approx(0.25));
-  CHECK(daemon::summary(r.snap, r.outcome).find("gpu       0.250 ms/frame") != std::string::npos);
+  CHECK(cli::summary(r.snap, r.outcome).find("gpu       0.250 ms/frame") != std::string::npos);
   CHECK(test::consecutive_problem(r.decoded.numbers).empty());
   std::lock_guard lock(log->mutex);
   CHECK(log->imported >= kFrames);  // every encoded frame came through the fake (the last may not be encoded)
@@ -96,7 +96,7 @@ TEST_CASE("zero-copy: a rejected modifier renegotiates to the next one") {
     // Tiled never comes back once LINEAR was negotiated, and LINEAR frames are imported.
     const auto first_linear = std::find(log->modifiers.begin(), log->modifiers.end(), kModifierLinear);
     CHECK(std::find(first_linear, log->modifiers.end(), tiled) == log->modifiers.end());
-    CHECK(log->rejected < daemon::ImportChain::kDisableAfter);
+    CHECK(log->rejected < zerocopy::ImportChain::kDisableAfter);
     CHECK(log->imported > kFrames / 2);
   }
   CHECK(r.snap.import_path == "fake-gpu");
@@ -127,7 +127,7 @@ TEST_CASE("zero-copy: an importer failing mid-stream falls back to the CPU path 
   {
     std::lock_guard lock(log->mutex);
     CHECK(log->imported == 9);
-    CHECK(log->failed == daemon::ImportChain::kDisableAfter);
+    CHECK(log->failed == zerocopy::ImportChain::kDisableAfter);
   }
   CHECK(r.snap.dropped_import == 0);
   CHECK(r.decoded.decode.frames.size() == kFrames);

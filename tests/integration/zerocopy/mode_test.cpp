@@ -2,16 +2,16 @@
 // ZEROCAST_ZEROCOPY, with the GPU path's factory replaced by fakes.
 #include <catch2/catch.hpp>
 
-#include "daemon/zerocopy_mode.hpp"
 #include "fake_importer.hpp"
+#include "session/zerocopy_mode.hpp"
 
 using namespace zc;
-using namespace zc::daemon;
+using namespace zc::session;
 
 namespace {
 
 GpuPathFactory failing(int& calls, Errc code, std::string message) {
-  return [&calls, code, message](std::shared_ptr<zerocopy::gpu::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
+  return [&calls, code, message](std::shared_ptr<cuda::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
     ++calls;
     return fail(code, "zerocopy:cuda", message);
   };
@@ -60,7 +60,7 @@ TEST_CASE("auto without a driver goes the CPU way and says why, =1 fails naming 
 TEST_CASE("a GPU path that comes up is installed: the first pipeline gets it, later ones make their own") {
   int made = 0;
   // (Which context later calls get is checked on the GPU machine: a fake path has none.)
-  auto factory = [&made](std::shared_ptr<zerocopy::gpu::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
+  auto factory = [&made](std::shared_ptr<cuda::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
     ++made;
     zerocopy::gpu::GpuPath p;
     auto log = std::make_shared<test::FakeImportLog>();

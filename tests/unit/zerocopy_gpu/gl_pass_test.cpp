@@ -62,7 +62,8 @@ struct Fixture {
   }
 
   std::vector<std::vector<uint8_t>> run(GlPass& pass, const Source& src, uint32_t sw, uint32_t sh,
-                                        const FrameLayout& layout, const Rect& crop, const Cursor* cursor = nullptr) {
+                                        const cuda::FrameLayout& layout, const Rect& crop,
+                                        const Cursor* cursor = nullptr) {
     auto out = create_output_texture(*gl, layout);
     REQUIRE(out);
     PassSource ps;
@@ -103,7 +104,7 @@ TEST_CASE("GL pass converts an EGLImage exactly like libyuv, compute and draw") 
        {PixelFormat::BGRx, PixelFormat::RGBA, PixelFormat::xRGB, PixelFormat::NV12, PixelFormat::I420}) {
     INFO("format " << to_string(f) << " width " << w << (kind == PassKind::Compute ? " compute" : " draw")
                    << (external ? " external" : ""));
-    auto layout = frame_layout(w, h, f);
+    auto layout = cuda::frame_layout(w, h, f);
     REQUIRE(layout);
     const auto got = fx.run(**pass, src, w, h, *layout, Rect{0, 0, w, h});
     const auto want = reference(rgba, w, h, f);
@@ -125,7 +126,7 @@ TEST_CASE("GL pass applies the crop") {
   const Rect crop{10, 6, 96, 64};
   for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::I420}) {
     INFO("format " << to_string(f));
-    auto layout = frame_layout(crop.width, crop.height, f);
+    auto layout = cuda::frame_layout(crop.width, crop.height, f);
     REQUIRE(layout);
     const auto got = fx.run(**pass, src, w, h, *layout, crop);
     const auto want = reference(test::crop_rgba(rgba, w, 10, 6, 96, 64), 96, 64, f);
@@ -159,7 +160,7 @@ TEST_CASE("GL pass composites the metadata cursor with straight alpha, clipped a
   cursor.stride = cw * 4;
   cursor.format = PixelFormat::BGRA;
   cursor.pixels = bgra.data();
-  auto layout = frame_layout(w, h, PixelFormat::RGBA);
+  auto layout = cuda::frame_layout(w, h, PixelFormat::RGBA);
   REQUIRE(layout);
   const auto got = fx.run(**pass, src, w, h, *layout, Rect{0, 0, w, h}, &cursor);
   auto want = rgba;
@@ -192,7 +193,7 @@ TEST_CASE("GL pass scales the visible rectangle to the output size") {
   const uint32_t w = 256, h = 128;
   const auto rgba = test::gradient_rgba(w, h);
   auto src = fx.make_source(rgba, w, h);
-  auto layout = frame_layout(128, 64, PixelFormat::RGBA);
+  auto layout = cuda::frame_layout(128, 64, PixelFormat::RGBA);
   REQUIRE(layout);
   const auto got = fx.run(**pass, src, w, h, *layout, Rect{0, 0, w, h});
   // Halving samples between each 2x2 block: the average of the block, up to filter rounding.

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "zerocopy/gpu/cuda/cuda_api.hpp"
+#include "cuda/cuda_api.hpp"
 #include "zerocopy/gpu/probe/probe.hpp"
 
 using namespace zc;
@@ -134,7 +134,7 @@ ProbeOptions without_nvidia() {
 }  // namespace
 
 TEST_CASE("a missing CUDA driver is not_found, with the loader's reason") {
-  auto api = load_cuda("/nonexistent/zerocast-test/libcuda.so.1");
+  auto api = cuda::load_cuda("/nonexistent/zerocast-test/libcuda.so.1");
   REQUIRE_FALSE(api);
   CHECK(api.error().code == Errc::not_found);
   CHECK(api.error().message.find("/nonexistent/zerocast-test/libcuda.so.1") != std::string::npos);

@@ -46,7 +46,7 @@ struct Fixture {
   }
 
   // Runs the pass into a host-visible buffer of the layout at `pitch` and returns its planes.
-  std::vector<std::vector<uint8_t>> run(VkPass& pass, const VkPassSource& src, const FrameLayout& layout,
+  std::vector<std::vector<uint8_t>> run(VkPass& pass, const VkPassSource& src, const cuda::FrameLayout& layout,
                                         const Rect& crop, const Cursor* cursor = nullptr) {
     const size_t pitch = (layout.alloc_row_bytes + 255) / 256 * 256;
     auto dst = VkOwnedBuffer::create(*vk, layout.total_bytes(pitch), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, kHost, false);
@@ -71,7 +71,7 @@ struct Fixture {
 // RGBA bytes as a LINEAR image of `format` with `stride` (padding bytes 0xEE).
 std::vector<uint8_t> to_linear(const std::vector<uint8_t>& rgba, uint32_t w, uint32_t h, PixelFormat format,
                                uint32_t stride) {
-  const auto order = packed_byte_order(format);
+  const auto order = cuda::packed_byte_order(format);
   std::vector<uint8_t> out(size_t{stride} * h, 0xEE);
   for (uint32_t y = 0; y < h; ++y)
     for (uint32_t x = 0; x < w; ++x)
@@ -100,7 +100,7 @@ TEST_CASE("Vulkan pass converts a LINEAR buffer exactly like libyuv") {
     VkPassSource src{buf.buffer(), offset, stride, w, h, in, false};
     for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::xBGR, PixelFormat::NV12, PixelFormat::I420}) {
       INFO("in " << to_string(in) << " out " << to_string(f) << " width " << w);
-      auto layout = frame_layout(w, h, f);
+      auto layout = cuda::frame_layout(w, h, f);
       REQUIRE(layout);
       const auto got = fx.run(**pass, src, *layout, Rect{0, 0, w, h});
       const auto want = reference(rgba, w, h, f);
@@ -123,7 +123,7 @@ TEST_CASE("Vulkan pass applies crop and cursor, and scales") {
   VkPassSource src{buf.buffer(), 0, w * 4, w, h, PixelFormat::BGRx, false};
 
   SECTION("crop") {
-    auto layout = frame_layout(96, 64, PixelFormat::I420);
+    auto layout = cuda::frame_layout(96, 64, PixelFormat::I420);
     REQUIRE(layout);
     const auto got = fx.run(**pass, src, *layout, Rect{10, 6, 96, 64});
     const auto want = reference(test::crop_rgba(rgba, w, 10, 6, 96, 64), 96, 64, PixelFormat::I420);
@@ -146,7 +146,7 @@ TEST_CASE("Vulkan pass applies crop and cursor, and scales") {
     c.stride = 32;
     c.format = PixelFormat::BGRA;
     c.pixels = bgra.data();
-    auto layout = frame_layout(w, h, PixelFormat::RGBA);
+    auto layout = cuda::frame_layout(w, h, PixelFormat::RGBA);
     REQUIRE(layout);
     const auto got = fx.run(**pass, src, *layout, Rect{0, 0, w, h}, &c);
     auto want = test::packed_reference(rgba, PixelFormat::RGBA);
@@ -164,7 +164,7 @@ TEST_CASE("Vulkan pass applies crop and cursor, and scales") {
     const auto grad = test::gradient_rgba(w, h);
     auto gbuf = fx.upload(to_linear(grad, w, h, PixelFormat::BGRx, w * 4), 0);
     VkPassSource gsrc{gbuf.buffer(), 0, w * 4, w, h, PixelFormat::BGRx, false};
-    auto layout = frame_layout(80, 50, PixelFormat::RGBA);
+    auto layout = cuda::frame_layout(80, 50, PixelFormat::RGBA);
     REQUIRE(layout);
     const auto got = fx.run(**pass, gsrc, *layout, Rect{0, 0, w, h});
     std::vector<uint8_t> want(80 * 50 * 4);

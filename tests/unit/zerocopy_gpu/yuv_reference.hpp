@@ -7,7 +7,7 @@
 
 #include <libyuv.h>
 
-#include "zerocopy/gpu/layout.hpp"
+#include "cuda/layout.hpp"
 
 namespace zc::zerocopy::gpu::test {
 
@@ -64,7 +64,7 @@ inline std::vector<std::vector<uint8_t>> libyuv_planes(const std::vector<uint8_t
 
 // Packed output bytes in `format`'s byte order from RGBA bytes (X bytes 255).
 inline std::vector<uint8_t> packed_reference(const std::vector<uint8_t>& rgba, PixelFormat format) {
-  const auto order = packed_byte_order(format);
+  const auto order = cuda::packed_byte_order(format);
   std::vector<uint8_t> out(rgba.size());
   for (size_t i = 0; i < rgba.size(); i += 4)
     for (size_t k = 0; k < 4; ++k)
@@ -73,11 +73,11 @@ inline std::vector<uint8_t> packed_reference(const std::vector<uint8_t>& rgba, P
 }
 
 // The planes of a frame, tight, from the pass's word grid read back as RGBA8 texels.
-inline std::vector<std::vector<uint8_t>> unpack_grid(const std::vector<uint8_t>& grid, const FrameLayout& l) {
+inline std::vector<std::vector<uint8_t>> unpack_grid(const std::vector<uint8_t>& grid, const cuda::FrameLayout& l) {
   std::vector<std::vector<uint8_t>> planes;
   for (uint32_t p = 0; p < l.planes; ++p) {
     std::vector<uint8_t> plane(size_t{l.row_bytes[p]} * l.rows[p]);
-    const WordRect& r = l.words[p];
+    const cuda::WordRect& r = l.words[p];
     for (uint32_t y = 0; y < l.rows[p]; ++y)
       std::memcpy(&plane[size_t{y} * l.row_bytes[p]], &grid[(size_t{r.y + y} * l.grid_w + r.x) * 4], l.row_bytes[p]);
     planes.push_back(std::move(plane));

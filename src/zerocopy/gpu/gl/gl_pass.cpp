@@ -62,7 +62,7 @@ void main() {
 
 }  // namespace
 
-Result<GlTexture> create_output_texture(const GlContext& gl, const FrameLayout& layout) {
+Result<GlTexture> create_output_texture(const GlContext& gl, const cuda::FrameLayout& layout) {
   const EglApi& api = gl.api();
   GlTexture tex = GlTexture::create(api);
   api.glBindTexture(GL_TEXTURE_2D, tex.id());
@@ -173,7 +173,7 @@ Result<void> GlPass::upload_cursor(const Cursor* cursor, bool& drawn) {
   return gl_.check_gl("cursor upload");
 }
 
-Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLayout& layout, const Rect& crop,
+Result<void> GlPass::run(const PassSource& source, GLuint output, const cuda::FrameLayout& layout, const Rect& crop,
                          const Cursor* cursor) {
   const EglApi& api = gl_.api();
   const bool external = source.target == GL_TEXTURE_EXTERNAL_OES;
@@ -207,7 +207,7 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
   for (size_t i = 0; i < 3; ++i)
     u.src_order[i] = source.channel_order[i];
   if (cursor_drawn) {
-    const auto off = packed_channel_offsets(cursor->format);
+    const auto off = cuda::packed_channel_offsets(cursor->format);
     u.cursor[0] = cursor->x;
     u.cursor[1] = cursor->y;
     u.cursor[2] = static_cast<GLint>(cursor->width);
@@ -224,7 +224,7 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const FrameLay
     u.regions[i * 4 + 2] = static_cast<GLint>(layout.words[i].w);
     u.regions[i * 4 + 3] = static_cast<GLint>(layout.words[i].h);
   }
-  const auto order = packed_byte_order(is_packed_rgb(layout.format) ? layout.format : PixelFormat::RGBA);
+  const auto order = cuda::packed_byte_order(is_packed_rgb(layout.format) ? layout.format : PixelFormat::RGBA);
   for (size_t i = 0; i < 4; ++i)
     u.out_order[i] = order[i];
   if (p.last != u) {

@@ -12,8 +12,8 @@
 
 #include "core/error.hpp"
 #include "core/frame.hpp"
+#include "cuda/layout.hpp"
 #include "zerocopy/gpu/gl/gl_context.hpp"
-#include "zerocopy/gpu/layout.hpp"
 
 namespace zc::zerocopy::gpu {
 
@@ -28,7 +28,7 @@ struct PassSource {
 };
 
 // The output texture for a layout: grid_w x grid_h RGBA8, immutable storage.
-Result<GlTexture> create_output_texture(const GlContext& gl, const FrameLayout& layout);
+Result<GlTexture> create_output_texture(const GlContext& gl, const cuda::FrameLayout& layout);
 
 class GlPass {
  public:
@@ -41,7 +41,7 @@ class GlPass {
 
   // Records the pass; the caller orders what follows (fence, CUDA map). `crop` is in source
   // pixels and already clamped; `cursor` may be null. The context must be current.
-  Result<void> run(const PassSource& source, GLuint output, const FrameLayout& layout, const Rect& crop,
+  Result<void> run(const PassSource& source, GLuint output, const cuda::FrameLayout& layout, const Rect& crop,
                    const Cursor* cursor);
 
   // GPU time of passes, through GL_EXT_disjoint_timer_query (metrics, bench). enable_timing() is false

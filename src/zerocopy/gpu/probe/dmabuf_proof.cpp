@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "cuda/download.hpp"
 #include "zerocopy/gbm/gbm.hpp"
-#include "zerocopy/gpu/cuda/download.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
 
@@ -39,10 +39,10 @@ Frame dmabuf_frame(const gbm::Bo& bo, uint64_t buffer_id) {
   return f;
 }
 
-DmabufProof compare(const CudaContext& cuda, Result<DeviceFrame> imported, const std::vector<uint8_t>& want,
+DmabufProof compare(const cuda::CudaContext& cuda, Result<DeviceFrame> imported, const std::vector<uint8_t>& want,
                     const std::string& what) {
   if (!imported) return {DmabufProof::Outcome::Failed, what + ": import failed: " + imported.error().describe()};
-  auto planes = download_planes(cuda, *imported);
+  auto planes = cuda::download_planes(cuda, *imported);
   if (!planes) return {DmabufProof::Outcome::Failed, what + ": " + planes.error().describe()};
   const size_t bad = count_mismatches((*planes)[0], want);
   if (bad) return {DmabufProof::Outcome::Failed, fmt::format("{}: {} of {} bytes differ", what, bad, want.size())};
@@ -128,7 +128,7 @@ DmabufProof prove_tiled(const gbm::Device& dev, EglCudaImporter* egl) {
 
 DmabufProof prove_linear(const gbm::Device& dev, EglCudaImporter* egl, VulkanCudaImporter* vulkan) {
   Importer* bridge = nullptr;
-  const CudaContext* cuda = nullptr;
+  const cuda::CudaContext* cuda = nullptr;
   std::string via;
   if (vulkan && !vulkan->supported_modifiers(PixelFormat::BGRx).empty()) {
     bridge = vulkan;

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "zerocopy/gpu/cuda/ffnv_loader.hpp"
+#include "cuda/ffnv_loader.hpp"
 
 namespace zc::zerocopy::gpu {
 namespace {
@@ -55,10 +55,10 @@ std::string nvenc_status_name(int status) {
   return fmt::format("{} ({})", name, status);
 }
 
-NvencProbe probe_nvenc(const CudaContext& ctx, const std::string& library) {
+NvencProbe probe_nvenc(const cuda::CudaContext& ctx, const std::string& library) {
   NvencProbe out;
   out.our_version = (NVENCAPI_MAJOR_VERSION << 4) | NVENCAPI_MINOR_VERSION;
-  FfnvLoadLog log{library, {}};
+  cuda::FfnvLoadLog log{library, {}};
   NvencLib lib;
   if (nvenc_load_functions(&lib.f, &log) != 0 || !lib.f) {
     out.library_reason = log.message.empty() ? "cannot load libnvidia-encode.so.1" : log.message;
@@ -85,7 +85,7 @@ NvencProbe probe_nvenc(const CudaContext& ctx, const std::string& library) {
   params.device = ctx.context();
   params.apiVersion = NVENCAPI_VERSION;
   void* encoder = nullptr;
-  CudaContext::Scope scope(ctx);
+  cuda::CudaContext::Scope scope(ctx);
   const NVENCSTATUS s = fl.nvEncOpenEncodeSessionEx(&params, &encoder);
   if (s != NV_ENC_SUCCESS) {
     out.session_reason = "nvEncOpenEncodeSessionEx: " + nvenc_status_name(s);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
+#include "cuda/cuda_context.hpp"
 
 namespace zc::zerocopy::gpu {
 
@@ -26,7 +26,7 @@ struct NvencProbe {
 };
 
 // `library` replaces "libnvidia-encode.so.1" when not empty (tests).
-NvencProbe probe_nvenc(const CudaContext& ctx, const std::string& library = {});
+NvencProbe probe_nvenc(const cuda::CudaContext& ctx, const std::string& library = {});
 
 // "NV_ENC_ERR_NO_ENCODE_DEVICE (2): no encode capable device" style names.
 std::string nvenc_status_name(int status);

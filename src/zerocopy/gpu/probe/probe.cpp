@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "zerocopy/gpu/cuda/cuda_context.hpp"
+#include "cuda/cuda_context.hpp"
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 #include "zerocopy/gpu/probe/dmabuf_proof.hpp"
@@ -35,7 +35,7 @@ std::string yes_no(bool b) {
 struct Prober {
   const ProbeOptions& options;
   ProbeReport report;
-  std::shared_ptr<CudaContext> cuda;
+  std::shared_ptr<cuda::CudaContext> cuda;
   std::unique_ptr<EglCudaImporter> egl;
   std::unique_ptr<VulkanCudaImporter> vulkan;
   bool egl_leg = false, vk_leg = false;
@@ -46,13 +46,13 @@ struct Prober {
   }
 
   void probe_cuda() {
-    auto api = load_cuda(options.cuda_library);
+    auto api = cuda::load_cuda(options.cuda_library);
     if (!api) {
       add("cuda.driver", Verdict::Unavailable, api.error().message);
       add("cuda.device", Verdict::Unavailable, "needs the CUDA driver");
       return;
     }
-    auto ctx = CudaContext::create(*api, options.cuda_device);
+    auto ctx = cuda::CudaContext::create(*api, options.cuda_device);
     if (!ctx) {
       add("cuda.driver", Verdict::Ok, "libcuda.so.1 loaded, cuInit ok");
       add("cuda.device", ctx.error().code == Errc::not_found ? Verdict::Unavailable : Verdict::Failed,

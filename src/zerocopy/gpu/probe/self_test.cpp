@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "zerocopy/gpu/cuda/download.hpp"
-#include "zerocopy/gpu/layout.hpp"
+#include "cuda/download.hpp"
+#include "cuda/layout.hpp"
 
 namespace zc::zerocopy::gpu {
 
@@ -18,7 +18,7 @@ std::vector<uint8_t> test_pattern_rgba(uint32_t width, uint32_t height, uint32_t
 }
 
 std::vector<uint8_t> rgba_to_packed(const std::vector<uint8_t>& rgba, PixelFormat format) {
-  const auto order = packed_byte_order(format);
+  const auto order = cuda::packed_byte_order(format);
   std::vector<uint8_t> out(rgba.size());
   for (size_t i = 0; i < rgba.size(); i += 4)
     for (size_t k = 0; k < 4; ++k)
@@ -64,7 +64,7 @@ Result<LegResult> run_egl_leg(EglCudaImporter& importer, const std::vector<uint8
   auto f = importer.import_egl_image(kCacheId, img, external, frame, target);
   importer.forget(kCacheId);  // the texture binding goes before the image does
   if (!f) return tl::unexpected(f.error());
-  auto planes = download_planes(importer.cuda(), *f);
+  auto planes = cuda::download_planes(importer.cuda(), *f);
   if (!planes) return tl::unexpected(planes.error());
   return LegResult{std::move(*planes), std::move(*f)};
 }
@@ -97,7 +97,7 @@ Result<LegResult> run_vulkan_leg(VulkanCudaImporter& importer, const std::vector
   frame.format = src_format;
   auto f = importer.import_buffer(buf->buffer(), 0, stride, frame, target);
   if (!f) return tl::unexpected(f.error());
-  auto planes = download_planes(importer.cuda(), *f);
+  auto planes = cuda::download_planes(importer.cuda(), *f);
   if (!planes) return tl::unexpected(planes.error());
   return LegResult{std::move(*planes), std::move(*f)};
 }

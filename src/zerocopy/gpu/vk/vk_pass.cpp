@@ -185,7 +185,7 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
     return fail(Errc::invalid_argument, "zerocopy:vulkan", "source offset/stride or destination pitch misaligned");
   const VkApi& vk = ctx_.api();
   VkDevice dev = ctx_.device();
-  const FrameLayout& l = dst.layout;
+  const cuda::FrameLayout& l = dst.layout;
 
   bool cursor_drawn = false;
   uint32_t cursor_pitch = 0;
@@ -206,7 +206,7 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   prm.src_info[1] = static_cast<int32_t>(src.stride / 4);
   prm.src_info[2] = static_cast<int32_t>(src.width);
   prm.src_info[3] = static_cast<int32_t>(src.height);
-  const auto src_off = packed_channel_offsets(src.format);
+  const auto src_off = cuda::packed_channel_offsets(src.format);
   for (int i = 0; i < 3; ++i)
     prm.src_order[i] = src_off[static_cast<size_t>(i)];
   prm.crop[0] = static_cast<float>(crop.x);
@@ -217,11 +217,11 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   prm.out_info[1] = static_cast<int32_t>(l.height);
   prm.out_info[2] = is_packed_rgb(l.format) ? 0 : l.format == PixelFormat::NV12 ? 1 : 2;
   prm.out_info[3] = static_cast<int32_t>(l.planes);
-  const auto order = packed_byte_order(is_packed_rgb(l.format) ? l.format : PixelFormat::RGBA);
+  const auto order = cuda::packed_byte_order(is_packed_rgb(l.format) ? l.format : PixelFormat::RGBA);
   for (size_t i = 0; i < 4; ++i)
     prm.out_order[i] = order[i];
   if (cursor_drawn) {
-    const auto off = packed_channel_offsets(cursor->format);
+    const auto off = cuda::packed_channel_offsets(cursor->format);
     prm.cursor[0] = cursor->x;
     prm.cursor[1] = cursor->y;
     prm.cursor[2] = static_cast<int32_t>(cursor->width);

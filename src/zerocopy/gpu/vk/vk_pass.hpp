@@ -9,7 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/frame.hpp"
-#include "zerocopy/gpu/layout.hpp"
+#include "cuda/layout.hpp"
 #include "zerocopy/gpu/vk/vk_context.hpp"
 
 namespace zc::zerocopy::gpu {
@@ -27,7 +27,7 @@ struct VkPassSource {
 struct VkPassDest {
   VkBuffer buffer = VK_NULL_HANDLE;
   size_t pitch = 0;  // base pitch of `layout` in bytes; multiple of 8
-  FrameLayout layout;
+  cuda::FrameLayout layout;
 };
 
 class VkPass {

@@ -1,0 +1,207 @@
+// `zerocast ctl`: drive the daemon over D-Bus. Without --capture a command acts on the only
+// capture there is; with several, it names them and asks which.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "cli/cli.hpp"
+#include "cli/ctl_client.hpp"
+
+namespace zc::cli {
+namespace {
+
+using service::OptionMap;
+
+// Exit codes of `zerocast ctl` (documented in the README).
+enum CtlExit : int {
+  kCtlOk = 0,
+  kCtlRefused = 1,   // the daemon answered with an error
+  kCtlUsage = 2,     // bad arguments, or several captures and no --capture
+  kCtlNoDaemon = 3,  // no daemon on the session bus
+};
+
+struct CtlArgs {
+  std::string capture;
+  // start
+  std::string source, codec, encoder, scale, tuning, test_size;
+  std::vector<std::string> outputs;
+  uint32_t bitrate = 0, fps = 0, gop = 0, replay = 0, test_fps = 0;
+  bool bitrate_set = false, fps_set = false, gop_set = false, replay_set = false;
+  // save-replay
+  std::string file;
+  uint32_t seconds = 0;
+  // bitrate
+  uint32_t kbps = 0;
+};
+
+int report(const CallError& e) {
+  if (e.no_daemon) {
+    std::fprintf(stderr,
+                 "zerocast ctl: no zerocast daemon on the session bus (start it: systemctl --user start zerocast)\n");
+    return kCtlNoDaemon;
+  }
+  if (e.name == "usage") {
+    std::fprintf(stderr, "zerocast ctl: %s\n", e.message.c_str());
+    return kCtlUsage;
+  }
+  const std::string prefix = "io.github.zerocast.Error.";
+  const std::string kind = e.name.rfind(prefix, 0) == 0 ? e.name.substr(prefix.size()) : e.name;
+  if (kind.empty()) {
+    std::fprintf(stderr, "zerocast ctl: %s\n", e.message.c_str());
+  } else {
+    std::fprintf(stderr, "zerocast ctl: %s (%s)\n", e.message.c_str(), kind.c_str());
+  }
+  return kCtlRefused;
+}
+
+std::string absolute(const std::string& path) {
+  if (path.empty() || path.find("://") != std::string::npos || path.front() == '/') return path;
+  return std::filesystem::absolute(path).lexically_normal().string();
+}
+
+void print_capture(const CaptureInfo& c) {
+  std::printf("%s\n", c.path.c_str());
+  std::printf("  state     %s\n", c.state.c_str());
+  std::printf("  source    %s\n", c.source.c_str());
+  std::printf("  encoder   %s\n", c.encoder.empty() ? "(not chosen yet)" : c.encoder.c_str());
+  std::printf("  import    %s\n", c.import_path.c_str());
+  std::printf("  fps       %.1f in, %.1f out\n", c.fps_in, c.fps_out);
+  std::printf("  frames    %llu captured, %llu encoded, %llu dropped\n",
+              static_cast<unsigned long long>(c.frames_captured), static_cast<unsigned long long>(c.frames_encoded),
+              static_cast<unsigned long long>(c.frames_dropped));
+  if (c.bitrate_kbps) {
+    std::printf("  bitrate   %u kbit/s\n", c.bitrate_kbps);
+  } else {
+    std::printf("  bitrate   the tuning's default\n");
+  }
+  std::printf("  replay    %.1f s held\n", c.replay_seconds);
+  for (size_t i = 0; i < c.outputs.size(); ++i)
+    std::printf("  %s %s\n", i == 0 ? "outputs  " : "         ", c.outputs[i].c_str());
+}
+
+int run_ctl(const std::string& command, CtlArgs& a) {
+  auto client = CtlClient::connect();
+  if (!client) return report(client.error());
+
+  if (command == "status") {
+    auto version = client->version();
+    if (!version) return report(version.error());
+    auto list = client->captures();
+    if (!list) return report(list.error());
+    std::printf("zerocast daemon %s, %zu capture%s\n", version->c_str(), list->size(), list->size() == 1 ? "" : "s");
+    if (auto error = client->config_error(); error && !error->empty()) {
+      std::printf("config error (the last good configuration is in use): %s\n", error->c_str());
+    }
+    for (const auto& path : *list) {
+      auto info = client->capture_info(path);
+      if (!info) continue;  // it ended between the two calls
+      print_capture(*info);
+    }
+    return kCtlOk;
+  }
+  if (command == "start") {
+    OptionMap o;
+    if (!a.source.empty()) o["source"] = a.source;
+    if (!a.outputs.empty()) {
+      std::vector<std::string> outs;
+      outs.reserve(a.outputs.size());
+      for (const auto& out : a.outputs)
+        outs.push_back(absolute(out));
+      o["outputs"] = outs;
+    }
+    if (!a.codec.empty()) o["codec"] = a.codec;
+    if (!a.encoder.empty()) o["encoder"] = a.encoder;
+    if (!a.scale.empty()) o["scale"] = a.scale;
+    if (!a.tuning.empty()) o["tuning"] = a.tuning;
+    if (!a.test_size.empty()) o["test-size"] = a.test_size;
+    if (a.test_fps) o["test-fps"] = uint64_t{a.test_fps};
+    if (a.bitrate_set) o["bitrate"] = uint64_t{a.bitrate};
+    if (a.fps_set) o["fps"] = uint64_t{a.fps};
+    if (a.gop_set) o["gop"] = uint64_t{a.gop};
+    if (a.replay_set) o["replay"] = uint64_t{a.replay};
+    auto path = client->start(o);
+    if (!path) return report(path.error());
+    std::printf("%s\n", path->c_str());
+    return kCtlOk;
+  }
+  if (command == "reload") {
+    if (auto ok = client->reload(); !ok) return report(ok.error());
+    std::printf("configuration reloaded\n");
+    return kCtlOk;
+  }
+
+  auto path = client->resolve(a.capture);
+  if (!path) return report(path.error());
+  if (command == "stop") {
+    if (auto ok = client->stop(*path); !ok) return report(ok.error());
+    std::printf("stopped %s\n", path->c_str());
+  } else if (command == "save-replay") {
+    const std::string file = absolute(a.file);
+    if (auto ok = client->save_replay(*path, file, a.seconds); !ok) return report(ok.error());
+    std::printf("replay of %s saved %s%s\n", path->c_str(), file.empty() ? "in the replay directory" : "to ",
+                file.c_str());
+  } else if (command == "keyframe") {
+    if (auto ok = client->keyframe(*path); !ok) return report(ok.error());
+    std::printf("keyframe requested on %s\n", path->c_str());
+  } else if (command == "bitrate") {
+    if (auto ok = client->set_bitrate(*path, a.kbps); !ok) return report(ok.error());
+    std::printf("bitrate of %s set to %u kbit/s\n", path->c_str(), a.kbps);
+  }
+  return kCtlOk;
+}
+
+}  // namespace
+
+std::function<int()> add_ctl_command(CLI::App& app) {
+  auto args = std::make_shared<CtlArgs>();
+  auto command = std::make_shared<std::string>();
+  auto* ctl = app.add_subcommand("ctl", "Control a running zerocast daemon over D-Bus");
+  ctl->require_subcommand(1);
+  auto capture_option = [&](CLI::App* c) {
+    c->add_option("--capture", args->capture, "The capture: its number or object path (default: the only one)");
+  };
+
+  ctl->add_subcommand("status", "Show the daemon and every capture");
+  auto* start = ctl->add_subcommand("start", "Start a capture; prints its object path");
+  start->add_option("--source", args->source, "portal | test | node:ID | serial:N | gamescope (default: the config's)");
+  start->add_option("-o,--output", args->outputs, "Output file (.mkv .mp4 .ts) or URL; repeatable");
+  start->add_option("--codec", args->codec, "h264 | hevc | av1");
+  start->add_option("--encoder", args->encoder, "auto, or an FFmpeg encoder name");
+  start->add_option("--bitrate", args->bitrate, "kbit/s")->each([args](const std::string&) {
+    args->bitrate_set = true;
+  });
+  start->add_option("--fps", args->fps, "Nominal frame rate")->each([args](const std::string&) {
+    args->fps_set = true;
+  });
+  start->add_option("--gop", args->gop, "Keyframe interval in frames")->each([args](const std::string&) {
+    args->gop_set = true;
+  });
+  start->add_option("--replay", args->replay, "Seconds of replay buffer to hold")->each([args](const std::string&) {
+    args->replay_set = true;
+  });
+  start->add_option("--scale", args->scale, "Output size WIDTHxHEIGHT");
+  start->add_option("--tuning", args->tuning, "auto | low-latency | quality");
+  start->add_option("--test-size", args->test_size, "Size of the built-in test source");
+  start->add_option("--test-fps", args->test_fps, "Rate of the built-in test source");
+
+  auto* stop = ctl->add_subcommand("stop", "Stop a capture (its files are finished first)");
+  capture_option(stop);
+  auto* save = ctl->add_subcommand("save-replay", "Write the replay buffer to a file while the capture goes on");
+  save->add_option("file", args->file, "File (.mkv .mp4 .ts); default: the replay directory");
+  save->add_option("--seconds", args->seconds, "The last N seconds (default: everything held)");
+  capture_option(save);
+  auto* key = ctl->add_subcommand("keyframe", "Ask for a keyframe now");
+  capture_option(key);
+  auto* bitrate = ctl->add_subcommand("bitrate", "Change the target bitrate");
+  bitrate->add_option("kbps", args->kbps, "kbit/s")->required();
+  capture_option(bitrate);
+  ctl->add_subcommand("reload", "Re-read the configuration file");
+
+  return [args, ctl] {
+    const auto chosen = ctl->get_subcommands();
+    if (chosen.empty()) return static_cast<int>(kCtlUsage);
+    return run_ctl(chosen.front()->get_name(), *args);
+  };
+}
+
+}  // namespace zc::cli

@@ -1,0 +1,58 @@
+// `zerocast zerocopy-probe [--json]`: every stage of the GPU path tried on this machine (the
+// probe in zerocopy/gpu/probe) plus which encoders the linked FFmpeg has. Exit codes (issue 3 §6):
+// 0 full path, 1 GPU import but no NVENC, 2 CUDA but no GPU import, 3 no NVIDIA, 4 probe failed.
+#include <cstdio>
+#include <exception>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+}
+
+#include "cli/cli.hpp"
+#include "cli/probe.hpp"
+#include "core/log.hpp"
+#include "zerocopy/gpu/probe/probe.hpp"
+
+namespace zc::cli {
+
+zerocopy::gpu::ProbeStage ffmpeg_encoders_stage() {
+  using zerocopy::gpu::Verdict;
+  static constexpr const char* kEncoders[] = {"h264_nvenc", "hevc_nvenc", "av1_nvenc",
+                                              "libx264",    "libx265",    "libsvtav1"};
+  zerocopy::gpu::ProbeStage stage{"ffmpeg.encoders", Verdict::Ok, {}, {}};
+  std::string present, missing;
+  for (const char* name : kEncoders) {
+    const bool has = avcodec_find_encoder_by_name(name) != nullptr;
+    stage.details.emplace_back(name, has ? "present" : "missing");
+    std::string& list = has ? present : missing;
+    list += (list.empty() ? "" : ", ") + std::string(name);
+  }
+  stage.reason = "FFmpeg " + std::string(av_version_info()) + " has " + (present.empty() ? "none" : present);
+  if (!missing.empty()) stage.reason += "; lacks " + missing;
+  if (present.empty()) stage.verdict = Verdict::Unavailable;
+  return stage;
+}
+
+int run_zerocopy_probe(bool json) {
+  zerocopy::gpu::ProbeReport report;
+  try {
+    report = zerocopy::gpu::run_probe();
+  } catch (const std::exception& e) {
+    report.probe_error = true;
+    report.add({"probe", zerocopy::gpu::Verdict::Failed, std::string("the probe failed: ") + e.what(), {}});
+  }
+  report.add(ffmpeg_encoders_stage());
+  const std::string out = json ? zerocopy::gpu::render_json(report) : zerocopy::gpu::render_text(report);
+  std::fputs(out.c_str(), stdout);
+  std::fflush(stdout);
+  return report.exit_code();
+}
+
+std::function<int()> add_probe_command(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("zerocopy-probe", "Try every stage of the GPU zero-copy path on this machine");
+  cmd->add_flag("--json", *json, "Print the report as JSON");
+  return [json] { return run_zerocopy_probe(*json); };
+}
+
+}  // namespace zc::cli

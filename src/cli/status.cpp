@@ -1,0 +1,51 @@
+#include "cli/status.hpp"
+
+#include <fmt/format.h>
+
+namespace zc::cli {
+
+using session::Outcome;
+using session::Snapshot;
+
+Rates RateTracker::update(const Snapshot& s, int64_t now_ns) {
+  Rates r;
+  r.fps_in = in_.update(s.frames_captured, now_ns);
+  r.fps_out = out_.update(s.frames_encoded, now_ns);
+  r.kbps = bits_.update(s.bytes * 8, now_ns) / 1000.0;
+  return r;
+}
+
+std::string status_line(const Snapshot& s, const Rates& r) {
+  const auto secs = static_cast<uint64_t>(s.elapsed_s);
+  return fmt::format("{:02}:{:02}  in {:5.1f} fps  out {:5.1f} fps  {:6.0f} kbit/s  dropped {}  {}  import {}  {}x{}",
+                     secs / 60, secs % 60, r.fps_in, r.fps_out, r.kbps, s.dropped_total(), s.encoder, s.import_path,
+                     s.width, s.height);
+}
+
+std::string summary(const Snapshot& s, const Outcome& outcome) {
+  std::string out;
+  out += fmt::format("zerocast record: {}{}\n", outcome.error ? "failed: " : "finished: ",
+                     outcome.error ? outcome.error->describe() : outcome.reason);
+  out += fmt::format("  source    {}\n", s.source);
+  out += fmt::format("  encoder   {} ({} stream{}), import path {}\n", s.encoder, s.generations,
+                     s.generations == 1 ? "" : "s", s.import_path);
+  const double secs = s.encoded_span_s > 0 ? s.encoded_span_s : 0;
+  out += fmt::format("  frames    {} captured, {} encoded ({} repeated), {:.2f} s of video, {}x{}\n", s.frames_captured,
+                     s.frames_encoded, s.frames_repeated, secs, s.width, s.height);
+  out += fmt::format("  dropped   {} (encoder behind {}, invalid buffers {}, import failures {})\n", s.dropped_total(),
+                     s.dropped_queue, s.dropped_defect, s.dropped_import);
+  const double kbps = secs > 0 ? static_cast<double>(s.bytes) * 8 / secs / 1000 : 0;
+  out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", s.packets,
+                     static_cast<double>(s.bytes) / 1e6, kbps);
+  out += fmt::format("  latency   capture→packet p50 {:.2f} ms, p99 {:.2f} ms; capture+import CPU {:.3f} ms/frame\n",
+                     static_cast<double>(s.latency_p50_ns) / 1e6, static_cast<double>(s.latency_p99_ns) / 1e6,
+                     s.capture_cpu_ms_per_frame);
+  if (s.capture_gpu_ms_per_frame >= 0)
+    out += fmt::format("  gpu       {:.3f} ms/frame (zero-copy import: conversion pass and copies)\n",
+                       s.capture_gpu_ms_per_frame);
+  for (const auto& o : s.outputs)
+    out += fmt::format("  output    {}\n", o);
+  return out;
+}
+
+}  // namespace zc::cli

@@ -1,0 +1,31 @@
+#pragma once
+// What `zerocast record` prints: a live status line on a terminal, and a summary at the end.
+#include <string>
+
+#include "session/pipeline.hpp"
+#include "session/stats.hpp"
+
+namespace zc::cli {
+
+// Live figures between two snapshots (rates over the interval).
+struct Rates {
+  double fps_in = 0;
+  double fps_out = 0;
+  double kbps = 0;
+};
+
+class RateTracker {
+ public:
+  Rates update(const session::Snapshot& s, int64_t now_ns);
+
+ private:
+  session::RateMeter in_, out_, bits_;
+};
+
+// "00:05  in 60.0 fps  out 60.0 fps  4512 kbit/s  dropped 0  libx264  import cpu  1920x1080"
+std::string status_line(const session::Snapshot& s, const Rates& r);
+
+// Several lines: what was captured, encoded and written, drops by reason, latency, outputs.
+std::string summary(const session::Snapshot& s, const session::Outcome& outcome);
+
+}  // namespace zc::cli

@@ -1,0 +1,94 @@
+// `zerocast test-source`: the built-in PipeWire test producer as a foreground command.
+#include <memory>
+
+#include "cli/cli.hpp"
+#include "core/log.hpp"
+#include "session/record_options.hpp"
+#include "testsrc/run.hpp"
+
+namespace zc::cli {
+
+using session::kExitUsage;
+using session::parse_size;
+namespace {
+
+struct TestSourceArgs {
+  testsrc::RunOptions run;
+  std::string size = "1920x1080";
+  std::string format = "BGRx";
+  std::string mode = "shm";
+  std::string dmabuf_alloc = "auto";
+  std::vector<std::string> defects;
+  double duration = 0;
+};
+
+int run_test_source(TestSourceArgs& a) {
+  auto size = parse_size(a.size);
+  if (!size) {
+    spdlog::error("test-source: {}", size.error().describe());
+    return kExitUsage;
+  }
+  auto& o = a.run.source;
+  o.width = size->width;
+  o.height = size->height;
+  auto format = pixel_format_from_string(a.format);
+  if (!format || !is_packed_rgb(*format)) {
+    spdlog::error("test-source: --format {} is not one of BGRx BGRA RGBx RGBA xRGB xBGR ARGB ABGR", a.format);
+    return kExitUsage;
+  }
+  o.format = *format;
+  if (a.mode == "shm") {
+    o.mode = testsrc::BufferMode::Shm;
+  } else if (a.mode == "dmabuf") {
+    o.mode = testsrc::BufferMode::DmaBuf;
+  } else {
+    spdlog::error("test-source: --mode {} is not shm or dmabuf", a.mode);
+    return kExitUsage;
+  }
+  auto alloc = testsrc::dmabuf_allocator_from_string(a.dmabuf_alloc);
+  if (!alloc) {
+    spdlog::error("test-source: --dmabuf-alloc {} is not auto, gbm or memfd", a.dmabuf_alloc);
+    return kExitUsage;
+  }
+  o.dmabuf_allocator = *alloc;
+  for (const auto& text : a.defects) {
+    auto d = testsrc::parse_defect(text);
+    if (!d) {
+      spdlog::error("test-source: {}", d.error().describe());
+      return kExitUsage;
+    }
+    o.defects.push_back(*d);
+  }
+  if (a.duration > 0) a.run.duration = std::chrono::milliseconds(static_cast<int64_t>(a.duration * 1000));
+  if (auto ok = testsrc::validate(o); !ok) {
+    spdlog::error("test-source: {}", ok.error().describe());
+    return kExitUsage;
+  }
+  return testsrc::run(a.run);
+}
+
+}  // namespace
+
+std::function<int()> add_test_source_command(CLI::App& app) {
+  auto args = std::make_shared<TestSourceArgs>();
+  auto* cmd = app.add_subcommand("test-source", "Run the built-in PipeWire test producer (frame-numbered pattern)");
+  auto& o = args->run.source;
+  cmd->add_option("--size", args->size, "WIDTHxHEIGHT, up to 7680x4320")->capture_default_str();
+  cmd->add_option("--fps", o.fps, "Frames per second, up to 240")->capture_default_str();
+  cmd->add_option("--format", args->format, "BGRx BGRA RGBx RGBA xRGB xBGR ARGB ABGR")->capture_default_str();
+  cmd->add_option("--mode", args->mode, "shm, or dmabuf (with modifier fixation)")->capture_default_str();
+  cmd->add_option("--dmabuf-alloc", args->dmabuf_alloc,
+                  "dmabuf mode's buffers: auto (GBM when a DRM render node and libgbm are there, else memfds), gbm "
+                  "(required), memfd")
+      ->capture_default_str();
+  cmd->add_option("--name", o.node_name, "node.name")->capture_default_str();
+  cmd->add_option("--defect", args->defects,
+                  "Inject a defect: KIND@FRAME[/EVERY][:WxH], KIND one of corrupted-flag corrupted-chunk zero-chunk "
+                  "bad-stride short-buffer resize disappear; repeatable");
+  cmd->add_flag("--cursor", o.cursor, "Send a metadata cursor (SPA_META_Cursor)");
+  cmd->add_option("--frames", args->run.frames, "Stop after this many frames");
+  cmd->add_option("--duration", args->duration, "Stop after this many seconds");
+  return [args] { return run_test_source(*args); };
+}
+
+}  // namespace zc::cli

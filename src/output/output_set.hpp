@@ -1,0 +1,80 @@
+#pragma once
+// The outputs of one daemon capture, which outlive its pipelines: files, network outputs that
+// reconnect, and the replay buffer, behind one tee. Each pipeline gets a handle (attach()) that
+// writes through to them and keeps the stream continuous across pipelines: a new pipeline whose
+// encoder has the same parameters as the last one continues the same stream (same file), one
+// with other parameters starts a new generation (a file rolls over to NAME-001.ext).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "output/reconnecting_sink.hpp"
+#include "output/replay_ring.hpp"
+#include "output/tee_sink.hpp"
+
+namespace zc::output {
+
+struct OutputSetOptions {
+  std::vector<std::string> specs;  // files (absolute paths) and URLs
+  AVCodecID codec = AV_CODEC_ID_H264;
+  std::optional<output::ReplayOptions> replay;  // a replay buffer when set
+  output::ReconnectOptions reconnect;           // for network outputs (its keyframe callback too)
+};
+
+struct OutputStatus {
+  std::string description;  // redacted; with "(failed: ...)" or "(reconnecting: ...)"
+  bool failed = false;
+};
+
+class OutputSet {
+ public:
+  // Refuses what can be refused before anything opens (see output::open_sink); opens nothing.
+  static Result<std::unique_ptr<OutputSet>> open(OutputSetOptions options);
+  ~OutputSet();
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+
+  // A sink for one pipeline: forwards to every output; close() on it does not close them.
+  std::unique_ptr<output::Sink> attach();
+
+  output::ReplayRing* replay() const { return replay_; }  // null without a replay buffer
+  // Every output but the replay buffer, in the order given. Thread-safe.
+  std::vector<OutputStatus> status() const;
+  // Outputs that failed since the last call ("PATH: why"), for Error signals. Thread-safe.
+  std::vector<std::string> take_new_failures();
+  uint64_t reconnects() const;  // network outputs reconnected, in total
+  output::SinkStats stats() const;
+  // Finalizes every output (trailers written, peers closed); the replay buffer keeps its packets.
+  // Idempotent; bounded (network outputs give up after their close timeout).
+  Result<void> close();
+
+ private:
+  class Handle;
+  OutputSet() = default;
+  std::optional<uint32_t> generation_for(const StreamInfo& info);
+
+  std::unique_ptr<output::TeeSink> tee_;
+  output::ReplayRing* replay_ = nullptr;  // owned by tee_, its last member
+  // One per output before the replay buffer, in the tee's order: the network outputs'
+  // reconnecting sinks (owned by tee_, inside QueuedSinks), null for files.
+  std::vector<output::ReconnectingSink*> reconnecting_;
+
+  mutable std::mutex mutex_;
+  bool closed_ = false;
+  std::vector<std::string> reported_;  // failures already taken by take_new_failures()
+  // Generation continuity across pipelines.
+  std::shared_ptr<const AVCodecParameters> last_params_;
+  uint32_t generation_ = 0;
+  bool begun_ = false;
+};
+
+// True when two streams' parameters are interchangeable for a muxer already running (codec,
+// size, format, extradata).
+bool same_stream_parameters(const AVCodecParameters& a, const AVCodecParameters& b);
+
+}  // namespace zc::output

@@ -1,0 +1,219 @@
+#include "service/capture_options.hpp"
+
+#include <cmath>
+
+#include "capture/source.hpp"
+#include "output/target.hpp"
+
+namespace zc::service {
+
+using encode::codec_id;
+using session::parse_size;
+using session::RecordOptions;
+using session::validate;
+namespace {
+
+const char* kStage = "options";
+
+tl::unexpected<Error> bad(const std::string& message) {
+  return fail(Errc::invalid_argument, kStage, message);
+}
+
+const char* type_of(const OptionValue& v) {
+  switch (v.index()) {
+    case 0:
+      return "a string";
+    case 1:
+      return "a string array";
+    case 2:
+      return "a signed integer";
+    case 3:
+      return "an unsigned integer";
+    case 4:
+      return "a double";
+    default:
+      return "a boolean";
+  }
+}
+
+Result<std::string> get_string(const std::string& name, const OptionValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return bad("option '" + name + "' must be a string (s), not " + type_of(v));
+}
+
+Result<uint32_t> get_unsigned(const std::string& name, const OptionValue& v, uint64_t max) {
+  uint64_t x = 0;
+  if (const auto* u = std::get_if<uint64_t>(&v)) {
+    x = *u;
+  } else if (const auto* i = std::get_if<int64_t>(&v)) {
+    if (*i < 0) return bad("option '" + name + "' must not be negative");
+    x = static_cast<uint64_t>(*i);
+  } else {
+    return bad("option '" + name + "' must be an unsigned integer (u), not " + type_of(v));
+  }
+  if (x > max) return bad("option '" + name + "' must be at most " + std::to_string(max));
+  return static_cast<uint32_t>(x);
+}
+
+Result<bool> get_bool(const std::string& name, const OptionValue& v) {
+  if (const auto* b = std::get_if<bool>(&v)) return *b;
+  return bad("option '" + name + "' must be a boolean (b), not " + type_of(v));
+}
+
+Result<std::vector<std::string>> get_strings(const std::string& name, const OptionValue& v) {
+  if (const auto* a = std::get_if<std::vector<std::string>>(&v)) return *a;
+  if (const auto* s = std::get_if<std::string>(&v)) return std::vector<std::string>{*s};
+  return bad("option '" + name + "' must be a string array (as), not " + type_of(v));
+}
+
+std::string known_options() {
+  std::string out;
+  for (const auto& o : capture_option_list()) {
+    out += out.empty() ? "" : ", ";
+    out += o.name;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<OptionInfo>& capture_option_list() {
+  static const std::vector<OptionInfo> list = {
+      {"source", "s", "portal | test | node:ID | serial:N | gamescope (default: daemon.default_source)"},
+      {"outputs", "as", "files (absolute paths: .mkv .mp4 .ts) and URLs (srt:// udp:// rtp:// rtmp:// tcp://)"},
+      {"codec", "s", "h264 | hevc | av1"},
+      {"encoder", "s", "auto, or an FFmpeg encoder name"},
+      {"bitrate", "u", "kbit/s; 0: the tuning's default"},
+      {"fps", "u", "nominal frame rate; 0: the source's"},
+      {"gop", "u", "keyframe interval in frames; 0: capture.gop_seconds worth"},
+      {"replay", "u", "seconds of replay buffer; 0: none"},
+      {"scale", "s", "output size WIDTHxHEIGHT"},
+      {"tuning", "s", "auto | low-latency | quality"},
+      {"cfr", "b", "repeat frames to hold fps"},
+      {"cursor", "b", "draw the cursor"},
+      {"test-size", "s", "size of the built-in test source"},
+      {"test-fps", "u", "rate of the built-in test source"},
+  };
+  return list;
+}
+
+uint32_t gop_frames(double seconds, const RecordOptions& r) {
+  const uint32_t rate = r.fps ? r.fps : (r.source == "test" ? r.test.fps : 60);
+  return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(seconds * rate)));
+}
+
+Result<CaptureSpec> capture_spec(const Config& config, const OptionMap& options) {
+  CaptureSpec spec;
+  RecordOptions& r = spec.record;
+  r.source = config.default_source;
+  r.encoder = config.encoder;
+  r.bitrate_kbps = config.bitrate_kbps;
+  r.fps = config.fps;
+  r.scale = config.scale;
+  r.tuning = tuning_of(config);
+  r.cfr = config.cfr;
+  r.draw_cursor = config.cursor;
+  r.test.size = config.test_size;
+  r.test.fps = config.test_fps;
+  spec.replay_seconds = config.replay_seconds;
+  spec.replay_max_bytes = static_cast<size_t>(config.replay_max_megabytes) * 1024 * 1024;
+  std::string codec = config.codec;
+  std::optional<uint32_t> gop;
+
+  for (const auto& [name, value] : options) {
+    if (name == "source") {
+      auto v = get_string(name, value);
+      if (!v) return tl::unexpected(v.error());
+      if (auto parsed = capture::parse_source(*v); !parsed) return bad("option 'source': " + parsed.error().message);
+      r.source = *v;
+    } else if (name == "outputs") {
+      auto v = get_strings(name, value);
+      if (!v) return tl::unexpected(v.error());
+      r.outputs = *v;
+    } else if (name == "codec") {
+      auto v = get_string(name, value);
+      if (!v) return tl::unexpected(v.error());
+      codec = *v;
+    } else if (name == "encoder") {
+      auto v = get_string(name, value);
+      if (!v) return tl::unexpected(v.error());
+      if (v->empty()) return bad("option 'encoder' must not be empty (use \"auto\")");
+      r.encoder = *v;
+    } else if (name == "bitrate") {
+      auto v = get_unsigned(name, value, 500000);
+      if (!v) return tl::unexpected(v.error());
+      r.bitrate_kbps = *v;
+    } else if (name == "fps") {
+      auto v = get_unsigned(name, value, 240);
+      if (!v) return tl::unexpected(v.error());
+      r.fps = *v;
+    } else if (name == "gop") {
+      auto v = get_unsigned(name, value, 100000);
+      if (!v) return tl::unexpected(v.error());
+      if (*v > 0) gop = *v;
+    } else if (name == "replay") {
+      auto v = get_unsigned(name, value, 3600);
+      if (!v) return tl::unexpected(v.error());
+      spec.replay_seconds = *v;
+    } else if (name == "scale") {
+      auto v = get_string(name, value);
+      if (!v) return tl::unexpected(v.error());
+      if (v->empty()) {
+        r.scale.reset();
+      } else {
+        auto size = parse_size(*v);
+        if (!size) return bad("option 'scale': " + size.error().message);
+        r.scale = *size;
+      }
+    } else if (name == "tuning") {
+      auto v = get_string(name, value);
+      if (!v) return tl::unexpected(v.error());
+      if (*v != "auto" && *v != "low-latency" && *v != "quality") {
+        return bad("option 'tuning' must be auto, low-latency or quality");
+      }
+      Config probe;
+      probe.tuning = *v;
+      r.tuning = tuning_of(probe);
+    } else if (name == "cfr") {
+      auto v = get_bool(name, value);
+      if (!v) return tl::unexpected(v.error());
+      r.cfr = *v;
+    } else if (name == "cursor") {
+      auto v = get_bool(name, value);
+      if (!v) return tl::unexpected(v.error());
+      r.draw_cursor = *v;
+    } else if (name == "test-size") {
+      auto v = get_string(name, value);
+      if (!v) return tl::unexpected(v.error());
+      auto size = parse_size(*v);
+      if (!size) return bad("option 'test-size': " + size.error().message);
+      r.test.size = *size;
+    } else if (name == "test-fps") {
+      auto v = get_unsigned(name, value, 240);
+      if (!v) return tl::unexpected(v.error());
+      if (*v == 0) return bad("option 'test-fps' must be 1..240");
+      r.test.fps = *v;
+    } else {
+      return bad("unknown option '" + name + "' (known: " + known_options() + ")");
+    }
+  }
+
+  auto parsed_codec = encode::codec_from_string(codec);
+  if (!parsed_codec) return bad("option 'codec': " + parsed_codec.error().message);
+  r.codec = *parsed_codec;
+  r.gop_frames = gop ? *gop : gop_frames(config.gop_seconds, r);
+  if (r.outputs.empty() && spec.replay_seconds == 0) {
+    return bad("nothing to do: give 'outputs' or 'replay' seconds");
+  }
+  for (const auto& out : r.outputs) {
+    // The daemon's working directory is nobody's business: files are named in full.
+    if (out.find("://") == std::string::npos && (out.empty() || out.front() != '/')) {
+      return bad("output '" + out + "' must be an absolute path or a URL");
+    }
+    if (auto ok = output::check_compatible(codec_id(r.codec), out); !ok) return tl::unexpected(ok.error());
+  }
+  if (auto ok = validate(r, /*require_output=*/false); !ok) return tl::unexpected(ok.error());
+  return spec;
+}
+
+}  // namespace zc::service

@@ -1,0 +1,417 @@
+#include "service/capture_supervisor.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "output/target.hpp"
+
+namespace zc::service {
+
+using output::OutputSet;
+
+using session::Snapshot;
+
+using encode::codec_id;
+using output::OutputSetOptions;
+using session::Outcome;
+using session::Pipeline;
+using session::PipelineHooks;
+using session::RecordOptions;
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kPublishEvery = 200ms;
+constexpr auto kReconnectStepMax = 5000ms;
+
+// PipeWire went away (or is not back yet), or the node is not there again yet: worth retrying.
+bool reconnectable(const Error& e) {
+  return e.code == Errc::pipewire || e.code == Errc::timeout || e.code == Errc::not_found;
+}
+
+std::string view_state(const std::string& pipeline_state, const std::string& current) {
+  if (pipeline_state == "starting") return "starting";
+  if (pipeline_state == "waiting for frames") return "waiting";
+  if (pipeline_state == "recording") return "capturing";
+  return current;
+}
+
+std::string timestamp() {
+  const time_t now = time(nullptr);
+  tm local{};
+  localtime_r(&now, &local);
+  char text[32];
+  strftime(text, sizeof text, "%Y%m%d-%H%M%S", &local);
+  return text;
+}
+
+}  // namespace
+
+CaptureSupervisor::CaptureSupervisor(uint32_t id, CaptureSpec spec, CaptureSettings settings, LoopPoster& poster,
+                                     CaptureHost& host)
+    : id_(id),
+      spec_(std::move(spec)),
+      settings_(std::move(settings)),
+      poster_(poster),
+      host_(host),
+      time_origin_ns_(monotonic_ns()) {
+  view_.bitrate_kbps = spec_.record.bitrate_kbps;
+  view_.source = spec_.record.source;
+}
+
+CaptureSupervisor::~CaptureSupervisor() {
+  stop();
+  if (supervisor_.joinable()) supervisor_.join();
+  std::vector<std::thread> savers;
+  {
+    std::lock_guard lock(mutex_);
+    savers.swap(savers_);
+  }
+  for (auto& t : savers)
+    t.join();
+  // Before the mutex and the rest go: network outputs call back into request_keyframe().
+  outputs_.reset();
+}
+
+std::string CaptureSupervisor::path() const {
+  return std::string(kCapturePathPrefix) + std::to_string(id_);
+}
+
+void CaptureSupervisor::start() {
+  supervisor_ = std::thread([this] { run(); });
+}
+
+void CaptureSupervisor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_requested_ = true;
+  }
+  wake_.notify_all();
+}
+
+void CaptureSupervisor::request_keyframe() {
+  std::lock_guard lock(mutex_);
+  if (pipeline_) pipeline_->request_keyframe();
+}
+
+void CaptureSupervisor::set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done) {
+  auto post_done = [&poster = poster_, done = std::move(done)](Result<void> r) {
+    poster.post([done, r = std::move(r)] { done(r); });
+  };
+  std::lock_guard lock(mutex_);
+  if (!pipeline_) {
+    post_done(fail(Errc::cancelled, "capture", "nothing is being captured now (state " + view_.state + ")"));
+    return;
+  }
+  pipeline_->set_bitrate(kbps, [this, kbps, post_done](Result<void> r) {
+    if (r) {
+      std::lock_guard relock(mutex_);
+      spec_.record.bitrate_kbps = kbps;  // pipelines made after a reconnect start at it too
+      view_.bitrate_kbps = kbps;         // the property is right when the caller hears back
+    }
+    post_done(std::move(r));
+  });
+}
+
+Result<void> CaptureSupervisor::save_replay(const std::string& path, double seconds,
+                                            std::function<void(Result<std::pair<std::string, double>>)> done) {
+  output::ReplayRing* ring = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (finishing_) return fail(Errc::cancelled, "replay", "the capture is stopping");
+    ring = outputs_ ? outputs_->replay() : nullptr;
+  }
+  if (!ring) {
+    return fail(Errc::not_found, "replay", "this capture has no replay buffer (start it with the 'replay' option)");
+  }
+  std::string file = path;
+  if (file.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(settings_.replay_directory, ec);
+    file = settings_.replay_directory + "/zerocast-replay-" + std::to_string(id_) + "-" + timestamp() + ".mkv";
+  } else if (file.front() != '/') {
+    return fail(Errc::invalid_argument, "replay", "the path '" + file + "' must be absolute");
+  }
+  auto target = output::parse_target(file);
+  if (!target) return tl::unexpected(target.error());
+  if (target->network()) return fail(Errc::invalid_argument, "replay", "a replay is saved to a file, not to a URL");
+  if (auto ok = output::check_compatible(codec_id(spec_.record.codec), *target); !ok) return ok;
+  auto clip = ring->clip(seconds);
+  if (!clip) return tl::unexpected(clip.error());
+
+  std::lock_guard lock(mutex_);
+  if (finishing_) return fail(Errc::cancelled, "replay", "the capture is stopping");
+  savers_.emplace_back([&poster = poster_, clip = std::move(*clip), file, done = std::move(done), id = id_]() mutable {
+    Result<std::pair<std::string, double>> result = std::make_pair(file, clip.seconds);
+    if (auto ok = output::write_clip(clip, file); !ok) {
+      result = tl::unexpected(ok.error());
+      spdlog::error("replay: capture {}: saving {} failed: {}", id, file, ok.error().describe());
+    } else {
+      spdlog::info("replay: capture {}: saved {:.1f} s ({} packets, {} bytes) to {}", id, clip.seconds,
+                   clip.packets.size(), clip.bytes, file);
+    }
+    clip.packets.clear();
+    poster.post([done = std::move(done), result = std::move(result)] { done(result); });
+  });
+  return {};
+}
+
+CaptureView CaptureSupervisor::view() const {
+  std::lock_guard lock(mutex_);
+  return view_;
+}
+
+std::vector<CaptureEvent> CaptureSupervisor::take_events() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(events_, {});
+}
+
+void CaptureSupervisor::set_state(const std::string& state) {
+  {
+    std::lock_guard lock(mutex_);
+    if (view_.state == state) return;
+    view_.state = state;
+    events_.push_back({CaptureEvent::Kind::state, state});
+  }
+  spdlog::info("daemon: capture {} is {}", id_, state);
+  poster_.post([&host = host_, id = id_] { host.capture_events(id); });
+}
+
+void CaptureSupervisor::report_error(const std::string& message) {
+  const std::string text = log::scrub(message);
+  spdlog::warn("daemon: capture {}: {}", id_, text);
+  {
+    std::lock_guard lock(mutex_);
+    events_.push_back({CaptureEvent::Kind::error, text});
+  }
+  poster_.post([&host = host_, id = id_] { host.capture_events(id); });
+}
+
+bool CaptureSupervisor::sleep_unless_stopped(std::chrono::milliseconds duration) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, duration, [&] { return stop_requested_; });
+}
+
+void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_state) {
+  Snapshot s;
+  if (pipeline) s = pipeline->snapshot();
+  // The outputs first, without our lock: a network output asks for a keyframe (request_keyframe,
+  // which takes our lock) from inside the tee's lock, so taking them the other way round here
+  // could deadlock with the encoder thread.
+  std::vector<std::string> outputs;
+  double replay_seconds = 0;
+  uint64_t replay_bytes = 0, output_reconnects = 0, output_bytes = 0;
+  if (outputs_) {
+    if (auto* ring = outputs_->replay()) {
+      replay_seconds = ring->held_seconds();
+      replay_bytes = ring->held_bytes();
+    }
+    for (auto& o : outputs_->status())
+      outputs.push_back(log::scrub(o.description));
+    output_reconnects = outputs_->reconnects();
+    output_bytes = outputs_->stats().bytes;
+  }
+  std::string state;
+  {
+    std::lock_guard lock(mutex_);
+    CaptureView v = base_;
+    v.state = view_.state;
+    v.source = s.source.empty() ? view_.source : s.source;
+    v.encoder = s.encoder.empty() ? view_.encoder : s.encoder;
+    v.import_path = s.import_path.empty() ? view_.import_path : s.import_path;
+    v.frames_captured += s.frames_captured;
+    v.frames_encoded += s.frames_encoded;
+    v.dropped_queue += s.dropped_queue;
+    v.dropped_defect += s.dropped_defect;
+    v.dropped_import += s.dropped_import;
+    v.encoder_restarts += s.generations > 1 ? s.generations - 1 : 0;
+    v.bitrate_kbps = pipeline ? s.bitrate_kbps : spec_.record.bitrate_kbps;
+    v.queue_depth = s.queue_depth;
+    v.cpu_ms_per_frame = s.capture_cpu_ms_per_frame;
+    v.gpu_ms_per_frame = s.capture_gpu_ms_per_frame;
+    v.fps_in = view_.fps_in;
+    v.fps_out = view_.fps_out;
+    const int64_t now = monotonic_ns();
+    if (now >= next_rate_ns_) {
+      // Rates over about a second: D-Bus emits counters at most once a second anyway.
+      v.fps_in = in_meter_.update(v.frames_captured, now);
+      v.fps_out = out_meter_.update(v.frames_encoded, now);
+      next_rate_ns_ = now + 1'000'000'000;
+    }
+    v.replay_seconds = replay_seconds;
+    v.replay_bytes = replay_bytes;
+    v.outputs = std::move(outputs);
+    v.output_reconnects = output_reconnects;
+    v.output_bytes = output_bytes;
+    view_ = std::move(v);
+    state = forced_state.empty() && pipeline ? view_state(s.state, view_.state) : forced_state;
+  }
+  if (!state.empty()) set_state(state);
+  if (outputs_) {
+    for (const auto& failure : outputs_->take_new_failures())
+      report_error("output failed: " + failure);
+  }
+}
+
+Result<std::unique_ptr<Pipeline>> CaptureSupervisor::make_pipeline() {
+  PipelineHooks hooks = settings_.hooks;
+  hooks.make_sinks = [this]() -> Result<std::unique_ptr<output::Sink>> { return outputs_->attach(); };
+  hooks.time_origin_ns = time_origin_ns_;
+  RecordOptions options;
+  {
+    std::lock_guard lock(mutex_);
+    options = spec_.record;
+  }
+  return Pipeline::create(options, std::move(hooks));
+}
+
+void CaptureSupervisor::finish(const std::string& state) {
+  std::vector<std::thread> savers;
+  {
+    std::lock_guard lock(mutex_);
+    finishing_ = true;
+    savers.swap(savers_);
+  }
+  if (outputs_) {
+    if (auto ok = outputs_->close(); !ok) report_error("closing the outputs: " + ok.error().describe());
+  }
+  for (auto& t : savers)
+    t.join();
+  publish(nullptr, state);
+  poster_.post([&host = host_, id = id_] { host.capture_finished(id); });
+}
+
+void CaptureSupervisor::run() {
+  OutputSetOptions oo;
+  oo.specs = spec_.record.outputs;
+  oo.codec = codec_id(spec_.record.codec);
+  if (spec_.replay_seconds > 0) {
+    oo.replay = output::ReplayOptions{std::chrono::seconds(spec_.replay_seconds), spec_.replay_max_bytes};
+  }
+  oo.reconnect.initial_backoff = settings_.reconnect_min;
+  oo.reconnect.max_backoff = settings_.reconnect_max;
+  oo.reconnect.on_keyframe_needed = [this] { request_keyframe(); };
+  auto outputs = OutputSet::open(std::move(oo));
+  if (!outputs) {
+    poster_.post([&host = host_, id = id_, e = outputs.error()] { host.capture_started(id, tl::unexpected(e)); });
+    finish("failed");
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    outputs_ = std::move(*outputs);
+  }
+
+  bool first = true;
+  int64_t lost_since_ns = 0;
+  auto backoff = settings_.reconnect_min;
+  auto give_up = [&](const Error& e) {
+    const double lost_s = static_cast<double>(monotonic_ns() - lost_since_ns) / 1e9;
+    return !reconnectable(e) || (settings_.reconnect_seconds > 0 && lost_s > settings_.reconnect_seconds);
+  };
+
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stop_requested_) break;
+    }
+    auto made = make_pipeline();
+    Result<void> started = made ? (*made)->start() : Result<void>(tl::unexpected(made.error()));
+    if (!started) {
+      made = tl::unexpected(started.error());  // the half-started pipeline tears itself down
+      if (first) {
+        poster_.post([&host = host_, id = id_, e = started.error()] { host.capture_started(id, tl::unexpected(e)); });
+        finish("failed");
+        return;
+      }
+      if (give_up(started.error())) {
+        report_error("could not reconnect: " + started.error().describe());
+        finish("failed");
+        return;
+      }
+      spdlog::info("daemon: capture {} not reconnected yet: {} (next try in {} ms)", id_, started.error().describe(),
+                   backoff.count());
+      (void)sleep_unless_stopped(backoff);
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, kReconnectStepMax);
+      continue;
+    }
+    std::unique_ptr<Pipeline> pipeline = std::move(*made);
+    publish(pipeline.get(), "");  // the properties are right from the first reply on
+    if (first) {
+      first = false;
+      poster_.post([&host = host_, id = id_] { host.capture_started(id, {}); });
+    } else {
+      std::lock_guard lock(mutex_);
+      ++base_.reconnects;
+    }
+    if (lost_since_ns) spdlog::info("daemon: capture {} reconnected", id_);
+    lost_since_ns = 0;
+    backoff = settings_.reconnect_min;
+    {
+      std::lock_guard lock(mutex_);
+      pipeline_ = pipeline.get();
+    }
+
+    std::optional<Outcome> outcome;
+    bool stop_sent = false;
+    while (!(outcome = pipeline->wait(kPublishEvery))) {
+      bool stop = false;
+      {
+        std::lock_guard lock(mutex_);
+        stop = stop_requested_;
+      }
+      if (stop && !stop_sent) {
+        pipeline->request_stop("stopped");
+        stop_sent = true;
+        set_state("stopping");
+      }
+      publish(pipeline.get(), stop_sent ? "stopping" : "");
+    }
+    publish(pipeline.get(), stop_sent ? "stopping" : "");
+    {
+      // The next pipeline's counters add to what this one counted.
+      std::lock_guard lock(mutex_);
+      pipeline_ = nullptr;
+      base_.frames_captured = view_.frames_captured;
+      base_.frames_encoded = view_.frames_encoded;
+      base_.dropped_queue = view_.dropped_queue;
+      base_.dropped_defect = view_.dropped_defect;
+      base_.dropped_import = view_.dropped_import;
+      base_.encoder_restarts = view_.encoder_restarts;
+    }
+    pipeline.reset();
+    {
+      std::lock_guard lock(mutex_);
+      if (stop_requested_) break;
+    }
+    if (outcome->error) {
+      if (!reconnectable(*outcome->error)) {
+        report_error(outcome->error->describe());
+        finish("failed");
+        return;
+      }
+      report_error(outcome->error->describe() + "; reconnecting");
+      lost_since_ns = monotonic_ns();
+      set_state("reconnecting");
+      (void)sleep_unless_stopped(backoff);
+      continue;
+    }
+    // Ended without an error: the producer went away. The files are finished now; the replay
+    // buffer stays until Stop().
+    spdlog::info("daemon: capture {} is idle: {}", id_, outcome->reason);
+    if (auto ok = outputs_->close(); !ok) report_error("closing the outputs: " + ok.error().describe());
+    publish(nullptr, "idle");
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [&] { return stop_requested_; });
+    break;
+  }
+  finish("stopped");
+}
+
+}  // namespace zc::service

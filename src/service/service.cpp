@@ -1,0 +1,551 @@
+#include "service/service.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "core/log.hpp"
+
+namespace zc::service {
+namespace {
+
+using MessageRef = std::shared_ptr<sd_bus_message>;
+
+MessageRef keep(sd_bus_message* m) {
+  return MessageRef(sd_bus_message_ref(m), sd_bus_message_unref);
+}
+
+int reply_error(sd_bus_message* m, const Error& e) {
+  return sd_bus_reply_method_errorf(m, bus_error_name(e), "%s", log::scrub(e.describe()).c_str());
+}
+
+int set_error(sd_bus_error* error, const char* name, const std::string& message) {
+  return sd_bus_error_set(error, name, log::scrub(message).c_str());
+}
+
+int set_error(sd_bus_error* error, const Error& e) {
+  return set_error(error, bus_error_name(e), e.describe());
+}
+
+int append_strings(sd_bus_message* reply, const std::vector<std::string>& items) {
+  std::vector<char*> list;
+  list.reserve(items.size() + 1);
+  for (const auto& s : items)
+    list.push_back(const_cast<char*>(s.c_str()));
+  list.push_back(nullptr);
+  return sd_bus_message_append_strv(reply, list.data());
+}
+
+// One a{sv} entry's value: the D-Bus types a client is likely to send, mapped to OptionValue.
+int read_option_value(sd_bus_message* m, const std::string& name, OptionValue& out, sd_bus_error* error) {
+  const char* contents = nullptr;
+  int r = sd_bus_message_peek_type(m, nullptr, &contents);
+  if (r < 0) return r;
+  const std::string sig = contents ? contents : "";
+  if ((r = sd_bus_message_enter_container(m, 'v', contents)) < 0) return r;
+  if (sig == "s" || sig == "o") {
+    const char* s = nullptr;
+    if ((r = sd_bus_message_read_basic(m, sig[0], &s)) < 0) return r;
+    out = std::string(s ? s : "");
+  } else if (sig == "as") {
+    char** strv = nullptr;
+    if ((r = sd_bus_message_read_strv(m, &strv)) < 0) return r;
+    std::vector<std::string> v;
+    for (char** p = strv; p && *p; ++p) {
+      v.emplace_back(*p);
+      free(*p);
+    }
+    free(strv);
+    out = std::move(v);
+  } else if (sig == "y") {
+    uint8_t x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'y', &x)) < 0) return r;
+    out = uint64_t{x};
+  } else if (sig == "q") {
+    uint16_t x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'q', &x)) < 0) return r;
+    out = uint64_t{x};
+  } else if (sig == "u") {
+    uint32_t x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'u', &x)) < 0) return r;
+    out = uint64_t{x};
+  } else if (sig == "t") {
+    uint64_t x = 0;
+    if ((r = sd_bus_message_read_basic(m, 't', &x)) < 0) return r;
+    out = x;
+  } else if (sig == "n") {
+    int16_t x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'n', &x)) < 0) return r;
+    out = int64_t{x};
+  } else if (sig == "i") {
+    int32_t x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'i', &x)) < 0) return r;
+    out = int64_t{x};
+  } else if (sig == "x") {
+    int64_t x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'x', &x)) < 0) return r;
+    out = x;
+  } else if (sig == "d") {
+    double x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'd', &x)) < 0) return r;
+    out = x;
+  } else if (sig == "b") {
+    int x = 0;
+    if ((r = sd_bus_message_read_basic(m, 'b', &x)) < 0) return r;
+    out = x != 0;
+  } else {
+    return set_error(error, bus_error::kInvalidArgument,
+                     "option '" + name + "' has the D-Bus type '" + sig + "', which no option takes");
+  }
+  return sd_bus_message_exit_container(m);
+}
+
+}  // namespace
+
+const char* bus_error_name(const Error& e) {
+  if (e.stage == "replay" && e.code == Errc::not_found) return bus_error::kNoReplay;
+  switch (e.code) {
+    case Errc::invalid_argument:
+      return bus_error::kInvalidArgument;
+    case Errc::unsupported:
+      return bus_error::kUnsupported;
+    case Errc::not_found:
+      return bus_error::kNotFound;
+    case Errc::io:
+      return bus_error::kIO;
+    case Errc::pipewire:
+      return bus_error::kPipeWire;
+    case Errc::encoder:
+      return bus_error::kEncoder;
+    case Errc::timeout:
+      return bus_error::kTimeout;
+    case Errc::cancelled:
+      return bus_error::kCancelled;
+    default:
+      return bus_error::kFailed;
+  }
+}
+
+struct Service::Entry {
+  Service* service = nullptr;
+  uint32_t id = 0;
+  std::string path;
+  std::unique_ptr<CaptureSupervisor> capture;
+  SlotPtr slot;
+  bool registered = false;
+  MessageRef start_call;
+  std::vector<MessageRef> stop_calls;
+  CaptureView emitted;  // what PropertiesChanged last said
+};
+
+Service::Service(sd_bus* bus, LoopPoster& poster, Config config, ServiceOptions options)
+    : bus_(bus), poster_(poster), config_(std::move(config)), options_(std::move(options)) {}
+
+Service::~Service() {
+  // Captures are stopped (and their threads joined) before the bus objects go.
+  entries_.clear();
+}
+
+// ---- manager -----------------------------------------------------------------------------
+
+const sd_bus_vtable* Service::manager_vtable() {
+  static const sd_bus_vtable vtable[] = {
+      SD_BUS_VTABLE_START(0),
+      SD_BUS_METHOD_WITH_NAMES("StartCapture", "a{sv}", SD_BUS_PARAM(options), "o", SD_BUS_PARAM(capture),
+                               &Service::method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD("ReloadConfig", "", "", &Service::method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_PROPERTY("Captures", "ao", &Service::get_captures, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+      SD_BUS_PROPERTY("Version", "s", &Service::get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+      SD_BUS_PROPERTY("ConfigError", "s", &Service::get_config_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+      SD_BUS_SIGNAL_WITH_NAMES("CaptureAdded", "o", SD_BUS_PARAM(capture), 0),
+      SD_BUS_SIGNAL_WITH_NAMES("CaptureRemoved", "o", SD_BUS_PARAM(capture), 0),
+      SD_BUS_SIGNAL_WITH_NAMES("Error", "s", SD_BUS_PARAM(message), 0),
+      SD_BUS_VTABLE_END,
+  };
+  return vtable;
+}
+
+Result<void> Service::register_manager() {
+  sd_bus_slot* slot = nullptr;
+  if (int r = sd_bus_add_object_vtable(bus_, &slot, kManagerPath, kManagerInterface, manager_vtable(), this); r < 0) {
+    return fail(Errc::internal, "dbus", std::string("cannot register the manager object: ") + std::strerror(-r));
+  }
+  manager_slot_.reset(slot);
+  publish_metrics();
+  return {};
+}
+
+int Service::method_start(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto* self = static_cast<Service*>(userdata);
+  OptionMap options;
+  int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+  if (r < 0) return r;
+  while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+    const char* key = nullptr;
+    if ((r = sd_bus_message_read(m, "s", &key)) < 0) return r;
+    const std::string name = key ? key : "";
+    if (options.count(name)) return set_error(error, bus_error::kInvalidArgument, "option '" + name + "' given twice");
+    OptionValue value;
+    if ((r = read_option_value(m, name, value, error)) < 0) return r;
+    options.emplace(name, std::move(value));
+    if ((r = sd_bus_message_exit_container(m)) < 0) return r;
+  }
+  if (r < 0) return r;
+  if ((r = sd_bus_message_exit_container(m)) < 0) return r;
+
+  if (self->entries_.size() >= self->config_.max_captures) {
+    return set_error(error, bus_error::kTooManyCaptures,
+                     std::to_string(self->entries_.size()) + " captures are running; the limit is " +
+                         std::to_string(self->config_.max_captures) + " (daemon.max_captures)");
+  }
+  auto spec = capture_spec(self->config_, options);
+  if (!spec) return set_error(error, spec.error());
+
+  auto entry = std::make_unique<Entry>();
+  entry->service = self;
+  entry->id = self->next_id_++;
+  CaptureSettings settings;
+  settings.reconnect_seconds = self->config_.reconnect_seconds;
+  settings.reconnect_min = std::chrono::milliseconds(self->config_.reconnect_min_ms);
+  settings.reconnect_max = std::chrono::milliseconds(self->config_.reconnect_max_ms);
+  settings.replay_directory = replay_directory(self->config_);
+  settings.hooks = self->options_.hooks;
+  entry->capture =
+      std::make_unique<CaptureSupervisor>(entry->id, std::move(*spec), std::move(settings), self->poster_, *self);
+  entry->path = entry->capture->path();
+  entry->start_call = keep(m);
+  CaptureSupervisor& capture = *entry->capture;
+  spdlog::info("daemon: starting capture {} ({})", entry->id, capture.source());
+  self->entries_.emplace(entry->id, std::move(entry));
+  capture.start();
+  return 1;  // the reply follows once the capture has started (capture_started)
+}
+
+int Service::method_reload(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto* self = static_cast<Service*>(userdata);
+  if (auto ok = self->reload_config(); !ok) return set_error(error, bus_error::kConfig, ok.error().describe());
+  return sd_bus_reply_method_return(m, "");
+}
+
+int Service::get_captures(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
+                          sd_bus_error*) {
+  auto* self = static_cast<Service*>(userdata);
+  int r = sd_bus_message_open_container(reply, 'a', "o");
+  if (r < 0) return r;
+  for (const auto& [id, e] : self->entries_) {
+    if (!e->registered) continue;
+    if ((r = sd_bus_message_append(reply, "o", e->path.c_str())) < 0) return r;
+  }
+  return sd_bus_message_close_container(reply);
+}
+
+int Service::get_version(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
+                         sd_bus_error*) {
+  return sd_bus_message_append(reply, "s", static_cast<Service*>(userdata)->options_.version.c_str());
+}
+
+int Service::get_config_error(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
+                              sd_bus_error*) {
+  return sd_bus_message_append(reply, "s", static_cast<Service*>(userdata)->config_error_.c_str());
+}
+
+void Service::emit_manager_changed(const char* property) {
+  sd_bus_emit_properties_changed(bus_, kManagerPath, kManagerInterface, property, nullptr);
+}
+
+void Service::emit_manager_error(const std::string& message) {
+  sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "Error", "s", log::scrub(message).c_str());
+}
+
+Result<void> Service::reload_config() {
+  ++reloads_;
+  auto loaded = options_.load_config ? options_.load_config() : Result<Config>(config_);
+  if (!loaded) {
+    ++config_errors_;
+    const std::string message = loaded.error().describe();
+    spdlog::error("daemon: {}; keeping the last good configuration", message);
+    if (config_error_ != message) {
+      config_error_ = message;
+      emit_manager_changed("ConfigError");
+    }
+    emit_manager_error(message);
+    publish_metrics();
+    return tl::unexpected(loaded.error());
+  }
+  if (loaded->metrics != config_.metrics) {
+    spdlog::warn("daemon: daemon.metrics changed; it takes effect when the daemon restarts");
+  }
+  config_ = std::move(*loaded);
+  spdlog::info("daemon: configuration reloaded (applies to captures started from now on)");
+  if (!config_error_.empty()) {
+    config_error_.clear();
+    emit_manager_changed("ConfigError");
+  }
+  publish_metrics();
+  return {};
+}
+
+void Service::stop_all() {
+  for (auto& [id, e] : entries_)
+    e->capture->stop();
+}
+
+// ---- captures ----------------------------------------------------------------------------
+
+const sd_bus_vtable* Service::capture_vtable() {
+  constexpr uint64_t kChange = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
+  static const sd_bus_vtable vtable[] = {
+      SD_BUS_VTABLE_START(0),
+      SD_BUS_METHOD("Stop", "", "", &Service::method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD_WITH_NAMES("SaveReplay", "su", SD_BUS_PARAM(path) SD_BUS_PARAM(seconds), "", ,
+                               &Service::method_save_replay, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD("RequestKeyframe", "", "", &Service::method_keyframe, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD_WITH_NAMES("SetBitrate", "u", SD_BUS_PARAM(kbps), "", , &Service::method_bitrate,
+                               SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_PROPERTY("State", "s", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("Source", "s", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("Encoder", "s", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("ImportPath", "s", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("FpsIn", "d", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("FpsOut", "d", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("FramesCaptured", "t", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("FramesEncoded", "t", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("FramesDropped", "t", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("Bitrate", "u", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("ReplaySeconds", "d", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("Outputs", "as", &Service::get_capture_property, 0, kChange),
+      SD_BUS_SIGNAL_WITH_NAMES("StateChanged", "s", SD_BUS_PARAM(state), 0),
+      SD_BUS_SIGNAL_WITH_NAMES("ReplaySaved", "sd", SD_BUS_PARAM(path) SD_BUS_PARAM(seconds), 0),
+      SD_BUS_SIGNAL_WITH_NAMES("Error", "s", SD_BUS_PARAM(message), 0),
+      SD_BUS_VTABLE_END,
+  };
+  return vtable;
+}
+
+Service::Entry* Service::find(uint32_t id) {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : it->second.get();
+}
+
+int Service::method_stop(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* e = static_cast<Entry*>(userdata);
+  e->stop_calls.push_back(keep(m));
+  e->capture->stop();
+  return 1;  // replied once the outputs are finished (capture_finished)
+}
+
+int Service::method_save_replay(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto* e = static_cast<Entry*>(userdata);
+  const char* path = nullptr;
+  uint32_t seconds = 0;
+  int r = sd_bus_message_read(m, "su", &path, &seconds);
+  if (r < 0) return r;
+  if (seconds > 3600) return set_error(error, bus_error::kInvalidArgument, "seconds must be at most 3600");
+  Service* self = e->service;
+  const std::string object = e->path;
+  auto call = keep(m);
+  auto ok = e->capture->save_replay(path ? path : "", seconds,
+                                    [self, object, call](Result<std::pair<std::string, double>> saved) {
+                                      if (!saved) {
+                                        const std::string text = saved.error().describe();
+                                        sd_bus_emit_signal(self->bus_, object.c_str(), kCaptureInterface, "Error", "s",
+                                                           log::scrub("replay: " + text).c_str());
+                                        reply_error(call.get(), saved.error());
+                                        return;
+                                      }
+                                      sd_bus_emit_signal(self->bus_, object.c_str(), kCaptureInterface, "ReplaySaved",
+                                                         "sd", saved->first.c_str(), saved->second);
+                                      sd_bus_reply_method_return(call.get(), "");
+                                    });
+  if (!ok) return set_error(error, ok.error());
+  return 1;  // replied once the file is written
+}
+
+int Service::method_keyframe(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  static_cast<Entry*>(userdata)->capture->request_keyframe();
+  return sd_bus_reply_method_return(m, "");
+}
+
+int Service::method_bitrate(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto* e = static_cast<Entry*>(userdata);
+  uint32_t kbps = 0;
+  int r = sd_bus_message_read(m, "u", &kbps);
+  if (r < 0) return r;
+  if (kbps == 0 || kbps > 500000) {
+    return set_error(error, bus_error::kInvalidArgument, "kbps must be 1..500000 (kbit/s)");
+  }
+  auto call = keep(m);
+  e->capture->set_bitrate(kbps, [call, self = e->service, id = e->id](Result<void> done) {
+    if (!done) {
+      reply_error(call.get(), done.error());
+      return;
+    }
+    if (Entry* entry = self->find(id); entry && entry->registered) self->emit_capture_changes(*entry, false);
+    sd_bus_reply_method_return(call.get(), "");
+  });
+  return 1;  // replied once the encoder has taken it
+}
+
+int Service::get_capture_property(sd_bus*, const char*, const char*, const char* property, sd_bus_message* reply,
+                                  void* userdata, sd_bus_error*) {
+  const CaptureView v = static_cast<Entry*>(userdata)->capture->view();
+  const std::string p = property;
+  if (p == "State") return sd_bus_message_append(reply, "s", v.state.c_str());
+  if (p == "Source") return sd_bus_message_append(reply, "s", v.source.c_str());
+  if (p == "Encoder") return sd_bus_message_append(reply, "s", v.encoder.c_str());
+  if (p == "ImportPath") return sd_bus_message_append(reply, "s", v.import_path.c_str());
+  if (p == "FpsIn") return sd_bus_message_append(reply, "d", v.fps_in);
+  if (p == "FpsOut") return sd_bus_message_append(reply, "d", v.fps_out);
+  if (p == "FramesCaptured") return sd_bus_message_append(reply, "t", v.frames_captured);
+  if (p == "FramesEncoded") return sd_bus_message_append(reply, "t", v.frames_encoded);
+  if (p == "FramesDropped") return sd_bus_message_append(reply, "t", v.frames_dropped());
+  if (p == "Bitrate") return sd_bus_message_append(reply, "u", v.bitrate_kbps);
+  if (p == "ReplaySeconds") return sd_bus_message_append(reply, "d", v.replay_seconds);
+  if (p == "Outputs") return append_strings(reply, v.outputs);
+  return -ENOENT;
+}
+
+void Service::capture_started(uint32_t id, Result<void> result) {
+  Entry* e = find(id);
+  if (!e) return;
+  MessageRef call = std::move(e->start_call);
+  if (!result) {
+    ++failed_;
+    spdlog::error("daemon: capture {} could not start: {}", id, result.error().describe());
+    if (call) reply_error(call.get(), result.error());
+    return;  // capture_finished follows and removes it
+  }
+  ++started_;
+  sd_bus_slot* slot = nullptr;
+  if (int r = sd_bus_add_object_vtable(bus_, &slot, e->path.c_str(), kCaptureInterface, capture_vtable(), e); r < 0) {
+    spdlog::error("daemon: cannot register {}: {}", e->path, std::strerror(-r));
+    if (call) sd_bus_reply_method_errorf(call.get(), bus_error::kFailed, "cannot register %s", e->path.c_str());
+    e->capture->stop();
+    return;
+  }
+  e->slot.reset(slot);
+  e->registered = true;
+  e->emitted = e->capture->view();
+  if (call) sd_bus_reply_method_return(call.get(), "o", e->path.c_str());
+  sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "CaptureAdded", "o", e->path.c_str());
+  emit_manager_changed("Captures");
+  drain_events(*e);
+  status_changed();
+}
+
+void Service::capture_events(uint32_t id) {
+  Entry* e = find(id);
+  if (e && e->registered) drain_events(*e);
+}
+
+void Service::drain_events(Entry& e) {
+  bool state_changed = false;
+  for (const auto& ev : e.capture->take_events()) {
+    const char* member = ev.kind == CaptureEvent::Kind::state ? "StateChanged" : "Error";
+    sd_bus_emit_signal(bus_, e.path.c_str(), kCaptureInterface, member, "s", ev.text.c_str());
+    state_changed = state_changed || ev.kind == CaptureEvent::Kind::state;
+  }
+  emit_capture_changes(e, false);
+  if (state_changed) status_changed();
+}
+
+void Service::emit_capture_changes(Entry& e, bool counters) {
+  const CaptureView v = e.capture->view();
+  CaptureView& was = e.emitted;
+  std::vector<const char*> names;
+  if (v.state != was.state) names.push_back("State");
+  if (v.source != was.source) names.push_back("Source");
+  if (v.encoder != was.encoder) names.push_back("Encoder");
+  if (v.import_path != was.import_path) names.push_back("ImportPath");
+  if (v.bitrate_kbps != was.bitrate_kbps) names.push_back("Bitrate");
+  if (v.outputs != was.outputs) names.push_back("Outputs");
+  if (counters) {
+    if (v.fps_in != was.fps_in) names.push_back("FpsIn");
+    if (v.fps_out != was.fps_out) names.push_back("FpsOut");
+    if (v.frames_captured != was.frames_captured) names.push_back("FramesCaptured");
+    if (v.frames_encoded != was.frames_encoded) names.push_back("FramesEncoded");
+    if (v.frames_dropped() != was.frames_dropped()) names.push_back("FramesDropped");
+    if (v.replay_seconds != was.replay_seconds) names.push_back("ReplaySeconds");
+  }
+  if (names.empty()) return;
+  // Only what was announced moves forward: counters not announced now wait for the next tick.
+  was.state = v.state;
+  was.source = v.source;
+  was.encoder = v.encoder;
+  was.import_path = v.import_path;
+  was.bitrate_kbps = v.bitrate_kbps;
+  was.outputs = v.outputs;
+  if (counters) was = v;
+  names.push_back(nullptr);
+  sd_bus_emit_properties_changed_strv(bus_, e.path.c_str(), kCaptureInterface, const_cast<char**>(names.data()));
+}
+
+void Service::capture_finished(uint32_t id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  Entry& e = *it->second;
+  if (e.start_call) {
+    // Stopped (SIGTERM) before it could report its start.
+    sd_bus_reply_method_errorf(e.start_call.get(), bus_error::kCancelled, "the capture was stopped while starting");
+    e.start_call.reset();
+  }
+  if (e.registered) {
+    drain_events(e);
+    e.slot.reset();
+    sd_bus_emit_signal(bus_, kManagerPath, kManagerInterface, "CaptureRemoved", "o", e.path.c_str());
+  }
+  for (auto& call : e.stop_calls)
+    sd_bus_reply_method_return(call.get(), "");
+  const bool was_registered = e.registered;
+  spdlog::info("daemon: capture {} removed ({})", id, e.capture->view().state);
+  entries_.erase(it);  // joins the capture's finished supervisor
+  if (was_registered) emit_manager_changed("Captures");
+  publish_metrics();
+  status_changed();
+}
+
+void Service::tick() {
+  for (auto& [id, e] : entries_) {
+    if (e->registered) emit_capture_changes(*e, true);
+  }
+  publish_metrics();
+}
+
+std::string Service::status_text() const {
+  size_t n = 0;
+  std::string states;
+  for (const auto& [id, e] : entries_) {
+    if (!e->registered) continue;
+    ++n;
+    states += states.empty() ? "" : ", ";
+    states += std::to_string(id) + " " + e->capture->view().state;
+  }
+  if (n == 0) return "no captures";
+  return std::to_string(n) + (n == 1 ? " capture: " : " captures: ") + states;
+}
+
+void Service::status_changed() {
+  if (options_.on_status_change) options_.on_status_change();
+}
+
+void Service::publish_metrics() {
+  MetricsSnapshot m;
+  for (const auto& [id, e] : entries_) {
+    if (!e->registered) continue;
+    m.captures.push_back({id, e->capture->source(), e->capture->view()});
+  }
+  m.captures_started = started_;
+  m.captures_failed = failed_;
+  m.config_reloads = reloads_;
+  m.config_errors = config_errors_;
+  std::lock_guard lock(metrics_mutex_);
+  metrics_ = std::move(m);
+}
+
+MetricsSnapshot Service::metrics() const {
+  std::lock_guard lock(metrics_mutex_);
+  return metrics_;
+}
+
+}  // namespace zc::service

@@ -1,0 +1,505 @@
+#include "session/pipeline.hpp"
+
+#include <signal.h>
+#include <time.h>
+
+#include <utility>
+
+#include "capture/source.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "encode/families.hpp"
+#include "output/open_sink.hpp"
+#include "output/tee_sink.hpp"
+#include "testsrc/test_source.hpp"
+#include "zerocopy/cpu/cpu_importer.hpp"
+
+namespace zc::session {
+
+using zerocopy::ImportChain;
+namespace {
+
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+uint32_t even_down(uint32_t v) {
+  return v < 2 ? 2 : v & ~1U;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(RecordOptions options, PipelineHooks hooks)
+    : options_(std::move(options)), hooks_(std::move(hooks)), bitrate_kbps_(options_.bitrate_kbps) {}
+
+Pipeline::~Pipeline() {
+  request_stop("shutting down");
+  stream_ptr_ = nullptr;
+  stream_.reset();
+  portal_.reset();
+  queue_.close();
+  if (encoder_thread_.joinable()) encoder_thread_.join();
+  if (test_source_) test_source_->stop();
+}
+
+encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height) const {
+  encode::EncoderConfig c;
+  c.codec = options_.codec;
+  c.width = width;
+  c.height = height;
+  const uint32_t fps = options_.fps ? options_.fps : (options_.source == "test" ? options_.test.fps : 60);
+  c.frame_rate = AVRational{static_cast<int>(fps), 1};
+  c.bitrate_kbps = bitrate_kbps_.load();
+  c.gop_frames = options_.gop_frames;
+  c.tuning = effective_tuning(options_);
+  c.time_origin_ns = hooks_.time_origin_ns.value_or(first_frame_ns_.load());
+  return c;
+}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, PipelineHooks hooks) {
+  if (auto ok = validate(options, !hooks.make_sinks); !ok) return tl::unexpected(ok.error());
+  std::unique_ptr<Pipeline> p(new Pipeline(std::move(options), std::move(hooks)));
+
+  // Outputs first: an impossible codec/container pair or an unwritable path is refused before
+  // any encoder or PipeWire connection is opened.
+  auto sinks = p->hooks_.make_sinks ? p->hooks_.make_sinks()
+                                    : output::open_sinks(p->options_.outputs, encode::codec_id(p->options_.codec));
+  if (!sinks) return tl::unexpected(sinks.error());
+  p->sinks_ = std::move(*sinks);
+
+  // The encoder is proven at the size it will most likely run at; its input layout is what the
+  // importer will produce. The real encoder opens on the first frame, at the real size.
+  uint32_t w = 1920, h = 1080;
+  if (p->options_.scale) {
+    w = p->options_.scale->width;
+    h = p->options_.scale->height;
+  } else if (p->options_.source == "test") {
+    w = even_down(p->options_.test.size.width);
+    h = even_down(p->options_.test.size.height);
+  }
+  const auto requested = encode::requested_encoder(p->options_.encoder == "auto" ? "" : p->options_.encoder);
+  auto selection = p->hooks_.catalog ? encode::select_encoder(p->encoder_config(w, h), requested, *p->hooks_.catalog)
+                                     : encode::select_encoder(p->encoder_config(w, h), requested);
+  if (!selection) return tl::unexpected(selection.error());
+  p->selection_ = std::move(*selection);
+
+  std::unique_ptr<zerocopy::Importer> cpu;
+  if (p->hooks_.make_cpu_importer) cpu = p->hooks_.make_cpu_importer();
+  if (!cpu) cpu = std::make_unique<zerocopy::CpuImporter>();
+  p->importers_ =
+      std::make_unique<ImportChain>(p->hooks_.make_importer ? p->hooks_.make_importer() : nullptr, std::move(cpu));
+  return p;
+}
+
+Result<void> Pipeline::start() {
+  start_ns_ = monotonic_ns();
+  capture::Target target;
+  int portal_fd = -1;
+  if (options_.source == "test") {
+    testsrc::Options so;
+    so.width = options_.test.size.width;
+    so.height = options_.test.size.height;
+    so.fps = options_.test.fps;
+    if (hooks_.adjust_test_source) hooks_.adjust_test_source(so);
+    test_source_ = std::make_unique<testsrc::TestSource>(so);
+    if (auto ok = test_source_->start(); !ok) return tl::unexpected(ok.error());
+    auto node = test_source_->wait_for_node(std::chrono::seconds(5));
+    if (!node) return tl::unexpected(node.error());
+    target = capture::Target{node->serial, node->id, so.node_name};
+    source_description_ = "test source " + std::to_string(so.width) + "x" + std::to_string(so.height) + "@" +
+                          std::to_string(so.fps) + " (node " + std::to_string(node->id) + ")";
+  } else if (auto portal = capture::parse_source(options_.source);
+             portal && portal->kind == capture::SourceSpec::Kind::portal) {
+    capture::PortalOptions po;
+    po.source_types = static_cast<uint32_t>(portal->value);
+    // `record` blocks SIGINT/SIGTERM and takes them later: a pending one means "stop" while the
+    // portal's dialog is open.
+    po.interrupted = [] {
+      sigset_t pending;
+      sigpending(&pending);
+      return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1;
+    };
+    auto session = capture::open_portal_session(po);
+    if (!session) return tl::unexpected(session.error());
+    portal_ = std::move(*session);
+    target = portal_->target();
+    portal_fd = portal_->take_pipewire_fd();
+    const auto& ps = portal_->streams().front();
+    source_description_ =
+        "portal node " + std::to_string(ps.node_id) + " " + std::to_string(ps.width) + "x" + std::to_string(ps.height);
+  } else {
+    auto spec = capture::parse_source(options_.source);
+    if (!spec) return tl::unexpected(spec.error());
+    auto resolved = capture::resolve_source(*spec);
+    if (!resolved) return tl::unexpected(resolved.error());
+    target = *resolved;
+    source_description_ = "node " + std::to_string(target.node_id) + " " + target.name;
+  }
+
+  capture::StreamOptions so;
+  so.target = target;
+  so.modifiers = this;
+  if (options_.source == "test") {
+    so.size_hint = {options_.test.size.width, options_.test.size.height};
+    so.rate_hint = {options_.test.fps, 1};
+  }
+  if (portal_) {
+    so.fd = portal_fd;
+    const auto& ps = portal_->streams().front();
+    if (ps.width && ps.height) so.size_hint = {ps.width, ps.height};
+  }
+  encoder_thread_ = std::thread([this] { encoder_loop(); });
+  auto stream = capture::Stream::start(so, *this);
+  if (!stream) {
+    queue_.close();
+    encoder_thread_.join();
+    return tl::unexpected(stream.error());
+  }
+  stream_ = std::move(*stream);
+  stream_ptr_ = stream_.get();
+  if (portal_) {
+    // Ends the run like a producer that went away (clean with frames, an error before any).
+    portal_->set_closed_handler(
+        [this](const std::string& why) { on_state(capture::StreamState::producer_gone, "portal: " + why); });
+  }
+  set_state("waiting for frames");
+  spdlog::info("record: capturing {} with {} ({}), import path {}", source_description_, selection_.encoder,
+               encode::to_string(options_.codec), importers_->path());
+  return {};
+}
+
+void Pipeline::set_state(std::string state) {
+  std::lock_guard lock(mutex_);
+  state_ = std::move(state);
+}
+
+void Pipeline::request_stop(std::string reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stop_reason_) stop_reason_ = std::move(reason);
+  }
+  queue_.close();
+}
+
+void Pipeline::fail(Error error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!fatal_) fatal_ = std::move(error);
+  }
+  request_stop("failed");
+}
+
+void Pipeline::request_keyframe() {
+  keyframe_requested_ = true;
+}
+
+void Pipeline::set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done) {
+  std::optional<BitrateRequest> replaced;
+  {
+    std::lock_guard lock(bitrate_mutex_);
+    if (bitrate_closed_) {
+      replaced = BitrateRequest{kbps, std::move(done)};
+    } else {
+      replaced = std::exchange(bitrate_request_, BitrateRequest{kbps, std::move(done)});
+    }
+  }
+  if (replaced && replaced->done) {
+    replaced->done(zc::fail(Errc::cancelled, "encode", "the capture ended, or a newer bitrate request came"));
+  }
+}
+
+// On the encoder thread, between frames. `encoder` is null before the first frame, and at the end
+// of the run (the request is then cancelled).
+void Pipeline::apply_bitrate_request(encode::Encoder* encoder) {
+  std::optional<BitrateRequest> request;
+  {
+    std::lock_guard lock(bitrate_mutex_);
+    request = std::exchange(bitrate_request_, std::nullopt);
+    if (!encoder && queue_.closed()) bitrate_closed_ = true;
+  }
+  if (!request) return;
+  Result<void> result;
+  if (queue_.closed() && !encoder) {
+    result = zc::fail(Errc::cancelled, "encode", "the capture ended before the bitrate could change");
+  } else if (encoder) {
+    result = encoder->set_bitrate(request->kbps);
+  } else if (request->kbps == 0) {
+    result = zc::fail(Errc::invalid_argument, "encode", "bitrate must be above 0 kbit/s");
+  }
+  if (result) {
+    bitrate_kbps_ = request->kbps;
+    spdlog::info("encode: target bitrate {} kbit/s", request->kbps);
+  } else {
+    spdlog::warn("encode: bitrate stays: {}", result.error().describe());
+  }
+  if (request->done) request->done(std::move(result));
+}
+
+// ---- capture thread --------------------------------------------------------------------------
+
+std::vector<uint64_t> Pipeline::modifiers(PixelFormat format) {
+  return importers_->modifiers(format);
+}
+
+void Pipeline::on_state(capture::StreamState state, std::string_view message) {
+  if (state == capture::StreamState::streaming) set_state("recording");
+  if (!capture::is_final(state)) return;
+  if (state == capture::StreamState::producer_gone && counters_.frames_imported > 0) {
+    request_stop("the producer ended: " + std::string(message));
+  } else {
+    fail(Error{Errc::pipewire, "capture", std::string(message)});
+  }
+}
+
+void Pipeline::on_format(const capture::VideoFormat& format) {
+  (void)format;
+  // A new buffer size starts a new generation (new encoder) unless a fixed output size was asked
+  // for; the next frame decides the target.
+  target_.reset();
+}
+
+void Pipeline::on_defect(const capture::Defect& defect) {
+  if (defect.frame_dropped) ++counters_.dropped_defect;
+}
+
+void Pipeline::on_buffer_removed(uint64_t buffer_id) {
+  importers_->forget(buffer_id);
+}
+
+bool Pipeline::reads_done(uint64_t buffer_id, bool wait) {
+  return importers_->reads_done(buffer_id, wait);
+}
+
+void Pipeline::on_frame(const Frame& frame) {
+  const int64_t cpu_start = thread_cpu_ns();
+  // Frames that come after the end (stopping, duration or frame count reached) are not counted:
+  // captured = encoded (without repeats) + dropped (queue, import), so the summary adds up.
+  if (queue_.closed()) return;
+  if (first_frame_ns_ == 0) first_frame_ns_ = frame.pts_ns;
+  if (options_.duration_s && frame.pts_ns - first_frame_ns_ >= static_cast<int64_t>(*options_.duration_s * 1e9)) {
+    request_stop("duration reached");
+    return;
+  }
+  ++counters_.frames_captured;
+  if (!target_) {
+    const Rect visible = frame.visible_rect();
+    zerocopy::ImportTarget t;
+    t.width = options_.scale ? options_.scale->width : even_down(visible.width);
+    t.height = options_.scale ? options_.scale->height : even_down(visible.height);
+    t.format = selection_.input.format;
+    t.memory = selection_.input.memory;
+    t.draw_cursor = options_.draw_cursor;
+    target_ = t;
+    width_ = t.width;
+    height_ = t.height;
+  }
+  auto imported = importers_->import(frame, *target_, [this](PixelFormat format, uint64_t modifier) {
+    if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(format, modifier);
+  });
+  const zerocopy::GpuTime gpu = importers_->gpu_time();
+  counters_.gpu_ns = gpu.ns;
+  counters_.gpu_frames_timed = gpu.frames;
+  if (!imported) {
+    if (counters_.dropped_import++ == 0) {
+      spdlog::warn("import: frame {} skipped: {} (counted; later ones are not logged)", frame.sequence,
+                   imported.error().describe());
+    }
+    return;
+  }
+  DeviceFrame df = std::move(*imported);
+  df.pts_ns = frame.pts_ns;
+  df.sequence = frame.sequence;
+  const FrameQueue::Pushed pushed = queue_.push(std::move(df));
+  if (pushed == FrameQueue::Pushed::refused) {
+    // The recording ended while this frame was imported (measured: SIGINT under ASan): like a
+    // frame that comes after the end, it is not a captured one, so the summary still adds up.
+    --counters_.frames_captured;
+    return;
+  }
+  if (pushed == FrameQueue::Pushed::queued_dropping_oldest) ++counters_.dropped_queue_full;
+  ++frames_accepted_;
+  ++counters_.frames_imported;
+  counters_.cpu_ns_capture_thread += thread_cpu_ns() - cpu_start;
+  if (options_.max_frames && frames_accepted_ >= *options_.max_frames) request_stop("frame count reached");
+}
+
+// ---- encoder thread --------------------------------------------------------------------------
+
+void Pipeline::write_packets(std::vector<EncodedPacket>& packets, const encode::Encoder& encoder, bool& begun) {
+  for (auto& p : packets) {
+    if (!begun) {
+      const StreamInfo* info = encoder.stream_info();
+      if (!info) continue;
+      if (auto ok = sinks_->begin(*info); !ok) {
+        fail(ok.error());
+        packets.clear();
+        return;
+      }
+      begun = true;
+    }
+    latency_.add(monotonic_ns() - p.capture_ns);
+    ++counters_.packets;
+    counters_.bytes += static_cast<uint64_t>(p.packet->size);
+    if (auto ok = sinks_->write(p); !ok) {
+      fail(ok.error());
+      break;
+    }
+  }
+  packets.clear();
+}
+
+void Pipeline::encoder_loop() {
+  encode::EncoderPtr encoder;
+  uint32_t enc_w = 0, enc_h = 0, generation = 0;
+  bool begun = false;
+  std::vector<EncodedPacket> packets;
+  // --cfr: when no new picture arrives within one frame interval, the last one is sent again.
+  const int64_t interval_ns = options_.cfr ? 1'000'000'000LL / options_.fps : 0;
+  int64_t last_pts_ns = 0;
+
+  auto finish_encoder = [&] {
+    if (!encoder) return;
+    if (auto ok = encoder->finish(packets); !ok) spdlog::warn("encode: drain failed: {}", ok.error().describe());
+    write_packets(packets, *encoder, begun);
+    encoder.reset();
+  };
+  auto note_encoded = [&](int64_t pts_ns) {
+    ++counters_.frames_encoded;
+    if (first_encoded_pts_ns_ == 0) first_encoded_pts_ns_ = pts_ns;
+    last_encoded_pts_ns_ = pts_ns;
+    last_pts_ns = pts_ns;
+  };
+
+  while (true) {
+    const auto wait = interval_ns ? std::chrono::milliseconds(std::max<int64_t>(1, interval_ns / 2'000'000))
+                                  : std::chrono::milliseconds(100);
+    auto frame = queue_.pop(wait);
+    apply_bitrate_request(encoder.get());
+    if (!frame) {
+      if (queue_.closed()) break;
+      // Repeat on the capture clock: the slot after the last picture, once it is in the past.
+      if (interval_ns && encoder && last_pts_ns && monotonic_ns() >= last_pts_ns + interval_ns + interval_ns / 2) {
+        const int64_t pts = last_pts_ns + interval_ns;
+        if (auto ok = encoder->repeat_last(pts); !ok) {
+          fail(ok.error());
+          break;
+        }
+        ++counters_.frames_repeated;
+        note_encoded(pts);
+        if (auto ok = encoder->receive(packets); !ok) {
+          fail(ok.error());
+          break;
+        }
+        write_packets(packets, *encoder, begun);
+      }
+      continue;
+    }
+    if (!encoder || frame->width != enc_w || frame->height != enc_h) {
+      finish_encoder();
+      auto config = encoder_config(frame->width, frame->height);
+      config.generation = generation++;
+      auto made = selection_.factory(config);
+      if (!made) {
+        fail(made.error());
+        break;
+      }
+      encoder = std::move(*made);
+      enc_w = frame->width;
+      enc_h = frame->height;
+      begun = false;
+      if (config.generation > 0) {
+        ++counters_.encoder_restarts;
+        spdlog::info("encode: new stream {}x{} (generation {})", enc_w, enc_h, config.generation);
+      }
+    }
+    if (keyframe_requested_.exchange(false)) {
+      if (auto ok = encoder->request_keyframe(); !ok) spdlog::warn("encode: {}", ok.error().describe());
+    }
+    const int64_t pts_ns = frame->pts_ns;
+    if (auto ok = encoder->submit(std::move(*frame)); !ok) {
+      fail(ok.error());
+      break;
+    }
+    note_encoded(pts_ns);
+    if (auto ok = encoder->receive(packets); !ok) {
+      fail(ok.error());
+      break;
+    }
+    write_packets(packets, *encoder, begun);
+  }
+  finish_encoder();
+  apply_bitrate_request(nullptr);  // a request that came too late is cancelled
+  if (auto ok = sinks_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
+
+  Outcome outcome;
+  {
+    std::lock_guard lock(mutex_);
+    outcome.error = fatal_;
+    outcome.reason = stop_reason_.value_or("stopped");
+    state_ = fatal_ ? "failed" : "finished";
+    outcome_ = outcome;
+  }
+  done_cv_.notify_all();
+}
+
+std::optional<Outcome> Pipeline::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  if (!done_cv_.wait_for(lock, timeout, [&] { return outcome_.has_value(); })) return std::nullopt;
+  Outcome o = *outcome_;
+  lock.unlock();
+  // Capture is torn down from here, never from the PipeWire thread.
+  stream_ptr_ = nullptr;
+  stream_.reset();
+  portal_.reset();
+  if (encoder_thread_.joinable()) encoder_thread_.join();
+  if (test_source_) test_source_->stop();
+  return o;
+}
+
+Snapshot Pipeline::snapshot() const {
+  Snapshot s;
+  {
+    std::lock_guard lock(mutex_);
+    s.state = state_;
+  }
+  s.encoder = selection_.encoder;
+  s.import_path = importers_ ? importers_->path() : "";
+  s.source = source_description_;
+  s.elapsed_s = static_cast<double>(monotonic_ns() - start_ns_) / 1e9;
+  s.frames_captured = counters_.frames_captured;
+  s.frames_encoded = counters_.frames_encoded;
+  s.frames_repeated = counters_.frames_repeated;
+  s.dropped_queue = counters_.dropped_queue_full;
+  s.dropped_defect = counters_.dropped_defect;
+  s.dropped_import = counters_.dropped_import;
+  s.packets = counters_.packets;
+  s.bytes = counters_.bytes;
+  s.generations = counters_.encoder_restarts + (counters_.frames_encoded > 0 ? 1 : 0);
+  s.latency_p50_ns = latency_.quantile_ns(0.5);
+  s.latency_p99_ns = latency_.quantile_ns(0.99);
+  const auto imported = counters_.frames_imported.load();
+  s.capture_cpu_ms_per_frame = imported ? static_cast<double>(counters_.cpu_ns_capture_thread) / 1e6 / imported : 0;
+  const auto gpu_frames = counters_.gpu_frames_timed.load();
+  s.capture_gpu_ms_per_frame = gpu_frames ? static_cast<double>(counters_.gpu_ns) / 1e6 / gpu_frames : -1;
+  const int64_t first = first_encoded_pts_ns_, last = last_encoded_pts_ns_;
+  const uint32_t fps = options_.fps ? options_.fps : (options_.source == "test" ? options_.test.fps : 60);
+  if (counters_.frames_encoded > 0) s.encoded_span_s = static_cast<double>(last - first) / 1e9 + 1.0 / fps;
+  s.width = width_;
+  s.height = height_;
+  s.queue_depth = queue_.depth();
+  s.bitrate_kbps = bitrate_kbps_.load();
+  if (auto* tee = dynamic_cast<output::TeeSink*>(sinks_.get())) {
+    for (const auto& m : tee->members()) {
+      s.outputs.push_back(m.failure ? m.description + " (failed: " + m.failure->message + ")" : m.description);
+    }
+  } else if (sinks_) {
+    auto f = sinks_->failure();
+    s.outputs.push_back(f ? sinks_->describe() + " (failed: " + f->message + ")" : sinks_->describe());
+  }
+  return s;
+}
+
+}  // namespace zc::session

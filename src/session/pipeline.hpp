@@ -1,0 +1,181 @@
+#pragma once
+// One capture, wired: source → capture::Stream → Importer → FrameQueue → Encoder → sinks.
+// The capture thread (PipeWire's) imports each frame and queues it; the encoder thread encodes
+// and writes. `zerocast record` runs one; the daemon will run several.
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "capture/portal.hpp"
+#include "capture/stream.hpp"
+#include "core/error.hpp"
+#include "encode/selector.hpp"
+#include "output/sink.hpp"
+#include "session/frame_queue.hpp"
+#include "session/record_options.hpp"
+#include "session/stats.hpp"
+#include "zerocopy/import_chain.hpp"
+#include "zerocopy/importer.hpp"
+
+namespace zc::testsrc {
+class TestSource;
+struct Options;
+}  // namespace zc::testsrc
+
+namespace zc::session {
+
+// A live view for status lines and summaries.
+struct Snapshot {
+  std::string state;  // "starting", "waiting for frames", "recording", "finished", "failed"
+  std::string encoder;
+  std::string import_path;  // "cpu (libyuv)", ...
+  std::string source;       // what we captured, e.g. "test source 1920x1080@60 (serial 42)"
+  double elapsed_s = 0;
+  uint64_t frames_captured = 0;
+  uint64_t frames_encoded = 0;
+  uint64_t frames_repeated = 0;
+  uint64_t dropped_queue = 0;
+  uint64_t dropped_defect = 0;
+  uint64_t dropped_import = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t generations = 0;
+  int64_t latency_p50_ns = 0;
+  int64_t latency_p99_ns = 0;
+  double capture_cpu_ms_per_frame = 0;   // on the capture thread: validation + import
+  double capture_gpu_ms_per_frame = -1;  // GPU time of the GPU importer per frame; -1: none measured
+  double encoded_span_s = 0;             // video time covered by the encoded frames
+  uint32_t width = 0;
+  uint32_t height = 0;
+  std::vector<std::string> outputs;  // redacted, with a failure note when detached
+  size_t queue_depth = 0;            // frames waiting for the encoder
+  uint32_t bitrate_kbps = 0;         // the target (0: the tuning's default)
+  uint64_t dropped_total() const { return dropped_queue + dropped_defect + dropped_import; }
+};
+
+// How a run ended.
+struct Outcome {
+  std::optional<Error> error;  // set when it failed
+  std::string reason;          // "duration reached", "interrupted", "producer ended: ...", ...
+};
+
+struct PipelineHooks {
+  // The importer tried before the CPU importer (a GPU bridge; fakes in tests). Default: none.
+  std::function<std::unique_ptr<zerocopy::Importer>()> make_importer;
+  // The CPU importer behind it (zerocopy_mode.hpp names it after why the CPU path runs).
+  // Default: a plain CpuImporter.
+  std::function<std::unique_ptr<zerocopy::Importer>()> make_cpu_importer;
+  // Tests adjust the built-in test source (--source test) before it starts, e.g. its dmabuf mode.
+  std::function<void(testsrc::Options&)> adjust_test_source;
+  // Tests inject an encoder catalog; default: encode::default_catalog().
+  std::optional<encode::Catalog> catalog;
+
+  // The daemon's additions: one capture outlives its pipelines (PipeWire restarts), so its
+  // outputs do too.
+  // Builds the outputs instead of open_sinks(options.outputs); the pipeline closes what it gets
+  // when it ends. With it, options.outputs may be empty (a capture that feeds a replay buffer only).
+  std::function<Result<std::unique_ptr<output::Sink>>()> make_sinks;
+  // Capture time that maps to pts 0 for every encoder (default: this pipeline's first frame), so
+  // that successive pipelines feeding the same outputs keep their timestamps increasing.
+  std::optional<int64_t> time_origin_ns;
+};
+
+class Pipeline final : private capture::StreamObserver, private capture::ModifierSource {
+ public:
+  // Validates everything that can be checked before anything opens (options, codec/container
+  // pairs, output paths), then selects the encoder.
+  static Result<std::unique_ptr<Pipeline>> create(RecordOptions options, PipelineHooks hooks = {});
+  ~Pipeline() override;
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Starts the source (test) or resolves it, connects capture and starts the encoder thread.
+  Result<void> start();
+  // Asks for a clean end. Thread-safe.
+  void request_stop(std::string reason);
+  // Blocks until the run ends, or `timeout` passes (nullopt then). Once it returns an Outcome,
+  // every output is closed.
+  std::optional<Outcome> wait(std::chrono::milliseconds timeout);
+
+  Snapshot snapshot() const;
+  const std::vector<std::string>& selection_log() const { return selection_log_; }
+  void request_keyframe();
+  // Asks for a new target bitrate; the encoder thread applies it within ~100 ms (between frames)
+  // and calls `done` there with the outcome: Errc::unsupported from an encoder that cannot change
+  // its rate while running (it keeps its rate), Errc::cancelled if the run ends first. Later
+  // encoders start at the new rate. Thread-safe; a newer request replaces a pending one.
+  void set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done);
+
+ private:
+  Pipeline(RecordOptions options, PipelineHooks hooks);
+
+  // capture::StreamObserver — on the PipeWire thread.
+  void on_state(capture::StreamState state, std::string_view message) override;
+  void on_format(const capture::VideoFormat& format) override;
+  void on_frame(const Frame& frame) override;
+  void on_defect(const capture::Defect& defect) override;
+  void on_buffer_removed(uint64_t buffer_id) override;
+  bool reads_done(uint64_t buffer_id, bool wait) override;
+  // capture::ModifierSource — on the PipeWire thread.
+  std::vector<uint64_t> modifiers(PixelFormat format) override;
+
+  encode::EncoderConfig encoder_config(uint32_t width, uint32_t height) const;
+  void set_state(std::string state);
+  void fail(Error error);
+  void encoder_loop();
+  void write_packets(std::vector<EncodedPacket>& packets, const encode::Encoder& encoder, bool& begun);
+
+  RecordOptions options_;
+  PipelineHooks hooks_;
+  encode::Selection selection_;
+  std::vector<std::string> selection_log_;
+  std::unique_ptr<output::Sink> sinks_;
+  std::unique_ptr<zerocopy::ImportChain> importers_;
+  std::unique_ptr<testsrc::TestSource> test_source_;
+  // --source portal: the portal's stream lives as long as this session (closed after stream_).
+  std::unique_ptr<capture::PortalSession> portal_;
+  std::unique_ptr<capture::Stream> stream_;
+  // The capture thread's view of stream_: set once Stream::start returned (frames may arrive
+  // before that), cleared before the stream is destroyed.
+  std::atomic<capture::Stream*> stream_ptr_{nullptr};
+  FrameQueue queue_{8};
+  std::thread encoder_thread_;
+
+  // Capture-thread state.
+  std::optional<zerocopy::ImportTarget> target_;  // of the current generation
+  uint64_t frames_accepted_ = 0;
+
+  PipelineCounters counters_;
+  LatencyHistogram latency_;
+  std::atomic<int64_t> first_frame_ns_{0};
+  std::atomic<int64_t> start_ns_{0};
+  std::atomic<uint32_t> width_{0}, height_{0};
+  std::atomic<bool> keyframe_requested_{false};
+  std::atomic<uint32_t> bitrate_kbps_{0};
+  struct BitrateRequest {
+    uint32_t kbps = 0;
+    std::function<void(Result<void>)> done;
+  };
+  std::mutex bitrate_mutex_;
+  std::optional<BitrateRequest> bitrate_request_;
+  bool bitrate_closed_ = false;  // the encoder thread is done: requests are cancelled at once
+  void apply_bitrate_request(encode::Encoder* encoder);
+  std::atomic<int64_t> first_encoded_pts_ns_{0};
+  std::atomic<int64_t> last_encoded_pts_ns_{0};
+
+  mutable std::mutex mutex_;
+  std::condition_variable done_cv_;
+  std::optional<std::string> stop_reason_;
+  std::optional<Error> fatal_;
+  std::optional<Outcome> outcome_;
+  std::string source_description_;
+  std::string state_ = "starting";
+};
+
+}  // namespace zc::session

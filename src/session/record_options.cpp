@@ -1,0 +1,88 @@
+#include "session/record_options.hpp"
+
+#include <charconv>
+
+#include "capture/source.hpp"
+
+namespace zc::session {
+namespace {
+
+bool is_url(const std::string& target) {
+  return target.find("://") != std::string::npos;
+}
+
+std::optional<uint32_t> parse_u32(std::string_view s) {
+  uint32_t v = 0;
+  const auto* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc() || p != end) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Result<Size> parse_size(const std::string& text) {
+  const size_t x = text.find('x');
+  if (x == std::string::npos) return fail(Errc::invalid_argument, "options", "size '" + text + "' is not WIDTHxHEIGHT");
+  auto w = parse_u32(std::string_view(text).substr(0, x));
+  auto h = parse_u32(std::string_view(text).substr(x + 1));
+  if (!w || !h) return fail(Errc::invalid_argument, "options", "size '" + text + "' is not WIDTHxHEIGHT");
+  if (*w < 16 || *h < 16 || *w > 8192 || *h > 8192) {
+    return fail(Errc::invalid_argument, "options", "size '" + text + "' is outside 16x16..8192x8192");
+  }
+  if (*w % 2 != 0 || *h % 2 != 0) {
+    return fail(Errc::invalid_argument, "options", "size '" + text + "' must be even both ways (4:2:0 chroma)");
+  }
+  return Size{*w, *h};
+}
+
+Result<void> validate(const RecordOptions& o, bool require_output) {
+  if (require_output && o.outputs.empty())
+    return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
+  if (auto source = capture::parse_source(o.source); !source) return tl::unexpected(source.error());
+  if (o.duration_s && *o.duration_s <= 0) return fail(Errc::invalid_argument, "options", "--duration must be positive");
+  if (o.max_frames && *o.max_frames == 0) return fail(Errc::invalid_argument, "options", "--frames must be positive");
+  if (o.fps > 240) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
+  if (o.cfr && o.fps == 0) return fail(Errc::invalid_argument, "options", "--cfr needs --fps (the rate to hold)");
+  if (o.bitrate_kbps > 500000) return fail(Errc::invalid_argument, "options", "--bitrate is in kbit/s; at most 500000");
+  if (o.source == "test") {
+    if (o.test.size.width > 7680 || o.test.size.height > 4320) {
+      return fail(Errc::invalid_argument, "options", "the test source goes up to 7680x4320");
+    }
+    if (o.test.fps == 0 || o.test.fps > 240)
+      return fail(Errc::invalid_argument, "options", "test source rate must be 1..240");
+  }
+  return {};
+}
+
+encode::Tuning effective_tuning(const RecordOptions& o) {
+  if (o.tuning) return *o.tuning;
+  for (const auto& out : o.outputs) {
+    if (is_url(out)) return encode::Tuning::LowLatency;
+  }
+  return encode::Tuning::Quality;
+}
+
+int exit_code_for(const Error& e) {
+  // Whatever kept the portal from handing out a stream (missing, cancelled, denied, closed).
+  if (e.stage.rfind("portal", 0) == 0) return kExitSource;
+  switch (e.code) {
+    case Errc::invalid_argument:
+      return kExitUsage;
+    case Errc::unsupported:
+      return e.stage.rfind("capture", 0) == 0 || e.stage.rfind("source", 0) == 0 ? kExitSource : kExitUsage;
+    case Errc::pipewire:
+    case Errc::not_found:
+    case Errc::timeout:
+      return e.stage.rfind("output", 0) == 0 ? kExitOutput
+                                             : (e.stage.rfind("encode", 0) == 0 ? kExitEncoder : kExitSource);
+    case Errc::encoder:
+      return kExitEncoder;
+    case Errc::io:
+      return kExitOutput;
+    default:
+      return kExitRuntime;
+  }
+}
+
+}  // namespace zc::session

@@ -1,0 +1,65 @@
+#pragma once
+// What `zerocast record` (and later a D-Bus StartCapture) asks the pipeline to do.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "encode/encoder.hpp"
+
+namespace zc::session {
+
+struct Size {
+  uint32_t width = 0;
+  uint32_t height = 0;
+  bool operator==(const Size&) const = default;
+};
+
+struct TestSourceSpec {
+  Size size{1920, 1080};
+  uint32_t fps = 60;
+};
+
+struct RecordOptions {
+  std::string source = "test";       // test | node:ID | serial:N | gamescope | portal
+  TestSourceSpec test;               // for source == test
+  std::vector<std::string> outputs;  // paths or URLs
+  encode::Codec codec = encode::Codec::H264;
+  std::string encoder = "auto";
+  uint32_t bitrate_kbps = 0;  // 0: the tuning's default
+  uint32_t fps = 0;           // 0: the source's rate (nominal 60 for rate control)
+  uint32_t gop_frames = 0;    // 0: two seconds' worth
+  std::optional<double> duration_s;
+  std::optional<uint64_t> max_frames;
+  std::optional<encode::Tuning> tuning;  // unset: low latency for network outputs, quality for files
+  std::optional<Size> scale;
+  bool cfr = false;  // repeat frames to hold a constant rate
+  bool draw_cursor = true;
+};
+
+// "1280x720" → Size (even, 16..8192 each way).
+Result<Size> parse_size(const std::string& text);
+
+// Checks a RecordOptions for contradictions before anything opens (codec/container pairs are
+// checked by output; this covers what is ours): at least one output, sane numbers.
+// `require_output` false: a daemon capture may feed only its replay buffer.
+Result<void> validate(const RecordOptions& options, bool require_output = true);
+
+// The tuning to use when none was asked for: low latency if any output is a network URL.
+encode::Tuning effective_tuning(const RecordOptions& options);
+
+// Process exit codes of `zerocast record` (documented in the README).
+enum ExitCode : int {
+  kExitOk = 0,       // finished: duration/frames reached, interrupted, or the producer ended
+  kExitRuntime = 1,  // failed while running (every output failed, capture error mid-stream)
+  kExitUsage = 2,    // bad arguments, impossible codec/container pair
+  kExitSource = 3,   // no PipeWire, node not found, negotiation failed, no frame arrived; the portal is
+                     // missing, or its request was cancelled, denied or closed
+  kExitEncoder = 4,  // no encoder could be opened for the codec
+  kExitOutput = 5,   // an output could not be opened or written from the start
+};
+
+int exit_code_for(const Error& error);
+
+}  // namespace zc::session

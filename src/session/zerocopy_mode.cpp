@@ -1,0 +1,119 @@
+#include "session/zerocopy_mode.hpp"
+
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "core/log.hpp"
+#include "zerocopy/cpu_path_importer.hpp"
+#include "zerocopy/gpu/download_importer.hpp"
+
+namespace zc::session {
+namespace {
+
+constexpr std::string_view kStage = "zerocopy";
+
+// Why the GPU path did not come up, in words for the import path.
+std::string short_reason(const Error& e) {
+  if (e.code == Errc::not_found) return "no NVIDIA driver or device: " + e.message;
+  if (e.code == Errc::unsupported) return "no GPU import path: " + e.message;
+  return e.describe();
+}
+
+// The GPU path made at install time goes to the first pipeline; later pipelines (the daemon's
+// other captures, and the ones it restarts) bring up their own bridges on the same CUDA context:
+// one per device, which the encoder catalog's CUDA frames live on too.
+struct SharedPath {
+  std::mutex mutex;
+  std::optional<zerocopy::gpu::GpuPath> first;
+  std::shared_ptr<cuda::CudaContext> cuda;
+  GpuPathFactory make;
+};
+
+}  // namespace
+
+std::string_view to_string(ZerocopyMode mode) {
+  switch (mode) {
+    case ZerocopyMode::Auto:
+      return "auto";
+    case ZerocopyMode::Required:
+      return "1";
+    case ZerocopyMode::Off:
+      return "0";
+  }
+  return "auto";
+}
+
+Result<ZerocopyMode> parse_zerocopy_mode(std::string_view text) {
+  if (text.empty() || text == "auto") return ZerocopyMode::Auto;
+  if (text == "1" || text == "on" || text == "yes" || text == "true") return ZerocopyMode::Required;
+  if (text == "0" || text == "off" || text == "no" || text == "false") return ZerocopyMode::Off;
+  return fail(Errc::invalid_argument, std::string(kStage),
+              "ZEROCAST_ZEROCOPY must be auto, 1 or 0 (got '" + std::string(text) + "')");
+}
+
+Result<ZerocopyMode> zerocopy_mode_from_env() {
+  const char* env = std::getenv("ZEROCAST_ZEROCOPY");
+  return parse_zerocopy_mode(env ? env : "");
+}
+
+Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path) {
+  ZerocopyChoice choice;
+  choice.mode = mode;
+  if (!make_path) {
+    make_path = [](std::shared_ptr<cuda::CudaContext> cuda) {
+      return zerocopy::gpu::make_gpu_path({}, std::move(cuda));
+    };
+  }
+
+  auto cpu_only = [&](std::string reason) {
+    choice.cpu_reason = reason;
+    choice.description = "cpu (" + reason + ")";
+    hooks.make_importer = nullptr;
+    hooks.make_cpu_importer = [name = choice.description] { return std::make_unique<zerocopy::CpuPathImporter>(name); };
+    spdlog::info("zerocopy: CPU import path: {}", reason);
+    return choice;
+  };
+
+  if (mode == ZerocopyMode::Off) return cpu_only("ZEROCAST_ZEROCOPY=0");
+  auto path = make_path(nullptr);
+  if (!path) {
+    if (mode == ZerocopyMode::Required) {
+      return fail(Errc::gpu, std::string(kStage),
+                  "ZEROCAST_ZEROCOPY=1 but the GPU import path cannot come up: " + path.error().describe());
+    }
+    return cpu_only(short_reason(path.error()));
+  }
+
+  choice.gpu = true;
+  choice.description = "zero-copy " + path->description;
+  spdlog::info("zerocopy: GPU import path: {} (ZEROCAST_ZEROCOPY={})", path->description, to_string(mode));
+  // NVENC is then fed CUDA frames on the importers' context; where it does not open (no NVENC on
+  // the GPU), a software encoder wins and the importer downloads its GPU-converted output.
+  if (!hooks.catalog) hooks.catalog = encode::default_catalog(path->cuda);
+  auto shared = std::make_shared<SharedPath>();
+  shared->cuda = path->cuda;
+  shared->first = std::move(*path);
+  shared->make = std::move(make_path);
+  hooks.make_importer = [shared]() -> std::unique_ptr<zerocopy::Importer> {
+    std::optional<zerocopy::gpu::GpuPath> p;
+    {
+      std::lock_guard lock(shared->mutex);
+      p = std::exchange(shared->first, std::nullopt);
+    }
+    if (!p) {
+      auto made = shared->make(shared->cuda);
+      if (!made) {
+        spdlog::warn("zerocopy: GPU import path lost, this capture goes the CPU way: {}", made.error().describe());
+        return nullptr;
+      }
+      p = std::move(*made);
+    }
+    return std::make_unique<zerocopy::gpu::DownloadImporter>(p->cuda, std::move(p->importer));
+  };
+  hooks.make_cpu_importer = [] { return std::make_unique<zerocopy::CpuPathImporter>("cpu"); };
+  return choice;
+}
+
+}  // namespace zc::session

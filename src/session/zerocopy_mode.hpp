@@ -1,0 +1,46 @@
+#pragma once
+// ZEROCAST_ZEROCOPY: which importer a capture uses, decided once by one function for `zerocast
+// record` and for the daemon's captures.
+//   auto (default): the GPU importer when make_gpu_path brings it up, else the CPU importer;
+//   1: GPU import required: if it cannot come up, the caller fails at start with the failed stage
+//      (a GPU without NVENC still passes: the GPU-converted frames are downloaded for a software
+//      encoder);
+//   0: CPU only.
+// The import path the status line, the summary and D-Bus show says which ran and why, e.g.
+// "zero-copy egl-cuda+vulkan-cuda" or "cpu (no NVIDIA driver: ...)".
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "session/pipeline.hpp"
+#include "zerocopy/gpu/gpu_importer.hpp"
+
+namespace zc::session {
+
+enum class ZerocopyMode : uint8_t { Auto, Required, Off };
+
+std::string_view to_string(ZerocopyMode mode);  // "auto", "1", "0"
+// "auto" (or empty), "1"/"on"/"yes"/"true", "0"/"off"/"no"/"false"; Errc::invalid_argument otherwise.
+Result<ZerocopyMode> parse_zerocopy_mode(std::string_view text);
+// $ZEROCAST_ZEROCOPY, auto when unset.
+Result<ZerocopyMode> zerocopy_mode_from_env();
+
+// Makes the GPU path (a test replaces it with a fake): on a new CUDA context when given none (the
+// first), else on the one given (the first path's, for every later pipeline).
+using GpuPathFactory = std::function<Result<zerocopy::gpu::GpuPath>(std::shared_ptr<cuda::CudaContext>)>;
+
+struct ZerocopyChoice {
+  ZerocopyMode mode = ZerocopyMode::Auto;
+  bool gpu = false;         // the GPU importer is set up
+  std::string cpu_reason;   // why the CPU path, when !gpu ("ZEROCAST_ZEROCOPY=0", "no NVIDIA driver: ...")
+  std::string description;  // one line for the log
+};
+
+// Brings the importer up per `mode` and installs it into `hooks` (make_importer and
+// make_cpu_importer). Errc::gpu (stage "zerocopy") when mode is Required and the GPU path cannot
+// come up; the message names the stage that failed. Logs which path runs and why.
+Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path = {});
+
+}  // namespace zc::session

@@ -1,0 +1,153 @@
+#include "testsrc/options.hpp"
+
+#include <array>
+#include <charconv>
+#include <utility>
+
+#include "testsrc/pattern.hpp"
+
+namespace zc::testsrc {
+namespace {
+
+constexpr std::array<std::pair<DefectKind, std::string_view>, kDefectKindCount> kDefectNames{{
+    {DefectKind::CorruptedFlag, "corrupted-flag"},
+    {DefectKind::CorruptedChunk, "corrupted-chunk"},
+    {DefectKind::ZeroChunk, "zero-chunk"},
+    {DefectKind::BadStride, "bad-stride"},
+    {DefectKind::ShortBuffer, "short-buffer"},
+    {DefectKind::Resize, "resize"},
+    {DefectKind::Disappear, "disappear"},
+}};
+
+constexpr uint32_t kMaxWidth = 7680;
+constexpr uint32_t kMaxHeight = 4320;
+constexpr uint32_t kMaxFps = 240;
+
+template <class T>
+bool parse_uint(std::string_view text, T& out) {
+  if (text.empty()) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+tl::unexpected<Error> bad(std::string message) {
+  return fail(Errc::invalid_argument, "test-source", std::move(message));
+}
+
+Result<void> check_size(uint32_t width, uint32_t height) {
+  if (width < kPatternMinWidth || width > kMaxWidth || height < kPatternMinHeight || height > kMaxHeight) {
+    return bad("size " + std::to_string(width) + "x" + std::to_string(height) + " outside " +
+               std::to_string(kPatternMinWidth) + "x" + std::to_string(kPatternMinHeight) + ".." +
+               std::to_string(kMaxWidth) + "x" + std::to_string(kMaxHeight));
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(BufferMode mode) {
+  switch (mode) {
+    case BufferMode::Shm:
+      return "shm";
+    case BufferMode::MemFd:
+      return "memfd";
+    case BufferMode::DmaBuf:
+      return "dmabuf";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(DmabufAllocator allocator) {
+  switch (allocator) {
+    case DmabufAllocator::Auto:
+      return "auto";
+    case DmabufAllocator::Gbm:
+      return "gbm";
+    case DmabufAllocator::MemFd:
+      return "memfd";
+  }
+  return "unknown";
+}
+
+std::optional<DmabufAllocator> dmabuf_allocator_from_string(std::string_view name) {
+  for (const auto a : {DmabufAllocator::Auto, DmabufAllocator::Gbm, DmabufAllocator::MemFd}) {
+    if (to_string(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(DefectKind kind) {
+  for (const auto& [k, name] : kDefectNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+std::optional<DefectKind> defect_kind_from_string(std::string_view name) {
+  for (const auto& [k, n] : kDefectNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+Result<DefectSpec> parse_defect(std::string_view text) {
+  const std::string original(text);
+  const size_t at_pos = text.find('@');
+  if (at_pos == std::string_view::npos) return bad("defect '" + original + "': expected KIND@FRAME");
+  const auto kind = defect_kind_from_string(text.substr(0, at_pos));
+  if (!kind) return bad("defect '" + original + "': unknown kind");
+  DefectSpec spec;
+  spec.kind = *kind;
+  std::string_view rest = text.substr(at_pos + 1);
+  std::string_view size_text;
+  if (const size_t colon = rest.find(':'); colon != std::string_view::npos) {
+    size_text = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  std::string_view every_text;
+  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    every_text = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  if (!parse_uint(rest, spec.at)) return bad("defect '" + original + "': bad frame number");
+  if (!every_text.empty() && (!parse_uint(every_text, spec.every) || spec.every == 0)) {
+    return bad("defect '" + original + "': bad period");
+  }
+  if (spec.kind == DefectKind::Resize) {
+    const size_t x = size_text.find('x');
+    if (x == std::string_view::npos || !parse_uint(size_text.substr(0, x), spec.width) ||
+        !parse_uint(size_text.substr(x + 1), spec.height)) {
+      return bad("defect '" + original + "': resize needs :WIDTHxHEIGHT");
+    }
+  } else if (!size_text.empty()) {
+    return bad("defect '" + original + "': only resize takes a size");
+  }
+  return spec;
+}
+
+Result<void> validate(const Options& o) {
+  if (auto r = check_size(o.width, o.height); !r) return r;
+  if (o.fps < 1 || o.fps > kMaxFps) return bad("fps " + std::to_string(o.fps) + " outside 1..240");
+  if (!is_packed_rgb(o.format)) return bad("format " + std::string(zc::to_string(o.format)) + " is not packed RGB");
+  if (o.buffers < 2 || o.buffers > 16) return bad("buffers must be 2..16");
+  if (o.stride_align == 0 || (o.stride_align & (o.stride_align - 1)) != 0 || o.stride_align % 4 != 0) {
+    return bad("stride alignment must be a power of two >= 4");
+  }
+  if (o.mode == BufferMode::DmaBuf && o.modifiers.empty()) return bad("dmabuf mode needs at least one modifier");
+  if (o.mode != BufferMode::DmaBuf && o.dmabuf_allocator == DmabufAllocator::Gbm)
+    return bad("the gbm allocator needs dmabuf mode");
+  if (o.node_name.empty()) return bad("empty node name");
+  if (o.crop && (o.crop->x < 0 || o.crop->y < 0 || o.crop->width == 0 || o.crop->height == 0 ||
+                 static_cast<uint64_t>(o.crop->x) + o.crop->width > o.width ||
+                 static_cast<uint64_t>(o.crop->y) + o.crop->height > o.height)) {
+    return bad("crop region outside the frame");
+  }
+  for (const auto& d : o.defects) {
+    if (d.kind == DefectKind::Resize) {
+      if (auto r = check_size(d.width, d.height); !r) return r;
+    }
+  }
+  return {};
+}
+
+}  // namespace zc::testsrc

@@ -1,0 +1,191 @@
+// The frame clock: each tick paints the next frame into a free buffer, fills its metas, applies
+// the defects due at that number and queues it.
+#include <array>
+
+#include <spa/buffer/meta.h>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "testsrc/metas.hpp"
+#include "testsrc/source_impl.hpp"
+
+namespace zc::testsrc {
+
+void TestSource::Impl::record_defect(DefectKind kind, uint64_t frame) {
+  // Caller holds `mutex`.
+  ++stats.defects[static_cast<size_t>(kind)];
+  if (stats.defect_frames.size() < Stats::kMaxDefectRecords) stats.defect_frames.push_back({kind, frame});
+}
+
+void TestSource::Impl::disappear() {
+  spdlog::info("test-source: disappearing at frame {} (defect)", next_frame);
+  // The timer is only disarmed: this runs inside its callback.
+  pw_loop_update_timer(timer.loop(), timer.get(), nullptr, nullptr, false);
+  stream.reset();
+  slots.clear();
+  streaming = false;
+  std::lock_guard lock(mutex);
+  record_defect(DefectKind::Disappear, next_frame);
+  stats.gone = true;
+  stats.streaming = false;
+  changed.notify_all();
+}
+
+void TestSource::Impl::on_tick(uint64_t expirations) {
+  const int64_t cpu = thread_cpu_ns();
+  {
+    std::lock_guard lock(mutex);
+    stats.loop_cpu_ns = cpu;
+    if (expirations > 1) stats.late_ticks += expirations - 1;
+  }
+  if (!stream) return;
+  const bool driving = pw_stream_is_driving(stream.get());
+  {
+    std::lock_guard lock(mutex);
+    stats.driving = driving;
+  }
+  if (options.frame_limit > 0 && next_frame >= options.frame_limit) return;
+  if (!streaming || !have_format || awaiting_buffers) {
+    cycle.done();
+    std::lock_guard lock(mutex);
+    ++stats.skipped_paused;
+    return;
+  }
+  if (driving && cycle_busy()) {
+    std::lock_guard lock(mutex);
+    ++stats.skipped_busy;
+    return;
+  }
+  for (const auto& d : options.defects) {
+    if (!d.applies_to(next_frame)) continue;
+    if (d.kind == DefectKind::Disappear) {
+      disappear();
+      return;
+    }
+    if (d.kind == DefectKind::Resize && resized_at != next_frame) {
+      resized_at = next_frame;
+      const bool back = d.every > 0 && want_width == d.width && want_height == d.height;
+      want_width = back ? options.width : d.width;
+      want_height = back ? options.height : d.height;
+      spdlog::info("test-source: resizing to {}x{} at frame {} (defect)", want_width, want_height, next_frame);
+      {
+        std::lock_guard lock(mutex);
+        record_defect(DefectKind::Resize, next_frame);
+        ++stats.skipped_paused;
+      }
+      announce_formats();
+      return;
+    }
+  }
+  produce(next_frame);
+}
+
+// Like a producer that keeps pace with its consumer, we skip a tick while our last cycle runs
+// (the number does not advance) rather than have PipeWire overwrite an untaken frame (CycleGate).
+bool TestSource::Impl::cycle_busy() {
+  switch (cycle.check(monotonic_ns())) {
+    case CycleGate::State::free:
+      return false;
+    case CycleGate::State::busy:
+      return true;
+    case CycleGate::State::timed_out:
+      break;
+  }
+  spdlog::warn("test-source: graph cycle not done after {} ms; sending frame {} anyway",
+               CycleGate::kTimeoutNs / 1000000, next_frame);
+  std::lock_guard lock(mutex);
+  ++stats.cycle_timeouts;
+  return false;
+}
+
+void TestSource::Impl::produce(uint64_t frame) {
+  if (!painter) return;  // on_tick only calls us with a format, hence a painter
+  pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
+  if (!b) {
+    std::lock_guard lock(mutex);
+    ++stats.skipped_no_buffer;
+    return;
+  }
+  spa_buffer* buf = b->buffer;
+  auto* slot = static_cast<Slot*>(b->user_data);
+  if (!slot) return;  // its memory could not be set up; the stream is already in error
+  const int64_t paint_start = thread_cpu_ns();
+  Damage damage;
+  if (slot->bo) {
+    // READ_WRITE keeps what earlier frames left, so the paint stays incremental; the mapping
+    // (a staging copy for tiled buffers) is written back when it goes, before the frame is queued.
+    auto map = slot->bo->map();
+    if (!map) {
+      fail_stream("cannot map a GBM buffer: " + map.error().message);
+      return;
+    }
+    if (map->stride() != slot->paint_stride) {
+      slot->paint = PaintState{};  // what was painted is laid out with another stride
+      slot->paint_stride = map->stride();
+    }
+    damage = painter->paint(Image{map->data(), map->stride(), current.width, current.height, current.format},
+                            slot->paint, frame);
+  } else {
+    damage = painter->paint(Image{slot->pixels, slot->stride, current.width, current.height, current.format},
+                            slot->paint, frame);
+  }
+  const int64_t paint_ns = thread_cpu_ns() - paint_start;
+
+  uint32_t header_flags = 0;
+  spa_chunk* chunk = buf->datas[0].chunk;
+  chunk->offset = slot->offset;
+  chunk->stride = static_cast<int32_t>(slot->stride);
+  chunk->size = slot->stride * current.height;
+  chunk->flags = SPA_CHUNK_FLAG_NONE;
+  std::array<bool, kDefectKindCount> carried{};
+  for (const auto& d : options.defects) {
+    if (!d.applies_to(frame)) continue;
+    switch (d.kind) {
+      case DefectKind::CorruptedFlag:
+        header_flags |= SPA_META_HEADER_FLAG_CORRUPTED;
+        break;
+      case DefectKind::CorruptedChunk:
+        chunk->flags |= SPA_CHUNK_FLAG_CORRUPTED;
+        break;
+      case DefectKind::ZeroChunk:
+        chunk->size = 0;
+        break;
+      case DefectKind::BadStride:
+        chunk->stride = static_cast<int32_t>(current.width * 2);
+        break;
+      case DefectKind::ShortBuffer:
+        chunk->size = slot->stride * (current.height / 2);
+        break;
+      case DefectKind::Resize:
+      case DefectKind::Disappear:
+        continue;  // handled before a buffer was taken
+    }
+    carried[static_cast<size_t>(d.kind)] = true;
+  }
+  write_header(buf, frame, monotonic_ns(), header_flags);
+  write_damage(buf, damage, current.width, current.height);
+  if (options.crop) write_crop(buf, *options.crop);
+  if (options.cursor) {
+    write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
+  }
+  pw_stream_queue_buffer(stream.get(), b);
+  next_frame = frame + 1;
+  {
+    // Not held across PipeWire calls: its callbacks take it too.
+    std::lock_guard lock(mutex);
+    for (size_t k = 0; k < kDefectKindCount; ++k) {
+      if (carried[k]) record_defect(static_cast<DefectKind>(k), frame);
+    }
+    stats.queued = next_frame;
+    stats.paint_cpu_ns += paint_ns;
+    changed.notify_all();
+  }
+  // Driving: run a graph cycle now so the frame goes out at our pace. Following: the driver's
+  // next cycle takes it.
+  if (pw_stream_is_driving(stream.get())) {
+    cycle.started(monotonic_ns());
+    pw_stream_trigger_process(stream.get());
+  }
+}
+
+}  // namespace zc::testsrc

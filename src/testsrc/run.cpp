@@ -1,0 +1,103 @@
+#include "testsrc/run.hpp"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "testsrc/test_source.hpp"
+
+namespace zc::testsrc {
+namespace {
+
+// Blocks SIGINT/SIGTERM for a scope, so they can be taken with sigtimedwait.
+class BlockedSignals {
+ public:
+  BlockedSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+  }
+  ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  BlockedSignals(const BlockedSignals&) = delete;
+  BlockedSignals& operator=(const BlockedSignals&) = delete;
+
+  // The signal that arrived within `ms`, or 0.
+  int wait(long ms) const {
+    const timespec timeout{ms / 1000, (ms % 1000) * 1000000L};
+    const int sig = sigtimedwait(&set_, nullptr, &timeout);
+    return sig > 0 ? sig : 0;
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t previous_{};
+};
+
+std::string summary(const Stats& s) {
+  std::string line =
+      "queued=" + std::to_string(s.queued) + " skipped_no_buffer=" + std::to_string(s.skipped_no_buffer) +
+      " skipped_paused=" + std::to_string(s.skipped_paused) + " skipped_busy=" + std::to_string(s.skipped_busy) +
+      " late_ticks=" + std::to_string(s.late_ticks) + " renegotiations=" + std::to_string(s.renegotiations);
+  for (size_t k = 0; k < kDefectKindCount; ++k) {
+    if (s.defects[k] > 0)
+      line += " " + std::string(to_string(static_cast<DefectKind>(k))) + "=" + std::to_string(s.defects[k]);
+  }
+  if (s.gbm_buffers > 0 || s.memfd_buffers > 0)
+    line += " gbm_buffers=" + std::to_string(s.gbm_buffers) + " memfd_buffers=" + std::to_string(s.memfd_buffers);
+  if (s.queued > 0)
+    line += " cpu_us_per_frame=" + std::to_string(s.loop_cpu_ns / 1000 / static_cast<int64_t>(s.queued));
+  return line;
+}
+
+}  // namespace
+
+int run(const RunOptions& options, std::FILE* out) {
+  BlockedSignals signals;
+  Options source_options = options.source;
+  if (options.frames > 0) source_options.frame_limit = options.frames;
+  TestSource source(source_options);
+  if (auto started = source.start(); !started) {
+    spdlog::error("{}", started.error().describe());
+    return kRunStartFailed;
+  }
+  auto node = source.wait_for_node(std::chrono::seconds(10));
+  if (!node) {
+    spdlog::error("{}", node.error().describe());
+    return kRunStartFailed;
+  }
+  std::fprintf(out, "zerocast test-source: node.id=%u object.serial=%llu node.name=%s\n", node->id,
+               static_cast<unsigned long long>(node->serial), options.source.node_name.c_str());
+  std::fflush(out);
+
+  const int64_t deadline = options.duration.count() > 0 ? monotonic_ns() + options.duration.count() * 1000000LL : 0;
+  int code = kRunOk;
+  while (true) {
+    if (const int sig = signals.wait(50); sig != 0) {
+      spdlog::info("test-source: {} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    const Stats s = source.stats();
+    if (!s.error.empty()) {
+      spdlog::error("test-source: stream failed: {}", s.error);
+      code = kRunStreamFailed;
+      break;
+    }
+    if (s.gone) break;
+    if (options.frames > 0 && s.queued >= options.frames) {
+      // Give the consumer a moment to take the last frame before the node goes.
+      signals.wait(200);
+      break;
+    }
+    if (deadline != 0 && monotonic_ns() >= deadline) break;
+  }
+  source.stop();
+  std::fprintf(out, "zerocast test-source: %s\n", summary(source.stats()).c_str());
+  std::fflush(out);
+  return code;
+}
+
+}  // namespace zc::testsrc

@@ -1,0 +1,49 @@
+#pragma once
+// The built-in test source: a PipeWire Video/Source node that sends a frame-numbered pattern
+// (pattern.hpp) at a steady rate, in shared memory or dmabufs with modifier fixation (real ones
+// from GBM where a render node exists, memfd-backed otherwise), and that can inject defects. It runs on its own
+// pw_thread_loop with its own pw_context and pw_core; the daemon it reaches is the one the process environment names
+// (XDG_RUNTIME_DIR / PIPEWIRE_REMOTE), which is how tests point it at a private PipeWire.
+//
+// Every public method is thread-safe.
+#include <chrono>
+#include <memory>
+
+#include "core/error.hpp"
+#include "testsrc/options.hpp"
+
+namespace zc::testsrc {
+
+class TestSource {
+ public:
+  explicit TestSource(Options options);
+  ~TestSource();  // stop()
+  TestSource(const TestSource&) = delete;
+  TestSource& operator=(const TestSource&) = delete;
+
+  // Connects to PipeWire and creates the node. Fails on invalid options or when no PipeWire
+  // daemon answers. Frames flow once a consumer links and negotiation is done.
+  Result<void> start();
+
+  // The node's id and object serial, once the registry shows it (Errc::timeout otherwise).
+  Result<NodeIdentity> wait_for_node(std::chrono::milliseconds timeout);
+
+  // Waits until at least `frames` frames were queued (Errc::timeout otherwise; Errc::pipewire if
+  // the stream failed or vanished first).
+  Result<void> wait_for_frames(uint64_t frames, std::chrono::milliseconds timeout);
+
+  Stats stats() const;
+
+  // Destroys the stream and the connection. Idempotent.
+  void stop();
+
+  const Options& options() const { return options_; }
+
+  struct Impl;  // the PipeWire side, in test_source.cpp
+
+ private:
+  Options options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::testsrc

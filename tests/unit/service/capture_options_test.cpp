@@ -1,0 +1,120 @@
+// StartCapture's options against the config: defaults, overrides and every refusal.
+#include <catch2/catch.hpp>
+
+#include "service/capture_options.hpp"
+
+using namespace zc;
+using namespace zc::service;
+using namespace zc::session;
+
+namespace {
+
+std::string refusal(const Config& c, const OptionMap& o, Errc code = Errc::invalid_argument) {
+  auto r = capture_spec(c, o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == code);
+  return r.error().message;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("capture options default to the config", "[capture-options]") {
+  Config c;
+  c.default_source = "test";
+  c.codec = "hevc";
+  c.bitrate_kbps = 3000;
+  c.replay_seconds = 20;
+  c.replay_max_megabytes = 64;
+  c.test_size = {640, 360};
+  c.test_fps = 25;
+  c.gop_seconds = 2.0;
+  auto s = capture_spec(c, {});
+  REQUIRE(s);  // no outputs, but a replay buffer from the config: something to do
+  CHECK(s->record.source == "test");
+  CHECK(s->record.codec == encode::Codec::HEVC);
+  CHECK(s->record.bitrate_kbps == 3000);
+  CHECK(s->record.test.size == Size{640, 360});
+  CHECK(s->record.gop_frames == 50);  // 2 s at the test source's 25 fps
+  CHECK(s->replay_seconds == 20);
+  CHECK(s->replay_max_bytes == 64u * 1024 * 1024);
+}
+
+TEST_CASE("capture options override the config, integers of any D-Bus type", "[capture-options]") {
+  Config c;
+  OptionMap o{{"source", std::string("node:42")},
+              {"outputs", std::vector<std::string>{"/v/a.mkv", "srt://host:9000?passphrase=secret123"}},
+              {"codec", std::string("h264")},
+              {"bitrate", uint64_t{2500}},
+              {"fps", int64_t{30}},
+              {"gop", uint64_t{15}},
+              {"replay", uint64_t{0}},
+              {"scale", std::string("1280x720")},
+              {"tuning", std::string("low-latency")},
+              {"cursor", false}};
+  auto s = capture_spec(c, o);
+  REQUIRE(s);
+  CHECK(s->record.source == "node:42");
+  CHECK(s->record.outputs.size() == 2);
+  CHECK(s->record.bitrate_kbps == 2500);
+  CHECK(s->record.fps == 30);
+  CHECK(s->record.gop_frames == 15);
+  CHECK(s->replay_seconds == 0);
+  REQUIRE(s->record.scale);
+  CHECK(s->record.scale->width == 1280);
+  REQUIRE(s->record.tuning);
+  CHECK(*s->record.tuning == encode::Tuning::LowLatency);
+  CHECK_FALSE(s->record.draw_cursor);
+  // Without gop, the GOP is the config's seconds at the nominal rate (fps 30 here).
+  o.erase("gop");
+  CHECK(capture_spec(c, o)->record.gop_frames == 60);
+}
+
+TEST_CASE("capture options are refused with the option named", "[capture-options]") {
+  Config c;
+  const auto out = std::vector<std::string>{"/v/a.mkv"};
+  CHECK(has(refusal(c, {{"outputs", out}, {"bitrat", uint64_t{1}}}), "unknown option 'bitrat'"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", std::string("high")}}), "'bitrate' must be an unsigned integer"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", int64_t{-1}}}), "'bitrate' must not be negative"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", uint64_t{600000}}}), "'bitrate' must be at most 500000"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"fps", uint64_t{241}}}), "'fps' must be at most 240"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"cursor", uint64_t{1}}}), "'cursor' must be a boolean"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"codec", std::string("vp8")}}), "codec"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"scale", std::string("100")}}), "scale"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"tuning", std::string("fast")}}), "tuning"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"source", std::string("camera")}}), "source"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"test-fps", uint64_t{0}}}), "test-fps"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"cfr", true}}), "--cfr needs --fps"));
+  CHECK(has(refusal(c, {}), "nothing to do"));
+  CHECK(has(refusal(c, {{"outputs", std::vector<std::string>{"a.mkv"}}}), "must be an absolute path or a URL"));
+  CHECK(has(refusal(c, {{"outputs", std::vector<std::string>{"/v/a.avi"}}}), "a.avi"));
+  // An impossible pair is "unsupported", not a typo.
+  refusal(c, {{"outputs", std::vector<std::string>{"/v/a.ts"}}, {"codec", std::string("av1")}}, Errc::unsupported);
+  refusal(c, {{"outputs", std::vector<std::string>{"rtmp://h/app/key"}}, {"codec", std::string("hevc")}},
+          Errc::unsupported);
+}
+
+TEST_CASE("every documented option is known", "[capture-options]") {
+  Config c;
+  for (const auto& o : capture_option_list()) {
+    OptionMap m{{"outputs", std::vector<std::string>{"/v/a.mkv"}}};
+    // A value of the documented type that is valid for each option.
+    const std::string name = o.name;
+    if (name == "outputs") continue;
+    if (std::string(o.type) == "u") m[name] = uint64_t{name == "test-fps" || name == "fps" ? 30u : 1u};
+    if (std::string(o.type) == "b") m[name] = name == "cfr" ? false : true;
+    if (std::string(o.type) == "s") {
+      const std::string v = name == "source"    ? "test"
+                            : name == "codec"   ? "h264"
+                            : name == "encoder" ? "libx264"
+                            : name == "tuning"  ? "quality"
+                                                : "640x360";
+      m[name] = v;
+    }
+    INFO(name);
+    CHECK(capture_spec(c, m));
+  }
+}

@@ -1,0 +1,49 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "session/frame_queue.hpp"
+
+using zc::DeviceFrame;
+using zc::session::FrameQueue;
+
+namespace {
+DeviceFrame frame(uint64_t seq) {
+  DeviceFrame f;
+  f.sequence = seq;
+  return f;
+}
+}  // namespace
+
+TEST_CASE("the queue drops the oldest frame when full and counts it", "[frame_queue]") {
+  FrameQueue q(3);
+  for (uint64_t i = 0; i < 5; ++i)
+    CHECK(q.push(frame(i)) == (i < 3 ? FrameQueue::Pushed::queued : FrameQueue::Pushed::queued_dropping_oldest));
+  CHECK(q.dropped() == 2);
+  CHECK(q.depth() == 3);
+  for (uint64_t expect = 2; expect < 5; ++expect) {
+    auto f = q.pop(std::chrono::milliseconds(0));
+    REQUIRE(f);
+    CHECK(f->sequence == expect);
+  }
+  CHECK_FALSE(q.pop(std::chrono::milliseconds(1)));
+}
+
+TEST_CASE("close wakes a waiting consumer and refuses new frames", "[frame_queue]") {
+  FrameQueue q(2);
+  q.push(frame(7));
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    q.close();
+  });
+  auto first = q.pop(std::chrono::seconds(5));
+  REQUIRE(first);
+  CHECK(first->sequence == 7);
+  const auto start = std::chrono::steady_clock::now();
+  auto none = q.pop(std::chrono::seconds(5));
+  CHECK_FALSE(none);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  closer.join();
+  CHECK(q.push(frame(8)) == FrameQueue::Pushed::refused);
+  CHECK(q.depth() == 0);
+}
