@@ -94,7 +94,7 @@ tl::unexpected<Error> FormatSink::failed(Error error) {
   // Without the trailer: everything flushed so far stays playable, and a dead peer gets no more
   // blocking writes.
   ctx_.reset();
-  stream_ = nullptr;
+  av_streams_.clear();
   state_ = State::failed;
   {
     std::lock_guard lock(failure_mutex_);
@@ -103,28 +103,47 @@ tl::unexpected<Error> FormatSink::failed(Error error) {
   return tl::unexpected<Error>(std::move(error));
 }
 
-Result<void> FormatSink::begin(const StreamInfo& info) {
-  assert(info.params && "StreamInfo without codec parameters");
+namespace {
+
+// Audio held while the muxer waits for its first video keyframe: a few seconds of Opus/AAC frames.
+constexpr size_t kMaxHeld = 256;
+
+bool same_video_codec(const StreamList& a, const StreamList& b) {
+  return a.size() == b.size() && a.front().params->codec_id == b.front().params->codec_id;
+}
+
+}  // namespace
+
+int64_t FormatSink::time_us(const EncodedPacket& packet, int64_t ts) const {
+  return av_rescale_q(ts, streams_[packet.stream].time_base, AV_TIME_BASE_Q);
+}
+
+Result<void> FormatSink::begin(const StreamList& streams) {
+  assert(!streams.empty() && streams.front().kind == StreamKind::video && "begin() without the video stream");
+  for (size_t i = 0; i < streams.size(); ++i)
+    assert(streams[i].params && streams[i].index == i && "StreamList out of order or without parameters");
   if (state_ == State::failed) return tl::unexpected<Error>(current_failure());
   if (state_ == State::closed) return fail(Errc::internal, stage(), "begin() after close() on " + describe());
-  if (have_info_ && info_.generation == info.generation) {
-    info_ = info;
+  if (!streams_.empty() && generation_of(streams_) == generation_of(streams)) {
+    streams_ = streams;
     return {};
   }
-  const bool same_codec = have_info_ && info_.params->codec_id == info.params->codec_id;
-  info_ = info;
-  have_info_ = true;
+  const bool continue_in_place = !streams_.empty() && target_.network() && same_video_codec(streams_, streams);
+  streams_ = streams;
   need_keyframe_ = true;
+  held_.clear();
+  rolled_ = false;
   if (!ctx_) return {};
-  if (target_.network() && same_codec) {
+  if (continue_in_place) {
     // The peer keeps its connection; the new parameter sets travel in-band (and for FLV as new
-    // extradata on the first keyframe).
+    // extradata on the first keyframe). Audio goes on in the same muxer meanwhile.
     new_extradata_pending_ = true;
-    spdlog::info("{}: {} continues with generation {} ({}x{})", stage(), describe(), info.generation,
-                 info.params->width, info.params->height);
+    spdlog::info("{}: {} continues with generation {} ({}x{})", stage(), describe(), generation_of(streams),
+                 streams.front().params->width, streams.front().params->height);
     return {};
   }
   if (auto r = close_muxer(); !r) return failed(r.error());
+  rolled_ = true;
   state_ = State::idle;
   return {};
 }
@@ -135,18 +154,88 @@ Result<void> FormatSink::write(const EncodedPacket& packet) {
     return tl::unexpected<Error>(current_failure());
   }
   if (state_ == State::closed) return fail(Errc::internal, stage(), "write() after close() on " + describe());
-  assert(have_info_ && packet.packet && "write() before begin() or without a packet");
-  if (!have_info_ || !packet.packet || packet.generation != info_.generation ||
-      (need_keyframe_ && !packet.keyframe())) {
+  assert(!streams_.empty() && packet.packet && "write() before begin() or without a packet");
+  if (streams_.empty() || !packet.packet || packet.generation != generation_of(streams_) ||
+      packet.stream >= streams_.size()) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return {};
+  }
+  if (!packet.video()) {
+    if (ctx_) return mux(packet);
+    hold(packet);
+    return {};
+  }
+  if (need_keyframe_ && !packet.keyframe()) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return {};
   }
   need_keyframe_ = false;
   if (!ctx_) {
-    if (auto r = open_muxer(*packet.packet); !r) return failed(r.error());
-    state_ = State::open;
+    if (auto r = start(packet); !r) return r;
   }
   return mux(packet);
+}
+
+void FormatSink::hold(const EncodedPacket& packet) {
+  if (held_.size() == kMaxHeld) {
+    held_.pop_front();
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+  }
+  held_.push_back(packet.share());
+}
+
+Result<void> FormatSink::start(const EncodedPacket& keyframe) {
+  // Time 0 of the file: the keyframe, or the first held audio of a file that continues one just
+  // closed (so its audio goes on without a gap). A fresh start keeps only audio still playing at
+  // the keyframe: video and audio begin together.
+  const AVPacket& key = *keyframe.packet;
+  int64_t zero = time_us(keyframe, key.dts != AV_NOPTS_VALUE ? key.dts : key.pts);
+  if (!rolled_) {
+    while (!held_.empty()) {
+      const AVPacket& a = *held_.front().packet;
+      if (a.pts != AV_NOPTS_VALUE && time_us(held_.front(), a.pts + a.duration) > zero) break;
+      held_.pop_front();
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  for (const auto& h : held_) {
+    if (h.packet->pts != AV_NOPTS_VALUE) zero = std::min(zero, time_us(h, h.packet->pts));
+  }
+  ts_offset_us_ = zero;
+  if (auto r = open_muxer(key); !r) return failed(r.error());
+  state_ = State::open;
+  std::deque<EncodedPacket> held;
+  held.swap(held_);
+  for (const auto& h : held) {
+    if (auto r = mux(h); !r) return r;
+  }
+  return {};
+}
+
+Result<AVStream*> FormatSink::add_stream(AVFormatContext& ctx, const StreamInfo& info, const AVPacket& keyframe) {
+  AVStream* st = avformat_new_stream(&ctx, nullptr);
+  if (!st || avcodec_parameters_copy(st->codecpar, info.params.get()) < 0) {
+    return fail(Errc::internal, stage(), "cannot add a stream for " + describe());
+  }
+  st->codecpar->codec_tag = 0;
+  st->time_base = info.time_base;
+  if (info.frame_rate.num > 0 && info.frame_rate.den > 0) st->avg_frame_rate = info.frame_rate;
+  if (info.kind != StreamKind::video) return st;
+
+  extradata_.clear();
+  if (st->codecpar->extradata_size > 0) {
+    extradata_.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
+  } else if (ctx.oformat->flags & AVFMT_GLOBALHEADER) {
+    // mkv, mp4 and FLV want the parameter sets in the header; MPEG-TS carries them in-band.
+    auto extracted = extract_extradata(*info.params, keyframe);
+    if (!extracted) return tl::unexpected(extracted.error());
+    extradata_ = std::move(*extracted);
+    st->codecpar->extradata = static_cast<uint8_t*>(av_mallocz(extradata_.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+    if (!st->codecpar->extradata) return fail(Errc::internal, stage(), "out of memory");
+    std::memcpy(st->codecpar->extradata, extradata_.data(), extradata_.size());
+    st->codecpar->extradata_size = static_cast<int>(extradata_.size());
+  }
+  return st;
 }
 
 Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
@@ -154,7 +243,6 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   // "file:" keeps a path with a colon from being taken for a protocol.
   const std::string url = target_.network() ? path : "file:" + path;
   const std::string shown = target_.network() ? describe() : path;
-  const AVCodecParameters& params = *info_.params;
 
   AVFormatContext* raw = nullptr;
   if (int err = avformat_alloc_output_context2(&raw, nullptr, muxer_name(target_.container), nullptr); err < 0) {
@@ -163,26 +251,11 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   }
   OutputContextPtr ctx(raw);
   ctx->interrupt_callback = {&FormatSink::interrupt_cb, this};
-  AVStream* st = avformat_new_stream(ctx.get(), nullptr);
-  if (!st || avcodec_parameters_copy(st->codecpar, &params) < 0) {
-    return fail(Errc::internal, stage(), "cannot add a stream for " + shown);
-  }
-  st->codecpar->codec_tag = 0;
-  st->time_base = info_.time_base;
-  if (info_.frame_rate.num > 0 && info_.frame_rate.den > 0) st->avg_frame_rate = info_.frame_rate;
-
-  extradata_.clear();
-  if (st->codecpar->extradata_size > 0) {
-    extradata_.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
-  } else if (ctx->oformat->flags & AVFMT_GLOBALHEADER) {
-    // mkv, mp4 and FLV want the parameter sets in the header; MPEG-TS carries them in-band.
-    auto extracted = extract_extradata(params, keyframe);
-    if (!extracted) return tl::unexpected(extracted.error());
-    extradata_ = std::move(*extracted);
-    st->codecpar->extradata = static_cast<uint8_t*>(av_mallocz(extradata_.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-    if (!st->codecpar->extradata) return fail(Errc::internal, stage(), "out of memory");
-    std::memcpy(st->codecpar->extradata, extradata_.data(), extradata_.size());
-    st->codecpar->extradata_size = static_cast<int>(extradata_.size());
+  std::vector<AVStream*> av_streams;
+  for (const auto& info : streams_) {
+    auto st = add_stream(*ctx, info, keyframe);
+    if (!st) return tl::unexpected(st.error());
+    av_streams.push_back(*st);
   }
 
   Deadline deadline(*this, options_.connect_timeout);
@@ -205,8 +278,14 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   Dictionary mux;
   if (target_.container == Container::mp4) {
     // Fragmented: every fragment is playable on its own, so a killed process leaves a good file.
-    mux.set("movflags", options_.flush == Flush::packet ? "+frag_keyframe+empty_moov+default_base_moof+frag_every_frame"
-                                                        : "+frag_keyframe+empty_moov+default_base_moof");
+    // Per packet: frag_every_frame writes each fragment at once, but with several streams FFmpeg
+    // 5.1 gives the audio decreasing dts there (seen with its own command line too); a fragment
+    // per packet by duration is correct and keeps at most the newest packet in memory.
+    const bool per_packet = options_.flush == Flush::packet;
+    mux.set("movflags", per_packet && streams_.size() == 1
+                            ? "+frag_keyframe+empty_moov+default_base_moof+frag_every_frame"
+                            : "+frag_keyframe+empty_moov+default_base_moof");
+    if (per_packet && streams_.size() > 1) mux.set("frag_duration", "1");
   } else if (target_.container == Container::flv) {
     mux.set("flvflags", "no_duration_filesize");  // a stream cannot seek back to patch them
   }
@@ -221,20 +300,24 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   }
 
   ctx_ = std::move(ctx);
-  stream_ = st;
-  ts_offset_ = keyframe.dts != AV_NOPTS_VALUE ? keyframe.dts : keyframe.pts;
-  have_last_dts_ = false;
+  av_streams_ = std::move(av_streams);
+  last_dts_.assign(streams_.size(), 0);
+  have_last_dts_.assign(streams_.size(), false);
   file_packets_ = 0;
   if (!target_.network()) files_.push_back(path);
-  spdlog::info("{}: writing {} ({}, {} {}x{})", stage(), shown, muxer_name(target_.container),
-               avcodec_get_name(params.codec_id), params.width, params.height);
+  const AVCodecParameters& video = *streams_.front().params;
+  spdlog::info("{}: writing {} ({}, {} {}x{}, {} stream{})", stage(), shown, muxer_name(target_.container),
+               avcodec_get_name(video.codec_id), video.width, video.height, streams_.size(),
+               streams_.size() == 1 ? "" : "s");
   return {};
 }
 
 Result<void> FormatSink::mux(const EncodedPacket& packet) {
   AVPacket* pkt = work_.get();
   if (av_packet_ref(pkt, packet.packet.get()) < 0) return failed(Error{Errc::internal, stage(), "out of memory"});
-  pkt->stream_index = stream_->index;
+  const StreamInfo& info = streams_[packet.stream];
+  AVStream* st = av_streams_[packet.stream];
+  pkt->stream_index = st->index;
   if (pkt->dts == AV_NOPTS_VALUE) pkt->dts = pkt->pts;
   if (pkt->pts == AV_NOPTS_VALUE) pkt->pts = pkt->dts;
   if (pkt->dts == AV_NOPTS_VALUE) {
@@ -242,35 +325,37 @@ Result<void> FormatSink::mux(const EncodedPacket& packet) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return {};
   }
-  if (new_extradata_pending_) {
+  if (new_extradata_pending_ && packet.video()) {
     new_extradata_pending_ = false;
     // Only FLV (global header) needs to be told; MPEG-TS readers find the new SPS in-band.
     if (ctx_->oformat->flags & AVFMT_GLOBALHEADER) {
-      if (auto extracted = extract_extradata(*info_.params, *packet.packet); extracted && *extracted != extradata_) {
+      if (auto extracted = extract_extradata(*info.params, *packet.packet); extracted && *extracted != extradata_) {
         uint8_t* side = av_packet_new_side_data(pkt, AV_PKT_DATA_NEW_EXTRADATA, extracted->size());
         if (side) std::memcpy(side, extracted->data(), extracted->size());
         extradata_ = std::move(*extracted);
       }
     }
   }
-  pkt->pts -= ts_offset_;
-  pkt->dts -= ts_offset_;
-  if (pkt->duration == 0 && info_.frame_rate.num > 0) {
-    pkt->duration = av_rescale_q(1, av_inv_q(info_.frame_rate), info_.time_base);
+  const int64_t offset = av_rescale_q(ts_offset_us_, AV_TIME_BASE_Q, info.time_base);
+  pkt->pts -= offset;
+  pkt->dts -= offset;
+  if (pkt->duration == 0 && info.frame_rate.num > 0) {
+    pkt->duration = av_rescale_q(1, av_inv_q(info.frame_rate), info.time_base);
   }
-  av_packet_rescale_ts(pkt, info_.time_base, stream_->time_base);
-  if (have_last_dts_ && pkt->dts <= last_dts_) {
+  av_packet_rescale_ts(pkt, info.time_base, st->time_base);
+  int64_t& last_dts = last_dts_[packet.stream];
+  if (have_last_dts_[packet.stream] && pkt->dts <= last_dts) {
     if (!warned_dts_) {
-      spdlog::warn("{}: non-increasing dts on {}, nudged forward", stage(), describe());
+      spdlog::warn("{}: non-increasing dts on {} (stream {}), nudged forward", stage(), describe(), packet.stream);
       warned_dts_ = true;
     }
-    pkt->dts = last_dts_ + 1;
+    pkt->dts = last_dts + 1;
   }
   if (pkt->pts < pkt->dts) pkt->pts = pkt->dts;
-  last_dts_ = pkt->dts;
-  have_last_dts_ = true;
+  last_dts = pkt->dts;
+  have_last_dts_[packet.stream] = true;
 
-  const bool key = packet.keyframe();
+  const bool key = packet.video_keyframe();
   const int size = pkt->size;
   const Flush flush = target_.network() ? Flush::packet : options_.flush;
   Deadline deadline(*this, options_.io_timeout);
@@ -313,7 +398,7 @@ Result<void> FormatSink::close_muxer() {
   if (err < 0) return tl::unexpected(io_error(err, "cannot finish"));
   if (target_.transport == Transport::srt) linger_for_srt();
   ctx_.reset();
-  stream_ = nullptr;
+  av_streams_.clear();
   spdlog::info("{}: closed {}", stage(), shown);
   return {};
 }

@@ -1,8 +1,11 @@
 #pragma once
-// A libavformat muxer writing one stream to a file or URL. Not thread-safe except for stats(),
+// A libavformat muxer writing a session's streams (video, and audio tracks beside it) to a file or
+// URL, interleaved by dts. The muxer opens at the first video keyframe (its parameter sets go into
+// the header); audio that comes before it waits, bounded. Not thread-safe except for stats(),
 // failure(), describe() and interrupt(); network targets belong behind a QueuedSink.
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,7 +40,7 @@ class FormatSink final : public Sink {
   ~FormatSink() override;
 
   std::string describe() const override { return target_.redacted; }
-  Result<void> begin(const StreamInfo& info) override;
+  Result<void> begin(const StreamList& streams) override;
   Result<void> write(const EncodedPacket& packet) override;
   Result<void> close() override;
   SinkStats stats() const override;
@@ -51,8 +54,12 @@ class FormatSink final : public Sink {
   enum class State { idle, open, failed, closed };
 
   Result<void> open_muxer(const AVPacket& keyframe);
+  Result<AVStream*> add_stream(AVFormatContext& ctx, const StreamInfo& info, const AVPacket& keyframe);
   Result<void> close_muxer();
   Result<void> mux(const EncodedPacket& packet);
+  Result<void> start(const EncodedPacket& keyframe);
+  void hold(const EncodedPacket& packet);
+  int64_t time_us(const EncodedPacket& packet, int64_t ts) const;
   Result<void> flush_muxer(bool end_cluster);
   void linger_for_srt();
   tl::unexpected<Error> failed(Error error);
@@ -67,19 +74,21 @@ class FormatSink final : public Sink {
   Target target_;
   FormatOptions options_;
   State state_ = State::idle;
-  StreamInfo info_;  // of the current generation, once have_info_
-  bool have_info_ = false;
+  StreamList streams_;  // of the current generation; empty before the first begin()
   OutputContextPtr ctx_;
-  AVStream* stream_ = nullptr;  // owned by ctx_
-  PacketPtr work_;              // reused for every packet: the muxer consumes its reference
-  std::vector<uint8_t> extradata_;
+  std::vector<AVStream*> av_streams_;  // by stream index, owned by ctx_
+  PacketPtr work_;                     // reused for every packet: the muxer consumes its reference
+  std::vector<uint8_t> extradata_;     // the video stream's
   std::vector<std::string> files_;
+  // Packets of other streams that came before the muxer opened (the video keyframe opens it).
+  std::deque<EncodedPacket> held_;
+  bool rolled_ = false;  // this generation continues a file just closed: its held audio is kept
   bool need_keyframe_ = true;
   bool new_extradata_pending_ = false;  // network: a new generation goes on in the same muxer
   bool warned_dts_ = false;
-  int64_t ts_offset_ = 0;  // in StreamInfo::time_base: the first keyframe of the muxer is at 0
-  int64_t last_dts_ = 0;   // in the stream's time base
-  bool have_last_dts_ = false;
+  int64_t ts_offset_us_ = 0;       // the muxer's time 0 on the sessions's timeline
+  std::vector<int64_t> last_dts_;  // per stream, in its AVStream's time base
+  std::vector<bool> have_last_dts_;
   uint64_t file_packets_ = 0;
 
   std::atomic<bool> interrupted_{false};

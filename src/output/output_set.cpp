@@ -14,8 +14,19 @@ namespace zc::output {
 
 bool same_stream_parameters(const AVCodecParameters& a, const AVCodecParameters& b) {
   return a.codec_id == b.codec_id && a.width == b.width && a.height == b.height && a.format == b.format &&
+         a.sample_rate == b.sample_rate && a.ch_layout.nb_channels == b.ch_layout.nb_channels &&
          a.extradata_size == b.extradata_size &&
          (a.extradata_size == 0 || std::memcmp(a.extradata, b.extradata, static_cast<size_t>(a.extradata_size)) == 0);
+}
+
+bool same_streams(const StreamList& a, const StreamList& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].params || !b[i].params || a[i].kind != b[i].kind || !same_stream_parameters(*a[i].params, *b[i].params)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // What a pipeline writes to: the outputs' tee with generations made continuous across pipelines.
@@ -24,12 +35,13 @@ class OutputSet::Handle final : public output::Sink {
   explicit Handle(OutputSet& set) : set_(set) { work_.packet.reset(av_packet_alloc()); }
 
   std::string describe() const override { return set_.tee_->describe(); }
-  Result<void> begin(const StreamInfo& info) override {
-    const auto generation = set_.generation_for(info);
+  Result<void> begin(const StreamList& streams) override {
+    const auto generation = set_.generation_for(streams);
     if (!generation) return fail(Errc::internal, "output", "begin() after the outputs were closed");
-    local_to_set_[info.generation] = *generation;
-    StreamInfo mapped = info;
-    mapped.generation = *generation;
+    local_to_set_[generation_of(streams)] = *generation;
+    StreamList mapped = streams;
+    for (auto& s : mapped)
+      s.generation = *generation;
     return set_.tee_->begin(mapped);
   }
   Result<void> write(const EncodedPacket& packet) override {
@@ -38,6 +50,7 @@ class OutputSet::Handle final : public output::Sink {
     if (av_packet_ref(work_.packet.get(), packet.packet.get()) < 0) return {};
     work_.capture_ns = packet.capture_ns;
     work_.generation = it->second;
+    work_.stream = packet.stream;
     auto result = set_.tee_->write(work_);
     av_packet_unref(work_.packet.get());
     return result;
@@ -97,15 +110,13 @@ std::unique_ptr<output::Sink> OutputSet::attach() {
   return std::make_unique<Handle>(*this);
 }
 
-std::optional<uint32_t> OutputSet::generation_for(const StreamInfo& info) {
+std::optional<uint32_t> OutputSet::generation_for(const StreamList& streams) {
   std::lock_guard lock(mutex_);
   if (closed_) return std::nullopt;
-  if (begun_ && last_params_ && info.params && same_stream_parameters(*last_params_, *info.params)) {
-    return generation_;
-  }
+  if (begun_ && same_streams(last_streams_, streams)) return generation_;
   if (begun_) ++generation_;
   begun_ = true;
-  last_params_ = info.params;
+  last_streams_ = streams;
   return generation_;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// The outputs of one daemon capture, which outlive its pipelines: files, network outputs that
-// reconnect, and the replay buffer, behind one tee. Each pipeline gets a handle (attach()) that
-// writes through to them and keeps the stream continuous across pipelines: a new pipeline whose
-// encoder has the same parameters as the last one continues the same stream (same file), one
-// with other parameters starts a new generation (a file rolls over to NAME-001.ext).
+// The outputs of a capture, the one place they are built for `zerocast record` and the daemon:
+// files, network outputs that reconnect, and the replay buffer, behind one tee. They outlive the
+// pipelines that feed them (the daemon restarts a pipeline after a PipeWire restart): each
+// pipeline gets a handle (attach()) that writes through to them and keeps the streams continuous
+// across pipelines: a new pipeline whose encoders have the same parameters as the last one's
+// continues the same streams (same file), one with other parameters starts a new generation (a
+// file rolls over to NAME-001.ext).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,7 +58,7 @@ class OutputSet {
  private:
   class Handle;
   OutputSet() = default;
-  std::optional<uint32_t> generation_for(const StreamInfo& info);
+  std::optional<uint32_t> generation_for(const StreamList& streams);
 
   std::unique_ptr<output::TeeSink> tee_;
   output::ReplayRing* replay_ = nullptr;  // owned by tee_, its last member
@@ -68,7 +70,7 @@ class OutputSet {
   bool closed_ = false;
   std::vector<std::string> reported_;  // failures already taken by take_new_failures()
   // Generation continuity across pipelines.
-  std::shared_ptr<const AVCodecParameters> last_params_;
+  StreamList last_streams_;
   uint32_t generation_ = 0;
   bool begun_ = false;
 };
@@ -76,5 +78,7 @@ class OutputSet {
 // True when two streams' parameters are interchangeable for a muxer already running (codec,
 // size, format, extradata).
 bool same_stream_parameters(const AVCodecParameters& a, const AVCodecParameters& b);
+// The same for every stream of two lists, in order.
+bool same_streams(const StreamList& a, const StreamList& b);
 
 }  // namespace zc::output

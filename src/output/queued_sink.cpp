@@ -16,6 +16,7 @@ struct QueuedSink::State {
     PacketPtr packet;  // allocated once; holds a reference to the caller's data while queued
     int64_t capture_ns = 0;
     uint32_t generation = 0;
+    uint32_t stream = kVideoStream;
   };
 
   State(std::unique_ptr<Sink> sink, QueueOptions opts)
@@ -36,9 +37,9 @@ struct QueuedSink::State {
     queued_bytes = 0;
   }
 
-  const StreamInfo* info_for(uint32_t generation) const {
-    for (const auto& info : infos) {
-      if (info.generation == generation) return &info;
+  const StreamList* streams_for(uint32_t generation) const {
+    for (const auto& streams : generations) {
+      if (generation_of(streams) == generation) return &streams;
     }
     return nullptr;
   }
@@ -56,8 +57,8 @@ struct QueuedSink::State {
   size_t head = 0;
   size_t count = 0;
   size_t queued_bytes = 0;
-  std::deque<StreamInfo> infos;  // recent generations: the worker begin()s the inner with them
-  bool waiting_for_keyframe = false;
+  std::deque<StreamList> generations;  // recent ones: the worker begin()s the inner with them
+  bool waiting_for_keyframe = false;   // video only: audio packets are never held back
   bool closing = false;
   bool done = false;
   std::optional<Error> failure;
@@ -78,12 +79,13 @@ void QueuedSink::State::run() {
     av_packet_move_ref(current.packet.get(), slot.packet.get());
     current.capture_ns = slot.capture_ns;
     current.generation = slot.generation;
+    current.stream = slot.stream;
     head = (head + 1) % ring.size();
     --count;
     queued_bytes -= static_cast<size_t>(current.packet->size);
-    std::optional<StreamInfo> info;
+    std::optional<StreamList> streams;
     if (!begun || current.generation != generation) {
-      if (const StreamInfo* found = info_for(current.generation)) info = *found;
+      if (const StreamList* found = streams_for(current.generation)) streams = *found;
     }
     const bool need_begin = !begun || current.generation != generation;
     lock.unlock();
@@ -91,9 +93,9 @@ void QueuedSink::State::run() {
     Result<void> result;
     bool skipped = false;
     if (need_begin) {
-      if (!info) {
+      if (!streams) {
         skipped = true;  // a generation so old its StreamInfo is gone: nothing to mux it with
-      } else if ((result = inner->begin(*info))) {
+      } else if ((result = inner->begin(*streams))) {
         begun = true;
         generation = current.generation;
       }
@@ -133,17 +135,18 @@ std::string QueuedSink::describe() const {
   return state_->description;
 }
 
-Result<void> QueuedSink::begin(const StreamInfo& info) {
+Result<void> QueuedSink::begin(const StreamList& streams) {
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   if (s.failure) return tl::unexpected<Error>(*s.failure);
-  auto& infos = s.infos;
-  auto same = std::find_if(infos.begin(), infos.end(), [&](const auto& i) { return i.generation == info.generation; });
-  if (same != infos.end()) {
-    *same = info;
+  auto& generations = s.generations;
+  auto same = std::find_if(generations.begin(), generations.end(),
+                           [&](const auto& g) { return generation_of(g) == generation_of(streams); });
+  if (same != generations.end()) {
+    *same = streams;
   } else {
-    infos.push_back(info);
-    if (infos.size() > 8) infos.pop_front();
+    generations.push_back(streams);
+    if (generations.size() > 8) generations.pop_front();
   }
   // The new generation starts with a keyframe from a fresh encoder: nothing to wait for.
   s.waiting_for_keyframe = false;
@@ -161,16 +164,19 @@ Result<void> QueuedSink::write(const EncodedPacket& packet) {
       return tl::unexpected<Error>(*s.failure);
     }
     if (s.closing) return fail(Errc::internal, "output", "write() after close() on " + s.description);
-    if (s.waiting_for_keyframe && !packet.keyframe()) {
+    if (s.waiting_for_keyframe && packet.video() && !packet.keyframe()) {
       ++s.dropped;
       return {};
     }
     const auto size = static_cast<size_t>(packet.packet->size);
     if (s.count == s.ring.size() || (s.count > 0 && s.queued_bytes + size > s.options.max_bytes)) {
       ++s.dropped;
-      // Ask only once per gap: the next keyframe ends it.
-      ask_keyframe = !s.waiting_for_keyframe;
-      s.waiting_for_keyframe = true;
+      // A lost audio frame is a gap in the sound only; a lost video packet breaks the pictures
+      // that refer to it, up to the next keyframe. Ask only once per gap.
+      if (packet.video()) {
+        ask_keyframe = !s.waiting_for_keyframe;
+        s.waiting_for_keyframe = true;
+      }
     } else {
       State::Slot& slot = s.ring[(s.head + s.count) % s.ring.size()];
       if (av_packet_ref(slot.packet.get(), packet.packet.get()) < 0) {
@@ -179,9 +185,10 @@ Result<void> QueuedSink::write(const EncodedPacket& packet) {
       }
       slot.capture_ns = packet.capture_ns;
       slot.generation = packet.generation;
+      slot.stream = packet.stream;
       ++s.count;
       s.queued_bytes += size;
-      s.waiting_for_keyframe = false;
+      if (packet.video()) s.waiting_for_keyframe = false;
       s.wake.notify_one();
     }
   }

@@ -1,7 +1,8 @@
 #pragma once
 // Puts a sink on its own thread behind a bounded queue, so a slow or dead network peer can never
-// stall the encoder. When the queue is full the packet is dropped (counted) and so is everything
-// after it up to the next keyframe, since a decoder cannot use frames whose reference is gone.
+// stall the encoder. When the queue is full the packet is dropped (counted); after a video packet
+// so is the video up to the next keyframe, since a decoder cannot use frames whose reference is
+// gone. Audio packets pass whenever there is room.
 //
 // Reconnecting (the daemon's job, later) fits inside: the worker would, on a failure, re-create
 // its inner sink with backoff and resume at the next keyframe instead of stopping.
@@ -34,7 +35,7 @@ class QueuedSink final : public Sink {
 
   std::string describe() const override;
   // Never blocks on I/O: both only queue. An error only once the worker has failed.
-  Result<void> begin(const StreamInfo& info) override;
+  Result<void> begin(const StreamList& streams) override;
   Result<void> write(const EncodedPacket& packet) override;
   // Drains for up to close_timeout, then interrupts; never hangs on a dead peer.
   Result<void> close() override;

@@ -49,8 +49,8 @@ bool ReconnectingSink::try_connect(int64_t now_ns) {
     inner_ = std::move(*made);
   }
   fresh_ = true;
-  if (info_) {
-    if (auto ok = inner_->begin(*info_); !ok) {
+  if (streams_) {
+    if (auto ok = inner_->begin(*streams_); !ok) {
       lose(ok.error(), now_ns);
       return false;
     }
@@ -58,15 +58,15 @@ bool ReconnectingSink::try_connect(int64_t now_ns) {
   return true;
 }
 
-Result<void> ReconnectingSink::begin(const StreamInfo& info) {
+Result<void> ReconnectingSink::begin(const StreamList& streams) {
   if (closed_) return fail(Errc::internal, "output", "begin() after close() on " + description_);
-  info_ = info;
+  streams_ = streams;
   if (!inner_) {
     // The first connection is made at once; later ones wait for their backoff (in write()).
     if (next_attempt_ns_ == 0) (void)try_connect(monotonic_ns());
     return {};
   }
-  if (auto ok = inner_->begin(info); !ok) lose(ok.error(), monotonic_ns());
+  if (auto ok = inner_->begin(streams); !ok) lose(ok.error(), monotonic_ns());
   return {};
 }
 
@@ -79,13 +79,13 @@ Result<void> ReconnectingSink::write(const EncodedPacket& packet) {
   }
   const int64_t now = monotonic_ns();
   if (!inner_) {
-    const bool due = !interrupted && info_ && now >= next_attempt_ns_;
-    if (due && !packet.keyframe()) {
-      // A new peer can only start at a keyframe: ask for one now rather than wait a GOP.
+    const bool due = !interrupted && streams_ && now >= next_attempt_ns_;
+    if (due && packet.video() && !packet.keyframe()) {
+      // A new peer can only start at a video keyframe: ask for one now rather than wait a GOP.
       if (!asked_keyframe_ && options_.on_keyframe_needed) options_.on_keyframe_needed();
       asked_keyframe_ = true;
     }
-    if (!due || !packet.keyframe() || !try_connect(now)) {
+    if (!due || !packet.video_keyframe() || !try_connect(now)) {
       std::lock_guard lock(mutex_);
       ++dropped_;
       return {};

@@ -1,8 +1,8 @@
 #pragma once
 // A network output that survives its peer: when the inner sink fails (peer gone, refused, timed
 // out) it is dropped and a new one is made from a factory after a backoff (doubling up to a
-// maximum), resuming at the next keyframe. It never reports a failure to the writer, so a tee
-// keeps it attached and the other outputs (the replay buffer) go on untouched.
+// maximum), resuming at the next video keyframe (audio in between has no peer to go to). It never reports a failure to
+// the writer, so a tee keeps it attached and the other outputs (the replay buffer) go on untouched.
 //
 // Meant to sit inside a QueuedSink: reconnecting blocks (connect timeouts), which must happen on
 // the queue's writer thread, never on the encoder's. begin/write/close come from that one
@@ -41,7 +41,7 @@ class ReconnectingSink final : public Sink {
   ReconnectingSink& operator=(const ReconnectingSink&) = delete;
 
   std::string describe() const override { return description_; }
-  Result<void> begin(const StreamInfo& info) override;
+  Result<void> begin(const StreamList& streams) override;
   Result<void> write(const EncodedPacket& packet) override;
   Result<void> close() override;
   SinkStats stats() const override;
@@ -62,7 +62,7 @@ class ReconnectingSink final : public Sink {
   const ReconnectOptions options_;
 
   // Writer thread only.
-  std::optional<StreamInfo> info_;
+  std::optional<StreamList> streams_;
   int64_t next_attempt_ns_ = 0;
   std::chrono::milliseconds backoff_;
   bool asked_keyframe_ = false;

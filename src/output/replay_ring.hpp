@@ -1,7 +1,8 @@
 #pragma once
-// The replay buffer: a Sink that holds the encoded packets of the last N seconds (bounded by
-// bytes too), always starting at a keyframe, so that "save the last 30 seconds" can write a
-// playable file at any moment while the capture goes on. Whole GOPs are trimmed from the front.
+// The replay buffer: a Sink that holds the encoded packets of the last N seconds of every stream
+// (bounded by bytes too), always starting at a video keyframe, so that "save the last 30 seconds"
+// can write a playable file, with its sound, at any moment while the capture goes on. Whole GOPs
+// are trimmed from the front; audio stays as long as it plays at or after the front keyframe.
 //
 // write() runs on the encoder thread and never allocates in the steady state (the slots and
 // their AVPackets are reused; the ring only grows when it holds more packets than ever before);
@@ -25,9 +26,11 @@ struct ReplayOptions {
 
 // A copy of held packets (new references to the same data), ready to be written out.
 struct ReplayClip {
-  StreamInfo info;
-  std::vector<EncodedPacket> packets;  // decode order, the first is a keyframe
-  double seconds = 0;                  // video time covered: first pts to the end of the last frame
+  StreamList streams;
+  // In the order they were written; the first video packet is a keyframe, audio starts where it
+  // plays (within one audio frame of the first video frame) and ends with the video.
+  std::vector<EncodedPacket> packets;
+  double seconds = 0;  // video time covered: first pts to the end of the last frame
   size_t bytes = 0;
 };
 
@@ -41,7 +44,7 @@ class ReplayRing final : public Sink {
   std::string describe() const override;
   // A new generation (new encoder, new parameters) starts over: its packets cannot be muxed
   // behind the old ones in one file.
-  Result<void> begin(const StreamInfo& info) override;
+  Result<void> begin(const StreamList& streams) override;
   Result<void> write(const EncodedPacket& packet) override;
   // Keeps what is held: a capture that ended can still be saved, up to its last frame.
   Result<void> close() override;
@@ -67,13 +70,17 @@ class ReplayRing final : public Sink {
   struct Slot {
     PacketPtr packet;  // allocated once, holds a reference while the slot is in use
     int64_t capture_ns = 0;
-    bool key = false;
+    int64_t start_us = 0;  // pts on the session's timeline (AV_TIME_BASE_Q)
+    int64_t end_us = 0;    // pts + duration, likewise
+    uint32_t stream = kVideoStream;
+    bool key = false;  // a video keyframe
   };
 
   Slot& slot_at(uint64_t seq);
   const Slot& slot_at(uint64_t seq) const;
   void grow();
   void drop_front_until(uint64_t seq);
+  void drop_gop();
   void clear_locked();
   int64_t frame_ticks() const;  // one frame interval in the stream's time base (0: unknown)
   int64_t end_pts_locked() const;
@@ -83,13 +90,13 @@ class ReplayRing final : public Sink {
 
   mutable std::mutex mutex_;
   ReplayOptions options_;
-  std::optional<StreamInfo> info_;
+  StreamList streams_;  // empty before the first begin()
   std::vector<Slot> slots_;
-  size_t head_ = 0;            // index in slots_ of the oldest held packet
-  size_t count_ = 0;           // packets held
-  uint64_t head_seq_ = 0;      // sequence number of the oldest held packet
-  std::deque<uint64_t> keys_;  // sequence numbers of the held keyframes, oldest first
-  int64_t max_pts_ = 0;        // newest presentation time held
+  size_t head_ = 0;              // index in slots_ of the oldest held packet
+  size_t count_ = 0;             // packets held
+  uint64_t head_seq_ = 0;        // sequence number of the oldest held packet
+  std::deque<uint64_t> keys_;    // sequence numbers of the held keyframes, oldest first
+  int64_t max_pts_ = INT64_MIN;  // newest video presentation time held
   size_t bytes_ = 0;
   bool waiting_for_key_ = true;
   bool ended_ = false;  // closed after the last write: nothing more will complete the tail

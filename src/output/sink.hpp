@@ -1,6 +1,7 @@
 #pragma once
-// The output seam: a Sink receives the encoded stream. Files, URLs, the replay ring and the tee
-// all implement it.
+// The output seam: a Sink receives a session's encoded streams (the video stream and the audio
+// tracks beside it), packets of all of them in the order they were encoded. Files, URLs, the
+// replay ring, the queue, the reconnecting output and the tee all implement it.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,11 +34,13 @@ class Sink {
   // Path or URL with credentials redacted: safe for logs, status lines and errors.
   virtual std::string describe() const = 0;
 
-  // A stream starts: the first one, or a new generation after the encoder was re-created. A file
-  // sink closes its current file and continues in NAME-001.ext, NAME-002.ext, ...; a network sink
-  // carries on with the new in-band parameter sets.
-  virtual Result<void> begin(const StreamInfo& info) = 0;
-  // An error means this sink is out of the stream (failure() keeps why); the caller detaches it.
+  // The streams start: the first time, or a new generation after the video encoder was
+  // re-created. A file sink closes its current file and continues in NAME-001.ext, NAME-002.ext,
+  // ... with every stream (audio goes on where the last file stopped); a network sink carries on
+  // with the new in-band parameter sets. `streams` is never empty; streams[0] is the video.
+  virtual Result<void> begin(const StreamList& streams) = 0;
+  // A packet of one of the streams (EncodedPacket::stream). An error means this sink is out of
+  // the stream (failure() keeps why); the caller detaches it.
   virtual Result<void> write(const EncodedPacket& packet) = 0;
   // Normal end: write the trailer and close. Idempotent. Quick on a sink that has failed.
   virtual Result<void> close() = 0;

@@ -51,8 +51,8 @@ Result<void> TeeSink::for_each_attached(F&& f) {
   return fail(last->code, "output", "every output failed; last: " + last->describe());
 }
 
-Result<void> TeeSink::begin(const StreamInfo& info) {
-  return for_each_attached([&](Sink& s) { return s.begin(info); });
+Result<void> TeeSink::begin(const StreamList& streams) {
+  return for_each_attached([&](Sink& s) { return s.begin(streams); });
 }
 
 Result<void> TeeSink::write(const EncodedPacket& packet) {

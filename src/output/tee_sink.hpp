@@ -1,5 +1,5 @@
 #pragma once
-// One stream fanned out to several sinks. A sink that fails is detached (closed, its error and
+// A session's streams fanned out to several sinks. A sink that fails is detached (closed, its error and
 // redacted description kept for the status report) while the others go on.
 #include <memory>
 #include <mutex>
@@ -23,7 +23,7 @@ class TeeSink final : public Sink {
 
   std::string describe() const override;
   // Errors only once no sink is left attached.
-  Result<void> begin(const StreamInfo& info) override;
+  Result<void> begin(const StreamList& streams) override;
   Result<void> write(const EncodedPacket& packet) override;
   Result<void> close() override;
   SinkStats stats() const override;               // the sum over all members

@@ -10,8 +10,6 @@
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "encode/families.hpp"
-#include "output/open_sink.hpp"
-#include "output/tee_sink.hpp"
 #include "testsrc/test_source.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 
@@ -43,6 +41,9 @@ Pipeline::~Pipeline() {
   queue_.close();
   if (encoder_thread_.joinable()) encoder_thread_.join();
   if (test_source_) test_source_->stop();
+  // The outputs' writer threads call back into this pipeline (keyframe requests): they go first.
+  sinks_.reset();
+  outputs_.reset();
 }
 
 encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height) const {
@@ -65,10 +66,20 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
 
   // Outputs first: an impossible codec/container pair or an unwritable path is refused before
   // any encoder or PipeWire connection is opened.
-  auto sinks = p->hooks_.make_sinks ? p->hooks_.make_sinks()
-                                    : output::open_sinks(p->options_.outputs, encode::codec_id(p->options_.codec));
-  if (!sinks) return tl::unexpected(sinks.error());
-  p->sinks_ = std::move(*sinks);
+  if (p->hooks_.make_sinks) {
+    auto sinks = p->hooks_.make_sinks();
+    if (!sinks) return tl::unexpected(sinks.error());
+    p->sinks_ = std::move(*sinks);
+  } else {
+    output::OutputSetOptions oo;
+    oo.specs = p->options_.outputs;
+    oo.codec = encode::codec_id(p->options_.codec);
+    oo.reconnect.on_keyframe_needed = [raw = p.get()] { raw->request_keyframe(); };
+    auto outputs = output::OutputSet::open(std::move(oo));
+    if (!outputs) return tl::unexpected(outputs.error());
+    p->outputs_ = std::move(*outputs);
+    p->sinks_ = p->outputs_->attach();
+  }
 
   // The encoder is proven at the size it will most likely run at; its input layout is what the
   // importer will produce. The real encoder opens on the first frame, at the real size.
@@ -326,125 +337,6 @@ void Pipeline::on_frame(const Frame& frame) {
   if (options_.max_frames && frames_accepted_ >= *options_.max_frames) request_stop("frame count reached");
 }
 
-// ---- encoder thread --------------------------------------------------------------------------
-
-void Pipeline::write_packets(std::vector<EncodedPacket>& packets, const encode::Encoder& encoder, bool& begun) {
-  for (auto& p : packets) {
-    if (!begun) {
-      const StreamInfo* info = encoder.stream_info();
-      if (!info) continue;
-      if (auto ok = sinks_->begin(*info); !ok) {
-        fail(ok.error());
-        packets.clear();
-        return;
-      }
-      begun = true;
-    }
-    latency_.add(monotonic_ns() - p.capture_ns);
-    ++counters_.packets;
-    counters_.bytes += static_cast<uint64_t>(p.packet->size);
-    if (auto ok = sinks_->write(p); !ok) {
-      fail(ok.error());
-      break;
-    }
-  }
-  packets.clear();
-}
-
-void Pipeline::encoder_loop() {
-  encode::EncoderPtr encoder;
-  uint32_t enc_w = 0, enc_h = 0, generation = 0;
-  bool begun = false;
-  std::vector<EncodedPacket> packets;
-  // --cfr: when no new picture arrives within one frame interval, the last one is sent again.
-  const int64_t interval_ns = options_.cfr ? 1'000'000'000LL / options_.fps : 0;
-  int64_t last_pts_ns = 0;
-
-  auto finish_encoder = [&] {
-    if (!encoder) return;
-    if (auto ok = encoder->finish(packets); !ok) spdlog::warn("encode: drain failed: {}", ok.error().describe());
-    write_packets(packets, *encoder, begun);
-    encoder.reset();
-  };
-  auto note_encoded = [&](int64_t pts_ns) {
-    ++counters_.frames_encoded;
-    if (first_encoded_pts_ns_ == 0) first_encoded_pts_ns_ = pts_ns;
-    last_encoded_pts_ns_ = pts_ns;
-    last_pts_ns = pts_ns;
-  };
-
-  while (true) {
-    const auto wait = interval_ns ? std::chrono::milliseconds(std::max<int64_t>(1, interval_ns / 2'000'000))
-                                  : std::chrono::milliseconds(100);
-    auto frame = queue_.pop(wait);
-    apply_bitrate_request(encoder.get());
-    if (!frame) {
-      if (queue_.closed()) break;
-      // Repeat on the capture clock: the slot after the last picture, once it is in the past.
-      if (interval_ns && encoder && last_pts_ns && monotonic_ns() >= last_pts_ns + interval_ns + interval_ns / 2) {
-        const int64_t pts = last_pts_ns + interval_ns;
-        if (auto ok = encoder->repeat_last(pts); !ok) {
-          fail(ok.error());
-          break;
-        }
-        ++counters_.frames_repeated;
-        note_encoded(pts);
-        if (auto ok = encoder->receive(packets); !ok) {
-          fail(ok.error());
-          break;
-        }
-        write_packets(packets, *encoder, begun);
-      }
-      continue;
-    }
-    if (!encoder || frame->width != enc_w || frame->height != enc_h) {
-      finish_encoder();
-      auto config = encoder_config(frame->width, frame->height);
-      config.generation = generation++;
-      auto made = selection_.factory(config);
-      if (!made) {
-        fail(made.error());
-        break;
-      }
-      encoder = std::move(*made);
-      enc_w = frame->width;
-      enc_h = frame->height;
-      begun = false;
-      if (config.generation > 0) {
-        ++counters_.encoder_restarts;
-        spdlog::info("encode: new stream {}x{} (generation {})", enc_w, enc_h, config.generation);
-      }
-    }
-    if (keyframe_requested_.exchange(false)) {
-      if (auto ok = encoder->request_keyframe(); !ok) spdlog::warn("encode: {}", ok.error().describe());
-    }
-    const int64_t pts_ns = frame->pts_ns;
-    if (auto ok = encoder->submit(std::move(*frame)); !ok) {
-      fail(ok.error());
-      break;
-    }
-    note_encoded(pts_ns);
-    if (auto ok = encoder->receive(packets); !ok) {
-      fail(ok.error());
-      break;
-    }
-    write_packets(packets, *encoder, begun);
-  }
-  finish_encoder();
-  apply_bitrate_request(nullptr);  // a request that came too late is cancelled
-  if (auto ok = sinks_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
-
-  Outcome outcome;
-  {
-    std::lock_guard lock(mutex_);
-    outcome.error = fatal_;
-    outcome.reason = stop_reason_.value_or("stopped");
-    state_ = fatal_ ? "failed" : "finished";
-    outcome_ = outcome;
-  }
-  done_cv_.notify_all();
-}
-
 std::optional<Outcome> Pipeline::wait(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   if (!done_cv_.wait_for(lock, timeout, [&] { return outcome_.has_value(); })) return std::nullopt;
@@ -491,10 +383,9 @@ Snapshot Pipeline::snapshot() const {
   s.height = height_;
   s.queue_depth = queue_.depth();
   s.bitrate_kbps = bitrate_kbps_.load();
-  if (auto* tee = dynamic_cast<output::TeeSink*>(sinks_.get())) {
-    for (const auto& m : tee->members()) {
-      s.outputs.push_back(m.failure ? m.description + " (failed: " + m.failure->message + ")" : m.description);
-    }
+  if (outputs_) {
+    for (const auto& o : outputs_->status())
+      s.outputs.push_back(o.description);
   } else if (sinks_) {
     auto f = sinks_->failure();
     s.outputs.push_back(f ? sinks_->describe() + " (failed: " + f->message + ")" : sinks_->describe());

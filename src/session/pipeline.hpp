@@ -16,6 +16,7 @@
 #include "capture/stream.hpp"
 #include "core/error.hpp"
 #include "encode/selector.hpp"
+#include "output/output_set.hpp"
 #include "output/sink.hpp"
 #include "session/frame_queue.hpp"
 #include "session/record_options.hpp"
@@ -78,8 +79,9 @@ struct PipelineHooks {
 
   // The daemon's additions: one capture outlives its pipelines (PipeWire restarts), so its
   // outputs do too.
-  // Builds the outputs instead of open_sinks(options.outputs); the pipeline closes what it gets
-  // when it ends. With it, options.outputs may be empty (a capture that feeds a replay buffer only).
+  // Builds the outputs instead of an OutputSet of options.outputs; the pipeline closes what it
+  // gets when it ends. With it, options.outputs may be empty (a capture that feeds a replay
+  // buffer only).
   std::function<Result<std::unique_ptr<output::Sink>>()> make_sinks;
   // Capture time that maps to pts 0 for every encoder (default: this pipeline's first frame), so
   // that successive pipelines feeding the same outputs keep their timestamps increasing.
@@ -128,13 +130,31 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   encode::EncoderConfig encoder_config(uint32_t width, uint32_t height) const;
   void set_state(std::string state);
   void fail(Error error);
+
+  // Encoder thread (pipeline_encode.cpp). Each step returns false once the run has failed.
+  struct VideoEncoding {
+    encode::EncoderPtr encoder;
+    uint32_t width = 0, height = 0;
+    uint32_t next_generation = 0;
+    bool begun = false;  // the sinks have this generation's streams
+    int64_t last_pts_ns = 0;
+    std::vector<EncodedPacket> packets;  // reused between frames
+  };
   void encoder_loop();
-  void write_packets(std::vector<EncodedPacket>& packets, const encode::Encoder& encoder, bool& begun);
+  bool ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height);
+  bool encode_frame(VideoEncoding& v, DeviceFrame frame);
+  bool repeat_if_due(VideoEncoding& v, int64_t interval_ns);
+  bool begin_streams(VideoEncoding& v);
+  bool write_packets(VideoEncoding& v);
+  void note_encoded(VideoEncoding& v, int64_t pts_ns);
+  void finish_encoder(VideoEncoding& v);
+  void end_run();
 
   RecordOptions options_;
   PipelineHooks hooks_;
   encode::Selection selection_;
   std::vector<std::string> selection_log_;
+  std::unique_ptr<output::OutputSet> outputs_;  // ours unless hooks.make_sinks gave the sinks
   std::unique_ptr<output::Sink> sinks_;
   std::unique_ptr<zerocopy::ImportChain> importers_;
   std::unique_ptr<testsrc::TestSource> test_source_;

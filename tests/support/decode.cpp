@@ -1,5 +1,7 @@
 #include "support/decode.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 
 extern "C" {
@@ -102,6 +104,90 @@ DecodeResult decode_file(const std::string& path, const std::function<void(const
   drain();
   result.ok = true;
   return result;
+}
+
+namespace {
+
+// Appends channel 0 of a decoded float frame (packed or planar).
+void keep_channel0(const AVFrame& frame, std::vector<float>& out) {
+  const auto fmt = static_cast<AVSampleFormat>(frame.format);
+  if (fmt != AV_SAMPLE_FMT_FLT && fmt != AV_SAMPLE_FMT_FLTP) return;
+  const auto* data = reinterpret_cast<const float*>(frame.extended_data[0]);
+  const int step = fmt == AV_SAMPLE_FMT_FLT ? frame.ch_layout.nb_channels : 1;
+  for (int i = 0; i < frame.nb_samples; ++i)
+    out.push_back(data[static_cast<ptrdiff_t>(i) * step]);
+}
+
+}  // namespace
+
+StreamsProbe probe_streams(const std::string& path, bool keep_samples) {
+  StreamsProbe probe;
+  AVFormatContext* raw = nullptr;
+  if (int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); err < 0) {
+    probe.error = "open " + path + ": " + av_error(err);
+    return probe;
+  }
+  std::unique_ptr<AVFormatContext, FormatCloser> fmt(raw);
+  if (int err = avformat_find_stream_info(fmt.get(), nullptr); err < 0) {
+    probe.error = "stream info: " + av_error(err);
+    return probe;
+  }
+  probe.container = fmt->iformat->name;
+  std::vector<std::unique_ptr<AVCodecContext, CodecFreer>> decoders(fmt->nb_streams);
+  std::vector<int64_t> last_dts(fmt->nb_streams, AV_NOPTS_VALUE);
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    const AVCodecParameters& par = *fmt->streams[i]->codecpar;
+    StreamSummary s;
+    s.audio = par.codec_type == AVMEDIA_TYPE_AUDIO;
+    s.codec = avcodec_get_name(par.codec_id);
+    s.sample_rate = par.sample_rate;
+    s.channels = par.ch_layout.nb_channels;
+    s.first_pts_us = INT64_MAX;
+    s.end_us = INT64_MIN;
+    probe.streams.push_back(s);
+    if (!s.audio) continue;
+    const AVCodec* codec = avcodec_find_decoder(par.codec_id);
+    if (!codec) continue;
+    decoders[i].reset(avcodec_alloc_context3(codec));
+    avcodec_parameters_to_context(decoders[i].get(), &par);
+    if (avcodec_open2(decoders[i].get(), codec, nullptr) < 0) decoders[i].reset();
+  }
+  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
+  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  auto drain = [&](unsigned i) {
+    while (avcodec_receive_frame(decoders[i].get(), frame.get()) == 0) {
+      probe.streams[i].decoded_samples += frame->nb_samples;
+      if (keep_samples) keep_channel0(*frame, probe.streams[i].samples);
+      av_frame_unref(frame.get());
+    }
+  };
+  while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
+    const auto i = static_cast<unsigned>(pkt->stream_index);
+    StreamSummary& s = probe.streams[i];
+    const AVRational tb = fmt->streams[i]->time_base;
+    ++s.packets;
+    s.sizes.push_back(pkt->size);
+    if (pkt->pts != AV_NOPTS_VALUE) {
+      s.first_pts_us = std::min(s.first_pts_us, av_rescale_q(pkt->pts, tb, AVRational{1, 1000000}));
+      s.end_us = std::max(s.end_us, av_rescale_q(pkt->pts + pkt->duration, tb, AVRational{1, 1000000}));
+    }
+    if (pkt->dts != AV_NOPTS_VALUE) {
+      if (last_dts[i] != AV_NOPTS_VALUE && pkt->dts <= last_dts[i]) s.dts_increasing = false;
+      last_dts[i] = pkt->dts;
+    }
+    if (decoders[i]) {
+      if (avcodec_send_packet(decoders[i].get(), pkt.get()) < 0) ++s.decode_errors;
+      drain(i);
+    }
+    av_packet_unref(pkt.get());
+  }
+  for (unsigned i = 0; i < decoders.size(); ++i) {
+    if (!decoders[i]) continue;
+    avcodec_send_packet(decoders[i].get(), nullptr);
+    drain(i);
+  }
+  probe.ok = true;
+  return probe;
 }
 
 }  // namespace zc::test

@@ -30,6 +30,38 @@ struct DecodeResult {
   int color_trc = 0;        // AVColorTransferCharacteristic
 };
 
+// What a container holds per stream, read packet by packet (and audio decoded), for tests of
+// several streams: durations, interleaving, continuity across files.
+struct StreamSummary {
+  bool audio = false;  // else video
+  std::string codec;
+  int packets = 0;
+  int64_t first_pts_us = 0;    // container time
+  int64_t end_us = 0;          // the latest pts + duration
+  bool dts_increasing = true;  // within the stream, in file order
+  std::vector<int> sizes;      // packet sizes in file order
+  int sample_rate = 0;
+  int channels = 0;
+  int64_t decoded_samples = 0;  // audio: per channel, as a player gets them
+  int decode_errors = 0;
+  std::vector<float> samples;  // audio channel 0, when asked for
+  int64_t duration_us() const { return end_us - first_pts_us; }
+};
+
+struct StreamsProbe {
+  bool ok = false;
+  std::string error;
+  std::string container;
+  std::vector<StreamSummary> streams;  // in the container's order
+  const StreamSummary* first(bool audio) const {
+    for (const auto& s : streams)
+      if (s.audio == audio) return &s;
+    return nullptr;
+  }
+};
+
+StreamsProbe probe_streams(const std::string& path, bool keep_samples = false);
+
 // Decodes every video frame of `path`. `on_frame`, if given, sees each decoded frame (in any
 // pixel format the decoder produces; frame->data[0] is luma for the YUV formats we write).
 DecodeResult decode_file(const std::string& path, const std::function<void(const AVFrame&)>& on_frame = {});

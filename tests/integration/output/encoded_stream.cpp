@@ -1,5 +1,9 @@
 #include "encoded_stream.hpp"
 
+#include "encode/audio_encoder.hpp"
+
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 
@@ -114,6 +118,57 @@ std::optional<EncodedStream> encode_frames(const EncodeSpec& spec) {
   avcodec_send_frame(ctx.get(), nullptr);  // always drain (SVT-AV1 must not be freed mid-stream)
   receive();
   return out;
+}
+
+std::optional<EncodedStream> encode_tone(const ToneSpec& spec) {
+  encode::AudioEncoderConfig config;
+  auto codec = encode::audio_codec_from_string(spec.codec);
+  if (!codec) return std::nullopt;
+  config.codec = *codec;
+  config.index = spec.index;
+  auto encoder = encode::make_audio_encoder(config);
+  if (!encoder) return std::nullopt;
+  EncodedStream out;
+  out.info = (*encoder)->stream_info();
+  out.info.generation = spec.generation;
+  out.frame_us = static_cast<int64_t>((*encoder)->frame_size()) * 1000000 / 48000;
+  const auto total = static_cast<size_t>(spec.seconds * 48000);
+  constexpr size_t kBlock = 480;  // 10 ms, as PipeWire hands them over
+  std::vector<float> block(kBlock * 2);
+  for (size_t done = 0; done < total; done += kBlock) {
+    const size_t n = std::min(kBlock, total - done);
+    for (size_t i = 0; i < n; ++i) {
+      const auto v =
+          static_cast<float>(0.25 * std::sin(2.0 * M_PI * spec.hz * static_cast<double>(done + i) / 48000.0));
+      block[2 * i] = block[2 * i + 1] = v;
+    }
+    const int64_t pts_ns = (spec.start_us + static_cast<int64_t>(done) * 1000000 / 48000) * 1000;
+    if (!(*encoder)->submit(std::span<const float>(block.data(), n * 2), pts_ns)) return std::nullopt;
+    if (!(*encoder)->receive(out.packets)) return std::nullopt;
+  }
+  if (!(*encoder)->finish(out.packets)) return std::nullopt;
+  for (auto& p : out.packets)
+    p.generation = spec.generation;
+  return out;
+}
+
+int64_t handed_over_us(const EncodedStream& stream, const EncodedPacket& packet, int64_t video_delay_us) {
+  const AVPacket& p = *packet.packet;
+  if (packet.video()) return av_rescale_q(p.dts, stream.info.time_base, AVRational{1, 1000000}) + video_delay_us;
+  return av_rescale_q(p.pts + p.duration, stream.info.time_base, AVRational{1, 1000000});
+}
+
+std::vector<const EncodedPacket*> session_order(const EncodedStream& video, const EncodedStream& audio,
+                                                int64_t video_delay_us) {
+  std::vector<const EncodedPacket*> order;
+  size_t v = 0, a = 0;
+  while (v < video.packets.size() || a < audio.packets.size()) {
+    const bool take_video = a == audio.packets.size() ||
+                            (v < video.packets.size() && handed_over_us(video, video.packets[v], video_delay_us) <=
+                                                             handed_over_us(audio, audio.packets[a], video_delay_us));
+    order.push_back(take_video ? &video.packets[v++] : &audio.packets[a++]);
+  }
+  return order;
 }
 
 int read_frame_number(const AVFrame& frame) {

@@ -34,6 +34,28 @@ struct EncodedStream {
 // Nothing when the encoder is missing from this FFmpeg build (the caller skips).
 std::optional<EncodedStream> encode_frames(const EncodeSpec& spec);
 
+struct ToneSpec {
+  std::string codec = "opus";  // opus | aac
+  double seconds = 2.0;
+  int64_t start_us = 123456789000;  // the same capture clock as EncodeSpec::start_us
+  double hz = 440.0;
+  uint32_t index = 1;  // the stream's index beside the video (0)
+  uint32_t generation = 0;
+};
+
+// A stereo sine tone at 48 kHz through zerocast's own audio encoder (encode::AudioEncoder).
+// Nothing when the codec is missing from this FFmpeg build.
+std::optional<EncodedStream> encode_tone(const ToneSpec& spec);
+
+// The packets of a video and an audio stream in the order an encoding session hands them to its
+// sinks: a video packet when its encoder lets it out (`video_delay_us` after its capture), an
+// audio packet once its last sample was captured. Ties go to video.
+std::vector<const EncodedPacket*> session_order(const EncodedStream& video, const EncodedStream& audio,
+                                                int64_t video_delay_us);
+// When a packet of either stream is handed over, on the capture clock (µs), as session_order
+// orders them.
+int64_t handed_over_us(const EncodedStream& stream, const EncodedPacket& packet, int64_t video_delay_us);
+
 // The number encode_frames drew into a decoded frame, or -1 if unreadable.
 int read_frame_number(const AVFrame& frame);
 

@@ -40,7 +40,7 @@ size_t killed_writer(const std::string& ext, output::Flush flush, int stop_after
       [&](const auto& send) {
         output::FormatSink sink(*output::parse_target(path), {.flush = flush});
         ChildReport r;
-        if (!sink.begin(stream.info)) return;
+        if (!sink.begin({stream.info})) return;
         for (int i = 0; i < stop_after; ++i) {
           if (!sink.write(stream.packets[static_cast<size_t>(i)])) return;
           r.written = i + 1;
@@ -91,7 +91,7 @@ TEST_CASE("a full disk at the header is a named error, not a crash", "[output][d
       std::filesystem::create_symlink("/dev/full", path);
       auto sink = output::open_sink(path, AV_CODEC_ID_H264);
       REQUIRE(sink);
-      REQUIRE((*sink)->begin(stream.info));
+      REQUIRE((*sink)->begin({stream.info}));
       auto r = (*sink)->write(stream.packets[0]);
       REQUIRE_FALSE(r);
       CHECK(r.error().code == Errc::io);
@@ -126,7 +126,7 @@ ChildReport fill_disk(const std::string& dir, const std::string& ext, const std:
         }
         const std::string path = dir + "/filled." + ext;
         output::FormatSink sink(*output::parse_target(path));
-        Result<void> result = sink.begin(stream.info);
+        Result<void> result = sink.begin({stream.info});
         for (const auto& p : stream.packets) {
           if (!(result = sink.write(p))) break;
           ++r.written;
@@ -203,7 +203,7 @@ TEST_CASE("flush policy cost", "[.][bench]") {
                                                             : "packet";
       const std::string path = dir + "/bench-" + name + "." + ext;
       output::FormatSink sink(*output::parse_target(path), {.flush = flush});
-      REQUIRE(sink.begin(stream.info));
+      REQUIRE(sink.begin({stream.info}));
       REQUIRE(sink.write(stream.packets[0]));  // opening is not what we measure
       const auto t0 = std::chrono::steady_clock::now();
       for (size_t i = 1; i < stream.packets.size(); ++i)

@@ -46,7 +46,7 @@ output::SinkOptions quick_options() {
 
 // Paced like a live source (a little faster than real time), through the queue.
 void send(output::Sink& sink, const EncodedStream& stream) {
-  REQUIRE(sink.begin(stream.info));
+  REQUIRE(sink.begin({stream.info}));
   for (const auto& p : stream.packets) {
     REQUIRE(sink.write(p));
     std::this_thread::sleep_for(4ms);
@@ -289,7 +289,7 @@ void check_vanishing_peer(const std::string& url, const std::string& rx_input, P
   REQUIRE(wait_bound(port, proto, 10s));
   auto sink = output::open_sink(url, AV_CODEC_ID_H264, quick_options());
   REQUIRE(sink);
-  REQUIRE((*sink)->begin(stream.info));
+  REQUIRE((*sink)->begin({stream.info}));
   size_t i = 0;
   for (; i < 30; ++i) {
     REQUIRE((*sink)->write(stream.packets[i]));
@@ -346,7 +346,7 @@ TEST_CASE("nobody listening: connection refused becomes the error state, credent
   const std::string url = "rtmp://bob:pa55-word-x@127.0.0.1:" + std::to_string(port) + "/app/sk-live-998877";
   auto sink = output::open_sink(url, AV_CODEC_ID_H264, quick_options());
   REQUIRE(sink);
-  REQUIRE((*sink)->begin(stream.info));
+  REQUIRE((*sink)->begin({stream.info}));
   REQUIRE((*sink)->write(stream.packets[0]));  // queued: the connect happens on the worker
   const auto t0 = Clock::now();
   while (!(*sink)->failure() && Clock::now() - t0 < 10s)
@@ -404,7 +404,7 @@ TEST_CASE("a peer that accepts but never reads: the queue drops instead of block
   o.queue.on_keyframe_needed = [&] { ++keyframe_requests; };
   auto sink = output::open_sink("tcp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), AV_CODEC_ID_H264, o);
   REQUIRE(sink);
-  REQUIRE((*sink)->begin(real.info));
+  REQUIRE((*sink)->begin({real.info}));
   std::chrono::nanoseconds slowest{0};
   int64_t pts = 0;
   const auto start = Clock::now();

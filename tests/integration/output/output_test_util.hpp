@@ -18,7 +18,7 @@
 namespace zc::test {
 
 inline Result<void> write_stream(output::Sink& sink, const EncodedStream& stream, size_t first = 0) {
-  if (auto r = sink.begin(stream.info); !r) return r;
+  if (auto r = sink.begin({stream.info}); !r) return r;
   for (size_t i = first; i < stream.packets.size(); ++i) {
     if (auto r = sink.write(stream.packets[i]); !r) return r;
   }

@@ -17,7 +17,9 @@ class FakeSink final : public output::Sink {
     std::mutex mutex;
     std::condition_variable changed;
     std::vector<int64_t> pts;           // of packets written
+    std::vector<uint32_t> streams;      // of packets written (EncodedPacket::stream)
     std::vector<uint32_t> generations;  // of begin() calls
+    std::vector<size_t> stream_counts;  // of begin() calls
     bool closed = false;
     bool gate_open = true;  // write() blocks while false
     bool interrupted = false;
@@ -29,9 +31,10 @@ class FakeSink final : public output::Sink {
   FakeSink(std::string name, std::shared_ptr<Log> log) : name_(std::move(name)), log_(std::move(log)) {}
 
   std::string describe() const override { return name_; }
-  Result<void> begin(const StreamInfo& info) override {
+  Result<void> begin(const StreamList& streams) override {
     std::lock_guard lock(log_->mutex);
-    log_->generations.push_back(info.generation);
+    log_->generations.push_back(generation_of(streams));
+    log_->stream_counts.push_back(streams.size());
     return {};
   }
   Result<void> write(const EncodedPacket& packet) override {
@@ -47,6 +50,7 @@ class FakeSink final : public output::Sink {
       return tl::unexpected(*failure_);
     }
     log_->pts.push_back(packet.packet->pts);
+    log_->streams.push_back(packet.stream);
     ++packets_;
     log_->changed.notify_all();
     return {};
@@ -87,6 +91,13 @@ inline EncodedPacket fake_packet(int64_t pts, bool key, uint32_t generation = 0,
   return p;
 }
 
+// An audio packet of stream 1 (every audio packet is a keyframe to FFmpeg: it must not matter).
+inline EncodedPacket fake_audio(int64_t pts, uint32_t generation = 0) {
+  EncodedPacket p = fake_packet(pts, true, generation, 50);
+  p.stream = 1;
+  return p;
+}
+
 inline StreamInfo fake_info(uint32_t generation) {
   StreamInfo info;
   AVCodecParameters* params = avcodec_parameters_alloc();
@@ -98,6 +109,21 @@ inline StreamInfo fake_info(uint32_t generation) {
   });
   info.generation = generation;
   return info;
+}
+
+// The video stream and one audio track.
+inline StreamList fake_streams(uint32_t generation) {
+  StreamInfo audio = fake_info(generation);
+  auto* params = avcodec_parameters_alloc();
+  params->codec_type = AVMEDIA_TYPE_AUDIO;
+  params->codec_id = AV_CODEC_ID_OPUS;
+  audio.params = std::shared_ptr<const AVCodecParameters>(params, [](const AVCodecParameters* p) {
+    auto* q = const_cast<AVCodecParameters*>(p);
+    avcodec_parameters_free(&q);
+  });
+  audio.kind = StreamKind::audio;
+  audio.index = 1;
+  return {fake_info(generation), audio};
 }
 
 }  // namespace zc::test

@@ -37,10 +37,10 @@ TEST_CASE("the queue hands packets to its sink in order, beginning each generati
   auto log = std::make_shared<FakeSink::Log>();
   QueuedSink q(std::make_unique<FakeSink>("fake", log));
   CHECK(q.describe() == "fake");
-  REQUIRE(q.begin(fake_info(0)));
+  REQUIRE(q.begin({fake_info(0)}));
   for (int i = 0; i < 5; ++i)
     REQUIRE(q.write(fake_packet(i, i == 0, 0)));
-  REQUIRE(q.begin(fake_info(1)));
+  REQUIRE(q.begin({fake_info(1)}));
   for (int i = 5; i < 10; ++i)
     REQUIRE(q.write(fake_packet(i, i == 5, 1)));
   REQUIRE(q.close());
@@ -58,7 +58,7 @@ TEST_CASE("a full queue drops, counts, asks for a keyframe and resumes at the ne
   int keyframe_requests = 0;
   QueuedSink q(std::make_unique<FakeSink>("slow", log),
                {.max_packets = 4, .on_keyframe_needed = [&] { ++keyframe_requests; }});
-  REQUIRE(q.begin(fake_info(0)));
+  REQUIRE(q.begin({fake_info(0)}));
   REQUIRE(q.write(fake_packet(0, true)));
   REQUIRE(eventually([&] { return q.queued() == 0; }));  // the worker holds packet 0, blocked
   for (int i = 1; i <= 4; ++i)
@@ -81,11 +81,43 @@ TEST_CASE("a full queue drops, counts, asks for a keyframe and resumes at the ne
   CHECK(q.stats().packets == 7);
 }
 
+TEST_CASE("after a drop only the video waits for a keyframe: audio goes on whenever there is room",
+          "[output][queue][streams]") {
+  auto log = std::make_shared<FakeSink::Log>();
+  log->gate_open = false;
+  int keyframe_requests = 0;
+  QueuedSink q(std::make_unique<FakeSink>("slow", log),
+               {.max_packets = 4, .on_keyframe_needed = [&] { ++keyframe_requests; }});
+  REQUIRE(q.begin(fake_streams(0)));
+  REQUIRE(q.write(fake_packet(0, true)));
+  REQUIRE(eventually([&] { return q.queued() == 0; }));  // the worker holds packet 0, blocked
+  for (int i = 1; i <= 4; ++i)
+    REQUIRE(q.write(fake_packet(i, false)));
+  REQUIRE(q.write(fake_audio(100)));  // full: an audio frame lost, nothing else follows from it
+  CHECK(keyframe_requests == 0);
+  REQUIRE(q.write(fake_packet(5, false)));  // full: video dropped, the video waits for a keyframe
+  CHECK(keyframe_requests == 1);
+  set_gate(*log, true);
+  REQUIRE(eventually([&] { return q.queued() == 0; }));
+  REQUIRE(q.write(fake_audio(101)));        // passes while the video waits
+  REQUIRE(q.write(fake_packet(6, false)));  // still waiting
+  REQUIRE(q.write(fake_audio(102)));        // and does not end the wait
+  REQUIRE(q.write(fake_packet(7, false)));
+  REQUIRE(q.write(fake_packet(8, true)));  // the keyframe ends it
+  REQUIRE(q.write(fake_packet(9, false)));
+  REQUIRE(q.close());
+  CHECK(log->pts == std::vector<int64_t>{0, 1, 2, 3, 4, 101, 102, 8, 9});
+  CHECK(log->streams == std::vector<uint32_t>{0, 0, 0, 0, 0, 1, 1, 0, 0});
+  CHECK(log->stream_counts == std::vector<size_t>{2});
+  CHECK(q.stats().dropped == 4);
+  CHECK(keyframe_requests == 1);
+}
+
 TEST_CASE("a byte bound drops too", "[output][queue]") {
   auto log = std::make_shared<FakeSink::Log>();
   log->gate_open = false;
   QueuedSink q(std::make_unique<FakeSink>("slow", log), {.max_packets = 100, .max_bytes = 2500});
-  REQUIRE(q.begin(fake_info(0)));
+  REQUIRE(q.begin({fake_info(0)}));
   REQUIRE(q.write(fake_packet(0, true, 0, 1000)));
   REQUIRE(eventually([&] { return q.queued() == 0; }));
   REQUIRE(q.write(fake_packet(1, false, 0, 1000)));
@@ -104,7 +136,7 @@ TEST_CASE("a failing sink behind the queue becomes an error state the writer see
   // write of the five is (rightly) refused.
   log->gate_open = false;
   QueuedSink q(std::make_unique<FakeSink>("peer", log));
-  REQUIRE(q.begin(fake_info(0)));
+  REQUIRE(q.begin({fake_info(0)}));
   for (int i = 0; i < 5; ++i)
     REQUIRE(q.write(fake_packet(i, i == 0)));
   set_gate(*log, true);
@@ -114,7 +146,7 @@ TEST_CASE("a failing sink behind the queue becomes an error state the writer see
   auto r = q.write(fake_packet(5, false));
   REQUIRE_FALSE(r);
   CHECK(r.error().message == "peer: Broken pipe");
-  CHECK_FALSE(q.begin(fake_info(1)));
+  CHECK_FALSE(q.begin({fake_info(1)}));
   CHECK(q.stats().errors == 1);
   CHECK(q.stats().packets == 2);
   CHECK(q.stats().dropped == 3);  // the two left in the queue and the one refused
@@ -128,7 +160,7 @@ TEST_CASE("close() interrupts a sink that does not drain in time", "[output][que
   auto log = std::make_shared<FakeSink::Log>();
   log->gate_open = false;
   QueuedSink q(std::make_unique<FakeSink>("stuck", log), {.close_timeout = 200ms});
-  REQUIRE(q.begin(fake_info(0)));
+  REQUIRE(q.begin({fake_info(0)}));
   for (int i = 0; i < 5; ++i)
     REQUIRE(q.write(fake_packet(i, i == 0)));
   const auto t0 = Clock::now();
@@ -148,7 +180,7 @@ TEST_CASE("close() leaves behind a sink that ignores interrupt, and returns", "[
   log->ignore_interrupt = true;
   {
     QueuedSink q(std::make_unique<FakeSink>("wedged", log), {.close_timeout = 100ms, .abandon_after = 200ms});
-    REQUIRE(q.begin(fake_info(0)));
+    REQUIRE(q.begin({fake_info(0)}));
     REQUIRE(q.write(fake_packet(0, true)));
     const auto t0 = Clock::now();
     auto r = q.close();
@@ -173,7 +205,7 @@ TEST_CASE("the tee detaches a failing sink and keeps writing to the others", "[o
   sinks.push_back(std::make_unique<FakeSink>("rec.mkv", good));
   TeeSink tee(std::move(sinks));
   CHECK(tee.describe() == "tee(srt://relay:9000?passphrase=***, rec.mkv)");
-  REQUIRE(tee.begin(fake_info(0)));
+  REQUIRE(tee.begin({fake_info(0)}));
   for (int i = 0; i < 10; ++i)
     REQUIRE(tee.write(fake_packet(i, i == 0)));
   CHECK(good->pts.size() == 10);
@@ -203,7 +235,7 @@ TEST_CASE("the tee reports an error once every sink has failed", "[output][tee]"
   sinks.push_back(std::make_unique<FakeSink>("a", a));
   sinks.push_back(std::make_unique<FakeSink>("b", b));
   TeeSink tee(std::move(sinks));
-  REQUIRE(tee.begin(fake_info(0)));
+  REQUIRE(tee.begin({fake_info(0)}));
   REQUIRE(tee.write(fake_packet(0, true)));   // a fails, b goes on
   auto r = tee.write(fake_packet(1, false));  // b fails: nothing left
   REQUIRE_FALSE(r);
@@ -211,4 +243,23 @@ TEST_CASE("the tee reports an error once every sink has failed", "[output][tee]"
   CHECK_THAT(r.error().message, Catch::Contains("every output failed") && Catch::Contains("b: Broken pipe"));
   REQUIRE(tee.failure());
   CHECK(tee.attached() == 0);
+}
+
+TEST_CASE("the tee gives every sink all the streams and every packet with its stream", "[output][tee][streams]") {
+  auto a = std::make_shared<FakeSink::Log>();
+  auto b = std::make_shared<FakeSink::Log>();
+  std::vector<std::unique_ptr<Sink>> sinks;
+  sinks.push_back(std::make_unique<FakeSink>("a.mkv", a));
+  sinks.push_back(std::make_unique<FakeSink>("b.mkv", b));
+  TeeSink tee(std::move(sinks));
+  REQUIRE(tee.begin(fake_streams(0)));
+  REQUIRE(tee.write(fake_packet(0, true)));
+  REQUIRE(tee.write(fake_audio(1)));
+  REQUIRE(tee.write(fake_packet(2, false)));
+  REQUIRE(tee.close());
+  for (const auto& log : {a, b}) {
+    CHECK(log->stream_counts == std::vector<size_t>{2});
+    CHECK(log->pts == std::vector<int64_t>{0, 1, 2});
+    CHECK(log->streams == std::vector<uint32_t>{0, 1, 0});
+  }
 }

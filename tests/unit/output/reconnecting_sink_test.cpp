@@ -41,7 +41,7 @@ TEST_CASE("a lost peer is replaced after the backoff, starting at a keyframe", "
       "tcp://peer", factory.make(),
       {.initial_backoff = 50ms, .max_backoff = 200ms, .on_keyframe_needed = [&] { ++keyframe_requests; }});
   CHECK(sink.describe() == "tcp://peer");
-  REQUIRE(sink.begin(fake_info(0)));
+  REQUIRE(sink.begin({fake_info(0)}));
   REQUIRE(factory.logs.size() == 1);
   factory.logs[0]->fail_at = 3;  // the 4th write fails: the peer went away
 
@@ -81,7 +81,7 @@ TEST_CASE("refused connections back off, doubling up to the maximum", "[reconnec
   Factory factory;
   factory.refuse = 3;
   ReconnectingSink sink("srt://peer", factory.make(), {.initial_backoff = 40ms, .max_backoff = 100ms});
-  REQUIRE(sink.begin(fake_info(0)));
+  REQUIRE(sink.begin({fake_info(0)}));
   CHECK(factory.calls == 1);  // the first attempt is made at once, and refused
   const auto start = std::chrono::steady_clock::now();
   int64_t pts = 0;
@@ -104,7 +104,7 @@ TEST_CASE("refused connections back off, doubling up to the maximum", "[reconnec
 TEST_CASE("interrupt() stops reconnecting for good", "[reconnect]") {
   Factory factory;
   ReconnectingSink sink("tcp://peer", factory.make(), {.initial_backoff = 1ms});
-  REQUIRE(sink.begin(fake_info(0)));
+  REQUIRE(sink.begin({fake_info(0)}));
   factory.logs[0]->fail_at = 0;
   CHECK(sink.write(fake_packet(0, true)));
   sink.interrupt();
@@ -114,4 +114,31 @@ TEST_CASE("interrupt() stops reconnecting for good", "[reconnect]") {
   CHECK(factory.calls == 1);
   CHECK(sink.close());
   CHECK(!sink.write(fake_packet(11, true)));  // after close: a programming error, reported
+}
+
+TEST_CASE("a lost peer comes back at a video keyframe; audio in between neither reconnects nor asks",
+          "[reconnect][streams]") {
+  Factory factory;
+  int keyframe_requests = 0;
+  ReconnectingSink sink("tcp://peer", factory.make(),
+                        {.initial_backoff = 1ms, .on_keyframe_needed = [&] { ++keyframe_requests; }});
+  REQUIRE(sink.begin(fake_streams(0)));
+  REQUIRE(factory.logs.size() == 1);
+  factory.logs[0]->fail_at = 2;
+  CHECK(sink.write(fake_packet(0, true)));
+  CHECK(sink.write(fake_audio(100)));
+  CHECK(sink.write(fake_packet(1, false)));  // the peer goes away here
+  std::this_thread::sleep_for(5ms);
+  CHECK(sink.write(fake_audio(101)));  // due, but audio cannot start a peer (it looks like a keyframe)
+  CHECK(factory.calls == 1);
+  CHECK(keyframe_requests == 0);
+  CHECK(sink.write(fake_packet(2, false)));  // video that cannot start one: ask for a keyframe
+  CHECK(keyframe_requests == 1);
+  CHECK(sink.write(fake_packet(3, true)));
+  CHECK(sink.write(fake_audio(102)));
+  REQUIRE(factory.logs.size() == 2);
+  CHECK(factory.logs[1]->stream_counts == std::vector<size_t>{2});  // begun with both streams
+  CHECK(factory.logs[1]->pts == std::vector<int64_t>{3, 102});
+  CHECK(factory.logs[1]->streams == std::vector<uint32_t>{0, 1});
+  REQUIRE(sink.close());
 }

@@ -1,0 +1,155 @@
+// The pipeline's encoder thread: frames from the queue into the video encoder (re-created as a
+// new generation when the size changes), packets out to the sinks with every stream of the
+// session, --cfr repeats, bitrate and keyframe requests, and the run's end.
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "session/pipeline.hpp"
+
+namespace zc::session {
+
+bool Pipeline::begin_streams(VideoEncoding& v) {
+  if (v.begun) return true;
+  const StreamInfo* info = v.encoder->stream_info();
+  if (!info) return true;  // not open yet
+  if (auto ok = sinks_->begin(StreamList{*info}); !ok) {
+    fail(ok.error());
+    return false;
+  }
+  v.begun = true;
+  return true;
+}
+
+bool Pipeline::write_packets(VideoEncoding& v) {
+  for (auto& p : v.packets) {
+    if (!begin_streams(v)) {
+      v.packets.clear();
+      return false;
+    }
+    if (!v.begun) continue;
+    latency_.add(monotonic_ns() - p.capture_ns);
+    ++counters_.packets;
+    counters_.bytes += static_cast<uint64_t>(p.packet->size);
+    if (auto ok = sinks_->write(p); !ok) {
+      fail(ok.error());
+      v.packets.clear();
+      return false;
+    }
+  }
+  v.packets.clear();
+  return true;
+}
+
+void Pipeline::finish_encoder(VideoEncoding& v) {
+  if (!v.encoder) return;
+  if (auto ok = v.encoder->finish(v.packets); !ok) spdlog::warn("encode: drain failed: {}", ok.error().describe());
+  write_packets(v);
+  v.encoder.reset();
+}
+
+void Pipeline::note_encoded(VideoEncoding& v, int64_t pts_ns) {
+  ++counters_.frames_encoded;
+  if (first_encoded_pts_ns_ == 0) first_encoded_pts_ns_ = pts_ns;
+  last_encoded_pts_ns_ = pts_ns;
+  v.last_pts_ns = pts_ns;
+}
+
+bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height) {
+  if (v.encoder && width == v.width && height == v.height) return true;
+  finish_encoder(v);
+  auto config = encoder_config(width, height);
+  config.generation = v.next_generation++;
+  auto made = selection_.factory(config);
+  if (!made) {
+    fail(made.error());
+    return false;
+  }
+  v.encoder = std::move(*made);
+  v.width = width;
+  v.height = height;
+  v.begun = false;
+  if (config.generation > 0) {
+    ++counters_.encoder_restarts;
+    spdlog::info("encode: new stream {}x{} (generation {})", width, height, config.generation);
+  }
+  return true;
+}
+
+bool Pipeline::encode_frame(VideoEncoding& v, DeviceFrame frame) {
+  if (!ensure_encoder(v, frame.width, frame.height)) return false;
+  if (keyframe_requested_.exchange(false)) {
+    if (auto ok = v.encoder->request_keyframe(); !ok) spdlog::warn("encode: {}", ok.error().describe());
+  }
+  const int64_t pts_ns = frame.pts_ns;
+  if (auto ok = v.encoder->submit(std::move(frame)); !ok) {
+    fail(ok.error());
+    return false;
+  }
+  note_encoded(v, pts_ns);
+  // A new generation starts at its first frame's capture time, not when the encoder's delay lets
+  // its first packet out: what other streams send meanwhile belongs to it (a rolled file's audio
+  // ends where its video does).
+  if (!begin_streams(v)) return false;
+  if (auto ok = v.encoder->receive(v.packets); !ok) {
+    fail(ok.error());
+    return false;
+  }
+  return write_packets(v);
+}
+
+bool Pipeline::repeat_if_due(VideoEncoding& v, int64_t interval_ns) {
+  // Repeat on the capture clock: the slot after the last picture, once it is in the past.
+  if (!interval_ns || !v.encoder || !v.last_pts_ns || monotonic_ns() < v.last_pts_ns + interval_ns + interval_ns / 2) {
+    return true;
+  }
+  const int64_t pts = v.last_pts_ns + interval_ns;
+  if (auto ok = v.encoder->repeat_last(pts); !ok) {
+    fail(ok.error());
+    return false;
+  }
+  ++counters_.frames_repeated;
+  note_encoded(v, pts);
+  if (auto ok = v.encoder->receive(v.packets); !ok) {
+    fail(ok.error());
+    return false;
+  }
+  return write_packets(v);
+}
+
+void Pipeline::encoder_loop() {
+  VideoEncoding video;
+  // --cfr: when no new picture arrives within one frame interval, the last one is sent again.
+  const int64_t interval_ns = options_.cfr ? 1'000'000'000LL / options_.fps : 0;
+  const auto wait = interval_ns ? std::chrono::milliseconds(std::max<int64_t>(1, interval_ns / 2'000'000))
+                                : std::chrono::milliseconds(100);
+  while (true) {
+    auto frame = queue_.pop(wait);
+    apply_bitrate_request(video.encoder.get());
+    if (frame) {
+      if (!encode_frame(video, std::move(*frame))) break;
+    } else if (queue_.closed() || !repeat_if_due(video, interval_ns)) {
+      break;
+    }
+  }
+  finish_encoder(video);
+  end_run();
+}
+
+void Pipeline::end_run() {
+  apply_bitrate_request(nullptr);  // a request that came too late is cancelled
+  if (auto ok = sinks_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
+  if (outputs_) {
+    if (auto ok = outputs_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
+  }
+  Outcome outcome;
+  {
+    std::lock_guard lock(mutex_);
+    outcome.error = fatal_;
+    outcome.reason = stop_reason_.value_or("stopped");
+    state_ = fatal_ ? "failed" : "finished";
+    outcome_ = outcome;
+  }
+  done_cv_.notify_all();
+}
+
+}  // namespace zc::session
