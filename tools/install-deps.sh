@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   # libraries the build links or includes
   libpipewire-0.3-dev libspa-0.2-dev
-  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libyuv-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libexpected-dev
   libsystemd-dev libffmpeg-nvenc-dev libcpp-httplib-dev
   libegl-dev libgles-dev libgl-dev libvulkan-dev glslc libgbm-dev libdrm-dev

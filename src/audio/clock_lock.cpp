@@ -1,0 +1,169 @@
+#include "audio/clock_lock.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+#include <libavutil/error.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+}
+
+namespace zc::audio {
+namespace {
+
+constexpr const char* kStage = "audio:clock";
+
+int64_t samples_to_ns(int64_t samples) {
+  return samples * 1'000'000'000 / kRate;
+}
+
+uint64_t ns_to_samples(int64_t ns) {
+  return ns <= 0 ? 0 : static_cast<uint64_t>((static_cast<__int128>(ns) * kRate + 500'000'000) / 1'000'000'000);
+}
+
+}  // namespace
+
+void ClockLock::SwrFree::operator()(SwrContext* s) const {
+  swr_free(&s);
+}
+
+Result<std::unique_ptr<ClockLock>> ClockLock::create(int64_t start_ns, ClockLockOptions options) {
+  SwrContext* swr = nullptr;
+  AVChannelLayout layout;
+  av_channel_layout_default(&layout, static_cast<int>(kChannels));
+  int err = swr_alloc_set_opts2(&swr, &layout, AV_SAMPLE_FMT_FLT, static_cast<int>(kRate), &layout, AV_SAMPLE_FMT_FLT,
+                                static_cast<int>(kRate), 0, nullptr);
+  av_channel_layout_uninit(&layout);
+  if (err >= 0) {
+    // The same rate in and out: the resampler runs only to stretch or squeeze (compensation).
+    av_opt_set_int(swr, "flags", SWR_FLAG_RESAMPLE, 0);
+    err = swr_init(swr);
+  }
+  if (err < 0) {
+    swr_free(&swr);
+    char text[AV_ERROR_MAX_STRING_SIZE] = {};
+    av_strerror(err, text, sizeof text);
+    return fail(Errc::internal, kStage, std::string("cannot set up the resampler: ") + text);
+  }
+  return std::unique_ptr<ClockLock>(new ClockLock(start_ns, options, swr));
+}
+
+ClockLock::ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr)
+    : start_ns_(start_ns), options_(options), swr_(swr) {}
+
+ClockLock::~ClockLock() = default;
+
+int64_t ClockLock::next_ns() const {
+  const int64_t pending = swr_get_delay(swr_.get(), kRate);
+  return start_ns_ + samples_to_ns(static_cast<int64_t>(position_) + pending);
+}
+
+void ClockLock::silence(uint64_t samples, std::vector<float>& out) {
+  if (samples == 0) return;
+  // What the resampler still holds goes out first (its filter's tail), then the silence.
+  if (swr_get_delay(swr_.get(), kRate) > 0) {
+    std::vector<float> tail(static_cast<size_t>(swr_get_out_samples(swr_.get(), 0) + 16) * kChannels);
+    auto* dst = reinterpret_cast<uint8_t*>(tail.data());
+    const int got = swr_convert(swr_.get(), &dst, static_cast<int>(tail.size() / kChannels), nullptr, 0);
+    if (got > 0) {
+      out.insert(out.end(), tail.begin(), tail.begin() + static_cast<ptrdiff_t>(got) * kChannels);
+      position_ += static_cast<uint64_t>(got);
+      stats_.samples_out += static_cast<uint64_t>(got);
+      samples = samples > static_cast<uint64_t>(got) ? samples - static_cast<uint64_t>(got) : 0;
+    }
+  }
+  out.insert(out.end(), samples * kChannels, 0.0f);
+  position_ += samples;
+  stats_.samples_out += samples;
+  stats_.gap_samples += samples;
+}
+
+void ClockLock::fill_until(int64_t until_ns, std::vector<float>& out) {
+  const int64_t hole = until_ns - next_ns();
+  if (hole <= 0) return;
+  if (!in_gap_) ++stats_.gaps_filled;
+  in_gap_ = true;
+  silence(ns_to_samples(hole), out);
+}
+
+Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out) {
+  const auto frames = static_cast<int64_t>(interleaved.size() / kChannels);
+  stats_.samples_in += static_cast<uint64_t>(frames);
+  if (frames == 0) return {};
+  // Before the track's start: dropped (video and audio begin together).
+  if (first_sample_ns < start_ns_) {
+    const auto early = std::min<uint64_t>(static_cast<uint64_t>(frames), ns_to_samples(start_ns_ - first_sample_ns));
+    stats_.samples_early += early;
+    if (early == static_cast<uint64_t>(frames)) return {};
+    interleaved = interleaved.subspan(early * kChannels);
+    first_sample_ns = start_ns_;
+  }
+  const int64_t error_ns = first_sample_ns - next_ns();
+  stats_.phase_error_ms = static_cast<double>(error_ns) / 1e6;
+  const bool was_gap = in_gap_;
+  in_gap_ = false;
+  if (!locked_ || error_ns > options_.jump_ns) {
+    // A hole (or audio that starts after the track): silence up to this block, which then lands
+    // exactly where its time says.
+    if (error_ns > 0) {
+      if (!was_gap) ++stats_.gaps_filled;
+      silence(ns_to_samples(error_ns), out);
+    }
+    locked_ = true;
+    return resample(interleaved, out);
+  }
+  if (error_ns < -options_.jump_ns || (trimming_ && error_ns < 0)) {
+    // Audio for a stretch the track already has (a late block, or a source that jumped back):
+    // it goes, block after block, until the source is back where the track is.
+    const auto overlap = std::min<uint64_t>(interleaved.size() / kChannels, ns_to_samples(-error_ns));
+    stats_.samples_trimmed += overlap;
+    interleaved = interleaved.subspan(overlap * kChannels);
+    trimming_ = interleaved.empty();
+    return resample(interleaved, out);
+  }
+  trimming_ = false;
+  // Steer: a block later than the track wants more samples out of it, an earlier one fewer. The
+  // integral learns the source's rate against the monotonic clock; the proportional part pulls
+  // the phase back over about loop_seconds.
+  const double error_s = static_cast<double>(error_ns) / 1e9;
+  const double block_s = static_cast<double>(frames) / kRate;
+  const double kp = 1.0 / options_.loop_seconds;
+  const double ki = kp * kp / 4.0;  // critically damped
+  const double limit = options_.max_correction_ppm / 1e6;
+  integral_ = std::clamp(integral_ + ki * error_s * block_s, -limit, limit);
+  const double correction = std::clamp(integral_ + kp * error_s, -limit, limit);
+  stats_.drift_ppm = -integral_ * 1e6;
+  const double delta = static_cast<double>(interleaved.size() / kChannels) * correction + carry_;
+  const auto whole = static_cast<int>(std::lround(delta));
+  carry_ = delta - whole;
+  if (whole != 0) {
+    if (int err = swr_set_compensation(swr_.get(), whole, static_cast<int>(interleaved.size() / kChannels)); err < 0) {
+      return fail(Errc::internal, kStage, "the resampler refused a correction");
+    }
+  }
+  return resample(interleaved, out);
+}
+
+Result<void> ClockLock::resample(std::span<const float> interleaved, std::vector<float>& out) {
+  const auto frames = static_cast<int>(interleaved.size() / kChannels);
+  if (frames == 0) return {};
+  const int room = swr_get_out_samples(swr_.get(), frames) + frames / 50 + 64;
+  const size_t at = out.size();
+  out.resize(at + static_cast<size_t>(room) * kChannels);
+  auto* dst = reinterpret_cast<uint8_t*>(out.data() + at);
+  const auto* src = reinterpret_cast<const uint8_t*>(interleaved.data());
+  const int got = swr_convert(swr_.get(), &dst, room, &src, frames);
+  if (got < 0) {
+    out.resize(at);
+    return fail(Errc::internal, kStage, "the resampler failed");
+  }
+  out.resize(at + static_cast<size_t>(got) * kChannels);
+  position_ += static_cast<uint64_t>(got);
+  stats_.samples_out += static_cast<uint64_t>(got);
+  return {};
+}
+
+}  // namespace zc::audio

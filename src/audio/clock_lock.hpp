@@ -1,0 +1,84 @@
+#pragma once
+// One audio source's samples made into a continuous track on the CLOCK_MONOTONIC timeline, at
+// exactly kRate samples per second of that clock: the video's clock. A sound card's sample clock
+// runs tens to hundreds of ppm off the system clock, so counting samples drifts (hundreds of ms in
+// half an hour); instead every block carries the capture time PipeWire's graph clock gives it,
+// and a phase-locked loop resamples the source (libswresample's compensation) so that each block
+// lands where its time says. Holes (a suspended sink sends nothing) become silence, audio that
+// comes too late for where the track already is gets trimmed, and audio before the track's start
+// (the first video frame) is dropped.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/error.hpp"
+
+struct SwrContext;
+
+namespace zc::audio {
+
+inline constexpr uint32_t kRate = 48000;  // every track: 48 kHz
+inline constexpr uint32_t kChannels = 2;  // stereo, interleaved floats
+
+struct ClockLockOptions {
+  // A block whose time is this far from where the track is jumps instead of being steered to:
+  // later (a hole) is filled with silence, earlier is trimmed.
+  int64_t jump_ns = 40'000'000;
+  // The loop's time constant: how fast a phase error is steered away. Longer rides out more
+  // timestamp jitter, shorter follows a changing clock faster.
+  double loop_seconds = 1.0;
+  double max_correction_ppm = 10'000;  // the most the loop stretches or squeezes
+};
+
+struct ClockStats {
+  uint64_t samples_in = 0;       // per channel, as the source sent them
+  uint64_t samples_out = 0;      // per channel, into the track (silence included)
+  uint64_t gaps_filled = 0;      // holes filled with silence
+  uint64_t gap_samples = 0;      // samples of silence they took
+  uint64_t samples_trimmed = 0;  // dropped: overlapping what the track already had
+  uint64_t samples_early = 0;    // dropped: before the track's start
+  double drift_ppm = 0;          // the source's clock against CLOCK_MONOTONIC (+: it runs fast)
+  double phase_error_ms = 0;     // the last block's distance from where the track was
+};
+
+class ClockLock {
+ public:
+  // The track starts at `start_ns` (capture time of its first sample).
+  static Result<std::unique_ptr<ClockLock>> create(int64_t start_ns, ClockLockOptions options = {});
+  ~ClockLock();
+  ClockLock(const ClockLock&) = delete;
+  ClockLock& operator=(const ClockLock&) = delete;
+
+  // A block from the source: interleaved kChannels floats at kRate (PipeWire converts), the first
+  // sample captured at `first_sample_ns`. Appends to `out` what the track gains.
+  Result<void> push(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out);
+  // The source sent nothing up to `until_ns`: the track gets silence up to there. For a quiet
+  // source (a suspended sink) so the track, and a mix it is part of, goes on.
+  void fill_until(int64_t until_ns, std::vector<float>& out);
+
+  // Capture time of the track's next sample.
+  int64_t next_ns() const;
+  const ClockStats& stats() const { return stats_; }
+
+ private:
+  ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr);
+  void silence(uint64_t samples, std::vector<float>& out);
+  Result<void> resample(std::span<const float> interleaved, std::vector<float>& out);
+
+  struct SwrFree {
+    void operator()(SwrContext* s) const;
+  };
+  const int64_t start_ns_;
+  const ClockLockOptions options_;
+  std::unique_ptr<SwrContext, SwrFree> swr_;
+  uint64_t position_ = 0;  // samples in the track so far
+  bool locked_ = false;    // a block has set the phase
+  double integral_ = 0;    // the loop's learned rate correction (output per input, minus 1)
+  double carry_ = 0;       // fraction of a sample of correction not applied yet
+  bool in_gap_ = false;    // silence went out since the last block (one hole, counted once)
+  bool trimming_ = false;  // a jump back is being trimmed away
+  ClockStats stats_;
+};
+
+}  // namespace zc::audio

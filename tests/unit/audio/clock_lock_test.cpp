@@ -1,0 +1,188 @@
+// The clock lock against sources whose sample clocks run fast, slow, jittery, quiet, late and
+// early: the track must stay where the capture times say, at 48 kHz of the monotonic clock.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "audio/clock_lock.hpp"
+
+using namespace zc;
+using namespace zc::audio;
+
+namespace {
+
+constexpr int64_t kStart = 1'000'000'000'000;  // the track's start on the capture clock
+constexpr size_t kBlock = 480;                 // PipeWire's 10 ms quantum
+
+// A source whose sample clock runs `ppm` off: each block of kBlock samples covers kBlock / (kRate
+// * (1 + ppm)) seconds of the monotonic clock. Timestamps may carry jitter.
+struct Source {
+  double ppm = 0;
+  double jitter_ms = 0;
+  uint64_t sent = 0;  // samples so far
+  std::mt19937 rng{7};
+  std::vector<float> block = std::vector<float>(kBlock * kChannels);
+
+  int64_t time_of(uint64_t sample) const {
+    return kStart + static_cast<int64_t>(static_cast<double>(sample) * 1e9 / (kRate * (1.0 + ppm / 1e6)));
+  }
+  // Pushes one block; returns the true capture time of its first sample.
+  int64_t push(ClockLock& lock, std::vector<float>& out) {
+    for (size_t i = 0; i < kBlock; ++i) {
+      const auto v = static_cast<float>(0.5 * std::sin(2 * M_PI * 440.0 * static_cast<double>(sent + i) / kRate));
+      block[2 * i] = block[2 * i + 1] = v;
+    }
+    const int64_t t = time_of(sent);
+    std::uniform_real_distribution<double> j(-jitter_ms, jitter_ms);
+    const int64_t stamped = t + static_cast<int64_t>(jitter_ms > 0 ? j(rng) * 1e6 : 0);
+    REQUIRE(lock.push(block, stamped, out));
+    sent += kBlock;
+    return t;
+  }
+};
+
+std::unique_ptr<ClockLock> make(int64_t start = kStart) {
+  auto lock = ClockLock::create(start);
+  REQUIRE(lock);
+  return std::move(*lock);
+}
+
+// Runs `seconds` of a source; returns the largest |phase error| after the first `settle` seconds.
+double run(ClockLock& lock, Source& src, double seconds, double settle, std::vector<float>& out) {
+  double worst = 0;
+  const auto blocks = static_cast<int>(seconds * kRate / kBlock);
+  for (int b = 0; b < blocks; ++b) {
+    const int64_t t = src.push(lock, out);
+    // Where the track is now against where the block's first sample truly belongs.
+    const double err_ms =
+        std::fabs(static_cast<double>(lock.next_ns() - (t + static_cast<int64_t>(kBlock) * 1'000'000'000 /
+                                                                static_cast<int64_t>(kRate))) /
+                  1e6);
+    if (static_cast<double>(b) * kBlock / kRate >= settle) worst = std::max(worst, err_ms);
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("a source on the monotonic clock passes through unchanged", "[audio][clock]") {
+  auto lock = make();
+  Source src;
+  std::vector<float> out;
+  const double worst = run(*lock, src, 10.0, 0.0, out);
+  CHECK(worst < 0.5);
+  const auto& s = lock->stats();
+  CHECK(std::fabs(s.drift_ppm) < 5);
+  CHECK(s.gaps_filled == 0);
+  CHECK(s.samples_trimmed == 0);
+  // 10 s of track, less what the resampler's filter still holds.
+  CHECK(s.samples_out <= 10 * kRate);
+  CHECK(s.samples_out >= 10 * kRate - 64);
+  CHECK(out.size() == s.samples_out * kChannels);
+}
+
+TEST_CASE("a fast or slow sample clock (+-2000 ppm) is resampled onto the monotonic clock", "[audio][clock]") {
+  for (double ppm : {2000.0, -2000.0, 200.0, -200.0}) {
+    DYNAMIC_SECTION(ppm << " ppm") {
+      auto lock = make();
+      Source src{.ppm = ppm};
+      std::vector<float> out;
+      // Uncorrected, 60 s at 2000 ppm would put the last block 120 ms off.
+      const double worst = run(*lock, src, 60.0, 5.0, out);
+      INFO("worst phase error after 5 s: " << worst << " ms, drift " << lock->stats().drift_ppm << " ppm");
+      CHECK(worst < 1.0);
+      CHECK(std::fabs(lock->stats().drift_ppm - ppm) < 0.05 * std::fabs(ppm) + 5);
+      // The track holds the monotonic clock's 60 s, not the source's sample count.
+      const double track_s = static_cast<double>(lock->stats().samples_out) / kRate;
+      const double wall_s = static_cast<double>(src.time_of(src.sent) - kStart) / 1e9;
+      CHECK(std::fabs(track_s - wall_s) < 0.002);
+      CHECK(lock->stats().gaps_filled == 0);
+      CHECK(lock->stats().samples_trimmed == 0);
+    }
+  }
+}
+
+TEST_CASE("timestamp jitter is ridden out, not followed", "[audio][clock]") {
+  auto lock = make();
+  Source src{.ppm = 500, .jitter_ms = 2.0};
+  std::vector<float> out;
+  const double worst = run(*lock, src, 60.0, 5.0, out);
+  INFO("worst " << worst << " ms, drift " << lock->stats().drift_ppm);
+  CHECK(worst < 3.0);
+  CHECK(std::fabs(lock->stats().drift_ppm - 500) < 100);
+  CHECK(lock->stats().gaps_filled == 0);
+  CHECK(lock->stats().samples_trimmed == 0);
+}
+
+TEST_CASE("a source that goes quiet is filled with silence, once per hole", "[audio][clock]") {
+  auto lock = make();
+  Source src;
+  std::vector<float> out;
+  run(*lock, src, 1.0, 0.0, out);
+  // 500 ms of nothing (a suspended sink), the track kept going by fill_until on a timer.
+  const int64_t quiet_from = src.time_of(src.sent);
+  for (int i = 1; i <= 50; ++i)
+    lock->fill_until(quiet_from + i * 10'000'000, out);
+  CHECK(lock->stats().gaps_filled == 1);
+  src.sent += kRate / 2;  // the source comes back where its clock is now
+  run(*lock, src, 1.0, 0.0, out);
+  const auto& s = lock->stats();
+  CHECK(s.gaps_filled == 1);
+  CHECK(s.gap_samples >= kRate / 2 - 100);
+  CHECK(s.gap_samples <= kRate / 2 + 100);
+  CHECK(s.samples_trimmed < 100);  // the last fill may overlap the returning block by a few samples
+  // Continuous: 2.5 s of track for 2.5 s of clock.
+  CHECK(std::llabs(static_cast<int64_t>(s.samples_out) - static_cast<int64_t>(5 * kRate / 2)) < 100);
+}
+
+TEST_CASE("a hole without fill_until is filled when the source returns", "[audio][clock]") {
+  auto lock = make();
+  Source src;
+  std::vector<float> out;
+  run(*lock, src, 1.0, 0.0, out);
+  src.sent += kRate / 5;  // 200 ms missing
+  run(*lock, src, 1.0, 0.0, out);
+  CHECK(lock->stats().gaps_filled == 1);
+  CHECK(std::llabs(static_cast<int64_t>(lock->stats().gap_samples) - static_cast<int64_t>(kRate / 5)) < 64);
+  CHECK(std::llabs(static_cast<int64_t>(lock->stats().samples_out) - static_cast<int64_t>(22 * kRate / 10)) < 64);
+}
+
+TEST_CASE("audio late for where the track already is gets trimmed", "[audio][clock]") {
+  auto lock = make();
+  Source src;
+  std::vector<float> out;
+  run(*lock, src, 1.0, 0.0, out);
+  src.sent -= kRate / 10;  // the source jumps back 100 ms: those samples overlap the track
+  run(*lock, src, 1.0, 0.0, out);
+  const auto& s = lock->stats();
+  CHECK(std::llabs(static_cast<int64_t>(s.samples_trimmed) - static_cast<int64_t>(kRate / 10)) < 64);
+  CHECK(s.gaps_filled == 0);
+  CHECK(std::llabs(static_cast<int64_t>(s.samples_out) - static_cast<int64_t>(19 * kRate / 10)) < 64);
+}
+
+TEST_CASE("audio before the start is dropped; audio that starts late is preceded by silence", "[audio][clock]") {
+  SECTION("early") {
+    auto lock = make(kStart + 250'000'000);  // the first video frame came 250 ms into the audio
+    Source src;
+    std::vector<float> out;
+    run(*lock, src, 1.0, 0.0, out);
+    CHECK(lock->stats().samples_early == kRate / 4);
+    CHECK(lock->stats().gaps_filled == 0);
+    CHECK(std::llabs(static_cast<int64_t>(lock->stats().samples_out) - static_cast<int64_t>(3 * kRate / 4)) < 64);
+  }
+  SECTION("late") {
+    auto lock = make(kStart - 200'000'000);  // the first video frame came 200 ms before any audio
+    Source src;
+    std::vector<float> out;
+    run(*lock, src, 1.0, 0.0, out);
+    CHECK(lock->stats().gaps_filled == 1);
+    CHECK(lock->stats().gap_samples == kRate / 5);
+    // The first 200 ms are silence, the tone follows.
+    float loudest = 0;
+    for (size_t i = 0; i < kRate / 5 * kChannels; ++i)
+      loudest = std::max(loudest, std::fabs(out[i]));
+    CHECK(loudest == 0.0f);
+  }
+}
