@@ -128,19 +128,20 @@ Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_s
   // Steer: a block later than the track wants more samples out of it, an earlier one fewer. The
   // integral learns the source's rate against the monotonic clock; the proportional part pulls
   // the phase back over about loop_seconds.
+  const auto left = static_cast<int64_t>(interleaved.size() / kChannels);
   const double error_s = static_cast<double>(error_ns) / 1e9;
-  const double block_s = static_cast<double>(frames) / kRate;
+  const double block_s = static_cast<double>(left) / kRate;
   const double kp = 1.0 / options_.loop_seconds;
   const double ki = kp * kp / 4.0;  // critically damped
   const double limit = options_.max_correction_ppm / 1e6;
   integral_ = std::clamp(integral_ + ki * error_s * block_s, -limit, limit);
   const double correction = std::clamp(integral_ + kp * error_s, -limit, limit);
   stats_.drift_ppm = -integral_ * 1e6;
-  const double delta = static_cast<double>(interleaved.size() / kChannels) * correction + carry_;
+  const double delta = static_cast<double>(left) * correction + carry_;
   const auto whole = static_cast<int>(std::lround(delta));
   carry_ = delta - whole;
   if (whole != 0) {
-    if (int err = swr_set_compensation(swr_.get(), whole, static_cast<int>(interleaved.size() / kChannels)); err < 0) {
+    if (int err = swr_set_compensation(swr_.get(), whole, static_cast<int>(left)); err < 0) {
       return fail(Errc::internal, kStage, "the resampler refused a correction");
     }
   }
