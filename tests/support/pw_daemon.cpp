@@ -87,6 +87,20 @@ void PipeWireDaemon::start_pipewire() {
     wireplumber_ = std::make_unique<Process>(std::vector<std::string>{"wireplumber"}, w);
   }
   wait_ready();
+  if (options_.null_sink) create_null_sink("zc-null");
+}
+
+void PipeWireDaemon::create_null_sink(const std::string& name) {
+  const std::string props = "{ factory.name=support.null-audio-sink node.name=" + name +
+                            " media.class=Audio/Sink object.linger=true audio.position=[FL FR] }";
+  auto r = run({"pw-cli", "create-node", "adapter", props}, std::chrono::seconds(5));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto ls = run({"pw-cli", "ls", "Node"}, std::chrono::seconds(5));
+    if (ls.status == 0 && ls.output.find("node.name = \"" + name + "\"") != std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("null sink " + name + " did not appear (pw-cli said: " + r.output + ")" + logs());
 }
 
 void PipeWireDaemon::wait_ready() {

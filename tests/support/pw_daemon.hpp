@@ -15,6 +15,7 @@ class PipeWireDaemon {
   struct Options {
     bool session_manager = true;  // start WirePlumber (links streams that ask for a target)
     bool session_bus = true;      // start a private dbus-daemon (WirePlumber wants one)
+    bool null_sink = false;       // an Audio/Sink named zc-null (the default sink): sound to capture
   };
 
   // Starts everything and waits until it is usable. Throws std::runtime_error with the daemons'
@@ -34,6 +35,10 @@ class PipeWireDaemon {
   void start_pipewire();
 
   std::string logs() const;
+
+  // A null audio sink (support.null-audio-sink) that outlives pw-cli, e.g. a second device; waits
+  // until the registry shows it. Throws std::runtime_error when it cannot.
+  void create_null_sink(const std::string& name);
 
  private:
   void wait_ready();
