@@ -172,13 +172,16 @@ void AudioStream::Impl::handle(pw_buffer* b) {
   }
   const size_t frames = size / frame_bytes;
   if (frames == 0) return;
-  // The graph clock's time for this cycle, less the delay to the device: when the first sample
-  // was captured (or played, for a sink's monitor).
+  // A cycle hands over what was just captured: the block ends at the graph clock's time for this
+  // cycle (less the delay from the device), so its first sample is a block's length before that.
+  // A driver that does not set the clock (a client stream driving, PipeWire 0.3.65) leaves
+  // now at 0: the time of this callback stands in.
   pw_time t{};
-  int64_t first_ns = monotonic_ns();
+  int64_t end_ns = monotonic_ns();
   if (pw_stream_get_time_n(stream.get(), &t, sizeof t) == 0 && t.now != 0 && t.rate.denom != 0) {
-    first_ns = t.now - t.delay * 1'000'000'000LL * t.rate.num / t.rate.denom;
+    end_ns = t.now - t.delay * 1'000'000'000LL * t.rate.num / t.rate.denom;
   }
+  const int64_t first_ns = end_ns - static_cast<int64_t>(frames) * 1'000'000'000LL / options.rate;
   ++buffers;
   samples += frames;
   const auto* base = static_cast<const float*>(SPA_PTROFF(d.data, offset, void));
