@@ -113,6 +113,7 @@ Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_s
       silence(ns_to_samples(error_ns), out);
     }
     locked_ = true;
+    errors_.clear();
     return resample(interleaved, out);
   }
   if (error_ns < -options_.jump_ns || (trimming_ && error_ns < 0)) {
@@ -122,14 +123,23 @@ Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_s
     stats_.samples_trimmed += overlap;
     interleaved = interleaved.subspan(overlap * kChannels);
     trimming_ = interleaved.empty();
+    errors_.clear();
     return resample(interleaved, out);
   }
   trimming_ = false;
   // Steer: a block later than the track wants more samples out of it, an earlier one fewer. The
   // integral learns the source's rate against the monotonic clock; the proportional part pulls
   // the phase back over about loop_seconds.
+  // The error steered by is the window's smallest: late stamps are the cycle's delay, not the
+  // source's.
+  errors_.emplace_back(first_sample_ns, error_ns);
+  while (errors_.front().first < first_sample_ns - options_.jitter_window_ns)
+    errors_.pop_front();
+  int64_t steer_ns = error_ns;
+  for (const auto& e : errors_)
+    steer_ns = std::min(steer_ns, e.second);
   const auto left = static_cast<int64_t>(interleaved.size() / kChannels);
-  const double error_s = static_cast<double>(error_ns) / 1e9;
+  const double error_s = static_cast<double>(steer_ns) / 1e9;
   const double block_s = static_cast<double>(left) / kRate;
   const double kp = 1.0 / options_.loop_seconds;
   const double ki = kp * kp / 4.0;  // critically damped

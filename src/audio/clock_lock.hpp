@@ -8,6 +8,7 @@
 // comes too late for where the track already is gets trimmed, and audio before the track's start
 // (the first video frame) is dropped.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <vector>
@@ -23,8 +24,12 @@ inline constexpr uint32_t kChannels = 2;  // stereo, interleaved floats
 
 struct ClockLockOptions {
   // A block whose time is this far from where the track is jumps instead of being steered to:
-  // later (a hole) is filled with silence, earlier is trimmed.
-  int64_t jump_ns = 40'000'000;
+  // later (a hole) is filled with silence, earlier is trimmed. Below it, the loop steers.
+  int64_t jump_ns = 100'000'000;
+  // A block's time is when its cycle ran, and a cycle that runs late (a starved thread, a busy
+  // machine) stamps its block late, never early: the loop follows the earliest stamp of this
+  // window, not each one.
+  int64_t jitter_window_ns = 500'000'000;
   // The loop's time constant: how fast a phase error is steered away. Longer rides out more
   // timestamp jitter, shorter follows a changing clock faster.
   double loop_seconds = 1.0;
@@ -72,12 +77,13 @@ class ClockLock {
   const int64_t start_ns_;
   const ClockLockOptions options_;
   std::unique_ptr<SwrContext, SwrFree> swr_;
-  uint64_t position_ = 0;  // samples in the track so far
-  bool locked_ = false;    // a block has set the phase
-  double integral_ = 0;    // the loop's learned rate correction (output per input, minus 1)
-  double carry_ = 0;       // fraction of a sample of correction not applied yet
-  bool in_gap_ = false;    // silence went out since the last block (one hole, counted once)
-  bool trimming_ = false;  // a jump back is being trimmed away
+  uint64_t position_ = 0;                           // samples in the track so far
+  bool locked_ = false;                             // a block has set the phase
+  double integral_ = 0;                             // the loop's learned rate correction (output per input, minus 1)
+  double carry_ = 0;                                // fraction of a sample of correction not applied yet
+  bool in_gap_ = false;                             // silence went out since the last block (one hole, counted once)
+  bool trimming_ = false;                           // a jump back is being trimmed away
+  std::deque<std::pair<int64_t, int64_t>> errors_;  // (block time, its error) within the jitter window
   ClockStats stats_;
 };
 

@@ -6,7 +6,7 @@ namespace zc::capture {
 namespace {
 
 constexpr const char* kStage = "capture:audio";
-const std::string kForms = "output, input, node:ID, serial:N, name:NODE_NAME or app:NAME";
+const std::string kForms = "output, input, node:ID, serial:N, name:NODE_NAME, app:NAME or test";
 
 bool parse_u64(std::string_view text, uint64_t& out) {
   const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -32,6 +32,7 @@ Result<AudioSourceSpec> parse_audio_source(std::string_view text) {
   using Kind = AudioSourceSpec::Kind;
   if (text == "output") return AudioSourceSpec{Kind::output, 0, {}};
   if (text == "input") return AudioSourceSpec{Kind::input, 0, {}};
+  if (text == "test") return AudioSourceSpec{Kind::test, 0, {}};
   for (auto [prefix, kind] :
        {std::pair{std::string_view("node:"), Kind::node}, std::pair{std::string_view("serial:"), Kind::serial}}) {
     if (text.substr(0, prefix.size()) != prefix) continue;
@@ -69,6 +70,8 @@ std::string to_string(const AudioSourceSpec& spec) {
       return "name:" + spec.name;
     case AudioSourceSpec::Kind::app:
       return "app:" + spec.name;
+    case AudioSourceSpec::Kind::test:
+      return "test";
   }
   return "?";
 }
@@ -90,7 +93,8 @@ Result<AudioTarget> find_audio_target(const AudioSourceSpec& spec, const std::ve
     case Kind::input:
       return AudioTarget{{}, false, true, "the default source"};
     case Kind::app:
-      return fail(Errc::invalid_argument, kStage, "app sources are linked, not targeted");
+    case Kind::test:
+      return fail(Errc::invalid_argument, kStage, "app and test sources are not targeted by node");
     default:
       break;
   }

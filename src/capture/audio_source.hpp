@@ -20,6 +20,7 @@ struct AudioSourceSpec {
     serial,  // a node by object serial
     name,    // a node by node.name (found again when it comes back)
     app,     // the playback streams of applications whose name or binary matches
+    test,    // the built-in test source's sound (beside --source test)
   };
   Kind kind = Kind::output;
   uint64_t value = 0;  // node id or serial

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "capture/audio_source.hpp"
 #include "cli/cli.hpp"
 #include "cli/private_pipewire.hpp"
 #include "cli/status.hpp"
@@ -41,7 +42,51 @@ struct RecordArgs {
   bool no_cursor = false;
   double duration = 0;
   uint64_t frames = 0;
+  std::vector<std::string> audio;
+  std::string audio_tracks = "mix";
+  std::string audio_codec = "auto";
 };
+
+// --audio SPEC[,volume=DB][,muted], repeatable.
+Result<void> audio_options(const RecordArgs& a, RecordOptions& o) {
+  for (const auto& text : a.audio) {
+    session::AudioSourceSetting setting;
+    std::string_view rest = text;
+    const auto comma = rest.find(',');
+    auto spec = capture::parse_audio_source(rest.substr(0, comma));
+    if (!spec) return tl::unexpected(spec.error());
+    setting.spec = *spec;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!rest.empty()) {
+      const auto next = rest.find(',');
+      const std::string_view item = rest.substr(0, next);
+      if (item == "muted") {
+        setting.muted = true;
+      } else if (item.substr(0, 7) == "volume=") {
+        try {
+          setting.volume_db = std::stod(std::string(item.substr(7)));
+        } catch (const std::exception&) {
+          return fail(Errc::invalid_argument, "options", "--audio " + text + ": volume=DB takes a number of dB");
+        }
+      } else {
+        return fail(Errc::invalid_argument, "options",
+                    "--audio " + text + ": unknown setting '" + std::string(item) + "' (volume=DB, muted)");
+      }
+      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    }
+    o.audio.push_back(std::move(setting));
+  }
+  if (a.audio_tracks != "mix" && a.audio_tracks != "separate") {
+    return fail(Errc::invalid_argument, "options", "--audio-tracks is mix or separate");
+  }
+  o.audio_tracks = a.audio_tracks == "mix" ? session::AudioTracks::mix : session::AudioTracks::separate;
+  if (a.audio_codec != "auto") {
+    auto codec = encode::audio_codec_from_string(a.audio_codec);
+    if (!codec) return tl::unexpected(codec.error());
+    o.audio_codec = *codec;
+  }
+  return {};
+}
 
 Result<RecordOptions> to_options(RecordArgs& a) {
   RecordOptions o = a.options;
@@ -61,6 +106,7 @@ Result<RecordOptions> to_options(RecordArgs& a) {
   if (a.duration > 0) o.duration_s = a.duration;
   if (a.frames > 0) o.max_frames = a.frames;
   o.draw_cursor = !a.no_cursor;
+  if (auto ok = audio_options(a, o); !ok) return tl::unexpected(ok.error());
   if (auto ok = validate(o); !ok) return tl::unexpected(ok.error());
   return o;
 }
@@ -160,6 +206,16 @@ std::function<int()> add_record_command(CLI::App& app) {
   cmd->add_flag("--no-cursor", args->no_cursor, "Do not draw the metadata cursor");
   cmd->add_option("--test-size", args->test_size, "Size of the built-in test source")->capture_default_str();
   cmd->add_option("--test-fps", o.test.fps, "Rate of the built-in test source")->capture_default_str();
+  cmd->add_option("--audio", args->audio,
+                  "Sound to record (repeatable; none by default): output | input | node:ID | serial:N | "
+                  "name:NODE | app:NAME | test, with ,volume=DB and ,muted");
+  cmd->add_option("--audio-tracks", args->audio_tracks, "mix (one track) | separate (a track per source)")
+      ->capture_default_str();
+  cmd->add_option("--audio-codec", args->audio_codec, "auto (Opus in mkv/mp4, else AAC) | opus | aac")
+      ->capture_default_str();
+  cmd->add_option("--audio-bitrate", o.audio_bitrate_kbps, "Audio bitrate in kbit/s (0: 128)");
+  cmd->add_option("--test-audio-ppm", o.test_audio_ppm,
+                  "--audio test: run the test source's sample clock this many ppm fast (or slow, negative)");
   return [args] { return run_record(*args); };
 }
 

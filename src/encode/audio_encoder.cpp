@@ -75,6 +75,7 @@ class FfmpegAudioEncoder final : public AudioEncoder {
   std::string_view name() const override { return info_.encoder; }
   const StreamInfo& stream_info() const override { return info_; }
   uint32_t frame_size() const override { return frame_size_; }
+  void set_time_origin(int64_t time_origin_ns) override { config_.time_origin_ns = time_origin_ns; }
 
   Result<void> submit(std::span<const float> interleaved, int64_t pts_ns) override {
     if (!started_) {
@@ -93,6 +94,13 @@ class FfmpegAudioEncoder final : public AudioEncoder {
   }
 
   Result<void> receive(std::vector<EncodedPacket>& out) override {
+    for (auto& p : ready_)
+      out.push_back(std::move(p));
+    ready_.clear();
+    return take_packets(out);
+  }
+
+  Result<void> take_packets(std::vector<EncodedPacket>& out) {
     for (;;) {
       PacketPtr pkt(av_packet_alloc());
       if (!pkt) return fail(Errc::internal, kStage, "out of memory");
@@ -140,9 +148,13 @@ class FfmpegAudioEncoder final : public AudioEncoder {
     }
     frame_->pts = next_pts_;
     next_pts_ += count;
-    if (int err = avcodec_send_frame(ctx_.get(), frame_.get()); err < 0) {
-      return fail(Errc::internal, kStage, "send: " + av_error_string(err));
+    int err = avcodec_send_frame(ctx_.get(), frame_.get());
+    if (err == AVERROR(EAGAIN)) {
+      // Its output is full (a submit of many frames at once): take what is ready, then send.
+      if (auto ok = take_packets(ready_); !ok) return ok;
+      err = avcodec_send_frame(ctx_.get(), frame_.get());
     }
+    if (err < 0) return fail(Errc::internal, kStage, "send: " + av_error_string(err));
     return {};
   }
 
@@ -151,8 +163,9 @@ class FfmpegAudioEncoder final : public AudioEncoder {
   FramePtr frame_;  // reused: made writable before each fill
   StreamInfo info_;
   uint32_t frame_size_ = 0;
-  std::vector<float> pending_;  // interleaved samples short of a whole frame
-  int64_t next_pts_ = 0;        // in samples since the origin
+  std::vector<float> pending_;        // interleaved samples short of a whole frame
+  std::vector<EncodedPacket> ready_;  // received while sending, handed out by the next receive()
+  int64_t next_pts_ = 0;              // in samples since the origin
   bool started_ = false;
   bool finished_ = false;
 };

@@ -40,6 +40,9 @@ class AudioEncoder {
   // Samples per packet (960 for Opus at 48 kHz, 1024 for AAC).
   virtual uint32_t frame_size() const = 0;
 
+  // The capture time that maps to pts 0 (the video's), when it was not known at make time.
+  // Before the first submit() only.
+  virtual void set_time_origin(int64_t time_origin_ns) = 0;
   // Interleaved samples (channels per frame). The first call's `pts_ns` (capture time of its
   // first sample) starts the track; later calls continue it sample for sample.
   virtual Result<void> submit(std::span<const float> interleaved, int64_t pts_ns) = 0;

@@ -73,6 +73,9 @@ Result<std::unique_ptr<OutputSet>> OutputSet::open(OutputSetOptions options) {
   for (const auto& spec : options.specs) {
     auto target = output::parse_target(spec);
     if (!target) return tl::unexpected(target.error());
+    if (options.audio_codec) {
+      if (auto ok = output::check_compatible(*options.audio_codec, *target); !ok) return tl::unexpected(ok.error());
+    }
     if (!target->network()) {
       auto sink = output::open_sink(spec, options.codec);
       if (!sink) return tl::unexpected(sink.error());

@@ -24,6 +24,7 @@ namespace zc::output {
 struct OutputSetOptions {
   std::vector<std::string> specs;  // files (absolute paths) and URLs
   AVCodecID codec = AV_CODEC_ID_H264;
+  std::optional<AVCodecID> audio_codec;         // the sound's codec, when there is sound
   std::optional<output::ReplayOptions> replay;  // a replay buffer when set
   output::ReconnectOptions reconnect;           // for network outputs (its keyframe callback too)
 };

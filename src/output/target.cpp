@@ -52,17 +52,23 @@ const char* codec_label(AVCodecID codec) {
       return "HEVC";
     case AV_CODEC_ID_AV1:
       return "AV1";
+    case AV_CODEC_ID_OPUS:
+      return "Opus";
+    case AV_CODEC_ID_AAC:
+      return "AAC";
     default:
       return avcodec_get_name(codec);
   }
 }
 
-// The table itself: FFmpeg 5.1's FLV muxer knows no HEVC/AV1 (enhanced RTMP came in 6.1), and its
-// MPEG-TS muxer writes AV1 as private data no demuxer plays back.
+// The table itself: FFmpeg 5.1's FLV muxer knows no HEVC/AV1 (enhanced RTMP came in 6.1) and no
+// Opus, and its MPEG-TS muxer writes AV1 as private data no demuxer plays back.
 bool carries(Container container, AVCodecID codec) {
   switch (codec) {
     case AV_CODEC_ID_H264:
+    case AV_CODEC_ID_AAC:
       return true;
+    case AV_CODEC_ID_OPUS:
     case AV_CODEC_ID_HEVC:
       return container != Container::flv;
     case AV_CODEC_ID_AV1:
@@ -73,8 +79,9 @@ bool carries(Container container, AVCodecID codec) {
 }
 
 std::string_view why_not(Container container, AVCodecID codec) {
+  if (codec == AV_CODEC_ID_OPUS) return "FLV/RTMP carries only AAC audio (FFmpeg 5.1); use --audio-codec aac";
   if (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_HEVC && codec != AV_CODEC_ID_AV1) {
-    return "zerocast writes only H.264, HEVC and AV1";
+    return "zerocast writes only H.264, HEVC and AV1 video, Opus and AAC audio";
   }
   if (container == Container::flv) return "FLV/RTMP carries only H.264 (FFmpeg 5.1); use srt:// for HEVC";
   return "AV1 in MPEG-TS is not playable; record AV1 to .mkv or .mp4";
@@ -166,11 +173,18 @@ Result<void> check_compatible(AVCodecID codec, std::string_view spec) {
   return check_compatible(codec, *target);
 }
 
+AVCodecID default_audio_codec(const std::vector<Target>& targets) {
+  for (const auto& t : targets) {
+    if (t.container != Container::matroska && t.container != Container::mp4) return AV_CODEC_ID_AAC;
+  }
+  return AV_CODEC_ID_OPUS;
+}
+
 std::vector<CompatibilityRow> compatibility_table() {
   std::vector<CompatibilityRow> rows;
   auto row = [&](std::string name, Container c) {
-    rows.push_back(
-        {std::move(name), carries(c, AV_CODEC_ID_H264), carries(c, AV_CODEC_ID_HEVC), carries(c, AV_CODEC_ID_AV1)});
+    rows.push_back({std::move(name), carries(c, AV_CODEC_ID_H264), carries(c, AV_CODEC_ID_HEVC),
+                    carries(c, AV_CODEC_ID_AV1), carries(c, AV_CODEC_ID_OPUS), carries(c, AV_CODEC_ID_AAC)});
   };
   for (const auto& e : kExtensions)
     row(std::string(e.name.substr(1)), e.container);

@@ -29,11 +29,15 @@ struct Target {
 // MPEG-TS), rtmp:// or rtmps:// (FLV) URL. Anything else: Errc::invalid_argument.
 Result<Target> parse_target(std::string_view spec);
 
-// Refuses pairs the container or protocol cannot carry (FFmpeg 5.1: FLV only H.264, AV1 not in
-// MPEG-TS) with Errc::unsupported; codecs other than H.264, HEVC and AV1 are refused too.
+// Refuses pairs the container or protocol cannot carry (FFmpeg 5.1: FLV only H.264 and AAC, AV1
+// not in MPEG-TS) with Errc::unsupported; codecs other than H.264, HEVC, AV1, Opus and AAC too.
 Result<void> check_compatible(AVCodecID codec, const Target& target);
 // parse_target + check_compatible: what `record` calls for each -o before opening anything.
 Result<void> check_compatible(AVCodecID codec, std::string_view spec);
+
+// The audio codec when none is asked for: Opus where every target is mkv or mp4, else AAC (what
+// FLV/RTMP carries, and what MPEG-TS players expect).
+AVCodecID default_audio_codec(const std::vector<Target>& targets);
 
 // libavformat's muxer name ("matroska", "mp4", "mpegts", "rtp_mpegts", "flv").
 const char* muxer_name(Container container);
@@ -45,6 +49,8 @@ struct CompatibilityRow {
   bool h264 = false;
   bool hevc = false;
   bool av1 = false;
+  bool opus = false;
+  bool aac = false;
 };
 std::vector<CompatibilityRow> compatibility_table();
 

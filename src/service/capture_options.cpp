@@ -98,7 +98,7 @@ const std::vector<OptionInfo>& capture_option_list() {
 }
 
 uint32_t gop_frames(double seconds, const RecordOptions& r) {
-  const uint32_t rate = r.fps ? r.fps : (r.source == "test" ? r.test.fps : 60);
+  const uint32_t rate = session::nominal_fps(r);
   return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(seconds * rate)));
 }
 

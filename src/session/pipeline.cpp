@@ -10,6 +10,8 @@
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "encode/families.hpp"
+#include "output/target.hpp"
+#include "testsrc/audio_source.hpp"
 #include "testsrc/test_source.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 
@@ -35,6 +37,7 @@ Pipeline::Pipeline(RecordOptions options, PipelineHooks hooks)
 
 Pipeline::~Pipeline() {
   request_stop("shutting down");
+  end_audio();  // its thread writes to the sinks: it ends first
   stream_ptr_ = nullptr;
   stream_.reset();
   portal_.reset();
@@ -51,7 +54,7 @@ encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height) 
   c.codec = options_.codec;
   c.width = width;
   c.height = height;
-  const uint32_t fps = options_.fps ? options_.fps : (options_.source == "test" ? options_.test.fps : 60);
+  const uint32_t fps = nominal_fps(options_);
   c.frame_rate = AVRational{static_cast<int>(fps), 1};
   c.bitrate_kbps = bitrate_kbps_.load();
   c.gop_frames = options_.gop_frames;
@@ -66,6 +69,19 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
 
   // Outputs first: an impossible codec/container pair or an unwritable path is refused before
   // any encoder or PipeWire connection is opened.
+  if (!p->options_.audio.empty()) {
+    // One audio codec for every output, as for the video: Opus where all of them take it.
+    if (p->options_.audio_codec) {
+      p->audio_codec_ = *p->options_.audio_codec;
+    } else {
+      std::vector<output::Target> targets;
+      for (const auto& spec : p->options_.outputs) {
+        if (auto t = output::parse_target(spec)) targets.push_back(*t);
+      }
+      p->audio_codec_ =
+          output::default_audio_codec(targets) == AV_CODEC_ID_AAC ? encode::AudioCodec::AAC : encode::AudioCodec::Opus;
+    }
+  }
   if (p->hooks_.make_sinks) {
     auto sinks = p->hooks_.make_sinks();
     if (!sinks) return tl::unexpected(sinks.error());
@@ -74,6 +90,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
     output::OutputSetOptions oo;
     oo.specs = p->options_.outputs;
     oo.codec = encode::codec_id(p->options_.codec);
+    if (p->audio_codec_) oo.audio_codec = encode::codec_id(*p->audio_codec_);
     oo.reconnect.on_keyframe_needed = [raw = p.get()] { raw->request_keyframe(); };
     auto outputs = output::OutputSet::open(std::move(oo));
     if (!outputs) return tl::unexpected(outputs.error());
@@ -114,6 +131,7 @@ Result<void> Pipeline::start() {
     so.width = options_.test.size.width;
     so.height = options_.test.size.height;
     so.fps = options_.test.fps;
+    so.mark_every = std::max<uint32_t>(1, options_.test.fps / 2);  // the test audio clicks twice a second
     if (hooks_.adjust_test_source) hooks_.adjust_test_source(so);
     test_source_ = std::make_unique<testsrc::TestSource>(so);
     if (auto ok = test_source_->start(); !ok) return tl::unexpected(ok.error());
@@ -161,6 +179,9 @@ Result<void> Pipeline::start() {
     so.fd = portal_fd;
     const auto& ps = portal_->streams().front();
     if (ps.width && ps.height) so.size_hint = {ps.width, ps.height};
+  }
+  if (!options_.audio.empty()) {
+    if (auto ok = start_audio(); !ok) return tl::unexpected(ok.error());
   }
   encoder_thread_ = std::thread([this] { encoder_loop(); });
   auto stream = capture::Stream::start(so, *this);
@@ -289,7 +310,11 @@ void Pipeline::on_frame(const Frame& frame) {
   // Frames that come after the end (stopping, duration or frame count reached) are not counted:
   // captured = encoded (without repeats) + dropped (queue, import), so the summary adds up.
   if (queue_.closed()) return;
-  if (first_frame_ns_ == 0) first_frame_ns_ = frame.pts_ns;
+  if (first_frame_ns_ == 0) {
+    first_frame_ns_ = frame.pts_ns;
+    // The sound starts with the first picture, on the same time origin as the video encoder.
+    if (audio_) audio_->begin(frame.pts_ns, hooks_.time_origin_ns.value_or(frame.pts_ns));
+  }
   if (options_.duration_s && frame.pts_ns - first_frame_ns_ >= static_cast<int64_t>(*options_.duration_s * 1e9)) {
     request_stop("duration reached");
     return;
@@ -377,12 +402,17 @@ Snapshot Pipeline::snapshot() const {
   const auto gpu_frames = counters_.gpu_frames_timed.load();
   s.capture_gpu_ms_per_frame = gpu_frames ? static_cast<double>(counters_.gpu_ns) / 1e6 / gpu_frames : -1;
   const int64_t first = first_encoded_pts_ns_, last = last_encoded_pts_ns_;
-  const uint32_t fps = options_.fps ? options_.fps : (options_.source == "test" ? options_.test.fps : 60);
+  const uint32_t fps = nominal_fps(options_);
   if (counters_.frames_encoded > 0) s.encoded_span_s = static_cast<double>(last - first) / 1e9 + 1.0 / fps;
   s.width = width_;
   s.height = height_;
   s.queue_depth = queue_.depth();
   s.bitrate_kbps = bitrate_kbps_.load();
+  if (audio_) {
+    s.audio = audio_->stats();
+    s.audio_codec = std::string(encode::to_string(*audio_codec_));
+  }
+  s.audio_packets = audio_packets_.load();
   if (outputs_) {
     for (const auto& o : outputs_->status())
       s.outputs.push_back(o.description);

@@ -18,6 +18,7 @@
 #include "encode/selector.hpp"
 #include "output/output_set.hpp"
 #include "output/sink.hpp"
+#include "session/audio_capture.hpp"
 #include "session/frame_queue.hpp"
 #include "session/record_options.hpp"
 #include "session/stats.hpp"
@@ -26,6 +27,7 @@
 
 namespace zc::testsrc {
 class TestSource;
+class AudioTestSource;
 struct Options;
 }  // namespace zc::testsrc
 
@@ -54,9 +56,12 @@ struct Snapshot {
   double encoded_span_s = 0;             // video time covered by the encoded frames
   uint32_t width = 0;
   uint32_t height = 0;
-  std::vector<std::string> outputs;  // redacted, with a failure note when detached
-  size_t queue_depth = 0;            // frames waiting for the encoder
-  uint32_t bitrate_kbps = 0;         // the target (0: the tuning's default)
+  std::vector<std::string> outputs;    // redacted, with a failure note when detached
+  size_t queue_depth = 0;              // frames waiting for the encoder
+  uint32_t bitrate_kbps = 0;           // the target (0: the tuning's default)
+  std::string audio_codec;             // "opus", "aac"; empty without sound
+  std::vector<AudioInputStats> audio;  // per audio source
+  uint64_t audio_packets = 0;
   uint64_t dropped_total() const { return dropped_queue + dropped_defect + dropped_import; }
 };
 
@@ -150,12 +155,27 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   void finish_encoder(VideoEncoding& v);
   void end_run();
 
+  // Sound (pipeline_audio.cpp): the test source's audio, the capture, packets into the sinks.
+  Result<void> start_audio();
+  void write_audio(std::vector<EncodedPacket>& packets);  // the audio thread
+  void end_audio();
+
   RecordOptions options_;
   PipelineHooks hooks_;
   encode::Selection selection_;
   std::vector<std::string> selection_log_;
   std::unique_ptr<output::OutputSet> outputs_;  // ours unless hooks.make_sinks gave the sinks
   std::unique_ptr<output::Sink> sinks_;
+  // The encoder thread (video) and the audio thread both write to the sinks: one at a time, and
+  // audio only once the video has begun the streams (what comes before waits in audio_pending_).
+  std::mutex sinks_mutex_;
+  bool streams_begun_ = false;
+  uint32_t generation_ = 0;  // of the streams begun last
+  std::vector<EncodedPacket> audio_pending_;
+  std::optional<encode::AudioCodec> audio_codec_;
+  std::unique_ptr<AudioCapture> audio_;
+  std::unique_ptr<testsrc::AudioTestSource> test_audio_;
+  std::atomic<uint64_t> audio_packets_{0};
   std::unique_ptr<zerocopy::ImportChain> importers_;
   std::unique_ptr<testsrc::TestSource> test_source_;
   // --source portal: the portal's stream lives as long as this session (closed after stream_).

@@ -12,11 +12,30 @@ bool Pipeline::begin_streams(VideoEncoding& v) {
   if (v.begun) return true;
   const StreamInfo* info = v.encoder->stream_info();
   if (!info) return true;  // not open yet
-  if (auto ok = sinks_->begin(StreamList{*info}); !ok) {
+  StreamList streams{*info};
+  if (audio_) {
+    for (StreamInfo s : audio_->streams()) {
+      s.generation = info->generation;
+      streams.push_back(std::move(s));
+    }
+  }
+  std::lock_guard lock(sinks_mutex_);
+  if (auto ok = sinks_->begin(streams); !ok) {
     fail(ok.error());
     return false;
   }
   v.begun = true;
+  streams_begun_ = true;
+  generation_ = info->generation;
+  // Sound encoded before the first picture's streams were begun.
+  for (auto& p : audio_pending_) {
+    p.generation = generation_;
+    if (auto ok = sinks_->write(p); !ok) {
+      fail(ok.error());
+      return false;
+    }
+  }
+  audio_pending_.clear();
   return true;
 }
 
@@ -30,6 +49,7 @@ bool Pipeline::write_packets(VideoEncoding& v) {
     latency_.add(monotonic_ns() - p.capture_ns);
     ++counters_.packets;
     counters_.bytes += static_cast<uint64_t>(p.packet->size);
+    std::lock_guard lock(sinks_mutex_);
     if (auto ok = sinks_->write(p); !ok) {
       fail(ok.error());
       v.packets.clear();
@@ -137,6 +157,7 @@ void Pipeline::encoder_loop() {
 
 void Pipeline::end_run() {
   apply_bitrate_request(nullptr);  // a request that came too late is cancelled
+  end_audio();                     // its last packets, up to the video's end, before the outputs close
   if (auto ok = sinks_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
   if (outputs_) {
     if (auto ok = outputs_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());

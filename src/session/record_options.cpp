@@ -1,8 +1,10 @@
 #include "session/record_options.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "capture/source.hpp"
+#include "core/log.hpp"
 
 namespace zc::session {
 namespace {
@@ -45,6 +47,14 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
   if (o.fps > 240) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
   if (o.cfr && o.fps == 0) return fail(Errc::invalid_argument, "options", "--cfr needs --fps (the rate to hold)");
   if (o.bitrate_kbps > 500000) return fail(Errc::invalid_argument, "options", "--bitrate is in kbit/s; at most 500000");
+  if (o.audio_bitrate_kbps > 512)
+    return fail(Errc::invalid_argument, "options", "--audio-bitrate is in kbit/s; at most 512");
+  if (std::fabs(o.test_audio_ppm) > 100000) {
+    return fail(Errc::invalid_argument, "options", "--test-audio-ppm must be within +-100000");
+  }
+  if (o.audio_tracks == AudioTracks::separate && o.audio.size() < 2) {
+    spdlog::info("options: --audio-tracks separate with {} audio source(s): one track", o.audio.size());
+  }
   if (o.source == "test") {
     if (o.test.size.width > 7680 || o.test.size.height > 4320) {
       return fail(Errc::invalid_argument, "options", "the test source goes up to 7680x4320");
@@ -53,6 +63,11 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
       return fail(Errc::invalid_argument, "options", "test source rate must be 1..240");
   }
   return {};
+}
+
+uint32_t nominal_fps(const RecordOptions& o) {
+  if (o.fps) return o.fps;
+  return o.source == "test" ? o.test.fps : 60;
 }
 
 encode::Tuning effective_tuning(const RecordOptions& o) {

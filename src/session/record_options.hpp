@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "encode/audio_encoder.hpp"
 #include "encode/encoder.hpp"
+#include "session/audio_options.hpp"
 
 namespace zc::session {
 
@@ -36,6 +38,13 @@ struct RecordOptions {
   std::optional<Size> scale;
   bool cfr = false;  // repeat frames to hold a constant rate
   bool draw_cursor = true;
+
+  // Sound: none by default (as in gpu-screen-recorder and wf-recorder).
+  std::vector<AudioSourceSetting> audio;
+  AudioTracks audio_tracks = AudioTracks::mix;
+  std::optional<encode::AudioCodec> audio_codec;  // unset: Opus where every output is mkv/mp4, else AAC
+  uint32_t audio_bitrate_kbps = 0;                // 0: 128 kbit/s
+  double test_audio_ppm = 0;  // --audio test: the test source's sample clock against the system clock
 };
 
 // "1280x720" → Size (even, 16..8192 each way).
@@ -45,6 +54,10 @@ Result<Size> parse_size(const std::string& text);
 // checked by output; this covers what is ours): at least one output, sane numbers.
 // `require_output` false: a daemon capture may feed only its replay buffer.
 Result<void> validate(const RecordOptions& options, bool require_output = true);
+
+// The rate frames are nominally captured at: --fps, else the test source's rate, else 60 (rate
+// control, --cfr, the length of the last frame).
+uint32_t nominal_fps(const RecordOptions& options);
 
 // The tuning to use when none was asked for: low latency if any output is a network URL.
 encode::Tuning effective_tuning(const RecordOptions& options);

@@ -32,6 +32,7 @@ struct AudioTestSource::Impl {
   Result<void> start();
   void stop();
   void on_timer();
+  void arm(int64_t at_ns);
   void fill(float* dst, uint32_t frames, int64_t first_ns);
   int64_t cycle_time(uint64_t k) const {
     return start_ns + static_cast<int64_t>(static_cast<double>(k) * options.quantum * 1e9 /
@@ -87,32 +88,38 @@ void AudioTestSource::Impl::fill(float* dst, uint32_t frames, int64_t first_ns) 
   }
 }
 
+void AudioTestSource::Impl::arm(int64_t at_ns) {
+  timespec ts{static_cast<time_t>(at_ns / 1'000'000'000), static_cast<long>(at_ns % 1'000'000'000)};
+  pw_loop_update_timer(timer.loop(), timer.get(), &ts, nullptr, true);
+}
+
 void AudioTestSource::Impl::on_timer() {
   if (!stream) return;
-  // The next cycle on the source's own (skewed) clock; the timer is re-armed absolutely each time.
+  // The next cycle on the source's own (skewed) clock; the timer is armed absolutely each time.
   const int64_t now = monotonic_ns();
   const int64_t due = cycle_time(next_cycle);
   if (now + 200'000 < due) {
-    timespec ts{static_cast<time_t>(due / 1'000'000'000), static_cast<long>(due % 1'000'000'000)};
-    pw_loop_update_timer(timer.loop(), timer.get(), &ts, nullptr, true);
+    arm(due);
+    return;
+  }
+  if (!pw_stream_is_driving(stream.get())) {
+    ++next_cycle;  // not linked yet (or following): nobody takes this cycle
+    arm(cycle_time(next_cycle));
+    return;
+  }
+  // A device never drops what it captured: while our last cycle still runs (a consumer late on a
+  // loaded machine), this one waits and goes out late, its samples unchanged.
+  pw_buffer* b = cycle.check(now) == CycleGate::State::busy ? nullptr : pw_stream_dequeue_buffer(stream.get());
+  if (!b) {
+    {
+      std::lock_guard lock(mutex);
+      ++stats.late;
+    }
+    arm(now + 1'000'000);
     return;
   }
   ++next_cycle;
-  const int64_t after = cycle_time(next_cycle);
-  timespec ts{static_cast<time_t>(after / 1'000'000'000), static_cast<long>(after % 1'000'000'000)};
-  pw_loop_update_timer(timer.loop(), timer.get(), &ts, nullptr, true);
-
-  if (!pw_stream_is_driving(stream.get()) || cycle.check(now) == CycleGate::State::busy) {
-    std::lock_guard lock(mutex);
-    ++stats.skipped;
-    return;
-  }
-  pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
-  if (!b) {
-    std::lock_guard lock(mutex);
-    ++stats.skipped;
-    return;
-  }
+  arm(cycle_time(next_cycle));
   spa_data& d = b->buffer->datas[0];
   const uint32_t stride = sizeof(float) * options.channels;
   const uint32_t frames = std::min(options.quantum, d.maxsize / stride);
@@ -207,9 +214,7 @@ Result<void> AudioTestSource::Impl::start() {
                                 l, [](void* data, uint64_t) { static_cast<Impl*>(data)->on_timer(); }, this));
   if (!timer) return fail(Errc::pipewire, kStage, "cannot create the cycle timer");
   start_ns = monotonic_ns();
-  const int64_t first = cycle_time(next_cycle);
-  timespec ts{static_cast<time_t>(first / 1'000'000'000), static_cast<long>(first % 1'000'000'000)};
-  pw_loop_update_timer(l, timer.get(), &ts, nullptr, true);
+  arm(cycle_time(next_cycle));
   spdlog::info("{}: node '{}' {} Hz x{}, {} samples a cycle, clock {:+.0f} ppm", kStage, options.node_name,
                options.rate, options.channels, options.quantum, options.ppm);
   return {};

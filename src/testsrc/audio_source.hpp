@@ -41,7 +41,7 @@ struct AudioStats {
   uint64_t cycles = 0;
   uint64_t samples = 0;  // per channel, queued
   uint64_t clicks = 0;
-  uint64_t skipped = 0;  // cycles with no free buffer or the last one still running
+  uint64_t late = 0;  // times a cycle waited (no free buffer, or the last cycle still running)
   bool streaming = false;
 };
 

@@ -104,6 +104,8 @@ struct Options {
   bool cursor = false;         // offer SPA_META_Cursor: a 32x32 RGBA arrow circling the frame
   bool driver = true;          // connect with PW_STREAM_FLAG_DRIVER (drive the graph when alone)
   uint64_t frame_limit = 0;    // stop producing after this many frames (0: no limit); stays connected
+  uint32_t mark_every = 0;     // frames whose number is a multiple are "marked": their capture times
+                               // are kept for the audio source's clicks (TestSource::marks_between)
   std::vector<DefectSpec> defects;
 };
 

@@ -162,7 +162,14 @@ void TestSource::Impl::produce(uint64_t frame) {
     }
     carried[static_cast<size_t>(d.kind)] = true;
   }
-  write_header(buf, frame, monotonic_ns(), header_flags);
+  const int64_t pts = monotonic_ns();
+  if (options.mark_every > 0 && frame % options.mark_every == 0) {
+    // Before the frame goes out: the audio source clicks at this instant once it is in the past.
+    std::lock_guard lock(marks_mutex);
+    marks.push_back(pts);
+    if (marks.size() > 256) marks.pop_front();
+  }
+  write_header(buf, frame, pts, header_flags);
   write_damage(buf, damage, current.width, current.height);
   if (options.crop) write_crop(buf, *options.crop);
   if (options.cursor) {

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -114,6 +115,8 @@ struct TestSource::Impl {
 
   // Shared with other threads.
   mutable std::mutex mutex;
+  mutable std::mutex marks_mutex;  // the audio source's thread reads the marks
+  std::deque<int64_t> marks;       // capture times of marked frames sent
   std::condition_variable changed;
   Stats stats;
   uint32_t node_id = SPA_ID_INVALID;

@@ -465,4 +465,11 @@ void TestSource::stop() {
   if (impl_) impl_->stop();
 }
 
+void TestSource::marks_between(int64_t from_ns, int64_t to_ns, std::vector<int64_t>& out) const {
+  std::lock_guard lock(impl_->marks_mutex);
+  for (int64_t m : impl_->marks) {
+    if (m >= from_ns && m < to_ns) out.push_back(m);
+  }
+}
+
 }  // namespace zc::testsrc

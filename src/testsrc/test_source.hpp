@@ -8,6 +8,7 @@
 // Every public method is thread-safe.
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "core/error.hpp"
 #include "testsrc/options.hpp"
@@ -33,6 +34,10 @@ class TestSource {
   Result<void> wait_for_frames(uint64_t frames, std::chrono::milliseconds timeout);
 
   Stats stats() const;
+
+  // Capture times (CLOCK_MONOTONIC ns, the frames' header pts) of the marked frames sent, in
+  // [from_ns, to_ns), appended to `out`. Recent ones only (the last 256).
+  void marks_between(int64_t from_ns, int64_t to_ns, std::vector<int64_t>& out) const;
 
   // Destroys the stream and the connection. Idempotent.
   void stop();

@@ -60,9 +60,8 @@ TEST_CASE("test source audio: a skewed clock sends more or fewer samples per sec
         std::unique_lock lock(c.mutex);
         const bool got = c.changed.wait_for(lock, 30s, [&] { return c.left.size() >= 8 * 48000; });
         const auto st = src.stats();
-        INFO("source: cycles " << st.cycles << " skipped " << st.skipped << " streaming " << st.streaming
-                               << "; received " << c.left.size() << "; capture " << (*stream)->stats().buffers
-                               << pw.logs());
+        INFO("source: cycles " << st.cycles << " late " << st.late << " streaming " << st.streaming << "; received "
+                               << c.left.size() << "; capture " << (*stream)->stats().buffers << pw.logs());
         REQUIRE(got);
       }
       std::lock_guard lock(c.mutex);

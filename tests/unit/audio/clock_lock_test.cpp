@@ -35,8 +35,10 @@ struct Source {
       block[2 * i] = block[2 * i + 1] = v;
     }
     const int64_t t = time_of(sent);
-    std::uniform_real_distribution<double> j(-jitter_ms, jitter_ms);
-    const int64_t stamped = t + static_cast<int64_t>(jitter_ms > 0 ? j(rng) * 1e6 : 0);
+    // A cycle that runs late stamps its block late, never early.
+    std::uniform_real_distribution<double> j(0, jitter_ms);
+    // The first block is on time: it sets where the track is.
+    const int64_t stamped = t + static_cast<int64_t>(jitter_ms > 0 && sent > 0 ? j(rng) * 1e6 : 0);
     REQUIRE(lock.push(block, stamped, out));
     sent += kBlock;
     return t;
@@ -106,11 +108,12 @@ TEST_CASE("a fast or slow sample clock (+-2000 ppm) is resampled onto the monoto
 
 TEST_CASE("timestamp jitter is ridden out, not followed", "[audio][clock]") {
   auto lock = make();
-  Source src{.ppm = 500, .jitter_ms = 2.0};
+  // Cycles up to 30 ms late (a starved thread on a loaded machine).
+  Source src{.ppm = 500, .jitter_ms = 30.0};
   std::vector<float> out;
   const double worst = run(*lock, src, 60.0, 5.0, out);
   INFO("worst " << worst << " ms, drift " << lock->stats().drift_ppm);
-  CHECK(worst < 3.0);
+  CHECK(worst < 2.5);  // measured 1.7 ms: the earliest of 50 stamps still varies by a few tenths
   CHECK(std::fabs(lock->stats().drift_ppm - 500) < 100);
   CHECK(lock->stats().gaps_filled == 0);
   CHECK(lock->stats().samples_trimmed == 0);
@@ -154,12 +157,12 @@ TEST_CASE("audio late for where the track already is gets trimmed", "[audio][clo
   Source src;
   std::vector<float> out;
   run(*lock, src, 1.0, 0.0, out);
-  src.sent -= kRate / 10;  // the source jumps back 100 ms: those samples overlap the track
+  src.sent -= kRate / 5;  // the source jumps back 200 ms: those samples overlap the track
   run(*lock, src, 1.0, 0.0, out);
   const auto& s = lock->stats();
-  CHECK(std::llabs(static_cast<int64_t>(s.samples_trimmed) - static_cast<int64_t>(kRate / 10)) < 64);
+  CHECK(std::llabs(static_cast<int64_t>(s.samples_trimmed) - static_cast<int64_t>(kRate / 5)) < 64);
   CHECK(s.gaps_filled == 0);
-  CHECK(std::llabs(static_cast<int64_t>(s.samples_out) - static_cast<int64_t>(19 * kRate / 10)) < 64);
+  CHECK(std::llabs(static_cast<int64_t>(s.samples_out) - static_cast<int64_t>(9 * kRate / 5)) < 64);
 }
 
 TEST_CASE("audio before the start is dropped; audio that starts late is preceded by silence", "[audio][clock]") {

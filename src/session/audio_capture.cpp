@@ -1,0 +1,217 @@
+#include "session/audio_capture.hpp"
+
+#include <algorithm>
+
+#include "audio/mix.hpp"
+#include "capture/source.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+namespace zc::session {
+namespace {
+
+constexpr const char* kStage = "capture:audio";
+constexpr auto kPumpEvery = std::chrono::milliseconds(10);
+
+bool needs_lookup(const AudioSettings& s) {
+  return std::any_of(s.sources.begin(), s.sources.end(), [](const AudioSourceSetting& src) {
+    return src.spec.kind != capture::AudioSourceSpec::Kind::test;
+  });
+}
+
+Result<capture::AudioTarget> target_for(const AudioSourceSetting& source, const AudioSettings& settings,
+                                        const std::vector<capture::NodeInfo>& nodes) {
+  using Kind = capture::AudioSourceSpec::Kind;
+  if (source.spec.kind == Kind::test) {
+    if (settings.test_target.empty()) {
+      return fail(Errc::invalid_argument, kStage,
+                  "the test audio source goes with the test video source (--source test)");
+    }
+    return capture::AudioTarget{settings.test_target, false, false, "the test source's sound"};
+  }
+  if (source.spec.kind == Kind::app) {
+    return fail(Errc::unsupported, kStage, "app: audio sources are not built yet");
+  }
+  auto target = capture::find_audio_target(source.spec, nodes);
+  if (!target) return target;
+  if (source.spec.kind == Kind::output || source.spec.kind == Kind::input) {
+    const bool want_sink = source.spec.kind == Kind::output;
+    const bool any = std::any_of(nodes.begin(), nodes.end(), [&](const capture::NodeInfo& n) {
+      return want_sink ? capture::is_audio_sink(n) : n.media_class.rfind("Audio/Source", 0) == 0;
+    });
+    if (!any) {
+      spdlog::warn("audio: there is no {} here: the '{}' track is silent until one appears",
+                   want_sink ? "sound output (sink)" : "microphone (source)", capture::to_string(source.spec));
+    }
+  }
+  return target;
+}
+
+}  // namespace
+
+AudioCapture::AudioCapture(AudioSettings settings, Emit emit)
+    : settings_(std::move(settings)), emit_(std::move(emit)) {}
+
+AudioCapture::~AudioCapture() {
+  finish(0);
+}
+
+Result<std::unique_ptr<AudioCapture>> AudioCapture::create(const AudioSettings& settings, Emit emit) {
+  std::unique_ptr<AudioCapture> c(new AudioCapture(settings, std::move(emit)));
+  std::vector<capture::NodeInfo> nodes;
+  if (needs_lookup(settings)) {
+    auto listed = capture::list_nodes();
+    if (!listed) return tl::unexpected(listed.error());
+    nodes = std::move(*listed);
+  }
+  for (const auto& source : settings.sources) {
+    auto target = target_for(source, settings, nodes);
+    if (!target) return tl::unexpected(target.error());
+    c->inputs_.push_back(std::make_unique<AudioInput>(capture::to_string(source.spec), std::move(*target),
+                                                      source.volume_db, source.muted));
+  }
+  const size_t encoders = settings.tracks == AudioTracks::mix ? 1 : settings.sources.size();
+  for (size_t i = 0; i < encoders; ++i) {
+    encode::AudioEncoderConfig config;
+    config.codec = settings.codec;
+    config.bitrate_kbps = settings.bitrate_kbps;
+    config.index = static_cast<uint32_t>(i + 1);
+    auto encoder = encode::make_audio_encoder(config);
+    if (!encoder) return tl::unexpected(encoder.error());
+    c->streams_.push_back((*encoder)->stream_info());
+    c->encoders_.push_back(std::move(*encoder));
+  }
+  c->tracks_.resize(c->inputs_.size());
+  return c;
+}
+
+void AudioCapture::start() {
+  for (auto& input : inputs_)
+    input->start();
+  thread_ = std::thread([this] { run(); });
+}
+
+void AudioCapture::begin(int64_t start_ns, int64_t origin_ns) {
+  std::lock_guard lock(mutex_);
+  if (begun_ || stopping_) return;
+  start_ns_ = start_ns;
+  for (auto& e : encoders_)
+    e->set_time_origin(origin_ns);
+  begun_ = true;
+  wake_.notify_all();
+}
+
+void AudioCapture::finish(int64_t end_ns) {
+  {
+    std::lock_guard lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    stopping_ = true;
+    end_ns_ = end_ns;
+    wake_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  for (auto& input : inputs_)
+    input->stop();  // their streams (and PipeWire threads) go; their figures stay readable
+}
+
+void AudioCapture::run() {
+  {
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [&] { return begun_ || stopping_; });
+    if (!begun_) return;  // ended before any video frame: no sound either
+  }
+  for (auto& input : inputs_) {
+    if (auto ok = input->begin(start_ns_); !ok) {
+      spdlog::error("audio: {}", ok.error().describe());
+      return;
+    }
+  }
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, kPumpEvery, [&] { return stopping_; })) break;
+    }
+    if (auto ok = pump(monotonic_ns()); !ok) {
+      spdlog::error("audio: {}; the recording goes on without sound", ok.error().describe());
+      return;
+    }
+  }
+  // The end: what came in, then silence up to the video's end, then the encoders' tails.
+  (void)pump(monotonic_ns());
+  for (size_t i = 0; i < inputs_.size(); ++i)
+    inputs_[i]->fill_until(end_ns_, tracks_[i]);
+  const int64_t span = std::max<int64_t>(0, end_ns_ - start_ns_);
+  const auto total = static_cast<uint64_t>(span * static_cast<int64_t>(audio::kRate) / 1'000'000'000);
+  if (total > encoded_frames_) (void)encode_tracks(static_cast<size_t>(total - encoded_frames_));
+  drain();
+}
+
+Result<void> AudioCapture::pump(int64_t now_ns) {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (auto ok = inputs_[i]->pump(now_ns, tracks_[i]); !ok) return ok;
+  }
+  return encode_tracks(SIZE_MAX);
+}
+
+Result<void> AudioCapture::encode_tracks(size_t limit) {
+  constexpr size_t ch = audio::kChannels;
+  // Every track advances together: by what the shortest has (a quiet source is filled with
+  // silence, so none holds the others back for long).
+  size_t frames = limit;
+  for (const auto& t : tracks_)
+    frames = std::min(frames, t.size() / ch);
+  if (frames == 0 || tracks_.empty()) return {};
+  const auto n = static_cast<ptrdiff_t>(frames * ch);
+  for (size_t i = 0; i < tracks_.size(); ++i)
+    inputs_[i]->apply_gain(std::span<float>(tracks_[i].data(), frames * ch));
+  if (settings_.tracks == AudioTracks::mix) {
+    mixed_.assign(frames * ch, 0.0f);
+    for (const auto& t : tracks_)
+      audio::mix_into(mixed_, std::span<const float>(t.data(), frames * ch), 1.0f);
+    audio::soft_limit(mixed_);
+    if (auto ok = encoders_[0]->submit(mixed_, start_ns_); !ok) return ok;
+  } else {
+    for (size_t i = 0; i < tracks_.size(); ++i) {
+      if (auto ok = encoders_[i]->submit(std::span<const float>(tracks_[i].data(), frames * ch), start_ns_); !ok) {
+        return ok;
+      }
+    }
+  }
+  for (auto& t : tracks_)
+    t.erase(t.begin(), t.begin() + n);
+  encoded_frames_ += frames;
+  for (auto& e : encoders_) {
+    if (auto ok = e->receive(packets_); !ok) return ok;
+  }
+  if (!packets_.empty()) emit_(packets_);
+  packets_.clear();
+  return {};
+}
+
+void AudioCapture::drain() {
+  for (auto& e : encoders_) {
+    if (auto ok = e->finish(packets_); !ok) spdlog::warn("audio: drain: {}", ok.error().describe());
+  }
+  if (!packets_.empty()) emit_(packets_);
+  packets_.clear();
+}
+
+std::vector<AudioInputStats> AudioCapture::stats() const {
+  std::vector<AudioInputStats> out;
+  out.reserve(inputs_.size());
+  for (const auto& input : inputs_)
+    out.push_back(input->stats());
+  return out;
+}
+
+Result<void> AudioCapture::set_muted(const std::string& source, bool muted) {
+  for (auto& input : inputs_) {
+    if (input->name() != source) continue;
+    input->set_muted(muted);
+    return {};
+  }
+  return fail(Errc::not_found, kStage, "no audio source named '" + source + "'");
+}
+
+}  // namespace zc::session

@@ -1,0 +1,78 @@
+#pragma once
+// The sound of a capture run: its audio sources (session/audio_input), mixed into one track or
+// kept as one track each, encoded (Opus or AAC) beside the video. Every track starts at the first
+// video frame's capture time and ends with the last one, on the video's clock; packets go to
+// `emit` from the audio thread, with their stream index (1, 2, ... after the video's 0).
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "capture/audio_source.hpp"
+#include "core/error.hpp"
+#include "core/packet.hpp"
+#include "encode/audio_encoder.hpp"
+#include "session/audio_input.hpp"
+#include "session/audio_options.hpp"
+
+namespace zc::session {
+
+class AudioCapture {
+ public:
+  using Emit = std::function<void(std::vector<EncodedPacket>& packets)>;
+
+  // Finds every source (node:, serial:, name: must exist: Errc::not_found, stage "capture:audio";
+  // output/input on a machine without a sink/source is a warning and a silent track) and opens the
+  // encoders. Nothing is captured yet.
+  static Result<std::unique_ptr<AudioCapture>> create(const AudioSettings& settings, Emit emit);
+  ~AudioCapture();
+  AudioCapture(const AudioCapture&) = delete;
+  AudioCapture& operator=(const AudioCapture&) = delete;
+
+  // The audio streams, index 1.. in order (known from create()).
+  const StreamList& streams() const { return streams_; }
+  // Connects the sources; their sound is held until begin().
+  void start();
+  // The first video frame: tracks start at `start_ns`, packet time 0 is `origin_ns`. Any thread.
+  void begin(int64_t start_ns, int64_t origin_ns);
+  // The recording ends at `end_ns` (the end of its last video frame): every track is completed up
+  // to there (silence where nothing came), the encoders drained and their packets emitted. Stops
+  // the sources. Idempotent.
+  void finish(int64_t end_ns);
+
+  std::vector<AudioInputStats> stats() const;
+  // Errc::not_found when no source has that name.
+  Result<void> set_muted(const std::string& source, bool muted);
+
+ private:
+  AudioCapture(AudioSettings settings, Emit emit);
+  void run();
+  Result<void> pump(int64_t now_ns);
+  Result<void> encode_tracks(size_t frames);
+  void drain();
+
+  const AudioSettings settings_;
+  const Emit emit_;
+  StreamList streams_;
+  std::vector<std::unique_ptr<AudioInput>> inputs_;
+  std::vector<std::unique_ptr<encode::AudioEncoder>> encoders_;  // one (mix) or one per input
+  std::vector<std::vector<float>> tracks_;  // per input: track samples not encoded yet (audio thread)
+  std::vector<float> mixed_;                // reused
+  std::vector<EncodedPacket> packets_;      // reused
+  int64_t start_ns_ = 0;
+  uint64_t encoded_frames_ = 0;  // per channel, since start_ns_
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool begun_ = false;
+  bool stopping_ = false;
+  int64_t end_ns_ = 0;
+  bool finished_ = false;
+  std::thread thread_;
+};
+
+}  // namespace zc::session

@@ -1,0 +1,179 @@
+#include "session/audio_input.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "audio/mix.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+namespace zc::session {
+namespace {
+
+constexpr int64_t kRetryNs = 1'000'000'000;
+constexpr int64_t kMaxQueuedNs = 2'000'000'000;  // blocks the audio thread has not taken yet
+constexpr int64_t kMinAllowanceNs = 80'000'000;
+
+int64_t block_ns(size_t samples) {
+  return static_cast<int64_t>(samples / audio::kChannels) * 1'000'000'000 / audio::kRate;
+}
+
+}  // namespace
+
+AudioInput::AudioInput(std::string name, capture::AudioTarget target, double volume_db, bool muted)
+    : name_(std::move(name)), target_(std::move(target)), volume_db_(volume_db), muted_(muted) {}
+
+AudioInput::~AudioInput() {
+  stream_.reset();  // its thread calls us: it goes first
+}
+
+void AudioInput::start() {
+  connect();
+}
+
+void AudioInput::stop() {
+  stream_.reset();
+  std::lock_guard lock(mutex_);
+  state_ = "stopped";
+}
+
+void AudioInput::connect() {
+  stream_.reset();
+  capture::AudioStreamOptions o;
+  o.target = target_;
+  o.rate = audio::kRate;
+  o.channels = audio::kChannels;
+  o.node_name = "zerocast-audio";
+  {
+    std::lock_guard lock(mutex_);
+    gone_ = false;
+    state_ = "waiting";
+  }
+  auto stream = capture::AudioStream::start(o, *this);
+  if (!stream) {
+    spdlog::warn("audio: {}: cannot connect: {}; retrying", name_, stream.error().describe());
+    std::lock_guard lock(mutex_);
+    gone_ = true;
+    state_ = "gone (silence)";
+    return;
+  }
+  stream_ = std::move(*stream);
+}
+
+Result<void> AudioInput::begin(int64_t start_ns) {
+  auto lock = audio::ClockLock::create(start_ns);
+  if (!lock) return tl::unexpected(lock.error());
+  lock_ = std::move(*lock);
+  return {};
+}
+
+void AudioInput::on_audio_state(capture::StreamState state, std::string_view message) {
+  std::lock_guard lock(mutex_);
+  if (state == capture::StreamState::streaming) {
+    state_ = "capturing";
+  } else if (capture::is_final(state)) {
+    if (!gone_) spdlog::warn("audio: {}: {}; the track goes on in silence until it is back", name_, message);
+    gone_ = true;
+    state_ = "gone (silence)";
+  }
+}
+
+void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns) {
+  std::lock_guard lock(mutex_);
+  Block b;
+  if (!spare_.empty()) {
+    b = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  b.first_ns = first_ns;
+  b.samples.assign(interleaved.begin(), interleaved.end());
+  blocks_.push_back(std::move(b));
+  // A source quiet for long hands over big blocks now and then: silence must not fill in ahead
+  // of them, so the allowance grows with the largest block seen.
+  allowance_ns_ = std::max(allowance_ns_, 3 * block_ns(interleaved.size()));
+  while (!blocks_.empty() && first_ns - blocks_.front().first_ns > kMaxQueuedNs) {
+    spare_.push_back(std::move(blocks_.front()));
+    blocks_.pop_front();
+    ++dropped_blocks_;
+  }
+}
+
+Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
+  bool gone = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& b : blocks_)
+      taken_.push_back(std::move(b));
+    blocks_.clear();
+    gone = gone_;
+  }
+  if (gone && now_ns >= next_attempt_ns_) {
+    next_attempt_ns_ = now_ns + kRetryNs;
+    connect();
+    std::lock_guard lock(mutex_);
+    ++reconnects_;
+  }
+  for (auto& b : taken_) {
+    if (lock_) {
+      if (auto ok = lock_->push(b.samples, b.first_ns, track); !ok) return ok;
+    }
+  }
+  if (lock_) lock_->fill_until(now_ns - std::max(allowance_ns_, kMinAllowanceNs), track);
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& b : taken_)
+      spare_.push_back(std::move(b));
+    if (lock_) clock_ = lock_->stats();
+  }
+  taken_.clear();
+  return {};
+}
+
+void AudioInput::fill_until(int64_t until_ns, std::vector<float>& track) {
+  if (lock_) lock_->fill_until(until_ns, track);
+  std::lock_guard lock(mutex_);
+  if (lock_) clock_ = lock_->stats();
+}
+
+float AudioInput::gain() const {
+  std::lock_guard lock(mutex_);
+  return muted_ ? 0.0f : audio::gain_from_db(volume_db_);
+}
+
+void AudioInput::apply_gain(std::span<float> samples) {
+  const float g = gain();
+  float peak = 0;
+  for (float& s : samples) {
+    s *= g;
+    peak = std::max(peak, std::fabs(s));
+  }
+  const int64_t now = monotonic_ns();
+  std::lock_guard lock(mutex_);
+  peak_ = std::max(peak_, peak);
+  if (now - peak_window_ns_ >= 1'000'000'000) {
+    peak_dbfs_ = peak_ > 1e-6f ? 20.0 * std::log10(static_cast<double>(peak_)) : -120.0;
+    peak_ = 0;
+    peak_window_ns_ = now;
+  }
+}
+
+void AudioInput::set_muted(bool muted) {
+  std::lock_guard lock(mutex_);
+  muted_ = muted;
+}
+
+AudioInputStats AudioInput::stats() const {
+  std::lock_guard lock(mutex_);
+  AudioInputStats s;
+  s.name = name_;
+  s.state = state_;
+  s.muted = muted_;
+  s.volume_db = volume_db_;
+  s.peak_dbfs = peak_dbfs_;
+  s.reconnects = reconnects_;
+  s.dropped_blocks = dropped_blocks_;
+  s.clock = clock_;
+  return s;
+}
+
+}  // namespace zc::session
