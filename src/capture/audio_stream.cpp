@@ -178,14 +178,13 @@ void AudioStream::Impl::handle(pw_buffer* b) {
   // now at 0: the time of this callback stands in.
   pw_time t{};
   int64_t end_ns = monotonic_ns();
-  if (pw_stream_get_time_n(stream.get(), &t, sizeof t) == 0 && t.now != 0 && t.rate.denom != 0) {
-    end_ns = t.now - t.delay * 1'000'000'000LL * t.rate.num / t.rate.denom;
-  }
+  const bool graph_clock = pw_stream_get_time_n(stream.get(), &t, sizeof t) == 0 && t.now != 0 && t.rate.denom != 0;
+  if (graph_clock) end_ns = t.now - t.delay * 1'000'000'000LL * t.rate.num / t.rate.denom;
   const int64_t first_ns = end_ns - static_cast<int64_t>(frames) * 1'000'000'000LL / options.rate;
   ++buffers;
   samples += frames;
   const auto* base = static_cast<const float*>(SPA_PTROFF(d.data, offset, void));
-  observer.on_samples(std::span<const float>(base, frames * options.channels), first_ns);
+  observer.on_samples(std::span<const float>(base, frames * options.channels), first_ns, graph_clock);
 }
 
 AudioStream::AudioStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

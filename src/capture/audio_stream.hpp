@@ -22,7 +22,10 @@ class AudioObserver {
   virtual ~AudioObserver() = default;
   virtual void on_audio_state(StreamState state, std::string_view message) = 0;
   // `interleaved` holds whole frames of AudioStreamOptions::channels; valid during the call.
-  virtual void on_samples(std::span<const float> interleaved, int64_t first_sample_ns) = 0;
+  // `graph_clock`: the time comes from the graph's clock; false when the driver set none (a
+  // client stream driving, PipeWire 0.3.65) and the callback's own time stands in, which a
+  // starved thread makes late.
+  virtual void on_samples(std::span<const float> interleaved, int64_t first_sample_ns, bool graph_clock) = 0;
 };
 
 struct AudioStreamOptions {

@@ -13,6 +13,7 @@ namespace {
 constexpr int64_t kRetryNs = 1'000'000'000;
 constexpr int64_t kMaxQueuedNs = 2'000'000'000;  // blocks the audio thread has not taken yet
 constexpr int64_t kMinAllowanceNs = 80'000'000;
+constexpr int64_t kUnclockedAllowanceNs = 500'000'000;
 
 int64_t block_ns(size_t samples) {
   return static_cast<int64_t>(samples / audio::kChannels) * 1'000'000'000 / audio::kRate;
@@ -78,7 +79,7 @@ void AudioInput::on_audio_state(capture::StreamState state, std::string_view mes
   }
 }
 
-void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns) {
+void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns, bool graph_clock) {
   std::lock_guard lock(mutex_);
   Block b;
   if (!spare_.empty()) {
@@ -91,6 +92,9 @@ void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns
   // A source quiet for long hands over big blocks now and then: silence must not fill in ahead
   // of them, so the allowance grows with the largest block seen.
   allowance_ns_ = std::max(allowance_ns_, 3 * block_ns(interleaved.size()));
+  // Stamped by a callback that a busy machine delays (no graph clock): a late block is not a
+  // missing one, so silence waits longer before it fills in.
+  if (!graph_clock) allowance_ns_ = std::max(allowance_ns_, kUnclockedAllowanceNs);
   while (!blocks_.empty() && first_ns - blocks_.front().first_ns > kMaxQueuedNs) {
     spare_.push_back(std::move(blocks_.front()));
     blocks_.pop_front();

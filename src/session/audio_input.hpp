@@ -61,7 +61,7 @@ class AudioInput final : private capture::AudioObserver {
     std::vector<float> samples;
   };
   void on_audio_state(capture::StreamState state, std::string_view message) override;
-  void on_samples(std::span<const float> interleaved, int64_t first_ns) override;
+  void on_samples(std::span<const float> interleaved, int64_t first_ns, bool graph_clock) override;
   void connect();
 
   const std::string name_;

@@ -36,7 +36,7 @@ class Collector final : public AudioObserver {
     states.push_back(state);
     changed_.notify_all();
   }
-  void on_samples(std::span<const float> interleaved, int64_t first_ns) override {
+  void on_samples(std::span<const float> interleaved, int64_t first_ns, bool) override {
     float peak = 0;
     for (float v : interleaved)
       peak = std::max(peak, std::fabs(v));

@@ -21,7 +21,7 @@ namespace {
 
 struct Collector final : capture::AudioObserver {
   void on_audio_state(capture::StreamState, std::string_view) override {}
-  void on_samples(std::span<const float> interleaved, int64_t first_ns) override {
+  void on_samples(std::span<const float> interleaved, int64_t first_ns, bool) override {
     std::lock_guard lock(mutex);
     blocks.emplace_back(first_ns, interleaved.size() / 2);
     for (size_t i = 0; i < interleaved.size(); i += 2)
