@@ -82,6 +82,12 @@ void ClockLock::silence(uint64_t samples, std::vector<float>& out) {
 }
 
 void ClockLock::fill_until(int64_t until_ns, std::vector<float>& out) {
+  if (!held_.empty()) {
+    const Held& last = held_.back();
+    // The held blocks cover up to their end: quiet past it, they go out first.
+    if (until_ns <= last.first_ns + samples_to_ns(static_cast<int64_t>(last.samples.size() / kChannels))) return;
+    (void)flush(out);
+  }
   const int64_t hole = until_ns - next_ns();
   if (hole <= 0) return;
   if (!in_gap_) ++stats_.gaps_filled;
@@ -89,10 +95,49 @@ void ClockLock::fill_until(int64_t until_ns, std::vector<float>& out) {
   silence(ns_to_samples(hole), out);
 }
 
-Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out) {
+Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out,
+                             bool clocked) {
+  if (interleaved.size() < kChannels) return {};
+  if (!acquired_) {
+    held_.push_back(Held{{interleaved.begin(), interleaved.end()}, first_sample_ns, clocked});
+    if (first_sample_ns - held_.front().first_ns < options_.acquire_ns) return {};
+    return flush(out);
+  }
+  return place(interleaved, first_sample_ns, out, clocked);
+}
+
+Result<void> ClockLock::flush(std::vector<float>& out) {
+  acquired_ = true;
+  if (held_.empty()) return {};
+  // The phase the held blocks agree on: each block's time less the samples before it, at its
+  // earliest (a late cycle stamps late, never early). A block past it by more than a jump starts
+  // after a hole and keeps its own time.
+  int64_t before = 0;
+  int64_t anchor = INT64_MAX;
+  for (const Held& h : held_) {
+    anchor = std::min(anchor, h.first_ns - samples_to_ns(before));
+    before += static_cast<int64_t>(h.samples.size() / kChannels);
+  }
+  before = 0;
+  Result<void> ok;
+  for (const Held& h : held_) {
+    const int64_t contiguous = anchor + samples_to_ns(before);
+    const bool hole = h.first_ns - contiguous > (h.clocked ? options_.jump_ns : options_.untrusted_jump_ns);
+    if (hole) {
+      anchor = h.first_ns;
+      before = 0;
+    }
+    if (ok) ok = place(h.samples, hole ? h.first_ns : contiguous, out, h.clocked);
+    before += static_cast<int64_t>(h.samples.size() / kChannels);
+  }
+  held_.clear();
+  return ok;
+}
+
+Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out,
+                              bool clocked) {
   const auto frames = static_cast<int64_t>(interleaved.size() / kChannels);
   stats_.samples_in += static_cast<uint64_t>(frames);
-  if (frames == 0) return {};
   // Before the track's start: dropped (video and audio begin together).
   if (first_sample_ns < start_ns_) {
     const auto early = std::min<uint64_t>(static_cast<uint64_t>(frames), ns_to_samples(start_ns_ - first_sample_ns));
@@ -105,7 +150,7 @@ Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_s
   stats_.phase_error_ms = static_cast<double>(error_ns) / 1e6;
   const bool was_gap = in_gap_;
   in_gap_ = false;
-  if (!locked_ || error_ns > options_.jump_ns) {
+  if (!locked_ || error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
     // A hole (or audio that starts after the track): silence up to this block, which then lands
     // exactly where its time says.
     if (error_ns > 0) {

@@ -30,6 +30,13 @@ struct ClockLockOptions {
   // machine) stamps its block late, never early: the loop follows the earliest stamp of this
   // window, not each one.
   int64_t jitter_window_ns = 500'000'000;
+  // The same for a block stamped without the graph clock (a callback's time, late when its
+  // thread was starved): a hole only past this.
+  int64_t untrusted_jump_ns = 500'000'000;
+  // The first blocks are held this long, and the track starts at the earliest phase they agree
+  // on: a first block stamped late (a busy start) would otherwise put the sound late until the
+  // loop steers it back, a second later.
+  int64_t acquire_ns = 250'000'000;
   // The loop's time constant: how fast a phase error is steered away. Longer rides out more
   // timestamp jitter, shorter follows a changing clock faster.
   double loop_seconds = 1.0;
@@ -56,11 +63,16 @@ class ClockLock {
   ClockLock& operator=(const ClockLock&) = delete;
 
   // A block from the source: interleaved kChannels floats at kRate (PipeWire converts), the first
-  // sample captured at `first_sample_ns`. Appends to `out` what the track gains.
-  Result<void> push(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out);
+  // sample captured at `first_sample_ns`. Appends to `out` what the track gains. A time that is
+  // not the graph clock's (`clocked` false: a callback's, late when its thread was starved) is
+  // not taken for a hole below untrusted_jump_ns.
+  Result<void> push(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out,
+                    bool clocked = true);
   // The source sent nothing up to `until_ns`: the track gets silence up to there. For a quiet
   // source (a suspended sink) so the track, and a mix it is part of, goes on.
   void fill_until(int64_t until_ns, std::vector<float>& out);
+  // The end: blocks still held for the start's phase go out.
+  Result<void> flush(std::vector<float>& out);
 
   // Capture time of the track's next sample.
   int64_t next_ns() const;
@@ -69,6 +81,8 @@ class ClockLock {
  private:
   ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr);
   void silence(uint64_t samples, std::vector<float>& out);
+  Result<void> place(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out,
+                     bool clocked);
   Result<void> resample(std::span<const float> interleaved, std::vector<float>& out);
 
   struct SwrFree {
@@ -84,6 +98,13 @@ class ClockLock {
   bool in_gap_ = false;                             // silence went out since the last block (one hole, counted once)
   bool trimming_ = false;                           // a jump back is being trimmed away
   std::deque<std::pair<int64_t, int64_t>> errors_;  // (block time, its error) within the jitter window
+  struct Held {
+    std::vector<float> samples;
+    int64_t first_ns = 0;
+    bool clocked = true;
+  };
+  std::vector<Held> held_;  // the first blocks, until acquire_ns of them set the phase
+  bool acquired_ = false;
   ClockStats stats_;
 };
 

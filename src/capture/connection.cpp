@@ -28,26 +28,23 @@ const pw_core_events& Connection::events() {
   return events;
 }
 
-Result<std::unique_ptr<Connection>> Connection::open(const std::string& name, int fd) {
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& name, UniqueFd fd) {
   pw::ensure_init();
   std::unique_ptr<Connection> c(new Connection());
   c->loop_.reset(pw_thread_loop_new(name.c_str(), nullptr));
-  if (!c->loop_) {
-    if (fd >= 0) ::close(fd);
-    return fail(Errc::pipewire, "capture", "cannot create a PipeWire thread loop");
-  }
+  if (!c->loop_) return fail(Errc::pipewire, "capture", "cannot create a PipeWire thread loop");
   c->context_.reset(pw_context_new(c->loop(), nullptr, 0));
   if (!c->context_) {
-    if (fd >= 0) ::close(fd);
     return fail(Errc::pipewire, "capture", std::string("cannot create a PipeWire context: ") + std::strerror(errno));
   }
-  pw_core* core = fd >= 0 ? pw_context_connect_fd(c->context_.get(), fd, nullptr, 0)
-                          : pw_context_connect(c->context_.get(), nullptr, 0);
+  const bool own_fd = static_cast<bool>(fd);
+  pw_core* core = own_fd ? pw_context_connect_fd(c->context_.get(), fd.release(), nullptr, 0)
+                         : pw_context_connect(c->context_.get(), nullptr, 0);
   if (!core) {
     const int err = errno;
     return fail(Errc::pipewire, "capture",
                 std::string("cannot connect to the PipeWire daemon: ") + std::strerror(err) +
-                    (fd >= 0 ? "" : " (is pipewire running for this user? XDG_RUNTIME_DIR must point at its socket)"));
+                    (own_fd ? "" : " (is pipewire running for this user? XDG_RUNTIME_DIR must point at its socket)"));
   }
   c->core_.reset(core);
   pw_core_add_listener(core, c->core_hook_.get(), &events(), c.get());

@@ -8,6 +8,7 @@
 
 #include "capture/pw_handles.hpp"
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 
 namespace zc::capture {
 
@@ -17,9 +18,9 @@ class Connection {
   // negative errno (-EPIPE: the daemon went away).
   using CoreErrorHandler = std::function<void(int res, const std::string& message)>;
 
-  // Connects over `fd` when it is >= 0 (taking ownership, e.g. the portal's OpenPipeWireRemote),
-  // else to the default daemon of this environment. The loop is not running yet.
-  static Result<std::unique_ptr<Connection>> open(const std::string& name, int fd = -1);
+  // Connects over `fd` when there is one (the portal's OpenPipeWireRemote; PipeWire owns it from
+  // then on), else to the default daemon of this environment. The loop is not running yet.
+  static Result<std::unique_ptr<Connection>> open(const std::string& name, UniqueFd fd = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -367,7 +367,7 @@ Result<std::unique_ptr<PortalSession>> PortalHandshake::run(const PortalOptions&
   // portal's own remote can show (it sees nothing else).
   auto listing_fd = h.open_remote();
   if (!listing_fd) return tl::unexpected(listing_fd.error());
-  auto nodes = list_nodes(o.call_timeout, listing_fd->release());
+  auto nodes = list_nodes(o.call_timeout, std::move(*listing_fd));
   if (!nodes) return tl::unexpected(nodes.error());
   for (auto& stream : s->streams_) {
     for (const auto& n : *nodes) {

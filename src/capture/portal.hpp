@@ -61,7 +61,7 @@ class PortalSession {
   // "monitor", "window", "virtual": what the stream shows.
   std::string kind(size_t index = 0) const;
   // The PipeWire remote's fd for StreamOptions::fd, once (then -1): ownership passes.
-  int take_pipewire_fd() { return fd_.release(); }
+  UniqueFd take_pipewire_fd() { return std::move(fd_); }
 
   const std::string& session_handle() const { return session_handle_; }
   uint32_t cursor_mode() const { return cursor_mode_; }  // what was asked for (0: not asked)

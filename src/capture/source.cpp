@@ -94,12 +94,34 @@ Result<SourceSpec> parse_source(std::string_view text) {
   return fail(Errc::invalid_argument, "capture", "unknown source '" + std::string(text) + "'; use " + kForms);
 }
 
+std::string to_string(const SourceSpec& spec) {
+  switch (spec.kind) {
+    case SourceSpec::Kind::node:
+      return "node:" + std::to_string(spec.value);
+    case SourceSpec::Kind::serial:
+      return "serial:" + std::to_string(spec.value);
+    case SourceSpec::Kind::gamescope:
+      return "gamescope";
+    case SourceSpec::Kind::test:
+      return "test";
+    case SourceSpec::Kind::portal:
+      break;
+  }
+  if (spec.value == kPortalMonitor) return "portal";
+  std::string types;
+  for (auto [bit, word] : {std::pair{kPortalMonitor, "monitor"}, std::pair{kPortalWindow, "window"},
+                           std::pair{kPortalVirtual, "virtual"}}) {
+    if (spec.value & bit) types += (types.empty() ? "" : "+") + std::string(word);
+  }
+  return "portal:" + types;
+}
+
 bool is_video_source(const NodeInfo& node) {
   return node.media_class.rfind("Video/Source", 0) == 0 || node.media_class == "Stream/Output/Video";
 }
 
-Result<std::vector<NodeInfo>> list_nodes(std::chrono::milliseconds timeout, int fd) {
-  auto conn = Connection::open("zerocast-registry", fd);
+Result<std::vector<NodeInfo>> list_nodes(std::chrono::milliseconds timeout, UniqueFd fd) {
+  auto conn = Connection::open("zerocast-registry", std::move(fd));
   if (!conn) return tl::unexpected(conn.error());
   Connection& c = **conn;
   if (auto r = c.start(); !r) return tl::unexpected(r.error());

@@ -21,6 +21,8 @@ struct SourceSpec {
 
 // Errc::invalid_argument with the accepted forms when `text` is none of them.
 Result<SourceSpec> parse_source(std::string_view text);
+// Back to text, as parse_source takes it: "test", "node:57", "serial:312", "portal:monitor+window".
+std::string to_string(const SourceSpec& spec);
 
 struct NodeInfo {
   uint32_t id = 0;
@@ -34,7 +36,7 @@ struct NodeInfo {
 bool is_video_source(const NodeInfo& node);
 
 // Every node the registry shows, over a short-lived connection (`fd` as in StreamOptions).
-Result<std::vector<NodeInfo>> list_nodes(std::chrono::milliseconds timeout = std::chrono::seconds(3), int fd = -1);
+Result<std::vector<NodeInfo>> list_nodes(std::chrono::milliseconds timeout = std::chrono::seconds(3), UniqueFd fd = {});
 Result<std::vector<NodeInfo>> list_video_sources(std::chrono::milliseconds timeout = std::chrono::seconds(3));
 
 // "57 gamescope (serial 312, Video/Source), ..." or "none".

@@ -182,8 +182,7 @@ std::string Stream::Impl::target_text() const {
 }
 
 Result<void> Stream::Impl::connect() {
-  auto conn = Connection::open("zerocast-capture", options.fd);
-  options.fd = -1;  // the connection owns it now, success or not
+  auto conn = Connection::open("zerocast-capture", std::move(options.fd));
   if (!conn) return tl::unexpected(conn.error());
   connection = std::move(*conn);
   connection->set_core_error_handler([this](int res, const std::string& message) {
@@ -523,10 +522,7 @@ void Stream::Impl::on_timeout(void* data, uint64_t) {
 }
 
 Result<std::unique_ptr<Stream>> Stream::start(StreamOptions options, StreamObserver& observer) {
-  if (options.target.serial == 0) {
-    if (options.fd >= 0) ::close(options.fd);
-    return fail(Errc::invalid_argument, "capture", "no target serial given");
-  }
+  if (options.target.serial == 0) return fail(Errc::invalid_argument, "capture", "no target serial given");
   auto impl = std::make_unique<Impl>(std::move(options), observer);
   if (auto r = impl->connect(); !r) return tl::unexpected(r.error());
   return std::unique_ptr<Stream>(new Stream(std::move(impl)));

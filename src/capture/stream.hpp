@@ -16,6 +16,7 @@
 #include "capture/params.hpp"
 #include "core/error.hpp"
 #include "core/frame.hpp"
+#include "core/unique_fd.hpp"
 
 namespace zc::capture {
 
@@ -71,7 +72,7 @@ struct Target {
 
 struct StreamOptions {
   Target target;
-  int fd = -1;                          // connect over this fd (portal); ownership passes to the stream
+  UniqueFd fd;                          // connect over this fd (portal) instead of the default daemon
   ModifierSource* modifiers = nullptr;  // null: shared memory only. Must outlive the stream.
   std::vector<PixelFormat> formats = default_formats();
   Size size_hint{1920, 1080};

@@ -34,6 +34,7 @@ namespace {
 
 struct RecordArgs {
   RecordOptions options;
+  std::string source = "test";
   std::string codec = "h264";
   std::string scale;
   std::string test_size = "1920x1080";
@@ -90,6 +91,9 @@ Result<void> audio_options(const RecordArgs& a, RecordOptions& o) {
 
 Result<RecordOptions> to_options(RecordArgs& a) {
   RecordOptions o = a.options;
+  auto source = capture::parse_source(a.source);
+  if (!source) return tl::unexpected(source.error());
+  o.source = *source;
   auto codec = encode::codec_from_string(a.codec);
   if (!codec) return tl::unexpected(codec.error());
   o.codec = *codec;
@@ -132,7 +136,7 @@ int run_record(RecordArgs& args) {
   }
 
   std::unique_ptr<PrivatePipeWire> private_pw;
-  if (options->source == "test") {
+  if (options->test_source()) {
     auto pw = PrivatePipeWire::ensure();
     if (!pw) {
       spdlog::error("record: {}", pw.error().describe());
@@ -185,7 +189,7 @@ std::function<int()> add_record_command(CLI::App& app) {
   auto args = std::make_shared<RecordArgs>();
   auto* cmd = app.add_subcommand("record", "Capture a source into files and/or network streams");
   auto& o = args->options;
-  cmd->add_option("--source", o.source, "test | node:ID | serial:N | gamescope | portal[:monitor|window|virtual]")
+  cmd->add_option("--source", args->source, "test | node:ID | serial:N | gamescope | portal[:monitor|window|virtual]")
       ->capture_default_str();
   cmd->add_option("-o,--output", o.outputs,
                   "Output file (.mkv .mp4 .ts) or URL (srt:// udp:// rtp:// rtmp:// tcp://); repeatable")

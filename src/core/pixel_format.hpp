@@ -31,6 +31,35 @@ constexpr uint32_t bytes_per_pixel(PixelFormat f) {
   return is_packed_rgb(f) ? 4 : 0;
 }
 
+// The one table of packed layouts: the byte offset of R, G, B and of the alpha or padding byte
+// inside a pixel, in memory order. Every user (the GPU passes, the CPU cursor, the test pattern)
+// derives what it needs from it. Planar formats have none: {0, 1, 2, 3}, never used.
+struct PackedLayout {
+  uint8_t r = 0, g = 1, b = 2, a = 3;
+  bool operator==(const PackedLayout&) const = default;
+};
+
+constexpr PackedLayout packed_layout(PixelFormat f) {
+  switch (f) {
+    case PixelFormat::BGRx:
+    case PixelFormat::BGRA:
+      return {2, 1, 0, 3};
+    case PixelFormat::RGBx:
+    case PixelFormat::RGBA:
+      return {0, 1, 2, 3};
+    case PixelFormat::xRGB:
+    case PixelFormat::ARGB:
+      return {1, 2, 3, 0};
+    case PixelFormat::xBGR:
+    case PixelFormat::ABGR:
+      return {3, 2, 1, 0};
+    case PixelFormat::NV12:
+    case PixelFormat::I420:
+      break;
+  }
+  return {};
+}
+
 std::string_view to_string(PixelFormat f);
 std::optional<PixelFormat> pixel_format_from_string(std::string_view name);
 

@@ -71,32 +71,16 @@ Result<FrameLayout> frame_layout(uint32_t width, uint32_t height, PixelFormat fo
 }
 
 std::array<uint8_t, 4> packed_byte_order(PixelFormat format) {
-  switch (format) {
-    case PixelFormat::BGRx:
-    case PixelFormat::BGRA:
-      return {2, 1, 0, 3};
-    case PixelFormat::RGBx:
-    case PixelFormat::RGBA:
-      return {0, 1, 2, 3};
-    case PixelFormat::xRGB:
-    case PixelFormat::ARGB:
-      return {3, 0, 1, 2};
-    case PixelFormat::xBGR:
-    case PixelFormat::ABGR:
-      return {3, 2, 1, 0};
-    case PixelFormat::NV12:
-    case PixelFormat::I420:
-      break;
-  }
-  return {0, 1, 2, 3};
+  const std::array<uint8_t, 4> off = packed_channel_offsets(format);
+  std::array<uint8_t, 4> order{};
+  for (uint8_t c = 0; c < 4; ++c)
+    order[off[c]] = c;
+  return order;
 }
 
 std::array<uint8_t, 4> packed_channel_offsets(PixelFormat format) {
-  const auto order = packed_byte_order(format);
-  std::array<uint8_t, 4> off{};
-  for (uint8_t i = 0; i < 4; ++i)
-    off[order[i]] = i;
-  return off;
+  const PackedLayout l = packed_layout(format);
+  return {l.r, l.g, l.b, l.a};
 }
 
 }  // namespace zc::cuda

@@ -50,7 +50,7 @@ Result<FrameLayout> frame_layout(uint32_t width, uint32_t height, PixelFormat fo
 // Byte order of a packed format as indices into (R, G, B, X): out[i] = channel of byte i, where 3
 // means "alpha or padding". E.g. BGRx -> {2, 1, 0, 3}.
 std::array<uint8_t, 4> packed_byte_order(PixelFormat format);
-// The byte index of R, G, B and A/X within a pixel of `format` (the inverse of the above).
+// The byte index of R, G, B and A/X within a pixel of `format` (core's packed_layout).
 std::array<uint8_t, 4> packed_channel_offsets(PixelFormat format);
 
 }  // namespace zc::cuda

@@ -1,6 +1,8 @@
 #include "service/capture_options.hpp"
 
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "capture/source.hpp"
 #include "output/target.hpp"
@@ -102,10 +104,122 @@ uint32_t gop_frames(double seconds, const RecordOptions& r) {
   return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(seconds * rate)));
 }
 
-Result<CaptureSpec> capture_spec(const Config& config, const OptionMap& options) {
+namespace {
+
+// A StartCapture being put together: the spec, and what is settled only at the end.
+struct Draft {
   CaptureSpec spec;
-  RecordOptions& r = spec.record;
-  r.source = config.default_source;
+  std::string codec;
+  std::optional<uint32_t> gop;
+};
+
+using Apply = Result<void> (*)(Draft&, const std::string& name, const OptionValue& value);
+
+template <class T>
+Result<void> take(Result<T> v, T& into) {
+  if (!v) return tl::unexpected(v.error());
+  into = std::move(*v);
+  return {};
+}
+
+Result<void> apply_source(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  auto parsed = capture::parse_source(*v);
+  if (!parsed) return bad("option 'source': " + parsed.error().message);
+  d.spec.record.source = *parsed;
+  return {};
+}
+
+Result<void> apply_encoder(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  if (v->empty()) return bad("option 'encoder' must not be empty (use \"auto\")");
+  d.spec.record.encoder = *v;
+  return {};
+}
+
+Result<void> apply_gop(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_unsigned(name, value, 100000);
+  if (!v) return tl::unexpected(v.error());
+  if (*v > 0) d.gop = *v;
+  return {};
+}
+
+Result<void> apply_scale(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  if (v->empty()) {
+    d.spec.record.scale.reset();
+    return {};
+  }
+  auto size = parse_size(*v);
+  if (!size) return bad("option 'scale': " + size.error().message);
+  d.spec.record.scale = *size;
+  return {};
+}
+
+Result<void> apply_tuning(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  if (*v != "auto" && *v != "low-latency" && *v != "quality") {
+    return bad("option 'tuning' must be auto, low-latency or quality");
+  }
+  Config probe;
+  probe.tuning = *v;
+  d.spec.record.tuning = tuning_of(probe);
+  return {};
+}
+
+Result<void> apply_test_size(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  auto size = parse_size(*v);
+  if (!size) return bad("option 'test-size': " + size.error().message);
+  d.spec.record.test.size = *size;
+  return {};
+}
+
+Result<void> apply_test_fps(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_unsigned(name, value, 240);
+  if (!v) return tl::unexpected(v.error());
+  if (*v == 0) return bad("option 'test-fps' must be 1..240");
+  d.spec.record.test.fps = *v;
+  return {};
+}
+
+// One handler per StartCapture option (capture_option_list() documents them).
+const std::map<std::string, Apply>& appliers() {
+  static const std::map<std::string, Apply> table = {
+      {"source", apply_source},
+      {"outputs", [](Draft& d, const std::string& n,
+                     const OptionValue& v) { return take(get_strings(n, v), d.spec.record.outputs); }},
+      {"codec", [](Draft& d, const std::string& n, const OptionValue& v) { return take(get_string(n, v), d.codec); }},
+      {"encoder", apply_encoder},
+      {"bitrate", [](Draft& d, const std::string& n,
+                     const OptionValue& v) { return take(get_unsigned(n, v, 500000), d.spec.record.bitrate_kbps); }},
+      {"fps", [](Draft& d, const std::string& n,
+                 const OptionValue& v) { return take(get_unsigned(n, v, 240), d.spec.record.fps); }},
+      {"gop", apply_gop},
+      {"replay", [](Draft& d, const std::string& n,
+                    const OptionValue& v) { return take(get_unsigned(n, v, 3600), d.spec.replay_seconds); }},
+      {"scale", apply_scale},
+      {"tuning", apply_tuning},
+      {"cfr",
+       [](Draft& d, const std::string& n, const OptionValue& v) { return take(get_bool(n, v), d.spec.record.cfr); }},
+      {"cursor", [](Draft& d, const std::string& n,
+                    const OptionValue& v) { return take(get_bool(n, v), d.spec.record.draw_cursor); }},
+      {"test-size", apply_test_size},
+      {"test-fps", apply_test_fps},
+  };
+  return table;
+}
+
+// The config's capture defaults, before any option.
+Draft defaults(const Config& config) {
+  Draft d;
+  RecordOptions& r = d.spec.record;
+  r.source = config.default_source;  // parsed when the config was read
   r.encoder = config.encoder;
   r.bitrate_kbps = config.bitrate_kbps;
   r.fps = config.fps;
@@ -115,94 +229,20 @@ Result<CaptureSpec> capture_spec(const Config& config, const OptionMap& options)
   r.draw_cursor = config.cursor;
   r.test.size = config.test_size;
   r.test.fps = config.test_fps;
-  spec.replay_seconds = config.replay_seconds;
-  spec.replay_max_bytes = static_cast<size_t>(config.replay_max_megabytes) * 1024 * 1024;
-  std::string codec = config.codec;
-  std::optional<uint32_t> gop;
+  d.spec.replay_seconds = config.replay_seconds;
+  d.spec.replay_max_bytes = static_cast<size_t>(config.replay_max_megabytes) * 1024 * 1024;
+  d.codec = config.codec;
+  return d;
+}
 
-  for (const auto& [name, value] : options) {
-    if (name == "source") {
-      auto v = get_string(name, value);
-      if (!v) return tl::unexpected(v.error());
-      if (auto parsed = capture::parse_source(*v); !parsed) return bad("option 'source': " + parsed.error().message);
-      r.source = *v;
-    } else if (name == "outputs") {
-      auto v = get_strings(name, value);
-      if (!v) return tl::unexpected(v.error());
-      r.outputs = *v;
-    } else if (name == "codec") {
-      auto v = get_string(name, value);
-      if (!v) return tl::unexpected(v.error());
-      codec = *v;
-    } else if (name == "encoder") {
-      auto v = get_string(name, value);
-      if (!v) return tl::unexpected(v.error());
-      if (v->empty()) return bad("option 'encoder' must not be empty (use \"auto\")");
-      r.encoder = *v;
-    } else if (name == "bitrate") {
-      auto v = get_unsigned(name, value, 500000);
-      if (!v) return tl::unexpected(v.error());
-      r.bitrate_kbps = *v;
-    } else if (name == "fps") {
-      auto v = get_unsigned(name, value, 240);
-      if (!v) return tl::unexpected(v.error());
-      r.fps = *v;
-    } else if (name == "gop") {
-      auto v = get_unsigned(name, value, 100000);
-      if (!v) return tl::unexpected(v.error());
-      if (*v > 0) gop = *v;
-    } else if (name == "replay") {
-      auto v = get_unsigned(name, value, 3600);
-      if (!v) return tl::unexpected(v.error());
-      spec.replay_seconds = *v;
-    } else if (name == "scale") {
-      auto v = get_string(name, value);
-      if (!v) return tl::unexpected(v.error());
-      if (v->empty()) {
-        r.scale.reset();
-      } else {
-        auto size = parse_size(*v);
-        if (!size) return bad("option 'scale': " + size.error().message);
-        r.scale = *size;
-      }
-    } else if (name == "tuning") {
-      auto v = get_string(name, value);
-      if (!v) return tl::unexpected(v.error());
-      if (*v != "auto" && *v != "low-latency" && *v != "quality") {
-        return bad("option 'tuning' must be auto, low-latency or quality");
-      }
-      Config probe;
-      probe.tuning = *v;
-      r.tuning = tuning_of(probe);
-    } else if (name == "cfr") {
-      auto v = get_bool(name, value);
-      if (!v) return tl::unexpected(v.error());
-      r.cfr = *v;
-    } else if (name == "cursor") {
-      auto v = get_bool(name, value);
-      if (!v) return tl::unexpected(v.error());
-      r.draw_cursor = *v;
-    } else if (name == "test-size") {
-      auto v = get_string(name, value);
-      if (!v) return tl::unexpected(v.error());
-      auto size = parse_size(*v);
-      if (!size) return bad("option 'test-size': " + size.error().message);
-      r.test.size = *size;
-    } else if (name == "test-fps") {
-      auto v = get_unsigned(name, value, 240);
-      if (!v) return tl::unexpected(v.error());
-      if (*v == 0) return bad("option 'test-fps' must be 1..240");
-      r.test.fps = *v;
-    } else {
-      return bad("unknown option '" + name + "' (known: " + known_options() + ")");
-    }
-  }
-
-  auto parsed_codec = encode::codec_from_string(codec);
+// What only the whole can tell: the codec, the GOP, something to do, outputs the daemon can use.
+Result<CaptureSpec> settle(Draft d, const Config& config) {
+  RecordOptions& r = d.spec.record;
+  auto parsed_codec = encode::codec_from_string(d.codec);
   if (!parsed_codec) return bad("option 'codec': " + parsed_codec.error().message);
   r.codec = *parsed_codec;
-  r.gop_frames = gop ? *gop : gop_frames(config.gop_seconds, r);
-  if (r.outputs.empty() && spec.replay_seconds == 0) {
+  r.gop_frames = d.gop ? *d.gop : gop_frames(config.gop_seconds, r);
+  if (r.outputs.empty() && d.spec.replay_seconds == 0) {
     return bad("nothing to do: give 'outputs' or 'replay' seconds");
   }
   for (const auto& out : r.outputs) {
@@ -213,7 +253,19 @@ Result<CaptureSpec> capture_spec(const Config& config, const OptionMap& options)
     if (auto ok = output::check_compatible(codec_id(r.codec), out); !ok) return tl::unexpected(ok.error());
   }
   if (auto ok = validate(r, /*require_output=*/false); !ok) return tl::unexpected(ok.error());
-  return spec;
+  return std::move(d.spec);
+}
+
+}  // namespace
+
+Result<CaptureSpec> capture_spec(const Config& config, const OptionMap& options) {
+  Draft draft = defaults(config);
+  for (const auto& [name, value] : options) {
+    const auto it = appliers().find(name);
+    if (it == appliers().end()) return bad("unknown option '" + name + "' (known: " + known_options() + ")");
+    if (auto ok = it->second(draft, name, value); !ok) return tl::unexpected(ok.error());
+  }
+  return settle(std::move(draft), config);
 }
 
 }  // namespace zc::service

@@ -62,7 +62,7 @@ CaptureSupervisor::CaptureSupervisor(uint32_t id, CaptureSpec spec, CaptureSetti
       host_(host),
       time_origin_ns_(monotonic_ns()) {
   view_.bitrate_kbps = spec_.record.bitrate_kbps;
-  view_.source = spec_.record.source;
+  view_.source = capture::to_string(spec_.record.source);
 }
 
 CaptureSupervisor::~CaptureSupervisor() {
@@ -287,7 +287,12 @@ void CaptureSupervisor::finish(const std::string& state) {
   poster_.post([&host = host_, id = id_] { host.capture_finished(id); });
 }
 
-void CaptureSupervisor::run() {
+bool CaptureSupervisor::stopping() {
+  std::lock_guard lock(mutex_);
+  return stop_requested_;
+}
+
+bool CaptureSupervisor::open_outputs() {
   OutputSetOptions oo;
   oo.specs = spec_.record.outputs;
   oo.codec = codec_id(spec_.record.codec);
@@ -301,115 +306,113 @@ void CaptureSupervisor::run() {
   if (!outputs) {
     poster_.post([&host = host_, id = id_, e = outputs.error()] { host.capture_started(id, tl::unexpected(e)); });
     finish("failed");
-    return;
+    return false;
   }
-  {
+  std::lock_guard lock(mutex_);
+  outputs_ = std::move(*outputs);
+  return true;
+}
+
+CaptureSupervisor::Next CaptureSupervisor::start_pipeline(Attempts& a, std::unique_ptr<Pipeline>& out) {
+  auto made = make_pipeline();
+  Result<void> started = made ? (*made)->start() : Result<void>(tl::unexpected(made.error()));
+  if (!started) {
+    made = tl::unexpected(started.error());  // the half-started pipeline tears itself down
+    const double lost_s = static_cast<double>(monotonic_ns() - a.lost_since_ns) / 1e9;
+    if (a.first) {
+      poster_.post([&host = host_, id = id_, e = started.error()] { host.capture_started(id, tl::unexpected(e)); });
+      finish("failed");
+      return Next::failed;
+    }
+    if (!reconnectable(started.error()) || (settings_.reconnect_seconds > 0 && lost_s > settings_.reconnect_seconds)) {
+      report_error("could not reconnect: " + started.error().describe());
+      finish("failed");
+      return Next::failed;
+    }
+    spdlog::info("daemon: capture {} not reconnected yet: {} (next try in {} ms)", id_, started.error().describe(),
+                 a.backoff.count());
+    (void)sleep_unless_stopped(a.backoff);
+    a.backoff = std::min<std::chrono::milliseconds>(a.backoff * 2, kReconnectStepMax);
+    return Next::retry;
+  }
+  out = std::move(*made);
+  publish(out.get(), "");  // the properties are right from the first reply on
+  if (a.first) {
+    a.first = false;
+    poster_.post([&host = host_, id = id_] { host.capture_started(id, {}); });
+  } else {
     std::lock_guard lock(mutex_);
-    outputs_ = std::move(*outputs);
+    ++base_.reconnects;
   }
+  if (a.lost_since_ns) spdlog::info("daemon: capture {} reconnected", id_);
+  a.lost_since_ns = 0;
+  a.backoff = settings_.reconnect_min;
+  std::lock_guard lock(mutex_);
+  pipeline_ = out.get();
+  return Next::run;
+}
 
-  bool first = true;
-  int64_t lost_since_ns = 0;
-  auto backoff = settings_.reconnect_min;
-  auto give_up = [&](const Error& e) {
-    const double lost_s = static_cast<double>(monotonic_ns() - lost_since_ns) / 1e9;
-    return !reconnectable(e) || (settings_.reconnect_seconds > 0 && lost_s > settings_.reconnect_seconds);
-  };
+Outcome CaptureSupervisor::supervise(Pipeline& pipeline) {
+  std::optional<Outcome> outcome;
+  bool stop_sent = false;
+  while (!(outcome = pipeline.wait(kPublishEvery))) {
+    if (stopping() && !stop_sent) {
+      pipeline.request_stop("stopped");
+      stop_sent = true;
+      set_state("stopping");
+    }
+    publish(&pipeline, stop_sent ? "stopping" : "");
+  }
+  publish(&pipeline, stop_sent ? "stopping" : "");
+  // The next pipeline's counters add to what this one counted.
+  std::lock_guard lock(mutex_);
+  pipeline_ = nullptr;
+  base_.frames_captured = view_.frames_captured;
+  base_.frames_encoded = view_.frames_encoded;
+  base_.dropped_queue = view_.dropped_queue;
+  base_.dropped_defect = view_.dropped_defect;
+  base_.dropped_import = view_.dropped_import;
+  base_.encoder_restarts = view_.encoder_restarts;
+  return *outcome;
+}
 
-  while (true) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stop_requested_) break;
+CaptureSupervisor::Next CaptureSupervisor::after_run(const Outcome& outcome, Attempts& a) {
+  if (outcome.error) {
+    if (!reconnectable(*outcome.error)) {
+      report_error(outcome.error->describe());
+      finish("failed");
+      return Next::failed;
     }
-    auto made = make_pipeline();
-    Result<void> started = made ? (*made)->start() : Result<void>(tl::unexpected(made.error()));
-    if (!started) {
-      made = tl::unexpected(started.error());  // the half-started pipeline tears itself down
-      if (first) {
-        poster_.post([&host = host_, id = id_, e = started.error()] { host.capture_started(id, tl::unexpected(e)); });
-        finish("failed");
-        return;
-      }
-      if (give_up(started.error())) {
-        report_error("could not reconnect: " + started.error().describe());
-        finish("failed");
-        return;
-      }
-      spdlog::info("daemon: capture {} not reconnected yet: {} (next try in {} ms)", id_, started.error().describe(),
-                   backoff.count());
-      (void)sleep_unless_stopped(backoff);
-      backoff = std::min<std::chrono::milliseconds>(backoff * 2, kReconnectStepMax);
-      continue;
-    }
-    std::unique_ptr<Pipeline> pipeline = std::move(*made);
-    publish(pipeline.get(), "");  // the properties are right from the first reply on
-    if (first) {
-      first = false;
-      poster_.post([&host = host_, id = id_] { host.capture_started(id, {}); });
-    } else {
-      std::lock_guard lock(mutex_);
-      ++base_.reconnects;
-    }
-    if (lost_since_ns) spdlog::info("daemon: capture {} reconnected", id_);
-    lost_since_ns = 0;
-    backoff = settings_.reconnect_min;
-    {
-      std::lock_guard lock(mutex_);
-      pipeline_ = pipeline.get();
-    }
+    report_error(outcome.error->describe() + "; reconnecting");
+    a.lost_since_ns = monotonic_ns();
+    set_state("reconnecting");
+    (void)sleep_unless_stopped(a.backoff);
+    return Next::retry;
+  }
+  // Ended without an error: the producer went away. The files are finished now; the replay
+  // buffer stays until Stop().
+  spdlog::info("daemon: capture {} is idle: {}", id_, outcome.reason);
+  if (auto ok = outputs_->close(); !ok) report_error("closing the outputs: " + ok.error().describe());
+  publish(nullptr, "idle");
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [&] { return stop_requested_; });
+  return Next::stop;
+}
 
-    std::optional<Outcome> outcome;
-    bool stop_sent = false;
-    while (!(outcome = pipeline->wait(kPublishEvery))) {
-      bool stop = false;
-      {
-        std::lock_guard lock(mutex_);
-        stop = stop_requested_;
-      }
-      if (stop && !stop_sent) {
-        pipeline->request_stop("stopped");
-        stop_sent = true;
-        set_state("stopping");
-      }
-      publish(pipeline.get(), stop_sent ? "stopping" : "");
-    }
-    publish(pipeline.get(), stop_sent ? "stopping" : "");
-    {
-      // The next pipeline's counters add to what this one counted.
-      std::lock_guard lock(mutex_);
-      pipeline_ = nullptr;
-      base_.frames_captured = view_.frames_captured;
-      base_.frames_encoded = view_.frames_encoded;
-      base_.dropped_queue = view_.dropped_queue;
-      base_.dropped_defect = view_.dropped_defect;
-      base_.dropped_import = view_.dropped_import;
-      base_.encoder_restarts = view_.encoder_restarts;
-    }
+void CaptureSupervisor::run() {
+  if (!open_outputs()) return;
+  Attempts attempts{true, 0, settings_.reconnect_min};
+  while (!stopping()) {
+    std::unique_ptr<Pipeline> pipeline;
+    const Next started = start_pipeline(attempts, pipeline);
+    if (started == Next::failed) return;
+    if (started == Next::retry) continue;
+    const Outcome outcome = supervise(*pipeline);
     pipeline.reset();
-    {
-      std::lock_guard lock(mutex_);
-      if (stop_requested_) break;
-    }
-    if (outcome->error) {
-      if (!reconnectable(*outcome->error)) {
-        report_error(outcome->error->describe());
-        finish("failed");
-        return;
-      }
-      report_error(outcome->error->describe() + "; reconnecting");
-      lost_since_ns = monotonic_ns();
-      set_state("reconnecting");
-      (void)sleep_unless_stopped(backoff);
-      continue;
-    }
-    // Ended without an error: the producer went away. The files are finished now; the replay
-    // buffer stays until Stop().
-    spdlog::info("daemon: capture {} is idle: {}", id_, outcome->reason);
-    if (auto ok = outputs_->close(); !ok) report_error("closing the outputs: " + ok.error().describe());
-    publish(nullptr, "idle");
-    std::unique_lock lock(mutex_);
-    wake_.wait(lock, [&] { return stop_requested_; });
-    break;
+    if (stopping()) break;
+    const Next next = after_run(outcome, attempts);
+    if (next == Next::failed) return;
+    if (next == Next::stop) break;
   }
   finish("stopped");
 }

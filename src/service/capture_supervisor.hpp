@@ -84,7 +84,7 @@ class CaptureSupervisor {
 
   uint32_t id() const { return id_; }
   std::string path() const;
-  std::string source() const { return spec_.record.source; }
+  std::string source() const { return capture::to_string(spec_.record.source); }
 
   // Starts the supervisor. CaptureHost::capture_started follows.
   void start();
@@ -107,7 +107,20 @@ class CaptureSupervisor {
   bool has_replay() const { return spec_.replay_seconds > 0; }
 
  private:
+  // The supervisor thread: outputs, then pipelines one after the other (PipeWire restarts and
+  // producers that come back), each step below.
+  enum class Next : uint8_t { run, retry, failed, stop };
+  struct Attempts {
+    bool first = true;          // no pipeline ran yet: a failure is StartCapture's
+    int64_t lost_since_ns = 0;  // when the last one was lost (0: none lost)
+    std::chrono::milliseconds backoff{};
+  };
   void run();
+  bool open_outputs();
+  Next start_pipeline(Attempts& attempts, std::unique_ptr<session::Pipeline>& out);
+  session::Outcome supervise(session::Pipeline& pipeline);
+  Next after_run(const session::Outcome& outcome, Attempts& attempts);
+  bool stopping();
   void publish(session::Pipeline* pipeline, const std::string& state);
   void set_state(const std::string& state);
   void report_error(const std::string& message);

@@ -117,8 +117,9 @@ const std::vector<Entry>& schema() {
                            "What StartCapture captures when no source is given: "
                            "portal | test | node:ID | serial:N | gamescope",
                            [](Config& c, const std::string& v) -> std::optional<std::string> {
-                             if (auto spec = capture::parse_source(v); !spec) return spec.error().message;
-                             c.default_source = v;
+                             auto spec = capture::parse_source(v);
+                             if (!spec) return spec.error().message;
+                             c.default_source = *spec;
                              return std::nullopt;
                            }));
     s.push_back(int_key("daemon.max_captures", 4, 1, 64, "How many captures may run at once", &Config::max_captures));

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/portal_token.hpp"
 #include "core/error.hpp"
 #include "session/record_options.hpp"
 
@@ -19,7 +20,9 @@ namespace zc::service {
 
 struct Config {
   // [daemon]
-  std::string default_source = "portal";  // what StartCapture captures when no source is given
+  capture::SourceSpec default_source{capture::SourceSpec::Kind::portal,
+                                     capture::kPortalMonitor};  // StartCapture's
+                                                                // source when none is given
   uint32_t max_captures = 4;
   std::string metrics;  // "HOST:PORT" for the Prometheus endpoint; empty: off
   // [capture]

@@ -87,6 +87,7 @@ void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns
     spare_.pop_back();
   }
   b.first_ns = first_ns;
+  b.clocked = graph_clock;
   b.samples.assign(interleaved.begin(), interleaved.end());
   blocks_.push_back(std::move(b));
   // A source quiet for long hands over big blocks now and then: silence must not fill in ahead
@@ -119,7 +120,7 @@ Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
   }
   for (auto& b : taken_) {
     if (lock_) {
-      if (auto ok = lock_->push(b.samples, b.first_ns, track); !ok) return ok;
+      if (auto ok = lock_->push(b.samples, b.first_ns, track, b.clocked); !ok) return ok;
     }
   }
   if (lock_) lock_->fill_until(now_ns - std::max(allowance_ns_, kMinAllowanceNs), track);
@@ -134,7 +135,10 @@ Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
 }
 
 void AudioInput::fill_until(int64_t until_ns, std::vector<float>& track) {
-  if (lock_) lock_->fill_until(until_ns, track);
+  if (lock_) {
+    if (auto ok = lock_->flush(track); !ok) spdlog::warn("audio: {}", ok.error().describe());
+    lock_->fill_until(until_ns, track);
+  }
   std::lock_guard lock(mutex_);
   if (lock_) clock_ = lock_->stats();
 }

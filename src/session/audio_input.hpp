@@ -58,6 +58,7 @@ class AudioInput final : private capture::AudioObserver {
  private:
   struct Block {
     int64_t first_ns = 0;
+    bool clocked = true;  // stamped by the graph's clock
     std::vector<float> samples;
   };
   void on_audio_state(capture::StreamState state, std::string_view message) override;

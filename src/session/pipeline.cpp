@@ -104,7 +104,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
   if (p->options_.scale) {
     w = p->options_.scale->width;
     h = p->options_.scale->height;
-  } else if (p->options_.source == "test") {
+  } else if (p->options_.test_source()) {
     w = even_down(p->options_.test.size.width);
     h = even_down(p->options_.test.size.height);
   }
@@ -125,8 +125,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
 Result<void> Pipeline::start() {
   start_ns_ = monotonic_ns();
   capture::Target target;
-  int portal_fd = -1;
-  if (options_.source == "test") {
+  UniqueFd portal_fd;
+  if (options_.test_source()) {
     testsrc::Options so;
     so.width = options_.test.size.width;
     so.height = options_.test.size.height;
@@ -140,10 +140,9 @@ Result<void> Pipeline::start() {
     target = capture::Target{node->serial, node->id, so.node_name};
     source_description_ = "test source " + std::to_string(so.width) + "x" + std::to_string(so.height) + "@" +
                           std::to_string(so.fps) + " (node " + std::to_string(node->id) + ")";
-  } else if (auto portal = capture::parse_source(options_.source);
-             portal && portal->kind == capture::SourceSpec::Kind::portal) {
+  } else if (options_.source.kind == capture::SourceSpec::Kind::portal) {
     capture::PortalOptions po;
-    po.source_types = static_cast<uint32_t>(portal->value);
+    po.source_types = static_cast<uint32_t>(options_.source.value);
     // `record` blocks SIGINT/SIGTERM and takes them later: a pending one means "stop" while the
     // portal's dialog is open.
     po.interrupted = [] {
@@ -160,9 +159,7 @@ Result<void> Pipeline::start() {
     source_description_ =
         "portal node " + std::to_string(ps.node_id) + " " + std::to_string(ps.width) + "x" + std::to_string(ps.height);
   } else {
-    auto spec = capture::parse_source(options_.source);
-    if (!spec) return tl::unexpected(spec.error());
-    auto resolved = capture::resolve_source(*spec);
+    auto resolved = capture::resolve_source(options_.source);
     if (!resolved) return tl::unexpected(resolved.error());
     target = *resolved;
     source_description_ = "node " + std::to_string(target.node_id) + " " + target.name;
@@ -171,12 +168,12 @@ Result<void> Pipeline::start() {
   capture::StreamOptions so;
   so.target = target;
   so.modifiers = this;
-  if (options_.source == "test") {
+  if (options_.test_source()) {
     so.size_hint = {options_.test.size.width, options_.test.size.height};
     so.rate_hint = {options_.test.fps, 1};
   }
   if (portal_) {
-    so.fd = portal_fd;
+    so.fd = std::move(portal_fd);
     const auto& ps = portal_->streams().front();
     if (ps.width && ps.height) so.size_hint = {ps.width, ps.height};
   }
@@ -184,7 +181,7 @@ Result<void> Pipeline::start() {
     if (auto ok = start_audio(); !ok) return tl::unexpected(ok.error());
   }
   encoder_thread_ = std::thread([this] { encoder_loop(); });
-  auto stream = capture::Stream::start(so, *this);
+  auto stream = capture::Stream::start(std::move(so), *this);
   if (!stream) {
     queue_.close();
     encoder_thread_.join();

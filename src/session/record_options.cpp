@@ -41,7 +41,6 @@ Result<Size> parse_size(const std::string& text) {
 Result<void> validate(const RecordOptions& o, bool require_output) {
   if (require_output && o.outputs.empty())
     return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
-  if (auto source = capture::parse_source(o.source); !source) return tl::unexpected(source.error());
   if (o.duration_s && *o.duration_s <= 0) return fail(Errc::invalid_argument, "options", "--duration must be positive");
   if (o.max_frames && *o.max_frames == 0) return fail(Errc::invalid_argument, "options", "--frames must be positive");
   if (o.fps > 240) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
@@ -55,7 +54,7 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
   if (o.audio_tracks == AudioTracks::separate && o.audio.size() < 2) {
     spdlog::info("options: --audio-tracks separate with {} audio source(s): one track", o.audio.size());
   }
-  if (o.source == "test") {
+  if (o.test_source()) {
     if (o.test.size.width > 7680 || o.test.size.height > 4320) {
       return fail(Errc::invalid_argument, "options", "the test source goes up to 7680x4320");
     }
@@ -67,7 +66,7 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
 
 uint32_t nominal_fps(const RecordOptions& o) {
   if (o.fps) return o.fps;
-  return o.source == "test" ? o.test.fps : 60;
+  return o.test_source() ? o.test.fps : 60;
 }
 
 encode::Tuning effective_tuning(const RecordOptions& o) {

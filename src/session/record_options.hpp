@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/source.hpp"
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 #include "encode/encoder.hpp"
@@ -24,8 +25,10 @@ struct TestSourceSpec {
 };
 
 struct RecordOptions {
-  std::string source = "test";       // test | node:ID | serial:N | gamescope | portal
-  TestSourceSpec test;               // for source == test
+  bool test_source() const { return source.kind == capture::SourceSpec::Kind::test; }
+
+  capture::SourceSpec source;        // test (the default) | node:ID | serial:N | gamescope | portal
+  TestSourceSpec test;               // for the test source
   std::vector<std::string> outputs;  // paths or URLs
   encode::Codec codec = encode::Codec::H264;
   std::string encoder = "auto";

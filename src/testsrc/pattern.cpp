@@ -29,30 +29,6 @@ static_assert(crc8_24(kPatternNumberMask) != 0xff, "a white band must not decode
 // (a foreign image, a half-faded frame) is rejected instead of guessed.
 constexpr int kMinContrast = 40;
 
-// Byte positions of R, G, B and of the alpha/padding byte, in memory order.
-struct Layout {
-  uint8_t r, g, b, a;
-};
-
-constexpr Layout layout(PixelFormat f) {
-  switch (f) {
-    case PixelFormat::BGRx:
-    case PixelFormat::BGRA:
-      return {2, 1, 0, 3};
-    case PixelFormat::RGBx:
-    case PixelFormat::RGBA:
-      return {0, 1, 2, 3};
-    case PixelFormat::xRGB:
-    case PixelFormat::ARGB:
-      return {1, 2, 3, 0};
-    case PixelFormat::xBGR:
-    case PixelFormat::ABGR:
-      return {3, 2, 1, 0};
-    default:
-      return {0, 1, 2, 3};
-  }
-}
-
 // The mean of `value(x, y)` over the central half of each cell, per cell.
 template <class Value>
 std::optional<uint32_t> read_cells(uint32_t width, uint32_t height, Value value) {
@@ -101,7 +77,7 @@ uint32_t pattern_cell_left(uint32_t width, uint32_t cell) {
 }
 
 uint32_t pack_pixel(PixelFormat format, uint8_t r, uint8_t g, uint8_t b) {
-  const Layout l = layout(format);
+  const PackedLayout l = packed_layout(format);
   uint8_t bytes[4];
   bytes[l.r] = r;
   bytes[l.g] = g;
@@ -113,7 +89,7 @@ uint32_t pack_pixel(PixelFormat format, uint8_t r, uint8_t g, uint8_t b) {
 }
 
 std::array<uint8_t, 3> unpack_pixel(PixelFormat format, const uint8_t* p) {
-  const Layout l = layout(format);
+  const PackedLayout l = packed_layout(format);
   return {p[l.r], p[l.g], p[l.b]};
 }
 
@@ -223,7 +199,7 @@ std::optional<uint32_t> read_number_luma(const uint8_t* luma, uint32_t stride, u
 
 std::optional<uint32_t> read_number_rgb(const Image& image) {
   if (!image.data || !is_packed_rgb(image.format)) return std::nullopt;
-  const Layout l = layout(image.format);
+  const PackedLayout l = packed_layout(image.format);
   return read_cells(image.width, image.height, [&](uint32_t x, uint32_t y) -> uint32_t {
     const uint8_t* p = image.data + static_cast<size_t>(y) * image.stride + static_cast<size_t>(x) * 4;
     return (static_cast<uint32_t>(p[l.r]) + p[l.g] + p[l.b]) / 3;

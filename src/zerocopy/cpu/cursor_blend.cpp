@@ -11,28 +11,8 @@ struct Channels {
 };
 
 Channels channels(PixelFormat f) {
-  switch (f) {
-    case PixelFormat::BGRx:
-      return {2, 1, 0, 4};
-    case PixelFormat::BGRA:
-      return {2, 1, 0, 3};
-    case PixelFormat::RGBx:
-      return {0, 1, 2, 4};
-    case PixelFormat::RGBA:
-      return {0, 1, 2, 3};
-    case PixelFormat::xRGB:
-      return {1, 2, 3, 4};
-    case PixelFormat::ARGB:
-      return {1, 2, 3, 0};
-    case PixelFormat::xBGR:
-      return {3, 2, 1, 4};
-    case PixelFormat::ABGR:
-      return {3, 2, 1, 0};
-    case PixelFormat::NV12:
-    case PixelFormat::I420:
-      break;
-  }
-  return {0, 0, 0, 0};
+  const PackedLayout l = packed_layout(f);
+  return {l.r, l.g, l.b, has_alpha(f) ? l.a : uint8_t{4}};
 }
 
 int64_t floor_div(int64_t a, int64_t b) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "core/log.hpp"
 #include "core/unique_fd.hpp"
 
 #ifndef DMA_BUF_IOCTL_EXPORT_SYNC_FILE
@@ -32,6 +33,23 @@ FenceWait wait_dmabuf_write_fence(int dmabuf_fd, int timeout_ms) {
     r = poll(&p, 1, timeout_ms);
   } while (r < 0 && errno == EINTR);
   return r > 0 ? FenceWait::Signalled : FenceWait::TimedOut;
+}
+
+void ImplicitFence::wait(int dmabuf_fd, int timeout_ms, FenceCounters& counters) {
+  if (!supported_) return;
+  switch (wait_dmabuf_write_fence(dmabuf_fd, timeout_ms)) {
+    case FenceWait::Signalled:
+      ++counters.waits;
+      break;
+    case FenceWait::Unsupported:
+      ++counters.unsupported;
+      supported_ = false;
+      spdlog::info("zerocopy: dmabuf has no exportable implicit fence; reading without waiting");
+      break;
+    case FenceWait::TimedOut:
+      ++counters.timeouts;
+      break;
+  }
 }
 
 }  // namespace zc::zerocopy::gpu

@@ -15,4 +15,20 @@ enum class FenceWait : uint8_t {
 
 FenceWait wait_dmabuf_write_fence(int dmabuf_fd, int timeout_ms);
 
+struct FenceCounters {
+  uint64_t waits = 0;        // waited (or found nothing pending)
+  uint64_t unsupported = 0;  // found out once that the ioctl is not there
+  uint64_t timeouts = 0;     // still pending at the timeout: read anyway
+};
+
+// The wait as every importer does it: bounded, counted, and given up for good once this kernel
+// or buffer type shows it has no exportable fence (no ioctl per frame after that).
+class ImplicitFence {
+ public:
+  void wait(int dmabuf_fd, int timeout_ms, FenceCounters& counters);
+
+ private:
+  bool supported_ = true;
+};
+
 }  // namespace zc::zerocopy::gpu

@@ -274,22 +274,7 @@ Result<DeviceFrame> EglCudaImporter::import(const Frame& frame, const ImportTarg
     ++stats_.failures;
     return tl::unexpected(image.error());
   }
-  if (implicit_fence_supported_) {
-    switch (wait_dmabuf_write_fence(frame.planes[0].fd, options_.fence_timeout_ms)) {
-      case FenceWait::Signalled:
-        ++stats_.implicit_fence_waits;
-        break;
-      case FenceWait::Unsupported:
-        // Not per frame: a kernel or buffer type without the ioctl stays without it.
-        ++stats_.implicit_fence_unsupported;
-        implicit_fence_supported_ = false;
-        spdlog::info("zerocopy: dmabuf has no exportable implicit fence; reading without waiting");
-        break;
-      case FenceWait::TimedOut:
-        ++stats_.implicit_fence_timeouts;
-        break;
-    }
-  }
+  implicit_fence_.wait(frame.planes[0].fd, options_.fence_timeout_ms, stats_.implicit_fence);
   return run(**image, frame, target);
 }
 
@@ -331,77 +316,23 @@ Result<void> EglCudaImporter::wait_source(EGLSyncKHR sync, CUevent mapped) {
   return {};
 }
 
-Result<DeviceFrame> EglCudaImporter::run(CachedImage& image, const Frame& frame, const ImportTarget& target) {
-  if (target.memory != zc::FrameMemory::Cuda) return fail(Errc::invalid_argument, kStage, "target memory must be CUDA");
-  auto output = output_for(target);
-  if (!output) return tl::unexpected(output.error());
-  Output& out = **output;
-  auto fail_count = [&](Error e) {
-    ++stats_.failures;
-    return tl::unexpected(std::move(e));
-  };
+namespace {
 
+// The frame's visible rectangle, kept inside the frame (a producer's crop may not be).
+Rect clamped_crop(const Frame& frame) {
   Rect crop = frame.visible_rect();
   crop.x = std::clamp<int32_t>(crop.x, 0, static_cast<int32_t>(frame.width) - 1);
   crop.y = std::clamp<int32_t>(crop.y, 0, static_cast<int32_t>(frame.height) - 1);
   crop.width = std::clamp<uint32_t>(crop.width, 1, frame.width - static_cast<uint32_t>(crop.x));
   crop.height = std::clamp<uint32_t>(crop.height, 1, frame.height - static_cast<uint32_t>(crop.y));
+  return crop;
+}
 
-  PassSource src;
-  src.texture = image.texture.id();
-  src.target = image.external ? GL_TEXTURE_EXTERNAL_OES : GL_TEXTURE_2D;
-  src.width = frame.width;
-  src.height = frame.height;
-  const bool timed = cadence_.next();
-  pass_->time_passes(timed);
-  if (auto ok = pass_->run(src, out.texture.id(), out.layout, crop, target.draw_cursor ? &frame.cursor : nullptr); !ok)
-    return fail_count(ok.error());
-
-  const EglApi& egl = gl_->api();
-  std::optional<EglSync> sync;
-  if (options_.wait == SourceWait::EglFence) {
-    sync.emplace(egl, gl_->display(), egl.eglCreateSyncKHR(gl_->display(), EGL_SYNC_FENCE_KHR, nullptr));
-    if (sync->get() == EGL_NO_SYNC_KHR) return fail_count(gl_->egl_error("eglCreateSyncKHR"));
-  }
-  // Submit the pass now so the GPU starts while we enqueue the CUDA side.
-  egl.glFlush();
-
-  auto lease = pool_->acquire(out.layout);
-  if (!lease) return fail_count(lease.error());
-  cuda::FrameBuffer& buf = **lease;
-
-  const cuda::CudaApi& cu = cuda_->api();
-  CUstream stream = cuda_->stream();
-  cuda::CudaContext::Scope scope(*cuda_);
-  if (!scope.ok()) return fail_count(Error{Errc::gpu, kStage, "cuCtxPushCurrent failed"});
-  sample_gpu_time();
-  if (options_.wait == SourceWait::Deferred && !image.read_event) {
-    // Once per cached image (per PipeWire buffer), not per frame.
-    auto ev = cuda::CudaEvent::create(cuda_);
-    if (!ev) return fail_count(ev.error());
-    image.read_event = std::move(*ev);
-  }
-  if (timed) cu.cuEventRecord(timing_start_.get(), stream);
-  CUgraphicsResource res = out.resource->get();
-  // The map orders everything after it on `stream` behind the GL work issued so far.
-  if (auto r = cu.cuGraphicsMapResources(1, &res, stream); r != CUDA_SUCCESS)
-    return fail_count(cu.error(r, "cuGraphicsMapResources"));
-  if (mapped_event_) cu.cuEventRecord(mapped_event_.get(), stream);
-  if (image.read_event) {
-    if (cu.cuEventRecord(image.read_event.get(), stream) == CUDA_SUCCESS) {
-      image.read_pending = true;
-      ++stats_.deferred_reads;
-    } else {
-      // Without the event nobody could tell when the pass is done: wait for it here instead.
-      ++stats_.deferred_errors;
-      cu.cuStreamSynchronize(stream);
-    }
-  }
-  if (timed) cu.cuEventRecord(timing_mapped_.get(), stream);
-  CUarray array = nullptr;
-  CUresult copy_result = cu.cuGraphicsSubResourceGetMappedArray(&array, res, 0, 0);
-  for (uint32_t i = 0; copy_result == CUDA_SUCCESS && i < out.layout.planes; ++i) {
-    const cuda::WordRect& w = out.layout.words[i];
+// Each plane's words of the mapped pass output into the pooled buffer, on `stream`.
+CUresult copy_planes(const cuda::CudaApi& cu, CUarray array, const cuda::FrameLayout& layout, cuda::FrameBuffer& buf,
+                     CUstream stream) {
+  for (uint32_t i = 0; i < layout.planes; ++i) {
+    const cuda::WordRect& w = layout.words[i];
     CUDA_MEMCPY2D c{};
     c.srcMemoryType = CU_MEMORYTYPE_ARRAY;
     c.srcArray = array;
@@ -412,23 +343,108 @@ Result<DeviceFrame> EglCudaImporter::run(CachedImage& image, const Frame& frame,
     c.dstPitch = buf.plane_pitch(i);
     c.WidthInBytes = size_t{w.w} * 4;
     c.Height = w.h;
-    copy_result = cu.cuMemcpy2DAsync(&c, stream);
+    if (CUresult r = cu.cuMemcpy2DAsync(&c, stream); r != CUDA_SUCCESS) return r;
   }
+  return CUDA_SUCCESS;
+}
+
+}  // namespace
+
+tl::unexpected<Error> EglCudaImporter::failed(Error e) {
+  ++stats_.failures;
+  return tl::unexpected(std::move(e));
+}
+
+Result<void> EglCudaImporter::run_pass(CachedImage& image, const Frame& frame, const ImportTarget& target, Output& out,
+                                       bool timed) {
+  PassSource src;
+  src.texture = image.texture.id();
+  src.target = image.external ? GL_TEXTURE_EXTERNAL_OES : GL_TEXTURE_2D;
+  src.width = frame.width;
+  src.height = frame.height;
+  pass_->time_passes(timed);
+  return pass_->run(src, out.texture.id(), out.layout, clamped_crop(frame),
+                    target.draw_cursor ? &frame.cursor : nullptr);
+}
+
+Result<void> EglCudaImporter::record_read(CachedImage& image, CUstream stream) {
+  const cuda::CudaApi& cu = cuda_->api();
+  if (options_.wait == SourceWait::Deferred && !image.read_event) {
+    // Once per cached image (per PipeWire buffer), not per frame.
+    auto ev = cuda::CudaEvent::create(cuda_);
+    if (!ev) return tl::unexpected(ev.error());
+    image.read_event = std::move(*ev);
+  }
+  if (mapped_event_) cu.cuEventRecord(mapped_event_.get(), stream);
+  if (!image.read_event) return {};
+  if (cu.cuEventRecord(image.read_event.get(), stream) == CUDA_SUCCESS) {
+    image.read_pending = true;
+    ++stats_.deferred_reads;
+  } else {
+    // Without the event nobody could tell when the pass is done: wait for it here instead.
+    ++stats_.deferred_errors;
+    cu.cuStreamSynchronize(stream);
+  }
+  return {};
+}
+
+Result<void> EglCudaImporter::copy_out(CachedImage& image, Output& out, cuda::FrameBuffer& buf, bool timed) {
+  const cuda::CudaApi& cu = cuda_->api();
+  CUstream stream = cuda_->stream();
+  cuda::CudaContext::Scope scope(*cuda_);
+  if (!scope.ok()) return fail(Errc::gpu, kStage, "cuCtxPushCurrent failed");
+  sample_gpu_time();
+  if (timed) cu.cuEventRecord(timing_start_.get(), stream);
+  CUgraphicsResource res = out.resource->get();
+  // The map orders everything after it on `stream` behind the GL work issued so far: once it is
+  // through, the pass has read the source.
+  if (auto r = cu.cuGraphicsMapResources(1, &res, stream); r != CUDA_SUCCESS)
+    return tl::unexpected(cu.error(r, "cuGraphicsMapResources"));
+  if (auto ok = record_read(image, stream); !ok) {
+    cu.cuGraphicsUnmapResources(1, &res, stream);
+    return ok;
+  }
+  if (timed) cu.cuEventRecord(timing_mapped_.get(), stream);
+  CUarray array = nullptr;
+  CUresult copy_result = cu.cuGraphicsSubResourceGetMappedArray(&array, res, 0, 0);
+  if (copy_result == CUDA_SUCCESS) copy_result = copy_planes(cu, array, out.layout, buf, stream);
   // Unmap even after a failed copy: a mapped resource blocks GL from the texture.
   const CUresult unmap_result = cu.cuGraphicsUnmapResources(1, &res, stream);
-  if (copy_result != CUDA_SUCCESS) return fail_count(cu.error(copy_result, "cuMemcpy2DAsync(array → pool)"));
-  if (unmap_result != CUDA_SUCCESS) return fail_count(cu.error(unmap_result, "cuGraphicsUnmapResources"));
+  if (copy_result != CUDA_SUCCESS) return tl::unexpected(cu.error(copy_result, "cuMemcpy2DAsync(array → pool)"));
+  if (unmap_result != CUDA_SUCCESS) return tl::unexpected(cu.error(unmap_result, "cuGraphicsUnmapResources"));
   if (auto r = cu.cuEventRecord(static_cast<CUevent>(buf.event()), stream); r != CUDA_SUCCESS)
-    return fail_count(cu.error(r, "cuEventRecord(ready)"));
+    return tl::unexpected(cu.error(r, "cuEventRecord(ready)"));
   if (timed) {
     cu.cuEventRecord(timing_end_.get(), stream);
     timed_frame_ = true;
     sample_pending_ = true;
   }
+  return {};
+}
 
+Result<DeviceFrame> EglCudaImporter::run(CachedImage& image, const Frame& frame, const ImportTarget& target) {
+  if (target.memory != zc::FrameMemory::Cuda) return fail(Errc::invalid_argument, kStage, "target memory must be CUDA");
+  auto output = output_for(target);
+  if (!output) return tl::unexpected(output.error());
+  Output& out = **output;
+  const bool timed = cadence_.next();
+  if (auto ok = run_pass(image, frame, target, out, timed); !ok) return failed(ok.error());
+
+  const EglApi& egl = gl_->api();
+  std::optional<EglSync> sync;
+  if (options_.wait == SourceWait::EglFence) {
+    sync.emplace(egl, gl_->display(), egl.eglCreateSyncKHR(gl_->display(), EGL_SYNC_FENCE_KHR, nullptr));
+    if (sync->get() == EGL_NO_SYNC_KHR) return failed(gl_->egl_error("eglCreateSyncKHR"));
+  }
+  // Submit the pass now so the GPU starts while we enqueue the CUDA side.
+  egl.glFlush();
+
+  auto lease = pool_->acquire(out.layout);
+  if (!lease) return failed(lease.error());
+  if (auto ok = copy_out(image, out, **lease, timed); !ok) return failed(ok.error());
   if (options_.wait == SourceWait::CudaEvent || options_.wait == SourceWait::EglFence) {
     if (auto ok = wait_source(sync ? sync->get() : EGL_NO_SYNC_KHR, mapped_event_.get()); !ok)
-      return fail_count(ok.error());
+      return failed(ok.error());
   }
   ++stats_.frames;
   DeviceFrame f = cuda::FramePool::to_device_frame(std::move(*lease), zc::FrameMemory::Cuda);

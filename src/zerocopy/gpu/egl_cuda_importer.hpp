@@ -16,6 +16,7 @@
 
 #include "cuda/cuda_context.hpp"
 #include "cuda/frame_pool.hpp"
+#include "zerocopy/gpu/dmabuf_fence.hpp"
 #include "zerocopy/gpu/gl/gl_context.hpp"
 #include "zerocopy/gpu/gl/gl_pass.hpp"
 #include "zerocopy/gpu/timing_cadence.hpp"
@@ -48,9 +49,7 @@ struct EglCudaOptions {
 struct GpuImportStats {
   uint64_t frames = 0;
   uint64_t images_created = 0;  // EGLImages (or Vulkan buffer imports) made
-  uint64_t implicit_fence_waits = 0;
-  uint64_t implicit_fence_unsupported = 0;
-  uint64_t implicit_fence_timeouts = 0;
+  FenceCounters implicit_fence;
   uint64_t source_wait_timeouts = 0;
   uint64_t deferred_reads = 0;   // frames imported with their read left in flight (SourceWait::Deferred)
   uint64_t deferred_waits = 0;   // reads_done() calls that had to sleep until the read was done
@@ -126,6 +125,11 @@ class EglCudaImporter final : public Importer {
   Result<CachedImage*> image_for(const Frame& frame);
   Result<Output*> output_for(const ImportTarget& target);
   Result<DeviceFrame> run(CachedImage& image, const Frame& frame, const ImportTarget& target);
+  // run()'s steps: the GL pass, the read events of the source, the CUDA copy out of the pass.
+  Result<void> run_pass(CachedImage& image, const Frame& frame, const ImportTarget& target, Output& out, bool timed);
+  Result<void> record_read(CachedImage& image, CUstream stream);
+  Result<void> copy_out(CachedImage& image, Output& out, cuda::FrameBuffer& buf, bool timed);
+  tl::unexpected<Error> failed(Error e);                 // counted
   bool image_reads_done(CachedImage& image, bool wait);  // reads_done() of one cached image
   Result<void> wait_source(EGLSyncKHR sync, CUevent mapped);
   void sample_gpu_time();  // the last frame's, if its work is done; CUDA and GL current
@@ -141,7 +145,7 @@ class EglCudaImporter final : public Importer {
   std::array<std::vector<uint64_t>, 10> modifiers_;
   cuda::CudaEvent mapped_event_;                               // SourceWait::CudaEvent
   cuda::CudaEvent timing_start_, timing_mapped_, timing_end_;  // options.timing
-  bool implicit_fence_supported_ = true;
+  ImplicitFence implicit_fence_;
   bool timed_frame_ = false;
   TimingCadence cadence_;        // options.timing, set_timing()
   bool sample_pending_ = false;  // the last timed frame is not in gpu_time_ yet

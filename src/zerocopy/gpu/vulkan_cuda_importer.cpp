@@ -194,21 +194,7 @@ Result<DeviceFrame> VulkanCudaImporter::import(const Frame& frame, const ImportT
     ++stats_.images_created;
     it = buffers_.insert_or_assign(frame.buffer_id, std::move(c)).first;
   }
-  if (implicit_fence_supported_) {
-    switch (wait_dmabuf_write_fence(p.fd, options_.fence_timeout_ms)) {
-      case FenceWait::Signalled:
-        ++stats_.implicit_fence_waits;
-        break;
-      case FenceWait::Unsupported:
-        ++stats_.implicit_fence_unsupported;
-        implicit_fence_supported_ = false;
-        spdlog::info("zerocopy: dmabuf has no exportable implicit fence; reading without waiting");
-        break;
-      case FenceWait::TimedOut:
-        ++stats_.implicit_fence_timeouts;
-        break;
-    }
-  }
+  implicit_fence_.wait(p.fd, options_.fence_timeout_ms, stats_.implicit_fence);
   VkPassSource src;
   src.buffer = it->second.buffer.buffer();
   src.offset = p.offset;

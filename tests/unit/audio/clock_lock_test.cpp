@@ -73,7 +73,8 @@ TEST_CASE("a source on the monotonic clock passes through unchanged", "[audio][c
   auto lock = make();
   Source src;
   std::vector<float> out;
-  const double worst = run(*lock, src, 10.0, 0.0, out);
+  // From the first block out of acquisition on (the first 250 ms are held to find the phase).
+  const double worst = run(*lock, src, 10.0, 0.26, out);
   CHECK(worst < 0.5);
   const auto& s = lock->stats();
   CHECK(std::fabs(s.drift_ppm) < 5);
@@ -117,6 +118,49 @@ TEST_CASE("timestamp jitter is ridden out, not followed", "[audio][clock]") {
   CHECK(std::fabs(lock->stats().drift_ppm - 500) < 100);
   CHECK(lock->stats().gaps_filled == 0);
   CHECK(lock->stats().samples_trimmed == 0);
+}
+
+TEST_CASE("a late first block does not put the sound late: the start takes the earliest phase", "[audio][clock]") {
+  auto lock = make();
+  Source src;
+  std::vector<float> out;
+  // A busy start: the first four cycles stamped 10-40 ms late, the rest on time.
+  std::vector<float> block(kBlock * kChannels, 0.25f);
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(lock->push(block, src.time_of(src.sent) + (40 - 10 * i) * 1'000'000, out));
+    src.sent += kBlock;
+  }
+  run(*lock, src, 1.0, 0.0, out);
+  const auto& s = lock->stats();
+  CHECK(s.gaps_filled == 0);  // no silence put before the first sample
+  CHECK(s.samples_trimmed == 0);
+  CHECK(out.size() >= kChannels);
+  CHECK(out[0] == 0.25f);
+  // On its time from the start, not a second later: the track's end is where the source's is.
+  const double err_ms = static_cast<double>(lock->next_ns() - src.time_of(src.sent)) / 1e6;
+  CHECK(std::fabs(err_ms) < 0.5);
+}
+
+TEST_CASE("blocks held for the phase go out at the end, and when the source goes quiet", "[audio][clock]") {
+  auto lock = make();
+  Source src;
+  std::vector<float> out;
+  for (int i = 0; i < 5; ++i)
+    src.push(*lock, out);
+  CHECK(out.empty());  // 50 ms: still held
+  lock->fill_until(src.time_of(src.sent) - 1'000'000, out);
+  CHECK(out.empty());  // the held blocks cover up to there
+  lock->fill_until(src.time_of(src.sent) + 100'000'000, out);
+  CHECK(lock->stats().samples_in == 5 * kBlock);
+  CHECK(std::fabs(static_cast<double>(lock->next_ns() - (src.time_of(src.sent) + 100'000'000)) / 1e6) < 0.1);
+  auto other = make();
+  Source quiet;
+  std::vector<float> tail;
+  for (int i = 0; i < 3; ++i)
+    quiet.push(*other, tail);
+  REQUIRE(other->flush(tail));
+  CHECK(other->stats().samples_in == 3 * kBlock);
+  CHECK(tail.size() / kChannels + 64 >= 3 * kBlock);
 }
 
 TEST_CASE("a source that goes quiet is filled with silence, once per hole", "[audio][clock]") {

@@ -107,3 +107,13 @@ TEST_CASE("is_video_source: producers of video only") {
   CHECK_FALSE(is_video_source({1, 1, "x", "", "Audio/Source"}));
   CHECK_FALSE(is_video_source({1, 1, "x", "", ""}));
 }
+
+TEST_CASE("a source spec goes back to the text it was parsed from", "[source]") {
+  for (const char* text :
+       {"test", "gamescope", "node:57", "serial:312", "portal", "portal:window", "portal:monitor+window+virtual"}) {
+    auto spec = parse_source(text);
+    REQUIRE(spec);
+    CHECK(to_string(*spec) == text);
+    CHECK(*parse_source(to_string(*spec)) == *spec);
+  }
+}

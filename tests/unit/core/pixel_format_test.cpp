@@ -15,3 +15,18 @@ TEST_CASE("pixel formats round-trip through names and DRM fourccs", "[pixel_form
   CHECK(zc::drm_fourcc(PixelFormat::NV12) == 0);
   CHECK_FALSE(zc::pixel_format_from_string("YUY2"));
 }
+
+TEST_CASE("the packed layout table agrees with the formats' names (bytes in memory order)", "[pixel_format]") {
+  using zc::PixelFormat;
+  for (auto f : {PixelFormat::BGRx, PixelFormat::BGRA, PixelFormat::RGBx, PixelFormat::RGBA, PixelFormat::xRGB,
+                 PixelFormat::xBGR, PixelFormat::ARGB, PixelFormat::ABGR}) {
+    const std::string name(zc::to_string(f));
+    const zc::PackedLayout l = zc::packed_layout(f);
+    INFO(name);
+    CHECK(name[l.r] == 'R');
+    CHECK(name[l.g] == 'G');
+    CHECK(name[l.b] == 'B');
+    CHECK((name[l.a] == 'x' || name[l.a] == 'A'));
+    CHECK((name[l.a] == 'A') == zc::has_alpha(f));
+  }
+}

@@ -24,7 +24,7 @@ bool has(const std::string& text, const std::string& part) {
 
 TEST_CASE("capture options default to the config", "[capture-options]") {
   Config c;
-  c.default_source = "test";
+  c.default_source = *capture::parse_source("test");
   c.codec = "hevc";
   c.bitrate_kbps = 3000;
   c.replay_seconds = 20;
@@ -34,7 +34,7 @@ TEST_CASE("capture options default to the config", "[capture-options]") {
   c.gop_seconds = 2.0;
   auto s = capture_spec(c, {});
   REQUIRE(s);  // no outputs, but a replay buffer from the config: something to do
-  CHECK(s->record.source == "test");
+  CHECK(capture::to_string(s->record.source) == "test");
   CHECK(s->record.codec == encode::Codec::HEVC);
   CHECK(s->record.bitrate_kbps == 3000);
   CHECK(s->record.test.size == Size{640, 360});
@@ -57,7 +57,7 @@ TEST_CASE("capture options override the config, integers of any D-Bus type", "[c
               {"cursor", false}};
   auto s = capture_spec(c, o);
   REQUIRE(s);
-  CHECK(s->record.source == "node:42");
+  CHECK(capture::to_string(s->record.source) == "node:42");
   CHECK(s->record.outputs.size() == 2);
   CHECK(s->record.bitrate_kbps == 2500);
   CHECK(s->record.fps == 30);

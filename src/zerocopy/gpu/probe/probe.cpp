@@ -230,8 +230,8 @@ struct Prober {
     if (proofs.linear.outcome == DmabufProof::Outcome::Failed) vk_leg = false;
     if (egl) {
       const auto& s = egl->stats();
-      t.details.emplace_back("implicit_fence", s.implicit_fence_waits ? "waited (DMA_BUF_IOCTL_EXPORT_SYNC_FILE)"
-                                               : s.implicit_fence_unsupported ? "not supported by this kernel/buffer"
+      t.details.emplace_back("implicit_fence", s.implicit_fence.waits ? "waited (DMA_BUF_IOCTL_EXPORT_SYNC_FILE)"
+                                               : s.implicit_fence.unsupported ? "not supported by this kernel/buffer"
                                                                               : "not exercised");
     }
   }

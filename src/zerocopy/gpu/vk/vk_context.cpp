@@ -1,5 +1,7 @@
 #include "zerocopy/gpu/vk/vk_context.hpp"
 
+#include "zerocopy/gpu/vk/vk_handle.hpp"
+
 #include <fcntl.h>
 
 #include <algorithm>
@@ -166,22 +168,15 @@ Result<void> VkContext::run_once(const std::function<void(VkCommandBuffer)>& rec
   VkCommandPoolCreateInfo pci{};
   pci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
   pci.queueFamilyIndex = queue_family_;
-  VkCommandPool pool = VK_NULL_HANDLE;
-  if (auto ok = check(vk.vkCreateCommandPool(device_, &pci, nullptr, &pool), "vkCreateCommandPool"); !ok) return ok;
-  // One owner for the pool (its command buffer dies with it) and the fence.
-  struct Owned {
-    const VkApi& vk;
-    VkDevice dev;
-    VkCommandPool pool;
-    VkFence fence = VK_NULL_HANDLE;
-    ~Owned() {
-      if (fence) vk.vkDestroyFence(dev, fence, nullptr);
-      vk.vkDestroyCommandPool(dev, pool, nullptr);
-    }
-  } owned{vk, device_, pool};
+  VkCommandPoolOwner pool;  // its command buffer dies with it
+  if (auto ok = check(vk.vkCreateCommandPool(device_, &pci, nullptr, pool.receive(vk, device_)), "vkCreateCommandPool");
+      !ok) {
+    return ok;
+  }
+  VkFenceOwner fence;
   VkCommandBufferAllocateInfo ai{};
   ai.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
-  ai.commandPool = pool;
+  ai.commandPool = pool.get();
   ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   ai.commandBufferCount = 1;
   VkCommandBuffer cb = VK_NULL_HANDLE;
@@ -194,13 +189,15 @@ Result<void> VkContext::run_once(const std::function<void(VkCommandBuffer)>& rec
   if (auto ok = check(vk.vkEndCommandBuffer(cb), "vkEndCommandBuffer"); !ok) return ok;
   VkFenceCreateInfo fci{};
   fci.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
-  if (auto ok = check(vk.vkCreateFence(device_, &fci, nullptr, &owned.fence), "vkCreateFence"); !ok) return ok;
+  if (auto ok = check(vk.vkCreateFence(device_, &fci, nullptr, fence.receive(vk, device_)), "vkCreateFence"); !ok) {
+    return ok;
+  }
   VkSubmitInfo si{};
   si.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
   si.commandBufferCount = 1;
   si.pCommandBuffers = &cb;
-  if (auto ok = check(vk.vkQueueSubmit(queue_, 1, &si, owned.fence), "vkQueueSubmit"); !ok) return ok;
-  return check(vk.vkWaitForFences(device_, 1, &owned.fence, VK_TRUE, 5'000'000'000ull), "vkWaitForFences");
+  if (auto ok = check(vk.vkQueueSubmit(queue_, 1, &si, fence.get()), "vkQueueSubmit"); !ok) return ok;
+  return check(vk.vkWaitForFences(device_, 1, fence.address(), VK_TRUE, 5'000'000'000ull), "vkWaitForFences");
 }
 
 VkOwnedBuffer& VkOwnedBuffer::operator=(VkOwnedBuffer&& o) noexcept {

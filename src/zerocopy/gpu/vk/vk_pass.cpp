@@ -42,7 +42,9 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
   smi.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
   smi.codeSize = sizeof kSpirv;
   smi.pCode = kSpirv;
-  if (auto ok = ctx.check(vk.vkCreateShaderModule(dev, &smi, nullptr, &p->shader_), "vkCreateShaderModule"); !ok)
+  if (auto ok =
+          ctx.check(vk.vkCreateShaderModule(dev, &smi, nullptr, p->shader_.receive(vk, dev)), "vkCreateShaderModule");
+      !ok)
     return tl::unexpected(ok.error());
 
   VkDescriptorSetLayoutBinding bindings[4] = {};
@@ -56,27 +58,28 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
   dli.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
   dli.bindingCount = 4;
   dli.pBindings = bindings;
-  if (auto ok =
-          ctx.check(vk.vkCreateDescriptorSetLayout(dev, &dli, nullptr, &p->set_layout_), "vkCreateDescriptorSetLayout");
+  if (auto ok = ctx.check(vk.vkCreateDescriptorSetLayout(dev, &dli, nullptr, p->set_layout_.receive(vk, dev)),
+                          "vkCreateDescriptorSetLayout");
       !ok)
     return tl::unexpected(ok.error());
   VkPipelineLayoutCreateInfo pli{};
   pli.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
   pli.setLayoutCount = 1;
-  pli.pSetLayouts = &p->set_layout_;
-  if (auto ok =
-          ctx.check(vk.vkCreatePipelineLayout(dev, &pli, nullptr, &p->pipeline_layout_), "vkCreatePipelineLayout");
+  pli.pSetLayouts = p->set_layout_.address();
+  if (auto ok = ctx.check(vk.vkCreatePipelineLayout(dev, &pli, nullptr, p->pipeline_layout_.receive(vk, dev)),
+                          "vkCreatePipelineLayout");
       !ok)
     return tl::unexpected(ok.error());
   VkComputePipelineCreateInfo cpi{};
   cpi.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
   cpi.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
   cpi.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
-  cpi.stage.module = p->shader_;
+  cpi.stage.module = p->shader_.get();
   cpi.stage.pName = "main";
-  cpi.layout = p->pipeline_layout_;
-  if (auto ok = ctx.check(vk.vkCreateComputePipelines(dev, VK_NULL_HANDLE, 1, &cpi, nullptr, &p->pipeline_),
-                          "vkCreateComputePipelines");
+  cpi.layout = p->pipeline_layout_.get();
+  if (auto ok =
+          ctx.check(vk.vkCreateComputePipelines(dev, VK_NULL_HANDLE, 1, &cpi, nullptr, p->pipeline_.receive(vk, dev)),
+                    "vkCreateComputePipelines");
       !ok)
     return tl::unexpected(ok.error());
 
@@ -86,15 +89,15 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
   dpi.maxSets = 1;
   dpi.poolSizeCount = 2;
   dpi.pPoolSizes = sizes;
-  if (auto ok =
-          ctx.check(vk.vkCreateDescriptorPool(dev, &dpi, nullptr, &p->descriptor_pool_), "vkCreateDescriptorPool");
+  if (auto ok = ctx.check(vk.vkCreateDescriptorPool(dev, &dpi, nullptr, p->descriptor_pool_.receive(vk, dev)),
+                          "vkCreateDescriptorPool");
       !ok)
     return tl::unexpected(ok.error());
   VkDescriptorSetAllocateInfo dsi{};
   dsi.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
-  dsi.descriptorPool = p->descriptor_pool_;
+  dsi.descriptorPool = p->descriptor_pool_.get();
   dsi.descriptorSetCount = 1;
-  dsi.pSetLayouts = &p->set_layout_;
+  dsi.pSetLayouts = p->set_layout_.address();
   if (auto ok = ctx.check(vk.vkAllocateDescriptorSets(dev, &dsi, &p->set_), "vkAllocateDescriptorSets"); !ok)
     return tl::unexpected(ok.error());
 
@@ -103,18 +106,20 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
   cpci.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
   cpci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   cpci.queueFamilyIndex = ctx.queue_family();
-  if (auto ok = ctx.check(vk.vkCreateCommandPool(dev, &cpci, nullptr, &p->command_pool_), "vkCreateCommandPool"); !ok)
+  if (auto ok = ctx.check(vk.vkCreateCommandPool(dev, &cpci, nullptr, p->command_pool_.receive(vk, dev)),
+                          "vkCreateCommandPool");
+      !ok)
     return tl::unexpected(ok.error());
   VkCommandBufferAllocateInfo cbi{};
   cbi.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
-  cbi.commandPool = p->command_pool_;
+  cbi.commandPool = p->command_pool_.get();
   cbi.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   cbi.commandBufferCount = 1;
   if (auto ok = ctx.check(vk.vkAllocateCommandBuffers(dev, &cbi, &p->cb_), "vkAllocateCommandBuffers"); !ok)
     return tl::unexpected(ok.error());
   VkFenceCreateInfo fci{};
   fci.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
-  if (auto ok = ctx.check(vk.vkCreateFence(dev, &fci, nullptr, &p->fence_), "vkCreateFence"); !ok)
+  if (auto ok = ctx.check(vk.vkCreateFence(dev, &fci, nullptr, p->fence_.receive(vk, dev)), "vkCreateFence"); !ok)
     return tl::unexpected(ok.error());
 
   const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
@@ -129,17 +134,8 @@ Result<std::unique_ptr<VkPass>> VkPass::create(const VkContext& ctx) {
 }
 
 VkPass::~VkPass() {
-  const VkApi& vk = ctx_.api();
-  VkDevice dev = ctx_.device();
-  if (pending_) vk.vkWaitForFences(dev, 1, &fence_, VK_TRUE, 1'000'000'000ull);
-  if (queries_) vk.vkDestroyQueryPool(dev, queries_, nullptr);
-  if (fence_) vk.vkDestroyFence(dev, fence_, nullptr);
-  if (command_pool_) vk.vkDestroyCommandPool(dev, command_pool_, nullptr);
-  if (descriptor_pool_) vk.vkDestroyDescriptorPool(dev, descriptor_pool_, nullptr);
-  if (pipeline_) vk.vkDestroyPipeline(dev, pipeline_, nullptr);
-  if (pipeline_layout_) vk.vkDestroyPipelineLayout(dev, pipeline_layout_, nullptr);
-  if (set_layout_) vk.vkDestroyDescriptorSetLayout(dev, set_layout_, nullptr);
-  if (shader_) vk.vkDestroyShaderModule(dev, shader_, nullptr);
+  // The handles go with their owners (the members, in reverse order), once no pass reads them.
+  if (pending_) ctx_.api().vkWaitForFences(ctx_.device(), 1, fence_.address(), VK_TRUE, 1'000'000'000ull);
 }
 
 bool VkPass::enable_timing(bool on) {
@@ -148,9 +144,12 @@ bool VkPass::enable_timing(bool on) {
     qi.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
     qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
     qi.queryCount = 2;
-    if (ctx_.api().vkCreateQueryPool(ctx_.device(), &qi, nullptr, &queries_) != VK_SUCCESS) queries_ = VK_NULL_HANDLE;
+    if (ctx_.api().vkCreateQueryPool(ctx_.device(), &qi, nullptr, queries_.receive(ctx_.api(), ctx_.device())) !=
+        VK_SUCCESS) {
+      queries_.reset();
+    }
   }
-  timing_ = on && queries_;
+  timing_ = on && static_cast<bool>(queries_);
   return timing_;
 }
 
@@ -256,8 +255,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   vk.vkBeginCommandBuffer(cb_, &bi);
   if (timing_) {
-    vk.vkCmdResetQueryPool(cb_, queries_, 0, 2);
-    vk.vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, 0);
+    vk.vkCmdResetQueryPool(cb_, queries_.get(), 0, 2);
+    vk.vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_.get(), 0);
   }
   const bool foreign = src.foreign && ctx_.queue_family_foreign();
   VkBufferMemoryBarrier acquire{};
@@ -270,8 +269,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   if (foreign)
     vk.vkCmdPipelineBarrier(cb_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 0, nullptr,
                             1, &acquire, 0, nullptr);
-  vk.vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline_);
-  vk.vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline_layout_, 0, 1, &set_, 0, nullptr);
+  vk.vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline_.get());
+  vk.vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline_layout_.get(), 0, 1, &set_, 0, nullptr);
   vk.vkCmdDispatch(cb_, (l.grid_w + kGroup - 1) / kGroup, (l.grid_h + kGroup - 1) / kGroup, 1);
   if (foreign) {
     // Hand the dmabuf back to its producer's world once we have read it.
@@ -283,7 +282,7 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
     vk.vkCmdPipelineBarrier(cb_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0, 0,
                             nullptr, 1, &release, 0, nullptr);
   }
-  if (timing_) vk.vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 1);
+  if (timing_) vk.vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_.get(), 1);
   if (auto ok = ctx_.check(vk.vkEndCommandBuffer(cb_), "vkEndCommandBuffer"); !ok) return ok;
 
   const VkPipelineStageFlags wait_stage = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
@@ -296,8 +295,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   si.pCommandBuffers = &cb_;
   si.signalSemaphoreCount = signal_sem ? 1 : 0;
   si.pSignalSemaphores = &signal_sem;
-  vk.vkResetFences(dev, 1, &fence_);
-  if (auto ok = ctx_.check(vk.vkQueueSubmit(ctx_.queue(), 1, &si, fence_), "vkQueueSubmit"); !ok) return ok;
+  vk.vkResetFences(dev, 1, fence_.address());
+  if (auto ok = ctx_.check(vk.vkQueueSubmit(ctx_.queue(), 1, &si, fence_.get()), "vkQueueSubmit"); !ok) return ok;
   pending_ = true;
   timed_ = timing_;
   return {};
@@ -305,7 +304,7 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
 
 Result<void> VkPass::wait(uint64_t timeout_ns) {
   if (!pending_) return {};
-  const VkResult r = ctx_.api().vkWaitForFences(ctx_.device(), 1, &fence_, VK_TRUE, timeout_ns);
+  const VkResult r = ctx_.api().vkWaitForFences(ctx_.device(), 1, fence_.address(), VK_TRUE, timeout_ns);
   if (r == VK_TIMEOUT) return fail(Errc::timeout, "zerocopy:vulkan", "the Vulkan pass did not finish in time");
   if (auto ok = ctx_.check(r, "vkWaitForFences"); !ok) return ok;
   pending_ = false;
@@ -315,7 +314,7 @@ Result<void> VkPass::wait(uint64_t timeout_ns) {
 std::optional<double> VkPass::last_gpu_ms() {
   if (!timed_ || pending_) return std::nullopt;
   uint64_t ts[2] = {};
-  if (ctx_.api().vkGetQueryPoolResults(ctx_.device(), queries_, 0, 2, sizeof ts, ts, sizeof(uint64_t),
+  if (ctx_.api().vkGetQueryPoolResults(ctx_.device(), queries_.get(), 0, 2, sizeof ts, ts, sizeof(uint64_t),
                                        VK_QUERY_RESULT_64_BIT) != VK_SUCCESS)
     return std::nullopt;
   return static_cast<double>(ts[1] - ts[0]) * ctx_.timestamp_period_ns() / 1e6;

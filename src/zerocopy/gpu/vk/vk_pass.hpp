@@ -11,6 +11,7 @@
 #include "core/frame.hpp"
 #include "cuda/layout.hpp"
 #include "zerocopy/gpu/vk/vk_context.hpp"
+#include "zerocopy/gpu/vk/vk_handle.hpp"
 
 namespace zc::zerocopy::gpu {
 
@@ -47,7 +48,7 @@ class VkPass {
   bool pending() const { return pending_; }
 
   bool enable_timing(bool on);
-  void time_passes(bool on) { timing_ = on && queries_; }  // per pass, after enable_timing(true)
+  void time_passes(bool on) { timing_ = on && static_cast<bool>(queries_); }  // per pass, after enable_timing(true)
   // GPU time of the last pass (after wait()).
   std::optional<double> last_gpu_ms();
 
@@ -56,16 +57,16 @@ class VkPass {
   void upload_cursor(const Cursor* cursor, bool& drawn, uint32_t& pitch_words);
 
   const VkContext& ctx_;
-  VkShaderModule shader_ = VK_NULL_HANDLE;
-  VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
-  VkPipelineLayout pipeline_layout_ = VK_NULL_HANDLE;
-  VkPipeline pipeline_ = VK_NULL_HANDLE;
-  VkDescriptorPool descriptor_pool_ = VK_NULL_HANDLE;
-  VkDescriptorSet set_ = VK_NULL_HANDLE;
-  VkCommandPool command_pool_ = VK_NULL_HANDLE;
-  VkCommandBuffer cb_ = VK_NULL_HANDLE;
-  VkFence fence_ = VK_NULL_HANDLE;
-  VkQueryPool queries_ = VK_NULL_HANDLE;
+  VkShaderModuleOwner shader_;
+  VkDescriptorSetLayoutOwner set_layout_;
+  VkPipelineLayoutOwner pipeline_layout_;
+  VkPipelineOwner pipeline_;
+  VkDescriptorPoolOwner descriptor_pool_;
+  VkDescriptorSet set_ = VK_NULL_HANDLE;  // freed with its pool
+  VkCommandPoolOwner command_pool_;
+  VkCommandBuffer cb_ = VK_NULL_HANDLE;  // freed with its pool
+  VkFenceOwner fence_;
+  VkQueryPoolOwner queries_;
   VkOwnedBuffer params_;               // host-visible uniform buffer
   VkOwnedBuffer cursor_;               // host-visible storage buffer
   std::vector<uint8_t> cursor_cache_;  // the bitmap now in cursor_, as capture sent it
