@@ -1,16 +1,17 @@
 #!/bin/bash
-# Runs each Catch2 test case of EXE (matching FILTER, default all) in its own process, as ctest
-# does on the host, and prints one line per case with its exit status and time; a failing case's
-# output follows its line. Exit: 1 if any case failed, else 77 if any was skipped, else 0.
-#   each-case.sh EXE [FILTER] [CASE_TIMEOUT_S]
+# Runs each Catch2 test case of EXE (matching the Catch2 test specs given, default all; several
+# are ANDed, e.g. '~kept buffers*' leaves those out) in its own process, as ctest does on the
+# host, and prints one line per case with its exit status and time; a failing case's output
+# follows its line. Exit: 1 if any case failed, else 77 if any was skipped, else 0.
+#   [CASE_TIMEOUT=120] each-case.sh EXE [SPEC]...
 set -uo pipefail
 exe=$1
-filter=${2:-}
-case_timeout=${3:-120}
+shift
+case_timeout=${CASE_TIMEOUT:-120}
 
-mapfile -t cases < <("$exe" --list-test-names-only ${filter:+"$filter"} | grep -v '^$')
+mapfile -t cases < <("$exe" --list-test-names-only "$@" | grep -v '^$')
 ((${#cases[@]})) || {
-  echo "each-case: no test case of $exe matches '${filter}'"
+  echo "each-case: no test case of $exe matches $*"
   exit 1
 }
 failed=0 skipped=0 passed=0
