@@ -48,7 +48,9 @@ skip() {
   exit 77
 }
 
+log=$cache_root/build-$key.log
 if [[ ${1:-} == --check ]]; then
+  [[ -f $guest/complete || ! -f $log ]] || skip "its last build failed (log: $log)"
   [[ -f $guest/complete ]] || skip "not built yet ($guest); run tests/vm/build-guest.sh"
   echo "$guest"
   exit 0
@@ -66,7 +68,6 @@ for tool in debootstrap chroot mkfs.ext4 cpio gzip xz dpkg-deb flock; do
 done
 
 mkdir -p "$cache_root"
-log=$cache_root/build-$key.log
 # Two ctest runs (the normal and the sanitizer build) may ask at once: one builds, one waits.
 exec 9>"$cache_root/build.lock"
 flock 9

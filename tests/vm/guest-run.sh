@@ -53,12 +53,16 @@ while IFS=$'\t' read -r name timeout dir command; do
   rc=$?
   awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN{printf "%.1f\n", a-b}' >"$out/$name.seconds"
   if [[ $rc != 0 && $rc != 77 ]]; then
-    # The logs of the private PipeWire daemons and processes the test left behind.
-    for d in /tmp/zc-*; do
-      [[ -d $d ]] && mkdir -p "$out/$name.tmp" && cp -r "$d" "$out/$name.tmp/" 2>/dev/null
-    done
+    # The logs of the private PipeWire daemons and processes the test left behind: regular files
+    # only (a socket copied onto the 9p share makes qemu cry "compromised client").
+    mkdir -p "$out/$name.tmp"
+    find /tmp -xdev -path '/tmp/zc-*' -type f -size -20M -exec cp --parents {} "$out/$name.tmp/" \; 2>/dev/null
   fi
-  rm -rf /tmp/zc-*
+  # What a killed or crashed test left running (its PipeWire, producers) must not load the next:
+  # from PID 1, kill -1 reaches every process but this one.
+  kill -KILL -1 2>/dev/null
+  # -xdev, --one-file-system: a host share may be mounted under /tmp.
+  find /tmp -xdev -mindepth 1 -maxdepth 1 -name 'zc-*' -exec rm -rf --one-file-system {} +
   echo "$rc" >"$out/$name.rc"
   echo "zc-guest: $name: exit $rc after $(cat "$out/$name.seconds") s"
 done <"$out/tests"
