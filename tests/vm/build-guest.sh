@@ -127,8 +127,8 @@ step "packages from bookworm-backports"
 in_root apt-get install -y -q --no-install-recommends -t bookworm-backports "${backports_packages[@]}"
 
 step "kernel 6.12"
-# The newest generic linux-image-6.12.N+bpo-amd64 (bookworm-backports) or 6.12.N+deb12-amd64
-# (bookworm-security carries linux-6.12 too, newer than backports): not -rt, -cloud, -dbg.
+# The newest generic linux-image-6.12.N+deb12-amd64 (not -rt, -cloud, -dbg): bookworm-backports
+# has them (6.12.95 when written) and so does bookworm-security, newer (6.12.117).
 kernel_pkg=$(chroot "$root" apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+(bpo|deb12)-amd64$' |
   awk '{print $1}' | sort -V | tail -n 1)
 [[ -n $kernel_pkg ]] || skip "no linux-image-6.12.*-amd64 in bookworm-backports or bookworm-security"
