@@ -20,6 +20,8 @@ packages=(
   dbus dbus-daemon systemd python3 python3-dbus
   sway xdg-desktop-portal xdg-desktop-portal-wlr weston
   util-linux procps xz-utils time
+  # the vm tests' guest (tests/vm): TCG emulator, the Debian bootstrapper, image tools
+  qemu-system-x86 debootstrap cpio e2fsprogs
   # style checks
   clang-format clang-tidy-16
   # software GL (llvmpipe) and Vulkan (lavapipe): the GPU passes' tests run on them without a GPU
