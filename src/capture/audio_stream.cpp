@@ -113,11 +113,8 @@ AudioStream::Impl::~Impl() {
 void AudioStream::Impl::report(StreamState state, const std::string& message) {
   if (finished || stopping) return;
   if (is_final(state)) finished = true;
-  if (is_final(state)) {
-    spdlog::warn("{}: {}: {}", kStage, to_string(state), message);
-  } else {
-    spdlog::info("{}: {}: {}", kStage, to_string(state), message);
-  }
+  // The observer tells the user (once per outage, not once per retry).
+  spdlog::debug("{}: {}: {}", kStage, to_string(state), message);
   observer.on_audio_state(state, message);
 }
 

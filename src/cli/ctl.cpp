@@ -27,6 +27,11 @@ struct CtlArgs {
   std::vector<std::string> outputs;
   uint32_t bitrate = 0, fps = 0, gop = 0, replay = 0, test_fps = 0;
   bool bitrate_set = false, fps_set = false, gop_set = false, replay_set = false;
+  std::vector<std::string> audio;  // --audio SPEC (repeatable)
+  bool no_audio = false;
+  std::string audio_tracks, audio_codec;
+  // mute, unmute
+  std::string audio_source;
   // save-replay
   std::string file;
   uint32_t seconds = 0;
@@ -75,6 +80,13 @@ void print_capture(const CaptureInfo& c) {
     std::printf("  bitrate   the tuning's default\n");
   }
   std::printf("  replay    %.1f s held\n", c.replay_seconds);
+  for (size_t i = 0; i < c.audio.size(); ++i) {
+    const auto& s = c.audio[i];
+    std::printf("  %s %-14s %-16s %s peak %6.1f dBFS  drift %+7.1f ppm  gaps %llu%s\n",
+                i == 0 ? "audio    " : "         ", s.name.c_str(), s.state.c_str(),
+                i == 0 ? c.audio_codec.c_str() : std::string(c.audio_codec.size(), ' ').c_str(), s.peak_dbfs,
+                s.drift_ppm, static_cast<unsigned long long>(s.gaps), s.muted ? "  (muted)" : "");
+  }
   for (size_t i = 0; i < c.outputs.size(); ++i)
     std::printf("  %s %s\n", i == 0 ? "outputs  " : "         ", c.outputs[i].c_str());
 }
@@ -119,6 +131,10 @@ int run_ctl(const std::string& command, CtlArgs& a) {
     if (a.fps_set) o["fps"] = uint64_t{a.fps};
     if (a.gop_set) o["gop"] = uint64_t{a.gop};
     if (a.replay_set) o["replay"] = uint64_t{a.replay};
+    if (a.no_audio) o["audio"] = std::vector<std::string>{};
+    if (!a.audio.empty()) o["audio"] = a.audio;
+    if (!a.audio_tracks.empty()) o["audio-tracks"] = a.audio_tracks;
+    if (!a.audio_codec.empty()) o["audio-codec"] = a.audio_codec;
     auto path = client->start(o);
     if (!path) return report(path.error());
     std::printf("%s\n", path->c_str());
@@ -146,6 +162,10 @@ int run_ctl(const std::string& command, CtlArgs& a) {
   } else if (command == "bitrate") {
     if (auto ok = client->set_bitrate(*path, a.kbps); !ok) return report(ok.error());
     std::printf("bitrate of %s set to %u kbit/s\n", path->c_str(), a.kbps);
+  } else if (command == "mute" || command == "unmute") {
+    const bool mute = command == "mute";
+    if (auto ok = client->set_audio_mute(*path, a.audio_source, mute); !ok) return report(ok.error());
+    std::printf("%s %s on %s\n", mute ? "muted" : "unmuted", a.audio_source.c_str(), path->c_str());
   }
   return kCtlOk;
 }
@@ -181,6 +201,12 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   });
   start->add_option("--scale", args->scale, "Output size WIDTHxHEIGHT");
   start->add_option("--tuning", args->tuning, "auto | low-latency | quality");
+  start->add_option("--audio", args->audio,
+                    "Sound source (repeatable): output | input | node:ID | serial:N | name:NODE | test, with "
+                    ",volume=DB and ,muted (default: the config's audio.sources)");
+  start->add_flag("--no-audio", args->no_audio, "Record no sound");
+  start->add_option("--audio-tracks", args->audio_tracks, "mix | separate");
+  start->add_option("--audio-codec", args->audio_codec, "auto | opus | aac");
   start->add_option("--test-size", args->test_size, "Size of the built-in test source");
   start->add_option("--test-fps", args->test_fps, "Rate of the built-in test source");
 
@@ -195,6 +221,12 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   auto* bitrate = ctl->add_subcommand("bitrate", "Change the target bitrate");
   bitrate->add_option("kbps", args->kbps, "kbit/s")->required();
   capture_option(bitrate);
+  for (const char* verb : {"mute", "unmute"}) {
+    auto* m = ctl->add_subcommand(verb, std::string(verb == std::string("mute") ? "Mute" : "Unmute") +
+                                            " an audio source of a capture (by its name: output, input, node:ID...)");
+    m->add_option("source", args->audio_source, "The audio source, as the capture names it")->required();
+    capture_option(m);
+  }
   ctl->add_subcommand("reload", "Re-read the configuration file");
 
   return [args, ctl] {

@@ -136,6 +136,29 @@ CallResult<std::string> CtlClient::config_error() {
   return out;
 }
 
+namespace {
+
+int read_audio(sd_bus_message* m, std::vector<CaptureInfo::Audio>& out) {
+  int k = sd_bus_message_enter_container(m, 'a', "(ssbdddt)");
+  if (k < 0) return k;
+  for (;;) {
+    const char* name = nullptr;
+    const char* state = nullptr;
+    int muted = 0;
+    CaptureInfo::Audio a;
+    k = sd_bus_message_read(m, "(ssbdddt)", &name, &state, &muted, &a.volume_db, &a.peak_dbfs, &a.drift_ppm, &a.gaps);
+    if (k <= 0) break;
+    a.name = name;
+    a.state = state;
+    a.muted = muted != 0;
+    out.push_back(std::move(a));
+  }
+  if (k < 0) return k;
+  return sd_bus_message_exit_container(m);
+}
+
+}  // namespace
+
 CallResult<CaptureInfo> CtlClient::capture_info(const std::string& path) {
   CaptureInfo info;
   info.path = path;
@@ -161,6 +184,7 @@ CallResult<CaptureInfo> CtlClient::capture_info(const std::string& path) {
             if (n == "Source") info.source = s;
             if (n == "Encoder") info.encoder = s;
             if (n == "ImportPath") info.import_path = s;
+            if (n == "AudioCodec") info.audio_codec = s;
           } else if (sig == "d") {
             double d = 0;
             if ((k = sd_bus_message_read(m, "d", &d)) < 0) return k;
@@ -185,6 +209,8 @@ CallResult<CaptureInfo> CtlClient::capture_info(const std::string& path) {
               free(*p);
             }
             free(strv);
+          } else if (sig == "a(ssbdddt)" && n == "AudioSources") {
+            if ((k = read_audio(m, info.audio)) < 0) return k;
           } else if ((k = sd_bus_message_skip(m, contents)) < 0) {
             return k;
           }
@@ -258,6 +284,12 @@ CallResult<void> CtlClient::keyframe(const std::string& path) {
 CallResult<void> CtlClient::set_bitrate(const std::string& path, uint32_t kbps) {
   return call(path, kCaptureInterface, "SetBitrate", 10s,
               [&](sd_bus_message* m) { return sd_bus_message_append(m, "u", kbps); }, {});
+}
+
+CallResult<void> CtlClient::set_audio_mute(const std::string& path, const std::string& source, bool mute) {
+  return call(path, kCaptureInterface, "SetAudioMute", 10s,
+              [&](sd_bus_message* m) { return sd_bus_message_append(m, "sb", source.c_str(), static_cast<int>(mute)); },
+              {});
 }
 
 CallResult<void> CtlClient::reload() {

@@ -30,6 +30,14 @@ struct CaptureInfo {
   uint32_t bitrate_kbps = 0;
   double replay_seconds = 0;
   std::vector<std::string> outputs;
+  std::string audio_codec;
+  struct Audio {
+    std::string name, state;
+    bool muted = false;
+    double volume_db = 0, peak_dbfs = -120, drift_ppm = 0;
+    uint64_t gaps = 0;
+  };
+  std::vector<Audio> audio;
 };
 
 class CtlClient {
@@ -49,6 +57,7 @@ class CtlClient {
   CallResult<void> save_replay(const std::string& path, const std::string& file, uint32_t seconds);
   CallResult<void> keyframe(const std::string& path);
   CallResult<void> set_bitrate(const std::string& path, uint32_t kbps);
+  CallResult<void> set_audio_mute(const std::string& path, const std::string& source, bool mute);
   CallResult<void> reload();
 
  private:

@@ -51,41 +51,16 @@ struct RecordArgs {
 // --audio SPEC[,volume=DB][,muted], repeatable.
 Result<void> audio_options(const RecordArgs& a, RecordOptions& o) {
   for (const auto& text : a.audio) {
-    session::AudioSourceSetting setting;
-    std::string_view rest = text;
-    const auto comma = rest.find(',');
-    auto spec = capture::parse_audio_source(rest.substr(0, comma));
-    if (!spec) return tl::unexpected(spec.error());
-    setting.spec = *spec;
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!rest.empty()) {
-      const auto next = rest.find(',');
-      const std::string_view item = rest.substr(0, next);
-      if (item == "muted") {
-        setting.muted = true;
-      } else if (item.substr(0, 7) == "volume=") {
-        try {
-          setting.volume_db = std::stod(std::string(item.substr(7)));
-        } catch (const std::exception&) {
-          return fail(Errc::invalid_argument, "options", "--audio " + text + ": volume=DB takes a number of dB");
-        }
-      } else {
-        return fail(Errc::invalid_argument, "options",
-                    "--audio " + text + ": unknown setting '" + std::string(item) + "' (volume=DB, muted)");
-      }
-      rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
-    }
-    o.audio.push_back(std::move(setting));
+    auto setting = session::parse_audio_setting(text);
+    if (!setting) return fail(Errc::invalid_argument, "options", "--audio " + setting.error().message);
+    o.audio.push_back(std::move(*setting));
   }
-  if (a.audio_tracks != "mix" && a.audio_tracks != "separate") {
-    return fail(Errc::invalid_argument, "options", "--audio-tracks is mix or separate");
-  }
-  o.audio_tracks = a.audio_tracks == "mix" ? session::AudioTracks::mix : session::AudioTracks::separate;
-  if (a.audio_codec != "auto") {
-    auto codec = encode::audio_codec_from_string(a.audio_codec);
-    if (!codec) return tl::unexpected(codec.error());
-    o.audio_codec = *codec;
-  }
+  auto tracks = session::parse_audio_tracks(a.audio_tracks);
+  if (!tracks) return fail(Errc::invalid_argument, "options", "--audio-tracks is mix or separate");
+  o.audio_tracks = *tracks;
+  auto codec = session::parse_audio_codec_choice(a.audio_codec);
+  if (!codec) return tl::unexpected(codec.error());
+  o.audio_codec = *codec;
   return {};
 }
 

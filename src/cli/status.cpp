@@ -17,9 +17,20 @@ Rates RateTracker::update(const Snapshot& s, int64_t now_ns) {
 
 std::string status_line(const Snapshot& s, const Rates& r) {
   const auto secs = static_cast<uint64_t>(s.elapsed_s);
-  return fmt::format("{:02}:{:02}  in {:5.1f} fps  out {:5.1f} fps  {:6.0f} kbit/s  dropped {}  {}  import {}  {}x{}",
-                     secs / 60, secs % 60, r.fps_in, r.fps_out, r.kbps, s.dropped_total(), s.encoder, s.import_path,
-                     s.width, s.height);
+  std::string line = fmt::format(
+      "{:02}:{:02}  in {:5.1f} fps  out {:5.1f} fps  {:6.0f} kbit/s  dropped {}  {}  import {}  {}x{}", secs / 60,
+      secs % 60, r.fps_in, r.fps_out, r.kbps, s.dropped_total(), s.encoder, s.import_path, s.width, s.height);
+  // Each sound source: its peak over the last second, or what keeps it from sounding.
+  for (const auto& a : s.audio) {
+    if (a.muted) {
+      line += fmt::format("  {} muted", a.name);
+    } else if (a.state == "capturing") {
+      line += fmt::format("  {} {:4.0f} dB", a.name, a.peak_dbfs);
+    } else {
+      line += fmt::format("  {} {}", a.name, a.state);
+    }
+  }
+  return line;
 }
 
 std::string summary(const Snapshot& s, const Outcome& outcome) {
@@ -43,6 +54,18 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
   if (s.capture_gpu_ms_per_frame >= 0)
     out += fmt::format("  gpu       {:.3f} ms/frame (zero-copy import: conversion pass and copies)\n",
                        s.capture_gpu_ms_per_frame);
+  if (!s.audio.empty()) {
+    out += fmt::format("  audio     {}, {} packets, {} track{}\n", s.audio_codec, s.audio_packets, s.audio_tracks,
+                       s.audio_tracks == 1 ? "" : "s");
+  }
+  for (const auto& a : s.audio) {
+    out += fmt::format(
+        "  sound     {}: {}{}, {:.2f} s, {} hole{} filled ({:.2f} s), {} samples trimmed, drift {:+.1f} ppm, "
+        "reconnected {} time{}\n",
+        a.name, a.state, a.muted ? " (muted)" : "", static_cast<double>(a.clock.samples_out) / 48000.0,
+        a.clock.gaps_filled, a.clock.gaps_filled == 1 ? "" : "s", static_cast<double>(a.clock.gap_samples) / 48000.0,
+        a.clock.samples_trimmed, a.clock.drift_ppm, a.reconnects, a.reconnects == 1 ? "" : "s");
+  }
   for (const auto& o : s.outputs)
     out += fmt::format("  output    {}\n", o);
   return out;

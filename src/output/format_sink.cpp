@@ -161,9 +161,19 @@ Result<void> FormatSink::write(const EncodedPacket& packet) {
     return {};
   }
   if (!packet.video()) {
-    if (ctx_) return mux(packet);
-    hold(packet);
-    return {};
+    if (!ctx_) {
+      hold(packet);
+      return {};
+    }
+    // Audio encoded before the file's first keyframe but handed over after it (the audio
+    // encoder runs a frame or two behind): over before time 0, it has no place in this file (a
+    // new peer would get it at negative times, which MPEG-TS wraps to 26 hours).
+    const AVPacket& a = *packet.packet;
+    if (a.pts != AV_NOPTS_VALUE && time_us(packet, a.pts + a.duration) <= ts_offset_us_) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return {};
+    }
+    return mux(packet);
   }
   if (need_keyframe_ && !packet.keyframe()) {
     dropped_.fetch_add(1, std::memory_order_relaxed);

@@ -93,6 +93,12 @@ const std::vector<OptionInfo>& capture_option_list() {
       {"tuning", "s", "auto | low-latency | quality"},
       {"cfr", "b", "repeat frames to hold fps"},
       {"cursor", "b", "draw the cursor"},
+      {"audio", "as",
+       "sound sources (SPEC[,volume=DB][,muted]: output, input, node:ID, serial:N, name:NODE, app:NAME, test); "
+       "an empty array: no sound (default: audio.sources)"},
+      {"audio-tracks", "s", "mix | separate"},
+      {"audio-codec", "s", "auto | opus | aac"},
+      {"audio-bitrate", "u", "audio kbit/s; 0: 128"},
       {"test-size", "s", "size of the built-in test source"},
       {"test-fps", "u", "rate of the built-in test source"},
   };
@@ -188,6 +194,36 @@ Result<void> apply_test_fps(Draft& d, const std::string& name, const OptionValue
   return {};
 }
 
+Result<void> apply_audio(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_strings(name, value);
+  if (!v) return tl::unexpected(v.error());
+  d.spec.record.audio.clear();
+  for (const auto& text : *v) {
+    auto setting = session::parse_audio_setting(text);
+    if (!setting) return bad("option 'audio': " + setting.error().message);
+    d.spec.record.audio.push_back(std::move(*setting));
+  }
+  return {};
+}
+
+Result<void> apply_audio_tracks(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  auto tracks = session::parse_audio_tracks(*v);
+  if (!tracks) return bad("option 'audio-tracks' must be mix or separate");
+  d.spec.record.audio_tracks = *tracks;
+  return {};
+}
+
+Result<void> apply_audio_codec(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  auto codec = session::parse_audio_codec_choice(*v);
+  if (!codec) return bad("option 'audio-codec' must be auto, opus or aac");
+  d.spec.record.audio_codec = *codec;
+  return {};
+}
+
 // One handler per StartCapture option (capture_option_list() documents them).
 const std::map<std::string, Apply>& appliers() {
   static const std::map<std::string, Apply> table = {
@@ -209,6 +245,13 @@ const std::map<std::string, Apply>& appliers() {
        [](Draft& d, const std::string& n, const OptionValue& v) { return take(get_bool(n, v), d.spec.record.cfr); }},
       {"cursor", [](Draft& d, const std::string& n,
                     const OptionValue& v) { return take(get_bool(n, v), d.spec.record.draw_cursor); }},
+      {"audio", apply_audio},
+      {"audio-tracks", apply_audio_tracks},
+      {"audio-codec", apply_audio_codec},
+      {"audio-bitrate",
+       [](Draft& d, const std::string& n, const OptionValue& v) {
+         return take(get_unsigned(n, v, 512), d.spec.record.audio_bitrate_kbps);
+       }},
       {"test-size", apply_test_size},
       {"test-fps", apply_test_fps},
   };
@@ -229,6 +272,11 @@ Draft defaults(const Config& config) {
   r.draw_cursor = config.cursor;
   r.test.size = config.test_size;
   r.test.fps = config.test_fps;
+  // Checked when the config was read.
+  r.audio = session::parse_audio_settings(config.audio_sources).value_or(std::vector<session::AudioSourceSetting>{});
+  r.audio_tracks = session::parse_audio_tracks(config.audio_tracks).value_or(session::AudioTracks::mix);
+  r.audio_codec = session::parse_audio_codec_choice(config.audio_codec).value_or(std::nullopt);
+  r.audio_bitrate_kbps = config.audio_bitrate_kbps;
   d.spec.replay_seconds = config.replay_seconds;
   d.spec.replay_max_bytes = static_cast<size_t>(config.replay_max_megabytes) * 1024 * 1024;
   d.codec = config.codec;
@@ -242,6 +290,7 @@ Result<CaptureSpec> settle(Draft d, const Config& config) {
   if (!parsed_codec) return bad("option 'codec': " + parsed_codec.error().message);
   r.codec = *parsed_codec;
   r.gop_frames = d.gop ? *d.gop : gop_frames(config.gop_seconds, r);
+  r.audio_codec = session::audio_codec_for(r);  // settled once: the outputs and every pipeline share it
   if (r.outputs.empty() && d.spec.replay_seconds == 0) {
     return bad("nothing to do: give 'outputs' or 'replay' seconds");
   }
@@ -251,6 +300,11 @@ Result<CaptureSpec> settle(Draft d, const Config& config) {
       return bad("output '" + out + "' must be an absolute path or a URL");
     }
     if (auto ok = output::check_compatible(codec_id(r.codec), out); !ok) return tl::unexpected(ok.error());
+    if (r.audio_codec) {
+      if (auto ok = output::check_compatible(encode::codec_id(*r.audio_codec), out); !ok) {
+        return tl::unexpected(ok.error());
+      }
+    }
   }
   if (auto ok = validate(r, /*require_output=*/false); !ok) return tl::unexpected(ok.error());
   return std::move(d.spec);

@@ -63,6 +63,14 @@ CaptureSupervisor::CaptureSupervisor(uint32_t id, CaptureSpec spec, CaptureSetti
       time_origin_ns_(monotonic_ns()) {
   view_.bitrate_kbps = spec_.record.bitrate_kbps;
   view_.source = capture::to_string(spec_.record.source);
+  for (const auto& a : spec_.record.audio) {
+    session::AudioInputStats waiting;
+    waiting.name = capture::to_string(a.spec);
+    waiting.state = "waiting";
+    waiting.muted = a.muted;
+    waiting.volume_db = a.volume_db;
+    view_.audio.push_back(std::move(waiting));
+  }
 }
 
 CaptureSupervisor::~CaptureSupervisor() {
@@ -117,6 +125,29 @@ void CaptureSupervisor::set_bitrate(uint32_t kbps, std::function<void(Result<voi
     }
     post_done(std::move(r));
   });
+}
+
+Result<void> CaptureSupervisor::set_audio_mute(const std::string& source, bool mute) {
+  std::lock_guard lock(mutex_);
+  std::string names;
+  bool found = false;
+  for (auto& a : spec_.record.audio) {
+    const std::string name = capture::to_string(a.spec);
+    names += (names.empty() ? "" : ", ") + name;
+    if (name != source) continue;
+    a.muted = mute;  // pipelines made after a reconnect start so too
+    found = true;
+  }
+  if (!found) {
+    return fail(Errc::not_found, "capture",
+                "no audio source '" + source + "' in this capture" +
+                    (names.empty() ? " (it has no sound)" : " (it has " + names + ")"));
+  }
+  if (pipeline_) pipeline_->set_audio_muted(source, mute);
+  for (auto& a : view_.audio) {
+    if (a.name == source) a.muted = mute;  // the property is right when the caller hears back
+  }
+  return {};
 }
 
 Result<void> CaptureSupervisor::save_replay(const std::string& path, double seconds,
@@ -233,6 +264,9 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
     v.encoder_restarts += s.generations > 1 ? s.generations - 1 : 0;
     v.bitrate_kbps = pipeline ? s.bitrate_kbps : spec_.record.bitrate_kbps;
     v.queue_depth = s.queue_depth;
+    v.audio_packets += s.audio_packets;
+    v.audio = pipeline ? s.audio : view_.audio;  // between pipelines: as last seen
+    v.audio_codec = spec_.record.audio_codec ? std::string(encode::to_string(*spec_.record.audio_codec)) : "";
     v.cpu_ms_per_frame = s.capture_cpu_ms_per_frame;
     v.gpu_ms_per_frame = s.capture_gpu_ms_per_frame;
     v.fps_in = view_.fps_in;
@@ -296,6 +330,7 @@ bool CaptureSupervisor::open_outputs() {
   OutputSetOptions oo;
   oo.specs = spec_.record.outputs;
   oo.codec = codec_id(spec_.record.codec);
+  if (spec_.record.audio_codec) oo.audio_codec = encode::codec_id(*spec_.record.audio_codec);
   if (spec_.replay_seconds > 0) {
     oo.replay = output::ReplayOptions{std::chrono::seconds(spec_.replay_seconds), spec_.replay_max_bytes};
   }
@@ -373,6 +408,7 @@ Outcome CaptureSupervisor::supervise(Pipeline& pipeline) {
   base_.dropped_defect = view_.dropped_defect;
   base_.dropped_import = view_.dropped_import;
   base_.encoder_restarts = view_.encoder_restarts;
+  base_.audio_packets = view_.audio_packets;
   return *outcome;
 }
 

@@ -45,6 +45,9 @@ struct CaptureView {
   uint64_t encoder_restarts = 0;
   uint64_t output_reconnects = 0;
   uint64_t output_bytes = 0;
+  std::string audio_codec;                      // "opus", "aac"; empty without sound
+  std::vector<session::AudioInputStats> audio;  // per source, as asked for (their state once running)
+  uint64_t audio_packets = 0;
 
   uint64_t frames_dropped() const { return dropped_queue + dropped_defect + dropped_import; }
 };
@@ -95,6 +98,9 @@ class CaptureSupervisor {
   // `done` runs on the loop's thread: Errc::unsupported when the encoder cannot change its rate
   // while running, Errc::cancelled when no pipeline runs.
   void set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done);
+  // Mutes or unmutes an audio source by the name it was asked for ("output", "node:57"), now and
+  // in pipelines made after a reconnect. Errc::not_found naming the sources there are.
+  Result<void> set_audio_mute(const std::string& source, bool mute);
   // Checks what can be checked at once (a replay buffer exists and holds something, the path
   // is a writable file of a container for the codec); then writes on a thread of its own while
   // the capture goes on, and `done` (on the loop's thread) gets the path and seconds written.

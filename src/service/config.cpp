@@ -180,6 +180,28 @@ const std::vector<Entry>& schema() {
     s.push_back(number_key("capture.reconnect_seconds", 60.0, 0.0, 86400.0,
                            "After PipeWire went away, retry this long before giving up; 0: forever",
                            &Config::reconnect_seconds));
+    s.push_back(string_key("audio.sources", "output",
+                           "Sound every capture records unless StartCapture says otherwise: sources separated by ';', "
+                           "each output | input | node:ID | serial:N | name:NODE | app:NAME | test, with ,volume=DB "
+                           "and ,muted; empty: no sound",
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (auto list = session::parse_audio_settings(v); !list) return list.error().message;
+                             c.audio_sources = v;
+                             return std::nullopt;
+                           }));
+    s.push_back(string_key("audio.tracks", "mix", "mix (one track) | separate (a track per source)",
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (auto bad = one_of(v, {"mix", "separate"})) return bad;
+                             c.audio_tracks = v;
+                             return std::nullopt;
+                           }));
+    s.push_back(string_key("audio.codec", "auto", "auto (Opus in mkv/mp4, else AAC) | opus | aac",
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (auto bad = one_of(v, {"auto", "opus", "aac"})) return bad;
+                             c.audio_codec = v;
+                             return std::nullopt;
+                           }));
+    s.push_back(int_key("audio.bitrate", 0, 0, 512, "Audio bitrate in kbit/s; 0: 128", &Config::audio_bitrate_kbps));
     s.push_back(
         int_key("replay.seconds", 0, 0, 3600, "Replay buffer held by every capture; 0: none", &Config::replay_seconds));
     s.push_back(int_key("replay.max_megabytes", 512, 1, 65536, "Memory bound of one replay buffer",

@@ -36,6 +36,11 @@ struct Config {
   bool cursor = true;
   bool cfr = false;
   double reconnect_seconds = 60;  // how long a capture retries after PipeWire went away; 0: forever
+  // [audio]
+  std::string audio_sources = "output";  // ';'-separated SPEC[,volume=DB][,muted]; empty: no sound
+  std::string audio_tracks = "mix";      // mix | separate
+  std::string audio_codec = "auto";      // auto | opus | aac
+  uint32_t audio_bitrate_kbps = 0;       // 0: the codec's default (128)
   // [replay]
   uint32_t replay_seconds = 0;  // held per capture unless StartCapture says otherwise; 0: none
   uint32_t replay_max_megabytes = 512;

@@ -117,11 +117,45 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
        value([](const CaptureView& v) { return v.output_reconnects; })},
       {"zerocast_bitrate_target_kbps", "gauge", "Target bitrate (0: the tuning's default).",
        value([](const CaptureView& v) { return v.bitrate_kbps; })},
+      {"zerocast_audio_packets_total", "counter", "Encoded audio packets written (all tracks).",
+       value([](const CaptureView& v) { return v.audio_packets; })},
   };
   for (const auto& f : families) {
     w.family(f.name, f.type, f.help);
     for (const auto& c : s.captures)
       f.emit(w, f.name, c, labels_of(c));
+  }
+  // Per audio source, labelled audio_source with its name as asked for ("output", "node:57").
+  using Audio = session::AudioInputStats;
+  struct AudioFamily {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*get)(const Audio&);
+  };
+  const AudioFamily audio_families[] = {
+      {"zerocast_audio_samples_total", "counter", "Samples (per channel) put into the track, silence included.",
+       [](const Audio& a) { return static_cast<double>(a.clock.samples_out); }},
+      {"zerocast_audio_gaps_total", "counter", "Holes in the source filled with silence.",
+       [](const Audio& a) { return static_cast<double>(a.clock.gaps_filled); }},
+      {"zerocast_audio_trimmed_samples_total", "counter", "Samples dropped as overlapping what the track had.",
+       [](const Audio& a) { return static_cast<double>(a.clock.samples_trimmed); }},
+      {"zerocast_audio_drift_ppm", "gauge", "The source's sample clock against the video's (+: fast).",
+       [](const Audio& a) { return a.clock.drift_ppm; }},
+      {"zerocast_audio_av_offset_seconds", "gauge",
+       "A/V offset estimate: where the source's last block belonged against where the track put it.",
+       [](const Audio& a) { return a.clock.phase_error_ms / 1000.0; }},
+      {"zerocast_audio_peak_dbfs", "gauge", "Peak level over the last second (dBFS).",
+       [](const Audio& a) { return a.peak_dbfs; }},
+      {"zerocast_audio_muted", "gauge", "1 while the source is muted.",
+       [](const Audio& a) { return a.muted ? 1.0 : 0.0; }},
+  };
+  for (const auto& f : audio_families) {
+    w.family(f.name, f.type, f.help);
+    for (const auto& c : s.captures) {
+      for (const auto& a : c.view.audio)
+        w.sample(f.name, labels_of(c) + ",audio_source=\"" + escape(a.name) + "\"", f.get(a));
+    }
   }
   w.family("zerocast_capture_state", "gauge", "1 for the state each capture is in.");
   for (const auto& c : s.captures)

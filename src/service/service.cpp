@@ -101,6 +101,28 @@ int read_option_value(sd_bus_message* m, const std::string& name, OptionValue& o
   return sd_bus_message_exit_container(m);
 }
 
+int append_audio(sd_bus_message* reply, const std::vector<session::AudioInputStats>& sources) {
+  int r = sd_bus_message_open_container(reply, 'a', "(ssbdddt)");
+  for (const auto& a : sources) {
+    if (r >= 0) {
+      r = sd_bus_message_append(reply, "(ssbdddt)", a.name.c_str(), a.state.c_str(), static_cast<int>(a.muted),
+                                a.volume_db, a.peak_dbfs, a.clock.drift_ppm, a.clock.gaps_filled);
+    }
+  }
+  return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+bool audio_changed(const std::vector<session::AudioInputStats>& a, const std::vector<session::AudioInputStats>& b) {
+  if (a.size() != b.size()) return true;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].state != b[i].state || a[i].muted != b[i].muted || a[i].peak_dbfs != b[i].peak_dbfs ||
+        a[i].clock.drift_ppm != b[i].clock.drift_ppm || a[i].clock.gaps_filled != b[i].clock.gaps_filled) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 const char* bus_error_name(const Error& e) {
@@ -315,6 +337,12 @@ const sd_bus_vtable* Service::capture_vtable() {
       SD_BUS_PROPERTY("Bitrate", "u", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("ReplaySeconds", "d", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("Outputs", "as", &Service::get_capture_property, 0, kChange),
+      SD_BUS_METHOD_WITH_NAMES("SetAudioMute", "sb", SD_BUS_PARAM(source) SD_BUS_PARAM(mute), "", ,
+                               &Service::method_audio_mute, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_PROPERTY("AudioCodec", "s", &Service::get_capture_property, 0, kChange),
+      // Per source: name, state, muted, volume dB, peak dBFS over the last second, drift ppm
+      // against the video's clock, holes filled with silence. Announced at most once a second.
+      SD_BUS_PROPERTY("AudioSources", "a(ssbdddt)", &Service::get_capture_property, 0, kChange),
       SD_BUS_SIGNAL_WITH_NAMES("StateChanged", "s", SD_BUS_PARAM(state), 0),
       SD_BUS_SIGNAL_WITH_NAMES("ReplaySaved", "sd", SD_BUS_PARAM(path) SD_BUS_PARAM(seconds), 0),
       SD_BUS_SIGNAL_WITH_NAMES("Error", "s", SD_BUS_PARAM(message), 0),
@@ -387,6 +415,17 @@ int Service::method_bitrate(sd_bus_message* m, void* userdata, sd_bus_error* err
   return 1;  // replied once the encoder has taken it
 }
 
+int Service::method_audio_mute(sd_bus_message* m, void* userdata, sd_bus_error* error) {
+  auto* e = static_cast<Entry*>(userdata);
+  const char* source = nullptr;
+  int mute = 0;
+  int r = sd_bus_message_read(m, "sb", &source, &mute);
+  if (r < 0) return r;
+  if (auto ok = e->capture->set_audio_mute(source ? source : "", mute != 0); !ok) return set_error(error, ok.error());
+  e->service->emit_capture_changes(*e, true);
+  return sd_bus_reply_method_return(m, "");
+}
+
 int Service::get_capture_property(sd_bus*, const char*, const char*, const char* property, sd_bus_message* reply,
                                   void* userdata, sd_bus_error*) {
   const CaptureView v = static_cast<Entry*>(userdata)->capture->view();
@@ -403,6 +442,8 @@ int Service::get_capture_property(sd_bus*, const char*, const char*, const char*
   if (p == "Bitrate") return sd_bus_message_append(reply, "u", v.bitrate_kbps);
   if (p == "ReplaySeconds") return sd_bus_message_append(reply, "d", v.replay_seconds);
   if (p == "Outputs") return append_strings(reply, v.outputs);
+  if (p == "AudioCodec") return sd_bus_message_append(reply, "s", v.audio_codec.c_str());
+  if (p == "AudioSources") return append_audio(reply, v.audio);
   return -ENOENT;
 }
 
@@ -467,6 +508,7 @@ void Service::emit_capture_changes(Entry& e, bool counters) {
     if (v.frames_encoded != was.frames_encoded) names.push_back("FramesEncoded");
     if (v.frames_dropped() != was.frames_dropped()) names.push_back("FramesDropped");
     if (v.replay_seconds != was.replay_seconds) names.push_back("ReplaySeconds");
+    if (audio_changed(v.audio, was.audio)) names.push_back("AudioSources");
   }
   if (names.empty()) return;
   // Only what was announced moves forward: counters not announced now wait for the next tick.

@@ -52,8 +52,9 @@ void AudioInput::connect() {
   }
   auto stream = capture::AudioStream::start(o, *this);
   if (!stream) {
-    spdlog::warn("audio: {}: cannot connect: {}; retrying", name_, stream.error().describe());
     std::lock_guard lock(mutex_);
+    if (!warned_) spdlog::warn("audio: {}: cannot connect: {}; retrying", name_, stream.error().describe());
+    warned_ = true;
     gone_ = true;
     state_ = "gone (silence)";
     return;
@@ -71,9 +72,13 @@ Result<void> AudioInput::begin(int64_t start_ns) {
 void AudioInput::on_audio_state(capture::StreamState state, std::string_view message) {
   std::lock_guard lock(mutex_);
   if (state == capture::StreamState::streaming) {
+    if (state_ != "capturing") spdlog::info("audio: {}: capturing ({})", name_, message);
     state_ = "capturing";
+    warned_ = false;
   } else if (capture::is_final(state)) {
-    if (!gone_) spdlog::warn("audio: {}: {}; the track goes on in silence until it is back", name_, message);
+    // Once per outage: retries that fail the same way stay quiet.
+    if (!warned_) spdlog::warn("audio: {}: {}; the track goes on in silence until it is back", name_, message);
+    warned_ = true;
     gone_ = true;
     state_ = "gone (silence)";
   }

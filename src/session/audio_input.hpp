@@ -78,6 +78,7 @@ class AudioInput final : private capture::AudioObserver {
   std::vector<Block> spare_;  // their memory, for reuse
   std::string state_ = "waiting";
   bool gone_ = false;
+  bool warned_ = false;  // this outage was logged
   uint64_t reconnects_ = 0;
   uint64_t dropped_blocks_ = 0;
   double volume_db_ = 0;

@@ -2,10 +2,13 @@
 // What sound a capture run records: its sources (each with a volume and a mute), one mixed track
 // or one track each, the codec and bitrate.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "capture/audio_source.hpp"
+#include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 
 namespace zc::session {
@@ -16,6 +19,7 @@ struct AudioSourceSetting {
   capture::AudioSourceSpec spec;
   double volume_db = 0;
   bool muted = false;
+  bool operator==(const AudioSourceSetting&) const = default;
 };
 
 struct AudioSettings {
@@ -26,5 +30,19 @@ struct AudioSettings {
   // Where a `test` source's node is: the built-in test source's, started by the pipeline.
   std::string test_target;
 };
+
+// One source as written on the command line, in the config and over D-Bus:
+// SPEC[,volume=DB][,muted] (`output`, `input,volume=-6`, `app:firefox,muted`). Errc::invalid_argument
+// saying what is wrong with the text (the caller names where it came from).
+Result<AudioSourceSetting> parse_audio_setting(std::string_view text);
+// Several, separated by ';' (the config's `audio.sources`); blanks around each are ignored and an
+// empty text is no sound.
+Result<std::vector<AudioSourceSetting>> parse_audio_settings(std::string_view text);
+std::string to_string(const AudioSourceSetting& setting);
+// mix | separate
+Result<AudioTracks> parse_audio_tracks(std::string_view text);
+std::string_view to_string(AudioTracks tracks);
+// auto (nullopt) | opus | aac
+Result<std::optional<encode::AudioCodec>> parse_audio_codec_choice(std::string_view text);
 
 }  // namespace zc::session

@@ -69,19 +69,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
 
   // Outputs first: an impossible codec/container pair or an unwritable path is refused before
   // any encoder or PipeWire connection is opened.
-  if (!p->options_.audio.empty()) {
-    // One audio codec for every output, as for the video: Opus where all of them take it.
-    if (p->options_.audio_codec) {
-      p->audio_codec_ = *p->options_.audio_codec;
-    } else {
-      std::vector<output::Target> targets;
-      for (const auto& spec : p->options_.outputs) {
-        if (auto t = output::parse_target(spec)) targets.push_back(*t);
-      }
-      p->audio_codec_ =
-          output::default_audio_codec(targets) == AV_CODEC_ID_AAC ? encode::AudioCodec::AAC : encode::AudioCodec::Opus;
-    }
-  }
+  p->audio_codec_ = audio_codec_for(p->options_);
   if (p->hooks_.make_sinks) {
     auto sinks = p->hooks_.make_sinks();
     if (!sinks) return tl::unexpected(sinks.error());
@@ -408,6 +396,7 @@ Snapshot Pipeline::snapshot() const {
   if (audio_) {
     s.audio = audio_->stats();
     s.audio_codec = std::string(encode::to_string(*audio_codec_));
+    s.audio_tracks = static_cast<uint32_t>(audio_->streams().size());
   }
   s.audio_packets = audio_packets_.load();
   if (outputs_) {

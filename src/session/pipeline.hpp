@@ -62,6 +62,7 @@ struct Snapshot {
   std::string audio_codec;             // "opus", "aac"; empty without sound
   std::vector<AudioInputStats> audio;  // per audio source
   uint64_t audio_packets = 0;
+  uint32_t audio_tracks = 0;  // encoded tracks: 1 mixed, or one per source
   uint64_t dropped_total() const { return dropped_queue + dropped_defect + dropped_import; }
 };
 
@@ -113,6 +114,8 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   Snapshot snapshot() const;
   const std::vector<std::string>& selection_log() const { return selection_log_; }
   void request_keyframe();
+  // Mutes or unmutes an audio source of this run by its name ("output"); false: none such.
+  bool set_audio_muted(const std::string& name, bool muted);
   // Asks for a new target bitrate; the encoder thread applies it within ~100 ms (between frames)
   // and calls `done` there with the outcome: Errc::unsupported from an encoder that cannot change
   // its rate while running (it keeps its rate), Errc::cancelled if the run ends first. Later

@@ -69,4 +69,8 @@ void Pipeline::end_audio() {
   if (test_audio_) test_audio_->stop();
 }
 
+bool Pipeline::set_audio_muted(const std::string& name, bool muted) {
+  return audio_ && audio_->set_muted(name, muted).has_value();
+}
+
 }  // namespace zc::session

@@ -5,6 +5,7 @@
 
 #include "capture/source.hpp"
 #include "core/log.hpp"
+#include "output/target.hpp"
 
 namespace zc::session {
 namespace {
@@ -97,6 +98,16 @@ int exit_code_for(const Error& e) {
     default:
       return kExitRuntime;
   }
+}
+
+std::optional<encode::AudioCodec> audio_codec_for(const RecordOptions& o) {
+  if (o.audio.empty()) return std::nullopt;
+  if (o.audio_codec) return o.audio_codec;
+  std::vector<output::Target> targets;
+  for (const auto& spec : o.outputs) {
+    if (auto t = output::parse_target(spec)) targets.push_back(*t);
+  }
+  return output::default_audio_codec(targets) == AV_CODEC_ID_AAC ? encode::AudioCodec::AAC : encode::AudioCodec::Opus;
 }
 
 }  // namespace zc::session

@@ -62,6 +62,10 @@ Result<void> validate(const RecordOptions& options, bool require_output = true);
 // control, --cfr, the length of the last frame).
 uint32_t nominal_fps(const RecordOptions& options);
 
+// The one audio codec of every output: the one asked for, else Opus where every output is
+// mkv/mp4 and AAC otherwise; nullopt without sound.
+std::optional<encode::AudioCodec> audio_codec_for(const RecordOptions& options);
+
 // The tuning to use when none was asked for: low latency if any output is a network URL.
 encode::Tuning effective_tuning(const RecordOptions& options);
 

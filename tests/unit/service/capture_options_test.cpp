@@ -105,16 +105,76 @@ TEST_CASE("every documented option is known", "[capture-options]") {
     const std::string name = o.name;
     if (name == "outputs") continue;
     if (std::string(o.type) == "u") m[name] = uint64_t{name == "test-fps" || name == "fps" ? 30u : 1u};
+    if (std::string(o.type) == "as") m[name] = std::vector<std::string>{"output"};
     if (std::string(o.type) == "b") m[name] = name == "cfr" ? false : true;
     if (std::string(o.type) == "s") {
-      const std::string v = name == "source"    ? "test"
-                            : name == "codec"   ? "h264"
-                            : name == "encoder" ? "libx264"
-                            : name == "tuning"  ? "quality"
-                                                : "640x360";
+      const std::string v = name == "source"         ? "test"
+                            : name == "codec"        ? "h264"
+                            : name == "encoder"      ? "libx264"
+                            : name == "tuning"       ? "quality"
+                            : name == "audio-tracks" ? "separate"
+                            : name == "audio-codec"  ? "opus"
+                                                     : "640x360";
       m[name] = v;
     }
     INFO(name);
     CHECK(capture_spec(c, m));
   }
+}
+
+TEST_CASE("sound: the config's sources by default, StartCapture's audio options over them", "[capture-options]") {
+  Config c;  // audio.sources = "output": the daemon records what the user hears
+  const auto mkv = std::vector<std::string>{"/v/a.mkv"};
+  auto s = capture_spec(c, {{"outputs", mkv}});
+  REQUIRE(s);
+  REQUIRE(s->record.audio.size() == 1);
+  CHECK(s->record.audio[0].spec.kind == capture::AudioSourceSpec::Kind::output);
+  // The codec is settled once for the outputs and every pipeline: Opus in mkv, AAC in MPEG-TS.
+  CHECK(s->record.audio_codec == encode::AudioCodec::Opus);
+  CHECK(capture_spec(c, {{"outputs", std::vector<std::string>{"/v/a.ts"}}})->record.audio_codec ==
+        encode::AudioCodec::AAC);
+  c.audio_sources = "input,volume=-6; name:alsa_output.usb,muted";
+  c.audio_tracks = "separate";
+  c.audio_codec = "aac";
+  c.audio_bitrate_kbps = 96;
+  s = capture_spec(c, {{"outputs", mkv}});
+  REQUIRE(s);
+  REQUIRE(s->record.audio.size() == 2);
+  CHECK(s->record.audio[0].volume_db == -6);
+  CHECK(s->record.audio[1].spec.name == "alsa_output.usb");
+  CHECK(s->record.audio[1].muted);
+  CHECK(s->record.audio_tracks == AudioTracks::separate);
+  CHECK(s->record.audio_codec == encode::AudioCodec::AAC);
+  CHECK(s->record.audio_bitrate_kbps == 96);
+  s = capture_spec(c, {{"outputs", mkv},
+                       {"audio", std::vector<std::string>{"node:57", "test,volume=3"}},
+                       {"audio-tracks", std::string("mix")},
+                       {"audio-codec", std::string("opus")},
+                       {"audio-bitrate", uint64_t{64}}});
+  REQUIRE(s);
+  REQUIRE(s->record.audio.size() == 2);
+  CHECK(capture::to_string(s->record.audio[0].spec) == "node:57");
+  CHECK(s->record.audio[1].volume_db == 3);
+  CHECK(s->record.audio_tracks == AudioTracks::mix);
+  CHECK(s->record.audio_codec == encode::AudioCodec::Opus);
+  CHECK(s->record.audio_bitrate_kbps == 64);
+  // An empty array: no sound, and no audio codec.
+  s = capture_spec(c, {{"outputs", mkv}, {"audio", std::vector<std::string>{}}});
+  REQUIRE(s);
+  CHECK(s->record.audio.empty());
+  CHECK_FALSE(s->record.audio_codec);
+}
+
+TEST_CASE("sound options are refused with the option named", "[capture-options]") {
+  Config c;
+  const auto out = std::vector<std::string>{"/v/a.mkv"};
+  CHECK(has(refusal(c, {{"outputs", out}, {"audio", std::vector<std::string>{"speakers"}}}), "option 'audio'"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"audio", std::vector<std::string>{"output,volume=x"}}}), "volume=DB"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"audio", std::vector<std::string>{"output,loud"}}}), "unknown setting"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"audio-tracks", std::string("both")}}), "'audio-tracks'"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"audio-codec", std::string("mp3")}}), "'audio-codec'"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"audio-bitrate", uint64_t{1000}}}), "'audio-bitrate' must be at most 512"));
+  // FLV carries no Opus: refused before anything opens.
+  refusal(c, {{"outputs", std::vector<std::string>{"rtmp://h/app/key"}}, {"audio-codec", std::string("opus")}},
+          Errc::unsupported);
 }

@@ -108,6 +108,17 @@ TEST_CASE("config errors name the file, the line and the key", "[config]") {
     auto t = error_of(parse_config("[daemon]\nmetrics = \"localhost\"\n", path));
     CHECK(contains(t, "HOST:PORT"));
   }
+  SECTION("audio") {
+    auto m = error_of(parse_config("[audio]\nsources = \"output; speakers\"\n", path));
+    CHECK(contains(m, path + ":2"));
+    CHECK(contains(m, "'audio.sources'"));
+    CHECK(contains(m, "speakers"));
+    auto v = error_of(parse_config("[audio]\nsources = \"input,volume=loud\"\n", path));
+    CHECK(contains(v, "volume=DB"));
+    CHECK(contains(error_of(parse_config("[audio]\ntracks = \"both\"\n", path)), "'audio.tracks'"));
+    CHECK(contains(error_of(parse_config("[audio]\ncodec = \"mp3\"\n", path)), "'audio.codec'"));
+    CHECK(contains(error_of(parse_config("[audio]\nbitrate = 1000\n", path)), "'audio.bitrate' must be 0..512"));
+  }
   SECTION("TOML syntax") {
     auto m = error_of(parse_config("[daemon]\nmax_captures = = 3\n", path));
     CHECK(contains(m, path + ":2"));

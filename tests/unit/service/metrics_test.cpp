@@ -31,6 +31,19 @@ MetricsSnapshot sample() {
   c.view.gpu_ms_per_frame = 0.4;
   c.view.replay_bytes = 123456;
   c.view.reconnects = 2;
+  c.view.audio_packets = 500;
+  zc::session::AudioInputStats a;
+  a.name = "output";
+  a.state = "capturing";
+  a.peak_dbfs = -12.5;
+  a.clock.samples_out = 480000;
+  a.clock.gaps_filled = 2;
+  a.clock.drift_ppm = 41.5;
+  a.clock.phase_error_ms = 0.25;
+  c.view.audio.push_back(a);
+  a.name = "app:\"x\"";
+  a.muted = true;
+  c.view.audio.push_back(a);
   s.captures.push_back(c);
   s.captures_started = 4;
   return s;
@@ -56,6 +69,16 @@ TEST_CASE("metrics are Prometheus text with the capture's labels", "[metrics]") 
   CHECK(text.find("zerocast_capture_restarts_total{" + labels + "} 2\n") != std::string::npos);
   CHECK(text.find("zerocast_capture_state{capture=\"3\",state=\"capturing\"} 1\n") != std::string::npos);
   CHECK(text.find("zerocast_captures 1\n") != std::string::npos);
+  // Sound: per source, labelled audio_source (source is the video's).
+  const std::string out = labels + ",audio_source=\"output\"";
+  CHECK(text.find("zerocast_audio_packets_total{" + labels + "} 500\n") != std::string::npos);
+  CHECK(text.find("zerocast_audio_samples_total{" + out + "} 480000\n") != std::string::npos);
+  CHECK(text.find("zerocast_audio_gaps_total{" + out + "} 2\n") != std::string::npos);
+  CHECK(text.find("zerocast_audio_drift_ppm{" + out + "} 41.5\n") != std::string::npos);
+  CHECK(text.find("zerocast_audio_av_offset_seconds{" + out + "} 0.00025\n") != std::string::npos);
+  CHECK(text.find("zerocast_audio_peak_dbfs{" + out + "} -12.5\n") != std::string::npos);
+  CHECK(text.find("zerocast_audio_muted{" + out + "} 0\n") != std::string::npos);
+  CHECK(text.find("zerocast_audio_muted{" + labels + ",audio_source=\"app:\\\"x\\\"\"} 1\n") != std::string::npos);
   CHECK(text.find("zerocast_captures_started_total 4\n") != std::string::npos);
   // Every sample line is NAME{labels} VALUE or NAME VALUE; every family has HELP and TYPE.
   std::regex line_re(R"(^[a-z_]+(\{.*\})? -?[0-9.e+-]+$)");

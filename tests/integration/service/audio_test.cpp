@@ -1,0 +1,173 @@
+// Sound in the daemon: the [audio] config, StartCapture's audio keys, the AudioSources property,
+// SetAudioMute (busctl and zerocast ctl), the metrics, and the files it writes (decoded).
+#include <filesystem>
+#include <regex>
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+#include "service/metrics.hpp"
+#include "support/decode.hpp"
+
+using namespace zc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// `busctl get-property` of AudioSources, e.g. `1 "test" "capturing" false 0 -9.5 0 0`: the
+// fields of the first source.
+struct FirstSource {
+  std::string name, state;
+  bool muted = false;
+  double peak_dbfs = 0;
+  bool ok = false;
+};
+
+FirstSource first_source(DaemonHarness& d) {
+  FirstSource f;
+  const std::string v = d.property(kCapture1, kCaptureIface, "AudioSources");
+  std::smatch m;
+  if (!std::regex_search(v, m,
+                         std::regex(R"(^([0-9]+) \"([^\"]*)\" \"([^\"]*)\" (true|false) (\S+) (\S+) (\S+) (\S+))"))) {
+    return f;
+  }
+  f.name = m[2];
+  f.state = m[3];
+  f.muted = m[4] == "true";
+  f.peak_dbfs = std::stod(m[6]);
+  f.ok = m[1] != "0";
+  return f;
+}
+
+int unused_port() {
+  auto probe = zc::service::MetricsServer::start("127.0.0.1:0", [] { return std::string(); });
+  return probe ? (*probe)->port() : -1;
+}
+
+}  // namespace
+
+TEST_CASE("daemon sound: StartCapture's audio, its property, mute over D-Bus and ctl, metrics, the file",
+          "[daemon][audio]") {
+  const int port = unused_port();
+  REQUIRE(port > 0);
+  DaemonOptions o;
+  o.args = {"--metrics", "127.0.0.1:" + std::to_string(port)};
+  DaemonHarness d(o);
+  // The test source's sound: clicks at marked frames over a quiet tone.
+  auto started = d.ctl({"start", "-o", "a.mkv", "--audio", "test"});
+  INFO(started.output);
+  REQUIRE(started.status == 0);
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
+  CHECK(d.property(kCapture1, kCaptureIface, "AudioCodec") == "opus");
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "AudioSources", [](auto& v) { return has(v, "\"capturing\""); }, 10s));
+  FirstSource s = first_source(d);
+  INFO(d.property(kCapture1, kCaptureIface, "AudioSources"));
+  REQUIRE(s.ok);
+  CHECK(s.name == "test");
+  CHECK_FALSE(s.muted);
+  // The test tone is there: its peak over the last second is well above silence.
+  CHECK(d.wait_property(
+      kCapture1, kCaptureIface, "AudioSources", [&](auto&) { return first_source(d).peak_dbfs > -40; }, 5s));
+
+  // Mute over D-Bus: the property says so at once, and the level falls to silence.
+  auto muted = d.busctl({"call", kBus, kCapture1, kCaptureIface, "SetAudioMute", "sb", "test", "true"});
+  INFO(muted.output);
+  REQUIRE(muted.status == 0);
+  CHECK(first_source(d).muted);
+  CHECK(d.wait_property(
+      kCapture1, kCaptureIface, "AudioSources", [&](auto&) { return first_source(d).peak_dbfs < -100; }, 5s));
+  // A source the capture does not have: NotFound, naming the ones it has.
+  auto wrong = d.ctl({"mute", "output"});
+  CHECK(wrong.status != 0);
+  CHECK(has(wrong.output, "no audio source 'output'"));
+  CHECK(has(wrong.output, "(it has test)"));
+  // ctl unmutes; its status shows the source, its state and level.
+  auto unmuted = d.ctl({"unmute", "test"});
+  INFO(unmuted.output);
+  CHECK(unmuted.status == 0);
+  CHECK_FALSE(first_source(d).muted);
+  auto status = d.ctl({"status"});
+  CHECK(std::regex_search(status.output, std::regex(R"(audio +test +capturing +opus peak)")));
+
+  // Metrics per audio source (refreshed once a second: the unmute shows within two).
+  httplib::Client client("127.0.0.1", port);
+  const std::regex unmuted_metric(R"(zerocast_audio_muted\{capture="1",[^}]*audio_source="test"\} 0)");
+  std::string body;
+  for (int i = 0; i < 30; ++i) {
+    auto res = client.Get("/metrics");
+    body = res ? res->body : "";
+    if (std::regex_search(body, unmuted_metric)) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(std::regex_search(
+      body, std::regex(R"(zerocast_audio_samples_total\{capture="1",[^}]*audio_source="test"\} [1-9][0-9]*)")));
+  CHECK(std::regex_search(body, std::regex(R"(zerocast_audio_packets_total\{capture="1"[^}]*\} [1-9][0-9]*)")));
+  CHECK(std::regex_search(body, unmuted_metric));
+
+  REQUIRE(d.ctl({"stop"}).status == 0);
+  const auto probe = probe_streams(d.dir() + "/a.mkv");
+  INFO(probe.error);
+  REQUIRE(probe.ok);
+  REQUIRE(probe.streams.size() == 2);
+  const auto* video = probe.first(false);
+  const auto* audio = probe.first(true);
+  REQUIRE(video);
+  REQUIRE(audio);
+  CHECK(audio->codec == "opus");
+  CHECK(audio->decode_errors == 0);
+  // The sound lasts as long as the picture, within an Opus frame (and Matroska's 1 ms ticks).
+  CHECK(std::fabs(static_cast<double>(audio->duration_us() - video->duration_us())) / 1e6 <= 0.022);
+}
+
+TEST_CASE("daemon sound by default: the desktop's sound, silent with a warning where there is no sink",
+          "[daemon][audio]") {
+  DaemonHarness d;  // audio.sources = "output" (the default); this PipeWire has no sink
+  REQUIRE(d.ctl({"start", "-o", "b.ts"}).status == 0);
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
+  CHECK(d.property(kCapture1, kCaptureIface, "AudioCodec") == "aac");  // MPEG-TS: AAC
+  const FirstSource s = first_source(d);
+  CHECK(s.name == "output");
+  CHECK(s.state != "capturing");
+  REQUIRE(d.ctl({"stop"}).status == 0);
+  // Warned once, not once per retry.
+  const std::string log = d.process().output();
+  size_t warnings = 0;
+  for (size_t at = log.find("audio: output:"); at != std::string::npos; at = log.find("audio: output:", at + 1))
+    ++warnings;
+  CHECK(warnings >= 1);
+  CHECK(warnings <= 2);
+  const auto probe = probe_streams(d.dir() + "/b.ts");
+  INFO(probe.error);
+  REQUIRE(probe.ok);
+  REQUIRE(probe.streams.size() == 2);
+  const auto* video = probe.first(false);
+  const auto* audio = probe.first(true);
+  REQUIRE(video);
+  REQUIRE(audio);
+  CHECK(audio->codec == "aac");
+  // A silent track as long as the picture: AAC's priming and flush make up to three frames more,
+  // and MPEG-TS keeps no duration for the last video frame (one 30 fps frame).
+  CHECK(static_cast<double>(audio->duration_us()) / 1e6 >= static_cast<double>(video->duration_us()) / 1e6 - 0.022);
+  CHECK(static_cast<double>(audio->duration_us()) / 1e6 <=
+        static_cast<double>(video->duration_us()) / 1e6 + 0.064 + 0.034);
+
+  // StartCapture's empty audio array: no sound at all.
+  REQUIRE(d.ctl({"start", "-o", "c.mkv", "--no-audio"}).status == 0);
+  const std::string second = "/io/github/zerocast/Zerocast1/capture/2";
+  REQUIRE(d.wait_property(
+      second, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 30; }, 20s));
+  CHECK(d.property(second, kCaptureIface, "AudioSources") == "0");
+  REQUIRE(d.ctl({"stop"}).status == 0);
+  const auto silent = probe_streams(d.dir() + "/c.mkv");
+  REQUIRE(silent.ok);
+  CHECK(silent.streams.size() == 1);
+}
