@@ -15,6 +15,8 @@ packages=(
   catch2
   # runtime pieces the main job, tests and benchmarks start
   pipewire pipewire-bin wireplumber pipewire-tests ffmpeg
+  # a real RTMP server for the RTMP tests (started by each test on a loopback port)
+  nginx-light libnginx-mod-rtmp
   gstreamer1.0-tools gstreamer1.0-pipewire gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
   dbus dbus-daemon systemd python3 python3-dbus

@@ -71,3 +71,35 @@ TEST_CASE("record --audio: every audio codec in every container that carries it"
     CHECK(r.output.find("FLV/RTMP carries only AAC audio") != std::string::npos);
   }
 }
+
+TEST_CASE("record --audio: two sources mixed into one track, or a track each", "[record][audio]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});  // `output`: the null sink's monitor
+  const std::string dir = make_temp_dir("zc-audio-tracks");
+  for (const char* tracks : {"mix", "separate"}) {
+    DYNAMIC_SECTION(tracks) {
+      const std::string path = dir + "/" + tracks + ".mkv";
+      const SoundRun run = record_with_sound(path, 4, 0, {"--audio", "output,volume=-6", "--audio-tracks", tracks});
+      INFO(run.log);
+      const auto probe = probe_streams(path);
+      INFO(probe.error);
+      REQUIRE(probe.ok);
+      const bool mix = std::string(tracks) == "mix";
+      REQUIRE(probe.streams.size() == (mix ? 2u : 3u));
+      const auto* video = probe.first(false);
+      REQUIRE(video);
+      for (const auto& s : probe.streams) {
+        if (!s.audio) continue;
+        CHECK(s.codec == "opus");
+        CHECK(s.decode_errors == 0);
+        // Every track as long as the picture, within an Opus frame and Matroska's 1 ms ticks.
+        CHECK(std::fabs(static_cast<double>(s.duration_us() - video->duration_us())) / 1e6 <= 0.022);
+      }
+      // The test source's clicks (the first source, and the mix) on the picture.
+      const AvOffsets& o = run.offsets;
+      INFO(o.describe());
+      REQUIRE(o.error.empty());
+      CHECK(o.offsets_ms.size() * 10 >= static_cast<size_t>(o.marked_frames) * 9);
+      CHECK(o.worst_ms() <= 10.0);
+    }
+  }
+}

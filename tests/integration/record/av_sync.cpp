@@ -97,7 +97,11 @@ AvOffsets measure_av_offsets(const std::string& path, uint32_t mark_every) {
   std::unique_ptr<AVFormatContext, FormatCloser> fmt(raw);
   avformat_find_stream_info(fmt.get(), nullptr);
   const int vi = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  const int ai = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  // The first audio track: the test source's, where each source has its own.
+  int ai = -1;
+  for (unsigned i = 0; i < fmt->nb_streams && ai < 0; ++i) {
+    if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) ai = static_cast<int>(i);
+  }
   if (vi < 0 || ai < 0) {
     out.error = "no video or no audio stream";
     return out;

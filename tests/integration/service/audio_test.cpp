@@ -60,7 +60,7 @@ TEST_CASE("daemon sound: StartCapture's audio, its property, mute over D-Bus and
   o.args = {"--metrics", "127.0.0.1:" + std::to_string(port)};
   DaemonHarness d(o);
   // The test source's sound: clicks at marked frames over a quiet tone.
-  auto started = d.ctl({"start", "-o", "a.mkv", "--audio", "test"});
+  auto started = d.ctl({"start", "-o", "a.mkv", "--audio", "test", "--replay", "10"});
   INFO(started.output);
   REQUIRE(started.status == 0);
   REQUIRE(d.wait_property(
@@ -111,6 +111,17 @@ TEST_CASE("daemon sound: StartCapture's audio, its property, mute over D-Bus and
       body, std::regex(R"(zerocast_audio_samples_total\{capture="1",[^}]*audio_source="test"\} [1-9][0-9]*)")));
   CHECK(std::regex_search(body, std::regex(R"(zerocast_audio_packets_total\{capture="1"[^}]*\} [1-9][0-9]*)")));
   CHECK(std::regex_search(body, unmuted_metric));
+
+  // A replay clip carries its sound from its first picture on.
+  REQUIRE(d.ctl({"save-replay", "clip.mkv"}).status == 0);
+  const auto clip = probe_streams(d.dir() + "/clip.mkv");
+  INFO(clip.error);
+  REQUIRE(clip.ok);
+  REQUIRE(clip.streams.size() == 2);
+  REQUIRE(clip.first(false));
+  REQUIRE(clip.first(true));
+  CHECK(std::llabs(clip.first(true)->first_pts_us - clip.first(false)->first_pts_us) <= 20'000);
+  CHECK(clip.first(true)->duration_us() >= clip.first(false)->duration_us() - 20'000);
 
   REQUIRE(d.ctl({"stop"}).status == 0);
   const auto probe = probe_streams(d.dir() + "/a.mkv");
