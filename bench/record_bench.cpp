@@ -7,15 +7,24 @@
 //       one memcpy of the frame, measured here in the same run.
 // The producer is a separate `zerocast test-source` process (its CPU counts for neither side).
 //
-//   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k]
+// With --audio: the same 1080p60 source and a tone played into the default sink (a null sink), and
+// both recording the desktop's sound beside the picture: zerocast `--audio output` (Opus) against
+// GStreamer (the same video branch and `pipewiresrc stream.capture.sink=true ! audioconvert !
+// opusenc`, muxed), CPU per second of each, and what sound adds to zerocast (the same run without
+// it) per second of audio.
+//
+//   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k] [--audio]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -59,12 +68,26 @@ double number_after(const std::string& text, const std::string& pattern) {
   return 0;
 }
 
-Run run_zerocast(const Config& c, uint64_t serial, int seconds) {
+Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = false) {
   const double before = children_cpu();
-  auto r = zc::test::run({zc::test::zerocast_bin(), "record", "--source", "serial:" + std::to_string(serial),
-                          "--encoder", "libx264", "--low-latency", "--bitrate", std::to_string(c.bitrate_kbps),
-                          "--duration", std::to_string(seconds), "-o", "/tmp/zc-bench-zerocast.mkv"},
-                         std::chrono::seconds(seconds * 4 + 30));
+  std::vector<std::string> args{zc::test::zerocast_bin(),
+                                "record",
+                                "--source",
+                                "serial:" + std::to_string(serial),
+                                "--encoder",
+                                "libx264",
+                                "--low-latency",
+                                "--bitrate",
+                                std::to_string(c.bitrate_kbps),
+                                "--duration",
+                                std::to_string(seconds),
+                                "-o",
+                                "/tmp/zc-bench-zerocast.mkv"};
+  if (audio) {
+    args.emplace_back("--audio");
+    args.emplace_back("output");
+  }
+  auto r = zc::test::run(args, std::chrono::seconds(seconds * 4 + 30));
   Run run;
   const double cpu = children_cpu() - before;
   run.frames = static_cast<uint64_t>(number_after(r.output, R"(frames\s+\d+ captured, (\d+) encoded)"));
@@ -94,6 +117,52 @@ Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
   return run;
 }
 
+// GStreamer recording the picture and the desktop's sound for `seconds`, stopped with an EOS
+// (SIGINT with -e) as a user would; CPU per second of wall time.
+double gstreamer_with_audio_cpu_per_s(const Config& c, uint32_t node_id, int seconds) {
+  const double before = children_cpu();
+  zc::test::Process gst({"gst-launch-1.0",
+                         "-q",
+                         "-e",
+                         "pipewiresrc",
+                         "path=" + std::to_string(node_id),
+                         "!",
+                         "videoconvert",
+                         "!",
+                         "x264enc",
+                         "speed-preset=ultrafast",
+                         "tune=zerolatency",
+                         "bitrate=" + std::to_string(c.bitrate_kbps),
+                         "!",
+                         "queue",
+                         "!",
+                         "matroskamux",
+                         "name=m",
+                         "!",
+                         "filesink",
+                         "location=/tmp/zc-bench-gst-audio.mkv",
+                         "pipewiresrc",
+                         "stream-properties=props,stream.capture.sink=true",
+                         "!",
+                         "audioconvert",
+                         "!",
+                         "audioresample",
+                         "!",
+                         "opusenc",
+                         "!",
+                         "queue",
+                         "!",
+                         "m."});
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  gst.signal(SIGINT);
+  const auto status = gst.wait(std::chrono::seconds(30));
+  if (!status || *status != 0) {
+    std::fprintf(stderr, "gst-launch with audio failed:\n%s\n", gst.output().c_str());
+    return -1;
+  }
+  return (children_cpu() - before) / seconds;
+}
+
 // CPU time of one memcpy of a BGRx frame, median of many, measured in this process. Like the
 // capture path, it reads frames from a pool of 4 producer buffers and writes into a pool of 4
 // destinations, so the reference sees the same cache regime (frames mostly not in cache).
@@ -118,17 +187,84 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// The test source at `c`, its node id and serial once it is up.
+struct Source {
+  zc::test::Process process;
+  uint32_t node_id = 0;
+  std::optional<uint64_t> serial;
+};
+
+std::unique_ptr<Source> start_source(const Config& c) {
+  auto s = std::make_unique<Source>(Source{
+      zc::test::Process({zc::test::zerocast_bin(), "test-source", "--size",
+                         std::to_string(c.width) + "x" + std::to_string(c.height), "--fps", std::to_string(c.fps)}),
+      0, std::nullopt});
+  for (int i = 0; i < 500 && !s->serial; ++i) {
+    const std::string out = s->process.output();
+    std::smatch m;
+    if (std::regex_search(out, m, std::regex(R"(node\.id=(\d+) object\.serial=(\d+))"))) {
+      s->node_id = static_cast<uint32_t>(std::stoul(m[1].str()));
+      s->serial = std::stoull(m[2].str());
+    } else {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  if (!s->serial) {
+    std::fprintf(stderr, "test source did not start:\n%s\n", s->process.output().c_str());
+    return nullptr;
+  }
+  return s;
+}
+
+int audio_bench(int seconds, int rounds) {
+  const Config c{"1080p", 1920, 1080, 60, 8000};
+  zc::test::PipeWireDaemon pw(zc::test::PipeWireDaemon::Options{.null_sink = true});
+  // The desktop's sound: a tone played into the default sink for the whole run.
+  zc::test::Process tone({"gst-launch-1.0", "-q", "audiotestsrc", "is-live=true", "wave=sine", "volume=0.3", "!",
+                          "audio/x-raw,rate=48000,channels=2", "!", "pipewiresink"});
+  auto source = start_source(c);
+  if (!source) return 1;
+  std::printf(
+      "zerocast record vs GStreamer with sound: %ux%u@%u libx264 ultrafast+zerolatency and the desktop's "
+      "tone (Opus), %d s x %d rounds, %u cores; CPU seconds per second\n",
+      c.width, c.height, c.fps, seconds, rounds, std::thread::hardware_concurrency());
+  std::vector<double> with, without, gst;
+  for (int round = 0; round < rounds; ++round) {
+    const Run a = run_zerocast(c, *source->serial, seconds, true);
+    const Run v = run_zerocast(c, *source->serial, seconds, false);
+    const double g = gstreamer_with_audio_cpu_per_s(c, source->node_id, seconds);
+    if (!a.ok || !v.ok || g < 0) return 1;
+    // CPU per frame times the frames of a second: CPU per second of the recording.
+    with.push_back(a.cpu_ms_per_frame * c.fps / 1000);
+    without.push_back(v.cpu_ms_per_frame * c.fps / 1000);
+    gst.push_back(g);
+    std::fprintf(stderr, "round %d: zerocast %.3f (without sound %.3f), GStreamer %.3f CPU s/s\n", round + 1,
+                 with.back(), without.back(), gst.back());
+  }
+  const double w = median(with), wo = median(without), g = median(gst);
+  std::printf(
+      "| source | zerocast with sound | without | sound's own CPU per s of audio | sound adds | GStreamer with "
+      "sound | ratio |\n|---|---|---|---|---|---|---|\n");
+  std::printf("| %ux%u@%u + tone | %.3f s/s | %.3f s/s | %.1f ms | %.1f %% | %.3f s/s | **%.2f** |\n", c.width,
+              c.height, c.fps, w, wo, (w - wo) * 1000, (w - wo) / wo * 100, g, w / g);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int seconds = 10, rounds = 3;
   std::string only;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool audio = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--seconds") seconds = std::stoi(argv[i + 1]);
-    if (a == "--rounds") rounds = std::stoi(argv[i + 1]);
-    if (a == "--only") only = argv[i + 1];
+    const bool value = i + 1 < argc;
+    if (a == "--audio") audio = true;
+    if (a == "--seconds" && value) seconds = std::stoi(argv[++i]);
+    if (a == "--rounds" && value) rounds = std::stoi(argv[++i]);
+    if (a == "--only" && value) only = argv[++i];
   }
+  if (audio) return audio_bench(seconds, rounds);
   const Config configs[] = {{"1080p", 1920, 1080, 60, 8000}, {"4k", 3840, 2160, 30, 20000}};
   std::printf("zerocast record vs GStreamer, libx264 ultrafast+zerolatency, %d s x %d rounds, %u cores\n", seconds,
               rounds, std::thread::hardware_concurrency());
