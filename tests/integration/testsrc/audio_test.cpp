@@ -132,10 +132,13 @@ TEST_CASE("test source audio: clicks start at the marked times, as the capture s
     all += std::to_string(o) + " ";
   INFO("offsets (ms): " << all);
   REQUIRE(offsets_ms.size() >= 12);
-  // Measured: 0.1-0.2 ms, the cycle callback's own delay; a busy machine delays a few cycles more.
+  // Measured: 0.1-0.2 ms, the cycle callback's own delay; a busy machine delays a few cycles more
+  // (a cycle stamped by its callback is late, never early: 13.9 ms once for the first cycle under
+  // ASan, so up to two 512-sample quanta). Most stay within 1 ms: a systematic quantum off fails.
   size_t close = 0;
   for (double o : offsets_ms) {
-    CHECK(std::fabs(o) < 10.0);
+    CHECK(o > -1.0);
+    CHECK(o < 22.0);
     close += std::fabs(o) < 1.0 ? 1 : 0;
   }
   CHECK(close * 10 >= offsets_ms.size() * 8);
