@@ -133,13 +133,18 @@ void FakePortal::run() {
       (void)!::read(wake_, &v, sizeof v);
       if (v >= (1ULL << 32)) return;
       std::set<std::string> sessions;
+      std::vector<std::string> held;
       {
         std::lock_guard lock(mutex_);
         if (close_requested_) sessions.swap(sessions_);
         close_requested_ = false;
+        if (release_held_) held.swap(held_starts_);
+        release_held_ = false;
       }
       for (const auto& s : sessions)
         sd_bus_emit_signal(bus_, s.c_str(), "org.freedesktop.portal.Session", "Closed", "a{sv}", 0);
+      for (const auto& request : held)
+        respond_start(request);
       sd_bus_flush(bus_);
     }
   }
@@ -234,13 +239,31 @@ int FakePortal::start(sd_bus_message* m, void* data, sd_bus_error*) {
     self->respond(request, self->b_.start_response);
     return 1;
   }
+  {
+    std::lock_guard lock(self->mutex_);
+    if (self->hold_starts_) {
+      self->held_starts_.push_back(request);
+      return 1;
+    }
+  }
   self->respond_start(request);
   return 1;
 }
 
 void FakePortal::set_node_id(uint32_t id) {
+  {
+    std::lock_guard lock(mutex_);
+    b_.node_id = id;
+    release_held_ = hold_starts_;
+    hold_starts_ = false;
+  }
+  const uint64_t one = 1;
+  (void)!::write(wake_, &one, sizeof one);
+}
+
+void FakePortal::hold_starts() {
   std::lock_guard lock(mutex_);
-  b_.node_id = id;
+  hold_starts_ = true;
 }
 
 void FakePortal::respond_start(const std::string& request) {

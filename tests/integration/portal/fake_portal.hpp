@@ -52,8 +52,12 @@ class FakePortal {
   Seen seen() const;
   // Emits Closed on every open session (from the portal's thread).
   void close_sessions();
-  // The node later Starts announce (the producer came back under a new id).
+  // The node later Starts announce (the producer came back under a new id); answers the Starts
+  // held since hold_starts().
   void set_node_id(uint32_t id);
+  // Until the next set_node_id(), Start replies but its Response waits, as a real portal's does
+  // while the compositor has no stream to announce (its PipeWire connection is being remade).
+  void hold_starts();
 
  private:
   static int create_session(sd_bus_message* m, void* data, sd_bus_error* error);
@@ -78,6 +82,9 @@ class FakePortal {
   Seen seen_;
   std::set<std::string> sessions_;
   bool close_requested_ = false;
+  bool hold_starts_ = false;
+  bool release_held_ = false;
+  std::vector<std::string> held_starts_;  // Start requests waiting for their Response
   int token_counter_ = 0;
 };
 
