@@ -93,7 +93,11 @@ void init() {
   std::call_once(once, [] {
     // The inner sink formats what it writes, so it carries the pattern.
     auto inner = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    inner->set_pattern("%^[%L]%$ %v");
+    // journald and terminals stamp lines themselves; ZEROCAST_LOG_TIME=1 adds the time of day
+    // (logs kept in files: the tests' daemons).
+    const char* with_time = std::getenv("ZEROCAST_LOG_TIME");
+    const bool stamped = with_time && std::string_view(with_time) == "1";
+    inner->set_pattern(stamped ? "%H:%M:%S.%e %^[%L]%$ %v" : "%^[%L]%$ %v");
     auto logger = std::make_shared<spdlog::logger>("zerocast", std::make_shared<ScrubbingSink>(inner));
     spdlog::set_default_logger(logger);
     const char* level = std::getenv("ZEROCAST_LOG");

@@ -76,6 +76,7 @@ DaemonHarness::DaemonHarness(DaemonOptions options) : options_(std::move(options
   po.env["HOME"] = dir_;
   po.env["XDG_CONFIG_HOME"] = dir_ + "/config";
   po.env.emplace("ZEROCAST_LOG", "debug");
+  po.env.emplace("ZEROCAST_LOG_TIME", "1");  // a failure's log says when each thing happened
   po.unset_env = {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "XDG_VIDEOS_DIR"};
   po.log_path = dir_ + "/daemon.log";
   std::vector<std::string> command{zerocast_bin(), "daemon"};
