@@ -20,18 +20,6 @@ namespace zc::capture {
 
 class Connection;
 
-struct AppStreamEvent {
-  enum class Kind : uint8_t {
-    none_yet,  // the registry holds no matching stream now (after the first scan, or a new connection)
-    joined,    // a matching stream appeared (or started to match): its ports are being linked
-    left,      // a matched stream went away
-    link_failed,
-  };
-  Kind kind = Kind::none_yet;
-  std::string stream;  // "'Firefox' (firefox, node 57)"; for link_failed also the server's reason
-  size_t streams = 0;  // matching streams after this event
-};
-
 class AppLinker {
  public:
   // Every call comes on the connection's loop thread.

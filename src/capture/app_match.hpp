@@ -52,4 +52,17 @@ struct LinkPair {
 // (channel_feeds). Monitor ports and ports without a channel are left out.
 std::set<LinkPair> plan_links(const std::vector<PortInfo>& ports, const std::set<uint32_t>& apps, uint32_t own_node);
 
+// What an app source tells its observer (capture::AudioObserver::on_app_stream).
+struct AppStreamEvent {
+  enum class Kind : uint8_t {
+    none_yet,     // the registry holds no matching stream now (after the first scan, or a new connection)
+    joined,       // a matching stream appeared (or started to match): its ports are being linked
+    left,         // a matched stream went away
+    link_failed,  // the server refused a link (stream: which port, and why)
+  };
+  Kind kind = Kind::none_yet;
+  std::string stream;  // "'Firefox' (firefox, node 57)"; for link_failed also the server's reason
+  size_t streams = 0;  // matching streams after this event
+};
+
 }  // namespace zc::capture

@@ -7,6 +7,7 @@
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
 
+#include "capture/app_links.hpp"
 #include "capture/connection.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"

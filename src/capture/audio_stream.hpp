@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "capture/app_links.hpp"
+#include "capture/app_match.hpp"
 #include "capture/audio_source.hpp"
 #include "capture/stream.hpp"
 #include "core/error.hpp"

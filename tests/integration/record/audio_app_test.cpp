@@ -157,6 +157,11 @@ TEST_CASE("record --audio app:NAME: a stream that joins late, silence before it,
   const std::string none = "no application stream matches yet";
   REQUIRE(wait_until([&] { return rec.output().find(none) != std::string::npos; }, 15s));
   std::this_thread::sleep_for(1500ms);
+  // Our stream is there, linked to nothing: the session manager left it alone (the null sink's
+  // monitor, the default source here, is what it would have linked).
+  CHECK(node_ids("zerocast-audio").size() == 1);
+  CHECK(links_into("zerocast-audio:input_FL").empty());
+  CHECK(links_into("zerocast-audio:input_FR").empty());
   Process late = play_tone({.app_name = "ZcLate", .freq = 440});
   INFO(rec.output());
   CHECK(wait_until([&] { return rec.output().find("'ZcLate' (gst-launch-1.0, node") != std::string::npos; }, 5s));
