@@ -200,6 +200,9 @@ TEST_CASE("daemon sound: an application's streams (StartCapture's audio = app:NA
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 60; }, 20s));
   REQUIRE(d.ctl({"stop"}).status == 0);
+  // The capture's links and stream went with it, cleanly (in the sanitizer build too).
+  CHECK_FALSE(has(d.process().output(), "ERROR: AddressSanitizer"));
+  CHECK_FALSE(has(d.process().output(), "runtime error:"));
   const auto probe = probe_streams(d.dir() + "/app.mkv", true);
   INFO(probe.error);
   REQUIRE(probe.ok);
