@@ -38,14 +38,13 @@ class AppLinker {
 
   // Loop thread: look again (our node got its id, ports changed). Coalesced into one pass.
   void update();
-  size_t streams() const { return matched_; }  // loop thread
-  size_t links() const { return links_.size(); }
 
+ private:
+  // Nested, so they reach our members from their PipeWire callbacks.
   struct Node;
   struct Client;
   struct Link;
 
- private:
   AppLinker(Connection& connection, std::string wanted, OwnNode own_node, Report report);
   static void on_global(void* data, uint32_t id, uint32_t permissions, const char* type, uint32_t version,
                         const spa_dict* props);
@@ -58,10 +57,6 @@ class AppLinker {
   void evaluate(Node& node);
   void reconcile();
   std::string describe(const Node& node) const;
-
-  friend struct Node;
-  friend struct Client;
-  friend struct Link;
 
   Connection& connection_;
   const std::string wanted_;
