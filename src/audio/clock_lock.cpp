@@ -150,7 +150,13 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
   stats_.phase_error_ms = static_cast<double>(error_ns) / 1e6;
   const bool was_gap = in_gap_;
   in_gap_ = false;
-  if (!locked_ || error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
+  // Back after a hole (a device returned, an application's stream joined): the track holds
+  // silence up to here, so there is no continuity to keep, and the block lands where its time
+  // says. Steered instead, the tens of milliseconds between the silence and the block (the
+  // source was quiet for the allowance before silence filled in) would take seconds at the
+  // loop's 1 % limit, the sound off pitch all that time.
+  const bool relock = was_gap && clocked;
+  if (!locked_ || (relock && error_ns > 0) || error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
     // A hole (or audio that starts after the track): silence up to this block, which then lands
     // exactly where its time says.
     if (error_ns > 0) {
@@ -161,7 +167,7 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
     errors_.clear();
     return resample(interleaved, out);
   }
-  if (error_ns < -options_.jump_ns || (trimming_ && error_ns < 0)) {
+  if (error_ns < -options_.jump_ns || ((trimming_ || relock) && error_ns < 0)) {
     // Audio for a stretch the track already has (a late block, or a source that jumped back):
     // it goes, block after block, until the source is back where the track is.
     const auto overlap = std::min<uint64_t>(interleaved.size() / kChannels, ns_to_samples(-error_ns));

@@ -89,12 +89,13 @@ Result<AudioTarget> find_audio_target(const AudioSourceSpec& spec, const std::ve
   using Kind = AudioSourceSpec::Kind;
   switch (spec.kind) {
     case Kind::output:
-      return AudioTarget{{}, true, true, "the default sink's monitor"};
+      return AudioTarget{{}, true, true, "the default sink's monitor", {}};
     case Kind::input:
-      return AudioTarget{{}, false, true, "the default source"};
+      return AudioTarget{{}, false, true, "the default source", {}};
     case Kind::app:
+      return AudioTarget{{}, false, false, "the playback streams of application '" + spec.name + "'", spec.name};
     case Kind::test:
-      return fail(Errc::invalid_argument, kStage, "app and test sources are not targeted by node");
+      return fail(Errc::invalid_argument, kStage, "the test source is not looked up among nodes");
     default:
       break;
   }

@@ -39,17 +39,20 @@ bool is_audio_node(const NodeInfo& node);
 bool is_audio_sink(const NodeInfo& node);
 
 // How an audio capture stream reaches its source: the target.object to ask for (empty: the
-// session manager's default) and whether it captures a sink's monitor.
+// session manager's default), whether it captures a sink's monitor, or (app) the application
+// whose playback streams we link into it ourselves.
 struct AudioTarget {
   std::string target_object;
   bool capture_sink = false;
   bool follow_default = false;  // output/input: the session manager moves us when the default changes
   std::string description;      // for messages: "the default sink's monitor", "node 57 (alsa_output...)"
+  std::string app;              // app:NAME: NAME (the stream is linked by us, never by the session manager)
 };
 
 // For output/input: no lookup. For node/serial/name: the node among `nodes`; Errc::not_found
 // listing the audio nodes there are, Errc::invalid_argument for a node that is not audio.
-// app: Errc::invalid_argument (apps are linked into our own sink, not targeted).
+// app: no lookup either (a stream that is not there yet joins when it appears). test:
+// Errc::invalid_argument (the pipeline knows its node).
 Result<AudioTarget> find_audio_target(const AudioSourceSpec& spec, const std::vector<NodeInfo>& nodes);
 
 }  // namespace zc::capture

@@ -7,6 +7,7 @@
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
 
+#include "capture/app_links.hpp"
 #include "capture/connection.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -36,6 +37,7 @@ struct AudioStream::Impl {
   std::unique_ptr<Connection> connection;
   pw::StreamPtr stream;
   pw::Hook hook;
+  std::unique_ptr<AppLinker> linker;  // app:NAME; its links go before our stream
   bool streamed = false;
   bool finished = false;
   bool stopping = false;
@@ -64,10 +66,17 @@ Result<void> AudioStream::Impl::connect() {
   });
   auto lock = connection->lock();
   const AudioTarget& t = options.target;
+  // app:NAME: no target and no AUTOCONNECT, so the session manager links us to nothing; we link
+  // the apps' ports into ours. It still configures our node's ports (WirePlumber does for every
+  // stream that does not autoconnect: one input port per channel), and we link once they exist.
+  // Not adapter.auto-port-config: ports of ours from the start get linked, and the node started,
+  // before WirePlumber's own PortConfig arrives, which then fails (EIO) and leaves its policy
+  // waiting on our node: no new stream on the machine was linked until we went (0.4.13).
+  const bool app = !t.app.empty();
   pw::PropertiesPtr props(pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Capture",
                                             PW_KEY_MEDIA_ROLE, "Screen", PW_KEY_NODE_NAME, options.node_name.c_str(),
                                             nullptr));
-  if (!t.target_object.empty()) {
+  if (!app && !t.target_object.empty()) {
     pw_properties_set(props.get(), PW_KEY_TARGET_OBJECT, t.target_object.c_str());
     // A named device that goes away is waited for, not swapped for another one by the session manager.
     pw_properties_set(props.get(), "node.dont-reconnect", "true");
@@ -90,10 +99,19 @@ Result<void> AudioStream::Impl::connect() {
     info.position[0] = SPA_AUDIO_CHANNEL_MONO;
   }
   const spa_pod* params[1] = {spa_format_audio_raw_build(&b, SPA_PARAM_EnumFormat, &info)};
-  const auto flags =
-      static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS | PW_STREAM_FLAG_RT_PROCESS);
+  const auto flags = static_cast<pw_stream_flags>((app ? 0 : PW_STREAM_FLAG_AUTOCONNECT) | PW_STREAM_FLAG_MAP_BUFFERS |
+                                                  PW_STREAM_FLAG_RT_PROCESS);
   if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_INPUT, PW_ID_ANY, flags, params, 1); res < 0) {
     return fail(Errc::pipewire, kStage, std::string("cannot connect the audio stream: ") + spa_strerror(res));
+  }
+  if (app) {
+    auto l = AppLinker::create(
+        *connection, t.app, [this] { return pw_stream_get_node_id(stream.get()); },
+        [this](const AppStreamEvent& e) {
+          if (!stopping) observer.on_app_stream(e);
+        });
+    if (!l) return tl::unexpected(l.error());
+    linker = std::move(*l);
   }
   return connection->start();
 }
@@ -103,6 +121,7 @@ AudioStream::Impl::~Impl() {
   {
     auto lock = connection->lock();
     stopping = true;
+    linker.reset();
     if (stream) pw_stream_disconnect(stream.get());
     hook.reset();
     stream.reset();
@@ -131,6 +150,7 @@ void AudioStream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_
       break;
     case PW_STREAM_STATE_PAUSED:
       s->node_id = pw_stream_get_node_id(s->stream.get());
+      if (s->linker) s->linker->update();  // our node has its id now: its ports can be linked
       s->report(StreamState::paused, "waiting for " + what);
       break;
     case PW_STREAM_STATE_STREAMING:

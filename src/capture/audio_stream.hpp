@@ -1,6 +1,6 @@
 #pragma once
-// A PipeWire audio capture stream: the sound of one source (a sink's monitor, a microphone, an
-// application's playback through our own sink) as interleaved float samples at a fixed rate and
+// A PipeWire audio capture stream: the sound of one source (a sink's monitor, a microphone, the
+// playback streams of an application, linked into it by us) as interleaved float samples at a fixed rate and
 // channel count (PipeWire's adapter converts: mono is upmixed, other rates resampled), each block
 // stamped with the capture time of its first sample from PipeWire's graph clock.
 #include <atomic>
@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "capture/app_match.hpp"
 #include "capture/audio_source.hpp"
 #include "capture/stream.hpp"
 #include "core/error.hpp"
@@ -26,6 +27,8 @@ class AudioObserver {
   // client stream driving, PipeWire 0.3.65) and the callback's own time stands in, which a
   // starved thread makes late.
   virtual void on_samples(std::span<const float> interleaved, int64_t first_sample_ns, bool graph_clock) = 0;
+  // app:NAME only: a matching playback stream joined or left, or there is none (yet).
+  virtual void on_app_stream(const AppStreamEvent& event) { (void)event; }
 };
 
 struct AudioStreamOptions {

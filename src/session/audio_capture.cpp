@@ -15,7 +15,8 @@ constexpr auto kPumpEvery = std::chrono::milliseconds(10);
 
 bool needs_lookup(const AudioSettings& s) {
   return std::any_of(s.sources.begin(), s.sources.end(), [](const AudioSourceSetting& src) {
-    return src.spec.kind != capture::AudioSourceSpec::Kind::test;
+    using Kind = capture::AudioSourceSpec::Kind;
+    return src.spec.kind != Kind::test && src.spec.kind != Kind::app;
   });
 }
 
@@ -27,10 +28,7 @@ Result<capture::AudioTarget> target_for(const AudioSourceSetting& source, const 
       return fail(Errc::invalid_argument, kStage,
                   "the test audio source goes with the test video source (--source test)");
     }
-    return capture::AudioTarget{settings.test_target, false, false, "the test source's sound"};
-  }
-  if (source.spec.kind == Kind::app) {
-    return fail(Errc::unsupported, kStage, "app: audio sources are not built yet");
+    return capture::AudioTarget{settings.test_target, false, false, "the test source's sound", {}};
   }
   auto target = capture::find_audio_target(source.spec, nodes);
   if (!target) return target;

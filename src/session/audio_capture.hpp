@@ -26,8 +26,9 @@ class AudioCapture {
   using Emit = std::function<void(std::vector<EncodedPacket>& packets)>;
 
   // Finds every source (node:, serial:, name: must exist: Errc::not_found, stage "capture:audio";
-  // output/input on a machine without a sink/source is a warning and a silent track) and opens the
-  // encoders. Nothing is captured yet.
+  // output/input on a machine without a sink/source is a warning and a silent track; app:NAME is
+  // not looked up: its streams join whenever they play) and opens the encoders. Nothing is
+  // captured yet.
   static Result<std::unique_ptr<AudioCapture>> create(const AudioSettings& settings, Emit emit);
   ~AudioCapture();
   AudioCapture(const AudioCapture&) = delete;

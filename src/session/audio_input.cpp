@@ -84,6 +84,34 @@ void AudioInput::on_audio_state(capture::StreamState state, std::string_view mes
   }
 }
 
+void AudioInput::on_app_stream(const capture::AppStreamEvent& event) {
+  using Kind = capture::AppStreamEvent::Kind;
+  std::lock_guard lock(mutex_);
+  switch (event.kind) {
+    case Kind::none_yet:
+      // Not an error: the application may start later (or never); the track is silent meanwhile.
+      if (!app_warned_) {
+        spdlog::warn("audio: {}: no application stream matches yet; the track is silent until one plays", name_);
+      }
+      app_warned_ = true;
+      state_ = "waiting";
+      break;
+    case Kind::joined:
+      spdlog::info("audio: {}: {} joined ({} stream{} linked)", name_, event.stream, event.streams,
+                   event.streams == 1 ? "" : "s");
+      state_ = "capturing";
+      break;
+    case Kind::left:
+      spdlog::info("audio: {}: {} left ({} stream{} linked{})", name_, event.stream, event.streams,
+                   event.streams == 1 ? "" : "s", event.streams == 0 ? ": silence until one plays" : "");
+      if (event.streams == 0) state_ = "waiting";
+      break;
+    case Kind::link_failed:
+      spdlog::warn("audio: {}: cannot link {}", name_, event.stream);
+      break;
+  }
+}
+
 void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns, bool graph_clock) {
   std::lock_guard lock(mutex_);
   Block b;

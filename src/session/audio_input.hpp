@@ -63,6 +63,7 @@ class AudioInput final : private capture::AudioObserver {
   };
   void on_audio_state(capture::StreamState state, std::string_view message) override;
   void on_samples(std::span<const float> interleaved, int64_t first_ns, bool graph_clock) override;
+  void on_app_stream(const capture::AppStreamEvent& event) override;
   void connect();
 
   const std::string name_;
@@ -78,7 +79,8 @@ class AudioInput final : private capture::AudioObserver {
   std::vector<Block> spare_;  // their memory, for reuse
   std::string state_ = "waiting";
   bool gone_ = false;
-  bool warned_ = false;  // this outage was logged
+  bool warned_ = false;      // this outage was logged
+  bool app_warned_ = false;  // app:NAME: "no stream matches yet" was said (once a run)
   uint64_t reconnects_ = 0;
   uint64_t dropped_blocks_ = 0;
   double volume_db_ = 0;

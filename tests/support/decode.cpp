@@ -108,12 +108,14 @@ DecodeResult decode_file(const std::string& path, const std::function<void(const
 
 namespace {
 
-// Appends channel 0 of a decoded float frame (packed or planar).
-void keep_channel0(const AVFrame& frame, std::vector<float>& out) {
+// Appends channel `ch` of a decoded float frame (packed or planar), if it has one.
+void keep_channel(const AVFrame& frame, int ch, std::vector<float>& out) {
   const auto fmt = static_cast<AVSampleFormat>(frame.format);
   if (fmt != AV_SAMPLE_FMT_FLT && fmt != AV_SAMPLE_FMT_FLTP) return;
-  const auto* data = reinterpret_cast<const float*>(frame.extended_data[0]);
-  const int step = fmt == AV_SAMPLE_FMT_FLT ? frame.ch_layout.nb_channels : 1;
+  if (ch >= frame.ch_layout.nb_channels) return;
+  const bool packed = fmt == AV_SAMPLE_FMT_FLT;
+  const auto* data = reinterpret_cast<const float*>(frame.extended_data[packed ? 0 : ch]) + (packed ? ch : 0);
+  const int step = packed ? frame.ch_layout.nb_channels : 1;
   for (int i = 0; i < frame.nb_samples; ++i)
     out.push_back(data[static_cast<ptrdiff_t>(i) * step]);
 }
@@ -157,7 +159,10 @@ StreamsProbe probe_streams(const std::string& path, bool keep_samples) {
   auto drain = [&](unsigned i) {
     while (avcodec_receive_frame(decoders[i].get(), frame.get()) == 0) {
       probe.streams[i].decoded_samples += frame->nb_samples;
-      if (keep_samples) keep_channel0(*frame, probe.streams[i].samples);
+      if (keep_samples) {
+        keep_channel(*frame, 0, probe.streams[i].samples);
+        keep_channel(*frame, 1, probe.streams[i].samples_ch1);
+      }
       av_frame_unref(frame.get());
     }
   };

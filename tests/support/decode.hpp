@@ -44,7 +44,8 @@ struct StreamSummary {
   int channels = 0;
   int64_t decoded_samples = 0;  // audio: per channel, as a player gets them
   int decode_errors = 0;
-  std::vector<float> samples;  // audio channel 0, when asked for
+  std::vector<float> samples;      // audio channel 0, when asked for
+  std::vector<float> samples_ch1;  // audio channel 1 (if there is one), when asked for
   int64_t duration_us() const { return end_us - first_pts_us; }
 };
 

@@ -10,6 +10,7 @@
 #include "harness.hpp"
 #include "service/metrics.hpp"
 #include "support/decode.hpp"
+#include "support/tone.hpp"
 
 using namespace zc::test;
 using namespace std::chrono_literals;
@@ -181,4 +182,34 @@ TEST_CASE("daemon sound by default: the desktop's sound, silent with a warning w
   const auto silent = probe_streams(d.dir() + "/c.mkv");
   REQUIRE(silent.ok);
   CHECK(silent.streams.size() == 1);
+}
+
+TEST_CASE("daemon sound: an application's streams (StartCapture's audio = app:NAME)", "[daemon][audio][app]") {
+  DaemonHarness d;
+  d.pipewire().create_null_sink("zc-null");
+  Process player = play_tone({.app_name = "ZcDaemonApp", .freq = 440});
+  auto started = d.ctl({"start", "-o", "app.mkv", "--audio", "app:zcdaemonapp"});
+  INFO(started.output);
+  REQUIRE(started.status == 0);
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "AudioSources", [](auto& v) { return has(v, "\"capturing\""); }, 10s));
+  CHECK(first_source(d).name == "app:zcdaemonapp");
+  // Its tone (0.3: -10.5 dBFS) is in the track.
+  CHECK(d.wait_property(
+      kCapture1, kCaptureIface, "AudioSources", [&](auto&) { return first_source(d).peak_dbfs > -15; }, 5s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 60; }, 20s));
+  REQUIRE(d.ctl({"stop"}).status == 0);
+  // The capture's links and stream went with it, cleanly (in the sanitizer build too).
+  CHECK_FALSE(has(d.process().output(), "ERROR: AddressSanitizer"));
+  CHECK_FALSE(has(d.process().output(), "runtime error:"));
+  const auto probe = probe_streams(d.dir() + "/app.mkv", true);
+  INFO(probe.error);
+  REQUIRE(probe.ok);
+  const auto* audio = probe.first(true);
+  REQUIRE(audio);
+  const auto& s = audio->samples;
+  const double end_s = static_cast<double>(s.size()) / 48000;
+  INFO("440 Hz over the last second: " << tone_amplitude(window(s, end_s - 1.1, end_s - 0.1), 440));
+  CHECK(tone_amplitude(window(s, end_s - 1.1, end_s - 0.1), 440) > 0.2);
 }

@@ -233,3 +233,33 @@ TEST_CASE("audio before the start is dropped; audio that starts late is preceded
     CHECK(loudest == 0.0f);
   }
 }
+
+TEST_CASE("a source back after a hole lands where its time says at once, not steered there", "[audio][clock]") {
+  // The silence of a hole stops short of the returning block (it fills only what is older than
+  // the allowance) or runs past it: either way, from the first block back, the track is where the
+  // block's time says and the tone keeps its pitch (no 1 % stretch for seconds).
+  for (const int64_t offset_ms : {60, -40}) {
+    DYNAMIC_SECTION("silence ends " << -offset_ms << " ms past the returning block") {
+      auto lock = make();
+      Source src;
+      std::vector<float> out;
+      run(*lock, src, 1.0, 0.0, out);
+      const int64_t quiet_from = src.time_of(src.sent);
+      lock->fill_until(quiet_from + 500'000'000 - offset_ms * 1'000'000, out);
+      src.sent += kRate / 2;  // back 500 ms later
+      // Where the silence overlaps, the blocks are trimmed away until the track is theirs (40 ms).
+      const double worst = run(*lock, src, 1.0, 0.05, out);
+      CHECK(worst < 1.0);
+      const auto& s = lock->stats();
+      CHECK(std::fabs(s.drift_ppm) < 100);
+      CHECK(s.gaps_filled == 1);
+      if (offset_ms < 0) {
+        CHECK(std::llabs(static_cast<int64_t>(s.samples_trimmed) - static_cast<int64_t>(-offset_ms * kRate / 1000)) <
+              64);
+      } else {
+        CHECK(s.samples_trimmed == 0);
+      }
+      CHECK(std::llabs(static_cast<int64_t>(s.samples_out) - static_cast<int64_t>(5 * kRate / 2)) < 100);
+    }
+  }
+}

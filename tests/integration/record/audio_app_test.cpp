@@ -1,0 +1,283 @@
+// `zerocast record --audio app:NAME`: the playback streams of one application, linked by zerocast
+// into its own capture stream, against a real PipeWire (WirePlumber, a null sink as the device),
+// GStreamer players as the applications, real encoders, the files decoded and their spectrum
+// measured. Also what stays in the graph when zerocast dies: nothing of ours.
+#include <signal.h>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "record_support.hpp"
+#include "support/decode.hpp"
+#include "support/paths.hpp"
+#include "support/pw_daemon.hpp"
+#include "support/skip.hpp"
+#include "support/tone.hpp"
+
+using namespace zc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr double kTone = 0.3;  // the players' amplitude
+
+size_t count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++n;
+  return n;
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done();
+}
+
+// `pw-link -l`: the ports linked into `port` ("zerocast-audio:input_FL"), as "node:port" names.
+std::vector<std::string> links_into(const std::string& port) {
+  const std::string out = run({"pw-link", "-l"}, 5s).output;
+  std::vector<std::string> from;
+  const size_t at = out.find("\n" + port + "\n");
+  if (at == std::string::npos && out.rfind(port + "\n", 0) != 0) return from;
+  size_t line = out.find('\n', at == std::string::npos ? 0 : at + 1);
+  while (line != std::string::npos && out.compare(line + 1, 6, "  |<- ") == 0) {
+    const size_t end = out.find('\n', line + 1);
+    from.push_back(out.substr(line + 7, end - line - 7));
+    line = end;
+  }
+  return from;
+}
+
+// Ids of the nodes named `name` (`pw-cli ls Node`).
+std::vector<std::string> node_ids(const std::string& name) {
+  const std::string ls = run({"pw-cli", "ls", "Node"}, 5s).output;
+  std::vector<std::string> ids;
+  const std::regex block(R"(id (\d+), type PipeWire:Interface:Node)");
+  for (std::sregex_iterator it(ls.begin(), ls.end(), block), end; it != end; ++it) {
+    const auto from = static_cast<size_t>(it->position(0));
+    auto next = std::next(it);
+    const size_t to = next == end ? ls.size() : static_cast<size_t>(next->position(0));
+    if (ls.substr(from, to - from).find("node.name = \"" + name + "\"") != std::string::npos) ids.push_back((*it)[1]);
+  }
+  return ids;
+}
+
+// Until every player's ports are linked to the sink (WirePlumber did its work).
+void wait_playing(size_t players) {
+  REQUIRE(wait_until([&] { return links_into("zc-null:playback_FL").size() >= players; }, 10s));
+}
+
+StreamsProbe decoded(const std::string& path) {
+  auto probe = probe_streams(path, true);
+  INFO(probe.error);
+  REQUIRE(probe.ok);
+  REQUIRE(probe.streams.size() == 2);
+  REQUIRE(probe.first(false));
+  REQUIRE(probe.first(true));
+  return probe;
+}
+
+// The track is as long as the picture (it ends with the last picture; Opus pads its last 20 ms
+// frame; Matroska's 1 ms ticks; 27 ms seen on a loaded machine).
+void check_continuous(const StreamsProbe& probe) {
+  const auto* video = probe.first(false);
+  const auto* audio = probe.first(true);
+  INFO("audio " << audio->duration_us() << " us (" << audio->decoded_samples << " samples decoded), video "
+                << video->duration_us() << " us");
+  CHECK(audio->decode_errors == 0);
+  CHECK(std::fabs(static_cast<double>(audio->duration_us() - video->duration_us())) / 1e6 <= 0.030);
+  const double decoded_s = static_cast<double>(audio->decoded_samples) / 48000.0;
+  CHECK(std::fabs(decoded_s - static_cast<double>(video->duration_us()) / 1e6) <= 0.030);
+}
+
+std::vector<std::string> record_args(const std::string& app, double seconds, const std::string& path) {
+  return {"record",  "--source", "test",       "--test-size",           "320x240", "--test-fps", "30",
+          "--audio", app,        "--duration", std::to_string(seconds), "-o",      path};
+}
+
+}  // namespace
+
+TEST_CASE("record --audio app:NAME: the streams of the application by name and by binary, mixed; no other",
+          "[record][audio][app]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  const std::string dir = make_temp_dir("zc-app");
+  // A copy of gst-launch-1.0 named zcplayer: its client's application.process.binary is zcplayer.
+  std::error_code ec;
+  const std::string gst = "/usr/bin/gst-launch-1.0";
+  if (!std::filesystem::exists(gst)) ZC_SKIP("gst-launch-1.0 (the player) is not installed");
+  std::filesystem::copy_file(gst, dir + "/zcplayer", ec);
+  REQUIRE_FALSE(ec);
+  Process by_name = play_tone({.app_name = "ZcPlayer", .freq = 440});
+  Process by_binary =
+      play_tone({.app_name = "SomethingElse", .freq = 1000, .mono = true, .program = dir + "/zcplayer"});
+  Process other = play_tone({.app_name = "Other", .freq = 2500});
+  wait_playing(3);
+
+  const std::string path = dir + "/app.mkv";
+  const auto r = zerocast(record_args("app:zcPLAYER", 4, path), 60s);  // case does not matter
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(count(r.output, "joined") == 2);
+  CHECK(r.output.find("'ZcPlayer' (gst-launch-1.0, node") != std::string::npos);
+  CHECK(r.output.find("'SomethingElse' (zcplayer, node") != std::string::npos);
+  CHECK(r.output.find("no application stream matches") == std::string::npos);
+
+  const auto probe = decoded(path);
+  check_continuous(probe);
+  const auto* audio = probe.first(true);
+  for (const auto* channel : {&audio->samples, &audio->samples_ch1}) {
+    // A whole second from 1 s on (the players are steady by then): whole periods of each tone.
+    const auto w = window(*channel, 1.0, 3.0);
+    REQUIRE(w.size() == 96000);
+    INFO("440 Hz " << tone_amplitude(w, 440) << ", 1000 Hz " << tone_amplitude(w, 1000) << ", 2500 Hz "
+                   << tone_amplitude(w, 2500));
+    CHECK(tone_amplitude(w, 440) > 0.8 * kTone);  // stereo FL->FL, FR->FR
+    // The mono stream's one port went into both of ours.
+    CHECK(tone_amplitude(w, 1000) > 0.8 * kTone);
+    CHECK(tone_amplitude(w, 2500) < 0.01 * kTone);  // the other application is not in the file
+  }
+  // The players' own links to their sink are untouched.
+  CHECK(links_into("zc-null:playback_FL").size() == 3);
+}
+
+TEST_CASE("record --audio app:NAME: a stream that joins late, silence before it, its sound after",
+          "[record][audio][app]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  const std::string path = make_temp_dir("zc-app-late") + "/late.mkv";
+  Process rec = start_zerocast(record_args("app:ZcLate", 6, path));
+  const std::string none = "no application stream matches yet";
+  REQUIRE(wait_until([&] { return rec.output().find(none) != std::string::npos; }, 15s));
+  std::this_thread::sleep_for(1500ms);
+  // Our stream is there, linked to nothing: the session manager left it alone (the null sink's
+  // monitor, the default source here, is what it would have linked).
+  CHECK(node_ids("zerocast-audio").size() == 1);
+  CHECK(links_into("zerocast-audio:input_FL").empty());
+  CHECK(links_into("zerocast-audio:input_FR").empty());
+  Process late = play_tone({.app_name = "ZcLate", .freq = 440});
+  INFO(rec.output());
+  CHECK(wait_until([&] { return rec.output().find("'ZcLate' (gst-launch-1.0, node") != std::string::npos; }, 5s));
+  CHECK(wait_until([&] { return links_into("zerocast-audio:input_FL").size() == 1; }, 5s));
+  CHECK(links_into("zerocast-audio:input_FR").size() == 1);
+  const auto status = rec.wait(40s);
+  REQUIRE(status);
+  CHECK(*status == 0);
+  const std::string out = rec.output();
+  INFO(out.substr(out.size() > 1500 ? out.size() - 1500 : 0));
+  CHECK(count(out, none) == 1);  // one warning, not one per look
+
+  const auto probe = decoded(path);
+  check_continuous(probe);
+  const auto& s = probe.first(true)->samples;
+  size_t onset = 0;
+  while (onset < s.size() && std::fabs(s[onset]) < 0.01f)
+    ++onset;
+  const double onset_s = static_cast<double>(onset) / 48000;
+  INFO("sound from " << onset_s << " s of " << static_cast<double>(s.size()) / 48000 << " s");
+  // Before: digital silence. The player started 1.5 s after the warning, which comes before the
+  // first picture; it takes a moment to start and be linked.
+  CHECK(onset_s >= 1.0);
+  CHECK(onset_s <= 4.0);
+  CHECK(rms(window(s, 0, onset_s - 0.05)) < 1e-4);
+  // After: the tone, every quarter second up to the end (the track goes on with it). A machine
+  // this loaded (other builds on 2 cores) may starve the player or our thread for a cycle or
+  // two: one quarter in ten may miss some of it.
+  const double end_s = static_cast<double>(s.size()) / 48000;
+  std::string quarters;
+  size_t toned = 0, all = 0;
+  for (double t = onset_s + 0.3; t + 0.25 <= end_s - 0.05; t += 0.25, ++all) {
+    const double a = tone_amplitude(window(s, t, t + 0.25), 440);
+    quarters += std::to_string(a).substr(0, 5) + " ";
+    if (a > 0.7 * kTone) ++toned;
+  }
+  INFO("440 Hz per quarter second: " << quarters);
+  CHECK(all >= 6);
+  CHECK(toned * 10 >= all * 9);
+}
+
+TEST_CASE("record --audio app:NAME: a stream that goes away leaves, a new one is linked again",
+          "[record][audio][app]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  const std::string path = make_temp_dir("zc-app-swap") + "/swap.mkv";
+  auto first = std::make_unique<Process>(play_tone({.app_name = "ZcSwap", .freq = 440}));
+  wait_playing(1);
+  Process rec = start_zerocast(record_args("app:zcswap", 9, path));
+  INFO(rec.output());
+  REQUIRE(wait_until([&] { return count(rec.output(), "joined") == 1; }, 15s));
+  REQUIRE(wait_until([&] { return links_into("zerocast-audio:input_FL").size() == 1; }, 5s));
+  std::this_thread::sleep_for(2500ms);
+  // The application dies: its stream, its ports and our links to them go.
+  first->signal(SIGKILL);
+  first.reset();
+  CHECK(wait_until([&] { return rec.output().find("left (0 streams linked") != std::string::npos; }, 5s));
+  CHECK(wait_until([&] { return links_into("zerocast-audio:input_FL").empty(); }, 5s));
+  std::this_thread::sleep_for(1500ms);
+  Process second = play_tone({.app_name = "ZcSwap", .freq = 880});
+  CHECK(wait_until([&] { return count(rec.output(), "joined") == 2; }, 5s));
+  CHECK(wait_until([&] { return links_into("zerocast-audio:input_FL").size() == 1; }, 5s));
+  CHECK(links_into("zerocast-audio:input_FR").size() == 1);
+  const auto status = rec.wait(40s);
+  REQUIRE(status);
+  CHECK(*status == 0);
+
+  const auto probe = decoded(path);
+  check_continuous(probe);
+  const auto& s = probe.first(true)->samples;
+  const double end_s = static_cast<double>(s.size()) / 48000;
+  // The first stream at the start, the second at the end, neither in the other's place.
+  const auto start = window(s, 0.5, 1.5), last = window(s, end_s - 1.3, end_s - 0.1);
+  INFO("start: 440 Hz " << tone_amplitude(start, 440) << ", 880 Hz " << tone_amplitude(start, 880) << "; end: 440 Hz "
+                        << tone_amplitude(last, 440) << ", 880 Hz " << tone_amplitude(last, 880));
+  CHECK(tone_amplitude(start, 440) > 0.7 * kTone);
+  CHECK(tone_amplitude(start, 880) < 0.01 * kTone);
+  CHECK(tone_amplitude(last, 880) > 0.7 * kTone);
+  CHECK(tone_amplitude(last, 440) < 0.01 * kTone);
+  // Between them, silence (the track went on without a stream).
+  bool silent = false;
+  for (double t = 1.5; t + 0.5 <= end_s - 1.3 && !silent; t += 0.05)
+    silent = rms(window(s, t, t + 0.5)) < 1e-4;
+  CHECK(silent);
+}
+
+TEST_CASE("record --audio app:NAME: SIGKILLed, nothing of ours stays in the graph; the app's links do",
+          "[record][audio][app]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  const std::string path = make_temp_dir("zc-app-kill") + "/kill.mkv";
+  Process player = play_tone({.app_name = "ZcKill", .freq = 440});
+  wait_playing(1);
+  const auto app_links = run({"pw-cli", "ls", "Link"}, 5s).output;
+  const size_t links_before = count(app_links, "type PipeWire:Interface:Link");
+  REQUIRE(links_before == 2);
+
+  Process rec = start_zerocast(record_args("app:ZcKill", 60, path));
+  INFO(rec.output());
+  REQUIRE(wait_until([&] { return links_into("zerocast-audio:input_FL").size() == 1; }, 15s));
+  REQUIRE(links_into("zerocast-audio:input_FR").size() == 1);
+  const auto ours = node_ids("zerocast-audio");
+  REQUIRE(ours.size() == 1);
+  // Ours: the two into our audio node (and the video's from the test source, which dies with us).
+  CHECK(count(run({"pw-cli", "ls", "Link"}, 5s).output, "link.input.node = \"" + ours.front() + "\"") == 2);
+
+  rec.signal(SIGKILL);
+  REQUIRE(rec.wait(5s));
+  // The server destroys our client's node and links as it notices the socket close.
+  CHECK(wait_until([&] { return node_ids("zerocast-audio").empty(); }, 5s));
+  const std::string links = run({"pw-cli", "ls", "Link"}, 5s).output;
+  INFO(links);
+  CHECK(count(links, "type PipeWire:Interface:Link") == links_before);
+  CHECK(links.find("link.input.node = \"" + ours.front() + "\"") == std::string::npos);
+  const std::string dump = run({"pw-dump"}, 5s).output;
+  CHECK(dump.find("zerocast") == std::string::npos);
+  // The player still plays into its sink.
+  CHECK(links_into("zc-null:playback_FL").size() == 1);
+  CHECK(links_into("zc-null:playback_FR").size() == 1);
+  CHECK(player.running());
+}
