@@ -1,6 +1,8 @@
 // Sound in the daemon: the [audio] config, StartCapture's audio keys, the AudioSources property,
 // SetAudioMute (busctl and zerocast ctl), the metrics, and the files it writes (decoded).
+#include <cmath>
 #include <filesystem>
+#include <optional>
 #include <regex>
 
 #include <httplib.h>
@@ -212,4 +214,60 @@ TEST_CASE("daemon sound: an application's streams (StartCapture's audio = app:NA
   const double end_s = static_cast<double>(s.size()) / 48000;
   INFO("440 Hz over the last second: " << tone_amplitude(window(s, end_s - 1.1, end_s - 0.1), 440));
   CHECK(tone_amplitude(window(s, end_s - 1.1, end_s - 0.1), 440) > 0.2);
+}
+
+TEST_CASE("daemon sound: after a PipeWire restart the desktop's sound reconnects with the picture",
+          "[daemon][audio][robust]") {
+  DaemonHarness d;
+  d.pipewire().create_null_sink("zc-null");
+  SignalRecorder signals;
+  std::optional<Process> player;
+  player.emplace(play_tone({.app_name = "ZcBefore", .freq = 440}));
+  auto started = d.ctl({"start", "-o", "a.mkv", "--audio", "output"});
+  INFO(started.output);
+  REQUIRE(started.status == 0);
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "AudioSources", [&](auto&) { return first_source(d).peak_dbfs > -15; }, 15s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
+
+  d.pipewire().kill_pipewire();  // the sink, the player's stream and our streams go with it
+  REQUIRE(signals.wait_for(state_is("reconnecting"), 10s));
+  player.reset();
+  const auto frames_before = std::stoull(d.property(kCapture1, kCaptureIface, "FramesEncoded"));
+  const size_t mark = signals.count();
+  d.pipewire().start_pipewire();
+  d.pipewire().create_null_sink("zc-null");
+  player.emplace(play_tone({.app_name = "ZcAfter", .freq = 660}));
+  REQUIRE(signals.wait_for(state_is("capturing"), 30s, mark));
+  // The new pipeline's 'output' finds the new default sink's monitor: the new tone is heard.
+  CHECK(d.wait_property(
+      kCapture1, kCaptureIface, "AudioSources",
+      [&](auto&) {
+        const FirstSource s = first_source(d);
+        return s.state == "capturing" && s.peak_dbfs > -15;
+      },
+      15s));
+  REQUIRE(d.wait_property(
+      kCapture1, kCaptureIface, "FramesEncoded", [&](auto& v) { return std::stoull(v) >= frames_before + 60; }, 20s));
+  REQUIRE(d.ctl({"stop"}).status == 0);
+
+  // One file across the restart: the first tone at its start, the second at its end, the track as
+  // long as the picture (each session's sound starts and ends with its pictures).
+  const auto probe = probe_streams(d.dir() + "/a.mkv", true);
+  INFO(probe.error);
+  REQUIRE(probe.ok);
+  const auto* video = probe.first(false);
+  const auto* audio = probe.first(true);
+  REQUIRE(video);
+  REQUIRE(audio);
+  CHECK(audio->decode_errors == 0);
+  const auto& s = audio->samples;
+  const double end_s = static_cast<double>(s.size()) / 48000;
+  INFO("samples: " << end_s << " s; 440 Hz at the start: " << tone_amplitude(window(s, 0.2, 1.0), 440)
+                   << ", 660 Hz at the end: " << tone_amplitude(window(s, end_s - 1.1, end_s - 0.1), 660));
+  CHECK(tone_amplitude(window(s, 0.2, 1.0), 440) > 0.2);
+  CHECK(tone_amplitude(window(s, end_s - 1.1, end_s - 0.1), 660) > 0.2);
+  CHECK(tone_amplitude(window(s, end_s - 1.1, end_s - 0.1), 440) < 0.03);
+  CHECK(std::fabs(static_cast<double>(audio->duration_us() - video->duration_us())) / 1e6 <= 0.05);
 }
