@@ -1,11 +1,14 @@
-// zerocast record vs GStreamer on the same source, in one run, alternating:
-//   (a) zerocast's CPU per frame (user+sys of the whole process) and capture→packet latency,
-//       libx264 ultrafast + zerolatency at a fixed bitrate;
+// zerocast record vs GStreamer and vs libx264 alone, on the same producers, in one run:
+//   (a) zerocast's CPU per frame (user+sys of the whole process), peak RSS and capture→packet
+//       latency, libx264 ultrafast + zerolatency at a fixed bitrate;
 //   (b) gst-launch-1.0 pipewiresrc ! videoconvert ! x264enc speed-preset=ultrafast
-//       tune=zerolatency at the same bitrate — the ratio zerocast/GStreamer;
-//   (c) zerocast's capture + conversion alone (the capture thread's CPU per frame) as a ratio to
+//       tune=zerolatency at the same bitrate: CPU per frame and peak RSS, the ratios;
+//   (c) libx264 alone on the same frames with zerocast's settings (bench/encode_alone.hpp) plus
+//       one memcpy of the frame: the floor, and zerocast's ratio to it (issue 14);
+//   (d) zerocast's capture + conversion alone (the capture thread's CPU per frame) as a ratio to
 //       one memcpy of the frame, measured here in the same run.
-// The producer is a separate `zerocast test-source` process (its CPU counts for neither side).
+// Producers: a separate `zerocast test-source` process, and GStreamer's videotestsrc pattern=ball
+// through pipewiresink (a foreign producer); their own CPU counts for neither side.
 //
 // With --audio: the same 1080p60 source and a tone played into the default sink (a null sink), and
 // both recording the desktop's sound beside the picture: zerocast `--audio output` (Opus) against
@@ -13,7 +16,7 @@
 // opusenc`, muxed), CPU per second of each, and what sound adds to zerocast (the same run without
 // it) per second of audio.
 //
-//   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k] [--audio]
+//   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k] [--producer test|ball] [--audio]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,6 +33,14 @@
 #include <thread>
 #include <vector>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
+#include <spdlog/spdlog.h>
+
+#include "capture/source.hpp"
+#include "encode_alone.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
@@ -47,6 +58,7 @@ struct Run {
   double cpu_ms_per_frame = 0;
   uint64_t frames = 0;
   double p50_ms = 0, p99_ms = 0, capture_ms = 0;
+  double max_rss_mb = 0;
   bool ok = false;
 };
 
@@ -90,6 +102,7 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
   auto r = zc::test::run(args, std::chrono::seconds(seconds * 4 + 30));
   Run run;
   const double cpu = children_cpu() - before;
+  run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
   run.frames = static_cast<uint64_t>(number_after(r.output, R"(frames\s+\d+ captured, (\d+) encoded)"));
   run.p50_ms = number_after(r.output, R"(p50 ([0-9.]+) ms)");
   run.p99_ms = number_after(r.output, R"(p99 ([0-9.]+) ms)");
@@ -110,6 +123,7 @@ Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
                          std::chrono::seconds(seconds * 4 + 30));
   Run run;
   const double cpu = children_cpu() - before;
+  run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
   run.ok = r.status == 0;
   if (!run.ok) std::fprintf(stderr, "gst-launch failed (%d):\n%s\n", r.status, r.output.c_str());
   run.frames = buffers;
@@ -187,7 +201,7 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// The test source at `c`, its node id and serial once it is up.
+// A producer at `c`, its node id and serial once it is up.
 struct Source {
   zc::test::Process process;
   uint32_t node_id = 0;
@@ -211,6 +225,34 @@ std::unique_ptr<Source> start_source(const Config& c) {
   }
   if (!s->serial) {
     std::fprintf(stderr, "test source did not start:\n%s\n", s->process.output().c_str());
+    return nullptr;
+  }
+  return s;
+}
+
+// GStreamer's moving ball, live at `c`'s rate, as a PipeWire producer (default follower mode;
+// node.autoconnect=false keeps WirePlumber from looking for a sink for it).
+std::unique_ptr<Source> start_ball(const Config& c) {
+  auto s = std::make_unique<Source>(Source{
+      zc::test::Process({"gst-launch-1.0", "-q", "videotestsrc", "pattern=ball", "is-live=true", "!",
+                         "video/x-raw,format=BGRx,width=" + std::to_string(c.width) +
+                             ",height=" + std::to_string(c.height) + ",framerate=" + std::to_string(c.fps) + "/1",
+                         "!", "pipewiresink",
+                         "stream-properties=props,node.name=(string)zc-bench-ball,node.autoconnect=(boolean)false"}),
+      0, std::nullopt});
+  for (int i = 0; i < 200 && !s->serial; ++i) {
+    if (auto nodes = zc::capture::list_nodes(2s)) {
+      for (const auto& n : *nodes) {
+        if (n.name == "zc-bench-ball") {
+          s->node_id = n.id;
+          s->serial = n.serial;
+        }
+      }
+    }
+    if (!s->serial) std::this_thread::sleep_for(50ms);
+  }
+  if (!s->serial) {
+    std::fprintf(stderr, "GStreamer producer did not start:\n%s\n", s->process.output().c_str());
     return nullptr;
   }
   return s;
@@ -250,11 +292,52 @@ int audio_bench(int seconds, int rounds) {
   return 0;
 }
 
+// One producer at one size: `rounds` of zerocast, GStreamer, libx264 alone and a memcpy, medians.
+bool bench_one(const Config& c, const std::string& producer, int seconds, int rounds) {
+  zc::test::PipeWireDaemon pw;
+  auto source = producer == "ball" ? start_ball(c) : start_source(c);
+  if (!source) return false;
+  const uint64_t frames = uint64_t{c.fps} * static_cast<uint64_t>(seconds);
+  std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, capture, mem, zc_rss, gst_rss;
+  for (int round = 0; round < rounds; ++round) {
+    const Run z = run_zerocast(c, *source->serial, seconds);
+    const Run g = run_gstreamer(c, source->node_id, seconds);
+    auto feed = producer == "ball" ? zc::bench::gstreamer_feed("ball", c.width, c.height, c.fps, frames)
+                                   : zc::bench::pattern_feed(c.width, c.height);
+    const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames);
+    mem.push_back(memcpy_ms(c.width, c.height));
+    if (!z.ok || !g.ok || !a.ok) return false;
+    zc_cpu.push_back(z.cpu_ms_per_frame);
+    gst_cpu.push_back(g.cpu_ms_per_frame);
+    alone.push_back(a.cpu_ms_per_frame);
+    p50.push_back(z.p50_ms);
+    p99.push_back(z.p99_ms);
+    capture.push_back(z.capture_ms);
+    zc_rss.push_back(z.max_rss_mb);
+    gst_rss.push_back(g.max_rss_mb);
+    std::fprintf(stderr,
+                 "%s %s round %d: zerocast %.2f ms/frame (%llu frames, %.0f MB), libx264 alone %.2f, GStreamer %.2f "
+                 "(%.0f MB)\n",
+                 producer.c_str(), c.name, round + 1, z.cpu_ms_per_frame, static_cast<unsigned long long>(z.frames),
+                 z.max_rss_mb, a.cpu_ms_per_frame, g.cpu_ms_per_frame, g.max_rss_mb);
+  }
+  const double zc_m = median(zc_cpu), gst_m = median(gst_cpu), cap_m = median(capture), mem_m = median(mem);
+  const double floor_m = median(alone) + mem_m;
+  std::printf(
+      "| %s | %ux%u@%u | %.2f ms | %.2f ms | **%.2f** | %.2f ms | **%.2f** | %.0f MB | %.0f MB | %.2f ms | %.2f ms | "
+      "%.2f ms | %.2f ms | %.2f ms | **%.2f** |\n",
+      producer == "ball" ? "GStreamer ball" : "test source", c.width, c.height, c.fps, zc_m, floor_m, zc_m / floor_m,
+      gst_m, zc_m / gst_m, median(zc_rss), median(gst_rss), median(p50), median(p99), 1000.0 / c.fps, cap_m, mem_m,
+      cap_m / mem_m);
+  std::fflush(stdout);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int seconds = 10, rounds = 3;
-  std::string only;
+  std::string only, only_producer;
   bool audio = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -263,56 +346,27 @@ int main(int argc, char** argv) {
     if (a == "--seconds" && value) seconds = std::stoi(argv[++i]);
     if (a == "--rounds" && value) rounds = std::stoi(argv[++i]);
     if (a == "--only" && value) only = argv[++i];
+    if (a == "--producer" && value) only_producer = argv[++i];
   }
+  // Quiet in-process encoders (the libx264 reference): its open line and end-of-stream statistics.
+  spdlog::set_level(spdlog::level::warn);
+  av_log_set_level(AV_LOG_ERROR);
   if (audio) return audio_bench(seconds, rounds);
   const Config configs[] = {{"1080p", 1920, 1080, 60, 8000}, {"4k", 3840, 2160, 30, 20000}};
-  std::printf("zerocast record vs GStreamer, libx264 ultrafast+zerolatency, %d s x %d rounds, %u cores\n", seconds,
-              rounds, std::thread::hardware_concurrency());
   std::printf(
-      "| source | zerocast CPU/frame | GStreamer CPU/frame | ratio | p50 | p99 | frame interval | "
-      "capture+conversion | memcpy | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n");
+      "zerocast record vs GStreamer and vs libx264 alone, libx264 ultrafast+zerolatency, %d s x %d rounds, %u "
+      "cores\n",
+      seconds, rounds, std::thread::hardware_concurrency());
+  std::printf(
+      "| producer | size | zerocast CPU/frame | x264 alone + memcpy | ratio | GStreamer CPU/frame | ratio | zerocast "
+      "peak RSS | GStreamer peak RSS | p50 | p99 | frame interval | capture+conversion | memcpy | ratio "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& c : configs) {
     if (!only.empty() && only != c.name) continue;
-    zc::test::PipeWireDaemon pw;
-    zc::test::Process source({zc::test::zerocast_bin(), "test-source", "--size",
-                              std::to_string(c.width) + "x" + std::to_string(c.height), "--fps",
-                              std::to_string(c.fps)});
-    std::optional<uint64_t> serial;
-    uint32_t node_id = 0;
-    for (int i = 0; i < 500 && !serial; ++i) {
-      const std::string out = source.output();
-      std::smatch m;
-      if (std::regex_search(out, m, std::regex(R"(node\.id=(\d+) object\.serial=(\d+))"))) {
-        node_id = static_cast<uint32_t>(std::stoul(m[1].str()));
-        serial = std::stoull(m[2].str());
-      } else {
-        std::this_thread::sleep_for(20ms);
-      }
+    for (const std::string producer : {"test", "ball"}) {
+      if (!only_producer.empty() && only_producer != producer) continue;
+      if (!bench_one(c, producer, seconds, rounds)) return 1;
     }
-    if (!serial) {
-      std::fprintf(stderr, "test source did not start:\n%s\n", source.output().c_str());
-      return 1;
-    }
-    std::vector<double> zc_cpu, gst_cpu, p50, p99, capture, mem;
-    for (int round = 0; round < rounds; ++round) {
-      const Run z = run_zerocast(c, *serial, seconds);
-      const Run g = run_gstreamer(c, node_id, seconds);
-      mem.push_back(memcpy_ms(c.width, c.height));
-      if (!z.ok || !g.ok) return 1;
-      zc_cpu.push_back(z.cpu_ms_per_frame);
-      gst_cpu.push_back(g.cpu_ms_per_frame);
-      p50.push_back(z.p50_ms);
-      p99.push_back(z.p99_ms);
-      capture.push_back(z.capture_ms);
-      std::fprintf(stderr, "%s round %d: zerocast %.2f ms/frame (%llu frames), GStreamer %.2f ms/frame\n", c.name,
-                   round + 1, z.cpu_ms_per_frame, static_cast<unsigned long long>(z.frames), g.cpu_ms_per_frame);
-    }
-    const double zc_m = median(zc_cpu), gst_m = median(gst_cpu), cap_m = median(capture), mem_m = median(mem);
-    std::printf(
-        "| %ux%u@%u | %.2f ms | %.2f ms | **%.2f** | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | **%.2f** |\n",
-        c.width, c.height, c.fps, zc_m, gst_m, zc_m / gst_m, median(p50), median(p99), 1000.0 / c.fps, cap_m, mem_m,
-        cap_m / mem_m);
-    std::fflush(stdout);
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,7 +104,8 @@ Process::Process(std::vector<std::string> argv, Options options) {
   }
 }
 
-Process::Process(Process&& o) noexcept : pid_(o.pid_), status_(o.status_), log_path_(std::move(o.log_path_)) {
+Process::Process(Process&& o) noexcept
+    : pid_(o.pid_), status_(o.status_), usage_(o.usage_), log_path_(std::move(o.log_path_)) {
   o.pid_ = -1;
 }
 
@@ -112,10 +114,22 @@ Process& Process::operator=(Process&& o) noexcept {
     if (pid_ > 0 && !status_) stop();
     pid_ = o.pid_;
     status_ = o.status_;
+    usage_ = o.usage_;
     log_path_ = std::move(o.log_path_);
     o.pid_ = -1;
   }
   return *this;
+}
+
+bool Process::reap(int flags) {
+  int status = 0;
+  rusage ru{};
+  if (::wait4(pid_, &status, flags, &ru) != pid_) return false;
+  status_ = decode_status(status);
+  usage_ = Usage{static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+                 ru.ru_maxrss};
+  return true;
 }
 
 Process::~Process() {
@@ -124,13 +138,7 @@ Process::~Process() {
 
 bool Process::running() {
   if (pid_ <= 0 || status_) return false;
-  int status = 0;
-  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    status_ = decode_status(status);
-    return false;
-  }
-  return true;
+  return !reap(WNOHANG);
 }
 
 void Process::signal(int sig) {
@@ -142,12 +150,7 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return std::nullopt;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    int status = 0;
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      status_ = decode_status(status);
-      return status_;
-    }
+    if (reap(WNOHANG)) return status_;
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -160,10 +163,9 @@ int Process::stop(std::chrono::milliseconds grace) {
   if (auto s = wait(grace)) return *s;
   ::kill(-pid_, SIGKILL);
   ::kill(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  status_ = decode_status(status);
-  return *status_;
+  while (!reap(0) && errno == EINTR) {
+  }
+  return status_.value_or(-1);
 }
 
 std::string Process::output() const {
@@ -183,6 +185,7 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout, 
     r.status = p.stop(std::chrono::milliseconds(500));
   }
   r.output = p.output();
+  r.usage = p.usage().value_or(Process::Usage{});
   std::filesystem::remove(p.log_path());
   return r;
 }

@@ -38,9 +38,20 @@ class Process {
   std::string output() const;  // everything written so far to stdout+stderr
   const std::string& log_path() const { return log_path_; }
 
+  // What the child used over its life (its own, not its children's), once it has been reaped.
+  struct Usage {
+    double cpu_s = 0;     // user + system
+    long max_rss_kb = 0;  // peak resident set
+  };
+  std::optional<Usage> usage() const { return usage_; }
+
  private:
+  // waitpid with `flags`, keeping the status and the usage; true once reaped.
+  bool reap(int flags);
+
   int pid_ = -1;
   std::optional<int> status_;
+  std::optional<Usage> usage_;
   std::string log_path_;
 };
 
@@ -49,6 +60,7 @@ struct RunResult {
   int status = -1;
   std::string output;
   bool timed_out = false;
+  Process::Usage usage;
 };
 RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout, Process::Options options = {});
 
