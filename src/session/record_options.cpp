@@ -24,7 +24,7 @@ std::optional<uint32_t> parse_u32(std::string_view s) {
 
 }  // namespace
 
-Result<Size> parse_size(const std::string& text) {
+Result<Size> parse_size(const std::string& text, bool even) {
   const size_t x = text.find('x');
   if (x == std::string::npos) return fail(Errc::invalid_argument, "options", "size '" + text + "' is not WIDTHxHEIGHT");
   auto w = parse_u32(std::string_view(text).substr(0, x));
@@ -33,7 +33,7 @@ Result<Size> parse_size(const std::string& text) {
   if (*w < 16 || *h < 16 || *w > 8192 || *h > 8192) {
     return fail(Errc::invalid_argument, "options", "size '" + text + "' is outside 16x16..8192x8192");
   }
-  if (*w % 2 != 0 || *h % 2 != 0) {
+  if (even && (*w % 2 != 0 || *h % 2 != 0)) {
     return fail(Errc::invalid_argument, "options", "size '" + text + "' must be even both ways (4:2:0 chroma)");
   }
   return Size{*w, *h};

@@ -50,8 +50,8 @@ struct RecordOptions {
   double test_audio_ppm = 0;  // --audio test: the test source's sample clock against the system clock
 };
 
-// "1280x720" → Size (even, 16..8192 each way).
-Result<Size> parse_size(const std::string& text);
+// "1280x720" → Size (16..8192 each way; even both ways unless `even` is false).
+Result<Size> parse_size(const std::string& text, bool even = true);
 
 // Checks a RecordOptions for contradictions before anything opens (codec/container pairs are
 // checked by output; this covers what is ours): at least one output, sane numbers.

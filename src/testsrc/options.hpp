@@ -90,7 +90,7 @@ struct Options {
   uint32_t width = 1920;                   // 64..7680
   uint32_t height = 1080;                  // 32..4320
   uint32_t fps = 60;                       // 1..240
-  PixelFormat format = PixelFormat::BGRx;  // any packed RGB format
+  PixelFormat format = PixelFormat::BGRx;  // any raw format capture takes (testsrc/pack.hpp)
   BufferMode mode = BufferMode::Shm;
   // DmaBuf mode: modifiers in order of preference (fixation picks the first one the consumer
   // also offers). Shared memory is always offered as well, after them.

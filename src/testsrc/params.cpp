@@ -10,24 +10,11 @@
 #include <spa/param/video/format.h>
 #include <spa/pod/iter.h>
 
+#include "capture/spa_format.hpp"
+#include "core/image_layout.hpp"
+
 namespace zc::testsrc {
 namespace {
-
-struct FormatMap {
-  PixelFormat format;
-  uint32_t spa;
-};
-
-constexpr std::array<FormatMap, 8> kFormats{{
-    {PixelFormat::BGRx, SPA_VIDEO_FORMAT_BGRx},
-    {PixelFormat::BGRA, SPA_VIDEO_FORMAT_BGRA},
-    {PixelFormat::RGBx, SPA_VIDEO_FORMAT_RGBx},
-    {PixelFormat::RGBA, SPA_VIDEO_FORMAT_RGBA},
-    {PixelFormat::xRGB, SPA_VIDEO_FORMAT_xRGB},
-    {PixelFormat::xBGR, SPA_VIDEO_FORMAT_xBGR},
-    {PixelFormat::ARGB, SPA_VIDEO_FORMAT_ARGB},
-    {PixelFormat::ABGR, SPA_VIDEO_FORMAT_ABGR},
-}};
 
 const spa_pod* build_meta(spa_pod_builder& b, uint32_t type, uint32_t size) {
   return static_cast<const spa_pod*>(spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
@@ -38,17 +25,11 @@ const spa_pod* build_meta(spa_pod_builder& b, uint32_t type, uint32_t size) {
 }  // namespace
 
 uint32_t to_spa_video_format(PixelFormat f) {
-  for (const auto& m : kFormats) {
-    if (m.format == f) return m.spa;
-  }
-  return SPA_VIDEO_FORMAT_UNKNOWN;
+  return capture::to_spa(f).value_or(SPA_VIDEO_FORMAT_UNKNOWN);
 }
 
 std::optional<PixelFormat> from_spa_video_format(uint32_t f) {
-  for (const auto& m : kFormats) {
-    if (m.spa == f) return m.format;
-  }
-  return std::nullopt;
+  return capture::from_spa(f);
 }
 
 const spa_pod* build_enum_format(spa_pod_builder& b, const FormatOffer& offer, std::span<const uint64_t> modifiers,
@@ -162,8 +143,13 @@ std::optional<uint64_t> choose_modifier(std::span<const uint64_t> preferred, std
   return std::nullopt;
 }
 
-uint32_t stride_for(uint32_t width, uint32_t align) {
-  return (width * 4 + align - 1) & ~(align - 1);
+uint32_t stride_for(PixelFormat format, uint32_t width, uint32_t align) {
+  return aligned_stride(format, width, align);
+}
+
+uint32_t buffer_bytes(PixelFormat format, uint32_t width, uint32_t height, uint32_t stride) {
+  const auto layout = single_block_layout(format, width, height, stride);
+  return layout ? static_cast<uint32_t>(layout->bytes()) : 0;
 }
 
 }  // namespace zc::testsrc

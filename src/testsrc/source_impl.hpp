@@ -79,6 +79,7 @@ struct TestSource::Impl {
   void on_tick(uint64_t expirations);
   bool cycle_busy();  // driving, and our last graph cycle has not finished yet (counts, warns)
   void produce(uint64_t frame);
+  std::optional<Damage> paint(uint8_t* pixels, uint32_t stride, PaintState& state, uint64_t number);
   void disappear();
   void fail_stream(const std::string& message);
   void record_defect(DefectKind kind, uint64_t frame);
@@ -103,6 +104,9 @@ struct TestSource::Impl {
   bool streaming = false;
   FormatEpoch current;
   std::optional<Painter> painter;
+  // Formats other than 32-bit RGB: the BGRx image the painter draws into, packed into each buffer.
+  std::vector<uint8_t> canvas;
+  PaintState canvas_paint;
   // DmaBuf mode's GBM device (none: memfds); declared before `slots` so it outlives their buffers.
   std::optional<zerocopy::gbm::Device> gbm_device;
   std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds

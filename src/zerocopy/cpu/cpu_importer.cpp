@@ -1,9 +1,12 @@
 #include "zerocopy/cpu/cpu_importer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include <spdlog/spdlog.h>
+
+#include "core/image_layout.hpp"
 
 namespace zc::zerocopy {
 namespace {
@@ -23,6 +26,30 @@ std::optional<Rect> clamped_visible(const Frame& frame) {
   if (x1 <= x0 || y1 <= y0) return std::nullopt;
   return Rect{static_cast<int32_t>(x0), static_cast<int32_t>(y0), static_cast<uint32_t>(x1 - x0),
               static_cast<uint32_t>(y1 - y0)};
+}
+
+// The visible rect of `frame` as the converter reads it: subsampled formats start on a whole
+// chroma sample (an even column; 4:2:0 also an even row), so their crop origin is rounded down.
+SourceView source_view(const Frame& frame, Rect visible, const std::array<CpuPlane, 3>& planes) {
+  const FormatKind kind = format_info(frame.format).kind;
+  uint32_t x = static_cast<uint32_t>(visible.x);
+  uint32_t y = static_cast<uint32_t>(visible.y);
+  if (kind == FormatKind::yuv422 || kind == FormatKind::yuv420) x &= ~1u;
+  if (kind == FormatKind::yuv420) y &= ~1u;
+  SourceView src;
+  src.format = frame.format;
+  src.width = visible.width;
+  src.height = visible.height;
+  const uint32_t bytes = format_info(frame.format).bytes;
+  src.data[0] = planes[0].data + size_t{y} * planes[0].stride + size_t{x} * bytes;
+  src.stride[0] = planes[0].stride;
+  for (uint32_t p = 1; p < plane_count(frame.format); ++p) {
+    // NV12's UV pairs are two bytes a sample, I420's U and V one.
+    const uint32_t sample = plane_count(frame.format) == 2 ? 2 : 1;
+    src.data[p] = planes[p].data + size_t{y / 2} * planes[p].stride + size_t{x / 2} * sample;
+    src.stride[p] = planes[p].stride;
+  }
+  return src;
 }
 
 void add(PoolCounters& into, const PoolCounters& c) {
@@ -58,7 +85,7 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
     return fail(Errc::invalid_argument, kStage,
                 fmt::format("target {}x{} is not an even size up to {}", target.width, target.height, kMaxDimension));
   }
-  if (!is_packed_rgb(frame.format)) {
+  if (!converts_from(frame.format)) {
     return fail(Errc::rejected, kStage, fmt::format("cannot read {} frames", to_string(frame.format)));
   }
   if (frame.width == 0 || frame.height == 0 || frame.width > 32768 || frame.height > 32768) {
@@ -68,41 +95,41 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   if (!visible) return fail(Errc::invalid_argument, kStage, "empty visible rect");
 
   // Where the pixels are: PipeWire's mapping, or our own mapping of the dmabuf.
-  const uint8_t* pixels = nullptr;
-  uint32_t stride = 0;
+  std::array<CpuPlane, 3> planes{};
   std::optional<DmaBufReadAccess> access;
   if (frame.memory == MemoryKind::DmaBuf) {
+    if (plane_count(frame.format) != 1) {
+      return fail(Errc::rejected, kStage, fmt::format("cannot read {} dmabufs", to_string(frame.format)));
+    }
     auto plane = dmabufs_.map(frame);
     update_mapping_count();
     if (!plane) return tl::unexpected(plane.error());
-    pixels = plane->pixels;
-    stride = plane->stride;
+    planes[0] = CpuPlane{plane->pixels, plane->stride, 0};
     access.emplace(*plane->mapping);
   } else {
-    const uint64_t row_bytes = uint64_t{frame.width} * 4;
-    if (frame.data == nullptr || frame.stride < row_bytes ||
-        frame.size < uint64_t{frame.stride} * (frame.height - 1) + row_bytes) {
-      return fail(Errc::invalid_argument, kStage,
-                  fmt::format("buffer too small: {} bytes for {}x{} with stride {}", frame.size, frame.width,
-                              frame.height, frame.stride));
+    planes[0] = CpuPlane{frame.data, frame.stride, frame.size};
+    planes[1] = frame.chroma[0];
+    planes[2] = frame.chroma[1];
+    for (uint32_t p = 0; p < plane_count(frame.format); ++p) {
+      const uint64_t row_bytes = plane_row_bytes(frame.format, frame.width, p);
+      const uint64_t rows = plane_rows(frame.format, frame.height, p);
+      // Plane 1 of NV12 is the UV plane; planes[2] is then unused.
+      const CpuPlane& pl = planes[p];
+      if (pl.data == nullptr || pl.stride < row_bytes || pl.size < uint64_t{pl.stride} * (rows - 1) + row_bytes) {
+        return fail(Errc::invalid_argument, kStage,
+                    fmt::format("buffer too small: plane {} of {} bytes for {} {}x{} with stride {}", p, pl.size,
+                                to_string(frame.format), frame.width, frame.height, pl.stride));
+      }
     }
-    pixels = frame.data;
-    stride = frame.stride;
   }
 
-  auto planes = acquire(target.format, target.width, target.height);
-  if (!planes) {
+  auto out_planes = acquire(target.format, target.width, target.height);
+  if (!out_planes) {
     return fail(Errc::internal, kStage, fmt::format("out of memory for a {}x{} frame", target.width, target.height));
   }
-  const PlanarView out = planes->view();
+  const PlanarView out = out_planes->view();
 
-  PackedView src;
-  src.data =
-      pixels + size_t{static_cast<uint32_t>(visible->y)} * stride + size_t{static_cast<uint32_t>(visible->x)} * 4;
-  src.stride = stride;
-  src.width = visible->width;
-  src.height = visible->height;
-  src.format = frame.format;
+  const SourceView src = source_view(frame, *visible, planes);
   if (!converter_.convert(src, out)) {
     return fail(Errc::internal, kStage,
                 fmt::format("conversion {} {}x{} -> {} {}x{} failed", to_string(frame.format), src.width, src.height,
@@ -133,7 +160,7 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   df.pitches = {out.y_pitch, out.u_pitch, out.v_pitch};
   df.pts_ns = frame.pts_ns;
   df.sequence = frame.sequence;
-  df.storage = std::move(planes);
+  df.storage = std::move(out_planes);
   return df;
 }
 

@@ -10,6 +10,7 @@
 #include <spa/pod/builder.h>
 #include <spa/pod/iter.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "capture/params.hpp"
@@ -210,13 +211,35 @@ TEST_CASE("parse_format: dmabuf iff the format carries the modifier") {
   CHECK(open->modifier == 5);
 }
 
+TEST_CASE("parse_format: every raw format capture offers comes back as itself") {
+  std::vector<uint8_t> mem(2048);
+  for (const auto& [format, spa] : kSpaFormats) {
+    spa_pod_builder b{};
+    spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
+    auto parsed = parse_format(make_format(b, spa, 1366, 767, 0));
+    REQUIRE(parsed);
+    CHECK(parsed->format == format);
+    CHECK(parsed->size == Size{1366, 767});
+  }
+}
+
+TEST_CASE("default formats: 32-bit RGB first (screens keep what they sent), then every other raw format") {
+  const auto& formats = default_formats();
+  REQUIRE(formats.size() == kSpaFormats.size());
+  for (size_t i = 0; i < 8; ++i)
+    CHECK(is_packed_rgb(formats[i]));
+  CHECK(formats.front() == PixelFormat::BGRx);
+  for (const auto& [format, spa] : kSpaFormats)
+    CHECK(std::find(formats.begin(), formats.end(), format) != formats.end());
+}
+
 TEST_CASE("parse_format: rejects formats capture cannot handle") {
   std::vector<uint8_t> mem(2048);
   spa_pod_builder b{};
   spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
-  auto yuv = parse_format(make_format(b, SPA_VIDEO_FORMAT_I420, 640, 480, 0));
-  REQUIRE_FALSE(yuv);
-  CHECK(yuv.error().code == Errc::unsupported);
+  auto y444 = parse_format(make_format(b, SPA_VIDEO_FORMAT_Y444, 640, 480, 0));
+  REQUIRE_FALSE(y444);
+  CHECK(y444.error().code == Errc::unsupported);
   auto no_size = parse_format(make_format(b, SPA_VIDEO_FORMAT_BGRx, 0, 0, 0));
   REQUIRE_FALSE(no_size);
   CHECK_FALSE(parse_format(nullptr));
