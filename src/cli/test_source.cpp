@@ -85,7 +85,7 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option("--name", o.node_name, "node.name")->capture_default_str();
   cmd->add_option("--defect", args->defects,
                   "Inject a defect: KIND@FRAME[/EVERY][:WxH], KIND one of corrupted-flag corrupted-chunk zero-chunk "
-                  "bad-stride short-buffer resize disappear; repeatable");
+                  "bad-stride short-buffer resize disappear corrupt-jpeg (MJPG); repeatable");
   cmd->add_flag("--cursor", o.cursor, "Send a metadata cursor (SPA_META_Cursor)");
   cmd->add_option("--frames", args->run.frames, "Stop after this many frames");
   cmd->add_option("--duration", args->duration, "Stop after this many seconds");

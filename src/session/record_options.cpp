@@ -55,6 +55,10 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
   if (o.audio_tracks == AudioTracks::separate && o.audio.size() < 2) {
     spdlog::info("options: --audio-tracks separate with {} audio source(s): one track", o.audio.size());
   }
+  if (o.bit_depth == encode::BitDepth::Ten && o.codec == encode::Codec::H264) {
+    return fail(Errc::invalid_argument, "options",
+                "bit depth 10 needs the hevc or av1 codec (zerocast encodes H.264 at 8 bits)");
+  }
   if (o.test_source()) {
     if (o.test.size.width > 7680 || o.test.size.height > 4320) {
       return fail(Errc::invalid_argument, "options", "the test source goes up to 7680x4320");

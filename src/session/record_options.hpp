@@ -37,7 +37,8 @@ struct RecordOptions {
   uint32_t gop_frames = 0;    // 0: two seconds' worth
   std::optional<double> duration_s;
   std::optional<uint64_t> max_frames;
-  std::optional<encode::Tuning> tuning;  // unset: low latency for network outputs, quality for files
+  std::optional<encode::Tuning> tuning;                 // unset: low latency for network outputs, quality for files
+  encode::BitDepth bit_depth = encode::BitDepth::Auto;  // 10 needs HEVC or AV1
   std::optional<Size> scale;
   bool cfr = false;  // repeat frames to hold a constant rate
   bool draw_cursor = true;

@@ -18,6 +18,7 @@ constexpr std::array<std::pair<DefectKind, std::string_view>, kDefectKindCount> 
     {DefectKind::ShortBuffer, "short-buffer"},
     {DefectKind::Resize, "resize"},
     {DefectKind::Disappear, "disappear"},
+    {DefectKind::CorruptJpeg, "corrupt-jpeg"},
 }};
 
 constexpr uint32_t kMaxWidth = 7680;
@@ -148,6 +149,8 @@ Result<void> validate(const Options& o) {
     return bad("crop region outside the frame");
   }
   for (const auto& d : o.defects) {
+    if (d.kind == DefectKind::CorruptJpeg && o.format != PixelFormat::MJPG)
+      return bad("corrupt-jpeg needs --format MJPG");
     if (d.kind == DefectKind::Resize) {
       if (auto r = check_size(d.width, d.height); !r) return r;
     }

@@ -26,7 +26,7 @@ uint32_t widen(uint8_t v) {
 }  // namespace
 
 bool sends(PixelFormat format) {
-  return capture::to_spa(format).has_value();
+  return capture::to_spa(format).has_value() || format == PixelFormat::MJPG;
 }
 
 std::string format_names() {
@@ -35,7 +35,7 @@ std::string format_names() {
     if (!names.empty()) names += ' ';
     names += zc::to_string(format);
   }
-  return names;
+  return names + " MJPG";
 }
 
 bool pack_canvas(const Image& canvas, PixelFormat format, const ImageLayout& layout, uint8_t* dst) {

@@ -13,7 +13,8 @@
 
 namespace zc::testsrc {
 
-// Whether the test source sends `format` (every raw format capture negotiates).
+// Whether the test source sends `format` (every raw format capture negotiates, and MJPG:
+// jpeg.hpp).
 bool sends(PixelFormat format);
 // Their names, space-separated, for help texts.
 std::string format_names();

@@ -12,6 +12,7 @@
 
 #include "capture/spa_format.hpp"
 #include "core/image_layout.hpp"
+#include "testsrc/jpeg.hpp"
 
 namespace zc::testsrc {
 namespace {
@@ -28,6 +29,8 @@ uint32_t to_spa_video_format(PixelFormat f) {
   return capture::to_spa(f).value_or(SPA_VIDEO_FORMAT_UNKNOWN);
 }
 
+// MJPEG is the media subtype video/mjpg, with no pixel format property.
+
 std::optional<PixelFormat> from_spa_video_format(uint32_t f) {
   return capture::from_spa(f);
 }
@@ -37,8 +40,10 @@ const spa_pod* build_enum_format(spa_pod_builder& b, const FormatOffer& offer, s
   spa_pod_frame object{};
   spa_pod_builder_push_object(&b, &object, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat);
   spa_pod_builder_add(&b, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video), 0);
-  spa_pod_builder_add(&b, SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw), 0);
-  spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(to_spa_video_format(offer.format)), 0);
+  const bool mjpg = offer.format == PixelFormat::MJPG;
+  spa_pod_builder_add(&b, SPA_FORMAT_mediaSubtype, SPA_POD_Id(mjpg ? SPA_MEDIA_SUBTYPE_mjpg : SPA_MEDIA_SUBTYPE_raw),
+                      0);
+  if (!mjpg) spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(to_spa_video_format(offer.format)), 0);
   if (!modifiers.empty()) {
     if (fixed) {
       spa_pod_builder_prop(&b, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY);
@@ -101,11 +106,22 @@ Result<FormatChoice> parse_format(const spa_pod* format) {
   uint32_t media_type = 0;
   uint32_t media_subtype = 0;
   if (!format || spa_format_parse(format, &media_type, &media_subtype) < 0 || media_type != SPA_MEDIA_TYPE_video ||
-      media_subtype != SPA_MEDIA_SUBTYPE_raw) {
-    return fail(Errc::pipewire, "test-source", "format is not raw video");
+      (media_subtype != SPA_MEDIA_SUBTYPE_raw && media_subtype != SPA_MEDIA_SUBTYPE_mjpg)) {
+    return fail(Errc::pipewire, "test-source", "format is neither raw video nor MJPEG");
+  }
+  spa_rectangle size{};
+  if (media_subtype == SPA_MEDIA_SUBTYPE_mjpg) {
+    if (spa_pod_parse_object(format, SPA_TYPE_OBJECT_Format, nullptr, SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size)) <
+        0) {
+      return fail(Errc::pipewire, "test-source", "MJPEG format without a fixed size");
+    }
+    FormatChoice choice;
+    choice.format = PixelFormat::MJPG;
+    choice.width = size.width;
+    choice.height = size.height;
+    return choice;
   }
   uint32_t spa_format = 0;
-  spa_rectangle size{};
   if (spa_pod_parse_object(format, SPA_TYPE_OBJECT_Format, nullptr, SPA_FORMAT_VIDEO_format, SPA_POD_Id(&spa_format),
                            SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size)) < 0) {
     return fail(Errc::pipewire, "test-source", "format without a fixed pixel format and size");
@@ -148,6 +164,7 @@ uint32_t stride_for(PixelFormat format, uint32_t width, uint32_t align) {
 }
 
 uint32_t buffer_bytes(PixelFormat format, uint32_t width, uint32_t height, uint32_t stride) {
+  if (format == PixelFormat::MJPG) return static_cast<uint32_t>(jpeg_capacity(width, height));
   const auto layout = single_block_layout(format, width, height, stride);
   return layout ? static_cast<uint32_t>(layout->bytes()) : 0;
 }

@@ -78,7 +78,8 @@ std::optional<uint64_t> choose_modifier(std::span<const uint64_t> preferred, std
 
 // Row stride of plane 0 for a width: its row bytes rounded up to `align` (a power of two).
 uint32_t stride_for(PixelFormat format, uint32_t width, uint32_t align);
-// Bytes of a buffer holding the image with that stride (core/image_layout.hpp's single block).
+// Bytes of a buffer holding the image with that stride (core/image_layout.hpp's single block;
+// MJPEG: room for the largest JPEG, jpeg.hpp).
 uint32_t buffer_bytes(PixelFormat format, uint32_t width, uint32_t height, uint32_t stride);
 
 }  // namespace zc::testsrc

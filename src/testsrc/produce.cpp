@@ -110,6 +110,15 @@ std::optional<Damage> TestSource::Impl::paint(uint8_t* pixels, uint32_t stride, 
   }
   const Image image{canvas.data(), current.width * 4, current.width, current.height, PixelFormat::BGRx};
   const Damage damage = painter->paint(image, canvas_paint, number);
+  if (current.format == PixelFormat::MJPG) {
+    auto size = jpeg.encode(image, pixels, buffer_bytes(current.format, current.width, current.height, 0));
+    if (!size) {
+      fail_stream(size.error().message);
+      return std::nullopt;
+    }
+    jpeg_bytes = *size;
+    return damage;
+  }
   const auto layout = single_block_layout(current.format, current.width, current.height, stride);
   if (!layout || !pack_canvas(image, current.format, *layout, pixels)) {
     fail_stream("cannot convert the pattern to " + std::string(zc::to_string(current.format)));
@@ -157,7 +166,9 @@ void TestSource::Impl::produce(uint64_t frame) {
   spa_chunk* chunk = buf->datas[0].chunk;
   chunk->offset = slot->offset;
   chunk->stride = static_cast<int32_t>(slot->stride);
-  chunk->size = buffer_bytes(current.format, current.width, current.height, slot->stride);
+  chunk->size = current.format == PixelFormat::MJPG
+                    ? static_cast<uint32_t>(jpeg_bytes)
+                    : buffer_bytes(current.format, current.width, current.height, slot->stride);
   chunk->flags = SPA_CHUNK_FLAG_NONE;
   std::array<bool, kDefectKindCount> carried{};
   for (const auto& d : options.defects) {
@@ -171,6 +182,9 @@ void TestSource::Impl::produce(uint64_t frame) {
         break;
       case DefectKind::ZeroChunk:
         chunk->size = 0;
+        break;
+      case DefectKind::CorruptJpeg:  // cut in half: the end-of-image marker is gone
+        chunk->size /= 2;
         break;
       case DefectKind::BadStride:  // half a row: too narrow for every format
         chunk->stride = static_cast<int32_t>(plane_row_bytes(current.format, current.width, 0) / 2);

@@ -19,6 +19,7 @@
 #include "core/unique_fd.hpp"
 #include "testsrc/cycle_gate.hpp"
 #include "testsrc/dmabuf_alloc.hpp"
+#include "testsrc/jpeg.hpp"
 #include "testsrc/params.hpp"
 #include "testsrc/pattern.hpp"
 #include "testsrc/test_source.hpp"
@@ -107,6 +108,8 @@ struct TestSource::Impl {
   // Formats other than 32-bit RGB: the BGRx image the painter draws into, packed into each buffer.
   std::vector<uint8_t> canvas;
   PaintState canvas_paint;
+  JpegEncoder jpeg;       // MJPEG: the canvas encoded per frame
+  size_t jpeg_bytes = 0;  // the size of the last JPEG painted
   // DmaBuf mode's GBM device (none: memfds); declared before `slots` so it outlives their buffers.
   std::optional<zerocopy::gbm::Device> gbm_device;
   std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds

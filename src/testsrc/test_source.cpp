@@ -170,7 +170,7 @@ void TestSource::Impl::stop() {
 BufferOffer TestSource::Impl::buffer_offer(uint32_t width, uint32_t height) const {
   BufferOffer offer;
   offer.buffers = options.buffers;
-  offer.stride = stride_for(options.format, width, options.stride_align);
+  offer.stride = options.format == PixelFormat::MJPG ? 0 : stride_for(options.format, width, options.stride_align);
   offer.size = buffer_bytes(options.format, width, height, offer.stride);
   switch (options.mode) {
     case BufferMode::Shm:
@@ -246,7 +246,8 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
   current.first_frame = next_frame;
   current.width = choice.width;
   current.height = choice.height;
-  current.stride = stride_for(choice.format, choice.width, options.stride_align);
+  current.stride =
+      choice.format == PixelFormat::MJPG ? 0 : stride_for(choice.format, choice.width, options.stride_align);
   current.format = choice.format;
   current.memory = choice.has_modifier               ? BufferMode::DmaBuf
                    : options.mode == BufferMode::Shm ? BufferMode::Shm

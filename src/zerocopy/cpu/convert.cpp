@@ -9,6 +9,7 @@
 #include <libyuv/scale.h>
 #include <libyuv/scale_argb.h>
 
+#include "zerocopy/cpu/range.hpp"
 #include "zerocopy/cpu/rgb10.hpp"
 
 namespace zc::zerocopy {
@@ -105,8 +106,16 @@ bool Converter::convert(const SourceView& src, const PlanarView& dst) {
   assert(dst.width % 2 == 0 && dst.height % 2 == 0 && dst.width > 0 && dst.height > 0);
   assert(src.width > 0 && src.height > 0);
   if (!converts_from(src.format)) return false;
-  if (is_direct(src.width, src.height, dst.width, dst.height)) return convert_direct(src, dst);
-  return convert_scaled(src, dst);
+  if (dst.format == PixelFormat::P010 || dst.format == PixelFormat::I010) return convert_to_10(src, dst);
+  const bool ok =
+      is_direct(src.width, src.height, dst.width, dst.height) ? convert_direct(src, dst) : convert_scaled(src, dst);
+  if (ok && src.full_range) {
+    full_to_limited(dst.y, dst.y_pitch, dst.width, dst.height, false);
+    const bool nv12 = dst.format == PixelFormat::NV12;
+    full_to_limited(dst.u, dst.u_pitch, nv12 ? dst.width : dst.width / 2, dst.height / 2, true);
+    if (!nv12) full_to_limited(dst.v, dst.v_pitch, dst.width / 2, dst.height / 2, true);
+  }
+  return ok;
 }
 
 bool Converter::rgb_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst) {
@@ -289,6 +298,129 @@ bool Converter::convert_then_scale(const SourceView& src, const PlanarView& dst)
                          i(dst.height / 2));
   }
   return true;
+}
+
+bool Converter::i010_view(AlignedBlock& block, uint32_t width, uint32_t height, PlanarView& out) {
+  const uint32_t cw = (width + 1) / 2;
+  const uint32_t ch = (height + 1) / 2;
+  const uint32_t y_pitch = align_up(width * 2, kPlaneAlign);
+  const uint32_t c_pitch = align_up(cw * 2, kPlaneAlign);
+  const size_t y_bytes = size_t{y_pitch} * height;
+  const size_t c_bytes = size_t{c_pitch} * ch;
+  if (block.size() < y_bytes + 2 * c_bytes) block = AlignedBlock(y_bytes + 2 * c_bytes);
+  if (!block) return false;
+  out = PlanarView{};
+  out.format = PixelFormat::I010;
+  out.width = width;
+  out.height = height;
+  out.y = block.data();
+  out.u = out.y + y_bytes;
+  out.v = out.u + c_bytes;
+  out.y_pitch = y_pitch;
+  out.u_pitch = out.v_pitch = c_pitch;
+  return true;
+}
+
+namespace {
+
+const uint16_t* c16(const uint8_t* p) {
+  return reinterpret_cast<const uint16_t*>(p);
+}
+uint16_t* m16(uint8_t* p) {
+  return reinterpret_cast<uint16_t*>(p);
+}
+// libyuv's 16-bit functions take strides in samples.
+int s16(uint32_t pitch) {
+  return static_cast<int>(pitch / 2);
+}
+
+bool i010_to(const PlanarView& from, const PlanarView& dst) {
+  if (dst.format == PixelFormat::I010) {
+    return libyuv::I010Copy(c16(from.y), s16(from.y_pitch), c16(from.u), s16(from.u_pitch), c16(from.v),
+                            s16(from.v_pitch), m16(dst.y), s16(dst.y_pitch), m16(dst.u), s16(dst.u_pitch), m16(dst.v),
+                            s16(dst.v_pitch), i(dst.width), i(dst.height)) == 0;
+  }
+  return libyuv::I010ToP010(c16(from.y), s16(from.y_pitch), c16(from.u), s16(from.u_pitch), c16(from.v),
+                            s16(from.v_pitch), m16(dst.y), s16(dst.y_pitch), m16(dst.u), s16(dst.u_pitch), i(dst.width),
+                            i(dst.height)) == 0;
+}
+
+// 8-bit samples to 10 bits: x4, so limited range stays limited range (libyuv's I420ToI010
+// replicates the top bits instead: 235 would become 943, not 940).
+void widen(const uint8_t* src, uint32_t src_pitch, uint8_t* dst, uint32_t dst_pitch, uint32_t w, uint32_t h) {
+  for (uint32_t row = 0; row < h; ++row) {
+    const uint8_t* in = src + size_t{row} * src_pitch;
+    uint16_t* out = m16(dst + size_t{row} * dst_pitch);
+    for (uint32_t x = 0; x < w; ++x)
+      out[x] = static_cast<uint16_t>(in[x] << 2);
+  }
+}
+
+// The visible rect one short of the target: repeat its last luma column and row (16-bit samples).
+void pad_edges16(const PlanarView& dst, uint32_t w, uint32_t h) {
+  if (w < dst.width) {
+    for (uint32_t row = 0; row < h; ++row) {
+      uint16_t* line = m16(dst.y + size_t{row} * dst.y_pitch);
+      line[w] = line[w - 1];
+    }
+  }
+  if (h < dst.height) {
+    std::memcpy(dst.y + size_t{h} * dst.y_pitch, dst.y + size_t{h - 1} * dst.y_pitch, size_t{dst.width} * 2);
+  }
+}
+
+}  // namespace
+
+bool Converter::convert_to_10(const SourceView& src, const PlanarView& dst) {
+  if (format_info(src.format).kind != FormatKind::rgb10) {
+    // 8-bit sources: at 8 bits into I420 of the target's size, then widened.
+    PlanarView eight;
+    const uint32_t y_pitch = align_up(dst.width, kPlaneAlign);
+    const uint32_t c_pitch = align_up(dst.width / 2, kPlaneAlign);
+    const size_t y_bytes = size_t{y_pitch} * dst.height;
+    const size_t c_bytes = size_t{c_pitch} * (dst.height / 2);
+    if (out_i420_.size() < y_bytes + 2 * c_bytes) out_i420_ = AlignedBlock(y_bytes + 2 * c_bytes);
+    if (!out_i420_) return false;
+    eight.format = PixelFormat::I420;
+    eight.width = dst.width;
+    eight.height = dst.height;
+    eight.y = out_i420_.data();
+    eight.u = eight.y + y_bytes;
+    eight.v = eight.u + c_bytes;
+    eight.y_pitch = y_pitch;
+    eight.u_pitch = eight.v_pitch = c_pitch;
+    if (!convert(src, eight)) return false;
+    PlanarView wide = dst;
+    if (dst.format == PixelFormat::P010 && !i010_view(out_i010_, dst.width, dst.height, wide)) return false;
+    widen(eight.y, eight.y_pitch, wide.y, wide.y_pitch, dst.width, dst.height);
+    widen(eight.u, eight.u_pitch, wide.u, wide.u_pitch, dst.width / 2, dst.height / 2);
+    widen(eight.v, eight.v_pitch, wide.v, wide.v_pitch, dst.width / 2, dst.height / 2);
+    return dst.format == PixelFormat::I010 || i010_to(wide, dst);
+  }
+  const size_t scratch_bytes = rgb10_scratch_values(std::max(src.width, dst.width)) * sizeof(int32_t);
+  if (scratch10_.size() < scratch_bytes) scratch10_ = AlignedBlock(scratch_bytes);
+  if (!scratch10_) return false;
+  auto* scratch = reinterpret_cast<int32_t*>(scratch10_.data());
+  if (is_direct(src.width, src.height, dst.width, dst.height)) {
+    const uint32_t w = std::min(src.width, dst.width);
+    const uint32_t h = std::min(src.height, dst.height);
+    rgb10_to_yuv10(src.format, src.data[0], src.stride[0], w, h, dst, scratch);
+    pad_edges16(dst, w, h);
+    return true;
+  }
+  // Scaled: at full size into I010, its planes scaled at 16 bits (into I010 first for P010).
+  PlanarView full;
+  if (!i010_view(full_i010_, src.width, src.height, full)) return false;
+  rgb10_to_yuv10(src.format, src.data[0], src.stride[0], src.width, src.height, full, scratch);
+  PlanarView scaled = dst;
+  if (dst.format == PixelFormat::P010 && !i010_view(out_i010_, dst.width, dst.height, scaled)) return false;
+  if (libyuv::I420Scale_16(c16(full.y), s16(full.y_pitch), c16(full.u), s16(full.u_pitch), c16(full.v),
+                           s16(full.v_pitch), i(src.width), i(src.height), m16(scaled.y), s16(scaled.y_pitch),
+                           m16(scaled.u), s16(scaled.u_pitch), m16(scaled.v), s16(scaled.v_pitch), i(dst.width),
+                           i(dst.height), libyuv::kFilterBox) != 0) {
+    return false;
+  }
+  return dst.format == PixelFormat::I010 || i010_to(scaled, dst);
 }
 
 }  // namespace zc::zerocopy

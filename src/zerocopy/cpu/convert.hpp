@@ -10,6 +10,7 @@
 //  - 10-bit RGB: rows unpacked to 8 bits into a cache-resident strip, converted from there.
 //  - Scaled, for every format but 32-bit RGB: converted at the source size into a 4:2:0 frame
 //    the Converter keeps, whose planes are then scaled.
+//  - 10-bit targets (P010, I010; --bit-depth): see convert_to_10.
 #include <array>
 #include <cstdint>
 
@@ -26,6 +27,7 @@ struct SourceView {
   uint32_t height = 0;
   std::array<const uint8_t*, 3> data{};  // plane 0; then U (NV12: UV) and V for planar formats
   std::array<uint32_t, 3> stride{};
+  bool full_range = false;  // YUV in full range (decoded JPEG): the output is brought to limited range
 };
 
 // Sizes within one pixel of each other in both directions are converted 1:1: an odd visible
@@ -40,11 +42,17 @@ bool converts_from(PixelFormat format);
 
 class Converter {
  public:
-  // Converts `src` into all of `dst` (NV12 or I420, even width and height). False when libyuv
-  // refuses the arguments or the strip memory cannot be had; `dst` is then unspecified.
+  // Converts `src` into all of `dst` (NV12, I420, P010 or I010, even width and height). False
+  // when libyuv refuses the arguments or the strip memory cannot be had; `dst` is then unspecified.
   bool convert(const SourceView& src, const PlanarView& dst);
 
  private:
+  // 10-bit targets: 10-bit RGB converted at 10 bits (rgb10.hpp), directly or at its own size
+  // and then scaled at 16 bits; 8-bit sources converted at 8 bits and widened (values x4).
+  bool convert_to_10(const SourceView& src, const PlanarView& dst);
+  // An I010 image of `width` x `height` in `block` (grown as needed).
+  static bool i010_view(AlignedBlock& block, uint32_t width, uint32_t height, PlanarView& out);
+
   // The top-left w x h of `src` into `dst` (w, h at most one more than dst's; odd ones fill
   // the last chroma sample from the single remaining column or row).
   bool to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
@@ -59,6 +67,10 @@ class Converter {
   AlignedBlock strip_u_;     // NV12: chroma rows before interleaving
   AlignedBlock strip_v_;
   AlignedBlock full_i420_;  // convert-then-scale: the source converted at full size
+  AlignedBlock scratch10_;  // 10-bit RGB: two rows of split channels
+  AlignedBlock full_i010_;  // 10-bit RGB scaled: the source converted at full size
+  AlignedBlock out_i010_;   // P010 from a scaled or widened image: I010 at the target's size first
+  AlignedBlock out_i420_;   // 10-bit target from an 8-bit source: I420 at the target's size first
 };
 
 }  // namespace zc::zerocopy

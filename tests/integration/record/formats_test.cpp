@@ -1,14 +1,17 @@
 // Every raw format a producer may offer (issue 12), captured by `zerocast record` from a real
 // PipeWire and decoded back: from `zerocast test-source --format F` (frame numbers exact, the
 // colour bars within 2 levels), and from GStreamer (`videotestsrc ! video/x-raw,format=F !
-// pipewiresink`: exactly as many frames as it sent, its solid colour within 2 levels), each at
-// the odd size 1366x767. Serial: frame counts against a foreign producer need the CPU.
+// pipewiresink`, `jpegenc` for MJPEG: exactly the frames it sent, its solid colour within 2
+// levels), each at the odd size 1366x767; 10 bits; corrupt JPEGs. Serial: frame counts against a foreign producer need
+// the CPU.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,16 +81,34 @@ constexpr std::array<std::array<double, 3>, 8> kBars{{
     {32, 32, 32},
 }};
 
-// Every raw format capture takes (capture/spa_format.hpp), by its SPA name.
+// Every raw format capture takes (capture/spa_format.hpp), by its SPA name, and MJPEG.
 const std::vector<std::string> kAllFormats{
-    "BGRx",       "BGRA",       "RGBx",       "RGBA",       "xRGB",       "xBGR",       "ARGB",      "ABGR",
-    "NV12",       "I420",       "RGB",        "BGR",        "YUY2",       "UYVY",       "YV12",      "xRGB_210LE",
-    "xBGR_210LE", "RGBx_102LE", "BGRx_102LE", "ARGB_210LE", "ABGR_210LE", "RGBA_102LE", "BGRA_102LE"};
+    "BGRx",       "BGRA",       "RGBx",       "RGBA",       "xRGB",       "xBGR",       "ARGB",       "ABGR",
+    "NV12",       "I420",       "RGB",        "BGR",        "YUY2",       "UYVY",       "YV12",       "xRGB_210LE",
+    "xBGR_210LE", "RGBx_102LE", "BGRx_102LE", "ARGB_210LE", "ABGR_210LE", "RGBA_102LE", "BGRA_102LE", "MJPG"};
 
 // What GStreamer 1.22's pipewiresink (PipeWire 0.3.65) can send: its caps-to-SPA table stops
 // before GStreamer's 10-bit RGB formats, so those come from the test source only.
 const std::vector<std::string> kGstFormats{"BGRx", "BGRA", "RGBx", "RGBA", "xRGB", "xBGR", "ARGB", "ABGR",
                                            "NV12", "I420", "RGB",  "BGR",  "YUY2", "UYVY", "YV12"};
+
+// pipewiresink 0.3.65 drops what it is handed while its stream is not streaming yet (a race with
+// the link coming up, lost more often on a loaded machine): the frames it really sent are counted
+// from its debug log, one "push buffer" line each, and the file must hold exactly those.
+zc::test::Process::Options gst_debug() {
+  zc::test::Process::Options o;
+  o.env = {{"GST_DEBUG", "pipewiresink:5"}, {"GST_DEBUG_NO_COLOR", "1"}};
+  return o;
+}
+
+size_t frames_pushed(zc::test::Process& gst) {
+  gst.wait(10s);
+  size_t sent = 0;
+  const std::string log = gst.output();
+  for (size_t at = log.find("push buffer"); at != std::string::npos; at = log.find("push buffer", at + 1))
+    ++sent;
+  return sent;
+}
 
 std::optional<zc::capture::Target> find_node(const std::string& name, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -147,13 +168,17 @@ TEST_CASE("formats: the test source in every raw format at 1366x767, frame numbe
     CHECK(d.frames.front().width == kWidth);  // the encoder takes even sizes
     CHECK(d.frames.front().height == kHeight - 1);
     INFO("worst " << worst_at);
-    CHECK(worst <= 2.0);
+    // MJPEG rounds twice at 8 bits (the JPEG's full-range samples, then ours to limited range),
+    // and B = 1.164 (Y - 16) + 2.018 (Cb - 128) doubles a chroma error: measured 2.57 on the
+    // yellow bar (192, 192, 0). Every raw format stays within 2.
+    CHECK(worst <= (format == "MJPG" ? 3.0 : 2.0));
     source.stop();
   }
 }
 
-TEST_CASE("formats: GStreamer's videotestsrc in every format pipewiresink sends, exact frame counts, its colour",
-          "[record][formats]") {
+TEST_CASE(
+    "formats: GStreamer's videotestsrc in every format pipewiresink sends, exactly the frames it sent, its colour",
+    "[record][formats]") {
   if (!zc::test::have_program("gst-launch-1.0")) ZC_SKIP("gst-launch-1.0 is not installed");
   zc::test::PipeWireDaemon pw;
   const auto dir = zc::test::make_temp_dir("zc-formats-gst");
@@ -170,7 +195,8 @@ TEST_CASE("formats: GStreamer's videotestsrc in every format pipewiresink sends,
                                ",height=" + std::to_string(kHeight) + ",framerate=30/1,colorimetry=bt601",
                            "!", "pipewiresink",
                            "stream-properties=props,node.name=(string)" + name +
-                               ",node.autoconnect=(boolean)false,node.latency=(string)800/48000"});
+                               ",node.autoconnect=(boolean)false,node.latency=(string)800/48000"},
+                          gst_debug());
     const auto target = find_node(name, 10s);
     INFO(gst.output());
     REQUIRE(target);
@@ -192,9 +218,196 @@ TEST_CASE("formats: GStreamer's videotestsrc in every format pipewiresink sends,
       }
     });
     REQUIRE(d.ok);
-    CHECK(d.frames.size() == static_cast<size_t>(kBuffers));
+    const size_t sent = frames_pushed(gst);
+    CHECK(sent >= kBuffers / 2);
+    CHECK(d.frames.size() == sent);
     INFO("worst " << text(worst_got));
     CHECK(worst <= 2.0);
-    gst.stop();
   }
+}
+
+namespace {
+
+struct TenBitDecode {
+  zc::test::DecodeResult decode;
+  std::vector<std::optional<uint32_t>> numbers;
+  std::vector<int> pix_fmts;
+  size_t ramp_levels = 0;  // distinct luma values along one row of the test pattern's 10-bit ramp
+};
+
+TenBitDecode decode_ramp(const std::string& path) {
+  TenBitDecode out;
+  out.decode = zc::test::decode_file(path, [&](const AVFrame& f) {
+    out.pix_fmts.push_back(f.format);
+    const auto w = static_cast<uint32_t>(f.width), h = static_cast<uint32_t>(f.height);
+    std::vector<uint8_t> luma8(size_t{w} * h);
+    std::set<int> levels;
+    const bool wide = f.format == AV_PIX_FMT_YUV420P10LE;
+    const uint32_t ramp_row = zc::testsrc::pattern_ramp_top(h) + h / 16;
+    for (uint32_t y = 0; y < h; ++y) {
+      for (uint32_t x = 0; x < w; ++x) {
+        int v = 0;
+        if (wide) {
+          uint16_t s = 0;
+          std::memcpy(&s, f.data[0] + size_t{y} * f.linesize[0] + size_t{x} * 2, 2);
+          v = s;
+        } else {
+          v = f.data[0][size_t{y} * f.linesize[0] + x];
+        }
+        luma8[size_t{y} * w + x] = static_cast<uint8_t>(wide ? v >> 2 : v);
+        if (y == ramp_row) levels.insert(v);
+      }
+    }
+    out.ramp_levels = std::max(out.ramp_levels, levels.size());
+    out.numbers.push_back(zc::testsrc::read_number_luma(luma8.data(), w, w, h));
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("10 bits: a 10-bit gradient keeps more than 256 levels in 10-bit HEVC and AV1, 256 at most at 8 bits",
+          "[record][formats][10bit]") {
+  zc::test::PipeWireDaemon pw;
+  const auto dir = zc::test::make_temp_dir("zc-10bit");
+  constexpr int kFrames = 8;
+  auto source =
+      zc::test::start_zerocast({"test-source", "--size", "1280x720", "--fps", "30", "--format", "xRGB_210LE"});
+  const auto serial = zc::test::wait_for_serial(source, 10s);
+  INFO(source.output());
+  REQUIRE(serial);
+  struct Case {
+    std::string codec, depth;
+    bool ten;
+  };
+  for (const Case& c :
+       {Case{"hevc", "auto", true}, Case{"av1", "auto", true}, Case{"hevc", "8", false}, Case{"h264", "auto", false}}) {
+    INFO(c.codec << " --bit-depth " << c.depth);
+    const auto out = dir + "/" + c.codec + "-" + c.depth + ".mkv";
+    auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--codec", c.codec, "--bit-depth",
+                       c.depth, "--frames", std::to_string(kFrames), "--bitrate", "20000", "-o", out},
+                      90s);
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find(c.ten ? "at 10 bits" : "at 8 bits") != std::string::npos);
+    const auto d = decode_ramp(out);
+    REQUIRE(d.decode.ok);
+    CHECK(d.decode.frames.size() == static_cast<size_t>(kFrames));
+    CHECK(consecutive_problem(d.numbers).empty());
+    REQUIRE_FALSE(d.pix_fmts.empty());
+    CHECK(d.pix_fmts.front() == (c.ten ? AV_PIX_FMT_YUV420P10LE : AV_PIX_FMT_YUV420P));
+    // Tagged as what it is: BT.601 limited range, at either depth.
+    CHECK(d.decode.color_space == AVCOL_SPC_SMPTE170M);
+    CHECK(d.decode.color_range == AVCOL_RANGE_MPEG);
+    if (c.ten) {
+      CHECK(d.ramp_levels > 256);
+    } else {
+      CHECK(d.ramp_levels <= 256);
+    }
+  }
+}
+
+TEST_CASE("10 bits: --bit-depth 10 widens an 8-bit source, and refuses H.264", "[record][formats][10bit]") {
+  zc::test::PipeWireDaemon pw;
+  const auto dir = zc::test::make_temp_dir("zc-10bit");
+  auto source = zc::test::start_zerocast({"test-source", "--size", "640x360", "--fps", "30", "--format", "NV12"});
+  const auto serial = zc::test::wait_for_serial(source, 10s);
+  INFO(source.output());
+  REQUIRE(serial);
+  const auto out = dir + "/wide.mkv";
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--codec", "hevc", "--bit-depth", "10",
+                     "--frames", "10", "-o", out},
+                    60s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto d = decode_ramp(out);
+  REQUIRE(d.decode.ok);
+  CHECK(d.decode.frames.size() == 10);
+  CHECK(consecutive_problem(d.numbers).empty());
+  REQUIRE_FALSE(d.pix_fmts.empty());
+  CHECK(d.pix_fmts.front() == AV_PIX_FMT_YUV420P10LE);
+  auto refused = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--codec", "h264", "--bit-depth",
+                           "10", "--frames", "10", "-o", dir + "/no.mkv"},
+                          30s);
+  CHECK(refused.status == 2);
+  CHECK(refused.output.find("bit depth 10 needs the hevc or av1 codec") != std::string::npos);
+}
+
+TEST_CASE("formats: GStreamer's jpegenc (MJPEG), exactly the frames it sent, its colour", "[record][formats][mjpeg]") {
+  if (!zc::test::have_program("gst-launch-1.0")) ZC_SKIP("gst-launch-1.0 is not installed");
+  zc::test::PipeWireDaemon pw;
+  const auto dir = zc::test::make_temp_dir("zc-formats-gst");
+  constexpr int kBuffers = 45;
+  const Rgb colour{200, 90, 40};
+  // RGB into jpegenc: libjpeg writes RGB JPEGs from it (Adobe transform 0; I420 would give YCbCr
+  // ones). jpegenc's buffers are not from pipewiresink's pool, so nothing waits for the link: the
+  // first frames are dropped by pipewiresink (frames_pushed says how many it sent).
+  zc::test::Process gst(
+      {"gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "num-buffers=" + std::to_string(kBuffers),
+       "pattern=solid-color", "foreground-color=0xffc85a28", "!",
+       "video/x-raw,format=RGB,width=" + std::to_string(kWidth) + ",height=" + std::to_string(kHeight) +
+           ",framerate=30/1",
+       "!", "jpegenc", "quality=95", "!", "pipewiresink",
+       "stream-properties=props,node.name=(string)zc-gst-mjpeg,node.autoconnect=(boolean)false,"
+       "node.latency=(string)800/48000"},
+      gst_debug());
+  const auto target = find_node("zc-gst-mjpeg", 10s);
+  REQUIRE(target);
+  const auto out = dir + "/mjpeg.mkv";
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(target->serial), "--bitrate", "40000", "-o", out},
+                    40s);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("format 1366x767 MJPG") != std::string::npos);
+  const size_t sent = frames_pushed(gst);
+  double worst = 0;
+  Rgb worst_got;
+  const auto d = zc::test::decode_file(out, [&](const AVFrame& f) {
+    const Rgb got = colour_at(f, static_cast<uint32_t>(f.width / 2), static_cast<uint32_t>(f.height / 2));
+    if (distance(colour, got) >= worst) {
+      worst = distance(colour, got);
+      worst_got = got;
+    }
+  });
+  REQUIRE(d.ok);
+  CHECK(sent >= kBuffers / 2);  // most of them: the link is up within half a second
+  CHECK(d.frames.size() == sent);
+  INFO("worst " << text(worst_got));
+  CHECK(worst <= 2.0);
+}
+
+TEST_CASE("formats: corrupt JPEGs are counted and skipped, exactly those frames missing", "[record][formats][mjpeg]") {
+  zc::test::PipeWireDaemon pw;
+  auto source = zc::test::start_zerocast(
+      {"test-source", "--size", "320x240", "--fps", "30", "--format", "MJPG", "--defect", "corrupt-jpeg@10/10"});
+  const auto serial = zc::test::wait_for_serial(source, 10s);
+  INFO(source.output());
+  REQUIRE(serial);
+  const auto out = zc::test::make_temp_dir("zc-mjpeg") + "/corrupt.mkv";
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--frames", "40", "-o", out}, 40s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("corrupt JPEG") != std::string::npos);
+  const auto counts = zc::test::summary_counts(r.output);
+  REQUIRE(counts);
+  const auto d = zc::test::decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  REQUIRE(d.numbers.size() == 40);
+  std::vector<uint32_t> got;
+  for (const auto& n : d.numbers) {
+    REQUIRE(n);
+    got.push_back(*n);
+  }
+  // Every tenth frame from 10 on was cut in half: exactly those are missing, each counted.
+  std::vector<uint32_t> expected;
+  uint64_t skipped = 0;
+  for (uint32_t n = got.front(); expected.size() < 40; ++n) {
+    if (n >= 10 && n % 10 == 0) {
+      ++skipped;
+      continue;
+    }
+    expected.push_back(n);
+  }
+  CHECK(got == expected);
+  CHECK(counts->import_failures == skipped);
 }

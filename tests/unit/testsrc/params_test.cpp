@@ -195,7 +195,11 @@ TEST_CASE("options outside the supported ranges are refused") {
   CHECK(bad([](auto& x) { x.fps = 0; }));
   CHECK(bad([](auto& x) { x.fps = 241; }));
   CHECK(bad([](auto& x) { x.format = PixelFormat::P010; }));
-  CHECK(bad([](auto& x) { x.format = PixelFormat::MJPG; }));
+  CHECK(bad([](auto& x) { x.defects.push_back({zc::testsrc::DefectKind::CorruptJpeg, 3}); }));  // not MJPG
+  CHECK(bad([](auto& x) {
+    x.format = PixelFormat::MJPG;
+    x.mode = zc::testsrc::BufferMode::DmaBuf;
+  }));
   CHECK(bad([](auto& x) {
     x.format = PixelFormat::YUY2;
     x.mode = zc::testsrc::BufferMode::DmaBuf;
