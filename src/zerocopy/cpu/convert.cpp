@@ -397,21 +397,17 @@ bool Converter::convert_to_10(const SourceView& src, const PlanarView& dst) {
     widen(eight.v, eight.v_pitch, wide.v, wide.v_pitch, dst.width / 2, dst.height / 2);
     return dst.format == PixelFormat::I010 || i010_to(wide, dst);
   }
-  const size_t scratch_bytes = rgb10_scratch_values(std::max(src.width, dst.width)) * sizeof(int32_t);
-  if (scratch10_.size() < scratch_bytes) scratch10_ = AlignedBlock(scratch_bytes);
-  if (!scratch10_) return false;
-  auto* scratch = reinterpret_cast<int32_t*>(scratch10_.data());
   if (is_direct(src.width, src.height, dst.width, dst.height)) {
     const uint32_t w = std::min(src.width, dst.width);
     const uint32_t h = std::min(src.height, dst.height);
-    rgb10_to_yuv10(src.format, src.data[0], src.stride[0], w, h, dst, scratch);
+    rgb10_to_yuv10(src.format, src.data[0], src.stride[0], w, h, dst);
     pad_edges16(dst, w, h);
     return true;
   }
   // Scaled: at full size into I010, its planes scaled at 16 bits (into I010 first for P010).
   PlanarView full;
   if (!i010_view(full_i010_, src.width, src.height, full)) return false;
-  rgb10_to_yuv10(src.format, src.data[0], src.stride[0], src.width, src.height, full, scratch);
+  rgb10_to_yuv10(src.format, src.data[0], src.stride[0], src.width, src.height, full);
   PlanarView scaled = dst;
   if (dst.format == PixelFormat::P010 && !i010_view(out_i010_, dst.width, dst.height, scaled)) return false;
   if (libyuv::I420Scale_16(c16(full.y), s16(full.y_pitch), c16(full.u), s16(full.u_pitch), c16(full.v),

@@ -67,7 +67,6 @@ class Converter {
   AlignedBlock strip_u_;     // NV12: chroma rows before interleaving
   AlignedBlock strip_v_;
   AlignedBlock full_i420_;  // convert-then-scale: the source converted at full size
-  AlignedBlock scratch10_;  // 10-bit RGB: two rows of split channels
   AlignedBlock full_i010_;  // 10-bit RGB scaled: the source converted at full size
   AlignedBlock out_i010_;   // P010 from a scaled or widened image: I010 at the target's size first
   AlignedBlock out_i420_;   // 10-bit target from an 8-bit source: I420 at the target's size first

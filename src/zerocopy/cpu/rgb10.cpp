@@ -44,65 +44,67 @@ constexpr int32_t kYR = 16780, kYG = 32942, kYB = 6398;
 constexpr int32_t kUR = -9685, kUG = -19015, kUB = 28700;
 constexpr int32_t kVR = 28700, kVG = -24033, kVB = -4667;
 
-template <int R, int G, int B>
-[[gnu::always_inline]] inline void split(const uint8_t* __restrict src, int32_t* __restrict r, int32_t* __restrict g,
-                                         int32_t* __restrict b, uint32_t width) {
+// One 10-bit channel at bit `at` of a packed word.
+template <int At>
+[[gnu::always_inline]] inline int32_t channel(uint64_t word) {
+  return static_cast<int32_t>((word >> At) & 0x3ffu);
+}
+
+// Y of one row, straight from the packed words (no scratch). `Shift`: 6 for P010, 0 for I010.
+template <int R, int G, int B, int Shift>
+[[gnu::always_inline]] inline void luma(const uint8_t* __restrict src, uint16_t* __restrict y, uint32_t width) {
   for (uint32_t x = 0; x < width; ++x) {
     uint32_t w = 0;
     std::memcpy(&w, src + size_t{4} * x, 4);
-    r[x] = static_cast<int32_t>((w >> R) & 0x3ffu);
-    g[x] = static_cast<int32_t>((w >> G) & 0x3ffu);
-    b[x] = static_cast<int32_t>((w >> B) & 0x3ffu);
+    const int32_t v = ((kYR * channel<R>(w) + kYG * channel<G>(w) + kYB * channel<B>(w) + 32768) >> 16) + 64;
+    y[x] = static_cast<uint16_t>(v << Shift);
   }
 }
 
-ZC_VECTOR_CLONES void split_xrgb(const uint8_t* s, int32_t* r, int32_t* g, int32_t* b, uint32_t w) {
-  split<20, 10, 0>(s, r, g, b, w);
-}
-ZC_VECTOR_CLONES void split_xbgr(const uint8_t* s, int32_t* r, int32_t* g, int32_t* b, uint32_t w) {
-  split<0, 10, 20>(s, r, g, b, w);
-}
-ZC_VECTOR_CLONES void split_rgbx(const uint8_t* s, int32_t* r, int32_t* g, int32_t* b, uint32_t w) {
-  split<22, 12, 2>(s, r, g, b, w);
-}
-ZC_VECTOR_CLONES void split_bgrx(const uint8_t* s, int32_t* r, int32_t* g, int32_t* b, uint32_t w) {
-  split<2, 12, 22>(s, r, g, b, w);
+// Cb, Cr of `pairs` 2x2 blocks from two rows: each pair of pixels read as one 64-bit word, so the
+// loop vectorises without gathers. `Interleaved`: P010's U, V pairs (u[2i], u[2i + 1]); else I010's
+// planes.
+template <int R, int G, int B, int Shift, bool Interleaved>
+[[gnu::always_inline]] inline void chroma(const uint8_t* __restrict s0, const uint8_t* __restrict s1,
+                                          uint16_t* __restrict u, uint16_t* __restrict v, uint32_t pairs) {
+  for (uint32_t i = 0; i < pairs; ++i) {
+    uint64_t a = 0, b = 0;
+    std::memcpy(&a, s0 + size_t{8} * i, 8);
+    std::memcpy(&b, s1 + size_t{8} * i, 8);
+    const int32_t rs = channel<R>(a) + channel<R + 32>(a) + channel<R>(b) + channel<R + 32>(b);
+    const int32_t gs = channel<G>(a) + channel<G + 32>(a) + channel<G>(b) + channel<G + 32>(b);
+    const int32_t bs = channel<B>(a) + channel<B + 32>(a) + channel<B>(b) + channel<B + 32>(b);
+    const auto cb = static_cast<uint16_t>((((kUR * rs + kUG * gs + kUB * bs + (1 << 17)) >> 18) + 512) << Shift);
+    const auto cr = static_cast<uint16_t>((((kVR * rs + kVG * gs + kVB * bs + (1 << 17)) >> 18) + 512) << Shift);
+    if constexpr (Interleaved) {
+      u[2 * size_t{i}] = cb;
+      u[2 * size_t{i} + 1] = cr;
+    } else {
+      u[i] = cb;
+      v[i] = cr;
+    }
+  }
 }
 
-void split_row(PixelFormat format, const uint8_t* src, int32_t* r, int32_t* g, int32_t* b, uint32_t width) {
-  const Rgb10Layout l = format_info(format).rgb10;
-  if (l == Rgb10Layout{20, 10, 0, l.alpha}) {
-    split_xrgb(src, r, g, b, width);
-  } else if (l == Rgb10Layout{0, 10, 20, l.alpha}) {
-    split_xbgr(src, r, g, b, width);
-  } else if (l == Rgb10Layout{22, 12, 2, l.alpha}) {
-    split_rgbx(src, r, g, b, width);
+// An odd last column: its block is the one or two pixels of that column, repeated.
+template <int R, int G, int B, int Shift, bool Interleaved>
+void chroma_last(const uint8_t* s0, const uint8_t* s1, uint16_t* u, uint16_t* v, uint32_t index) {
+  uint32_t a = 0, b = 0;
+  std::memcpy(&a, s0, 4);
+  std::memcpy(&b, s1, 4);
+  uint8_t pair0[8], pair1[8];
+  std::memcpy(pair0, &a, 4);
+  std::memcpy(pair0 + 4, &a, 4);
+  std::memcpy(pair1, &b, 4);
+  std::memcpy(pair1 + 4, &b, 4);
+  uint16_t out[2]{};
+  chroma<R, G, B, Shift, true>(pair0, pair1, out, nullptr, 1);
+  if constexpr (Interleaved) {
+    u[2 * size_t{index}] = out[0];
+    u[2 * size_t{index} + 1] = out[1];
   } else {
-    split_bgrx(src, r, g, b, width);
-  }
-}
-
-// `shift`: 6 for P010 (the value in the top bits), 0 for I010.
-ZC_VECTOR_CLONES void luma_row(const int32_t* __restrict r, const int32_t* __restrict g, const int32_t* __restrict b,
-                               uint16_t* __restrict y, uint32_t width, int shift) {
-  for (uint32_t x = 0; x < width; ++x) {
-    const int32_t v = ((kYR * r[x] + kYG * g[x] + kYB * b[x] + 32768) >> 16) + 64;
-    y[x] = static_cast<uint16_t>(v << shift);
-  }
-}
-
-// Chroma of `cw` 2x2 blocks from two split rows (each with an even number of values: the caller
-// repeats an odd last one). `step`: 2 for P010's interleaved U, V, 1 for I010's planes.
-ZC_VECTOR_CLONES void chroma_row(const int32_t* __restrict r0, const int32_t* __restrict g0,
-                                 const int32_t* __restrict b0, const int32_t* __restrict r1,
-                                 const int32_t* __restrict g1, const int32_t* __restrict b1, uint16_t* __restrict u,
-                                 uint16_t* __restrict v, uint32_t cw, uint32_t step, int shift) {
-  for (uint32_t x = 0; x < cw; ++x) {
-    const int32_t rs = r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1];
-    const int32_t gs = g0[2 * x] + g0[2 * x + 1] + g1[2 * x] + g1[2 * x + 1];
-    const int32_t bs = b0[2 * x] + b0[2 * x + 1] + b1[2 * x] + b1[2 * x + 1];
-    u[x * step] = static_cast<uint16_t>((((kUR * rs + kUG * gs + kUB * bs + (1 << 17)) >> 18) + 512) << shift);
-    v[x * step] = static_cast<uint16_t>((((kVR * rs + kVG * gs + kVB * bs + (1 << 17)) >> 18) + 512) << shift);
+    u[index] = out[0];
+    v[index] = out[1];
   }
 }
 
@@ -110,31 +112,54 @@ uint16_t* row16(uint8_t* plane, uint32_t pitch, uint32_t row) {
   return reinterpret_cast<uint16_t*>(plane + size_t{pitch} * row);
 }
 
+template <int R, int G, int B, int Shift, bool Interleaved>
+[[gnu::always_inline]] inline void to_yuv10(const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
+                                            const PlanarView& dst) {
+  for (uint32_t y0 = 0; y0 < h; y0 += 2) {
+    const uint8_t* r0 = src + size_t{stride} * y0;
+    const uint8_t* r1 = y0 + 1 < h ? r0 + stride : r0;  // an odd last row stands for its whole block
+    luma<R, G, B, Shift>(r0, row16(dst.y, dst.y_pitch, y0), w);
+    if (y0 + 1 < h) luma<R, G, B, Shift>(r1, row16(dst.y, dst.y_pitch, y0 + 1), w);
+    uint16_t* u = row16(dst.u, dst.u_pitch, y0 / 2);
+    uint16_t* v = Interleaved ? nullptr : row16(dst.v, dst.v_pitch, y0 / 2);
+    chroma<R, G, B, Shift, Interleaved>(r0, r1, u, v, w / 2);
+    if (w % 2 != 0) {
+      const size_t last = size_t{4} * (w - 1);
+      chroma_last<R, G, B, Shift, Interleaved>(r0 + last, r1 + last, u, v, w / 2);
+    }
+  }
+}
+
+// One function per layout and target (clang has no target_clones on templates).
+using ToYuv10 = void (*)(const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&);
+#define ZC_TO_YUV10(name, R, G, B)                                                                                \
+  ZC_VECTOR_CLONES void name##_p010(const uint8_t* s, uint32_t st, uint32_t w, uint32_t h, const PlanarView& d) { \
+    to_yuv10<R, G, B, 6, true>(s, st, w, h, d);                                                                   \
+  }                                                                                                               \
+  ZC_VECTOR_CLONES void name##_i010(const uint8_t* s, uint32_t st, uint32_t w, uint32_t h, const PlanarView& d) { \
+    to_yuv10<R, G, B, 0, false>(s, st, w, h, d);                                                                  \
+  }
+ZC_TO_YUV10(xrgb, 20, 10, 0)
+ZC_TO_YUV10(xbgr, 0, 10, 20)
+ZC_TO_YUV10(rgbx, 22, 12, 2)
+ZC_TO_YUV10(bgrx, 2, 12, 22)
+#undef ZC_TO_YUV10
+
 }  // namespace
 
 void rgb10_to_yuv10(PixelFormat format, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
-                    const PlanarView& dst, int32_t* scratch) {
+                    const PlanarView& dst) {
+  const Rgb10Layout l = format_info(format).rgb10;
   const bool p010 = dst.format == PixelFormat::P010;
-  const int shift = p010 ? 6 : 0;
-  const size_t n = size_t{w} + 2;
-  int32_t* rows[2][3] = {{scratch, scratch + n, scratch + 2 * n}, {scratch + 3 * n, scratch + 4 * n, scratch + 5 * n}};
-  const uint32_t cw = (w + 1) / 2;
-  for (uint32_t y0 = 0; y0 < h; y0 += 2) {
-    const uint32_t pair = std::min<uint32_t>(2, h - y0);
-    for (uint32_t i = 0; i < pair; ++i) {
-      int32_t* const* c = rows[i];
-      split_row(format, src + size_t{stride} * (y0 + i), c[0], c[1], c[2], w);
-      luma_row(c[0], c[1], c[2], row16(dst.y, dst.y_pitch, y0 + i), w, shift);
-      if (w % 2 != 0) {
-        for (int k = 0; k < 3; ++k)
-          c[k][w] = c[k][w - 1];  // an odd last column stands for its whole block
-      }
-    }
-    int32_t* const* second = rows[pair - 1];  // an odd last row stands for its whole block
-    uint16_t* u = row16(dst.u, dst.u_pitch, y0 / 2);
-    uint16_t* v = p010 ? u + 1 : row16(dst.v, dst.v_pitch, y0 / 2);
-    chroma_row(rows[0][0], rows[0][1], rows[0][2], second[0], second[1], second[2], u, v, cw, p010 ? 2 : 1, shift);
+  ToYuv10 fn = p010 ? bgrx_p010 : bgrx_i010;
+  if (l == Rgb10Layout{20, 10, 0, l.alpha}) {
+    fn = p010 ? xrgb_p010 : xrgb_i010;
+  } else if (l == Rgb10Layout{0, 10, 20, l.alpha}) {
+    fn = p010 ? xbgr_p010 : xbgr_i010;
+  } else if (l == Rgb10Layout{22, 12, 2, l.alpha}) {
+    fn = p010 ? rgbx_p010 : rgbx_i010;
   }
+  fn(src, stride, w, h, dst);
 }
 
 void rgb10_to_argb_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uint32_t width) {

@@ -13,16 +13,11 @@ namespace zc::zerocopy {
 // `format` must be one of the rgb10 formats; `src` and `dst` hold `width` 4-byte pixels.
 void rgb10_to_argb_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uint32_t width);
 
-// Scratch rgb10_to_yuv10 needs for a given width (int32 values).
-inline size_t rgb10_scratch_values(uint32_t width) {
-  return size_t{6} * (width + 2);
-}
-
 // The top-left w x h of a 10-bit RGB image (`format`, rows `stride` bytes apart) into `dst` (P010
 // or I010; w <= dst.width, h <= dst.height, odd ones fill the last chroma sample from the single
 // remaining column or row). BT.601 limited range at 10 bits (Y 64..940, chroma 64..960 around
 // 512), each chroma sample from the mean RGB of its 2x2 block, as libyuv does at 8 bits.
 void rgb10_to_yuv10(PixelFormat format, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
-                    const PlanarView& dst, int32_t* scratch);
+                    const PlanarView& dst);
 
 }  // namespace zc::zerocopy

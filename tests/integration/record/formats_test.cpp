@@ -1,9 +1,9 @@
 // Every raw format a producer may offer (issue 12), captured by `zerocast record` from a real
-// PipeWire and decoded back: from `zerocast test-source --format F` (frame numbers exact, the
-// colour bars within 2 levels), and from GStreamer (`videotestsrc ! video/x-raw,format=F !
-// pipewiresink`, `jpegenc` for MJPEG: exactly the frames it sent, its solid colour within 2
-// levels), each at the odd size 1366x767; 10 bits; corrupt JPEGs. Serial: frame counts against a foreign producer need
-// the CPU.
+// PipeWire and decoded back: from `zerocast test-source --format F` at the odd size 1366x767
+// (frame numbers exact, the colour bars within 2 levels), and from GStreamer at 642x361
+// (`videotestsrc ! video/x-raw,format=F ! pipewiresink`, `jpegenc` for MJPEG: exactly the frames
+// it sent, its solid colour within 2 levels); 10 bits; corrupt JPEGs. Serial: frame counts
+// against a foreign producer need the CPU.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -35,6 +35,10 @@ namespace {
 
 constexpr uint32_t kWidth = 1366;
 constexpr uint32_t kHeight = 767;
+// GStreamer's frames are checked for count against what it pushed: a smaller odd size keeps a
+// loaded machine (ASan builds) from falling behind the producer.
+constexpr uint32_t kGstWidth = 642;
+constexpr uint32_t kGstHeight = 361;
 
 struct Rgb {
   double r = 0, g = 0, b = 0;
@@ -176,27 +180,30 @@ TEST_CASE("formats: the test source in every raw format at 1366x767, frame numbe
   }
 }
 
-TEST_CASE(
-    "formats: GStreamer's videotestsrc in every format pipewiresink sends, exactly the frames it sent, its colour",
-    "[record][formats]") {
+TEST_CASE("formats: GStreamer's videotestsrc in every format pipewiresink sends, exact frame counts, its colour",
+          "[record][formats]") {
   if (!zc::test::have_program("gst-launch-1.0")) ZC_SKIP("gst-launch-1.0 is not installed");
   zc::test::PipeWireDaemon pw;
   const auto dir = zc::test::make_temp_dir("zc-formats-gst");
   constexpr int kBuffers = 30;
+  constexpr int kTail = 20;
   const Rgb colour{200, 90, 40};  // distinct channels: a swapped order shows
   for (const auto& format : kGstFormats) {
     INFO("format " << format);
     const std::string name = "zc-gst-" + format;
+    // kBuffers frames of the colour, then kTail black ones: pipewiresink 0.3.65 leaves its stream
+    // at end of stream with whatever the graph has not taken yet (1 or 2 frames now and then on a
+    // loaded machine), so the tail takes that loss and the coloured frames are counted exactly.
     // Default (follower) mode; node.autoconnect=false keeps WirePlumber from looking for a sink
     // for it. colorimetry=bt601: GStreamer's default for YUV at this height would be BT.709.
     zc::test::Process gst({"gst-launch-1.0", "-q", "videotestsrc", "num-buffers=" + std::to_string(kBuffers),
-                           "pattern=solid-color", "foreground-color=0xffc85a28", "!",
-                           "video/x-raw,format=" + format + ",width=" + std::to_string(kWidth) +
-                               ",height=" + std::to_string(kHeight) + ",framerate=30/1,colorimetry=bt601",
+                           "pattern=solid-color", "foreground-color=0xffc85a28", "!", "concat", "name=c", "!",
+                           "video/x-raw,format=" + format + ",width=" + std::to_string(kGstWidth) +
+                               ",height=" + std::to_string(kGstHeight) + ",framerate=30/1,colorimetry=bt601",
                            "!", "pipewiresink",
                            "stream-properties=props,node.name=(string)" + name +
-                               ",node.autoconnect=(boolean)false,node.latency=(string)800/48000"},
-                          gst_debug());
+                               ",node.autoconnect=(boolean)false,node.latency=(string)800/48000",
+                           "videotestsrc", "num-buffers=" + std::to_string(kTail), "pattern=black", "!", "c."});
     const auto target = find_node(name, 10s);
     INFO(gst.output());
     REQUIRE(target);
@@ -207,7 +214,13 @@ TEST_CASE(
     CHECK(r.status == 0);
     double worst = 0;
     Rgb worst_got;
+    size_t coloured = 0, black = 0;
     const auto d = zc::test::decode_file(out, [&](const AVFrame& f) {
+      if (colour_at(f, static_cast<uint32_t>(f.width / 2), static_cast<uint32_t>(f.height / 2)).r < 50) {
+        ++black;
+        return;
+      }
+      ++coloured;
       for (const auto& [x, y] :
            {std::pair{f.width / 2, f.height / 2}, std::pair{20, 20}, std::pair{f.width - 20, f.height - 20}}) {
         const Rgb got = colour_at(f, static_cast<uint32_t>(x), static_cast<uint32_t>(y));
@@ -218,9 +231,8 @@ TEST_CASE(
       }
     });
     REQUIRE(d.ok);
-    const size_t sent = frames_pushed(gst);
-    CHECK(sent >= kBuffers / 2);
-    CHECK(d.frames.size() == sent);
+    CHECK(coloured == static_cast<size_t>(kBuffers));
+    CHECK(black >= static_cast<size_t>(kTail) - 3);
     INFO("worst " << text(worst_got));
     CHECK(worst <= 2.0);
   }
@@ -271,8 +283,8 @@ TEST_CASE("10 bits: a 10-bit gradient keeps more than 256 levels in 10-bit HEVC 
   zc::test::PipeWireDaemon pw;
   const auto dir = zc::test::make_temp_dir("zc-10bit");
   constexpr int kFrames = 8;
-  auto source =
-      zc::test::start_zerocast({"test-source", "--size", "1280x720", "--fps", "30", "--format", "xRGB_210LE"});
+  // 640 columns: 640 steps of the ramp, 549 distinct 10-bit luma values before encoding.
+  auto source = zc::test::start_zerocast({"test-source", "--size", "640x360", "--fps", "15", "--format", "xRGB_210LE"});
   const auto serial = zc::test::wait_for_serial(source, 10s);
   INFO(source.output());
   REQUIRE(serial);
@@ -337,20 +349,41 @@ TEST_CASE("formats: GStreamer's jpegenc (MJPEG), exactly the frames it sent, its
   if (!zc::test::have_program("gst-launch-1.0")) ZC_SKIP("gst-launch-1.0 is not installed");
   zc::test::PipeWireDaemon pw;
   const auto dir = zc::test::make_temp_dir("zc-formats-gst");
-  constexpr int kBuffers = 45;
+  constexpr int kBuffers = 150;  // 5 s of colour: an ASan build of zerocast takes seconds to start
+  constexpr int kTail = 20;      // then black frames: they take the end-of-stream loss (see above)
   const Rgb colour{200, 90, 40};
   // RGB into jpegenc: libjpeg writes RGB JPEGs from it (Adobe transform 0; I420 would give YCbCr
   // ones). jpegenc's buffers are not from pipewiresink's pool, so nothing waits for the link: the
-  // first frames are dropped by pipewiresink (frames_pushed says how many it sent).
-  zc::test::Process gst(
-      {"gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "num-buffers=" + std::to_string(kBuffers),
-       "pattern=solid-color", "foreground-color=0xffc85a28", "!",
-       "video/x-raw,format=RGB,width=" + std::to_string(kWidth) + ",height=" + std::to_string(kHeight) +
-           ",framerate=30/1",
-       "!", "jpegenc", "quality=95", "!", "pipewiresink",
-       "stream-properties=props,node.name=(string)zc-gst-mjpeg,node.autoconnect=(boolean)false,"
-       "node.latency=(string)800/48000"},
-      gst_debug());
+  // first coloured frames are dropped by pipewiresink before it streams. Its debug log counts what
+  // it pushed; all of the tail is pushed (the link is long up), so the coloured frames it pushed
+  // are the count less the tail, and the file must hold exactly those.
+  zc::test::Process gst({"gst-launch-1.0",
+                         "-q",
+                         "videotestsrc",
+                         "is-live=true",
+                         "num-buffers=" + std::to_string(kBuffers),
+                         "pattern=solid-color",
+                         "foreground-color=0xffc85a28",
+                         "!",
+                         "concat",
+                         "name=c",
+                         "!",
+                         "video/x-raw,format=RGB,width=" + std::to_string(kGstWidth) +
+                             ",height=" + std::to_string(kGstHeight) + ",framerate=30/1",
+                         "!",
+                         "jpegenc",
+                         "quality=95",
+                         "!",
+                         "pipewiresink",
+                         "stream-properties=props,node.name=(string)zc-gst-mjpeg,node.autoconnect=(boolean)false,"
+                         "node.latency=(string)800/48000",
+                         "videotestsrc",
+                         "is-live=true",
+                         "num-buffers=" + std::to_string(kTail),
+                         "pattern=black",
+                         "!",
+                         "c."},
+                        gst_debug());
   const auto target = find_node("zc-gst-mjpeg", 10s);
   REQUIRE(target);
   const auto out = dir + "/mjpeg.mkv";
@@ -358,20 +391,25 @@ TEST_CASE("formats: GStreamer's jpegenc (MJPEG), exactly the frames it sent, its
                     40s);
   INFO(r.output);
   CHECK(r.status == 0);
-  CHECK(r.output.find("format 1366x767 MJPG") != std::string::npos);
+  CHECK(r.output.find("format 642x361 MJPG") != std::string::npos);
   const size_t sent = frames_pushed(gst);
   double worst = 0;
   Rgb worst_got;
+  size_t coloured = 0;
   const auto d = zc::test::decode_file(out, [&](const AVFrame& f) {
     const Rgb got = colour_at(f, static_cast<uint32_t>(f.width / 2), static_cast<uint32_t>(f.height / 2));
+    if (got.r < 50) return;  // the black tail
+    ++coloured;
     if (distance(colour, got) >= worst) {
       worst = distance(colour, got);
       worst_got = got;
     }
   });
   REQUIRE(d.ok);
-  CHECK(sent >= kBuffers / 2);  // most of them: the link is up within half a second
-  CHECK(d.frames.size() == sent);
+  INFO(gst.output().substr(0, 2000));
+  REQUIRE(sent > static_cast<size_t>(kTail));
+  CHECK(sent - kTail >= kBuffers / 2);  // most of them: the link is up within a second or two
+  CHECK(coloured == sent - kTail);
   INFO("worst " << text(worst_got));
   CHECK(worst <= 2.0);
 }
