@@ -139,8 +139,37 @@ bool Converter::rgb_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const 
   return true;
 }
 
-// 10-bit RGB: each strip of rows unpacked to 8-bit ARGB (in L2), then converted like BGRx.
-bool Converter::rgb10_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst) {
+namespace {
+
+// libyuv "ARGB" (bytes B, G, R, A) from the 32-bit orders whose own converters have no AVX2 rows
+// in this libyuv (BGRAToI420, RGBAToI420): a shuffle per strip plus ARGBToI420 is cheaper.
+const uint8_t* argb_shuffle(PixelFormat f) {
+  static constexpr uint8_t kFromXRGB[16] = {3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12};
+  static constexpr uint8_t kFromXBGR[16] = {1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12};
+  switch (f) {
+    case PixelFormat::xRGB:
+    case PixelFormat::ARGB:
+      return kFromXRGB;
+    case PixelFormat::xBGR:
+    case PixelFormat::ABGR:
+      return kFromXBGR;
+    default:
+      return nullptr;
+  }
+}
+
+// Whether `f` is converted through cache-resident ARGB strips (strip_to_yuv) rather than by one
+// libyuv converter: 10-bit RGB (libyuv has none), the byte orders above, 24-bit RGB (measured:
+// RAWToARGB + ARGBToI420 in strips beats RAWToI420, whose rows are SSSE3 only).
+bool through_strips(PixelFormat f) {
+  return format_info(f).kind == FormatKind::rgb10 || format_info(f).kind == FormatKind::rgb24 ||
+         argb_shuffle(f) != nullptr;
+}
+
+}  // namespace
+
+// Each strip of rows turned into 8-bit ARGB (in L2), then converted like BGRx.
+bool Converter::strip_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst) {
   const uint32_t argb_pitch = align_up(w * 4, kPlaneAlign);
   const uint32_t chroma_w = (w + 1) / 2;
   const uint32_t strip_pitch = align_up(chroma_w, kPlaneAlign);
@@ -148,11 +177,21 @@ bool Converter::rgb10_to_yuv(const SourceView& src, uint32_t w, uint32_t h, cons
   if (!reserve(size_t{argb_pitch} * kDirectStripRows, nv12 ? size_t{strip_pitch} * (kDirectStripRows / 2) : 0)) {
     return false;
   }
+  const FormatKind kind = format_info(src.format).kind;
   for (uint32_t row = 0; row < h; row += kDirectStripRows) {
     const uint32_t n = std::min(kDirectStripRows, h - row);
-    for (uint32_t r = 0; r < n; ++r) {
-      rgb10_to_argb_row(src.format, src.data[0] + size_t{row + r} * src.stride[0],
-                        strip_argb_.data() + size_t{r} * argb_pitch, w);
+    const uint8_t* in = src.data[0] + size_t{row} * src.stride[0];
+    if (kind == FormatKind::rgb10) {
+      for (uint32_t r = 0; r < n; ++r) {
+        rgb10_to_argb_row(src.format, in + size_t{r} * src.stride[0], strip_argb_.data() + size_t{r} * argb_pitch, w);
+      }
+    } else if (kind == FormatKind::rgb24) {
+      // SPA RGB (bytes R, G, B) is libyuv "RAW", SPA BGR libyuv "RGB24".
+      const auto to_argb = src.format == PixelFormat::RGB ? libyuv::RAWToARGB : libyuv::RGB24ToARGB;
+      if (to_argb(in, i(src.stride[0]), strip_argb_.data(), i(argb_pitch), i(w), i(n)) != 0) return false;
+    } else if (libyuv::ARGBShuffle(in, i(src.stride[0]), strip_argb_.data(), i(argb_pitch), argb_shuffle(src.format),
+                                   i(w), i(n)) != 0) {
+      return false;
     }
     uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
     if (nv12) {
@@ -198,7 +237,7 @@ bool Converter::to_yuv(const SourceView& src, uint32_t w, uint32_t h, const Plan
     default:
       break;
   }
-  if (format_info(src.format).kind == FormatKind::rgb10) return rgb10_to_yuv(src, w, h, dst);
+  if (through_strips(src.format)) return strip_to_yuv(src, w, h, dst);
   if (to_i420(src.format)) return rgb_to_yuv(src, w, h, dst);
   return false;
 }

@@ -7,7 +7,8 @@
 //    this cheaper (see convert.cpp).
 //  - 24-bit RGB and 4:2:2 YUV: one libyuv converter each; 4:2:0 YUV: one copy (a plane copy, or
 //    the interleaving / de-interleaving of the chroma when the layouts differ).
-//  - 10-bit RGB: rows unpacked to 8 bits into a cache-resident strip, converted from there.
+//  - 10-bit RGB, 24-bit RGB and the xRGB/xBGR byte orders: strips of rows turned into 8-bit ARGB
+//    (cache-resident), converted from there with libyuv's AVX2 ARGBToI420 (convert.cpp says why).
 //  - Scaled, for every format but 32-bit RGB: converted at the source size into a 4:2:0 frame
 //    the Converter keeps, whose planes are then scaled.
 //  - 10-bit targets (P010, I010; --bit-depth): see convert_to_10.
@@ -57,7 +58,7 @@ class Converter {
   // the last chroma sample from the single remaining column or row).
   bool to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
   bool rgb_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
-  bool rgb10_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
+  bool strip_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
   bool convert_direct(const SourceView& src, const PlanarView& dst);
   bool convert_scaled(const SourceView& src, const PlanarView& dst);
   bool convert_then_scale(const SourceView& src, const PlanarView& dst);
