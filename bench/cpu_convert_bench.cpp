@@ -3,7 +3,9 @@
 // alternatives the importer does not use: convert-then-scale through a full-size I420 frame,
 // and converting two horizontal bands on two threads.
 //
-//   cpu_convert_bench [iterations]
+// Then every source format (issue 12), cpu_formats_bench.cpp.
+//
+//   cpu_convert_bench [iterations] [--formats]   (--formats: only the per-format table)
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -19,6 +21,7 @@
 #include <libyuv/planar_functions.h>
 #include <libyuv/scale.h>
 
+#include "cpu_formats_bench.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 
 namespace {
@@ -171,7 +174,15 @@ void run_case(const Case& c, int iterations) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int iterations = argc > 1 ? std::max(5, std::atoi(argv[1])) : 40;
+  int iterations = 40;
+  bool formats_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--formats") == 0) {
+      formats_only = true;
+    } else {
+      iterations = std::max(5, std::atoi(argv[i]));
+    }
+  }
   const Case cases[] = {
       {"1080p BGRx -> NV12", 1920, 1080, 1920, 1080},
       {"4K BGRx -> NV12", 3840, 2160, 3840, 2160},
@@ -186,7 +197,10 @@ int main(int argc, char** argv) {
       "CPU importer vs one memcpy of the source frame, thread CPU time, median (and best) of %d, %u hw "
       "threads\n",
       iterations, std::thread::hardware_concurrency());
-  for (const auto& c : cases)
-    run_case(c, iterations);
+  if (!formats_only) {
+    for (const auto& c : cases)
+      run_case(c, iterations);
+  }
+  run_format_cases(iterations);
   return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <spa/buffer/meta.h>
 
+#include "core/image_layout.hpp"
+
 namespace zc::capture {
 namespace {
 
@@ -38,6 +40,63 @@ HeaderInfo read_header(const spa_buffer& buffer) {
   return info;
 }
 
+namespace {
+
+// The planes of a shared-memory image whose producer sends one data block per plane (libcamera,
+// V4L2's multi-planar API): each plane's chunk says where it is.
+tl::expected<ImageLayout, Defect> per_data_layout(const spa_buffer& buffer, const VideoFormat& format,
+                                                  uint64_t buffer_id, uint64_t seq,
+                                                  std::array<const uint8_t*, 3>& bases) {
+  const uint32_t planes = plane_count(format.format);
+  ImageLayout l;
+  l.planes = planes;
+  for (uint32_t p = 0; p < planes; ++p) {
+    const spa_data& d = buffer.datas[p];
+    if (!d.chunk || !d.data || !is_shared_memory(d.type)) return defect(DefectKind::missing_data, buffer_id, seq);
+    const spa_chunk& c = *d.chunk;
+    if (c.flags & SPA_CHUNK_FLAG_CORRUPTED) return defect(DefectKind::corrupted_chunk, buffer_id, seq);
+    if (c.size == 0) return defect(DefectKind::empty_chunk, buffer_id, seq);
+    if (c.offset > d.maxsize || c.size > d.maxsize - c.offset) {
+      return defect(DefectKind::out_of_bounds, buffer_id, seq, int64_t{c.offset} + c.size, d.maxsize);
+    }
+    PlaneGeometry& g = l.plane[p];
+    g.row_bytes = plane_row_bytes(format.format, format.size.width, p);
+    g.rows = plane_rows(format.format, format.size.height, p);
+    if (c.stride < 0) return defect(DefectKind::bad_stride, buffer_id, seq, c.stride, g.row_bytes);
+    g.stride = c.stride > 0 ? static_cast<uint32_t>(c.stride) : g.row_bytes;
+    if (g.stride < g.row_bytes) return defect(DefectKind::bad_stride, buffer_id, seq, g.stride, g.row_bytes);
+    if (c.size < g.span()) return defect(DefectKind::short_buffer, buffer_id, seq, c.size, g.span());
+    bases[p] = static_cast<const uint8_t*>(d.data) + c.offset;
+  }
+  return l;
+}
+
+// An MJPEG frame: the chunk is one JPEG; its bytes are all we can check before decoding.
+tl::expected<Frame, Defect> validate_mjpg(const spa_data& d, const VideoFormat& format, uint64_t buffer_id,
+                                          uint64_t seq) {
+  const spa_chunk& chunk = *d.chunk;
+  if (!is_shared_memory(d.type) || format.dmabuf) {
+    return defect(DefectKind::unsupported_memory, buffer_id, seq, static_cast<int64_t>(d.type));
+  }
+  if (!d.data) return defect(DefectKind::missing_data, buffer_id, seq);
+  if (chunk.size == 0) return defect(DefectKind::empty_chunk, buffer_id, seq);
+  if (chunk.offset > d.maxsize || chunk.size > d.maxsize - chunk.offset) {
+    return defect(DefectKind::out_of_bounds, buffer_id, seq, int64_t{chunk.offset} + chunk.size, d.maxsize);
+  }
+  Frame frame;
+  frame.buffer_id = buffer_id;
+  frame.sequence = seq;
+  frame.width = format.size.width;
+  frame.height = format.size.height;
+  frame.format = PixelFormat::MJPG;
+  frame.memory = MemoryKind::Cpu;
+  frame.data = static_cast<const uint8_t*>(d.data) + chunk.offset;
+  frame.size = chunk.size;
+  return frame;
+}
+
+}  // namespace
+
 tl::expected<Frame, Defect> validate_buffer(const spa_buffer& buffer, const VideoFormat& format, uint64_t buffer_id) {
   const HeaderInfo header = read_header(buffer);
   const uint64_t seq = header.seq;
@@ -49,6 +108,7 @@ tl::expected<Frame, Defect> validate_buffer(const spa_buffer& buffer, const Vide
   if (!d.chunk) return defect(DefectKind::missing_data, buffer_id, seq);
   const spa_chunk& chunk = *d.chunk;
   if (chunk.flags & SPA_CHUNK_FLAG_CORRUPTED) return defect(DefectKind::corrupted_chunk, buffer_id, seq);
+  if (format.format == PixelFormat::MJPG) return validate_mjpg(d, format, buffer_id, seq);
 
   const bool shm = is_shared_memory(d.type);
   if (!shm && d.type != SPA_DATA_DmaBuf) {
@@ -61,21 +121,55 @@ tl::expected<Frame, Defect> validate_buffer(const spa_buffer& buffer, const Vide
   if (shm && !d.data) return defect(DefectKind::missing_data, buffer_id, seq);
   if (!shm && d.fd < 0) return defect(DefectKind::missing_data, buffer_id, seq, d.fd);
 
-  const uint64_t width = format.size.width;
+  const uint32_t planes = plane_count(format.format);
   const uint64_t height = format.size.height;
-  const uint64_t row_bytes = width * bytes_per_pixel(format.format);
+  if (shm && planes > 1 && buffer.n_datas >= planes) {
+    // One data block per plane.
+    std::array<const uint8_t*, 3> bases{};
+    auto layout = per_data_layout(buffer, format, buffer_id, seq, bases);
+    if (!layout) return tl::unexpected(layout.error());
+    Frame frame;
+    frame.buffer_id = buffer_id;
+    frame.sequence = seq;
+    frame.width = format.size.width;
+    frame.height = format.size.height;
+    frame.format = format.format;
+    frame.memory = MemoryKind::Cpu;
+    frame.data = bases[0];
+    frame.stride = layout->plane[0].stride;
+    frame.size = d.chunk->size;
+    const bool swap = format_info(format.format).swap_uv;
+    for (uint32_t p = 1; p < planes; ++p) {
+      const spa_data& pd = buffer.datas[p];
+      frame.chroma[swap ? 2 - p : p - 1] = CpuPlane{bases[p], layout->plane[p].stride, pd.chunk->size};
+    }
+    return frame;
+  }
+
+  const uint64_t row_bytes = plane_row_bytes(format.format, format.size.width, 0);
   uint64_t stride = chunk.stride > 0 ? static_cast<uint64_t>(chunk.stride) : 0;
-  if (chunk.stride == 0 && shm) {
+  if (chunk.stride == 0 && shm && planes == 1) {
     // GStreamer's pipewiresink (0.3.65) leaves the stride 0: infer it from a chunk of whole rows,
     // else assume tightly packed rows (the short-buffer check below still applies).
     const uint64_t rows = chunk.size / height;
     stride = (chunk.size % height == 0 && rows >= row_bytes) ? rows : row_bytes;
   }
-  if (chunk.stride < 0 || stride < row_bytes) {
+  if (chunk.stride < 0 || (stride < row_bytes && !(shm && stride == 0)) || stride > UINT32_MAX) {
     return defect(DefectKind::bad_stride, buffer_id, seq, chunk.stride, static_cast<int64_t>(row_bytes));
   }
+  // Planar images in one block: the chroma planes follow the luma by the convention the stride
+  // implies (image_layout.hpp: GStreamer's layout for stride 0, V4L2's otherwise).
+  const auto layout =
+      single_block_layout(format.format, format.size.width, format.size.height, static_cast<uint32_t>(stride));
+  if (!layout) return defect(DefectKind::bad_stride, buffer_id, seq, chunk.stride, static_cast<int64_t>(row_bytes));
+  for (uint32_t p = 0; p < layout->planes; ++p) {
+    if (layout->plane[p].stride < layout->plane[p].row_bytes) {
+      return defect(DefectKind::bad_stride, buffer_id, seq, layout->plane[p].stride, layout->plane[p].row_bytes);
+    }
+  }
+  stride = layout->plane[0].stride;
   // The last row need not carry the stride's padding.
-  const uint64_t image_bytes = stride * (height - 1) + row_bytes;
+  const uint64_t image_bytes = planes == 1 ? stride * (height - 1) + row_bytes : layout->bytes();
   const uint64_t offset = chunk.offset;
   const uint64_t size = chunk.size;
   const uint64_t maxsize = d.maxsize;
@@ -109,6 +203,11 @@ tl::expected<Frame, Defect> validate_buffer(const spa_buffer& buffer, const Vide
     frame.memory = MemoryKind::Cpu;
     frame.data = static_cast<const uint8_t*>(d.data) + offset;
     frame.size = size;
+    const bool swap = format_info(format.format).swap_uv;
+    for (uint32_t p = 1; p < layout->planes; ++p) {
+      const PlaneGeometry& g = layout->plane[p];
+      frame.chroma[swap ? 2 - p : p - 1] = CpuPlane{frame.data + g.offset, g.stride, size - g.offset};
+    }
     return frame;
   }
   frame.memory = MemoryKind::DmaBuf;

@@ -117,8 +117,9 @@ bool CursorCache::update(const spa_buffer& buffer, Cursor& out) {
         const uint64_t w = bitmap.size.width;
         const uint64_t h = bitmap.size.height;
         const uint64_t pixels_at = bitmap_at + bitmap.offset;
-        const bool sane = format && w > 0 && h > 0 && w <= kMaxCursorSize && h <= kMaxCursorSize && bitmap.stride > 0 &&
-                          static_cast<uint64_t>(bitmap.stride) >= w * 4 && bitmap.offset >= sizeof(spa_meta_bitmap);
+        const bool sane = format && is_packed_rgb(*format) && w > 0 && h > 0 && w <= kMaxCursorSize &&
+                          h <= kMaxCursorSize && bitmap.stride > 0 && static_cast<uint64_t>(bitmap.stride) >= w * 4 &&
+                          bitmap.offset >= sizeof(spa_meta_bitmap);
         if (sane && pixels_at + static_cast<uint64_t>(bitmap.stride) * (h - 1) + w * 4 <= m->size) {
           for (uint64_t row = 0; row < h; ++row) {
             std::memcpy(pixels_.data() + row * w * 4, base + pixels_at + row * static_cast<uint64_t>(bitmap.stride),

@@ -5,9 +5,22 @@
 namespace zc::capture {
 
 const std::vector<PixelFormat>& default_formats() {
-  static const std::vector<PixelFormat> formats{PixelFormat::BGRx, PixelFormat::BGRA, PixelFormat::RGBx,
-                                                PixelFormat::RGBA, PixelFormat::xRGB, PixelFormat::xBGR,
-                                                PixelFormat::ARGB, PixelFormat::ABGR};
+  // PipeWire picks the first of the consumer's EnumFormats that the producer also offers (it
+  // enumerates ours and filters the producer's by each): screen formats first, so compositors keep
+  // sending what they sent before capture took more; then 10-bit RGB, 24-bit RGB, the YUV formats
+  // of players and cameras, and MJPEG last (decoding costs more than any raw conversion).
+  static const std::vector<PixelFormat> formats{
+      PixelFormat::BGRx,       PixelFormat::BGRA,       PixelFormat::RGBx,       PixelFormat::RGBA,
+      PixelFormat::xRGB,       PixelFormat::xBGR,       PixelFormat::ARGB,       PixelFormat::ABGR,
+      PixelFormat::xRGB_210LE, PixelFormat::xBGR_210LE, PixelFormat::RGBx_102LE, PixelFormat::BGRx_102LE,
+      PixelFormat::ARGB_210LE, PixelFormat::ABGR_210LE, PixelFormat::RGBA_102LE, PixelFormat::BGRA_102LE,
+      PixelFormat::RGB,        PixelFormat::BGR,        PixelFormat::NV12,       PixelFormat::I420,
+      PixelFormat::YV12,       PixelFormat::YUY2,       PixelFormat::UYVY,       PixelFormat::MJPG};
+  return formats;
+}
+
+std::vector<PixelFormat> ten_bit_first(std::vector<PixelFormat> formats) {
+  std::stable_partition(formats.begin(), formats.end(), [](PixelFormat f) { return bit_depth(f) > 8; });
   return formats;
 }
 

@@ -38,9 +38,12 @@ struct Offer {
   Fraction rate_max{1000, 1};
 };
 
-// The formats capture asks for, in order of preference: BGRx first (what most compositors and
-// every CPU path handle without a swizzle).
+// The formats capture asks for, in order of preference: the 32-bit RGB orders first, BGRx first of
+// them (what compositors send and the GPU path imports), then the rest (offer.cpp says why).
 const std::vector<PixelFormat>& default_formats();
+
+// `formats` with the 10-bit ones moved to the front (order otherwise kept): --bit-depth 10.
+std::vector<PixelFormat> ten_bit_first(std::vector<PixelFormat> formats);
 
 // Provided by the pipeline (backed by the importer): the modifiers it can import for a format.
 // Called on the PipeWire thread whenever params are (re)built.

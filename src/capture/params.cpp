@@ -1,6 +1,7 @@
 #include "capture/params.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include <spa/buffer/buffer.h>
@@ -19,14 +20,16 @@ namespace {
 
 constexpr uint32_t kInitialParamBytes = 4096;
 
-uint32_t build_one_format(spa_pod_builder& b, const Offer& offer, spa_video_format format,
+// `format` nullopt: MJPEG (video/mjpg, which has no pixel format property).
+uint32_t build_one_format(spa_pod_builder& b, const Offer& offer, std::optional<spa_video_format> format,
                           const std::vector<uint64_t>* modifiers) {
   const uint32_t start = b.state.offset;
   spa_pod_frame object{};
   spa_pod_builder_push_object(&b, &object, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat);
   spa_pod_builder_add(&b, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video), 0);
-  spa_pod_builder_add(&b, SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw), 0);
-  spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(format), 0);
+  spa_pod_builder_add(&b, SPA_FORMAT_mediaSubtype, SPA_POD_Id(format ? SPA_MEDIA_SUBTYPE_raw : SPA_MEDIA_SUBTYPE_mjpg),
+                      0);
+  if (format) spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(*format), 0);
   if (modifiers) {
     // The producer picks the modifier (it allocates); DONT_FIXATE keeps PipeWire from picking the
     // default for it. An Enum choice's first value is its default, hence the repeat.
@@ -102,8 +105,8 @@ void build_enum_formats(const Offer& offer, ParamSet& out) {
     // only LINEAR would otherwise find nothing in common (black screen).
     for (const auto& fo : offer.formats) {
       const auto spa = to_spa(fo.format);
-      if (!spa) continue;
-      offsets.push_back(build_one_format(b, offer, *spa, nullptr));
+      if (!spa && fo.format != PixelFormat::MJPG) continue;
+      offsets.push_back(build_one_format(b, offer, spa, nullptr));
     }
   });
 }
@@ -115,8 +118,19 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   uint32_t media_type = 0;
   uint32_t media_subtype = 0;
   if (spa_format_parse(format, &media_type, &media_subtype) < 0 || media_type != SPA_MEDIA_TYPE_video ||
-      media_subtype != SPA_MEDIA_SUBTYPE_raw) {
-    return fail(Errc::unsupported, "capture", "format is not raw video");
+      (media_subtype != SPA_MEDIA_SUBTYPE_raw && media_subtype != SPA_MEDIA_SUBTYPE_mjpg)) {
+    return fail(Errc::unsupported, "capture", "format is neither raw video nor MJPEG");
+  }
+  if (media_subtype == SPA_MEDIA_SUBTYPE_mjpg) {
+    spa_video_info_mjpg mjpg{};
+    if (spa_format_video_mjpg_parse(format, &mjpg) < 0) return fail(Errc::pipewire, "capture", "cannot parse MJPEG");
+    if (mjpg.size.width == 0 || mjpg.size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
+    VideoFormat out;
+    out.format = PixelFormat::MJPG;
+    out.size = {mjpg.size.width, mjpg.size.height};
+    out.framerate = {mjpg.framerate.num, mjpg.framerate.denom};
+    out.max_framerate = {mjpg.max_framerate.num, mjpg.max_framerate.denom};
+    return out;
   }
   spa_video_info_raw raw{};
   if (spa_format_video_raw_parse(format, &raw) < 0) return fail(Errc::pipewire, "capture", "cannot parse video format");

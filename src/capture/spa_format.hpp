@@ -1,6 +1,8 @@
 #pragma once
 // PixelFormat <-> spa_video_format. Internal to capture: nothing outside it sees SPA types.
+#include <array>
 #include <optional>
+#include <utility>
 
 #include <spa/param/video/raw.h>
 
@@ -8,53 +10,47 @@
 
 namespace zc::capture {
 
-// SPA names packed formats by byte order in memory, as PixelFormat does, so the mapping is 1:1.
+// Every raw format capture negotiates. SPA names packed formats by byte order in memory (the
+// 10-bit ones by the little-endian word), as PixelFormat does, so the mapping is 1:1. P010 and
+// I010 are encoder layouts only, and MJPG is a media subtype (video/mjpg), not a raw format.
+inline constexpr std::array<std::pair<PixelFormat, spa_video_format>, 23> kSpaFormats{{
+    {PixelFormat::BGRx, SPA_VIDEO_FORMAT_BGRx},
+    {PixelFormat::BGRA, SPA_VIDEO_FORMAT_BGRA},
+    {PixelFormat::RGBx, SPA_VIDEO_FORMAT_RGBx},
+    {PixelFormat::RGBA, SPA_VIDEO_FORMAT_RGBA},
+    {PixelFormat::xRGB, SPA_VIDEO_FORMAT_xRGB},
+    {PixelFormat::xBGR, SPA_VIDEO_FORMAT_xBGR},
+    {PixelFormat::ARGB, SPA_VIDEO_FORMAT_ARGB},
+    {PixelFormat::ABGR, SPA_VIDEO_FORMAT_ABGR},
+    {PixelFormat::NV12, SPA_VIDEO_FORMAT_NV12},
+    {PixelFormat::I420, SPA_VIDEO_FORMAT_I420},
+    {PixelFormat::RGB, SPA_VIDEO_FORMAT_RGB},
+    {PixelFormat::BGR, SPA_VIDEO_FORMAT_BGR},
+    {PixelFormat::YUY2, SPA_VIDEO_FORMAT_YUY2},
+    {PixelFormat::UYVY, SPA_VIDEO_FORMAT_UYVY},
+    {PixelFormat::YV12, SPA_VIDEO_FORMAT_YV12},
+    {PixelFormat::xRGB_210LE, SPA_VIDEO_FORMAT_xRGB_210LE},
+    {PixelFormat::xBGR_210LE, SPA_VIDEO_FORMAT_xBGR_210LE},
+    {PixelFormat::RGBx_102LE, SPA_VIDEO_FORMAT_RGBx_102LE},
+    {PixelFormat::BGRx_102LE, SPA_VIDEO_FORMAT_BGRx_102LE},
+    {PixelFormat::ARGB_210LE, SPA_VIDEO_FORMAT_ARGB_210LE},
+    {PixelFormat::ABGR_210LE, SPA_VIDEO_FORMAT_ABGR_210LE},
+    {PixelFormat::RGBA_102LE, SPA_VIDEO_FORMAT_RGBA_102LE},
+    {PixelFormat::BGRA_102LE, SPA_VIDEO_FORMAT_BGRA_102LE},
+}};
+
 constexpr std::optional<spa_video_format> to_spa(PixelFormat f) {
-  switch (f) {
-    case PixelFormat::BGRx:
-      return SPA_VIDEO_FORMAT_BGRx;
-    case PixelFormat::BGRA:
-      return SPA_VIDEO_FORMAT_BGRA;
-    case PixelFormat::RGBx:
-      return SPA_VIDEO_FORMAT_RGBx;
-    case PixelFormat::RGBA:
-      return SPA_VIDEO_FORMAT_RGBA;
-    case PixelFormat::xRGB:
-      return SPA_VIDEO_FORMAT_xRGB;
-    case PixelFormat::xBGR:
-      return SPA_VIDEO_FORMAT_xBGR;
-    case PixelFormat::ARGB:
-      return SPA_VIDEO_FORMAT_ARGB;
-    case PixelFormat::ABGR:
-      return SPA_VIDEO_FORMAT_ABGR;
-    case PixelFormat::NV12:
-    case PixelFormat::I420:
-      return std::nullopt;  // capture only negotiates packed RGB
+  for (const auto& [format, spa] : kSpaFormats) {
+    if (format == f) return spa;
   }
   return std::nullopt;
 }
 
 constexpr std::optional<PixelFormat> from_spa(uint32_t f) {
-  switch (f) {
-    case SPA_VIDEO_FORMAT_BGRx:
-      return PixelFormat::BGRx;
-    case SPA_VIDEO_FORMAT_BGRA:
-      return PixelFormat::BGRA;
-    case SPA_VIDEO_FORMAT_RGBx:
-      return PixelFormat::RGBx;
-    case SPA_VIDEO_FORMAT_RGBA:
-      return PixelFormat::RGBA;
-    case SPA_VIDEO_FORMAT_xRGB:
-      return PixelFormat::xRGB;
-    case SPA_VIDEO_FORMAT_xBGR:
-      return PixelFormat::xBGR;
-    case SPA_VIDEO_FORMAT_ARGB:
-      return PixelFormat::ARGB;
-    case SPA_VIDEO_FORMAT_ABGR:
-      return PixelFormat::ABGR;
-    default:
-      return std::nullopt;
+  for (const auto& [format, spa] : kSpaFormats) {
+    if (spa == f) return format;
   }
+  return std::nullopt;
 }
 
 }  // namespace zc::capture

@@ -26,7 +26,8 @@ namespace {
 // Stream never mistakes a new buffer for a cached one of the previous stream.
 std::atomic<uint64_t> g_next_buffer_id{1};
 
-constexpr const char* kFormatHint = " (no common format? capture takes 32-bit RGB formats in shared memory or DMA-BUF)";
+constexpr const char* kFormatHint =
+    " (no common format? capture takes 32-bit, 24-bit and 10-bit RGB, NV12, I420, YV12, YUY2, UYVY and MJPEG)";
 constexpr uint32_t kUnfilledBeforeRenegotiation = 3;  // buffers without memory in a row
 constexpr uint32_t kMaxUnfilledRenegotiations = 3;    // new buffer sets asked for, then only counted
 constexpr size_t kMinBuffersToKeep = 3;               // a buffer is kept only if the producer has more

@@ -46,6 +46,7 @@ struct RecordArgs {
   std::vector<std::string> audio;
   std::string audio_tracks = "mix";
   std::string audio_codec = "auto";
+  std::string bit_depth = "auto";
 };
 
 // --audio SPEC[,volume=DB][,muted], repeatable.
@@ -72,6 +73,9 @@ Result<RecordOptions> to_options(RecordArgs& a) {
   auto codec = encode::codec_from_string(a.codec);
   if (!codec) return tl::unexpected(codec.error());
   o.codec = *codec;
+  auto depth = encode::bit_depth_from_string(a.bit_depth);
+  if (!depth) return fail(Errc::invalid_argument, "options", "--bit-depth is auto, 8 or 10");
+  o.bit_depth = *depth;
   if (!a.scale.empty()) {
     auto s = parse_size(a.scale);
     if (!s) return tl::unexpected(s.error());
@@ -178,6 +182,9 @@ std::function<int()> add_record_command(CLI::App& app) {
   cmd->add_option("--duration", args->duration, "Stop after this many seconds of video");
   cmd->add_option("--frames", args->frames, "Stop after this many frames");
   cmd->add_option("--scale", args->scale, "Output size WIDTHxHEIGHT (scaled in the colour-conversion pass)");
+  cmd->add_option("--bit-depth", args->bit_depth,
+                  "auto (10 bits when the source and the encoder have them: HEVC Main10, AV1), 8 or 10")
+      ->capture_default_str();
   auto* ll = cmd->add_flag("--low-latency", args->low_latency, "Low-latency tuning (default for network outputs)");
   auto* q = cmd->add_flag("--quality", args->quality, "Quality tuning (default for files)");
   ll->excludes(q);

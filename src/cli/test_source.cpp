@@ -4,6 +4,7 @@
 #include "cli/cli.hpp"
 #include "core/log.hpp"
 #include "session/record_options.hpp"
+#include "testsrc/pack.hpp"
 #include "testsrc/run.hpp"
 
 namespace zc::cli {
@@ -23,7 +24,7 @@ struct TestSourceArgs {
 };
 
 int run_test_source(TestSourceArgs& a) {
-  auto size = parse_size(a.size);
+  auto size = parse_size(a.size, false);  // a producer may send odd sizes: so may the test source
   if (!size) {
     spdlog::error("test-source: {}", size.error().describe());
     return kExitUsage;
@@ -32,8 +33,8 @@ int run_test_source(TestSourceArgs& a) {
   o.width = size->width;
   o.height = size->height;
   auto format = pixel_format_from_string(a.format);
-  if (!format || !is_packed_rgb(*format)) {
-    spdlog::error("test-source: --format {} is not one of BGRx BGRA RGBx RGBA xRGB xBGR ARGB ABGR", a.format);
+  if (!format || !testsrc::sends(*format)) {
+    spdlog::error("test-source: --format {} is not one of {}", a.format, testsrc::format_names());
     return kExitUsage;
   }
   o.format = *format;
@@ -75,7 +76,7 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   auto& o = args->run.source;
   cmd->add_option("--size", args->size, "WIDTHxHEIGHT, up to 7680x4320")->capture_default_str();
   cmd->add_option("--fps", o.fps, "Frames per second, up to 240")->capture_default_str();
-  cmd->add_option("--format", args->format, "BGRx BGRA RGBx RGBA xRGB xBGR ARGB ABGR")->capture_default_str();
+  cmd->add_option("--format", args->format, testsrc::format_names())->capture_default_str();
   cmd->add_option("--mode", args->mode, "shm, or dmabuf (with modifier fixation)")->capture_default_str();
   cmd->add_option("--dmabuf-alloc", args->dmabuf_alloc,
                   "dmabuf mode's buffers: auto (GBM when a DRM render node and libgbm are there, else memfds), gbm "
@@ -84,7 +85,7 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option("--name", o.node_name, "node.name")->capture_default_str();
   cmd->add_option("--defect", args->defects,
                   "Inject a defect: KIND@FRAME[/EVERY][:WxH], KIND one of corrupted-flag corrupted-chunk zero-chunk "
-                  "bad-stride short-buffer resize disappear; repeatable");
+                  "bad-stride short-buffer resize disappear corrupt-jpeg (MJPG); repeatable");
   cmd->add_flag("--cursor", o.cursor, "Send a metadata cursor (SPA_META_Cursor)");
   cmd->add_option("--frames", args->run.frames, "Stop after this many frames");
   cmd->add_option("--duration", args->duration, "Stop after this many seconds");

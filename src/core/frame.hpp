@@ -38,6 +38,13 @@ enum class MemoryKind : uint8_t {
   DmaBuf,  // planes[] carry fds; `data` is null unless someone mapped it
 };
 
+// A chroma plane of a mapped planar image (NV12's UV; I420's and YV12's U and V).
+struct CpuPlane {
+  const uint8_t* data = nullptr;
+  uint32_t stride = 0;
+  size_t size = 0;  // readable bytes from `data`
+};
+
 struct DmaBufPlane {
   int fd = -1;
   uint32_t offset = 0;
@@ -60,9 +67,12 @@ struct Frame {
   std::array<DmaBufPlane, 4> planes{};
   uint32_t plane_count = 0;
 
-  const uint8_t* data = nullptr;  // first pixel of the image (chunk offset already applied)
-  uint32_t stride = 0;            // bytes per row of `data`
-  size_t size = 0;                // readable bytes from `data`
+  const uint8_t* data = nullptr;  // first pixel of the image, plane 0 (chunk offset applied); MJPG: the JPEG
+  uint32_t stride = 0;            // bytes per row of `data` (0 for MJPG)
+  size_t size = 0;                // readable bytes from `data` (MJPG: the JPEG's bytes)
+  // Planar formats in CPU memory: chroma[0] is U (NV12: interleaved UV), chroma[1] V, whatever
+  // order the format keeps them in (capture resolves YV12's), each validated to hold its rows.
+  std::array<CpuPlane, 2> chroma{};
 
   std::optional<Rect> crop;  // SPA_META_VideoCrop, already clamped to the frame
   Cursor cursor;

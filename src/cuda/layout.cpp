@@ -36,6 +36,8 @@ Result<FrameLayout> frame_layout(uint32_t width, uint32_t height, PixelFormat fo
     l.alloc_rows = height;
     return l;
   }
+  if (format != PixelFormat::NV12 && format != PixelFormat::I420)
+    return fail(Errc::unsupported, "zerocopy:layout", fmt::format("no GPU layout for {}", to_string(format)));
   if (width % 2 || height % 2)
     return fail(Errc::invalid_argument, "zerocopy:layout",
                 fmt::format("{} needs an even size, got {}x{}", to_string(format), width, height));

@@ -22,6 +22,32 @@ std::string_view to_string(Tuning t) {
   return t == Tuning::LowLatency ? "low-latency" : "quality";
 }
 
+std::string_view to_string(BitDepth d) {
+  switch (d) {
+    case BitDepth::Auto:
+      return "auto";
+    case BitDepth::Eight:
+      return "8";
+    case BitDepth::Ten:
+      return "10";
+  }
+  return "auto";
+}
+
+Result<BitDepth> bit_depth_from_string(std::string_view name) {
+  if (name == "auto") return BitDepth::Auto;
+  if (name == "8") return BitDepth::Eight;
+  if (name == "10") return BitDepth::Ten;
+  return fail(Errc::invalid_argument, "encode", "unknown bit depth '" + std::string(name) + "' (auto, 8, 10)");
+}
+
+std::optional<InputSpec> input_at_depth(const InputSpec& eight_bit, uint32_t depth) {
+  if (depth != 10) return eight_bit;
+  if (eight_bit.format == PixelFormat::NV12) return InputSpec{FrameMemory::Cpu, PixelFormat::P010};
+  if (eight_bit.format == PixelFormat::I420) return InputSpec{FrameMemory::Cpu, PixelFormat::I010};
+  return std::nullopt;
+}
+
 Result<Codec> codec_from_string(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });

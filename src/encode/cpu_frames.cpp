@@ -16,14 +16,15 @@ constexpr uint32_t align_up(uint32_t v) {
 
 CpuFrameBuffer::CpuFrameBuffer(uint32_t width, uint32_t height, PixelFormat format)
     : width_(width), height_(height), format_(format) {
-  assert(format == PixelFormat::NV12 || format == PixelFormat::I420);
+  assert(is_encoder_layout(format));
   const uint32_t chroma_w = (width + 1) / 2;
   const uint32_t chroma_h = (height + 1) / 2;
-  pitches_[0] = align_up(width);
-  if (format == PixelFormat::NV12) {
-    pitches_[1] = align_up(chroma_w * 2);
+  const uint32_t sample = bit_depth(format) > 8 ? 2 : 1;  // bytes
+  pitches_[0] = align_up(width * sample);
+  if (plane_count() == 2) {
+    pitches_[1] = align_up(chroma_w * 2 * sample);
   } else {
-    pitches_[1] = align_up(chroma_w);
+    pitches_[1] = align_up(chroma_w * sample);
     pitches_[2] = pitches_[1];
   }
   offsets_[1] = size_t{pitches_[0]} * height;
@@ -59,29 +60,43 @@ DeviceFrame CpuFramePool::acquire(int64_t pts_ns, uint64_t sequence) {
   return f;
 }
 
+namespace {
+
+// A sample of `frame`'s plane: 8-bit, or 10-bit stored as its layout stores it (P010 in the top
+// bits, I010 in the low ones).
+void put(const DeviceFrame& frame, size_t plane, size_t row, size_t index, uint32_t value8) {
+  uint8_t* line = frame.cpu_plane(plane) + frame.pitches[plane] * row;
+  if (frame.format == PixelFormat::NV12 || frame.format == PixelFormat::I420) {
+    line[index] = static_cast<uint8_t>(value8);
+    return;
+  }
+  const uint32_t v10 = value8 << 2;
+  const auto v = static_cast<uint16_t>(frame.format == PixelFormat::P010 ? v10 << 6 : v10);
+  std::memcpy(line + index * 2, &v, 2);
+}
+
+}  // namespace
+
 void fill_pattern(DeviceFrame& frame, uint32_t index) {
   const uint32_t w = frame.width;
   const uint32_t h = frame.height;
   for (uint32_t y = 0; y < h; ++y) {
-    uint8_t* row = frame.cpu_plane(0) + size_t{frame.pitches[0]} * y;
     for (uint32_t x = 0; x < w; ++x)
-      row[x] = static_cast<uint8_t>(16 + ((x + y + 2 * index) % 220));
+      put(frame, 0, y, x, 16 + ((x + y + 2 * index) % 220));
   }
   const uint32_t cw = (w + 1) / 2;
   const uint32_t ch = (h + 1) / 2;
+  const bool interleaved = frame.format == PixelFormat::NV12 || frame.format == PixelFormat::P010;
   for (uint32_t y = 0; y < ch; ++y) {
-    if (frame.format == PixelFormat::NV12) {
-      uint8_t* row = frame.cpu_plane(1) + size_t{frame.pitches[1]} * y;
-      for (uint32_t x = 0; x < cw; ++x) {
-        row[2 * x] = static_cast<uint8_t>(16 + ((x + index) % 224));
-        row[2 * x + 1] = static_cast<uint8_t>(16 + ((y + index) % 224));
-      }
-    } else {
-      uint8_t* u = frame.cpu_plane(1) + size_t{frame.pitches[1]} * y;
-      uint8_t* v = frame.cpu_plane(2) + size_t{frame.pitches[2]} * y;
-      for (uint32_t x = 0; x < cw; ++x) {
-        u[x] = static_cast<uint8_t>(16 + ((x + index) % 224));
-        v[x] = static_cast<uint8_t>(16 + ((y + index) % 224));
+    for (uint32_t x = 0; x < cw; ++x) {
+      const uint32_t u = 16 + ((x + index) % 224);
+      const uint32_t v = 16 + ((y + index) % 224);
+      if (interleaved) {
+        put(frame, 1, y, 2 * size_t{x}, u);
+        put(frame, 1, y, 2 * size_t{x} + 1, v);
+      } else {
+        put(frame, 1, y, x, u);
+        put(frame, 2, y, x, v);
       }
     }
   }

@@ -1,5 +1,5 @@
 #pragma once
-// Pooled host frames in an encoder's layout (NV12 or I420). The selector's probe frame comes from
+// Pooled host frames in an encoder's layout (NV12, I420, P010 or I010). The selector's probe frame comes from
 // here, and tests use it; the capture path gets its frames from the CPU importer's own pool.
 #include <array>
 #include <cstdint>
@@ -20,7 +20,7 @@ class CpuFrameBuffer : public Pooled<CpuFrameBuffer> {
   PixelFormat format() const { return format_; }
   uint8_t* plane(size_t i) const { return memory_.get() + offsets_[i]; }
   uint32_t pitch(size_t i) const { return pitches_[i]; }
-  size_t plane_count() const { return format_ == PixelFormat::NV12 ? 2 : 3; }
+  size_t plane_count() const { return format_ == PixelFormat::NV12 || format_ == PixelFormat::P010 ? 2 : 3; }
   bool valid() const { return memory_ != nullptr; }
 
  private:
@@ -37,7 +37,7 @@ class CpuFrameBuffer : public Pooled<CpuFrameBuffer> {
 
 class CpuFramePool {
  public:
-  // format: NV12 or I420.
+  // format: NV12, I420, P010 or I010.
   CpuFramePool(uint32_t width, uint32_t height, PixelFormat format, size_t max_free = 4);
 
   // A frame backed by a pooled buffer (contents: whatever the last user left). Dropping the

@@ -2,6 +2,7 @@
 // The encoder seam. One small class per encoder family (x264, x265, SVT-AV1, NVENC) implements
 // Encoder; the selector (selector.hpp) proves candidates by opening them and encoding one frame.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,10 +16,15 @@ namespace zc::encode {
 
 enum class Codec : uint8_t { H264, HEVC, AV1 };
 enum class Tuning : uint8_t { LowLatency, Quality };
+// --bit-depth: Auto encodes 10 bits when the source has them and the chosen encoder takes them
+// (HEVC Main10, AV1 10-bit), else 8; Ten always (8-bit sources widened), Eight never.
+enum class BitDepth : uint8_t { Auto, Eight, Ten };
 
 std::string_view to_string(Codec c);
 Result<Codec> codec_from_string(std::string_view name);  // "h264", "hevc"/"h265", "av1"
 std::string_view to_string(Tuning t);
+std::string_view to_string(BitDepth d);                         // "auto", "8", "10"
+Result<BitDepth> bit_depth_from_string(std::string_view name);  // auto, 8, 10
 AVCodecID codec_id(Codec c);
 
 struct EncoderConfig {
@@ -32,6 +38,7 @@ struct EncoderConfig {
   int64_t time_origin_ns = 0;  // capture time that maps to pts 0
   uint32_t generation = 0;     // copied into StreamInfo and every packet
   uint32_t threads = 0;        // 0: min(cores, 16)
+  uint32_t bit_depth = 8;      // 8 or 10: the input layout (encoder_input()) and the profile follow
 };
 
 // What an encoder wants to be fed (the importer produces exactly this).
@@ -41,6 +48,11 @@ struct InputSpec {
 
   bool operator==(const InputSpec&) const = default;
 };
+
+// The layout a family takes at a bit depth: 8 bits its own (NV12 or I420), 10 bits the matching
+// 16-bit layout (NV12 -> P010, I420 -> I010), always in host memory (10-bit frames come from the
+// CPU path only). nullopt: the family has no 10-bit input in zerocast.
+std::optional<InputSpec> input_at_depth(const InputSpec& eight_bit, uint32_t depth);
 
 // Packet timestamps are microseconds (StreamInfo::time_base) since EncoderConfig::time_origin_ns.
 inline constexpr AVRational kPacketTimeBase{1, 1000000};

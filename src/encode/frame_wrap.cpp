@@ -23,6 +23,10 @@ AVPixelFormat av_pixel_format(PixelFormat format) {
       return AV_PIX_FMT_NV12;
     case PixelFormat::I420:
       return AV_PIX_FMT_YUV420P;
+    case PixelFormat::P010:
+      return AV_PIX_FMT_P010LE;
+    case PixelFormat::I010:
+      return AV_PIX_FMT_YUV420P10LE;
     default:
       return AV_PIX_FMT_NONE;
   }
@@ -38,7 +42,7 @@ Result<void> wrap_device_frame(DeviceFrame& frame, AVFrame& out) {
         Errc::invalid_argument, "encode",
         "frame format " + std::string(to_string(frame.format)) + " is not a planar 4:2:0 format an encoder takes");
   }
-  const size_t planes = frame.format == PixelFormat::NV12 ? 2 : 3;
+  const size_t planes = frame.format == PixelFormat::NV12 || frame.format == PixelFormat::P010 ? 2 : 3;
   const uint32_t chroma_rows = (frame.height + 1) / 2;
   uint8_t* lowest = frame.cpu_plane(0);
   uint8_t* end = lowest;

@@ -1,5 +1,6 @@
 // NVENC through FFmpeg (h264_nvenc, hevc_nvenc, av1_nvenc), fed CPU NV12, or CUDA NV12 frames
-// through a hw-frames pool on our CUDA context (cuda_frames.hpp). Low latency:
+// through a hw-frames pool on our CUDA context (cuda_frames.hpp); at 10 bits (HEVC Main10, AV1)
+// CPU P010 (10-bit sources take the CPU path). Low latency:
 // p2 + ultra-low-latency tuning, CBR, no B-frames, no frame delay. Quality: p5 + high quality,
 // constant quality (cq) or VBR. NVENC changes its bitrate on the fly where the GPU supports it.
 #include <dlfcn.h>
@@ -29,10 +30,13 @@ std::string nvenc_name(Codec codec) {
 
 class NvencEncoder final : public FfmpegEncoder {
  public:
+  // 10 bits: host P010 frames (the CPU path makes them; FFmpeg uploads them), never CUDA ones.
   NvencEncoder(const EncoderConfig& config, std::shared_ptr<cuda::CudaContext> cuda)
       : FfmpegEncoder(nvenc_name(config.codec), config,
-                      InputSpec{cuda ? FrameMemory::Cuda : FrameMemory::Cpu, PixelFormat::NV12}),
-        cuda_(std::move(cuda)) {}
+                      config.bit_depth == 10
+                          ? InputSpec{FrameMemory::Cpu, PixelFormat::P010}
+                          : InputSpec{cuda ? FrameMemory::Cuda : FrameMemory::Cpu, PixelFormat::NV12}),
+        cuda_(config.bit_depth == 10 ? nullptr : std::move(cuda)) {}
 
  protected:
   Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
@@ -99,12 +103,24 @@ class NvencEncoder final : public FfmpegEncoder {
 
 }  // namespace
 
+namespace {
+
+Result<void> check_depth(const EncoderConfig& config) {
+  if (config.bit_depth == 8 || (config.bit_depth == 10 && config.codec != Codec::H264)) return {};
+  return fail(Errc::unsupported, "encode:" + nvenc_name(config.codec),
+              config.bit_depth == 10 ? "NVENC encodes H.264 at 8 bits only" : "bit depth must be 8 or 10");
+}
+
+}  // namespace
+
 Result<EncoderPtr> make_nvenc(const EncoderConfig& config) {
+  if (auto ok = check_depth(config); !ok) return tl::unexpected(ok.error());
   return EncoderPtr(std::make_unique<NvencEncoder>(config, nullptr));
 }
 
 Result<EncoderPtr> make_nvenc_cuda(const EncoderConfig& config, std::shared_ptr<cuda::CudaContext> cuda) {
   if (!cuda) return fail(Errc::invalid_argument, "encode", "make_nvenc_cuda needs a CUDA context");
+  if (auto ok = check_depth(config); !ok) return tl::unexpected(ok.error());
   return EncoderPtr(std::make_unique<NvencEncoder>(config, std::move(cuda)));
 }
 

@@ -51,12 +51,14 @@ Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda) {
 
 Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& config,
                              const ProbeFrameSource& probe_frame) {
+  const auto input = input_at_depth(candidate.input, config.bit_depth);
+  if (!input) return fail(Errc::unsupported, "encode:" + candidate.name, "no 10-bit input for it in zerocast");
   auto encoder = candidate.make(config);
   if (!encoder) return tl::unexpected<Error>(encoder.error());
-  if ((*encoder)->input() != candidate.input) {
+  if ((*encoder)->input() != *input) {
     return fail(Errc::internal, "encode:" + candidate.name, "the encoder wants another input than its catalog entry");
   }
-  auto frame = probe_frame ? probe_frame(config, candidate.input) : cpu_probe_frame(config, candidate.input);
+  auto frame = probe_frame ? probe_frame(config, *input) : cpu_probe_frame(config, *input);
   if (!frame) return tl::unexpected<Error>(frame.error());
 
   std::vector<EncodedPacket> packets;
@@ -71,7 +73,7 @@ Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& co
 }
 
 Result<Selection> select_encoder(const EncoderConfig& config, std::string_view requested, const Catalog& catalog,
-                                 const ProbeFrameSource& probe_frame) {
+                                 const ProbeFrameSource& probe_frame, bool also_ten_bit) {
   const bool automatic = requested.empty() || requested == "auto";
   const std::string codec_name(to_string(config.codec));
 
@@ -117,12 +119,26 @@ Result<Selection> select_encoder(const EncoderConfig& config, std::string_view r
       continue;
     }
     std::string line = c->name + " chosen";
-    spdlog::info("encode: {} for {} {}x{} ({})", line, codec_name, config.width, config.height,
-                 automatic ? "auto" : "requested");
+    spdlog::info("encode: {} for {} {}x{} at {} bits ({})", line, codec_name, config.width, config.height,
+                 config.bit_depth, automatic ? "auto" : "requested");
     selection.log.push_back(std::move(line));
     selection.encoder = c->name;
-    selection.input = c->input;
+    selection.input = *input_at_depth(c->input, config.bit_depth);
     selection.factory = c->make;
+    if (config.bit_depth == 10) {
+      selection.input10 = selection.input;
+    } else if (also_ten_bit) {
+      // --bit-depth auto: the first frame decides; prove now that 10 bits would open too.
+      EncoderConfig ten = config;
+      ten.bit_depth = 10;
+      if (auto proved10 = probe_candidate(*c, ten, probe_frame)) {
+        selection.input10 = input_at_depth(c->input, 10);
+        selection.log.push_back(c->name + " takes 10 bits");
+      } else {
+        selection.log.push_back(c->name + " at 10 bits rejected: " + proved10.error().message);
+      }
+      spdlog::info("encode: {}", selection.log.back());
+    }
     return selection;
   }
   if (!automatic) return fail(Errc::encoder, std::string(kStage), reasons);

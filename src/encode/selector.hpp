@@ -5,6 +5,7 @@
 // choice are logged. The catalog is injectable so tests can use fakes.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,8 @@ struct Candidate {
 };
 using Catalog = std::vector<Candidate>;
 
-// h264_nvenc, libx264 (NV12); hevc_nvenc, libx265; av1_nvenc, libsvtav1. Candidates missing from
+// h264_nvenc, libx264 (NV12); hevc_nvenc, libx265; av1_nvenc, libsvtav1. Entries carry their
+// 8-bit input; input_at_depth() gives the 10-bit one (the factory refuses what it cannot). Candidates missing from
 // the linked FFmpeg stay listed and are rejected with that reason.
 // With `cuda`, the NVENC candidates take CUDA NV12 frames on that context (make_nvenc_cuda).
 Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda = nullptr);
@@ -33,17 +35,22 @@ Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda = nullptr
 using ProbeFrameSource = std::function<Result<DeviceFrame>(const EncoderConfig&, const InputSpec&)>;
 
 struct Selection {
-  std::string encoder;           // the chosen candidate's name
-  InputSpec input;               // what the importer must produce
-  EncoderFactory factory;        // makes a fresh encoder (opens on its first real frame)
-  std::vector<std::string> log;  // one line per candidate tried, in order ("x rejected: why", "y chosen")
+  std::string encoder;               // the chosen candidate's name
+  InputSpec input;                   // what the importer must produce (at the depth selected for)
+  std::optional<InputSpec> input10;  // what it must produce for 10 bits, when the encoder was proved at 10
+  EncoderFactory factory;            // makes a fresh encoder (opens on its first real frame)
+  std::vector<std::string> log;      // one line per candidate tried, in order ("x rejected: why", "y chosen")
 };
 
+// Selects for config.bit_depth (8 or 10: candidates without 10 bits are rejected at 10). With
+// `also_ten_bit` (--bit-depth auto), the chosen 8-bit encoder is probed at 10 bits too and
+// Selection::input10 says whether it took them.
 // requested: "auto" (or empty) or an encoder name. Errors: Errc::not_found (no such encoder),
 // Errc::unsupported (FFmpeg has it, zerocast does not drive it), Errc::invalid_argument (the name
 // encodes another codec), Errc::encoder (nothing worked; the message lists every reason).
 Result<Selection> select_encoder(const EncoderConfig& config, std::string_view requested,
-                                 const Catalog& catalog = default_catalog(), const ProbeFrameSource& probe_frame = {});
+                                 const Catalog& catalog = default_catalog(), const ProbeFrameSource& probe_frame = {},
+                                 bool also_ten_bit = false);
 
 // Opens the candidate, encodes one frame, drains and frees it. The error says why it failed.
 Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& config,

@@ -1,4 +1,4 @@
-// libsvtav1 (I420). Low latency: the low-delay prediction structure (no reordering, no
+// libsvtav1 (I420; I010 at 10 bits). Low latency: the low-delay prediction structure (no reordering, no
 // lookahead) at the fastest preset, CBR. Quality: random access at a fast preset, CRF or VBR.
 // SVT-AV1 1.4 can force a keyframe only in random-access CRF/CQP mode, and FFmpeg 5.1 cannot
 // change its bitrate while it runs.
@@ -14,11 +14,12 @@ namespace {
 constexpr int kLowLatencyPreset = 12;  // low delay needs >= 8
 constexpr int kQualityPreset = 10;
 constexpr int kQualityCrf = 32;
+constexpr InputSpec kInput{FrameMemory::Cpu, PixelFormat::I420};  // 10 bits: I010
 
 class SvtAv1Encoder final : public FfmpegEncoder {
  public:
   explicit SvtAv1Encoder(const EncoderConfig& config)
-      : FfmpegEncoder("libsvtav1", config, InputSpec{FrameMemory::Cpu, PixelFormat::I420}) {}
+      : FfmpegEncoder("libsvtav1", config, *input_at_depth(kInput, config.bit_depth)) {}
 
  protected:
   Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
@@ -50,6 +51,9 @@ class SvtAv1Encoder final : public FfmpegEncoder {
 
 Result<EncoderPtr> make_svtav1(const EncoderConfig& config) {
   if (config.codec != Codec::AV1) return fail(Errc::invalid_argument, "encode:libsvtav1", "libsvtav1 encodes av1 only");
+  if (config.bit_depth != 8 && config.bit_depth != 10) {
+    return fail(Errc::invalid_argument, "encode:libsvtav1", "bit depth must be 8 or 10");
+  }
   return EncoderPtr(std::make_unique<SvtAv1Encoder>(config));
 }
 

@@ -40,6 +40,9 @@ Result<EncoderPtr> make_x264(const EncoderConfig& config, PixelFormat input) {
   if (input != PixelFormat::NV12 && input != PixelFormat::I420) {
     return fail(Errc::invalid_argument, "encode:libx264", "libx264 takes NV12 or I420");
   }
+  if (config.bit_depth != 8) {
+    return fail(Errc::unsupported, "encode:libx264", "zerocast encodes H.264 at 8 bits (High 10 plays almost nowhere)");
+  }
   return EncoderPtr(std::make_unique<X264Encoder>(config, input));
 }
 

@@ -1,4 +1,4 @@
-// libx265 (I420). Low latency: ultrafast + zerolatency, CBR through the VBV, no scene cuts.
+// libx265 (I420; I010 at 10 bits: Main 10). Low latency: ultrafast + zerolatency, CBR through the VBV, no scene cuts.
 // Quality: veryfast, CRF or an average bitrate. Always closed GOPs and repeated VPS/SPS/PPS so
 // every keyframe is a join point. FFmpeg 5.1 cannot change x265's bitrate while it runs.
 #include <fmt/format.h>
@@ -10,11 +10,12 @@ namespace zc::encode {
 namespace {
 
 constexpr int kQualityCrf = 24;
+constexpr InputSpec kInput{FrameMemory::Cpu, PixelFormat::I420};  // 10 bits: I010 (Main 10)
 
 class X265Encoder final : public FfmpegEncoder {
  public:
   explicit X265Encoder(const EncoderConfig& config)
-      : FfmpegEncoder("libx265", config, InputSpec{FrameMemory::Cpu, PixelFormat::I420}) {}
+      : FfmpegEncoder("libx265", config, *input_at_depth(kInput, config.bit_depth)) {}
 
  protected:
   Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
@@ -42,6 +43,9 @@ class X265Encoder final : public FfmpegEncoder {
 
 Result<EncoderPtr> make_x265(const EncoderConfig& config) {
   if (config.codec != Codec::HEVC) return fail(Errc::invalid_argument, "encode:libx265", "libx265 encodes hevc only");
+  if (config.bit_depth != 8 && config.bit_depth != 10) {
+    return fail(Errc::invalid_argument, "encode:libx265", "bit depth must be 8 or 10");
+  }
   return EncoderPtr(std::make_unique<X265Encoder>(config));
 }
 

@@ -91,6 +91,7 @@ const std::vector<OptionInfo>& capture_option_list() {
       {"replay", "u", "seconds of replay buffer; 0: none"},
       {"scale", "s", "output size WIDTHxHEIGHT"},
       {"tuning", "s", "auto | low-latency | quality"},
+      {"bit-depth", "s", "auto | 8 | 10 (10 needs hevc or av1)"},
       {"cfr", "b", "repeat frames to hold fps"},
       {"cursor", "b", "draw the cursor"},
       {"audio", "as",
@@ -177,6 +178,15 @@ Result<void> apply_tuning(Draft& d, const std::string& name, const OptionValue& 
   return {};
 }
 
+Result<void> apply_bit_depth(Draft& d, const std::string& name, const OptionValue& value) {
+  auto v = get_string(name, value);
+  if (!v) return tl::unexpected(v.error());
+  auto depth = encode::bit_depth_from_string(*v);
+  if (!depth) return bad("option 'bit-depth' must be auto, 8 or 10");
+  d.spec.record.bit_depth = *depth;
+  return {};
+}
+
 Result<void> apply_test_size(Draft& d, const std::string& name, const OptionValue& value) {
   auto v = get_string(name, value);
   if (!v) return tl::unexpected(v.error());
@@ -241,6 +251,7 @@ const std::map<std::string, Apply>& appliers() {
                     const OptionValue& v) { return take(get_unsigned(n, v, 3600), d.spec.replay_seconds); }},
       {"scale", apply_scale},
       {"tuning", apply_tuning},
+      {"bit-depth", apply_bit_depth},
       {"cfr",
        [](Draft& d, const std::string& n, const OptionValue& v) { return take(get_bool(n, v), d.spec.record.cfr); }},
       {"cursor", [](Draft& d, const std::string& n,
@@ -268,6 +279,7 @@ Draft defaults(const Config& config) {
   r.fps = config.fps;
   r.scale = config.scale;
   r.tuning = tuning_of(config);
+  r.bit_depth = encode::bit_depth_from_string(config.bit_depth).value_or(encode::BitDepth::Auto);  // checked on read
   r.cfr = config.cfr;
   r.draw_cursor = config.cursor;
   r.test.size = config.test_size;
@@ -289,6 +301,9 @@ Result<CaptureSpec> settle(Draft d, const Config& config) {
   auto parsed_codec = encode::codec_from_string(d.codec);
   if (!parsed_codec) return bad("option 'codec': " + parsed_codec.error().message);
   r.codec = *parsed_codec;
+  if (r.bit_depth == encode::BitDepth::Ten && r.codec == encode::Codec::H264) {
+    return bad("option 'bit-depth' 10 needs codec hevc or av1 (zerocast encodes H.264 at 8 bits)");
+  }
   r.gop_frames = d.gop ? *d.gop : gop_frames(config.gop_seconds, r);
   r.audio_codec = session::audio_codec_for(r);  // settled once: the outputs and every pipeline share it
   if (r.outputs.empty() && d.spec.replay_seconds == 0) {

@@ -175,6 +175,13 @@ const std::vector<Entry>& schema() {
                              c.tuning = v;
                              return std::nullopt;
                            }));
+    s.push_back(string_key("capture.bit_depth", "auto",
+                           "auto (10 bits when the source has them and the encoder takes them) | 8 | 10",
+                           [](Config& c, const std::string& v) -> std::optional<std::string> {
+                             if (auto bad = one_of(v, {"auto", "8", "10"})) return bad;
+                             c.bit_depth = v;
+                             return std::nullopt;
+                           }));
     s.push_back(bool_key("capture.cursor", true, "Draw the cursor (metadata cursors)", &Config::cursor));
     s.push_back(bool_key("capture.cfr", false, "Repeat frames to hold capture.fps (needs capture.fps)", &Config::cfr));
     s.push_back(number_key("capture.reconnect_seconds", 60.0, 0.0, 86400.0,

@@ -32,7 +32,8 @@ struct Config {
   uint32_t fps = 0;           // 0: the source's rate
   double gop_seconds = 2.0;
   std::optional<session::Size> scale;
-  std::string tuning = "auto";  // auto | low-latency | quality
+  std::string tuning = "auto";     // auto | low-latency | quality
+  std::string bit_depth = "auto";  // auto | 8 | 10
   bool cursor = true;
   bool cfr = false;
   double reconnect_seconds = 60;  // how long a capture retries after PipeWire went away; 0: forever

@@ -49,11 +49,12 @@ Pipeline::~Pipeline() {
   outputs_.reset();
 }
 
-encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height) const {
+encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height, uint32_t depth) const {
   encode::EncoderConfig c;
   c.codec = options_.codec;
   c.width = width;
   c.height = height;
+  c.bit_depth = depth;
   const uint32_t fps = nominal_fps(options_);
   c.frame_rate = AVRational{static_cast<int>(fps), 1};
   c.bitrate_kbps = bitrate_kbps_.load();
@@ -97,8 +98,14 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
     h = even_down(p->options_.test.size.height);
   }
   const auto requested = encode::requested_encoder(p->options_.encoder == "auto" ? "" : p->options_.encoder);
-  auto selection = p->hooks_.catalog ? encode::select_encoder(p->encoder_config(w, h), requested, *p->hooks_.catalog)
-                                     : encode::select_encoder(p->encoder_config(w, h), requested);
+  // --bit-depth 10 selects at 10 bits; auto at 8, proving the choice at 10 too where the codec has
+  // a 10-bit profile (the first frame's format decides).
+  const encode::BitDepth depth = p->options_.bit_depth;
+  const auto config = p->encoder_config(w, h, depth == encode::BitDepth::Ten ? 10 : 8);
+  const bool also_ten = depth == encode::BitDepth::Auto && p->options_.codec != encode::Codec::H264;
+  auto selection = p->hooks_.catalog
+                       ? encode::select_encoder(config, requested, *p->hooks_.catalog, {}, also_ten)
+                       : encode::select_encoder(config, requested, encode::default_catalog(), {}, also_ten);
   if (!selection) return tl::unexpected(selection.error());
   p->selection_ = std::move(*selection);
 
@@ -155,6 +162,8 @@ Result<void> Pipeline::start() {
 
   capture::StreamOptions so;
   so.target = target;
+  // --bit-depth 10: a producer that offers 10-bit RGB beside 8-bit sends 10 bits.
+  if (options_.bit_depth == encode::BitDepth::Ten) so.formats = capture::ten_bit_first(so.formats);
   so.modifiers = this;
   if (options_.test_source()) {
     so.size_hint = {options_.test.size.width, options_.test.size.height};
@@ -271,6 +280,20 @@ void Pipeline::on_state(capture::StreamState state, std::string_view message) {
   }
 }
 
+// --bit-depth: 10 bits when asked, or (auto) when the source has them and the encoder was proved
+// at 10 bits; else the encoder's 8-bit layout.
+encode::InputSpec Pipeline::input_for(PixelFormat source) const {
+  const bool ten = options_.bit_depth == encode::BitDepth::Ten ||
+                   (options_.bit_depth == encode::BitDepth::Auto && bit_depth(source) > 8 && selection_.input10);
+  const encode::InputSpec input = ten && selection_.input10 ? *selection_.input10 : selection_.input;
+  spdlog::info("record: encoding {} at {} bits ({} from a {} source{})", selection_.encoder, bit_depth(input.format),
+               to_string(input.format), to_string(source),
+               options_.bit_depth == encode::BitDepth::Auto && bit_depth(source) > 8 && !selection_.input10
+                   ? "; the encoder takes 8 bits only"
+                   : "");
+  return input;
+}
+
 void Pipeline::on_format(const capture::VideoFormat& format) {
   (void)format;
   // A new buffer size starts a new generation (new encoder) unless a fixed output size was asked
@@ -310,8 +333,9 @@ void Pipeline::on_frame(const Frame& frame) {
     zerocopy::ImportTarget t;
     t.width = options_.scale ? options_.scale->width : even_down(visible.width);
     t.height = options_.scale ? options_.scale->height : even_down(visible.height);
-    t.format = selection_.input.format;
-    t.memory = selection_.input.memory;
+    const encode::InputSpec input = input_for(frame.format);
+    t.format = input.format;
+    t.memory = input.memory;
     t.draw_cursor = options_.draw_cursor;
     target_ = t;
     width_ = t.width;

@@ -135,7 +135,8 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   // capture::ModifierSource — on the PipeWire thread.
   std::vector<uint64_t> modifiers(PixelFormat format) override;
 
-  encode::EncoderConfig encoder_config(uint32_t width, uint32_t height) const;
+  encode::EncoderConfig encoder_config(uint32_t width, uint32_t height, uint32_t depth) const;
+  encode::InputSpec input_for(PixelFormat source) const;  // the importer's target layout for a source
   void set_state(std::string state);
   void fail(Error error);
 
@@ -143,13 +144,14 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   struct VideoEncoding {
     encode::EncoderPtr encoder;
     uint32_t width = 0, height = 0;
+    uint32_t depth = 8;  // bits per sample of the frames it takes
     uint32_t next_generation = 0;
     bool begun = false;  // the sinks have this generation's streams
     int64_t last_pts_ns = 0;
     std::vector<EncodedPacket> packets;  // reused between frames
   };
   void encoder_loop();
-  bool ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height);
+  bool ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height, uint32_t depth);
   bool encode_frame(VideoEncoding& v, DeviceFrame frame);
   bool repeat_if_due(VideoEncoding& v, int64_t interval_ns);
   bool begin_streams(VideoEncoding& v);

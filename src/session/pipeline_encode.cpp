@@ -74,10 +74,10 @@ void Pipeline::note_encoded(VideoEncoding& v, int64_t pts_ns) {
   v.last_pts_ns = pts_ns;
 }
 
-bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height) {
-  if (v.encoder && width == v.width && height == v.height) return true;
+bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height, uint32_t depth) {
+  if (v.encoder && width == v.width && height == v.height && depth == v.depth) return true;
   finish_encoder(v);
-  auto config = encoder_config(width, height);
+  auto config = encoder_config(width, height, depth);
   config.generation = v.next_generation++;
   auto made = selection_.factory(config);
   if (!made) {
@@ -87,6 +87,7 @@ bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height)
   v.encoder = std::move(*made);
   v.width = width;
   v.height = height;
+  v.depth = depth;
   v.begun = false;
   if (config.generation > 0) {
     ++counters_.encoder_restarts;
@@ -96,7 +97,7 @@ bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height)
 }
 
 bool Pipeline::encode_frame(VideoEncoding& v, DeviceFrame frame) {
-  if (!ensure_encoder(v, frame.width, frame.height)) return false;
+  if (!ensure_encoder(v, frame.width, frame.height, bit_depth(frame.format) > 8 ? 10 : 8)) return false;
   if (keyframe_requested_.exchange(false)) {
     if (auto ok = v.encoder->request_keyframe(); !ok) spdlog::warn("encode: {}", ok.error().describe());
   }

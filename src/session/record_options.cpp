@@ -24,7 +24,7 @@ std::optional<uint32_t> parse_u32(std::string_view s) {
 
 }  // namespace
 
-Result<Size> parse_size(const std::string& text) {
+Result<Size> parse_size(const std::string& text, bool even) {
   const size_t x = text.find('x');
   if (x == std::string::npos) return fail(Errc::invalid_argument, "options", "size '" + text + "' is not WIDTHxHEIGHT");
   auto w = parse_u32(std::string_view(text).substr(0, x));
@@ -33,7 +33,7 @@ Result<Size> parse_size(const std::string& text) {
   if (*w < 16 || *h < 16 || *w > 8192 || *h > 8192) {
     return fail(Errc::invalid_argument, "options", "size '" + text + "' is outside 16x16..8192x8192");
   }
-  if (*w % 2 != 0 || *h % 2 != 0) {
+  if (even && (*w % 2 != 0 || *h % 2 != 0)) {
     return fail(Errc::invalid_argument, "options", "size '" + text + "' must be even both ways (4:2:0 chroma)");
   }
   return Size{*w, *h};
@@ -54,6 +54,10 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
   }
   if (o.audio_tracks == AudioTracks::separate && o.audio.size() < 2) {
     spdlog::info("options: --audio-tracks separate with {} audio source(s): one track", o.audio.size());
+  }
+  if (o.bit_depth == encode::BitDepth::Ten && o.codec == encode::Codec::H264) {
+    return fail(Errc::invalid_argument, "options",
+                "bit depth 10 needs the hevc or av1 codec (zerocast encodes H.264 at 8 bits)");
   }
   if (o.test_source()) {
     if (o.test.size.width > 7680 || o.test.size.height > 4320) {

@@ -37,7 +37,8 @@ struct RecordOptions {
   uint32_t gop_frames = 0;    // 0: two seconds' worth
   std::optional<double> duration_s;
   std::optional<uint64_t> max_frames;
-  std::optional<encode::Tuning> tuning;  // unset: low latency for network outputs, quality for files
+  std::optional<encode::Tuning> tuning;                 // unset: low latency for network outputs, quality for files
+  encode::BitDepth bit_depth = encode::BitDepth::Auto;  // 10 needs HEVC or AV1
   std::optional<Size> scale;
   bool cfr = false;  // repeat frames to hold a constant rate
   bool draw_cursor = true;
@@ -50,8 +51,8 @@ struct RecordOptions {
   double test_audio_ppm = 0;  // --audio test: the test source's sample clock against the system clock
 };
 
-// "1280x720" → Size (even, 16..8192 each way).
-Result<Size> parse_size(const std::string& text);
+// "1280x720" → Size (16..8192 each way; even both ways unless `even` is false).
+Result<Size> parse_size(const std::string& text, bool even = true);
 
 // Checks a RecordOptions for contradictions before anything opens (codec/container pairs are
 // checked by output; this covers what is ours): at least one output, sane numbers.

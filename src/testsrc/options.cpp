@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "testsrc/pack.hpp"
 #include "testsrc/pattern.hpp"
 
 namespace zc::testsrc {
@@ -17,6 +18,7 @@ constexpr std::array<std::pair<DefectKind, std::string_view>, kDefectKindCount> 
     {DefectKind::ShortBuffer, "short-buffer"},
     {DefectKind::Resize, "resize"},
     {DefectKind::Disappear, "disappear"},
+    {DefectKind::CorruptJpeg, "corrupt-jpeg"},
 }};
 
 constexpr uint32_t kMaxWidth = 7680;
@@ -128,7 +130,11 @@ Result<DefectSpec> parse_defect(std::string_view text) {
 Result<void> validate(const Options& o) {
   if (auto r = check_size(o.width, o.height); !r) return r;
   if (o.fps < 1 || o.fps > kMaxFps) return bad("fps " + std::to_string(o.fps) + " outside 1..240");
-  if (!is_packed_rgb(o.format)) return bad("format " + std::string(zc::to_string(o.format)) + " is not packed RGB");
+  if (!sends(o.format))
+    return bad("format " + std::string(zc::to_string(o.format)) + " is not one the test source sends");
+  if (o.mode == BufferMode::DmaBuf && drm_fourcc(o.format) == 0) {
+    return bad("dmabuf mode needs an RGB format with a DRM fourcc, not " + std::string(zc::to_string(o.format)));
+  }
   if (o.buffers < 2 || o.buffers > 16) return bad("buffers must be 2..16");
   if (o.stride_align == 0 || (o.stride_align & (o.stride_align - 1)) != 0 || o.stride_align % 4 != 0) {
     return bad("stride alignment must be a power of two >= 4");
@@ -143,6 +149,8 @@ Result<void> validate(const Options& o) {
     return bad("crop region outside the frame");
   }
   for (const auto& d : o.defects) {
+    if (d.kind == DefectKind::CorruptJpeg && o.format != PixelFormat::MJPG)
+      return bad("corrupt-jpeg needs --format MJPG");
     if (d.kind == DefectKind::Resize) {
       if (auto r = check_size(d.width, d.height); !r) return r;
     }

@@ -58,8 +58,9 @@ enum class DefectKind : uint8_t {
   ShortBuffer,     // chunk size below stride * height
   Resize,          // renegotiate to another size; the frame is the first at the new size
   Disappear,       // the stream is destroyed instead of producing the frame (the node vanishes)
+  CorruptJpeg,     // MJPEG: the JPEG cut to half its bytes (its end-of-image marker gone)
 };
-inline constexpr size_t kDefectKindCount = 7;
+inline constexpr size_t kDefectKindCount = 8;
 
 std::string_view to_string(DefectKind kind);
 std::optional<DefectKind> defect_kind_from_string(std::string_view name);
@@ -82,7 +83,7 @@ struct DefectSpec {
 // Parses "KIND@FRAME", "KIND@FRAME/EVERY" and, for resize, a size suffix ":WxH", e.g.
 // "corrupted-flag@100", "zero-chunk@30/60", "resize@120:1280x720", "disappear@300". Kind names
 // are to_string(DefectKind): corrupted-flag, corrupted-chunk, zero-chunk, bad-stride,
-// short-buffer, resize, disappear.
+// short-buffer, resize, disappear, corrupt-jpeg.
 Result<DefectSpec> parse_defect(std::string_view text);
 
 struct Options {
@@ -90,7 +91,7 @@ struct Options {
   uint32_t width = 1920;                   // 64..7680
   uint32_t height = 1080;                  // 32..4320
   uint32_t fps = 60;                       // 1..240
-  PixelFormat format = PixelFormat::BGRx;  // any packed RGB format
+  PixelFormat format = PixelFormat::BGRx;  // any raw format capture takes (testsrc/pack.hpp)
   BufferMode mode = BufferMode::Shm;
   // DmaBuf mode: modifiers in order of preference (fixation picks the first one the consumer
   // also offers). Shared memory is always offered as well, after them.

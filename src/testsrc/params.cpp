@@ -10,24 +10,12 @@
 #include <spa/param/video/format.h>
 #include <spa/pod/iter.h>
 
+#include "capture/spa_format.hpp"
+#include "core/image_layout.hpp"
+#include "testsrc/jpeg.hpp"
+
 namespace zc::testsrc {
 namespace {
-
-struct FormatMap {
-  PixelFormat format;
-  uint32_t spa;
-};
-
-constexpr std::array<FormatMap, 8> kFormats{{
-    {PixelFormat::BGRx, SPA_VIDEO_FORMAT_BGRx},
-    {PixelFormat::BGRA, SPA_VIDEO_FORMAT_BGRA},
-    {PixelFormat::RGBx, SPA_VIDEO_FORMAT_RGBx},
-    {PixelFormat::RGBA, SPA_VIDEO_FORMAT_RGBA},
-    {PixelFormat::xRGB, SPA_VIDEO_FORMAT_xRGB},
-    {PixelFormat::xBGR, SPA_VIDEO_FORMAT_xBGR},
-    {PixelFormat::ARGB, SPA_VIDEO_FORMAT_ARGB},
-    {PixelFormat::ABGR, SPA_VIDEO_FORMAT_ABGR},
-}};
 
 const spa_pod* build_meta(spa_pod_builder& b, uint32_t type, uint32_t size) {
   return static_cast<const spa_pod*>(spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
@@ -38,17 +26,13 @@ const spa_pod* build_meta(spa_pod_builder& b, uint32_t type, uint32_t size) {
 }  // namespace
 
 uint32_t to_spa_video_format(PixelFormat f) {
-  for (const auto& m : kFormats) {
-    if (m.format == f) return m.spa;
-  }
-  return SPA_VIDEO_FORMAT_UNKNOWN;
+  return capture::to_spa(f).value_or(SPA_VIDEO_FORMAT_UNKNOWN);
 }
 
+// MJPEG is the media subtype video/mjpg, with no pixel format property.
+
 std::optional<PixelFormat> from_spa_video_format(uint32_t f) {
-  for (const auto& m : kFormats) {
-    if (m.spa == f) return m.format;
-  }
-  return std::nullopt;
+  return capture::from_spa(f);
 }
 
 const spa_pod* build_enum_format(spa_pod_builder& b, const FormatOffer& offer, std::span<const uint64_t> modifiers,
@@ -56,8 +40,10 @@ const spa_pod* build_enum_format(spa_pod_builder& b, const FormatOffer& offer, s
   spa_pod_frame object{};
   spa_pod_builder_push_object(&b, &object, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat);
   spa_pod_builder_add(&b, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video), 0);
-  spa_pod_builder_add(&b, SPA_FORMAT_mediaSubtype, SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw), 0);
-  spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(to_spa_video_format(offer.format)), 0);
+  const bool mjpg = offer.format == PixelFormat::MJPG;
+  spa_pod_builder_add(&b, SPA_FORMAT_mediaSubtype, SPA_POD_Id(mjpg ? SPA_MEDIA_SUBTYPE_mjpg : SPA_MEDIA_SUBTYPE_raw),
+                      0);
+  if (!mjpg) spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(to_spa_video_format(offer.format)), 0);
   if (!modifiers.empty()) {
     if (fixed) {
       spa_pod_builder_prop(&b, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY);
@@ -120,11 +106,22 @@ Result<FormatChoice> parse_format(const spa_pod* format) {
   uint32_t media_type = 0;
   uint32_t media_subtype = 0;
   if (!format || spa_format_parse(format, &media_type, &media_subtype) < 0 || media_type != SPA_MEDIA_TYPE_video ||
-      media_subtype != SPA_MEDIA_SUBTYPE_raw) {
-    return fail(Errc::pipewire, "test-source", "format is not raw video");
+      (media_subtype != SPA_MEDIA_SUBTYPE_raw && media_subtype != SPA_MEDIA_SUBTYPE_mjpg)) {
+    return fail(Errc::pipewire, "test-source", "format is neither raw video nor MJPEG");
+  }
+  spa_rectangle size{};
+  if (media_subtype == SPA_MEDIA_SUBTYPE_mjpg) {
+    if (spa_pod_parse_object(format, SPA_TYPE_OBJECT_Format, nullptr, SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size)) <
+        0) {
+      return fail(Errc::pipewire, "test-source", "MJPEG format without a fixed size");
+    }
+    FormatChoice choice;
+    choice.format = PixelFormat::MJPG;
+    choice.width = size.width;
+    choice.height = size.height;
+    return choice;
   }
   uint32_t spa_format = 0;
-  spa_rectangle size{};
   if (spa_pod_parse_object(format, SPA_TYPE_OBJECT_Format, nullptr, SPA_FORMAT_VIDEO_format, SPA_POD_Id(&spa_format),
                            SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size)) < 0) {
     return fail(Errc::pipewire, "test-source", "format without a fixed pixel format and size");
@@ -162,8 +159,14 @@ std::optional<uint64_t> choose_modifier(std::span<const uint64_t> preferred, std
   return std::nullopt;
 }
 
-uint32_t stride_for(uint32_t width, uint32_t align) {
-  return (width * 4 + align - 1) & ~(align - 1);
+uint32_t stride_for(PixelFormat format, uint32_t width, uint32_t align) {
+  return aligned_stride(format, width, align);
+}
+
+uint32_t buffer_bytes(PixelFormat format, uint32_t width, uint32_t height, uint32_t stride) {
+  if (format == PixelFormat::MJPG) return static_cast<uint32_t>(jpeg_capacity(width, height));
+  const auto layout = single_block_layout(format, width, height, stride);
+  return layout ? static_cast<uint32_t>(layout->bytes()) : 0;
 }
 
 }  // namespace zc::testsrc

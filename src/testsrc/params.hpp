@@ -21,7 +21,7 @@ struct PodStorage {
   spa_pod_builder builder() { return SPA_POD_BUILDER_INIT(bytes.data(), static_cast<uint32_t>(bytes.size())); }
 };
 
-uint32_t to_spa_video_format(PixelFormat f);  // SPA_VIDEO_FORMAT_UNKNOWN for planar formats
+uint32_t to_spa_video_format(PixelFormat f);  // SPA_VIDEO_FORMAT_UNKNOWN for formats capture does not take
 std::optional<PixelFormat> from_spa_video_format(uint32_t f);
 
 struct FormatOffer {
@@ -76,7 +76,10 @@ Result<FormatChoice> parse_format(const spa_pod* format);
 // The first of `preferred` that `offered` contains.
 std::optional<uint64_t> choose_modifier(std::span<const uint64_t> preferred, std::span<const uint64_t> offered);
 
-// Row stride for a width: width * 4 rounded up to `align` (a power of two).
-uint32_t stride_for(uint32_t width, uint32_t align);
+// Row stride of plane 0 for a width: its row bytes rounded up to `align` (a power of two).
+uint32_t stride_for(PixelFormat format, uint32_t width, uint32_t align);
+// Bytes of a buffer holding the image with that stride (core/image_layout.hpp's single block;
+// MJPEG: room for the largest JPEG, jpeg.hpp).
+uint32_t buffer_bytes(PixelFormat format, uint32_t width, uint32_t height, uint32_t stride);
 
 }  // namespace zc::testsrc

@@ -72,6 +72,10 @@ uint32_t pattern_band_height(uint32_t height) {
   return std::max<uint32_t>(2, height / 16);
 }
 
+uint32_t pattern_ramp_top(uint32_t height) {
+  return height - height / 8;
+}
+
 uint32_t pattern_cell_left(uint32_t width, uint32_t cell) {
   return static_cast<uint32_t>(static_cast<uint64_t>(width) * cell / kPatternCells);
 }

@@ -38,9 +38,11 @@ std::optional<uint32_t> pattern_number(uint32_t code);
 
 // Rows [0, band_height) hold the cells; cell i covers columns [cell_left(i), cell_left(i+1)).
 uint32_t pattern_band_height(uint32_t height);
+// 10-bit formats: rows [ramp_top, height) hold a grey ramp of every 10-bit level (testsrc/pack.hpp).
+uint32_t pattern_ramp_top(uint32_t height);
 uint32_t pattern_cell_left(uint32_t width, uint32_t cell);
 
-// A packed 32-bit image to draw into (or read from).
+// A packed 32-bit RGB image to draw into (or read from).
 struct Image {
   uint8_t* data = nullptr;
   uint32_t stride = 0;  // bytes per row, >= width * 4
@@ -70,7 +72,7 @@ struct Damage {
 // a buffer it rewrites only the band cells whose bit changed and the box's old and new places.
 class Painter {
  public:
-  // width >= kPatternMinWidth, height >= kPatternMinHeight, packed RGB format (asserted).
+  // width >= kPatternMinWidth, height >= kPatternMinHeight, 32-bit RGB format (asserted).
   Painter(uint32_t width, uint32_t height, PixelFormat format);
 
   uint32_t width() const { return width_; }

@@ -1,12 +1,15 @@
 // The frame clock: each tick paints the next frame into a free buffer, fills its metas, applies
 // the defects due at that number and queues it.
 #include <array>
+#include <optional>
 
 #include <spa/buffer/meta.h>
 
 #include "core/clock.hpp"
+#include "core/image_layout.hpp"
 #include "core/log.hpp"
 #include "testsrc/metas.hpp"
+#include "testsrc/pack.hpp"
 #include "testsrc/source_impl.hpp"
 
 namespace zc::testsrc {
@@ -98,6 +101,35 @@ bool TestSource::Impl::cycle_busy() {
   return false;
 }
 
+// Paints frame `number` into a buffer at `pixels`: 32-bit RGB directly (incrementally), other
+// formats into the canvas and from there converted into the buffer. Fails the stream (nullopt)
+// when the conversion fails.
+std::optional<Damage> TestSource::Impl::paint(uint8_t* pixels, uint32_t stride, PaintState& state, uint64_t number) {
+  if (is_packed_rgb(current.format)) {
+    return painter->paint(Image{pixels, stride, current.width, current.height, current.format}, state, number);
+  }
+  const Image image{canvas.data(), current.width * 4, current.width, current.height, PixelFormat::BGRx};
+  const Damage damage = painter->paint(image, canvas_paint, number);
+  if (current.format == PixelFormat::MJPG) {
+    auto size = jpeg.encode(image, pixels, buffer_bytes(current.format, current.width, current.height, 0));
+    if (!size) {
+      fail_stream(size.error().message);
+      return std::nullopt;
+    }
+    jpeg_bytes = *size;
+    return damage;
+  }
+  const auto layout = single_block_layout(current.format, current.width, current.height, stride);
+  if (!layout || !pack_canvas(image, current.format, *layout, pixels)) {
+    fail_stream("cannot convert the pattern to " + std::string(zc::to_string(current.format)));
+    return std::nullopt;
+  }
+  if (format_info(current.format).kind == FormatKind::rgb10) {
+    paint_ramp10(current.format, pixels, stride, current.width, current.height);
+  }
+  return damage;
+}
+
 void TestSource::Impl::produce(uint64_t frame) {
   if (!painter) return;  // on_tick only calls us with a format, hence a painter
   pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
@@ -110,7 +142,7 @@ void TestSource::Impl::produce(uint64_t frame) {
   auto* slot = static_cast<Slot*>(b->user_data);
   if (!slot) return;  // its memory could not be set up; the stream is already in error
   const int64_t paint_start = thread_cpu_ns();
-  Damage damage;
+  std::optional<Damage> damage;
   if (slot->bo) {
     // READ_WRITE keeps what earlier frames left, so the paint stays incremental; the mapping
     // (a staging copy for tiled buffers) is written back when it goes, before the frame is queued.
@@ -123,19 +155,20 @@ void TestSource::Impl::produce(uint64_t frame) {
       slot->paint = PaintState{};  // what was painted is laid out with another stride
       slot->paint_stride = map->stride();
     }
-    damage = painter->paint(Image{map->data(), map->stride(), current.width, current.height, current.format},
-                            slot->paint, frame);
+    damage = paint(map->data(), map->stride(), slot->paint, frame);
   } else {
-    damage = painter->paint(Image{slot->pixels, slot->stride, current.width, current.height, current.format},
-                            slot->paint, frame);
+    damage = paint(slot->pixels, slot->stride, slot->paint, frame);
   }
+  if (!damage) return;  // paint() failed the stream
   const int64_t paint_ns = thread_cpu_ns() - paint_start;
 
   uint32_t header_flags = 0;
   spa_chunk* chunk = buf->datas[0].chunk;
   chunk->offset = slot->offset;
   chunk->stride = static_cast<int32_t>(slot->stride);
-  chunk->size = slot->stride * current.height;
+  chunk->size = current.format == PixelFormat::MJPG
+                    ? static_cast<uint32_t>(jpeg_bytes)
+                    : buffer_bytes(current.format, current.width, current.height, slot->stride);
   chunk->flags = SPA_CHUNK_FLAG_NONE;
   std::array<bool, kDefectKindCount> carried{};
   for (const auto& d : options.defects) {
@@ -150,8 +183,11 @@ void TestSource::Impl::produce(uint64_t frame) {
       case DefectKind::ZeroChunk:
         chunk->size = 0;
         break;
-      case DefectKind::BadStride:
-        chunk->stride = static_cast<int32_t>(current.width * 2);
+      case DefectKind::CorruptJpeg:  // cut in half: the end-of-image marker is gone
+        chunk->size /= 2;
+        break;
+      case DefectKind::BadStride:  // half a row: too narrow for every format
+        chunk->stride = static_cast<int32_t>(plane_row_bytes(current.format, current.width, 0) / 2);
         break;
       case DefectKind::ShortBuffer:
         chunk->size = slot->stride * (current.height / 2);
@@ -170,7 +206,7 @@ void TestSource::Impl::produce(uint64_t frame) {
     if (marks.size() > 256) marks.pop_front();
   }
   write_header(buf, frame, pts, header_flags);
-  write_damage(buf, damage, current.width, current.height);
+  write_damage(buf, *damage, current.width, current.height);
   if (options.crop) write_crop(buf, *options.crop);
   if (options.cursor) {
     write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);

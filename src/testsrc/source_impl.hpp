@@ -19,6 +19,7 @@
 #include "core/unique_fd.hpp"
 #include "testsrc/cycle_gate.hpp"
 #include "testsrc/dmabuf_alloc.hpp"
+#include "testsrc/jpeg.hpp"
 #include "testsrc/params.hpp"
 #include "testsrc/pattern.hpp"
 #include "testsrc/test_source.hpp"
@@ -79,6 +80,7 @@ struct TestSource::Impl {
   void on_tick(uint64_t expirations);
   bool cycle_busy();  // driving, and our last graph cycle has not finished yet (counts, warns)
   void produce(uint64_t frame);
+  std::optional<Damage> paint(uint8_t* pixels, uint32_t stride, PaintState& state, uint64_t number);
   void disappear();
   void fail_stream(const std::string& message);
   void record_defect(DefectKind kind, uint64_t frame);
@@ -103,6 +105,11 @@ struct TestSource::Impl {
   bool streaming = false;
   FormatEpoch current;
   std::optional<Painter> painter;
+  // Formats other than 32-bit RGB: the BGRx image the painter draws into, packed into each buffer.
+  std::vector<uint8_t> canvas;
+  PaintState canvas_paint;
+  JpegEncoder jpeg;       // MJPEG: the canvas encoded per frame
+  size_t jpeg_bytes = 0;  // the size of the last JPEG painted
   // DmaBuf mode's GBM device (none: memfds); declared before `slots` so it outlives their buffers.
   std::optional<zerocopy::gbm::Device> gbm_device;
   std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds

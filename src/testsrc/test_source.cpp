@@ -170,8 +170,8 @@ void TestSource::Impl::stop() {
 BufferOffer TestSource::Impl::buffer_offer(uint32_t width, uint32_t height) const {
   BufferOffer offer;
   offer.buffers = options.buffers;
-  offer.stride = stride_for(width, options.stride_align);
-  offer.size = offer.stride * height;
+  offer.stride = options.format == PixelFormat::MJPG ? 0 : stride_for(options.format, width, options.stride_align);
+  offer.size = buffer_bytes(options.format, width, height, offer.stride);
   switch (options.mode) {
     case BufferMode::Shm:
       offer.data_types = (1u << SPA_DATA_MemFd) | (1u << SPA_DATA_MemPtr);
@@ -246,15 +246,22 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
   current.first_frame = next_frame;
   current.width = choice.width;
   current.height = choice.height;
-  current.stride = stride_for(choice.width, options.stride_align);
+  current.stride =
+      choice.format == PixelFormat::MJPG ? 0 : stride_for(choice.format, choice.width, options.stride_align);
   current.format = choice.format;
   current.memory = choice.has_modifier               ? BufferMode::DmaBuf
                    : options.mode == BufferMode::Shm ? BufferMode::Shm
                                                      : BufferMode::MemFd;
   current.modifier = choice.has_modifier ? choice.modifiers.front() : kModifierInvalid;
+  // 32-bit RGB is painted into the buffers; other formats into a BGRx canvas, converted per frame.
+  const PixelFormat paint_format = is_packed_rgb(choice.format) ? choice.format : PixelFormat::BGRx;
   if (!painter || painter->width() != choice.width || painter->height() != choice.height ||
-      painter->format() != choice.format) {
-    painter.emplace(choice.width, choice.height, choice.format);
+      painter->format() != paint_format) {
+    painter.emplace(choice.width, choice.height, paint_format);
+  }
+  if (!is_packed_rgb(choice.format)) {
+    canvas.assign(size_t{choice.width} * 4 * choice.height, 0);
+    canvas_paint = PaintState{};
   }
   have_format = true;
   awaiting_buffers = true;
@@ -281,7 +288,7 @@ void TestSource::Impl::on_add_buffer(pw_buffer* b) {
   spa_data& d = b->buffer->datas[0];
   auto slot = std::make_unique<Slot>();
   slot->stride = current.stride;
-  const size_t size = static_cast<size_t>(current.stride) * current.height;
+  const size_t size = buffer_bytes(current.format, current.width, current.height, current.stride);
   if (options.mode == BufferMode::Shm) {
     // PipeWire allocated and mapped it (MAP_BUFFERS).
     if (!d.data || d.maxsize < size) {
@@ -342,7 +349,7 @@ TestSource::Impl::Attached TestSource::Impl::attach_gbm(Slot& slot, spa_data& d)
 }
 
 bool TestSource::Impl::attach_memfd(Slot& slot, spa_data& d, bool dmabuf) {
-  const size_t size = static_cast<size_t>(current.stride) * current.height;
+  const size_t size = buffer_bytes(current.format, current.width, current.height, current.stride);
   slot.fd = UniqueFd(memfd_create("zc-test-source", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!slot.fd || ftruncate(slot.fd.get(), static_cast<off_t>(size)) < 0) {
     fail_stream(std::string("cannot create buffer memory: ") + std::strerror(errno));

@@ -10,7 +10,8 @@ ImportChain::ImportChain(std::unique_ptr<zerocopy::Importer> primary, std::uniqu
     : primary_(std::move(primary)), cpu_(std::move(cpu)), primary_enabled_(primary_ != nullptr) {}
 
 std::vector<uint64_t> ImportChain::modifiers(PixelFormat format) const {
-  if (!primary_enabled()) return {};
+  // The GPU passes take 32-bit RGB only: every other format is offered as shared memory.
+  if (!primary_enabled() || !is_packed_rgb(format)) return {};
   return primary_->supported_modifiers(format);
 }
 
@@ -67,7 +68,9 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
   auto imported = cpu_->import(frame, target);
   if (imported) {
     std::lock_guard lock(mutex_);
-    last_ = Last::cpu_shared_memory;
+    // The GPU passes take 32-bit RGB only: capture offers every other format as shared memory.
+    last_ = is_packed_rgb(frame.format) ? Last::cpu_shared_memory : Last::cpu_format;
+    last_format_ = frame.format;
   }
   return imported;
 }
@@ -95,6 +98,8 @@ std::string ImportChain::path() const {
       return gpu;
     case Last::cpu_shared_memory:
       return cpu + " (the producer sends shared memory)";
+    case Last::cpu_format:
+      return cpu + " (format " + std::string(zc::to_string(last_format_)) + " is not imported on the GPU)";
     case Last::cpu_fallback:
       return cpu + " (" + gpu + " failed on the last frame)";
   }

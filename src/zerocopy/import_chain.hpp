@@ -27,7 +27,8 @@ class ImportChain {
   // primary may be null (CPU only). cpu must not be null.
   ImportChain(std::unique_ptr<zerocopy::Importer> primary, std::unique_ptr<zerocopy::Importer> cpu);
 
-  // The modifiers to offer: the primary's while it is enabled, else none (shared memory).
+  // The modifiers to offer: the primary's while it is enabled and for 32-bit RGB (the only formats
+  // the GPU passes take), else none (shared memory).
   std::vector<uint64_t> modifiers(PixelFormat format) const;
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget& target, const RejectFn& on_reject);
   void forget(uint64_t buffer_id);
@@ -35,8 +36,9 @@ class ImportChain {
   bool reads_done(uint64_t buffer_id, bool wait);
 
   // What imported the last frame, and why the CPU when there is a GPU importer: "egl-cuda",
-  // "egl-cuda (no frame yet)", "cpu (the producer sends shared memory)", "cpu (egl-cuda failed on
-  // the last frame)", "cpu (vulkan-cuda disabled: <why>)"; plain "cpu" without one. Thread-safe.
+  // "egl-cuda (no frame yet)", "cpu (the producer sends shared memory)", "cpu (format YUY2 is not
+  // imported on the GPU)", "cpu (egl-cuda failed on the last frame)", "cpu (vulkan-cuda disabled: <why>)"; plain "cpu"
+  // without one. Thread-safe.
   std::string path() const;
   bool primary_enabled() const;
   uint64_t primary_failures() const;
@@ -49,8 +51,9 @@ class ImportChain {
   std::unique_ptr<zerocopy::Importer> cpu_;
   mutable std::mutex mutex_;  // guards the fields below against readers on other threads
   bool primary_enabled_ = false;
-  enum class Last { none, primary, cpu_shared_memory, cpu_fallback };
+  enum class Last { none, primary, cpu_shared_memory, cpu_format, cpu_fallback };
   Last last_ = Last::none;
+  PixelFormat last_format_ = PixelFormat::BGRx;  // of the last frame the CPU path took
   std::string disabled_reason_;
   uint32_t consecutive_failures_ = 0;                       // failures other than rejections
   std::vector<std::pair<PixelFormat, uint64_t>> rejected_;  // pairs already sent back to negotiation

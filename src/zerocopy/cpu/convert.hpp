@@ -1,9 +1,18 @@
 #pragma once
-// Packed RGB → NV12/I420 (BT.601 limited range, libyuv's ARGBToI420 maths) in one pass over the
-// source, scaling in the same pass when the sizes differ: scaled rows go through small
-// cache-resident strips owned by the Converter, never through a full-size frame. One measured
-// exception: an exact 3/4 downscale converts first and scales the planes, because libyuv has a
-// dedicated planar 3/4 scaler that makes this cheaper (see convert.cpp).
+// Any raw source format → NV12/I420 (BT.601 limited range, libyuv's ARGBToI420 maths for RGB) in
+// one pass over the source, scaling in the same pass when the sizes differ.
+//  - 32-bit RGB: scaled rows go through small cache-resident strips owned by the Converter,
+//    never through a full-size frame; one measured exception: an exact 3/4 downscale converts
+//    first and scales the planes, because libyuv has a dedicated planar 3/4 scaler that makes
+//    this cheaper (see convert.cpp).
+//  - 24-bit RGB and 4:2:2 YUV: one libyuv converter each; 4:2:0 YUV: one copy (a plane copy, or
+//    the interleaving / de-interleaving of the chroma when the layouts differ).
+//  - 10-bit RGB, 24-bit RGB and the xRGB/xBGR byte orders: strips of rows turned into 8-bit ARGB
+//    (cache-resident), converted from there with libyuv's AVX2 ARGBToI420 (convert.cpp says why).
+//  - Scaled, for every format but 32-bit RGB: converted at the source size into a 4:2:0 frame
+//    the Converter keeps, whose planes are then scaled.
+//  - 10-bit targets (P010, I010; --bit-depth): see convert_to_10.
+#include <array>
 #include <cstdint>
 
 #include "core/pixel_format.hpp"
@@ -11,13 +20,15 @@
 
 namespace zc::zerocopy {
 
-// A region of a packed 4-byte-per-pixel image (already cropped: data points at its top-left).
-struct PackedView {
-  const uint8_t* data = nullptr;
-  uint32_t stride = 0;
+// A region of a source image, already cropped: each plane points at the region's top-left (for
+// subsampled formats the region starts on an even column, and for 4:2:0 on an even row).
+struct SourceView {
+  PixelFormat format = PixelFormat::BGRx;
   uint32_t width = 0;
   uint32_t height = 0;
-  PixelFormat format = PixelFormat::BGRx;
+  std::array<const uint8_t*, 3> data{};  // plane 0; then U (NV12: UV) and V for planar formats
+  std::array<uint32_t, 3> stride{};
+  bool full_range = false;  // YUV in full range (decoded JPEG): the output is brought to limited range
 };
 
 // Sizes within one pixel of each other in both directions are converted 1:1: an odd visible
@@ -27,22 +38,39 @@ constexpr bool is_direct(uint32_t src_w, uint32_t src_h, uint32_t dst_w, uint32_
   return near(src_w, dst_w) && near(src_h, dst_h);
 }
 
+// Whether the Converter reads `format` (every raw source format; not MJPG, P010, I010).
+bool converts_from(PixelFormat format);
+
 class Converter {
  public:
-  // Converts `src` into all of `dst` (even width and height). False when libyuv refuses the
-  // arguments or the strip memory cannot be had; `dst` is then unspecified.
-  bool convert(const PackedView& src, const PlanarView& dst);
+  // Converts `src` into all of `dst` (NV12, I420, P010 or I010, even width and height). False
+  // when libyuv refuses the arguments or the strip memory cannot be had; `dst` is then unspecified.
+  bool convert(const SourceView& src, const PlanarView& dst);
 
  private:
-  bool convert_direct(const PackedView& src, const PlanarView& dst);
-  bool convert_scaled(const PackedView& src, const PlanarView& dst);
-  bool convert_then_scale(const PackedView& src, const PlanarView& dst);
+  // 10-bit targets: 10-bit RGB converted at 10 bits (rgb10.hpp), directly or at its own size
+  // and then scaled at 16 bits; 8-bit sources converted at 8 bits and widened (values x4).
+  bool convert_to_10(const SourceView& src, const PlanarView& dst);
+  // An I010 image of `width` x `height` in `block` (grown as needed).
+  static bool i010_view(AlignedBlock& block, uint32_t width, uint32_t height, PlanarView& out);
+
+  // The top-left w x h of `src` into `dst` (w, h at most one more than dst's; odd ones fill
+  // the last chroma sample from the single remaining column or row).
+  bool to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
+  bool rgb_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
+  bool strip_to_yuv(const SourceView& src, uint32_t w, uint32_t h, const PlanarView& dst);
+  bool convert_direct(const SourceView& src, const PlanarView& dst);
+  bool convert_scaled(const SourceView& src, const PlanarView& dst);
+  bool convert_then_scale(const SourceView& src, const PlanarView& dst);
   bool reserve(size_t argb_bytes, size_t chroma_bytes);
 
-  AlignedBlock strip_argb_;  // scaled rows, before conversion
+  AlignedBlock strip_argb_;  // scaled or unpacked rows, before conversion
   AlignedBlock strip_u_;     // NV12: chroma rows before interleaving
   AlignedBlock strip_v_;
-  AlignedBlock full_i420_;  // 3/4 downscale only: the source converted at full size
+  AlignedBlock full_i420_;  // convert-then-scale: the source converted at full size
+  AlignedBlock full_i010_;  // 10-bit RGB scaled: the source converted at full size
+  AlignedBlock out_i010_;   // P010 from a scaled or widened image: I010 at the target's size first
+  AlignedBlock out_i420_;   // 10-bit target from an 8-bit source: I420 at the target's size first
 };
 
 }  // namespace zc::zerocopy

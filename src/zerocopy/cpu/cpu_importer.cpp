@@ -1,9 +1,15 @@
 #include "zerocopy/cpu/cpu_importer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 #include <spdlog/spdlog.h>
+
+#include <libyuv/convert.h>
+#include <libyuv/planar_functions.h>
+
+#include "core/image_layout.hpp"
 
 namespace zc::zerocopy {
 namespace {
@@ -23,6 +29,30 @@ std::optional<Rect> clamped_visible(const Frame& frame) {
   if (x1 <= x0 || y1 <= y0) return std::nullopt;
   return Rect{static_cast<int32_t>(x0), static_cast<int32_t>(y0), static_cast<uint32_t>(x1 - x0),
               static_cast<uint32_t>(y1 - y0)};
+}
+
+// The visible rect of `frame` as the converter reads it: subsampled formats start on a whole
+// chroma sample (an even column; 4:2:0 also an even row), so their crop origin is rounded down.
+SourceView source_view(PixelFormat format, Rect visible, const std::array<CpuPlane, 3>& planes) {
+  const FormatKind kind = format_info(format).kind;
+  uint32_t x = static_cast<uint32_t>(visible.x);
+  uint32_t y = static_cast<uint32_t>(visible.y);
+  if (kind == FormatKind::yuv422 || kind == FormatKind::yuv420) x &= ~1u;
+  if (kind == FormatKind::yuv420) y &= ~1u;
+  SourceView src;
+  src.format = format;
+  src.width = visible.width;
+  src.height = visible.height;
+  const uint32_t bytes = format_info(format).bytes;
+  src.data[0] = planes[0].data + size_t{y} * planes[0].stride + size_t{x} * bytes;
+  src.stride[0] = planes[0].stride;
+  for (uint32_t p = 1; p < plane_count(format); ++p) {
+    // NV12's UV pairs are two bytes a sample, I420's U and V one.
+    const uint32_t sample = plane_count(format) == 2 ? 2 : 1;
+    src.data[p] = planes[p].data + size_t{y / 2} * planes[p].stride + size_t{x / 2} * sample;
+    src.stride[p] = planes[p].stride;
+  }
+  return src;
 }
 
 void add(PoolCounters& into, const PoolCounters& c) {
@@ -48,7 +78,7 @@ Result<DeviceFrame> CpuImporter::import(const Frame& frame, const ImportTarget& 
 }
 
 Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const ImportTarget& target) {
-  if (target.memory != FrameMemory::Cpu || (target.format != PixelFormat::NV12 && target.format != PixelFormat::I420)) {
+  if (target.memory != FrameMemory::Cpu || !is_encoder_layout(target.format)) {
     return fail(Errc::unsupported, kStage,
                 fmt::format("cannot produce {} in {} memory", to_string(target.format),
                             target.memory == FrameMemory::Cpu ? "CPU" : "CUDA"));
@@ -58,7 +88,7 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
     return fail(Errc::invalid_argument, kStage,
                 fmt::format("target {}x{} is not an even size up to {}", target.width, target.height, kMaxDimension));
   }
-  if (!is_packed_rgb(frame.format)) {
+  if (!converts_from(frame.format) && frame.format != PixelFormat::MJPG) {
     return fail(Errc::rejected, kStage, fmt::format("cannot read {} frames", to_string(frame.format)));
   }
   if (frame.width == 0 || frame.height == 0 || frame.width > 32768 || frame.height > 32768) {
@@ -68,41 +98,51 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   if (!visible) return fail(Errc::invalid_argument, kStage, "empty visible rect");
 
   // Where the pixels are: PipeWire's mapping, or our own mapping of the dmabuf.
-  const uint8_t* pixels = nullptr;
-  uint32_t stride = 0;
+  std::array<CpuPlane, 3> planes{};
   std::optional<DmaBufReadAccess> access;
-  if (frame.memory == MemoryKind::DmaBuf) {
+  PixelFormat source_format = frame.format;
+  if (frame.format == PixelFormat::MJPG) {
+    // Decoded (full range) and read as I420 from there; the converter brings it to limited range.
+    if (frame.memory != MemoryKind::Cpu || frame.data == nullptr) {
+      return fail(Errc::invalid_argument, kStage, "an MJPEG frame without its bytes");
+    }
+    auto decoded = jpeg_planes(frame, planes);
+    if (!decoded) return tl::unexpected(decoded.error());
+    source_format = *decoded;
+  } else if (frame.memory == MemoryKind::DmaBuf) {
+    if (plane_count(frame.format) != 1) {
+      return fail(Errc::rejected, kStage, fmt::format("cannot read {} dmabufs", to_string(frame.format)));
+    }
     auto plane = dmabufs_.map(frame);
     update_mapping_count();
     if (!plane) return tl::unexpected(plane.error());
-    pixels = plane->pixels;
-    stride = plane->stride;
+    planes[0] = CpuPlane{plane->pixels, plane->stride, 0};
     access.emplace(*plane->mapping);
   } else {
-    const uint64_t row_bytes = uint64_t{frame.width} * 4;
-    if (frame.data == nullptr || frame.stride < row_bytes ||
-        frame.size < uint64_t{frame.stride} * (frame.height - 1) + row_bytes) {
-      return fail(Errc::invalid_argument, kStage,
-                  fmt::format("buffer too small: {} bytes for {}x{} with stride {}", frame.size, frame.width,
-                              frame.height, frame.stride));
+    planes[0] = CpuPlane{frame.data, frame.stride, frame.size};
+    planes[1] = frame.chroma[0];
+    planes[2] = frame.chroma[1];
+    for (uint32_t p = 0; p < plane_count(frame.format); ++p) {
+      const uint64_t row_bytes = plane_row_bytes(frame.format, frame.width, p);
+      const uint64_t rows = plane_rows(frame.format, frame.height, p);
+      // Plane 1 of NV12 is the UV plane; planes[2] is then unused.
+      const CpuPlane& pl = planes[p];
+      if (pl.data == nullptr || pl.stride < row_bytes || pl.size < uint64_t{pl.stride} * (rows - 1) + row_bytes) {
+        return fail(Errc::invalid_argument, kStage,
+                    fmt::format("buffer too small: plane {} of {} bytes for {} {}x{} with stride {}", p, pl.size,
+                                to_string(frame.format), frame.width, frame.height, pl.stride));
+      }
     }
-    pixels = frame.data;
-    stride = frame.stride;
   }
 
-  auto planes = acquire(target.format, target.width, target.height);
-  if (!planes) {
+  auto out_planes = acquire(target.format, target.width, target.height);
+  if (!out_planes) {
     return fail(Errc::internal, kStage, fmt::format("out of memory for a {}x{} frame", target.width, target.height));
   }
-  const PlanarView out = planes->view();
+  const PlanarView out = out_planes->view();
 
-  PackedView src;
-  src.data =
-      pixels + size_t{static_cast<uint32_t>(visible->y)} * stride + size_t{static_cast<uint32_t>(visible->x)} * 4;
-  src.stride = stride;
-  src.width = visible->width;
-  src.height = visible->height;
-  src.format = frame.format;
+  SourceView src = source_view(source_format, *visible, planes);
+  src.full_range = frame.format == PixelFormat::MJPG && source_format == PixelFormat::I420;
   if (!converter_.convert(src, out)) {
     return fail(Errc::internal, kStage,
                 fmt::format("conversion {} {}x{} -> {} {}x{} failed", to_string(frame.format), src.width, src.height,
@@ -133,8 +173,64 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   df.pitches = {out.y_pitch, out.u_pitch, out.v_pitch};
   df.pts_ns = frame.pts_ns;
   df.sequence = frame.sequence;
-  df.storage = std::move(planes);
+  df.storage = std::move(out_planes);
   return df;
+}
+
+// Decodes an MJPEG frame: 4:2:0 pictures are read where the decoder left them as full-range I420,
+// other samplings are brought to I420 first (at the picture's size, into jpeg_i420_), RGB ones
+// interleaved into BGRx. Returns the format the planes now hold.
+Result<PixelFormat> CpuImporter::jpeg_planes(const Frame& frame, std::array<CpuPlane, 3>& planes) {
+  auto jpeg = mjpeg_.decode(frame.data, frame.size, frame.width, frame.height);
+  if (!jpeg) return tl::unexpected(jpeg.error());
+  const uint32_t w = jpeg->width, h = jpeg->height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+  if (jpeg->chroma == DecodedJpeg::Chroma::s420) {
+    planes[0] = CpuPlane{jpeg->planes[0], jpeg->strides[0], size_t{jpeg->strides[0]} * h};
+    planes[1] = CpuPlane{jpeg->planes[1], jpeg->strides[1], size_t{jpeg->strides[1]} * ch};
+    planes[2] = CpuPlane{jpeg->planes[2], jpeg->strides[2], size_t{jpeg->strides[2]} * ch};
+    return PixelFormat::I420;
+  }
+  const auto n = [](uint32_t x) { return static_cast<int>(x); };
+  if (jpeg->chroma == DecodedJpeg::Chroma::rgb) {
+    const uint32_t pitch = align_up(w * 4, kPlaneAlign);
+    if (jpeg_i420_.size() < size_t{pitch} * h) jpeg_i420_ = AlignedBlock(size_t{pitch} * h);
+    if (!jpeg_i420_) return fail(Errc::internal, kStage, "out of memory for a decoded JPEG");
+    // libyuv "ARGB" is our BGRx; the decoder's planes are G, B, R.
+    libyuv::MergeARGBPlane(jpeg->planes[2], n(jpeg->strides[2]), jpeg->planes[0], n(jpeg->strides[0]), jpeg->planes[1],
+                           n(jpeg->strides[1]), nullptr, 0, jpeg_i420_.data(), n(pitch), n(w), n(h));
+    planes[0] = CpuPlane{jpeg_i420_.data(), pitch, size_t{pitch} * h};
+    return PixelFormat::BGRx;
+  }
+  const uint32_t y_pitch = align_up(w, kPlaneAlign), c_pitch = align_up(cw, kPlaneAlign);
+  const size_t y_bytes = size_t{y_pitch} * h, c_bytes = size_t{c_pitch} * ch;
+  if (jpeg_i420_.size() < y_bytes + 2 * c_bytes) jpeg_i420_ = AlignedBlock(y_bytes + 2 * c_bytes);
+  if (!jpeg_i420_) return fail(Errc::internal, kStage, "out of memory for a decoded JPEG");
+  uint8_t* y = jpeg_i420_.data();
+  uint8_t* u = y + y_bytes;
+  uint8_t* v = u + c_bytes;
+  int r = 0;
+  switch (jpeg->chroma) {
+    case DecodedJpeg::Chroma::s422:
+      r = libyuv::I422ToI420(jpeg->planes[0], n(jpeg->strides[0]), jpeg->planes[1], n(jpeg->strides[1]),
+                             jpeg->planes[2], n(jpeg->strides[2]), y, n(y_pitch), u, n(c_pitch), v, n(c_pitch), n(w),
+                             n(h));
+      break;
+    case DecodedJpeg::Chroma::s444:
+      r = libyuv::I444ToI420(jpeg->planes[0], n(jpeg->strides[0]), jpeg->planes[1], n(jpeg->strides[1]),
+                             jpeg->planes[2], n(jpeg->strides[2]), y, n(y_pitch), u, n(c_pitch), v, n(c_pitch), n(w),
+                             n(h));
+      break;
+    default:  // grey: no colour
+      libyuv::CopyPlane(jpeg->planes[0], n(jpeg->strides[0]), y, n(y_pitch), n(w), n(h));
+      libyuv::SetPlane(u, n(c_pitch), n(cw), n(ch), 128);
+      libyuv::SetPlane(v, n(c_pitch), n(cw), n(ch), 128);
+      break;
+  }
+  if (r != 0) return fail(Errc::internal, kStage, "cannot bring the decoded JPEG to 4:2:0");
+  planes[0] = CpuPlane{y, y_pitch, y_bytes};
+  planes[1] = CpuPlane{u, c_pitch, c_bytes};
+  planes[2] = CpuPlane{v, c_pitch, c_bytes};
+  return PixelFormat::I420;
 }
 
 Lease<CpuPlanes> CpuImporter::acquire(PixelFormat format, uint32_t width, uint32_t height) {

@@ -1,10 +1,12 @@
 #pragma once
 // The CPU importer: from the mapped buffer (shared memory, or a LINEAR dmabuf it maps itself)
-// straight into the encoder's NV12/I420 layout with libyuv, in one pass: crop, scale, colour
-// conversion (BT.601 limited range) and cursor compositing, into pooled 64-byte aligned planes.
+// straight into the encoder's layout (NV12/I420, or P010/I010 at 10 bits) with libyuv, in one
+// pass: crop, scale, colour conversion (BT.601 limited range) and cursor compositing, into pooled
+// 64-byte aligned planes. MJPEG frames are decoded first (libavcodec, mjpeg.hpp).
 //
 // import() and forget() are called from the capture thread (not thread-safe against each other);
 // the DeviceFrames it returns may be released on any thread; counters may be read from any thread.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "zerocopy/cpu/convert.hpp"
 #include "zerocopy/cpu/cursor_blend.hpp"
 #include "zerocopy/cpu/dmabuf_map.hpp"
+#include "zerocopy/cpu/mjpeg.hpp"
 #include "zerocopy/cpu/planar.hpp"
 #include "zerocopy/importer.hpp"
 
@@ -42,9 +45,10 @@ class CpuImporter final : public Importer {
   // Shared memory only: no modifier is offered (LINEAR dmabufs are still read if a producer
   // sends them, e.g. when another importer offered LINEAR and failed).
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
-  // target: NV12 or I420, FrameMemory::Cpu, even non-zero size. Errors: Errc::rejected (tiled
-  // modifier, unmappable dmabuf, non-packed source format), Errc::unsupported (target this
-  // importer cannot produce), Errc::invalid_argument (a malformed frame or target),
+  // target: NV12, I420, P010 or I010, FrameMemory::Cpu, even non-zero size. Errors:
+  // Errc::rejected (tiled modifier, unmappable dmabuf, a format that is no source: P010, I010,
+  // planar dmabufs), Errc::unsupported (target this importer cannot produce),
+  // Errc::invalid_argument (a malformed frame or target, a corrupt or truncated JPEG),
   // Errc::internal (out of memory, libyuv refused).
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
@@ -63,10 +67,13 @@ class CpuImporter final : public Importer {
   };
 
   Result<DeviceFrame> import_checked(const Frame& frame, const ImportTarget& target);
+  Result<PixelFormat> jpeg_planes(const Frame& frame, std::array<CpuPlane, 3>& planes);
   Lease<CpuPlanes> acquire(PixelFormat format, uint32_t width, uint32_t height);
   void update_mapping_count();
 
   Converter converter_;
+  MjpegDecoder mjpeg_;
+  AlignedBlock jpeg_i420_;  // a 4:2:2, 4:4:4 or grey JPEG brought to I420 (an RGB one to BGRx)
   CursorBlender cursor_;
   DmaBufCache dmabufs_;
 

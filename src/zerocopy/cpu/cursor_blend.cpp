@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 namespace zc::zerocopy {
 namespace {
@@ -52,9 +53,33 @@ int to_v(int r, int g, int b) {
   return ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
 }
 
-uint8_t mix(int under, int over, int alpha) {
-  return static_cast<uint8_t>((under * (255 - alpha) + over * alpha + 127) / 255);
+int mix(int under, int over, int alpha) {
+  return (under * (255 - alpha) + over * alpha + 127) / 255;
 }
+
+// Samples of the target's planes: 8-bit, or 16-bit words holding 10-bit values (P010 in the top
+// bits). Colours are computed at 8 bits and scaled to the target's depth.
+struct Samples {
+  explicit Samples(PixelFormat f)
+      : wide(bit_depth(f) > 8), shift(f == PixelFormat::P010 ? 6 : 0), scale(wide ? 4 : 1) {}
+  int get(const uint8_t* row, int64_t i) const {
+    if (!wide) return row[i];
+    uint16_t v = 0;
+    std::memcpy(&v, row + 2 * i, 2);
+    return v >> shift;
+  }
+  void set(uint8_t* row, int64_t i, int value) const {
+    if (!wide) {
+      row[i] = static_cast<uint8_t>(value);
+      return;
+    }
+    const auto v = static_cast<uint16_t>(value << shift);
+    std::memcpy(row + 2 * i, &v, 2);
+  }
+  bool wide;
+  int shift;
+  int scale;
+};
 
 }  // namespace
 
@@ -75,7 +100,8 @@ bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const P
   }
 
   const Channels ch = channels(cursor.format);
-  const bool nv12 = dst.format == PixelFormat::NV12;
+  const bool interleaved = dst.format == PixelFormat::NV12 || dst.format == PixelFormat::P010;
+  const Samples s(dst.format);
   bool touched = false;
   // One 2x2 luma block per chroma sample: blend the luma pixels and accumulate the block's
   // alpha-weighted chroma, so chroma is the average of the blended pixels' chroma.
@@ -96,26 +122,21 @@ bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const P
           const int a = ch.a < 4 ? p[ch.a] : 255;
           if (a == 0) continue;
           const int r = p[ch.r], g = p[ch.g], b = p[ch.b];
-          luma_row[x] = mix(luma_row[x], to_y(r, g, b), a);
+          s.set(luma_row, x, mix(s.get(luma_row, x), to_y(r, g, b) * s.scale, a));
           sum_a += a;
-          sum_u += a * to_u(r, g, b);
-          sum_v += a * to_v(r, g, b);
+          sum_u += a * to_u(r, g, b) * s.scale;
+          sum_v += a * to_v(r, g, b) * s.scale;
         }
       }
       if (sum_a == 0) continue;
       touched = true;
-      uint8_t* u;
-      uint8_t* v;
-      if (nv12) {
-        u = dst.u + static_cast<size_t>(cy) * dst.u_pitch + static_cast<size_t>(cx) * 2;
-        v = u + 1;
-      } else {
-        u = dst.u + static_cast<size_t>(cy) * dst.u_pitch + static_cast<size_t>(cx);
-        v = dst.v + static_cast<size_t>(cy) * dst.v_pitch + static_cast<size_t>(cx);
-      }
+      uint8_t* u_row = dst.u + static_cast<size_t>(cy) * dst.u_pitch;
+      uint8_t* v_row = interleaved ? u_row : dst.v + static_cast<size_t>(cy) * dst.v_pitch;
+      const int64_t u_at = interleaved ? cx * 2 : cx;
+      const int64_t v_at = interleaved ? cx * 2 + 1 : cx;
       constexpr int kFull = 4 * 255;  // the whole block at full alpha
-      *u = static_cast<uint8_t>((*u * (kFull - sum_a) + sum_u + kFull / 2) / kFull);
-      *v = static_cast<uint8_t>((*v * (kFull - sum_a) + sum_v + kFull / 2) / kFull);
+      s.set(u_row, u_at, (s.get(u_row, u_at) * (kFull - sum_a) + sum_u + kFull / 2) / kFull);
+      s.set(v_row, v_at, (s.get(v_row, v_at) * (kFull - sum_a) + sum_v + kFull / 2) / kFull);
     }
   }
   return touched;

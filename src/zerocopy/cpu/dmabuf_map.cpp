@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/image_layout.hpp"
+
 namespace zc::zerocopy {
 namespace {
 constexpr const char* kStage = "zerocopy:cpu";
@@ -79,7 +81,7 @@ Result<MappedPlane> DmaBufCache::map(const Frame& frame) {
   }
   DmaBufMapping& m = *it->second;
 
-  const uint64_t row_bytes = uint64_t{frame.width} * bytes_per_pixel(frame.format);
+  const uint64_t row_bytes = plane_row_bytes(frame.format, frame.width, 0);
   const uint64_t end = uint64_t{plane.offset} + uint64_t{plane.stride} * frame.height;
   if (plane.stride < row_bytes || end > m.size()) {
     return fail(Errc::invalid_argument, kStage,

@@ -12,21 +12,22 @@ AlignedBlock::AlignedBlock(size_t bytes) {
 }
 
 PlaneLayout PlaneLayout::make(PixelFormat format, uint32_t width, uint32_t height) {
-  assert(format == PixelFormat::NV12 || format == PixelFormat::I420);
+  assert(is_encoder_layout(format));
   assert(width % 2 == 0 && height % 2 == 0);
+  const uint32_t sample = bit_depth(format) > 8 ? 2 : 1;  // bytes
   PlaneLayout l;
   l.format = format;
   l.width = width;
   l.height = height;
-  l.pitch[0] = align_up(width, kPlaneAlign);
+  l.pitch[0] = align_up(width * sample, kPlaneAlign);
   l.offset[0] = 0;
   const size_t luma = size_t{l.pitch[0]} * height;
-  if (format == PixelFormat::NV12) {
-    l.pitch[1] = align_up(width, kPlaneAlign);
+  if (format == PixelFormat::NV12 || format == PixelFormat::P010) {
+    l.pitch[1] = align_up(width * sample, kPlaneAlign);
     l.offset[1] = luma;
     l.bytes = luma + size_t{l.pitch[1]} * (height / 2);
   } else {
-    l.pitch[1] = l.pitch[2] = align_up(width / 2, kPlaneAlign);
+    l.pitch[1] = l.pitch[2] = align_up(width / 2 * sample, kPlaneAlign);
     const size_t chroma = size_t{l.pitch[1]} * (height / 2);
     l.offset[1] = luma;
     l.offset[2] = luma + chroma;
@@ -52,7 +53,7 @@ PlanarView CpuPlanes::view() const {
   v.y_pitch = layout_.pitch[0];
   v.u = block_.data() + layout_.offset[1];
   v.u_pitch = layout_.pitch[1];
-  if (layout_.format == PixelFormat::I420) {
+  if (layout_.format == PixelFormat::I420 || layout_.format == PixelFormat::I010) {
     v.v = block_.data() + layout_.offset[2];
     v.v_pitch = layout_.pitch[2];
   }

@@ -35,7 +35,7 @@ class AlignedBlock {
   size_t size_ = 0;
 };
 
-// Where the planes of a width x height NV12 or I420 image live inside one block.
+// Where the planes of a width x height NV12, I420, P010 or I010 image live inside one block.
 struct PlaneLayout {
   PixelFormat format = PixelFormat::NV12;
   uint32_t width = 0;
@@ -47,7 +47,8 @@ struct PlaneLayout {
   static PlaneLayout make(PixelFormat format, uint32_t width, uint32_t height);
 };
 
-// A non-owning view of a 4:2:0 image. NV12: u = interleaved UV plane, v = nullptr.
+// A non-owning view of a 4:2:0 image. NV12 and P010: u = interleaved UV plane, v = nullptr.
+// P010 and I010 samples are 16-bit little-endian; pitches are in bytes.
 struct PlanarView {
   PixelFormat format = PixelFormat::NV12;
   uint32_t width = 0;

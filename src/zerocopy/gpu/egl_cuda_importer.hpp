@@ -141,8 +141,8 @@ class EglCudaImporter final : public Importer {
   std::unique_ptr<cuda::FramePool> pool_;
   std::unordered_map<uint64_t, CachedImage> images_;
   std::unique_ptr<Output> output_;
-  std::array<std::vector<DmaBufModifier>, 10> egl_modifiers_;  // by PixelFormat
-  std::array<std::vector<uint64_t>, 10> modifiers_;
+  std::array<std::vector<DmaBufModifier>, kPixelFormatCount> egl_modifiers_;  // by PixelFormat
+  std::array<std::vector<uint64_t>, kPixelFormatCount> modifiers_;
   cuda::CudaEvent mapped_event_;                               // SourceWait::CudaEvent
   cuda::CudaEvent timing_start_, timing_mapped_, timing_end_;  // options.timing
   ImplicitFence implicit_fence_;

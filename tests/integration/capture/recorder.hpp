@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "capture/stream.hpp"
+#include "core/image_layout.hpp"
 
 namespace zc::capture::test {
 
@@ -59,7 +60,10 @@ class Recorder : public StreamObserver {
     r.stride = frame.stride;
     r.has_data = frame.data != nullptr;
     if (frame.data) {
-      for (uint32_t i = 0; i < frame.width * 4; ++i)
+      // The first row of plane 0 (MJPG: the first bytes of the JPEG).
+      const size_t row = frame.format == PixelFormat::MJPG ? std::min<size_t>(frame.size, 64)
+                                                           : plane_row_bytes(frame.format, frame.width, 0);
+      for (size_t i = 0; i < row; ++i)
         r.checksum = r.checksum * 31 + frame.data[i];
       r.first_byte = frame.data[0];
     }

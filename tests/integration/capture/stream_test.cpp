@@ -415,12 +415,35 @@ TEST_CASE("resolution: serial and gamescope find their node") {
   CHECK(sources->size() == 1);
 }
 
-TEST_CASE("unusable producer: PipeWire's video-src (24-bit RGB only) ends in an error, not a hang") {
+TEST_CASE("PipeWire's video-src (24-bit RGB only) streams: its frames arrive as RGB") {
+  // Before issue 12 capture took 32-bit RGB only and this producer ended in "no common format".
   const std::string producer_bin = kExamples + "video-src";
   require_program(producer_bin);
   PipeWireDaemon daemon;
   Process src({producer_bin});
   const auto node = wait_for_node("video-src", 5s);
+  REQUIRE(node);
+  Recorder rec;
+  auto stream = Stream::start(options_for(*node), rec);
+  REQUIRE(stream);
+  INFO(rec.history());
+  REQUIRE(rec.wait(5s, [&] { return rec.frames.size() >= 5; }));
+  const auto [formats, first] = rec.locked([&] { return std::pair{rec.formats, rec.frames.front()}; });
+  REQUIRE_FALSE(formats.empty());
+  CHECK(formats.front().format == PixelFormat::RGB);
+  CHECK(first.format == PixelFormat::RGB);
+  CHECK(first.stride >= first.width * 3);
+  const auto stats = (*stream)->stats();
+  for (size_t k = 0; k < kDefectKinds; ++k)
+    CHECK(stats.defects[k] == 0);
+}
+
+TEST_CASE("unusable producer: GStreamer sending Y444 only ends in an error naming what capture takes, not a hang") {
+  if (!zc::test::have_program("gst-launch-1.0")) ZC_SKIP("gst-launch-1.0 is not installed");
+  PipeWireDaemon daemon;
+  Process gst({"gst-launch-1.0", "-q", "videotestsrc", "!", "video/x-raw,format=Y444,width=320,height=240", "!",
+               "pipewiresink", "stream-properties=props,node.name=(string)zc-y444,node.autoconnect=(boolean)false"});
+  const auto node = wait_for_node("zc-y444", 10s);
   REQUIRE(node);
   Recorder rec;
   auto options = options_for(*node);
@@ -430,6 +453,7 @@ TEST_CASE("unusable producer: PipeWire's video-src (24-bit RGB only) ends in an 
   INFO(rec.history());
   REQUIRE(rec.wait_state(4s, StreamState::error));
   CHECK(rec.state_message(StreamState::error).find("no common format") != std::string::npos);
+  CHECK(rec.state_message(StreamState::error).find("YUY2") != std::string::npos);
   CHECK(rec.locked([&] { return rec.frames.empty() && rec.formats.empty(); }));
 }
 

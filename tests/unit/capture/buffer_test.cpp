@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <vector>
+
 #include "capture/buffer.hpp"
 #include "fake_buffer.hpp"
 
@@ -190,4 +193,113 @@ TEST_CASE("validate: every defect kind has a name") {
     CHECK(to_string(static_cast<DefectKind>(i)) != "unknown");
   }
   CHECK(to_string(DefectKind::short_buffer) == "short_buffer");
+}
+
+namespace {
+
+VideoFormat raw_format(PixelFormat format, uint32_t w, uint32_t h) {
+  VideoFormat f;
+  f.format = format;
+  f.size = {w, h};
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("validate: I420 with stride 0 is GStreamer's layout, its planes handed over as U and V") {
+  // 1362x767 I420 as pipewiresink 0.3.65 sends it: one block, stride 0, size = the whole image.
+  const uint32_t size = 1364 * 768 + 684 * 384 * 2;
+  FakeBuffer b(SPA_DATA_MemPtr, size, 0, size, 0);
+  auto frame = validate_buffer(b.buffer, raw_format(PixelFormat::I420, 1362, 767), 1);
+  REQUIRE(frame);
+  CHECK(frame->stride == 1364);
+  CHECK(frame->chroma[0].data == b.memory.data() + 1364 * 768);
+  CHECK(frame->chroma[0].stride == 684);
+  CHECK(frame->chroma[1].data == b.memory.data() + 1364 * 768 + 684 * 384);
+  CHECK(frame->chroma[1].size == 684 * 384);
+  // YV12 keeps V first in memory: capture hands U over first all the same.
+  auto yv12 = validate_buffer(b.buffer, raw_format(PixelFormat::YV12, 1362, 767), 1);
+  REQUIRE(yv12);
+  CHECK(yv12->chroma[1].data == b.memory.data() + 1364 * 768);
+  CHECK(yv12->chroma[0].data == b.memory.data() + 1364 * 768 + 684 * 384);
+  // One byte short of the V plane's last row.
+  FakeBuffer short_b(SPA_DATA_MemPtr, size, 0, size - 4, 0);
+  CHECK(defect_of(short_b, raw_format(PixelFormat::I420, 1362, 767)) == DefectKind::short_buffer);
+}
+
+TEST_CASE("validate: NV12 with a stride: the UV plane follows `height` rows at the same stride") {
+  const uint32_t stride = 1408;
+  const uint32_t size = stride * 767 + stride * 384;
+  FakeBuffer b(SPA_DATA_MemFd, size + 256, 256, size, static_cast<int32_t>(stride));
+  auto frame = validate_buffer(b.buffer, raw_format(PixelFormat::NV12, 1366, 767), 1);
+  REQUIRE(frame);
+  CHECK(frame->data == b.memory.data() + 256);
+  CHECK(frame->chroma[0].data == b.memory.data() + 256 + stride * 767);
+  CHECK(frame->chroma[0].stride == stride);
+  CHECK(frame->chroma[1].data == nullptr);
+  // The stride must hold a row of every plane; I420's stride must halve.
+  FakeBuffer narrow(SPA_DATA_MemFd, size, 0, size, 1365);
+  CHECK(defect_of(narrow, raw_format(PixelFormat::NV12, 1366, 767)) == DefectKind::bad_stride);
+  FakeBuffer odd(SPA_DATA_MemFd, size, 0, size, 1367);
+  CHECK(defect_of(odd, raw_format(PixelFormat::I420, 1366, 767)) == DefectKind::bad_stride);
+  FakeBuffer short_b(SPA_DATA_MemFd, size, 0, stride * 767 + stride * 383, static_cast<int32_t>(stride));
+  CHECK(defect_of(short_b, raw_format(PixelFormat::NV12, 1366, 767)) == DefectKind::short_buffer);
+}
+
+TEST_CASE("validate: packed formats other than 32-bit RGB need their own row bytes") {
+  // RGB at 1366: 4098 bytes a row; GStreamer pads it to 4100 and sends stride 0.
+  FakeBuffer gst(SPA_DATA_MemPtr, 4100 * 767, 0, 4100 * 767, 0);
+  auto rgb = validate_buffer(gst.buffer, raw_format(PixelFormat::RGB, 1366, 767), 1);
+  REQUIRE(rgb);
+  CHECK(rgb->stride == 4100);
+  // YUY2 at an odd width carries a whole macropixel for the last pixel.
+  FakeBuffer yuy2(SPA_DATA_MemFd, 1368 * 2 * 4, 0, 1368 * 2 * 4, 1366 * 2);
+  CHECK(defect_of(yuy2, raw_format(PixelFormat::YUY2, 1367, 4)) == DefectKind::bad_stride);
+  FakeBuffer yuy2_ok(SPA_DATA_MemFd, 1368 * 2 * 4, 0, 1368 * 2 * 4, 1368 * 2);
+  CHECK(validate_buffer(yuy2_ok.buffer, raw_format(PixelFormat::YUY2, 1367, 4), 1));
+  FakeBuffer ten(SPA_DATA_MemFd, 64 * 4 * 4, 0, 64 * 4 * 4 - 1, 64 * 4);
+  CHECK(defect_of(ten, raw_format(PixelFormat::xRGB_210LE, 64, 4)) == DefectKind::short_buffer);
+}
+
+TEST_CASE("validate: a planar image in one data block per plane") {
+  // I420 64x32 as three blocks (libcamera, V4L2's multi-planar API), each with its own chunk.
+  std::vector<uint8_t> y(80 * 32), u(40 * 16), v(40 * 16);
+  std::array<spa_chunk, 3> chunks{};
+  std::array<spa_data, 3> datas{};
+  std::array<std::vector<uint8_t>*, 3> mem{&y, &u, &v};
+  for (size_t i = 0; i < 3; ++i) {
+    chunks[i].size = static_cast<uint32_t>(mem[i]->size());
+    chunks[i].stride = i == 0 ? 80 : 40;
+    datas[i].type = SPA_DATA_MemFd;
+    datas[i].maxsize = static_cast<uint32_t>(mem[i]->size());
+    datas[i].data = mem[i]->data();
+    datas[i].chunk = &chunks[i];
+  }
+  spa_buffer buffer{};
+  buffer.n_datas = 3;
+  buffer.datas = datas.data();
+  auto frame = validate_buffer(buffer, raw_format(PixelFormat::I420, 64, 32), 9);
+  REQUIRE(frame);
+  CHECK(frame->data == y.data());
+  CHECK(frame->stride == 80);
+  CHECK(frame->chroma[0].data == u.data());
+  CHECK(frame->chroma[1].data == v.data());
+  CHECK(frame->chroma[1].stride == 40);
+  auto yv12 = validate_buffer(buffer, raw_format(PixelFormat::YV12, 64, 32), 9);
+  REQUIRE(yv12);
+  CHECK(yv12->chroma[0].data == v.data());  // the third block is U
+  chunks[2].size = 40 * 15;
+  auto r = validate_buffer(buffer, raw_format(PixelFormat::I420, 64, 32), 9);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == DefectKind::short_buffer);
+  chunks[2].size = 40 * 16;
+  chunks[1].stride = 31;
+  r = validate_buffer(buffer, raw_format(PixelFormat::I420, 64, 32), 9);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == DefectKind::bad_stride);
+  chunks[1].stride = 40;
+  datas[2].data = nullptr;
+  r = validate_buffer(buffer, raw_format(PixelFormat::I420, 64, 32), 9);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == DefectKind::missing_data);
 }

@@ -10,6 +10,7 @@
 #include <spa/pod/builder.h>
 #include <spa/pod/iter.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "capture/params.hpp"
@@ -123,24 +124,53 @@ TEST_CASE("enum formats: size and framerate ranges come from the offer") {
 
 TEST_CASE("enum formats: every default format maps to SPA and a large offer grows the storage") {
   Offer offer;
+  std::vector<PixelFormat> raw;  // every default format but MJPEG (a media subtype, no modifiers)
   for (PixelFormat f : default_formats()) {
+    if (f == PixelFormat::MJPG) continue;
+    raw.push_back(f);
     FormatOffer fo{f, {}};
     for (uint64_t m = 0; m < 200; ++m)
       fo.modifiers.push_back(m);
     offer.formats.push_back(fo);
   }
+  offer.formats.push_back({PixelFormat::MJPG, {1, 2}});  // modifiers on MJPEG are ignored
   ParamSet set;
   build_enum_formats(offer, set);
-  REQUIRE(set.size() == 2 * default_formats().size());
-  for (size_t i = 0; i < default_formats().size(); ++i) {
+  REQUIRE(set.size() == 2 * raw.size() + 1);
+  for (size_t i = 0; i < raw.size(); ++i) {
     const auto with = parse(set[i]);
-    CHECK(with.spa_format == *to_spa(default_formats()[i]));
+    CHECK(with.spa_format == *to_spa(raw[i]));
     CHECK(with.modifier_values.size() == 201);
     CHECK(with.modifier_values.back() == 199);
-    const auto without = parse(set[default_formats().size() + i]);
-    CHECK(without.spa_format == *to_spa(default_formats()[i]));
+    const auto without = parse(set[raw.size() + i]);
+    CHECK(without.spa_format == *to_spa(raw[i]));
     CHECK_FALSE(without.has_modifier);
   }
+  // MJPEG last: video/mjpg with size and rate ranges, no pixel format, no modifier.
+  const spa_pod* mjpg = set[2 * raw.size()];
+  uint32_t type = 0, subtype = 0;
+  REQUIRE(spa_format_parse(mjpg, &type, &subtype) >= 0);
+  CHECK(subtype == SPA_MEDIA_SUBTYPE_mjpg);
+  CHECK(spa_pod_find_prop(mjpg, nullptr, SPA_FORMAT_VIDEO_format) == nullptr);
+  CHECK(spa_pod_find_prop(mjpg, nullptr, SPA_FORMAT_VIDEO_modifier) == nullptr);
+  CHECK(choice_values<spa_rectangle>(mjpg, SPA_FORMAT_VIDEO_size, SPA_CHOICE_Range).size() == 3);
+}
+
+TEST_CASE("parse_format: a fixed MJPEG format") {
+  std::vector<uint8_t> mem(1024);
+  spa_pod_builder b{};
+  spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
+  spa_video_info_mjpg info{};
+  info.size = {1920, 1080};
+  info.framerate = {30, 1};
+  const spa_pod* pod = spa_format_video_mjpg_build(&b, SPA_PARAM_Format, &info);
+  REQUIRE(pod);
+  auto parsed = parse_format(pod);
+  REQUIRE(parsed);
+  CHECK(parsed->format == PixelFormat::MJPG);
+  CHECK(parsed->size == Size{1920, 1080});
+  CHECK(parsed->framerate == Fraction{30, 1});
+  CHECK_FALSE(parsed->dmabuf);
 }
 
 TEST_CASE("enum formats: an offer without modifiers is shared memory only") {
@@ -210,13 +240,36 @@ TEST_CASE("parse_format: dmabuf iff the format carries the modifier") {
   CHECK(open->modifier == 5);
 }
 
+TEST_CASE("parse_format: every raw format capture offers comes back as itself") {
+  std::vector<uint8_t> mem(2048);
+  for (const auto& [format, spa] : kSpaFormats) {
+    spa_pod_builder b{};
+    spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
+    auto parsed = parse_format(make_format(b, spa, 1366, 767, 0));
+    REQUIRE(parsed);
+    CHECK(parsed->format == format);
+    CHECK(parsed->size == Size{1366, 767});
+  }
+}
+
+TEST_CASE("default formats: 32-bit RGB first (screens keep what they sent), then every other format") {
+  const auto& formats = default_formats();
+  REQUIRE(formats.size() == kSpaFormats.size() + 1);
+  CHECK(formats.back() == PixelFormat::MJPG);  // decoding costs most: last
+  for (size_t i = 0; i < 8; ++i)
+    CHECK(is_packed_rgb(formats[i]));
+  CHECK(formats.front() == PixelFormat::BGRx);
+  for (const auto& [format, spa] : kSpaFormats)
+    CHECK(std::find(formats.begin(), formats.end(), format) != formats.end());
+}
+
 TEST_CASE("parse_format: rejects formats capture cannot handle") {
   std::vector<uint8_t> mem(2048);
   spa_pod_builder b{};
   spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
-  auto yuv = parse_format(make_format(b, SPA_VIDEO_FORMAT_I420, 640, 480, 0));
-  REQUIRE_FALSE(yuv);
-  CHECK(yuv.error().code == Errc::unsupported);
+  auto y444 = parse_format(make_format(b, SPA_VIDEO_FORMAT_Y444, 640, 480, 0));
+  REQUIRE_FALSE(y444);
+  CHECK(y444.error().code == Errc::unsupported);
   auto no_size = parse_format(make_format(b, SPA_VIDEO_FORMAT_BGRx, 0, 0, 0));
   REQUIRE_FALSE(no_size);
   CHECK_FALSE(parse_format(nullptr));
@@ -268,4 +321,13 @@ TEST_CASE("buffer params: data types follow the negotiated memory, metas are req
   build_buffer_params(dma, set);
   types = choice_values<int32_t>(set[0], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
   CHECK(types[0] == (1 << SPA_DATA_DmaBuf));
+}
+
+TEST_CASE("ten_bit_first moves the 10-bit formats ahead and keeps the rest in order") {
+  const auto formats = ten_bit_first(default_formats());
+  REQUIRE(formats.size() == default_formats().size());
+  for (size_t i = 0; i < 8; ++i)
+    CHECK(bit_depth(formats[i]) == 10);
+  CHECK(formats[8] == PixelFormat::BGRx);
+  CHECK(formats.back() == PixelFormat::MJPG);
 }

@@ -73,13 +73,18 @@ struct FakeCatalog {
   std::map<std::string, Stats> stats;
   Catalog catalog;
 
-  void add(const std::string& name, Codec codec, Behaviour b, PixelFormat format = PixelFormat::NV12) {
+  // `ten_bit`: the factory takes bit_depth 10 (with the 16-bit layout); else it refuses it.
+  void add(const std::string& name, Codec codec, Behaviour b, PixelFormat format = PixelFormat::NV12,
+           bool ten_bit = false) {
     Stats& s = stats[name];
     const InputSpec input{FrameMemory::Cpu, format};
-    catalog.push_back({name, codec, input, [name, b, input, &s](const EncoderConfig&) -> Result<EncoderPtr> {
+    catalog.push_back({name, codec, input, [name, b, input, ten_bit, &s](const EncoderConfig& c) -> Result<EncoderPtr> {
                          if (b == Behaviour::FailCreate)
                            return fail(Errc::not_found, "encode:" + name, "not built in (fake)");
-                         return EncoderPtr(std::make_unique<FakeEncoder>(name, b, input, s));
+                         if (c.bit_depth == 10 && !ten_bit)
+                           return fail(Errc::unsupported, "encode:" + name, "8 bits only (fake)");
+                         return EncoderPtr(
+                             std::make_unique<FakeEncoder>(name, b, *input_at_depth(input, c.bit_depth), s));
                        }});
   }
 };
@@ -244,4 +249,47 @@ TEST_CASE("the requested encoder comes from the CLI, then ZEROCAST_ENCODER, then
   ::setenv("ZEROCAST_ENCODER", "", 1);
   CHECK(requested_encoder("") == "auto");
   ::unsetenv("ZEROCAST_ENCODER");
+}
+
+TEST_CASE("10 bits: candidates that cannot are skipped; auto proves the choice at 10 bits too", "[encode][selector]") {
+  FakeCatalog f;
+  f.add("eight_only", Codec::HEVC, Behaviour::Succeed, PixelFormat::NV12);
+  f.add("ten_ok", Codec::HEVC, Behaviour::Succeed, PixelFormat::I420, true);
+  LogCapture log;
+  auto config = config_for(Codec::HEVC);
+  config.bit_depth = 10;
+  const auto ten = select_encoder(config, "auto", f.catalog);
+  REQUIRE(ten);
+  CHECK(ten->encoder == "ten_ok");
+  CHECK(ten->input == InputSpec{FrameMemory::Cpu, PixelFormat::I010});
+  CHECK(ten->input10 == ten->input);
+  CHECK(ten->log.front() == "eight_only rejected: 8 bits only (fake)");
+  CHECK(f.stats["ten_ok"].probe_formats.back() == PixelFormat::I010);
+
+  // Auto: chosen at 8 bits, then proved at 10: the first frame may take either.
+  const auto eight = select_encoder(config_for(Codec::HEVC), "auto", f.catalog, {}, true);
+  REQUIRE(eight);
+  CHECK(eight->encoder == "eight_only");
+  CHECK(eight->input == InputSpec{FrameMemory::Cpu, PixelFormat::NV12});
+  CHECK_FALSE(eight->input10);
+  CHECK(eight->log.back() == "eight_only at 10 bits rejected: 8 bits only (fake)");
+  const auto forced = select_encoder(config_for(Codec::HEVC), "ten_ok", f.catalog, {}, true);
+  REQUIRE(forced);
+  CHECK(forced->input == InputSpec{FrameMemory::Cpu, PixelFormat::I420});
+  CHECK(forced->input10 == InputSpec{FrameMemory::Cpu, PixelFormat::I010});
+  CHECK(forced->log.back() == "ten_ok takes 10 bits");
+  // Every probe was drained and freed, at either depth.
+  for (const auto& [name, st] : f.stats)
+    CHECK(st.created == st.destroyed);
+}
+
+TEST_CASE("the layouts at 10 bits: NV12 becomes P010, I420 becomes I010, always in host memory", "[encode]") {
+  CHECK(input_at_depth({FrameMemory::Cuda, PixelFormat::NV12}, 10) == InputSpec{FrameMemory::Cpu, PixelFormat::P010});
+  CHECK(input_at_depth({FrameMemory::Cpu, PixelFormat::I420}, 10) == InputSpec{FrameMemory::Cpu, PixelFormat::I010});
+  CHECK(input_at_depth({FrameMemory::Cuda, PixelFormat::NV12}, 8) == InputSpec{FrameMemory::Cuda, PixelFormat::NV12});
+  CHECK_FALSE(input_at_depth({FrameMemory::Cuda, PixelFormat::BGRx}, 10));
+  CHECK(bit_depth_from_string("10") == BitDepth::Ten);
+  CHECK(bit_depth_from_string("auto") == BitDepth::Auto);
+  CHECK_FALSE(bit_depth_from_string("12"));
+  CHECK(to_string(BitDepth::Eight) == "8");
 }

@@ -114,12 +114,32 @@ TEST_CASE("every documented option is known", "[capture-options]") {
                             : name == "tuning"       ? "quality"
                             : name == "audio-tracks" ? "separate"
                             : name == "audio-codec"  ? "opus"
+                            : name == "bit-depth"    ? "8"
                                                      : "640x360";
       m[name] = v;
     }
     INFO(name);
     CHECK(capture_spec(c, m));
   }
+}
+
+TEST_CASE("bit depth: the config's by default, StartCapture's over it, 10 only with HEVC or AV1", "[capture-options]") {
+  Config c;
+  const auto mkv = std::vector<std::string>{"/v/a.mkv"};
+  auto s = capture_spec(c, {{"outputs", mkv}});
+  REQUIRE(s);
+  CHECK(s->record.bit_depth == zc::encode::BitDepth::Auto);
+  c.bit_depth = "10";
+  c.codec = "hevc";
+  s = capture_spec(c, {{"outputs", mkv}});
+  REQUIRE(s);
+  CHECK(s->record.bit_depth == zc::encode::BitDepth::Ten);
+  s = capture_spec(c, {{"outputs", mkv}, {"bit-depth", std::string("8")}});
+  REQUIRE(s);
+  CHECK(s->record.bit_depth == zc::encode::BitDepth::Eight);
+  refusal(c, {{"outputs", mkv}, {"codec", std::string("h264")}, {"bit-depth", std::string("10")}},
+          Errc::invalid_argument);
+  refusal(c, {{"outputs", mkv}, {"bit-depth", std::string("12")}}, Errc::invalid_argument);
 }
 
 TEST_CASE("sound: the config's sources by default, StartCapture's audio options over them", "[capture-options]") {

@@ -107,6 +107,9 @@ TEST_CASE("config errors name the file, the line and the key", "[config]") {
     CHECK(contains(s, "'capture.scale'"));
     auto t = error_of(parse_config("[daemon]\nmetrics = \"localhost\"\n", path));
     CHECK(contains(t, "HOST:PORT"));
+    auto d = error_of(parse_config("[capture]\ncodec = \"hevc\"\nbit_depth = \"12\"\n", path));
+    CHECK(contains(d, path + ":3"));
+    CHECK(contains(d, "'capture.bit_depth'"));
   }
   SECTION("audio") {
     auto m = error_of(parse_config("[audio]\nsources = \"output; speakers\"\n", path));

@@ -24,7 +24,8 @@ TEST_CASE("every packed format maps to SPA and back") {
     CHECK(spa != SPA_VIDEO_FORMAT_UNKNOWN);
     CHECK(zc::testsrc::from_spa_video_format(spa) == f);
   }
-  CHECK(zc::testsrc::to_spa_video_format(PixelFormat::NV12) == SPA_VIDEO_FORMAT_UNKNOWN);
+  CHECK(zc::testsrc::to_spa_video_format(PixelFormat::P010) == SPA_VIDEO_FORMAT_UNKNOWN);
+  CHECK(zc::testsrc::to_spa_video_format(PixelFormat::YUY2) == SPA_VIDEO_FORMAT_YUY2);
   CHECK(zc::testsrc::to_spa_video_format(PixelFormat::BGRx) == SPA_VIDEO_FORMAT_BGRx);
   CHECK(zc::testsrc::to_spa_video_format(PixelFormat::xBGR) == SPA_VIDEO_FORMAT_xBGR);
 }
@@ -116,7 +117,7 @@ TEST_CASE("buffer params carry size, stride, types and the metas asked for") {
   auto b = storage.builder();
   zc::testsrc::BufferOffer offer;
   offer.buffers = 5;
-  offer.stride = zc::testsrc::stride_for(1919, 64);
+  offer.stride = zc::testsrc::stride_for(PixelFormat::BGRx, 1919, 64);
   offer.size = offer.stride * 1080;
   offer.data_types = 1u << SPA_DATA_DmaBuf;
   offer.crop = true;
@@ -193,7 +194,16 @@ TEST_CASE("options outside the supported ranges are refused") {
   CHECK(bad([](auto& x) { x.height = 8; }));
   CHECK(bad([](auto& x) { x.fps = 0; }));
   CHECK(bad([](auto& x) { x.fps = 241; }));
-  CHECK(bad([](auto& x) { x.format = PixelFormat::NV12; }));
+  CHECK(bad([](auto& x) { x.format = PixelFormat::P010; }));
+  CHECK(bad([](auto& x) { x.defects.push_back({zc::testsrc::DefectKind::CorruptJpeg, 3}); }));  // not MJPG
+  CHECK(bad([](auto& x) {
+    x.format = PixelFormat::MJPG;
+    x.mode = zc::testsrc::BufferMode::DmaBuf;
+  }));
+  CHECK(bad([](auto& x) {
+    x.format = PixelFormat::YUY2;
+    x.mode = zc::testsrc::BufferMode::DmaBuf;
+  }));
   CHECK(bad([](auto& x) { x.buffers = 1; }));
   CHECK(bad([](auto& x) { x.stride_align = 48; }));
   CHECK(bad([](auto& x) {

@@ -216,7 +216,7 @@ TEST_CASE("bad targets and frames are refused with the right error", "[cpu_impor
   CHECK(code(good, cuda) == zc::Errc::unsupported);
 
   auto planar = good;
-  planar.format = PixelFormat::NV12;
+  planar.format = PixelFormat::P010;  // an encoder layout, never a source
   CHECK(code(planar, target(16, 16)) == zc::Errc::rejected);
   auto short_buffer = good;
   short_buffer.size -= 1;

@@ -132,6 +132,16 @@ TEST_CASE("import chain: the path names what imported the last frame, and why th
     shm.memory = MemoryKind::Cpu;
     REQUIRE(chain.import(shm, {}, r.fn()));
     CHECK(chain.path() == "cpu (the producer sends shared memory)");
+    // A format the GPU passes do not take is offered as shared memory only, and said so.
+    Frame yuy2 = shm;
+    yuy2.format = PixelFormat::YUY2;
+    REQUIRE(chain.import(yuy2, {}, r.fn()));
+    CHECK(chain.path() == "cpu (format YUY2 is not imported on the GPU)");
+    CHECK(chain.modifiers(PixelFormat::YUY2).empty());
+    CHECK(chain.modifiers(PixelFormat::xRGB_210LE).empty());
+    CHECK(chain.modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{1, 2});
+    REQUIRE(chain.import(shm, {}, r.fn()));
+    CHECK(chain.path() == "cpu (the producer sends shared memory)");
     REQUIRE(chain.import(dmabuf(2, 1), {}, r.fn()));
     CHECK(chain.path() == "cpu (gpu failed on the last frame)");
     REQUIRE(chain.import(dmabuf(1, 2), {}, r.fn()));
