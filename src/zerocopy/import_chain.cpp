@@ -10,7 +10,7 @@ ImportChain::ImportChain(std::unique_ptr<zerocopy::Importer> primary, std::uniqu
     : primary_(std::move(primary)), cpu_(std::move(cpu)), primary_enabled_(primary_ != nullptr) {}
 
 std::vector<uint64_t> ImportChain::modifiers(PixelFormat format) const {
-  if (!primary_enabled()) return {};
+  if (!primary_enabled()) return cpu_->supported_modifiers(format);
   return primary_->supported_modifiers(format);
 }
 
@@ -25,6 +25,10 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
       last_ = Last::primary;
       return imported;
     }
+    // The buffer's implicit fence never signalled: no importer may read it. The frame is dropped
+    // (the caller counts it); it says nothing about the importer, and the CPU path would only
+    // wait for the same fence again.
+    if (imported.error().code == Errc::timeout) return imported;
     ++primary_failures_;
     const Error& e = imported.error();
     // A rejection is about one (format, modifier), not the importer: renegotiation takes that pair

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "zerocopy/gpu/dmabuf_fence.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 
 namespace zc::zerocopy::gpu {
@@ -274,7 +274,8 @@ Result<DeviceFrame> EglCudaImporter::import(const Frame& frame, const ImportTarg
     ++stats_.failures;
     return tl::unexpected(image.error());
   }
-  implicit_fence_.wait(frame.planes[0].fd, options_.fence_timeout_ms, stats_.implicit_fence);
+  if (auto fenced = implicit_fence_.wait(frame.planes[0].fd, options_.fence_timeout_ms, stats_.implicit_fence); !fenced)
+    return tl::unexpected(fenced.error());
   return run(**image, frame, target);
 }
 
