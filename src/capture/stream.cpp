@@ -16,7 +16,6 @@
 #include "capture/connection.hpp"
 #include "capture/metas.hpp"
 #include "capture/sync_timeline.hpp"
-#include "capture/syncobj.hpp"
 #include "capture/timestamper.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -43,17 +42,11 @@ bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
 }
 
-// What capture keeps per PipeWire buffer (add_buffer points its user_data at one): its id and,
-// with explicit sync, the producer's acquire and release syncobjs imported on our device (once,
-// at the buffer's first frame) and whether its release point is still ours to signal.
+// What capture keeps per PipeWire buffer (add_buffer points its user_data at one): its id and its
+// explicit-sync state.
 struct BufferSlot {
   uint64_t id = 0;
-  int acquire_fd = -1;  // the fds the handles were imported from (PipeWire's, for the buffer's life)
-  int release_fd = -1;
-  Syncobj acquire;
-  Syncobj release;
-  bool release_due = false;
-  uint64_t release_point = 0;
+  SyncTimelineConsumer::Buffer sync;
 };
 
 BufferSlot* slot_of(const pw_buffer* b) {
@@ -107,7 +100,6 @@ struct Stream::Impl {
   void handle_buffer(pw_buffer* b);
   void give_back(pw_buffer* b);
   void give_back_kept();
-  void open_sync();
   bool take_sync(pw_buffer* b, const spa_buffer& buf);
   void signal_release(BufferSlot& slot);
 
@@ -143,7 +135,7 @@ struct Stream::Impl {
   ParamSet buffer_params;
   // Explicit sync: the DRM device the producer's syncobjs are imported on. Declared before the
   // buffer slots, whose handles live on it.
-  std::optional<SyncobjDevice> syncobj;
+  std::optional<SyncTimelineConsumer> syncobj;
   std::list<BufferSlot> buffer_ids;  // stable addresses: pw_buffer::user_data points at one each
 
   // PipeWire thread only.
@@ -247,7 +239,9 @@ Result<void> Stream::Impl::connect() {
     if (!reneg_event || !timeout_timer || !release_timer)
       return fail(Errc::pipewire, "capture", "cannot add loop sources");
 
-    open_sync();
+    // Explicit sync only with dmabufs (an importer's modifiers), and where it can be done.
+    if (options.explicit_sync && options.modifiers) syncobj = SyncTimelineConsumer::open(options.drm_dir);
+    if (syncobj) spdlog::info("capture: explicit sync offered (timeline syncobjs on {})", syncobj->node());
     rebuild_enum_params();
     const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS);
     if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_INPUT, PW_ID_ANY, flags, enum_params.data(),
@@ -481,70 +475,36 @@ void Stream::Impl::give_back_kept() {
   give_back(b);
 }
 
-void Stream::Impl::open_sync() {
-  if (!options.explicit_sync || !options.modifiers) return;  // no dmabufs, no explicit sync
-  if (!library_has_sync_timeline()) {
-    spdlog::debug("capture: libpipewire {} has no explicit sync (1.2+)", pw_get_library_version());
-    return;
-  }
-  auto device = SyncobjDevice::open(options.drm_dir);
-  if (!device) {
-    spdlog::debug("capture: no explicit sync: {}", device.error().message);
-    return;
-  }
-  syncobj = std::move(*device);
-  spdlog::info("capture: explicit sync offered (timeline syncobjs on {})", syncobj->node());
-}
-
-// Reads the buffer's sync timeline, if it has one: the release point becomes ours to signal, and
-// the acquire point is waited for. False: it did not signal in time (the frame is dropped).
+// Explicit sync: the buffer's release point becomes ours to signal and its acquire point is
+// waited for. False: it did not signal in time (the frame is dropped, its release still owed).
 bool Stream::Impl::take_sync(pw_buffer* b, const spa_buffer& buf) {
   if (!syncobj || !b->user_data) return true;
-  const auto sync = find_sync_timeline(buf);
-  if (!sync) return true;
   BufferSlot& slot = *slot_of(b);
-  if (slot.acquire_fd != sync->acquire_fd || slot.release_fd != sync->release_fd || !slot.acquire || !slot.release) {
-    auto acquire = syncobj->import(sync->acquire_fd);
-    auto release = syncobj->import(sync->release_fd);
-    if (!acquire || !release) {
-      spdlog::warn("capture: {}; reading without explicit sync",
-                   (!acquire ? acquire.error() : release.error()).describe());
+  uint64_t point = 0;
+  switch (syncobj->acquire(slot.sync, buf, options.acquire_timeout, point)) {
+    case SyncTimelineConsumer::Acquired::unsynced:
       return true;
-    }
-    slot.acquire = std::move(*acquire);
-    slot.release = std::move(*release);
-    slot.acquire_fd = sync->acquire_fd;
-    slot.release_fd = sync->release_fd;
+    case SyncTimelineConsumer::Acquired::ready:
+      ++acquire_waits;
+      return true;
+    case SyncTimelineConsumer::Acquired::timed_out:
+      break;
   }
-  if (sync->meta->release_point != 0) {
-    slot.release_due = true;
-    slot.release_point = sync->meta->release_point;
-    // PipeWire 1.6: we promise to signal it (flag unused before).
-    sync->meta->flags &= ~kSyncTimelineUnscheduledRelease;
-  }
-  if (sync->meta->acquire_point == 0) return true;
   ++acquire_waits;
-  const auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(options.acquire_timeout).count();
-  if (auto ok = slot.acquire.wait(sync->meta->acquire_point, timeout); !ok) {
-    ++acquire_timeouts;
-    const HeaderInfo header = read_header(buf);
-    count_defect(Defect{DefectKind::acquire_timeout, slot.id, header.seq, true,
-                        static_cast<int64_t>(sync->meta->acquire_point),
-                        static_cast<int64_t>(options.acquire_timeout.count())});
-    return false;
-  }
-  return true;
+  ++acquire_timeouts;
+  count_defect(Defect{DefectKind::acquire_timeout, slot.id, read_header(buf).seq, true, static_cast<int64_t>(point),
+                      static_cast<int64_t>(options.acquire_timeout.count())});
+  return false;
 }
 
 void Stream::Impl::signal_release(BufferSlot& slot) {
-  if (!slot.release_due) return;
-  slot.release_due = false;
-  if (auto ok = slot.release.signal(slot.release_point); !ok) {
-    if (!release_failure_logged) spdlog::warn("capture: {} (buffer {})", ok.error().describe(), slot.id);
+  if (!syncobj) return;
+  auto released = syncobj->release(slot.sync);
+  if (released && *released) ++releases;
+  if (!released && !release_failure_logged) {
     release_failure_logged = true;
-    return;
+    spdlog::warn("capture: {} (buffer {})", released.error().describe(), slot.id);
   }
-  ++releases;
 }
 
 void Stream::Impl::on_process(void* data) {

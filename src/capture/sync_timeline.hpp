@@ -11,8 +11,14 @@
 #include <pipewire/version.h>
 #include <spa/buffer/buffer.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "capture/syncobj.hpp"
 
 namespace zc::capture {
 
@@ -51,5 +57,43 @@ struct BufferSyncTimeline {
 // nullopt when the buffer has no such meta, fewer than three datas, or the last two are not
 // syncobjs with fds (explicit sync was not negotiated for it).
 std::optional<BufferSyncTimeline> find_sync_timeline(const spa_buffer& buffer);
+
+// The consumer's side of explicit sync for one stream: per PipeWire buffer, the producer's
+// syncobjs imported once on our DRM device, the acquire point waited for before any read, and the
+// release point signalled when the buffer goes back to the producer.
+class SyncTimelineConsumer {
+ public:
+  // What capture keeps per PipeWire buffer.
+  struct Buffer {
+    int acquire_fd = -1;  // the fds the handles came from (PipeWire's, for the buffer's life)
+    int release_fd = -1;
+    Syncobj acquire;
+    Syncobj release;
+    bool release_due = false;  // the producer waits for release_point: ours to signal
+    uint64_t release_point = 0;
+  };
+  enum class Acquired : uint8_t {
+    unsynced,   // the buffer carries no sync timeline (or its syncobjs would not import): read it
+    ready,      // its acquire point signalled: read it
+    timed_out,  // not within the timeout: do not read it (its release is still owed)
+  };
+
+  // The first DRM node in `drm_dir` with timeline syncobjs, when this libpipewire negotiates
+  // explicit sync (1.2+); nullopt otherwise, the reason logged at debug level.
+  static std::optional<SyncTimelineConsumer> open(std::string_view drm_dir);
+
+  // Takes the buffer's sync timeline: its release point becomes owed (and the 1.6 flag that says
+  // so to the producer is cleared), its acquire point is waited for, at most `timeout`.
+  // `acquire_point` says which point was waited for.
+  Acquired acquire(Buffer& buffer, const spa_buffer& buf, std::chrono::nanoseconds timeout, uint64_t& acquire_point);
+  // Signals the owed release point, if any. False when there was none; an error when the ioctl failed.
+  Result<bool> release(Buffer& buffer);
+
+  const std::string& node() const { return device_.node(); }
+
+ private:
+  explicit SyncTimelineConsumer(SyncobjDevice device) : device_(std::move(device)) {}
+  SyncobjDevice device_;
+};
 
 }  // namespace zc::capture
