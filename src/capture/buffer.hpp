@@ -22,6 +22,7 @@ enum class DefectKind : uint8_t {
   missing_data,        // no data block, no mapped pointer (shm) or no fd (dmabuf)
   unsupported_memory,  // a data type we did not ask for
   bad_cursor,          // cursor bitmap outside its meta or malformed: ignored, the frame still goes
+  acquire_timeout,     // explicit sync: the producer's acquire point did not signal in time
   count_,
 };
 inline constexpr size_t kDefectKinds = static_cast<size_t>(DefectKind::count_);

@@ -13,6 +13,7 @@
 #include <spa/pod/iter.h>
 
 #include "capture/spa_format.hpp"
+#include "capture/sync_timeline.hpp"
 #include "core/frame.hpp"
 
 namespace zc::capture {
@@ -67,6 +68,20 @@ uint32_t meta_param_range(spa_pod_builder& b, spa_meta_type type, uint32_t def, 
       &b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta, SPA_PARAM_META_type, SPA_POD_Id(type), SPA_PARAM_META_size,
       SPA_POD_CHOICE_RANGE_Int(static_cast<int32_t>(def), static_cast<int32_t>(min), static_cast<int32_t>(max)));
   return start;
+}
+
+// Buffers of `types` carrying the acquire and release syncobjs: chosen only when both sides
+// negotiated SPA_META_SyncTimeline (the metaType property, MANDATORY, as OBS and PipeWire's
+// video-play-sync example ask for it).
+uint32_t sync_timeline_buffers_param(spa_pod_builder& b, int32_t types) {
+  const uint32_t offset = b.state.offset;
+  spa_pod_frame f{};
+  spa_pod_builder_push_object(&b, &f, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers);
+  spa_pod_builder_add(&b, SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(types), 0);
+  spa_pod_builder_prop(&b, kSpaParamBuffersMetaType, SPA_POD_PROP_FLAG_MANDATORY);
+  spa_pod_builder_int(&b, static_cast<int32_t>(1u << kSpaMetaSyncTimeline));
+  spa_pod_builder_pop(&b, &f);
+  return offset;
 }
 
 }  // namespace
@@ -158,9 +173,11 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   return out;
 }
 
-void build_buffer_params(const VideoFormat& format, ParamSet& out) {
+void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline) {
+  const bool sync = sync_timeline && format.dmabuf;
   out.build([&](spa_pod_builder& b, std::vector<uint32_t>& offsets) {
     const int32_t types = format.dmabuf ? (1 << SPA_DATA_DmaBuf) : ((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr));
+    if (sync) offsets.push_back(sync_timeline_buffers_param(b, types));
     offsets.push_back(b.state.offset);
     spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_dataType,
                                SPA_POD_CHOICE_FLAGS_Int(types));
@@ -171,6 +188,9 @@ void build_buffer_params(const VideoFormat& format, ParamSet& out) {
     const uint32_t region = sizeof(spa_meta_region);
     const uint32_t max_rects = static_cast<uint32_t>(kMaxDamageRects);
     offsets.push_back(meta_param_range(b, SPA_META_VideoDamage, region * max_rects, region, region * max_rects));
+    if (sync) {
+      offsets.push_back(meta_param(b, static_cast<spa_meta_type>(kSpaMetaSyncTimeline), sizeof(SpaMetaSyncTimeline)));
+    }
   });
 }
 

@@ -64,7 +64,10 @@ struct VideoFormat {
 Result<VideoFormat> parse_format(const spa_pod* format);
 
 // The answer to a fixed format: Buffers (dataType MemFd|MemPtr for shared memory, DmaBuf for
-// dmabuf) and Meta params for Header, VideoCrop, Cursor and VideoDamage.
-void build_buffer_params(const VideoFormat& format, ParamSet& out);
+// dmabuf) and Meta params for Header, VideoCrop, Cursor and VideoDamage. With `sync_timeline`
+// and dmabufs, first a Buffers param that is valid only with SPA_META_SyncTimeline (metaType,
+// MANDATORY: the producer adds the acquire and release syncobjs as two more datas) and, last,
+// the SyncTimeline Meta param (capture/sync_timeline.hpp).
+void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline = false);
 
 }  // namespace zc::capture

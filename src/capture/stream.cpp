@@ -15,6 +15,7 @@
 
 #include "capture/connection.hpp"
 #include "capture/metas.hpp"
+#include "capture/sync_timeline.hpp"
 #include "capture/timestamper.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -42,9 +43,19 @@ bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
 }
 
-// add_buffer points each pw_buffer's user_data at its id in Impl::buffer_ids.
+// What capture keeps per PipeWire buffer (add_buffer points its user_data at one): its id and its
+// explicit-sync state.
+struct BufferSlot {
+  uint64_t id = 0;
+  SyncTimelineConsumer::Buffer sync;
+};
+
+BufferSlot* slot_of(const pw_buffer* b) {
+  return static_cast<BufferSlot*>(b->user_data);
+}
+
 uint64_t buffer_id(const pw_buffer* b) {
-  return b->user_data ? *static_cast<const uint64_t*>(b->user_data) : 0;
+  return b->user_data ? slot_of(b)->id : 0;
 }
 
 std::string describe(const VideoFormat& f) {
@@ -88,7 +99,10 @@ struct Stream::Impl {
   void count_defect(const Defect& defect);
   void recover_unfilled(const Defect& defect);
   void handle_buffer(pw_buffer* b);
+  void give_back(pw_buffer* b);
   void give_back_kept();
+  bool take_sync(pw_buffer* b, const spa_buffer& buf);
+  void signal_release(BufferSlot& slot);
 
   static const pw_stream_events& stream_events();
   static const pw_registry_events& registry_events();
@@ -120,7 +134,10 @@ struct Stream::Impl {
   pw::LoopSource release_timer;
   ParamSet enum_params;
   ParamSet buffer_params;
-  std::list<uint64_t> buffer_ids;  // stable addresses: pw_buffer::user_data points at one each
+  // Explicit sync: the DRM device the producer's syncobjs are imported on. Declared before the
+  // buffer slots, whose handles live on it.
+  std::optional<SyncTimelineConsumer> syncobj;
+  std::list<BufferSlot> buffer_ids;  // stable addresses: pw_buffer::user_data points at one each
 
   // PipeWire thread only.
   std::optional<VideoFormat> format;
@@ -146,6 +163,10 @@ struct Stream::Impl {
   std::atomic<uint64_t> buffers_kept{0};
   std::atomic<uint64_t> kept_until_timer{0};
   std::atomic<uint64_t> waited_in_place{0};
+  std::atomic<uint64_t> acquire_waits{0};
+  std::atomic<uint64_t> acquire_timeouts{0};
+  std::atomic<uint64_t> releases{0};
+  bool release_failure_logged = false;
   std::array<std::atomic<uint64_t>, kDefectKinds> defects{};
 };
 
@@ -201,10 +222,13 @@ Result<void> Stream::Impl::connect() {
 
     const std::string serial = std::to_string(options.target.serial);
     // Node ids are reused, serials are not: target by serial. dont-reconnect keeps the session
-    // manager from moving us to some other video source when the producer goes away.
-    pw::PropertiesPtr props(pw_properties_new(
-        PW_KEY_MEDIA_TYPE, "Video", PW_KEY_MEDIA_CATEGORY, "Capture", PW_KEY_MEDIA_ROLE, "Screen", PW_KEY_NODE_NAME,
-        options.node_name.c_str(), PW_KEY_TARGET_OBJECT, serial.c_str(), "node.dont-reconnect", "true", nullptr));
+    // manager from moving us to some other video source when the producer goes away;
+    // dont-fallback (WirePlumber 0.5) from linking us to the default source when the target does
+    // not exist (0.5 does that without it; 0.4 knows neither and leaves us unlinked).
+    pw::PropertiesPtr props(pw_properties_new(PW_KEY_MEDIA_TYPE, "Video", PW_KEY_MEDIA_CATEGORY, "Capture",
+                                              PW_KEY_MEDIA_ROLE, "Screen", PW_KEY_NODE_NAME, options.node_name.c_str(),
+                                              PW_KEY_TARGET_OBJECT, serial.c_str(), "node.dont-reconnect", "true",
+                                              "node.dont-fallback", "true", nullptr));
     stream.reset(pw_stream_new(connection->core(), options.node_name.c_str(), props.release()));
     if (!stream) return fail(Errc::pipewire, "capture", std::string("cannot create a stream: ") + std::strerror(errno));
     pw_stream_add_listener(stream.get(), stream_hook.get(), &stream_events(), this);
@@ -216,6 +240,9 @@ Result<void> Stream::Impl::connect() {
     if (!reneg_event || !timeout_timer || !release_timer)
       return fail(Errc::pipewire, "capture", "cannot add loop sources");
 
+    // Explicit sync only with dmabufs (an importer's modifiers), and where it can be done.
+    if (options.explicit_sync && options.modifiers) syncobj = SyncTimelineConsumer::open(options.drm_dir);
+    if (syncobj) spdlog::info("capture: explicit sync offered (timeline syncobjs on {})", syncobj->node());
     rebuild_enum_params();
     const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS);
     if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_INPUT, PW_ID_ANY, flags, enum_params.data(),
@@ -342,10 +369,14 @@ void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state
       const std::string why = error ? error : "unknown error";
       if (s->streamed) {
         s->finish(StreamState::producer_gone, s->target_text() + " went away: " + why);
+      } else if (!s->target_seen) {  // WirePlumber 0.5 with node.dont-fallback: no such target
+        s->finish(StreamState::error, s->target_text() + " does not exist (" + why + ")");
       } else if (why == "no node available") {  // WirePlumber found no such target
         s->finish(StreamState::error, s->target_text() + " is not available (" + why + ")");
       } else {
-        s->finish(StreamState::error, "stream error: " + why);
+        // PipeWire 1.4 fails the link itself when no format fits ("no more input formats").
+        s->finish(StreamState::error,
+                  "stream error: " + why + (why.find("format") != std::string::npos ? kFormatHint : ""));
       }
       break;
     }
@@ -376,13 +407,15 @@ void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* para
     spdlog::info("capture: format {}", describe(*parsed));
     s->observer.on_format(*parsed);
   }
-  build_buffer_params(*parsed, s->buffer_params);
+  build_buffer_params(*parsed, s->buffer_params, s->syncobj.has_value());
   pw_stream_update_params(s->stream.get(), s->buffer_params.data(), s->buffer_params.size());
 }
 
 void Stream::Impl::on_add_buffer(void* data, pw_buffer* b) {
   auto* s = static_cast<Impl*>(data);
-  b->user_data = &s->buffer_ids.emplace_back(g_next_buffer_id.fetch_add(1));
+  BufferSlot& slot = s->buffer_ids.emplace_back();
+  slot.id = g_next_buffer_id.fetch_add(1);
+  b->user_data = &slot;
 }
 
 void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
@@ -393,17 +426,23 @@ void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
     s->observer.reads_done(id, true);
     s->kept = nullptr;
   }
-  std::erase_if(s->buffer_ids, [&](const uint64_t& slot) { return &slot == b->user_data; });
+  // A producer may still wait for it (the buffer is removed while we held it).
+  if (b->user_data) s->signal_release(*slot_of(b));
+  std::erase_if(s->buffer_ids, [&](const BufferSlot& slot) { return &slot == b->user_data; });
   b->user_data = nullptr;
   ++s->buffers_removed;
   s->observer.on_buffer_removed(id);
 }
 
 void Stream::Impl::handle_buffer(pw_buffer* b) {
-  if (!format || !b->buffer) return;  // between formats: nothing to interpret it with
+  if (!b->buffer) return;
   const int64_t arrival = monotonic_ns();
   const uint64_t buffer = buffer_id(b);
   const spa_buffer& buf = *b->buffer;
+  // Explicit sync: nothing reads the buffer before its acquire point (and its release is owed
+  // even when it is skipped).
+  if (!take_sync(b, buf)) return;
+  if (!format) return;  // between formats: nothing to interpret it with
   auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {
     count_defect(frame.error());
@@ -425,11 +464,48 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   observer.on_frame(*frame);
 }
 
+void Stream::Impl::give_back(pw_buffer* b) {
+  if (b->user_data) signal_release(*slot_of(b));
+  pw_stream_queue_buffer(stream.get(), b);
+}
+
 void Stream::Impl::give_back_kept() {
   if (!kept) return;
   pw_buffer* b = std::exchange(kept, nullptr);
   observer.reads_done(buffer_id(b), true);
-  pw_stream_queue_buffer(stream.get(), b);
+  give_back(b);
+}
+
+// Explicit sync: the buffer's release point becomes ours to signal and its acquire point is
+// waited for. False: it did not signal in time (the frame is dropped, its release still owed).
+bool Stream::Impl::take_sync(pw_buffer* b, const spa_buffer& buf) {
+  if (!syncobj || !b->user_data) return true;
+  BufferSlot& slot = *slot_of(b);
+  uint64_t point = 0;
+  switch (syncobj->acquire(slot.sync, buf, options.acquire_timeout, point)) {
+    case SyncTimelineConsumer::Acquired::unsynced:
+      return true;
+    case SyncTimelineConsumer::Acquired::ready:
+      ++acquire_waits;
+      return true;
+    case SyncTimelineConsumer::Acquired::timed_out:
+      break;
+  }
+  ++acquire_waits;
+  ++acquire_timeouts;
+  count_defect(Defect{DefectKind::acquire_timeout, slot.id, read_header(buf).seq, true, static_cast<int64_t>(point),
+                      static_cast<int64_t>(options.acquire_timeout.count())});
+  return false;
+}
+
+void Stream::Impl::signal_release(BufferSlot& slot) {
+  if (!syncobj) return;
+  auto released = syncobj->release(slot.sync);
+  if (released && *released) ++releases;
+  if (!released && !release_failure_logged) {
+    release_failure_logged = true;
+    spdlog::warn("capture: {} (buffer {})", released.error().describe(), slot.id);
+  }
 }
 
 void Stream::Impl::on_process(void* data) {
@@ -443,7 +519,7 @@ void Stream::Impl::on_process(void* data) {
     s->give_back_kept();
     s->handle_buffer(b);
     if (s->observer.reads_done(buffer_id(b), false)) {
-      pw_stream_queue_buffer(s->stream.get(), b);
+      s->give_back(b);
       continue;
     }
     if (s->buffer_ids.size() < kMinBuffersToKeep) {
@@ -451,7 +527,7 @@ void Stream::Impl::on_process(void* data) {
       // now and then a stream that stalls): wait for the reads here instead.
       s->observer.reads_done(buffer_id(b), true);
       ++s->waited_in_place;
-      pw_stream_queue_buffer(s->stream.get(), b);
+      s->give_back(b);
       continue;
     }
     s->kept = b;
@@ -549,6 +625,10 @@ StreamStats Stream::stats() const {
   s.buffers_kept = impl_->buffers_kept.load();
   s.kept_until_timer = impl_->kept_until_timer.load();
   s.waited_in_place = impl_->waited_in_place.load();
+  s.sync_offered = impl_->syncobj.has_value();
+  s.acquire_waits = impl_->acquire_waits.load();
+  s.acquire_timeouts = impl_->acquire_timeouts.load();
+  s.releases = impl_->releases.load();
   return s;
 }
 

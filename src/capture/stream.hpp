@@ -87,6 +87,12 @@ struct StreamOptions {
   // back costs a query rather than a sleep on the GPU.
   std::chrono::microseconds release_delay{2000};
   std::string node_name = "zerocast";
+  // Explicit sync (PipeWire >= 1.2): with dmabufs, ask for SPA_META_SyncTimeline when a DRM node
+  // here has timeline syncobjs; wait for each buffer's acquire point (at most acquire_timeout,
+  // else the frame is dropped and counted) and signal its release point when giving it back.
+  bool explicit_sync = true;
+  std::string drm_dir = "/dev/dri";
+  std::chrono::milliseconds acquire_timeout{100};
 };
 
 struct StreamStats {
@@ -98,6 +104,10 @@ struct StreamStats {
   uint64_t buffers_kept = 0;      // frames whose buffer was kept after on_frame (reads in flight)
   uint64_t kept_until_timer = 0;  // of those, given back by the release timer (no buffer came first)
   uint64_t waited_in_place = 0;   // frames whose reads were waited for instead: the producer has < 3 buffers
+  bool sync_offered = false;      // SPA_META_SyncTimeline asked for (a syncobj device is open)
+  uint64_t acquire_waits = 0;     // buffers with an acquire point, waited for before any read
+  uint64_t acquire_timeouts = 0;  // ... not signalled in time: dropped (DefectKind::acquire_timeout)
+  uint64_t releases = 0;          // release points signalled when the buffer went back
   uint64_t defects_total() const {
     uint64_t n = 0;
     for (auto d : defects)

@@ -19,6 +19,7 @@ struct TestSourceArgs {
   std::string format = "BGRx";
   std::string mode = "shm";
   std::string dmabuf_alloc = "auto";
+  std::string sync = "none";
   std::vector<std::string> defects;
   double duration = 0;
 };
@@ -48,10 +49,16 @@ int run_test_source(TestSourceArgs& a) {
   }
   auto alloc = testsrc::dmabuf_allocator_from_string(a.dmabuf_alloc);
   if (!alloc) {
-    spdlog::error("test-source: --dmabuf-alloc {} is not auto, gbm or memfd", a.dmabuf_alloc);
+    spdlog::error("test-source: --dmabuf-alloc {} is not auto, gbm, udmabuf or memfd", a.dmabuf_alloc);
     return kExitUsage;
   }
   o.dmabuf_allocator = *alloc;
+  auto sync = testsrc::sync_mode_from_string(a.sync);
+  if (!sync) {
+    spdlog::error("test-source: --sync {} is not none, implicit or explicit", a.sync);
+    return kExitUsage;
+  }
+  o.sync = *sync;
   for (const auto& text : a.defects) {
     auto d = testsrc::parse_defect(text);
     if (!d) {
@@ -79,13 +86,19 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option("--format", args->format, testsrc::format_names())->capture_default_str();
   cmd->add_option("--mode", args->mode, "shm, or dmabuf (with modifier fixation)")->capture_default_str();
   cmd->add_option("--dmabuf-alloc", args->dmabuf_alloc,
-                  "dmabuf mode's buffers: auto (GBM when a DRM render node and libgbm are there, else memfds), gbm "
-                  "(required), memfd")
+                  "dmabuf mode's buffers: auto (GBM when it allocates on a DRM node, else memfds), gbm (required), "
+                  "udmabuf (/dev/udmabuf, LINEAR), memfd")
       ->capture_default_str();
   cmd->add_option("--name", o.node_name, "node.name")->capture_default_str();
   cmd->add_option("--defect", args->defects,
                   "Inject a defect: KIND@FRAME[/EVERY][:WxH], KIND one of corrupted-flag corrupted-chunk zero-chunk "
-                  "bad-stride short-buffer resize disappear corrupt-jpeg (MJPG); repeatable");
+                  "bad-stride short-buffer resize disappear corrupt-jpeg (MJPG) unsignalled-sync; repeatable");
+  cmd->add_option("--sync", args->sync,
+                  "dmabuf mode (gbm or udmabuf): none, implicit (a vgem write fence per frame) or explicit "
+                  "(SPA_META_SyncTimeline on timeline syncobjs)")
+      ->capture_default_str();
+  cmd->add_option("--late-ms", o.late_ms,
+                  "With --sync: queue each buffer first, write its pixels and signal its sync this many ms later");
   cmd->add_flag("--cursor", o.cursor, "Send a metadata cursor (SPA_META_Cursor)");
   cmd->add_option("--frames", args->run.frames, "Stop after this many frames");
   cmd->add_option("--duration", args->duration, "Stop after this many seconds");

@@ -58,8 +58,15 @@ Result<ZerocopyMode> zerocopy_mode_from_env() {
   return parse_zerocopy_mode(env ? env : "");
 }
 
+bool cpu_dmabuf_from_env() {
+  const char* env = std::getenv("ZEROCAST_CPU_DMABUF");
+  return env && std::string_view(env) == "1";
+}
+
 Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path) {
   ZerocopyChoice choice;
+  zerocopy::CpuImportOptions cpu_options;
+  cpu_options.offer_linear = cpu_dmabuf_from_env();
   choice.mode = mode;
   if (!make_path) {
     make_path = [](std::shared_ptr<cuda::CudaContext> cuda) {
@@ -71,8 +78,11 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
     choice.cpu_reason = reason;
     choice.description = "cpu (" + reason + ")";
     hooks.make_importer = nullptr;
-    hooks.make_cpu_importer = [name = choice.description] { return std::make_unique<zerocopy::CpuPathImporter>(name); };
-    spdlog::info("zerocopy: CPU import path: {}", reason);
+    hooks.make_cpu_importer = [name = choice.description, cpu_options] {
+      return std::make_unique<zerocopy::CpuPathImporter>(name, cpu_options);
+    };
+    spdlog::info("zerocopy: CPU import path: {}{}", reason,
+                 cpu_options.offer_linear ? "; LINEAR dmabufs offered (ZEROCAST_CPU_DMABUF=1)" : "");
     return choice;
   };
 
@@ -112,7 +122,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
     }
     return std::make_unique<zerocopy::gpu::DownloadImporter>(p->cuda, std::move(p->importer));
   };
-  hooks.make_cpu_importer = [] { return std::make_unique<zerocopy::CpuPathImporter>("cpu"); };
+  hooks.make_cpu_importer = [cpu_options] { return std::make_unique<zerocopy::CpuPathImporter>("cpu", cpu_options); };
   return choice;
 }
 

@@ -19,6 +19,7 @@ constexpr std::array<std::pair<DefectKind, std::string_view>, kDefectKindCount> 
     {DefectKind::Resize, "resize"},
     {DefectKind::Disappear, "disappear"},
     {DefectKind::CorruptJpeg, "corrupt-jpeg"},
+    {DefectKind::UnsignalledSync, "unsignalled-sync"},
 }};
 
 constexpr uint32_t kMaxWidth = 7680;
@@ -67,12 +68,33 @@ std::string_view to_string(DmabufAllocator allocator) {
       return "gbm";
     case DmabufAllocator::MemFd:
       return "memfd";
+    case DmabufAllocator::Udmabuf:
+      return "udmabuf";
   }
   return "unknown";
 }
 
+std::string_view to_string(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::None:
+      return "none";
+    case SyncMode::Implicit:
+      return "implicit";
+    case SyncMode::Explicit:
+      return "explicit";
+  }
+  return "unknown";
+}
+
+std::optional<SyncMode> sync_mode_from_string(std::string_view name) {
+  for (const auto m : {SyncMode::None, SyncMode::Implicit, SyncMode::Explicit}) {
+    if (to_string(m) == name) return m;
+  }
+  return std::nullopt;
+}
+
 std::optional<DmabufAllocator> dmabuf_allocator_from_string(std::string_view name) {
-  for (const auto a : {DmabufAllocator::Auto, DmabufAllocator::Gbm, DmabufAllocator::MemFd}) {
+  for (const auto a : {DmabufAllocator::Auto, DmabufAllocator::Gbm, DmabufAllocator::MemFd, DmabufAllocator::Udmabuf}) {
     if (to_string(a) == name) return a;
   }
   return std::nullopt;
@@ -142,6 +164,14 @@ Result<void> validate(const Options& o) {
   if (o.mode == BufferMode::DmaBuf && o.modifiers.empty()) return bad("dmabuf mode needs at least one modifier");
   if (o.mode != BufferMode::DmaBuf && o.dmabuf_allocator == DmabufAllocator::Gbm)
     return bad("the gbm allocator needs dmabuf mode");
+  if (o.mode != BufferMode::DmaBuf && o.dmabuf_allocator == DmabufAllocator::Udmabuf)
+    return bad("the udmabuf allocator needs dmabuf mode");
+  if (o.sync != SyncMode::None && (o.mode != BufferMode::DmaBuf || (o.dmabuf_allocator != DmabufAllocator::Gbm &&
+                                                                    o.dmabuf_allocator != DmabufAllocator::Udmabuf))) {
+    return bad("sync needs dmabuf mode with the gbm or udmabuf allocator");
+  }
+  if (o.late_ms > 0 && o.sync == SyncMode::None) return bad("late pixels need a sync mode");
+  if (o.late_ms > 0 && o.late_ms >= 1000 / o.fps) return bad("late pixels must come within one frame interval");
   if (o.node_name.empty()) return bad("empty node name");
   if (o.crop && (o.crop->x < 0 || o.crop->y < 0 || o.crop->width == 0 || o.crop->height == 0 ||
                  static_cast<uint64_t>(o.crop->x) + o.crop->width > o.width ||

@@ -41,9 +41,26 @@ enum class DmabufAllocator : uint8_t {
   Gbm,
   // Memfds typed SPA_DATA_DmaBuf (the bytes are linear whatever the modifier says).
   MemFd,
+  // Real dmabufs from /dev/udmabuf (a sealed memfd's pages exported as a dmabuf), required:
+  // start() fails without the device; LINEAR only (another fixated modifier fails the stream).
+  Udmabuf,
 };
 std::string_view to_string(DmabufAllocator allocator);
-std::optional<DmabufAllocator> dmabuf_allocator_from_string(std::string_view name);  // auto, gbm, memfd
+
+// How a DmaBuf mode source tells readers that a frame's pixels are there (Options::sync).
+enum class SyncMode : uint8_t {
+  None,
+  // A vgem write fence on the buffer (testsrc/vgem_fence.hpp): implicit sync, as a compositor
+  // rendering straight into the buffer leaves it.
+  Implicit,
+  // SPA_META_SyncTimeline: timeline syncobjs on a DRM node that has them, an acquire point per
+  // frame, the consumer's release point waited for before the buffer is written again (PipeWire
+  // >= 1.2; a consumer that does not negotiate it gets buffers without).
+  Explicit,
+};
+std::string_view to_string(SyncMode mode);
+std::optional<SyncMode> sync_mode_from_string(std::string_view name);                // none, implicit, explicit
+std::optional<DmabufAllocator> dmabuf_allocator_from_string(std::string_view name);  // auto, gbm, memfd, udmabuf
 
 // A fake tiled modifier (I915_FORMAT_MOD_X_TILED's value) offered beside LINEAR: in memfds the
 // bytes are linear whatever the modifier says; it only exercises negotiation. GBM allocates it
@@ -59,8 +76,12 @@ enum class DefectKind : uint8_t {
   Resize,          // renegotiate to another size; the frame is the first at the new size
   Disappear,       // the stream is destroyed instead of producing the frame (the node vanishes)
   CorruptJpeg,     // MJPEG: the JPEG cut to half its bytes (its end-of-image marker gone)
+  // Options::sync: the frame's vgem write fence or acquire point is not signalled when its pixels
+  // are written (readers time out; a fence is signalled when the buffer comes back, or by the
+  // kernel after 10 s; a later acquire point passes it).
+  UnsignalledSync,
 };
-inline constexpr size_t kDefectKindCount = 8;
+inline constexpr size_t kDefectKindCount = 9;
 
 std::string_view to_string(DefectKind kind);
 std::optional<DefectKind> defect_kind_from_string(std::string_view name);
@@ -83,7 +104,7 @@ struct DefectSpec {
 // Parses "KIND@FRAME", "KIND@FRAME/EVERY" and, for resize, a size suffix ":WxH", e.g.
 // "corrupted-flag@100", "zero-chunk@30/60", "resize@120:1280x720", "disappear@300". Kind names
 // are to_string(DefectKind): corrupted-flag, corrupted-chunk, zero-chunk, bad-stride,
-// short-buffer, resize, disappear, corrupt-jpeg.
+// short-buffer, resize, disappear, corrupt-jpeg, unsignalled-sync.
 Result<DefectSpec> parse_defect(std::string_view text);
 
 struct Options {
@@ -107,6 +128,15 @@ struct Options {
   uint64_t frame_limit = 0;    // stop producing after this many frames (0: no limit); stays connected
   uint32_t mark_every = 0;     // frames whose number is a multiple are "marked": their capture times
                                // are kept for the audio source's clicks (TestSource::marks_between)
+  // DmaBuf mode with real dmabufs (gbm or udmabuf allocator): how readers are told a frame is
+  // ready, and how late. With `late_ms`, each buffer is queued at once and its pixels written, and
+  // its fence or acquire point signalled, that many ms later (a compositor whose GPU finishes
+  // after it handed the buffer over): a reader that does not wait sees an older frame. 0: the
+  // pixels and the signal come before the queue. Below one frame interval.
+  SyncMode sync = SyncMode::None;
+  uint32_t late_ms = 0;
+  std::string sync_drm_dir = "/dev/dri";           // where the vgem or syncobj node is looked for
+  std::chrono::milliseconds release_timeout{100};  // Explicit: the wait for a buffer's release point
   std::vector<DefectSpec> defects;
 };
 
@@ -123,6 +153,7 @@ struct FormatEpoch {
   BufferMode memory = BufferMode::Shm;   // how this epoch's buffers are shared
   uint64_t modifier = kModifierInvalid;  // DmaBuf only
   bool gbm = false;                      // DmaBuf: GBM buffers (`stride` is then the buffer's)
+  bool udmabuf = false;                  // DmaBuf: udmabufs
 };
 
 struct DefectRecord {
@@ -143,13 +174,28 @@ struct Stats {
   uint32_t fixations = 0;                            // DONT_FIXATE formats we fixated to one modifier
   uint32_t renegotiations = 0;                       // formats accepted after the first
   // DmaBuf mode: Gbm or MemFd once started (Auto resolved); why not GBM when Auto found none
-  // (e.g. "no DRM render node (/dev/dri/renderD*)"); the render node GBM allocates on.
+  // (e.g. "no DRM node (/dev/dri/renderD*, /dev/dri/card*)"); the DRM node GBM allocates on.
   DmabufAllocator dmabuf_allocator = DmabufAllocator::MemFd;
   std::string gbm_unavailable;
   std::string render_node;
-  uint64_t gbm_buffers = 0;    // buffers allocated through GBM (real dmabufs)
-  uint64_t memfd_buffers = 0;  // buffers backed by our memfds (MemFd mode, memfd dmabufs, shared-memory fallback)
-  uint32_t gbm_refusals = 0;   // Auto: (format, modifier) pairs GBM refused, sent as memfds instead
+  uint64_t gbm_buffers = 0;      // buffers allocated through GBM (real dmabufs)
+  uint64_t memfd_buffers = 0;    // buffers backed by our memfds (MemFd mode, memfd dmabufs, shared-memory fallback)
+  uint64_t udmabuf_buffers = 0;  // buffers allocated through /dev/udmabuf (real dmabufs)
+  uint32_t gbm_refusals = 0;     // Auto: (format, modifier) pairs GBM refused, sent as memfds instead
+  // Options::sync: frames sent with a fence or acquire point, those signalled once their pixels
+  // were written, those left unsignalled (UnsignalledSync); Explicit: whether the consumer took
+  // the sync timeline, release points waited for before reuse and those not signalled in time.
+  uint64_t syncs = 0;
+  uint64_t syncs_signalled = 0;
+  uint64_t syncs_unsignalled = 0;
+  // PipeWire 1.4 recycles a buffer its consumer never got (a frame lost in the link while the
+  // consumer was busy) without anyone signalling its release point: such a timeout is not the
+  // consumer's fault. release_timeout_frames says which frames' releases did not come (the first
+  // kMaxDefectRecords), so a test can check they are frames its consumer never saw.
+  bool sync_timeline = false;
+  uint64_t release_waits = 0;
+  uint64_t release_timeouts = 0;
+  std::vector<uint64_t> release_timeout_frames;
   bool streaming = false;
   bool driving = false;  // the source drives the graph (else it follows another driver)
   bool gone = false;     // the stream was destroyed (Disappear, or an error)

@@ -13,6 +13,7 @@
 #include "capture/spa_format.hpp"
 #include "core/image_layout.hpp"
 #include "testsrc/jpeg.hpp"
+#include "capture/sync_timeline.hpp"
 
 namespace zc::testsrc {
 namespace {
@@ -21,6 +22,21 @@ const spa_pod* build_meta(spa_pod_builder& b, uint32_t type, uint32_t size) {
   return static_cast<const spa_pod*>(spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
                                                                 SPA_PARAM_META_type, SPA_POD_Id(type),
                                                                 SPA_PARAM_META_size, SPA_POD_Int(size)));
+}
+
+// Buffers with the image and the acquire and release syncobjs, as PipeWire's video-src-sync
+// example announces them: chosen only when SPA_META_SyncTimeline is negotiated (metaType).
+const spa_pod* build_sync_timeline_buffers(spa_pod_builder& b, const BufferOffer& offer) {
+  spa_pod_frame f{};
+  spa_pod_builder_push_object(&b, &f, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers);
+  spa_pod_builder_add(&b, SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(static_cast<int>(offer.buffers), 2, 16),
+                      SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(3), SPA_PARAM_BUFFERS_size,
+                      SPA_POD_Int(static_cast<int>(offer.size)), SPA_PARAM_BUFFERS_stride,
+                      SPA_POD_Int(static_cast<int>(offer.stride)), SPA_PARAM_BUFFERS_dataType,
+                      SPA_POD_CHOICE_FLAGS_Int(static_cast<int>(offer.data_types)), 0);
+  spa_pod_builder_prop(&b, capture::kSpaParamBuffersMetaType, SPA_POD_PROP_FLAG_MANDATORY);
+  spa_pod_builder_int(&b, static_cast<int32_t>(1u << capture::kSpaMetaSyncTimeline));
+  return static_cast<const spa_pod*>(spa_pod_builder_pop(&b, &f));
 }
 
 }  // namespace
@@ -87,6 +103,7 @@ uint32_t cursor_meta_size(uint32_t size) {
 std::vector<const spa_pod*> build_buffer_params(spa_pod_builder& b, const BufferOffer& offer) {
   std::vector<const spa_pod*> params;
   const int data_type = static_cast<int>(offer.data_types);
+  if (offer.sync_timeline) params.push_back(build_sync_timeline_buffers(b, offer));
   params.push_back(static_cast<const spa_pod*>(spa_pod_builder_add_object(
       &b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers,
       SPA_POD_CHOICE_RANGE_Int(static_cast<int>(offer.buffers), 2, 16), SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
@@ -98,6 +115,9 @@ std::vector<const spa_pod*> build_buffer_params(spa_pod_builder& b, const Buffer
   }
   if (offer.crop) params.push_back(build_meta(b, SPA_META_VideoCrop, sizeof(spa_meta_region)));
   if (offer.cursor_size > 0) params.push_back(build_meta(b, SPA_META_Cursor, cursor_meta_size(offer.cursor_size)));
+  if (offer.sync_timeline) {
+    params.push_back(build_meta(b, capture::kSpaMetaSyncTimeline, sizeof(capture::SpaMetaSyncTimeline)));
+  }
   if (std::find(params.begin(), params.end(), nullptr) != params.end()) params.clear();
   return params;
 }

@@ -51,11 +51,15 @@ struct BufferOffer {
   bool damage = true;
   bool crop = false;
   uint32_t cursor_size = 0;  // 0: no cursor meta
+  // Explicit sync: first a Buffers param of 3 blocks (the image, the acquire and the release
+  // syncobj) valid only with SPA_META_SyncTimeline, and that Meta param.
+  bool sync_timeline = false;
 };
 
 inline constexpr uint32_t kMaxDamageRegions = 16;
 
-// Buffers, then the Meta params (Header always; VideoDamage, VideoCrop, Cursor as asked).
+// Buffers, then the Meta params (Header always; VideoDamage, VideoCrop, Cursor as asked;
+// SyncTimeline with its own Buffers param first).
 std::vector<const spa_pod*> build_buffer_params(spa_pod_builder& b, const BufferOffer& offer);
 
 // Bytes of the cursor meta for a square bitmap of `size` pixels (RGBA).

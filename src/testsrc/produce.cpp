@@ -24,6 +24,7 @@ void TestSource::Impl::disappear() {
   spdlog::info("test-source: disappearing at frame {} (defect)", next_frame);
   // The timer is only disarmed: this runs inside its callback.
   pw_loop_update_timer(timer.loop(), timer.get(), nullptr, nullptr, false);
+  drop_fences(nullptr);
   stream.reset();
   slots.clear();
   streaming = false;
@@ -131,7 +132,8 @@ std::optional<Damage> TestSource::Impl::paint(uint8_t* pixels, uint32_t stride, 
 }
 
 void TestSource::Impl::produce(uint64_t frame) {
-  if (!painter) return;  // on_tick only calls us with a format, hence a painter
+  if (!painter) return;    // on_tick only calls us with a format, hence a painter
+  if (late) write_late();  // the last frame's pixels are due before the next frame goes out
   pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
   if (!b) {
     std::lock_guard lock(mutex);
@@ -142,24 +144,16 @@ void TestSource::Impl::produce(uint64_t frame) {
   auto* slot = static_cast<Slot*>(b->user_data);
   if (!slot) return;  // its memory could not be set up; the stream is already in error
   const int64_t paint_start = thread_cpu_ns();
-  std::optional<Damage> damage;
-  if (slot->bo) {
-    // READ_WRITE keeps what earlier frames left, so the paint stays incremental; the mapping
-    // (a staging copy for tiled buffers) is written back when it goes, before the frame is queued.
-    auto map = slot->bo->map();
-    if (!map) {
-      fail_stream("cannot map a GBM buffer: " + map.error().message);
-      return;
-    }
-    if (map->stride() != slot->paint_stride) {
-      slot->paint = PaintState{};  // what was painted is laid out with another stride
-      slot->paint_stride = map->stride();
-    }
-    damage = paint(map->data(), map->stride(), slot->paint, frame);
-  } else {
-    damage = paint(slot->pixels, slot->stride, slot->paint, frame);
+  const auto sync = begin_sync(*slot, buf, frame);
+  if (!sync) return;  // the stream failed
+  // Late pixels come after the queue (write_late): what changes is not known yet.
+  const bool late_pixels = *sync && options.late_ms > 0;
+  Damage damage = full_damage(current.width, current.height);
+  if (!late_pixels) {
+    auto painted = paint_slot(*slot, frame, !sync->fence);
+    if (!painted) return;  // the stream failed
+    damage = *painted;
   }
-  if (!damage) return;  // paint() failed the stream
   const int64_t paint_ns = thread_cpu_ns() - paint_start;
 
   uint32_t header_flags = 0;
@@ -192,6 +186,9 @@ void TestSource::Impl::produce(uint64_t frame) {
       case DefectKind::ShortBuffer:
         chunk->size = slot->stride * (current.height / 2);
         break;
+      case DefectKind::UnsignalledSync:
+        if (!*sync) continue;  // only a frame with a fence or an acquire point has one to keep back
+        break;
       case DefectKind::Resize:
       case DefectKind::Disappear:
         continue;  // handled before a buffer was taken
@@ -205,8 +202,15 @@ void TestSource::Impl::produce(uint64_t frame) {
     marks.push_back(pts);
     if (marks.size() > 256) marks.pop_front();
   }
+  const bool signal = !carried[static_cast<size_t>(DefectKind::UnsignalledSync)];
+  if (sync->point) {
+    std::lock_guard lock(mutex);
+    sent_releases.push_back({frame, slot->release.handle(), sync->point});
+    if (sent_releases.size() > 64) sent_releases.pop_front();
+  }
+  if (!late_pixels) signal_sync(*slot, *sync, signal);
   write_header(buf, frame, pts, header_flags);
-  write_damage(buf, *damage, current.width, current.height);
+  write_damage(buf, damage, current.width, current.height);
   if (options.crop) write_crop(buf, *options.crop);
   if (options.cursor) {
     write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
@@ -229,6 +233,7 @@ void TestSource::Impl::produce(uint64_t frame) {
     cycle.started(monotonic_ns());
     pw_stream_trigger_process(stream.get());
   }
+  if (late_pixels) schedule_late_write(*slot, frame, *sync, signal);
 }
 
 }  // namespace zc::testsrc

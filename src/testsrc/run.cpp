@@ -48,6 +48,15 @@ std::string summary(const Stats& s) {
   }
   if (s.gbm_buffers > 0 || s.memfd_buffers > 0)
     line += " gbm_buffers=" + std::to_string(s.gbm_buffers) + " memfd_buffers=" + std::to_string(s.memfd_buffers);
+  if (s.udmabuf_buffers > 0) line += " udmabuf_buffers=" + std::to_string(s.udmabuf_buffers);
+  if (s.syncs > 0) {
+    line += " syncs=" + std::to_string(s.syncs) + " syncs_signalled=" + std::to_string(s.syncs_signalled) +
+            " syncs_unsignalled=" + std::to_string(s.syncs_unsignalled);
+  }
+  if (s.sync_timeline) {
+    line +=
+        " release_waits=" + std::to_string(s.release_waits) + " release_timeouts=" + std::to_string(s.release_timeouts);
+  }
   if (s.queued > 0)
     line += " cpu_us_per_frame=" + std::to_string(s.loop_cpu_ns / 1000 / static_cast<int64_t>(s.queued));
   return line;

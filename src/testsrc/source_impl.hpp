@@ -15,14 +15,17 @@
 #include <pipewire/pipewire.h>
 
 #include "capture/pw_handles.hpp"
+#include "capture/syncobj.hpp"
 #include "core/mapping.hpp"
 #include "core/unique_fd.hpp"
 #include "testsrc/cycle_gate.hpp"
 #include "testsrc/dmabuf_alloc.hpp"
 #include "testsrc/jpeg.hpp"
+#include "testsrc/metas.hpp"
 #include "testsrc/params.hpp"
 #include "testsrc/pattern.hpp"
 #include "testsrc/test_source.hpp"
+#include "testsrc/vgem_fence.hpp"
 
 namespace zc::testsrc {
 
@@ -40,6 +43,14 @@ inline int64_t thread_cpu_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
 }
 
+// Damage covering the whole frame (a frame whose pixels come later: what changes is not known yet).
+inline Damage full_damage(uint32_t width, uint32_t height) {
+  Damage d;
+  d.rects[0] = Rect{0, 0, width, height};
+  d.count = 1;
+  return d;
+}
+
 // The memory behind one PipeWire buffer (ours when we allocate, else PipeWire's mapping), and
 // what the painter left in it.
 struct Slot {
@@ -49,9 +60,23 @@ struct Slot {
   // A GBM buffer instead: mapped for each paint (the mapping's stride may differ from the
   // buffer's; `paint_stride` is the one `paint` refers to).
   std::optional<zerocopy::gbm::Bo> bo;
+  // A udmabuf: `fd`/`map`/`pixels` are its memfd, this the dmabuf consumers get (writes are
+  // bracketed by DMA_BUF_IOCTL_SYNC on it).
+  UniqueFd dmabuf;
   uint32_t paint_stride = 0;
-  uint32_t stride = 0;  // row stride the chunk announces (ours, or the GBM buffer's)
-  uint32_t offset = 0;  // where the image starts in the memory (the chunk's offset)
+  // SyncMode::Implicit: a vgem fence of this buffer we have not signalled (UnsignalledSync);
+  // signalled when the buffer comes back for the next frame, or goes.
+  std::optional<uint32_t> pending_fence;
+  // SyncMode::Explicit, when the consumer took the sync timeline: the buffer's acquire and
+  // release syncobjs (their fds are its datas 1 and 2) and the last point used on both.
+  capture::Syncobj acquire;
+  capture::Syncobj release;
+  UniqueFd acquire_fd;
+  UniqueFd release_fd;
+  uint64_t point = 0;
+  uint64_t point_frame = 0;  // the frame sent with `point`
+  uint32_t stride = 0;       // row stride the chunk announces (ours, or the GBM buffer's)
+  uint32_t offset = 0;       // where the image starts in the memory (the chunk's offset)
   PaintState paint;
 };
 
@@ -71,8 +96,9 @@ struct TestSource::Impl {
   void on_format(const spa_pod* param);
   void accept_format(const FormatChoice& choice);
   void on_add_buffer(pw_buffer* b);
-  enum class Attached : uint8_t { gbm, use_memfd, failed };
+  enum class Attached : uint8_t { real_dmabuf, use_memfd, failed };
   Attached attach_gbm(Slot& slot, spa_data& d);  // DmaBuf with a GBM device
+  bool attach_udmabuf(Slot& slot, spa_data& d);  // DmaBuf with /dev/udmabuf
   bool attach_memfd(Slot& slot, spa_data& d, bool dmabuf);
   void log_allocator(const Slot& slot);
   void on_remove_buffer(pw_buffer* b);
@@ -81,6 +107,29 @@ struct TestSource::Impl {
   bool cycle_busy();  // driving, and our last graph cycle has not finished yet (counts, warns)
   void produce(uint64_t frame);
   std::optional<Damage> paint(uint8_t* pixels, uint32_t stride, PaintState& state, uint64_t number);
+  // The pattern of `frame` into the slot's memory; the damage, or nullopt when the stream failed.
+  // `bracket`: DMA_BUF_IOCTL_SYNC around a udmabuf write (never while our own fence is on it:
+  // the kernel's SYNC waits for every fence, ours too).
+  std::optional<Damage> paint_slot(Slot& slot, uint64_t frame, bool bracket);
+  // Options::sync (sync_writes.cpp). What tells readers a frame is ready: a vgem fence id and/or
+  // an acquire point (0: none).
+  struct FrameSync {
+    std::optional<uint32_t> fence;
+    uint64_t point = 0;
+    explicit operator bool() const { return fence || point; }
+  };
+  // The frame's sync on the slot just dequeued: Explicit waits for the buffer's last release
+  // point and fills the meta with the next points; Implicit attaches a new vgem write fence.
+  // nullopt: the stream failed.
+  std::optional<FrameSync> begin_sync(Slot& slot, spa_buffer* buffer, uint64_t frame);
+  // Signals it (or, when !signal, leaves it pending: UnsignalledSync).
+  void signal_sync(Slot& slot, const FrameSync& sync, bool signal);
+  // Late pixels: the frame's pixels and its signal `late_ms` after the queue; write_late does
+  // that now (from the timer, or from the next frame when the timer is late).
+  void schedule_late_write(Slot& slot, uint64_t frame, const FrameSync& sync, bool signal);
+  void write_late();
+  void drop_fences(Slot* slot);  // signals what is pending on `slot` (all slots: nullptr) before it goes
+  bool attach_sync_timeline(Slot& slot, spa_buffer* buffer);  // Explicit, when the meta was negotiated
   void disappear();
   void fail_stream(const std::string& message);
   void record_defect(DefectKind kind, uint64_t frame);
@@ -112,18 +161,37 @@ struct TestSource::Impl {
   size_t jpeg_bytes = 0;  // the size of the last JPEG painted
   // DmaBuf mode's GBM device (none: memfds); declared before `slots` so it outlives their buffers.
   std::optional<zerocopy::gbm::Device> gbm_device;
+  std::optional<capture::SyncobjDevice> syncobj_device;  // SyncMode::Explicit; outlives the slots' syncobjs
+  bool release_timeout_logged = false;
+  UniqueFd udmabuf_device;                                 // DmaBuf mode's /dev/udmabuf (DmabufAllocator::Udmabuf)
   std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds
   bool allocator_logged = false;                           // for the current format
   std::vector<std::unique_ptr<Slot>> slots;
   uint64_t next_frame = 0;
   uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
   CycleGate cycle;                   // driving: our last triggered graph cycle, until trigger_done
+  // Options::sync: the vgem node, and the one queued frame whose pixels are still to come.
+  std::optional<VgemFencer> fencer;
+  struct LateWrite {
+    Slot* slot = nullptr;
+    uint64_t frame = 0;
+    FrameSync sync;
+    bool signal = true;  // false: UnsignalledSync, left pending
+  };
+  std::optional<LateWrite> late;
+  LoopSource late_timer;
   std::vector<uint8_t> cursor_bitmap;
 
   // Shared with other threads.
   mutable std::mutex mutex;
   mutable std::mutex marks_mutex;  // the audio source's thread reads the marks
   std::deque<int64_t> marks;       // capture times of marked frames sent
+  struct SentRelease {
+    uint64_t frame = 0;
+    uint32_t handle = 0;  // the slot's release syncobj on syncobj_device
+    uint64_t point = 0;
+  };
+  std::deque<SentRelease> sent_releases;  // Explicit: the last 64 frames sent with a sync timeline (`mutex`)
   std::condition_variable changed;
   Stats stats;
   uint32_t node_id = SPA_ID_INVALID;

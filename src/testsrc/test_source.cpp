@@ -10,6 +10,7 @@
 #include <spa/param/param.h>
 #include <spa/utils/result.h>
 
+#include "capture/sync_timeline.hpp"
 #include "core/log.hpp"
 #include "testsrc/metas.hpp"
 #include "testsrc/source_impl.hpp"
@@ -90,15 +91,37 @@ Result<void> TestSource::Impl::start() {
     auto backend = open_dmabuf_backend(options.dmabuf_allocator, options.render_node_dir);
     if (!backend) return tl::unexpected(backend.error());
     gbm_device = std::move(backend->gbm);
+    udmabuf_device = std::move(backend->udmabuf);
     if (gbm_device) {
       spdlog::info("test-source: dmabufs from GBM on {}", gbm_device->node());
+    } else if (udmabuf_device) {
+      spdlog::info("test-source: dmabufs from {}", kUdmabufDevice);
     } else if (!backend->unavailable.empty()) {
       spdlog::info("test-source: dmabufs from memfds ({})", backend->unavailable);
     }
     std::lock_guard lock(mutex);
-    stats.dmabuf_allocator = gbm_device ? DmabufAllocator::Gbm : DmabufAllocator::MemFd;
+    stats.dmabuf_allocator = gbm_device       ? DmabufAllocator::Gbm
+                             : udmabuf_device ? DmabufAllocator::Udmabuf
+                                              : DmabufAllocator::MemFd;
     stats.gbm_unavailable = backend->unavailable;
     stats.render_node = gbm_device ? gbm_device->node() : std::string();
+  }
+  if (options.sync == SyncMode::Implicit) {
+    auto opened = VgemFencer::open(options.sync_drm_dir);
+    if (!opened) return tl::unexpected(opened.error());
+    fencer = std::move(*opened);
+    spdlog::info("test-source: implicit sync: vgem write fences from {}, pixels {} ms after the queue", fencer->node(),
+                 options.late_ms);
+  } else if (options.sync == SyncMode::Explicit) {
+    if (!capture::library_has_sync_timeline()) {
+      return fail(Errc::unsupported, "test-source",
+                  std::string("explicit sync needs PipeWire 1.2 or later, this is ") + pw_get_library_version());
+    }
+    auto opened = capture::SyncobjDevice::open(options.sync_drm_dir);
+    if (!opened) return tl::unexpected(opened.error());
+    syncobj_device = std::move(*opened);
+    spdlog::info("test-source: explicit sync offered: timeline syncobjs on {}, pixels {} ms after the queue",
+                 syncobj_device->node(), options.late_ms);
   }
   pw_init(nullptr, nullptr);
   loop.reset(pw_thread_loop_new("zc-test-source", nullptr));
@@ -153,6 +176,8 @@ void TestSource::Impl::stop() {
   {
     LoopLock lock(loop.get());
     timer.reset();
+    late_timer.reset();
+    drop_fences(nullptr);
     stream.reset();
     slots.clear();
     registry.reset();
@@ -186,6 +211,7 @@ BufferOffer TestSource::Impl::buffer_offer(uint32_t width, uint32_t height) cons
   offer.damage = options.damage_meta;
   offer.crop = options.crop.has_value();
   offer.cursor_size = options.cursor ? kCursorSize : 0;
+  offer.sync_timeline = syncobj_device.has_value();
   return offer;
 }
 
@@ -302,9 +328,15 @@ void TestSource::Impl::on_add_buffer(pw_buffer* b) {
       fail_stream("consumer wants buffer types " + std::to_string(d.type) + ", we only make memfds and dmabufs");
       return;
     }
-    const Attached attached = dmabuf && gbm_device ? attach_gbm(*slot, d) : Attached::use_memfd;
+    Attached attached = Attached::use_memfd;
+    if (dmabuf && gbm_device) {
+      attached = attach_gbm(*slot, d);
+    } else if (dmabuf && udmabuf_device) {
+      attached = attach_udmabuf(*slot, d) ? Attached::real_dmabuf : Attached::failed;
+    }
     if (attached == Attached::failed) return;
     if (attached == Attached::use_memfd && !attach_memfd(*slot, d, dmabuf)) return;
+    if (dmabuf && syncobj_device && !attach_sync_timeline(*slot, b->buffer)) return;
     log_allocator(*slot);
   }
   b->user_data = slot.get();
@@ -345,7 +377,34 @@ TestSource::Impl::Attached TestSource::Impl::attach_gbm(Slot& slot, spa_data& d)
     stats.epochs.back().gbm = true;
     stats.epochs.back().stride = slot.stride;
   }
-  return Attached::gbm;
+  return Attached::real_dmabuf;
+}
+
+// A real dmabuf from /dev/udmabuf; its bytes are linear, so only LINEAR may have been fixated.
+bool TestSource::Impl::attach_udmabuf(Slot& slot, spa_data& d) {
+  if (current.modifier != kModifierLinear) {
+    fail_stream("udmabufs are LINEAR, not modifier " + zerocopy::gbm::modifier_hex(current.modifier));
+    return false;
+  }
+  auto buf = allocate_udmabuf(udmabuf_device.get(), static_cast<size_t>(current.stride) * current.height);
+  if (!buf) {
+    fail_stream(buf.error().message);
+    return false;
+  }
+  d.type = SPA_DATA_DmaBuf;
+  d.flags = SPA_DATA_FLAG_READWRITE;  // not MAPPABLE: consumers map it themselves (or import it)
+  d.fd = buf->dmabuf.get();
+  d.mapoffset = 0;
+  d.maxsize = static_cast<uint32_t>(buf->map.size());
+  d.data = nullptr;
+  slot.fd = std::move(buf->memfd);
+  slot.map = std::move(buf->map);
+  slot.pixels = slot.map.data();
+  slot.dmabuf = std::move(buf->dmabuf);
+  std::lock_guard lock(mutex);
+  ++stats.udmabuf_buffers;
+  if (!stats.epochs.empty()) stats.epochs.back().udmabuf = true;
+  return true;
 }
 
 bool TestSource::Impl::attach_memfd(Slot& slot, spa_data& d, bool dmabuf) {
@@ -382,6 +441,9 @@ void TestSource::Impl::log_allocator(const Slot& slot) {
     spdlog::info("test-source: {}x{} {} modifier {} buffers from GBM on {} (stride {})", current.width, current.height,
                  zc::to_string(current.format), zerocopy::gbm::modifier_hex(current.modifier), gbm_device->node(),
                  slot.stride);
+  } else if (slot.dmabuf) {
+    spdlog::info("test-source: {}x{} {} LINEAR buffers from {} (stride {})", current.width, current.height,
+                 zc::to_string(current.format), kUdmabufDevice, slot.stride);
   } else {
     spdlog::info(
         "test-source: {}x{} {} buffers from memfds ({})", current.width, current.height, zc::to_string(current.format),
@@ -393,6 +455,7 @@ void TestSource::Impl::log_allocator(const Slot& slot) {
 void TestSource::Impl::on_remove_buffer(pw_buffer* b) {
   auto* slot = static_cast<Slot*>(b->user_data);
   b->user_data = nullptr;
+  if (slot) drop_fences(slot);
   std::erase_if(slots, [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
   spdlog::debug("test-source: buffer removed ({} left, next frame {})", slots.size(), next_frame);
 }
@@ -470,6 +533,19 @@ Stats TestSource::stats() const {
 
 void TestSource::stop() {
   if (impl_) impl_->stop();
+}
+
+std::optional<bool> TestSource::release_signalled(uint64_t frame) const {
+  if (!impl_ || !impl_->syncobj_device) return std::nullopt;
+  std::lock_guard lock(impl_->mutex);
+  for (const auto& r : impl_->sent_releases) {
+    if (r.frame != frame) continue;
+    auto ok = impl_->syncobj_device->wait(r.handle, r.point, 0);
+    if (ok) return true;
+    if (ok.error().code == Errc::timeout) return false;
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 void TestSource::marks_between(int64_t from_ns, int64_t to_ns, std::vector<int64_t>& out) const {

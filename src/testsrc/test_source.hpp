@@ -39,6 +39,11 @@ class TestSource {
   // [from_ns, to_ns), appended to `out`. Recent ones only (the last 256).
   void marks_between(int64_t from_ns, int64_t to_ns, std::vector<int64_t>& out) const;
 
+  // SyncMode::Explicit: whether the consumer has signalled the release point of `frame` (one of
+  // the last 64 sent with a sync timeline); nullopt when unknown. Any thread (tests ask from
+  // their consumer's callbacks).
+  std::optional<bool> release_signalled(uint64_t frame) const;
+
   // Destroys the stream and the connection. Idempotent.
   void stop();
 

@@ -10,7 +10,7 @@ namespace zc::zerocopy {
 
 class CpuPathImporter final : public Importer {
  public:
-  explicit CpuPathImporter(std::string name) : name_(std::move(name)) {}
+  explicit CpuPathImporter(std::string name, CpuImportOptions options = {}) : inner_(options), name_(std::move(name)) {}
   std::string_view name() const override { return name_; }
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override {
     return inner_.supported_modifiers(format);

@@ -10,8 +10,10 @@ ImportChain::ImportChain(std::unique_ptr<zerocopy::Importer> primary, std::uniqu
     : primary_(std::move(primary)), cpu_(std::move(cpu)), primary_enabled_(primary_ != nullptr) {}
 
 std::vector<uint64_t> ImportChain::modifiers(PixelFormat format) const {
-  // The GPU passes take 32-bit RGB only: every other format is offered as shared memory.
-  if (!primary_enabled() || !is_packed_rgb(format)) return {};
+  // The GPU passes, and the CPU importer's LINEAR dmabufs, take 32-bit RGB only: every other
+  // format is offered as shared memory.
+  if (!is_packed_rgb(format)) return {};
+  if (!primary_enabled()) return cpu_->supported_modifiers(format);
   return primary_->supported_modifiers(format);
 }
 
@@ -26,6 +28,10 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
       last_ = Last::primary;
       return imported;
     }
+    // The buffer's implicit fence never signalled: no importer may read it. The frame is dropped
+    // (the caller counts it); it says nothing about the importer, and the CPU path would only
+    // wait for the same fence again.
+    if (imported.error().code == Errc::timeout) return imported;
     ++primary_failures_;
     const Error& e = imported.error();
     // A rejection is about one (format, modifier), not the importer: renegotiation takes that pair

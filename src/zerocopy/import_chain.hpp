@@ -1,9 +1,9 @@
 #pragma once
 // Importers in order of preference: a GPU importer (when there is one) first, the CPU importer
 // always behind it. A frame the GPU importer fails on is imported by the CPU path at once, so no
-// frame is lost; a rejected (format, modifier) is reported so capture renegotiates without it;
-// after repeated failures the GPU importer is disabled for the stream and capture renegotiates
-// towards what the CPU path takes (shared memory).
+// frame is lost (except one whose implicit fence never signalled, Errc::timeout: dropped); a rejected (format,
+// modifier) is reported so capture renegotiates without it; after repeated failures the GPU importer is disabled for
+// the stream and capture renegotiates towards what the CPU path takes (shared memory).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,7 +28,8 @@ class ImportChain {
   ImportChain(std::unique_ptr<zerocopy::Importer> primary, std::unique_ptr<zerocopy::Importer> cpu);
 
   // The modifiers to offer: the primary's while it is enabled and for 32-bit RGB (the only formats
-  // the GPU passes take), else none (shared memory).
+  // the GPU passes take), else the CPU importer's (none: shared memory; LINEAR for packed RGB with
+  // ZEROCAST_CPU_DMABUF=1).
   std::vector<uint64_t> modifiers(PixelFormat format) const;
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget& target, const RejectFn& on_reject);
   void forget(uint64_t buffer_id);

@@ -64,10 +64,11 @@ void add(PoolCounters& into, const PoolCounters& c) {
 
 }  // namespace
 
-CpuImporter::CpuImporter() = default;
+CpuImporter::CpuImporter(CpuImportOptions options) : options_(options) {}
 CpuImporter::~CpuImporter() = default;
 
-std::vector<uint64_t> CpuImporter::supported_modifiers(PixelFormat) const {
+std::vector<uint64_t> CpuImporter::supported_modifiers(PixelFormat format) const {
+  if (options_.offer_linear && is_packed_rgb(format)) return {kModifierLinear};
   return {};
 }
 
@@ -116,6 +117,11 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
     auto plane = dmabufs_.map(frame);
     update_mapping_count();
     if (!plane) return tl::unexpected(plane.error());
+    // A producer may still be writing it (GPU rendering that finishes later): wait, or drop it.
+    auto fenced = fence_.wait(frame.planes[0].fd, options_.fence_timeout_ms, fence_counters_);
+    fence_waited_.store(fence_counters_.waited, std::memory_order_relaxed);
+    fence_timeouts_.store(fence_counters_.timeouts, std::memory_order_relaxed);
+    if (!fenced) return tl::unexpected(fenced.error());
     planes[0] = CpuPlane{plane->pixels, plane->stride, 0};
     access.emplace(*plane->mapping);
   } else {
@@ -285,6 +291,8 @@ CpuImportCounters CpuImporter::counters() const {
   c.failed = failed_.load(std::memory_order_relaxed);
   c.dmabuf_mapped = mapped_.load(std::memory_order_relaxed);
   c.dmabuf_unmapped = unmapped_.load(std::memory_order_relaxed);
+  c.fence_waited = fence_waited_.load(std::memory_order_relaxed);
+  c.fence_timeouts = fence_timeouts_.load(std::memory_order_relaxed);
   return c;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-// The CPU importer: from the mapped buffer (shared memory, or a LINEAR dmabuf it maps itself)
-// straight into the encoder's layout (NV12/I420, or P010/I010 at 10 bits) with libyuv, in one
-// pass: crop, scale, colour conversion (BT.601 limited range) and cursor compositing, into pooled
-// 64-byte aligned planes. MJPEG frames are decoded first (libavcodec, mjpeg.hpp).
+// The CPU importer: from the mapped buffer (shared memory, or a LINEAR dmabuf it maps itself,
+// read after its implicit write fence signalled and between DMA_BUF_IOCTL_SYNC calls) straight
+// into the encoder's layout (NV12/I420, or P010/I010 at 10 bits) with libyuv, in one pass: crop,
+// scale, colour conversion (BT.601 limited range) and cursor compositing, into pooled 64-byte
+// aligned planes. MJPEG frames are decoded first (libavcodec, mjpeg.hpp).
 //
 // import() and forget() are called from the capture thread (not thread-safe against each other);
 // the DeviceFrames it returns may be released on any thread; counters may be read from any thread.
@@ -20,6 +21,7 @@
 #include "zerocopy/cpu/dmabuf_map.hpp"
 #include "zerocopy/cpu/mjpeg.hpp"
 #include "zerocopy/cpu/planar.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
 #include "zerocopy/importer.hpp"
 
 namespace zc::zerocopy {
@@ -31,6 +33,17 @@ struct CpuImportCounters {
   uint64_t failed = 0;           // import() calls that returned an error
   uint64_t dmabuf_mapped = 0;    // dmabuf mappings made (one per PipeWire buffer)
   uint64_t dmabuf_unmapped = 0;  // ... and dropped again (forget, remap)
+  uint64_t fence_waited = 0;     // dmabuf frames whose implicit write fence was pending, waited for
+  uint64_t fence_timeouts = 0;   // ... still pending at the timeout: the frame was dropped
+};
+
+struct CpuImportOptions {
+  // Offer LINEAR dmabufs for packed RGB formats (ZEROCAST_CPU_DMABUF=1). Off by default: a
+  // producer on a discrete GPU would put them in video memory, which the CPU reads slowly; on an
+  // integrated or virtual GPU they save the producer its copy into shared memory.
+  bool offer_linear = false;
+  // How long a dmabuf's implicit write fence is waited for before the frame is dropped.
+  int fence_timeout_ms = 100;
 };
 
 class CpuImporter final : public Importer {
@@ -38,12 +51,13 @@ class CpuImporter final : public Importer {
   // Output sizes above this (either dimension) are refused; libyuv takes ints and caps at 32768.
   static constexpr uint32_t kMaxDimension = 16384;
 
-  CpuImporter();
+  explicit CpuImporter(CpuImportOptions options = {});
   ~CpuImporter() override;
 
   std::string_view name() const override { return "cpu"; }
-  // Shared memory only: no modifier is offered (LINEAR dmabufs are still read if a producer
-  // sends them, e.g. when another importer offered LINEAR and failed).
+  // Shared memory only unless CpuImportOptions::offer_linear: then LINEAR for packed RGB (LINEAR
+  // dmabufs are read either way if a producer sends them, e.g. when another importer offered
+  // LINEAR and failed).
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
   // target: NV12, I420, P010 or I010, FrameMemory::Cpu, even non-zero size. Errors:
   // Errc::rejected (tiled modifier, unmappable dmabuf, a format that is no source: P010, I010,
@@ -71,11 +85,14 @@ class CpuImporter final : public Importer {
   Lease<CpuPlanes> acquire(PixelFormat format, uint32_t width, uint32_t height);
   void update_mapping_count();
 
+  CpuImportOptions options_;
   Converter converter_;
   MjpegDecoder mjpeg_;
   AlignedBlock jpeg_i420_;  // a 4:2:2, 4:4:4 or grey JPEG brought to I420 (an RGB one to BGRx)
   CursorBlender cursor_;
   DmaBufCache dmabufs_;
+  ImplicitFence fence_;
+  FenceCounters fence_counters_;  // capture thread; mirrored into the atomics below
 
   mutable std::mutex pools_mutex_;  // guards pools_/retired_ against counter readers
   std::vector<ShapePool> pools_;
@@ -85,6 +102,7 @@ class CpuImporter final : public Importer {
   std::atomic<size_t> live_mappings_{0};
   std::atomic<uint64_t> imported_{0}, scaled_{0}, cursor_drawn_{0}, failed_{0};
   std::atomic<uint64_t> mapped_{0}, unmapped_{0};
+  std::atomic<uint64_t> fence_waited_{0}, fence_timeouts_{0};
 };
 
 }  // namespace zc::zerocopy

@@ -54,6 +54,17 @@ std::string modifier_list(std::span<const uint64_t> modifiers) {
   return out;
 }
 
+// The entries of `dir` whose names start with `prefix`, sorted.
+std::vector<std::string> nodes_named(std::string_view dir, std::string_view prefix) {
+  std::error_code ec;
+  std::vector<std::string> nodes;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir), ec)) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) nodes.push_back(e.path().string());
+  }
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
+}
+
 }  // namespace
 
 Result<const Api*> load() {
@@ -63,14 +74,16 @@ Result<const Api*> load() {
 }
 
 Result<std::string> find_render_node(std::string_view dir) {
-  std::error_code ec;
-  std::vector<std::string> nodes;
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir), ec)) {
-    if (e.path().filename().string().rfind("renderD", 0) == 0) nodes.push_back(e.path().string());
-  }
+  auto nodes = nodes_named(dir, "renderD");
   if (nodes.empty()) return fail(Errc::not_found, kStage, fmt::format("no DRM render node ({}/renderD*)", dir));
-  std::sort(nodes.begin(), nodes.end());
   return nodes.front();
+}
+
+std::vector<std::string> find_drm_nodes(std::string_view dir) {
+  auto nodes = nodes_named(dir, "renderD");
+  auto cards = nodes_named(dir, "card");
+  nodes.insert(nodes.end(), cards.begin(), cards.end());
+  return nodes;
 }
 
 Result<Device> Device::open(const Api& api, const std::string& node) {
@@ -98,12 +111,30 @@ void Device::reset() {
   fd_.reset();
 }
 
+Result<void> check_allocates(const Device& device) {
+  constexpr uint32_t kSide = 64;
+  auto bo = Bo::create_linear(device, kSide, kSide, GBM_FORMAT_XRGB8888);
+  if (!bo) return tl::unexpected(bo.error());
+  return {};
+}
+
 Result<Device> open_first_device(std::string_view dir) {
-  auto node = find_render_node(dir);
-  if (!node) return tl::unexpected(node.error());
+  const auto nodes = find_drm_nodes(dir);
+  if (nodes.empty()) return fail(Errc::not_found, kStage, fmt::format("no DRM node ({0}/renderD*, {0}/card*)", dir));
   auto api = load();
   if (!api) return tl::unexpected(api.error());
-  return Device::open(**api, *node);
+  std::string why;
+  for (const auto& node : nodes) {
+    auto device = Device::open(**api, node);
+    if (device) {
+      auto allocates = check_allocates(*device);
+      if (allocates) return device;
+      why += fmt::format("{}{}", why.empty() ? "" : "; ", allocates.error().message);
+    } else {
+      why += fmt::format("{}{}", why.empty() ? "" : "; ", device.error().message);
+    }
+  }
+  return fail(Errc::unsupported, kStage, "GBM allocates on no DRM node: " + why);
 }
 
 Mapping& Mapping::operator=(Mapping&& o) noexcept {

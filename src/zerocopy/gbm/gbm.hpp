@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
@@ -44,6 +45,10 @@ inline constexpr std::string_view kRenderNodeDir = "/dev/dri";
 // another directory.
 Result<std::string> find_render_node(std::string_view dir = kRenderNodeDir);
 
+// The DRM nodes GBM may allocate on, in the order to try them: every renderD* (sorted by name),
+// then every card* (sorted). Empty when there is none or `dir` does not exist.
+std::vector<std::string> find_drm_nodes(std::string_view dir = kRenderNodeDir);
+
 // A gbm_device on an opened render node. Outlives every Bo made on it.
 class Device {
  public:
@@ -72,9 +77,16 @@ class Device {
   std::string node_;
 };
 
-// libgbm, the first render node in `dir` and a device on it: what a caller needs to allocate
-// real dmabufs, or why it cannot (the Errors of find_render_node, load and Device::open).
+// libgbm and a device on the first node of find_drm_nodes(dir) where GBM really allocates (a
+// small LINEAR XRGB8888 buffer is made and dropped): render nodes first, then card nodes, since
+// Mesa's software backend (kms_swrast on vgem or virtio_gpu) creates a device on a render node
+// but allocates only on a card node (dumb buffers). Errc::not_found "no DRM node (DIR/renderD*,
+// DIR/card*)" when there is none, the loader's error, or Errc::unsupported naming each node
+// and why it failed.
 Result<Device> open_first_device(std::string_view dir = kRenderNodeDir);
+
+// Whether GBM allocates on `device` at all (a 64x64 LINEAR XRGB8888 buffer); the error says why not.
+Result<void> check_allocates(const Device& device);
 
 // A CPU mapping of a Bo (gbm_bo_map), unmapped on destruction. The stride is the mapping's, which
 // may differ from the buffer's (a tiled buffer maps through a linear staging copy). Must not

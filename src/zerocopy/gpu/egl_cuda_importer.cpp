@@ -5,7 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "zerocopy/gpu/dmabuf_fence.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
+#include "zerocopy/gpu/gl/dmabuf_image.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 
 namespace zc::zerocopy::gpu {
@@ -175,36 +176,12 @@ Result<EglCudaImporter::CachedImage*> EglCudaImporter::image_for(const Frame& fr
     image_reads_done(it->second, true);
     images_.erase(it);  // the buffer id came back with other memory: re-import
   }
-  const uint32_t fourcc = drm_fourcc(frame.format);
   const bool external = is_external_only(egl_modifiers(frame.format), frame.modifier);
-  std::vector<EGLint> attrs = {EGL_WIDTH,
-                               static_cast<EGLint>(frame.width),
-                               EGL_HEIGHT,
-                               static_cast<EGLint>(frame.height),
-                               EGL_LINUX_DRM_FOURCC_EXT,
-                               static_cast<EGLint>(fourcc),
-                               EGL_DMA_BUF_PLANE0_FD_EXT,
-                               p.fd,
-                               EGL_DMA_BUF_PLANE0_OFFSET_EXT,
-                               static_cast<EGLint>(p.offset),
-                               EGL_DMA_BUF_PLANE0_PITCH_EXT,
-                               static_cast<EGLint>(p.stride)};
-  if (frame.modifier != kModifierInvalid) {
-    attrs.insert(attrs.end(), {EGL_DMA_BUF_PLANE0_MODIFIER_LO_EXT, static_cast<EGLint>(frame.modifier & 0xffffffffu),
-                               EGL_DMA_BUF_PLANE0_MODIFIER_HI_EXT, static_cast<EGLint>(frame.modifier >> 32)});
-  }
-  attrs.push_back(EGL_NONE);
-  const EglApi& api = gl_->api();
-  EGLImageKHR image =
-      api.eglCreateImageKHR(gl_->display(), EGL_NO_CONTEXT, EGL_LINUX_DMA_BUF_EXT, nullptr, attrs.data());
-  if (image == EGL_NO_IMAGE_KHR) {
-    auto e = gl_->egl_error(fmt::format("eglCreateImage(dmabuf {} modifier {})", to_string(frame.format),
-                                        describe_modifier(frame.modifier)));
-    e.code = Errc::rejected;
-    return tl::unexpected(e);
-  }
+  auto imported = import_dmabuf_texture(*gl_, frame, external);
+  if (!imported) return tl::unexpected(imported.error());
   CachedImage c;
-  c.owned = EglImage(&api, gl_->display(), image);
+  c.owned = std::move(imported->image);
+  c.texture = std::move(imported->texture);
   c.external = external;
   c.fd = p.fd;
   c.offset = p.offset;
@@ -213,16 +190,6 @@ Result<EglCudaImporter::CachedImage*> EglCudaImporter::image_for(const Frame& fr
   c.height = frame.height;
   c.modifier = frame.modifier;
   c.format = frame.format;
-  c.texture = GlTexture::create(api);
-  const GLenum target = external ? GL_TEXTURE_EXTERNAL_OES : GL_TEXTURE_2D;
-  api.glBindTexture(target, c.texture.id());
-  api.glEGLImageTargetTexture2DOES(target, image);
-  api.glBindTexture(target, 0);
-  if (auto ok = gl_->check_gl("glEGLImageTargetTexture2DOES"); !ok) {
-    auto e = ok.error();
-    e.code = Errc::rejected;
-    return tl::unexpected(e);
-  }
   ++stats_.images_created;
   auto [pos, inserted] = images_.insert_or_assign(frame.buffer_id, std::move(c));
   return &pos->second;
@@ -274,7 +241,8 @@ Result<DeviceFrame> EglCudaImporter::import(const Frame& frame, const ImportTarg
     ++stats_.failures;
     return tl::unexpected(image.error());
   }
-  implicit_fence_.wait(frame.planes[0].fd, options_.fence_timeout_ms, stats_.implicit_fence);
+  if (auto fenced = implicit_fence_.wait(frame.planes[0].fd, options_.fence_timeout_ms, stats_.implicit_fence); !fenced)
+    return tl::unexpected(fenced.error());
   return run(**image, frame, target);
 }
 

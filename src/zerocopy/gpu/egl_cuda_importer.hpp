@@ -16,7 +16,7 @@
 
 #include "cuda/cuda_context.hpp"
 #include "cuda/frame_pool.hpp"
-#include "zerocopy/gpu/dmabuf_fence.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
 #include "zerocopy/gpu/gl/gl_context.hpp"
 #include "zerocopy/gpu/gl/gl_pass.hpp"
 #include "zerocopy/gpu/timing_cadence.hpp"

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "zerocopy/gpu/dmabuf_fence.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 
 namespace zc::zerocopy::gpu {
@@ -194,7 +194,8 @@ Result<DeviceFrame> VulkanCudaImporter::import(const Frame& frame, const ImportT
     ++stats_.images_created;
     it = buffers_.insert_or_assign(frame.buffer_id, std::move(c)).first;
   }
-  implicit_fence_.wait(p.fd, options_.fence_timeout_ms, stats_.implicit_fence);
+  if (auto fenced = implicit_fence_.wait(p.fd, options_.fence_timeout_ms, stats_.implicit_fence); !fenced)
+    return tl::unexpected(fenced.error());
   VkPassSource src;
   src.buffer = it->second.buffer.buffer();
   src.offset = p.offset;

@@ -4,6 +4,8 @@
 // the chunk defects arrive on the frames the source announced, whichever allocator made the memory.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -15,6 +17,7 @@
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
+#include "testsrc/dmabuf_alloc.hpp"
 #include "testsrc/test_source.hpp"
 #include "zerocopy/gbm/gbm.hpp"
 
@@ -132,7 +135,7 @@ void check_frames(const Received& r, uint32_t stride) {
 
 }  // namespace
 
-TEST_CASE("gbm required: real dmabufs from the render node carry every frame's pattern") {
+TEST_CASE("gbm required: real dmabufs from a DRM node carry every frame's pattern") {
   if (const std::string why = gbm_unavailable(); !why.empty()) ZC_SKIP("no real dmabufs here: " + why);
   const Received r = stream(linear_source(DmabufAllocator::Gbm, "/dev/dri"), 60);
   const auto& s = r.stats;
@@ -175,13 +178,31 @@ TEST_CASE("gbm required: a modifier GBM cannot allocate fails the stream, naming
   CHECK(s.memfd_buffers == 0);
 }
 
+TEST_CASE("udmabuf required: real dmabufs from /dev/udmabuf carry every frame's pattern") {
+  {
+    const zc::UniqueFd dev(::open(std::string(zc::testsrc::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
+    if (!dev) ZC_SKIP("no /dev/udmabuf here (modprobe udmabuf; Linux 5.x+ with CONFIG_UDMABUF)");
+  }
+  const Received r = stream(linear_source(DmabufAllocator::Udmabuf, "/dev/dri"), 60);
+  const auto& s = r.stats;
+  CHECK(s.dmabuf_allocator == DmabufAllocator::Udmabuf);
+  CHECK(s.udmabuf_buffers >= 2);
+  CHECK(s.gbm_buffers == 0);
+  CHECK(s.memfd_buffers == 0);
+  REQUIRE(s.format());
+  CHECK(s.format()->memory == BufferMode::DmaBuf);
+  CHECK(s.format()->modifier == zc::kModifierLinear);
+  CHECK(s.format()->udmabuf);
+  check_frames(r, s.format()->stride);
+}
+
 TEST_CASE("auto without a render node: memfd dmabufs with the reason, defects as with GBM") {
   // An empty directory stands for a machine without /dev/dri/renderD*, whatever this one has.
   const std::string dir = zc::test::make_temp_dir("zc-dri");
   const Received r = stream(linear_source(DmabufAllocator::Auto, dir), 60);
   const auto& s = r.stats;
   CHECK(s.dmabuf_allocator == DmabufAllocator::MemFd);
-  CHECK(s.gbm_unavailable == "no DRM render node (" + dir + "/renderD*)");
+  CHECK(s.gbm_unavailable == "no DRM node (" + dir + "/renderD*, " + dir + "/card*)");
   CHECK(s.render_node.empty());
   CHECK(s.gbm_buffers == 0);
   CHECK(s.memfd_buffers >= 2);

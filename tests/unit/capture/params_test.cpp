@@ -15,6 +15,7 @@
 
 #include "capture/params.hpp"
 #include "capture/spa_format.hpp"
+#include "capture/sync_timeline.hpp"
 
 using namespace zc;
 using namespace zc::capture;
@@ -330,4 +331,41 @@ TEST_CASE("ten_bit_first moves the 10-bit formats ahead and keeps the rest in or
     CHECK(bit_depth(formats[i]) == 10);
   CHECK(formats[8] == PixelFormat::BGRx);
   CHECK(formats.back() == PixelFormat::MJPG);
+}
+
+TEST_CASE("explicit sync: with dmabufs a Buffers param valid only with the SyncTimeline meta comes first") {
+  VideoFormat dma;
+  dma.size = {1920, 1080};
+  dma.dmabuf = true;
+  dma.modifier = kModifierLinear;
+  ParamSet set;
+  build_buffer_params(dma, set, true);
+  REQUIRE(set.size() == 7);
+  // [0]: dmabufs carrying the acquire and release syncobjs, only if SPA_META_SyncTimeline (9 in
+  // PipeWire 1.2+; 0.3.65's headers lack it) is negotiated: metaType, MANDATORY.
+  const auto types = choice_values<int32_t>(set[0], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
+  REQUIRE_FALSE(types.empty());
+  CHECK(types[0] == (1 << SPA_DATA_DmaBuf));
+  const spa_pod_prop* meta = spa_pod_find_prop(set[0], nullptr, kSpaParamBuffersMetaType);
+  REQUIRE(meta);
+  CHECK((meta->flags & SPA_POD_PROP_FLAG_MANDATORY) != 0);
+  int32_t mask = 0;
+  REQUIRE(spa_pod_get_int(&meta->value, &mask) == 0);
+  CHECK(mask == (1 << 9));
+  // [1]: the plain dmabuf param for a producer without explicit sync, then the metas as before.
+  CHECK(spa_pod_find_prop(set[1], nullptr, kSpaParamBuffersMetaType) == nullptr);
+  CHECK(meta_type(set[2]) == SPA_META_Header);
+  // Last: the SyncTimeline meta, struct spa_meta_sync_timeline (24 bytes).
+  CHECK(meta_type(set[6]) == 9);
+  int32_t size = 0;
+  REQUIRE(spa_pod_parse_object(set[6], SPA_TYPE_OBJECT_ParamMeta, nullptr, SPA_PARAM_META_size, SPA_POD_Int(&size)) >=
+          0);
+  CHECK(size == 24);
+
+  // Shared memory has nothing to sync: unchanged.
+  VideoFormat shm = dma;
+  shm.dmabuf = false;
+  build_buffer_params(shm, set, true);
+  CHECK(set.size() == 5);
+  CHECK(spa_pod_find_prop(set[0], nullptr, kSpaParamBuffersMetaType) == nullptr);
 }

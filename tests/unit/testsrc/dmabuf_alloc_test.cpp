@@ -63,6 +63,12 @@ TEST_CASE("render node lookup: the first renderD* by name, or which one is missi
   auto node = zc::zerocopy::gbm::find_render_node(dir);
   REQUIRE(node);
   CHECK(*node == dir + "/renderD128");
+  // Where GBM may allocate, in the order tried: render nodes, then card nodes (Mesa's software
+  // backend allocates only on those).
+  std::ofstream(dir + "/card1").put('x');
+  CHECK(zc::zerocopy::gbm::find_drm_nodes(dir) ==
+        std::vector<std::string>{dir + "/renderD128", dir + "/renderD129", dir + "/card0", dir + "/card1"});
+  CHECK(zc::zerocopy::gbm::find_drm_nodes(dir + "/missing").empty());
   std::filesystem::remove_all(dir);
 }
 
@@ -73,7 +79,7 @@ TEST_CASE("auto without a render node: memfds, and the reason") {
     auto backend = zc::testsrc::open_dmabuf_backend(DmabufAllocator::Auto, dir);
     REQUIRE(backend);
     CHECK_FALSE(backend->gbm);
-    CHECK(backend->unavailable == "no DRM render node (" + dir + "/renderD*)");
+    CHECK(backend->unavailable == "no DRM node (" + dir + "/renderD*, " + dir + "/card*)");
   }
   // memfd never looks.
   auto memfd = zc::testsrc::open_dmabuf_backend(DmabufAllocator::MemFd, "/nonexistent/zc-dri");
@@ -87,14 +93,14 @@ TEST_CASE("gbm required without a render node: start() fails naming what is miss
   const std::string dir = zc::test::make_temp_dir("zc-dri");
   auto backend = zc::testsrc::open_dmabuf_backend(DmabufAllocator::Gbm, dir);
   REQUIRE_FALSE(backend);
-  CHECK(backend.error().message == "dmabuf allocator gbm: no DRM render node (" + dir + "/renderD*)");
+  CHECK(backend.error().message == "dmabuf allocator gbm: no DRM node (" + dir + "/renderD*, " + dir + "/card*)");
 
   // Before any PipeWire connection, so no daemon is needed to see it.
   zc::testsrc::TestSource source(dmabuf_options(DmabufAllocator::Gbm, "/nonexistent/zc-dri"));
   auto started = source.start();
   REQUIRE_FALSE(started);
   CHECK(started.error().describe() ==
-        "test-source: dmabuf allocator gbm: no DRM render node (/nonexistent/zc-dri/renderD*)");
+        "test-source: dmabuf allocator gbm: no DRM node (/nonexistent/zc-dri/renderD*, /nonexistent/zc-dri/card*)");
   CHECK(source.stats().queued == 0);
   std::filesystem::remove_all(dir);
 }

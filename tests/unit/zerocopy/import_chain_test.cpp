@@ -22,7 +22,7 @@ class ScriptedImporter : public zerocopy::Importer {
   ScriptedImporter(std::vector<uint64_t> refuse, Errc code, std::string name = "scripted")
       : refuse_(std::move(refuse)), code_(code), name_(std::move(name)) {}
   std::string_view name() const override { return name_; }
-  std::vector<uint64_t> supported_modifiers(PixelFormat) const override { return {1, 2}; }
+  std::vector<uint64_t> supported_modifiers(PixelFormat) const override { return offered; }
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget&) override {
     for (uint64_t m : refuse_) {
       if (frame.memory == MemoryKind::DmaBuf && frame.modifier == m) return fail(code_, "import", "scripted refusal");
@@ -42,6 +42,7 @@ class ScriptedImporter : public zerocopy::Importer {
   }
   std::set<uint64_t> in_flight;
   int waits = 0;
+  std::vector<uint64_t> offered{1, 2};
 
  private:
   std::vector<uint64_t> refuse_;
@@ -87,9 +88,15 @@ TEST_CASE("import chain: buffers of a rejected modifier still in flight ask once
   CHECK(chain.path() == "scripted");
 }
 
+// A CPU importer that offers nothing (shared memory), or `offered` (LINEAR with ZEROCAST_CPU_DMABUF=1).
+std::unique_ptr<ScriptedImporter> cpu_offering(std::vector<uint64_t> offered = {}) {
+  auto cpu = std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu, "cpu");
+  cpu->offered = std::move(offered);
+  return cpu;
+}
+
 TEST_CASE("import chain: repeated failures disable the primary once, towards shared memory") {
-  ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1, 2}, Errc::gpu),
-                    std::make_unique<ScriptedImporter>(std::vector<uint64_t>{}, Errc::gpu));
+  ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1, 2}, Errc::gpu), cpu_offering());
   Rejections r;
   for (uint64_t i = 0; i < ImportChain::kDisableAfter - 1; ++i)
     REQUIRE(chain.import(dmabuf(1, i), {}, r.fn()));
@@ -177,4 +184,35 @@ TEST_CASE("import chain: reads_done asks the primary, disabled or not, and the C
   CHECK(chain.reads_done(7, false));
   CHECK(chain.reads_done(8, true));
   CHECK(c->waits == 1);
+}
+
+TEST_CASE("import chain: without a primary, or once it is disabled, the CPU importer's modifiers are offered") {
+  ImportChain cpu_only(nullptr, cpu_offering({zc::kModifierLinear}));
+  CHECK(cpu_only.modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{zc::kModifierLinear});
+  ImportChain none(nullptr, cpu_offering());
+  CHECK(none.modifiers(PixelFormat::BGRx).empty());
+
+  ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1, 2}, Errc::gpu),
+                    cpu_offering({zc::kModifierLinear}));
+  CHECK(chain.modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{1, 2});
+  Rejections r;
+  for (uint64_t i = 0; i < ImportChain::kDisableAfter; ++i)
+    REQUIRE(chain.import(dmabuf(1, i), {}, r.fn()));
+  REQUIRE_FALSE(chain.primary_enabled());
+  CHECK(chain.modifiers(PixelFormat::BGRx) == std::vector<uint64_t>{zc::kModifierLinear});
+}
+
+TEST_CASE("import chain: a frame whose implicit fence never signalled is dropped, the primary not blamed") {
+  ImportChain chain(std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1}, Errc::timeout), cpu_offering());
+  Rejections r;
+  for (uint64_t i = 0; i < 2 * ImportChain::kDisableAfter; ++i) {
+    auto d = chain.import(dmabuf(1, i), {}, r.fn());
+    REQUIRE_FALSE(d);
+    CHECK(d.error().code == Errc::timeout);  // not imported by the CPU path either: it would read too early
+  }
+  CHECK(chain.primary_enabled());
+  CHECK(chain.fallbacks() == 0);
+  CHECK(chain.primary_failures() == 0);
+  CHECK(r.seen.empty());
+  REQUIRE(chain.import(dmabuf(2, 100), {}, r.fn()));
 }

@@ -89,10 +89,10 @@ Result<std::unique_ptr<GlContext>> GlContext::create(const std::shared_ptr<const
           fmt::format("no EGL device is CUDA device {} ({} EGL devices, none with a matching EGL_CUDA_DEVICE_NV)",
                       *options.cuda_device, infos.size()));
   } else if (options.allow_software) {
-    for (const auto& d : infos)
-      if (!d.software) order.push_back(&d);
-    for (const auto& d : infos)
-      if (d.software) order.push_back(&d);
+    for (const bool software : {options.software_first, !options.software_first}) {
+      for (const auto& d : infos)
+        if (d.software == software) order.push_back(&d);
+    }
   } else {
     return fail(Errc::invalid_argument, "zerocopy:egl", "no EGL device selected");
   }

@@ -28,6 +28,7 @@ Result<std::vector<EglDeviceInfo>> list_egl_devices(const EglApi& egl);
 struct GlContextOptions {
   std::optional<int> cuda_device;  // pick the EGL device that is this CUDA device
   bool allow_software = false;     // no cuda_device: take any device, hardware first
+  bool software_first = false;     // with allow_software: Mesa's software device first (tests)
 };
 
 struct DmaBufModifier {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "cuda/download.hpp"
+#include "zerocopy/cpu/dmabuf_map.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
 #include "zerocopy/gbm/gbm.hpp"
 #include "zerocopy/gpu/modifiers.hpp"
 #include "zerocopy/gpu/probe/self_test.hpp"
@@ -177,12 +179,88 @@ DmabufProofs prove_dmabufs(EglCudaImporter* egl, VulkanCudaImporter* vulkan) {
     return out;
   }
   auto dev = gbm::Device::open(**api, out.render_node);
+  if (dev && !gbm::check_allocates(*dev)) {
+    // A render node GBM opens but cannot allocate on (Mesa's software backend): a card node may.
+    auto other = gbm::open_first_device();
+    if (other) {
+      dev = std::move(other);
+      out.render_node = dev->node();
+    }
+  }
   if (!dev) {
     out.tiled = out.linear = {DmabufProof::Outcome::NotTestable, dev.error().message};
     return out;
   }
   out.tiled = prove_tiled(*dev, egl);
   out.linear = prove_linear(*dev, egl, vulkan);
+  return out;
+}
+
+GbmCpuProof prove_gbm_cpu(std::string_view drm_dir) {
+  GbmCpuProof out;
+  auto dev = gbm::open_first_device(drm_dir);
+  if (!dev) {
+    // No node or no libgbm: nothing to prove here. Nodes where GBM allocates nowhere: a failure.
+    const auto outcome =
+        dev.error().code == Errc::not_found ? DmabufProof::Outcome::NotTestable : DmabufProof::Outcome::Failed;
+    out.proof = {outcome, dev.error().message};
+    return out;
+  }
+  out.node = dev->node();
+  auto bo = gbm::Bo::create_linear(*dev, kW, kH, GBM_FORMAT_XRGB8888);
+  if (!bo) {
+    out.proof = {DmabufProof::Outcome::Failed, bo.error().message};
+    return out;
+  }
+  out.stride = bo->stride();
+  const auto bgrx = rgba_to_packed(test_pattern_rgba(kW, kH, 11), PixelFormat::BGRx);
+  {
+    auto map = bo->map(GBM_BO_TRANSFER_WRITE);
+    if (!map) {
+      out.proof = {DmabufProof::Outcome::Failed, map.error().message};
+      return out;
+    }
+    for (uint32_t y = 0; y < kH; ++y)
+      std::memcpy(map->data() + size_t{y} * map->stride(), &bgrx[size_t{y} * kW * 4], size_t{kW} * 4);
+  }  // unmapped: written back
+  switch (wait_dmabuf_write_fence(bo->fd(), 1000)) {
+    case FenceWait::Ready:
+    case FenceWait::Waited:
+      out.implicit_fence = "exported (DMA_BUF_IOCTL_EXPORT_SYNC_FILE), signalled";
+      break;
+    case FenceWait::Unsupported:
+      out.implicit_fence = "not exportable (no DMA_BUF_IOCTL_EXPORT_SYNC_FILE)";
+      break;
+    case FenceWait::TimedOut:
+      out.implicit_fence = "still pending after 1 s";
+      break;
+  }
+  Frame frame = dmabuf_frame(*bo, 0xfeedfacecafe0004ull);
+  frame.modifier = kModifierLinear;
+  DmaBufCache cache;
+  auto plane = cache.map(frame);
+  if (!plane) {
+    out.proof = {DmabufProof::Outcome::Failed, "the CPU path cannot map it: " + plane.error().message};
+    return out;
+  }
+  size_t bad = 0;
+  {
+    DmaBufReadAccess access(*plane->mapping);
+    for (uint32_t y = 0; y < kH; ++y) {
+      const uint8_t* row = plane->pixels + size_t{y} * plane->stride;
+      for (size_t x = 0; x < size_t{kW} * 4; ++x)
+        bad += row[x] != bgrx[size_t{y} * kW * 4 + x];
+    }
+  }
+  if (bad) {
+    out.proof = {DmabufProof::Outcome::Failed,
+                 fmt::format("{} of {} bytes differ read back through the CPU path", bad, bgrx.size())};
+    return out;
+  }
+  out.proof = {DmabufProof::Outcome::Ok,
+               fmt::format("GBM on {}: a {}x{} LINEAR XRGB8888 dmabuf written through gbm_bo_map reads back "
+                           "identical through the CPU path (mmap between DMA_BUF_IOCTL_SYNC)",
+                           out.node, kW, kH)};
   return out;
 }
 

@@ -5,6 +5,7 @@
 // LINEAR one written through a CPU mapping), imported by the bridge that takes it, and compared
 // in the pooled CUDA buffer.
 #include <string>
+#include <string_view>
 
 #include "zerocopy/gpu/egl_cuda_importer.hpp"
 #include "zerocopy/gpu/vulkan_cuda_importer.hpp"
@@ -24,5 +25,17 @@ struct DmabufProofs {
 
 // Either importer may be null (not available here).
 DmabufProofs prove_dmabufs(EglCudaImporter* egl, VulkanCudaImporter* vulkan);
+
+// Needs no GPU driver of ours: GBM on the first DRM node where it allocates (render nodes, then
+// card nodes: zerocopy/gbm) makes a LINEAR XRGB8888 dmabuf, a pattern is written through
+// gbm_bo_map, and the CPU path reads it back (its own mmap of the dmabuf between
+// DMA_BUF_IOCTL_SYNC calls, as CpuImporter does) byte for byte. `node` says where.
+struct GbmCpuProof {
+  DmabufProof proof;
+  std::string node;
+  uint32_t stride = 0;
+  std::string implicit_fence;  // what DMA_BUF_IOCTL_EXPORT_SYNC_FILE said about the buffer
+};
+GbmCpuProof prove_gbm_cpu(std::string_view drm_dir = "/dev/dri");
 
 }  // namespace zc::zerocopy::gpu

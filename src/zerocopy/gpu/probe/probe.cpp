@@ -205,6 +205,31 @@ struct Prober {
     vk_leg = vk.external_memory_dma_buf();
   }
 
+  static Verdict verdict_of(const DmabufProof& p) {
+    switch (p.outcome) {
+      case DmabufProof::Outcome::Ok:
+        return Verdict::Ok;
+      case DmabufProof::Outcome::Failed:
+        return Verdict::Failed;
+      case DmabufProof::Outcome::NotTestable:
+        break;
+    }
+    return Verdict::NotTestable;
+  }
+
+  // Real dmabufs with no NVIDIA part: runs with or without CUDA (a VM with a virtual GPU proves it).
+  void probe_gbm_cpu() {
+    if (!options.real_buffers) {
+      add("dmabuf.gbm", Verdict::NotTestable, "skipped on request");
+      return;
+    }
+    const GbmCpuProof p = prove_gbm_cpu(options.drm_dir);
+    auto& st = add("dmabuf.gbm", verdict_of(p.proof), p.proof.reason);
+    if (!p.node.empty()) st.details.emplace_back("node", p.node);
+    if (p.stride) st.details.emplace_back("stride", std::to_string(p.stride));
+    if (!p.implicit_fence.empty()) st.details.emplace_back("implicit_fence", p.implicit_fence);
+  }
+
   void probe_dmabufs() {
     if (!options.real_buffers) {
       add("dmabuf.tiled", Verdict::NotTestable, "skipped on request");
@@ -212,25 +237,15 @@ struct Prober {
       return;
     }
     auto proofs = prove_dmabufs(egl.get(), vulkan.get());
-    auto verdict = [](const DmabufProof& p) {
-      switch (p.outcome) {
-        case DmabufProof::Outcome::Ok:
-          return Verdict::Ok;
-        case DmabufProof::Outcome::Failed:
-          return Verdict::Failed;
-        case DmabufProof::Outcome::NotTestable:
-          break;
-      }
-      return Verdict::NotTestable;
-    };
-    auto& t = add("dmabuf.tiled", verdict(proofs.tiled), proofs.tiled.reason);
+    auto& t = add("dmabuf.tiled", verdict_of(proofs.tiled), proofs.tiled.reason);
     if (!proofs.render_node.empty()) t.details.emplace_back("render_node", proofs.render_node);
-    add("dmabuf.linear", verdict(proofs.linear), proofs.linear.reason);
+    add("dmabuf.linear", verdict_of(proofs.linear), proofs.linear.reason);
     if (proofs.tiled.outcome == DmabufProof::Outcome::Failed) egl_leg = false;
     if (proofs.linear.outcome == DmabufProof::Outcome::Failed) vk_leg = false;
     if (egl) {
       const auto& s = egl->stats();
-      t.details.emplace_back("implicit_fence", s.implicit_fence.waits ? "waited (DMA_BUF_IOCTL_EXPORT_SYNC_FILE)"
+      t.details.emplace_back("implicit_fence", s.implicit_fence.ready + s.implicit_fence.waited > 0
+                                                   ? "waited (DMA_BUF_IOCTL_EXPORT_SYNC_FILE)"
                                                : s.implicit_fence.unsupported ? "not supported by this kernel/buffer"
                                                                               : "not exercised");
     }
@@ -281,6 +296,7 @@ struct Prober {
                                       {"vulkan.cuda", "vulkan.extensions"},
                                       {"dmabuf.tiled", "gl.cuda"},
                                       {"dmabuf.linear", "cuda.device"},
+                                      {"dmabuf.gbm", nullptr},
                                       {"nvenc.session", "cuda.device"},
                                       {"nvenc.h264", "nvenc.session"},
                                       {"nvenc.hevc", "nvenc.session"},
@@ -327,6 +343,7 @@ struct Prober {
   }
 
   void run() {
+    probe_gbm_cpu();
     probe_cuda();
     if (!cuda) return complete_stages();
     probe_egl();

@@ -43,9 +43,10 @@ struct ProbeReport {
 
 struct ProbeOptions {
   int cuda_device = 0;
-  std::string cuda_library;   // replaces "libcuda.so.1" (tests act out a machine without NVIDIA)
-  std::string nvenc_library;  // replaces "libnvidia-encode.so.1"
-  bool real_buffers = true;   // the GBM dmabuf proof where a render node exists
+  std::string cuda_library;          // replaces "libcuda.so.1" (tests act out a machine without NVIDIA)
+  std::string nvenc_library;         // replaces "libnvidia-encode.so.1"
+  bool real_buffers = true;          // the GBM dmabuf proofs where a DRM node exists
+  std::string drm_dir = "/dev/dri";  // where dmabuf.gbm looks for DRM nodes (tests pass another)
   bool nvenc = true;
 };
 

@@ -6,9 +6,9 @@
 
 #include <chrono>
 
-#include "zerocopy/gpu/dmabuf_fence.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
 
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy;
 
 TEST_CASE("a memfd (the test source's fake dmabuf) has no implicit fence to wait on") {
   const int fd = memfd_create("zc-fence-test", MFD_CLOEXEC);

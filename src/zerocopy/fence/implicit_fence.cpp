@@ -1,10 +1,12 @@
-#include "zerocopy/gpu/dmabuf_fence.hpp"
+#include "zerocopy/fence/implicit_fence.hpp"
 
 #include <linux/dma-buf.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 
 #include <cerrno>
+
+#include <fmt/format.h>
 
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
@@ -17,7 +19,7 @@ struct dma_buf_export_sync_file {
 #define DMA_BUF_IOCTL_EXPORT_SYNC_FILE _IOWR(DMA_BUF_BASE, 2, struct dma_buf_export_sync_file)
 #endif
 
-namespace zc::zerocopy::gpu {
+namespace zc::zerocopy {
 
 FenceWait wait_dmabuf_write_fence(int dmabuf_fd, int timeout_ms) {
   // READ: we are about to read, so we need the fences of the writers.
@@ -29,17 +31,25 @@ FenceWait wait_dmabuf_write_fence(int dmabuf_fd, int timeout_ms) {
   if (r < 0 || req.fd < 0) return FenceWait::Unsupported;
   UniqueFd sync(req.fd);
   pollfd p{sync.get(), POLLIN, 0};
+  if (poll(&p, 1, 0) > 0) return FenceWait::Ready;
   do {
     r = poll(&p, 1, timeout_ms);
   } while (r < 0 && errno == EINTR);
-  return r > 0 ? FenceWait::Signalled : FenceWait::TimedOut;
+  return r > 0 ? FenceWait::Waited : FenceWait::TimedOut;
 }
 
-void ImplicitFence::wait(int dmabuf_fd, int timeout_ms, FenceCounters& counters) {
-  if (!supported_) return;
+Result<void> ImplicitFence::wait(int dmabuf_fd, int timeout_ms, FenceCounters& counters) {
+  if (!supported_) return {};
   switch (wait_dmabuf_write_fence(dmabuf_fd, timeout_ms)) {
-    case FenceWait::Signalled:
-      ++counters.waits;
+    case FenceWait::Ready:
+      ++counters.ready;
+      break;
+    case FenceWait::Waited:
+      ++counters.waited;
+      if (!waited_logged_) {
+        waited_logged_ = true;
+        spdlog::info("zerocopy: waited for a dmabuf's implicit write fence before reading it (first time)");
+      }
       break;
     case FenceWait::Unsupported:
       ++counters.unsupported;
@@ -48,8 +58,11 @@ void ImplicitFence::wait(int dmabuf_fd, int timeout_ms, FenceCounters& counters)
       break;
     case FenceWait::TimedOut:
       ++counters.timeouts;
-      break;
+      return fail(
+          Errc::timeout, "zerocopy",
+          fmt::format("the dmabuf's implicit write fence did not signal within {} ms; frame dropped", timeout_ms));
   }
+  return {};
 }
 
-}  // namespace zc::zerocopy::gpu
+}  // namespace zc::zerocopy
