@@ -11,9 +11,9 @@
 #include <spa/pod/iter.h>
 
 #include "capture/spa_format.hpp"
+#include "capture/sync_timeline.hpp"
 #include "core/image_layout.hpp"
 #include "testsrc/jpeg.hpp"
-#include "capture/sync_timeline.hpp"
 
 namespace zc::testsrc {
 namespace {

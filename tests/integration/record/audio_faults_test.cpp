@@ -1,8 +1,8 @@
 // Sound faults in `zerocast record`: a device that goes away mid-recording and comes back. The
 // video goes on, the track goes on in silence (counted), capture resumes when the device returns,
 // and the file is whole.
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <regex>
 #include <thread>
 
