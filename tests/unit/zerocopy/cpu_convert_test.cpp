@@ -9,18 +9,11 @@
 using zc::PixelFormat;
 using zc::test::Planes;
 using zc::test::Rgba;
+using zc::test::target;
 using zc::zerocopy::CpuImporter;
 using zc::zerocopy::ImportTarget;
 
 namespace {
-
-ImportTarget target(uint32_t w, uint32_t h, PixelFormat f = PixelFormat::NV12) {
-  ImportTarget t;
-  t.width = w;
-  t.height = h;
-  t.format = f;
-  return t;
-}
 
 // A grey level per column, so a 1:1 copy of a rect is checkable pixel by pixel.
 Rgba column_grey(uint32_t x) {

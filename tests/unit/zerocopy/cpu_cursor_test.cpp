@@ -10,6 +10,7 @@
 using zc::PixelFormat;
 using zc::test::Planes;
 using zc::test::Rgba;
+using zc::test::target;
 using zc::zerocopy::CpuImporter;
 using zc::zerocopy::ImportTarget;
 
@@ -39,14 +40,6 @@ struct Bitmap {
   uint32_t w, h;
   std::vector<uint8_t> bytes;
 };
-
-ImportTarget target(uint32_t w, uint32_t h, PixelFormat f = PixelFormat::NV12) {
-  ImportTarget t;
-  t.width = w;
-  t.height = h;
-  t.format = f;
-  return t;
-}
 
 struct Result {
   std::vector<uint8_t> snapshot;

@@ -19,18 +19,11 @@ extern "C" {
 using zc::PixelFormat;
 using zc::test::Planes;
 using zc::test::Rgba;
+using zc::test::target;
 using zc::zerocopy::CpuImporter;
 using zc::zerocopy::ImportTarget;
 
 namespace {
-
-ImportTarget target(uint32_t w, uint32_t h, PixelFormat f = PixelFormat::NV12) {
-  ImportTarget t;
-  t.width = w;
-  t.height = h;
-  t.format = f;
-  return t;
-}
 
 // A JPEG of one colour, written by libavcodec's mjpeg encoder in `pix_fmt` (full range, JFIF).
 // (Its encoder writes no greyscale JPEGs: the decoder's grey path is not covered here.)

@@ -14,18 +14,11 @@
 using zc::PixelFormat;
 using zc::test::Planes;
 using zc::test::Rgba;
+using zc::test::target;
 using zc::zerocopy::CpuImporter;
 using zc::zerocopy::ImportTarget;
 
 namespace {
-
-ImportTarget target(uint32_t w, uint32_t h, PixelFormat f = PixelFormat::NV12) {
-  ImportTarget t;
-  t.width = w;
-  t.height = h;
-  t.format = f;
-  return t;
-}
 
 constexpr Rgba kBlack{0, 0, 0, 255};
 constexpr Rgba kWhite{255, 255, 255, 255};

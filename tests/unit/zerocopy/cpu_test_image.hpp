@@ -10,6 +10,7 @@
 #include "core/device_frame.hpp"
 #include "core/frame.hpp"
 #include "core/pixel_format.hpp"
+#include "zerocopy/importer.hpp"
 
 namespace zc::test {
 
@@ -124,5 +125,14 @@ struct Planes {
 inline constexpr PixelFormat kPackedFormats[] = {PixelFormat::BGRx, PixelFormat::BGRA, PixelFormat::RGBx,
                                                  PixelFormat::RGBA, PixelFormat::xRGB, PixelFormat::ARGB,
                                                  PixelFormat::xBGR, PixelFormat::ABGR};
+
+// An importer target of w x h in format f (NV12 unless said).
+inline zerocopy::ImportTarget target(uint32_t w, uint32_t h, PixelFormat f = PixelFormat::NV12) {
+  zerocopy::ImportTarget t;
+  t.width = w;
+  t.height = h;
+  t.format = f;
+  return t;
+}
 
 }  // namespace zc::test
