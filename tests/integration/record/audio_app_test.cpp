@@ -26,22 +26,6 @@ namespace {
 
 constexpr double kTone = 0.3;  // the players' amplitude
 
-size_t count(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-    ++n;
-  return n;
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 // `pw-link -l`: the ports linked into `port` ("zerocast-audio:input_FL"), as "node:port" names.
 std::vector<std::string> links_into(const std::string& port) {
   const std::string out = run({"pw-link", "-l"}, 5s).output;

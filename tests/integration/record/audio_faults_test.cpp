@@ -18,22 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-size_t count(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-    ++n;
-  return n;
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 // The id of the node named `name`, from `pw-cli ls Node` ("id 45, type PipeWire:Interface:Node/3"
 // blocks, each followed by its properties).
 std::optional<std::string> node_id(const std::string& name) {

@@ -3,8 +3,10 @@
 // what it wrote with FFmpeg, and read the test pattern's frame numbers out of every picture.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/decode.hpp"
@@ -44,5 +46,23 @@ Process start_zerocast(std::vector<std::string> args);
 
 // The object.serial a `zerocast test-source` child printed, once it did.
 std::optional<uint64_t> wait_for_serial(const Process& p, std::chrono::milliseconds timeout);
+
+// How many times `part` occurs in `text` (overlapping occurrences counted).
+inline size_t count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++n;
+  return n;
+}
+
+// Polls `done` every 50 ms until it holds or `timeout` passed; its last answer.
+inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
 
 }  // namespace zc::test
