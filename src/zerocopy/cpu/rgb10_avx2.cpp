@@ -46,6 +46,11 @@ struct Factors {
   __m256i ends, g;
 };
 
+// `lo` in the even 32-bit lanes, `hi` in the odd ones.
+ZC_AVX2 Factors alternate(const Factors& lo, const Factors& hi) {
+  return {_mm256_blend_epi32(lo.ends, hi.ends, 0xaa), _mm256_blend_epi32(lo.g, hi.g, 0xaa)};
+}
+
 template <bool LowIsR>
 ZC_AVX2 Factors make(int32_t kr, int32_t kg, int32_t kb, int32_t bias_per_one) {
   return {LowIsR ? factors(kr, kb) : factors(kb, kr), factors(kg, bias_per_one)};
@@ -56,16 +61,16 @@ ZC_AVX2 __m256i luma(const Split& s, const Factors& k) {
   return _mm256_srli_epi32(_mm256_add_epi32(_mm256_madd_epi16(s.ends, k.ends), _mm256_madd_epi16(s.g, k.g)), 15);
 }
 
-// Cb, Cr of the 4 blocks of 8 columns of two rows, interleaved in the 32-bit lanes (Cb even).
-// The rows are summed, then each pixel pair in its 64-bit lane: 16-bit sums, at most 4092.
-ZC_AVX2 __m256i chroma(const Split& a, const Split& b, const Factors& ku, const Factors& kv) {
+// Cb, Cr of the 4 blocks of 8 columns of two rows, interleaved in the 32-bit lanes (Cb even), as
+// P010 stores them. The rows are summed, then each pixel pair, into both halves of its 64-bit lane
+// (16-bit sums, at most 4092), so that one pmaddwd with Cb factors in the even lanes and Cr
+// factors in the odd ones yields both.
+ZC_AVX2 __m256i chroma(const Split& a, const Split& b, const Factors& kuv) {
   __m256i ends = _mm256_add_epi16(a.ends, b.ends);
   __m256i g = _mm256_add_epi16(a.g, b.g);
-  ends = _mm256_add_epi16(ends, _mm256_srli_epi64(ends, 32));
-  g = _mm256_add_epi16(g, _mm256_srli_epi64(g, 32));
-  const __m256i cb = _mm256_add_epi32(_mm256_madd_epi16(ends, ku.ends), _mm256_madd_epi16(g, ku.g));
-  const __m256i cr = _mm256_add_epi32(_mm256_madd_epi16(ends, kv.ends), _mm256_madd_epi16(g, kv.g));
-  return _mm256_blend_epi32(_mm256_srli_epi32(cb, 17), _mm256_slli_epi64(_mm256_srli_epi32(cr, 17), 32), 0xaa);
+  ends = _mm256_add_epi16(ends, _mm256_shuffle_epi32(ends, 0xb1));
+  g = _mm256_add_epi16(g, _mm256_shuffle_epi32(g, 0xb1));
+  return _mm256_srli_epi32(_mm256_add_epi32(_mm256_madd_epi16(ends, kuv.ends), _mm256_madd_epi16(g, kuv.g)), 17);
 }
 
 // Two registers of 8 32-bit values (each < 1024) as 16 16-bit ones in order, << Shift.
@@ -85,8 +90,8 @@ template <int P, bool LowIsR, bool P010>
   constexpr int R = LowIsR ? P : P + 20, G = P + 10, B = LowIsR ? P + 20 : P;
   constexpr int Shift = P010 ? 6 : 0;
   const Factors ky = make<LowIsR>(kYR, kYG, kYB, kYBias / kOne);
-  const Factors ku = make<LowIsR>(kUR, kUG, kUB, kCBias / (4 * kOne));
-  const Factors kv = make<LowIsR>(kVR, kVG, kVB, kCBias / (4 * kOne));
+  const Factors kuv =
+      alternate(make<LowIsR>(kUR, kUG, kUB, kCBias / (4 * kOne)), make<LowIsR>(kVR, kVG, kVB, kCBias / (4 * kOne)));
   // I010: (u0 v0 u1 v1 u4 v4 u5 v5 | u2 v2 u3 v3 u6 v6 u7 v7) after packus, to U then V.
   const __m256i uv_bytes = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15, 0, 1, 4, 5, 8, 9, 12,
                                             13, 2, 3, 6, 7, 10, 11, 14, 15);
@@ -100,12 +105,19 @@ template <int P, bool LowIsR, bool P010>
     uint16_t* u = row16(dst.u, dst.u_pitch, row / 2);
     uint16_t* v = P010 ? nullptr : row16(dst.v, dst.v_pitch, row / 2);
     uint32_t x = 0;
+    // The next row pair is fetched while this one is converted: with the hardware prefetcher alone
+    // the loop waited on memory (1080p P010 0.74 ms a frame; 0.44 ms with this, 0.37 ms with the
+    // source in cache). One line of each row per iteration.
+    const uint8_t* n0 = row + 2 < h ? r0 + size_t{2} * stride : r0;
+    const uint8_t* n1 = row + 3 < h ? r1 + size_t{2} * stride : n0;
     for (; x + 16 <= w; x += 16) {
+      _mm_prefetch(reinterpret_cast<const char*>(n0 + size_t{4} * x), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(n1 + size_t{4} * x), _MM_HINT_T0);
       const Split a0 = split<P>(r0 + size_t{4} * x), a1 = split<P>(r0 + size_t{4} * x + 32);
       const Split b0 = split<P>(r1 + size_t{4} * x), b1 = split<P>(r1 + size_t{4} * x + 32);
       store(y0 + x, pack<Shift>(luma(a0, ky), luma(a1, ky)));
       store(y1 + x, pack<Shift>(luma(b0, ky), luma(b1, ky)));  // the same values again for an odd last row
-      const __m256i c0 = chroma(a0, b0, ku, kv), c1 = chroma(a1, b1, ku, kv);
+      const __m256i c0 = chroma(a0, b0, kuv), c1 = chroma(a1, b1, kuv);
       if constexpr (P010) {
         store(u + x, pack<Shift>(c0, c1));
       } else {
