@@ -5,7 +5,9 @@
 //
 // Then every source format (issue 12), cpu_formats_bench.cpp.
 //
-//   cpu_convert_bench [iterations] [--formats]   (--formats: only the per-format table)
+//   cpu_convert_bench [iterations] [--formats] [--match TEXT]
+//     --formats: only the per-format table; --match: only its rows whose "source -> target"
+//     contains TEXT (e.g. "_210LE -> P010"), for runs repeated many times on a busy machine
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -176,8 +178,12 @@ void run_case(const Case& c, int iterations) {
 int main(int argc, char** argv) {
   int iterations = 40;
   bool formats_only = false;
+  const char* match = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--formats") == 0) {
+      formats_only = true;
+    } else if (std::strcmp(argv[i], "--match") == 0 && i + 1 < argc) {
+      match = argv[++i];
       formats_only = true;
     } else {
       iterations = std::max(5, std::atoi(argv[i]));
@@ -201,6 +207,6 @@ int main(int argc, char** argv) {
     for (const auto& c : cases)
       run_case(c, iterations);
   }
-  run_format_cases(iterations);
+  run_format_cases(iterations, match);
   return 0;
 }

@@ -1,6 +1,6 @@
 // Issue 12 item 7: the CPU importer per source format at 1080p and 4K, as a ratio to one memcpy
 // of that source frame (its own bytes: 4, 3, 2 or 1.5 per pixel) measured in the same run; 10-bit
-// sources also into their 10-bit targets. MJPEG against libavcodec's own decode of the same JPEGs
+// sources also into their 10-bit targets (P010, I010). MJPEG against libavcodec's own decode of the same JPEGs
 // (the importer decodes with it, then converts). Thread CPU time, median (and best).
 #include "cpu_formats_bench.hpp"
 
@@ -204,7 +204,7 @@ void run_format(PixelFormat format, uint32_t w, uint32_t h, PixelFormat out, int
 
 }  // namespace
 
-void run_format_cases(int iterations) {
+void run_format_cases(int iterations, const char* match) {
   std::printf(
       "\nEvery source format (issue 12): one memcpy of the source frame as the reference; MJPEG against "
       "libavcodec's decode alone\n");
@@ -214,8 +214,11 @@ void run_format_cases(int iterations) {
   formats.push_back(PixelFormat::MJPG);
   for (const auto& [w, h] : {std::pair{1920u, 1080u}, std::pair{3840u, 2160u}}) {
     for (PixelFormat f : formats) {
-      run_format(f, w, h, PixelFormat::NV12, iterations);
-      if (zc::bit_depth(f) > 8) run_format(f, w, h, PixelFormat::P010, iterations);
+      for (PixelFormat out : {PixelFormat::NV12, PixelFormat::P010, PixelFormat::I010}) {
+        if (out != PixelFormat::NV12 && zc::bit_depth(f) <= 8) continue;
+        const std::string name = std::string(zc::to_string(f)) + " -> " + std::string(zc::to_string(out));
+        if (match == nullptr || name.find(match) != std::string::npos) run_format(f, w, h, out, iterations);
+      }
     }
   }
 }

@@ -1,8 +1,9 @@
 #pragma once
 // 10-bit packed RGB (xRGB_210LE and its orders), which libyuv converts only to 8-bit ARGB, for one
-// order, in plain C: rows unpacked for the 8-bit conversion (each channel's top 8 bits into libyuv
-// "ARGB", bytes B, G, R, 0xff), and the whole conversion to 10-bit 4:2:0 (P010, I010). Compiled
-// at -O3 with an AVX2 clone: the loops vectorise (bench/cpu_convert_bench measures them).
+// order: rows unpacked for the 8-bit conversion (each channel's top 8 bits into libyuv "ARGB",
+// bytes B, G, R, 0xff; plain C that vectorises, with an AVX2 clone), and the whole conversion to
+// 10-bit 4:2:0 (P010, I010): AVX2 rows where the CPU has AVX2, portable rows elsewhere
+// (bench/cpu_convert_bench measures them).
 #include <cstdint>
 
 #include "core/pixel_format.hpp"
@@ -17,7 +18,12 @@ void rgb10_to_argb_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uin
 // or I010; w <= dst.width, h <= dst.height, odd ones fill the last chroma sample from the single
 // remaining column or row). BT.601 limited range at 10 bits (Y 64..940, chroma 64..960 around
 // 512), each chroma sample from the mean RGB of its 2x2 block, as libyuv does at 8 bits.
+// `rows`: `portable` forces the rows every CPU runs, for tests that hold the AVX2 rows to them.
+enum class Rgb10Rows { best, portable };
 void rgb10_to_yuv10(PixelFormat format, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
-                    const PlanarView& dst);
+                    const PlanarView& dst, Rgb10Rows rows = Rgb10Rows::best);
+
+// Whether Rgb10Rows::best runs SIMD rows (AVX2) on this machine.
+bool rgb10_simd_rows();
 
 }  // namespace zc::zerocopy
