@@ -11,6 +11,7 @@
 
 #include "zerocopy/cpu/range.hpp"
 #include "zerocopy/cpu/rgb10.hpp"
+#include "zerocopy/cpu/rgb8.hpp"
 
 namespace zc::zerocopy {
 namespace {
@@ -194,6 +195,11 @@ bool Converter::strip_to_yuv(const SourceView& src, uint32_t w, uint32_t h, cons
       return false;
     }
     uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
+    PlanarView rows = dst;  // this strip's rows of dst (strips hold an even number of rows)
+    rows.y = y;
+    rows.u = dst.u + size_t{row / 2} * dst.u_pitch;
+    rows.v = nv12 ? nullptr : dst.v + size_t{row / 2} * dst.v_pitch;
+    if (rgb8_to_yuv_avx2(PixelFormat::BGRx, strip_argb_.data(), argb_pitch, w, n, rows)) continue;
     if (nv12) {
       if (libyuv::ARGBToI420(strip_argb_.data(), i(argb_pitch), y, i(dst.y_pitch), strip_u_.data(), i(strip_pitch),
                              strip_v_.data(), i(strip_pitch), i(w), i(n)) != 0) {
@@ -237,6 +243,8 @@ bool Converter::to_yuv(const SourceView& src, uint32_t w, uint32_t h, const Plan
     default:
       break;
   }
+  // 8-bit RGB in one AVX2 pass where the CPU has it (rgb8.hpp), else libyuv's rows.
+  if (rgb8_to_yuv_avx2(src.format, src.data[0], src.stride[0], w, h, dst)) return true;
   if (through_strips(src.format)) return strip_to_yuv(src, w, h, dst);
   if (to_i420(src.format)) return rgb_to_yuv(src, w, h, dst);
   return false;
