@@ -79,6 +79,15 @@ bool is_three_quarters(const SourceView& src, const PlanarView& dst) {
          uint64_t{dst.height} * 4 == uint64_t{src.height} * 3;
 }
 
+// The rows of `dst` from `row` (even) on.
+PlanarView rows_from(const PlanarView& dst, uint32_t row) {
+  PlanarView rows = dst;
+  rows.y = dst.y + size_t{row} * dst.y_pitch;
+  rows.u = dst.u + size_t{row / 2} * dst.u_pitch;
+  if (dst.v) rows.v = dst.v + size_t{row / 2} * dst.v_pitch;
+  return rows;
+}
+
 }  // namespace
 
 bool converts_from(PixelFormat format) {
@@ -195,11 +204,7 @@ bool Converter::strip_to_yuv(const SourceView& src, uint32_t w, uint32_t h, cons
       return false;
     }
     uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
-    PlanarView rows = dst;  // this strip's rows of dst (strips hold an even number of rows)
-    rows.y = y;
-    rows.u = dst.u + size_t{row / 2} * dst.u_pitch;
-    rows.v = nv12 ? nullptr : dst.v + size_t{row / 2} * dst.v_pitch;
-    if (rgb8_to_yuv_avx2(PixelFormat::BGRx, strip_argb_.data(), argb_pitch, w, n, rows)) continue;
+    if (rgb8_to_yuv_avx2(PixelFormat::BGRx, strip_argb_.data(), argb_pitch, w, n, rows_from(dst, row))) continue;
     if (nv12) {
       if (libyuv::ARGBToI420(strip_argb_.data(), i(argb_pitch), y, i(dst.y_pitch), strip_u_.data(), i(strip_pitch),
                              strip_v_.data(), i(strip_pitch), i(w), i(n)) != 0) {
@@ -286,6 +291,7 @@ bool Converter::convert_scaled(const SourceView& src, const PlanarView& dst) {
                               i(dst.height), 0, i(row), i(dst.width), i(n), libyuv::kFilterBox) != 0) {
       return false;
     }
+    if (rgb8_to_yuv_avx2(src.format, strip_argb_.data(), argb_pitch, dst.width, n, rows_from(dst, row))) continue;
     uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
     if (nv12) {
       if (fn(strip_argb_.data(), i(argb_pitch), y, i(dst.y_pitch), strip_u_.data(), i(chroma_pitch), strip_v_.data(),
