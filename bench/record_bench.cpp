@@ -1,8 +1,9 @@
 // zerocast record vs GStreamer and vs libx264 alone, on the same producers, in one run:
-//   (a) zerocast's CPU per frame (user+sys of the whole process), peak RSS and capture→packet
+//   (a) zerocast's CPU per frame (user+sys of the whole process, over the whole run and in the
+//       steady state: 2 s after the start to 1 s before the end), peak RSS and capture→packet
 //       latency, libx264 ultrafast + zerolatency at a fixed bitrate;
 //   (b) gst-launch-1.0 pipewiresrc ! videoconvert ! x264enc speed-preset=ultrafast
-//       tune=zerolatency at the same bitrate: CPU per frame and peak RSS, the ratios;
+//       tune=zerolatency at the same bitrate: CPU per frame (whole and steady) and peak RSS, the ratios;
 //   (c) libx264 alone on the same frames with zerocast's settings (bench/encode_alone.hpp) plus
 //       one memcpy of the frame: the floor, and zerocast's ratio to it (issue 14);
 //   (d) zerocast's capture + conversion alone (the capture thread's CPU per frame) as a ratio to
@@ -29,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,6 +58,7 @@ struct Config {
 
 struct Run {
   double cpu_ms_per_frame = 0;
+  double steady_ms_per_frame = 0;  // from 2 s after the start to 1 s before the end (steady_window)
   uint64_t frames = 0;
   double p50_ms = 0, p99_ms = 0, capture_ms = 0;
   double max_rss_mb = 0;
@@ -80,6 +83,54 @@ double number_after(const std::string& text, const std::string& pattern) {
   return 0;
 }
 
+// CPU seconds that process `pid` (all its threads) has used so far, from /proc/PID/stat; -1 when
+// it is gone.
+double process_cpu_s(int pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return -1;
+  char buf[1024] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  const std::string stat(buf, n);
+  const size_t after_name = stat.rfind(')');  // the name may hold spaces
+  if (after_name == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(after_name + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i)
+    fields >> skip;  // state .. cmajflt
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The steady state of a live recording of `seconds`: its CPU from 2 s after `start` (linking,
+// encoder probes and first-touch page faults are behind it) to 1 s before its end (the trailer
+// not yet written), per frame of a `fps` producer over that wall time. 0 when the run is too
+// short or the process ended early. Both recorders are measured this way, by the same clock.
+double steady_ms_per_frame(int pid, std::chrono::steady_clock::time_point start, int seconds, uint32_t fps) {
+  if (seconds < 5) return 0;
+  std::this_thread::sleep_until(start + 2s);
+  const auto t0 = std::chrono::steady_clock::now();
+  const double c0 = process_cpu_s(pid);
+  std::this_thread::sleep_until(start + std::chrono::seconds(seconds - 1));
+  const auto t1 = std::chrono::steady_clock::now();
+  const double c1 = process_cpu_s(pid);
+  if (c0 < 0 || c1 < 0) return 0;
+  const double wall = std::chrono::duration<double>(t1 - t0).count();
+  return (c1 - c0) * 1000 / (wall * fps);
+}
+
+// Waits for `p` (stopped after `timeout`) and returns what it did, as zc::test::run would.
+zc::test::RunResult finish(zc::test::Process& p, std::chrono::seconds timeout) {
+  zc::test::RunResult r;
+  const auto status = p.wait(timeout);
+  r.timed_out = !status;
+  r.status = status ? *status : p.stop();
+  r.output = p.output();
+  if (auto u = p.usage()) r.usage = *u;
+  return r;
+}
+
 Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = false) {
   const double before = children_cpu();
   std::vector<std::string> args{zc::test::zerocast_bin(),
@@ -99,8 +150,10 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
     args.emplace_back("--audio");
     args.emplace_back("output");
   }
-  auto r = zc::test::run(args, std::chrono::seconds(seconds * 4 + 30));
+  zc::test::Process p(args);
   Run run;
+  run.steady_ms_per_frame = steady_ms_per_frame(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
+  const zc::test::RunResult r = finish(p, std::chrono::seconds(seconds * 4 + 30));
   const double cpu = children_cpu() - before;
   run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
   run.frames = static_cast<uint64_t>(number_after(r.output, R"(frames\s+\d+ captured, (\d+) encoded)"));
@@ -116,12 +169,13 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
 Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
   const uint64_t buffers = static_cast<uint64_t>(c.fps) * static_cast<uint64_t>(seconds);
   const double before = children_cpu();
-  auto r = zc::test::run({"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id),
-                          "num-buffers=" + std::to_string(buffers), "!", "videoconvert", "!", "x264enc",
-                          "speed-preset=ultrafast", "tune=zerolatency", "bitrate=" + std::to_string(c.bitrate_kbps),
-                          "!", "matroskamux", "!", "filesink", "location=/tmp/zc-bench-gst.mkv"},
-                         std::chrono::seconds(seconds * 4 + 30));
+  zc::test::Process p({"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id),
+                       "num-buffers=" + std::to_string(buffers), "!", "videoconvert", "!", "x264enc",
+                       "speed-preset=ultrafast", "tune=zerolatency", "bitrate=" + std::to_string(c.bitrate_kbps), "!",
+                       "matroskamux", "!", "filesink", "location=/tmp/zc-bench-gst.mkv"});
   Run run;
+  run.steady_ms_per_frame = steady_ms_per_frame(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
+  const zc::test::RunResult r = finish(p, std::chrono::seconds(seconds * 4 + 30));
   const double cpu = children_cpu() - before;
   run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
   run.ok = r.status == 0;
@@ -298,7 +352,7 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
   auto source = producer == "ball" ? start_ball(c) : start_source(c);
   if (!source) return false;
   const uint64_t frames = uint64_t{c.fps} * static_cast<uint64_t>(seconds);
-  std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, capture, mem, zc_rss, gst_rss;
+  std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, capture, mem, zc_rss, gst_rss, zc_steady, gst_steady;
   for (int round = 0; round < rounds; ++round) {
     const Run z = run_zerocast(c, *source->serial, seconds);
     const Run g = run_gstreamer(c, source->node_id, seconds);
@@ -309,6 +363,8 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     if (!z.ok || !g.ok || !a.ok) return false;
     zc_cpu.push_back(z.cpu_ms_per_frame);
     gst_cpu.push_back(g.cpu_ms_per_frame);
+    zc_steady.push_back(z.steady_ms_per_frame);
+    gst_steady.push_back(g.steady_ms_per_frame);
     alone.push_back(a.cpu_ms_per_frame);
     p50.push_back(z.p50_ms);
     p99.push_back(z.p99_ms);
@@ -316,19 +372,21 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     zc_rss.push_back(z.max_rss_mb);
     gst_rss.push_back(g.max_rss_mb);
     std::fprintf(stderr,
-                 "%s %s round %d: zerocast %.2f ms/frame (%llu frames, %.0f MB), libx264 alone %.2f, GStreamer %.2f "
-                 "(%.0f MB)\n",
-                 producer.c_str(), c.name, round + 1, z.cpu_ms_per_frame, static_cast<unsigned long long>(z.frames),
-                 z.max_rss_mb, a.cpu_ms_per_frame, g.cpu_ms_per_frame, g.max_rss_mb);
+                 "%s %s round %d: zerocast %.2f ms/frame (steady %.2f; %llu frames, %.0f MB), libx264 alone %.2f, "
+                 "GStreamer %.2f (steady %.2f; %.0f MB)\n",
+                 producer.c_str(), c.name, round + 1, z.cpu_ms_per_frame, z.steady_ms_per_frame,
+                 static_cast<unsigned long long>(z.frames), z.max_rss_mb, a.cpu_ms_per_frame, g.cpu_ms_per_frame,
+                 g.steady_ms_per_frame, g.max_rss_mb);
   }
   const double zc_m = median(zc_cpu), gst_m = median(gst_cpu), cap_m = median(capture), mem_m = median(mem);
+  const double zs_m = median(zc_steady), gs_m = median(gst_steady);
   const double floor_m = median(alone) + mem_m;
   std::printf(
-      "| %s | %ux%u@%u | %.2f ms | %.2f ms | **%.2f** | %.2f ms | **%.2f** | %.0f MB | %.0f MB | %.2f ms | %.2f ms | "
-      "%.2f ms | %.2f ms | %.2f ms | **%.2f** |\n",
-      producer == "ball" ? "GStreamer ball" : "test source", c.width, c.height, c.fps, zc_m, floor_m, zc_m / floor_m,
-      gst_m, zc_m / gst_m, median(zc_rss), median(gst_rss), median(p50), median(p99), 1000.0 / c.fps, cap_m, mem_m,
-      cap_m / mem_m);
+      "| %s | %ux%u@%u | %.2f ms | %.2f ms | %.2f ms | **%.2f** | **%.2f** | %.2f ms | %.2f ms | **%.2f** | **%.2f** | "
+      "%.0f MB | %.0f MB | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | **%.2f** |\n",
+      producer == "ball" ? "GStreamer ball" : "test source", c.width, c.height, c.fps, zc_m, zs_m, floor_m,
+      zc_m / floor_m, zs_m / floor_m, gst_m, gs_m, zc_m / gst_m, zs_m / gs_m, median(zc_rss), median(gst_rss),
+      median(p50), median(p99), 1000.0 / c.fps, cap_m, mem_m, cap_m / mem_m);
   std::fflush(stdout);
   return true;
 }
@@ -358,9 +416,10 @@ int main(int argc, char** argv) {
       "cores\n",
       seconds, rounds, std::thread::hardware_concurrency());
   std::printf(
-      "| producer | size | zerocast CPU/frame | x264 alone + memcpy | ratio | GStreamer CPU/frame | ratio | zerocast "
-      "peak RSS | GStreamer peak RSS | p50 | p99 | frame interval | capture+conversion | memcpy | ratio "
-      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| producer | size | zerocast CPU/frame | steady | x264 alone + memcpy | ratio | steady ratio | GStreamer "
+      "CPU/frame | steady | ratio | steady ratio | zerocast peak RSS | GStreamer peak RSS | p50 | p99 | frame interval "
+      "| capture+conversion | memcpy | ratio "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& c : configs) {
     if (!only.empty() && only != c.name) continue;
     for (const std::string producer : {"test", "ball"}) {
