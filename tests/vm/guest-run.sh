@@ -45,6 +45,13 @@ done
 
 # shellcheck disable=SC1091  # written by run-in-guest.sh
 source "$out/env"
+# LeakSanitizer runs on the host only. The guest's own libraries (PipeWire 1.4, Mesa) are built
+# without frame pointers, so what they keep for the process's life comes back with one-frame
+# stacks that no suppression in tools/lsan.supp can name (CI, ASan build: 128- and 176-byte
+# "indirect leaks" at a nonsense return address in six guest suites whose every case passed; their
+# direct leaks were suppressed as PipeWire's). The same executables run with LeakSanitizer on the
+# host; AddressSanitizer and UBSan stay on here.
+[[ -z ${ASAN_OPTIONS+x} ]] || export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ZC_TEST_KEEP=1 # a failing test's PipeWire logs stay in /tmp for the copy below
 while IFS=$'\t' read -r name timeout dir command; do
   echo "zc-guest: $name: $command"

@@ -137,8 +137,9 @@ TEST_CASE("daemon sound: StartCapture's audio, its property, mute over D-Bus and
   REQUIRE(audio);
   CHECK(audio->codec == "opus");
   CHECK(audio->decode_errors == 0);
-  // The sound lasts as long as the picture, within an Opus frame (and Matroska's 1 ms ticks).
-  CHECK(std::fabs(static_cast<double>(audio->duration_us() - video->duration_us())) / 1e6 <= 0.022);
+  // The sound lasts as long as the picture, within an Opus frame and Matroska's 1 ms ticks at
+  // either end of either stream (23 ms seen once in CI's ASan build).
+  CHECK(std::fabs(static_cast<double>(audio->duration_us() - video->duration_us())) / 1e6 <= 0.024);
 }
 
 TEST_CASE("daemon sound by default: the desktop's sound, silent with a warning where there is no sink",
