@@ -203,8 +203,8 @@ bool Converter::strip_to_yuv(const SourceView& src, uint32_t w, uint32_t h, cons
                                    i(w), i(n)) != 0) {
       return false;
     }
-    uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
     if (rgb8_to_yuv_avx2(PixelFormat::BGRx, strip_argb_.data(), argb_pitch, w, n, rows_from(dst, row))) continue;
+    uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
     if (nv12) {
       if (libyuv::ARGBToI420(strip_argb_.data(), i(argb_pitch), y, i(dst.y_pitch), strip_u_.data(), i(strip_pitch),
                              strip_v_.data(), i(strip_pitch), i(w), i(n)) != 0) {

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "zerocopy/cpu/avx2.hpp"
 #include "zerocopy/cpu/rgb10_rows.hpp"
 
 namespace zc::zerocopy {
@@ -81,7 +82,7 @@ void rgb10_to_yuv10(PixelFormat format, const uint8_t* src, uint32_t stride, uin
 }
 
 bool rgb10_simd_rows() {
-  return rgb10::avx2_available();
+  return cpu_has_avx2();
 }
 
 void rgb10_to_argb_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uint32_t width) {

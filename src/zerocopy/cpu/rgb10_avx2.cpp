@@ -5,6 +5,7 @@
 //
 // Only the functions here carry target("avx2"): the file is not built with -mavx2, so nothing it
 // shares with the portable code (the inline rows of rgb10_rows.hpp) can come out as AVX2 code.
+#include "zerocopy/cpu/avx2.hpp"
 #include "zerocopy/cpu/rgb10_rows.hpp"
 
 #if defined(__x86_64__)
@@ -135,14 +136,9 @@ template <int P, bool LowIsR, bool P010>
 
 }  // namespace
 
-bool avx2_available() {
-  static const bool available = __builtin_cpu_supports("avx2") != 0;
-  return available;
-}
-
 bool to_yuv10_avx2(const Rgb10Layout& l, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
                    const PlanarView& dst) {
-  if (!avx2_available()) return false;
+  if (!cpu_has_avx2()) return false;
   const bool p010 = dst.format == PixelFormat::P010;
   using Fn = void (*)(const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&);
   Fn fn = p010 ? convert<2, true, true> : convert<2, true, false>;  // BGRx_102LE: R at bit 2
@@ -162,10 +158,6 @@ bool to_yuv10_avx2(const Rgb10Layout& l, const uint8_t* src, uint32_t stride, ui
 #else
 
 namespace zc::zerocopy::rgb10 {
-
-bool avx2_available() {
-  return false;
-}
 
 bool to_yuv10_avx2(const Rgb10Layout&, const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&) {
   return false;

@@ -107,6 +107,5 @@ inline uint16_t* row16(uint8_t* plane, uint32_t pitch, uint32_t row) {
 // otherwise. `l`: one of the four channel layouts.
 bool to_yuv10_avx2(const Rgb10Layout& l, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
                    const PlanarView& dst);
-bool avx2_available();
 
 }  // namespace zc::zerocopy::rgb10

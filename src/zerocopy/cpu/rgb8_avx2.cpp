@@ -16,6 +16,8 @@
 
 #include <cstddef>
 
+#include "zerocopy/cpu/avx2.hpp"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -182,17 +184,6 @@ template <uint32_t Bytes, bool Nv12>
 
 #undef ZC_AVX2
 
-bool avx2_available() {
-  static const bool available = __builtin_cpu_supports("avx2") != 0;
-  return available;
-}
-
-#else
-
-bool avx2_available() {
-  return false;
-}
-
 #endif
 
 }  // namespace
@@ -202,7 +193,7 @@ bool rgb8_to_yuv_avx2(PixelFormat format, const uint8_t* src, uint32_t stride, u
   const FormatInfo& info = format_info(format);
   const bool packed = info.kind == FormatKind::rgb32 || info.kind == FormatKind::rgb24;
   const bool nv12 = dst.format == PixelFormat::NV12;
-  if (!packed || !(nv12 || dst.format == PixelFormat::I420) || !avx2_available()) return false;
+  if (!packed || !(nv12 || dst.format == PixelFormat::I420) || !cpu_has_avx2()) return false;
 #if defined(__x86_64__)
   const Order o{info.packed.b, info.packed.g, info.packed.r, info.bytes};
   if (info.kind == FormatKind::rgb32) {
