@@ -10,10 +10,10 @@
 #include <random>
 #include <vector>
 
+#include "canary_planes.hpp"
 #include "zerocopy/cpu/rgb10.hpp"
 
 using zc::PixelFormat;
-using zc::zerocopy::PlanarView;
 using zc::zerocopy::Rgb10Rows;
 
 namespace {
@@ -34,24 +34,9 @@ struct Source {
   std::vector<uint8_t> bytes;
 };
 
-// A P010 or I010 destination whose rows are wider than needed and whose bytes start as a canary,
-// so that a write outside the w x h image shows up as a difference.
-struct Dest {
-  Dest(PixelFormat f, uint32_t w, uint32_t h) {
-    const uint32_t cw = (w + 1) / 2, ch = (h + 1) / 2;
-    view.format = f;
-    view.width = w + w % 2;
-    view.height = h + h % 2;
-    view.y_pitch = w * 2 + 36;
-    view.u_pitch = (f == PixelFormat::P010 ? cw * 4 : cw * 2) + 20;
-    view.v_pitch = cw * 2 + 44;
-    y.assign(size_t{view.y_pitch} * h, 0xa5);
-    u.assign(size_t{view.u_pitch} * ch, 0x5a);
-    v.assign(size_t{view.v_pitch} * ch, 0xc3);
-    view.y = y.data();
-    view.u = u.data();
-    view.v = f == PixelFormat::P010 ? nullptr : v.data();
-  }
+// A P010 or I010 destination with canaries, read back as 10-bit samples.
+struct Dest : zc::test::CanaryPlanes {
+  using CanaryPlanes::CanaryPlanes;
   int sample(const std::vector<uint8_t>& plane, uint32_t pitch, uint32_t row, uint32_t index) const {
     uint16_t s = 0;
     std::memcpy(&s, plane.data() + size_t{pitch} * row + size_t{index} * 2, 2);
@@ -64,8 +49,6 @@ struct Dest {
   int cr(uint32_t i, uint32_t row) const {
     return view.format == PixelFormat::P010 ? sample(u, view.u_pitch, row, 2 * i + 1) : sample(v, view.v_pitch, row, i);
   }
-  PlanarView view;
-  std::vector<uint8_t> y, u, v;
 };
 
 struct Rgb {

@@ -10,12 +10,12 @@
 
 #include <libyuv/convert.h>
 
+#include "canary_planes.hpp"
 #include "core/pixel_format.hpp"
 #include "support/skip.hpp"
 #include "zerocopy/cpu/rgb8.hpp"
 
 using zc::PixelFormat;
-using zc::zerocopy::PlanarView;
 
 namespace {
 
@@ -23,26 +23,7 @@ constexpr PixelFormat kRgb8[] = {PixelFormat::BGRx, PixelFormat::BGRA, PixelForm
                                  PixelFormat::xRGB, PixelFormat::ARGB, PixelFormat::xBGR, PixelFormat::ABGR,
                                  PixelFormat::RGB,  PixelFormat::BGR};
 
-// An NV12 or I420 destination wider than needed, its bytes a canary.
-struct Dest {
-  Dest(PixelFormat f, uint32_t w, uint32_t h) : cw((w + 1) / 2), ch((h + 1) / 2) {
-    view.format = f;
-    view.width = w + w % 2;
-    view.height = h + h % 2;
-    view.y_pitch = w + 37;
-    view.u_pitch = (f == PixelFormat::NV12 ? cw * 2 : cw) + 21;
-    view.v_pitch = cw + 45;
-    y.assign(size_t{view.y_pitch} * h, 0xa5);
-    u.assign(size_t{view.u_pitch} * ch, 0x5a);
-    v.assign(size_t{view.v_pitch} * ch, 0xc3);
-    view.y = y.data();
-    view.u = u.data();
-    view.v = f == PixelFormat::NV12 ? nullptr : v.data();
-  }
-  uint32_t cw, ch;
-  PlanarView view;
-  std::vector<uint8_t> y, u, v;
-};
+using Dest = zc::test::CanaryPlanes;
 
 }  // namespace
 
