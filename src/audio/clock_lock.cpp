@@ -195,7 +195,13 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
   const double kp = 1.0 / options_.loop_seconds;
   const double ki = kp * kp / 4.0;  // critically damped
   const double limit = options_.max_correction_ppm / 1e6;
-  integral_ = std::clamp(integral_ + ki * error_s * block_s, -limit, limit);
+  // While the correction is at its limit the integral learns nothing (anti-windup): a phase step
+  // bigger than the loop can take at once (a busy start stamped every held block late) is steered
+  // off at the limit, not learned as a rate that then carries the sound past its place.
+  const double wanted = integral_ + kp * error_s;
+  if (std::fabs(wanted) < limit || (wanted > 0) != (error_s > 0)) {
+    integral_ = std::clamp(integral_ + ki * error_s * block_s, -limit, limit);
+  }
   const double correction = std::clamp(integral_ + kp * error_s, -limit, limit);
   stats_.drift_ppm = -integral_ * 1e6;
   const double delta = static_cast<double>(left) * correction + carry_;

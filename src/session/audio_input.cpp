@@ -121,6 +121,11 @@ void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns
   }
   b.first_ns = first_ns;
   b.clocked = graph_clock;
+  if (stamping_ != static_cast<int>(graph_clock)) {
+    stamping_ = graph_clock ? 1 : 0;
+    spdlog::info("audio: {}: blocks stamped by {}", name_,
+                 graph_clock ? "the graph clock" : "their callback (the graph's driver sets no clock)");
+  }
   b.samples.assign(interleaved.begin(), interleaved.end());
   blocks_.push_back(std::move(b));
   // A source quiet for long hands over big blocks now and then: silence must not fill in ahead

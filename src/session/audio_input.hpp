@@ -83,6 +83,7 @@ class AudioInput final : private capture::AudioObserver {
   bool app_warned_ = false;  // app:NAME: "no stream matches yet" was said (once a run)
   uint64_t reconnects_ = 0;
   uint64_t dropped_blocks_ = 0;
+  int stamping_ = -1;  // the last block's stamp: 1 the graph clock, 0 a callback's time, -1 none yet
   double volume_db_ = 0;
   bool muted_ = false;
   float peak_ = 0;           // of the current second

@@ -141,6 +141,35 @@ TEST_CASE("a late first block does not put the sound late: the start takes the e
   CHECK(std::fabs(err_ms) < 0.5);
 }
 
+TEST_CASE("a start late past the loop's limit is steered back without overshooting", "[audio][clock]") {
+  auto lock = make();
+  Source src;
+  std::vector<float> out;
+  // A start busy for longer than the phase is held for: every cycle of the first 400 ms stamped
+  // 30 ms late, so the track starts 30 ms late, then the cycles are on time. The loop steers at
+  // its limit (1 %) for seconds; what it learned meanwhile must not carry the sound past its place.
+  std::vector<float> block(kBlock * kChannels, 0.25f);
+  while (src.sent < kRate * 2 / 5) {
+    REQUIRE(lock->push(block, src.time_of(src.sent) + 30'000'000, out));
+    src.sent += kBlock;
+  }
+  double least_ms = 1e9;
+  double settled_ms = 0;
+  for (int b = 0; b < static_cast<int>(15.0 * kRate / kBlock); ++b) {
+    src.push(*lock, out);
+    const double err_ms = static_cast<double>(lock->next_ns() - src.time_of(src.sent)) / 1e6;
+    least_ms = std::min(least_ms, err_ms);
+    if (b * kBlock >= 12 * kRate) settled_ms = std::max(settled_ms, std::fabs(err_ms));
+  }
+  INFO("least " << least_ms << " ms, after 12 s within " << settled_ms << " ms, drift " << lock->stats().drift_ppm);
+  // A loop that learns the rate overshoots a phase step a little (critically damped: 13.5 % of the
+  // error it takes on without the limit, 10 ms); winding up at the limit, it went to -9.8 ms.
+  CHECK(least_ms > -2.0);
+  CHECK(settled_ms < 0.5);
+  CHECK(std::fabs(lock->stats().drift_ppm) < 50);  // the source's clock is the monotonic clock
+  CHECK(lock->stats().samples_trimmed == 0);
+}
+
 TEST_CASE("blocks held for the phase go out at the end, and when the source goes quiet", "[audio][clock]") {
   auto lock = make();
   Source src;
