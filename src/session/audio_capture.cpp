@@ -12,6 +12,7 @@ namespace {
 
 constexpr const char* kStage = "capture:audio";
 constexpr auto kPumpEvery = std::chrono::milliseconds(10);
+constexpr int64_t kMaxHoldNs = 1'000'000'000;  // sound waits for a stalled picture this long at most
 
 bool needs_lookup(const AudioSettings& s) {
   return std::any_of(s.sources.begin(), s.sources.end(), [](const AudioSourceSetting& src) {
@@ -149,7 +150,10 @@ Result<void> AudioCapture::pump(int64_t now_ns) {
   for (size_t i = 0; i < inputs_.size(); ++i) {
     if (auto ok = inputs_[i]->pump(now_ns, tracks_[i]); !ok) return ok;
   }
-  return encode_tracks(SIZE_MAX);
+  const int64_t until = std::max(video_end_ns_.load(std::memory_order_relaxed), now_ns - kMaxHoldNs);
+  const int64_t frames =
+      (until - start_ns_) * static_cast<int64_t>(audio::kRate) / 1'000'000'000 - static_cast<int64_t>(encoded_frames_);
+  return frames > 0 ? encode_tracks(static_cast<size_t>(frames)) : Result<void>{};
 }
 
 Result<void> AudioCapture::encode_tracks(size_t limit) {

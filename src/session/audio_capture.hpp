@@ -44,6 +44,11 @@ class AudioCapture {
   // to there (silence where nothing came), the encoders drained and their packets emitted. Stops
   // the sources. Idempotent.
   void finish(int64_t end_ns);
+  // The picture reaches `end_ns` (the end of the frame just sent to the video encoder). Sound is
+  // encoded no further than the picture (played sound is stamped ahead of the moment it arrives,
+  // and what went to the encoder cannot be taken back at the end), unless the picture stalls for
+  // longer than a second. Any thread.
+  void video_until(int64_t end_ns) { video_end_ns_.store(end_ns, std::memory_order_relaxed); }
 
   std::vector<AudioInputStats> stats() const;
   // Errc::not_found when no source has that name.
@@ -66,6 +71,7 @@ class AudioCapture {
   std::vector<EncodedPacket> packets_;      // reused
   int64_t start_ns_ = 0;
   uint64_t encoded_frames_ = 0;  // per channel, since start_ns_
+  std::atomic<int64_t> video_end_ns_{0};
 
   std::mutex mutex_;
   std::condition_variable wake_;
