@@ -112,10 +112,13 @@ Result<void> ClockLock::flush(std::vector<float>& out) {
   // The phase the held blocks agree on: each block's time less the samples before it, at its
   // earliest (a late cycle stamps late, never early). A block past it by more than a jump starts
   // after a hole and keeps its own time.
+  // Blocks stamped by the graph clock, where there are any, set it alone: a callback's time
+  // (before the driver's clock is there) is late by however busy the start is.
+  const bool any_clocked = std::any_of(held_.begin(), held_.end(), [](const Held& h) { return h.clocked; });
   int64_t before = 0;
   int64_t anchor = INT64_MAX;
   for (const Held& h : held_) {
-    anchor = std::min(anchor, h.first_ns - samples_to_ns(before));
+    if (h.clocked || !any_clocked) anchor = std::min(anchor, h.first_ns - samples_to_ns(before));
     before += static_cast<int64_t>(h.samples.size() / kChannels);
   }
   before = 0;
@@ -155,7 +158,10 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
   // says. Steered instead, the tens of milliseconds between the silence and the block (the
   // source was quiet for the allowance before silence filled in) would take seconds at the
   // loop's 1 % limit, the sound off pitch all that time.
-  const bool relock = was_gap && clocked;
+  // The same for the first block stamped by the graph clock after callback-stamped ones (the
+  // driver's clock came after the start): its time is the truth the others only bounded.
+  const bool relock = (was_gap || !clocked_seen_) && clocked;
+  clocked_seen_ = clocked_seen_ || clocked;
   if (!locked_ || (relock && error_ns > 0) || error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
     // A hole (or audio that starts after the track): silence up to this block, which then lands
     // exactly where its time says.

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <mutex>
 
-#include <spa/node/io.h>
 #include <spa/param/audio/format-utils.h>
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
@@ -51,9 +50,6 @@ struct AudioTestSource::Impl {
   pw::Hook stream_hook;
   pw::LoopSource timer;
   CycleGate cycle;
-  // The graph's clock while we drive it: a sound card's driver stamps every cycle with when its
-  // samples were captured, and so do we (PipeWire 0.3.65 leaves a client driver's clock unset).
-  spa_io_clock* clock = nullptr;
 
   int64_t start_ns = 0;
   uint64_t next_cycle = 1;
@@ -137,16 +133,6 @@ void AudioTestSource::Impl::on_timer() {
   d.chunk->size = frames * stride;
   sample += frames;
   pw_stream_queue_buffer(stream.get(), b);
-  if (clock) {
-    // This cycle's samples end at `due`, however late the cycle itself runs.
-    clock->nsec = static_cast<uint64_t>(due);
-    clock->rate = SPA_FRACTION(1, options.rate);
-    clock->position = sample - frames;
-    clock->duration = frames;
-    clock->delay = 0;
-    clock->rate_diff = 1.0;
-    clock->next_nsec = static_cast<uint64_t>(cycle_time(next_cycle));
-  }
   cycle.started(now);
   pw_stream_trigger_process(stream.get());
   std::lock_guard lock(mutex);
@@ -204,11 +190,6 @@ Result<void> AudioTestSource::Impl::start() {
       self->changed.notify_all();
     };
     e.trigger_done = [](void* data) { static_cast<Impl*>(data)->cycle.done(); };
-    e.io_changed = [](void* data, uint32_t id, void* area, uint32_t size) {
-      if (id != SPA_IO_Clock) return;
-      static_cast<Impl*>(data)->clock =
-          area && size >= sizeof(spa_io_clock) ? static_cast<spa_io_clock*>(area) : nullptr;
-    };
     return e;
   }();
   pw_stream_add_listener(stream.get(), stream_hook.get(), &stream_events, this);
