@@ -101,11 +101,12 @@ void check_every_frame(const Recorded& r, const std::string& out, bool unset_mem
   REQUIRE(c);
   CHECK(c->import_failures == 0);
   if (unset_memory_tolerated && c->invalid_buffers > 0) {
-    // Seen once, in CI's ASan build (PipeWire 0.3.65): the first 3 buffers of this memfd producer
-    // (which also offers dmabufs) reached capture with no memory type; capture counted them, asked
-    // for new buffers, and every later frame arrived. Not yet understood (the producer attaches
-    // memory in add_buffer); tolerated here only as exactly that recovery.
-    CHECK(c->invalid_buffers <= 3);
+    // PipeWire 0.3.65 now and then hands the consumer of this producer-allocated memfd set a
+    // skeleton (no memory type on any buffer): capture counts 3 in a row, asks for a new set, up
+    // to 3 times (src/capture/stream.cpp, recover_unfilled). Seen in CI: once with 3 buffers (ASan
+    // build), once with 9 (three sets in a row, normal build); every later frame arrived both
+    // times. Tolerated here only as that recovery, within its limit of 3 x 3.
+    CHECK(c->invalid_buffers <= 9);
     CHECK(r.record.output.find("carry no memory (type unset); asking for new buffers") != std::string::npos);
   } else {
     CHECK(c->invalid_buffers == 0);
