@@ -91,14 +91,13 @@ class ClockLock {
   const int64_t start_ns_;
   const ClockLockOptions options_;
   std::unique_ptr<SwrContext, SwrFree> swr_;
-  uint64_t position_ = 0;  // samples in the track so far
-  bool locked_ = false;    // a block has set the phase
-  double integral_ = 0;    // the loop's learned rate correction (output per input, minus 1)
-  double carry_ = 0;       // fraction of a sample of correction not applied yet
-  bool in_gap_ = false;    // silence went out since the last block (one hole, counted once)
-  bool trimming_ = false;
-  bool clocked_seen_ = false;  // a block stamped by the graph clock has been placed                           // a jump
-                               // back is being trimmed away
+  uint64_t position_ = 0;                           // samples in the track so far
+  bool locked_ = false;                             // a block has set the phase
+  double integral_ = 0;                             // the loop's learned rate correction (output per input, minus 1)
+  double carry_ = 0;                                // fraction of a sample of correction not applied yet
+  bool in_gap_ = false;                             // silence went out since the last block (one hole, counted once)
+  bool trimming_ = false;                           // a jump back is being trimmed away
+  bool clocked_seen_ = false;                       // a block stamped by the graph clock has been placed
   std::deque<std::pair<int64_t, int64_t>> errors_;  // (block time, its error) within the jitter window
   struct Held {
     std::vector<float> samples;
