@@ -67,6 +67,22 @@ double run(ClockLock& lock, Source& src, double seconds, double settle, std::vec
   return worst;
 }
 
+// Blocks up to `until` samples stamped `late_ns` late (a busy start; `clocked` false: by their
+// callbacks before the graph's clock is there).
+void push_late(ClockLock& lock, Source& src, std::vector<float>& out, uint64_t until, int64_t late_ns,
+               bool clocked = true) {
+  const std::vector<float> block(kBlock * kChannels, 0.25f);
+  while (src.sent < until) {
+    REQUIRE(lock.push(block, src.time_of(src.sent) + late_ns, out, clocked));
+    src.sent += kBlock;
+  }
+}
+
+// Where the track's end is against where the source's is, in ms (+: the sound is late).
+double track_error_ms(const ClockLock& lock, const Source& src) {
+  return static_cast<double>(lock.next_ns() - src.time_of(src.sent)) / 1e6;
+}
+
 }  // namespace
 
 TEST_CASE("a source on the monotonic clock passes through unchanged", "[audio][clock]") {
@@ -137,7 +153,7 @@ TEST_CASE("a late first block does not put the sound late: the start takes the e
   CHECK(out.size() >= kChannels);
   CHECK(out[0] == 0.25f);
   // On its time from the start, not a second later: the track's end is where the source's is.
-  const double err_ms = static_cast<double>(lock->next_ns() - src.time_of(src.sent)) / 1e6;
+  const double err_ms = track_error_ms(*lock, src);
   CHECK(std::fabs(err_ms) < 0.5);
 }
 
@@ -148,16 +164,12 @@ TEST_CASE("a start late past the loop's limit is steered back without overshooti
   // A start busy for longer than the phase is held for: every cycle of the first 400 ms stamped
   // 30 ms late, so the track starts 30 ms late, then the cycles are on time. The loop steers at
   // its limit (1 %) for seconds; what it learned meanwhile must not carry the sound past its place.
-  std::vector<float> block(kBlock * kChannels, 0.25f);
-  while (src.sent < kRate * 2 / 5) {
-    REQUIRE(lock->push(block, src.time_of(src.sent) + 30'000'000, out));
-    src.sent += kBlock;
-  }
+  push_late(*lock, src, out, kRate * 2 / 5, 30'000'000);
   double least_ms = 1e9;
   double settled_ms = 0;
   for (int b = 0; b < static_cast<int>(15.0 * kRate / kBlock); ++b) {
     src.push(*lock, out);
-    const double err_ms = static_cast<double>(lock->next_ns() - src.time_of(src.sent)) / 1e6;
+    const double err_ms = track_error_ms(*lock, src);
     least_ms = std::min(least_ms, err_ms);
     if (b * kBlock >= 12 * kRate) settled_ms = std::max(settled_ms, std::fabs(err_ms));
   }
@@ -176,14 +188,10 @@ TEST_CASE("the graph clock's first stamp after callback stamps sets the phase at
   std::vector<float> out;
   // The driver's clock is not there for the first 400 ms: those blocks carry their callbacks'
   // times, 30 ms late on a busy start. Then the graph clock stamps them where they belong.
-  std::vector<float> block(kBlock * kChannels, 0.25f);
-  while (src.sent < kRate * 2 / 5) {
-    REQUIRE(lock->push(block, src.time_of(src.sent) + 30'000'000, out, false));
-    src.sent += kBlock;
-  }
+  push_late(*lock, src, out, kRate * 2 / 5, 30'000'000, false);
   for (int i = 0; i < 4; ++i)  // the overlap goes block after block: 30 ms is three of them
     src.push(*lock, out);
-  const double err_ms = static_cast<double>(lock->next_ns() - src.time_of(src.sent)) / 1e6;
+  const double err_ms = track_error_ms(*lock, src);
   INFO("after four clocked blocks " << err_ms << " ms, trimmed " << lock->stats().samples_trimmed);
   CHECK(std::fabs(err_ms) < 0.5);  // steered instead, 30 ms took three seconds at the loop's 1 %
   CHECK(lock->stats().samples_trimmed == Approx(0.030 * kRate).margin(kRate / 1000));
