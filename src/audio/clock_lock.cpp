@@ -100,7 +100,9 @@ Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_s
   if (interleaved.size() < kChannels) return {};
   if (!acquired_) {
     held_.push_back(Held{{interleaved.begin(), interleaved.end()}, first_sample_ns, clocked});
-    if (first_sample_ns - held_.front().first_ns < options_.acquire_ns) return {};
+    const bool any_clocked = std::any_of(held_.begin(), held_.end(), [](const Held& h) { return h.clocked; });
+    const int64_t hold = any_clocked ? options_.acquire_ns : options_.untrusted_acquire_ns;
+    if (first_sample_ns - held_.front().first_ns < hold) return {};
     return flush(out);
   }
   return place(interleaved, first_sample_ns, out, clocked);
@@ -162,6 +164,9 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
   // driver's clock came after the start): its time is the truth the others only bounded.
   const bool relock = (was_gap || !clocked_seen_) && clocked;
   clocked_seen_ = clocked_seen_ || clocked;
+  // A callback-stamped block early for the track soon after the start: the start was late.
+  const bool late_start = !clocked_seen_ && locked_ && first_sample_ns - locked_ns_ < options_.settle_ns &&
+                          error_ns < -options_.settle_trim_ns;
   if (!locked_ || (relock && error_ns > 0) || error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
     // A hole (or audio that starts after the track): silence up to this block, which then lands
     // exactly where its time says.
@@ -169,11 +174,12 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
       if (!was_gap) ++stats_.gaps_filled;
       silence(ns_to_samples(error_ns), out);
     }
+    if (!locked_) locked_ns_ = first_sample_ns;
     locked_ = true;
     errors_.clear();
     return resample(interleaved, out);
   }
-  if (error_ns < -options_.jump_ns || ((trimming_ || relock) && error_ns < 0)) {
+  if (error_ns < -options_.jump_ns || ((trimming_ || relock || late_start) && error_ns < 0)) {
     // Audio for a stretch the track already has (a late block, or a source that jumped back):
     // it goes, block after block, until the source is back where the track is.
     const auto overlap = std::min<uint64_t>(interleaved.size() / kChannels, ns_to_samples(-error_ns));

@@ -37,6 +37,15 @@ struct ClockLockOptions {
   // on: a first block stamped late (a busy start) would otherwise put the sound late until the
   // loop steers it back, a second later.
   int64_t acquire_ns = 250'000'000;
+  // The same when every held block carries its callback's time (no graph clock: a client
+  // driver on PipeWire 0.3): a busy start delays every callback of its first few hundred ms.
+  int64_t untrusted_acquire_ns = 1'000'000'000;
+  // For this long after the phase is set, a callback-stamped block earlier than the track by
+  // more than settle_trim_ns puts the track back at once (trimmed): a callback's time is late,
+  // never early, so the start was later than the truth. Later on, an early block is the source's
+  // rate, which the loop steers.
+  int64_t settle_ns = 3'000'000'000;
+  int64_t settle_trim_ns = 3'000'000;
   // The loop's time constant: how fast a phase error is steered away. Longer rides out more
   // timestamp jitter, shorter follows a changing clock faster.
   double loop_seconds = 1.0;
@@ -98,6 +107,7 @@ class ClockLock {
   bool in_gap_ = false;                             // silence went out since the last block (one hole, counted once)
   bool trimming_ = false;                           // a jump back is being trimmed away
   bool clocked_seen_ = false;                       // a block stamped by the graph clock has been placed
+  int64_t locked_ns_ = 0;                           // the time of the block that set the phase
   std::deque<std::pair<int64_t, int64_t>> errors_;  // (block time, its error) within the jitter window
   struct Held {
     std::vector<float> samples;

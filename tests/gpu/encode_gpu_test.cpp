@@ -135,7 +135,7 @@ TEST_CASE("CUDA hw frames on our context: filled from a pooled CUDA buffer and f
   CHECK(round_trip(**frames, h) == want);
 }
 
-TEST_CASE("encode from CUDA: NVENC tried first; where it does not open, libx264 encodes the GPU frames") {
+TEST_CASE("encode from CUDA: NVENC tried first, where it does not open, libx264 encodes the GPU frames") {
   encode::EncoderConfig config;
   config.width = kW;
   config.height = kH;

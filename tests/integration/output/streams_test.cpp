@@ -114,7 +114,7 @@ TEST_CASE("streams: video and audio in one file, for each container and audio co
   }
 }
 
-TEST_CASE("streams: a new generation rolls the file; the audio goes on in NAME-001 without a gap",
+TEST_CASE("streams: a new generation rolls the file, the audio goes on in NAME-001 without a gap",
           "[output][streams]") {
   const int64_t start = 123456789000;
   const EncodedStream first = video_or_skip({.width = 320, .height = 240, .frames = 2 * kFps, .gop = kFps});

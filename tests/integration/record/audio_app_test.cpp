@@ -90,7 +90,7 @@ std::vector<std::string> record_args(const std::string& app, double seconds, con
 
 }  // namespace
 
-TEST_CASE("record --audio app:NAME: the streams of the application by name and by binary, mixed; no other",
+TEST_CASE("record --audio app:NAME: the streams of the application by name and by binary, mixed, no other",
           "[record][audio][app]") {
   PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
   const std::string dir = make_temp_dir("zc-app");
@@ -231,7 +231,7 @@ TEST_CASE("record --audio app:NAME: a stream that goes away leaves, a new one is
   CHECK(silent);
 }
 
-TEST_CASE("record --audio app:NAME: SIGKILLed, nothing of ours stays in the graph; the app's links do",
+TEST_CASE("record --audio app:NAME: SIGKILLed, nothing of ours stays in the graph, the app's links do",
           "[record][audio][app]") {
   PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
   const std::string path = make_temp_dir("zc-app-kill") + "/kill.mkv";

@@ -81,7 +81,7 @@ TEST_CASE("record: credentials in URLs never appear in what zerocast prints", "[
   CHECK(r.output.find("***") != std::string::npos);
 }
 
-TEST_CASE("record: every injected defect is counted and skipped; the file holds the rest", "[record][errors]") {
+TEST_CASE("record: every injected defect is counted and skipped, the file holds the rest", "[record][errors]") {
   zc::test::PipeWireDaemon pw;
   auto so = small_source();
   for (const char* d :

@@ -98,7 +98,7 @@ TEST_CASE("record: each codec in each container it fits", "[record]") {
   }
 }
 
-TEST_CASE("record: --scale converts and scales in one pass; the pattern survives", "[record]") {
+TEST_CASE("record: --scale converts and scales in one pass, the pattern survives", "[record]") {
   zc::test::PipeWireDaemon pw;
   const auto out = temp_file("s.mkv");
   auto r = zerocast({"record", "--source", "test", "--test-size", "1280x720", "--test-fps", "30", "--frames", "30",

@@ -251,7 +251,7 @@ TEST_CASE("the requested encoder comes from the CLI, then ZEROCAST_ENCODER, then
   ::unsetenv("ZEROCAST_ENCODER");
 }
 
-TEST_CASE("10 bits: candidates that cannot are skipped; auto proves the choice at 10 bits too", "[encode][selector]") {
+TEST_CASE("10 bits: candidates that cannot are skipped, auto proves the choice at 10 bits too", "[encode][selector]") {
   FakeCatalog f;
   f.add("eight_only", Codec::HEVC, Behaviour::Succeed, PixelFormat::NV12);
   f.add("ten_ok", Codec::HEVC, Behaviour::Succeed, PixelFormat::I420, true);

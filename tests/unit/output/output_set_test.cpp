@@ -9,7 +9,7 @@ using namespace zc;
 using namespace zc::output;
 using namespace zc::test;
 
-TEST_CASE("a new pipeline with the same streams continues them; other streams start a new generation",
+TEST_CASE("a new pipeline with the same streams continues them, other streams start a new generation",
           "[output][output_set][streams]") {
   OutputSetOptions options;
   options.replay = ReplayOptions{};

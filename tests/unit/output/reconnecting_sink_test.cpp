@@ -117,7 +117,7 @@ TEST_CASE("interrupt() stops reconnecting for good", "[reconnect]") {
   CHECK(!sink.write(fake_packet(11, true)));  // after close: a programming error, reported
 }
 
-TEST_CASE("a lost peer comes back at a video keyframe; audio in between neither reconnects nor asks",
+TEST_CASE("a lost peer comes back at a video keyframe, audio in between neither reconnects nor asks",
           "[reconnect][streams]") {
   Factory factory;
   int keyframe_requests = 0;

@@ -16,7 +16,7 @@ using zc::testsrc::BufferMode;
 using zc::testsrc::DmabufAllocator;
 using zc::testsrc::SyncMode;
 
-TEST_CASE("sync modes: names both ways; real dmabufs needed; late pixels within a frame and only with a sync") {
+TEST_CASE("sync modes: names both ways, real dmabufs needed, late pixels within a frame and only with a sync") {
   for (const auto m : {SyncMode::None, SyncMode::Implicit, SyncMode::Explicit})
     CHECK(zc::testsrc::sync_mode_from_string(zc::testsrc::to_string(m)) == m);
   CHECK_FALSE(zc::testsrc::sync_mode_from_string("Explicit"));
