@@ -167,19 +167,24 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
   // A callback-stamped block early for the track soon after the start: the start was late.
   const bool late_start = !clocked_seen_ && locked_ && first_sample_ns - locked_ns_ < options_.settle_ns &&
                           error_ns < -options_.settle_trim_ns;
-  if (!locked_ || (relock && error_ns > 0) || error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
+  // The first block lands where its time says: after silence up to it, or trimmed where the
+  // track already has silence for its stretch (the source was slow to deliver and the quiet
+  // allowance ran out first); appended there, the sound would stay late until steered back.
+  const bool first = !locked_;
+  if (first) locked_ns_ = first_sample_ns;
+  locked_ = true;
+  if ((first && error_ns >= 0) || (relock && error_ns > 0) ||
+      error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
     // A hole (or audio that starts after the track): silence up to this block, which then lands
     // exactly where its time says.
     if (error_ns > 0) {
       if (!was_gap) ++stats_.gaps_filled;
       silence(ns_to_samples(error_ns), out);
     }
-    if (!locked_) locked_ns_ = first_sample_ns;
-    locked_ = true;
     errors_.clear();
     return resample(interleaved, out);
   }
-  if (error_ns < -options_.jump_ns || ((trimming_ || relock || late_start) && error_ns < 0)) {
+  if (error_ns < -options_.jump_ns || ((trimming_ || relock || late_start || first) && error_ns < 0)) {
     // Audio for a stretch the track already has (a late block, or a source that jumped back):
     // it goes, block after block, until the source is back where the track is.
     const auto overlap = std::min<uint64_t>(interleaved.size() / kChannels, ns_to_samples(-error_ns));

@@ -251,6 +251,38 @@ TEST_CASE("callback stamps of a fast or slow, jittery source are steered, not tr
   }
 }
 
+TEST_CASE("a first block for a stretch the track already filled with silence is trimmed, not appended late",
+          "[audio][clock]") {
+  for (bool clocked : {true, false}) {
+    DYNAMIC_SECTION((clocked ? "graph clock" : "callbacks")) {
+      auto lock = make();
+      Source src{.clocked = clocked};
+      std::vector<float> out;
+      // The source was slow to deliver its first block (a busy start): the quiet allowance ran out
+      // and the track holds 180 ms of silence when the first block, stamped at the start, comes.
+      lock->fill_until(kStart + 180'000'000, out);
+      // Each 10 ms block a level of its own, so where each one went can be read off the track.
+      const auto level = [](uint64_t block) { return 0.1f + 0.001f * static_cast<float>(block); };
+      std::vector<float> block(kBlock * kChannels);
+      while (src.sent < kRate * 3 / 2) {
+        std::fill(block.begin(), block.end(), level(src.sent / kBlock));
+        REQUIRE(lock->push(block, src.time_of(src.sent), out, clocked));
+        src.sent += kBlock;
+      }
+      const double err_ms = track_error_ms(*lock, src);
+      INFO("track " << err_ms << " ms off, trimmed " << lock->stats().samples_trimmed);
+      CHECK(std::fabs(err_ms) < 0.5);
+      CHECK(lock->stats().samples_trimmed == Approx(0.180 * kRate).margin(kRate / 1000));
+      CHECK(lock->stats().gaps_filled == 1);
+      // 185 ms into the track: the source's sound of 180-190 ms (block 18). Appended at the
+      // track's end, the first block (the sound at 0 ms) sat there, 180 ms late.
+      const size_t at = kRate * 185 / 1000;
+      REQUIRE(out.size() > at * kChannels);
+      CHECK(out[at * kChannels] == Approx(level(18)).margin(0.0002));
+    }
+  }
+}
+
 TEST_CASE("blocks held for the phase go out at the end, and when the source goes quiet", "[audio][clock]") {
   auto lock = make();
   Source src;
