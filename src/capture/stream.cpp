@@ -31,6 +31,7 @@ constexpr const char* kFormatHint =
     " (no common format? capture takes 32-bit, 24-bit and 10-bit RGB, NV12, I420, YV12, YUY2, UYVY and MJPEG)";
 constexpr uint32_t kUnfilledBeforeRenegotiation = 3;  // buffers without memory in a row
 constexpr uint32_t kMaxUnfilledRenegotiations = 3;    // new buffer sets asked for, then only counted
+constexpr uint64_t kMaxMissedRun = 600;               // a longer skip in the producer's numbers is a restart of them
 constexpr size_t kMinBuffersToKeep = 3;               // a buffer is kept only if the producer has more
 
 // For pw_loop_update_timer: a zero value would disarm the timer, so the shortest is 1 ns.
@@ -99,6 +100,7 @@ struct Stream::Impl {
   void count_defect(const Defect& defect);
   void recover_unfilled(const Defect& defect);
   void handle_buffer(pw_buffer* b);
+  void count_missed(const HeaderInfo& header);
   void give_back(pw_buffer* b);
   void give_back_kept();
   bool take_sync(pw_buffer* b, const spa_buffer& buf);
@@ -145,6 +147,8 @@ struct Stream::Impl {
   Timestamper timestamper;
   CursorCache cursor;
   uint64_t own_sequence = 0;
+  std::optional<uint64_t> last_seq;      // the last buffer's header seq
+  uint64_t missed_pending = 0;           // numbers skipped since the last frame handed on
   uint32_t unfilled_in_row = 0;          // buffers in a row whose memory the producer never filled in
   uint32_t unfilled_renegotiations = 0;  // new buffer sets asked for because of them, since a good frame
   bool streamed = false;
@@ -158,6 +162,7 @@ struct Stream::Impl {
   std::atomic<uint32_t> node_id{0};
   std::atomic<uint64_t> frames{0};
   std::atomic<uint64_t> renegotiations{0};
+  std::atomic<uint64_t> missed{0};  // numbered by the producer, never reached us (Frame::missed_before)
   std::atomic<uint64_t> format_changes{0};
   std::atomic<uint64_t> buffers_removed{0};
   std::atomic<uint64_t> buffers_kept{0};
@@ -443,6 +448,7 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   // even when it is skipped).
   if (!take_sync(b, buf)) return;
   if (!format) return;  // between formats: nothing to interpret it with
+  count_missed(read_header(buf));
   auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {
     count_defect(frame.error());
@@ -460,8 +466,24 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   if (!cursor.update(buf, frame->cursor)) {
     count_defect(Defect{DefectKind::bad_cursor, buffer, frame->sequence, false, 0, 0});
   }
+  frame->missed_before = static_cast<uint32_t>(std::min<uint64_t>(missed_pending, UINT32_MAX));
+  missed_pending = 0;
   ++frames;
   observer.on_frame(*frame);
+}
+
+void Stream::Impl::count_missed(const HeaderInfo& header) {
+  if (!header.present) return;
+  // A producer numbering its frames (the test source, GStreamer's pipewiresink) skipped some we
+  // never saw: counted. Only forward: a buffer the producer never filled carries a stale number
+  // (an older one, or 0), and a jump far ahead is a producer that started counting again.
+  if (last_seq && header.seq <= *last_seq) return;
+  if (last_seq && header.seq - *last_seq > 1 && header.seq - *last_seq <= kMaxMissedRun) {
+    const uint64_t n = header.seq - *last_seq - 1;
+    missed_pending += n;
+    missed += n;
+  }
+  last_seq = header.seq;
 }
 
 void Stream::Impl::give_back(pw_buffer* b) {
@@ -620,6 +642,7 @@ StreamStats Stream::stats() const {
   for (size_t i = 0; i < kDefectKinds; ++i)
     s.defects[i] = impl_->defects[i].load();
   s.renegotiations = impl_->renegotiations.load();
+  s.missed = impl_->missed.load();
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
   s.buffers_kept = impl_->buffers_kept.load();

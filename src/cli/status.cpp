@@ -45,6 +45,11 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
                      s.frames_encoded, s.frames_repeated, secs, s.width, s.height);
   out += fmt::format("  dropped   {} (encoder behind {}, invalid buffers {}, import failures {})\n", s.dropped_total(),
                      s.dropped_queue, s.dropped_defect, s.dropped_import);
+  if (s.frames_missed > 0) {
+    out += fmt::format(
+        "  missed    {} (numbered by the producer, never delivered: a graph cycle ran before we took the last)\n",
+        s.frames_missed);
+  }
   const double kbps = secs > 0 ? static_cast<double>(s.bytes) * 8 / secs / 1000 : 0;
   out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", s.packets,
                      static_cast<double>(s.bytes) / 1e6, kbps);

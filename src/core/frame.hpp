@@ -57,6 +57,9 @@ inline constexpr size_t kMaxDamageRects = 16;
 struct Frame {
   uint64_t buffer_id = 0;  // the PipeWire buffer this came from, for importer caches (forget())
   uint64_t sequence = 0;   // producer sequence (SPA_META_Header seq) or our own count
+  // Frames the producer numbered (its header's seq) since the buffer before this one that never
+  // reached us: a graph cycle that ran before we took the last buffer overwrote it.
+  uint32_t missed_before = 0;
   int64_t pts_ns = 0;      // capture time on CLOCK_MONOTONIC
   uint32_t width = 0;      // negotiated size of the buffer
   uint32_t height = 0;

@@ -257,6 +257,7 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
     v.encoder = s.encoder.empty() ? view_.encoder : s.encoder;
     v.import_path = s.import_path.empty() ? view_.import_path : s.import_path;
     v.frames_captured += s.frames_captured;
+    v.frames_missed += s.frames_missed;
     v.frames_encoded += s.frames_encoded;
     v.dropped_queue += s.dropped_queue;
     v.dropped_defect += s.dropped_defect;
@@ -403,6 +404,7 @@ Outcome CaptureSupervisor::supervise(Pipeline& pipeline) {
   std::lock_guard lock(mutex_);
   pipeline_ = nullptr;
   base_.frames_captured = view_.frames_captured;
+  base_.frames_missed = view_.frames_missed;
   base_.frames_encoded = view_.frames_encoded;
   base_.dropped_queue = view_.dropped_queue;
   base_.dropped_defect = view_.dropped_defect;

@@ -81,6 +81,9 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
   const Family families[] = {
       {"zerocast_frames_captured_total", "counter", "Frames delivered by the capture.",
        value([](const CaptureView& v) { return v.frames_captured; })},
+      {"zerocast_frames_missed_total", "counter",
+       "Frames the producer numbered that never reached the capture (a graph cycle ran before the last was taken).",
+       value([](const CaptureView& v) { return v.frames_missed; })},
       {"zerocast_frames_encoded_total", "counter", "Frames sent to the encoder.",
        value([](const CaptureView& v) { return v.frames_encoded; })},
       {"zerocast_frames_dropped_total", "counter", "Frames dropped, by reason.",

@@ -14,6 +14,10 @@ constexpr int64_t kRetryNs = 1'000'000'000;
 constexpr int64_t kMaxQueuedNs = 2'000'000'000;  // blocks the audio thread has not taken yet
 constexpr int64_t kMinAllowanceNs = 80'000'000;
 constexpr int64_t kUnclockedAllowanceNs = 500'000'000;
+// Before a source's first block: its stream connects and the graph starts while the picture
+// already runs, slower on a busy machine. Silence filled in sooner would cover the stretch its
+// first blocks belong to, and they would be trimmed away (the start's sound lost).
+constexpr int64_t kFirstBlockAllowanceNs = 1'000'000'000;
 
 int64_t block_ns(size_t samples) {
   return static_cast<int64_t>(samples / audio::kChannels) * 1'000'000'000 / audio::kRate;
@@ -143,12 +147,14 @@ void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns
 
 Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
   bool gone = false;
+  bool none_yet = false;
   {
     std::lock_guard lock(mutex_);
     for (auto& b : blocks_)
       taken_.push_back(std::move(b));
     blocks_.clear();
     gone = gone_;
+    none_yet = stamping_ < 0;
   }
   if (gone && now_ns >= next_attempt_ns_) {
     next_attempt_ns_ = now_ns + kRetryNs;
@@ -161,7 +167,8 @@ Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
       if (auto ok = lock_->push(b.samples, b.first_ns, track, b.clocked); !ok) return ok;
     }
   }
-  if (lock_) lock_->fill_until(now_ns - std::max(allowance_ns_, kMinAllowanceNs), track);
+  const int64_t allowance = std::max(allowance_ns_, none_yet ? kFirstBlockAllowanceNs : kMinAllowanceNs);
+  if (lock_) lock_->fill_until(now_ns - allowance, track);
   {
     std::lock_guard lock(mutex_);
     for (auto& b : taken_)

@@ -328,6 +328,7 @@ void Pipeline::on_frame(const Frame& frame) {
     return;
   }
   ++counters_.frames_captured;
+  counters_.frames_missed += frame.missed_before;
   if (!target_) {
     const Rect visible = frame.visible_rect();
     zerocopy::ImportTarget t;
@@ -396,6 +397,7 @@ Snapshot Pipeline::snapshot() const {
   s.source = source_description_;
   s.elapsed_s = static_cast<double>(monotonic_ns() - start_ns_) / 1e9;
   s.frames_captured = counters_.frames_captured;
+  s.frames_missed = counters_.frames_missed;
   s.frames_encoded = counters_.frames_encoded;
   s.frames_repeated = counters_.frames_repeated;
   s.dropped_queue = counters_.dropped_queue_full;

@@ -41,6 +41,7 @@ struct Snapshot {
   std::string source;       // what we captured, e.g. "test source 1920x1080@60 (serial 42)"
   double elapsed_s = 0;
   uint64_t frames_captured = 0;
+  uint64_t frames_missed = 0;  // the producer numbered them, the graph never delivered them
   uint64_t frames_encoded = 0;
   uint64_t frames_repeated = 0;
   uint64_t dropped_queue = 0;

@@ -20,6 +20,7 @@ constexpr std::array<std::pair<DefectKind, std::string_view>, kDefectKindCount> 
     {DefectKind::Disappear, "disappear"},
     {DefectKind::CorruptJpeg, "corrupt-jpeg"},
     {DefectKind::UnsignalledSync, "unsignalled-sync"},
+    {DefectKind::Lost, "lost"},
 }};
 
 constexpr uint32_t kMaxWidth = 7680;

@@ -80,8 +80,11 @@ enum class DefectKind : uint8_t {
   // are written (readers time out; a fence is signalled when the buffer comes back, or by the
   // kernel after 10 s; a later acquire point passes it).
   UnsignalledSync,
+  // The frame is numbered but never sent (the next one carries the next number): what a consumer
+  // sees when a graph cycle ran before it took the last buffer.
+  Lost,
 };
-inline constexpr size_t kDefectKindCount = 9;
+inline constexpr size_t kDefectKindCount = 10;
 
 std::string_view to_string(DefectKind kind);
 std::optional<DefectKind> defect_kind_from_string(std::string_view name);
@@ -104,7 +107,7 @@ struct DefectSpec {
 // Parses "KIND@FRAME", "KIND@FRAME/EVERY" and, for resize, a size suffix ":WxH", e.g.
 // "corrupted-flag@100", "zero-chunk@30/60", "resize@120:1280x720", "disappear@300". Kind names
 // are to_string(DefectKind): corrupted-flag, corrupted-chunk, zero-chunk, bad-stride,
-// short-buffer, resize, disappear, corrupt-jpeg, unsignalled-sync.
+// short-buffer, resize, disappear, corrupt-jpeg, unsignalled-sync, lost.
 Result<DefectSpec> parse_defect(std::string_view text);
 
 struct Options {

@@ -66,6 +66,12 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
       disappear();
       return;
     }
+    if (d.kind == DefectKind::Lost) {
+      std::lock_guard lock(mutex);
+      record_defect(DefectKind::Lost, next_frame);
+      ++next_frame;  // numbered, never sent
+      return;
+    }
     if (d.kind == DefectKind::Resize && resized_at != next_frame) {
       resized_at = next_frame;
       const bool back = d.every > 0 && want_width == d.width && want_height == d.height;
@@ -191,6 +197,7 @@ void TestSource::Impl::produce(uint64_t frame) {
         break;
       case DefectKind::Resize:
       case DefectKind::Disappear:
+      case DefectKind::Lost:
         continue;  // handled before a buffer was taken
     }
     carried[static_cast<size_t>(d.kind)] = true;

@@ -85,7 +85,7 @@ TEST_CASE("record: every injected defect is counted and skipped, the file holds 
   zc::test::PipeWireDaemon pw;
   auto so = small_source();
   for (const char* d :
-       {"corrupted-flag@10", "corrupted-chunk@15", "zero-chunk@20", "bad-stride@25", "short-buffer@30"}) {
+       {"corrupted-flag@10", "corrupted-chunk@15", "zero-chunk@20", "bad-stride@25", "short-buffer@30", "lost@35"}) {
     auto spec = zc::testsrc::parse_defect(d);
     REQUIRE(spec);
     so.defects.push_back(*spec);
@@ -99,6 +99,8 @@ TEST_CASE("record: every injected defect is counted and skipped, the file holds 
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("invalid buffers 5") != std::string::npos);
+  // The frame numbered but never sent is missed, not dropped: read off the producer's numbers.
+  CHECK(r.output.find("missed    1 ") != std::string::npos);
   const auto decoded = decode_numbers(out);
   REQUIRE(decoded.decode.ok);
   REQUIRE(decoded.numbers.size() == 45);
@@ -111,7 +113,7 @@ TEST_CASE("record: every injected defect is counted and skipped, the file holds 
   const uint32_t first = got.front();
   std::vector<uint32_t> expected;
   for (uint32_t n = first; expected.size() < 45; ++n) {
-    if (n == 10 || n == 15 || n == 20 || n == 25 || n == 30) continue;
+    if (n == 10 || n == 15 || n == 20 || n == 25 || n == 30 || n == 35) continue;
     expected.push_back(n);
   }
   CHECK(got == expected);

@@ -21,7 +21,8 @@ NumberedDecode decode_numbers(const std::string& path) {
   return out;
 }
 
-std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numbers) {
+std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numbers, uint64_t missed) {
+  uint64_t skipped = 0;
   for (size_t i = 0; i < numbers.size(); ++i) {
     if (!numbers[i]) return "picture " + std::to_string(i) + " has no readable number";
     if (i == 0) continue;
@@ -30,7 +31,14 @@ std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numb
     if (cur == prev) return "picture " + std::to_string(i) + " repeats number " + std::to_string(cur);
     if (cur < prev)
       return "picture " + std::to_string(i) + " goes back from " + std::to_string(prev) + " to " + std::to_string(cur);
-    return "gap after " + std::to_string(prev) + ": next is " + std::to_string(cur);
+    skipped += cur - prev - 1;
+    if (skipped > missed) {
+      return "gap after " + std::to_string(prev) + ": next is " + std::to_string(cur) + " (" + std::to_string(skipped) +
+             " skipped, " + std::to_string(missed) + " missed by the capture)";
+    }
+  }
+  if (skipped != missed) {
+    return std::to_string(missed) + " frames counted as missed, but the numbers skip " + std::to_string(skipped);
   }
   return {};
 }
@@ -44,7 +52,10 @@ std::optional<SummaryCounts> summary_counts(const std::string& output) {
     return std::nullopt;
   }
   const auto n = [](const std::ssub_match& m) { return std::stoull(m.str()); };
-  return SummaryCounts{n(f[1]), n(f[2]), n(f[3]), n(d[1]), n(d[2]), n(d[3])};
+  SummaryCounts c{n(f[1]), n(f[2]), n(f[3]), n(d[1]), n(d[2]), n(d[3])};
+  std::smatch m;
+  if (std::regex_search(output, m, std::regex(R"(missed +(\d+) )"))) c.missed = n(m[1]);
+  return c;
 }
 
 RunResult zerocast(std::vector<std::string> args, std::chrono::milliseconds timeout) {

@@ -23,8 +23,10 @@ struct NumberedDecode {
 NumberedDecode decode_numbers(const std::string& path);
 
 // Empty if every number is readable and each is the previous + 1; else what is wrong first
-// (a gap, a duplicate, a reordering or an unreadable picture) — for CHECK messages.
-std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numbers);
+// (a gap, a duplicate, a reordering or an unreadable picture) — for CHECK messages. With
+// `missed` (the summary's frames the producer numbered that never reached zerocast), gaps are
+// allowed that add up to exactly that many.
+std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numbers, uint64_t missed = 0);
 
 // The counts of `zerocast record`'s end-of-run summary ("frames N captured, N encoded (N
 // repeated)", "dropped N (encoder behind N, invalid buffers N, import failures N)"); nullopt when
@@ -36,6 +38,7 @@ struct SummaryCounts {
   uint64_t encoder_behind = 0;
   uint64_t invalid_buffers = 0;
   uint64_t import_failures = 0;
+  uint64_t missed = 0;  // "missed N": numbered by the producer, never delivered (0 when absent)
 };
 std::optional<SummaryCounts> summary_counts(const std::string& output);
 

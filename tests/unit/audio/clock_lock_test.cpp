@@ -22,7 +22,7 @@ struct Source {
   double ppm = 0;
   double jitter_ms = 0;
   bool clocked = true;  // stamped by the graph clock; false: by its callback
-  uint64_t sent = 0;  // samples so far
+  uint64_t sent = 0;    // samples so far
   std::mt19937 rng{7};
   std::vector<float> block = std::vector<float>(kBlock * kChannels);
 
