@@ -60,8 +60,8 @@ struct Frame {
   // Frames the producer numbered (its header's seq) since the buffer before this one that never
   // reached us: a graph cycle that ran before we took the last buffer overwrote it.
   uint32_t missed_before = 0;
-  int64_t pts_ns = 0;      // capture time on CLOCK_MONOTONIC
-  uint32_t width = 0;      // negotiated size of the buffer
+  int64_t pts_ns = 0;  // capture time on CLOCK_MONOTONIC
+  uint32_t width = 0;  // negotiated size of the buffer
   uint32_t height = 0;
   PixelFormat format = PixelFormat::BGRx;
 
