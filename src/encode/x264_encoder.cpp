@@ -3,11 +3,19 @@
 // average bitrate, B-frames and scene cuts allowed.
 #include "encode/families.hpp"
 #include "encode/ffmpeg_encoder.hpp"
+#include "encode/rate.hpp"
 
 namespace zc::encode {
 namespace {
 
 constexpr int kQualityCrf = 20;
+// Low latency up to this many pixels a second (1080p60) encodes on one thread: ultrafast keeps up
+// on one core with room to spare (about 3.3 ms a 1080p frame on the 2-core CI class), and sliced
+// threads hand each frame to worker threads and wait for them, several wake-ups a frame: on the
+// machines we measured they cost more than they save (record_bench, 1080p60: libx264 alone 3.3 ms
+// a frame on one thread, 4.2-4.8 on two; README). Above it (4K30), a frame takes longer than one
+// core can give within the frame interval: threads as configured.
+constexpr double kOneThreadPixelRate = 1920.0 * 1080.0 * 60.0;
 
 class X264Encoder final : public FfmpegEncoder {
  public:
@@ -18,6 +26,10 @@ class X264Encoder final : public FfmpegEncoder {
   Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
     const bool low_latency = config().tuning == Tuning::LowLatency;
     options.set("preset", low_latency ? "ultrafast" : "veryfast");
+    if (low_latency && config().threads == 0 &&
+        static_cast<double>(config().width) * config().height * nominal_fps(config()) <= kOneThreadPixelRate) {
+      ctx.thread_count = 1;
+    }
     if (low_latency) {
       options.set("tune", "zerolatency");
       ctx.max_b_frames = 0;
