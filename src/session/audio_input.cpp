@@ -14,9 +14,11 @@ constexpr int64_t kRetryNs = 1'000'000'000;
 constexpr int64_t kMaxQueuedNs = 2'000'000'000;  // blocks the audio thread has not taken yet
 constexpr int64_t kMinAllowanceNs = 80'000'000;
 constexpr int64_t kUnclockedAllowanceNs = 500'000'000;
-// Before a source's first block: its stream connects and the graph starts while the picture
-// already runs, slower on a busy machine. Silence filled in sooner would cover the stretch its
-// first blocks belong to, and they would be trimmed away (the start's sound lost).
+// Before the first block of a source that is connected (streaming): its graph starts while the
+// picture already runs, slower on a busy machine. Silence filled in sooner would cover the
+// stretch its first blocks belong to, and they would be trimmed away (the start's sound lost).
+// Not for a source that is gone or has no stream yet (no sink, app:NAME not playing): nothing is
+// on its way, and a live output's muxer would hold the picture back for the sound meanwhile.
 constexpr int64_t kFirstBlockAllowanceNs = 1'000'000'000;
 
 int64_t block_ns(size_t samples) {
@@ -154,7 +156,7 @@ Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
       taken_.push_back(std::move(b));
     blocks_.clear();
     gone = gone_;
-    none_yet = stamping_ < 0;
+    none_yet = stamping_ < 0 && state_ == "capturing";
   }
   if (gone && now_ns >= next_attempt_ns_) {
     next_attempt_ns_ = now_ns + kRetryNs;
