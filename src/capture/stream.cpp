@@ -162,7 +162,6 @@ struct Stream::Impl {
   std::atomic<uint32_t> node_id{0};
   std::atomic<uint64_t> frames{0};
   std::atomic<uint64_t> renegotiations{0};
-  std::atomic<uint64_t> missed{0};  // numbered by the producer, never reached us (Frame::missed_before)
   std::atomic<uint64_t> format_changes{0};
   std::atomic<uint64_t> buffers_removed{0};
   std::atomic<uint64_t> buffers_kept{0};
@@ -479,9 +478,7 @@ void Stream::Impl::count_missed(const HeaderInfo& header) {
   // (an older one, or 0), and a jump far ahead is a producer that started counting again.
   if (last_seq && header.seq <= *last_seq) return;
   if (last_seq && header.seq - *last_seq > 1 && header.seq - *last_seq <= kMaxMissedRun) {
-    const uint64_t n = header.seq - *last_seq - 1;
-    missed_pending += n;
-    missed += n;
+    missed_pending += header.seq - *last_seq - 1;
   }
   last_seq = header.seq;
 }
@@ -642,7 +639,6 @@ StreamStats Stream::stats() const {
   for (size_t i = 0; i < kDefectKinds; ++i)
     s.defects[i] = impl_->defects[i].load();
   s.renegotiations = impl_->renegotiations.load();
-  s.missed = impl_->missed.load();
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
   s.buffers_kept = impl_->buffers_kept.load();

@@ -99,7 +99,6 @@ struct StreamStats {
   uint64_t frames = 0;  // delivered to on_frame
   std::array<uint64_t, kDefectKinds> defects{};
   uint64_t renegotiations = 0;  // param updates after an import rejection
-  uint64_t missed = 0;          // frames the producer numbered that never reached us (Frame::missed_before)
   uint64_t format_changes = 0;  // formats after the first
   uint64_t buffers_removed = 0;
   uint64_t buffers_kept = 0;      // frames whose buffer was kept after on_frame (reads in flight)
