@@ -100,12 +100,15 @@ Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_s
   if (interleaved.size() < kChannels) return {};
   if (!acquired_) {
     held_.push_back(Held{{interleaved.begin(), interleaved.end()}, first_sample_ns, clocked});
-    const bool any_clocked = std::any_of(held_.begin(), held_.end(), [](const Held& h) { return h.clocked; });
-    const int64_t hold = any_clocked ? options_.acquire_ns : options_.untrusted_acquire_ns;
+    const int64_t hold = holds_clocked() ? options_.acquire_ns : options_.untrusted_acquire_ns;
     if (first_sample_ns - held_.front().first_ns < hold) return {};
     return flush(out);
   }
   return place(interleaved, first_sample_ns, out, clocked);
+}
+
+bool ClockLock::holds_clocked() const {
+  return std::any_of(held_.begin(), held_.end(), [](const Held& h) { return h.clocked; });
 }
 
 Result<void> ClockLock::flush(std::vector<float>& out) {
@@ -116,7 +119,7 @@ Result<void> ClockLock::flush(std::vector<float>& out) {
   // after a hole and keeps its own time.
   // Blocks stamped by the graph clock, where there are any, set it alone: a callback's time
   // (before the driver's clock is there) is late by however busy the start is.
-  const bool any_clocked = std::any_of(held_.begin(), held_.end(), [](const Held& h) { return h.clocked; });
+  const bool any_clocked = holds_clocked();
   int64_t before = 0;
   int64_t anchor = INT64_MAX;
   for (const Held& h : held_) {
