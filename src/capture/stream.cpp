@@ -14,6 +14,7 @@
 #include <spa/utils/result.h>
 
 #include "capture/connection.hpp"
+#include "capture/handover.hpp"
 #include "capture/metas.hpp"
 #include "capture/sync_timeline.hpp"
 #include "capture/timestamper.hpp"
@@ -99,6 +100,7 @@ struct Stream::Impl {
   void finish(StreamState state, const std::string& message);
   void count_defect(const Defect& defect);
   void recover_unfilled(const Defect& defect);
+  void take_buffer(pw_buffer* b);
   void handle_buffer(pw_buffer* b);
   void count_missed(const HeaderInfo& header);
   void give_back(pw_buffer* b);
@@ -113,6 +115,7 @@ struct Stream::Impl {
   static void on_add_buffer(void* data, pw_buffer* b);
   static void on_remove_buffer(void* data, pw_buffer* b);
   static void on_process(void* data);
+  static void on_frames_ready(void* data, uint64_t count);
   static void on_global(void* data, uint32_t id, uint32_t permissions, const char* type, uint32_t version,
                         const spa_dict* props);
   static void on_global_remove(void* data, uint32_t id);
@@ -134,6 +137,10 @@ struct Stream::Impl {
   pw::LoopSource reneg_event;
   pw::LoopSource timeout_timer;
   pw::LoopSource release_timer;
+  // Buffers dequeued on the data thread (on_process), handled on the loop thread
+  // (on_frames_ready). The event outlives the stream: ~Impl resets it after the disconnect.
+  BufferHandover handover;
+  pw::LoopSource frames_event;
   ParamSet enum_params;
   ParamSet buffer_params;
   // Explicit sync: the DRM device the producer's syncobjs are imported on. Declared before the
@@ -241,14 +248,18 @@ Result<void> Stream::Impl::connect() {
         pw::LoopSource(connection->loop(), pw_loop_add_event(connection->loop(), &Impl::on_renegotiate, this));
     timeout_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_timeout, this));
     release_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_release, this));
-    if (!reneg_event || !timeout_timer || !release_timer)
+    frames_event =
+        pw::LoopSource(connection->loop(), pw_loop_add_event(connection->loop(), &Impl::on_frames_ready, this));
+    if (!reneg_event || !timeout_timer || !release_timer || !frames_event)
       return fail(Errc::pipewire, "capture", "cannot add loop sources");
 
     // Explicit sync only with dmabufs (an importer's modifiers), and where it can be done.
     if (options.explicit_sync && options.modifiers) syncobj = SyncTimelineConsumer::open(options.drm_dir);
     if (syncobj) spdlog::info("capture: explicit sync offered (timeline syncobjs on {})", syncobj->node());
     rebuild_enum_params();
-    const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS);
+    // RT_PROCESS: see capture/handover.hpp (a lossless capture on PipeWire 1.2+).
+    const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
+                                                    PW_STREAM_FLAG_RT_PROCESS);
     if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_INPUT, PW_ID_ANY, flags, enum_params.data(),
                                     enum_params.size());
         res < 0) {
@@ -269,9 +280,11 @@ Stream::Impl::~Impl() {
     reneg_event.reset();
     // Disconnecting frees the buffers (a kept one too, once its reads are done); the observer
     // still hears of each (importer caches).
+    // The disconnect also takes the node off the data thread: no on_process after it.
     if (stream) pw_stream_disconnect(stream.get());
     stream_hook.reset();
     stream.reset();
+    frames_event.reset();
     registry_hook.reset();
     registry.reset();
   }
@@ -425,6 +438,7 @@ void Stream::Impl::on_add_buffer(void* data, pw_buffer* b) {
 void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
   auto* s = static_cast<Impl*>(data);
   const uint64_t id = buffer_id(b);
+  s->handover.forget(b);  // dequeued but not yet handled: it goes unread
   if (s->kept == b) {
     // Its memory may go away with it: no GPU read of it may still be running.
     s->observer.reads_done(id, true);
@@ -527,34 +541,44 @@ void Stream::Impl::signal_release(BufferSlot& slot) {
   }
 }
 
+// Data thread (RT_PROCESS): only takes the buffers and wakes the loop thread.
 void Stream::Impl::on_process(void* data) {
   auto* s = static_cast<Impl*>(data);
-  // Every buffer in order (no skipping to the newest: a decoder must see each frame), each
-  // queued back only after on_frame returned and every read of it is done: at once after a CPU
-  // import, a little later after a GPU import that left its read in flight (DESIGN.md §4: keep
-  // the newest buffer dequeued until the next arrives). One buffer is kept at most.
-  while (pw_buffer* b = pw_stream_dequeue_buffer(s->stream.get())) {
-    s->disarm_timeout();
-    s->give_back_kept();
-    s->handle_buffer(b);
-    if (s->observer.reads_done(buffer_id(b), false)) {
-      s->give_back(b);
-      continue;
-    }
-    if (s->buffer_ids.size() < kMinBuffersToKeep) {
-      // Keeping one of two buffers starves the producer (measured on 0.3.65: lost frames, and
-      // now and then a stream that stalls): wait for the reads here instead.
-      s->observer.reads_done(buffer_id(b), true);
-      ++s->waited_in_place;
-      s->give_back(b);
-      continue;
-    }
-    s->kept = b;
-    ++s->buffers_kept;
-    timespec value = timer_value(s->options.release_delay);
-    timespec interval{0, 0};
-    pw_loop_update_timer(s->connection->loop(), s->release_timer.get(), &value, &interval, false);
+  if (s->handover.dequeue_all(s->stream.get())) pw_loop_signal_event(s->connection->loop(), s->frames_event.get());
+}
+
+void Stream::Impl::on_frames_ready(void* data, uint64_t) {
+  auto* s = static_cast<Impl*>(data);
+  if (!s->stream || s->stopping) return;
+  // Every buffer in order (no skipping to the newest: a decoder must see each frame).
+  while (pw_buffer* b = s->handover.next())
+    s->take_buffer(b);
+}
+
+// Each buffer is queued back only after on_frame returned and every read of it is done: at once
+// after a CPU import, a little later after a GPU import that left its read in flight (DESIGN.md
+// §4: keep the newest buffer dequeued until the next arrives). One buffer is kept at most.
+void Stream::Impl::take_buffer(pw_buffer* b) {
+  disarm_timeout();
+  give_back_kept();
+  handle_buffer(b);
+  if (observer.reads_done(buffer_id(b), false)) {
+    give_back(b);
+    return;
   }
+  if (buffer_ids.size() < kMinBuffersToKeep) {
+    // Keeping one of two buffers starves the producer (measured on 0.3.65: lost frames, and
+    // now and then a stream that stalls): wait for the reads here instead.
+    observer.reads_done(buffer_id(b), true);
+    ++waited_in_place;
+    give_back(b);
+    return;
+  }
+  kept = b;
+  ++buffers_kept;
+  timespec value = timer_value(options.release_delay);
+  timespec interval{0, 0};
+  pw_loop_update_timer(connection->loop(), release_timer.get(), &value, &interval, false);
 }
 
 void Stream::Impl::on_release(void* data, uint64_t) {

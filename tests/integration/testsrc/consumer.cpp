@@ -12,6 +12,7 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/utils/result.h>
 
+#include "capture/handover.hpp"
 #include "core/clock.hpp"
 #include "testsrc/cycle_gate.hpp"
 #include "testsrc/params.hpp"
@@ -26,6 +27,8 @@ struct Consumer::Impl {
   std::vector<const spa_pod*> build_formats(spa_pod_builder& b) const;
   void on_format(const spa_pod* param);
   void on_process();
+  void on_ready();
+  void handle(pw_buffer* b);
   void on_tick();
   void send_formats();
 
@@ -36,6 +39,10 @@ struct Consumer::Impl {
   StreamPtr stream;
   LoopSource timer;
   LoopSource reneg;
+  // RT_PROCESS, as capture does (capture/handover.hpp): the data thread only dequeues into
+  // `handover` and signals `ready`; the loop thread reads the buffers.
+  capture::BufferHandover handover;
+  LoopSource ready;
   spa_hook stream_listener{};
 
   // Loop thread only.
@@ -98,11 +105,16 @@ void on_param(void* data, uint32_t id, const spa_pod* param) {
 }
 
 void on_remove_buffer(void* data, pw_buffer* b) {
-  static_cast<Consumer::Impl*>(data)->mappings.erase(b);
+  auto* impl = static_cast<Consumer::Impl*>(data);
+  impl->handover.forget(b);
+  impl->mappings.erase(b);
 }
 
 void on_process(void* data) {
   static_cast<Consumer::Impl*>(data)->on_process();
+}
+void on_ready(void* data, uint64_t) {
+  static_cast<Consumer::Impl*>(data)->on_ready();
 }
 void on_timer(void* data, uint64_t) {
   static_cast<Consumer::Impl*>(data)->on_tick();
@@ -191,7 +203,17 @@ void Consumer::Impl::on_format(const spa_pod* param) {
 }
 
 void Consumer::Impl::on_process() {
-  while (pw_buffer* b = pw_stream_dequeue_buffer(stream.get())) {
+  if (handover.dequeue_all(stream.get())) pw_loop_signal_event(pw_thread_loop_get_loop(loop.get()), ready.get());
+}
+
+void Consumer::Impl::on_ready() {
+  if (!stream) return;
+  while (pw_buffer* b = handover.next())
+    handle(b);
+}
+
+void Consumer::Impl::handle(pw_buffer* b) {
+  {
     spa_buffer* buf = b->buffer;
     const spa_data& d = buf->datas[0];
     ReceivedFrame f;
@@ -308,7 +330,9 @@ void Consumer::start() {
   PodStorage storage;
   spa_pod_builder b = storage.builder();
   std::vector<const spa_pod*> params = m.build_formats(b);
-  uint32_t flags = PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS | PW_STREAM_FLAG_DONT_RECONNECT;
+  m.ready = LoopSource(l, pw_loop_add_event(l, on_ready, &m));
+  uint32_t flags = PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS | PW_STREAM_FLAG_DONT_RECONNECT |
+                   PW_STREAM_FLAG_RT_PROCESS;
   if (m.options.driver) flags |= PW_STREAM_FLAG_DRIVER;
   if (int res = pw_stream_connect(m.stream.get(), PW_DIRECTION_INPUT, PW_ID_ANY, static_cast<pw_stream_flags>(flags),
                                   params.data(), static_cast<uint32_t>(params.size()));
@@ -331,7 +355,8 @@ void Consumer::stop() {
     LoopLock lock(m.loop.get());
     m.timer.reset();
     m.reneg.reset();
-    m.stream.reset();
+    m.stream.reset();  // off the data thread first: no on_process after it
+    m.ready.reset();
     m.core.reset();
   }
   pw_thread_loop_stop(m.loop.get());
