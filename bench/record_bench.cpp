@@ -1,9 +1,12 @@
 // zerocast record vs GStreamer and vs libx264 alone, on the same producers, in one run:
 //   (a) zerocast's CPU per frame (user+sys of the whole process, over the whole run and in the
-//       steady state: 2 s after the start to 1 s before the end), peak RSS and capture→packet
-//       latency, libx264 ultrafast + zerolatency at a fixed bitrate;
+//       steady state: 2 s after the start to 1 s before the end), peak RSS, private memory (what
+//       the process holds for itself, without the pages it shares: the producer's buffers, the
+//       libraries' code) and capture→packet latency, libx264 ultrafast + zerolatency at a fixed
+//       bitrate;
 //   (b) gst-launch-1.0 pipewiresrc ! videoconvert ! x264enc speed-preset=ultrafast
-//       tune=zerolatency at the same bitrate: CPU per frame (whole and steady) and peak RSS, the ratios;
+//       tune=zerolatency at the same bitrate: CPU per frame (whole and steady), peak RSS and private
+//       memory, the ratios;
 //   (c) libx264 alone on the same frames with zerocast's settings (bench/encode_alone.hpp) plus
 //       one memcpy of the frame: the floor, and zerocast's ratio to it (issue 14);
 //   (d) zerocast's capture + conversion alone (the capture thread's CPU per frame) as a ratio to
@@ -27,6 +30,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -62,6 +66,7 @@ struct Run {
   uint64_t frames = 0;
   double p50_ms = 0, p99_ms = 0, capture_ms = 0;
   double max_rss_mb = 0;
+  double private_mb = 0;  // Private_Clean + Private_Dirty at the end of the steady window
   bool ok = false;
 };
 
@@ -103,21 +108,46 @@ double process_cpu_s(int pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// What process `pid` holds for itself (smaps_rollup's Private_Clean + Private_Dirty, MB): its heap,
+// its threads, the pages of its libraries it wrote to; not the pages it shares (the producer's
+// buffers, the libraries' code). -1 when it is gone.
+double private_mb(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  if (!in) return -1;
+  double kb = 0;
+  bool any = false;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Private_Clean:", 0) == 0 || line.rfind("Private_Dirty:", 0) == 0) {
+      kb += std::stod(line.substr(line.find(':') + 1));
+      any = true;
+    }
+  }
+  return any ? kb / 1024 : -1;
+}
+
+struct Steady {
+  double ms_per_frame = 0;
+  double private_mb = 0;
+};
+
 // The steady state of a live recording of `seconds`: its CPU from 2 s after `start` (linking,
 // encoder probes and first-touch page faults are behind it) to 1 s before its end (the trailer
-// not yet written), per frame of a `fps` producer over that wall time. 0 when the run is too
-// short or the process ended early. Both recorders are measured this way, by the same clock.
-double steady_ms_per_frame(int pid, std::chrono::steady_clock::time_point start, int seconds, uint32_t fps) {
-  if (seconds < 5) return 0;
+// not yet written), per frame of a `fps` producer over that wall time, and its private memory at
+// the end of that window. 0 when the run is too short or the process ended early. Both recorders
+// are measured this way, by the same clock.
+Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int seconds, uint32_t fps) {
+  if (seconds < 5) return {};
   std::this_thread::sleep_until(start + 2s);
   const auto t0 = std::chrono::steady_clock::now();
   const double c0 = process_cpu_s(pid);
   std::this_thread::sleep_until(start + std::chrono::seconds(seconds - 1));
   const auto t1 = std::chrono::steady_clock::now();
   const double c1 = process_cpu_s(pid);
-  if (c0 < 0 || c1 < 0) return 0;
+  const double mb = private_mb(pid);
+  if (c0 < 0 || c1 < 0) return {};
   const double wall = std::chrono::duration<double>(t1 - t0).count();
-  return (c1 - c0) * 1000 / (wall * fps);
+  return Steady{(c1 - c0) * 1000 / (wall * fps), std::max(mb, 0.0)};
 }
 
 // Waits for `p` (stopped after `timeout`) and returns what it did, as zc::test::run would.
@@ -152,7 +182,9 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
   }
   zc::test::Process p(args);
   Run run;
-  run.steady_ms_per_frame = steady_ms_per_frame(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
+  const Steady steady = steady_state(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
+  run.steady_ms_per_frame = steady.ms_per_frame;
+  run.private_mb = steady.private_mb;
   const zc::test::RunResult r = finish(p, std::chrono::seconds(seconds * 4 + 30));
   const double cpu = children_cpu() - before;
   run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
@@ -174,7 +206,9 @@ Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
                        "speed-preset=ultrafast", "tune=zerolatency", "bitrate=" + std::to_string(c.bitrate_kbps), "!",
                        "matroskamux", "!", "filesink", "location=/tmp/zc-bench-gst.mkv"});
   Run run;
-  run.steady_ms_per_frame = steady_ms_per_frame(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
+  const Steady steady = steady_state(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
+  run.steady_ms_per_frame = steady.ms_per_frame;
+  run.private_mb = steady.private_mb;
   const zc::test::RunResult r = finish(p, std::chrono::seconds(seconds * 4 + 30));
   const double cpu = children_cpu() - before;
   run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
@@ -352,7 +386,8 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
   auto source = producer == "ball" ? start_ball(c) : start_source(c);
   if (!source) return false;
   const uint64_t frames = uint64_t{c.fps} * static_cast<uint64_t>(seconds);
-  std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, capture, mem, zc_rss, gst_rss, zc_steady, gst_steady;
+  std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, capture, mem, zc_rss, gst_rss, zc_steady, gst_steady,
+      zc_private, gst_private;
   for (int round = 0; round < rounds; ++round) {
     const Run z = run_zerocast(c, *source->serial, seconds);
     const Run g = run_gstreamer(c, source->node_id, seconds);
@@ -371,22 +406,24 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     capture.push_back(z.capture_ms);
     zc_rss.push_back(z.max_rss_mb);
     gst_rss.push_back(g.max_rss_mb);
+    zc_private.push_back(z.private_mb);
+    gst_private.push_back(g.private_mb);
     std::fprintf(stderr,
-                 "%s %s round %d: zerocast %.2f ms/frame (steady %.2f; %llu frames, %.0f MB), libx264 alone %.2f, "
-                 "GStreamer %.2f (steady %.2f; %.0f MB)\n",
+                 "%s %s round %d: zerocast %.2f ms/frame (steady %.2f; %llu frames, %.0f MB, private %.0f MB), "
+                 "libx264 alone %.2f, GStreamer %.2f (steady %.2f; %.0f MB, private %.0f MB)\n",
                  producer.c_str(), c.name, round + 1, z.cpu_ms_per_frame, z.steady_ms_per_frame,
-                 static_cast<unsigned long long>(z.frames), z.max_rss_mb, a.cpu_ms_per_frame, g.cpu_ms_per_frame,
-                 g.steady_ms_per_frame, g.max_rss_mb);
+                 static_cast<unsigned long long>(z.frames), z.max_rss_mb, z.private_mb, a.cpu_ms_per_frame,
+                 g.cpu_ms_per_frame, g.steady_ms_per_frame, g.max_rss_mb, g.private_mb);
   }
   const double zc_m = median(zc_cpu), gst_m = median(gst_cpu), cap_m = median(capture), mem_m = median(mem);
   const double zs_m = median(zc_steady), gs_m = median(gst_steady);
   const double floor_m = median(alone) + mem_m;
   std::printf(
       "| %s | %ux%u@%u | %.2f ms | %.2f ms | %.2f ms | **%.2f** | **%.2f** | %.2f ms | %.2f ms | **%.2f** | **%.2f** | "
-      "%.0f MB | %.0f MB | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | **%.2f** |\n",
+      "%.0f MB | %.0f MB | %.0f MB | %.0f MB | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | **%.2f** |\n",
       producer == "ball" ? "GStreamer ball" : "test source", c.width, c.height, c.fps, zc_m, zs_m, floor_m,
       zc_m / floor_m, zs_m / floor_m, gst_m, gs_m, zc_m / gst_m, zs_m / gs_m, median(zc_rss), median(gst_rss),
-      median(p50), median(p99), 1000.0 / c.fps, cap_m, mem_m, cap_m / mem_m);
+      median(zc_private), median(gst_private), median(p50), median(p99), 1000.0 / c.fps, cap_m, mem_m, cap_m / mem_m);
   std::fflush(stdout);
   return true;
 }
@@ -417,9 +454,10 @@ int main(int argc, char** argv) {
       seconds, rounds, std::thread::hardware_concurrency());
   std::printf(
       "| producer | size | zerocast CPU/frame | steady | x264 alone + memcpy | ratio | steady ratio | GStreamer "
-      "CPU/frame | steady | ratio | steady ratio | zerocast peak RSS | GStreamer peak RSS | p50 | p99 | frame interval "
+      "CPU/frame | steady | ratio | steady ratio | zerocast peak RSS | GStreamer peak RSS | zerocast private | "
+      "GStreamer private | p50 | p99 | frame interval "
       "| capture+conversion | memcpy | ratio "
-      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& c : configs) {
     if (!only.empty() && only != c.name) continue;
     for (const std::string producer : {"test", "ball"}) {

@@ -142,10 +142,10 @@ Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
     keyframe_requested_ = false;
   }
   auto sent = send(frame_.get());
-  // Keep a reference (not a copy) to the picture, so repeat_last() can send it again; the pooled
-  // buffer behind it goes back when the next picture replaces it.
+  // keep_last: a reference (not a copy) to the picture, so repeat_last() can send it again; the
+  // pooled buffer behind it goes back when the next picture replaces it.
   av_frame_unref(last_frame_.get());
-  if (sent) av_frame_ref(last_frame_.get(), frame_.get());
+  if (sent && config_.keep_last) av_frame_ref(last_frame_.get(), frame_.get());
   av_frame_unref(frame_.get());
   if (!sent) return sent;
   have_last_pts_ = true;
@@ -154,6 +154,7 @@ Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
 }
 
 Result<void> FfmpegEncoder::repeat_last(int64_t pts_ns) {
+  if (!config_.keep_last) return error(Errc::internal, "repeat_last() without EncoderConfig::keep_last");
   if (state_ != State::Open || !last_frame_->buf[0]) return error(Errc::internal, "repeat_last() with no picture sent");
   const int64_t pts = next_pts(pts_ns);
   if (av_frame_ref(frame_.get(), last_frame_.get()) < 0) return error(Errc::internal, "out of memory");

@@ -33,6 +33,8 @@ class FfmpegEncoder : public Encoder {
 
   // Frames whose capture time did not advance and were nudged forward by one tick.
   uint64_t timestamp_fixups() const { return pts_fixups_; }
+  // The threads the open codec was given (0 before the first submit()).
+  int thread_count() const { return ctx_ ? ctx_->thread_count : 0; }
 
  protected:
   FfmpegEncoder(std::string codec_name, const EncoderConfig& config, InputSpec input);

@@ -61,6 +61,7 @@ encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height, 
   c.gop_frames = options_.gop_frames;
   c.tuning = effective_tuning(options_);
   c.time_origin_ns = hooks_.time_origin_ns.value_or(first_frame_ns_.load());
+  c.keep_last = options_.cfr;
   return c;
 }
 

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "encode/families.hpp"
+#include "encode/ffmpeg_encoder.hpp"
+#include "encode/rate.hpp"
 #include "encode_support.hpp"
 
 using namespace zc;
@@ -216,7 +218,8 @@ TEST_CASE("an unknown frame rate still encodes and is reported as variable", "[e
 }
 
 TEST_CASE("libx264: repeat_last sends the last picture again at the new time", "[encode][x264][cfr]") {
-  const EncoderConfig config = small_config(Codec::H264, Tuning::LowLatency);
+  EncoderConfig config = small_config(Codec::H264, Tuning::LowLatency);
+  config.keep_last = true;
   auto made = make_x264(config);
   REQUIRE(made);
   auto& encoder = **made;
@@ -240,4 +243,64 @@ TEST_CASE("libx264: repeat_last sends the last picture again at the new time", "
   REQUIRE(d.pictures.size() == 8);
   for (int i = 0; i < 8; ++i)
     CHECK(d.pictures[static_cast<size_t>(i)].pts == expected_pts(i));
+}
+
+// Without --cfr nothing is repeated, so no picture stays referenced after its submit(): the
+// importer's pool needs one frame fewer (3 MB at 1080p, 12 MB at 4K).
+TEST_CASE("libx264: without keep_last no picture is held after submit, and repeat_last is refused",
+          "[encode][x264][cfr]") {
+  const EncoderConfig config = small_config(Codec::H264, Tuning::LowLatency);
+  REQUIRE_FALSE(config.keep_last);
+  auto made = make_x264(config);
+  REQUIRE(made);
+  auto& encoder = **made;
+  CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
+  std::vector<EncodedPacket> packets;
+  for (int i = 0; i < 3; ++i) {
+    DeviceFrame f = pool.acquire(frame_time_ns(config.time_origin_ns, i, kFps));
+    fill_pattern(f, static_cast<uint32_t>(i));
+    REQUIRE(encoder.submit(std::move(f)));
+    // As the pipeline does: the packets are read after each picture (FFmpeg holds a picture sent
+    // while its last packet is unread).
+    REQUIRE(encoder.receive(packets));
+    CHECK(pool.counters().outstanding == 0);
+  }
+  CHECK(pool.counters().created == 1);
+  const auto repeated = encoder.repeat_last(frame_time_ns(config.time_origin_ns, 3, kFps));
+  REQUIRE_FALSE(repeated);
+  CHECK(repeated.error().message.find("keep_last") != std::string::npos);
+  REQUIRE(encoder.finish(packets));
+  CHECK(decode_packets(Codec::H264, packets).pictures.size() == 3);
+}
+
+// Low latency up to 1080p60 encodes on one thread (sliced threads cost more than they save there:
+// README, issue 14); above it, and for the quality tuning, the threads as configured.
+TEST_CASE("libx264: one thread for low latency up to 1080p60, the configured threads above",
+          "[encode][x264][threads]") {
+  struct Case {
+    uint32_t width, height, fps;
+    Tuning tuning;
+    bool one_thread;
+  };
+  for (const Case c : {Case{1920, 1080, 60, Tuning::LowLatency, true}, Case{1280, 720, 30, Tuning::LowLatency, true},
+                       Case{1920, 1080, 120, Tuning::LowLatency, false},
+                       Case{3840, 2160, 30, Tuning::LowLatency, false}, Case{1920, 1080, 60, Tuning::Quality, false}}) {
+    EncoderConfig config = small_config(Codec::H264, c.tuning);
+    config.width = c.width;
+    config.height = c.height;
+    config.frame_rate = AVRational{static_cast<int>(c.fps), 1};
+    config.threads = 0;  // as zerocast runs it: not set
+    INFO(c.width << "x" << c.height << "@" << c.fps << (c.tuning == Tuning::LowLatency ? " low latency" : " quality"));
+    auto made = make_x264(config);
+    REQUIRE(made);
+    auto* encoder = dynamic_cast<FfmpegEncoder*>(made->get());
+    REQUIRE(encoder);
+    CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
+    DeviceFrame f = pool.acquire(config.time_origin_ns);
+    fill_pattern(f, 0);
+    REQUIRE(encoder->submit(std::move(f)));
+    CHECK(encoder->thread_count() == (c.one_thread ? 1 : static_cast<int>(effective_threads(config))));
+    std::vector<EncodedPacket> packets;
+    REQUIRE(encoder->finish(packets));
+  }
 }
