@@ -1,5 +1,6 @@
 #include "consumer.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -410,6 +411,15 @@ bool Consumer::wait_until(const std::function<bool(const std::vector<ReceivedFra
 
 bool Consumer::wait_frames(size_t count, std::chrono::milliseconds timeout) {
   return wait_until([count](const std::vector<ReceivedFrame>& f) { return f.size() >= count; }, timeout);
+}
+
+bool Consumer::wait_left_streaming(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_for(lock, timeout, [&] {
+    const auto& s = impl_->states;
+    const auto streamed = std::find(s.begin(), s.end(), PW_STREAM_STATE_STREAMING);
+    return streamed != s.end() && s.back() != PW_STREAM_STATE_STREAMING;
+  });
 }
 
 bool Consumer::wait_state(pw_stream_state state, std::chrono::milliseconds timeout) {

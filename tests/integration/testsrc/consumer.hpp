@@ -111,6 +111,9 @@ class Consumer {
                   std::chrono::milliseconds timeout);
   bool wait_frames(size_t count, std::chrono::milliseconds timeout);
   bool wait_state(pw_stream_state state, std::chrono::milliseconds timeout);
+  // Until the stream, having streamed, is in another state (its link gone: UNCONNECTED where the
+  // session manager removes the stream, PAUSED where it only drops the link).
+  bool wait_left_streaming(std::chrono::milliseconds timeout);
 
   struct Impl;
 
