@@ -214,87 +214,85 @@ void Consumer::Impl::on_ready() {
 }
 
 void Consumer::Impl::handle(pw_buffer* b) {
-  {
-    spa_buffer* buf = b->buffer;
-    const spa_data& d = buf->datas[0];
-    ReceivedFrame f;
-    f.arrival_ns = monotonic_ns();
-    if (auto* h =
-            static_cast<spa_meta_header*>(spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(spa_meta_header)))) {
-      f.has_header = true;
-      f.seq = h->seq;
-      f.pts = h->pts;
-      f.header_flags = h->flags;
-    }
-    f.data_type = d.type;
-    f.broken = d.type != SPA_DATA_MemPtr && d.type != SPA_DATA_MemFd && d.type != SPA_DATA_DmaBuf;
-    if (f.broken && options.recover_broken_buffers && !recovery_pending) {
-      recovery_pending = true;
-      pw_loop_signal_event(pw_thread_loop_get_loop(loop.get()), reneg.get());
-      std::lock_guard lock(mutex);
-      ++recoveries;
-    }
-    f.fd = static_cast<int>(d.fd);
-    f.maxsize = d.maxsize;
-    f.chunk_offset = d.chunk->offset;
-    f.chunk_size = d.chunk->size;
-    f.chunk_stride = d.chunk->stride;
-    f.chunk_flags = d.chunk->flags;
-    f.width = current.width;
-    f.height = current.height;
-    f.format = current.format;
-    f.has_modifier = current.has_modifier;
-    f.modifier = current.modifiers.empty() ? 0 : current.modifiers.front();
-    if (spa_meta* m = spa_buffer_find_meta(buf, SPA_META_VideoDamage)) {
-      spa_meta_region* r = nullptr;
-      spa_meta_for_each(r, m) {
-        if (!spa_meta_region_is_valid(r)) break;
-        ++f.damage_regions;
-      }
-    }
-    if (auto* crop = static_cast<spa_meta_region*>(
-            spa_buffer_find_meta_data(buf, SPA_META_VideoCrop, sizeof(spa_meta_region)))) {
-      f.crop_width = crop->region.size.width;
-    }
-    if (auto* c =
-            static_cast<spa_meta_cursor*>(spa_buffer_find_meta_data(buf, SPA_META_Cursor, sizeof(spa_meta_cursor)))) {
-      f.cursor_valid = spa_meta_cursor_is_valid(c);
-      f.cursor_bitmap = c->bitmap_offset >= sizeof(spa_meta_cursor);
-    }
-    // Pixels: MemFd/MemPtr are mapped by PipeWire (MAP_BUFFERS); dmabufs we map ourselves. A
-    // dmabuf's image starts at the chunk's offset (a GBM buffer's plane offset).
-    const uint8_t* pixels = static_cast<const uint8_t*>(d.data);
-    uint32_t image_offset = 0;
-    zerocopy::DmaBufMapping* mapping = nullptr;
-    if (d.type == SPA_DATA_DmaBuf && d.fd >= 0) {
-      auto it = mappings.find(b);
-      if (it == mappings.end()) {
-        auto created = zerocopy::DmaBufMapping::create(static_cast<int>(d.fd), d.maxsize + d.mapoffset);
-        it = mappings.emplace(b, created ? std::move(*created) : nullptr).first;
-      }
-      mapping = it->second.get();
-      pixels = mapping ? mapping->data() + d.mapoffset : nullptr;
-      image_offset = f.chunk_offset;
-    }
-    if (f.chunk_stride >= static_cast<int32_t>(current.width * 4))
-      last_good_stride = static_cast<uint32_t>(f.chunk_stride);
-    if (pixels && last_good_stride > 0 &&
-        image_offset + static_cast<uint64_t>(last_good_stride) * current.height <= d.maxsize) {
-      // A real dmabuf (GBM) is read between the kernel's CPU-access brackets (memfds: none).
-      std::optional<zerocopy::DmaBufReadAccess> access;
-      if (mapping) access.emplace(*mapping);
-      const uint8_t* image = pixels + image_offset;
-      f.number = read_number_rgb(
-          Image{const_cast<uint8_t*>(image), last_good_stride, current.width, current.height, current.format});
-      const uint8_t* p = image + static_cast<size_t>(current.height - 1) * last_good_stride +
-                         static_cast<size_t>(current.width * 11 / 16) * 4;
-      f.red_bar = unpack_pixel(current.format, p);
-    }
-    pw_stream_queue_buffer(stream.get(), b);
-    std::lock_guard lock(mutex);
-    frames.push_back(f);
-    changed.notify_all();
+  spa_buffer* buf = b->buffer;
+  const spa_data& d = buf->datas[0];
+  ReceivedFrame f;
+  f.arrival_ns = monotonic_ns();
+  if (auto* h =
+          static_cast<spa_meta_header*>(spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(spa_meta_header)))) {
+    f.has_header = true;
+    f.seq = h->seq;
+    f.pts = h->pts;
+    f.header_flags = h->flags;
   }
+  f.data_type = d.type;
+  f.broken = d.type != SPA_DATA_MemPtr && d.type != SPA_DATA_MemFd && d.type != SPA_DATA_DmaBuf;
+  if (f.broken && options.recover_broken_buffers && !recovery_pending) {
+    recovery_pending = true;
+    pw_loop_signal_event(pw_thread_loop_get_loop(loop.get()), reneg.get());
+    std::lock_guard lock(mutex);
+    ++recoveries;
+  }
+  f.fd = static_cast<int>(d.fd);
+  f.maxsize = d.maxsize;
+  f.chunk_offset = d.chunk->offset;
+  f.chunk_size = d.chunk->size;
+  f.chunk_stride = d.chunk->stride;
+  f.chunk_flags = d.chunk->flags;
+  f.width = current.width;
+  f.height = current.height;
+  f.format = current.format;
+  f.has_modifier = current.has_modifier;
+  f.modifier = current.modifiers.empty() ? 0 : current.modifiers.front();
+  if (spa_meta* m = spa_buffer_find_meta(buf, SPA_META_VideoDamage)) {
+    spa_meta_region* r = nullptr;
+    spa_meta_for_each(r, m) {
+      if (!spa_meta_region_is_valid(r)) break;
+      ++f.damage_regions;
+    }
+  }
+  if (auto* crop =
+          static_cast<spa_meta_region*>(spa_buffer_find_meta_data(buf, SPA_META_VideoCrop, sizeof(spa_meta_region)))) {
+    f.crop_width = crop->region.size.width;
+  }
+  if (auto* c =
+          static_cast<spa_meta_cursor*>(spa_buffer_find_meta_data(buf, SPA_META_Cursor, sizeof(spa_meta_cursor)))) {
+    f.cursor_valid = spa_meta_cursor_is_valid(c);
+    f.cursor_bitmap = c->bitmap_offset >= sizeof(spa_meta_cursor);
+  }
+  // Pixels: MemFd/MemPtr are mapped by PipeWire (MAP_BUFFERS); dmabufs we map ourselves. A
+  // dmabuf's image starts at the chunk's offset (a GBM buffer's plane offset).
+  const uint8_t* pixels = static_cast<const uint8_t*>(d.data);
+  uint32_t image_offset = 0;
+  zerocopy::DmaBufMapping* mapping = nullptr;
+  if (d.type == SPA_DATA_DmaBuf && d.fd >= 0) {
+    auto it = mappings.find(b);
+    if (it == mappings.end()) {
+      auto created = zerocopy::DmaBufMapping::create(static_cast<int>(d.fd), d.maxsize + d.mapoffset);
+      it = mappings.emplace(b, created ? std::move(*created) : nullptr).first;
+    }
+    mapping = it->second.get();
+    pixels = mapping ? mapping->data() + d.mapoffset : nullptr;
+    image_offset = f.chunk_offset;
+  }
+  if (f.chunk_stride >= static_cast<int32_t>(current.width * 4))
+    last_good_stride = static_cast<uint32_t>(f.chunk_stride);
+  if (pixels && last_good_stride > 0 &&
+      image_offset + static_cast<uint64_t>(last_good_stride) * current.height <= d.maxsize) {
+    // A real dmabuf (GBM) is read between the kernel's CPU-access brackets (memfds: none).
+    std::optional<zerocopy::DmaBufReadAccess> access;
+    if (mapping) access.emplace(*mapping);
+    const uint8_t* image = pixels + image_offset;
+    f.number = read_number_rgb(
+        Image{const_cast<uint8_t*>(image), last_good_stride, current.width, current.height, current.format});
+    const uint8_t* p = image + static_cast<size_t>(current.height - 1) * last_good_stride +
+                       static_cast<size_t>(current.width * 11 / 16) * 4;
+    f.red_bar = unpack_pixel(current.format, p);
+  }
+  pw_stream_queue_buffer(stream.get(), b);
+  std::lock_guard lock(mutex);
+  frames.push_back(f);
+  changed.notify_all();
 }
 
 void Consumer::Impl::on_tick() {
