@@ -8,6 +8,7 @@
 #include <spa/utils/result.h>
 
 #include "capture/app_links.hpp"
+#include "capture/audio_stamp.hpp"
 #include "capture/connection.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -41,7 +42,7 @@ struct AudioStream::Impl {
   bool streamed = false;
   bool finished = false;
   bool stopping = false;
-  bool played = false;  // a sink's monitor or an application's playback: blocks start at their cycle
+  AudioStamper stamper{false};  // played (a sink's monitor, an application) once connect() knows
   std::atomic<uint32_t> node_id{0};
   std::atomic<uint64_t> buffers{0}, samples{0}, bad_buffers{0};
 };
@@ -83,7 +84,7 @@ Result<void> AudioStream::Impl::connect() {
     pw_properties_set(props.get(), "node.dont-reconnect", "true");
   }
   if (t.capture_sink) pw_properties_set(props.get(), PW_KEY_STREAM_CAPTURE_SINK, "true");
-  played = t.capture_sink || app;
+  stamper = AudioStamper(t.capture_sink || app);
   stream.reset(pw_stream_new(connection->core(), options.node_name.c_str(), props.release()));
   if (!stream) return fail(Errc::pipewire, kStage, std::string("cannot create a stream: ") + std::strerror(errno));
   pw_stream_add_listener(stream.get(), hook.get(), &events(), this);
@@ -191,21 +192,18 @@ void AudioStream::Impl::handle(pw_buffer* b) {
   }
   const size_t frames = size / frame_bytes;
   if (frames == 0) return;
-  // A source's cycle hands over what was just captured: the block ends at the graph clock's time
-  // for this cycle (less the delay from the device), so its first sample is a block's length
-  // before that. What is played (a sink's monitor, an application's stream) is what this cycle
-  // sends on to be heard: it starts at the cycle's time. Stamped as a capture, it came out a
-  // quantum early, and a quantum change (1024 to 2048 as a player joined) gave two blocks one time.
-  // A driver that does not set the clock (a client stream driving, PipeWire 0.3.65) leaves
-  // now at 0: the time of this callback stands in.
+  // A driver that does not set the clock (a client stream driving, PipeWire 0.3.65) leaves now at
+  // 0: the time of this callback stands in (audio_stamp.hpp).
   pw_time t{};
-  const int64_t span_ns = static_cast<int64_t>(frames) * 1'000'000'000LL / options.rate;
-  int64_t first_ns = monotonic_ns() - (played ? 0 : span_ns);  // late, never early
-  const bool graph_clock = pw_stream_get_time_n(stream.get(), &t, sizeof t) == 0 && t.now != 0 && t.rate.denom != 0;
-  if (graph_clock) {
-    const int64_t delay_ns = t.delay * 1'000'000'000LL * t.rate.num / t.rate.denom;
-    first_ns = played ? t.now : t.now - delay_ns - span_ns;
+  AudioCycle cycle;
+  cycle.callback_ns = monotonic_ns();
+  cycle.graph_clock = pw_stream_get_time_n(stream.get(), &t, sizeof t) == 0 && t.now != 0 && t.rate.denom != 0;
+  if (cycle.graph_clock) {
+    cycle.now_ns = t.now;
+    cycle.delay_ns = t.delay * 1'000'000'000LL * t.rate.num / t.rate.denom;
   }
+  const int64_t first_ns = stamper.stamp(cycle, static_cast<int64_t>(frames) * 1'000'000'000LL / options.rate);
+  const bool graph_clock = cycle.graph_clock;
   ++buffers;
   samples += frames;
   const auto* base = static_cast<const float*>(SPA_PTROFF(d.data, offset, void));
