@@ -7,11 +7,9 @@
 // (frames lost). With RT_PROCESS the graph runs the process callback in its cycle; that callback
 // only calls dequeue_all() and wakes the loop thread, which takes them with next() and does the
 // work as before. Used by capture::Stream and the tests' consumer.
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 
 #include <pipewire/stream.h>
 
@@ -38,19 +36,25 @@ class BufferHandover {
   // Loop thread: the next buffer in the order they came, nullptr when there is none.
   pw_buffer* next() {
     take_ring();
-    if (pending_.empty()) return nullptr;
-    pw_buffer* b = pending_.front();
-    pending_.pop_front();
+    if (pending_count_ == 0) return nullptr;
+    pw_buffer* b = pending_[pending_head_ % kCapacity];
+    ++pending_head_;
+    --pending_count_;
     return b;
   }
 
   // Loop thread (remove_buffer): a buffer PipeWire takes away before we took it goes unread.
   void forget(pw_buffer* b) {
     take_ring();
-    pending_.erase(std::remove(pending_.begin(), pending_.end(), b), pending_.end());
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < pending_count_; ++i) {
+      pw_buffer* p = pending_[(pending_head_ + i) % kCapacity];
+      if (p != b) pending_[(pending_head_ + kept++) % kCapacity] = p;
+    }
+    pending_count_ = kept;
   }
 
- private:
+  // Data thread: one buffer into the ring; false when it is full (dequeue_all's step, and tests').
   bool push(pw_buffer* b) {
     const uint32_t tail = tail_.load(std::memory_order_relaxed);
     if (tail - head_.load(std::memory_order_acquire) >= kCapacity) return false;
@@ -59,18 +63,24 @@ class BufferHandover {
     return true;
   }
 
+ private:
   void take_ring() {
     uint32_t head = head_.load(std::memory_order_relaxed);
     const uint32_t tail = tail_.load(std::memory_order_acquire);
-    for (; head != tail; ++head)
-      pending_.push_back(slots_[head % kCapacity]);
+    // Every buffer is in one place at a time (ring, pending or queued back), so pending cannot
+    // hold more than kCapacity either.
+    for (; head != tail && pending_count_ < kCapacity; ++head)
+      pending_[(pending_head_ + pending_count_++) % kCapacity] = slots_[head % kCapacity];
     head_.store(head, std::memory_order_release);
   }
 
   std::array<pw_buffer*, kCapacity> slots_{};
-  std::atomic<uint32_t> head_{0};   // loop thread writes
-  std::atomic<uint32_t> tail_{0};   // data thread writes
-  std::deque<pw_buffer*> pending_;  // loop thread only: out of the ring, not yet taken
+  std::atomic<uint32_t> head_{0};  // loop thread writes
+  std::atomic<uint32_t> tail_{0};  // data thread writes
+  // Loop thread only: out of the ring, not yet taken (fixed: no allocation on the per-frame path).
+  std::array<pw_buffer*, kCapacity> pending_{};
+  uint32_t pending_head_ = 0;
+  uint32_t pending_count_ = 0;
 };
 
 }  // namespace zc::capture
