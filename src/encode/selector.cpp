@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "encode/cpu_frames.hpp"
@@ -40,12 +41,12 @@ Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda) {
   const InputSpec nvenc_in{cuda ? FrameMemory::Cuda : FrameMemory::Cpu, PixelFormat::NV12};
   EncoderFactory nvenc = make_nvenc;
   if (cuda) nvenc = [cuda](const EncoderConfig& c) { return make_nvenc_cuda(c, cuda); };
-  catalog.push_back({"h264_nvenc", Codec::H264, nvenc_in, nvenc});
-  catalog.push_back({"libx264", Codec::H264, nv12, [](const EncoderConfig& c) { return make_x264(c); }});
-  catalog.push_back({"hevc_nvenc", Codec::HEVC, nvenc_in, nvenc});
-  catalog.push_back({"libx265", Codec::HEVC, i420, make_x265});
-  catalog.push_back({"av1_nvenc", Codec::AV1, nvenc_in, nvenc});
-  catalog.push_back({"libsvtav1", Codec::AV1, i420, make_svtav1});
+  catalog.push_back({"h264_nvenc", Codec::H264, nvenc_in, nvenc, false});
+  catalog.push_back({"libx264", Codec::H264, nv12, [](const EncoderConfig& c) { return make_x264(c); }, true});
+  catalog.push_back({"hevc_nvenc", Codec::HEVC, nvenc_in, nvenc, false});
+  catalog.push_back({"libx265", Codec::HEVC, i420, make_x265, true});
+  catalog.push_back({"av1_nvenc", Codec::AV1, nvenc_in, nvenc, false});
+  catalog.push_back({"libsvtav1", Codec::AV1, i420, make_svtav1, true});
   return catalog;
 }
 
@@ -53,12 +54,17 @@ Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& co
                              const ProbeFrameSource& probe_frame) {
   const auto input = input_at_depth(candidate.input, config.bit_depth);
   if (!input) return fail(Errc::unsupported, "encode:" + candidate.name, "no 10-bit input for it in zerocast");
-  auto encoder = candidate.make(config);
+  EncoderConfig probe = config;
+  if (candidate.any_size) {
+    probe.width = std::min(config.width, kProbeWidth);
+    probe.height = std::min(config.height, kProbeHeight);
+  }
+  auto encoder = candidate.make(probe);
   if (!encoder) return tl::unexpected<Error>(encoder.error());
   if ((*encoder)->input() != *input) {
     return fail(Errc::internal, "encode:" + candidate.name, "the encoder wants another input than its catalog entry");
   }
-  auto frame = probe_frame ? probe_frame(config, *input) : cpu_probe_frame(config, *input);
+  auto frame = probe_frame ? probe_frame(probe, *input) : cpu_probe_frame(probe, *input);
   if (!frame) return tl::unexpected<Error>(frame.error());
 
   std::vector<EncodedPacket> packets;

@@ -22,7 +22,12 @@ struct Candidate {
   Codec codec = Codec::H264;
   InputSpec input;
   EncoderFactory make;  // an encoder that opens on its first frame
+  // A software encoder, which opens alike at any size within its codec's limits: its probe runs at
+  // kProbeSize or less (a tenth of the CPU of a 1080p probe). Hardware encoders have size limits of
+  // their own and are proved at the size asked for.
+  bool any_size = false;
 };
+inline constexpr uint32_t kProbeWidth = 640, kProbeHeight = 360;
 using Catalog = std::vector<Candidate>;
 
 // h264_nvenc, libx264 (NV12); hevc_nvenc, libx265; av1_nvenc, libsvtav1. Entries carry their
@@ -52,7 +57,8 @@ Result<Selection> select_encoder(const EncoderConfig& config, std::string_view r
                                  const Catalog& catalog = default_catalog(), const ProbeFrameSource& probe_frame = {},
                                  bool also_ten_bit = false);
 
-// Opens the candidate, encodes one frame, drains and frees it. The error says why it failed.
+// Opens the candidate, encodes one frame, drains and frees it (at config's size, or no larger than
+// kProbeWidth x kProbeHeight where any_size). The error says why it failed.
 Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& config,
                              const ProbeFrameSource& probe_frame = {});
 

@@ -24,6 +24,8 @@ struct Stats {
   int opened = 0;
   int finished = 0;
   std::vector<PixelFormat> probe_formats;
+  std::vector<std::pair<uint32_t, uint32_t>> made_sizes;   // the config size of every encoder made
+  std::vector<std::pair<uint32_t, uint32_t>> frame_sizes;  // the size of every frame submitted
 };
 
 class FakeEncoder final : public Encoder {
@@ -38,6 +40,7 @@ class FakeEncoder final : public Encoder {
   InputSpec input() const override { return input_; }
   Result<void> submit(DeviceFrame frame) override {
     stats_.probe_formats.push_back(frame.format);
+    stats_.frame_sizes.emplace_back(frame.width, frame.height);
     if (behaviour_ == Behaviour::FailOpen) return fail(Errc::encoder, "encode:" + name_, "open failed (fake)");
     ++stats_.opened;
     open_ = true;
@@ -75,17 +78,20 @@ struct FakeCatalog {
 
   // `ten_bit`: the factory takes bit_depth 10 (with the 16-bit layout); else it refuses it.
   void add(const std::string& name, Codec codec, Behaviour b, PixelFormat format = PixelFormat::NV12,
-           bool ten_bit = false) {
+           bool ten_bit = false, bool any_size = false) {
     Stats& s = stats[name];
     const InputSpec input{FrameMemory::Cpu, format};
-    catalog.push_back({name, codec, input, [name, b, input, ten_bit, &s](const EncoderConfig& c) -> Result<EncoderPtr> {
+    catalog.push_back({name, codec, input,
+                       [name, b, input, ten_bit, &s](const EncoderConfig& c) -> Result<EncoderPtr> {
                          if (b == Behaviour::FailCreate)
                            return fail(Errc::not_found, "encode:" + name, "not built in (fake)");
+                         s.made_sizes.emplace_back(c.width, c.height);
                          if (c.bit_depth == 10 && !ten_bit)
                            return fail(Errc::unsupported, "encode:" + name, "8 bits only (fake)");
                          return EncoderPtr(
                              std::make_unique<FakeEncoder>(name, b, *input_at_depth(input, c.bit_depth), s));
-                       }});
+                       },
+                       any_size});
   }
 };
 
@@ -292,4 +298,32 @@ TEST_CASE("the layouts at 10 bits: NV12 becomes P010, I420 becomes I010, always 
   CHECK(bit_depth_from_string("auto") == BitDepth::Auto);
   CHECK_FALSE(bit_depth_from_string("12"));
   CHECK(to_string(BitDepth::Eight) == "8");
+}
+
+TEST_CASE("a software encoder is proved small, a hardware one at the size asked for", "[encode][selector]") {
+  FakeCatalog fc;
+  fc.add("hw", Codec::H264, Behaviour::FailEncode);
+  fc.add("sw", Codec::H264, Behaviour::Succeed, PixelFormat::NV12, false, true);
+  EncoderConfig config = config_for(Codec::H264);
+  config.width = 1920;
+  config.height = 1080;
+  auto s = select_encoder(config, "auto", fc.catalog);
+  REQUIRE(s);
+  CHECK(s->encoder == "sw");
+  using Size = std::pair<uint32_t, uint32_t>;
+  CHECK(fc.stats["hw"].made_sizes == std::vector<Size>{{1920, 1080}});
+  CHECK(fc.stats["hw"].frame_sizes == std::vector<Size>{{1920, 1080}});
+  CHECK(fc.stats["sw"].made_sizes == std::vector<Size>{{kProbeWidth, kProbeHeight}});
+  CHECK(fc.stats["sw"].frame_sizes == std::vector<Size>{{kProbeWidth, kProbeHeight}});
+  // The encoder the session makes from the selection opens at the real size.
+  config.width = 1280;
+  config.height = 720;
+  REQUIRE(s->factory(config));
+  CHECK(fc.stats["sw"].made_sizes.back() == Size{1280, 720});
+
+  // Smaller than the probe size: proved at its own size, not scaled up.
+  config.width = 320;
+  config.height = 180;
+  REQUIRE(select_encoder(config, "sw", fc.catalog));
+  CHECK(fc.stats["sw"].made_sizes.back() == Size{320, 180});
 }
