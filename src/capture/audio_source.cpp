@@ -89,11 +89,11 @@ Result<AudioTarget> find_audio_target(const AudioSourceSpec& spec, const std::ve
   using Kind = AudioSourceSpec::Kind;
   switch (spec.kind) {
     case Kind::output:
-      return AudioTarget{{}, true, true, "the default sink's monitor", {}};
+      return AudioTarget{{}, true, true, "the default sink's monitor", {}, true};
     case Kind::input:
-      return AudioTarget{{}, false, true, "the default source", {}};
+      return AudioTarget{{}, false, true, "the default source", {}, false};
     case Kind::app:
-      return AudioTarget{{}, false, false, "the playback streams of application '" + spec.name + "'", spec.name};
+      return AudioTarget{{}, false, false, "the playback streams of application '" + spec.name + "'", spec.name, true};
     case Kind::test:
       return fail(Errc::invalid_argument, kStage, "the test source is not looked up among nodes");
     default:
@@ -118,6 +118,7 @@ Result<AudioTarget> find_audio_target(const AudioSourceSpec& spec, const std::ve
   // By name where it has one: a device that comes back (USB replugged) keeps its name, not its serial.
   t.target_object = spec.kind == Kind::name ? found->name : std::to_string(found->serial);
   t.capture_sink = is_audio_sink(*found);
+  t.played = t.capture_sink || found->media_class == "Stream/Output/Audio";
   t.description = (t.capture_sink ? "the monitor of node " : "node ") + node_text(*found);
   return t;
 }

@@ -47,6 +47,9 @@ struct AudioTarget {
   bool follow_default = false;  // output/input: the session manager moves us when the default changes
   std::string description;      // for messages: "the default sink's monitor", "node 57 (alsa_output...)"
   std::string app;              // app:NAME: NAME (the stream is linked by us, never by the session manager)
+  // What the node sends on to be heard (a sink's monitor, an application's playback stream): its
+  // blocks start at their cycle's time, not a block before it (capture/audio_stamp.hpp).
+  bool played = false;
 };
 
 // For output/input: no lookup. For node/serial/name: the node among `nodes`; Errc::not_found

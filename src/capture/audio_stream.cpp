@@ -42,7 +42,7 @@ struct AudioStream::Impl {
   bool streamed = false;
   bool finished = false;
   bool stopping = false;
-  AudioStamper stamper{false};  // played (a sink's monitor, an application) once connect() knows
+  AudioStamper stamper{false};  // AudioTarget::played, once connect() knows
   std::atomic<uint32_t> node_id{0};
   std::atomic<uint64_t> buffers{0}, samples{0}, bad_buffers{0};
 };
@@ -84,7 +84,7 @@ Result<void> AudioStream::Impl::connect() {
     pw_properties_set(props.get(), "node.dont-reconnect", "true");
   }
   if (t.capture_sink) pw_properties_set(props.get(), PW_KEY_STREAM_CAPTURE_SINK, "true");
-  stamper = AudioStamper(t.capture_sink || app);
+  stamper = AudioStamper(t.played);
   stream.reset(pw_stream_new(connection->core(), options.node_name.c_str(), props.release()));
   if (!stream) return fail(Errc::pipewire, kStage, std::string("cannot create a stream: ") + std::strerror(errno));
   pw_stream_add_listener(stream.get(), hook.get(), &events(), this);

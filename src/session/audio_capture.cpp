@@ -29,7 +29,7 @@ Result<capture::AudioTarget> target_for(const AudioSourceSetting& source, const 
       return fail(Errc::invalid_argument, kStage,
                   "the test audio source goes with the test video source (--source test)");
     }
-    return capture::AudioTarget{settings.test_target, false, false, "the test source's sound", {}};
+    return capture::AudioTarget{settings.test_target, false, false, "the test source's sound", {}, false};
   }
   auto target = capture::find_audio_target(source.spec, nodes);
   if (!target) return target;

@@ -101,6 +101,27 @@ TEST_CASE("app:NAME: a target without a lookup, found or not", "[capture][app]")
   CHECK(target->app == "Firefox");
   CHECK(target->target_object.empty());
   CHECK_FALSE(target->capture_sink);
+  CHECK(target->played);  // what an application plays starts at its cycle
   CHECK(target->description.find("Firefox") != std::string::npos);
   CHECK_FALSE(parse_audio_source("app:"));
+}
+
+TEST_CASE("audio targets: what is played and what is captured", "[capture][app]") {
+  const std::vector<NodeInfo> nodes{{40, 400, "speakers", "", "Audio/Sink"},
+                                    {41, 401, "mic", "", "Audio/Source"},
+                                    {42, 402, "player", "", "Stream/Output/Audio"},
+                                    {43, 403, "recorder", "", "Stream/Input/Audio"}};
+  auto played = [&](const std::string& text) {
+    auto spec = parse_audio_source(text);
+    REQUIRE(spec);
+    auto target = find_audio_target(*spec, nodes);
+    REQUIRE(target);
+    return target->played;
+  };
+  CHECK(played("output"));       // the default sink's monitor
+  CHECK_FALSE(played("input"));  // the default source
+  CHECK(played("node:40"));      // a sink's monitor
+  CHECK_FALSE(played("node:41"));
+  CHECK(played("serial:402"));  // an application's playback stream by node: stamped like app:NAME
+  CHECK_FALSE(played("node:43"));
 }
