@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.hpp"
+#include "core/allocator.hpp"
 #include "core/log.hpp"
 #include "session/record_options.hpp"
 
@@ -32,6 +33,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  zc::tune_allocator();  // before anything allocates frames or packets (core/allocator.hpp)
   zc::log::init();
   try {
     return run(argc, argv);

@@ -1,0 +1,47 @@
+#include <catch2/catch.hpp>
+
+#include <malloc.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "core/allocator.hpp"
+
+namespace {
+
+// Whether a block of `bytes` got a mapping of its own (glibc counts those in hblks).
+bool gets_own_mapping(size_t bytes) {
+  const size_t before = mallinfo2().hblks;
+  void* p = std::malloc(bytes);
+  REQUIRE(p);
+  std::memset(p, 1, 4096);
+  const size_t during = mallinfo2().hblks;
+  std::free(p);
+  return during > before;
+}
+
+}  // namespace
+
+// ctest runs each case in a process of its own, so each starts with glibc's defaults.
+TEST_CASE("allocator: untuned a 1 MiB block is mmapped, tuned it comes from the heap", "[allocator]") {
+  unsetenv("MALLOC_MMAP_THRESHOLD_");
+  unsetenv("ZEROCAST_MALLOC_TUNING");
+  CHECK(gets_own_mapping(1 << 20));  // glibc's default: what every 4K keyframe packet paid
+  // glibc raises its threshold to a freed mapped block's size: a larger block still gets its own.
+  CHECK(gets_own_mapping(8 << 20));
+  REQUIRE(zc::tune_allocator());
+  CHECK_FALSE(gets_own_mapping(16 << 20));  // above what glibc had raised its threshold to (8 MiB)
+  CHECK_FALSE(gets_own_mapping(8 << 20));
+  CHECK(gets_own_mapping(64 << 20));  // beyond 32 MiB: mapped as before
+}
+
+TEST_CASE("allocator: the user's MALLOC_MMAP_THRESHOLD_ and ZEROCAST_MALLOC_TUNING=0 leave glibc alone",
+          "[allocator]") {
+  setenv("ZEROCAST_MALLOC_TUNING", "0", 1);
+  CHECK_FALSE(zc::tune_allocator());
+  unsetenv("ZEROCAST_MALLOC_TUNING");
+  setenv("MALLOC_MMAP_THRESHOLD_", "131072", 1);
+  CHECK_FALSE(zc::tune_allocator());
+  unsetenv("MALLOC_MMAP_THRESHOLD_");
+}
