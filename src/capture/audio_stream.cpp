@@ -203,11 +203,10 @@ void AudioStream::Impl::handle(pw_buffer* b) {
     cycle.delay_ns = t.delay * 1'000'000'000LL * t.rate.num / t.rate.denom;
   }
   const int64_t first_ns = stamper.stamp(cycle, static_cast<int64_t>(frames) * 1'000'000'000LL / options.rate);
-  const bool graph_clock = cycle.graph_clock;
   ++buffers;
   samples += frames;
   const auto* base = static_cast<const float*>(SPA_PTROFF(d.data, offset, void));
-  observer.on_samples(std::span<const float>(base, frames * options.channels), first_ns, graph_clock);
+  observer.on_samples(std::span<const float>(base, frames * options.channels), first_ns, cycle.graph_clock);
 }
 
 AudioStream::AudioStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
