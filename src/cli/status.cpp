@@ -53,8 +53,13 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
   const double kbps = secs > 0 ? static_cast<double>(s.bytes) * 8 / secs / 1000 : 0;
   out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", s.packets,
                      static_cast<double>(s.bytes) / 1e6, kbps);
-  out += fmt::format("  latency   capture→packet p50 {:.2f} ms, p99 {:.2f} ms; capture+import CPU {:.3f} ms/frame\n",
-                     static_cast<double>(s.latency_p50_ns) / 1e6, static_cast<double>(s.latency_p99_ns) / 1e6,
+  const std::string settled =
+      s.latency_settled_count > 0
+          ? fmt::format(" (from {} s on: p99 {:.2f} ms)", session::kSettledAfterNs / 1'000'000'000,
+                        static_cast<double>(s.latency_settled_p99_ns) / 1e6)
+          : "";
+  out += fmt::format("  latency   capture→packet p50 {:.2f} ms, p99 {:.2f} ms{}; capture+import CPU {:.3f} ms/frame\n",
+                     static_cast<double>(s.latency_p50_ns) / 1e6, static_cast<double>(s.latency_p99_ns) / 1e6, settled,
                      s.capture_cpu_ms_per_frame);
   if (s.capture_gpu_ms_per_frame >= 0)
     out += fmt::format("  gpu       {:.3f} ms/frame (zero-copy import: conversion pass and copies)\n",

@@ -1,9 +1,20 @@
 #include "core/allocator.hpp"
 
 #include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <string_view>
+
+// Debian 12's kernel headers predate neither; older ones may lack them (values of Linux 5.14).
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 namespace zc {
 
@@ -12,6 +23,15 @@ bool tune_allocator() {
   if (const char* v = std::getenv("ZEROCAST_MALLOC_TUNING"); v != nullptr && std::string_view(v) == "0") return false;
   constexpr int kThreshold = 32 * 1024 * 1024;  // DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
   return mallopt(M_MMAP_THRESHOLD, kThreshold) == 1;
+}
+
+bool prefault(void* data, size_t bytes, bool write) {
+  if (data == nullptr || bytes == 0) return false;
+  static const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(data) + bytes;
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): madvise wants the page-aligned address
+  return madvise(reinterpret_cast<void*>(begin), end - begin, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0;
 }
 
 }  // namespace zc

@@ -67,8 +67,17 @@ class Encoder {
   virtual std::string_view name() const = 0;
   virtual InputSpec input() const = 0;
 
-  // The first submit() opens the real codec context (never open an encoder that will not get a
-  // frame: SVT-AV1 1.4 blocks forever when freed unfed). pts = (frame.pts_ns - time_origin_ns).
+  // Opens the codec now, ahead of the first frame, where the family allows that, so the first
+  // frame does not wait for the open; a no-op where it does not (SVT-AV1 1.4 blocks forever when
+  // freed unfed: it opens on its first frame). Errors as the first submit() would give them.
+  virtual Result<void> open_ahead() { return {}; }
+  // The capture time that maps to pts 0 (EncoderConfig::time_origin_ns), for an encoder made
+  // before the first frame's time was known. Before the first submit() only.
+  virtual void set_time_origin(int64_t time_origin_ns) = 0;
+
+  // The first submit() opens the real codec context unless open_ahead() did (never open an
+  // encoder that will not get a frame, where the family forbids it). pts = (frame.pts_ns -
+  // time_origin_ns).
   // A frame that does not match the configuration (size, format, memory) is refused with
   // Errc::invalid_argument and the encoder stays usable; other errors are final.
   virtual Result<void> submit(DeviceFrame frame) = 0;

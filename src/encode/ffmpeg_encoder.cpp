@@ -125,6 +125,12 @@ Result<void> FfmpegEncoder::fill_frame(DeviceFrame& frame, AVFrame& out) {
   return wrap_device_frame(frame, out);
 }
 
+Result<void> FfmpegEncoder::open_ahead() {
+  if (state_ == State::Failed) return tl::unexpected<Error>(last_error_);
+  if (state_ != State::Idle || !opens_unfed()) return {};
+  return open();
+}
+
 Result<void> FfmpegEncoder::submit(DeviceFrame frame) {
   if (state_ == State::Failed) return tl::unexpected<Error>(last_error_);
   if (state_ == State::Finished) return error(Errc::internal, "submit() after finish()");

@@ -23,6 +23,8 @@ class FfmpegEncoder : public Encoder {
 
   std::string_view name() const final { return codec_name_; }
   InputSpec input() const final { return input_; }
+  Result<void> open_ahead() final;
+  void set_time_origin(int64_t time_origin_ns) final { config_.time_origin_ns = time_origin_ns; }
   Result<void> submit(DeviceFrame frame) final;
   Result<void> receive(std::vector<EncodedPacket>& out) final;
   Result<void> finish(std::vector<EncodedPacket>& out) final;
@@ -48,6 +50,8 @@ class FfmpegEncoder : public Encoder {
   virtual bool accepts(FrameMemory memory) const { return memory == input_.memory; }
   // Points `out` (empty) at the frame's pixels. Default: wrap_device_frame (CPU frames, no copy).
   virtual Result<void> fill_frame(DeviceFrame& frame, AVFrame& out);
+  // Whether the codec may be opened before its first frame and closed without one (open_ahead()).
+  virtual bool opens_unfed() const { return true; }
   // Whether FFmpeg's wrapper picks up new rate fields on an open context (on the next frame).
   virtual bool reconfigures_bitrate() const { return false; }
   // Words appended to "cannot open: <FFmpeg error>" when FFmpeg's own code says too little.

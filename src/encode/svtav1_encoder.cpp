@@ -41,6 +41,9 @@ class SvtAv1Encoder final : public FfmpegEncoder {
     return {};
   }
 
+  // SVT-AV1 1.4 blocks forever when it is freed without having had a frame.
+  bool opens_unfed() const override { return false; }
+
   Result<void> keyframe_support(const RateControl& rc) const override {
     if (config().tuning == Tuning::Quality && rc.constant_quality) return {};
     return error(Errc::unsupported, "SVT-AV1 1.4 forces keyframes only in quality mode at constant quality");

@@ -41,14 +41,24 @@ class FrameQueue {
     return result;
   }
 
-  // Waits up to `timeout` for a frame. nullopt on timeout or once closed and empty.
+  // Waits up to `timeout` for a frame. nullopt on timeout, after a wake() or once closed and empty.
   std::optional<DeviceFrame> pop(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, timeout, [&] { return !frames_.empty() || closed_; });
+    cv_.wait_for(lock, timeout, [&] { return !frames_.empty() || closed_ || woken_; });
+    woken_ = false;
     if (frames_.empty()) return std::nullopt;
     DeviceFrame f = std::move(frames_.front());
     frames_.pop_front();
     return f;
+  }
+
+  // Ends the consumer's current (or next) pop() wait without a frame, to look at other work.
+  void wake() {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+    }
+    cv_.notify_all();
   }
 
   // Wakes the consumer; later pushes are refused, frames already queued can still be popped.
@@ -83,6 +93,7 @@ class FrameQueue {
   std::condition_variable cv_;
   std::deque<DeviceFrame> frames_;
   bool closed_ = false;
+  bool woken_ = false;
   uint64_t dropped_ = 0;
   size_t high_water_ = 0;
 };

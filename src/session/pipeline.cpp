@@ -283,10 +283,11 @@ void Pipeline::on_state(capture::StreamState state, std::string_view message) {
 
 // --bit-depth: 10 bits when asked, or (auto) when the source has them and the encoder was proved
 // at 10 bits; else the encoder's 8-bit layout.
-encode::InputSpec Pipeline::input_for(PixelFormat source) const {
+encode::InputSpec Pipeline::input_for(PixelFormat source, bool log) const {
   const bool ten = options_.bit_depth == encode::BitDepth::Ten ||
                    (options_.bit_depth == encode::BitDepth::Auto && bit_depth(source) > 8 && selection_.input10);
   const encode::InputSpec input = ten && selection_.input10 ? *selection_.input10 : selection_.input;
+  if (!log) return input;
   spdlog::info("record: encoding {} at {} bits ({} from a {} source{})", selection_.encoder, bit_depth(input.format),
                to_string(input.format), to_string(source),
                options_.bit_depth == encode::BitDepth::Auto && bit_depth(source) > 8 && !selection_.input10
@@ -296,10 +297,23 @@ encode::InputSpec Pipeline::input_for(PixelFormat source) const {
 }
 
 void Pipeline::on_format(const capture::VideoFormat& format) {
-  (void)format;
   // A new buffer size starts a new generation (new encoder) unless a fixed output size was asked
   // for; the next frame decides the target.
   target_.reset();
+  // The first format opens the encoder now, on its thread, not on the first frame: a 4K libx264
+  // open and its first allocations held the first frames 100-250 ms (measured on the 2-core
+  // machine). The first frame's own size still decides: a crop that differs replaces it.
+  if (ahead_asked_ || frames_accepted_ > 0) return;
+  ahead_asked_ = true;
+  Ahead a;
+  a.width = options_.scale ? options_.scale->width : even_down(format.size.width);
+  a.height = options_.scale ? options_.scale->height : even_down(format.size.height);
+  a.depth = bit_depth(input_for(format.format, false).format) > 8 ? 10 : 8;
+  {
+    std::lock_guard lock(ahead_mutex_);
+    ahead_ = a;
+  }
+  queue_.wake();
 }
 
 void Pipeline::on_defect(const capture::Defect& defect) {
@@ -409,6 +423,8 @@ Snapshot Pipeline::snapshot() const {
   s.generations = counters_.encoder_restarts + (counters_.frames_encoded > 0 ? 1 : 0);
   s.latency_p50_ns = latency_.quantile_ns(0.5);
   s.latency_p99_ns = latency_.quantile_ns(0.99);
+  s.latency_settled_p99_ns = latency_settled_.quantile_ns(0.99);
+  s.latency_settled_count = latency_settled_.count();
   const auto imported = counters_.frames_imported.load();
   s.capture_cpu_ms_per_frame = imported ? static_cast<double>(counters_.cpu_ns_capture_thread) / 1e6 / imported : 0;
   const auto gpu_frames = counters_.gpu_frames_timed.load();

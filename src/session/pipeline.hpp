@@ -52,6 +52,10 @@ struct Snapshot {
   uint64_t generations = 0;
   int64_t latency_p50_ns = 0;
   int64_t latency_p99_ns = 0;
+  // The same over the frames captured from kSettledAfterNs after the first one: the steady state,
+  // without the start-up (encoder open, first-touch page faults), which the whole-run p99 carries.
+  int64_t latency_settled_p99_ns = 0;
+  uint64_t latency_settled_count = 0;
   double capture_cpu_ms_per_frame = 0;   // on the capture thread: validation + import
   double capture_gpu_ms_per_frame = -1;  // GPU time of the GPU importer per frame; -1: none measured
   double encoded_span_s = 0;             // video time covered by the encoded frames
@@ -66,6 +70,9 @@ struct Snapshot {
   uint32_t audio_tracks = 0;  // encoded tracks: 1 mixed, or one per source
   uint64_t dropped_total() const { return dropped_queue + dropped_defect + dropped_import; }
 };
+
+// Where the steady state starts for Snapshot::latency_settled_p99_ns (as record_bench's CPU window).
+inline constexpr int64_t kSettledAfterNs = 2'000'000'000;
 
 // How a run ended.
 struct Outcome {
@@ -137,7 +144,8 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   std::vector<uint64_t> modifiers(PixelFormat format) override;
 
   encode::EncoderConfig encoder_config(uint32_t width, uint32_t height, uint32_t depth) const;
-  encode::InputSpec input_for(PixelFormat source) const;  // the importer's target layout for a source
+  // The importer's target layout for a source (logged when `log`).
+  encode::InputSpec input_for(PixelFormat source, bool log = true) const;
   void set_state(std::string state);
   void fail(Error error);
 
@@ -148,10 +156,12 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
     uint32_t depth = 8;  // bits per sample of the frames it takes
     uint32_t next_generation = 0;
     bool begun = false;  // the sinks have this generation's streams
+    bool fed = false;    // it has had a frame (else it was opened ahead of one: open_ahead())
     int64_t last_pts_ns = 0;
     std::vector<EncodedPacket> packets;  // reused between frames
   };
   void encoder_loop();
+  bool open_ahead(VideoEncoding& v);
   bool ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height, uint32_t depth);
   bool encode_frame(VideoEncoding& v, DeviceFrame frame);
   bool repeat_if_due(VideoEncoding& v, int64_t interval_ns);
@@ -196,9 +206,19 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   // Capture-thread state.
   std::optional<zerocopy::ImportTarget> target_;  // of the current generation
   uint64_t frames_accepted_ = 0;
+  bool ahead_asked_ = false;  // the first format asked the encoder thread to open the encoder
+
+  // The size and depth the first format announced, for the encoder thread to open the encoder
+  // before the first frame comes (on_format -> open_ahead()).
+  struct Ahead {
+    uint32_t width = 0, height = 0, depth = 8;
+  };
+  std::mutex ahead_mutex_;
+  std::optional<Ahead> ahead_;
 
   PipelineCounters counters_;
   LatencyHistogram latency_;
+  LatencyHistogram latency_settled_;  // from kSettledAfterNs after the first frame
   std::atomic<int64_t> first_frame_ns_{0};
   std::atomic<int64_t> start_ns_{0};
   std::atomic<uint32_t> width_{0}, height_{0};

@@ -3,6 +3,8 @@
 // session, --cfr repeats, bitrate and keyframe requests, and the run's end.
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "core/clock.hpp"
 #include "session/pipeline.hpp"
 
@@ -46,7 +48,9 @@ bool Pipeline::write_packets(VideoEncoding& v) {
       return false;
     }
     if (!v.begun) continue;
-    latency_.add(monotonic_ns() - p.capture_ns);
+    const int64_t latency = monotonic_ns() - p.capture_ns;
+    latency_.add(latency);
+    if (p.capture_ns - first_frame_ns_.load() >= kSettledAfterNs) latency_settled_.add(latency);
     ++counters_.packets;
     counters_.bytes += static_cast<uint64_t>(p.packet->size);
     std::lock_guard lock(sinks_mutex_);
@@ -77,9 +81,12 @@ void Pipeline::note_encoded(VideoEncoding& v, int64_t pts_ns) {
 
 bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height, uint32_t depth) {
   if (v.encoder && width == v.width && height == v.height && depth == v.depth) return true;
+  // One opened ahead for a size that did not come is replaced within its generation: nothing of
+  // it reached the sinks.
+  const bool unfed = v.encoder && !v.fed;
   finish_encoder(v);
   auto config = encoder_config(width, height, depth);
-  config.generation = v.next_generation++;
+  config.generation = unfed ? v.next_generation - 1 : v.next_generation++;
   auto made = selection_.factory(config);
   if (!made) {
     fail(made.error());
@@ -90,6 +97,7 @@ bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height,
   v.height = height;
   v.depth = depth;
   v.begun = false;
+  v.fed = false;
   if (config.generation > 0) {
     ++counters_.encoder_restarts;
     spdlog::info("encode: new stream {}x{} (generation {})", width, height, config.generation);
@@ -97,8 +105,30 @@ bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height,
   return true;
 }
 
+// On the encoder thread: the encoder for the size the first format announced, opened before the
+// first frame where its family allows (Encoder::open_ahead). Nothing to do once a frame came first.
+bool Pipeline::open_ahead(VideoEncoding& v) {
+  std::optional<Ahead> ahead;
+  {
+    std::lock_guard lock(ahead_mutex_);
+    ahead = std::exchange(ahead_, std::nullopt);
+  }
+  if (!ahead || v.encoder) return true;
+  if (!ensure_encoder(v, ahead->width, ahead->height, ahead->depth)) return false;
+  if (auto ok = v.encoder->open_ahead(); !ok) {
+    fail(ok.error());
+    return false;
+  }
+  return true;
+}
+
 bool Pipeline::encode_frame(VideoEncoding& v, DeviceFrame frame) {
   if (!ensure_encoder(v, frame.width, frame.height, bit_depth(frame.format) > 8 ? 10 : 8)) return false;
+  if (!v.fed) {
+    // Made before the first frame's time was known (opened ahead, or on this frame).
+    v.encoder->set_time_origin(hooks_.time_origin_ns.value_or(first_frame_ns_.load()));
+    v.fed = true;
+  }
   if (keyframe_requested_.exchange(false)) {
     if (auto ok = v.encoder->request_keyframe(); !ok) spdlog::warn("encode: {}", ok.error().describe());
   }
@@ -147,6 +177,7 @@ void Pipeline::encoder_loop() {
   while (true) {
     auto frame = queue_.pop(wait);
     apply_bitrate_request(video.encoder.get());
+    if (!open_ahead(video)) break;
     if (frame) {
       if (!encode_frame(video, std::move(*frame))) break;
     } else if (queue_.closed() || !repeat_if_due(video, interval_ns)) {

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "core/allocator.hpp"
+
 namespace zc::zerocopy {
 
 AlignedBlock::AlignedBlock(size_t bytes) {
@@ -9,6 +11,8 @@ AlignedBlock::AlignedBlock(size_t bytes) {
   const size_t rounded = (bytes + kPlaneAlign - 1) / kPlaneAlign * kPlaneAlign;
   data_.reset(static_cast<uint8_t*>(std::aligned_alloc(kPlaneAlign, rounded == 0 ? kPlaneAlign : rounded)));
   if (data_) size_ = rounded;
+  // Pooled planes are written by the next import: their pages now, not one fault each then.
+  if (data_) prefault(data_.get(), rounded, true);
 }
 
 PlaneLayout PlaneLayout::make(PixelFormat format, uint32_t width, uint32_t height) {

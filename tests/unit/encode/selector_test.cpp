@@ -61,6 +61,7 @@ class FakeEncoder final : public Encoder {
   }
   Result<void> request_keyframe() override { return {}; }
   Result<void> set_bitrate(uint32_t) override { return {}; }
+  void set_time_origin(int64_t) override {}
   const StreamInfo* stream_info() const override { return open_ ? &info_ : nullptr; }
 
  private:

@@ -47,3 +47,28 @@ TEST_CASE("close wakes a waiting consumer and refuses new frames", "[frame_queue
   CHECK(q.push(frame(8)) == FrameQueue::Pushed::refused);
   CHECK(q.depth() == 0);
 }
+
+TEST_CASE("wake ends one wait without a frame, before its timeout, and leaves the queue open", "[frame_queue]") {
+  FrameQueue q(2);
+  std::thread waker([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    q.wake();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(q.pop(std::chrono::seconds(10)));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  waker.join();
+  CHECK_FALSE(q.closed());
+  // A wake before the wait ends that wait at once; it is used up: the next wait times out.
+  q.wake();
+  CHECK_FALSE(q.pop(std::chrono::seconds(10)));
+  const auto second = std::chrono::steady_clock::now();
+  CHECK_FALSE(q.pop(std::chrono::milliseconds(100)));
+  CHECK(std::chrono::steady_clock::now() - second >= std::chrono::milliseconds(90));
+  // Frames still come through, and a queued frame wins over a wake.
+  CHECK(q.push(frame(3)) == FrameQueue::Pushed::queued);
+  q.wake();
+  auto f = q.pop(std::chrono::seconds(1));
+  REQUIRE(f);
+  CHECK(f->sequence == 3);
+}
