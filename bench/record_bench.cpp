@@ -389,8 +389,19 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
   const uint64_t frames = uint64_t{c.fps} * static_cast<uint64_t>(seconds);
   std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, p99_settled, capture, mem, zc_rss, gst_rss, zc_steady,
       gst_steady, zc_private, gst_private;
+  // GStreamer's pipewiresink (0.3.65) at 4K stopped negotiating with a new consumer after one or
+  // two had come and gone ("negotiation ... did not finish within 5000 ms", reproduced with
+  // zerocast alone): each recorder gets a fresh GStreamer producer, so both meet the same one.
+  const auto fresh = [&]() -> bool {
+    if (producer != "ball") return true;
+    source.reset();
+    source = start_ball(c);
+    return source != nullptr;
+  };
   for (int round = 0; round < rounds; ++round) {
+    if (!fresh()) return false;
     const Run z = run_zerocast(c, *source->serial, seconds);
+    if (!fresh()) return false;
     const Run g = run_gstreamer(c, source->node_id, seconds);
     auto feed = producer == "ball" ? zc::bench::gstreamer_feed("ball", c.width, c.height, c.fps, frames)
                                    : zc::bench::pattern_feed(c.width, c.height);
