@@ -3,9 +3,12 @@
 // mapping of its own, and glibc raises that threshold only after such a block is freed, so what a
 // run paid depended on what it happened to allocate first (the 4K encoder probe used to raise it).
 // Measured (record_bench, 4K30, 2 cores): capture-to-packet p99 73-79 ms without the probe's
-// side effect, 35-37 ms with this tuning (30 ms with glibc's MALLOC_MMAP_THRESHOLD_). Which
-// allocations paid is not pinned down: a strace of a 3 s 4K run showed few anonymous mmaps, so
-// heap pages trimmed and faulted in again are as likely as FFmpeg's packets and muxer buffers.
+// side effect, 35-37 ms with this tuning (30 ms with glibc's MALLOC_MMAP_THRESHOLD_). Why fresh
+// mappings cost so much there: on the 2-core virtual machines a first touch is dear (a memset of
+// 12 MB of fresh pages took 37 ms, of the same pages again 0.6 ms), so every block that is mapped,
+// unmapped and mapped again pays its page faults again. Which blocks those were is not pinned
+// down (a strace of a 3 s 4K run showed few anonymous mmaps: heap pages trimmed and faulted in
+// again are as likely as FFmpeg's packets and muxer buffers).
 #include <cstddef>
 
 namespace zc {
