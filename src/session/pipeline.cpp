@@ -296,19 +296,31 @@ encode::InputSpec Pipeline::input_for(PixelFormat source, bool log) const {
   return input;
 }
 
+zerocopy::ImportTarget Pipeline::target_for(uint32_t visible_width, uint32_t visible_height, PixelFormat source,
+                                            bool log) const {
+  zerocopy::ImportTarget t;
+  t.width = options_.scale ? options_.scale->width : even_down(visible_width);
+  t.height = options_.scale ? options_.scale->height : even_down(visible_height);
+  const encode::InputSpec input = input_for(source, log);
+  t.format = input.format;
+  t.memory = input.memory;
+  t.draw_cursor = options_.draw_cursor;
+  return t;
+}
+
 void Pipeline::on_format(const capture::VideoFormat& format) {
   // A new buffer size starts a new generation (new encoder) unless a fixed output size was asked
   // for; the next frame decides the target.
   target_.reset();
   // The first format opens the encoder now, on its thread, not on the first frame: a 4K libx264
-  // open and its first allocations held the first frames 100-250 ms (measured on the 2-core
+  // open and its first allocations held the first frame 100-250 ms (measured on the 2-core
   // machine). The first frame's own size still decides: a crop that differs replaces it.
   if (ahead_asked_ || frames_accepted_ > 0) return;
   ahead_asked_ = true;
   Ahead a;
-  a.width = options_.scale ? options_.scale->width : even_down(format.size.width);
-  a.height = options_.scale ? options_.scale->height : even_down(format.size.height);
-  a.depth = bit_depth(input_for(format.format, false).format) > 8 ? 10 : 8;
+  a.target = target_for(format.size.width, format.size.height, format.format, false);
+  a.depth = bit_depth(a.target.format) > 8 ? 10 : 8;
+
   {
     std::lock_guard lock(ahead_mutex_);
     ahead_ = a;
@@ -346,16 +358,9 @@ void Pipeline::on_frame(const Frame& frame) {
   counters_.frames_missed += frame.missed_before;
   if (!target_) {
     const Rect visible = frame.visible_rect();
-    zerocopy::ImportTarget t;
-    t.width = options_.scale ? options_.scale->width : even_down(visible.width);
-    t.height = options_.scale ? options_.scale->height : even_down(visible.height);
-    const encode::InputSpec input = input_for(frame.format);
-    t.format = input.format;
-    t.memory = input.memory;
-    t.draw_cursor = options_.draw_cursor;
-    target_ = t;
-    width_ = t.width;
-    height_ = t.height;
+    target_ = target_for(visible.width, visible.height, frame.format, true);
+    width_ = target_->width;
+    height_ = target_->height;
   }
   auto imported = importers_->import(frame, *target_, [this](PixelFormat format, uint64_t modifier) {
     if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(format, modifier);

@@ -146,6 +146,9 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   encode::EncoderConfig encoder_config(uint32_t width, uint32_t height, uint32_t depth) const;
   // The importer's target layout for a source (logged when `log`).
   encode::InputSpec input_for(PixelFormat source, bool log = true) const;
+  // What a source frame of this visible size and format is imported into.
+  zerocopy::ImportTarget target_for(uint32_t visible_width, uint32_t visible_height, PixelFormat source,
+                                    bool log) const;
   void set_state(std::string state);
   void fail(Error error);
 
@@ -208,10 +211,11 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   uint64_t frames_accepted_ = 0;
   bool ahead_asked_ = false;  // the first format asked the encoder thread to open the encoder
 
-  // The size and depth the first format announced, for the encoder thread to open the encoder
-  // before the first frame comes (on_format -> open_ahead()).
+  // What the first format announced, for the encoder thread to open the encoder before the first
+  // frame comes (on_format -> open_ahead()).
   struct Ahead {
-    uint32_t width = 0, height = 0, depth = 8;
+    zerocopy::ImportTarget target;
+    uint32_t depth = 8;
   };
   std::mutex ahead_mutex_;
   std::optional<Ahead> ahead_;

@@ -114,7 +114,7 @@ bool Pipeline::open_ahead(VideoEncoding& v) {
     ahead = std::exchange(ahead_, std::nullopt);
   }
   if (!ahead || v.encoder) return true;
-  if (!ensure_encoder(v, ahead->width, ahead->height, ahead->depth)) return false;
+  if (!ensure_encoder(v, ahead->target.width, ahead->target.height, ahead->depth)) return false;
   if (auto ok = v.encoder->open_ahead(); !ok) {
     fail(ok.error());
     return false;
