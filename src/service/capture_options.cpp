@@ -106,11 +106,6 @@ const std::vector<OptionInfo>& capture_option_list() {
   return list;
 }
 
-uint32_t gop_frames(double seconds, const RecordOptions& r) {
-  const uint32_t rate = session::nominal_fps(r);
-  return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(seconds * rate)));
-}
-
 namespace {
 
 // A StartCapture being put together: the spec, and what is settled only at the end.
@@ -304,7 +299,9 @@ Result<CaptureSpec> settle(Draft d, const Config& config) {
   if (r.bit_depth == encode::BitDepth::Ten && r.codec == encode::Codec::H264) {
     return bad("option 'bit-depth' 10 needs codec hevc or av1 (zerocast encodes H.264 at 8 bits)");
   }
-  r.gop_frames = d.gop ? *d.gop : gop_frames(config.gop_seconds, r);
+  // 0: the pipeline takes capture.gop_seconds at the rate it captures at.
+  r.gop_frames = d.gop ? *d.gop : 0;
+  r.gop_seconds = config.gop_seconds;
   r.audio_codec = session::audio_codec_for(r);  // settled once: the outputs and every pipeline share it
   if (r.outputs.empty() && d.spec.replay_seconds == 0) {
     return bad("nothing to do: give 'outputs' or 'replay' seconds");

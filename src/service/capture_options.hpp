@@ -36,7 +36,4 @@ const std::vector<OptionInfo>& capture_option_list();
 // Errc::unsupported for a codec the container cannot carry.
 Result<CaptureSpec> capture_spec(const Config& config, const OptionMap& options);
 
-// The GOP in frames for `seconds` at the capture's nominal rate.
-uint32_t gop_frames(double seconds, const session::RecordOptions& record);
-
 }  // namespace zc::service

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "capture/source.hpp"
@@ -49,16 +50,22 @@ Pipeline::~Pipeline() {
   outputs_.reset();
 }
 
+uint32_t Pipeline::frame_rate() const {
+  if (options_.fps || options_.test_source()) return nominal_fps(options_);
+  const uint32_t announced = source_fps_.load();
+  return announced ? announced : nominal_fps(options_);
+}
+
 encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height, uint32_t depth) const {
   encode::EncoderConfig c;
   c.codec = options_.codec;
   c.width = width;
   c.height = height;
   c.bit_depth = depth;
-  const uint32_t fps = nominal_fps(options_);
+  const uint32_t fps = frame_rate();
   c.frame_rate = AVRational{static_cast<int>(fps), 1};
   c.bitrate_kbps = bitrate_kbps_.load();
-  c.gop_frames = options_.gop_frames;
+  c.gop_frames = gop_frames_at(options_, fps);
   c.tuning = effective_tuning(options_);
   c.time_origin_ns = hooks_.time_origin_ns.value_or(first_frame_ns_.load());
   c.keep_last = options_.cfr;
@@ -312,6 +319,12 @@ void Pipeline::on_format(const capture::VideoFormat& format) {
   // A new buffer size starts a new generation (new encoder) unless a fixed output size was asked
   // for; the next frame decides the target.
   target_.reset();
+  // A 30 fps producer's encoder gets a GOP of two seconds at 30, not at the nominal 60 (a rate of
+  // 0/1 is variable: its maximum then, if it gives one).
+  const capture::Fraction rate = format.framerate.num > 0 ? format.framerate : format.max_framerate;
+  if (rate.num > 0 && rate.denom > 0) {
+    source_fps_ = std::clamp<uint32_t>((rate.num + rate.denom / 2) / rate.denom, 1, 1000);
+  }
   // The first format opens the encoder now, on its thread, not on the first frame: a 4K libx264
   // open and its first allocations held the first frame 100-250 ms (measured on the 2-core
   // machine). The first frame's own size still decides: a crop that differs replaces it.
@@ -320,7 +333,6 @@ void Pipeline::on_format(const capture::VideoFormat& format) {
   Ahead a;
   a.target = target_for(format.size.width, format.size.height, format.format, false);
   a.depth = bit_depth(a.target.format) > 8 ? 10 : 8;
-
   {
     std::lock_guard lock(ahead_mutex_);
     ahead_ = a;
@@ -435,7 +447,7 @@ Snapshot Pipeline::snapshot() const {
   const auto gpu_frames = counters_.gpu_frames_timed.load();
   s.capture_gpu_ms_per_frame = gpu_frames ? static_cast<double>(counters_.gpu_ns) / 1e6 / gpu_frames : -1;
   const int64_t first = first_encoded_pts_ns_, last = last_encoded_pts_ns_;
-  const uint32_t fps = nominal_fps(options_);
+  const uint32_t fps = frame_rate();
   if (counters_.frames_encoded > 0) s.encoded_span_s = static_cast<double>(last - first) / 1e9 + 1.0 / fps;
   s.width = width_;
   s.height = height_;

@@ -144,6 +144,10 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   std::vector<uint64_t> modifiers(PixelFormat format) override;
 
   encode::EncoderConfig encoder_config(uint32_t width, uint32_t height, uint32_t depth) const;
+  // The nominal frame rate: --fps, else the test source's, else the rate the producer announced
+  // (its maximum for a variable rate), else 60. Rate control, the default GOP and the sound's
+  // end follow it.
+  uint32_t frame_rate() const;
   // The importer's target layout for a source (logged when `log`).
   encode::InputSpec input_for(PixelFormat source, bool log = true) const;
   // What a source frame of this visible size and format is imported into.
@@ -226,6 +230,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   std::atomic<int64_t> first_frame_ns_{0};
   std::atomic<int64_t> start_ns_{0};
   std::atomic<uint32_t> width_{0}, height_{0};
+  std::atomic<uint32_t> source_fps_{0};  // announced by the producer's format (0: none)
   std::atomic<bool> keyframe_requested_{false};
   std::atomic<uint32_t> bitrate_kbps_{0};
   struct BitrateRequest {

@@ -64,7 +64,7 @@ void Pipeline::end_audio() {
   if (!audio_) return;
   // The tracks end where the last picture stops being shown.
   const int64_t last = last_encoded_pts_ns_.load();
-  const int64_t end = last ? last + 1'000'000'000LL / nominal_fps(options_) : 0;
+  const int64_t end = last ? last + 1'000'000'000LL / frame_rate() : 0;
   audio_->finish(end);
   if (test_audio_) test_audio_->stop();
 }

@@ -76,7 +76,7 @@ void Pipeline::note_encoded(VideoEncoding& v, int64_t pts_ns) {
   if (first_encoded_pts_ns_ == 0) first_encoded_pts_ns_ = pts_ns;
   last_encoded_pts_ns_ = pts_ns;
   v.last_pts_ns = pts_ns;
-  if (audio_) audio_->video_until(pts_ns + 1'000'000'000LL / nominal_fps(options_));
+  if (audio_) audio_->video_until(pts_ns + 1'000'000'000LL / frame_rate());
 }
 
 bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height, uint32_t depth) {

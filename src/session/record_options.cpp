@@ -1,5 +1,6 @@
 #include "session/record_options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -67,6 +68,11 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
       return fail(Errc::invalid_argument, "options", "test source rate must be 1..240");
   }
   return {};
+}
+
+uint32_t gop_frames_at(const RecordOptions& o, uint32_t fps) {
+  if (o.gop_frames) return o.gop_frames;
+  return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(o.gop_seconds * fps)));
 }
 
 uint32_t nominal_fps(const RecordOptions& o) {

@@ -33,8 +33,9 @@ struct RecordOptions {
   encode::Codec codec = encode::Codec::H264;
   std::string encoder = "auto";
   uint32_t bitrate_kbps = 0;  // 0: the tuning's default
-  uint32_t fps = 0;           // 0: the source's rate (nominal 60 for rate control)
-  uint32_t gop_frames = 0;    // 0: two seconds' worth
+  uint32_t fps = 0;           // 0: the rate the source announces (60 when it announces none)
+  uint32_t gop_frames = 0;    // 0: gop_seconds' worth at the nominal rate
+  double gop_seconds = 2.0;   // the daemon's capture.gop_seconds
   std::optional<double> duration_s;
   std::optional<uint64_t> max_frames;
   std::optional<encode::Tuning> tuning;                 // unset: low latency for network outputs, quality for files
@@ -60,8 +61,12 @@ Result<Size> parse_size(const std::string& text, bool even = true);
 Result<void> validate(const RecordOptions& options, bool require_output = true);
 
 // The rate frames are nominally captured at: --fps, else the test source's rate, else 60 (rate
-// control, --cfr, the length of the last frame).
+// control, --cfr, the length of the last frame). A running pipeline puts the rate the producer
+// announces before that 60 (Pipeline::frame_rate).
 uint32_t nominal_fps(const RecordOptions& options);
+
+// The GOP in frames for a capture at `fps`: gop_frames, else gop_seconds' worth (at least 1).
+uint32_t gop_frames_at(const RecordOptions& options, uint32_t fps);
 
 // The one audio codec of every output: the one asked for, else Opus where every output is
 // mkv/mp4 and AAC otherwise; nullopt without sound.

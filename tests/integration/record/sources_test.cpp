@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <thread>
+#include <vector>
 
 #include "capture/source.hpp"
 #include "record_support.hpp"
@@ -29,6 +30,31 @@ TEST_CASE("record: a test-source process captured by its serial", "[record][sour
   REQUIRE(d.decode.ok);
   CHECK(d.numbers.size() == 45);
   CHECK(consecutive_problem(d.numbers).empty());
+}
+
+TEST_CASE("record: a 30 fps producer's GOP is two seconds of its own frames, not of a nominal 60",
+          "[record][sources]") {
+  zc::test::PipeWireDaemon pw;
+  auto source = zc::test::start_zerocast({"test-source", "--size", "320x240", "--fps", "30"});
+  const auto serial = zc::test::wait_for_serial(source, 10s);
+  INFO(source.output());
+  REQUIRE(serial);
+  const auto out = zc::test::make_temp_dir("zc-src") + "/gop.mkv";
+  // Low latency: no scene cuts, keyframes only where the GOP puts them.
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--encoder", "libx264", "--low-latency",
+                     "--frames", "130", "-o", out},
+                    40s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("gop 60") != std::string::npos);  // the encoder's open line
+  const auto d = decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  REQUIRE(d.decode.frames.size() == 130);
+  std::vector<size_t> keyframes;
+  for (size_t i = 0; i < d.decode.frames.size(); ++i) {
+    if (d.decode.frames[i].keyframe) keyframes.push_back(i);
+  }
+  CHECK(keyframes == std::vector<size_t>{0, 60, 120});
 }
 
 TEST_CASE("record: GStreamer's pipewiresink, exactly as many frames as it sent", "[record][sources]") {

@@ -38,7 +38,7 @@ TEST_CASE("capture options default to the config", "[capture-options]") {
   CHECK(s->record.codec == encode::Codec::HEVC);
   CHECK(s->record.bitrate_kbps == 3000);
   CHECK(s->record.test.size == Size{640, 360});
-  CHECK(s->record.gop_frames == 50);  // 2 s at the test source's 25 fps
+  CHECK(session::gop_frames_at(s->record, session::nominal_fps(s->record)) == 50);  // 2 s at the test source's 25 fps
   CHECK(s->replay_seconds == 20);
   CHECK(s->replay_max_bytes == 64u * 1024 * 1024);
 }
@@ -68,9 +68,13 @@ TEST_CASE("capture options override the config, integers of any D-Bus type", "[c
   REQUIRE(s->record.tuning);
   CHECK(*s->record.tuning == encode::Tuning::LowLatency);
   CHECK_FALSE(s->record.draw_cursor);
-  // Without gop, the GOP is the config's seconds at the nominal rate (fps 30 here).
+  // Without gop, the GOP is the config's seconds at the rate the capture runs at (fps 30 here; a
+  // producer's announced rate where no fps is given, see Pipeline::frame_rate).
   o.erase("gop");
-  CHECK(capture_spec(c, o)->record.gop_frames == 60);
+  const auto without = capture_spec(c, o);
+  CHECK(without->record.gop_frames == 0);
+  CHECK(session::gop_frames_at(without->record, session::nominal_fps(without->record)) == 60);
+  CHECK(session::gop_frames_at(without->record, 24) == 48);
 }
 
 TEST_CASE("capture options are refused with the option named", "[capture-options]") {
