@@ -330,12 +330,10 @@ void Pipeline::on_format(const capture::VideoFormat& format) {
   // machine). The first frame's own size still decides: a crop that differs replaces it.
   if (ahead_asked_ || frames_accepted_ > 0) return;
   ahead_asked_ = true;
-  Ahead a;
-  a.target = target_for(format.size.width, format.size.height, format.format, false);
-  a.depth = bit_depth(a.target.format) > 8 ? 10 : 8;
+  const zerocopy::ImportTarget ahead = target_for(format.size.width, format.size.height, format.format, false);
   {
     std::lock_guard lock(ahead_mutex_);
-    ahead_ = a;
+    ahead_ = ahead;
   }
   queue_.wake();
 }

@@ -217,12 +217,8 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
 
   // What the first format announced, for the encoder thread to open the encoder before the first
   // frame comes (on_format -> open_ahead()).
-  struct Ahead {
-    zerocopy::ImportTarget target;
-    uint32_t depth = 8;
-  };
   std::mutex ahead_mutex_;
-  std::optional<Ahead> ahead_;
+  std::optional<zerocopy::ImportTarget> ahead_;
 
   PipelineCounters counters_;
   LatencyHistogram latency_;

@@ -9,6 +9,14 @@
 #include "session/pipeline.hpp"
 
 namespace zc::session {
+namespace {
+
+// The bit depth an encoder is made for, from the layout it is fed.
+uint32_t encoder_depth(PixelFormat fed) {
+  return bit_depth(fed) > 8 ? 10 : 8;
+}
+
+}  // namespace
 
 bool Pipeline::begin_streams(VideoEncoding& v) {
   if (v.begun) return true;
@@ -108,13 +116,13 @@ bool Pipeline::ensure_encoder(VideoEncoding& v, uint32_t width, uint32_t height,
 // On the encoder thread: the encoder for the size the first format announced, opened before the
 // first frame where its family allows (Encoder::open_ahead). Nothing to do once a frame came first.
 bool Pipeline::open_ahead(VideoEncoding& v) {
-  std::optional<Ahead> ahead;
+  std::optional<zerocopy::ImportTarget> ahead;
   {
     std::lock_guard lock(ahead_mutex_);
     ahead = std::exchange(ahead_, std::nullopt);
   }
   if (!ahead || v.encoder) return true;
-  if (!ensure_encoder(v, ahead->target.width, ahead->target.height, ahead->depth)) return false;
+  if (!ensure_encoder(v, ahead->width, ahead->height, encoder_depth(ahead->format))) return false;
   if (auto ok = v.encoder->open_ahead(); !ok) {
     fail(ok.error());
     return false;
@@ -123,7 +131,7 @@ bool Pipeline::open_ahead(VideoEncoding& v) {
 }
 
 bool Pipeline::encode_frame(VideoEncoding& v, DeviceFrame frame) {
-  if (!ensure_encoder(v, frame.width, frame.height, bit_depth(frame.format) > 8 ? 10 : 8)) return false;
+  if (!ensure_encoder(v, frame.width, frame.height, encoder_depth(frame.format))) return false;
   if (!v.fed) {
     // Made before the first frame's time was known (opened ahead, or on this frame).
     v.encoder->set_time_origin(hooks_.time_origin_ns.value_or(first_frame_ns_.load()));

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "capture/source.hpp"
@@ -16,14 +17,30 @@ using zc::test::consecutive_problem;
 using zc::test::decode_numbers;
 using zc::test::zerocast;
 
+namespace {
+
+// A `zerocast test-source` process (320x240 at 30 fps), once it printed its serial.
+struct SourceProcess {
+  zc::test::Process process;
+  uint64_t serial = 0;
+};
+SourceProcess start_source_process() {
+  auto process = zc::test::start_zerocast({"test-source", "--size", "320x240", "--fps", "30"});
+  const auto serial = zc::test::wait_for_serial(process, 10s);
+  INFO(process.output());
+  REQUIRE(serial);
+  return SourceProcess{std::move(process), *serial};
+}
+
+}  // namespace
+
 TEST_CASE("record: a test-source process captured by its serial", "[record][sources]") {
   zc::test::PipeWireDaemon pw;
-  auto source = zc::test::start_zerocast({"test-source", "--size", "320x240", "--fps", "30"});
-  const auto serial = zc::test::wait_for_serial(source, 10s);
-  INFO(source.output());
-  REQUIRE(serial);
+  auto source = start_source_process();
+  INFO(source.process.output());
   const auto out = zc::test::make_temp_dir("zc-src") + "/p.mkv";
-  auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--frames", "45", "-o", out}, 30s);
+  auto r =
+      zerocast({"record", "--source", "serial:" + std::to_string(source.serial), "--frames", "45", "-o", out}, 30s);
   INFO(r.output);
   REQUIRE(r.status == 0);
   const auto d = decode_numbers(out);
@@ -35,14 +52,12 @@ TEST_CASE("record: a test-source process captured by its serial", "[record][sour
 TEST_CASE("record: a 30 fps producer's GOP is two seconds of its own frames, not of a nominal 60",
           "[record][sources]") {
   zc::test::PipeWireDaemon pw;
-  auto source = zc::test::start_zerocast({"test-source", "--size", "320x240", "--fps", "30"});
-  const auto serial = zc::test::wait_for_serial(source, 10s);
-  INFO(source.output());
-  REQUIRE(serial);
+  auto source = start_source_process();
+  INFO(source.process.output());
   const auto out = zc::test::make_temp_dir("zc-src") + "/gop.mkv";
   // Low latency: no scene cuts, keyframes only where the GOP puts them.
-  auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--encoder", "libx264", "--low-latency",
-                     "--frames", "130", "-o", out},
+  auto r = zerocast({"record", "--source", "serial:" + std::to_string(source.serial), "--encoder", "libx264",
+                     "--low-latency", "--frames", "130", "-o", out},
                     40s);
   INFO(r.output);
   REQUIRE(r.status == 0);
