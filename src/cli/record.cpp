@@ -177,7 +177,7 @@ std::function<int()> add_record_command(CLI::App& app) {
   cmd->add_option("--encoder", o.encoder, "auto, or an FFmpeg encoder name (libx264, hevc_nvenc, ...)")
       ->capture_default_str();
   cmd->add_option("--bitrate", o.bitrate_kbps, "Bitrate in kbit/s (0: the tuning's default)");
-  cmd->add_option("--fps", o.fps, "Nominal frame rate (rate control; the rate --cfr holds)");
+  cmd->add_option("--fps", o.fps, "Nominal frame rate (rate control; the rate --cfr holds); default: the producer's");
   cmd->add_option("--gop", o.gop_frames, "Keyframe interval in frames (0: two seconds' worth)");
   cmd->add_option("--duration", args->duration, "Stop after this many seconds of video");
   cmd->add_option("--frames", args->frames, "Stop after this many frames");
@@ -188,7 +188,8 @@ std::function<int()> add_record_command(CLI::App& app) {
   auto* ll = cmd->add_flag("--low-latency", args->low_latency, "Low-latency tuning (default for network outputs)");
   auto* q = cmd->add_flag("--quality", args->quality, "Quality tuning (default for files)");
   ll->excludes(q);
-  cmd->add_flag("--cfr", o.cfr, "Repeat frames to hold --fps when the producer sends only on change");
+  cmd->add_flag("--cfr", o.cfr,
+                "Repeat frames to hold --fps (else the rate the producer announces) when it sends only on change");
   cmd->add_flag("--no-cursor", args->no_cursor, "Do not draw the metadata cursor");
   cmd->add_option("--test-size", args->test_size, "Size of the built-in test source")->capture_default_str();
   cmd->add_option("--test-fps", o.test.fps, "Rate of the built-in test source")->capture_default_str();

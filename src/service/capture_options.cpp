@@ -92,7 +92,7 @@ const std::vector<OptionInfo>& capture_option_list() {
       {"scale", "s", "output size WIDTHxHEIGHT"},
       {"tuning", "s", "auto | low-latency | quality"},
       {"bit-depth", "s", "auto | 8 | 10 (10 needs hevc or av1)"},
-      {"cfr", "b", "repeat frames to hold fps"},
+      {"cfr", "b", "repeat frames to hold fps (else the producer's announced rate)"},
       {"cursor", "b", "draw the cursor"},
       {"audio", "as",
        "sound sources (SPEC[,volume=DB][,muted]: output, input, node:ID, serial:N, name:NODE, app:NAME, test); "

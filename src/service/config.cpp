@@ -183,7 +183,8 @@ const std::vector<Entry>& schema() {
                              return std::nullopt;
                            }));
     s.push_back(bool_key("capture.cursor", true, "Draw the cursor (metadata cursors)", &Config::cursor));
-    s.push_back(bool_key("capture.cfr", false, "Repeat frames to hold capture.fps (needs capture.fps)", &Config::cfr));
+    s.push_back(bool_key("capture.cfr", false,
+                         "Repeat frames to hold capture.fps (else the rate the producer announces)", &Config::cfr));
     s.push_back(number_key("capture.reconnect_seconds", 60.0, 0.0, 86400.0,
                            "After PipeWire went away, retry this long before giving up; 0: forever",
                            &Config::reconnect_seconds));
@@ -394,7 +395,6 @@ Result<Config> parse_config(const std::string& text, const std::string& path, Co
       if (auto bad = entry->set(c, *value)) return config_error(where, "key '" + name + "' " + *bad);
     }
   }
-  if (c.cfr && c.fps == 0) return config_error(path, "key 'capture.cfr' needs 'capture.fps' (the rate to hold)");
   if (c.reconnect_min_ms > c.reconnect_max_ms) {
     return config_error(path, "key 'network.reconnect_min_ms' is larger than 'network.reconnect_max_ms'");
   }
@@ -438,7 +438,6 @@ Result<Config> load_config(const ConfigSources& sources) {
     if (!e) return config_error("command line", "unknown key '" + name + "'");
     if (auto ok = apply_text(*e, text, "command line"); !ok) return tl::unexpected(ok.error());
   }
-  if (c.cfr && c.fps == 0) return config_error("config", "key 'capture.cfr' needs 'capture.fps' (the rate to hold)");
   if (c.reconnect_min_ms > c.reconnect_max_ms) {
     return config_error("config", "key 'network.reconnect_min_ms' is larger than 'network.reconnect_max_ms'");
   }

@@ -148,6 +148,10 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   // (its maximum for a variable rate), else 60. Rate control, the default GOP and the sound's
   // end follow it.
   uint32_t frame_rate() const;
+  // --cfr: the longest a picture stands before it is sent again, 1 s / frame_rate() (at most
+  // kMaxCfrFps: a variable-rate producer may announce a maximum of 1000); 0 without --cfr.
+  static constexpr uint32_t kMaxCfrFps = 240;
+  int64_t cfr_interval_ns() const;
   // The importer's target layout for a source (logged when `log`).
   encode::InputSpec input_for(PixelFormat source, bool log = true) const;
   // What a source frame of this visible size and format is imported into.

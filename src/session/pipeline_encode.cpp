@@ -176,13 +176,19 @@ bool Pipeline::repeat_if_due(VideoEncoding& v, int64_t interval_ns) {
   return write_packets(v);
 }
 
+int64_t Pipeline::cfr_interval_ns() const {
+  if (!options_.cfr) return 0;
+  return 1'000'000'000LL / std::min<uint32_t>(frame_rate(), kMaxCfrFps);
+}
+
 void Pipeline::encoder_loop() {
   VideoEncoding video;
-  // --cfr: when no new picture arrives within one frame interval, the last one is sent again.
-  const int64_t interval_ns = options_.cfr ? 1'000'000'000LL / options_.fps : 0;
-  const auto wait = interval_ns ? std::chrono::milliseconds(std::max<int64_t>(1, interval_ns / 2'000'000))
-                                : std::chrono::milliseconds(100);
   while (true) {
+    // --cfr: when no new picture arrives within one frame interval, the last one is sent again.
+    // The rate is known once the producer's format is (Pipeline::frame_rate).
+    const int64_t interval_ns = cfr_interval_ns();
+    const auto wait = interval_ns ? std::chrono::milliseconds(std::max<int64_t>(1, interval_ns / 2'000'000))
+                                  : std::chrono::milliseconds(100);
     auto frame = queue_.pop(wait);
     apply_bitrate_request(video.encoder.get());
     if (!open_ahead(video)) break;

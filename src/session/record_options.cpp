@@ -46,7 +46,6 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
   if (o.duration_s && *o.duration_s <= 0) return fail(Errc::invalid_argument, "options", "--duration must be positive");
   if (o.max_frames && *o.max_frames == 0) return fail(Errc::invalid_argument, "options", "--frames must be positive");
   if (o.fps > 240) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
-  if (o.cfr && o.fps == 0) return fail(Errc::invalid_argument, "options", "--cfr needs --fps (the rate to hold)");
   if (o.bitrate_kbps > 500000) return fail(Errc::invalid_argument, "options", "--bitrate is in kbit/s; at most 500000");
   if (o.audio_bitrate_kbps > 512)
     return fail(Errc::invalid_argument, "options", "--audio-bitrate is in kbit/s; at most 512");

@@ -91,7 +91,6 @@ TEST_CASE("capture options are refused with the option named", "[capture-options
   CHECK(has(refusal(c, {{"outputs", out}, {"tuning", std::string("fast")}}), "tuning"));
   CHECK(has(refusal(c, {{"outputs", out}, {"source", std::string("camera")}}), "source"));
   CHECK(has(refusal(c, {{"outputs", out}, {"test-fps", uint64_t{0}}}), "test-fps"));
-  CHECK(has(refusal(c, {{"outputs", out}, {"cfr", true}}), "--cfr needs --fps"));
   CHECK(has(refusal(c, {}), "nothing to do"));
   CHECK(has(refusal(c, {{"outputs", std::vector<std::string>{"a.mkv"}}}), "must be an absolute path or a URL"));
   CHECK(has(refusal(c, {{"outputs", std::vector<std::string>{"/v/a.avi"}}}), "a.avi"));

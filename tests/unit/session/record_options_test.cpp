@@ -23,7 +23,9 @@ TEST_CASE("validation refuses contradictions with a named reason", "[options]") 
   CHECK(r.error().message.find("no output") != std::string::npos);
   o.outputs = {"/tmp/x.mkv"};
   CHECK(validate(o));
-  o.cfr = true;
+  o.cfr = true;  // without --fps: the producer's announced rate is held
+  CHECK(validate(o));
+  o.fps = 241;
   CHECK_FALSE(validate(o));
   o.fps = 30;
   CHECK(validate(o));
