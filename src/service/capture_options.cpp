@@ -192,7 +192,7 @@ Result<void> apply_test_size(Draft& d, const std::string& name, const OptionValu
 }
 
 Result<void> apply_test_fps(Draft& d, const std::string& name, const OptionValue& value) {
-  auto v = get_unsigned(name, value, 240);
+  auto v = get_unsigned(name, value, session::kMaxFps);
   if (!v) return tl::unexpected(v.error());
   if (*v == 0) return bad("option 'test-fps' must be 1..240");
   d.spec.record.test.fps = *v;
@@ -240,7 +240,7 @@ const std::map<std::string, Apply>& appliers() {
       {"bitrate", [](Draft& d, const std::string& n,
                      const OptionValue& v) { return take(get_unsigned(n, v, 500000), d.spec.record.bitrate_kbps); }},
       {"fps", [](Draft& d, const std::string& n,
-                 const OptionValue& v) { return take(get_unsigned(n, v, 240), d.spec.record.fps); }},
+                 const OptionValue& v) { return take(get_unsigned(n, v, session::kMaxFps), d.spec.record.fps); }},
       {"gop", apply_gop},
       {"replay", [](Draft& d, const std::string& n,
                     const OptionValue& v) { return take(get_unsigned(n, v, 3600), d.spec.replay_seconds); }},

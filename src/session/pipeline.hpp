@@ -149,8 +149,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   // end follow it.
   uint32_t frame_rate() const;
   // --cfr: the longest a picture stands before it is sent again, 1 s / frame_rate() (at most
-  // kMaxCfrFps: a variable-rate producer may announce a maximum of 1000); 0 without --cfr.
-  static constexpr uint32_t kMaxCfrFps = 240;
+  // kMaxFps: a variable-rate producer may announce a maximum of 1000); 0 without --cfr.
   int64_t cfr_interval_ns() const;
   // The importer's target layout for a source (logged when `log`).
   encode::InputSpec input_for(PixelFormat source, bool log = true) const;

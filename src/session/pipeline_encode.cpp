@@ -178,7 +178,7 @@ bool Pipeline::repeat_if_due(VideoEncoding& v, int64_t interval_ns) {
 
 int64_t Pipeline::cfr_interval_ns() const {
   if (!options_.cfr) return 0;
-  return 1'000'000'000LL / std::min<uint32_t>(frame_rate(), kMaxCfrFps);
+  return 1'000'000'000LL / std::min(frame_rate(), kMaxFps);
 }
 
 void Pipeline::encoder_loop() {

@@ -45,7 +45,7 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
     return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
   if (o.duration_s && *o.duration_s <= 0) return fail(Errc::invalid_argument, "options", "--duration must be positive");
   if (o.max_frames && *o.max_frames == 0) return fail(Errc::invalid_argument, "options", "--frames must be positive");
-  if (o.fps > 240) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
+  if (o.fps > kMaxFps) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
   if (o.bitrate_kbps > 500000) return fail(Errc::invalid_argument, "options", "--bitrate is in kbit/s; at most 500000");
   if (o.audio_bitrate_kbps > 512)
     return fail(Errc::invalid_argument, "options", "--audio-bitrate is in kbit/s; at most 512");
@@ -63,7 +63,7 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
     if (o.test.size.width > 7680 || o.test.size.height > 4320) {
       return fail(Errc::invalid_argument, "options", "the test source goes up to 7680x4320");
     }
-    if (o.test.fps == 0 || o.test.fps > 240)
+    if (o.test.fps == 0 || o.test.fps > kMaxFps)
       return fail(Errc::invalid_argument, "options", "test source rate must be 1..240");
   }
   return {};

@@ -60,6 +60,9 @@ Result<Size> parse_size(const std::string& text, bool even = true);
 // `require_output` false: a daemon capture may feed only its replay buffer.
 Result<void> validate(const RecordOptions& options, bool require_output = true);
 
+// The highest frame rate zerocast takes (--fps, the test source's rate) and holds (--cfr).
+inline constexpr uint32_t kMaxFps = 240;
+
 // The rate frames are nominally captured at: --fps, else the test source's rate, else 60 (rate
 // control, --cfr, the length of the last frame). A running pipeline puts the rate the producer
 // announces before that 60 (Pipeline::frame_rate).

@@ -84,11 +84,11 @@ append+=" zc.share=zcout:/zc-vm:rw"
 #
 # A guest that dies before it reaches guest-run.sh (no guest-info.txt: measured once in a loaded
 # run, a NULL-pointer oops at 0.46 s in early boot under TCG) is booted again, twice at most; the
-# console of each failed boot is kept beside the last one's.
+# console of each failed boot is kept beside the last one's. All boots together get `timeout`.
 start=$SECONDS
 for boot in 1 2 3; do
   status=0
-  timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -m 2G -smp 2 -nographic -no-reboot -nic none \
+  timeout -k 10 "$((timeout - (SECONDS - start)))" qemu-system-x86_64 -accel tcg -m 2G -smp 2 -nographic -no-reboot -nic none \
     -device virtio-gpu-pci -device virtio-rng-pci \
     -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" -append "$append" \
     -drive "file=$guest/root.img,if=virtio,format=raw,snapshot=on" \
@@ -126,6 +126,6 @@ done
 echo "run-in-guest: guest ran $wall s (qemu exit $status); results, console.log, dmesg.txt in $results"
 if ((overall != 0 && overall != 77)); then
   echo "--- console.log (tail)"
-  tail -n 40 "$results/console.log" 2>/dev/null || tail -n 40 "$results/console-failed-boot-3.log"
+  tail -n 40 "$results/console.log" 2>/dev/null || tail -n 40 "$results/console-failed-boot-$boot.log"
 fi
 exit "$overall"

@@ -129,14 +129,12 @@ std::string gap_in(const std::vector<zc::capture::test::FrameRecord>& frames) {
 // Streams until the source has queued its `frames` (its frame_limit; it then stays connected,
 // sending nothing) and they arrived, or stopped arriving for half a second: the counters are then
 // final. Whether every frame arrived is each test's to check.
-std::unique_ptr<Stream> stream_all(const Setup& s, InFlightReads& obs, std::chrono::microseconds release_delay,
+std::unique_ptr<Stream> stream_all(Setup& s, InFlightReads& obs, std::chrono::microseconds release_delay,
                                    size_t frames) {
   auto stream = Stream::start(s.stream_options(release_delay), obs);
   REQUIRE(stream);
   const auto received = [&] { return obs.locked([&] { return obs.frames.size(); }); };
-  const auto deadline = Clock::now() + 10s;
-  while (s.source.stats().queued < frames && Clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  const auto sent = s.source.wait_for_frames(frames, 10s);
   size_t seen = received();
   for (auto quiet_since = Clock::now(); seen < frames && Clock::now() - quiet_since < 500ms;) {
     std::this_thread::sleep_for(10ms);
@@ -148,7 +146,8 @@ std::unique_ptr<Stream> stream_all(const Setup& s, InFlightReads& obs, std::chro
                    << src.skipped_busy << ", cycle timeouts " << src.cycle_timeouts << "; stream frames " << st.frames
                    << ", waited in place " << st.waited_in_place << ", kept " << st.buffers_kept);
   INFO(obs.history());
-  REQUIRE(src.queued >= frames);
+  INFO((sent ? std::string() : sent.error().describe()));
+  REQUIRE(sent);
   std::this_thread::sleep_for(300ms);
   return std::move(*stream);
 }
