@@ -154,18 +154,22 @@ std::unique_ptr<Stream> stream_all(Setup& s, InFlightReads& obs, std::chrono::mi
 
 // PipeWire 1.x loses frames in the link on a loaded machine whatever the consumer does (issue 13):
 // measured in the guest (PipeWire 1.4) with both host cores busy, a two-buffer producer lost one or
-// two frames in 14 of 20 runs with every read done at once (nothing kept or waited for), and these
-// tests lost up to two of 30-60 frames in 3 of 12 runs, three buffers too. 0.3.65 loses none
-// here. Starving the producer (what these tests guard) loses frames all along: a tenth is allowed
-// on 1.x, none on 0.3.
+// two frames in 14 of 20 runs with every read done at once (nothing kept or waited for); these
+// tests lost up to 5 of 30 frames (in 2 of about 30 runs of the five), three-buffer producers too,
+// at the start with a non-RT producer and mid-stream with an RT one, while the producer never once
+// lacked a free buffer. 0.3.65 loses none here. What these tests guard is our keeping or waiting
+// starving the producer: that shows directly as ticks where it had no free buffer (none allowed
+// anywhere); the count of arrivals then allows a quarter lost on 1.x, none on 0.3.
 size_t link_loss_allowed(size_t frames) {
   const bool v03 = std::string_view(pw_get_library_version()).starts_with("0.");
-  return v03 ? 0 : std::max<size_t>(2, frames / 10);
+  return v03 ? 0 : std::max<size_t>(2, frames / 4);
 }
 
-// Every frame the source queued arrived, in order (within what the link may lose, above).
-void check_all_arrived(InFlightReads& obs, size_t frames) {
+// Every frame the source queued arrived, in order (within what the link may lose, above), and the
+// source never waited for a buffer we held.
+void check_all_arrived(const Setup& s, InFlightReads& obs, size_t frames) {
   const size_t allowed = link_loss_allowed(frames);
+  CHECK(s.source.stats().skipped_no_buffer == 0);
   obs.locked([&] {
     INFO("PipeWire " << pw_get_library_version() << ": " << gap_in(obs.frames));
     if (allowed == 0) CHECK(gap_in(obs.frames).empty());
@@ -203,7 +207,7 @@ TEST_CASE("kept buffers: a buffer read in flight goes back once the read is done
     CHECK(obs.waited <= st.buffers_kept / 4);
     CHECK(obs.given_back.size() == st.frames);  // every buffer went back, the last one too
   });
-  check_all_arrived(obs, kFrames);
+  check_all_arrived(s, obs, kFrames);
 }
 
 TEST_CASE("kept buffers: without the timer the next buffer gives the kept one back") {
@@ -222,7 +226,7 @@ TEST_CASE("kept buffers: without the timer the next buffer gives the kept one ba
     // Each buffer but the last went back when the next arrived; the last is still kept.
     CHECK(obs.given_back.size() + 1 == st.frames);
   });
-  check_all_arrived(obs, kFrames);
+  check_all_arrived(s, obs, kFrames);
 }
 
 TEST_CASE("kept buffers: a producer with two buffers gets each back at once, its reads waited for") {
@@ -241,7 +245,7 @@ TEST_CASE("kept buffers: a producer with two buffers gets each back at once, its
     CHECK(obs.redelivered_while_reading == 0);
     CHECK(obs.given_back.size() == st.frames);
   });
-  check_all_arrived(obs, kFrames);
+  check_all_arrived(s, obs, kFrames);
 }
 
 TEST_CASE("kept buffers: a producer that stops sending gets its last buffer back from the timer") {
@@ -249,9 +253,9 @@ TEST_CASE("kept buffers: a producer that stops sending gets its last buffer back
   o.frame_limit = 12;  // then stays connected, sending nothing
   Setup s(o);
   InFlightReads obs(2ms);
-  auto stream = Stream::start(s.stream_options(4ms), obs);
-  REQUIRE(stream);
-  REQUIRE(obs.wait(10s, [&] { return obs.frames.size() >= 12; }));
+  // Until the 12 frames went out and arrivals stopped (1.x may lose some in the link, see above).
+  auto stream = stream_all(s, obs, 4ms, 12);
+  REQUIRE_FALSE(obs.locked([&] { return obs.frames.empty(); }));
   const uint64_t last = obs.locked([&] { return obs.frames.back().buffer_id; });
   // The last buffer has no successor to push it out: only the timer gives it back.
   const auto deadline = Clock::now() + 2s;
@@ -261,7 +265,7 @@ TEST_CASE("kept buffers: a producer that stops sending gets its last buffer back
     std::this_thread::sleep_for(5ms);
   }
   CHECK(back);
-  CHECK((*stream)->stats().kept_until_timer >= 1);
+  CHECK(stream->stats().kept_until_timer >= 1);
 }
 
 TEST_CASE("kept buffers: tearing the stream down waits for the kept buffer's read before removing it") {
