@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -43,6 +44,7 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "capture/source.hpp"
@@ -66,7 +68,7 @@ struct Run {
   uint64_t frames = 0;
   double p50_ms = 0, p99_ms = 0, p99_settled_ms = 0, capture_ms = 0;
   double max_rss_mb = 0;
-  double private_mb = 0;  // Private_Clean + Private_Dirty at the end of the steady window
+  double private_mb = -1;  // Private_Clean + Private_Dirty at the end of the steady window; -1: not read
   bool ok = false;
 };
 
@@ -128,13 +130,13 @@ double private_mb(int pid) {
 
 struct Steady {
   double ms_per_frame = 0;
-  double private_mb = 0;
+  double private_mb = -1;  // -1: not read (the run too short, or the process gone)
 };
 
 // The steady state of a live recording of `seconds`: its CPU from 2 s after `start` (linking,
 // encoder probes and first-touch page faults are behind it) to 1 s before its end (the trailer
 // not yet written), per frame of a `fps` producer over that wall time, and its private memory at
-// the end of that window. 0 when the run is too short or the process ended early. Both recorders
+// the end of that window. 0 (and -1 MB) when the run is too short or the process ended early. Both recorders
 // are measured this way, by the same clock.
 Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int seconds, uint32_t fps) {
   if (seconds < 5) return {};
@@ -147,7 +149,7 @@ Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int se
   const double mb = private_mb(pid);
   if (c0 < 0 || c1 < 0) return {};
   const double wall = std::chrono::duration<double>(t1 - t0).count();
-  return Steady{(c1 - c0) * 1000 / (wall * fps), std::max(mb, 0.0)};
+  return Steady{(c1 - c0) * 1000 / (wall * fps), mb};
 }
 
 // Waits for `p` (stopped after `timeout`) and returns what it did, as zc::test::run would.
@@ -290,6 +292,13 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// The median of the private-memory figures that were read (-1: not read), printed; "n/a" when none.
+std::string private_median(const std::vector<double>& v) {
+  std::vector<double> read;
+  std::copy_if(v.begin(), v.end(), std::back_inserter(read), [](double mb) { return mb >= 0; });
+  return read.empty() ? "n/a" : fmt::format("{:.0f} MB", median(read));
+}
+
 // A producer at `c`, its node id and serial once it is up.
 struct Source {
   zc::test::Process process;
@@ -422,23 +431,24 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     zc_private.push_back(z.private_mb);
     gst_private.push_back(g.private_mb);
     std::fprintf(stderr,
-                 "%s %s round %d: zerocast %.2f ms/frame (steady %.2f; %llu frames, %.0f MB, private %.0f MB), "
-                 "libx264 alone %.2f, GStreamer %.2f (steady %.2f; %.0f MB, private %.0f MB)\n",
+                 "%s %s round %d: zerocast %.2f ms/frame (steady %.2f; %llu frames, %.0f MB, private %s), "
+                 "libx264 alone %.2f, GStreamer %.2f (steady %.2f; %.0f MB, private %s)\n",
                  producer.c_str(), c.name, round + 1, z.cpu_ms_per_frame, z.steady_ms_per_frame,
-                 static_cast<unsigned long long>(z.frames), z.max_rss_mb, z.private_mb, a.cpu_ms_per_frame,
-                 g.cpu_ms_per_frame, g.steady_ms_per_frame, g.max_rss_mb, g.private_mb);
+                 static_cast<unsigned long long>(z.frames), z.max_rss_mb, private_median({z.private_mb}).c_str(),
+                 a.cpu_ms_per_frame, g.cpu_ms_per_frame, g.steady_ms_per_frame, g.max_rss_mb,
+                 private_median({g.private_mb}).c_str());
   }
   const double zc_m = median(zc_cpu), gst_m = median(gst_cpu), cap_m = median(capture), mem_m = median(mem);
   const double zs_m = median(zc_steady), gs_m = median(gst_steady);
   const double floor_m = median(alone) + mem_m;
   std::printf(
       "| %s | %ux%u@%u | %.2f ms | %.2f ms | %.2f ms | **%.2f** | **%.2f** | %.2f ms | %.2f ms | **%.2f** | **%.2f** | "
-      "%.0f MB | %.0f MB | %.0f MB | %.0f MB | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | **%.2f** "
+      "%.0f MB | %.0f MB | %s | %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | **%.2f** "
       "|\n",
       producer == "ball" ? "GStreamer ball" : "test source", c.width, c.height, c.fps, zc_m, zs_m, floor_m,
       zc_m / floor_m, zs_m / floor_m, gst_m, gs_m, zc_m / gst_m, zs_m / gs_m, median(zc_rss), median(gst_rss),
-      median(zc_private), median(gst_private), median(p50), median(p99), median(p99_settled), 1000.0 / c.fps, cap_m,
-      mem_m, cap_m / mem_m);
+      private_median(zc_private).c_str(), private_median(gst_private).c_str(), median(p50), median(p99),
+      median(p99_settled), 1000.0 / c.fps, cap_m, mem_m, cap_m / mem_m);
   std::fflush(stdout);
   return true;
 }

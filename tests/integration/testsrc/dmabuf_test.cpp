@@ -9,6 +9,7 @@
 #include "consumer.hpp"
 #include "core/log.hpp"
 #include "support/pw_daemon.hpp"
+#include "support/pw_link_loss.hpp"
 #include "testsrc/test_source.hpp"
 
 using namespace std::chrono_literals;
@@ -58,9 +59,14 @@ std::vector<ReceivedFrame> steady(const std::vector<ReceivedFrame>& frames) {
 // Every frame carries its own number (seq) in its pixels, consecutively. `epoch_starts`: frames
 // that begin a new format. PipeWire 0.3.65 drops a frame queued just as the consumer's
 // renegotiation clears the old buffer set (seen once in CI: the frame before "memfd from frame 11"
-// never arrived); one frame, right before a format's first, is tolerated, nowhere else.
+// never arrived); one frame, right before a format's first, is tolerated, nowhere else. PipeWire
+// 1.x loses frames in the link under load anywhere (support/pw_link_loss.hpp): the re-fixation
+// case lost 2-4 of about 20 mid-stream in guest runs beside a busy loop, so a fifth may be missing
+// there (at least 2), the rest in order still.
 void check_numbers(const std::vector<ReceivedFrame>& frames, const std::vector<uint64_t>& epoch_starts = {}) {
   REQUIRE_FALSE(frames.empty());
+  const size_t allowed = zc::test::link_loss_allowed(frames.size(), 5);
+  size_t missing = 0;
   for (size_t i = 0; i < frames.size(); ++i) {
     INFO("frame " << i << " seq " << frames[i].seq);
     REQUIRE(frames[i].number.has_value());
@@ -68,8 +74,14 @@ void check_numbers(const std::vector<ReceivedFrame>& frames, const std::vector<u
     if (i == 0) continue;
     const bool at_epoch = std::find(epoch_starts.begin(), epoch_starts.end(), frames[i].seq) != epoch_starts.end();
     if (at_epoch && frames[i].seq == frames[i - 1].seq + 2) continue;
-    CHECK(frames[i].seq == frames[i - 1].seq + 1);
+    if (allowed > 0) {
+      REQUIRE(frames[i].seq > frames[i - 1].seq);
+      missing += frames[i].seq - frames[i - 1].seq - 1;
+    } else {
+      CHECK(frames[i].seq == frames[i - 1].seq + 1);
+    }
   }
+  CHECK(missing <= allowed);
 }
 
 }  // namespace
