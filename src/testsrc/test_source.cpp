@@ -465,7 +465,9 @@ void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
   streaming = state == PW_STREAM_STATE_STREAMING;
   std::lock_guard lock(mutex);
   stats.streaming = streaming;
-  if (state == PW_STREAM_STATE_ERROR) stats.error = error ? error : "stream error";
+  // The first error is the cause (a GBM allocation naming its modifier); PipeWire may follow it
+  // with its own ("Buffer allocation failed"), which must not replace it.
+  if (state == PW_STREAM_STATE_ERROR && stats.error.empty()) stats.error = error ? error : "stream error";
   if (node_id == SPA_ID_INVALID && stream) node_id = pw_stream_get_node_id(stream.get());
   changed.notify_all();
 }
