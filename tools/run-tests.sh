@@ -7,22 +7,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 export CTEST_OUTPUT_ON_FAILURE=1
+# Each stage's start, in seconds since this script began: CI has 90 minutes, the notes say where
+# they go.
+stage() { echo "== $* (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
 
-echo "== build (RelWithDebInfo, -Werror)"
+stage "build (RelWithDebInfo, -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 
-echo "== style: clang-format, clang-tidy-16"
+stage "style: clang-format, clang-tidy-16"
 tools/check-style.sh build
 
-echo "== tests (normal build)"
+stage "tests (normal build)"
 ctest --test-dir build -j"$jobs" --timeout 600
 
 if [[ ${SKIP_ASAN:-0} != 1 ]]; then
-  echo "== build (ASan+UBSan)"
+  stage "build (ASan+UBSan)"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZEROCAST_SANITIZE=ON -DZEROCAST_BENCH=OFF >/dev/null
   cmake --build build-asan -j"$jobs"
-  echo "== tests (ASan+UBSan; the real-time soak runs only in the normal build)"
+  stage "tests (ASan+UBSan; the real-time soak runs only in the normal build)"
   # LeakSanitizer is on by default (x86-64 Linux); not forcing it here lets one executable opt out
   # through __lsan_default_options (lavapipe JIT leaks, tests/unit/zerocopy_gpu/lsan_mesa.cpp).
   export ASAN_OPTIONS=abort_on_error=0:detect_odr_violation=0
@@ -30,4 +33,4 @@ if [[ ${SKIP_ASAN:-0} != 1 ]]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ctest --test-dir build-asan -j"$jobs" --timeout 900 -LE 'realtime'
 fi
-echo "== all tests passed"
+stage "all tests passed"
