@@ -5,8 +5,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
+#include "record_losses.hpp"
 #include "record_support.hpp"
 #include "support/pw_daemon.hpp"
 #include "testsrc/test_source.hpp"
@@ -98,25 +100,36 @@ TEST_CASE("record: every injected defect is counted and skipped, the file holds 
   auto r = zerocast({"record", "--source", "serial:" + std::to_string(node->serial), "--frames", "45", "-o", out}, 30s);
   INFO(r.output);
   REQUIRE(r.status == 0);
-  CHECK(r.output.find("invalid buffers 5") != std::string::npos);
   // The frame numbered but never sent is missed, not dropped: read off the producer's numbers.
-  CHECK(r.output.find("missed    1 ") != std::string::npos);
+  // Where losses are allowed (record_losses.hpp) there may be more, a defective one among them
+  // (then missed, not invalid).
+  const auto loss = zc::test::check_losses(r.output, 45, 4, 1);
+  const auto counts = zc::test::summary_counts(r.output);
+  REQUIRE(counts);
+  const uint64_t link_lost = loss.missed - 1;
+  CHECK(counts->invalid_buffers <= 5);
+  CHECK(counts->invalid_buffers + link_lost >= 5);
   const auto decoded = decode_numbers(out);
   REQUIRE(decoded.decode.ok);
-  REQUIRE(decoded.numbers.size() == 45);
-  // Exactly the defective frames are missing; everything else is there once, in order.
+  REQUIRE(decoded.numbers.size() == 45 - loss.behind);
+  // Exactly the defective frames are missing (and those lost as allowed); everything else is there
+  // once, in order.
   std::vector<uint32_t> got;
   for (const auto& n : decoded.numbers) {
     REQUIRE(n);
     got.push_back(*n);
   }
-  const uint32_t first = got.front();
+  const auto defective = [](uint32_t n) { return n == 10 || n == 15 || n == 20 || n == 25 || n == 30 || n == 35; };
   std::vector<uint32_t> expected;
-  for (uint32_t n = first; expected.size() < 45; ++n) {
-    if (n == 10 || n == 15 || n == 20 || n == 25 || n == 30 || n == 35) continue;
-    expected.push_back(n);
+  for (uint32_t n = got.front(); n <= got.back(); ++n) {
+    if (!defective(n)) expected.push_back(n);
   }
-  CHECK(got == expected);
+  INFO("lost in the link " << link_lost << " (defective ones among them " << 5 - counts->invalid_buffers
+                           << "), encoder behind " << loss.behind);
+  CHECK(std::is_sorted(got.begin(), got.end()));
+  CHECK(std::adjacent_find(got.begin(), got.end()) == got.end());
+  CHECK(std::includes(expected.begin(), expected.end(), got.begin(), got.end()));
+  CHECK(expected.size() - got.size() == link_lost - (5 - counts->invalid_buffers) + loss.behind);
 }
 
 TEST_CASE("record: a resize mid-stream starts a new file NAME-001", "[record][errors]") {
@@ -141,12 +154,15 @@ TEST_CASE("record: a resize mid-stream starts a new file NAME-001", "[record][er
   CHECK(a.decode.frames.front().width == 320);
   CHECK(b.decode.frames.front().width == 480);
   CHECK(b.decode.frames.front().height == 270);
-  CHECK(a.numbers.size() + b.numbers.size() == 40);
-  CHECK(zc::test::consecutive_problem(a.numbers).empty());
-  CHECK(zc::test::consecutive_problem(b.numbers).empty());
+  const auto loss = zc::test::check_losses(r.output, 40, 4);
+  CHECK(a.numbers.size() + b.numbers.size() == 40 - loss.behind);
   REQUIRE(!a.numbers.empty());
   REQUIRE(!b.numbers.empty());
-  CHECK(*b.numbers.front() == *a.numbers.back() + 1);
+  // The second file goes on where the first stopped: one run of numbers across both.
+  auto both = a.numbers;
+  both.insert(both.end(), b.numbers.begin(), b.numbers.end());
+  INFO(zc::test::consecutive_problem(both, loss.skipped()));
+  CHECK(zc::test::consecutive_problem(both, loss.skipped()).empty());
 }
 
 TEST_CASE("record: a producer that vanishes ends the run cleanly, the file playable", "[record][errors]") {
@@ -166,8 +182,12 @@ TEST_CASE("record: a producer that vanishes ends the run cleanly, the file playa
   CHECK(r.output.find("producer ended") != std::string::npos);
   const auto d = decode_numbers(out);
   REQUIRE(d.decode.ok);
-  CHECK(d.numbers.size() == 30);
-  CHECK(zc::test::consecutive_problem(d.numbers).empty());
+  // Every frame sent before it vanished, less those lost as allowed (record_losses.hpp).
+  const auto loss = zc::test::check_losses(r.output, 30, 4);
+  CHECK(d.numbers.size() <= 30);
+  CHECK(d.numbers.size() + zc::test::losses_allowed(30, 4) >= 30);
+  INFO(zc::test::consecutive_problem(d.numbers, loss.skipped()));
+  CHECK(zc::test::consecutive_problem(d.numbers, loss.skipped()).empty());
 }
 
 // The early-error paths, for every encoder: never hang (SVT-AV1 1.4 blocks forever when an
