@@ -17,6 +17,7 @@ namespace zc::capture::test {
 struct FrameRecord {
   uint64_t buffer_id = 0;
   uint64_t sequence = 0;
+  uint32_t missed_before = 0;  // producer numbers skipped before this frame (capture's count)
   int64_t pts_ns = 0;
   uint32_t width = 0;
   uint32_t height = 0;
@@ -52,6 +53,7 @@ class Recorder : public StreamObserver {
     FrameRecord r;
     r.buffer_id = frame.buffer_id;
     r.sequence = frame.sequence;
+    r.missed_before = frame.missed_before;
     r.pts_ns = frame.pts_ns;
     r.width = frame.width;
     r.height = frame.height;

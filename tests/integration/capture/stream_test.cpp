@@ -22,6 +22,7 @@
 #include "recorder.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
+#include "support/pw_link_loss.hpp"
 #include "support/skip.hpp"
 
 using namespace std::chrono_literals;
@@ -103,7 +104,27 @@ void capture_from_gstreamer(const std::string& mode) {
     REQUIRE_FALSE(rec.frames.empty());
     INFO("frames " << rec.frames.size() << " of " << kBuffers);
     CHECK(rec.frames.size() <= kBuffers);
-    if (mode == "default") {
+    // pipewiresink numbers its buffers (SPA_META_Header seq): every number capture never got is
+    // counted as missed before the next frame, exactly.
+    uint64_t skipped = 0;
+    uint64_t missed = 0;
+    for (size_t i = 0; i < rec.frames.size(); ++i) {
+      missed += rec.frames[i].missed_before;
+      if (i == 0) continue;
+      INFO("frame " << i << ": sequence " << rec.frames[i - 1].sequence << " then " << rec.frames[i].sequence);
+      REQUIRE(rec.frames[i].sequence > rec.frames[i - 1].sequence);
+      skipped += rec.frames[i].sequence - rec.frames[i - 1].sequence - 1;
+    }
+    INFO("numbers skipped " << skipped << ", counted missed " << missed << ", first " << rec.frames.front().sequence
+                            << ", last " << rec.frames.back().sequence);
+    CHECK(missed == skipped);
+    if (mode == "default" && zc::test::pipewire_loses_in_link()) {
+      // PipeWire 1.4's pipewiresink, an async follower (PW_STREAM_FLAG_ASYNC), leaves at its end
+      // of stream before the graph pulled its last buffers: in six guest runs the numbers 0-51
+      // (or 0-52) arrived, none missing in between, and the last 7-8 never did (42 of 60 in an
+      // earlier loaded run). Nothing a consumer can pull.
+      CHECK(rec.frames.size() >= kBuffers * 2 / 3);
+    } else if (mode == "default") {
       // A follower is pulled by the graph. Unloaded, every buffer arrives (60 of 60 in every run
       // here); with 4 PipeWire tests at once on a loaded 2-core machine, about one run in ten
       // lost 1-4 buffers mid-stream before they reached us (a scrolling test pattern showed the
