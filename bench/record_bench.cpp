@@ -472,6 +472,12 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   av_log_set_level(AV_LOG_ERROR);
   if (audio) return audio_bench(seconds, rounds);
+  // The steady columns and private memory come from 2 s after the start to 1 s before the end
+  // (steady_state): a shorter run has none, and the table would print zeros for them.
+  if (seconds < 5) {
+    std::fprintf(stderr, "record_bench: --seconds must be at least 5 (the steady window needs it)\n");
+    return 2;
+  }
   const Config configs[] = {{"1080p", 1920, 1080, 60, 8000}, {"4k", 3840, 2160, 30, 20000}};
   std::printf(
       "zerocast record vs GStreamer and vs libx264 alone, libx264 ultrafast+zerolatency, %d s x %d rounds, %u "

@@ -10,6 +10,7 @@
 #include "consumer.hpp"
 #include "core/log.hpp"
 #include "support/pw_daemon.hpp"
+#include "support/pw_link_loss.hpp"
 #include "testsrc/test_source.hpp"
 
 using namespace std::chrono_literals;
@@ -116,19 +117,26 @@ TEST_CASE("a resize defect renegotiates and the announced frame is the first at 
   REQUIRE(formats.size() >= 2);
   CHECK(formats.back().width == 640);
   CHECK(formats.back().height == 360);
+  // Every frame in order from the first (PipeWire 1.x may lose a few in the link under load:
+  // support/pw_link_loss.hpp; none on 0.3).
+  uint64_t missing = 0;
   for (size_t i = 0; i < frames.size(); ++i) {
     INFO("seq " << frames[i].seq);
-    REQUIRE(frames[i].seq == i);
+    const uint64_t expected = i == 0 ? 0 : frames[i - 1].seq + 1;
+    REQUIRE(frames[i].seq >= expected);
+    missing += frames[i].seq - expected;
     CHECK(frames[i].width == (frames[i].seq < 20 ? 320u : 640u));
     CHECK(frames[i].chunk_size == static_cast<uint32_t>(frames[i].chunk_stride) * frames[i].height);
     REQUIRE(frames[i].number);
     CHECK(*frames[i].number == frames[i].seq);
   }
+  CHECK(missing <= zc::test::link_loss_allowed(40, 10));
 }
 
 TEST_CASE("a disappear defect removes the node and the consumer's stream sees it go") {
   Session s(source_with({"disappear@15"}));
-  REQUIRE(s.consumer->wait_frames(15, 10s));
+  const size_t allowed = zc::test::link_loss_allowed(15, 10);  // lost in the link: 0 on 0.3
+  REQUIRE(s.consumer->wait_frames(15 - allowed, 10s));
   // Without the node the consumer (node.dont-reconnect) is unlinked: it leaves STREAMING
   // (WirePlumber 0.4 removes the stream: UNCONNECTED; 0.5 keeps it, PAUSED without its link).
   const bool left = s.consumer->wait_left_streaming(5s);
@@ -145,7 +153,13 @@ TEST_CASE("a disappear defect removes the node and the consumer's stream sees it
   CHECK(stats.queued == 15);
   REQUIRE(stats.defect_count(DefectKind::Disappear) == 1);
   CHECK(stats.defect_frames.front().frame == 15);
-  REQUIRE(frames.size() == 15);
-  CHECK(frames.back().seq == 14);
+  // Frames 0-14, in order; on 1.x less those the link lost.
+  REQUIRE(!frames.empty());
+  REQUIRE(frames.size() <= 15);
+  CHECK(frames.size() + allowed >= 15);
+  for (size_t i = 1; i < frames.size(); ++i)
+    CHECK(frames[i].seq > frames[i - 1].seq);
+  CHECK(frames.back().seq <= 14);
+  CHECK(frames.back().seq + allowed >= 14);
   CHECK(s.source.wait_for_frames(16, 100ms).error().code == zc::Errc::pipewire);
 }
