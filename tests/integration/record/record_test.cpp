@@ -31,7 +31,7 @@ void check_counts_add_up(const std::string& output) {
   CHECK(c->captured == c->encoded - c->repeated + c->encoder_behind + c->import_failures);
 }
 
-// `output`: zerocast's, whose summary says how many frames PipeWire lost before the capture.
+// `output`: zerocast's, whose summary counts the frames lost and why (record_losses.hpp).
 void check_file(const std::string& path, const std::string& output, size_t frames, uint32_t width, uint32_t height,
                 const std::string& codec) {
   INFO(path);
