@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace zc::capture {
 
@@ -33,7 +34,10 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& name, Un
   std::unique_ptr<Connection> c(new Connection());
   c->loop_.reset(pw_thread_loop_new(name.c_str(), nullptr));
   if (!c->loop_) return fail(Errc::pipewire, "capture", "cannot create a PipeWire thread loop");
-  c->context_.reset(pw_context_new(c->loop(), nullptr, 0));
+  {
+    const ThreadNameScope data_loop("zc-pw-data");  // the data loop this starts inherits the name
+    c->context_.reset(pw_context_new(c->loop(), nullptr, 0));
+  }
   if (!c->context_) {
     return fail(Errc::pipewire, "capture", std::string("cannot create a PipeWire context: ") + std::strerror(errno));
   }

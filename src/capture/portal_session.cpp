@@ -10,6 +10,7 @@
 
 #include "capture/portal.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace zc::capture {
 
@@ -100,6 +101,7 @@ Result<void> PortalSession::start_thread() {
 }
 
 void PortalSession::run() {
+  name_this_thread("zc-portal");
   sd_bus* bus = bus_.get();
   while (true) {
     const int r = sd_bus_process(bus, nullptr);

@@ -34,4 +34,8 @@ bool prefault(void* data, size_t bytes, bool write) {
   return madvise(reinterpret_cast<void*>(begin), end - begin, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0;
 }
 
+void release_free_memory() {
+  malloc_trim(0);
+}
+
 }  // namespace zc

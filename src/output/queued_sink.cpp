@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.hpp"
+
 namespace zc::output {
 
 struct QueuedSink::State {
@@ -67,6 +69,7 @@ struct QueuedSink::State {
 };
 
 void QueuedSink::State::run() {
+  name_this_thread("zc-output");
   EncodedPacket current;
   current.packet.reset(av_packet_alloc());
   bool begun = false;

@@ -9,6 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "output/target.hpp"
 
 namespace zc::service {
@@ -179,6 +180,7 @@ Result<void> CaptureSupervisor::save_replay(const std::string& path, double seco
   std::lock_guard lock(mutex_);
   if (finishing_) return fail(Errc::cancelled, "replay", "the capture is stopping");
   savers_.emplace_back([&poster = poster_, clip = std::move(*clip), file, done = std::move(done), id = id_]() mutable {
+    name_this_thread("zc-replay-save");
     Result<std::pair<std::string, double>> result = std::make_pair(file, clip.seconds);
     if (auto ok = output::write_clip(clip, file); !ok) {
       result = tl::unexpected(ok.error());
@@ -438,6 +440,7 @@ CaptureSupervisor::Next CaptureSupervisor::after_run(const Outcome& outcome, Att
 }
 
 void CaptureSupervisor::run() {
+  name_this_thread("zc-supervisor");
   if (!open_outputs()) return;
   Attempts attempts{true, 0, settings_.reconnect_min};
   while (!stopping()) {

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.hpp"
+
 namespace zc::service {
 namespace {
 
@@ -201,7 +203,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   } else {
     s->port_ = port;
   }
-  s->thread_ = std::thread([server = s->server_.get()] { server->listen_after_bind(); });
+  s->thread_ = std::thread([server = s->server_.get()] {
+    name_this_thread("zc-metrics");
+    server->listen_after_bind();
+  });
   // httplib's stop() does nothing until the listening thread has marked itself running: a
   // server stopped before that would accept forever and its destructor would never join.
   for (int i = 0; i < 2000 && !s->server_->is_running(); ++i)

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/allocator.hpp"
 #include "core/log.hpp"
 
 namespace zc::service {
@@ -542,6 +543,7 @@ void Service::capture_finished(uint32_t id) {
   const bool was_registered = e.registered;
   spdlog::info("daemon: capture {} removed ({})", id, e.capture->view().state);
   entries_.erase(it);  // joins the capture's finished supervisor
+  release_free_memory();
   if (was_registered) emit_manager_changed("Captures");
   publish_metrics();
   status_changed();

@@ -6,6 +6,7 @@
 #include "capture/source.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace zc::session {
 namespace {
@@ -115,6 +116,7 @@ void AudioCapture::finish(int64_t end_ns) {
 }
 
 void AudioCapture::run() {
+  name_this_thread("zc-audio-enc");
   {
     std::unique_lock lock(mutex_);
     wake_.wait(lock, [&] { return begun_ || stopping_; });

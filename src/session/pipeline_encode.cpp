@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "core/thread_name.hpp"
 #include "session/pipeline.hpp"
 
 namespace zc::session {
@@ -182,6 +183,7 @@ int64_t Pipeline::cfr_interval_ns() const {
 }
 
 void Pipeline::encoder_loop() {
+  name_this_thread("zc-encode");
   VideoEncoding video;
   while (true) {
     // --cfr: when no new picture arrives within one frame interval, the last one is sent again.
