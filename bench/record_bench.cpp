@@ -20,7 +20,11 @@
 // opusenc`, muxed), CPU per second of each, and what sound adds to zerocast (the same run without
 // it) per second of audio.
 //
+// With --beside: libx264 alone once more in each round, while the producer streams to a consumer
+// that costs next to nothing (GStreamer's fakesink), and a row of zerocast's ratios to that.
+//
 //   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k] [--producer test|ball] [--audio]
+//                            [--beside]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -390,14 +394,29 @@ int audio_bench(int seconds, int rounds) {
   return 0;
 }
 
+// libx264 alone (as encode_alone) while the producer streams its frames to a consumer that costs
+// next to nothing (GStreamer's fakesink): the encoder beside what every recorder has beside it, the
+// producer painting and PipeWire moving its buffers; -1 when the consumer did not start.
+double alone_beside_producer(const Config& c, const std::string& producer, uint32_t node_id, uint64_t frames) {
+  zc::test::Process consumer(
+      {"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id), "!", "fakesink"});
+  std::this_thread::sleep_for(1500ms);  // linked and streaming
+  if (!consumer.running()) return -1;
+  auto feed = producer == "ball" ? zc::bench::gstreamer_feed("ball", c.width, c.height, c.fps, frames)
+                                 : zc::bench::pattern_feed(c.width, c.height);
+  const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames);
+  return a.ok && consumer.running() ? a.cpu_ms_per_frame : -1;
+}
+
 // One producer at one size: `rounds` of zerocast, GStreamer, libx264 alone and a memcpy, medians.
-bool bench_one(const Config& c, const std::string& producer, int seconds, int rounds) {
+// `beside`: libx264 alone is measured a second time beside the streaming producer.
+bool bench_one(const Config& c, const std::string& producer, int seconds, int rounds, bool beside) {
   zc::test::PipeWireDaemon pw;
   auto source = producer == "ball" ? start_ball(c) : start_source(c);
   if (!source) return false;
   const uint64_t frames = uint64_t{c.fps} * static_cast<uint64_t>(seconds);
   std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, p99_settled, capture, mem, zc_rss, gst_rss, zc_steady,
-      gst_steady, zc_private, gst_private;
+      gst_steady, zc_private, gst_private, alone_beside;
   // GStreamer's pipewiresink (0.3.65) at 4K stopped negotiating with a new consumer after one or
   // two had come and gone ("negotiation ... did not finish within 5000 ms", reproduced with
   // zerocast alone): each recorder gets a fresh GStreamer producer, so both meet the same one.
@@ -417,6 +436,16 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames);
     mem.push_back(memcpy_ms(c.width, c.height));
     if (!z.ok || !g.ok || !a.ok) return false;
+    if (beside) {
+      if (!fresh()) return false;
+      alone_beside.push_back(alone_beside_producer(c, producer, source->node_id, frames));
+      if (alone_beside.back() < 0) {
+        std::fprintf(stderr, "libx264 alone beside the producer: the consumer did not stream\n");
+        return false;
+      }
+      std::fprintf(stderr, "%s %s round %d: libx264 alone beside the streaming producer %.2f ms/frame\n",
+                   producer.c_str(), c.name, round + 1, alone_beside.back());
+    }
     zc_cpu.push_back(z.cpu_ms_per_frame);
     gst_cpu.push_back(g.cpu_ms_per_frame);
     zc_steady.push_back(z.steady_ms_per_frame);
@@ -449,6 +478,13 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
       zc_m / floor_m, zs_m / floor_m, gst_m, gs_m, zc_m / gst_m, zs_m / gs_m, median(zc_rss), median(gst_rss),
       private_median(zc_private).c_str(), private_median(gst_private).c_str(), median(p50), median(p99),
       median(p99_settled), 1000.0 / c.fps, cap_m, mem_m, cap_m / mem_m);
+  if (beside) {
+    const double beside_floor = median(alone_beside) + mem_m;
+    std::printf(
+        "|   beside the streaming producer | | | | x264 alone + memcpy %.2f ms (quiet: %.2f) | **%.2f** | **%.2f** "
+        "|\n",
+        beside_floor, floor_m, zc_m / beside_floor, zs_m / beside_floor);
+  }
   std::fflush(stdout);
   return true;
 }
@@ -458,11 +494,12 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
 int main(int argc, char** argv) {
   int seconds = 10, rounds = 3;
   std::string only, only_producer;
-  bool audio = false;
+  bool audio = false, beside = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool value = i + 1 < argc;
     if (a == "--audio") audio = true;
+    if (a == "--beside") beside = true;
     if (a == "--seconds" && value) seconds = std::stoi(argv[++i]);
     if (a == "--rounds" && value) rounds = std::stoi(argv[++i]);
     if (a == "--only" && value) only = argv[++i];
@@ -493,7 +530,7 @@ int main(int argc, char** argv) {
     if (!only.empty() && only != c.name) continue;
     for (const std::string producer : {"test", "ball"}) {
       if (!only_producer.empty() && only_producer != producer) continue;
-      if (!bench_one(c, producer, seconds, rounds)) return 1;
+      if (!bench_one(c, producer, seconds, rounds, beside)) return 1;
     }
   }
   return 0;
