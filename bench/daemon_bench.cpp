@@ -13,12 +13,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "support/paths.hpp"
+#include "support/proc_status.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
 
@@ -33,11 +35,6 @@ struct Sample {
   size_t threads = 0, fds = 0;
 };
 
-long status_kb(const std::string& status, const std::string& key) {
-  const size_t at = status.find("\n" + key + ":");
-  return at == std::string::npos ? -1 : std::stol(status.substr(at + key.size() + 2));
-}
-
 size_t entries(const std::string& dir) {
   std::error_code ec;
   const auto it = std::filesystem::directory_iterator(dir, ec);
@@ -45,13 +42,9 @@ size_t entries(const std::string& dir) {
 }
 
 Sample sample(int pid) {
-  const std::string proc = "/proc/" + std::to_string(pid);
-  std::ifstream in(proc + "/status");
-  std::stringstream text;
-  text << "\n" << in.rdbuf();
-  const std::string status = text.str();
-  return Sample{status_kb(status, "VmRSS"), status_kb(status, "RssAnon"), status_kb(status, "RssShmem"),
-                entries(proc + "/task"), entries(proc + "/fd")};
+  using zc::test::proc_status_kb;
+  return Sample{proc_status_kb(pid, "VmRSS"), proc_status_kb(pid, "RssAnon"), proc_status_kb(pid, "RssShmem"),
+                zc::test::thread_names(pid).size(), entries("/proc/" + std::to_string(pid) + "/fd")};
 }
 
 std::vector<std::string> split(const std::string& text) {

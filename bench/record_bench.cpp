@@ -394,6 +394,12 @@ int audio_bench(int seconds, int rounds) {
   return 0;
 }
 
+// The frames libx264 alone encodes: the producer's own, `frames` of them.
+std::unique_ptr<zc::bench::FrameFeed> feed_like(const Config& c, const std::string& producer, uint64_t frames) {
+  return producer == "ball" ? zc::bench::gstreamer_feed("ball", c.width, c.height, c.fps, frames)
+                            : zc::bench::pattern_feed(c.width, c.height);
+}
+
 // libx264 alone (as encode_alone) while the producer streams its frames to a consumer that costs
 // next to nothing (GStreamer's fakesink): the encoder beside what every recorder has beside it, the
 // producer painting and PipeWire moving its buffers; -1 when the consumer did not start.
@@ -402,8 +408,7 @@ double alone_beside_producer(const Config& c, const std::string& producer, uint3
       {"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id), "!", "fakesink"});
   std::this_thread::sleep_for(1500ms);  // linked and streaming
   if (!consumer.running()) return -1;
-  auto feed = producer == "ball" ? zc::bench::gstreamer_feed("ball", c.width, c.height, c.fps, frames)
-                                 : zc::bench::pattern_feed(c.width, c.height);
+  auto feed = feed_like(c, producer, frames);
   const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames);
   return a.ok && consumer.running() ? a.cpu_ms_per_frame : -1;
 }
@@ -431,8 +436,7 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     const Run z = run_zerocast(c, *source->serial, seconds);
     if (!fresh()) return false;
     const Run g = run_gstreamer(c, source->node_id, seconds);
-    auto feed = producer == "ball" ? zc::bench::gstreamer_feed("ball", c.width, c.height, c.fps, frames)
-                                   : zc::bench::pattern_feed(c.width, c.height);
+    auto feed = feed_like(c, producer, frames);
     const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames);
     mem.push_back(memcpy_ms(c.width, c.height));
     if (!z.ok || !g.ok || !a.ok) return false;

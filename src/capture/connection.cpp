@@ -16,6 +16,11 @@ void ensure_init() {
   static std::once_flag once;
   std::call_once(once, [] { pw_init(nullptr, nullptr); });
 }
+
+ContextPtr new_context(pw_loop* loop) {
+  const ThreadNameScope data_loop("zc-pw-data");
+  return ContextPtr(pw_context_new(loop, nullptr, 0));
+}
 }  // namespace pw
 
 const pw_core_events& Connection::events() {
@@ -34,10 +39,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& name, Un
   std::unique_ptr<Connection> c(new Connection());
   c->loop_.reset(pw_thread_loop_new(name.c_str(), nullptr));
   if (!c->loop_) return fail(Errc::pipewire, "capture", "cannot create a PipeWire thread loop");
-  {
-    const ThreadNameScope data_loop("zc-pw-data");  // the data loop this starts inherits the name
-    c->context_.reset(pw_context_new(c->loop(), nullptr, 0));
-  }
+  c->context_ = pw::new_context(c->loop());
   if (!c->context_) {
     return fail(Errc::pipewire, "capture", std::string("cannot create a PipeWire context: ") + std::strerror(errno));
   }

@@ -42,6 +42,11 @@ using ProxyPtr = std::unique_ptr<pw_proxy, ProxyDeleter>;
 using RegistryPtr = std::unique_ptr<pw_registry, RegistryDeleter>;
 using PropertiesPtr = std::unique_ptr<pw_properties, PropertiesDeleter>;
 
+// pw_context_new on `loop`, with the data loop it starts (where RT_PROCESS streams run) named
+// "zc-pw-data": PipeWire 0.3 starts it unnamed, so it would carry the creating thread's name.
+// Null on failure (errno says why).
+ContextPtr new_context(pw_loop* loop);
+
 // A listener registration; removed when it dies (or earlier with reset()).
 class Hook {
  public:

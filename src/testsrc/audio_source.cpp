@@ -13,7 +13,6 @@
 #include "capture/pw_handles.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "core/thread_name.hpp"
 #include "testsrc/cycle_gate.hpp"
 
 namespace zc::testsrc {
@@ -149,10 +148,7 @@ Result<void> AudioTestSource::Impl::start() {
   pw_loop* l = pw_thread_loop_get_loop(loop.get());
   if (pw_thread_loop_start(loop.get()) < 0) return fail(Errc::pipewire, kStage, "cannot start the loop thread");
   pw::LoopLock lock(loop.get());
-  {
-    const ThreadNameScope data_loop("zc-pw-data");  // the data loop this starts inherits the name
-    context.reset(pw_context_new(l, nullptr, 0));
-  }
+  context = pw::new_context(l);
   if (!context) return fail(Errc::pipewire, kStage, "cannot create a PipeWire context");
   core.reset(pw_context_connect(context.get(), nullptr, 0));
   if (!core) return fail(Errc::pipewire, kStage, std::string("cannot connect to PipeWire: ") + std::strerror(errno));

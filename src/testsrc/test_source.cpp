@@ -12,7 +12,6 @@
 
 #include "capture/sync_timeline.hpp"
 #include "core/log.hpp"
-#include "core/thread_name.hpp"
 #include "testsrc/metas.hpp"
 #include "testsrc/source_impl.hpp"
 
@@ -130,10 +129,7 @@ Result<void> TestSource::Impl::start() {
   pw_loop* l = pw_thread_loop_get_loop(loop.get());
   LoopLock lock(loop.get());
   if (pw_thread_loop_start(loop.get()) < 0) return fail(Errc::pipewire, "test-source", "cannot start the loop thread");
-  {
-    const ThreadNameScope data_loop("zc-pw-data");  // the data loop this starts inherits the name
-    context.reset(pw_context_new(l, nullptr, 0));
-  }
+  context = capture::pw::new_context(l);
   if (!context) return fail(Errc::pipewire, "test-source", "cannot create a PipeWire context");
   core.reset(pw_context_connect(context.get(), nullptr, 0));
   if (!core) {

@@ -2,50 +2,23 @@
 // what they do (top -H, ps -L), and once it has stopped, its threads are gone and its memory is
 // given back to the kernel (issue 14 item 3: a long-lived daemon does not sit on a finished
 // capture's frames and encoder buffers).
-#include <filesystem>
-#include <fstream>
-#include <set>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "support/proc_status.hpp"
 
 using namespace zc::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-// The names of process `pid`'s threads (a thread that ends while they are read is left out).
-std::multiset<std::string> thread_names(int pid) {
-  std::multiset<std::string> names;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "comm");
-    std::string name;
-    if (std::getline(in, name)) names.insert(name);
-  }
-  return names;
-}
-
-// A "Key:   N kB" line of /proc/PID/status, in kB; -1 when absent.
-long status_kb(int pid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
-  }
-  return -1;
-}
-
-}  // namespace
 
 TEST_CASE("a capture's threads are named for what they do, and a stopped capture leaves neither threads nor memory",
           "[daemon][resources]") {
   DaemonHarness d;
   const int pid = d.process().pid();
   const size_t idle_threads = thread_names(pid).size();
-  const long idle_anon = status_kb(pid, "RssAnon");
+  const long idle_anon = proc_status_kb(pid, "RssAnon");
   REQUIRE(idle_anon > 0);
 
   // 1280x720: frames big enough that memory kept after the stop would show (a 320x240 capture's
@@ -69,7 +42,7 @@ TEST_CASE("a capture's threads are named for what they do, and a stopped capture
   CHECK(names.count("zc-pw-data") >= 1);       // PipeWire's data loop, where the frames arrive
   CHECK(names.count("zerocast-captur") == 1);  // the capture's PipeWire loop ("zerocast-capture", cut)
   CHECK(names.count("zc-test-source") == 1);
-  const long busy_anon = status_kb(pid, "RssAnon");
+  const long busy_anon = proc_status_kb(pid, "RssAnon");
 
   REQUIRE(d.ctl({"stop"}).status == 0);
   REQUIRE(d.wait_property(
@@ -77,7 +50,7 @@ TEST_CASE("a capture's threads are named for what they do, and a stopped capture
   // The capture's threads end before its removal is announced; the trim follows it.
   std::this_thread::sleep_for(300ms);
   CHECK(thread_names(pid).size() == idle_threads);
-  const long after_anon = status_kb(pid, "RssAnon");
+  const long after_anon = proc_status_kb(pid, "RssAnon");
   INFO("anonymous memory: idle " << idle_anon << " kB, capturing " << busy_anon << " kB, stopped " << after_anon
                                  << " kB");
   // The capture held its frames and libx264's (tens of MB at 1280x720).
