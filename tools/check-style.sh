@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# clang-format (repo's .clang-format) on every C++ file, clang-tidy-16 (repo's .clang-tidy) on src/.
+# clang-format (repo's .clang-format) on every C++ file, clang-tidy-16 (repo's .clang-tidy) on src/,
+# skipping sources whose exact input was found clean before (tools/tidy-cached.py).
 # Debian's default clang-tidy-14 chokes on libstdc++-12's C++20 headers, hence 16.
 #   tools/check-style.sh BUILD_DIR
 set -euo pipefail
@@ -9,13 +10,8 @@ mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
 clang-format --dry-run --Werror "${files[@]}"
 echo "clang-format: ${#files[@]} files clean"
 mapfile -t sources < <(git ls-files 'src/*.cpp')
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy-16 -p "$build" --quiet 2>&1 \
-  | grep -v -E '^[0-9]+ warnings? generated|^Suppressed [0-9]+ warnings|^Use -header-filter|^$' \
-  | tee "$log" || true
-if grep -qE '(warning|error):' "$log"; then
+# A source whose whole preprocessed input was clean before is not analysed again (tools/tidy-cached.py).
+if ! tools/tidy-cached.py "$build" "${sources[@]}"; then
   echo "clang-tidy-16: findings above"
   exit 1
 fi
-echo "clang-tidy-16: ${#sources[@]} files clean"

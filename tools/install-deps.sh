@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates
+  # compiler cache: tools/run-tests.sh's builds reuse what an earlier checkout compiled
+  ccache
   # libraries the build links or includes
   libpipewire-0.3-dev libspa-0.2-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
