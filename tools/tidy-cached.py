@@ -64,6 +64,8 @@ def tidy(build, source):
 
 
 def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: tools/tidy-cached.py BUILD_DIR SOURCE...")
     build, sources = sys.argv[1], sys.argv[2:]
     use_cache = os.environ.get("ZEROCAST_TIDY_CACHE", "1") != "0"
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zerocast-tidy"
