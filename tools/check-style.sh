@@ -10,7 +10,6 @@ mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
 clang-format --dry-run --Werror "${files[@]}"
 echo "clang-format: ${#files[@]} files clean"
 mapfile -t sources < <(git ls-files 'src/*.cpp')
-# A source whose whole preprocessed input was clean before is not analysed again (tools/tidy-cached.py).
 if ! tools/tidy-cached.py "$build" "${sources[@]}"; then
   echo "clang-tidy-16: findings above"
   exit 1

@@ -30,19 +30,15 @@ def compile_commands(build):
 
 
 def preprocess_command(entry):
+    """The source's compile command, writing its preprocessed text with macro definitions to stdout."""
     args = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
     out = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a in ("-o", "-c"):
-            skip = a == "-o"
-            continue
-        if a.startswith("-o") and len(a) > 2:
-            continue
-        out.append(a)
+    it = iter(args)
+    for a in it:
+        if a == "-o":
+            next(it, None)  # and the object file after it
+        elif a != "-c" and not a.startswith("-o"):
+            out.append(a)
     return out + ["-E", "-dD", "-o", "-"]
 
 
@@ -78,15 +74,15 @@ def main():
         path = str((ROOT / source).resolve())
         key = key_of(commands[path], common) if use_cache and path in commands else None
         if key and (cache / key).exists():
-            return source, False, "", True
+            return False, "", True
         bad, text = tidy(build, source)
         if key and not bad:
             (cache / key).write_text(source + "\n")
-        return source, bad, text, False
+        return bad, text, False
 
     failed, hits = 0, 0
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
-        for source, bad, text, hit in pool.map(one, sources):
+        for bad, text, hit in pool.map(one, sources):
             hits += hit
             if text:
                 print(text, flush=True)
