@@ -157,6 +157,7 @@ struct Stream::Impl {
   uint64_t own_sequence = 0;
   std::optional<uint64_t> last_seq;      // the last buffer's header seq
   uint64_t missed_pending = 0;           // numbers skipped since the last frame handed on
+  bool first_buffer_seen = false;        // its header seq logged (a frame lost before it is not ours)
   uint32_t unfilled_in_row = 0;          // buffers in a row whose memory the producer never filled in
   uint32_t unfilled_renegotiations = 0;  // new buffer sets asked for because of them, since a good frame
   bool streamed = false;
@@ -464,6 +465,14 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   const int64_t arrival = monotonic_ns();
   const uint64_t buffer = buffer_id(b);
   const spa_buffer& buf = *b->buffer;
+  if (!first_buffer_seen) {
+    // Numbered frames that never reached us show as the first number taken: what a test (or a
+    // user comparing with the producer's own count) needs to tell the link's start from us.
+    first_buffer_seen = true;
+    if (const HeaderInfo h = read_header(buf); h.present) {
+      spdlog::info("capture: first buffer from {}: producer's seq {}", target_text(), h.seq);
+    }
+  }
   // Explicit sync: nothing reads the buffer before its acquire point (and its release is owed
   // even when it is skipped).
   if (!take_sync(b, buf)) return;

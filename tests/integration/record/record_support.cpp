@@ -58,6 +58,14 @@ std::optional<SummaryCounts> summary_counts(const std::string& output) {
   return c;
 }
 
+std::optional<uint64_t> first_taken_seq(const std::string& output) {
+  std::smatch m;
+  if (!std::regex_search(output, m, std::regex(R"(capture: first buffer from .*: producer's seq (\d+))"))) {
+    return std::nullopt;
+  }
+  return std::stoull(m[1].str());
+}
+
 RunResult zerocast(std::vector<std::string> args, std::chrono::milliseconds timeout) {
   args.insert(args.begin(), zerocast_bin());
   return run(std::move(args), timeout);

@@ -42,6 +42,10 @@ struct SummaryCounts {
 };
 std::optional<SummaryCounts> summary_counts(const std::string& output);
 
+// The producer's number of the first buffer capture took ("capture: first buffer from ...:
+// producer's seq N"); nullopt when the output has no such line.
+std::optional<uint64_t> first_taken_seq(const std::string& output);
+
 // Runs `zerocast ARGS...` to completion; output (stdout+stderr) in the result.
 RunResult zerocast(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 // Starts `zerocast ARGS...` in the background.
