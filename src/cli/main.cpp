@@ -3,6 +3,7 @@
 
 #include "cli/cli.hpp"
 #include "core/allocator.hpp"
+#include "core/library_pages.hpp"
 #include "core/log.hpp"
 #include "session/record_options.hpp"
 
@@ -35,6 +36,10 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   zc::tune_allocator();  // before anything allocates frames or packets (core/allocator.hpp)
   zc::log::init();
+  // While the process has one thread: the library pages only the loader used (core/library_pages.hpp).
+  const zc::LoaderPages released = zc::release_loader_pages();
+  spdlog::debug("zerocast: released {:.1f} MB of loader-only library pages ({} mappings)",
+                static_cast<double>(released.bytes) / 1e6, released.mappings);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

@@ -1,0 +1,27 @@
+#pragma once
+// The pages of shared libraries that only the dynamic loader needed. zerocast links Debian's
+// FFmpeg, whose dependency tree is about 150 libraries (codecs, protocols, hardware APIs), each
+// built with BIND_NOW: the loader resolves every symbol of every one before main(), touching their
+// symbol tables, hash tables and relocation data, and the kernel maps up to 64 KiB around each
+// touched page. Measured at 1080p60 (record_bench): 32 MB of the 105 MB peak resident set were
+// such library pages, most never touched again. A process that stays up for hours should not
+// carry them: release_loader_pages() drops this process's mappings of clean, read-only library
+// pages; the page cache keeps them, and a page the job does use comes back on its first touch
+// (a minor fault, no I/O).
+#include <cstddef>
+
+namespace zc {
+
+struct LoaderPages {
+  size_t mappings = 0;  // library mappings whose pages were released
+  size_t bytes = 0;     // resident bytes in them before
+};
+
+// Drops the resident pages of every private, non-writable, file-backed mapping of a regular file
+// that holds no anonymous (copy-on-write) page: text and read-only data of libraries and of the
+// executable, never relocated data (RELRO), device or shared-memory mappings. Call first thing in
+// main(), while the process has one thread. ZEROCAST_TRIM_LIBRARIES=0 leaves them (returns
+// zeros). What it released, from /proc/self/smaps.
+LoaderPages release_loader_pages();
+
+}  // namespace zc
