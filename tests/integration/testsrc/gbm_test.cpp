@@ -114,7 +114,14 @@ void check_frames(const Received& r, uint32_t stride) {
     CHECK(f.modifier == zc::kModifierLinear);
     REQUIRE(f.number);
     CHECK(*f.number == f.seq);
-    if (i > 0) CHECK(f.seq == frames[i - 1].seq + 1);
+    // The link's start may lose the frame after the first, never a later one (a buffer recycled
+    // in the link while the consumer still sets up: stream_test.cpp's 240 fps case; CI's guest
+    // run of this test once went 0, 2).
+    if (i > 0) {
+      const uint64_t allowed_gap = i == 1 ? 1 : 0;
+      CHECK(f.seq > frames[i - 1].seq);
+      CHECK(f.seq - frames[i - 1].seq <= 1 + allowed_gap);
+    }
     const auto it = announced.find(f.seq);
     const std::set<DefectKind> expected = it == announced.end() ? std::set<DefectKind>{} : it->second;
     seen.insert(expected.begin(), expected.end());
