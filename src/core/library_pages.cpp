@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -26,8 +27,12 @@ bool parse_header(const std::string& line, Mapping& m) {
   const size_t dash = line.find('-');
   const size_t space = line.find(' ');
   if (dash == std::string::npos || space == std::string::npos || dash > space) return false;
-  m.begin = std::stoull(line.substr(0, dash), nullptr, 16);
-  m.end = std::stoull(line.substr(dash + 1, space - dash - 1), nullptr, 16);
+  // from_chars: no exception can leave this (it runs before main's handler).
+  const char* text = line.data();
+  if (std::from_chars(text, text + dash, m.begin, 16).ec != std::errc() ||
+      std::from_chars(text + dash + 1, text + space, m.end, 16).ec != std::errc()) {
+    return false;
+  }
   const std::string_view perms = std::string_view(line).substr(space + 1, 4);
   const size_t slash = line.find('/');
   const std::string_view path = slash == std::string::npos ? std::string_view() : std::string_view(line).substr(slash);
