@@ -17,9 +17,10 @@ void ensure_init() {
   std::call_once(once, [] { pw_init(nullptr, nullptr); });
 }
 
-ContextPtr new_context(pw_loop* loop) {
+ContextPtr new_context(pw_loop* loop, bool lock_buffers) {
   const ThreadNameScope data_loop("zc-pw-data");
-  return ContextPtr(pw_context_new(loop, nullptr, 0));
+  pw_properties* props = lock_buffers ? nullptr : pw_properties_new("mem.allow-mlock", "false", nullptr);
+  return ContextPtr(pw_context_new(loop, props, 0));
 }
 }  // namespace pw
 
@@ -34,12 +35,12 @@ const pw_core_events& Connection::events() {
   return events;
 }
 
-Result<std::unique_ptr<Connection>> Connection::open(const std::string& name, UniqueFd fd) {
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& name, UniqueFd fd, bool lock_buffers) {
   pw::ensure_init();
   std::unique_ptr<Connection> c(new Connection());
   c->loop_.reset(pw_thread_loop_new(name.c_str(), nullptr));
   if (!c->loop_) return fail(Errc::pipewire, "capture", "cannot create a PipeWire thread loop");
-  c->context_ = pw::new_context(c->loop());
+  c->context_ = pw::new_context(c->loop(), lock_buffers);
   if (!c->context_) {
     return fail(Errc::pipewire, "capture", std::string("cannot create a PipeWire context: ") + std::strerror(errno));
   }

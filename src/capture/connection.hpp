@@ -20,7 +20,8 @@ class Connection {
 
   // Connects over `fd` when there is one (the portal's OpenPipeWireRemote; PipeWire owns it from
   // then on), else to the default daemon of this environment. The loop is not running yet.
-  static Result<std::unique_ptr<Connection>> open(const std::string& name, UniqueFd fd = {});
+  // `lock_buffers`: see pw::new_context (video streams pass false).
+  static Result<std::unique_ptr<Connection>> open(const std::string& name, UniqueFd fd = {}, bool lock_buffers = true);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -44,8 +44,10 @@ using PropertiesPtr = std::unique_ptr<pw_properties, PropertiesDeleter>;
 
 // pw_context_new on `loop`, with the data loop it starts (where RT_PROCESS streams run) named
 // "zc-pw-data": PipeWire 0.3 starts it unnamed, so it would carry the creating thread's name.
-// Null on failure (errno says why).
-ContextPtr new_context(pw_loop* loop);
+// Null on failure (errno says why). Without `lock_buffers` PipeWire does not mlock the buffers it
+// maps for this context's streams (its default, `mem.allow-mlock`, suits small audio buffers
+// read on a real-time thread; a video frame is megabytes, read once per frame).
+ContextPtr new_context(pw_loop* loop, bool lock_buffers = true);
 
 // A listener registration; removed when it dies (or earlier with reset()).
 class Hook {

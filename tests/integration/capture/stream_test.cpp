@@ -162,6 +162,49 @@ TEST_CASE("gstreamer pipewiresink (default mode): frames arrive with the right f
 
 namespace {
 
+// VmLck of /proc/self/status in bytes (what this process has mlocked), or -1.
+long long locked_bytes() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return -1;
+  long long kib = -1;
+  char line[256];
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmLck: %lld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib < 0 ? -1 : kib * 1024;
+}
+
+}  // namespace
+
+TEST_CASE("shared memory: the producer's frames are mapped, not pinned (no mlock of video buffers)") {
+  require_program("gst-launch-1.0");
+  PipeWireDaemon daemon;
+  constexpr long long kFrameBytes = 640LL * 480 * 4;
+  Process gst({"gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "num-buffers=300", "!",
+               "video/x-raw,format=BGRx,width=640,height=480,framerate=30/1", "!", "pipewiresink",
+               "stream-properties=props,node.name=(string)zc-gst-lock,node.autoconnect=(string)false"});
+  const auto node = wait_for_node("zc-gst-lock", 5s);
+  REQUIRE(node);
+  const long long before = locked_bytes();
+  REQUIRE(before >= 0);
+  Recorder rec;
+  auto stream = Stream::start(options_for(*node), rec);
+  REQUIRE(stream);
+  INFO(rec.history());
+  REQUIRE(rec.wait(10s, [&] { return rec.frames.size() >= 10; }));
+  // PipeWire's default (mem.allow-mlock) locks every buffer it maps for a client: all of them as
+  // root or under a large RLIMIT_MEMLOCK, as many as fit in the limit (8 MiB on Debian) otherwise.
+  // Here several 1.2 MB buffers are mapped and read; none of them may be locked. (PipeWire itself
+  // locks a few KiB of its own per connection, hence half a frame as the bound.)
+  const long long during = locked_bytes();
+  INFO("VmLck before " << before << " bytes, while streaming " << during);
+  CHECK(during - before < kFrameBytes / 2);
+  rec.locked([&] { CHECK(rec.frames.back().width == 640); });
+}
+
+namespace {
+
 constexpr uint64_t kTiled = 0x0100000000000002ULL;  // I915_FORMAT_MOD_Y_TILED, as a stand-in
 
 FixateProducer::Options producer(std::vector<uint64_t> modifiers) {
