@@ -116,10 +116,20 @@ struct Setup {
   }
 };
 
-// The frames' sequence numbers follow each other: no frame the producer queued went missing (a
-// producer starved of buffers by our keeping or waiting loses frames in the link).
+// Frames the link's start lost: the producer's first (sequence 0) or second (1) may never reach a
+// consumer, on PipeWire 0.3.65 as on 1.x, whatever it does (record_test's 240 fps and --cfr cases,
+// the guest's gbm_frames). At most one, and only there.
+size_t lost_at_start(const std::vector<zc::capture::test::FrameRecord>& frames) {
+  if (frames.empty()) return 0;
+  if (frames[0].sequence == 1) return 1;
+  return frames.size() >= 2 && frames[0].sequence == 0 && frames[1].sequence == 2 ? 1 : 0;
+}
+
+// The frames' sequence numbers follow each other after the start: no frame the producer queued went
+// missing (a producer starved of buffers by our keeping or waiting loses frames in the link).
 std::string gap_in(const std::vector<zc::capture::test::FrameRecord>& frames) {
-  for (size_t i = 1; i < frames.size(); ++i) {
+  const size_t from = lost_at_start(frames) != 0 && frames[0].sequence == 0 ? 2 : 1;
+  for (size_t i = from; i < frames.size(); ++i) {
     if (frames[i].sequence != frames[i - 1].sequence + 1)
       return "frame " + std::to_string(i) + ": sequence " + std::to_string(frames[i - 1].sequence) + " then " +
              std::to_string(frames[i].sequence);
@@ -160,7 +170,8 @@ std::unique_ptr<Stream> stream_all(Setup& s, InFlightReads& obs, std::chrono::mi
 // and mid-stream with an RT one, while the producer never once lacked a free buffer. 0.3.65 loses none here. What these
 // tests guard is our keeping or waiting starving the producer: that shows directly as ticks where it had no free buffer
 // (a tenth allowed: a loaded machine delayed a two-buffer consumer's hand-back past a frame interval once in a guest
-// run, with nothing kept); the count of arrivals then allows a quarter lost on 1.x, none on 0.3.
+// run, with nothing kept); the count of arrivals then allows a quarter lost on 1.x, none on 0.3 but
+// the one the link's start may lose (lost_at_start).
 
 // Every frame the source queued arrived, in order (within what the link may lose, above), and the
 // source seldom if ever waited for a buffer we held.
@@ -168,10 +179,11 @@ void check_all_arrived(const Setup& s, InFlightReads& obs, size_t frames) {
   const size_t allowed = zc::test::link_loss_allowed(frames, 4);
   CHECK(s.source.stats().skipped_no_buffer <= frames / 10);
   obs.locked([&] {
-    INFO("PipeWire " << pw_get_library_version() << ": " << gap_in(obs.frames));
+    const size_t at_start = lost_at_start(obs.frames);
+    INFO("PipeWire " << pw_get_library_version() << ": " << gap_in(obs.frames) << "; lost at the start " << at_start);
     if (allowed == 0) CHECK(gap_in(obs.frames).empty());
     CHECK(obs.frames.size() <= frames);
-    CHECK(obs.frames.size() + allowed >= frames);
+    CHECK(obs.frames.size() + std::max(allowed, at_start) >= frames);
     for (size_t i = 1; i < obs.frames.size(); ++i)
       REQUIRE(obs.frames[i].sequence > obs.frames[i - 1].sequence);  // no frame twice, none out of order
   });
