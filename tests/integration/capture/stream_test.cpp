@@ -191,8 +191,9 @@ TEST_CASE("shared memory: the producer's frames are mapped, not pinned (no mlock
   Recorder rec;
   auto stream = Stream::start(options_for(*node), rec);
   REQUIRE(stream);
-  INFO(rec.history());
-  REQUIRE(rec.wait(10s, [&] { return rec.frames.size() >= 10; }));
+  const bool streaming = rec.wait(10s, [&] { return rec.frames.size() >= 10; });
+  INFO(rec.history());  // what the stream went through, as it stands now
+  REQUIRE(streaming);
   // PipeWire's default (mem.allow-mlock) locks every buffer it maps for a client: all of them as
   // root or under a large RLIMIT_MEMLOCK, as many as fit in the limit (8 MiB on Debian) otherwise.
   // Here several 1.2 MB buffers are mapped and read; none of them may be locked. (PipeWire itself
