@@ -219,7 +219,7 @@ std::string Stream::Impl::target_text() const {
 Result<void> Stream::Impl::connect() {
   // No mlock of the producer's frames: as root (or with a large RLIMIT_MEMLOCK) PipeWire pinned
   // all of them, 33 MB at 1080p and 133 MB at 4K, at 6-24 ms of CPU a stream start.
-  auto conn = Connection::open("zerocast-capture", std::move(options.fd), false);
+  auto conn = Connection::open("zerocast-capture", std::move(options.fd), /*lock_buffers=*/false);
   if (!conn) return tl::unexpected(conn.error());
   connection = std::move(*conn);
   connection->set_core_error_handler([this](int res, const std::string& message) {

@@ -13,8 +13,8 @@ constexpr int kQualityCrf = 20;
 // on one core with room to spare (about 3.3 ms a 1080p frame on the 2-core CI class), and sliced
 // threads hand each frame to worker threads and wait for them, several wake-ups a frame: on the
 // machines we measured they cost more than they save (record_bench, 1080p60: libx264 alone 3.3 ms
-// a frame on one thread, 4.2-4.8 on two; bench/HISTORY.md). Above it (4K30), a frame takes longer than one
-// core can give within the frame interval: threads as configured.
+// a frame on one thread, 4.2-4.8 on two; bench/HISTORY.md). Above it (4K30), a frame takes longer
+// than one core can give within the frame interval: threads as configured.
 constexpr double kOneThreadPixelRate = 1920.0 * 1080.0 * 60.0;
 
 class X264Encoder final : public FfmpegEncoder {

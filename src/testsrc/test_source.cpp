@@ -129,7 +129,7 @@ Result<void> TestSource::Impl::start() {
   pw_loop* l = pw_thread_loop_get_loop(loop.get());
   LoopLock lock(loop.get());
   if (pw_thread_loop_start(loop.get()) < 0) return fail(Errc::pipewire, "test-source", "cannot start the loop thread");
-  context = capture::pw::new_context(l, false);
+  context = capture::pw::new_context(l, /*lock_buffers=*/false);
   if (!context) return fail(Errc::pipewire, "test-source", "cannot create a PipeWire context");
   core.reset(pw_context_connect(context.get(), nullptr, 0));
   if (!core) {

@@ -20,6 +20,7 @@
 #include "capture/stream.hpp"
 #include "fixate_producer.hpp"
 #include "recorder.hpp"
+#include "support/proc_status.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/pw_link_loss.hpp"
@@ -162,17 +163,9 @@ TEST_CASE("gstreamer pipewiresink (default mode): frames arrive with the right f
 
 namespace {
 
-// VmLck of /proc/self/status in bytes (what this process has mlocked), or -1.
+// What this process has mlocked (VmLck), in bytes; negative when /proc does not say.
 long long locked_bytes() {
-  FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return -1;
-  long long kib = -1;
-  char line[256];
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "VmLck: %lld kB", &kib) == 1) break;
-  }
-  std::fclose(f);
-  return kib < 0 ? -1 : kib * 1024;
+  return 1024LL * zc::test::proc_status_kb(static_cast<int>(getpid()), "VmLck");
 }
 
 }  // namespace
