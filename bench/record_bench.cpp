@@ -402,15 +402,28 @@ std::unique_ptr<zc::bench::FrameFeed> feed_like(const Config& c, const std::stri
 
 // libx264 alone (as encode_alone) while the producer streams its frames to a consumer that costs
 // next to nothing (GStreamer's fakesink): the encoder beside what every recorder has beside it, the
-// producer painting and PipeWire moving its buffers; -1 when the consumer did not start.
+// producer painting and PipeWire moving its buffers; -1 when the consumer did not link or stopped.
 double alone_beside_producer(const Config& c, const std::string& producer, uint32_t node_id, uint64_t frames) {
+  // The caps filter makes pipewiresrc a video stream (media.type): with `! fakesink` alone it asks
+  // for ANY, WirePlumber 0.4 finds no target for it and destroys its node, and nothing streams
+  // (bench/HISTORY.md: the first --beside figures). -v prints the caps once the link is
+  // negotiated: the proof that it streams.
   zc::test::Process consumer(
-      {"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id), "!", "fakesink"});
-  std::this_thread::sleep_for(1500ms);  // linked and streaming
-  if (!consumer.running()) return -1;
+      {"gst-launch-1.0", "-v", "pipewiresrc", "path=" + std::to_string(node_id), "!", "video/x-raw", "!", "fakesink"});
+  const auto negotiated = [&] { return consumer.output().find("caps = video/x-raw, format=") != std::string::npos; };
+  for (int i = 0; i < 100 && consumer.running() && !negotiated(); ++i)
+    std::this_thread::sleep_for(50ms);
+  if (!consumer.running() || !negotiated()) return -1;
+  std::this_thread::sleep_for(500ms);  // streaming
   auto feed = feed_like(c, producer, frames);
   const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames);
-  return a.ok && consumer.running() ? a.cpu_ms_per_frame : -1;
+  const bool streamed = consumer.running();
+  // Stopped as a user would (gst-launch leaves the graph cleanly on SIGINT): a pipewiresrc killed
+  // by SIGTERM left the test source sending 45, then 30 frames a second to the recorders of the
+  // next rounds (PipeWire 0.3.65; a SIGKILLed zerocast record leaves it at 60).
+  consumer.signal(SIGINT);
+  consumer.wait(std::chrono::seconds(5));
+  return a.ok && streamed ? a.cpu_ms_per_frame : -1;
 }
 
 // One producer at one size: `rounds` of zerocast, GStreamer, libx264 alone and a memcpy, medians.
