@@ -113,25 +113,33 @@ TEST_CASE("test source audio: clicks start at the marked times, as the capture s
   }
   std::lock_guard lock(c.mutex);
   // Each click's onset, stamped with its block's time plus its place in the block.
-  std::vector<double> offsets_ms;
+  std::vector<int64_t> onsets;
   size_t at = 0;
   bool in_click = false;
   for (const auto& [first_ns, frames] : c.blocks) {
     for (size_t i = 0; i < frames; ++i, ++at) {
       const bool loud = std::fabs(c.left[at]) > 0.05f;
-      if (loud && !in_click) {
-        const int64_t t = first_ns + static_cast<int64_t>(i) * 1'000'000'000 / 48000;
-        const int64_t mark = (t + 125'000'000) / 250'000'000 * 250'000'000;
-        offsets_ms.push_back(static_cast<double>(t - mark) / 1e6);
-      }
+      if (loud && !in_click) onsets.push_back(first_ns + static_cast<int64_t>(i) * 1'000'000'000 / 48000);
       in_click = loud || (in_click && at > 0 && std::fabs(c.left[at - 1]) > 0.0f);
     }
+  }
+  REQUIRE(onsets.size() >= 12);
+  // The marks come every 250 ms, and every click is captured: the last click (the stream long
+  // settled) belongs to its nearest mark, and each one before it to the mark a period earlier. A
+  // click stamped more than half a period late while the graph starts (ASan on a loaded machine:
+  // 130-230 ms, a start-up burst of blocks stamped on arrival) would otherwise belong to the next
+  // mark and read as 20-120 ms early; a click lost or doubled shifts every offset by a period.
+  constexpr int64_t kStep = 250'000'000;
+  const int64_t last_mark = (onsets.back() + kStep / 2) / kStep * kStep;
+  std::vector<double> offsets_ms;
+  for (size_t i = 0; i < onsets.size(); ++i) {
+    const int64_t mark = last_mark - static_cast<int64_t>(onsets.size() - 1 - i) * kStep;
+    offsets_ms.push_back(static_cast<double>(onsets[i] - mark) / 1e6);
   }
   std::string all;
   for (double o : offsets_ms)
     all += std::to_string(o) + " ";
   INFO("offsets (ms): " << all);
-  REQUIRE(offsets_ms.size() >= 12);
   // Measured: 0.1-0.2 ms, the cycle callback's own delay; a busy machine delays a few cycles more
   // (a cycle stamped by its callback is late, never early, so up to two 512-sample quanta). Most
   // stay within 1 ms: a systematic quantum off fails. The first click is only bounded below: while
