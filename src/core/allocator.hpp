@@ -23,8 +23,14 @@ bool tune_allocator();
 // that the first frames would otherwise touch for the first time: measured on the 2-core machine
 // (4K30), the first four imports took 50-78 ms each against 1.8 ms later, half of it page faults
 // on the pooled destination planes. `write`: the memory will be written (anonymous memory gets its
-// zeroed pages now); else only read (a producer's shared memory, mapped). False where the kernel
-// refuses (older kernels, device mappings): nothing changes then.
+// zeroed pages now); else only read (a producer's shared memory, mapped). Then one read per page
+// from user mode: on a guest whose host keeps shadow page tables (the PVM guests our CI and bench
+// machines are), the system call fills only the guest's tables and each page's first access from
+// user mode still exits to the host, about 2 us a page (64 MiB: populate 12 ms, then the first
+// touch 36 ms, the second 0.5 ms; a fault per page without the populate, 190 ms); with the reads
+// here the first four 4K conversions took 2-14 ms instead of 16-50. On other machines the reads
+// find every page mapped and cost a TLB miss each. Returns false where the kernel refuses the
+// populate (older kernels, device mappings); the reads still map the pages.
 bool prefault(void* data, size_t bytes, bool write);
 
 // Gives the free memory of every malloc arena back to the kernel (malloc_trim). With the
