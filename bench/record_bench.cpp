@@ -208,7 +208,10 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
 Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
   const uint64_t buffers = static_cast<uint64_t>(c.fps) * static_cast<uint64_t>(seconds);
   const double before = children_cpu();
-  zc::test::Process p({"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id),
+  // min-buffers=1: pipewiresrc asks for at least 8 buffers by default, zerocast for no number, so
+  // a fresh producer gave GStreamer twice the test source's 4 frame buffers to map (peak RSS 191
+  // against 96 MB at 1080p, 680 against 300 at 4K); with it both take the producer's count.
+  zc::test::Process p({"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id), "min-buffers=1",
                        "num-buffers=" + std::to_string(buffers), "!", "videoconvert", "!", "x264enc",
                        "speed-preset=ultrafast", "tune=zerolatency", "bitrate=" + std::to_string(c.bitrate_kbps), "!",
                        "matroskamux", "!", "filesink", "location=/tmp/zc-bench-gst.mkv"});
@@ -430,18 +433,19 @@ double alone_beside_producer(const Config& c, const std::string& producer, uint3
 // `beside`: libx264 alone is measured a second time beside the streaming producer.
 bool bench_one(const Config& c, const std::string& producer, int seconds, int rounds, bool beside) {
   zc::test::PipeWireDaemon pw;
-  auto source = producer == "ball" ? start_ball(c) : start_source(c);
-  if (!source) return false;
+  std::unique_ptr<Source> source;
   const uint64_t frames = uint64_t{c.fps} * static_cast<uint64_t>(seconds);
   std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, p99_settled, capture, mem, zc_rss, gst_rss, zc_steady,
       gst_steady, zc_private, gst_private, alone_beside;
-  // GStreamer's pipewiresink (0.3.65) at 4K stopped negotiating with a new consumer after one or
-  // two had come and gone ("negotiation ... did not finish within 5000 ms", reproduced with
-  // zerocast alone): each recorder gets a fresh GStreamer producer, so both meet the same one.
+  // Each recorder gets a fresh producer, so every one meets the same. GStreamer's pipewiresink
+  // (0.3.65) at 4K stopped negotiating with a new consumer after one or two had come and gone
+  // ("negotiation ... did not finish within 5000 ms", reproduced with zerocast alone); the test
+  // source loses for good any buffer a consumer still held when it left (PipeWire 0.3.65 recycles
+  // an output buffer only when the consumer hands it back), and with one buffer fewer it sends 45
+  // frames a second instead of 60: in a 5-round run it did so after the first round.
   const auto fresh = [&]() -> bool {
-    if (producer != "ball") return true;
     source.reset();
-    source = start_ball(c);
+    source = producer == "ball" ? start_ball(c) : start_source(c);
     return source != nullptr;
   };
   for (int round = 0; round < rounds; ++round) {
