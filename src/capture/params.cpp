@@ -1,6 +1,7 @@
 #include "capture/params.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <string>
 
@@ -70,16 +71,33 @@ uint32_t meta_param_range(spa_pod_builder& b, spa_meta_type type, uint32_t def, 
   return start;
 }
 
-// Buffers of `types` carrying the acquire and release syncobjs: chosen only when both sides
+// A Buffers param for `types`. With `max_buffers`, it asks for that many buffers at most. With
+// `sync`, it carries the acquire and release syncobjs and is chosen only when both sides
 // negotiated SPA_META_SyncTimeline (the metaType property, MANDATORY, as OBS and PipeWire's
 // video-play-sync example ask for it).
-uint32_t sync_timeline_buffers_param(spa_pod_builder& b, int32_t types) {
+uint32_t buffers_param(spa_pod_builder& b, int32_t types, uint32_t max_buffers, bool sync) {
   const uint32_t offset = b.state.offset;
   spa_pod_frame f{};
   spa_pod_builder_push_object(&b, &f, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers);
+  if (max_buffers > 0) {
+    // An Enum of max_buffers down to 1, not a Range: PipeWire intersects two ranges without
+    // checking that the result is not empty (a producer needing 6..16 would get 4), while an Enum
+    // keeps only the values inside the producer's range and fails when none is, so the uncapped
+    // param after this one applies. The first value is the default; where the producer's default is
+    // not among them, the first alternative (the highest) is taken.
+    spa_pod_builder_prop(&b, SPA_PARAM_BUFFERS_buffers, 0);
+    spa_pod_frame choice{};
+    spa_pod_builder_push_choice(&b, &choice, SPA_CHOICE_Enum, 0);
+    spa_pod_builder_int(&b, static_cast<int32_t>(max_buffers));
+    for (auto n = static_cast<int32_t>(max_buffers); n >= 1; --n)
+      spa_pod_builder_int(&b, n);
+    spa_pod_builder_pop(&b, &choice);
+  }
   spa_pod_builder_add(&b, SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(types), 0);
-  spa_pod_builder_prop(&b, kSpaParamBuffersMetaType, SPA_POD_PROP_FLAG_MANDATORY);
-  spa_pod_builder_int(&b, static_cast<int32_t>(1u << kSpaMetaSyncTimeline));
+  if (sync) {
+    spa_pod_builder_prop(&b, kSpaParamBuffersMetaType, SPA_POD_PROP_FLAG_MANDATORY);
+    spa_pod_builder_int(&b, static_cast<int32_t>(1u << kSpaMetaSyncTimeline));
+  }
   spa_pod_builder_pop(&b, &f);
   return offset;
 }
@@ -173,14 +191,28 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   return out;
 }
 
-void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline) {
+Result<uint32_t> parse_max_buffers(std::string_view text) {
+  if (text.empty()) return kMaxBuffersAsked;
+  uint32_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n == 1 || n > 16) {
+    return fail(Errc::invalid_argument, "capture",
+                "ZEROCAST_CAPTURE_BUFFERS must be 0 (the producer's count) or 2..16 (got '" + std::string(text) + "')");
+  }
+  return n;
+}
+
+void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline, uint32_t max_buffers) {
   const bool sync = sync_timeline && format.dmabuf;
   out.build([&](spa_pod_builder& b, std::vector<uint32_t>& offsets) {
     const int32_t types = format.dmabuf ? (1 << SPA_DATA_DmaBuf) : ((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr));
-    if (sync) offsets.push_back(sync_timeline_buffers_param(b, types));
-    offsets.push_back(b.state.offset);
-    spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_dataType,
-                               SPA_POD_CHOICE_FLAGS_Int(types));
+    // PipeWire takes the first Buffers param (in our order) that the producer's accepts: capped
+    // before uncapped, so a producer whose range starts above the cap still links.
+    for (const bool with_sync : {true, false}) {
+      if (with_sync && !sync) continue;
+      if (max_buffers > 0) offsets.push_back(buffers_param(b, types, max_buffers, with_sync));
+      offsets.push_back(buffers_param(b, types, 0, with_sync));
+    }
     offsets.push_back(meta_param(b, SPA_META_Header, sizeof(spa_meta_header)));
     offsets.push_back(meta_param(b, SPA_META_VideoCrop, sizeof(spa_meta_region)));
     offsets.push_back(meta_param_range(b, SPA_META_Cursor, cursor_meta_size(64, 64), cursor_meta_size(1, 1),

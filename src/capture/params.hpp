@@ -4,6 +4,7 @@
 // PipeWire connection needed, so every rule here is unit-tested by parsing the pods back.
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <vector>
 
 #include <spa/pod/builder.h>
@@ -63,11 +64,24 @@ struct VideoFormat {
 // handle, missing or zero size.
 Result<VideoFormat> parse_format(const spa_pod* format);
 
+// The most buffers capture asks a producer for by default. Each is a whole frame that capture maps
+// and prefaults (shared memory) or imports (dmabuf), and without a count of ours PipeWire gives a
+// link the producer's: mutter offers 16 (133 MB of frames at 1080p, 530 MB at 4K). Capture reads a
+// buffer and gives it back, or keeps the newest until the next arrives (§4), so four leave the
+// producer two or more to draw into. A producer that needs more (GStreamer's pipewiresink: 8 and
+// up) gets its own count.
+inline constexpr uint32_t kMaxBuffersAsked = 4;
+
+// ZEROCAST_CAPTURE_BUFFERS: "" (kMaxBuffersAsked), 0 (the producer's count) or 2..16.
+Result<uint32_t> parse_max_buffers(std::string_view text);
+
 // The answer to a fixed format: Buffers (dataType MemFd|MemPtr for shared memory, DmaBuf for
-// dmabuf) and Meta params for Header, VideoCrop, Cursor and VideoDamage. With `sync_timeline`
-// and dmabufs, first a Buffers param that is valid only with SPA_META_SyncTimeline (metaType,
-// MANDATORY: the producer adds the acquire and release syncobjs as two more datas) and, last,
-// the SyncTimeline Meta param (capture/sync_timeline.hpp).
-void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline = false);
+// dmabuf), each first with at most `max_buffers` (0: no such param) and then without a count (for
+// a producer that needs more), and Meta params for Header, VideoCrop, Cursor and VideoDamage. With
+// `sync_timeline` and dmabufs, first the same pair of Buffers params valid only with
+// SPA_META_SyncTimeline (metaType, MANDATORY: the producer adds the acquire and release syncobjs
+// as two more datas) and, last, the SyncTimeline Meta param (capture/sync_timeline.hpp).
+void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline = false,
+                         uint32_t max_buffers = kMaxBuffersAsked);
 
 }  // namespace zc::capture

@@ -428,7 +428,7 @@ void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* para
     spdlog::info("capture: format {}", describe(*parsed));
     s->observer.on_format(*parsed);
   }
-  build_buffer_params(*parsed, s->buffer_params, s->syncobj.has_value());
+  build_buffer_params(*parsed, s->buffer_params, s->syncobj.has_value(), s->options.max_buffers);
   pw_stream_update_params(s->stream.get(), s->buffer_params.data(), s->buffer_params.size());
 }
 

@@ -78,6 +78,8 @@ struct StreamOptions {
   Size size_hint{1920, 1080};
   Fraction rate_hint{60, 1};
   Fraction rate_max{1000, 1};
+  // The most buffers asked of the producer (ZEROCAST_CAPTURE_BUFFERS); 0: the producer's count.
+  uint32_t max_buffers = kMaxBuffersAsked;
   // Tear the stream down if no buffer flows this long after connecting or renegotiating: a
   // wedged link blocks the daemon's work queue for every client.
   std::chrono::milliseconds negotiation_timeout{5000};

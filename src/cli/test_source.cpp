@@ -90,6 +90,8 @@ std::function<int()> add_test_source_command(CLI::App& app) {
                   "udmabuf (/dev/udmabuf, LINEAR), memfd")
       ->capture_default_str();
   cmd->add_option("--name", o.node_name, "node.name")->capture_default_str();
+  cmd->add_option("--buffers", o.buffers, "Buffers to offer, and the most it takes (2..16; mutter offers 16)")
+      ->capture_default_str();
   cmd->add_option("--defect", args->defects,
                   "Inject a defect: KIND@FRAME[/EVERY][:WxH], KIND one of corrupted-flag corrupted-chunk zero-chunk "
                   "bad-stride short-buffer resize disappear corrupt-jpeg (MJPG) unsignalled-sync lost; repeatable");

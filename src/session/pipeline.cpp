@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "capture/source.hpp"
@@ -170,6 +171,10 @@ Result<void> Pipeline::start() {
 
   capture::StreamOptions so;
   so.target = target;
+  const char* buffers_env = std::getenv("ZEROCAST_CAPTURE_BUFFERS");
+  auto max_buffers = capture::parse_max_buffers(buffers_env ? buffers_env : "");
+  if (!max_buffers) return tl::unexpected(max_buffers.error());
+  so.max_buffers = *max_buffers;
   // --bit-depth 10: a producer that offers 10-bit RGB beside 8-bit sends 10 bits.
   if (options_.bit_depth == encode::BitDepth::Ten) so.formats = capture::ten_bit_first(so.formats);
   so.modifiers = this;

@@ -159,6 +159,7 @@ Result<void> validate(const Options& o) {
     return bad("dmabuf mode needs an RGB format with a DRM fourcc, not " + std::string(zc::to_string(o.format)));
   }
   if (o.buffers < 2 || o.buffers > 16) return bad("buffers must be 2..16");
+  if (o.buffers_min < 2 || o.buffers_min > o.buffers) return bad("the fewest buffers must be 2..buffers");
   if (o.stride_align == 0 || (o.stride_align & (o.stride_align - 1)) != 0 || o.stride_align % 4 != 0) {
     return bad("stride alignment must be a power of two >= 4");
   }

@@ -122,7 +122,8 @@ struct Options {
   std::vector<uint64_t> modifiers{kModifierLinear, kFakeTiledModifier};
   DmabufAllocator dmabuf_allocator = DmabufAllocator::Auto;  // DmaBuf mode only
   std::string render_node_dir = "/dev/dri";                  // where GBM looks for renderD* (tests override it)
-  uint32_t buffers = 4;                                      // buffers to ask for (2..16)
+  uint32_t buffers = 4;                                      // buffers to ask for, and the most it takes (2..16)
+  uint32_t buffers_min = 2;    // the fewest it takes (2..buffers): a producer needing more than a consumer asks for
   uint32_t stride_align = 64;  // row stride = width * 4 rounded up to this (a power of two)
   bool damage_meta = true;     // offer SPA_META_VideoDamage and fill it with what changed
   std::optional<Rect> crop;    // offer SPA_META_VideoCrop with this region

@@ -29,7 +29,9 @@ const spa_pod* build_meta(spa_pod_builder& b, uint32_t type, uint32_t size) {
 const spa_pod* build_sync_timeline_buffers(spa_pod_builder& b, const BufferOffer& offer) {
   spa_pod_frame f{};
   spa_pod_builder_push_object(&b, &f, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers);
-  spa_pod_builder_add(&b, SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(static_cast<int>(offer.buffers), 2, 16),
+  spa_pod_builder_add(&b, SPA_PARAM_BUFFERS_buffers,
+                      SPA_POD_CHOICE_RANGE_Int(static_cast<int>(offer.buffers), static_cast<int>(offer.buffers_min),
+                                               static_cast<int>(offer.buffers)),
                       SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(3), SPA_PARAM_BUFFERS_size,
                       SPA_POD_Int(static_cast<int>(offer.size)), SPA_PARAM_BUFFERS_stride,
                       SPA_POD_Int(static_cast<int>(offer.stride)), SPA_PARAM_BUFFERS_dataType,
@@ -106,9 +108,11 @@ std::vector<const spa_pod*> build_buffer_params(spa_pod_builder& b, const Buffer
   if (offer.sync_timeline) params.push_back(build_sync_timeline_buffers(b, offer));
   params.push_back(static_cast<const spa_pod*>(spa_pod_builder_add_object(
       &b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers,
-      SPA_POD_CHOICE_RANGE_Int(static_cast<int>(offer.buffers), 2, 16), SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
-      SPA_PARAM_BUFFERS_size, SPA_POD_Int(static_cast<int>(offer.size)), SPA_PARAM_BUFFERS_stride,
-      SPA_POD_Int(static_cast<int>(offer.stride)), SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(data_type))));
+      SPA_POD_CHOICE_RANGE_Int(static_cast<int>(offer.buffers), static_cast<int>(offer.buffers_min),
+                               static_cast<int>(offer.buffers)),
+      SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int(static_cast<int>(offer.size)),
+      SPA_PARAM_BUFFERS_stride, SPA_POD_Int(static_cast<int>(offer.stride)), SPA_PARAM_BUFFERS_dataType,
+      SPA_POD_CHOICE_FLAGS_Int(data_type))));
   params.push_back(build_meta(b, SPA_META_Header, sizeof(spa_meta_header)));
   if (offer.damage) {
     params.push_back(build_meta(b, SPA_META_VideoDamage, sizeof(spa_meta_region) * kMaxDamageRegions));

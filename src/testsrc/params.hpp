@@ -44,7 +44,8 @@ std::vector<const spa_pod*> build_enum_formats(spa_pod_builder& b, const FormatO
                                                std::span<const uint64_t> modifiers, std::optional<uint64_t> fixated);
 
 struct BufferOffer {
-  uint32_t buffers = 4;
+  uint32_t buffers = 4;  // the most it takes, and its default (range buffers_min..buffers)
+  uint32_t buffers_min = 2;
   uint32_t size = 0;
   uint32_t stride = 0;
   uint32_t data_types = 1u << 2;  // bitmask of SPA_DATA_* (1 << SPA_DATA_MemFd by default)

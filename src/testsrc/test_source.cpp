@@ -195,6 +195,7 @@ void TestSource::Impl::stop() {
 BufferOffer TestSource::Impl::buffer_offer(uint32_t width, uint32_t height) const {
   BufferOffer offer;
   offer.buffers = options.buffers;
+  offer.buffers_min = options.buffers_min;
   offer.stride = options.format == PixelFormat::MJPG ? 0 : stride_for(options.format, width, options.stride_align);
   offer.size = buffer_bytes(options.format, width, height, offer.stride);
   switch (options.mode) {

@@ -8,6 +8,7 @@
 #include <spa/param/format-utils.h>
 #include <spa/param/video/format-utils.h>
 #include <spa/pod/builder.h>
+#include <spa/pod/filter.h>
 #include <spa/pod/iter.h>
 
 #include <algorithm>
@@ -294,25 +295,36 @@ uint32_t meta_type(const spa_pod* pod) {
 
 }  // namespace
 
+// The buffer counts a Buffers param takes: its Enum (default first), {} when it names none.
+std::vector<int32_t> buffer_count(const spa_pod* pod) {
+  if (!spa_pod_find_prop(pod, nullptr, SPA_PARAM_BUFFERS_buffers)) return {};
+  return choice_values<int32_t>(pod, SPA_PARAM_BUFFERS_buffers, SPA_CHOICE_Enum);
+}
+
 TEST_CASE("buffer params: data types follow the negotiated memory, metas are requested") {
   VideoFormat shm;
   shm.size = {1920, 1080};
   ParamSet set;
   build_buffer_params(shm, set);
-  REQUIRE(set.size() == 5);
-  auto types = choice_values<int32_t>(set[0], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
-  REQUIRE_FALSE(types.empty());
-  CHECK(types[0] == ((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+  REQUIRE(set.size() == 6);
+  // [0] at most kMaxBuffersAsked buffers, [1] the same without a count, for a producer that needs more.
+  for (size_t i : {0, 1}) {
+    auto types = choice_values<int32_t>(set[i], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
+    REQUIRE_FALSE(types.empty());
+    CHECK(types[0] == ((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+  }
+  CHECK(buffer_count(set[0]) == std::vector<int32_t>{4, 4, 3, 2, 1});
+  CHECK(buffer_count(set[1]).empty());
 
-  CHECK(meta_type(set[1]) == SPA_META_Header);
-  CHECK(meta_type(set[2]) == SPA_META_VideoCrop);
-  CHECK(meta_type(set[3]) == SPA_META_Cursor);
-  const auto cursor = choice_values<int32_t>(set[3], SPA_PARAM_META_size, SPA_CHOICE_Range);
+  CHECK(meta_type(set[2]) == SPA_META_Header);
+  CHECK(meta_type(set[3]) == SPA_META_VideoCrop);
+  CHECK(meta_type(set[4]) == SPA_META_Cursor);
+  const auto cursor = choice_values<int32_t>(set[4], SPA_PARAM_META_size, SPA_CHOICE_Range);
   REQUIRE(cursor.size() == 3);
   CHECK(cursor[1] == static_cast<int32_t>(sizeof(spa_meta_cursor) + sizeof(spa_meta_bitmap) + 4));
   CHECK(cursor[2] == static_cast<int32_t>(sizeof(spa_meta_cursor) + sizeof(spa_meta_bitmap) + 256 * 256 * 4));
-  CHECK(meta_type(set[4]) == SPA_META_VideoDamage);
-  const auto damage = choice_values<int32_t>(set[4], SPA_PARAM_META_size, SPA_CHOICE_Range);
+  CHECK(meta_type(set[5]) == SPA_META_VideoDamage);
+  const auto damage = choice_values<int32_t>(set[5], SPA_PARAM_META_size, SPA_CHOICE_Range);
   REQUIRE(damage.size() == 3);
   CHECK(damage[2] == static_cast<int32_t>(16 * sizeof(spa_meta_region)));
 
@@ -320,8 +332,11 @@ TEST_CASE("buffer params: data types follow the negotiated memory, metas are req
   dma.dmabuf = true;
   dma.modifier = kModifierLinear;
   build_buffer_params(dma, set);
-  types = choice_values<int32_t>(set[0], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
-  CHECK(types[0] == (1 << SPA_DATA_DmaBuf));
+  for (size_t i : {0, 1}) {
+    const auto types = choice_values<int32_t>(set[i], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
+    CHECK(types[0] == (1 << SPA_DATA_DmaBuf));
+  }
+  CHECK(buffer_count(set[0]) == std::vector<int32_t>{4, 4, 3, 2, 1});
 }
 
 TEST_CASE("ten_bit_first moves the 10-bit formats ahead and keeps the rest in order") {
@@ -333,32 +348,121 @@ TEST_CASE("ten_bit_first moves the 10-bit formats ahead and keeps the rest in or
   CHECK(formats.back() == PixelFormat::MJPG);
 }
 
-TEST_CASE("explicit sync: with dmabufs a Buffers param valid only with the SyncTimeline meta comes first") {
+namespace {
+
+// What PipeWire's link negotiation (pw_buffers_negotiate) makes of our Buffers params against a
+// producer's: the first of ours, in order, that intersects the producer's, fixated; its buffer
+// count, 0 when none intersects. PipeWire filters one side's param by the other's, either way
+// round (the side filtered gives the default): `ours_first` filters ours by the producer's.
+int32_t negotiated_buffers(const ParamSet& ours, const spa_pod* producer, bool ours_first) {
+  for (size_t i = 0; i < ours.size(); ++i) {
+    if (!spa_pod_is_object_id(ours[i], SPA_PARAM_Buffers)) continue;
+    uint8_t storage[1024];
+    spa_pod_builder b = SPA_POD_BUILDER_INIT(storage, sizeof storage);
+    spa_pod* result = nullptr;
+    const int res =
+        ours_first ? spa_pod_filter(&b, &result, ours[i], producer) : spa_pod_filter(&b, &result, producer, ours[i]);
+    if (res < 0) continue;
+    spa_pod_fixate(result);
+    int32_t buffers = 0;
+    REQUIRE(spa_pod_parse_object(result, SPA_TYPE_OBJECT_ParamBuffers, nullptr, SPA_PARAM_BUFFERS_buffers,
+                                 SPA_POD_Int(&buffers)) >= 0);
+    return buffers;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("buffer params: a producer's count is capped at four, a producer that needs more keeps its own") {
+  VideoFormat shm;
+  shm.size = {3840, 2160};
+  ParamSet ours;
+  build_buffer_params(shm, ours);
+  const auto producer = [](spa_pod_builder& b, int32_t def, int32_t min, int32_t max) {
+    return static_cast<const spa_pod*>(
+        spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers,
+                                   SPA_POD_CHOICE_RANGE_Int(def, min, max), SPA_PARAM_BUFFERS_dataType,
+                                   SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr))));
+  };
+  uint8_t storage[2048];
+  spa_pod_builder b = SPA_POD_BUILDER_INIT(storage, sizeof storage);
+  const spa_pod* mutter = producer(b, 16, 2, 16);
+  const spa_pod* three = producer(b, 3, 2, 16);
+  const spa_pod* needs_six = producer(b, 8, 6, 16);
+  const spa_pod* fixed_eight = static_cast<const spa_pod*>(spa_pod_builder_add_object(
+      &b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers, SPA_POD_Int(8),
+      SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(1 << SPA_DATA_MemFd)));
+  const spa_pod* fixed_two = static_cast<const spa_pod*>(spa_pod_builder_add_object(
+      &b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers, SPA_POD_Int(2),
+      SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(1 << SPA_DATA_MemFd)));
+  for (const bool ours_first : {false, true}) {
+    INFO("ours filtered first: " << ours_first);
+    CHECK(negotiated_buffers(ours, mutter, ours_first) == 4);
+    // A producer that needs more than four keeps its own count (a Range here would have given 4).
+    CHECK(negotiated_buffers(ours, needs_six, ours_first) == 8);
+    CHECK(negotiated_buffers(ours, fixed_eight, ours_first) == 8);
+    CHECK(negotiated_buffers(ours, fixed_two, ours_first) == 2);
+  }
+  // Within the cap, whichever side gives the default: the producer's 3, or our 4.
+  CHECK(negotiated_buffers(ours, three, false) == 3);
+  CHECK(negotiated_buffers(ours, three, true) == 4);
+}
+
+TEST_CASE("buffer params: ZEROCAST_CAPTURE_BUFFERS sets the cap, 0 leaves the count to the producer") {
+  CHECK(parse_max_buffers("") == kMaxBuffersAsked);
+  CHECK(parse_max_buffers("0") == 0u);
+  CHECK(parse_max_buffers("2") == 2u);
+  CHECK(parse_max_buffers("16") == 16u);
+  for (const char* bad : {"1", "17", "-1", "four", "4 ", " 4"}) {
+    INFO(bad);
+    const auto r = parse_max_buffers(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::invalid_argument);
+    CHECK(r.error().describe().find("ZEROCAST_CAPTURE_BUFFERS") != std::string::npos);
+  }
+  VideoFormat shm;
+  shm.size = {1920, 1080};
+  ParamSet set;
+  build_buffer_params(shm, set, false, 0);
+  REQUIRE(set.size() == 5);  // one Buffers param, without a count, and the four metas
+  CHECK(buffer_count(set[0]).empty());
+  build_buffer_params(shm, set, false, 8);
+  CHECK(buffer_count(set[0]) == std::vector<int32_t>{8, 8, 7, 6, 5, 4, 3, 2, 1});
+}
+
+TEST_CASE("explicit sync: with dmabufs Buffers params valid only with the SyncTimeline meta come first") {
   VideoFormat dma;
   dma.size = {1920, 1080};
   dma.dmabuf = true;
   dma.modifier = kModifierLinear;
   ParamSet set;
   build_buffer_params(dma, set, true);
-  REQUIRE(set.size() == 7);
-  // [0]: dmabufs carrying the acquire and release syncobjs, only if SPA_META_SyncTimeline (9 in
-  // PipeWire 1.2+; 0.3.65's headers lack it) is negotiated: metaType, MANDATORY.
-  const auto types = choice_values<int32_t>(set[0], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
-  REQUIRE_FALSE(types.empty());
-  CHECK(types[0] == (1 << SPA_DATA_DmaBuf));
-  const spa_pod_prop* meta = spa_pod_find_prop(set[0], nullptr, kSpaParamBuffersMetaType);
-  REQUIRE(meta);
-  CHECK((meta->flags & SPA_POD_PROP_FLAG_MANDATORY) != 0);
-  int32_t mask = 0;
-  REQUIRE(spa_pod_get_int(&meta->value, &mask) == 0);
-  CHECK(mask == (1 << 9));
-  // [1]: the plain dmabuf param for a producer without explicit sync, then the metas as before.
-  CHECK(spa_pod_find_prop(set[1], nullptr, kSpaParamBuffersMetaType) == nullptr);
-  CHECK(meta_type(set[2]) == SPA_META_Header);
+  REQUIRE(set.size() == 9);
+  // [0], [1]: dmabufs carrying the acquire and release syncobjs, only if SPA_META_SyncTimeline (9
+  // in PipeWire 1.2+; 0.3.65's headers lack it) is negotiated: metaType, MANDATORY; capped first.
+  for (size_t i : {0, 1}) {
+    const auto types = choice_values<int32_t>(set[i], SPA_PARAM_BUFFERS_dataType, SPA_CHOICE_Flags);
+    REQUIRE_FALSE(types.empty());
+    CHECK(types[0] == (1 << SPA_DATA_DmaBuf));
+    const spa_pod_prop* meta = spa_pod_find_prop(set[i], nullptr, kSpaParamBuffersMetaType);
+    REQUIRE(meta);
+    CHECK((meta->flags & SPA_POD_PROP_FLAG_MANDATORY) != 0);
+    int32_t mask = 0;
+    REQUIRE(spa_pod_get_int(&meta->value, &mask) == 0);
+    CHECK(mask == (1 << 9));
+  }
+  CHECK(buffer_count(set[0]) == std::vector<int32_t>{4, 4, 3, 2, 1});
+  CHECK(buffer_count(set[1]).empty());
+  // [2], [3]: the plain dmabuf params for a producer without explicit sync, then the metas as before.
+  CHECK(spa_pod_find_prop(set[2], nullptr, kSpaParamBuffersMetaType) == nullptr);
+  CHECK(spa_pod_find_prop(set[3], nullptr, kSpaParamBuffersMetaType) == nullptr);
+  CHECK(buffer_count(set[2]) == std::vector<int32_t>{4, 4, 3, 2, 1});
+  CHECK(meta_type(set[4]) == SPA_META_Header);
   // Last: the SyncTimeline meta, struct spa_meta_sync_timeline (24 bytes).
-  CHECK(meta_type(set[6]) == 9);
+  CHECK(meta_type(set[8]) == 9);
   int32_t size = 0;
-  REQUIRE(spa_pod_parse_object(set[6], SPA_TYPE_OBJECT_ParamMeta, nullptr, SPA_PARAM_META_size, SPA_POD_Int(&size)) >=
+  REQUIRE(spa_pod_parse_object(set[8], SPA_TYPE_OBJECT_ParamMeta, nullptr, SPA_PARAM_META_size, SPA_POD_Int(&size)) >=
           0);
   CHECK(size == 24);
 
@@ -366,6 +470,6 @@ TEST_CASE("explicit sync: with dmabufs a Buffers param valid only with the SyncT
   VideoFormat shm = dma;
   shm.dmabuf = false;
   build_buffer_params(shm, set, true);
-  CHECK(set.size() == 5);
+  CHECK(set.size() == 6);
   CHECK(spa_pod_find_prop(set[0], nullptr, kSpaParamBuffersMetaType) == nullptr);
 }
