@@ -208,9 +208,10 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
 Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
   const uint64_t buffers = static_cast<uint64_t>(c.fps) * static_cast<uint64_t>(seconds);
   const double before = children_cpu();
-  // min-buffers=1: pipewiresrc asks for at least 8 buffers by default, zerocast for no number, so
-  // a fresh producer gave GStreamer twice the test source's 4 frame buffers to map (peak RSS 191
-  // against 96 MB at 1080p, 680 against 300 at 4K); with it both take the producer's count.
+  // min-buffers=1: pipewiresrc asks for at least 8 buffers by default, zerocast for 4 at most, so a
+  // fresh test source (which then took up to 16) gave GStreamer twice zerocast's 4 frame buffers to
+  // map (peak RSS 191 against 96 MB at 1080p, 680 against 300 at 4K); with it GStreamer takes the
+  // producer's count (the test source's 4; pipewiresink's 8, which zerocast takes too).
   zc::test::Process p({"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id), "min-buffers=1",
                        "num-buffers=" + std::to_string(buffers), "!", "videoconvert", "!", "x264enc",
                        "speed-preset=ultrafast", "tune=zerolatency", "bitrate=" + std::to_string(c.bitrate_kbps), "!",
