@@ -63,10 +63,16 @@ bool cpu_dmabuf_from_env() {
   return env && std::string_view(env) == "1";
 }
 
+bool damage_from_env() {
+  const char* env = std::getenv("ZEROCAST_DAMAGE");
+  return !(env && std::string_view(env) == "0");
+}
+
 Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path) {
   ZerocopyChoice choice;
   zerocopy::CpuImportOptions cpu_options;
   cpu_options.offer_linear = cpu_dmabuf_from_env();
+  cpu_options.damage = damage_from_env();
   choice.mode = mode;
   if (!make_path) {
     make_path = [](std::shared_ptr<cuda::CudaContext> cuda) {

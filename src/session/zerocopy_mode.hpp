@@ -28,6 +28,8 @@ Result<ZerocopyMode> parse_zerocopy_mode(std::string_view text);
 Result<ZerocopyMode> zerocopy_mode_from_env();
 // $ZEROCAST_CPU_DMABUF=1: the CPU path offers LINEAR dmabufs too (zerocopy::CpuImportOptions).
 bool cpu_dmabuf_from_env();
+// $ZEROCAST_DAMAGE=0: the CPU path converts every frame in full (zerocopy::CpuImportOptions::damage).
+bool damage_from_env();
 
 // Makes the GPU path (a test replaces it with a fake): on a new CUDA context when given none (the
 // first), else on the one given (the first path's, for every later pipeline).

@@ -125,6 +125,16 @@ Painter::Painter(uint32_t width, uint32_t height, PixelFormat format)
   }
 }
 
+Damage Painter::change(uint64_t from, uint64_t to) const {
+  Damage damage;
+  if (pattern_code(from) != pattern_code(to)) damage.rects[damage.count++] = Rect{0, 0, width_, band_height_};
+  if (const Rect a = box_at(from), b = box_at(to); a != b) {
+    damage.rects[damage.count++] = a;
+    damage.rects[damage.count++] = b;
+  }
+  return damage;
+}
+
 Rect Painter::box_at(uint64_t number) const {
   const uint64_t range = width_ - box_size_;
   uint64_t x = 0;

@@ -86,6 +86,11 @@ class Painter {
   // Where the moving box is at frame `number`.
   Rect box_at(uint64_t number) const;
 
+  // What differs between the pictures of frames `from` and `to`: the band where their codes
+  // differ, the box's place in each where it moved. A compositor's damage is of this kind (since
+  // the frame it sent before), whatever a buffer needed repainted (paint()'s).
+  Damage change(uint64_t from, uint64_t to) const;
+
  private:
   void paint_full(const Image& image) const;
   void paint_band(const Image& image, uint32_t code, uint32_t changed_bits) const;

@@ -156,9 +156,11 @@ void TestSource::Impl::produce(uint64_t frame) {
   const bool late_pixels = *sync && options.late_ms > 0;
   Damage damage = full_damage(current.width, current.height);
   if (!late_pixels) {
-    auto painted = paint_slot(*slot, frame, !sync->fence);
-    if (!painted) return;  // the stream failed
-    damage = *painted;
+    if (!paint_slot(*slot, frame, !sync->fence)) return;  // the stream failed
+    // The damage meta tells what changed since the frame sent before (as compositors do, and as
+    // a consumer that converts only damaged regions needs), not what this buffer needed repainted
+    // (since it last held a frame: that misses where the box was in between).
+    if (last_sent) damage = painter->change(*last_sent, frame);
   }
   const int64_t paint_ns = thread_cpu_ns() - paint_start;
 
@@ -224,6 +226,7 @@ void TestSource::Impl::produce(uint64_t frame) {
   }
   pw_stream_queue_buffer(stream.get(), b);
   next_frame = frame + 1;
+  last_sent = late_pixels ? std::nullopt : std::optional<uint64_t>(frame);
   {
     // Not held across PipeWire calls: its callbacks take it too.
     std::lock_guard lock(mutex);

@@ -154,6 +154,7 @@ struct TestSource::Impl {
   bool streaming = false;
   FormatEpoch current;
   std::optional<Painter> painter;
+  std::optional<uint64_t> last_sent;  // the frame queued before, in the current format (damage)
   // Formats other than 32-bit RGB: the BGRx image the painter draws into, packed into each buffer.
   std::vector<uint8_t> canvas;
   PaintState canvas_paint;

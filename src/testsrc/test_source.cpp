@@ -286,6 +286,7 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
       painter->format() != paint_format) {
     painter.emplace(choice.width, choice.height, paint_format);
   }
+  last_sent.reset();  // the next frame's damage is the whole picture
   if (!is_packed_rgb(choice.format)) {
     canvas.assign(size_t{choice.width} * 4 * choice.height, 0);
     canvas_paint = PaintState{};

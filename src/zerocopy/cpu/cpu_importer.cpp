@@ -55,6 +55,21 @@ SourceView source_view(PixelFormat format, Rect visible, const std::array<CpuPla
   return src;
 }
 
+// The part `r` (output coordinates, even-aligned) of an output image.
+PlanarView sub_view(const PlanarView& v, const Rect& r) {
+  const uint32_t sample = bit_depth(v.format) > 8 ? 2 : 1;  // bytes a sample
+  const bool interleaved = v.format == PixelFormat::NV12 || v.format == PixelFormat::P010;
+  const auto x = static_cast<size_t>(r.x), y = static_cast<size_t>(r.y);
+  PlanarView s = v;
+  s.width = r.width;
+  s.height = r.height;
+  s.y = v.y + y * v.y_pitch + x * sample;
+  // NV12's UV pairs: a chroma sample per two columns, two bytes (of samples) each.
+  s.u = v.u + (y / 2) * v.u_pitch + (interleaved ? x : x / 2) * sample;
+  if (v.v) s.v = v.v + (y / 2) * v.v_pitch + (x / 2) * sample;
+  return s;
+}
+
 void add(PoolCounters& into, const PoolCounters& c) {
   into.created += c.created;
   into.acquired += c.acquired;
@@ -149,7 +164,7 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
 
   SourceView src = source_view(source_format, *visible, planes);
   src.full_range = frame.format == PixelFormat::MJPG && source_format == PixelFormat::I420;
-  if (!converter_.convert(src, out)) {
+  if (!convert_changed(frame, *visible, planes, src, *out_planes)) {
     return fail(Errc::internal, kStage,
                 fmt::format("conversion {} {}x{} -> {} {}x{} failed", to_string(frame.format), src.width, src.height,
                             to_string(target.format), target.width, target.height));
@@ -163,7 +178,9 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
     map.origin_y = visible->y;
     map.src_width = direct ? target.width : src.width;
     map.src_height = direct ? target.height : src.height;
-    if (cursor_.draw(frame.cursor, map, out)) cursor_drawn_.fetch_add(1, std::memory_order_relaxed);
+    if (cursor_.draw(frame.cursor, map, out, &out_planes->content().cursor)) {
+      cursor_drawn_.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
   imported_.fetch_add(1, std::memory_order_relaxed);
@@ -181,6 +198,46 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   df.sequence = frame.sequence;
   df.storage = std::move(out_planes);
   return df;
+}
+
+bool CpuImporter::convert_changed(const Frame& frame, Rect visible, const std::array<CpuPlane, 3>& planes,
+                                  const SourceView& src, CpuPlanes& out) {
+  const PlanarView view = out.view();
+  ContentTag& tag = out.content();
+  const uint64_t pixels = uint64_t{view.width} * view.height;
+  pixels_total_.fetch_add(pixels, std::memory_order_relaxed);
+  // Only 1:1 conversions of the same picture size: a scaled pixel depends on its neighbours, and
+  // an MJPEG frame is decoded in full anyway.
+  const bool tracked =
+      options_.damage && frame.format != PixelFormat::MJPG && src.width == view.width && src.height == view.height;
+  std::optional<std::vector<Rect>> regions;
+  uint64_t epoch = 0;
+  if (tracked) {
+    const DamageShape shape{frame.format, frame.width, frame.height, visible, view.format, view.width, view.height};
+    epoch = damage_.note(frame, shape);
+    regions = damage_.regions_for(tag);
+  } else {
+    damage_.reset();
+  }
+  tag = ContentTag{};  // being written: unknown until done
+  if (!regions) {
+    if (!converter_.convert(src, view)) return false;
+    pixels_converted_.fetch_add(pixels, std::memory_order_relaxed);
+  } else {
+    uint64_t converted = 0;
+    for (const Rect& r : *regions) {
+      const SourceView part =
+          source_view(src.format, Rect{visible.x + r.x, visible.y + r.y, r.width, r.height}, planes);
+      SourceView with_range = part;
+      with_range.full_range = src.full_range;
+      if (!converter_.convert(with_range, sub_view(view, r))) return false;
+      converted += uint64_t{r.width} * r.height;
+    }
+    partial_.fetch_add(1, std::memory_order_relaxed);
+    pixels_converted_.fetch_add(converted, std::memory_order_relaxed);
+  }
+  if (tracked) tag = ContentTag{epoch, frame.sequence, std::nullopt};
+  return true;
 }
 
 // Decodes an MJPEG frame: 4:2:0 pictures are read where the decoder left them as full-range I420,
@@ -293,6 +350,9 @@ CpuImportCounters CpuImporter::counters() const {
   c.dmabuf_unmapped = unmapped_.load(std::memory_order_relaxed);
   c.fence_waited = fence_waited_.load(std::memory_order_relaxed);
   c.fence_timeouts = fence_timeouts_.load(std::memory_order_relaxed);
+  c.partial = partial_.load(std::memory_order_relaxed);
+  c.pixels_converted = pixels_converted_.load(std::memory_order_relaxed);
+  c.pixels_total = pixels_total_.load(std::memory_order_relaxed);
   return c;
 }
 

@@ -18,6 +18,7 @@
 #include "core/pool.hpp"
 #include "zerocopy/cpu/convert.hpp"
 #include "zerocopy/cpu/cursor_blend.hpp"
+#include "zerocopy/cpu/damage.hpp"
 #include "zerocopy/cpu/dmabuf_map.hpp"
 #include "zerocopy/cpu/mjpeg.hpp"
 #include "zerocopy/cpu/planar.hpp"
@@ -27,14 +28,17 @@
 namespace zc::zerocopy {
 
 struct CpuImportCounters {
-  uint64_t imported = 0;         // frames converted
-  uint64_t scaled = 0;           // ... of which resampled to another size
-  uint64_t cursor_drawn = 0;     // ... with the cursor composited
-  uint64_t failed = 0;           // import() calls that returned an error
-  uint64_t dmabuf_mapped = 0;    // dmabuf mappings made (one per PipeWire buffer)
-  uint64_t dmabuf_unmapped = 0;  // ... and dropped again (forget, remap)
-  uint64_t fence_waited = 0;     // dmabuf frames whose implicit write fence was pending, waited for
-  uint64_t fence_timeouts = 0;   // ... still pending at the timeout: the frame was dropped
+  uint64_t imported = 0;          // frames converted
+  uint64_t scaled = 0;            // ... of which resampled to another size
+  uint64_t cursor_drawn = 0;      // ... with the cursor composited
+  uint64_t failed = 0;            // import() calls that returned an error
+  uint64_t dmabuf_mapped = 0;     // dmabuf mappings made (one per PipeWire buffer)
+  uint64_t dmabuf_unmapped = 0;   // ... and dropped again (forget, remap)
+  uint64_t fence_waited = 0;      // dmabuf frames whose implicit write fence was pending, waited for
+  uint64_t fence_timeouts = 0;    // ... still pending at the timeout: the frame was dropped
+  uint64_t partial = 0;           // frames converted only where they changed (damage.hpp)
+  uint64_t pixels_converted = 0;  // output pixels converted, of
+  uint64_t pixels_total = 0;      // ... the output pixels of every frame imported
 };
 
 struct CpuImportOptions {
@@ -44,6 +48,9 @@ struct CpuImportOptions {
   bool offer_linear = false;
   // How long a dmabuf's implicit write fence is waited for before the frame is dropped.
   int fence_timeout_ms = 100;
+  // Convert only what the producer's damage says changed into a pooled frame that holds an
+  // earlier picture of the same run (damage.hpp). ZEROCAST_DAMAGE=0 turns it off.
+  bool damage = true;
 };
 
 class CpuImporter final : public Importer {
@@ -81,6 +88,10 @@ class CpuImporter final : public Importer {
   };
 
   Result<DeviceFrame> import_checked(const Frame& frame, const ImportTarget& target);
+  // Converts `src` into `out`, all of it or only what changed since the picture `out` holds;
+  // updates its content tag (not the cursor's part).
+  bool convert_changed(const Frame& frame, Rect visible, const std::array<CpuPlane, 3>& planes, const SourceView& src,
+                       CpuPlanes& out);
   Result<PixelFormat> jpeg_planes(const Frame& frame, std::array<CpuPlane, 3>& planes);
   Lease<CpuPlanes> acquire(PixelFormat format, uint32_t width, uint32_t height);
   void update_mapping_count();
@@ -90,6 +101,7 @@ class CpuImporter final : public Importer {
   MjpegDecoder mjpeg_;
   AlignedBlock jpeg_i420_;  // a 4:2:2, 4:4:4 or grey JPEG brought to I420 (an RGB one to BGRx)
   CursorBlender cursor_;
+  DamageTracker damage_;
   DmaBufCache dmabufs_;
   ImplicitFence fence_;
   FenceCounters fence_counters_;  // capture thread; mirrored into the atomics below
@@ -103,6 +115,7 @@ class CpuImporter final : public Importer {
   std::atomic<uint64_t> imported_{0}, scaled_{0}, cursor_drawn_{0}, failed_{0};
   std::atomic<uint64_t> mapped_{0}, unmapped_{0};
   std::atomic<uint64_t> fence_waited_{0}, fence_timeouts_{0};
+  std::atomic<uint64_t> partial_{0}, pixels_converted_{0}, pixels_total_{0};
 };
 
 }  // namespace zc::zerocopy

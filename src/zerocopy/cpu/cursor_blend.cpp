@@ -83,7 +83,9 @@ struct Samples {
 
 }  // namespace
 
-bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const PlanarView& dst) {
+bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const PlanarView& dst,
+                         std::optional<Rect>* area) {
+  if (area) area->reset();
   if (!cursor.visible || cursor.pixels == nullptr || cursor.width == 0 || cursor.height == 0) return false;
   if (!is_packed_rgb(cursor.format) || uint64_t{cursor.stride} < uint64_t{cursor.width} * 4) return false;
   if (map.src_width == 0 || map.src_height == 0 || dst.width == 0 || dst.height == 0) return false;
@@ -93,6 +95,10 @@ bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const P
   const Span xs = span(rel_x, cursor.width, map.src_width, dst.width);
   const Span ys = span(rel_y, cursor.height, map.src_height, dst.height);
   if (xs.first > xs.last || ys.first > ys.last) return false;
+  if (area) {
+    *area = Rect{static_cast<int32_t>(xs.first), static_cast<int32_t>(ys.first),
+                 static_cast<uint32_t>(xs.last - xs.first + 1), static_cast<uint32_t>(ys.last - ys.first + 1)};
+  }
 
   columns_.resize(static_cast<size_t>(xs.last - xs.first + 1));
   for (int64_t x = xs.first; x <= xs.last; ++x) {

@@ -4,6 +4,7 @@
 // so it lands at the scaled position with the scaled size. Every read of the bitmap and every
 // write to the planes is bounds-checked: positions and sizes come from another process.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/frame.hpp"
@@ -22,8 +23,10 @@ struct OutputMapping {
 
 class CursorBlender {
  public:
-  // True when at least one output pixel was touched.
-  bool draw(const Cursor& cursor, const OutputMapping& map, const PlanarView& dst);
+  // True when at least one output pixel was touched. `area`, when given, is set to the output
+  // rect the bitmap covers (nullopt when it is off the picture): what a later frame must convert
+  // again to erase it.
+  bool draw(const Cursor& cursor, const OutputMapping& map, const PlanarView& dst, std::optional<Rect>* area = nullptr);
 
  private:
   std::vector<int64_t> columns_;  // bitmap column per output column of the current draw

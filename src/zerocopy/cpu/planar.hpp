@@ -8,6 +8,7 @@
 
 #include "core/pixel_format.hpp"
 #include "core/pool.hpp"
+#include "zerocopy/cpu/damage.hpp"
 
 namespace zc::zerocopy {
 
@@ -69,12 +70,15 @@ class CpuPlanes : public Pooled<CpuPlanes> {
 
   const PlaneLayout& layout() const { return layout_; }
   PlanarView view() const;
+  // The picture it holds, for a conversion of only what changed since (damage.hpp).
+  ContentTag& content() { return content_; }
 
  private:
   CpuPlanes(const PlaneLayout& layout, AlignedBlock block) : layout_(layout), block_(std::move(block)) {}
 
   PlaneLayout layout_;
   AlignedBlock block_;
+  ContentTag content_;
 };
 
 }  // namespace zc::zerocopy
