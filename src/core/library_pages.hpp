@@ -13,15 +13,15 @@
 namespace zc {
 
 struct LoaderPages {
-  size_t mappings = 0;  // library mappings whose pages were released
-  size_t bytes = 0;     // resident bytes in them before
+  size_t mappings = 0;  // runs of read-only segments whose pages were released
+  size_t bytes = 0;     // the process's resident set before, less after
 };
 
-// Drops the resident pages of every private, non-writable, file-backed mapping of a regular file
-// that holds no anonymous (copy-on-write) page: text and read-only data of libraries and of the
-// executable, never relocated data (RELRO), device or shared-memory mappings. Call first thing in
-// main(), while the process has one thread. ZEROCAST_TRIM_LIBRARIES=0 leaves them (returns
-// zeros). What it released, from /proc/self/smaps.
+// Drops the resident pages of every loaded object's read-only segments (its ELF headers, text and
+// read-only data, found with dl_iterate_phdr: no /proc read), the executable's too: never a
+// writable segment (relocated data, RELRO, .data), never an object whose text is relocated at
+// load time. Call first thing in main(), while the process has one thread.
+// ZEROCAST_TRIM_LIBRARIES=0 leaves them (returns zeros).
 LoaderPages release_loader_pages();
 
 }  // namespace zc

@@ -52,8 +52,9 @@ TEST_CASE("loader pages: library text the loader touched is released, and everyt
   const Resident after = resident();
   INFO("library text " << before.library_kb << " -> " << after.library_kb << " kB; released " << released.bytes / 1024
                        << " kB in " << released.mappings << " mappings");
-  // This binary links FFmpeg's tree like zerocast: well over a hundred libraries.
-  CHECK(released.mappings > 100);
+  // This binary links FFmpeg's tree like zerocast: well over a hundred libraries, each one run of
+  // read-only segments or two.
+  CHECK(released.mappings > 80);
   CHECK(released.bytes > 4u << 20);
   CHECK(after.library_kb * 4 < before.library_kb);
   // Relocated data and calls through every library's relocated tables still work: FFmpeg's
