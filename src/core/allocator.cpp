@@ -31,8 +31,8 @@ bool prefault(void* data, size_t bytes, bool write) {
   const auto begin = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
   const uintptr_t end = reinterpret_cast<uintptr_t>(data) + bytes;
   // NOLINTNEXTLINE(performance-no-int-to-ptr): madvise wants the page-aligned address
-  const bool populated =
-      madvise(reinterpret_cast<void*>(begin), end - begin, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0;
+  void* const aligned = reinterpret_cast<void*>(begin);
+  const bool populated = madvise(aligned, end - begin, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0;
   // One read per page from user mode (allocator.hpp: what a guest with shadow page tables still
   // pays after the system call). Reading is enough for memory populated for writing: its first
   // write then costs nothing more.
