@@ -61,6 +61,10 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
   out += fmt::format("  latency   capture→packet p50 {:.2f} ms, p99 {:.2f} ms{}; capture+import CPU {:.3f} ms/frame\n",
                      static_cast<double>(s.latency_p50_ns) / 1e6, static_cast<double>(s.latency_p99_ns) / 1e6, settled,
                      s.capture_cpu_ms_per_frame);
+  if (s.converted_share >= 0) {
+    out += fmt::format("  converted {:.1f} % of the pixels on the CPU ({})\n", s.converted_share * 100,
+                       s.converted_share < 1 ? "the rest unchanged, by the producer's damage" : "every frame in full");
+  }
   if (s.capture_gpu_ms_per_frame >= 0)
     out += fmt::format("  gpu       {:.3f} ms/frame (zero-copy import: conversion pass and copies)\n",
                        s.capture_gpu_ms_per_frame);

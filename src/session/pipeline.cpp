@@ -449,6 +449,10 @@ Snapshot Pipeline::snapshot() const {
   s.capture_cpu_ms_per_frame = imported ? static_cast<double>(counters_.cpu_ns_capture_thread) / 1e6 / imported : 0;
   const auto gpu_frames = counters_.gpu_frames_timed.load();
   s.capture_gpu_ms_per_frame = gpu_frames ? static_cast<double>(counters_.gpu_ns) / 1e6 / gpu_frames : -1;
+  if (importers_) {
+    const zerocopy::ConvertedPixels px = importers_->converted_pixels();
+    if (px.total > 0) s.converted_share = static_cast<double>(px.converted) / static_cast<double>(px.total);
+  }
   const int64_t first = first_encoded_pts_ns_, last = last_encoded_pts_ns_;
   const uint32_t fps = frame_rate();
   if (counters_.frames_encoded > 0) s.encoded_span_s = static_cast<double>(last - first) / 1e9 + 1.0 / fps;

@@ -22,6 +22,7 @@ class CpuPathImporter final : public Importer {
   }
   void forget(uint64_t buffer_id) override { inner_.forget(buffer_id); }
   bool reads_done(uint64_t buffer_id, bool wait) override { return inner_.reads_done(buffer_id, wait); }
+  ConvertedPixels converted_pixels() const override { return inner_.converted_pixels(); }
 
  private:
   CpuImporter inner_;

@@ -46,6 +46,8 @@ class ImportChain {
   uint64_t fallbacks() const;  // frames the CPU path imported after the primary failed on them
   // The primary's GPU time (nothing without one). Call on the thread that calls import().
   zerocopy::GpuTime gpu_time() const { return primary_ ? primary_->gpu_time() : zerocopy::GpuTime{}; }
+  // The CPU path's converted pixels (damage-driven conversion). Thread-safe.
+  zerocopy::ConvertedPixels converted_pixels() const { return cpu_->converted_pixels(); }
 
  private:
   std::unique_ptr<zerocopy::Importer> primary_;

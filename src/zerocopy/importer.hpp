@@ -42,6 +42,13 @@ struct GpuTime {
   }
 };
 
+// Output pixels a CPU conversion wrote, of all the frames' pixels: below the total where only
+// what the producer's damage named was converted (cpu/damage.hpp).
+struct ConvertedPixels {
+  uint64_t converted = 0;
+  uint64_t total = 0;
+};
+
 class Importer {
  public:
   virtual ~Importer() = default;
@@ -69,6 +76,9 @@ class Importer {
   // What the GPU spent on this importer's frames so far; nothing for importers that use no GPU.
   // Called on the thread that calls import().
   virtual GpuTime gpu_time() const { return {}; }
+
+  // The CPU conversion's pixels so far (the CPU importer's; nothing for the others). Thread-safe.
+  virtual ConvertedPixels converted_pixels() const { return {}; }
 };
 
 }  // namespace zc::zerocopy

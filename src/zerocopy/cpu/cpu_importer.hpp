@@ -78,6 +78,9 @@ class CpuImporter final : public Importer {
   // Output buffers: created stays at the number of frames in flight in steady state.
   PoolCounters pool_counters() const;
   CpuImportCounters counters() const;
+  ConvertedPixels converted_pixels() const override {
+    return {pixels_converted_.load(std::memory_order_relaxed), pixels_total_.load(std::memory_order_relaxed)};
+  }
   size_t live_mappings() const { return live_mappings_.load(std::memory_order_relaxed); }
 
  private:

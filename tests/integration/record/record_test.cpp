@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include "record_losses.hpp"
@@ -86,6 +87,33 @@ TEST_CASE("record: every frame of the test source, in order, once (h264/mkv)", "
   const auto d = zc::test::decode_file(out);
   CHECK(d.color_space == 6);  // AVCOL_SPC_SMPTE170M (BT.601)
   CHECK(d.color_range == 1);  // AVCOL_RANGE_MPEG (limited)
+}
+
+TEST_CASE("record: the producer's damage keeps the conversion to what changed, ZEROCAST_DAMAGE=0 converts all",
+          "[record]") {
+  zc::test::PipeWireDaemon pw;
+  // The converted share from the summary, the frames checked in the file as everywhere (a
+  // region left out would leave a stale number band: the numbers would not follow each other).
+  const auto converted_share = [](bool damage) {
+    const auto out = temp_file(damage ? "damage.mkv" : "full.mkv");
+    if (!damage) setenv("ZEROCAST_DAMAGE", "0", 1);
+    auto r = zerocast(
+        {"record", "--source", "test", "--test-size", "640x360", "--test-fps", "30", "--frames", "45", "-o", out});
+    unsetenv("ZEROCAST_DAMAGE");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    check_file(out, r.output, 45, 640, 360, "h264");
+    std::smatch m;
+    REQUIRE(std::regex_search(r.output, m, std::regex(R"(converted ([0-9.]+) % of the pixels on the CPU \((.*)\))")));
+    CHECK(m[2].str() == (damage ? "the rest unchanged, by the producer's damage" : "every frame in full"));
+    return std::stod(m[1].str());
+  };
+  // The test source's band and moving box are about a fifth of a 640x360 picture (each region
+  // widened to 64-pixel columns); the pool's first frames are converted in full.
+  const double with = converted_share(true);
+  CHECK(with < 40);
+  CHECK(with > 5);
+  CHECK(converted_share(false) == 100.0);
 }
 
 TEST_CASE("record: each codec in each container it fits", "[record]") {
