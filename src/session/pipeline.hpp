@@ -58,7 +58,7 @@ struct Snapshot {
   uint64_t latency_settled_count = 0;
   double capture_cpu_ms_per_frame = 0;   // on the capture thread: validation + import
   double capture_gpu_ms_per_frame = -1;  // GPU time of the GPU importer per frame; -1: none measured
-  double converted_share = -1;  // of the CPU path's output pixels, the part converted (damage); -1: none
+  double converted_share = -1;           // of the CPU path's output pixels, the part converted (damage); -1: none
   double encoded_span_s = 0;             // video time covered by the encoded frames
   uint32_t width = 0;
   uint32_t height = 0;
