@@ -11,6 +11,7 @@
 #include "record_losses.hpp"
 #include "record_support.hpp"
 #include "support/pw_daemon.hpp"
+#include "support/pw_link_loss.hpp"
 #include "testsrc/test_source.hpp"
 
 using namespace std::chrono_literals;
@@ -292,11 +293,15 @@ void record_cfr(const std::vector<std::string>& rate) {
   constexpr int64_t kIntervalUs = 1'000'000 / 30;
   constexpr int64_t kRoundingUs = 1'500;
   constexpr size_t kSettle = 5;
+  // Real frames carry the producer's timing, bounded loosely. In the emulated guest (PipeWire
+  // 1.x) CI's run of 2026-11-25 saw two of them 254 ms apart (frame 16 to 17 of 20, none lost, the
+  // guest under ctest -j2), so the bound is looser there; the repeats are held to the interval.
+  const int64_t real_bound = zc::test::pipewire_loses_in_link() ? 500'000 : 250'000;
   for (size_t i = 1; i < d.decode.frames.size(); ++i) {
     const int64_t step = d.decode.frames[i].pts_us - d.decode.frames[i - 1].pts_us;
     INFO("picture " << i << " of " << d.decode.frames.size() << ", step " << step << " us");
     CHECK(step >= 0);
-    CHECK(step < 250'000);
+    CHECK(step < real_bound);
     if (i <= last_real) continue;
     CHECK(step <= kIntervalUs + kRoundingUs);  // never a hole: the rate is held
     if (i > last_real + kSettle) CHECK(step >= kIntervalUs - kRoundingUs);
