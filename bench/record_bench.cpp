@@ -1,6 +1,7 @@
 // zerocast record vs GStreamer and vs libx264 alone, on the same producers, in one run:
 //   (a) zerocast's CPU per frame (user+sys of the whole process, over the whole run and in the
-//       steady state: 2 s after the start to 1 s before the end), peak RSS, private memory (what
+//       steady state: 2 s after the start to 1 s before the end, per frame of the rate its file
+//       holds, which a foreign producer leaves under the nominal one), peak RSS, private memory (what
 //       the process holds for itself, without the pages it shares: the producer's buffers, the
 //       libraries' code) and capture→packet latency, libx264 ultrafast + zerolatency at a fixed
 //       bitrate;
@@ -53,6 +54,7 @@ extern "C" {
 
 #include "capture/source.hpp"
 #include "encode_alone.hpp"
+#include "support/decode.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
@@ -61,6 +63,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+constexpr const char* kZerocastFile = "/tmp/zc-bench-zerocast.mkv";
+constexpr const char* kGstreamerFile = "/tmp/zc-bench-gst.mkv";
+
 struct Config {
   const char* name;
   uint32_t width, height, fps, bitrate_kbps;
@@ -68,7 +73,8 @@ struct Config {
 
 struct Run {
   double cpu_ms_per_frame = 0;
-  double steady_ms_per_frame = 0;  // from 2 s after the start to 1 s before the end (steady_window)
+  double steady_ms_per_frame = 0;  // from 2 s after the start to 1 s before the end, per frame at `fps`
+  double fps = 0;                  // the frames a second its file holds (steady_fps)
   uint64_t frames = 0;
   double p50_ms = 0, p99_ms = 0, p99_settled_ms = 0, capture_ms = 0;
   double max_rss_mb = 0;
@@ -133,16 +139,41 @@ double private_mb(int pid) {
 }
 
 struct Steady {
-  double ms_per_frame = 0;
-  double private_mb = -1;  // -1: not read (the run too short, or the process gone)
+  double cpu_s = 0;        // the process's CPU over the window
+  double wall_s = 0;       // the window's length; 0: not measured (the run too short, or the process gone)
+  double private_mb = -1;  // -1: not read
+
+  // CPU per frame over the window, at `fps` frames a second.
+  double ms_per_frame(double fps) const { return wall_s > 0 && fps > 0 ? cpu_s * 1000 / (wall_s * fps) : 0; }
 };
+
+// The frames per second a recording holds: its video packets over its span (zc::test::probe_streams).
+// What the producer delivered and the recorder kept, which a foreign producer on this machine can
+// leave well under its nominal rate (the 1080p ball: about 47 of 60). 0 when the file can't be read.
+double recorded_fps(const std::string& path) {
+  const zc::test::StreamsProbe probe = zc::test::probe_streams(path);
+  const zc::test::StreamSummary* video = probe.ok ? probe.first(false) : nullptr;
+  if (video == nullptr || video->packets < 2 || video->duration_us() <= 0) return 0;
+  return video->packets * 1e6 / static_cast<double>(video->duration_us());
+}
+
+// The frames a second to count the steady window in: the rate the file holds, else (said on
+// stderr) the nominal one.
+double steady_fps(const std::string& path, uint32_t nominal_fps) {
+  const double fps = recorded_fps(path);
+  if (fps > 0) return fps;
+  std::fprintf(stderr, "record_bench: could not read %s: steady figure per frame of the nominal %u fps\n", path.c_str(),
+               nominal_fps);
+  return nominal_fps;
+}
 
 // The steady state of a live recording of `seconds`: its CPU from 2 s after `start` (linking,
 // encoder probes and first-touch page faults are behind it) to 1 s before its end (the trailer
-// not yet written), per frame of a `fps` producer over that wall time, and its private memory at
-// the end of that window. 0 (and -1 MB) when the run is too short or the process ended early. Both recorders
-// are measured this way, by the same clock.
-Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int seconds, uint32_t fps) {
+// not yet written), that window's wall time, and its private memory at the end of that window.
+// Nothing measured (and -1 MB) when the run is too short or the process ended early. Both
+// recorders are measured this way, by the same clock, and divided by the frames a second their
+// file holds (steady_per_frame).
+Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int seconds) {
   if (seconds < 5) return {};
   std::this_thread::sleep_until(start + 2s);
   const auto t0 = std::chrono::steady_clock::now();
@@ -152,8 +183,7 @@ Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int se
   const double c1 = process_cpu_s(pid);
   const double mb = private_mb(pid);
   if (c0 < 0 || c1 < 0) return {};
-  const double wall = std::chrono::duration<double>(t1 - t0).count();
-  return Steady{(c1 - c0) * 1000 / (wall * fps), mb};
+  return Steady{c1 - c0, std::chrono::duration<double>(t1 - t0).count(), mb};
 }
 
 // Waits for `p` (stopped after `timeout`) and returns what it did, as zc::test::run would.
@@ -181,17 +211,18 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
                                 "--duration",
                                 std::to_string(seconds),
                                 "-o",
-                                "/tmp/zc-bench-zerocast.mkv"};
+                                kZerocastFile};
   if (audio) {
     args.emplace_back("--audio");
     args.emplace_back("output");
   }
   zc::test::Process p(args);
   Run run;
-  const Steady steady = steady_state(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
-  run.steady_ms_per_frame = steady.ms_per_frame;
+  const Steady steady = steady_state(p.pid(), std::chrono::steady_clock::now(), seconds);
   run.private_mb = steady.private_mb;
   const zc::test::RunResult r = finish(p, std::chrono::seconds(seconds * 4 + 30));
+  run.fps = steady_fps(kZerocastFile, c.fps);
+  run.steady_ms_per_frame = steady.ms_per_frame(run.fps);
   const double cpu = children_cpu() - before;
   run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
   run.frames = static_cast<uint64_t>(number_after(r.output, R"(frames\s+\d+ captured, (\d+) encoded)"));
@@ -212,15 +243,21 @@ Run run_gstreamer(const Config& c, uint32_t node_id, int seconds) {
   // fresh test source (which then took up to 16) gave GStreamer twice zerocast's 4 frame buffers to
   // map (peak RSS 191 against 96 MB at 1080p, 680 against 300 at 4K); with it GStreamer takes the
   // producer's count (the test source's 4; pipewiresink's 8, which zerocast takes too).
+  // do-timestamp=true: pipewiresink sends no timestamps, and without ones of its own pipewiresrc's
+  // buffers of the ball all reached matroskamux at time 0: its file held one frame of the 600 that
+  // x264enc encoded (found 2026-11-25; the earlier ball rows' GStreamer CPU includes the encode but
+  // not the muxing of 599 frames). With it every frame is stamped on arrival, as zerocast stamps.
   zc::test::Process p({"gst-launch-1.0", "-q", "pipewiresrc", "path=" + std::to_string(node_id), "min-buffers=1",
-                       "num-buffers=" + std::to_string(buffers), "!", "videoconvert", "!", "x264enc",
-                       "speed-preset=ultrafast", "tune=zerolatency", "bitrate=" + std::to_string(c.bitrate_kbps), "!",
-                       "matroskamux", "!", "filesink", "location=/tmp/zc-bench-gst.mkv"});
+                       "do-timestamp=true", "num-buffers=" + std::to_string(buffers), "!", "videoconvert", "!",
+                       "x264enc", "speed-preset=ultrafast", "tune=zerolatency",
+                       "bitrate=" + std::to_string(c.bitrate_kbps), "!", "matroskamux", "!", "filesink",
+                       std::string("location=") + kGstreamerFile});
   Run run;
-  const Steady steady = steady_state(p.pid(), std::chrono::steady_clock::now(), seconds, c.fps);
-  run.steady_ms_per_frame = steady.ms_per_frame;
+  const Steady steady = steady_state(p.pid(), std::chrono::steady_clock::now(), seconds);
   run.private_mb = steady.private_mb;
   const zc::test::RunResult r = finish(p, std::chrono::seconds(seconds * 4 + 30));
+  run.fps = steady_fps(kGstreamerFile, c.fps);
+  run.steady_ms_per_frame = steady.ms_per_frame(run.fps);
   const double cpu = children_cpu() - before;
   run.max_rss_mb = static_cast<double>(r.usage.max_rss_kb) / 1024;
   run.ok = r.status == 0;
@@ -482,11 +519,11 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     zc_private.push_back(z.private_mb);
     gst_private.push_back(g.private_mb);
     std::fprintf(stderr,
-                 "%s %s round %d: zerocast %.2f ms/frame (steady %.2f; %llu frames, %.0f MB, private %s), "
-                 "libx264 alone %.2f, GStreamer %.2f (steady %.2f; %.0f MB, private %s)\n",
-                 producer.c_str(), c.name, round + 1, z.cpu_ms_per_frame, z.steady_ms_per_frame,
+                 "%s %s round %d: zerocast %.2f ms/frame (steady %.2f at %.1f fps; %llu frames, %.0f MB, private %s), "
+                 "libx264 alone %.2f, GStreamer %.2f (steady %.2f at %.1f fps; %.0f MB, private %s)\n",
+                 producer.c_str(), c.name, round + 1, z.cpu_ms_per_frame, z.steady_ms_per_frame, z.fps,
                  static_cast<unsigned long long>(z.frames), z.max_rss_mb, private_median({z.private_mb}).c_str(),
-                 a.cpu_ms_per_frame, g.cpu_ms_per_frame, g.steady_ms_per_frame, g.max_rss_mb,
+                 a.cpu_ms_per_frame, g.cpu_ms_per_frame, g.steady_ms_per_frame, g.fps, g.max_rss_mb,
                  private_median({g.private_mb}).c_str());
   }
   const double zc_m = median(zc_cpu), gst_m = median(gst_cpu), cap_m = median(capture), mem_m = median(mem);
