@@ -172,7 +172,7 @@ double steady_fps(const std::string& path, uint32_t nominal_fps) {
 // not yet written), that window's wall time, and its private memory at the end of that window.
 // Nothing measured (and -1 MB) when the run is too short or the process ended early. Both
 // recorders are measured this way, by the same clock, and divided by the frames a second their
-// file holds (steady_per_frame).
+// file holds (steady_fps, Steady::ms_per_frame).
 Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int seconds) {
   if (seconds < 5) return {};
   std::this_thread::sleep_until(start + 2s);
