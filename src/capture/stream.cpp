@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <list>
 #include <optional>
 #include <utility>
 
@@ -13,11 +12,7 @@
 #include <spa/param/param.h>
 #include <spa/utils/result.h>
 
-#include "capture/connection.hpp"
-#include "capture/handover.hpp"
-#include "capture/metas.hpp"
-#include "capture/sync_timeline.hpp"
-#include "capture/timestamper.hpp"
+#include "capture/stream_impl.hpp"
 #include "core/allocator.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -33,32 +28,9 @@ constexpr const char* kFormatHint =
     " (no common format? capture takes 32-bit, 24-bit and 10-bit RGB, NV12, I420, YV12, YUY2, UYVY and MJPEG)";
 constexpr uint32_t kUnfilledBeforeRenegotiation = 3;  // buffers without memory in a row
 constexpr uint32_t kMaxUnfilledRenegotiations = 3;    // new buffer sets asked for, then only counted
-constexpr uint64_t kMaxMissedRun = 600;               // a longer skip in the producer's numbers is a restart of them
-constexpr size_t kMinBuffersToKeep = 3;               // a buffer is kept only if the producer has more
-
-// For pw_loop_update_timer: a zero value would disarm the timer, so the shortest is 1 ns.
-timespec timer_value(std::chrono::nanoseconds d) {
-  const auto ns = std::max<int64_t>(d.count(), 1);
-  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-}
 
 bool power_of_two(uint64_t n) {
   return n != 0 && (n & (n - 1)) == 0;
-}
-
-// What capture keeps per PipeWire buffer (add_buffer points its user_data at one): its id and its
-// explicit-sync state.
-struct BufferSlot {
-  uint64_t id = 0;
-  SyncTimelineConsumer::Buffer sync;
-};
-
-BufferSlot* slot_of(const pw_buffer* b) {
-  return static_cast<BufferSlot*>(b->user_data);
-}
-
-uint64_t buffer_id(const pw_buffer* b) {
-  return b->user_data ? slot_of(b)->id : 0;
 }
 
 std::string describe(const VideoFormat& f) {
@@ -69,6 +41,11 @@ std::string describe(const VideoFormat& f) {
 }
 
 }  // namespace
+
+using stream_detail::buffer_id;
+using stream_detail::BufferSlot;
+using stream_detail::slot_of;
+using stream_detail::timer_value;
 
 std::string_view to_string(StreamState state) {
   switch (state) {
@@ -87,101 +64,6 @@ std::string_view to_string(StreamState state) {
   }
   return "unknown";
 }
-
-struct Stream::Impl {
-  Impl(StreamOptions o, StreamObserver& obs) : options(std::move(o)), observer(obs) {}
-  ~Impl();
-
-  Result<void> connect();
-  std::string target_text() const;
-  void rebuild_enum_params();
-  void arm_timeout();
-  void disarm_timeout();
-  void report(StreamState state, const std::string& message);
-  void finish(StreamState state, const std::string& message);
-  void count_defect(const Defect& defect);
-  void recover_unfilled(const Defect& defect);
-  void take_buffer(pw_buffer* b);
-  void handle_buffer(pw_buffer* b);
-  void count_missed(const HeaderInfo& header);
-  void give_back(pw_buffer* b);
-  void give_back_kept();
-  bool take_sync(pw_buffer* b, const spa_buffer& buf);
-  void signal_release(BufferSlot& slot);
-
-  static const pw_stream_events& stream_events();
-  static const pw_registry_events& registry_events();
-  static void on_state_changed(void* data, pw_stream_state old, pw_stream_state state, const char* error);
-  static void on_param_changed(void* data, uint32_t id, const spa_pod* param);
-  static void on_add_buffer(void* data, pw_buffer* b);
-  static void on_remove_buffer(void* data, pw_buffer* b);
-  static void on_process(void* data);
-  static void on_frames_ready(void* data, uint64_t count);
-  static void on_global(void* data, uint32_t id, uint32_t permissions, const char* type, uint32_t version,
-                        const spa_dict* props);
-  static void on_global_remove(void* data, uint32_t id);
-  static void on_renegotiate(void* data, uint64_t count);
-  static void on_timeout(void* data, uint64_t expirations);
-  static void on_release(void* data, uint64_t expirations);
-
-  StreamOptions options;
-  StreamObserver& observer;
-  ModifierBook book;
-
-  // Declared in teardown order (last destroyed first): hooks before their objects, all before the
-  // connection that owns the loop.
-  std::unique_ptr<Connection> connection;
-  pw::RegistryPtr registry;
-  pw::Hook registry_hook;
-  pw::StreamPtr stream;
-  pw::Hook stream_hook;
-  pw::LoopSource reneg_event;
-  pw::LoopSource timeout_timer;
-  pw::LoopSource release_timer;
-  // Buffers dequeued on the data thread (on_process), handled on the loop thread
-  // (on_frames_ready). The event outlives the stream: ~Impl resets it after the disconnect.
-  BufferHandover handover;
-  pw::LoopSource frames_event;
-  ParamSet enum_params;
-  ParamSet buffer_params;
-  // Explicit sync: the DRM device the producer's syncobjs are imported on. Declared before the
-  // buffer slots, whose handles live on it.
-  std::optional<SyncTimelineConsumer> syncobj;
-  std::list<BufferSlot> buffer_ids;  // stable addresses: pw_buffer::user_data points at one each
-
-  // PipeWire thread only.
-  std::optional<VideoFormat> format;
-  std::optional<VideoFormat> reported_format;
-  Timestamper timestamper;
-  CursorCache cursor;
-  uint64_t own_sequence = 0;
-  std::optional<uint64_t> last_seq;      // the last buffer's header seq
-  uint64_t missed_pending = 0;           // numbers skipped since the last frame handed on
-  bool first_buffer_seen = false;        // its header seq logged (a frame lost before it is not ours)
-  uint32_t unfilled_in_row = 0;          // buffers in a row whose memory the producer never filled in
-  uint32_t unfilled_renegotiations = 0;  // new buffer sets asked for because of them, since a good frame
-  bool streamed = false;
-  bool timer_armed = false;
-  bool finished = false;
-  bool stopping = false;
-  uint32_t target_global = SPA_ID_INVALID;
-  bool target_seen = false;   // the registry showed the target node at some point
-  pw_buffer* kept = nullptr;  // dequeued after its frame: the observer's reads were in flight
-
-  std::atomic<uint32_t> node_id{0};
-  std::atomic<uint64_t> frames{0};
-  std::atomic<uint64_t> renegotiations{0};
-  std::atomic<uint64_t> format_changes{0};
-  std::atomic<uint64_t> buffers_removed{0};
-  std::atomic<uint64_t> buffers_kept{0};
-  std::atomic<uint64_t> kept_until_timer{0};
-  std::atomic<uint64_t> waited_in_place{0};
-  std::atomic<uint64_t> acquire_waits{0};
-  std::atomic<uint64_t> acquire_timeouts{0};
-  std::atomic<uint64_t> releases{0};
-  bool release_failure_logged = false;
-  std::array<std::atomic<uint64_t>, kDefectKinds> defects{};
-};
 
 const pw_stream_events& Stream::Impl::stream_events() {
   static const pw_stream_events events = [] {
@@ -463,150 +345,6 @@ void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
   b->user_data = nullptr;
   ++s->buffers_removed;
   s->observer.on_buffer_removed(id);
-}
-
-void Stream::Impl::handle_buffer(pw_buffer* b) {
-  if (!b->buffer) return;
-  const int64_t arrival = monotonic_ns();
-  const uint64_t buffer = buffer_id(b);
-  const spa_buffer& buf = *b->buffer;
-  if (!first_buffer_seen) {
-    // Numbered frames that never reached us show as the first number taken: what a test (or a
-    // user comparing with the producer's own count) needs to tell the link's start from us.
-    first_buffer_seen = true;
-    if (const HeaderInfo h = read_header(buf); h.present) {
-      spdlog::info("capture: first buffer from {}: producer's seq {}", target_text(), h.seq);
-    }
-  }
-  // Explicit sync: nothing reads the buffer before its acquire point (and its release is owed
-  // even when it is skipped).
-  if (!take_sync(b, buf)) return;
-  if (!format) return;  // between formats: nothing to interpret it with
-  count_missed(read_header(buf));
-  auto frame = validate_buffer(buf, *format, buffer);
-  if (!frame) {
-    count_defect(frame.error());
-    recover_unfilled(frame.error());
-    return;
-  }
-  unfilled_in_row = 0;
-  unfilled_renegotiations = 0;
-  const HeaderInfo header = read_header(buf);
-  if (!header.present) frame->sequence = own_sequence;
-  ++own_sequence;
-  frame->pts_ns = timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival);
-  frame->crop = read_crop(buf, format->size);
-  read_damage(buf, format->size, *frame);
-  if (!cursor.update(buf, frame->cursor)) {
-    count_defect(Defect{DefectKind::bad_cursor, buffer, frame->sequence, false, 0, 0});
-  }
-  frame->missed_before = static_cast<uint32_t>(std::min<uint64_t>(missed_pending, UINT32_MAX));
-  missed_pending = 0;
-  ++frames;
-  observer.on_frame(*frame);
-}
-
-void Stream::Impl::count_missed(const HeaderInfo& header) {
-  if (!header.present) return;
-  // A producer numbering its frames (the test source, GStreamer's pipewiresink) skipped some we
-  // never saw: counted. Only forward: a buffer the producer never filled carries a stale number
-  // (an older one, or 0), and a jump far ahead is a producer that started counting again.
-  if (last_seq && header.seq <= *last_seq) return;
-  if (last_seq && header.seq - *last_seq > 1 && header.seq - *last_seq <= kMaxMissedRun) {
-    missed_pending += header.seq - *last_seq - 1;
-  }
-  last_seq = header.seq;
-}
-
-void Stream::Impl::give_back(pw_buffer* b) {
-  if (b->user_data) signal_release(*slot_of(b));
-  pw_stream_queue_buffer(stream.get(), b);
-}
-
-void Stream::Impl::give_back_kept() {
-  if (!kept) return;
-  pw_buffer* b = std::exchange(kept, nullptr);
-  observer.reads_done(buffer_id(b), true);
-  give_back(b);
-}
-
-// Explicit sync: the buffer's release point becomes ours to signal and its acquire point is
-// waited for. False: it did not signal in time (the frame is dropped, its release still owed).
-bool Stream::Impl::take_sync(pw_buffer* b, const spa_buffer& buf) {
-  if (!syncobj || !b->user_data) return true;
-  BufferSlot& slot = *slot_of(b);
-  uint64_t point = 0;
-  switch (syncobj->acquire(slot.sync, buf, options.acquire_timeout, point)) {
-    case SyncTimelineConsumer::Acquired::unsynced:
-      return true;
-    case SyncTimelineConsumer::Acquired::ready:
-      ++acquire_waits;
-      return true;
-    case SyncTimelineConsumer::Acquired::timed_out:
-      break;
-  }
-  ++acquire_waits;
-  ++acquire_timeouts;
-  count_defect(Defect{DefectKind::acquire_timeout, slot.id, read_header(buf).seq, true, static_cast<int64_t>(point),
-                      static_cast<int64_t>(options.acquire_timeout.count())});
-  return false;
-}
-
-void Stream::Impl::signal_release(BufferSlot& slot) {
-  if (!syncobj) return;
-  auto released = syncobj->release(slot.sync);
-  if (released && *released) ++releases;
-  if (!released && !release_failure_logged) {
-    release_failure_logged = true;
-    spdlog::warn("capture: {} (buffer {})", released.error().describe(), slot.id);
-  }
-}
-
-// Data thread (RT_PROCESS): only takes the buffers and wakes the loop thread.
-void Stream::Impl::on_process(void* data) {
-  auto* s = static_cast<Impl*>(data);
-  if (s->handover.dequeue_all(s->stream.get())) pw_loop_signal_event(s->connection->loop(), s->frames_event.get());
-}
-
-void Stream::Impl::on_frames_ready(void* data, uint64_t) {
-  auto* s = static_cast<Impl*>(data);
-  if (!s->stream || s->stopping) return;
-  // Every buffer in order (no skipping to the newest: a decoder must see each frame).
-  while (pw_buffer* b = s->handover.next())
-    s->take_buffer(b);
-}
-
-// Each buffer is queued back only after on_frame returned and every read of it is done: at once
-// after a CPU import, a little later after a GPU import that left its read in flight (DESIGN.md
-// §4: keep the newest buffer dequeued until the next arrives). One buffer is kept at most.
-void Stream::Impl::take_buffer(pw_buffer* b) {
-  disarm_timeout();
-  give_back_kept();
-  handle_buffer(b);
-  if (observer.reads_done(buffer_id(b), false)) {
-    give_back(b);
-    return;
-  }
-  if (buffer_ids.size() < kMinBuffersToKeep) {
-    // Keeping one of two buffers starves the producer (measured on 0.3.65: lost frames, and
-    // now and then a stream that stalls): wait for the reads here instead.
-    observer.reads_done(buffer_id(b), true);
-    ++waited_in_place;
-    give_back(b);
-    return;
-  }
-  kept = b;
-  ++buffers_kept;
-  timespec value = timer_value(options.release_delay);
-  timespec interval{0, 0};
-  pw_loop_update_timer(connection->loop(), release_timer.get(), &value, &interval, false);
-}
-
-void Stream::Impl::on_release(void* data, uint64_t) {
-  auto* s = static_cast<Impl*>(data);
-  if (!s->kept || !s->stream) return;  // the next buffer came first and gave it back
-  ++s->kept_until_timer;
-  s->give_back_kept();
 }
 
 void Stream::Impl::on_global(void* data, uint32_t id, uint32_t, const char* type, uint32_t, const spa_dict* props) {
