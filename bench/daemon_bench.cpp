@@ -139,9 +139,13 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  // The busiest moment of the run: its peak of each figure, sampled twice a second.
+  // The busiest moment of the run: its peak of each figure, sampled twice a second; and the
+  // daemon's CPU over the same window (its captures' start-up is before it).
   Sample busy;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  std::this_thread::sleep_for(1s);
+  const double cpu_start = zc::test::process_cpu_s(daemon.pid());
+  const auto window_start = std::chrono::steady_clock::now();
+  const auto end = window_start + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < end) {
     std::this_thread::sleep_for(500ms);
     const Sample s = sample(daemon.pid());
@@ -151,6 +155,8 @@ int main(int argc, char** argv) {
     busy.threads = std::max(busy.threads, s.threads);
     busy.fds = std::max(busy.fds, s.fds);
   }
+  const double cpu_s = zc::test::process_cpu_s(daemon.pid()) - cpu_start;
+  const double window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
   for (size_t i = 0; i < sizes.size(); ++i) {
     if (const auto r = ctl({"stop", "--capture", std::to_string(i + 1)}); r.status != 0) {
       std::fprintf(stderr, "ctl stop failed:\n%s\n", r.output.c_str());
@@ -180,14 +186,15 @@ int main(int argc, char** argv) {
   std::printf(
       "| captures | peak RSS | anonymous | its captures' (above idle) | per capture | libx264 alone, the same "
       "encodes | ratio | shared memory (producers' buffers) | threads | fds | anonymous after stop (above idle) "
-      "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| daemon CPU (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   const long captures_kb = busy.anon_kb - idle.anon_kb;
   std::printf(
       "| %zu | %.0f MB | %.0f MB | %.0f MB | %.1f MB | %.0f MB | **%.2f** | %.0f MB | %zu (idle %zu) | %zu (idle %zu) "
-      "| %.1f MB |\n",
+      "| %.1f MB | %.2f |\n",
       sizes.size(), mb(busy.rss_kb), mb(busy.anon_kb), mb(captures_kb), mb(captures_kb) / n, mb(x264_kb),
       x264_kb > 0 ? static_cast<double>(captures_kb) / static_cast<double>(x264_kb) : 0, mb(busy.shmem_kb),
-      busy.threads, idle.threads, busy.fds, idle.fds, mb(after.anon_kb - idle.anon_kb));
+      busy.threads, idle.threads, busy.fds, idle.fds, mb(after.anon_kb - idle.anon_kb),
+      window_s > 0 ? cpu_s / window_s : 0);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return 0;

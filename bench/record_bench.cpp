@@ -56,6 +56,7 @@ extern "C" {
 #include "encode_alone.hpp"
 #include "support/decode.hpp"
 #include "support/paths.hpp"
+#include "support/proc_status.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
 
@@ -98,26 +99,6 @@ double number_after(const std::string& text, const std::string& pattern) {
   std::smatch m;
   if (std::regex_search(text, m, std::regex(pattern))) return std::stod(m[1].str());
   return 0;
-}
-
-// CPU seconds that process `pid` (all its threads) has used so far, from /proc/PID/stat; -1 when
-// it is gone.
-double process_cpu_s(int pid) {
-  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (!f) return -1;
-  char buf[1024] = {};
-  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  const std::string stat(buf, n);
-  const size_t after_name = stat.rfind(')');  // the name may hold spaces
-  if (after_name == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(after_name + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i)
-    fields >> skip;  // state .. cmajflt
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // What process `pid` holds for itself (smaps_rollup's Private_Clean + Private_Dirty, MB): its heap,
@@ -177,10 +158,10 @@ Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int se
   if (seconds < 5) return {};
   std::this_thread::sleep_until(start + 2s);
   const auto t0 = std::chrono::steady_clock::now();
-  const double c0 = process_cpu_s(pid);
+  const double c0 = zc::test::process_cpu_s(pid);
   std::this_thread::sleep_until(start + std::chrono::seconds(seconds - 1));
   const auto t1 = std::chrono::steady_clock::now();
-  const double c1 = process_cpu_s(pid);
+  const double c1 = zc::test::process_cpu_s(pid);
   const double mb = private_mb(pid);
   if (c0 < 0 || c1 < 0) return {};
   return Steady{c1 - c0, std::chrono::duration<double>(t1 - t0).count(), mb};

@@ -25,6 +25,12 @@ bool tune_allocator() {
   return mallopt(M_MMAP_THRESHOLD, kThreshold) == 1;
 }
 
+bool one_arena() {
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return false;
+  if (const char* v = std::getenv("ZEROCAST_MALLOC_TUNING"); v != nullptr && std::string_view(v) == "0") return false;
+  return mallopt(M_ARENA_MAX, 1) == 1;
+}
+
 bool prefault(void* data, size_t bytes, bool write) {
   if (data == nullptr || bytes == 0) return false;
   static const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/allocator.hpp"
 #include "service/bus_names.hpp"
 #include "service/loop_poster.hpp"
 #include "service/metrics.hpp"
@@ -102,6 +103,8 @@ int run_daemon(const DaemonArgs& args) {
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   // A network peer that closes its end must cost an output (EPIPE), never the daemon.
   signal(SIGPIPE, SIG_IGN);
+  // A stopped capture's memory goes back to the kernel whole (core/allocator.hpp).
+  one_arena();
 
   ConfigSources sources;
   sources.path = args.config_path.empty() ? default_config_path() : args.config_path;

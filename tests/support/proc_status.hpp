@@ -1,8 +1,13 @@
 #pragma once
-// What /proc says about a process: a /proc/PID/status figure in kB, and its threads' names.
+// What /proc says about a process: a /proc/PID/status figure in kB, its threads' names, the CPU
+// time it has used.
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 namespace zc::test {
@@ -27,6 +32,26 @@ inline std::multiset<std::string> thread_names(int pid) {
     if (std::getline(in, name)) names.insert(name);
   }
   return names;
+}
+
+// CPU seconds that process `pid` (all its threads) has used so far, from /proc/PID/stat; -1 when
+// it is gone.
+inline double process_cpu_s(int pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return -1;
+  char buf[1024] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  const std::string stat(buf, n);
+  const size_t after_name = stat.rfind(')');  // the name may hold spaces
+  if (after_name == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(after_name + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i)
+    fields >> skip;  // state .. cmajflt
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace zc::test
