@@ -137,10 +137,25 @@ std::optional<Damage> TestSource::Impl::paint(uint8_t* pixels, uint32_t stride, 
   return damage;
 }
 
+pw_buffer* TestSource::Impl::take_buffer() {
+  if (!held.empty()) {
+    pw_buffer* b = held.back();
+    held.pop_back();
+    return b;
+  }
+  pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
+  if (b == nullptr) return nullptr;
+  auto* slot = static_cast<Slot*>(b->user_data);
+  if (slot != nullptr) slot->out = false;
+  // A PipeWire that did recycle a buffer we took back hands it out here too: once only.
+  std::erase(held, b);
+  return b;
+}
+
 void TestSource::Impl::produce(uint64_t frame) {
   if (!painter) return;    // on_tick only calls us with a format, hence a painter
   if (late) write_late();  // the last frame's pixels are due before the next frame goes out
-  pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
+  pw_buffer* b = take_buffer();
   if (!b) {
     std::lock_guard lock(mutex);
     ++stats.skipped_no_buffer;
@@ -225,6 +240,7 @@ void TestSource::Impl::produce(uint64_t frame) {
     write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
   }
   pw_stream_queue_buffer(stream.get(), b);
+  slot->out = true;
   next_frame = frame + 1;
   last_sent = late_pixels ? std::nullopt : std::optional<uint64_t>(frame);
   {

@@ -78,6 +78,8 @@ struct Slot {
   uint32_t stride = 0;       // row stride the chunk announces (ours, or the GBM buffer's)
   uint32_t offset = 0;       // where the image starts in the memory (the chunk's offset)
   PaintState paint;
+  pw_buffer* buffer = nullptr;  // the PipeWire buffer this memory is behind
+  bool out = false;             // queued to PipeWire and not dequeued since (ours: reclaim_held)
 };
 
 struct TestSource::Impl {
@@ -103,6 +105,13 @@ struct TestSource::Impl {
   void log_allocator(const Slot& slot);
   void on_remove_buffer(pw_buffer* b);
   void on_state(pw_stream_state state, const char* error);
+  // The stream paused after streaming: its consumers are gone, and a buffer one of them held when
+  // it went (a killed GStreamer pipewiresrc does) never comes back on PipeWire 0.3, whose output
+  // recycles a buffer only through the link's io. Queued ones are flushed back, the rest taken as
+  // ours (`held`), so a later consumer gets our full rate. Counts Stats::reclaimed_buffers.
+  void reclaim_held();
+  // The next buffer to paint: one reclaim_held took back, else PipeWire's next free one.
+  pw_buffer* take_buffer();
   void on_tick(uint64_t expirations);
   bool cycle_busy();  // driving, and our last graph cycle has not finished yet (counts, warns)
   void produce(uint64_t frame);
@@ -168,6 +177,7 @@ struct TestSource::Impl {
   std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds
   bool allocator_logged = false;                           // for the current format
   std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<pw_buffer*> held;  // buffers reclaim_held took back, painted before PipeWire's
   uint64_t next_frame = 0;
   uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
   CycleGate cycle;                   // driving: our last triggered graph cycle, until trigger_done

@@ -342,6 +342,7 @@ void TestSource::Impl::on_add_buffer(pw_buffer* b) {
     log_allocator(*slot);
   }
   b->user_data = slot.get();
+  slot->buffer = b;
   slots.push_back(std::move(slot));
   spdlog::debug("test-source: buffer added ({} now, next frame {})", slots.size(), next_frame);
   awaiting_buffers = false;
@@ -458,13 +459,16 @@ void TestSource::Impl::on_remove_buffer(pw_buffer* b) {
   auto* slot = static_cast<Slot*>(b->user_data);
   b->user_data = nullptr;
   if (slot) drop_fences(slot);
+  std::erase(held, b);
   std::erase_if(slots, [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
   spdlog::debug("test-source: buffer removed ({} left, next frame {})", slots.size(), next_frame);
 }
 
 void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
   spdlog::info("test-source: stream {}{}{}", pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
+  const bool was_streaming = streaming;
   streaming = state == PW_STREAM_STATE_STREAMING;
+  if (was_streaming && state == PW_STREAM_STATE_PAUSED) reclaim_held();
   std::lock_guard lock(mutex);
   stats.streaming = streaming;
   // The first error is the cause (a GBM allocation naming its modifier); PipeWire may follow it
@@ -472,6 +476,28 @@ void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
   if (state == PW_STREAM_STATE_ERROR && stats.error.empty()) stats.error = error ? error : "stream error";
   if (node_id == SPA_ID_INVALID && stream) node_id = pw_stream_get_node_id(stream.get());
   changed.notify_all();
+}
+
+void TestSource::Impl::reclaim_held() {
+  if (!stream) return;
+  // Frames queued and not taken go back to PipeWire's free list; then every free buffer is ours.
+  pw_stream_flush(stream.get(), false);
+  while (pw_buffer* b = pw_stream_dequeue_buffer(stream.get())) {
+    if (auto* slot = static_cast<Slot*>(b->user_data)) slot->out = false;
+    if (std::find(held.begin(), held.end(), b) == held.end()) held.push_back(b);
+  }
+  // What is still out was with a consumer that is gone.
+  uint64_t taken = 0;
+  for (const auto& slot : slots) {
+    if (!slot->out || !slot->buffer) continue;
+    slot->out = false;
+    held.push_back(slot->buffer);
+    ++taken;
+  }
+  if (taken == 0) return;
+  spdlog::info("test-source: took back {} buffer{} a departed consumer held", taken, taken == 1 ? "" : "s");
+  std::lock_guard lock(mutex);
+  stats.reclaimed_buffers += taken;
 }
 
 void TestSource::Impl::fail_stream(const std::string& message) {
