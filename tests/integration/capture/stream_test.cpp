@@ -112,7 +112,10 @@ void capture_from_gstreamer(const std::string& mode) {
     for (size_t i = 0; i < rec.frames.size(); ++i) {
       missed += rec.frames[i].missed_before;
       if (i == 0) continue;
-      INFO("frame " << i << ": sequence " << rec.frames[i - 1].sequence << " then " << rec.frames[i].sequence);
+      // With the buffers' ids (PipeWire 1.4 once handed on number 29 after 36, CI of 2026-11-25):
+      // the same buffer again is a resend, another one an older buffer queued late.
+      INFO("frame " << i << ": sequence " << rec.frames[i - 1].sequence << " (buffer " << rec.frames[i - 1].buffer_id
+                    << ") then " << rec.frames[i].sequence << " (buffer " << rec.frames[i].buffer_id << ")");
       REQUIRE(rec.frames[i].sequence > rec.frames[i - 1].sequence);
       skipped += rec.frames[i].sequence - rec.frames[i - 1].sequence - 1;
     }
