@@ -35,15 +35,15 @@ bool prefault(void* data, size_t bytes, bool write);
 
 // One malloc arena for every thread (M_ARENA_MAX=1), for the daemon, which must give a finished
 // capture's memory back: glibc's malloc_trim returns the free pages of every arena but shrinks the
-// top of the main one only, and a thread arena's top is shrunk only by a free() of at least 64 KiB
-// that reaches it. When a capture's last free into its threads' arena was a small block (a
-// fastbin, not coalesced), the trim itself folded the freed frames and libx264's buffers into
-// that arena's top and left them resident: measured (2 cores, three daemons at once, one
-// 1280x720 capture each, started and stopped) 8 of 30 stops left 20-24 MB behind, a 34 MB top
-// chunk in a gdb walk of the arenas, still there after a second trim. Threads still allocate
-// small blocks from their own caches (tcache) without the arena's lock. Not set when
-// MALLOC_ARENA_MAX is in the environment or ZEROCAST_MALLOC_TUNING=0. True when it was set. Call
-// before the daemon starts threads.
+// top of the main one only; a thread arena's top is shrunk only inside free(), when a block of at
+// least 64 KiB is freed into it. Measured (2 cores, three daemons at once, one 1280x720 capture
+// each, started and stopped): 8 of 30 stops left 20-24 MB behind, which a gdb walk of the arenas
+// found in a thread arena's 34 MB top chunk, libx264's huge-page blocks among it, still there after
+// a second trim. (Which free order leaves it so was not pinned down: a test thread that freed 32
+// MiB and then a small block gave it all back when it exited.) Threads still take small blocks
+// from their own caches (tcache) without the arena's lock. Not set when MALLOC_ARENA_MAX is in the
+// environment or ZEROCAST_MALLOC_TUNING=0. True when it was set. Call before the daemon starts
+// threads.
 bool one_arena();
 
 // Gives the free memory of every malloc arena back to the kernel (malloc_trim). With the
