@@ -2,7 +2,11 @@
 // threads and file descriptors while they run, and what is left once they have stopped; against
 // libx264 alone doing the same encodes in the same run (FFmpeg's command line with the daemon's
 // settings: veryfast, CRF 20, a 2 s GOP, as many threads as the daemon gives it), whose own
-// memory is its peak RSS over the same command that does not encode.
+// memory is its peak RSS over the same command that does not encode, and whose CPU (the same
+// command without the encode taken off) is the reference for the daemon's CPU over a window of
+// as many seconds. Its frames are FFmpeg's testsrc2, which moves all over, where the test
+// source's change in a tenth of the picture: the CPU ratio is to a dearer encode than the
+// daemon's own (record_bench has the floor on the same frames), a figure to compare runs by.
 //
 // The captures record the daemon's built-in test source (a producer inside the daemon: its
 // buffers are mapped twice, by the producer and by the capture, and count in the daemon's shared
@@ -56,9 +60,10 @@ std::vector<std::string> split(const std::string& text) {
   return out;
 }
 
-// Peak RSS (kB) of FFmpeg's command line making `frames` test frames of `size` as NV12, encoded
-// with libx264 as the daemon's quality tuning does, or not encoded at all.
-long ffmpeg_peak_kb(const std::string& size, uint64_t frames, bool encode, uint32_t threads) {
+// Peak RSS and CPU of FFmpeg's command line making `frames` test frames of `size` as NV12, encoded
+// with libx264 as the daemon's quality tuning does, or not encoded at all; nothing when it failed.
+std::optional<zc::test::Process::Usage> ffmpeg_usage(const std::string& size, uint64_t frames, bool encode,
+                                                     uint32_t threads) {
   std::vector<std::string> argv{"ffmpeg",    "-nostdin",
                                 "-loglevel", "error",
                                 "-f",        "lavfi",
@@ -74,9 +79,9 @@ long ffmpeg_peak_kb(const std::string& size, uint64_t frames, bool encode, uint3
   const auto r = zc::test::run(argv, 120s);
   if (r.status != 0) {
     std::fprintf(stderr, "ffmpeg failed (%d):\n%s\n", r.status, r.output.c_str());
-    return -1;
+    return std::nullopt;
   }
-  return r.usage.max_rss_kb;
+  return r.usage;
 }
 
 double mb(long kb) {
@@ -169,11 +174,13 @@ int main(int argc, char** argv) {
   // libx264 alone, the same encodes one after another: each one's own peak memory.
   const uint64_t frames = uint64_t{kFps} * static_cast<uint64_t>(seconds);
   long x264_kb = 0;
+  double x264_cpu_s = 0;
   for (const auto& size : sizes) {
-    const long with = ffmpeg_peak_kb(size, frames, true, threads);
-    const long without = ffmpeg_peak_kb(size, frames, false, threads);
-    if (with < 0 || without < 0) return 1;
-    x264_kb += with - without;
+    const auto with = ffmpeg_usage(size, frames, true, threads);
+    const auto without = ffmpeg_usage(size, frames, false, threads);
+    if (!with || !without) return 1;
+    x264_kb += with->max_rss_kb - without->max_rss_kb;
+    x264_cpu_s += with->cpu_s - without->cpu_s;
   }
 
   const double n = static_cast<double>(sizes.size());
@@ -186,15 +193,20 @@ int main(int argc, char** argv) {
   std::printf(
       "| captures | peak RSS | anonymous | its captures' (above idle) | per capture | libx264 alone, the same "
       "encodes | ratio | shared memory (producers' buffers) | threads | fds | anonymous after stop (above idle) "
-      "| daemon CPU (cores) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| daemon CPU (cores) | libx264 alone on testsrc2 (cores) | CPU ratio |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   const long captures_kb = busy.anon_kb - idle.anon_kb;
+  // Both per second of the captures' video: the daemon's over its window, libx264's over the
+  // `seconds` of frames it encoded.
+  const double daemon_cores = cpu_s / window_s;
+  const double x264_cores = x264_cpu_s / seconds;
   std::printf(
       "| %zu | %.0f MB | %.0f MB | %.0f MB | %.1f MB | %.0f MB | **%.2f** | %.0f MB | %zu (idle %zu) | %zu (idle %zu) "
-      "| %.1f MB | %.2f |\n",
+      "| %.1f MB | %.2f | %.2f | **%.2f** |\n",
       sizes.size(), mb(busy.rss_kb), mb(busy.anon_kb), mb(captures_kb), mb(captures_kb) / n, mb(x264_kb),
       x264_kb > 0 ? static_cast<double>(captures_kb) / static_cast<double>(x264_kb) : 0, mb(busy.shmem_kb),
-      busy.threads, idle.threads, busy.fds, idle.fds, mb(after.anon_kb - idle.anon_kb),
-      window_s > 0 ? cpu_s / window_s : 0);
+      busy.threads, idle.threads, busy.fds, idle.fds, mb(after.anon_kb - idle.anon_kb), daemon_cores, x264_cores,
+      x264_cores > 0 ? daemon_cores / x264_cores : 0);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return 0;

@@ -39,7 +39,8 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   // even when it is skipped).
   if (!take_sync(b, buf)) return;
   if (!format) return;  // between formats: nothing to interpret it with
-  count_missed(read_header(buf));
+  const HeaderInfo header = read_header(buf);
+  count_missed(header);
   auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {
     count_defect(frame.error());
@@ -48,7 +49,6 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   }
   unfilled_in_row = 0;
   unfilled_renegotiations = 0;
-  const HeaderInfo header = read_header(buf);
   if (!header.present) frame->sequence = own_sequence;
   ++own_sequence;
   frame->pts_ns = timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival);

@@ -17,17 +17,24 @@
 #endif
 
 namespace zc {
+namespace {
+
+// ZEROCAST_MALLOC_TUNING=0: glibc's allocator as it comes, for both settings below.
+bool tuning_off() {
+  const char* v = std::getenv("ZEROCAST_MALLOC_TUNING");
+  return v != nullptr && std::string_view(v) == "0";
+}
+
+}  // namespace
 
 bool tune_allocator() {
-  if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr) return false;
-  if (const char* v = std::getenv("ZEROCAST_MALLOC_TUNING"); v != nullptr && std::string_view(v) == "0") return false;
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || tuning_off()) return false;
   constexpr int kThreshold = 32 * 1024 * 1024;  // DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
   return mallopt(M_MMAP_THRESHOLD, kThreshold) == 1;
 }
 
 bool one_arena() {
-  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return false;
-  if (const char* v = std::getenv("ZEROCAST_MALLOC_TUNING"); v != nullptr && std::string_view(v) == "0") return false;
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr || tuning_off()) return false;
   return mallopt(M_ARENA_MAX, 1) == 1;
 }
 
