@@ -86,6 +86,8 @@ class ClockLock {
   // Capture time of the track's next sample.
   int64_t next_ns() const;
   const ClockStats& stats() const { return stats_; }
+  // A block of the source has landed in the track (blocks before its start do not count).
+  bool placed() const { return locked_; }
 
  private:
   ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr);

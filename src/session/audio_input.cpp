@@ -14,11 +14,12 @@ constexpr int64_t kRetryNs = 1'000'000'000;
 constexpr int64_t kMaxQueuedNs = 2'000'000'000;  // blocks the audio thread has not taken yet
 constexpr int64_t kMinAllowanceNs = 80'000'000;
 constexpr int64_t kUnclockedAllowanceNs = 500'000'000;
-// Before the first block of a source that is connected (streaming): its graph starts while the
-// picture already runs, slower on a busy machine. Silence filled in sooner would cover the
-// stretch its first blocks belong to, and they would be trimmed away (the start's sound lost).
-// Not for a source that is gone or has no stream yet (no sink, app:NAME not playing): nothing is
-// on its way, and a live output's muxer would hold the picture back for the sound meanwhile.
+// Before the first block of a source on its way (streaming, or still linking in the track's first
+// second): its graph starts while the picture already runs, slower on a busy machine. Silence
+// filled in sooner would cover the stretch its first blocks belong to, and they would be trimmed
+// away (the start's sound lost). Not for a source that is gone (no sink) or an app:NAME with no
+// stream playing: nothing is on its way, and a live output's muxer would hold the picture back
+// for the sound meanwhile.
 constexpr int64_t kFirstBlockAllowanceNs = 1'000'000'000;
 
 int64_t block_ns(size_t samples) {
@@ -72,6 +73,7 @@ Result<void> AudioInput::begin(int64_t start_ns) {
   auto lock = audio::ClockLock::create(start_ns);
   if (!lock) return tl::unexpected(lock.error());
   lock_ = std::move(*lock);
+  start_ns_ = start_ns;
   return {};
 }
 
@@ -100,17 +102,22 @@ void AudioInput::on_app_stream(const capture::AppStreamEvent& event) {
         spdlog::warn("audio: {}: no application stream matches yet; the track is silent until one plays", name_);
       }
       app_warned_ = true;
+      app_absent_ = true;
       state_ = "waiting";
       break;
     case Kind::joined:
       spdlog::info("audio: {}: {} joined ({} stream{} linked)", name_, event.stream, event.streams,
                    event.streams == 1 ? "" : "s");
+      app_absent_ = false;
       state_ = "capturing";
       break;
     case Kind::left:
       spdlog::info("audio: {}: {} left ({} stream{} linked{})", name_, event.stream, event.streams,
                    event.streams == 1 ? "" : "s", event.streams == 0 ? ": silence until one plays" : "");
-      if (event.streams == 0) state_ = "waiting";
+      if (event.streams == 0) {
+        app_absent_ = true;
+        state_ = "waiting";
+      }
       break;
     case Kind::link_failed:
       spdlog::warn("audio: {}: cannot link {}", name_, event.stream);
@@ -149,14 +156,14 @@ void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns
 
 Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
   bool gone = false;
-  bool none_yet = false;
+  bool on_its_way = false;
   {
     std::lock_guard lock(mutex_);
     for (auto& b : blocks_)
       taken_.push_back(std::move(b));
     blocks_.clear();
     gone = gone_;
-    none_yet = stamping_ < 0 && state_ == "capturing";
+    on_its_way = state_ == "capturing" || (!gone_ && !app_absent_ && now_ns - start_ns_ < kFirstBlockAllowanceNs);
   }
   if (gone && now_ns >= next_attempt_ns_) {
     next_attempt_ns_ = now_ns + kRetryNs;
@@ -169,6 +176,8 @@ Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
       if (auto ok = lock_->push(b.samples, b.first_ns, track, b.clocked); !ok) return ok;
     }
   }
+  // Blocks before the track's start (or before begin()) do not count: its first one is awaited.
+  const bool none_yet = on_its_way && !(lock_ && lock_->placed());
   const int64_t allowance = std::max(allowance_ns_, none_yet ? kFirstBlockAllowanceNs : kMinAllowanceNs);
   if (lock_) lock_->fill_until(now_ns - allowance, track);
   {

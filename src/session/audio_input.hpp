@@ -71,6 +71,7 @@ class AudioInput final : private capture::AudioObserver {
   std::unique_ptr<capture::AudioStream> stream_;  // audio thread (and start())
   std::unique_ptr<audio::ClockLock> lock_;        // audio thread
   int64_t next_attempt_ns_ = 0;
+  int64_t start_ns_ = 0;               // the track's start (begin())
   int64_t allowance_ns_ = 80'000'000;  // how long the source may stay quiet before silence fills in
   std::vector<Block> taken_;           // audio thread: blocks being pushed (their memory reused)
 
@@ -81,6 +82,7 @@ class AudioInput final : private capture::AudioObserver {
   bool gone_ = false;
   bool warned_ = false;      // this outage was logged
   bool app_warned_ = false;  // app:NAME: "no stream matches yet" was said (once a run)
+  bool app_absent_ = false;  // app:NAME: no matching stream plays (nothing is on its way)
   uint64_t reconnects_ = 0;
   uint64_t dropped_blocks_ = 0;
   int stamping_ = -1;  // the last block's stamp: 1 the graph clock, 0 a callback's time, -1 none yet

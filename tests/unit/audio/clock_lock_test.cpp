@@ -405,3 +405,23 @@ TEST_CASE("a source back after a hole lands where its time says at once, not ste
     }
   }
 }
+
+TEST_CASE("a source counts as placed once a block lands in the track: not while held, not before the start",
+          "[audio][clock]") {
+  auto lock = make(kStart + 500'000'000);  // the first video frame came 500 ms into the audio
+  Source src;
+  std::vector<float> out;
+  CHECK_FALSE(lock->placed());
+  while (src.sent < kRate * 4 / 10)  // 400 ms, all before the start: held for the phase
+    src.push(*lock, out);
+  CHECK_FALSE(lock->placed());
+  lock->fill_until(kStart + 450'000'000, out);  // the held blocks go out: dropped as early
+  CHECK(lock->stats().samples_early == kRate * 4 / 10);
+  CHECK_FALSE(lock->placed());
+  CHECK(out.empty());
+  while (src.sent < kRate)  // on to 1 s: from 500 ms on the blocks land in the track
+    src.push(*lock, out);
+  CHECK(lock->placed());
+  // Half a second of the tone (less what the resampler still holds).
+  CHECK(std::llabs(static_cast<int64_t>(out.size() / kChannels) - static_cast<int64_t>(kRate / 2)) < 64);
+}
