@@ -21,8 +21,8 @@ bool is_shared_memory(uint32_t type) {
 
 std::string_view to_string(DefectKind kind) {
   static constexpr std::array<std::string_view, kDefectKinds> names{
-      "corrupted_header", "corrupted_chunk", "empty_chunk",        "bad_stride", "out_of_bounds",
-      "short_buffer",     "missing_data",    "unsupported_memory", "bad_cursor", "acquire_timeout",
+      "corrupted_header", "corrupted_chunk",    "empty_chunk", "bad_stride",      "out_of_bounds", "short_buffer",
+      "missing_data",     "unsupported_memory", "bad_cursor",  "acquire_timeout", "stale_buffer",
   };
   const auto i = static_cast<size_t>(kind);
   return i < names.size() ? names[i] : "unknown";

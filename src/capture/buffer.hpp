@@ -23,6 +23,7 @@ enum class DefectKind : uint8_t {
   unsupported_memory,  // a data type we did not ask for
   bad_cursor,          // cursor bitmap outside its meta or malformed: ignored, the frame still goes
   acquire_timeout,     // explicit sync: the producer's acquire point did not signal in time
+  stale_buffer,        // numbered older than a frame already delivered: its picture would go back
   count_,
 };
 inline constexpr size_t kDefectKinds = static_cast<size_t>(DefectKind::count_);
@@ -46,6 +47,16 @@ struct HeaderInfo {
   uint64_t seq = 0;
 };
 HeaderInfo read_header(const spa_buffer& buffer);
+
+// A numbered buffer (`header`) a little older than the last number taken (`last_seq`): one the
+// producer sent again without filling it (its header still has the number of its last fill;
+// GStreamer's pipewiresink on PipeWire 1.4: 29 after 36, 34 after 41), or one queued late. Its
+// picture would go back in time. Not the same number again (producers that do not count), and not
+// a jump far back (a producer that started counting again).
+constexpr uint64_t kMaxStaleBack = 32;
+constexpr bool is_stale(const HeaderInfo& header, std::optional<uint64_t> last_seq) {
+  return header.present && last_seq && header.seq < *last_seq && *last_seq - header.seq <= kMaxStaleBack;
+}
 
 // Validates `buffer` against the negotiated `format`. On success the frame has its size, format,
 // memory (data/stride/size, or dmabuf planes and modifier), buffer id and, from the header,

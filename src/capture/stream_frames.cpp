@@ -40,6 +40,11 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   if (!take_sync(b, buf)) return;
   if (!format) return;  // between formats: nothing to interpret it with
   const HeaderInfo header = read_header(buf);
+  if (is_stale(header, last_seq)) {
+    count_defect(Defect{DefectKind::stale_buffer, buffer, header.seq, true, static_cast<int64_t>(header.seq),
+                        static_cast<int64_t>(*last_seq + 1)});
+    return;
+  }
   count_missed(header);
   auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {

@@ -193,6 +193,23 @@ TEST_CASE("validate: every defect kind has a name") {
     CHECK(to_string(static_cast<DefectKind>(i)) != "unknown");
   }
   CHECK(to_string(DefectKind::short_buffer) == "short_buffer");
+  CHECK(to_string(DefectKind::stale_buffer) == "stale_buffer");
+}
+
+TEST_CASE("stale: a numbered buffer a little older than the last number taken, nothing else") {
+  const auto numbered = [](uint64_t seq) { return HeaderInfo{true, 0, 0, seq}; };
+  // PipeWire 1.4 with pipewiresink: number 34 (a buffer sent again unfilled) after 41.
+  CHECK(is_stale(numbered(34), 41));
+  CHECK(is_stale(numbered(40), 41));
+  CHECK(is_stale(numbered(41 - kMaxStaleBack), 41));
+  // Forward, the same number (a producer that does not count), a restart far back, the first
+  // numbered buffer, and a buffer without a header: taken.
+  CHECK_FALSE(is_stale(numbered(42), 41));
+  CHECK_FALSE(is_stale(numbered(50), 41));
+  CHECK_FALSE(is_stale(numbered(41), 41));
+  CHECK_FALSE(is_stale(numbered(0), 41 + kMaxStaleBack));
+  CHECK_FALSE(is_stale(numbered(0), std::nullopt));
+  CHECK_FALSE(is_stale(HeaderInfo{}, 41));
 }
 
 namespace {
