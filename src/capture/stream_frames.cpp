@@ -40,12 +40,11 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   if (!take_sync(b, buf)) return;
   if (!format) return;  // between formats: nothing to interpret it with
   const HeaderInfo header = read_header(buf);
-  if (is_stale(header, last_seq)) {
+  if (!follow_sequence(header)) {
     count_defect(Defect{DefectKind::stale_buffer, buffer, header.seq, true, static_cast<int64_t>(header.seq),
                         static_cast<int64_t>(*last_seq + 1)});
     return;
   }
-  count_missed(header);
   auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {
     count_defect(frame.error());
@@ -68,16 +67,19 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   observer.on_frame(*frame);
 }
 
-void Stream::Impl::count_missed(const HeaderInfo& header) {
-  if (!header.present) return;
-  // A producer numbering its frames (the test source, GStreamer's pipewiresink) skipped some we
-  // never saw: counted. Only forward: a buffer the producer never filled carries a stale number
-  // (an older one, or 0), and a jump far ahead is a producer that started counting again.
-  if (last_seq && header.seq <= *last_seq) return;
+bool Stream::Impl::follow_sequence(const HeaderInfo& header) {
+  if (!header.present) return true;
+  // A buffer a little older than the last number taken goes (is_stale: its picture would go
+  // back). A producer numbering its frames (the test source, GStreamer's pipewiresink) skipped
+  // some we never saw: counted. Only forward: an unfilled buffer can also carry 0, and a jump far
+  // ahead is a producer that started counting again.
+  if (is_stale(header, last_seq)) return false;
+  if (last_seq && header.seq <= *last_seq) return true;
   if (last_seq && header.seq - *last_seq > 1 && header.seq - *last_seq <= kMaxMissedRun) {
     missed_pending += header.seq - *last_seq - 1;
   }
   last_seq = header.seq;
+  return true;
 }
 
 void Stream::Impl::give_back(pw_buffer* b) {

@@ -69,7 +69,8 @@ struct Stream::Impl {
   void recover_unfilled(const Defect& defect);
   void take_buffer(pw_buffer* b);
   void handle_buffer(pw_buffer* b);
-  void count_missed(const HeaderInfo& header);
+  // The producer's numbers: missed ones counted; false for a stale buffer (skipped).
+  bool follow_sequence(const HeaderInfo& header);
   void give_back(pw_buffer* b);
   void give_back_kept();
   bool take_sync(pw_buffer* b, const spa_buffer& buf);

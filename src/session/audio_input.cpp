@@ -163,7 +163,7 @@ Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
       taken_.push_back(std::move(b));
     blocks_.clear();
     gone = gone_;
-    on_its_way = state_ == "capturing" || (!gone_ && !app_absent_ && now_ns - start_ns_ < kFirstBlockAllowanceNs);
+    on_its_way = state_ == "capturing" || (!gone && !app_absent_ && now_ns - start_ns_ < kFirstBlockAllowanceNs);
   }
   if (gone && now_ns >= next_attempt_ns_) {
     next_attempt_ns_ = now_ns + kRetryNs;
