@@ -40,7 +40,7 @@ done
 [[ -n $results ]] || results=$(mktemp -d /tmp/zc-vm-results.XXXXXX)
 mkdir -p "$results"
 # What an earlier run left (never the whole directory: it is the caller's).
-rm -rf "$results"/{tests,env,skipped,console.log,guest-info.txt,dmesg.txt} "$results"/*.{rc,log,seconds,tmp}
+rm -rf "$results"/{tests,env,skipped,guest-info.txt,dmesg.txt} "$results"/*.{rc,log,seconds,tmp}
 skip() {
   echo "SKIPPED: $*" | tee "$results/skipped" >&2
   exit 77
@@ -51,10 +51,13 @@ guest=$("$here/build-guest.sh" --check 2>&1) || skip "${guest#SKIPPED: }"
 
 # The job: one line per test (the guest reads it with IFS=tab), the environment to pass.
 cwd=$PWD
+names=()
+lines=()
 for t in "${tests[@]}"; do
   name=${t%%=*}
   [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "run-in-guest: bad test name '$name'" >&2 && exit 2; }
-  printf '%s\t%s\t%s\t%s\n' "$name" "$test_timeout" "$cwd" "${t#*=}" >>"$results/tests"
+  names+=("$name")
+  lines+=("$(printf '%s\t%s\t%s\t%s' "$name" "$test_timeout" "$cwd" "${t#*=}")")
 done
 env | { grep -E '^(ASAN_OPTIONS|LSAN_OPTIONS|UBSAN_OPTIONS|ZC_[A-Z_]*|ZEROCAST_[A-Z_]*)=' || true; } |
   while IFS='=' read -r var value; do printf 'export %s=%q\n' "$var" "$value"; done >"$results/env"
@@ -82,21 +85,53 @@ append+=" zc.share=zcout:/zc-vm:rw"
 # is opened with snapshot=on: the guest writes to a throw-away overlay, the cached image stays
 # pristine and several guests can share it.
 #
-# A guest that dies before it reaches guest-run.sh (no guest-info.txt: measured once in a loaded
-# run, a NULL-pointer oops at 0.46 s in early boot under TCG) is booted again, twice at most; the
-# console of each failed boot is kept beside the last one's. All boots together get `timeout`.
+# Each boot runs the tests that have no result yet. A guest that dies before it reaches
+# guest-run.sh (no guest-info.txt: measured once in a loaded run, a NULL-pointer oops at 0.46 s in
+# early boot under TCG) is booted again, twice at most; the console of each failed boot is kept as
+# console-failed-boot-N.log. A guest kernel that panics in the middle of the run (CI's ASan stage,
+# 2026-11-26: a slab oops in clone() 39 s in, with a saved EFLAGS of 0x41f66342 that no real CPU
+# pushes, during record_dmabuf's second case, which passed in every run before and after) is booted
+# once more for the tests without a result, the one it died in included; its console stays as
+# console-panic.log and that test's partial output as NAME.before-panic.log. A second panic, or a
+# guest that hangs, fails the tests it did not finish. All boots together get `timeout`.
 start=$SECONDS
-for boot in 1 2 3; do
+early=0
+panics=0
+last_console=$results/console.log
+while :; do
+  : >"$results/tests"
+  for i in "${!names[@]}"; do
+    [[ -f $results/${names[$i]}.rc ]] || printf '%s\n' "${lines[$i]}" >>"$results/tests"
+  done
+  rm -f "$results/guest-info.txt"
   status=0
   timeout -k 10 "$((timeout - (SECONDS - start)))" qemu-system-x86_64 -accel tcg -m 2G -smp 2 -nographic -no-reboot -nic none \
     -device virtio-gpu-pci -device virtio-rng-pci \
     -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" -append "$append" \
     -drive "file=$guest/root.img,if=virtio,format=raw,snapshot=on" \
     "${virtfs[@]}" </dev/null >"$results/console.log" 2>&1 || status=$?
-  [[ -f $results/guest-info.txt ]] && break
-  mv "$results/console.log" "$results/console-failed-boot-$boot.log"
-  echo "run-in-guest: boot $boot never reached the test run (qemu exit $status):" \
-    "$(grep -m1 -E 'Kernel panic|BUG:|Oops' "$results/console-failed-boot-$boot.log" || echo 'no panic line')" >&2
+  last_console=$results/console.log
+  if [[ ! -f $results/guest-info.txt ]]; then
+    early=$((early + 1))
+    last_console=$results/console-failed-boot-$early.log
+    mv "$results/console.log" "$last_console"
+    echo "run-in-guest: boot $early never reached the test run (qemu exit $status):" \
+      "$(grep -m1 -E 'Kernel panic|BUG:|Oops' "$last_console" || echo 'no panic line')" >&2
+    ((early < 3)) || break
+  else
+    unfinished=()
+    for name in "${names[@]}"; do [[ -f $results/$name.rc ]] || unfinished+=("$name"); done
+    ((${#unfinished[@]})) || break
+    panic=$(grep -m1 'Kernel panic' "$results/console.log") || break
+    ((panics == 0)) || break
+    panics=1
+    died_in=${unfinished[0]}
+    mv "$results/console.log" "$results/console-panic.log"
+    [[ ! -f $results/$died_in.log ]] || mv "$results/$died_in.log" "$results/$died_in.before-panic.log"
+    echo "run-in-guest: the guest kernel died during $died_in (${panic#*] }; the oops is in" \
+      "$results/console-panic.log): the ${#unfinished[@]} tests without a result, $died_in" \
+      "first, run again in a fresh guest" >&2
+  fi
   ((SECONDS - start < timeout)) || break
 done
 wall=$((SECONDS - start))
@@ -126,6 +161,6 @@ done
 echo "run-in-guest: guest ran $wall s (qemu exit $status); results, console.log, dmesg.txt in $results"
 if ((overall != 0 && overall != 77)); then
   echo "--- console.log (tail)"
-  tail -n 40 "$results/console.log" 2>/dev/null || tail -n 40 "$results/console-failed-boot-$boot.log"
+  tail -n 40 "$last_console"
 fi
 exit "$overall"
