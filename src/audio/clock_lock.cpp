@@ -15,6 +15,11 @@ namespace zc::audio {
 namespace {
 
 constexpr const char* kStage = "audio:clock";
+// A step up in the held blocks' phase bigger than this (drift moves it by microseconds a block;
+// a missed block by its span, 5-21 ms) is a hole once at least this many blocks keep it (fewer,
+// at the end of the hold, may be one late cycle's).
+constexpr int64_t kHeldStepNs = 1'000'000;
+constexpr size_t kHeldStepConfirm = 3;
 
 int64_t samples_to_ns(int64_t samples) {
   return samples * 1'000'000'000 / kRate;
@@ -114,36 +119,62 @@ bool ClockLock::holds_clocked() const {
 Result<void> ClockLock::flush(std::vector<float>& out) {
   acquired_ = true;
   if (held_.empty()) return {};
-  // The phase the held blocks agree on: each block's time less the samples before it, at its
-  // earliest (a late cycle stamps late, never early). A block past it by more than a jump starts
-  // after a hole and keeps its own time.
+  // The phase the held blocks agree on: each block's time less the samples before it. A cycle
+  // that ran late stamps late, never early (two blocks taken in one late cycle: the first carries
+  // the next one's time), so a block's phase is the earliest of its own and every later block's.
   // Blocks stamped by the graph clock, where there are any, set it alone: a callback's time
   // (before the driver's clock is there) is late by however busy the start is.
+  // A step up that the blocks after it keep (a block the consumer missed in a start's burst) is a
+  // hole: what came before it stays at its own time and the hole becomes silence. Laid end to end
+  // instead, every later block went a quantum early, steered back over seconds.
   const bool any_clocked = holds_clocked();
+  const size_t n = held_.size();
+  std::vector<int64_t> own(n, INT64_MAX);  // each block's phase (callback times: none, where clocked ones are)
   int64_t before = 0;
-  int64_t anchor = INT64_MAX;
-  for (const Held& h : held_) {
-    if (h.clocked || !any_clocked) anchor = std::min(anchor, h.first_ns - samples_to_ns(before));
+  for (size_t i = 0; i < n; ++i) {
+    const Held& h = held_[i];
+    if (h.clocked || !any_clocked) own[i] = h.first_ns - samples_to_ns(before);
     before += static_cast<int64_t>(h.samples.size() / kChannels);
   }
-  before = 0;
-  Result<void> ok;
-  for (const Held& h : held_) {
-    const int64_t contiguous = anchor + samples_to_ns(before);
-    const bool hole = h.first_ns - contiguous > (h.clocked ? options_.jump_ns : options_.untrusted_jump_ns);
-    if (hole) {
-      anchor = h.first_ns;
-      before = 0;
+  std::vector<int64_t> phase = own;  // the earliest phase from this block on
+  for (size_t i = n - 1; i-- > 0;)
+    phase[i] = std::min(phase[i], phase[i + 1]);
+  // Callback times only: all at their earliest (a hole shows as a jump only).
+  if (!any_clocked) std::fill(phase.begin(), phase.end(), phase.front());
+  // A hole: the phase steps up at block i and most blocks from there on agree on the new one
+  // (jittery stamps, late by random amounts, make the earliest of the last few rise too).
+  const auto hole_at = [&](size_t i) {
+    if (i == 0 || phase[i] == INT64_MAX || phase[i] - phase[i - 1] <= kHeldStepNs || n - i < kHeldStepConfirm) {
+      return false;
     }
-    if (ok) ok = place(h.samples, hole ? h.first_ns : contiguous, out, h.clocked);
-    before += static_cast<int64_t>(h.samples.size() / kChannels);
+    const auto agree = std::count_if(own.begin() + static_cast<ptrdiff_t>(i), own.end(),
+                                     [&](int64_t p) { return p != INT64_MAX && p - phase[i] <= kHeldStepNs; });
+    return static_cast<size_t>(agree) * 2 > n - i;
+  };
+  int64_t anchor = phase.front();
+  int64_t since = 0;  // samples placed since the anchor
+  before = 0;         // samples since the first held block
+  Result<void> ok;
+  for (size_t i = 0; i < n; ++i) {
+    const Held& h = held_[i];
+    const int64_t contiguous = anchor + samples_to_ns(since);
+    const bool step = hole_at(i);
+    const bool jump = h.first_ns - contiguous > (h.clocked ? options_.jump_ns : options_.untrusted_jump_ns);
+    if (step || jump) {
+      anchor = jump ? h.first_ns : phase[i] + samples_to_ns(before);
+      since = 0;
+    }
+    if (ok) ok = place(h.samples, anchor + samples_to_ns(since), out, h.clocked, step || jump);
+    const auto frames = static_cast<int64_t>(h.samples.size() / kChannels);
+    since += frames;
+    before += frames;
   }
   held_.clear();
   return ok;
 }
 
 Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out,
-                              bool clocked) {
+                              bool clocked, bool after_hole) {
   const auto frames = static_cast<int64_t>(interleaved.size() / kChannels);
   stats_.samples_in += static_cast<uint64_t>(frames);
   // Before the track's start: dropped (video and audio begin together).
@@ -176,7 +207,7 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
   const bool first = !locked_;
   if (first) locked_ns_ = first_sample_ns;
   locked_ = true;
-  if ((first && error_ns >= 0) || (relock && error_ns > 0) ||
+  if ((first && error_ns >= 0) || ((relock || after_hole) && error_ns > 0) ||
       error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
     // A hole (or audio that starts after the track): silence up to this block, which then lands
     // exactly where its time says.

@@ -93,8 +93,9 @@ class ClockLock {
   ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr);
   void silence(uint64_t samples, std::vector<float>& out);
   bool holds_clocked() const;  // a held block was stamped by the graph clock
-  Result<void> place(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out,
-                     bool clocked);
+  // `after_hole`: the held blocks before this one ended a hole before it (silence, not steering).
+  Result<void> place(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out, bool clocked,
+                     bool after_hole = false);
   Result<void> resample(std::span<const float> interleaved, std::vector<float>& out);
 
   struct SwrFree {

@@ -1,11 +1,13 @@
 #include "testsrc/audio_source.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
 
+#include <spa/node/io.h>
 #include <spa/param/audio/format-utils.h>
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
@@ -50,6 +52,10 @@ struct AudioTestSource::Impl {
   pw::Hook stream_hook;
   pw::LoopSource timer;
   CycleGate cycle;
+  // The graph's clock while we drive it (SPA_IO_Clock, from io_changed): each cycle's time goes in
+  // it, as a device's driver does, so consumers read when the samples were captured
+  // (pw_stream_get_time) instead of stamping them on arrival.
+  std::atomic<spa_io_clock*> io_clock{nullptr};
 
   int64_t start_ns = 0;
   uint64_t next_cycle = 1;
@@ -131,6 +137,13 @@ void AudioTestSource::Impl::on_timer() {
   d.chunk->offset = 0;
   d.chunk->stride = static_cast<int32_t>(stride);
   d.chunk->size = frames * stride;
+  if (spa_io_clock* clock = io_clock.load(); clock != nullptr && pw_stream_is_driving(stream.get())) {
+    // The cycle starts at `due` (its samples are the quantum before it), on the monotonic clock.
+    clock->nsec = static_cast<uint64_t>(due);
+    clock->rate = SPA_FRACTION(1, options.rate);
+    clock->position = sample;
+    clock->next_nsec = static_cast<uint64_t>(cycle_time(next_cycle));
+  }
   sample += frames;
   pw_stream_queue_buffer(stream.get(), b);
   cycle.started(now);
@@ -190,6 +203,11 @@ Result<void> AudioTestSource::Impl::start() {
       self->changed.notify_all();
     };
     e.trigger_done = [](void* data) { static_cast<Impl*>(data)->cycle.done(); };
+    e.io_changed = [](void* data, uint32_t id, void* area, uint32_t size) {
+      if (id != SPA_IO_Clock) return;
+      static_cast<Impl*>(data)->io_clock.store(
+          area != nullptr && size >= sizeof(spa_io_clock) ? static_cast<spa_io_clock*>(area) : nullptr);
+    };
     return e;
   }();
   pw_stream_add_listener(stream.get(), stream_hook.get(), &stream_events, this);

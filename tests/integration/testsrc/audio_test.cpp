@@ -140,19 +140,15 @@ TEST_CASE("test source audio: clicks start at the marked times, as the capture s
   for (double o : offsets_ms)
     all += std::to_string(o) + " ";
   INFO("offsets (ms): " << all);
-  // Measured: 0.1-0.2 ms, the cycle callback's own delay; a busy machine delays a few cycles more
-  // (a cycle stamped by its callback is late, never early, so up to two 512-sample quanta). At
-  // least half stay within 1 ms: a systematic quantum (10.7 ms) off fails. Not more: CI of
-  // 2026-11-25 (normal build, the test alone) had 9 of 16 within 1 ms and the rest 1.1-5.8 ms late,
-  // an earlier run 11 of 16. The first click is only bounded below: while the graph starts, a
-  // loaded machine (CI, ASan) stamped it 13.9 ms and once 52.9 ms late, the rest of that run
-  // within 0.31 ms.
-  size_t close = 0;
+  // The source drives the graph and writes its clock (each cycle's time, as a device's driver
+  // does), so the capture stamps each block with when its samples were made, however late the
+  // cycle ran: measured 0.012-0.020 ms off. Stamped on arrival instead (the clock not written), a
+  // loaded machine put clicks 1.1-5.8 ms late, and up to two 10.7-ms quanta. The first click is
+  // only bounded below: a cycle before the clock is set is stamped by its callback, late while the
+  // graph starts (13.9 ms and once 52.9 ms on a loaded CI before the clock was written).
   for (size_t i = 0; i < offsets_ms.size(); ++i) {
     const double o = offsets_ms[i];
     CHECK(o > -1.0);
-    if (i > 0) CHECK(o < 22.0);
-    close += std::fabs(o) < 1.0 ? 1 : 0;
+    if (i > 0) CHECK(o < 1.0);
   }
-  CHECK(close * 2 >= offsets_ms.size());
 }
