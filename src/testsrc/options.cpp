@@ -21,6 +21,7 @@ constexpr std::array<std::pair<DefectKind, std::string_view>, kDefectKindCount> 
     {DefectKind::CorruptJpeg, "corrupt-jpeg"},
     {DefectKind::UnsignalledSync, "unsignalled-sync"},
     {DefectKind::Lost, "lost"},
+    {DefectKind::Stale, "stale"},
 }};
 
 constexpr uint32_t kMaxWidth = 7680;
@@ -186,6 +187,8 @@ Result<void> validate(const Options& o) {
     if (d.kind == DefectKind::Resize) {
       if (auto r = check_size(d.width, d.height); !r) return r;
     }
+    if (d.kind == DefectKind::Stale && (o.mode != BufferMode::Shm || o.sync != SyncMode::None))
+      return bad("stale needs shared memory without sync");
   }
   return {};
 }

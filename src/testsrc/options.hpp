@@ -83,8 +83,12 @@ enum class DefectKind : uint8_t {
   // The frame is numbered but never sent (the next one carries the next number): what a consumer
   // sees when a graph cycle ran before it took the last buffer.
   Lost,
+  // Before frame N a buffer goes out again as its last fill left it (pixels, header seq, metas),
+  // an older frame than the last one sent: GStreamer's pipewiresink on PipeWire 1.4 now and then
+  // does this. Shared memory without sync only; a buffer never filled yet is not sent stale.
+  Stale,
 };
-inline constexpr size_t kDefectKindCount = 10;
+inline constexpr size_t kDefectKindCount = 11;
 
 std::string_view to_string(DefectKind kind);
 std::optional<DefectKind> defect_kind_from_string(std::string_view name);
@@ -107,7 +111,7 @@ struct DefectSpec {
 // Parses "KIND@FRAME", "KIND@FRAME/EVERY" and, for resize, a size suffix ":WxH", e.g.
 // "corrupted-flag@100", "zero-chunk@30/60", "resize@120:1280x720", "disappear@300". Kind names
 // are to_string(DefectKind): corrupted-flag, corrupted-chunk, zero-chunk, bad-stride,
-// short-buffer, resize, disappear, corrupt-jpeg, unsignalled-sync, lost.
+// short-buffer, resize, disappear, corrupt-jpeg, unsignalled-sync, lost, stale.
 Result<DefectSpec> parse_defect(std::string_view text);
 
 struct Options {

@@ -72,6 +72,10 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
       ++next_frame;  // numbered, never sent
       return;
     }
+    if (d.kind == DefectKind::Stale && stale_at != next_frame) {
+      stale_at = next_frame;
+      if (send_stale()) return;  // frame N goes out on the next tick
+    }
     if (d.kind == DefectKind::Resize && resized_at != next_frame) {
       resized_at = next_frame;
       const bool back = d.every > 0 && want_width == d.width && want_height == d.height;
@@ -152,6 +156,29 @@ pw_buffer* TestSource::Impl::take_buffer() {
   return b;
 }
 
+bool TestSource::Impl::send_stale() {
+  pw_buffer* b = take_buffer();
+  if (!b) return false;
+  auto* slot = static_cast<Slot*>(b->user_data);
+  if (slot == nullptr || !slot->paint.painted) {
+    held.push_back(b);  // nothing old in it: the frame goes out in it instead
+    return false;
+  }
+  // Pixels, chunk, header seq and metas as its last fill left them.
+  pw_stream_queue_buffer(stream.get(), b);
+  slot->out = true;
+  {
+    std::lock_guard lock(mutex);
+    record_defect(DefectKind::Stale, next_frame);
+    changed.notify_all();
+  }
+  if (pw_stream_is_driving(stream.get())) {
+    cycle.started(monotonic_ns());
+    pw_stream_trigger_process(stream.get());
+  }
+  return true;
+}
+
 void TestSource::Impl::produce(uint64_t frame) {
   if (!painter) return;    // on_tick only calls us with a format, hence a painter
   if (late) write_late();  // the last frame's pixels are due before the next frame goes out
@@ -215,6 +242,7 @@ void TestSource::Impl::produce(uint64_t frame) {
       case DefectKind::Resize:
       case DefectKind::Disappear:
       case DefectKind::Lost:
+      case DefectKind::Stale:
         continue;  // handled before a buffer was taken
     }
     carried[static_cast<size_t>(d.kind)] = true;

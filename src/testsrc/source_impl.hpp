@@ -110,6 +110,9 @@ struct TestSource::Impl {
   // recycles a buffer only through the link's io. Queued ones are flushed back, the rest taken as
   // ours (`held`), so a later consumer gets our full rate. Counts Stats::reclaimed_buffers.
   void reclaim_held();
+  // DefectKind::Stale: a buffer sent again as its last fill left it; false (and the buffer kept
+  // for the frame) when there is none or it was never filled.
+  bool send_stale();
   // The next buffer to paint: one reclaim_held took back, else PipeWire's next free one.
   pw_buffer* take_buffer();
   void on_tick(uint64_t expirations);
@@ -180,6 +183,7 @@ struct TestSource::Impl {
   std::vector<pw_buffer*> held;  // buffers reclaim_held took back, painted before PipeWire's
   uint64_t next_frame = 0;
   uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
+  uint64_t stale_at = UINT64_MAX;    // the frame a stale buffer was last sent before
   CycleGate cycle;                   // driving: our last triggered graph cycle, until trigger_done
   // Options::sync: the vgem node, and the one queued frame whose pixels are still to come.
   std::optional<VgemFencer> fencer;

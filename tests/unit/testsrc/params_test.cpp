@@ -212,6 +212,18 @@ TEST_CASE("options outside the supported ranges are refused") {
   }));
   CHECK(bad([](auto& x) { x.crop = zc::Rect{1800, 0, 200, 100}; }));
   CHECK(bad([](auto& x) { x.defects.push_back({zc::testsrc::DefectKind::Resize, 5, 0, 8000, 100}); }));
+  // A stale buffer is one of shared memory without sync (its old fence or acquire point is spent).
+  zc::testsrc::Options stale;
+  stale.defects.push_back({zc::testsrc::DefectKind::Stale, 20});
+  CHECK(zc::testsrc::validate(stale));
+  CHECK(bad([](auto& x) {
+    x.defects.push_back({zc::testsrc::DefectKind::Stale, 20});
+    x.mode = zc::testsrc::BufferMode::DmaBuf;
+  }));
+  CHECK(bad([](auto& x) {
+    x.defects.push_back({zc::testsrc::DefectKind::Stale, 20});
+    x.sync = zc::testsrc::SyncMode::Explicit;
+  }));
 }
 
 TEST_CASE("metas are written where a consumer finds them") {
