@@ -148,26 +148,22 @@ Result<void> ClockLock::flush(std::vector<float>& out) {
       return false;
     }
     const auto agree = std::count_if(own.begin() + static_cast<ptrdiff_t>(i), own.end(),
-                                     [&](int64_t p) { return p != INT64_MAX && p - phase[i] <= kHeldStepNs; });
+                                     [&](int64_t p) { return p - phase[i] <= kHeldStepNs; });
     return static_cast<size_t>(agree) * 2 > n - i;
   };
+  // Each block goes where the phase in force puts it: end to end with the blocks before, or after
+  // a hole (a step, or a block a jump past that place) at its own phase.
   int64_t anchor = phase.front();
-  int64_t since = 0;  // samples placed since the anchor
-  before = 0;         // samples since the first held block
+  before = 0;
   Result<void> ok;
   for (size_t i = 0; i < n; ++i) {
     const Held& h = held_[i];
-    const int64_t contiguous = anchor + samples_to_ns(since);
+    const int64_t own_phase = h.first_ns - samples_to_ns(before);
     const bool step = hole_at(i);
-    const bool jump = h.first_ns - contiguous > (h.clocked ? options_.jump_ns : options_.untrusted_jump_ns);
-    if (step || jump) {
-      anchor = jump ? h.first_ns : phase[i] + samples_to_ns(before);
-      since = 0;
-    }
-    if (ok) ok = place(h.samples, anchor + samples_to_ns(since), out, h.clocked, step || jump);
-    const auto frames = static_cast<int64_t>(h.samples.size() / kChannels);
-    since += frames;
-    before += frames;
+    const bool jump = own_phase - anchor > (h.clocked ? options_.jump_ns : options_.untrusted_jump_ns);
+    if (step || jump) anchor = jump ? own_phase : phase[i];
+    if (ok) ok = place(h.samples, anchor + samples_to_ns(before), out, h.clocked, step || jump);
+    before += static_cast<int64_t>(h.samples.size() / kChannels);
   }
   held_.clear();
   return ok;

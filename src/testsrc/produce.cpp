@@ -172,11 +172,16 @@ bool TestSource::Impl::send_stale() {
     record_defect(DefectKind::Stale, next_frame);
     changed.notify_all();
   }
-  if (pw_stream_is_driving(stream.get())) {
-    cycle.started(monotonic_ns());
-    pw_stream_trigger_process(stream.get());
-  }
+  trigger_cycle();
   return true;
+}
+
+void TestSource::Impl::trigger_cycle() {
+  // Driving: run a graph cycle now so the buffer goes out at our pace. Following: the driver's
+  // next cycle takes it.
+  if (!pw_stream_is_driving(stream.get())) return;
+  cycle.started(monotonic_ns());
+  pw_stream_trigger_process(stream.get());
 }
 
 void TestSource::Impl::produce(uint64_t frame) {
@@ -281,12 +286,7 @@ void TestSource::Impl::produce(uint64_t frame) {
     stats.paint_cpu_ns += paint_ns;
     changed.notify_all();
   }
-  // Driving: run a graph cycle now so the frame goes out at our pace. Following: the driver's
-  // next cycle takes it.
-  if (pw_stream_is_driving(stream.get())) {
-    cycle.started(monotonic_ns());
-    pw_stream_trigger_process(stream.get());
-  }
+  trigger_cycle();
   if (late_pixels) schedule_late_write(*slot, frame, *sync, signal);
 }
 

@@ -113,6 +113,7 @@ struct TestSource::Impl {
   // DefectKind::Stale: a buffer sent again as its last fill left it; false (and the buffer kept
   // for the frame) when there is none or it was never filled.
   bool send_stale();
+  void trigger_cycle();  // a buffer was queued: driving, its graph cycle runs now
   // The next buffer to paint: one reclaim_held took back, else PipeWire's next free one.
   pw_buffer* take_buffer();
   void on_tick(uint64_t expirations);

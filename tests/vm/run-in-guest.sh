@@ -97,7 +97,6 @@ append+=" zc.share=zcout:/zc-vm:rw"
 start=$SECONDS
 early=0
 panics=0
-last_console=$results/console.log
 while :; do
   : >"$results/tests"
   for i in "${!names[@]}"; do
