@@ -50,12 +50,15 @@ HeaderInfo read_header(const spa_buffer& buffer);
 
 // A numbered buffer (`header`) a little older than the last number taken (`last_seq`): one the
 // producer sent again without filling it (its header still has the number of its last fill;
-// GStreamer's pipewiresink on PipeWire 1.4: 29 after 36, 34 after 41), or one queued late. Its
-// picture would go back in time. Not the same number again (producers that do not count), and not
-// a jump far back (a producer that started counting again).
+// GStreamer's pipewiresink on PipeWire 1.4: 29 after 36, 34 after 41, and 45 after 45), or one
+// queued late. Its picture would go back in time, or stand twice. The same number again only from
+// a producer that counts (`counting`: its numbers moved forward before; one that does not count
+// sends the same number every time), and never a jump far back (a producer that started counting
+// again).
 constexpr uint64_t kMaxStaleBack = 32;
-constexpr bool is_stale(const HeaderInfo& header, std::optional<uint64_t> last_seq) {
-  return header.present && last_seq && header.seq < *last_seq && *last_seq - header.seq <= kMaxStaleBack;
+constexpr bool is_stale(const HeaderInfo& header, std::optional<uint64_t> last_seq, bool counting) {
+  if (!header.present || !last_seq || header.seq > *last_seq) return false;
+  return header.seq == *last_seq ? counting : *last_seq - header.seq <= kMaxStaleBack;
 }
 
 // Validates `buffer` against the negotiated `format`. On success the frame has its size, format,

@@ -73,10 +73,12 @@ bool Stream::Impl::follow_sequence(const HeaderInfo& header) {
   // back). A producer numbering its frames (the test source, GStreamer's pipewiresink) skipped
   // some we never saw: counted. Only forward: an unfilled buffer can also carry 0, and a jump far
   // ahead is a producer that started counting again.
-  if (is_stale(header, last_seq)) return false;
+  if (is_stale(header, last_seq, seq_counting)) return false;
   if (last_seq && header.seq <= *last_seq) return true;
-  if (last_seq && header.seq - *last_seq > 1 && header.seq - *last_seq <= kMaxMissedRun) {
-    missed_pending += header.seq - *last_seq - 1;
+  if (last_seq) {
+    seq_counting = true;
+    if (header.seq - *last_seq > 1 && header.seq - *last_seq <= kMaxMissedRun)
+      missed_pending += header.seq - *last_seq - 1;
   }
   last_seq = header.seq;
   return true;

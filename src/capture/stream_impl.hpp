@@ -123,6 +123,7 @@ struct Stream::Impl {
   CursorCache cursor;
   uint64_t own_sequence = 0;
   std::optional<uint64_t> last_seq;      // the last buffer's header seq
+  bool seq_counting = false;             // it moved forward before: the same number again is stale
   uint64_t missed_pending = 0;           // numbers skipped since the last frame handed on
   bool first_buffer_seen = false;        // its header seq logged (a frame lost before it is not ours)
   uint32_t unfilled_in_row = 0;          // buffers in a row whose memory the producer never filled in

@@ -198,18 +198,24 @@ TEST_CASE("validate: every defect kind has a name") {
 
 TEST_CASE("stale: a numbered buffer a little older than the last number taken, nothing else") {
   const auto numbered = [](uint64_t seq) { return HeaderInfo{true, 0, 0, seq}; };
-  // PipeWire 1.4 with pipewiresink: number 34 (a buffer sent again unfilled) after 41.
-  CHECK(is_stale(numbered(34), 41));
-  CHECK(is_stale(numbered(40), 41));
-  CHECK(is_stale(numbered(41 - kMaxStaleBack), 41));
-  // Forward, the same number (a producer that does not count), a restart far back, the first
-  // numbered buffer, and a buffer without a header: taken.
-  CHECK_FALSE(is_stale(numbered(42), 41));
-  CHECK_FALSE(is_stale(numbered(50), 41));
-  CHECK_FALSE(is_stale(numbered(41), 41));
-  CHECK_FALSE(is_stale(numbered(0), 41 + kMaxStaleBack));
-  CHECK_FALSE(is_stale(numbered(0), std::nullopt));
-  CHECK_FALSE(is_stale(HeaderInfo{}, 41));
+  for (const bool counting : {false, true}) {
+    INFO("counting " << counting);
+    // PipeWire 1.4 with pipewiresink: number 34 (a buffer sent again unfilled) after 41.
+    CHECK(is_stale(numbered(34), 41, counting));
+    CHECK(is_stale(numbered(40), 41, counting));
+    CHECK(is_stale(numbered(41 - kMaxStaleBack), 41, counting));
+    // Forward, a restart far back, the first numbered buffer, and a buffer without a header: taken.
+    CHECK_FALSE(is_stale(numbered(42), 41, counting));
+    CHECK_FALSE(is_stale(numbered(50), 41, counting));
+    CHECK_FALSE(is_stale(numbered(0), 41 + kMaxStaleBack + 1, counting));
+    CHECK_FALSE(is_stale(numbered(0), std::nullopt, counting));
+    CHECK_FALSE(is_stale(HeaderInfo{}, 41, counting));
+  }
+  // The same number again: stale from a producer that counts (pipewiresink on 1.4 sent buffer 6
+  // with 45 twice in a row), a frame from one that sends the same number every time.
+  CHECK(is_stale(numbered(41), 41, true));
+  CHECK_FALSE(is_stale(numbered(41), 41, false));
+  CHECK_FALSE(is_stale(numbered(0), 0, false));
 }
 
 namespace {
