@@ -63,6 +63,16 @@ void read_damage(const spa_buffer& buffer, Size frame_size, Frame& frame) {
   frame.damage_known = true;
 }
 
+bool is_cursor_only(const spa_buffer& buffer) {
+  if (buffer.n_datas == 0 || buffer.datas == nullptr || buffer.datas[0].chunk == nullptr) return false;
+  const spa_data& d = buffer.datas[0];
+  const bool no_picture =
+      (d.chunk->flags & SPA_CHUNK_FLAG_CORRUPTED) != 0 || (d.chunk->size == 0 && d.type != SPA_DATA_DmaBuf);
+  if (!no_picture) return false;
+  const spa_meta* m = find_meta(buffer, SPA_META_Cursor);
+  return m != nullptr && m->size >= sizeof(spa_meta_cursor);
+}
+
 CursorCache::CursorCache() {
   pixels_.resize(size_t{kMaxCursorSize} * kMaxCursorSize * 4);
 }

@@ -20,6 +20,11 @@ std::optional<Rect> read_crop(const spa_buffer& buffer, Size frame);
 // (everything may have changed).
 void read_damage(const spa_buffer& buffer, Size frame_size, Frame& frame);
 
+// A cursor-only buffer: its picture not to be looked at (the first chunk SPA_CHUNK_FLAG_CORRUPTED,
+// or empty in memory PipeWire maps; a dmabuf's chunk may say 0) but a Cursor meta on it, visible
+// or not. What mutter and KWin send when only the pointer moved (or a frame failed to record).
+bool is_cursor_only(const spa_buffer& buffer);
+
 // The metadata cursor. Producers send the bitmap only when it changes, so the last good one is
 // kept here (owned by the stream, allocated once) for every later frame.
 class CursorCache {

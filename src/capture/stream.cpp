@@ -338,6 +338,7 @@ void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
     // Its memory may go away with it: no GPU read of it may still be running.
     s->observer.reads_done(id, true);
     s->kept = nullptr;
+    s->kept_frame.reset();
   }
   // A producer may still wait for it (the buffer is removed while we held it).
   if (b->user_data) s->signal_release(*slot_of(b));
@@ -431,6 +432,8 @@ StreamStats Stream::stats() const {
   s.acquire_waits = impl_->acquire_waits.load();
   s.acquire_timeouts = impl_->acquire_timeouts.load();
   s.releases = impl_->releases.load();
+  s.cursor_only = impl_->cursor_only.load();
+  s.cursor_redraws = impl_->cursor_redraws.load();
   return s;
 }
 

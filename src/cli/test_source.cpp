@@ -95,7 +95,8 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option(
       "--defect", args->defects,
       "Inject a defect: KIND@FRAME[/EVERY][:WxH], KIND one of corrupted-flag corrupted-chunk zero-chunk "
-      "bad-stride short-buffer resize disappear corrupt-jpeg (MJPG) unsignalled-sync lost stale; repeatable");
+      "bad-stride short-buffer resize disappear corrupt-jpeg (MJPG) unsignalled-sync lost stale cursor-only "
+      "(--cursor); repeatable");
   cmd->add_option("--sync", args->sync,
                   "dmabuf mode (gbm or udmabuf): none, implicit (a vgem write fence per frame) or explicit "
                   "(SPA_META_SyncTimeline on timeline syncobjs)")

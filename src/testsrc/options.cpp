@@ -22,6 +22,7 @@ constexpr std::array<std::pair<DefectKind, std::string_view>, kDefectKindCount> 
     {DefectKind::UnsignalledSync, "unsignalled-sync"},
     {DefectKind::Lost, "lost"},
     {DefectKind::Stale, "stale"},
+    {DefectKind::CursorOnly, "cursor-only"},
 }};
 
 constexpr uint32_t kMaxWidth = 7680;
@@ -189,6 +190,8 @@ Result<void> validate(const Options& o) {
     }
     if (d.kind == DefectKind::Stale && (o.mode != BufferMode::Shm || o.sync != SyncMode::None))
       return bad("stale needs shared memory without sync");
+    if (d.kind == DefectKind::CursorOnly && (!o.cursor || o.sync != SyncMode::None))
+      return bad("cursor-only needs the cursor meta and no sync");
   }
   return {};
 }

@@ -87,8 +87,13 @@ enum class DefectKind : uint8_t {
   // an older frame than the last one sent: GStreamer's pipewiresink on PipeWire 1.4 now and then
   // does this. Shared memory without sync only; a buffer never filled yet is not sent stale.
   Stale,
+  // Frame N goes out as a cursor-only buffer, what GNOME's mutter and KDE's KWin send when only
+  // the pointer moved: its pixels not written (chunk size 0 and SPA_CHUNK_FLAG_CORRUPTED: "do not
+  // look at the contents"), numbered N, with the cursor meta at frame N's place and no damage. The
+  // next frame's damage is against the last frame painted. Needs the cursor meta, no sync.
+  CursorOnly,
 };
-inline constexpr size_t kDefectKindCount = 11;
+inline constexpr size_t kDefectKindCount = 12;
 
 std::string_view to_string(DefectKind kind);
 std::optional<DefectKind> defect_kind_from_string(std::string_view name);
@@ -111,7 +116,7 @@ struct DefectSpec {
 // Parses "KIND@FRAME", "KIND@FRAME/EVERY" and, for resize, a size suffix ":WxH", e.g.
 // "corrupted-flag@100", "zero-chunk@30/60", "resize@120:1280x720", "disappear@300". Kind names
 // are to_string(DefectKind): corrupted-flag, corrupted-chunk, zero-chunk, bad-stride,
-// short-buffer, resize, disappear, corrupt-jpeg, unsignalled-sync, lost, stale.
+// short-buffer, resize, disappear, corrupt-jpeg, unsignalled-sync, lost, stale, cursor-only.
 Result<DefectSpec> parse_defect(std::string_view text);
 
 struct Options {

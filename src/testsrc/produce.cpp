@@ -72,6 +72,10 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
       ++next_frame;  // numbered, never sent
       return;
     }
+    if (d.kind == DefectKind::CursorOnly) {
+      send_cursor_only(next_frame);
+      return;
+    }
     if (d.kind == DefectKind::Stale && stale_at != next_frame) {
       stale_at = next_frame;
       if (send_stale()) return;  // frame N goes out on the next tick
@@ -156,6 +160,15 @@ pw_buffer* TestSource::Impl::take_buffer() {
   return b;
 }
 
+pw_buffer* TestSource::Impl::take_buffer_for_tick() {
+  pw_buffer* b = take_buffer();
+  if (!b) {
+    std::lock_guard lock(mutex);
+    ++stats.skipped_no_buffer;  // the number does not advance: the next tick tries again
+  }
+  return b;
+}
+
 bool TestSource::Impl::send_stale() {
   pw_buffer* b = take_buffer();
   if (!b) return false;
@@ -176,6 +189,29 @@ bool TestSource::Impl::send_stale() {
   return true;
 }
 
+void TestSource::Impl::send_cursor_only(uint64_t frame) {
+  pw_buffer* b = take_buffer_for_tick();
+  if (!b) return;
+  spa_buffer* buf = b->buffer;
+  // Whatever the buffer held stays; the chunk says not to look at it.
+  spa_chunk* chunk = buf->datas[0].chunk;
+  chunk->size = 0;
+  chunk->flags = SPA_CHUNK_FLAG_CORRUPTED;
+  write_header(buf, frame, monotonic_ns(), 0);
+  write_damage(buf, Damage{}, current.width, current.height);
+  write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
+  pw_stream_queue_buffer(stream.get(), b);
+  if (auto* slot = static_cast<Slot*>(b->user_data)) slot->out = true;
+  next_frame = frame + 1;  // last_sent stays: the next frame's damage is against the last picture
+  {
+    std::lock_guard lock(mutex);
+    record_defect(DefectKind::CursorOnly, frame);
+    stats.queued = next_frame;
+    changed.notify_all();
+  }
+  trigger_cycle();
+}
+
 void TestSource::Impl::trigger_cycle() {
   // Driving: run a graph cycle now so the buffer goes out at our pace. Following: the driver's
   // next cycle takes it.
@@ -187,12 +223,8 @@ void TestSource::Impl::trigger_cycle() {
 void TestSource::Impl::produce(uint64_t frame) {
   if (!painter) return;    // on_tick only calls us with a format, hence a painter
   if (late) write_late();  // the last frame's pixels are due before the next frame goes out
-  pw_buffer* b = take_buffer();
-  if (!b) {
-    std::lock_guard lock(mutex);
-    ++stats.skipped_no_buffer;
-    return;
-  }
+  pw_buffer* b = take_buffer_for_tick();
+  if (!b) return;
   spa_buffer* buf = b->buffer;
   auto* slot = static_cast<Slot*>(b->user_data);
   if (!slot) return;  // its memory could not be set up; the stream is already in error
@@ -248,6 +280,7 @@ void TestSource::Impl::produce(uint64_t frame) {
       case DefectKind::Disappear:
       case DefectKind::Lost:
       case DefectKind::Stale:
+      case DefectKind::CursorOnly:
         continue;  // handled before a buffer was taken
     }
     carried[static_cast<size_t>(d.kind)] = true;

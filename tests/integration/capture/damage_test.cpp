@@ -20,6 +20,7 @@
 #include "recorder.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
+#include "testsrc/metas.hpp"
 #include "testsrc/test_source.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 
@@ -72,10 +73,12 @@ class TwoImports : public Recorder {
   struct Result {
     uint64_t compared = 0, mismatched = 0, failed = 0, first_mismatch = 0;
     zerocopy::CpuImportCounters counters;
+    StreamStats stream;
+    std::vector<zc::capture::test::FrameRecord> frames;
   };
   Result result() {
     std::lock_guard lock(m_);
-    return Result{compared_, mismatched_, failed_, first_mismatch_, damaged_.counters()};
+    return Result{compared_, mismatched_, failed_, first_mismatch_, damaged_.counters(), {}, {}};
   }
 
  private:
@@ -102,8 +105,24 @@ TwoImports::Result stream_and_compare(const Target& target, size_t frames) {
       15s, [&] { return rec.frames.size() >= frames || (!rec.states.empty() && is_final(rec.states.back().first)); });
   INFO(rec.history());
   CHECK(got);
+  const StreamStats stats = (*stream)->stats();
   stream->reset();
-  return rec.result();
+  auto result = rec.result();  // no more callbacks
+  result.stream = stats;
+  result.frames = rec.frames;
+  return result;
+}
+
+// 640x360 at 60 fps with a moving metadata cursor and a crop.
+testsrc::Options cursor_source(const char* name) {
+  testsrc::Options o;
+  o.width = 640;
+  o.height = 360;
+  o.fps = 60;
+  o.cursor = true;
+  o.crop = Rect{10, 8, 600, 340};
+  o.node_name = name;
+  return o;
 }
 
 }  // namespace
@@ -111,14 +130,7 @@ TwoImports::Result stream_and_compare(const Target& target, size_t frames) {
 TEST_CASE("damage: the test source's damage, cursor and crop through PipeWire give the full conversion's bytes") {
   zc::log::init();
   zc::test::PipeWireDaemon daemon;
-  testsrc::Options o;
-  o.width = 640;
-  o.height = 360;
-  o.fps = 60;
-  o.cursor = true;
-  o.crop = Rect{10, 8, 600, 340};
-  o.node_name = "zc-damage";
-  testsrc::TestSource source(o);
+  testsrc::TestSource source(cursor_source("zc-damage"));
   auto started = source.start();
   REQUIRE(started);
   auto node = source.wait_for_node(5s);
@@ -133,6 +145,59 @@ TEST_CASE("damage: the test source's damage, cursor and crop through PipeWire gi
   // Its damage is the band, the box and the cursor: most frames partial, most pixels not converted.
   CHECK(r.counters.partial * 10 >= r.compared * 9);
   CHECK(r.counters.pixels_converted * 5 <= r.counters.pixels_total);
+}
+
+TEST_CASE(
+    "damage: cursor-only buffers (mutter, KWin) put the cursor on the last picture, with the full conversion's bytes") {
+  // When only the pointer moves, GNOME and KDE send a buffer whose chunk says "do not look at the
+  // contents" with the cursor meta. Each one after the first must come out as the last frame's
+  // picture with the cursor at its new place; the damaged conversion (which erases the old
+  // cursor from the kept source) must give the bytes of a full one.
+  zc::log::init();
+  zc::test::PipeWireDaemon daemon;
+  testsrc::Options o = cursor_source("zc-cursor-only");
+  o.buffers = 16;  // as mutter offers: capture takes four, then five to keep one for the cursor
+  // From frame 30 every third one only moves the cursor, and two in a row at 91-92.
+  o.defects.push_back({testsrc::DefectKind::CursorOnly, 30, 3});
+  o.defects.push_back({testsrc::DefectKind::CursorOnly, 92});
+  testsrc::TestSource source(o);
+  auto started = source.start();
+  REQUIRE(started);
+  auto node = source.wait_for_node(5s);
+  REQUIRE(node);
+  const auto r = stream_and_compare(Target{node->serial, node->id, "zc-cursor-only"}, 150);
+  const auto cursor_only = [](uint64_t n) { return n == 92 || (n >= 30 && (n - 30) % 3 == 0); };
+  INFO(r.compared << " frames compared, " << r.stream.cursor_only << " cursor-only buffers, " << r.stream.cursor_redraws
+                  << " redrawn, defects " << r.stream.defects_total());
+  CHECK(r.failed == 0);
+  CHECK(r.compared >= 150);
+  CHECK(r.mismatched == 0);
+  CHECK(r.first_mismatch == 0);
+  CHECK(r.stream.defects_total() == 0);  // not corrupted chunks
+  // The first one starts keeping the last frame's buffer; every later one is a frame.
+  CHECK(r.stream.cursor_only >= 30);
+  CHECK(r.stream.cursor_redraws + 1 == r.stream.cursor_only);
+  uint64_t redraws = 0;
+  for (size_t i = 1; i < r.frames.size(); ++i) {
+    const auto& f = r.frames[i];
+    const auto& before = r.frames[i - 1];
+    INFO("frame " << f.sequence << " after " << before.sequence << " (missed " << f.missed_before << ")");
+    // Every number but the first cursor-only one.
+    CHECK((f.sequence == before.sequence + 1 || (f.sequence == 31 && before.sequence == 29)));
+    const auto place = testsrc::cursor_position(f.sequence, o.fps, o.width, o.height);
+    CHECK(f.cursor.visible);
+    CHECK(f.cursor.x == place.x);
+    CHECK(f.cursor.y == place.y);
+    if (!cursor_only(f.sequence)) continue;
+    ++redraws;
+    // The last frame's picture, from its buffer, nothing changed but the cursor.
+    CHECK(f.buffer_id == before.buffer_id);
+    CHECK(f.checksum == before.checksum);
+    CHECK(f.damage_known);
+    CHECK(f.damage_count == 0);
+    CHECK((f.cursor.x != before.cursor.x || f.cursor.y != before.cursor.y));
+  }
+  CHECK(redraws == r.stream.cursor_redraws);
 }
 
 TEST_CASE("damage: GStreamer's pipewiresink (a foreign producer) gives the full conversion's bytes") {

@@ -179,6 +179,47 @@ TEST_CASE("record: a buffer sent again with an older number is skipped and count
   CHECK(zc::test::consecutive_problem(decoded.numbers, loss.missed).empty());
 }
 
+TEST_CASE("record: a pointer moved over a still picture (cursor-only buffers) is recorded, nothing lost",
+          "[record][errors]") {
+  // What mutter and KWin send when only the pointer moves and the cursor is metadata: a buffer
+  // whose picture is not to be looked at, with the cursor meta. Each one after the first is a
+  // frame: the last picture again, with the cursor where it is now.
+  zc::test::PipeWireDaemon pw;
+  auto so = source_with({"cursor-only@20/3"});
+  so.cursor = true;
+  so.buffers = 16;  // as mutter offers: capture asks for one more than its four to keep one
+  zc::testsrc::TestSource source(so);
+  const auto out = temp_dir() + "/c.mkv";
+  auto r = record_from(source, 60, out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto loss = zc::test::check_losses(r.output, 60, 4);
+  const auto decoded = decode_numbers(out);
+  REQUIRE(decoded.decode.ok);
+  CHECK(decoded.numbers.size() == 60 - loss.behind);
+  std::vector<uint32_t> got;
+  for (const auto& n : decoded.numbers) {
+    REQUIRE(n);
+    got.push_back(*n);
+  }
+  REQUIRE_FALSE(got.empty());
+  // From the first picture recorded: every one in order, and before each cursor-only number after
+  // the first (20, which starts keeping the last frame) the picture before it once more.
+  const auto cursor_only = [](uint32_t n) { return n >= 20 && (n - 20) % 3 == 0; };
+  std::vector<uint32_t> expected;
+  uint32_t last_picture = got.front();
+  for (uint32_t n = got.front(); expected.size() < got.size(); ++n) {
+    if (!cursor_only(n)) {
+      expected.push_back(n);
+      last_picture = n;
+    } else if (n > 20) {
+      expected.push_back(last_picture);
+    }
+  }
+  CHECK(got == expected);
+  CHECK(source.stats().defect_count(zc::testsrc::DefectKind::CursorOnly) >= 10);
+}
+
 TEST_CASE("record: a resize mid-stream starts a new file NAME-001", "[record][errors]") {
   zc::test::PipeWireDaemon pw;
   auto so = small_source();

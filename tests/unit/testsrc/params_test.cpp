@@ -224,6 +224,19 @@ TEST_CASE("options outside the supported ranges are refused") {
     x.defects.push_back({zc::testsrc::DefectKind::Stale, 20});
     x.sync = zc::testsrc::SyncMode::Explicit;
   }));
+  // A cursor-only buffer carries the cursor meta; sync points would go out unwritten.
+  zc::testsrc::Options cursor_only;
+  cursor_only.cursor = true;
+  cursor_only.defects.push_back({zc::testsrc::DefectKind::CursorOnly, 20, 4});
+  CHECK(zc::testsrc::validate(cursor_only));
+  CHECK(bad([](auto& x) { x.defects.push_back({zc::testsrc::DefectKind::CursorOnly, 20}); }));
+  CHECK(bad([](auto& x) {
+    x.cursor = true;
+    x.defects.push_back({zc::testsrc::DefectKind::CursorOnly, 20});
+    x.mode = zc::testsrc::BufferMode::DmaBuf;
+    x.dmabuf_allocator = zc::testsrc::DmabufAllocator::Udmabuf;
+    x.sync = zc::testsrc::SyncMode::Explicit;
+  }));
 }
 
 TEST_CASE("metas are written where a consumer finds them") {
