@@ -203,20 +203,31 @@ TEST_CASE("record: a pointer moved over a still picture (cursor-only buffers) is
     got.push_back(*n);
   }
   REQUIRE_FALSE(got.empty());
-  // From the first picture recorded: every one in order, and before each cursor-only number after
-  // the first (20, which starts keeping the last frame) the picture before it once more.
+  // The producer's numbers from the first picture recorded: each picture in order; for each
+  // cursor-only number after the first (20, which starts keeping the last frame) the last picture
+  // once more; and no more pictures missing than the summary counts missed (PipeWire 1.x loses one
+  // at the link's start).
   const auto cursor_only = [](uint32_t n) { return n >= 20 && (n - 20) % 3 == 0; };
-  std::vector<uint32_t> expected;
+  uint64_t misses = loss.missed;
+  uint64_t again = 0;
   uint32_t last_picture = got.front();
-  for (uint32_t n = got.front(); expected.size() < got.size(); ++n) {
-    if (!cursor_only(n)) {
-      expected.push_back(n);
-      last_picture = n;
-    } else if (n > 20) {
-      expected.push_back(last_picture);
+  for (uint32_t n = got.front(), i = 0; i < got.size(); ++n) {
+    INFO("picture " << i << " of " << got.size() << ": " << got[i] << ", producer's number " << n);
+    if (cursor_only(n)) {
+      if (n > 20) {
+        REQUIRE(got[i++] == last_picture);
+        ++again;
+      }
+      continue;
     }
+    if (got[i] != n) {
+      REQUIRE(misses > 0);  // lost in the link, and counted
+      --misses;
+      continue;
+    }
+    last_picture = got[i++];
   }
-  CHECK(got == expected);
+  CHECK(again >= 10);
   CHECK(source.stats().defect_count(zc::testsrc::DefectKind::CursorOnly) >= 10);
 }
 
