@@ -59,7 +59,9 @@ std::vector<ReceivedFrame> steady(const std::vector<ReceivedFrame>& frames) {
 // Every frame carries its own number (seq) in its pixels, consecutively. `epoch_starts`: frames
 // that begin a new format. PipeWire 0.3.65 drops a frame queued just as the consumer's
 // renegotiation clears the old buffer set (seen once in CI: the frame before "memfd from frame 11"
-// never arrived); one frame, right before a format's first, is tolerated, nowhere else. PipeWire
+// never arrived), and now and then the first one queued into the new set (2 runs in 45 with three
+// copies at once: "from frame 5" and "from frame 10" missing, the next there); one frame at a
+// format change, the last before it or the first after, is tolerated, nowhere else. PipeWire
 // 1.x loses frames in the link under load anywhere (support/pw_link_loss.hpp): the re-fixation
 // case lost 2-4 of about 20 mid-stream in guest runs beside a busy loop, so a fifth may be missing
 // there (at least 2), the rest in order still.
@@ -72,8 +74,11 @@ void check_numbers(const std::vector<ReceivedFrame>& frames, const std::vector<u
     REQUIRE(frames[i].number.has_value());
     CHECK(*frames[i].number == frames[i].seq);
     if (i == 0) continue;
-    const bool at_epoch = std::find(epoch_starts.begin(), epoch_starts.end(), frames[i].seq) != epoch_starts.end();
-    if (at_epoch && frames[i].seq == frames[i - 1].seq + 2) continue;
+    const auto starts_epoch = [&](uint64_t seq) {
+      return std::find(epoch_starts.begin(), epoch_starts.end(), seq) != epoch_starts.end();
+    };
+    const bool one_missing = frames[i].seq == frames[i - 1].seq + 2;
+    if (one_missing && (starts_epoch(frames[i].seq) || starts_epoch(frames[i - 1].seq + 1))) continue;
     if (allowed > 0) {
       REQUIRE(frames[i].seq > frames[i - 1].seq);
       missing += frames[i].seq - frames[i - 1].seq - 1;
