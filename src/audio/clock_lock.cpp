@@ -66,7 +66,7 @@ int64_t ClockLock::next_ns() const {
   return start_ns_ + samples_to_ns(static_cast<int64_t>(position_) + pending);
 }
 
-void ClockLock::silence(uint64_t samples, std::vector<float>& out) {
+void ClockLock::silence(uint64_t samples, std::vector<float>& out, bool lead_in) {
   if (samples == 0) return;
   // What the resampler still holds goes out first (its filter's tail), then the silence.
   if (swr_get_delay(swr_.get(), kRate) > 0) {
@@ -83,7 +83,7 @@ void ClockLock::silence(uint64_t samples, std::vector<float>& out) {
   out.insert(out.end(), samples * kChannels, 0.0f);
   position_ += samples;
   stats_.samples_out += samples;
-  stats_.gap_samples += samples;
+  (lead_in ? stats_.lead_in_samples : stats_.gap_samples) += samples;
 }
 
 void ClockLock::fill_until(int64_t until_ns, std::vector<float>& out) {
@@ -205,11 +205,12 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
   locked_ = true;
   if ((first && error_ns >= 0) || ((relock || after_hole) && error_ns > 0) ||
       error_ns > (clocked ? options_.jump_ns : options_.untrusted_jump_ns)) {
-    // A hole (or audio that starts after the track): silence up to this block, which then lands
-    // exactly where its time says.
+    // A hole (or audio that starts after the track: a lead-in, not a hole): silence up to this
+    // block, which then lands exactly where its time says.
     if (error_ns > 0) {
-      if (!was_gap) ++stats_.gaps_filled;
-      silence(ns_to_samples(error_ns), out);
+      const bool lead_in = first && !was_gap;
+      if (!was_gap && !lead_in) ++stats_.gaps_filled;
+      silence(ns_to_samples(error_ns), out, lead_in);
     }
     errors_.clear();
     return resample(interleaved, out);

@@ -57,6 +57,7 @@ struct ClockStats {
   uint64_t samples_out = 0;      // per channel, into the track (silence included)
   uint64_t gaps_filled = 0;      // holes filled with silence
   uint64_t gap_samples = 0;      // samples of silence they took
+  uint64_t lead_in_samples = 0;  // silence before the first block: the source started after the track
   uint64_t samples_trimmed = 0;  // dropped: overlapping what the track already had
   uint64_t samples_early = 0;    // dropped: before the track's start
   double drift_ppm = 0;          // the source's clock against CLOCK_MONOTONIC (+: it runs fast)
@@ -91,7 +92,8 @@ class ClockLock {
 
  private:
   ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr);
-  void silence(uint64_t samples, std::vector<float>& out);
+  // `lead_in`: before the first block (the source started after the track), not a hole.
+  void silence(uint64_t samples, std::vector<float>& out, bool lead_in = false);
   bool holds_clocked() const;  // a held block was stamped by the graph clock
   // `after_hole`: the held blocks before this one ended a hole before it (silence, not steering).
   Result<void> place(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out, bool clocked,
