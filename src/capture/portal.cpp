@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <array>
 
 #include <cerrno>
 #include <cstring>
@@ -301,12 +302,15 @@ class PortalHandshake {
 
 namespace {
 
-uint32_t choose_cursor_mode(uint32_t available) {
-  // Metadata lets us composite (or leave out) the cursor ourselves; xdg-desktop-portal-wlr 0.7
-  // offers only hidden|embedded and cancels a request for a mode it does not offer.
-  if (available & kCursorMetadata) return kCursorMetadata;
-  if (available & kCursorEmbedded) return kCursorEmbedded;
-  if (available & kCursorHidden) return kCursorHidden;
+uint32_t choose_cursor_mode(uint32_t available, bool draw) {
+  // Only a mode the portal offers: xdg-desktop-portal-wlr 0.7 offers hidden|embedded and cancels a
+  // request for another. Drawn, the compositor's own pointer (PortalOptions::draw_cursor says why
+  // not metadata first); left out, hidden, or metadata that is then not drawn.
+  const std::array<uint32_t, 3> order = draw ? std::array{kCursorEmbedded, kCursorMetadata, kCursorHidden}
+                                             : std::array{kCursorHidden, kCursorMetadata, kCursorEmbedded};
+  for (const uint32_t mode : order) {
+    if (available & mode) return mode;
+  }
   return 0;
 }
 
@@ -352,7 +356,7 @@ Result<std::unique_ptr<PortalSession>> PortalHandshake::run(const PortalOptions&
   }
   auto cursors = h.property("AvailableCursorModes");
   if (!cursors) return tl::unexpected(cursors.error());
-  s->cursor_mode_ = choose_cursor_mode(*cursors);
+  s->cursor_mode_ = choose_cursor_mode(*cursors, o.draw_cursor);
   if (s->version_ < 4 && o.persist) {
     spdlog::warn("portal: ScreenCast version {} cannot restore a selection (needs 4): asking every time", s->version_);
   }

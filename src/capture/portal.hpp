@@ -24,6 +24,11 @@ namespace zc::capture {
 struct PortalOptions {
   uint32_t source_types = kPortalMonitor;  // PortalSourceType bits
   bool multiple = false;                   // let the user pick several sources
+  // The pointer in the picture: asked for embedded when the portal offers it, metadata otherwise;
+  // false: hidden (metadata otherwise, which capture is told not to draw). Embedded first: with
+  // metadata, mutter and KWin send a pointer move over a still picture as a cursor-only buffer,
+  // which capture cannot draw (stream_frames.cpp), so the pointer would stand still in the file.
+  bool draw_cursor = true;
   // persist_mode 2 with the token stored at token_path (empty: default_token_path(source_types));
   // false: neither send nor store a token.
   bool persist = true;

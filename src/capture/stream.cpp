@@ -338,7 +338,6 @@ void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
     // Its memory may go away with it: no GPU read of it may still be running.
     s->observer.reads_done(id, true);
     s->kept = nullptr;
-    s->kept_frame.reset();
   }
   // A producer may still wait for it (the buffer is removed while we held it).
   if (b->user_data) s->signal_release(*slot_of(b));
@@ -433,7 +432,6 @@ StreamStats Stream::stats() const {
   s.acquire_timeouts = impl_->acquire_timeouts.load();
   s.releases = impl_->releases.load();
   s.cursor_only = impl_->cursor_only.load();
-  s.cursor_redraws = impl_->cursor_redraws.load();
   return s;
 }
 

@@ -110,11 +110,9 @@ struct StreamStats {
   uint64_t acquire_waits = 0;     // buffers with an acquire point, waited for before any read
   uint64_t acquire_timeouts = 0;  // ... not signalled in time: dropped (DefectKind::acquire_timeout)
   uint64_t releases = 0;          // release points signalled when the buffer went back
-  // Buffers without a picture but with the cursor meta (what mutter and KWin send when only the
-  // pointer moved), and of those the ones delivered as a frame: the last picture with the cursor
-  // where it is now (the first one only starts keeping the last frame's buffer for that).
+  // Buffers without a picture but with the cursor meta: what mutter and KWin send when only the
+  // pointer moved. Not defects; their cursor goes with the next frame.
   uint64_t cursor_only = 0;
-  uint64_t cursor_redraws = 0;
   uint64_t defects_total() const {
     uint64_t n = 0;
     for (auto d : defects)

@@ -14,10 +14,6 @@ namespace {
 
 constexpr uint64_t kMaxMissedRun = 600;  // a longer skip in the producer's numbers is a restart of them
 constexpr size_t kMinBuffersToKeep = 3;  // a buffer is kept only if the producer has more
-// Kept for cursor redraws, a buffer stays out for many cycles in a row. With four, PipeWire 0.3.65
-// lost a frame of the test source now and then (every one before a cursor-only buffer, once two
-// came in a row); with five or more, none.
-constexpr uint32_t kBuffersToHold = 5;
 
 }  // namespace
 
@@ -26,8 +22,8 @@ using stream_detail::BufferSlot;
 using stream_detail::slot_of;
 using stream_detail::timer_value;
 
-Stream::Impl::Handled Stream::Impl::handle_buffer(pw_buffer* b) {
-  if (!b->buffer) return Handled::skipped;
+void Stream::Impl::handle_buffer(pw_buffer* b) {
+  if (!b->buffer) return;
   const int64_t arrival = monotonic_ns();
   const uint64_t buffer = buffer_id(b);
   const spa_buffer& buf = *b->buffer;
@@ -41,20 +37,23 @@ Stream::Impl::Handled Stream::Impl::handle_buffer(pw_buffer* b) {
   }
   // Explicit sync: nothing reads the buffer before its acquire point (and its release is owed
   // even when it is skipped).
-  if (!take_sync(b, buf)) return Handled::skipped;
-  if (!format) return Handled::skipped;  // between formats: nothing to interpret it with
+  if (!take_sync(b, buf)) return;
+  if (!format) return;  // between formats: nothing to interpret it with
   const HeaderInfo header = read_header(buf);
   if (!follow_sequence(header)) {
     count_defect(Defect{DefectKind::stale_buffer, buffer, header.seq, true, static_cast<int64_t>(header.seq),
                         static_cast<int64_t>(*last_seq + 1)});
-    return Handled::skipped;
+    return;
   }
-  if (is_cursor_only(buf)) return take_cursor_only(buf, header, arrival);
+  if (is_cursor_only(buf)) {
+    take_cursor_only(buf, header);
+    return;
+  }
   auto frame = validate_buffer(buf, *format, buffer);
   if (!frame) {
     count_defect(frame.error());
     recover_unfilled(frame.error());
-    return Handled::skipped;
+    return;
   }
   unfilled_in_row = 0;
   unfilled_renegotiations = 0;
@@ -70,43 +69,17 @@ Stream::Impl::Handled Stream::Impl::handle_buffer(pw_buffer* b) {
   missed_pending = 0;
   ++frames;
   observer.on_frame(*frame);
-  if (hold_for_cursor) last_frame = *frame;
-  return Handled::frame;
 }
 
-Stream::Impl::Handled Stream::Impl::take_cursor_only(const spa_buffer& buf, const HeaderInfo& header, int64_t arrival) {
+void Stream::Impl::take_cursor_only(const spa_buffer& buf, const HeaderInfo& header) {
+  // Not drawn on its own: that takes the last picture, and a buffer kept for it across cycles is
+  // not ours to keep (PipeWire hands each buffer back to its producer a cycle after delivering it,
+  // whatever the consumer does: on 0.3.65 a buffer kept for 3 cycles of 4 was sent again while
+  // still queued back here, and that frame was lost). The next frame shows the pointer where it
+  // is then.
   ++cursor_only;
   Cursor now;
-  if (!cursor.update(buf, now)) {
-    count_defect(Defect{DefectKind::bad_cursor, 0, header.seq, false, 0, 0});
-  }
-  if (!hold_for_cursor) {
-    // From now on the last frame's buffer stays with us until the next frame, if the link has
-    // buffers enough (take_buffer): else asked for once. This move reaches the next frame.
-    hold_for_cursor = true;
-    spdlog::info("capture: {} sends cursor-only buffers: its last frame is kept to draw the pointer on", target_text());
-    if (buffer_ids.size() < kBuffersToHold && options.max_buffers != 0 && options.max_buffers < kBuffersToHold) {
-      spdlog::info("capture: asking {} for {} buffers instead of {}", target_text(), kBuffersToHold, buffer_ids.size());
-      options.max_buffers = kBuffersToHold;
-      pw_loop_signal_event(connection->loop(), reneg_event.get());
-    }
-    return Handled::cursor_only;
-  }
-  if (!kept || !kept_frame) return Handled::cursor_only;
-  // The picture of the kept frame, nothing in it changed, the cursor where it is now.
-  Frame again = *kept_frame;
-  again.cursor = now;
-  again.sequence = header.present ? header.seq : own_sequence;
-  ++own_sequence;
-  again.pts_ns = timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival);
-  again.damage_count = 0;
-  again.damage_known = true;
-  again.missed_before = static_cast<uint32_t>(std::min<uint64_t>(missed_pending, UINT32_MAX));
-  missed_pending = 0;
-  ++frames;
-  ++cursor_redraws;
-  observer.on_frame(again);
-  return Handled::cursor_only;
+  if (!cursor.update(buf, now)) count_defect(Defect{DefectKind::bad_cursor, 0, header.seq, false, 0, 0});
 }
 
 bool Stream::Impl::follow_sequence(const HeaderInfo& header) {
@@ -134,7 +107,6 @@ void Stream::Impl::give_back(pw_buffer* b) {
 void Stream::Impl::give_back_kept() {
   if (!kept) return;
   pw_buffer* b = std::exchange(kept, nullptr);
-  kept_frame.reset();
   observer.reads_done(buffer_id(b), true);
   give_back(b);
 }
@@ -187,31 +159,16 @@ void Stream::Impl::on_frames_ready(void* data, uint64_t) {
 
 // Each buffer is queued back only after on_frame returned and every read of it is done: at once
 // after a CPU import, a little later after a GPU import that left its read in flight (DESIGN.md
-// §4: keep the newest buffer dequeued until the next arrives). One buffer is kept at most. From a
-// producer that sends cursor-only buffers, the last frame's buffer is kept until the next frame.
+// §4: keep the newest buffer dequeued until the next arrives). One buffer is kept at most.
 void Stream::Impl::take_buffer(pw_buffer* b) {
   disarm_timeout();
-  // The kept buffer goes back before the next one is read, unless that one only moves the cursor
-  // (its frame is drawn again). Later, with two of them out while the frame is read, PipeWire
-  // 0.3.65 lost the producer's next frame now and then (measured with the test source).
-  if (!hold_for_cursor || !b->buffer || !is_cursor_only(*b->buffer)) give_back_kept();
-  const Handled handled = handle_buffer(b);
-  if (handled != Handled::frame) {
-    // Not read, or (a cursor-only one) only its metas: back at once, the kept frame stays.
-    observer.reads_done(buffer_id(b), true);
-    give_back(b);
-    return;
-  }
-  const bool enough = buffer_ids.size() >= kMinBuffersToKeep;
-  if (hold_for_cursor && buffer_ids.size() >= kBuffersToHold && last_frame) {
-    keep(b, &*last_frame);
-    return;
-  }
+  give_back_kept();
+  handle_buffer(b);
   if (observer.reads_done(buffer_id(b), false)) {
     give_back(b);
     return;
   }
-  if (!enough) {
+  if (buffer_ids.size() < kMinBuffersToKeep) {
     // Keeping one of two buffers starves the producer (measured on 0.3.65: lost frames, and
     // now and then a stream that stalls): wait for the reads here instead.
     observer.reads_done(buffer_id(b), true);
@@ -219,18 +176,8 @@ void Stream::Impl::take_buffer(pw_buffer* b) {
     give_back(b);
     return;
   }
-  keep(b, nullptr);
-}
-
-// Keeps `b` dequeued: for the cursor (with its `frame`) until the next frame, else until the next
-// buffer or the release timer.
-void Stream::Impl::keep(pw_buffer* b, const Frame* frame) {
   kept = b;
   ++buffers_kept;
-  if (frame) {
-    kept_frame = *frame;
-    return;
-  }
   timespec value = timer_value(options.release_delay);
   timespec interval{0, 0};
   pw_loop_update_timer(connection->loop(), release_timer.get(), &value, &interval, false);
@@ -239,7 +186,6 @@ void Stream::Impl::keep(pw_buffer* b, const Frame* frame) {
 void Stream::Impl::on_release(void* data, uint64_t) {
   auto* s = static_cast<Impl*>(data);
   if (!s->kept || !s->stream) return;  // the next buffer came first and gave it back
-  if (s->kept_frame) return;           // kept for the cursor, until the next frame
   ++s->kept_until_timer;
   s->give_back_kept();
 }

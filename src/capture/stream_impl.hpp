@@ -67,15 +67,11 @@ struct Stream::Impl {
   void finish(StreamState state, const std::string& message);
   void count_defect(const Defect& defect);
   void recover_unfilled(const Defect& defect);
-  // What became of a buffer: skipped (a defect, stale, between formats), its frame delivered, or a
-  // cursor-only update (its own pixels never read).
-  enum class Handled : uint8_t { skipped, frame, cursor_only };
   void take_buffer(pw_buffer* b);
-  Handled handle_buffer(pw_buffer* b);
-  // A buffer without a picture but with the cursor meta (mutter and KWin send them when only the
-  // pointer moved): the cursor taken, and the kept frame delivered again with it.
-  Handled take_cursor_only(const spa_buffer& buf, const HeaderInfo& header, int64_t arrival);
-  void keep(pw_buffer* b, const Frame* frame);
+  void handle_buffer(pw_buffer* b);
+  // A buffer without a picture but with the cursor meta (mutter and KWin send one when only the
+  // pointer moved): its cursor taken for the next frame, nothing else read.
+  void take_cursor_only(const spa_buffer& buf, const HeaderInfo& header);
   // The producer's numbers: missed ones counted; false for a stale buffer (skipped).
   bool follow_sequence(const HeaderInfo& header);
   void give_back(pw_buffer* b);
@@ -142,11 +138,6 @@ struct Stream::Impl {
   uint32_t target_global = SPA_ID_INVALID;
   bool target_seen = false;   // the registry showed the target node at some point
   pw_buffer* kept = nullptr;  // dequeued after its frame: the observer's reads were in flight
-  // The producer sends cursor-only buffers: the last frame's buffer stays dequeued until the next
-  // frame (kept_frame is its frame), so a cursor move can be drawn on that picture.
-  bool hold_for_cursor = false;
-  std::optional<Frame> kept_frame;
-  std::optional<Frame> last_frame;  // the last one delivered, while hold_for_cursor
 
   std::atomic<uint32_t> node_id{0};
   std::atomic<uint64_t> frames{0};
@@ -160,7 +151,6 @@ struct Stream::Impl {
   std::atomic<uint64_t> acquire_timeouts{0};
   std::atomic<uint64_t> releases{0};
   std::atomic<uint64_t> cursor_only{0};
-  std::atomic<uint64_t> cursor_redraws{0};
   bool release_failure_logged = false;
   std::array<std::atomic<uint64_t>, kDefectKinds> defects{};
 };

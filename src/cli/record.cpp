@@ -190,7 +190,8 @@ std::function<int()> add_record_command(CLI::App& app) {
   ll->excludes(q);
   cmd->add_flag("--cfr", o.cfr,
                 "Repeat frames to hold --fps (else the rate the producer announces) when it sends only on change");
-  cmd->add_flag("--no-cursor", args->no_cursor, "Do not draw the metadata cursor");
+  cmd->add_flag("--no-cursor", args->no_cursor,
+                "Leave the pointer out (a hidden portal cursor; a metadata cursor not drawn)");
   cmd->add_option("--test-size", args->test_size, "Size of the built-in test source")->capture_default_str();
   cmd->add_option("--test-fps", o.test.fps, "Rate of the built-in test source")->capture_default_str();
   cmd->add_option("--audio", args->audio,

@@ -182,7 +182,9 @@ const std::vector<Entry>& schema() {
                              c.bit_depth = v;
                              return std::nullopt;
                            }));
-    s.push_back(bool_key("capture.cursor", true, "Draw the cursor (metadata cursors)", &Config::cursor));
+    s.push_back(bool_key("capture.cursor", true,
+                         "Show the pointer (the portal's embedded cursor, or a metadata cursor drawn)",
+                         &Config::cursor));
     s.push_back(bool_key("capture.cfr", false,
                          "Repeat frames to hold capture.fps (else the rate the producer announces)", &Config::cfr));
     s.push_back(number_key("capture.reconnect_seconds", 60.0, 0.0, 86400.0,

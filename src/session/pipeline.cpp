@@ -147,6 +147,7 @@ Result<void> Pipeline::start() {
   } else if (options_.source.kind == capture::SourceSpec::Kind::portal) {
     capture::PortalOptions po;
     po.source_types = static_cast<uint32_t>(options_.source.value);
+    po.draw_cursor = options_.draw_cursor;
     // `record` blocks SIGINT/SIGTERM and takes them later: a pending one means "stop" while the
     // portal's dialog is open.
     po.interrupted = [] {

@@ -129,12 +129,14 @@ TEST_CASE("portal client: handshake, streams, serial through the portal's fd, an
   stream->reset();
 }
 
-TEST_CASE("portal client: the cursor mode follows what the portal offers") {
-  auto mode_for = [](uint32_t offered) {
+TEST_CASE("portal client: the cursor mode follows what the portal offers and whether it is drawn") {
+  auto mode_for = [](uint32_t offered, bool draw) {
     FakePortal::Behaviour b;
     b.cursor_modes = offered;
     Bench bench(b);
-    auto session = open_portal_session(quick());
+    auto options = quick();
+    options.draw_cursor = draw;
+    auto session = open_portal_session(options);
     REQUIRE(session);
     const auto seen = bench.portal->seen();
     REQUIRE(seen.cursor_modes.size() == 1);
@@ -142,10 +144,16 @@ TEST_CASE("portal client: the cursor mode follows what the portal offers") {
     CHECK(seen.cursor_modes[0] == (asked ? std::optional<uint32_t>(asked) : std::nullopt));
     return seen.cursor_modes[0];
   };
-  CHECK(mode_for(1 | 2 | 4) == std::optional<uint32_t>(4));  // metadata when offered
-  CHECK(mode_for(1 | 2) == std::optional<uint32_t>(2));      // else embedded (xdg-desktop-portal-wlr 0.7)
-  CHECK(mode_for(1) == std::optional<uint32_t>(1));
-  CHECK(mode_for(0) == std::nullopt);  // nothing offered: nothing asked
+  // Drawn: embedded when offered (a pointer move over a still picture is a frame), else metadata.
+  CHECK(mode_for(1 | 2 | 4, true) == std::optional<uint32_t>(2));
+  CHECK(mode_for(1 | 2, true) == std::optional<uint32_t>(2));  // xdg-desktop-portal-wlr 0.7
+  CHECK(mode_for(1 | 4, true) == std::optional<uint32_t>(4));
+  CHECK(mode_for(1, true) == std::optional<uint32_t>(1));
+  CHECK(mode_for(0, true) == std::nullopt);  // nothing offered: nothing asked
+  // Left out (--no-cursor): hidden when offered, else metadata (not drawn).
+  CHECK(mode_for(1 | 2 | 4, false) == std::optional<uint32_t>(1));
+  CHECK(mode_for(2 | 4, false) == std::optional<uint32_t>(4));
+  CHECK(mode_for(2, false) == std::optional<uint32_t>(2));
 }
 
 TEST_CASE("portal client: the token is stored after Start and sent next time, replaced each time") {
