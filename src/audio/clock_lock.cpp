@@ -208,9 +208,8 @@ Result<void> ClockLock::place(std::span<const float> interleaved, int64_t first_
     // A hole (or audio that starts after the track: a lead-in, not a hole): silence up to this
     // block, which then lands exactly where its time says.
     if (error_ns > 0) {
-      const bool lead_in = first && !was_gap;
-      if (!was_gap && !lead_in) ++stats_.gaps_filled;
-      silence(ns_to_samples(error_ns), out, lead_in);
+      if (!was_gap && !first) ++stats_.gaps_filled;
+      silence(ns_to_samples(error_ns), out, first && !was_gap);
     }
     errors_.clear();
     return resample(interleaved, out);

@@ -5,8 +5,8 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <array>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 

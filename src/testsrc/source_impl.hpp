@@ -117,9 +117,9 @@ struct TestSource::Impl {
   void send_cursor_only(uint64_t frame);
   void trigger_cycle();  // a buffer was queued: driving, its graph cycle runs now
   // The next buffer to paint: one reclaim_held took back, else PipeWire's next free one.
+  pw_buffer* take_buffer();
   // take_buffer() for a tick's frame: nullptr (counted as skipped_no_buffer) when none is free.
   pw_buffer* take_buffer_for_tick();
-  pw_buffer* take_buffer();
   void on_tick(uint64_t expirations);
   bool cycle_busy();  // driving, and our last graph cycle has not finished yet (counts, warns)
   void produce(uint64_t frame);

@@ -52,6 +52,30 @@ zc::test::RunResult record_from(zc::testsrc::TestSource& source, int frames, con
       30s);
 }
 
+// A record_from() that finished (exit 0), with what the checks read: the summary's losses (of
+// `frames`, divisor 4) and counts, and the file's numbers (decoded, as many as recorded).
+struct Recorded {
+  zc::test::RunResult run;
+  zc::test::Losses loss;
+  zc::test::SummaryCounts counts;
+  zc::test::NumberedDecode decoded;
+};
+Recorded record_and_decode(zc::testsrc::TestSource& source, int frames, const std::string& out) {
+  Recorded rec{record_from(source, frames, out), {}, {}, {}};
+  INFO(rec.run.output);
+  REQUIRE(rec.run.status == 0);
+  rec.loss = zc::test::check_losses(rec.run.output, static_cast<size_t>(frames), 4);
+  const auto counts = zc::test::summary_counts(rec.run.output);
+  REQUIRE(counts);
+  rec.counts = *counts;
+  rec.decoded = decode_numbers(out);
+  REQUIRE(rec.decoded.decode.ok);
+  CHECK(rec.decoded.numbers.size() == static_cast<size_t>(frames) - rec.loss.behind);
+  REQUIRE_FALSE(rec.decoded.numbers.empty());
+  REQUIRE(rec.decoded.numbers.front());
+  return rec;
+}
+
 }  // namespace
 
 TEST_CASE("record: impossible codec/container pairs are refused before anything opens", "[record][errors]") {
@@ -151,18 +175,8 @@ TEST_CASE("record: a buffer sent again with an older number is skipped and count
   zc::test::PipeWireDaemon pw;
   // None after the last frame recorded: a capture still running then would count it.
   zc::testsrc::TestSource source(source_with({"stale@20", "stale@30", "stale@40"}));
-  const auto out = temp_dir() + "/s.mkv";
-  auto r = record_from(source, 50, out);
+  const auto [r, loss, counts, decoded] = record_and_decode(source, 50, temp_dir() + "/s.mkv");
   INFO(r.output);
-  REQUIRE(r.status == 0);
-  const auto loss = zc::test::check_losses(r.output, 50, 4);
-  const auto counts = zc::test::summary_counts(r.output);
-  REQUIRE(counts);
-  const auto decoded = decode_numbers(out);
-  REQUIRE(decoded.decode.ok);
-  CHECK(decoded.numbers.size() == 50 - loss.behind);
-  REQUIRE_FALSE(decoded.numbers.empty());
-  REQUIRE(decoded.numbers.front());
   REQUIRE(decoded.numbers.back());
   // The stale buffers sent between the first frame recorded and the last.
   uint64_t sent = 0;
@@ -173,8 +187,8 @@ TEST_CASE("record: a buffer sent again with an older number is skipped and count
   CHECK(source.stats().defect_count(zc::testsrc::DefectKind::Stale) == 3);
   // Each one skipped and counted; on PipeWire 1.x the link may lose one, unseen (an old number is
   // no gap in the numbers).
-  CHECK(counts->invalid_buffers <= sent);
-  CHECK(counts->invalid_buffers >= (zc::test::pipewire_loses_in_link() ? 1 : sent));
+  CHECK(counts.invalid_buffers <= sent);
+  CHECK(counts.invalid_buffers >= (zc::test::pipewire_loses_in_link() ? 1 : sent));
   CHECK(zc::test::count(r.output, "stale_buffer") >= 1);
   CHECK(zc::test::consecutive_problem(decoded.numbers, loss.missed).empty());
 }
@@ -187,26 +201,16 @@ TEST_CASE("record: cursor-only buffers (a pointer moved) are neither invalid buf
   auto so = source_with({"cursor-only@20/3"});
   so.cursor = true;
   zc::testsrc::TestSource source(so);
-  const auto out = temp_dir() + "/c.mkv";
-  auto r = record_from(source, 40, out);
+  const auto [r, loss, counts, decoded] = record_and_decode(source, 40, temp_dir() + "/c.mkv");
   INFO(r.output);
-  REQUIRE(r.status == 0);
-  const auto loss = zc::test::check_losses(r.output, 40, 4);
-  const auto counts = zc::test::summary_counts(r.output);
-  REQUIRE(counts);
-  CHECK(counts->invalid_buffers == 0);
+  CHECK(counts.invalid_buffers == 0);
   CHECK(zc::test::count(r.output, "corrupted_chunk") == 0);
-  const auto decoded = decode_numbers(out);
-  REQUIRE(decoded.decode.ok);
-  CHECK(decoded.numbers.size() == 40 - loss.behind);
   // The producer's numbers from the first picture recorded: each picture in order, none of the
   // cursor-only numbers, and no more pictures missing than the summary counts missed (PipeWire
   // 1.x loses one at the link's start).
   const auto cursor_only = [](uint32_t n) { return n >= 20 && (n - 20) % 3 == 0; };
   uint64_t misses = loss.missed;
   uint64_t skipped = 0;
-  REQUIRE_FALSE(decoded.numbers.empty());
-  REQUIRE(decoded.numbers.front());
   uint32_t n = *decoded.numbers.front();
   for (const auto& got : decoded.numbers) {
     REQUIRE(got);
