@@ -26,6 +26,8 @@
 //
 //   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k] [--producer test|ball] [--audio]
 //                            [--beside]
+// ZC_BENCH_DETAIL=1 in the environment also prints each recorder's threads' CPU and largest private
+// mappings at the end of its steady window, and what zerocast said.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,9 +36,11 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -119,6 +123,45 @@ double private_mb(int pid) {
   return any ? kb / 1024 : -1;
 }
 
+// With ZC_BENCH_DETAIL in the environment: where a recorder's CPU and memory went, printed at the
+// end of its steady window (each thread's CPU since the start, the largest private mappings).
+bool detail() {
+  return std::getenv("ZC_BENCH_DETAIL") != nullptr;
+}
+
+void print_detail(int pid) {
+  std::string threads;
+  for (const auto& [name, s] : zc::test::thread_cpu_s(pid))
+    threads += fmt::format(" {} {:.2f}", name, s);
+  std::fprintf(stderr, "  detail %d: threads (CPU s since start):%s\n", pid, threads.c_str());
+  // Private_Clean + Private_Dirty per mapping, anonymous ones by size and permissions.
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  std::map<std::string, double> kb;
+  std::string line, name;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string first, perms, offset, dev, inode, path;
+    f >> first;
+    if (first.find('-') != std::string::npos && first.back() != ':') {
+      f >> perms >> offset >> dev >> inode;
+      std::getline(f >> std::ws, path);
+      name = path.empty() ? "[anon " + perms + "]" : path;
+    } else if (first == "Private_Clean:" || first == "Private_Dirty:") {
+      double v = 0;
+      f >> v;
+      kb[name] += v;
+    }
+  }
+  std::vector<std::pair<double, std::string>> top;
+  for (const auto& [n, v] : kb)
+    top.emplace_back(v, n);
+  std::sort(top.rbegin(), top.rend());
+  std::string out;
+  for (size_t i = 0; i < top.size() && i < 8; ++i)
+    out += fmt::format(" {} {:.1f} MB;", top[i].second, top[i].first / 1024);
+  std::fprintf(stderr, "  detail %d: private:%s\n", pid, out.c_str());
+}
+
 struct Steady {
   double cpu_s = 0;        // the process's CPU over the window
   double wall_s = 0;       // the window's length; 0: not measured (the run too short, or the process gone)
@@ -163,6 +206,7 @@ Steady steady_state(int pid, std::chrono::steady_clock::time_point start, int se
   const auto t1 = std::chrono::steady_clock::now();
   const double c1 = zc::test::process_cpu_s(pid);
   const double mb = private_mb(pid);
+  if (detail()) print_detail(pid);
   if (c0 < 0 || c1 < 0) return {};
   return Steady{c1 - c0, std::chrono::duration<double>(t1 - t0).count(), mb};
 }
@@ -213,6 +257,7 @@ Run run_zerocast(const Config& c, uint64_t serial, int seconds, bool audio = fal
   run.capture_ms = number_after(r.output, R"(capture\+import CPU ([0-9.]+) ms/frame)");
   run.ok = r.status == 0 && run.frames > 0;
   if (!run.ok) std::fprintf(stderr, "zerocast run failed (%d):\n%s\n", r.status, r.output.c_str());
+  if (run.ok && detail()) std::fprintf(stderr, "  detail: zerocast said:\n%s\n", r.output.c_str());
   run.cpu_ms_per_frame = run.frames ? cpu * 1000 / static_cast<double>(run.frames) : 0;
   return run;
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -34,10 +35,10 @@ inline std::multiset<std::string> thread_names(int pid) {
   return names;
 }
 
-// CPU seconds that process `pid` (all its threads) has used so far, from /proc/PID/stat; -1 when
-// it is gone.
-inline double process_cpu_s(int pid) {
-  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+// CPU seconds in a /proc stat file (/proc/PID/stat: the process, /proc/PID/task/TID/stat: one
+// thread); -1 when it is gone.
+inline double stat_cpu_s(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
   if (!f) return -1;
   char buf[1024] = {};
   const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
@@ -52,6 +53,24 @@ inline double process_cpu_s(int pid) {
   double utime = 0, stime = 0;
   fields >> utime >> stime;
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds that process `pid` (all its threads) has used so far; -1 when it is gone.
+inline double process_cpu_s(int pid) {
+  return stat_cpu_s("/proc/" + std::to_string(pid) + "/stat");
+}
+
+// Each live thread of process `pid`: its name and the CPU seconds it has used so far.
+inline std::multimap<std::string, double> thread_cpu_s(int pid) {
+  std::multimap<std::string, double> threads;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "comm");
+    std::string name;
+    const double s = stat_cpu_s((task.path() / "stat").string());
+    if (std::getline(in, name) && s >= 0) threads.emplace(name, s);
+  }
+  return threads;
 }
 
 }  // namespace zc::test
