@@ -59,6 +59,9 @@ class StreamObserver {
   }
   // A skipped buffer (or, with frame_dropped == false, an ignored meta).
   virtual void on_defect(const Defect& defect) = 0;
+  // A buffer with only a cursor update (StreamStats::cursor_only): the pointer moved over a still
+  // picture. No frame; the cursor goes with the next one.
+  virtual void on_cursor_only() {}
   // The buffer is gone (renegotiation, teardown): drop everything cached for it.
   virtual void on_buffer_removed(uint64_t buffer_id) = 0;
 };

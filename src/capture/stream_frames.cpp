@@ -78,6 +78,7 @@ void Stream::Impl::take_cursor_only(const spa_buffer& buf, const HeaderInfo& hea
   // still queued back here, and that frame was lost). The next frame shows the pointer where it
   // is then.
   ++cursor_only;
+  observer.on_cursor_only();
   Cursor now;
   if (!cursor.update(buf, now)) count_defect(Defect{DefectKind::bad_cursor, 0, header.seq, false, 0, 0});
 }

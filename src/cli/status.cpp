@@ -50,6 +50,10 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
         "  missed    {} (numbered by the producer, never delivered: a graph cycle ran before we took the last)\n",
         s.frames_missed);
   }
+  if (s.cursor_only > 0) {
+    out += fmt::format("  pointer   {} cursor-only update{} (the pointer moved over a still picture)\n", s.cursor_only,
+                       s.cursor_only == 1 ? "" : "s");
+  }
   const double kbps = secs > 0 ? static_cast<double>(s.bytes) * 8 / secs / 1000 : 0;
   out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", s.packets,
                      static_cast<double>(s.bytes) / 1e6, kbps);

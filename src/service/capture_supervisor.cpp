@@ -260,6 +260,7 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
     v.import_path = s.import_path.empty() ? view_.import_path : s.import_path;
     v.frames_captured += s.frames_captured;
     v.frames_missed += s.frames_missed;
+    v.cursor_only += s.cursor_only;
     v.frames_encoded += s.frames_encoded;
     v.dropped_queue += s.dropped_queue;
     v.dropped_defect += s.dropped_defect;
@@ -407,6 +408,7 @@ Outcome CaptureSupervisor::supervise(Pipeline& pipeline) {
   pipeline_ = nullptr;
   base_.frames_captured = view_.frames_captured;
   base_.frames_missed = view_.frames_missed;
+  base_.cursor_only = view_.cursor_only;
   base_.frames_encoded = view_.frames_encoded;
   base_.dropped_queue = view_.dropped_queue;
   base_.dropped_defect = view_.dropped_defect;

@@ -31,6 +31,7 @@ struct CaptureView {
   double fps_out = 0;
   uint64_t frames_captured = 0;
   uint64_t frames_missed = 0;  // numbered by the producer, never delivered
+  uint64_t cursor_only = 0;    // buffers with only a cursor update (the pointer moved)
   uint64_t frames_encoded = 0;
   uint64_t dropped_queue = 0;
   uint64_t dropped_defect = 0;

@@ -344,6 +344,10 @@ void Pipeline::on_format(const capture::VideoFormat& format) {
   queue_.wake();
 }
 
+void Pipeline::on_cursor_only() {
+  ++counters_.cursor_only;
+}
+
 void Pipeline::on_defect(const capture::Defect& defect) {
   if (defect.frame_dropped) ++counters_.dropped_defect;
 }
@@ -434,6 +438,7 @@ Snapshot Pipeline::snapshot() const {
   s.elapsed_s = static_cast<double>(monotonic_ns() - start_ns_) / 1e9;
   s.frames_captured = counters_.frames_captured;
   s.frames_missed = counters_.frames_missed;
+  s.cursor_only = counters_.cursor_only;
   s.frames_encoded = counters_.frames_encoded;
   s.frames_repeated = counters_.frames_repeated;
   s.dropped_queue = counters_.dropped_queue_full;

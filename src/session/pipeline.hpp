@@ -42,6 +42,7 @@ struct Snapshot {
   double elapsed_s = 0;
   uint64_t frames_captured = 0;
   uint64_t frames_missed = 0;  // the producer numbered them, the graph never delivered them
+  uint64_t cursor_only = 0;    // buffers with only a cursor update: the pointer moved, the picture did not
   uint64_t frames_encoded = 0;
   uint64_t frames_repeated = 0;
   uint64_t dropped_queue = 0;
@@ -139,6 +140,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   void on_format(const capture::VideoFormat& format) override;
   void on_frame(const Frame& frame) override;
   void on_defect(const capture::Defect& defect) override;
+  void on_cursor_only() override;
   void on_buffer_removed(uint64_t buffer_id) override;
   bool reads_done(uint64_t buffer_id, bool wait) override;
   // capture::ModifierSource — on the PipeWire thread.

@@ -228,6 +228,10 @@ TEST_CASE("record: cursor-only buffers (a pointer moved) are neither invalid buf
     ++n;
   }
   CHECK(skipped >= 6);
+  // The summary counts them: at least those between the pictures recorded, at most those sent.
+  INFO(skipped << " cursor-only numbers between the pictures recorded");
+  CHECK(counts.cursor_only >= skipped);
+  CHECK(counts.cursor_only <= source.stats().defect_count(zc::testsrc::DefectKind::CursorOnly));
 }
 
 TEST_CASE("record: a resize mid-stream starts a new file NAME-001", "[record][errors]") {
