@@ -109,7 +109,12 @@ int run_record(RecordArgs& args) {
     spdlog::error("record: {}", mode.error().describe());
     return kExitUsage;
   }
-  if (auto chosen = install_importer(*mode, hooks); !chosen) {
+  // --encoder libx264 (or another software one) on a producer of shared memory only: the CPU path,
+  // without bringing up the GPU importers first.
+  const std::string no_gpu = *mode == session::ZerocopyMode::Auto && !options->test_source()
+                                 ? session::gpu_not_needed(options->encoder, options->source)
+                                 : std::string();
+  if (auto chosen = install_importer(*mode, hooks, {}, no_gpu); !chosen) {
     spdlog::error("record: {}", chosen.error().describe());
     return kExitRuntime;
   }

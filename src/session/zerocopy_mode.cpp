@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "capture/producer_formats.hpp"
 #include "core/log.hpp"
 #include "zerocopy/cpu_path_importer.hpp"
 #include "zerocopy/gpu/download_importer.hpp"
@@ -68,7 +69,29 @@ bool damage_from_env() {
   return !(env && std::string_view(env) == "0");
 }
 
-Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path) {
+std::string gpu_not_needed(std::string_view encoder, const capture::SourceSpec& source) {
+  using Kind = capture::SourceSpec::Kind;
+  if (source.kind != Kind::node && source.kind != Kind::serial && source.kind != Kind::gamescope) return "";
+  // As the pipeline asks for it: --encoder, else $ZEROCAST_ENCODER, else auto.
+  const std::string name = encode::requested_encoder(encoder == "auto" ? "" : encoder);
+  bool software = false;
+  for (const auto& c : encode::default_catalog()) {
+    if (c.name == name) software = c.any_size;
+  }
+  if (!software) return "";
+  auto target = capture::resolve_source(source);
+  if (!target) return "";  // the pipeline reports it
+  auto dmabuf = capture::offers_dmabuf(*target);
+  if (!dmabuf) {
+    spdlog::debug("zerocopy: could not read the producer's formats: {}", dmabuf.error().describe());
+    return "";
+  }
+  if (*dmabuf) return "";
+  return name + " on a producer that offers shared memory only";
+}
+
+Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path,
+                                        const std::string& no_gpu_reason) {
   ZerocopyChoice choice;
   zerocopy::CpuImportOptions cpu_options;
   cpu_options.offer_linear = cpu_dmabuf_from_env();
@@ -93,6 +116,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
   };
 
   if (mode == ZerocopyMode::Off) return cpu_only("ZEROCAST_ZEROCOPY=0");
+  if (mode == ZerocopyMode::Auto && !no_gpu_reason.empty()) return cpu_only(no_gpu_reason);
   auto path = make_path(nullptr);
   if (!path) {
     if (mode == ZerocopyMode::Required) {

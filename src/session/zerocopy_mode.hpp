@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "capture/source.hpp"
 #include "core/error.hpp"
 #include "session/pipeline.hpp"
 #include "zerocopy/gpu/gpu_importer.hpp"
@@ -42,9 +43,20 @@ struct ZerocopyChoice {
   std::string description;  // one line for the log
 };
 
+// Why a capture needs no GPU import path, or empty when it may: `encoder` (--encoder) names a
+// software encoder and the producer `source` names offers no dmabuf (capture::offers_dmabuf), so
+// every frame is shared memory the CPU path converts for it. Then the GPU importers (EGL, Vulkan
+// and a CUDA context: 0.5-1.6 CPU-s and about 170 MB on the GPU machine, README) need not come up.
+// Empty for auto and NVENC (CUDA frames), the portal and the test source, and when the producer
+// cannot be asked.
+std::string gpu_not_needed(std::string_view encoder, const capture::SourceSpec& source);
+
 // Brings the importer up per `mode` and installs it into `hooks` (make_importer and
 // make_cpu_importer). Errc::gpu (stage "zerocopy") when mode is Required and the GPU path cannot
-// come up; the message names the stage that failed. Logs which path runs and why.
-Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path = {});
+// come up; the message names the stage that failed. Logs which path runs and why. In auto mode,
+// a non-empty `no_gpu_reason` (gpu_not_needed) installs the CPU path for that reason without
+// trying the GPU one.
+Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path = {},
+                                        const std::string& no_gpu_reason = {});
 
 }  // namespace zc::session

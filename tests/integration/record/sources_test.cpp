@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "capture/producer_formats.hpp"
 #include "capture/source.hpp"
 #include "record_support.hpp"
 #include "support/pw_daemon.hpp"
@@ -24,8 +25,10 @@ struct SourceProcess {
   zc::test::Process process;
   uint64_t serial = 0;
 };
-SourceProcess start_source_process() {
-  auto process = zc::test::start_zerocast({"test-source", "--size", "320x240", "--fps", "30"});
+SourceProcess start_source_process(const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"test-source", "--size", "320x240", "--fps", "30"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto process = zc::test::start_zerocast(args);
   const auto serial = zc::test::wait_for_serial(process, 10s);
   INFO(process.output());
   REQUIRE(serial);
@@ -105,4 +108,43 @@ TEST_CASE("record: GStreamer's pipewiresink, exactly as many frames as it sent",
   const auto d = zc::test::decode_file(out);
   REQUIRE(d.ok);
   CHECK(d.frames.size() == static_cast<size_t>(kBuffers));
+}
+
+TEST_CASE("record: a software encoder on a producer of shared memory only takes the CPU path without the GPU one",
+          "[record][sources]") {
+  // On a machine with the NVIDIA driver, bringing up EGL, Vulkan and CUDA for frames the CPU path
+  // converts anyway cost 0.5-1.6 CPU-s and about 170 MB (README, the GPU machine). The producer's
+  // EnumFormat says beforehand whether a dmabuf can come.
+  zc::test::PipeWireDaemon pw;
+  auto shm = start_source_process();
+  auto dmabuf = start_source_process({"--mode", "dmabuf", "--dmabuf-alloc", "memfd", "--name", "zc-dmabuf-offer"});
+  INFO(shm.process.output() << dmabuf.process.output());
+  using Spec = zc::capture::SourceSpec;
+  const auto shm_target = zc::capture::resolve_source(Spec{Spec::Kind::serial, shm.serial});
+  const auto dmabuf_target = zc::capture::resolve_source(Spec{Spec::Kind::serial, dmabuf.serial});
+  REQUIRE(shm_target);
+  REQUIRE(dmabuf_target);
+  const auto shm_offers = zc::capture::offers_dmabuf(*shm_target);
+  const auto dmabuf_offers = zc::capture::offers_dmabuf(*dmabuf_target);
+  REQUIRE(shm_offers);
+  REQUIRE(dmabuf_offers);
+  CHECK_FALSE(*shm_offers);
+  CHECK(*dmabuf_offers);
+  // A node that is gone: an error, which leaves the choice as it was.
+  CHECK_FALSE(zc::capture::offers_dmabuf(zc::capture::Target{0, 999999, "gone"}, 1s));
+
+  const std::string cpu_only = "import path cpu (libx264 on a producer that offers shared memory only)";
+  const std::string dir = zc::test::make_temp_dir("zc-choice");
+  const auto record = [&](uint64_t serial, const std::string& encoder) {
+    auto r = zerocast({"record", "--source", "serial:" + std::to_string(serial), "--encoder", encoder, "--frames", "10",
+                       "-o", dir + "/" + encoder + std::to_string(serial) + ".mkv"},
+                      30s);
+    INFO(r.output);
+    CHECK(r.status == 0);
+    return r.output;
+  };
+  CHECK(record(shm.serial, "libx264").find(cpu_only) != std::string::npos);
+  // A producer that may send dmabufs, and auto (NVENC takes CUDA frames): the GPU path stays in play.
+  CHECK(record(dmabuf.serial, "libx264").find("offers shared memory only") == std::string::npos);
+  CHECK(record(shm.serial, "auto").find("offers shared memory only") == std::string::npos);
 }
