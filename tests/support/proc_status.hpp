@@ -1,6 +1,6 @@
 #pragma once
-// What /proc says about a process: a /proc/PID/status figure in kB, its threads' names, the CPU
-// time it has used.
+// What /proc says about a process: a /proc/PID/status figure in kB, the CPU time it and each of
+// its threads have used, its threads' names.
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,18 +21,6 @@ inline long proc_status_kb(int pid, const std::string& key) {
     if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
   }
   return -1;
-}
-
-// The names of process `pid`'s threads (a thread that ends while they are read is left out).
-inline std::multiset<std::string> thread_names(int pid) {
-  std::multiset<std::string> names;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "comm");
-    std::string name;
-    if (std::getline(in, name)) names.insert(name);
-  }
-  return names;
 }
 
 // CPU seconds in a /proc stat file (/proc/PID/stat: the process, /proc/PID/task/TID/stat: one
@@ -60,7 +48,8 @@ inline double process_cpu_s(int pid) {
   return stat_cpu_s("/proc/" + std::to_string(pid) + "/stat");
 }
 
-// Each live thread of process `pid`: its name and the CPU seconds it has used so far.
+// Each live thread of process `pid`: its name and the CPU seconds it has used so far (a thread
+// that ends while they are read is left out).
 inline std::multimap<std::string, double> thread_cpu_s(int pid) {
   std::multimap<std::string, double> threads;
   std::error_code ec;
@@ -71,6 +60,14 @@ inline std::multimap<std::string, double> thread_cpu_s(int pid) {
     if (std::getline(in, name) && s >= 0) threads.emplace(name, s);
   }
   return threads;
+}
+
+// The names of process `pid`'s threads.
+inline std::multiset<std::string> thread_names(int pid) {
+  std::multiset<std::string> names;
+  for (const auto& [name, cpu] : thread_cpu_s(pid))
+    names.insert(name);
+  return names;
 }
 
 }  // namespace zc::test
