@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -173,6 +174,26 @@ std::string Process::output() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string errors_first(const std::string& output) {
+  std::string head;
+  size_t from = 0;
+  while (from < output.size()) {
+    size_t end = output.find('\n', from);
+    end = end == std::string::npos ? output.size() : end + 1;
+    // "[E] text", or "12:00:00.000 [E] text" when stamped.
+    const std::string_view line(output.data() + from, end - from);
+    const auto level = line.substr(0, 17).find("] ");
+    if (level != std::string_view::npos && level >= 2 && line[level - 2] == '[' &&
+        (line[level - 1] == 'E' || line[level - 1] == 'W')) {
+      head.append(line);
+    }
+    from = end;
+  }
+  if (head.empty()) return output;
+  if (head.back() != '\n') head += '\n';
+  return "errors and warnings first:\n" + head + "the whole output:\n" + output;
 }
 
 RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout, Process::Options options) {

@@ -64,6 +64,10 @@ struct RunResult {
 };
 RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout, Process::Options options = {});
 
+// `output` with its error and warning lines (`[E] `, `[W] `, stamped or not) copied first, under a line that says
+// so: a report that shows only the head of a failed test's output still shows why it failed.
+std::string errors_first(const std::string& output);
+
 // True if `program` is found in PATH (or is an executable path).
 bool have_program(const std::string& program);
 

@@ -23,6 +23,7 @@ extern "C" {
 
 using namespace std::chrono_literals;
 using zc::test::Compositor;
+using zc::test::errors_first;
 
 namespace {
 
@@ -223,7 +224,7 @@ TEST_CASE("portal: no portal on the bus is a clear error, not a hang") {
   auto c = desktop(o);
   const auto start = std::chrono::steady_clock::now();
   auto r = record(c->dir() + "/a.mkv");
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(r.status == kExitSource);
   CHECK(r.output.find("portal: no desktop portal on the session bus") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - start < 10s);

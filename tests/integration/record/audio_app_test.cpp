@@ -108,7 +108,7 @@ TEST_CASE("record --audio app:NAME: the streams of the application by name and b
 
   const std::string path = dir + "/app.mkv";
   const auto r = zerocast(record_args("app:zcPLAYER", 4, path), 60s);  // case does not matter
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   CHECK(count(r.output, "joined") == 2);
   CHECK(r.output.find("'ZcPlayer' (gst-launch-1.0, node") != std::string::npos);

@@ -38,7 +38,7 @@ inline SoundRun record_with_sound(const std::string& path, double seconds, doubl
                                 path};
   args.insert(args.end(), extra.begin(), extra.end());
   auto r = zerocast(args, std::chrono::seconds(static_cast<int>(seconds) + 60));
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   const auto warn = r.output.find("[W]");
   SoundRun run;

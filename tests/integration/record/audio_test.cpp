@@ -66,7 +66,7 @@ TEST_CASE("record --audio: every audio codec in every container that carries it"
   SECTION("FLV carries no Opus: refused before anything opens") {
     auto r = zerocast({"record", "--source", "test", "--audio", "test", "--audio-codec", "opus", "--duration", "1",
                        "-o", "rtmp://127.0.0.1:1/live/x"});
-    INFO(r.output);
+    INFO(errors_first(r.output));
     CHECK(r.status == 2);
     CHECK(r.output.find("FLV/RTMP carries only AAC audio") != std::string::npos);
   }

@@ -26,6 +26,7 @@
 
 using namespace std::chrono_literals;
 using zc::test::decode_numbers;
+using zc::test::errors_first;
 
 namespace {
 
@@ -231,7 +232,7 @@ TEST_CASE("record: explicit sync end to end, and a consumer killed mid-stream le
   args.insert(args.end(), {"--frames", std::to_string(kFrames), "-o", dir + "/next.mkv"});
   const auto r = zc::test::run(args, 60s, env);
   source.stop();
-  INFO(r.output);
+  INFO(errors_first(r.output));
   INFO(source.output());
   REQUIRE(r.status == 0);
   CHECK(r.output.find("explicit sync offered") != std::string::npos);

@@ -15,6 +15,7 @@
 
 using namespace std::chrono_literals;
 using zc::test::decode_numbers;
+using zc::test::errors_first;
 using zc::test::zerocast;
 
 namespace {
@@ -108,7 +109,7 @@ TEST_CASE("record: bad arguments are usage errors", "[record][errors]") {
 TEST_CASE("record: a missing node is a source error that lists the video sources", "[record][errors]") {
   zc::test::PipeWireDaemon pw;
   auto r = zerocast({"record", "--source", "node:99999", "-o", temp_dir() + "/n.mkv"}, 20s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(r.status == 3);
   CHECK(r.output.find("99999") != std::string::npos);
   CHECK(r.output.find("video sources") != std::string::npos);
@@ -121,7 +122,7 @@ TEST_CASE("record: credentials in URLs never appear in what zerocast prints", "[
                      "rtmp://alice:pa55word99@127.0.0.1:9/live/streamkey12345", "-o",
                      "srt://127.0.0.1:9?mode=caller&passphrase=secretphrase99&connect_timeout=500"},
                     40s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(r.output.find("pa55word99") == std::string::npos);
   CHECK(r.output.find("streamkey12345") == std::string::npos);
   CHECK(r.output.find("secretphrase99") == std::string::npos);
@@ -134,7 +135,7 @@ TEST_CASE("record: every injected defect is counted and skipped, the file holds 
       {"corrupted-flag@10", "corrupted-chunk@15", "zero-chunk@20", "bad-stride@25", "short-buffer@30", "lost@35"}));
   const auto out = temp_dir() + "/d.mkv";
   auto r = record_from(source, 45, out);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   // The frame numbered but never sent is missed, not dropped: read off the producer's numbers.
   // Where losses are allowed (record_losses.hpp) there may be more, a defective one among them
@@ -176,7 +177,7 @@ TEST_CASE("record: a buffer sent again with an older number is skipped and count
   // None after the last frame recorded: a capture still running then would count it.
   zc::testsrc::TestSource source(source_with({"stale@20", "stale@30", "stale@40"}));
   const auto [r, loss, counts, decoded] = record_and_decode(source, 50, temp_dir() + "/s.mkv");
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(decoded.numbers.back());
   // The stale buffers sent between the first frame recorded and the last.
   uint64_t sent = 0;
@@ -202,7 +203,7 @@ TEST_CASE("record: cursor-only buffers (a pointer moved) are neither invalid buf
   so.cursor = true;
   zc::testsrc::TestSource source(so);
   const auto [r, loss, counts, decoded] = record_and_decode(source, 40, temp_dir() + "/c.mkv");
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(counts.invalid_buffers == 0);
   CHECK(zc::test::count(r.output, "corrupted_chunk") == 0);
   // The producer's numbers from the first picture recorded: each picture in order, none of the
@@ -247,7 +248,7 @@ TEST_CASE("record: a resize mid-stream starts a new file NAME-001", "[record][er
   const auto dir = temp_dir();
   auto r = zerocast(
       {"record", "--source", "serial:" + std::to_string(node->serial), "--frames", "40", "-o", dir + "/r.mkv"}, 30s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   const auto a = decode_numbers(dir + "/r.mkv");
   const auto b = decode_numbers(dir + "/r-001.mkv");
@@ -279,7 +280,7 @@ TEST_CASE("record: a producer that vanishes ends the run cleanly, the file playa
   REQUIRE(node);
   const auto out = temp_dir() + "/g.mkv";
   auto r = zerocast({"record", "--source", "serial:" + std::to_string(node->serial), "-o", out}, 30s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(r.status == 0);
   CHECK(r.output.find("producer ended") != std::string::npos);
   const auto d = decode_numbers(out);

@@ -30,6 +30,7 @@ extern "C" {
 
 using namespace std::chrono_literals;
 using zc::test::consecutive_problem;
+using zc::test::errors_first;
 using zc::test::zerocast;
 
 namespace {
@@ -152,7 +153,7 @@ TEST_CASE("formats: the test source in every raw format at 1366x767, frame numbe
     auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--frames", std::to_string(kFrames),
                        "--bitrate", "40000", "-o", out},
                       60s);
-    INFO(r.output);
+    INFO(errors_first(r.output));
     REQUIRE(r.status == 0);
     std::vector<std::optional<uint32_t>> numbers;
     double worst = 0;
@@ -225,7 +226,7 @@ TEST_CASE("formats: GStreamer's videotestsrc in every format pipewiresink sends,
     const auto out = dir + "/" + format + ".mkv";
     auto r = zerocast(
         {"record", "--source", "serial:" + std::to_string(target->serial), "--bitrate", "40000", "-o", out}, 40s);
-    INFO(r.output);
+    INFO(errors_first(r.output));
     CHECK(r.status == 0);
     double worst = 0;
     Rgb worst_got;
@@ -314,7 +315,7 @@ TEST_CASE("10 bits: a 10-bit gradient keeps more than 256 levels in 10-bit HEVC 
     auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--codec", c.codec, "--bit-depth",
                        c.depth, "--frames", std::to_string(kFrames), "--bitrate", "20000", "-o", out},
                       90s);
-    INFO(r.output);
+    INFO(errors_first(r.output));
     REQUIRE(r.status == 0);
     CHECK(r.output.find(c.ten ? "at 10 bits" : "at 8 bits") != std::string::npos);
     const auto d = decode_ramp(out);
@@ -345,7 +346,7 @@ TEST_CASE("10 bits: --bit-depth 10 widens an 8-bit source, and refuses H.264", "
   auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--codec", "hevc", "--bit-depth", "10",
                      "--frames", "10", "-o", out},
                     60s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   const auto d = decode_ramp(out);
   REQUIRE(d.decode.ok);
@@ -404,7 +405,7 @@ TEST_CASE("formats: GStreamer's jpegenc (MJPEG), exactly the frames it sent, its
   const auto out = dir + "/mjpeg.mkv";
   auto r = zerocast({"record", "--source", "serial:" + std::to_string(target->serial), "--bitrate", "40000", "-o", out},
                     40s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(r.status == 0);
   CHECK(r.output.find("format 642x361 MJPG") != std::string::npos);
   const size_t sent = frames_pushed(gst);
@@ -438,7 +439,7 @@ TEST_CASE("formats: corrupt JPEGs are counted and skipped, exactly those frames 
   REQUIRE(serial);
   const auto out = zc::test::make_temp_dir("zc-mjpeg") + "/corrupt.mkv";
   auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--frames", "40", "-o", out}, 40s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   CHECK(r.output.find("corrupt JPEG") != std::string::npos);
   const auto counts = zc::test::summary_counts(r.output);

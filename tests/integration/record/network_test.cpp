@@ -8,6 +8,7 @@
 using namespace std::chrono_literals;
 using zc::test::consecutive_problem;
 using zc::test::decode_numbers;
+using zc::test::errors_first;
 using zc::test::zerocast;
 
 TEST_CASE("record: MPEG-TS over UDP reaches a separate ffmpeg intact", "[record][network]") {
@@ -22,7 +23,7 @@ TEST_CASE("record: MPEG-TS over UDP reaches a separate ffmpeg intact", "[record]
   auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "60", "-o",
                      "udp://127.0.0.1:" + std::to_string(port)},
                     30s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   REQUIRE(receiver.wait(30s));  // the 5 s timeout, then writing out
   INFO(receiver.output());
@@ -42,7 +43,7 @@ TEST_CASE("record: SRT caller to a listening ffmpeg, every frame delivered", "[r
   auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "60", "-o",
                      "srt://127.0.0.1:" + std::to_string(port) + "?mode=caller"},
                     30s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   // The caller closing ends the listener's input: ffmpeg finishes by itself.
   const auto status = receiver.wait(15s);

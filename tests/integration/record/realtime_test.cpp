@@ -47,7 +47,7 @@ TEST_CASE("record: 60 s of 1080p60 with libx264 ultrafast, no frame lost", "[rec
       zc::test::zerocast({"record", "--source", "test", "--test-size", "1920x1080", "--test-fps", "60", "--encoder",
                           "libx264", "--low-latency", "--bitrate", "8000", "--duration", "60", "-o", out},
                          150s);
-  INFO(r.output);
+  INFO(zc::test::errors_first(r.output));
   REQUIRE(r.status == 0);
   CHECK(r.output.find("dropped   0 ") != std::string::npos);
   const auto d = zc::test::decode_numbers(out);

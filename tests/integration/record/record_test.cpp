@@ -17,6 +17,7 @@
 using namespace std::chrono_literals;
 using zc::test::consecutive_problem;
 using zc::test::decode_numbers;
+using zc::test::errors_first;
 using zc::test::zerocast;
 
 namespace {
@@ -79,7 +80,7 @@ TEST_CASE("record: every frame of the test source, in order, once (h264/mkv)", "
   const auto out = temp_file("a.mkv");
   auto r = zerocast(
       {"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "60", "-o", out});
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   CHECK(r.output.find("finished: frame count reached") != std::string::npos);
   check_counts_add_up(r.output);
@@ -101,7 +102,7 @@ TEST_CASE("record: the producer's damage keeps the conversion to what changed, Z
     auto r = zerocast(
         {"record", "--source", "test", "--test-size", "640x360", "--test-fps", "30", "--frames", "45", "-o", out});
     unsetenv("ZEROCAST_DAMAGE");
-    INFO(r.output);
+    INFO(errors_first(r.output));
     REQUIRE(r.status == 0);
     check_file(out, r.output, 45, 640, 360, "h264");
     std::smatch m;
@@ -144,7 +145,7 @@ TEST_CASE("record: --scale converts and scales in one pass, the pattern survives
   const auto out = temp_file("s.mkv");
   auto r = zerocast({"record", "--source", "test", "--test-size", "1280x720", "--test-fps", "30", "--frames", "30",
                      "--scale", "640x360", "-o", out});
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   check_file(out, r.output, 30, 640, 360, "h264");
 }
@@ -154,7 +155,7 @@ TEST_CASE("record: one capture feeds several outputs", "[record]") {
   const auto dir = zc::test::make_temp_dir("zc-rec");
   auto r = zerocast({"record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "--frames", "40", "-o",
                      dir + "/one.mkv", "-o", dir + "/two.ts"});
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   const auto a = decode_numbers(dir + "/one.mkv");
   const auto b = decode_numbers(dir + "/two.ts");
@@ -197,7 +198,7 @@ TEST_CASE("record: --duration ends at that length, and the summary's counts add 
   const auto out = temp_file("d.mkv");
   auto r = zerocast(
       {"record", "--source", "test", "--test-size", "320x240", "--test-fps", "240", "--duration", "1", "-o", out});
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   CHECK(r.output.find("finished: duration reached") != std::string::npos);
   check_counts_add_up(r.output);

@@ -16,6 +16,7 @@
 using namespace std::chrono_literals;
 using zc::test::consecutive_problem;
 using zc::test::decode_numbers;
+using zc::test::errors_first;
 using zc::test::zerocast;
 
 namespace {
@@ -44,7 +45,7 @@ TEST_CASE("record: a test-source process captured by its serial", "[record][sour
   const auto out = zc::test::make_temp_dir("zc-src") + "/p.mkv";
   auto r =
       zerocast({"record", "--source", "serial:" + std::to_string(source.serial), "--frames", "45", "-o", out}, 30s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   const auto d = decode_numbers(out);
   REQUIRE(d.decode.ok);
@@ -62,7 +63,7 @@ TEST_CASE("record: a 30 fps producer's GOP is two seconds of its own frames, not
   auto r = zerocast({"record", "--source", "serial:" + std::to_string(source.serial), "--encoder", "libx264",
                      "--low-latency", "--frames", "130", "-o", out},
                     40s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   CHECK(r.output.find("gop 60") != std::string::npos);  // the encoder's open line
   const auto d = decode_numbers(out);
@@ -101,7 +102,7 @@ TEST_CASE("record: GStreamer's pipewiresink, exactly as many frames as it sent",
   REQUIRE(target);
   const auto out = zc::test::make_temp_dir("zc-src") + "/gst.mkv";
   auto r = zerocast({"record", "--source", "serial:" + std::to_string(target->serial), "-o", out}, 40s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   // It sends its buffers, then leaves: the capture ends with the producer.
   CHECK(r.status == 0);
   CHECK(r.output.find("producer ended") != std::string::npos);
@@ -139,7 +140,7 @@ TEST_CASE("record: a software encoder on a producer of shared memory only takes 
     auto r = zerocast({"record", "--source", "serial:" + std::to_string(serial), "--encoder", encoder, "--frames", "10",
                        "-o", dir + "/" + encoder + std::to_string(serial) + ".mkv"},
                       30s);
-    INFO(r.output);
+    INFO(errors_first(r.output));
     CHECK(r.status == 0);
     return r.output;
   };

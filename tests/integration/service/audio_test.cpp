@@ -64,7 +64,7 @@ TEST_CASE("daemon sound: StartCapture's audio, its property, mute over D-Bus and
   DaemonHarness d(o);
   // The test source's sound: clicks at marked frames over a quiet tone.
   auto started = d.ctl({"start", "-o", "a.mkv", "--audio", "test", "--replay", "10"});
-  INFO(started.output);
+  INFO(errors_first(started.output));
   REQUIRE(started.status == 0);
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
@@ -192,7 +192,7 @@ TEST_CASE("daemon sound: an application's streams (StartCapture's audio = app:NA
   d.pipewire().create_null_sink("zc-null");
   Process player = play_tone({.app_name = "ZcDaemonApp", .freq = 440});
   auto started = d.ctl({"start", "-o", "app.mkv", "--audio", "app:zcdaemonapp"});
-  INFO(started.output);
+  INFO(errors_first(started.output));
   REQUIRE(started.status == 0);
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "AudioSources", [](auto& v) { return has(v, "\"capturing\""); }, 10s));
@@ -225,7 +225,7 @@ TEST_CASE("daemon sound: after a PipeWire restart the desktop's sound reconnects
   std::optional<Process> player;
   player.emplace(play_tone({.app_name = "ZcBefore", .freq = 440}));
   auto started = d.ctl({"start", "-o", "a.mkv", "--audio", "output"});
-  INFO(started.output);
+  INFO(errors_first(started.output));
   REQUIRE(started.status == 0);
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "AudioSources", [&](auto&) { return first_source(d).peak_dbfs > -15; }, 15s));

@@ -76,7 +76,7 @@ std::string start_capture(DaemonHarness& d, std::vector<std::string> options) {
   std::vector<std::string> args{"call", kBus, kManager, kManagerIface, "StartCapture", "a{sv}"};
   args.insert(args.end(), options.begin(), options.end());
   auto r = d.busctl(args, 90s);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   std::smatch m;
   REQUIRE(std::regex_search(r.output, m, std::regex("o \"([^\"]+)\"")));

@@ -32,7 +32,7 @@ TEST_CASE("a replay saved mid-capture has the requested length from a keyframe, 
   const std::string clip_file = d.dir() + "/clip.mkv";
   // One keyframe a second (30 frames at 30 fps): a saved replay is within one GOP of the request.
   auto started = d.ctl({"start", "-o", "main.mkv", "--replay", "10", "--gop", "30"});
-  INFO(started.output);
+  INFO(errors_first(started.output));
   REQUIRE(started.status == 0);
   const std::string path = kCapture1;
   CHECK(started.output.find(path) != std::string::npos);

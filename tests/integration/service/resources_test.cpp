@@ -24,7 +24,7 @@ TEST_CASE("a capture's threads are named for what they do, and a stopped capture
   // 1280x720: frames big enough that memory kept after the stop would show (a 320x240 capture's
   // buffers are lost in the noise of the libraries' own first-use allocations).
   auto started = d.ctl({"start", "--test-size", "1280x720", "--no-audio", "-o", d.dir() + "/a.mkv"});
-  INFO(started.output);
+  INFO(errors_first(started.output));
   REQUIRE(started.status == 0);
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 30; }, 30s));

@@ -105,7 +105,7 @@ TEST_CASE("the producer goes away: the capture is idle, its file finished, its r
   const std::string serial = m[1];
 
   auto started = d.ctl({"start", "--source", "serial:" + serial, "-o", "main.mkv", "--replay", "10"});
-  INFO(started.output);
+  INFO(errors_first(started.output));
   REQUIRE(started.status == 0);
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));
@@ -193,7 +193,7 @@ TEST_CASE("a network peer goes away and comes back: the output reconnects, the r
   auto first = std::make_unique<Process>(receiver(listen, d.dir() + "/first.ts"));
   REQUIRE(wait_bound(port, Proto::tcp, 10s));
   auto started = d.ctl({"start", "-o", "tcp://127.0.0.1:" + std::to_string(port), "--replay", "30", "--gop", "15"});
-  INFO(started.output);
+  INFO(errors_first(started.output));
   REQUIRE(started.status == 0);
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 45; }, 20s));

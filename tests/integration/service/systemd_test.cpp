@@ -126,7 +126,7 @@ TEST_CASE("the user unit passes systemd-analyze --user verify", "[daemon][system
   if (has(r.output, "Failed to initialize manager") || has(r.output, "Failed to lookup RuntimeDirectory")) {
     ZC_SKIP("systemd-analyze --user cannot run here: " + r.output);
   }
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(r.status == 0);
   // Warnings about the unit (unknown keys, bad values) do not change the exit status: none allowed.
   CHECK(!has(r.output, "zerocast.service"));
@@ -231,7 +231,7 @@ TEST_CASE("the D-Bus service file activates the daemon on first use", "[daemon][
   Process::Options client;
   client.env["DBUS_SESSION_BUS_ADDRESS"] = address;
   auto r = run({"busctl", "--user", "get-property", kBus, kManager, kManagerIface, "Version"}, 30s, client);
-  INFO(r.output);
+  INFO(errors_first(r.output));
   CHECK(r.status == 0);
   CHECK(std::regex_search(r.output, std::regex("^s \"[0-9]+\\.[0-9]+\\.[0-9]+\"")));
   // Stop the activated daemon through its PID on the bus.

@@ -36,7 +36,7 @@ zc::test::RunResult zerocast_env(std::vector<std::string> args, const std::strin
 TEST_CASE("zerocopy-probe --json: every stage, the encoders, exit code 3 without NVIDIA") {
   if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device (the GPU tests cover it)");
   const auto r = zc::test::zerocast({"zerocopy-probe", "--json"});
-  INFO(r.output);
+  INFO(zc::test::errors_first(r.output));
   CHECK(r.status == 3);
   for (const char* key : {"\"probe\": \"zerocast zerocopy-probe\"", "\"exit_code\": 3", "\"cuda\": false",
                           "\"gpu_import\": false", "\"nvenc\": false", "\"stages\": ["})
@@ -52,7 +52,7 @@ TEST_CASE("zerocopy-probe --json: every stage, the encoders, exit code 3 without
 TEST_CASE("zerocopy-probe (text): says plainly there is no NVIDIA driver") {
   if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device");
   const auto r = zc::test::zerocast({"zerocopy-probe"});
-  INFO(r.output);
+  INFO(zc::test::errors_first(r.output));
   CHECK(r.status == 3);
   CHECK(r.output.find("no NVIDIA driver or device: capture uses the CPU path (exit code 3)") != std::string::npos);
   CHECK(r.output.find("ffmpeg.encoders") != std::string::npos);
@@ -70,7 +70,7 @@ TEST_CASE("ZEROCAST_ZEROCOPY=1 without a GPU import path: record fails at start,
   if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device");
   const std::string out = zc::test::make_temp_dir("zc-zc") + "/x.mkv";
   const auto r = zerocast_env({"record", "--source", "test", "--frames", "5", "-o", out}, "1");
-  INFO(r.output);
+  INFO(zc::test::errors_first(r.output));
   CHECK(r.status == 1);
   CHECK(r.output.find("ZEROCAST_ZEROCOPY=1 but the GPU import path cannot come up") != std::string::npos);
   CHECK(r.output.find("zerocopy:cuda") != std::string::npos);
@@ -79,7 +79,7 @@ TEST_CASE("ZEROCAST_ZEROCOPY=1 without a GPU import path: record fails at start,
 
 TEST_CASE("ZEROCAST_ZEROCOPY with a bad value is a usage error") {
   const auto r = zerocast_env({"record", "--source", "test", "--frames", "5", "-o", "/tmp/zc-never.mkv"}, "maybe");
-  INFO(r.output);
+  INFO(zc::test::errors_first(r.output));
   CHECK(r.status == 2);
   CHECK(r.output.find("ZEROCAST_ZEROCOPY must be auto, 1 or 0") != std::string::npos);
 }
@@ -92,7 +92,7 @@ TEST_CASE("ZEROCAST_ZEROCOPY=0 and auto record on the CPU path and say why") {
   const std::string out = zc::test::make_temp_dir("zc-zc") + "/x.mkv";
   const auto r =
       zerocast_env({"record", "--source", "test", "--test-size", "320x240", "--frames", "10", "-o", out}, value);
-  INFO(r.output);
+  INFO(zc::test::errors_first(r.output));
   CHECK(r.status == 0);
   CHECK(r.output.find(why) != std::string::npos);  // the summary's import path
 }
