@@ -133,10 +133,11 @@ Result<void> Stream::Impl::connect() {
     reneg_event =
         pw::LoopSource(connection->loop(), pw_loop_add_event(connection->loop(), &Impl::on_renegotiate, this));
     timeout_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_timeout, this));
+    kick_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_stall_kick, this));
     release_timer = pw::LoopSource(connection->loop(), pw_loop_add_timer(connection->loop(), &Impl::on_release, this));
     frames_event =
         pw::LoopSource(connection->loop(), pw_loop_add_event(connection->loop(), &Impl::on_frames_ready, this));
-    if (!reneg_event || !timeout_timer || !release_timer || !frames_event)
+    if (!reneg_event || !timeout_timer || !kick_timer || !release_timer || !frames_event)
       return fail(Errc::pipewire, "capture", "cannot add loop sources");
 
     // Explicit sync only with dmabufs (an importer's modifiers), and where it can be done.
@@ -162,6 +163,7 @@ Stream::Impl::~Impl() {
     auto lock = connection->lock();
     stopping = true;
     timeout_timer.reset();
+    kick_timer.reset();
     release_timer.reset();
     reneg_event.reset();
     // Disconnecting frees the buffers (a kept one too, once its reads are done); the observer
@@ -189,6 +191,10 @@ void Stream::Impl::arm_timeout() {
   timespec value = timer_value(options.negotiation_timeout);
   timespec interval{0, 0};
   pw_loop_update_timer(connection->loop(), timeout_timer.get(), &value, &interval, false);
+  if (options.stall_kick.count() > 0 && options.stall_kick < options.negotiation_timeout) {
+    value = timer_value(options.stall_kick);
+    pw_loop_update_timer(connection->loop(), kick_timer.get(), &value, &interval, false);
+  }
   timer_armed = true;
 }
 
@@ -197,6 +203,7 @@ void Stream::Impl::disarm_timeout() {
   timer_armed = false;
   timespec zero{0, 0};
   pw_loop_update_timer(connection->loop(), timeout_timer.get(), &zero, &zero, false);
+  if (kick_timer) pw_loop_update_timer(connection->loop(), kick_timer.get(), &zero, &zero, false);
 }
 
 void Stream::Impl::report(StreamState state, const std::string& message) {
@@ -377,13 +384,28 @@ void Stream::Impl::on_renegotiate(void* data, uint64_t) {
   ++s->renegotiations;
   spdlog::info("capture: renegotiating with {} format params ({} modifier pairs ruled out)", s->enum_params.size(),
                s->book.failed_count());
+  s->negotiate_again();
+  s->arm_timeout();
+}
+
+void Stream::Impl::negotiate_again() {
   // Out of the graph while the port is reconfigured: on PipeWire 0.3.65 a renegotiation that
   // lands mid-cycle otherwise leaves a driving producer waiting for us forever (measured: 6 of 40
   // runs stalled without this, 0 of 120 with it).
-  pw_stream_set_active(s->stream.get(), false);
-  pw_stream_update_params(s->stream.get(), s->enum_params.data(), s->enum_params.size());
-  pw_stream_set_active(s->stream.get(), true);
-  s->arm_timeout();
+  pw_stream_set_active(stream.get(), false);
+  pw_stream_update_params(stream.get(), enum_params.data(), enum_params.size());
+  pw_stream_set_active(stream.get(), true);
+}
+
+void Stream::Impl::on_stall_kick(void* data, uint64_t) {
+  auto* s = static_cast<Impl*>(data);
+  // Only a link with a format: no target, or no format in common, is the timeout's to report.
+  if (s->finished || s->stopping || !s->stream || !s->format) return;
+  ++s->stall_kicks;
+  spdlog::warn("capture: no buffer from {} {} ms after {} (format set, stream {}); negotiating once more",
+               s->target_text(), s->options.stall_kick.count(), s->renegotiations > 0 ? "renegotiating" : "connecting",
+               pw_stream_state_as_string(pw_stream_get_state(s->stream.get(), nullptr)));
+  s->negotiate_again();  // the give-up deadline stays where it was
 }
 
 void Stream::Impl::on_timeout(void* data, uint64_t) {
@@ -422,6 +444,7 @@ StreamStats Stream::stats() const {
   for (size_t i = 0; i < kDefectKinds; ++i)
     s.defects[i] = impl_->defects[i].load();
   s.renegotiations = impl_->renegotiations.load();
+  s.stall_kicks = impl_->stall_kicks.load();
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
   s.buffers_kept = impl_->buffers_kept.load();

@@ -86,6 +86,11 @@ struct StreamOptions {
   // Tear the stream down if no buffer flows this long after connecting or renegotiating: a
   // wedged link blocks the daemon's work queue for every client.
   std::chrono::milliseconds negotiation_timeout{5000};
+  // No buffer this long after connecting or renegotiating: negotiate once more (on PipeWire
+  // 0.3.65 a new or renegotiated link now and then stays paused with its format set, the producer
+  // waiting for a cycle that never comes). Past negotiation_timeout the stream is given up as
+  // before. Zero: never.
+  std::chrono::milliseconds stall_kick{1500};
   // A buffer kept because its reads were in flight (StreamObserver::reads_done) goes back this
   // long after its frame if no other buffer came first: a producer that sends only on damage gets
   // it back soon, and a GPU pass (about 0.5 ms for 4K on the H100) is done by then, so giving it
@@ -116,6 +121,7 @@ struct StreamStats {
   // Buffers without a picture but with the cursor meta: what mutter and KWin send when only the
   // pointer moved. Not defects; their cursor goes with the next frame.
   uint64_t cursor_only = 0;
+  uint64_t stall_kicks = 0;  // negotiations done again because no buffer came (StreamOptions::stall_kick)
   uint64_t defects_total() const {
     uint64_t n = 0;
     for (auto d : defects)

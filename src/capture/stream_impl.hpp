@@ -62,6 +62,8 @@ struct Stream::Impl {
   std::string target_text() const;
   void rebuild_enum_params();
   void arm_timeout();
+  // Our port out of the graph, the format params offered again, back in (a renegotiation).
+  void negotiate_again();
   void disarm_timeout();
   void report(StreamState state, const std::string& message);
   void finish(StreamState state, const std::string& message);
@@ -92,6 +94,7 @@ struct Stream::Impl {
   static void on_global_remove(void* data, uint32_t id);
   static void on_renegotiate(void* data, uint64_t count);
   static void on_timeout(void* data, uint64_t expirations);
+  static void on_stall_kick(void* data, uint64_t expirations);
   static void on_release(void* data, uint64_t expirations);
 
   StreamOptions options;
@@ -107,6 +110,7 @@ struct Stream::Impl {
   pw::Hook stream_hook;
   pw::LoopSource reneg_event;
   pw::LoopSource timeout_timer;
+  pw::LoopSource kick_timer;
   pw::LoopSource release_timer;
   // Buffers dequeued on the data thread (on_process), handled on the loop thread
   // (on_frames_ready). The event outlives the stream: ~Impl resets it after the disconnect.
@@ -151,6 +155,7 @@ struct Stream::Impl {
   std::atomic<uint64_t> acquire_timeouts{0};
   std::atomic<uint64_t> releases{0};
   std::atomic<uint64_t> cursor_only{0};
+  std::atomic<uint64_t> stall_kicks{0};
   bool release_failure_logged = false;
   std::array<std::atomic<uint64_t>, kDefectKinds> defects{};
 };

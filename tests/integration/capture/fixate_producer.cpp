@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/video/format-utils.h>
@@ -209,8 +210,10 @@ struct FixateProducer::Impl {
 
   static void on_state_changed(void* data, pw_stream_state, pw_stream_state state, const char*) {
     auto* s = static_cast<Impl*>(data);
-    timespec value{0, state == PW_STREAM_STATE_STREAMING ? 1 : 0};
-    timespec interval{0, state == PW_STREAM_STATE_STREAMING ? static_cast<long>(1000000000 / s->options.fps) : 0};
+    bool send = state == PW_STREAM_STATE_STREAMING;
+    if (send && ++s->owner->starts_ == 1 && s->options.silent_first_start) send = false;
+    timespec value{0, send ? 1 : 0};
+    timespec interval{0, send ? static_cast<long>(1000000000 / s->options.fps) : 0};
     pw_loop_update_timer(pw_thread_loop_get_loop(s->loop.get()), s->timer.get(), &value, &interval, false);
   }
 };
@@ -267,6 +270,25 @@ void FixateProducer::resize(uint32_t width, uint32_t height) {
   s.options.height = height;
   s.build_enum(nullptr);
   pw_stream_update_params(s.stream.get(), s.params.data(), s.params.size());
+}
+
+std::optional<NodeInfo> wait_for_node(const std::string& name, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto nodes = list_nodes(std::chrono::seconds(1))) {
+      for (const auto& n : *nodes) {
+        if (n.name == name) return n;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::nullopt;
+}
+
+StreamOptions options_for(const NodeInfo& node) {
+  StreamOptions o;
+  o.target = Target{node.serial, node.id, node.name};
+  return o;
 }
 
 }  // namespace zc::capture::test

@@ -5,11 +5,15 @@
 // (so "dmabufs" are real fds that can be mapped), a frame counter in every pixel row, header pts,
 // and a mid-stream resize.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "capture/source.hpp"
+#include "capture/stream.hpp"
 #include "core/pixel_format.hpp"
 
 namespace zc::capture::test {
@@ -26,6 +30,10 @@ class FixateProducer {
     // Also attach VideoCrop (10 px border), VideoDamage (one 32x16 rect at 8,4) and Cursor (a
     // 16x16 ARGB bitmap, sent on every 10th frame only, at 50,60 with hotspot 2,3) metas.
     bool metas = false;
+    // Sends nothing while it streams the first time, as a link PipeWire 0.3.65 now and then
+    // leaves wedged after a (re)negotiation; it starts sending from its next start (a consumer
+    // that negotiates again brings one).
+    bool silent_first_start = false;
   };
 
   // Throws std::runtime_error when it cannot connect (the test then fails loudly).
@@ -38,6 +46,7 @@ class FixateProducer {
   void resize(uint32_t width, uint32_t height);
 
   uint64_t frames_sent() const { return frames_sent_.load(); }
+  uint32_t starts() const { return starts_.load(); }  // times its stream went to STREAMING
   bool dmabuf_negotiated() const { return dmabuf_.load(); }
 
   struct Impl;
@@ -45,7 +54,14 @@ class FixateProducer {
  private:
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> frames_sent_{0};
+  std::atomic<uint32_t> starts_{0};
   std::atomic<bool> dmabuf_{false};
 };
+
+// Polls the registry until a node called `name` shows up.
+std::optional<NodeInfo> wait_for_node(const std::string& name, std::chrono::milliseconds timeout);
+
+// Stream options aimed at `node`, everything else default.
+StreamOptions options_for(const NodeInfo& node);
 
 }  // namespace zc::capture::test

@@ -30,7 +30,9 @@ using namespace std::chrono_literals;
 using namespace zc;
 using namespace zc::capture;
 using zc::capture::test::FixateProducer;
+using zc::capture::test::options_for;
 using zc::capture::test::Recorder;
+using zc::capture::test::wait_for_node;
 using zc::test::PipeWireDaemon;
 using zc::test::Process;
 
@@ -40,26 +42,6 @@ const std::string kExamples = "/usr/libexec/installed-tests/pipewire-0.3/example
 
 void require_program(const std::string& program) {
   if (!zc::test::have_program(program)) ZC_SKIP(program + " is not installed");
-}
-
-// Polls the registry until a node called `name` shows up.
-std::optional<NodeInfo> wait_for_node(const std::string& name, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto nodes = list_nodes(1s)) {
-      for (const auto& n : *nodes) {
-        if (n.name == name) return n;
-      }
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return std::nullopt;
-}
-
-StreamOptions options_for(const NodeInfo& node) {
-  StreamOptions o;
-  o.target = Target{node.serial, node.id, node.name};
-  return o;
 }
 
 class ModifierList : public ModifierSource {

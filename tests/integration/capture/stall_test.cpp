@@ -1,0 +1,102 @@
+// A link that stays silent after its negotiation (PipeWire 0.3.65 leaves one wedged now and then:
+// format set, streaming, the driving producer waiting for a cycle that never comes) is negotiated
+// once more after StreamOptions::stall_kick, and frames flow; without the kick the same producer
+// is given up at the negotiation timeout. A real, private PipeWire with WirePlumber; the producer
+// (FixateProducer, silent_first_start) sends nothing until its stream starts a second time.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "capture/stream.hpp"
+#include "fixate_producer.hpp"
+#include "recorder.hpp"
+#include "support/pw_daemon.hpp"
+
+using namespace std::chrono_literals;
+using namespace zc;
+using namespace zc::capture;
+using zc::capture::test::FixateProducer;
+using zc::capture::test::options_for;
+using zc::capture::test::Recorder;
+using zc::capture::test::wait_for_node;
+using zc::test::PipeWireDaemon;
+
+namespace {
+
+FixateProducer::Options silent_producer() {
+  FixateProducer::Options o;
+  o.silent_first_start = true;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("stall: a link silent after connecting is negotiated once more and its frames flow") {
+  PipeWireDaemon daemon;
+  FixateProducer src(silent_producer());
+  const auto node = wait_for_node("zc-fixate", 5s);
+  REQUIRE(node);
+  auto options = options_for(*node);
+  options.stall_kick = 400ms;
+  options.negotiation_timeout = 5s;
+  Recorder rec;
+  const auto started = std::chrono::steady_clock::now();
+  auto stream = Stream::start(std::move(options), rec);
+  REQUIRE(stream);
+  const bool flowing = rec.wait(4s, [&] { return rec.frames.size() >= 10; });
+  const auto waited = std::chrono::steady_clock::now() - started;
+  INFO(rec.history());
+  REQUIRE(flowing);
+  const auto stats = (*stream)->stats();
+  CHECK(stats.stall_kicks == 1);
+  CHECK(stats.renegotiations == 0);  // a kick is not an import rejection
+  CHECK(src.starts() >= 2);          // the producer was started again: that is what woke it
+  // The first frame came after the kick, not after the give-up deadline.
+  CHECK(waited >= 400ms);
+  CHECK(waited < 3s);
+  CHECK_FALSE(rec.has_state(StreamState::error));
+  rec.locked([&] {
+    for (const auto& f : rec.frames)
+      CHECK(f.first_byte == (f.sequence & 0xff));  // the producer's own frames, in order
+  });
+}
+
+TEST_CASE("stall: without the kick the silent link is given up at the negotiation timeout") {
+  PipeWireDaemon daemon;
+  FixateProducer src(silent_producer());
+  const auto node = wait_for_node("zc-fixate", 5s);
+  REQUIRE(node);
+  auto options = options_for(*node);
+  options.stall_kick = 0ms;
+  options.negotiation_timeout = 1500ms;
+  Recorder rec;
+  auto stream = Stream::start(std::move(options), rec);
+  REQUIRE(stream);
+  INFO(rec.history());
+  REQUIRE(rec.wait_state(4s, StreamState::error));
+  CHECK(rec.state_message(StreamState::error).find("did not finish within 1500 ms") != std::string::npos);
+  CHECK((*stream)->stats().stall_kicks == 0);
+  CHECK(src.starts() == 1);
+  CHECK(src.frames_sent() == 0);
+  CHECK(rec.locked([&] { return rec.frames.empty(); }));
+}
+
+TEST_CASE("stall: a producer that streams at once is never kicked") {
+  PipeWireDaemon daemon;
+  FixateProducer src(FixateProducer::Options{});
+  const auto node = wait_for_node("zc-fixate", 5s);
+  REQUIRE(node);
+  auto options = options_for(*node);
+  options.stall_kick = 400ms;
+  Recorder rec;
+  auto stream = Stream::start(std::move(options), rec);
+  REQUIRE(stream);
+  REQUIRE(rec.wait(4s, [&] { return rec.frames.size() >= 10; }));
+  // Past the kick's time: the first buffer disarmed it.
+  std::this_thread::sleep_for(600ms);
+  INFO(rec.history());
+  CHECK((*stream)->stats().stall_kicks == 0);
+  CHECK(src.starts() == 1);
+}
