@@ -311,6 +311,10 @@ void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* para
     return;
   }
   s->format = *parsed;
+  // New buffers come with a new format, and a producer may number their frames from 0 again:
+  // those are not stale buffers of the old one.
+  s->last_seq.reset();
+  s->seq_counting = false;
   if (!s->reported_format || !s->reported_format->same_stream(*parsed)) {
     if (s->reported_format) ++s->format_changes;
     s->reported_format = *parsed;

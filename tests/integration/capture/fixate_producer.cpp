@@ -85,6 +85,7 @@ struct FixateProducer::Impl {
     }
     s->dmabuf = mod != nullptr;
     s->owner->dmabuf_ = s->dmabuf;
+    if (s->options.count_again_on_format) s->counter = 0;
     s->stride = s->format.size.width * 4;
     const int32_t types = s->dmabuf ? (1 << SPA_DATA_DmaBuf) : (1 << SPA_DATA_MemFd);
     s->params.build([&](spa_pod_builder& b, std::vector<uint32_t>& offsets) {

@@ -34,6 +34,8 @@ class FixateProducer {
     // leaves wedged after a (re)negotiation; it starts sending from its next start (a consumer
     // that negotiates again brings one).
     bool silent_first_start = false;
+    // Numbers its frames (header seq and pixel rows) from 0 again at each new format.
+    bool count_again_on_format = false;
   };
 
   // Throws std::runtime_error when it cannot connect (the test then fails loudly).
