@@ -107,6 +107,12 @@ Result<void> ClockLock::push(std::span<const float> interleaved, int64_t first_s
     held_.push_back(Held{{interleaved.begin(), interleaved.end()}, first_sample_ns, clocked});
     const int64_t hold = holds_clocked() ? options_.acquire_ns : options_.untrusted_acquire_ns;
     if (first_sample_ns - held_.front().first_ns < hold) return {};
+    // A step in the last blocks held is a hole or one late cycle; the blocks after it tell which
+    // (see flush): held a block or two longer until they can.
+    if (held_past_hold_ + 1 < kHeldStepConfirm && step_in_tail()) {
+      ++held_past_hold_;
+      return {};
+    }
     return flush(out);
   }
   return place(interleaved, first_sample_ns, out, clocked);
@@ -116,31 +122,48 @@ bool ClockLock::holds_clocked() const {
   return std::any_of(held_.begin(), held_.end(), [](const Held& h) { return h.clocked; });
 }
 
-Result<void> ClockLock::flush(std::vector<float>& out) {
-  acquired_ = true;
-  if (held_.empty()) return {};
+ClockLock::HeldPhases ClockLock::held_phases() const {
   // The phase the held blocks agree on: each block's time less the samples before it. A cycle
   // that ran late stamps late, never early (two blocks taken in one late cycle: the first carries
   // the next one's time), so a block's phase is the earliest of its own and every later block's.
   // Blocks stamped by the graph clock, where there are any, set it alone: a callback's time
   // (before the driver's clock is there) is late by however busy the start is.
-  // A step up that the blocks after it keep (a block the consumer missed in a start's burst) is a
-  // hole: what came before it stays at its own time and the hole becomes silence. Laid end to end
-  // instead, every later block went a quantum early, steered back over seconds.
   const bool any_clocked = holds_clocked();
   const size_t n = held_.size();
-  std::vector<int64_t> own(n, INT64_MAX);  // each block's phase (callback times: none, where clocked ones are)
+  HeldPhases p{std::vector<int64_t>(n, INT64_MAX), {}};  // callback times: none, where clocked ones are
   int64_t before = 0;
   for (size_t i = 0; i < n; ++i) {
     const Held& h = held_[i];
-    if (h.clocked || !any_clocked) own[i] = h.first_ns - samples_to_ns(before);
+    if (h.clocked || !any_clocked) p.own[i] = h.first_ns - samples_to_ns(before);
     before += static_cast<int64_t>(h.samples.size() / kChannels);
   }
-  std::vector<int64_t> phase = own;  // the earliest phase from this block on
-  for (size_t i = n - 1; i-- > 0;)
-    phase[i] = std::min(phase[i], phase[i + 1]);
+  p.earliest = p.own;
+  for (size_t i = n - 1; n > 0 && i-- > 0;)
+    p.earliest[i] = std::min(p.earliest[i], p.earliest[i + 1]);
   // Callback times only: all at their earliest (a hole shows as a jump only).
-  if (!any_clocked) std::fill(phase.begin(), phase.end(), phase.front());
+  if (!any_clocked) std::fill(p.earliest.begin(), p.earliest.end(), p.earliest.front());
+  return p;
+}
+
+bool ClockLock::step_in_tail() const {
+  const HeldPhases p = held_phases();
+  const size_t n = p.earliest.size();
+  for (size_t i = n > kHeldStepConfirm ? n - kHeldStepConfirm + 1 : 1; i < n; ++i) {
+    if (p.earliest[i] != INT64_MAX && p.earliest[i] - p.earliest[i - 1] > kHeldStepNs) return true;
+  }
+  return false;
+}
+
+Result<void> ClockLock::flush(std::vector<float>& out) {
+  acquired_ = true;
+  if (held_.empty()) return {};
+  // A step up that the blocks after it keep (a block the consumer missed in a start's burst) is a
+  // hole: what came before it stays at its own time and the hole becomes silence. Laid end to end
+  // instead, every later block went a quantum early, steered back over seconds.
+  const size_t n = held_.size();
+  const HeldPhases phases = held_phases();
+  const std::vector<int64_t>& own = phases.own;
+  const std::vector<int64_t>& phase = phases.earliest;
   // A hole: the phase steps up at block i and most blocks from there on agree on the new one
   // (jittery stamps, late by random amounts, make the earliest of the last few rise too).
   const auto hole_at = [&](size_t i) {
@@ -154,7 +177,7 @@ Result<void> ClockLock::flush(std::vector<float>& out) {
   // Each block goes where the phase in force puts it: end to end with the blocks before, or after
   // a hole (a step, or a block a jump past that place) at its own phase.
   int64_t anchor = phase.front();
-  before = 0;
+  int64_t before = 0;
   Result<void> ok;
   for (size_t i = 0; i < n; ++i) {
     const Held& h = held_[i];

@@ -95,6 +95,12 @@ class ClockLock {
   // `lead_in`: before the first block (the source started after the track), not a hole.
   void silence(uint64_t samples, std::vector<float>& out, bool lead_in = false);
   bool holds_clocked() const;  // a held block was stamped by the graph clock
+  struct HeldPhases {
+    std::vector<int64_t> own;       // each held block's phase (INT64_MAX: none of its own)
+    std::vector<int64_t> earliest;  // the earliest phase from that block on
+  };
+  HeldPhases held_phases() const;
+  bool step_in_tail() const;  // the phase steps up in the last blocks held, too few to confirm it
   // `after_hole`: the held blocks before this one ended a hole before it (silence, not steering).
   Result<void> place(std::span<const float> interleaved, int64_t first_sample_ns, std::vector<float>& out, bool clocked,
                      bool after_hole = false);
@@ -122,6 +128,7 @@ class ClockLock {
   };
   std::vector<Held> held_;  // the first blocks, until acquire_ns of them set the phase
   bool acquired_ = false;
+  size_t held_past_hold_ = 0;  // blocks held past acquire_ns for a step at the end to be confirmed
   ClockStats stats_;
 };
 
