@@ -273,6 +273,12 @@ void FixateProducer::resize(uint32_t width, uint32_t height) {
   pw_stream_update_params(s.stream.get(), s.params.data(), s.params.size());
 }
 
+StreamOptions FixateProducer::stream_options(std::chrono::milliseconds timeout) const {
+  const auto node = wait_for_node(impl_->options.name, timeout);
+  if (!node) throw std::runtime_error("the producer's node " + impl_->options.name + " did not appear");
+  return options_for(*node);
+}
+
 std::optional<NodeInfo> wait_for_node(const std::string& name, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

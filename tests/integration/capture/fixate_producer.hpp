@@ -49,6 +49,10 @@ class FixateProducer {
 
   uint64_t frames_sent() const { return frames_sent_.load(); }
   uint32_t starts() const { return starts_.load(); }  // times its stream went to STREAMING
+
+  // Stream options aimed at this producer's node, once the registry shows it (throws
+  // std::runtime_error when it does not within `timeout`).
+  StreamOptions stream_options(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
   bool dmabuf_negotiated() const { return dmabuf_.load(); }
 
   struct Impl;

@@ -15,9 +15,7 @@ using namespace std::chrono_literals;
 using namespace zc;
 using namespace zc::capture;
 using zc::capture::test::FixateProducer;
-using zc::capture::test::options_for;
 using zc::capture::test::Recorder;
-using zc::capture::test::wait_for_node;
 using zc::test::PipeWireDaemon;
 
 TEST_CASE("sequence: a producer that counts from 0 again after a resize loses none of the new frames") {
@@ -25,10 +23,8 @@ TEST_CASE("sequence: a producer that counts from 0 again after a resize loses no
   FixateProducer::Options o;
   o.count_again_on_format = true;
   FixateProducer src(o);
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   Recorder rec;
-  auto stream = Stream::start(options_for(*node), rec);
+  auto stream = Stream::start(src.stream_options(), rec);
   REQUIRE(stream);
   // Far enough that the new format's first numbers are behind the last one taken, and within
   // kMaxStaleBack of it: what a stale buffer of the old format would look like.

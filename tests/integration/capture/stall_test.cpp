@@ -18,9 +18,7 @@ using namespace std::chrono_literals;
 using namespace zc;
 using namespace zc::capture;
 using zc::capture::test::FixateProducer;
-using zc::capture::test::options_for;
 using zc::capture::test::Recorder;
-using zc::capture::test::wait_for_node;
 using zc::test::PipeWireDaemon;
 
 namespace {
@@ -36,9 +34,7 @@ FixateProducer::Options silent_producer() {
 TEST_CASE("stall: a link silent after connecting is negotiated once more and its frames flow") {
   PipeWireDaemon daemon;
   FixateProducer src(silent_producer());
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
-  auto options = options_for(*node);
+  auto options = src.stream_options();
   options.stall_kick = 400ms;
   options.negotiation_timeout = 5s;
   Recorder rec;
@@ -66,9 +62,7 @@ TEST_CASE("stall: a link silent after connecting is negotiated once more and its
 TEST_CASE("stall: without the kick the silent link is given up at the negotiation timeout") {
   PipeWireDaemon daemon;
   FixateProducer src(silent_producer());
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
-  auto options = options_for(*node);
+  auto options = src.stream_options();
   options.stall_kick = 0ms;
   options.negotiation_timeout = 1500ms;
   Recorder rec;
@@ -86,9 +80,7 @@ TEST_CASE("stall: without the kick the silent link is given up at the negotiatio
 TEST_CASE("stall: a producer that streams at once is never kicked") {
   PipeWireDaemon daemon;
   FixateProducer src(FixateProducer::Options{});
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
-  auto options = options_for(*node);
+  auto options = src.stream_options();
   options.stall_kick = 400ms;
   Recorder rec;
   auto stream = Stream::start(std::move(options), rec);

@@ -201,10 +201,8 @@ bool frames_at_least(Recorder& rec, size_t n) {
 TEST_CASE("dmabuf: an offer with the producer's modifier gets dmabuf frames (DONT_FIXATE)") {
   PipeWireDaemon daemon;
   FixateProducer src(producer({kTiled, kModifierLinear}));
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   ModifierList modifiers(PixelFormat::BGRx, {kModifierLinear});
-  auto options = options_for(*node);
+  auto options = src.stream_options();
   options.modifiers = &modifiers;
   Recorder rec;
   // What an importer does with a LINEAR dmabuf: map the plane's fd and read the pixels.
@@ -247,10 +245,8 @@ TEST_CASE("dmabuf: an offer with the producer's modifier gets dmabuf frames (DON
 TEST_CASE("dmabuf: without modifiers in the offer the same producer negotiates shared memory") {
   PipeWireDaemon daemon;
   FixateProducer src(producer({kTiled, kModifierLinear}));
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   Recorder rec;
-  auto stream = Stream::start(options_for(*node), rec);
+  auto stream = Stream::start(src.stream_options(), rec);
   REQUIRE(stream);
   REQUIRE(rec.wait(5s, [&] { return frames_at_least(rec, 10); }));
   INFO(rec.history());
@@ -269,10 +265,8 @@ TEST_CASE("dmabuf: without modifiers in the offer the same producer negotiates s
 TEST_CASE("dmabuf: report_import_rejected renegotiates without the modifier") {
   PipeWireDaemon daemon;
   FixateProducer src(producer({kModifierLinear}));
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   ModifierList modifiers(PixelFormat::BGRx, {kModifierLinear});
-  auto options = options_for(*node);
+  auto options = src.stream_options();
   options.modifiers = &modifiers;
   Recorder rec;
   std::atomic<Stream*> live{nullptr};
@@ -309,10 +303,8 @@ TEST_CASE("metas: crop, damage and cursor travel through a real negotiation") {
   FixateProducer::Options o;
   o.metas = true;
   FixateProducer src(o);
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   Recorder rec;
-  auto stream = Stream::start(options_for(*node), rec);
+  auto stream = Stream::start(src.stream_options(), rec);
   REQUIRE(stream);
   REQUIRE(rec.wait(5s, [&] { return frames_at_least(rec, 25); }));
   INFO(rec.history());
@@ -375,10 +367,8 @@ TEST_CASE("fd: a stream over a connected socket (what the portal hands out) capt
 TEST_CASE("format change mid-stream: a producer resize is reported and frames follow it") {
   PipeWireDaemon daemon;
   FixateProducer src(producer({}));
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   Recorder rec;
-  auto stream = Stream::start(options_for(*node), rec);
+  auto stream = Stream::start(src.stream_options(), rec);
   REQUIRE(stream);
   REQUIRE(rec.wait(5s, [&] { return frames_at_least(rec, 5); }));
   src.resize(640, 360);
@@ -402,10 +392,8 @@ TEST_CASE("format change mid-stream: a producer resize is reported and frames fo
 TEST_CASE("producer gone: a producer that exits ends the stream with a clear message") {
   PipeWireDaemon daemon;
   auto src = std::make_unique<FixateProducer>(producer({}));
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   Recorder rec;
-  auto stream = Stream::start(options_for(*node), rec);
+  auto stream = Stream::start(src->stream_options(), rec);
   REQUIRE(stream);
   REQUIRE(rec.wait(5s, [&] { return frames_at_least(rec, 3); }));
   src.reset();
@@ -503,10 +491,8 @@ TEST_CASE("unusable producer: GStreamer sending Y444 only ends in an error namin
 TEST_CASE("daemon gone: killing PipeWire is reported as a disconnect") {
   PipeWireDaemon daemon;
   FixateProducer src(producer({}));
-  const auto node = wait_for_node("zc-fixate", 5s);
-  REQUIRE(node);
   Recorder rec;
-  auto stream = Stream::start(options_for(*node), rec);
+  auto stream = Stream::start(src.stream_options(), rec);
   REQUIRE(stream);
   REQUIRE(rec.wait(5s, [&] { return frames_at_least(rec, 3); }));
   daemon.kill_pipewire();
