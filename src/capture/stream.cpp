@@ -192,10 +192,22 @@ void Stream::Impl::arm_timeout() {
   timespec interval{0, 0};
   pw_loop_update_timer(connection->loop(), timeout_timer.get(), &value, &interval, false);
   if (options.stall_kick.count() > 0 && options.stall_kick < options.negotiation_timeout) {
-    value = timer_value(options.stall_kick);
-    pw_loop_update_timer(connection->loop(), kick_timer.get(), &value, &interval, false);
+    arm_kick();
   }
   timer_armed = true;
+}
+
+void Stream::Impl::arm_kick_if_awaited() {
+  if (kick_awaits_link && timer_armed && format && stream &&
+      pw_stream_get_state(stream.get(), nullptr) == PW_STREAM_STATE_STREAMING)
+    arm_kick();
+}
+
+void Stream::Impl::arm_kick() {
+  kick_awaits_link = false;
+  timespec value = timer_value(options.stall_kick);
+  timespec interval{0, 0};
+  pw_loop_update_timer(connection->loop(), kick_timer.get(), &value, &interval, false);
 }
 
 void Stream::Impl::disarm_timeout() {
@@ -274,6 +286,7 @@ void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state
     case PW_STREAM_STATE_STREAMING:
       s->streamed = true;
       s->report(StreamState::streaming, "streaming from " + s->target_text());
+      s->arm_kick_if_awaited();  // a link slower than the stall kick: it counts from now
       break;
     case PW_STREAM_STATE_ERROR: {
       const std::string why = error ? error : "unknown error";
@@ -321,6 +334,7 @@ void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* para
     spdlog::info("capture: format {}", describe(*parsed));
     s->observer.on_format(*parsed);
   }
+  s->arm_kick_if_awaited();  // a link slower than the stall kick: it counts from now
   build_buffer_params(*parsed, s->buffer_params, s->syncobj.has_value(), s->options.max_buffers);
   pw_stream_update_params(s->stream.get(), s->buffer_params.data(), s->buffer_params.size());
 }
@@ -403,8 +417,14 @@ void Stream::Impl::negotiate_again() {
 
 void Stream::Impl::on_stall_kick(void* data, uint64_t) {
   auto* s = static_cast<Impl*>(data);
-  // Only a link with a format: no target, or no format in common, is the timeout's to report.
-  if (s->finished || s->stopping || !s->stream || !s->format) return;
+  if (s->finished || s->stopping || !s->stream) return;
+  // Not linked yet (no format, or not streaming): a slow negotiation (a loaded machine, a busy
+  // session manager) gets its stall_kick from the moment it has both; no target, or no format in
+  // common, stays the timeout's to report.
+  if (!s->format || pw_stream_get_state(s->stream.get(), nullptr) != PW_STREAM_STATE_STREAMING) {
+    s->kick_awaits_link = true;
+    return;
+  }
   ++s->stall_kicks;
   spdlog::warn("capture: no buffer from {} {} ms after {} (format set, stream {}); negotiating once more",
                s->target_text(), s->options.stall_kick.count(), s->renegotiations > 0 ? "renegotiating" : "connecting",

@@ -88,8 +88,9 @@ struct StreamOptions {
   std::chrono::milliseconds negotiation_timeout{5000};
   // No buffer this long after connecting or renegotiating: negotiate once more (on PipeWire
   // 0.3.65 a new or renegotiated link now and then stays silent with its format set, streaming,
-  // the producer waiting for a cycle that never comes). Past negotiation_timeout the stream is
-  // given up as before. Zero: never.
+  // the producer waiting for a cycle that never comes). A link not streaming with its format by
+  // then is kicked this long after it is. Past negotiation_timeout the stream is given up as
+  // before. Zero: never.
   std::chrono::milliseconds stall_kick{1500};
   // A buffer kept because its reads were in flight (StreamObserver::reads_done) goes back this
   // long after its frame if no other buffer came first: a producer that sends only on damage gets

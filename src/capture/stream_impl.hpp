@@ -62,6 +62,8 @@ struct Stream::Impl {
   std::string target_text() const;
   void rebuild_enum_params();
   void arm_timeout();
+  void arm_kick();             // the stall kick, StreamOptions::stall_kick from now
+  void arm_kick_if_awaited();  // ... once a kick that came too early has its format and streaming state
   // Our port out of the graph, the format params offered again, back in (a renegotiation).
   void negotiate_again();
   void disarm_timeout();
@@ -137,6 +139,7 @@ struct Stream::Impl {
   uint32_t unfilled_renegotiations = 0;  // new buffer sets asked for because of them, since a good frame
   bool streamed = false;
   bool timer_armed = false;
+  bool kick_awaits_link = false;  // the stall kick came before the format or streaming: it runs stall_kick after both
   bool finished = false;
   bool stopping = false;
   uint32_t target_global = SPA_ID_INVALID;
