@@ -123,7 +123,7 @@ void check_clock(const std::vector<Block>& blocks) {
                         << " µs");
   CHECK(good_steps * 100 >= (blocks.size() - 1) * 95);
   CHECK(worst_age >= 0);
-  CHECK(worst_age < 200'000'000);
+  CHECK(worst_age < 1'000'000'000);  // a stamp on another clock is off by far more; one late block is not
 }
 
 }  // namespace

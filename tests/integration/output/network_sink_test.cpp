@@ -317,7 +317,9 @@ void check_vanishing_peer(const std::string& url, const std::string& rx_input, P
   CHECK((e.code == Errc::io || e.code == Errc::timeout));
   CHECK_THAT(e.message, Catch::Contains("127.0.0.1"));
   CHECK((*sink)->stats().errors == 1);
-  CHECK(slowest_write < 50ms);  // the queue kept I/O off the writer
+  // The queue kept I/O off the writer: a write that waited on the socket would take the I/O
+  // timeout (1-2 s); the bound leaves a loaded machine its preemptions.
+  CHECK(slowest_write < 400ms);
   const auto t0 = Clock::now();
   CHECK_FALSE((*sink)->close());
   CHECK(Clock::now() - t0 < 3s);
@@ -417,7 +419,7 @@ TEST_CASE("a peer that accepts but never reads: the queue drops instead of block
     slowest = std::max<std::chrono::nanoseconds>(slowest, Clock::now() - t0);
     std::this_thread::sleep_for(30ms);
   }
-  CHECK(slowest < 50ms);
+  CHECK(slowest < 400ms);  // never the 1 s I/O timeout: the writer does not wait on the peer
   CHECK((*sink)->stats().dropped > 0);
   CHECK(keyframe_requests >= 1);
   // The stalled write hit the I/O timeout: the peer is reported, not waited for.

@@ -374,6 +374,12 @@ TEST_CASE("portal client: `record --source portal` ends cleanly with a message w
     std::this_thread::sleep_for(50ms);
   }
   REQUIRE(p.output().find("streaming from") != std::string::npos);
+  // "streaming from" is the link's state, before the first frame: wait until frames are written
+  // (a loaded machine may take longer than any fixed pause to open the encoder).
+  while (p.running() && std::chrono::steady_clock::now() < deadline + 15s &&
+         (!std::filesystem::exists(out) || std::filesystem::file_size(out) < 4096)) {
+    std::this_thread::sleep_for(50ms);
+  }
   std::this_thread::sleep_for(500ms);
   bench.portal->close_sessions();
   const auto status = p.wait(10s);

@@ -197,9 +197,10 @@ TEST_CASE("daemon sound: an application's streams (StartCapture's audio = app:NA
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "AudioSources", [](auto& v) { return has(v, "\"capturing\""); }, 10s));
   CHECK(first_source(d).name == "app:zcdaemonapp");
-  // Its tone (0.3: -10.5 dBFS) is in the track.
+  // Its tone (0.3: -10.5 dBFS) is in the track, once the player (not waited for) has started and
+  // been linked: seconds on a loaded machine.
   CHECK(d.wait_property(
-      kCapture1, kCaptureIface, "AudioSources", [&](auto&) { return first_source(d).peak_dbfs > -15; }, 5s));
+      kCapture1, kCaptureIface, "AudioSources", [&](auto&) { return first_source(d).peak_dbfs > -15; }, 15s));
   REQUIRE(d.wait_property(
       kCapture1, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) >= 60; }, 20s));
   REQUIRE(d.ctl({"stop"}).status == 0);

@@ -160,10 +160,11 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
     }
     REQUIRE(at.size() >= 2);
     // The daemon sends them a second apart or more; timed here, after the bus and a thread
-    // switch, one may come up to half a second late and the next on time. Never two at once, at
-    // most 4 in the 3.5 s window, and no more than one a second over the whole capture.
+    // switch, one may come late (under ASan on two cores, most of a second) and the next on time.
+    // Never two at once (an announcement per frame comes 33 ms apart), at most 4 in the 3.5 s
+    // window, and no more than one a second over the whole capture.
     for (size_t i = 1; i < at.size(); ++i)
-      CHECK(at[i] - at[i - 1] > 500ms);
+      CHECK(at[i] - at[i - 1] > 150ms);
     const auto in_window =
         std::count_if(at.begin(), at.end(), [&](auto t) { return t >= window_start && t <= window_end; });
     CHECK(in_window >= 2);
@@ -372,8 +373,12 @@ TEST_CASE("the daemon serves Prometheus metrics about the running captures", "[d
     std::this_thread::sleep_for(100ms);
   INFO("--- last /metrics ---\n" << last_body);
   REQUIRE(first > 0);
-  std::this_thread::sleep_for(1500ms);  // the snapshot is refreshed once a second
-  CHECK(frames() > first);
+  // The snapshot is refreshed once a second: it moves within a few (a loaded machine's daemon
+  // may be late by a refresh or two).
+  bool moved = false;
+  for (int i = 0; i < 100 && !(moved = frames() > first); ++i)
+    std::this_thread::sleep_for(100ms);
+  CHECK(moved);
   auto res = client.Get("/metrics");
   REQUIRE(res);
   CHECK(std::regex_search(res->body, std::regex("zerocast_replay_bytes\\{capture=\"1\"[^}]*\\} [1-9][0-9]*")));

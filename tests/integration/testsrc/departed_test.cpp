@@ -75,8 +75,10 @@ TEST_CASE("consumers killed while holding a buffer leave the source its full rat
 
   INFO("received " << received << " in 3 s; reclaimed " << stats_after.reclaimed_buffers << ", ticks without a buffer "
                    << stats_after.skipped_no_buffer - stats_before.skipped_no_buffer);
-  // 180 at 60 fps; with a buffer lost per killed consumer it was 45 and then 30 a second (135, 90).
-  CHECK(received >= 160);
-  CHECK(stats_after.skipped_no_buffer - stats_before.skipped_no_buffer <= 5);
+  // 180 at 60 fps; with a buffer lost per killed consumer it was 45 and then 30 a second (135, 90),
+  // with about as many ticks finding no buffer. The bounds leave a loaded machine (ASan, two
+  // cores) a few late cycles.
+  CHECK(received >= 150);
+  CHECK(stats_after.skipped_no_buffer - stats_before.skipped_no_buffer <= 15);
   CHECK(stats_after.reclaimed_buffers >= 1);
 }
