@@ -413,6 +413,7 @@ void Pipeline::on_frame(const Frame& frame) {
 }
 
 std::optional<Outcome> Pipeline::wait(std::chrono::milliseconds timeout) {
+  end_if_duration_passed();
   std::unique_lock lock(mutex_);
   if (!done_cv_.wait_for(lock, timeout, [&] { return outcome_.has_value(); })) return std::nullopt;
   Outcome o = *outcome_;
@@ -424,6 +425,21 @@ std::optional<Outcome> Pipeline::wait(std::chrono::milliseconds timeout) {
   if (encoder_thread_.joinable()) encoder_thread_.join();
   if (test_source_) test_source_->stop();
   return o;
+}
+
+void Pipeline::end_if_duration_passed() {
+  // --duration by the clock as well as by the frames' times: a producer that sends nothing (a
+  // compositor that sends frames only on damage, over a still screen; a link the session manager
+  // lost) would otherwise keep the run going until its next frame, for ever if none comes. A
+  // second's grace leaves the frame that ends it normally (and its exact count) to on_frame.
+  if (!options_.duration_s || queue_.closed()) return;
+  const int64_t first = first_frame_ns_.load();
+  if (first == 0) return;
+  const auto limit = static_cast<int64_t>(*options_.duration_s * 1e9) + kDurationGraceNs;
+  if (monotonic_ns() - first < limit) return;
+  spdlog::warn("record: {} s since the first frame, and no frame from the producer at that time; ending now",
+               *options_.duration_s);
+  request_stop("duration reached");
 }
 
 Snapshot Pipeline::snapshot() const {

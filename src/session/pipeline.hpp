@@ -75,6 +75,8 @@ struct Snapshot {
 
 // Where the steady state starts for Snapshot::latency_settled_p99_ns (as record_bench's CPU window).
 inline constexpr int64_t kSettledAfterNs = 2'000'000'000;
+// --duration ends by the clock this long after its time when no frame has ended it.
+inline constexpr int64_t kDurationGraceNs = 1'000'000'000;
 
 // How a run ended.
 struct Outcome {
@@ -119,6 +121,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   void request_stop(std::string reason);
   // Blocks until the run ends, or `timeout` passes (nullopt then). Once it returns an Outcome,
   // every output is closed.
+  // Also ends a run whose --duration passed without a frame to end it (kDurationGraceNs).
   std::optional<Outcome> wait(std::chrono::milliseconds timeout);
 
   Snapshot snapshot() const;
@@ -161,6 +164,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
                                     bool log) const;
   void set_state(std::string state);
   void fail(Error error);
+  void end_if_duration_passed();  // wait(): --duration by the clock
 
   // Encoder thread (pipeline_encode.cpp). Each step returns false once the run has failed.
   struct VideoEncoding {

@@ -212,26 +212,60 @@ TEST_CASE("record: --duration ends at that length, and the summary's counts add 
 
 namespace {
 
+// A producer that sends 20 frames at 30 fps (0.67 s) and then nothing while staying connected, as
+// a damage-driven compositor does over a still screen.
+struct QuietProducer {
+  static zc::testsrc::Options options() {
+    zc::testsrc::Options so;
+    so.width = 320;
+    so.height = 240;
+    so.fps = 30;
+    so.frame_limit = 20;
+    return so;
+  }
+  QuietProducer() {
+    REQUIRE(source.start());
+    auto node = source.wait_for_node(5s);
+    REQUIRE(node);
+    target = "serial:" + std::to_string(node->serial);
+  }
+  zc::test::PipeWireDaemon pw;  // first: the source connects to it
+  zc::testsrc::TestSource source{options()};
+  std::string target;  // for --source
+};
+
+}  // namespace
+
+TEST_CASE("record: --duration ends by the clock when the producer goes quiet before it", "[record]") {
+  // Before, the record waited for a frame at 2 s that never came, and ran until it was killed.
+  QuietProducer quiet;
+  const auto out = temp_file("quiet.mkv");
+  const auto started = std::chrono::steady_clock::now();
+  auto r = zerocast({"record", "--source", quiet.target, "--duration", "2", "-o", out}, 30s);
+  const auto took = std::chrono::steady_clock::now() - started;
+  INFO(errors_first(r.output));
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("finished: duration reached") != std::string::npos);
+  CHECK(r.output.find("no frame from the producer at that time") != std::string::npos);
+  CHECK(took >= 2s);  // not before the duration asked for
+  CHECK(took < 15s);  // about 3 s: the duration and a second's grace, and the start-up
+  const auto d = decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  CHECK(d.numbers.size() == 20);  // every frame the producer sent, nothing added
+  CHECK(consecutive_problem(d.numbers).empty());
+}
+
+namespace {
+
 // --cfr against a 30 fps producer that goes quiet, with `rate` ({"--fps", "30"} or none: the rate
 // the producer announces is held).
 void record_cfr(const std::vector<std::string>& rate) {
-  zc::test::PipeWireDaemon pw;
-  // A producer that sends 20 frames at 30 fps and then nothing while staying connected, as a
-  // damage-driven compositor does on a still screen.
-  zc::testsrc::Options so;
-  so.width = 320;
-  so.height = 240;
-  so.fps = 30;
-  so.frame_limit = 20;
-  zc::testsrc::TestSource source(so);
-  REQUIRE(source.start());
-  auto node = source.wait_for_node(5s);
-  REQUIRE(node);
+  QuietProducer quiet;
   const auto out = temp_file("c.mkv");
-  std::vector<std::string> args{"record", "--source", "serial:" + std::to_string(node->serial), "--cfr", "-o", out};
+  std::vector<std::string> args{"record", "--source", quiet.target, "--cfr", "-o", out};
   args.insert(args.begin() + 3, rate.begin(), rate.end());
   auto p = zc::test::start_zerocast(args);
-  REQUIRE(source.wait_for_frames(20, 10s));
+  REQUIRE(quiet.source.wait_for_frames(20, 10s));
   std::this_thread::sleep_for(2500ms);
   p.signal(SIGTERM);
   const auto status = p.wait(10s);
