@@ -81,13 +81,31 @@ void PipeWireDaemon::start_pipewire() {
   if (!wait_for_file(dir_ + "/pipewire-0", std::chrono::seconds(10))) {
     throw std::runtime_error("pipewire did not create its socket: " + logs());
   }
-  if (options_.session_manager) {
-    Process::Options w;
-    w.log_path = dir_ + "/wireplumber.log";
-    wireplumber_ = std::make_unique<Process>(std::vector<std::string>{"wireplumber"}, w);
-  }
+  if (options_.session_manager) start_session_manager();
   wait_ready();
   if (options_.null_sink) create_null_sink("zc-null");
+}
+
+void PipeWireDaemon::start_session_manager() {
+  Process::Options w;
+  w.log_path = dir_ + "/wireplumber.log";
+  wireplumber_ = std::make_unique<Process>(std::vector<std::string>{"wireplumber"}, w);
+}
+
+void PipeWireDaemon::restart_session_manager() {
+  if (!wireplumber_) throw std::runtime_error("no WirePlumber to restart");
+  wireplumber_->signal(SIGKILL);
+  wireplumber_->wait(std::chrono::seconds(2));
+  wireplumber_.reset();
+  // Its "default" metadata went with it: wait_ready() waits for the new one's.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline &&
+         run({"pw-cli", "ls", "Metadata"}, std::chrono::seconds(5)).output.find("metadata.name = \"default\"") !=
+             std::string::npos) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  start_session_manager();
+  wait_ready();
 }
 
 void PipeWireDaemon::create_null_sink(const std::string& name) {

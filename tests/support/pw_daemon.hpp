@@ -33,6 +33,9 @@ class PipeWireDaemon {
   void kill_pipewire();
   // Starts them again in the same runtime directory.
   void start_pipewire();
+  // Kills WirePlumber hard (a crash; the links it made go with it) and starts it again, waiting
+  // until its policy runs. Throws std::runtime_error when it was not started or does not come back.
+  void restart_session_manager();
 
   std::string logs() const;
 
@@ -42,6 +45,7 @@ class PipeWireDaemon {
 
  private:
   void wait_ready();
+  void start_session_manager();
   Options options_;
   std::string dir_;
   std::string bus_;

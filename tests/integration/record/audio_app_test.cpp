@@ -266,3 +266,51 @@ TEST_CASE("record --audio app:NAME: SIGKILLed, nothing of ours stays in the grap
   CHECK(links_into("zc-null:playback_FR").size() == 1);
   CHECK(player.running());
 }
+
+TEST_CASE("record --audio app:NAME: WirePlumber restarted mid-recording: the application's sound stays, no other joins",
+          "[record][audio][app]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  const std::string path = make_temp_dir("zc-app-wp") + "/wp.mkv";
+  Process player = play_tone({.app_name = "ZcWp", .freq = 440});
+  // The rest of the desktop: the sink's monitor (the default source) carries it, so a session
+  // manager that linked our stream to the default source after its restart would put it in.
+  Process other = play_tone({.app_name = "Other", .freq = 2500});
+  wait_playing(2);
+  Process rec = start_zerocast(record_args("app:ZcWp", 9, path));
+  INFO(rec.output());
+  REQUIRE(wait_until([&] { return links_into("zerocast-audio:input_FL").size() == 1; }, 15s));
+  std::this_thread::sleep_for(2s);
+  // A crash: the links WirePlumber made go with it (the players' to their sink, and the test
+  // source's to our video stream); ours are ours. WirePlumber 0.4.13 (Debian 12) then waits for
+  // ever on the audio streams it finds already configured ("pending linkable(s) not activated"),
+  // and links nothing again: the picture stops there, and --duration ends the run by the clock.
+  pw.restart_session_manager();
+  CHECK(links_into("zerocast-audio:input_FL").size() == 1);
+  std::this_thread::sleep_for(2s);
+  CHECK(links_into("zerocast-audio:input_FL").size() == 1);
+  CHECK(links_into("zerocast-audio:input_FR").size() == 1);
+  const auto status = rec.wait(40s);
+  REQUIRE(status);
+  CHECK(*status == 0);
+  CHECK(count(rec.output(), "joined") == 1);
+
+  const auto probe = decoded(path);
+  const auto* audio = probe.first(true);
+  INFO("audio " << audio->duration_us() << " us, video " << probe.first(false)->duration_us() << " us");
+  CHECK(audio->decode_errors == 0);
+  // The whole 9 s (and the second's grace when the picture stopped), whatever the picture did.
+  const auto& s = audio->samples;
+  const double end_s = static_cast<double>(s.size()) / 48000;
+  CHECK(end_s > 8.9);
+  CHECK(end_s < 10.2);
+  // Before the restart and at the end, after it: the application's tone, never the other's.
+  const auto start = window(s, 0.5, 1.5), last = window(s, end_s - 1.3, end_s - 0.1);
+  INFO("start: 440 Hz " << tone_amplitude(start, 440) << ", 2500 Hz " << tone_amplitude(start, 2500) << "; end: 440 Hz "
+                        << tone_amplitude(last, 440) << ", 2500 Hz " << tone_amplitude(last, 2500));
+  CHECK(tone_amplitude(start, 440) > 0.7 * kTone);
+  CHECK(tone_amplitude(last, 440) > 0.7 * kTone);
+  for (double t = 0; t + 0.5 <= end_s; t += 0.5) {
+    INFO("at " << t << " s");
+    CHECK(tone_amplitude(window(s, t, t + 0.5), 2500) < 0.01 * kTone);
+  }
+}
