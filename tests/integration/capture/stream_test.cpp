@@ -129,7 +129,18 @@ void capture_from_gstreamer(const std::string& mode) {
       CHECK(f.stride >= 320 * 4);
       if (i > 0) CHECK(f.pts_ns > rec.frames[i - 1].pts_ns);
     }
-    CHECK(rec.defects.empty());
+    if (mode == "default" && zc::test::pipewire_loses_in_link()) {
+      // PipeWire 1.4 also hands on older buffers late (numbers 24-31 after 32, vm guest in CI of
+      // 2026-11-26): skipped as stale, their picture would go back; each a number counted missed.
+      uint64_t stale = 0;
+      for (const auto& d : rec.defects) {
+        CHECK(d.kind == DefectKind::stale_buffer);
+        ++stale;
+      }
+      CHECK(stale <= missed);
+    } else {
+      CHECK(rec.defects.empty());
+    }
   });
   // gst-launch exits after its last buffer: its node goes, and we say so.
   CHECK(rec.wait_state(5s, StreamState::producer_gone));
