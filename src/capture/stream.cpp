@@ -197,10 +197,12 @@ void Stream::Impl::arm_timeout() {
   timer_armed = true;
 }
 
+bool Stream::Impl::linked() const {
+  return format && stream && pw_stream_get_state(stream.get(), nullptr) == PW_STREAM_STATE_STREAMING;
+}
+
 void Stream::Impl::arm_kick_if_awaited() {
-  if (kick_awaits_link && timer_armed && format && stream &&
-      pw_stream_get_state(stream.get(), nullptr) == PW_STREAM_STATE_STREAMING)
-    arm_kick();
+  if (kick_awaits_link && timer_armed && linked()) arm_kick();
 }
 
 void Stream::Impl::arm_kick() {
@@ -421,7 +423,7 @@ void Stream::Impl::on_stall_kick(void* data, uint64_t) {
   // Not linked yet (no format, or not streaming): a slow negotiation (a loaded machine, a busy
   // session manager) gets its stall_kick from the moment it has both; no target, or no format in
   // common, stays the timeout's to report.
-  if (!s->format || pw_stream_get_state(s->stream.get(), nullptr) != PW_STREAM_STATE_STREAMING) {
+  if (!s->linked()) {
     s->kick_awaits_link = true;
     return;
   }

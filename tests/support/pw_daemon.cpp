@@ -99,11 +99,8 @@ void PipeWireDaemon::restart_session_manager() {
   wireplumber_.reset();
   // Its "default" metadata went with it: wait_ready() waits for the new one's.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < deadline &&
-         run({"pw-cli", "ls", "Metadata"}, std::chrono::seconds(5)).output.find("metadata.name = \"default\"") !=
-             std::string::npos) {
+  while (std::chrono::steady_clock::now() < deadline && default_metadata_listed())
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
   start_session_manager();
   wait_ready();
 }
@@ -121,6 +118,11 @@ void PipeWireDaemon::create_null_sink(const std::string& name) {
   throw std::runtime_error("null sink " + name + " did not appear (pw-cli said: " + r.output + ")" + logs());
 }
 
+bool PipeWireDaemon::default_metadata_listed() {
+  auto m = run({"pw-cli", "ls", "Metadata"}, std::chrono::seconds(5));
+  return m.status == 0 && m.output.find("metadata.name = \"default\"") != std::string::npos;
+}
+
 void PipeWireDaemon::wait_ready() {
   // Ready when the daemon answers; with WirePlumber, when its "default" metadata exists (it
   // creates it once its policy scripts run, so links will be made from then on).
@@ -131,8 +133,7 @@ void PipeWireDaemon::wait_ready() {
       if (!options_.session_manager) return;
       if (r.output.find("\"metadata.name\": \"default\"") != std::string::npos) return;
       // pw-dump 0.3.65 leaves out metadata objects a client (WirePlumber) exported; pw-cli lists them.
-      auto m = run({"pw-cli", "ls", "Metadata"}, std::chrono::seconds(5));
-      if (m.status == 0 && m.output.find("metadata.name = \"default\"") != std::string::npos) return;
+      if (default_metadata_listed()) return;
     }
     if (pipewire_ && !pipewire_->running()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -46,6 +46,7 @@ class PipeWireDaemon {
  private:
   void wait_ready();
   void start_session_manager();
+  static bool default_metadata_listed();  // `pw-cli ls Metadata` shows WirePlumber's "default"
   Options options_;
   std::string dir_;
   std::string bus_;

@@ -368,18 +368,14 @@ TEST_CASE("portal client: `record --source portal` ends cleanly with a message w
   Bench bench;
   const std::string out = bench.desk->dir() + "/closed.mkv";
   zc::test::Process p({zc::test::zerocast_bin(), "record", "--source", "portal", "--duration", "30", "-o", out});
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (p.output().find("streaming from") == std::string::npos && p.running() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
-  REQUIRE(p.output().find("streaming from") != std::string::npos);
-  // "streaming from" is the link's state, before the first frame: wait until frames are written
-  // (a loaded machine may take longer than any fixed pause to open the encoder).
-  while (p.running() && std::chrono::steady_clock::now() < deadline + 15s &&
+  // Until frames are written, not just "streaming from" (the link's state, before the first frame):
+  // a loaded machine may take longer than any fixed pause to open the encoder.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (p.running() && std::chrono::steady_clock::now() < deadline &&
          (!std::filesystem::exists(out) || std::filesystem::file_size(out) < 4096)) {
     std::this_thread::sleep_for(50ms);
   }
+  REQUIRE(p.output().find("streaming from") != std::string::npos);
   std::this_thread::sleep_for(500ms);
   bench.portal->close_sessions();
   const auto status = p.wait(10s);
