@@ -4,9 +4,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include <libyuv/convert_from_argb.h>
 
@@ -91,7 +94,7 @@ std::unique_ptr<FrameFeed> gstreamer_feed(const std::string& pattern, uint32_t w
 }
 
 EncodeCost encode_alone(FrameFeed& feed, uint32_t width, uint32_t height, uint32_t fps, uint32_t bitrate_kbps,
-                        uint64_t frames) {
+                        uint64_t frames, AloneOptions options) {
   EncodeCost cost;
   encode::EncoderConfig config;
   config.codec = encode::Codec::H264;
@@ -109,26 +112,46 @@ EncodeCost encode_alone(FrameFeed& feed, uint32_t width, uint32_t height, uint32
   std::vector<uint8_t> bgrx(size_t{width} * height * 4);
   std::vector<EncodedPacket> packets;
   double inside_ms = 0;
+  std::vector<double> walls;
+  walls.reserve(frames);
+  double key_sum = 0, other_sum = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const uint64_t keep = options.keep > 0 ? std::min(options.keep, frames) : frames;
   for (uint64_t i = 0; i < frames && feed.next(bgrx.data()); ++i) {
+    if ((i + 1) * keep / frames == i * keep / frames) continue;  // a frame the recorder never got
+    if (options.paced) std::this_thread::sleep_until(start + std::chrono::nanoseconds(i * 1'000'000'000ULL / fps));
     DeviceFrame frame = pool.acquire(static_cast<int64_t>(i * 1'000'000'000ULL / fps), i);
     libyuv::ARGBToNV12(bgrx.data(), static_cast<int>(width * 4), frame.cpu_plane(0), static_cast<int>(frame.pitches[0]),
                        frame.cpu_plane(1), static_cast<int>(frame.pitches[1]), static_cast<int>(width),
                        static_cast<int>(height));
     const double t0 = process_cpu_ms();
+    const auto w0 = std::chrono::steady_clock::now();
     if (auto ok = (*encoder)->submit(std::move(frame)); !ok) {
       std::fprintf(stderr, "encode_alone: %s\n", ok.error().describe().c_str());
       return cost;
     }
     if (auto ok = (*encoder)->receive(packets); !ok) return cost;
     inside_ms += process_cpu_ms() - t0;
+    const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - w0).count();
+    walls.push_back(wall);
+    const bool key = std::any_of(packets.begin(), packets.end(), [](const EncodedPacket& p) { return p.keyframe(); });
+    (key ? key_sum : other_sum) += wall;
+    cost.keyframes += key ? 1 : 0;
     packets.clear();
     ++cost.frames;
   }
   const double t0 = process_cpu_ms();
   if (auto ok = (*encoder)->finish(packets); !ok) return cost;
   inside_ms += process_cpu_ms() - t0;
-  cost.ok = cost.frames == frames;
+  cost.ok = cost.frames == keep;
   cost.cpu_ms_per_frame = cost.frames ? inside_ms / static_cast<double>(cost.frames) : 0;
+  if (!walls.empty()) {
+    std::sort(walls.begin(), walls.end());
+    cost.wall_p50_ms = walls[walls.size() / 2];
+    cost.wall_p99_ms = walls[std::min(walls.size() - 1, walls.size() * 99 / 100)];
+  }
+  if (cost.keyframes > 0) cost.wall_key_ms = key_sum / static_cast<double>(cost.keyframes);
+  if (cost.frames > cost.keyframes) cost.wall_other_ms = other_sum / static_cast<double>(cost.frames - cost.keyframes);
   return cost;
 }
 

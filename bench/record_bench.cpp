@@ -9,7 +9,9 @@
 //       tune=zerolatency at the same bitrate: CPU per frame (whole and steady), peak RSS and private
 //       memory, the ratios;
 //   (c) libx264 alone on the same frames with zerocast's settings (bench/encode_alone.hpp) plus
-//       one memcpy of the frame: the floor, and zerocast's ratio to it (issue 14);
+//       one memcpy of the frame: the floor, and zerocast's ratio to it (issue 14). As many frames
+//       as zerocast's file holds, spread evenly over the producer's (the ball's producer skips
+//       some), each at its own time;
 //   (d) zerocast's capture + conversion alone (the capture thread's CPU per frame) as a ratio to
 //       one memcpy of the frame, measured here in the same run.
 // Producers: a separate `zerocast test-source` process, and GStreamer's videotestsrc pattern=ball
@@ -22,10 +24,12 @@
 // it) per second of audio.
 //
 // With --beside: libx264 alone once more in each round, while the producer streams to a consumer
-// that costs next to nothing (GStreamer's fakesink), and a row of zerocast's ratios to that.
+// that costs next to nothing (GStreamer's fakesink), and a row of zerocast's ratios to that. With
+// --paced: libx264 alone once more, each frame handed over at its time at the producer's rate (the
+// encoder idles between frames, as a live recorder's does), and a row of the ratios to that.
 //
 //   build/bench/record_bench [--seconds 10] [--rounds 3] [--only 1080p|4k] [--producer test|ball] [--audio]
-//                            [--beside]
+//                            [--beside] [--paced]
 // ZC_BENCH_DETAIL=1 in the environment also prints each recorder's threads' CPU and largest private
 // mappings at the end of its steady window, and what zerocast said.
 #include <sys/resource.h>
@@ -494,13 +498,14 @@ double alone_beside_producer(const Config& c, const std::string& producer, uint3
 }
 
 // One producer at one size: `rounds` of zerocast, GStreamer, libx264 alone and a memcpy, medians.
-// `beside`: libx264 alone is measured a second time beside the streaming producer.
-bool bench_one(const Config& c, const std::string& producer, int seconds, int rounds, bool beside) {
+// `beside`: libx264 alone is measured a second time beside the streaming producer; `paced`: and
+// once more at the producer's rate, waiting between frames as a live recorder's encoder does.
+bool bench_one(const Config& c, const std::string& producer, int seconds, int rounds, bool beside, bool paced) {
   zc::test::PipeWireDaemon pw;
   std::unique_ptr<Source> source;
   const uint64_t frames = uint64_t{c.fps} * static_cast<uint64_t>(seconds);
   std::vector<double> zc_cpu, gst_cpu, alone, p50, p99, p99_settled, capture, mem, zc_rss, gst_rss, zc_steady,
-      gst_steady, zc_private, gst_private, alone_beside;
+      gst_steady, zc_private, gst_private, alone_beside, alone_paced, paced_p99, paced_key;
   // Each recorder gets a fresh producer, so every one meets the same. GStreamer's pipewiresink
   // (0.3.65) at 4K stopped negotiating with a new consumer after one or two had come and gone
   // ("negotiation ... did not finish within 5000 ms", reproduced with zerocast alone); the test
@@ -517,8 +522,11 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
     const Run z = run_zerocast(c, *source->serial, seconds);
     if (!fresh()) return false;
     const Run g = run_gstreamer(c, source->node_id, seconds);
+    // The frames zerocast's file holds: the ball's producer skips about a fifth at 1080p60 here,
+    // and each frame a recorder gets then carries more motion and more bits.
+    const zc::bench::AloneOptions same{false, z.frames};
     auto feed = feed_like(c, producer, frames);
-    const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames);
+    const auto a = zc::bench::encode_alone(*feed, c.width, c.height, c.fps, c.bitrate_kbps, frames, same);
     mem.push_back(memcpy_ms(c.width, c.height));
     if (!z.ok || !g.ok || !a.ok) return false;
     if (beside) {
@@ -530,6 +538,20 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
       }
       std::fprintf(stderr, "%s %s round %d: libx264 alone beside the streaming producer %.2f ms/frame\n",
                    producer.c_str(), c.name, round + 1, alone_beside.back());
+    }
+    if (paced) {
+      auto paced_feed = feed_like(c, producer, frames);
+      const auto p =
+          zc::bench::encode_alone(*paced_feed, c.width, c.height, c.fps, c.bitrate_kbps, frames, {true, z.frames});
+      if (!p.ok) return false;
+      alone_paced.push_back(p.cpu_ms_per_frame);
+      paced_p99.push_back(p.wall_p99_ms);
+      paced_key.push_back(p.wall_key_ms);
+      std::fprintf(stderr,
+                   "%s %s round %d: libx264 alone paced at %u fps %.2f ms/frame (flat out %.2f); its calls' wall "
+                   "time p50 %.2f ms, p99 %.2f ms, %llu keyframes %.2f ms each, the other frames %.2f ms\n",
+                   producer.c_str(), c.name, round + 1, c.fps, p.cpu_ms_per_frame, a.cpu_ms_per_frame, p.wall_p50_ms,
+                   p.wall_p99_ms, static_cast<unsigned long long>(p.keyframes), p.wall_key_ms, p.wall_other_ms);
     }
     zc_cpu.push_back(z.cpu_ms_per_frame);
     gst_cpu.push_back(g.cpu_ms_per_frame);
@@ -570,6 +592,13 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
         "|\n",
         beside_floor, floor_m, zc_m / beside_floor, zs_m / beside_floor);
   }
+  if (paced) {
+    const double paced_floor = median(alone_paced) + mem_m;
+    std::printf(
+        "|   libx264 alone paced at the frame rate | | | | x264 alone + memcpy %.2f ms (flat out: %.2f) | **%.2f** | "
+        "**%.2f** | | | | | | | | | | its own p99 %.2f ms (keyframes %.2f ms) | | | | | | |\n",
+        paced_floor, floor_m, zc_m / paced_floor, zs_m / paced_floor, median(paced_p99), median(paced_key));
+  }
   std::fflush(stdout);
   return true;
 }
@@ -579,12 +608,13 @@ bool bench_one(const Config& c, const std::string& producer, int seconds, int ro
 int main(int argc, char** argv) {
   int seconds = 10, rounds = 3;
   std::string only, only_producer;
-  bool audio = false, beside = false;
+  bool audio = false, beside = false, paced = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool value = i + 1 < argc;
     if (a == "--audio") audio = true;
     if (a == "--beside") beside = true;
+    if (a == "--paced") paced = true;
     if (a == "--seconds" && value) seconds = std::stoi(argv[++i]);
     if (a == "--rounds" && value) rounds = std::stoi(argv[++i]);
     if (a == "--only" && value) only = argv[++i];
@@ -615,7 +645,7 @@ int main(int argc, char** argv) {
     if (!only.empty() && only != c.name) continue;
     for (const std::string producer : {"test", "ball"}) {
       if (!only_producer.empty() && only_producer != producer) continue;
-      if (!bench_one(c, producer, seconds, rounds, beside)) return 1;
+      if (!bench_one(c, producer, seconds, rounds, beside, paced)) return 1;
     }
   }
   return 0;
