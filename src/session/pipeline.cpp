@@ -342,6 +342,9 @@ void Pipeline::on_format(const capture::VideoFormat& format) {
     ahead_ = ahead;
   }
   queue_.wake();
+  // And the first frames' output buffers, on this (the capture) thread, while the link is not yet
+  // streaming: no frame waits for them.
+  if (importers_) importers_->prepare(ahead, format.dmabuf);
 }
 
 void Pipeline::on_cursor_only() {

@@ -86,6 +86,10 @@ bool ImportChain::reads_done(uint64_t buffer_id, bool wait) {
   return (!primary_ || primary_->reads_done(buffer_id, wait)) && cpu_->reads_done(buffer_id, wait);
 }
 
+void ImportChain::prepare(const zerocopy::ImportTarget& target, bool dmabuf) {
+  if (!dmabuf || !primary_enabled()) cpu_->prepare(target);
+}
+
 void ImportChain::forget(uint64_t buffer_id) {
   if (primary_) primary_->forget(buffer_id);
   cpu_->forget(buffer_id);

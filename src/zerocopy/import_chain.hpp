@@ -33,6 +33,9 @@ class ImportChain {
   std::vector<uint64_t> modifiers(PixelFormat format) const;
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget& target, const RejectFn& on_reject);
   void forget(uint64_t buffer_id);
+  // Importer::prepare() of the importer that will take the stream's first frames: the CPU
+  // importer's for shared memory (the GPU importers make theirs on their first frame).
+  void prepare(const zerocopy::ImportTarget& target, bool dmabuf);
   // Importer::reads_done() of both: may capture give this buffer back to the producer yet?
   bool reads_done(uint64_t buffer_id, bool wait);
 

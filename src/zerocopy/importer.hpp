@@ -79,6 +79,11 @@ class Importer {
 
   // The CPU conversion's pixels so far (the CPU importer's; nothing for the others). Thread-safe.
   virtual ConvertedPixels converted_pixels() const { return {}; }
+
+  // The stream's format is known and its first frames will be imported into `target`: make now
+  // what they will need (output buffers and their pages), before the producer sends them. Called
+  // on the thread that calls import(); nothing by default.
+  virtual void prepare(const ImportTarget& target) { (void)target; }
 };
 
 }  // namespace zc::zerocopy

@@ -73,6 +73,8 @@ class CpuImporter final : public Importer {
   // Errc::internal (out of memory, libyuv refused).
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
+  // A few output frames of the target's shape, made and prefaulted now (kPreparedFrames).
+  void prepare(const ImportTarget& target) override;
   bool reads_done(uint64_t, bool) override { return true; }  // the conversion is done in import()
 
   // Output buffers: created stays at the number of frames in flight in steady state.
@@ -90,6 +92,9 @@ class CpuImporter final : public Importer {
     uint64_t last_used = 0;
   };
 
+  // Errc::unsupported (not NV12/I420/P010/I010 in CPU memory) or Errc::invalid_argument (not an
+  // even size up to kMaxDimension).
+  static Result<void> check_target(const ImportTarget& target);
   Result<DeviceFrame> import_checked(const Frame& frame, const ImportTarget& target);
   // Converts `src` into `out`, all of it or only what changed since the picture `out` holds;
   // updates its content tag (not the cursor's part).

@@ -189,6 +189,31 @@ TEST_CASE("steady state allocates no output buffers", "[cpu_import]") {
   CHECK(importer.counters().imported == 100);
 }
 
+TEST_CASE("prepare makes the first frames' output buffers before they come", "[cpu_import]") {
+  CpuImporter importer;
+  importer.prepare(target(32, 32));
+  const auto made = importer.pool_counters();
+  CHECK(made.created == 3);
+  CHECK(made.outstanding == 0);
+  // The first frames take them: nothing more is made while three are in flight.
+  zc::test::PackedImage img(PixelFormat::BGRx, 64, 64);
+  img.fill({1, 2, 3, 255});
+  std::vector<zc::DeviceFrame> in_flight;
+  for (int i = 0; i < 3; ++i) {
+    auto f = importer.import(img.frame(), target(32, 32));
+    REQUIRE(f);
+    in_flight.push_back(std::move(*f));
+  }
+  CHECK(importer.pool_counters().created == 3);
+  // A target it cannot make (GPU memory, odd size) prepares nothing.
+  CpuImporter other;
+  auto gpu = target(32, 32);
+  gpu.memory = zc::FrameMemory::Cuda;
+  other.prepare(gpu);
+  other.prepare(target(31, 32));
+  CHECK(other.pool_counters().created == 0);
+}
+
 TEST_CASE("bad targets and frames are refused with the right error", "[cpu_import]") {
   CpuImporter importer;
   CHECK(importer.supported_modifiers(PixelFormat::BGRx).empty());
