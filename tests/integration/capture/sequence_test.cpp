@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "capture/stream.hpp"
 #include "fixate_producer.hpp"
@@ -41,12 +42,19 @@ TEST_CASE("sequence: a producer that counts from 0 again after a resize loses no
   REQUIRE(resized);
   rec.locked([&] {
     CHECK(rec.defects.empty());  // nothing skipped as stale
-    uint64_t expected = 0;       // the new format's frames: 0, 1, 2, ... each delivered
+    // The new format's frames: 0, 1, 2, ... each delivered. Its first may be lost in the graph
+    // while our port takes the new buffers (PipeWire 1.4 in CI's guest, once: the numbers began at
+    // 1, with no defect); a stale check that took them for old buffers would skip about 20.
+    std::optional<uint64_t> expected;
     for (const auto& f : rec.frames) {
       if (f.width != 640) continue;
-      CHECK(f.sequence == expected);
-      CHECK(f.first_byte == (expected & 0xff));
-      ++expected;
+      if (!expected) {
+        CHECK(f.sequence <= 1);
+        expected = f.sequence;
+      }
+      CHECK(f.sequence == *expected);
+      CHECK(f.first_byte == (*expected & 0xff));
+      ++*expected;
     }
   });
   CHECK((*stream)->stats().format_changes == 1);
