@@ -62,8 +62,8 @@ struct Stream::Impl {
   std::string target_text() const;
   void rebuild_enum_params();
   void arm_timeout();
-  bool linked() const;         // a format set and the stream streaming
-  void arm_kick();             // the stall kick, StreamOptions::stall_kick from now
+  bool linked() const;                             // a format set and the stream streaming
+  void arm_kick(std::chrono::milliseconds after);  // the stall kick, `after` from now
   void arm_kick_if_awaited();  // ... once a kick that came too early has its format and streaming state
   // Our port out of the graph, the format params offered again, back in (a renegotiation).
   void negotiate_again();
