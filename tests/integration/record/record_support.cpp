@@ -43,6 +43,14 @@ std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numb
   return {};
 }
 
+uint64_t skipped_numbers(const std::vector<std::optional<uint32_t>>& numbers) {
+  uint64_t skipped = 0;
+  for (size_t i = 1; i < numbers.size(); ++i) {
+    if (numbers[i - 1] && numbers[i] && *numbers[i] > *numbers[i - 1] + 1) skipped += *numbers[i] - *numbers[i - 1] - 1;
+  }
+  return skipped;
+}
+
 std::optional<SummaryCounts> summary_counts(const std::string& output) {
   std::smatch f, d;
   if (!std::regex_search(output, f, std::regex(R"(frames +(\d+) captured, (\d+) encoded \((\d+) repeated\))")) ||

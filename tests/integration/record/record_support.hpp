@@ -27,6 +27,8 @@ NumberedDecode decode_numbers(const std::string& path);
 // `missed` (the summary's frames the producer numbered that never reached zerocast), gaps are
 // allowed that add up to exactly that many.
 std::string consecutive_problem(const std::vector<std::optional<uint32_t>>& numbers, uint64_t missed = 0);
+// The numbers the pictures skip going forwards (unreadable ones and steps back count nothing).
+uint64_t skipped_numbers(const std::vector<std::optional<uint32_t>>& numbers);
 
 // The counts of `zerocast record`'s end-of-run summary ("frames N captured, N encoded (N
 // repeated)", "dropped N (encoder behind N, invalid buffers N, import failures N)"); nullopt when
