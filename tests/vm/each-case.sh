@@ -30,7 +30,16 @@ for name in "${cases[@]}"; do
   *) failed=$((failed + 1)) && verdict="FAILED (exit $rc)" ;;
   esac
   echo "[$took s] $verdict: $name"
-  ((rc == 0 || rc == 77)) || sed 's/^/    | /' "$log"
+  # A failing case's output, its head and tail only when long: CI shows a part of the whole run's
+  # output, and one case failing every frame's CHECK once left no room for the next failing test.
+  if ((rc != 0 && rc != 77)); then
+    lines=$(wc -l <"$log")
+    if ((lines > 120)); then
+      { head -n 80 "$log" && echo "[... $((lines - 110)) lines left out ...]" && tail -n 30 "$log"; } | sed 's/^/    | /'
+    else
+      sed 's/^/    | /' "$log"
+    fi
+  fi
 done
 rm -f "$log"
 echo "each-case: $passed passed, $skipped skipped, $failed failed of ${#cases[@]} in $(basename "$exe")"

@@ -191,7 +191,9 @@ TEST_CASE("record: a buffer sent again with an older number is skipped and count
   CHECK(counts.invalid_buffers <= sent);
   CHECK(counts.invalid_buffers >= (zc::test::pipewire_loses_in_link() ? 1 : sent));
   CHECK(zc::test::count(r.output, "stale_buffer") >= 1);
-  CHECK(zc::test::consecutive_problem(decoded.numbers, loss.missed).empty());
+  // Numbers may skip what the summary counts: missed in the link, or dropped while the encoder was
+  // behind (the emulated guest only, record_losses.hpp).
+  CHECK(zc::test::consecutive_problem(decoded.numbers, loss.skipped()).empty());
 }
 
 TEST_CASE("record: cursor-only buffers (a pointer moved) are neither invalid buffers nor frames", "[record][errors]") {
@@ -208,9 +210,9 @@ TEST_CASE("record: cursor-only buffers (a pointer moved) are neither invalid buf
   CHECK(zc::test::count(r.output, "corrupted_chunk") == 0);
   // The producer's numbers from the first picture recorded: each picture in order, none of the
   // cursor-only numbers, and no more pictures missing than the summary counts missed (PipeWire
-  // 1.x loses one at the link's start).
+  // 1.x loses one at the link's start) or dropped while the encoder was behind (the emulated guest).
   const auto cursor_only = [](uint32_t n) { return n >= 20 && (n - 20) % 3 == 0; };
-  uint64_t misses = loss.missed;
+  uint64_t misses = loss.skipped();
   uint64_t skipped = 0;
   uint32_t n = *decoded.numbers.front();
   for (const auto& got : decoded.numbers) {
@@ -220,7 +222,7 @@ TEST_CASE("record: cursor-only buffers (a pointer moved) are neither invalid buf
       if (cursor_only(n)) {
         ++skipped;
       } else {
-        REQUIRE(misses > 0);  // lost in the link, and counted
+        REQUIRE(misses > 0);  // lost in the link or behind the encoder, and counted
         --misses;
       }
     }
