@@ -44,14 +44,17 @@ class BufferHandover {
   }
 
   // Loop thread (remove_buffer): a buffer PipeWire takes away before we took it goes unread.
-  void forget(pw_buffer* b) {
+  // True when it was waiting here (its frame is lost: the caller counts it).
+  bool forget(pw_buffer* b) {
     take_ring();
     uint32_t kept = 0;
     for (uint32_t i = 0; i < pending_count_; ++i) {
       pw_buffer* p = pending_[(pending_head_ + i) % kCapacity];
       if (p != b) pending_[(pending_head_ + kept++) % kCapacity] = p;
     }
+    const bool found = kept != pending_count_;
     pending_count_ = kept;
+    return found;
   }
 
   // Data thread: one buffer into the ring; false when it is full (dequeue_all's step, and tests').

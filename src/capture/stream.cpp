@@ -365,7 +365,7 @@ void Stream::Impl::on_add_buffer(void* data, pw_buffer* b) {
 void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
   auto* s = static_cast<Impl*>(data);
   const uint64_t id = buffer_id(b);
-  s->handover.forget(b);  // dequeued but not yet handled: it goes unread
+  if (s->handover.forget(b)) s->lose_unread(b);  // dequeued but not yet handled: it goes unread
   if (s->kept == b) {
     // Its memory may go away with it: no GPU read of it may still be running.
     s->observer.reads_done(id, true);
@@ -478,6 +478,7 @@ StreamStats Stream::stats() const {
   s.stall_kicks = impl_->stall_kicks.load();
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
+  s.unread_removed = impl_->unread_removed.load();
   s.buffers_kept = impl_->buffers_kept.load();
   s.kept_until_timer = impl_->kept_until_timer.load();
   s.waited_in_place = impl_->waited_in_place.load();

@@ -100,6 +100,19 @@ bool Stream::Impl::follow_sequence(const HeaderInfo& header) {
   return true;
 }
 
+// Its frame never reaches on_frame: missed, as a number the producer sent that we never saw
+// (before, it went silently). Its number is followed, so the next frame's gap does not count it
+// again; a stale or cursor-only one was no frame to lose. Before a new format's buffers the old
+// ones go first, so the count reaches the new format's first frame.
+void Stream::Impl::lose_unread(pw_buffer* b) {
+  ++unread_removed;
+  spdlog::debug("capture: buffer {} taken back by PipeWire before it was read: its frame is lost", buffer_id(b));
+  if (!b->buffer) return;
+  const HeaderInfo header = read_header(*b->buffer);
+  if (!follow_sequence(header) || is_cursor_only(*b->buffer)) return;
+  ++missed_pending;
+}
+
 void Stream::Impl::give_back(pw_buffer* b) {
   if (b->user_data) signal_release(*slot_of(b));
   pw_stream_queue_buffer(stream.get(), b);

@@ -79,6 +79,8 @@ struct Stream::Impl {
   void take_cursor_only(const spa_buffer& buf, const HeaderInfo& header);
   // The producer's numbers: missed ones counted; false for a stale buffer (skipped).
   bool follow_sequence(const HeaderInfo& header);
+  // A buffer PipeWire took back (buffers renegotiated) after we dequeued it, before we read it.
+  void lose_unread(pw_buffer* b);
   void give_back(pw_buffer* b);
   void give_back_kept();
   bool take_sync(pw_buffer* b, const spa_buffer& buf);
@@ -152,6 +154,7 @@ struct Stream::Impl {
   std::atomic<uint64_t> renegotiations{0};
   std::atomic<uint64_t> format_changes{0};
   std::atomic<uint64_t> buffers_removed{0};
+  std::atomic<uint64_t> unread_removed{0};
   std::atomic<uint64_t> buffers_kept{0};
   std::atomic<uint64_t> kept_until_timer{0};
   std::atomic<uint64_t> waited_in_place{0};

@@ -46,9 +46,11 @@ TEST_CASE("handover: a forgotten buffer is never handed out, the others keep the
   for (uint32_t i = 0; i < 5; ++i)
     REQUIRE(h.push(buf(i)));
   CHECK(h.next() == buf(0));
-  h.forget(buf(2));  // still in the ring when PipeWire removed it
+  CHECK(h.forget(buf(2)));  // still in the ring when PipeWire removed it: its frame is lost
   REQUIRE(h.push(buf(5)));
-  h.forget(buf(5));
+  CHECK(h.forget(buf(5)));
+  CHECK_FALSE(h.forget(buf(0)));  // already handed out: nothing lost here
+  CHECK_FALSE(h.forget(buf(2)));  // forgotten once
   CHECK(h.next() == buf(1));
   CHECK(h.next() == buf(3));
   CHECK(h.next() == buf(4));
