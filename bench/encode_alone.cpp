@@ -15,6 +15,7 @@
 
 #include "encode/cpu_frames.hpp"
 #include "encode/families.hpp"
+#include "encode/rate.hpp"
 #include "testsrc/pattern.hpp"
 
 namespace zc::bench {
@@ -103,6 +104,8 @@ EncodeCost encode_alone(FrameFeed& feed, uint32_t width, uint32_t height, uint32
   config.frame_rate = AVRational{static_cast<int>(fps), 1};
   config.bitrate_kbps = bitrate_kbps;
   config.tuning = encode::Tuning::LowLatency;
+  // zerocast's choice, ZEROCAST_ENCODER_THREADS included (zerocast refuses a bad value).
+  config.threads = encode::encoder_threads_from_env().value_or(0);
   auto encoder = encode::make_x264(config, PixelFormat::NV12);
   if (!encoder) {
     std::fprintf(stderr, "encode_alone: %s\n", encoder.error().describe().c_str());

@@ -1,8 +1,11 @@
 #include "encode/rate.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <string>
 #include <thread>
 
 namespace zc::encode {
@@ -21,6 +24,23 @@ uint32_t effective_gop(const EncoderConfig& config) {
 uint32_t effective_threads(const EncoderConfig& config) {
   if (config.threads > 0) return config.threads;
   return std::clamp<uint32_t>(std::thread::hardware_concurrency(), 1, 16);
+}
+
+Result<uint32_t> parse_encoder_threads(std::string_view text) {
+  if (text.empty()) return 0U;
+  uint32_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 64) {
+    return fail(Errc::invalid_argument, "encode",
+                "ZEROCAST_ENCODER_THREADS must be 1..64, or unset for the encoder's own choice (got '" +
+                    std::string(text) + "')");
+  }
+  return n;
+}
+
+Result<uint32_t> encoder_threads_from_env() {
+  const char* env = std::getenv("ZEROCAST_ENCODER_THREADS");
+  return parse_encoder_threads(env ? env : "");
 }
 
 uint32_t default_bitrate_kbps(uint32_t width, uint32_t height, AVRational frame_rate) {

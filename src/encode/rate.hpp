@@ -2,6 +2,7 @@
 // Rate-control, GOP and threading defaults shared by every encoder family, as pure functions so
 // they can be tested without an encoder.
 #include <cstdint>
+#include <string_view>
 
 #include "encode/encoder.hpp"
 
@@ -18,6 +19,11 @@ uint32_t effective_gop(const EncoderConfig& config);
 // threads, or the number of cores clamped to 1..16 (more threads than that only adds latency
 // and slices without speeding up one stream).
 uint32_t effective_threads(const EncoderConfig& config);
+// ZEROCAST_ENCODER_THREADS: "" is 0 (the encoder's own choice: effective_threads, and libx264's
+// one thread for low latency up to 1080p60), else 1..64 threads for the software encoders.
+Result<uint32_t> parse_encoder_threads(std::string_view text);
+// The same, read from the environment.
+Result<uint32_t> encoder_threads_from_env();
 // A size-based CBR for low latency when no bitrate is given: ~0.08 bit per pixel per frame,
 // clamped to 500..50000 kbit/s (1080p60: ~10 Mbit/s; 4K30: ~20 Mbit/s).
 uint32_t default_bitrate_kbps(uint32_t width, uint32_t height, AVRational frame_rate);

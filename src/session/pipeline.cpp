@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "encode/families.hpp"
+#include "encode/rate.hpp"
 #include "output/target.hpp"
 #include "testsrc/audio_source.hpp"
 #include "testsrc/test_source.hpp"
@@ -70,12 +71,16 @@ encode::EncoderConfig Pipeline::encoder_config(uint32_t width, uint32_t height, 
   c.tuning = effective_tuning(options_);
   c.time_origin_ns = hooks_.time_origin_ns.value_or(first_frame_ns_.load());
   c.keep_last = options_.cfr;
+  c.threads = encoder_threads_;
   return c;
 }
 
 Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, PipelineHooks hooks) {
   if (auto ok = validate(options, !hooks.make_sinks); !ok) return tl::unexpected(ok.error());
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(options), std::move(hooks)));
+  auto threads = encode::encoder_threads_from_env();
+  if (!threads) return tl::unexpected(threads.error());
+  p->encoder_threads_ = *threads;
 
   // Outputs first: an impossible codec/container pair or an unwritable path is refused before
   // any encoder or PipeWire connection is opened.

@@ -239,6 +239,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   std::atomic<uint32_t> source_fps_{0};  // announced by the producer's format (0: none)
   std::atomic<bool> keyframe_requested_{false};
   std::atomic<uint32_t> bitrate_kbps_{0};
+  uint32_t encoder_threads_ = 0;  // ZEROCAST_ENCODER_THREADS (0: the encoder's own choice)
   struct BitrateRequest {
     uint32_t kbps = 0;
     std::function<void(Result<void>)> done;

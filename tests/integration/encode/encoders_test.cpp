@@ -277,6 +277,21 @@ TEST_CASE("libx264: without keep_last no picture is held after submit, and repea
 // README, issue 14); above it, and for the quality tuning, the threads as configured.
 TEST_CASE("libx264: one thread for low latency up to 1080p60, the configured threads above",
           "[encode][x264][threads]") {
+  // The threads libx264 opened with, after a frame (the codec opens on the first submit).
+  const auto opened_threads = [](const EncoderConfig& config) {
+    auto made = make_x264(config);
+    REQUIRE(made);
+    auto* encoder = dynamic_cast<FfmpegEncoder*>(made->get());
+    REQUIRE(encoder);
+    CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
+    DeviceFrame f = pool.acquire(config.time_origin_ns);
+    fill_pattern(f, 0);
+    REQUIRE(encoder->submit(std::move(f)));
+    std::vector<EncodedPacket> packets;
+    const int threads = encoder->thread_count();
+    REQUIRE(encoder->finish(packets));
+    return threads;
+  };
   struct Case {
     uint32_t width, height, fps;
     Tuning tuning;
@@ -291,16 +306,13 @@ TEST_CASE("libx264: one thread for low latency up to 1080p60, the configured thr
     config.frame_rate = AVRational{static_cast<int>(c.fps), 1};
     config.threads = 0;  // as zerocast runs it: not set
     INFO(c.width << "x" << c.height << "@" << c.fps << (c.tuning == Tuning::LowLatency ? " low latency" : " quality"));
-    auto made = make_x264(config);
-    REQUIRE(made);
-    auto* encoder = dynamic_cast<FfmpegEncoder*>(made->get());
-    REQUIRE(encoder);
-    CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
-    DeviceFrame f = pool.acquire(config.time_origin_ns);
-    fill_pattern(f, 0);
-    REQUIRE(encoder->submit(std::move(f)));
-    CHECK(encoder->thread_count() == (c.one_thread ? 1 : static_cast<int>(effective_threads(config))));
-    std::vector<EncodedPacket> packets;
-    REQUIRE(encoder->finish(packets));
+    CHECK(opened_threads(config) == (c.one_thread ? 1 : static_cast<int>(effective_threads(config))));
   }
+  // A count asked for (ZEROCAST_ENCODER_THREADS) wins over the one-thread rule.
+  EncoderConfig asked = small_config(Codec::H264, Tuning::LowLatency);
+  asked.width = 1920;
+  asked.height = 1080;
+  asked.frame_rate = AVRational{60, 1};
+  asked.threads = 3;
+  CHECK(opened_threads(asked) == 3);
 }
