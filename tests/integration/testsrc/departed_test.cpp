@@ -65,20 +65,34 @@ TEST_CASE("consumers killed while holding a buffer leave the source its full rat
   Consumer consumer(co);
   consumer.start();
   REQUIRE(consumer.wait_frames(10, 10s));
-  const auto stats_before = source.stats();
-  const size_t frames_before = consumer.frames().size();
-  std::this_thread::sleep_for(3s);
-  const size_t received = consumer.frames().size() - frames_before;
+  // 180 frames in 3 s at 60 fps; with a buffer lost per killed consumer it was 45 and then 30 a
+  // second (135, 90), with about as many ticks finding no buffer, in every window. The bounds leave
+  // a loaded machine (ASan, two cores) a few late cycles; a second window is measured only when the
+  // first misses them, since a lost buffer misses in both while a stall of the whole graph (CI's
+  // ASan run: "graph cycle not done after 1000 ms", 135 received) is one window's.
+  struct Window {
+    size_t received = 0;
+    uint64_t no_buffer = 0;
+    bool good() const { return received >= 150 && no_buffer <= 15; }
+  };
+  const auto measure = [&] {
+    const auto stats_before = source.stats();
+    const size_t frames_before = consumer.frames().size();
+    std::this_thread::sleep_for(3s);
+    return Window{consumer.frames().size() - frames_before,
+                  source.stats().skipped_no_buffer - stats_before.skipped_no_buffer};
+  };
+  Window w = measure();
+  const Window first = w;
+  if (!first.good()) w = measure();
   const auto stats_after = source.stats();
   consumer.stop();
   source.stop();
 
-  INFO("received " << received << " in 3 s; reclaimed " << stats_after.reclaimed_buffers << ", ticks without a buffer "
-                   << stats_after.skipped_no_buffer - stats_before.skipped_no_buffer);
-  // 180 at 60 fps; with a buffer lost per killed consumer it was 45 and then 30 a second (135, 90),
-  // with about as many ticks finding no buffer. The bounds leave a loaded machine (ASan, two
-  // cores) a few late cycles.
-  CHECK(received >= 150);
-  CHECK(stats_after.skipped_no_buffer - stats_before.skipped_no_buffer <= 15);
+  INFO("received " << w.received << " in 3 s (first window " << first.received << "); reclaimed "
+                   << stats_after.reclaimed_buffers << ", ticks without a buffer " << w.no_buffer << " (first window "
+                   << first.no_buffer << ")");
+  CHECK(w.received >= 150);
+  CHECK(w.no_buffer <= 15);
   CHECK(stats_after.reclaimed_buffers >= 1);
 }
