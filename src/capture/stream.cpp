@@ -478,7 +478,6 @@ StreamStats Stream::stats() const {
   s.stall_kicks = impl_->stall_kicks.load();
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
-  s.unread_removed = impl_->unread_removed.load();
   s.buffers_kept = impl_->buffers_kept.load();
   s.kept_until_timer = impl_->kept_until_timer.load();
   s.waited_in_place = impl_->waited_in_place.load();

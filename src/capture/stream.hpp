@@ -112,9 +112,6 @@ struct StreamStats {
   uint64_t renegotiations = 0;  // param updates after an import rejection
   uint64_t format_changes = 0;  // formats after the first
   uint64_t buffers_removed = 0;
-  // Of those, dequeued but not yet read when PipeWire took them back: their frames are lost,
-  // counted in the next frame's missed_before.
-  uint64_t unread_removed = 0;
   uint64_t buffers_kept = 0;      // frames whose buffer was kept after on_frame (reads in flight)
   uint64_t kept_until_timer = 0;  // of those, given back by the release timer (no buffer came first)
   uint64_t waited_in_place = 0;   // frames whose reads were waited for instead: the producer has < 3 buffers

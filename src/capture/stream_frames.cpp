@@ -105,7 +105,6 @@ bool Stream::Impl::follow_sequence(const HeaderInfo& header) {
 // again; a stale or cursor-only one was no frame to lose. Before a new format's buffers the old
 // ones go first, so the count reaches the new format's first frame.
 void Stream::Impl::lose_unread(pw_buffer* b) {
-  ++unread_removed;
   spdlog::debug("capture: buffer {} taken back by PipeWire before it was read: its frame is lost", buffer_id(b));
   if (!b->buffer) return;
   const HeaderInfo header = read_header(*b->buffer);

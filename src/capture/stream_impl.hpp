@@ -154,7 +154,6 @@ struct Stream::Impl {
   std::atomic<uint64_t> renegotiations{0};
   std::atomic<uint64_t> format_changes{0};
   std::atomic<uint64_t> buffers_removed{0};
-  std::atomic<uint64_t> unread_removed{0};
   std::atomic<uint64_t> buffers_kept{0};
   std::atomic<uint64_t> kept_until_timer{0};
   std::atomic<uint64_t> waited_in_place{0};
