@@ -6,6 +6,7 @@
 #include <spa/utils/result.h>
 
 #include "capture/connection.hpp"
+#include "capture/link_factory.hpp"
 #include "core/log.hpp"
 
 namespace zc::capture {
@@ -301,17 +302,11 @@ void AppLinker::reconcile() {
   }();
   for (const LinkPair& pair : want) {
     if (links_.contains(pair) || failed_.contains(pair)) continue;
-    pw::PropertiesPtr props(pw_properties_new(nullptr, nullptr));
-    pw_properties_setf(props.get(), PW_KEY_LINK_OUTPUT_NODE, "%u", pair.output_node);
-    pw_properties_setf(props.get(), PW_KEY_LINK_OUTPUT_PORT, "%u", pair.output_port);
-    pw_properties_setf(props.get(), PW_KEY_LINK_INPUT_NODE, "%u", pair.input_node);
-    pw_properties_setf(props.get(), PW_KEY_LINK_INPUT_PORT, "%u", pair.input_port);
     // No object.linger: the link is our client's, and goes with it (even on SIGKILL).
     auto link = std::make_unique<Link>();
     link->owner = this;
     link->pair = pair;
-    link->proxy.reset(static_cast<pw_proxy*>(pw_core_create_object(
-        connection_.core(), "link-factory", PW_TYPE_INTERFACE_Link, PW_VERSION_LINK, &props->dict, 0)));
+    link->proxy = create_link(connection_.core(), pair);
     if (!link->proxy) {
       spdlog::debug("{}: cannot create a link: {}", kStage, std::strerror(errno));
       failed_.insert(pair);

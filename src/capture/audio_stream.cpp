@@ -10,6 +10,7 @@
 #include "capture/app_links.hpp"
 #include "capture/audio_stamp.hpp"
 #include "capture/connection.hpp"
+#include "capture/link_keeper.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 
@@ -38,7 +39,8 @@ struct AudioStream::Impl {
   std::unique_ptr<Connection> connection;
   pw::StreamPtr stream;
   pw::Hook hook;
-  std::unique_ptr<AppLinker> linker;  // app:NAME; its links go before our stream
+  std::unique_ptr<AppLinker> linker;   // app:NAME; its links go before our stream
+  std::unique_ptr<LinkKeeper> keeper;  // a device or sink monitor: its links made again if the session manager's go
   bool streamed = false;
   bool finished = false;
   bool stopping = false;
@@ -115,6 +117,12 @@ Result<void> AudioStream::Impl::connect() {
         });
     if (!l) return tl::unexpected(l.error());
     linker = std::move(*l);
+  } else if (link_keeper_enabled()) {
+    auto k = LinkKeeper::create(
+        *connection, {.stage = kStage, .what = t.description},
+        [this] { return stream ? pw_stream_get_node_id(stream.get()) : 0; }, nullptr);
+    if (!k) return tl::unexpected(k.error());
+    keeper = std::move(*k);
   }
   return connection->start();
 }
@@ -125,6 +133,7 @@ AudioStream::Impl::~Impl() {
     auto lock = connection->lock();
     stopping = true;
     linker.reset();
+    keeper.reset();
     if (stream) pw_stream_disconnect(stream.get());
     hook.reset();
     stream.reset();
@@ -154,6 +163,7 @@ void AudioStream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_
     case PW_STREAM_STATE_PAUSED:
       s->node_id = pw_stream_get_node_id(s->stream.get());
       if (s->linker) s->linker->update();  // our node has its id now: its ports can be linked
+      if (s->keeper) s->keeper->update();
       s->report(StreamState::paused, "waiting for " + what);
       break;
     case PW_STREAM_STATE_STREAMING:

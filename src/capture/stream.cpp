@@ -154,6 +154,13 @@ Result<void> Stream::Impl::connect() {
         res < 0) {
       return fail(Errc::pipewire, "capture", std::string("cannot connect the stream: ") + spa_strerror(res));
     }
+    if (link_keeper_enabled()) {
+      auto k = LinkKeeper::create(
+          *connection, {.stage = "capture", .what = "the video stream"},
+          [this] { return stream ? pw_stream_get_node_id(stream.get()) : 0; }, [this](size_t) { watch_relink(); });
+      if (!k) return tl::unexpected(k.error());
+      keeper = std::move(*k);
+    }
     arm_timeout();
   }
   return connection->start();
@@ -168,6 +175,7 @@ Stream::Impl::~Impl() {
     kick_timer.reset();
     release_timer.reset();
     reneg_event.reset();
+    keeper.reset();  // our links go before our node
     // Disconnecting frees the buffers (a kept one too, once its reads are done); the observer
     // still hears of each (importer caches).
     // The disconnect also takes the node off the data thread: no on_process after it.
@@ -215,6 +223,13 @@ void Stream::Impl::arm_kick(std::chrono::milliseconds after) {
   timespec value = timer_value(after);
   timespec interval{0, 0};
   pw_loop_update_timer(connection->loop(), kick_timer.get(), &value, &interval, false);
+}
+
+void Stream::Impl::watch_relink() {
+  // No give-up deadline here: a capture that was streaming waits for its producer as before.
+  if (finished || stopping || options.stall_kick.count() <= 0) return;
+  timer_armed = true;  // the next buffer disarms the kick (disarm_timeout)
+  arm_kick(options.stall_kick);
 }
 
 void Stream::Impl::disarm_timeout() {
@@ -288,6 +303,7 @@ void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state
       break;
     case PW_STREAM_STATE_PAUSED:
       s->node_id = pw_stream_get_node_id(s->stream.get());
+      if (s->keeper) s->keeper->update();  // our node has its id now: links into it are ours to keep
       s->report(StreamState::paused, s->streamed ? "paused" : "waiting for " + s->target_text());
       break;
     case PW_STREAM_STATE_STREAMING:
@@ -476,6 +492,7 @@ StreamStats Stream::stats() const {
     s.defects[i] = impl_->defects[i].load();
   s.renegotiations = impl_->renegotiations.load();
   s.stall_kicks = impl_->stall_kicks.load();
+  s.relinks = impl_->keeper ? impl_->keeper->relinks() : 0;
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
   s.buffers_kept = impl_->buffers_kept.load();

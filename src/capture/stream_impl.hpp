@@ -19,6 +19,7 @@
 #include "capture/buffer.hpp"
 #include "capture/connection.hpp"
 #include "capture/handover.hpp"
+#include "capture/link_keeper.hpp"
 #include "capture/metas.hpp"
 #include "capture/offer.hpp"
 #include "capture/params.hpp"
@@ -65,6 +66,8 @@ struct Stream::Impl {
   bool linked() const;                             // a format set and the stream streaming
   void arm_kick(std::chrono::milliseconds after);  // the stall kick, `after` from now
   void arm_kick_if_awaited();  // ... once a kick that came too early has its format and streaming state
+  // The link keeper linked us again: the stall kick watches for the first buffer, as after a connect.
+  void watch_relink();
   // Our port out of the graph, the format params offered again, back in (a renegotiation).
   void negotiate_again();
   void disarm_timeout();
@@ -113,6 +116,7 @@ struct Stream::Impl {
   pw::Hook registry_hook;
   pw::StreamPtr stream;
   pw::Hook stream_hook;
+  std::unique_ptr<LinkKeeper> keeper;  // our links to the producer, made again if the session manager's go
   pw::LoopSource reneg_event;
   pw::LoopSource timeout_timer;
   pw::LoopSource kick_timer;

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "graph.hpp"
 #include "record_support.hpp"
 #include "support/decode.hpp"
 #include "support/paths.hpp"
@@ -18,19 +19,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The id of the node named `name`, from `pw-cli ls Node` ("id 45, type PipeWire:Interface:Node/3"
-// blocks, each followed by its properties).
+// The id of the node named `name`, if there is one.
 std::optional<std::string> node_id(const std::string& name) {
-  auto ls = run({"pw-cli", "ls", "Node"}, 5s);
-  std::regex block(R"(id (\d+), type PipeWire:Interface:Node)");
-  std::optional<std::string> found;
-  for (std::sregex_iterator it(ls.output.begin(), ls.output.end(), block), end; it != end; ++it) {
-    const auto from = static_cast<size_t>(it->position(0));
-    auto next = std::next(it);
-    const size_t to = next == end ? ls.output.size() : static_cast<size_t>(next->position(0));
-    if (ls.output.substr(from, to - from).find("node.name = \"" + name + "\"") != std::string::npos) found = (*it)[1];
-  }
-  return found;
+  const auto ids = node_ids(name);
+  return ids.empty() ? std::nullopt : std::optional<std::string>(ids.back());
 }
 
 }  // namespace
