@@ -5,6 +5,7 @@
 // its stream again. Against a real PipeWire and WirePlumber, killed and started again, with a
 // PipeWire's own audiotestsrc as the device and the files decoded.
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -28,6 +29,13 @@ std::vector<std::string> record_args(const std::string& path, const std::string&
                                 "30",     "--duration", "10",   "-o",          path};
   if (!audio.empty()) a.insert(a.end(), {"--audio", audio});
   return a;
+}
+
+// Until `linked` holds (15 s at most); when it does not, what zerocast said and the graph.
+void require_linked(const Process& rec, const std::function<bool()>& linked) {
+  const bool ok = wait_until(linked, 15s);
+  if (!ok) UNSCOPED_INFO(rec.output() << "\nlinks:\n" << run({"pw-link", "-l"}, 5s).output);
+  REQUIRE(ok);
 }
 
 bool wireplumber_04() {
@@ -62,9 +70,8 @@ TEST_CASE("record: WirePlumber restarted mid-recording: the picture and a device
               .status == 0);
   REQUIRE(wait_until([] { return !node_ids("zc-mic").empty(); }, 10s));
   Process rec = start_zerocast(record_args(path, "name:zc-mic"));
-  INFO(rec.output());
-  REQUIRE(wait_until(
-      [] { return links_into(kVideoPort).size() == 1 && links_into("zerocast-audio:input_FR").size() == 1; }, 15s));
+  require_linked(
+      rec, [] { return links_into(kVideoPort).size() == 1 && links_into("zerocast-audio:input_FR").size() == 1; });
   std::this_thread::sleep_for(2s);
   pw.restart_session_manager();
   // Linked again: by zerocast 2 s after the links went (WirePlumber 0.4.13 does not), each port once.
@@ -118,8 +125,7 @@ TEST_CASE("record: WirePlumber restarted mid-recording, video only: linked again
   PipeWireDaemon pw;
   const std::string path = make_temp_dir("zc-relink-video") + "/relink.mkv";
   Process rec = start_zerocast(record_args(path));
-  INFO(rec.output());
-  REQUIRE(wait_until([] { return links_into(kVideoPort).size() == 1; }, 15s));
+  require_linked(rec, [] { return links_into(kVideoPort).size() == 1; });
   std::this_thread::sleep_for(2s);
   pw.restart_session_manager();
   // WirePlumber links a lone video stream again itself; if it comes after the keeper's grace,
