@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli.hpp"
+#include "cli/priority.hpp"
 #include "service/daemon_run.hpp"
 
 namespace zc::cli {
@@ -43,6 +44,13 @@ std::function<int()> add_daemon_command(CLI::App& app) {
     if (args->max_captures) o["daemon.max_captures"] = std::to_string(args->max_captures);
     if (!args->source.empty()) o["daemon.default_source"] = args->source;
     if (args->replay) o["replay.seconds"] = std::to_string(args->replay);
+    // Before any thread starts: they all take the main thread's priority (cli/priority.hpp).
+    const auto nice = nice_from_env();
+    if (!nice) {
+      spdlog::error("daemon: {}", nice.error().describe());
+      return static_cast<int>(kDaemonBadConfig);
+    }
+    spdlog::info("daemon: threads at {}", raise_priority(*nice));
     return run_daemon(args->daemon);
   };
 }

@@ -7,6 +7,7 @@
 
 #include "capture/audio_source.hpp"
 #include "cli/cli.hpp"
+#include "cli/priority.hpp"
 #include "cli/private_pipewire.hpp"
 #include "cli/status.hpp"
 #include "core/clock.hpp"
@@ -101,6 +102,14 @@ int run_record(RecordArgs& args) {
     spdlog::error("record: {}", options.error().describe());
     return exit_code_for(options.error());
   }
+
+  // Before any thread starts: they all take the main thread's priority.
+  const auto nice = nice_from_env();
+  if (!nice) {
+    spdlog::error("record: {}", nice.error().describe());
+    return kExitUsage;
+  }
+  spdlog::debug("record: threads at {}", raise_priority(*nice));
 
   // Before PipeWire: ZEROCAST_ZEROCOPY=1 without a GPU import path is a setup error.
   PipelineHooks hooks;

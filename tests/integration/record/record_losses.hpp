@@ -12,6 +12,7 @@
 #include <string>
 
 #include "record_support.hpp"
+#include "support/emulated.hpp"
 #include "support/pw_link_loss.hpp"
 
 namespace zc::test {
@@ -21,11 +22,6 @@ struct Losses {
   uint64_t behind = 0;
   [[nodiscard]] uint64_t skipped() const { return missed + behind; }
 };
-
-inline bool emulated_machine() {
-  const char* v = std::getenv("ZC_TEST_EMULATED");
-  return v != nullptr && std::string(v) == "1";
-}
 
 // Where allowed: missed at most frames / divisor (at least 2); encoder behind at most half. The
 // emulated guest beside one busy host loop dropped 6 of 30 at 1280x720 ("--scale") and 11 of 40

@@ -10,6 +10,7 @@
 #include "consumer.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "support/emulated.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/pw_link_loss.hpp"
 #include "support/skip.hpp"
@@ -270,9 +271,10 @@ TEST_CASE("1080p60: no gaps and the producer's CPU per frame") {
       "consumer %.1f us/frame, %llu frames\n",
       loop_us, paint_us, process_us, static_cast<unsigned long long>(n));
   // Loose bound for a shared 2-core CI machine (the figures themselves are printed above); the
-  // sanitizer build is too slow to say anything about CPU time.
+  // sanitizer build is too slow to say anything about CPU time, and so is the vm tests' emulated
+  // guest (2813 us there in CI's run of 2026-11-27, beside the host's own tests).
 #if !defined(__SANITIZE_ADDRESS__)
-  CHECK(loop_us < 2000.0);
+  if (!zc::test::emulated_machine()) CHECK(loop_us < 2000.0);
 #endif
   CHECK(paint_us < loop_us);
 }
