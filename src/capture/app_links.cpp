@@ -1,9 +1,9 @@
 #include "capture/app_links.hpp"
 
-#include <charconv>
 #include <cstring>
 
 #include <spa/utils/result.h>
+#include <spa/utils/string.h>
 
 #include "capture/connection.hpp"
 #include "capture/link_factory.hpp"
@@ -20,10 +20,9 @@ std::string lookup(const spa_dict* props, const char* key) {
 }
 
 uint32_t lookup_id(const spa_dict* props, const char* key) {
-  const std::string v = lookup(props, key);
   uint32_t id = 0;
-  const auto r = std::from_chars(v.data(), v.data() + v.size(), id);
-  return r.ec == std::errc{} && r.ptr == v.data() + v.size() ? id : 0;
+  const char* v = props ? spa_dict_lookup(props, key) : nullptr;
+  return v && spa_atou32(v, &id, 10) ? id : 0;
 }
 
 }  // namespace

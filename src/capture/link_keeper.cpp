@@ -1,12 +1,12 @@
 #include "capture/link_keeper.hpp"
 
-#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <vector>
 
 #include <spa/utils/result.h>
+#include <spa/utils/string.h>
 
 #include "capture/connection.hpp"
 #include "capture/link_factory.hpp"
@@ -15,13 +15,15 @@
 namespace zc::capture {
 namespace {
 
+// A session manager's restart links again within about a second; a link the server refuses or
+// removes again is tried this many times after one loss.
+constexpr std::chrono::milliseconds kGrace{2000};
+constexpr uint32_t kAttempts = 3;
+
 uint32_t lookup_id(const spa_dict* props, const char* key) {
+  uint32_t id = SPA_ID_INVALID;
   const char* v = props ? spa_dict_lookup(props, key) : nullptr;
-  if (!v) return SPA_ID_INVALID;
-  uint32_t id = 0;
-  const char* end = v + std::strlen(v);
-  const auto r = std::from_chars(v, end, id);
-  return r.ec == std::errc{} && r.ptr == end ? id : SPA_ID_INVALID;
+  return v && spa_atou32(v, &id, 10) ? id : SPA_ID_INVALID;
 }
 
 std::string describe(const std::set<LinkPair>& pairs) {
@@ -95,16 +97,15 @@ Result<std::unique_ptr<LinkKeeper>> LinkKeeper::create(Connection& connection, O
   return k;
 }
 
-LinkKeeper::~LinkKeeper() {
-  ours_.clear();
-}
+LinkKeeper::~LinkKeeper() = default;
 
 void LinkKeeper::update() {
   if (update_) pw_loop_signal_event(update_.loop(), update_.get());
 }
 
 void LinkKeeper::on_update(void* data, uint64_t) {
-  static_cast<LinkKeeper*>(data)->reconcile();
+  auto* self = static_cast<LinkKeeper*>(data);
+  if (self->unlinked()) self->arm(true);
 }
 
 void LinkKeeper::on_global(void* data, uint32_t id, uint32_t, const char* type, uint32_t, const spa_dict* props) {
@@ -134,15 +135,15 @@ uint32_t LinkKeeper::own() const {
   return id == SPA_ID_INVALID ? 0 : id;
 }
 
-void LinkKeeper::reconcile() {
+bool LinkKeeper::unlinked() {
   std::erase_if(ours_, [](const auto& entry) { return entry.second->dead; });
   const uint32_t own_id = own();
-  if (own_id == 0) return;
+  if (own_id == 0) return false;
   std::set<uint32_t> own_globals;
   for (const auto& [pair, link] : ours_) {
     // The registry shows a new link before the server tells us its id: until it has, a link into
     // us may be ours, so nothing is judged yet.
-    if (link->global == SPA_ID_INVALID) return;
+    if (link->global == SPA_ID_INVALID) return false;
     own_globals.insert(link->global);
   }
   std::set<LinkPair> others;
@@ -160,18 +161,15 @@ void LinkKeeper::reconcile() {
                    options_.stage, options_.what, ours_.size());
       ours_.clear();
     }
-    return;
+    return false;
   }
-  if (!ours_.empty() || remembered_.empty()) return;
-  arm(true);
+  return ours_.empty() && !remembered_.empty();
 }
 
 void LinkKeeper::arm(bool on) {
   if (on == armed_) return;
   armed_ = on;
-  const auto ns = on ? std::chrono::duration_cast<std::chrono::nanoseconds>(options_.grace).count() : 0;
-  timespec value{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-  if (on && ns == 0) value.tv_nsec = 1;  // zero would disarm it
+  timespec value = on ? pw::timer_value(kGrace) : timespec{0, 0};
   timespec interval{0, 0};
   pw_loop_update_timer(grace_.loop(), grace_.get(), &value, &interval, false);
 }
@@ -183,13 +181,8 @@ void LinkKeeper::on_grace(void* data, uint64_t) {
 }
 
 void LinkKeeper::relink() {
-  reconcile();  // the state now: linked again meanwhile, or our node gone
-  arm(false);   // reconcile re-armed it if nobody linked us: this pass is the one
+  if (!unlinked()) return;  // linked again meanwhile, or our node gone
   const uint32_t own_id = own();
-  if (own_id == 0 || !ours_.empty() || remembered_.empty()) return;
-  for (const auto& [id, pair] : links_) {
-    if (pair.input_node == own_id) return;  // somebody's link (reconcile saw it)
-  }
   std::set<LinkPair> todo;
   for (const LinkPair& p : remembered_) {
     if (p.input_node == own_id && ports_.contains(p.output_port) && ports_.contains(p.input_port)) todo.insert(p);
@@ -198,10 +191,10 @@ void LinkKeeper::relink() {
     spdlog::debug("{}: {}: unlinked, and the ports it was linked through are gone", options_.stage, options_.what);
     return;
   }
-  if (tries_ >= options_.attempts) return;
+  if (tries_ >= kAttempts) return;
   ++tries_;
   spdlog::warn("{}: {}: not linked for {} ms (the session manager restarted?); linking it again ourselves: {}",
-               options_.stage, options_.what, options_.grace.count(), describe(todo));
+               options_.stage, options_.what, kGrace.count(), describe(todo));
   static const pw_proxy_events link_events = [] {
     pw_proxy_events e{};
     e.version = PW_VERSION_PROXY_EVENTS;
@@ -210,7 +203,7 @@ void LinkKeeper::relink() {
     e.error = &OwnLink::on_error;
     return e;
   }();
-  size_t made = 0;
+  bool made = false;
   for (const LinkPair& pair : todo) {
     auto link = std::make_unique<OwnLink>();
     link->owner = this;
@@ -222,11 +215,9 @@ void LinkKeeper::relink() {
     }
     pw_proxy_add_listener(link->proxy.get(), link->hook.get(), &link_events, link.get());
     ours_[pair] = std::move(link);
-    ++made;
+    made = true;
   }
-  if (made == 0) return;
-  ++relinks_;
-  if (relinked_) relinked_(made);
+  if (made && relinked_) relinked_();
 }
 
 }  // namespace zc::capture

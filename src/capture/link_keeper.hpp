@@ -5,13 +5,11 @@
 // linkable(s) not activated"): a recording's picture and desktop sound stopped there.
 //
 // The keeper watches the registry of our stream's connection and remembers the links others made
-// into our node, port to port. When none is left for `grace` (and nobody linked us again), it
+// into our node, port to port. When none is left for 2 s (and nobody linked us again), it
 // makes the same links itself where both ports still exist, through our connection and without
 // object.linger: they are our client's and go with it (exit, crash and SIGKILL alike). Once
 // somebody else links our node again (the session manager back, a user moving the stream), ours
 // go. A node nobody ever linked is left alone: its first link is the session manager's to make.
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,29 +32,25 @@ class LinkKeeper {
  public:
   // Our stream's node id: 0 or SPA_ID_INVALID while PipeWire has not assigned it.
   using OwnNode = std::function<uint32_t()>;
-  // Loop thread: we made `links` links again (the owner may watch for the first buffer).
-  using Relinked = std::function<void(size_t links)>;
+  // Loop thread: we made links again (the owner may watch for the first buffer).
+  using Relinked = std::function<void()>;
 
   struct Options {
     std::string stage = "capture";  // log prefix
     std::string what;               // our stream, for messages ("video", "audio output")
-    std::chrono::milliseconds grace{2000};
-    uint32_t attempts = 3;  // relinks after one loss (a link the server refuses or removes again)
   };
 
   // With the loop lock held (the loop may not run yet). Errc::pipewire when the registry or the
   // loop sources cannot be had.
   static Result<std::unique_ptr<LinkKeeper>> create(Connection& connection, Options options, OwnNode own_node,
                                                     Relinked relinked);
-  // With the loop lock held: our links are destroyed with their proxies.
+  // With the loop lock held: our links are destroyed with their proxies (members, first).
   ~LinkKeeper();
   LinkKeeper(const LinkKeeper&) = delete;
   LinkKeeper& operator=(const LinkKeeper&) = delete;
 
   // Loop thread: look again (our node got its id). Coalesced into one pass.
   void update();
-  // Any thread: how many times links were made again.
-  uint64_t relinks() const { return relinks_.load(); }
 
  private:
   struct OwnLink;
@@ -68,7 +62,10 @@ class LinkKeeper {
   static void on_update(void* data, uint64_t count);
   static void on_grace(void* data, uint64_t expirations);
   uint32_t own() const;
-  void reconcile();
+  // Takes in what the graph shows: the links others made into our node are remembered (and ours
+  // go), or, when there are none, ours that went are forgotten. True when nobody links our node,
+  // we hold no link and something is remembered: a relink is due after the grace.
+  bool unlinked();
   void arm(bool on);
   void relink();
 
@@ -87,7 +84,6 @@ class LinkKeeper {
   std::map<LinkPair, std::unique_ptr<OwnLink>> ours_;
   bool armed_ = false;
   uint32_t tries_ = 0;  // relinks since somebody else last linked us
-  std::atomic<uint64_t> relinks_{0};
 };
 
 }  // namespace zc::capture

@@ -3,6 +3,10 @@
 // PipeWire client of ours: capture, the test source, the tests' producers and consumers.
 // pw_thread_loop_destroy stops the loop's thread first. Destroy order matters: a hook goes before the object it listens
 // to, the objects before the loop; the owners below are declared in that order by their users.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
 #include <memory>
 
 #include <pipewire/pipewire.h>
@@ -48,6 +52,12 @@ using PropertiesPtr = std::unique_ptr<pw_properties, PropertiesDeleter>;
 // maps for this context's streams (its default, `mem.allow-mlock`, suits small audio buffers
 // read on a real-time thread; a video frame is megabytes, read once per frame).
 ContextPtr new_context(pw_loop* loop, bool lock_buffers = true);
+
+// For pw_loop_update_timer: a zero value would disarm the timer, so the shortest is 1 ns.
+inline timespec timer_value(std::chrono::nanoseconds d) {
+  const auto ns = std::max<int64_t>(d.count(), 1);
+  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+}
 
 // A listener registration; removed when it dies (or earlier with reset()).
 class Hook {

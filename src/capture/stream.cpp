@@ -44,10 +44,10 @@ std::string describe(const VideoFormat& f) {
 
 }  // namespace
 
+using pw::timer_value;
 using stream_detail::buffer_id;
 using stream_detail::BufferSlot;
 using stream_detail::slot_of;
-using stream_detail::timer_value;
 
 std::string_view to_string(StreamState state) {
   switch (state) {
@@ -157,7 +157,7 @@ Result<void> Stream::Impl::connect() {
     if (link_keeper_enabled()) {
       auto k = LinkKeeper::create(
           *connection, {.stage = "capture", .what = "the video stream"},
-          [this] { return stream ? pw_stream_get_node_id(stream.get()) : 0; }, [this](size_t) { watch_relink(); });
+          [this] { return stream ? pw_stream_get_node_id(stream.get()) : 0; }, [this] { watch_relink(); });
       if (!k) return tl::unexpected(k.error());
       keeper = std::move(*k);
     }
@@ -492,7 +492,6 @@ StreamStats Stream::stats() const {
     s.defects[i] = impl_->defects[i].load();
   s.renegotiations = impl_->renegotiations.load();
   s.stall_kicks = impl_->stall_kicks.load();
-  s.relinks = impl_->keeper ? impl_->keeper->relinks() : 0;
   s.format_changes = impl_->format_changes.load();
   s.buffers_removed = impl_->buffers_removed.load();
   s.buffers_kept = impl_->buffers_kept.load();

@@ -123,7 +123,6 @@ struct StreamStats {
   // pointer moved. Not defects; their cursor goes with the next frame.
   uint64_t cursor_only = 0;
   uint64_t stall_kicks = 0;  // negotiations done again because no buffer came (StreamOptions::stall_kick)
-  uint64_t relinks = 0;  // times we linked to the producer ourselves after the session manager's link went (LinkKeeper)
   uint64_t defects_total() const {
     uint64_t n = 0;
     for (auto d : defects)

@@ -17,10 +17,10 @@ constexpr size_t kMinBuffersToKeep = 3;  // a buffer is kept only if the produce
 
 }  // namespace
 
+using pw::timer_value;
 using stream_detail::buffer_id;
 using stream_detail::BufferSlot;
 using stream_detail::slot_of;
-using stream_detail::timer_value;
 
 void Stream::Impl::handle_buffer(pw_buffer* b) {
   if (!b->buffer) return;

@@ -45,12 +45,6 @@ inline uint64_t buffer_id(const pw_buffer* b) {
   return b->user_data ? slot_of(b)->id : 0;
 }
 
-// For pw_loop_update_timer: a zero value would disarm the timer, so the shortest is 1 ns.
-inline timespec timer_value(std::chrono::nanoseconds d) {
-  const auto ns = std::max<int64_t>(d.count(), 1);
-  return timespec{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-}
-
 }  // namespace zc::capture::stream_detail
 
 namespace zc::capture {

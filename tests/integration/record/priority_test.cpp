@@ -4,15 +4,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "record_support.hpp"
 #include "support/paths.hpp"
+#include "support/proc_status.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
 
@@ -20,27 +20,6 @@ using namespace zc::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Each thread's name and nice value (/proc/PID/task/TID/stat: comm in parentheses, nice the 19th
-// field).
-std::map<std::string, int> thread_nice(int pid) {
-  std::map<std::string, int> out;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    const size_t open = line.find('('), close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    std::string field;
-    for (int i = 3; i < 19 && rest >> field; ++i) {
-    }
-    int nice = 0;
-    if (rest >> nice) out[line.substr(open + 1, close - open - 1) + "/" + task.path().filename().string()] = nice;
-  }
-  return out;
-}
 
 // Lowering a nice value needs root (CAP_SYS_NICE) or RLIMIT_NICE of 20 - nice or more.
 bool may_lower_to(int nice) {
