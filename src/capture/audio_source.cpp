@@ -1,17 +1,12 @@
 #include "capture/audio_source.hpp"
 
-#include <charconv>
+#include "core/parse_number.hpp"
 
 namespace zc::capture {
 namespace {
 
 constexpr const char* kStage = "capture:audio";
 const std::string kForms = "output, input, node:ID, serial:N, name:NODE_NAME, app:NAME or test";
-
-bool parse_u64(std::string_view text, uint64_t& out) {
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
-  return !text.empty() && r.ec == std::errc{} && r.ptr == text.data() + text.size();
-}
 
 std::string node_text(const NodeInfo& n) {
   return std::to_string(n.id) + " " + n.name + " (serial " + std::to_string(n.serial) + ", " + n.media_class + ")";
@@ -36,12 +31,12 @@ Result<AudioSourceSpec> parse_audio_source(std::string_view text) {
   for (auto [prefix, kind] :
        {std::pair{std::string_view("node:"), Kind::node}, std::pair{std::string_view("serial:"), Kind::serial}}) {
     if (text.substr(0, prefix.size()) != prefix) continue;
-    AudioSourceSpec spec{kind, 0, {}};
-    if (!parse_u64(text.substr(prefix.size()), spec.value) || (kind == Kind::node && spec.value > UINT32_MAX)) {
+    const auto value = parse_number<uint64_t>(text.substr(prefix.size()));
+    if (!value || (kind == Kind::node && *value > UINT32_MAX)) {
       return fail(Errc::invalid_argument, kStage,
                   "audio source '" + std::string(text) + "': expected a number after '" + std::string(prefix) + "'");
     }
-    return spec;
+    return AudioSourceSpec{kind, *value, {}};
   }
   for (auto [prefix, kind] :
        {std::pair{std::string_view("name:"), Kind::name}, std::pair{std::string_view("app:"), Kind::app}}) {

@@ -1,7 +1,6 @@
 #include "capture/params.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
 #include <string>
 
@@ -16,6 +15,7 @@
 #include "capture/spa_format.hpp"
 #include "capture/sync_timeline.hpp"
 #include "core/frame.hpp"
+#include "core/parse_number.hpp"
 
 namespace zc::capture {
 namespace {
@@ -193,13 +193,12 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
 
 Result<uint32_t> parse_max_buffers(std::string_view text) {
   if (text.empty()) return kMaxBuffersAsked;
-  uint32_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n == 1 || n > 16) {
+  const auto n = parse_number<uint32_t>(text);
+  if (!n || *n == 1 || *n > 16) {
     return fail(Errc::invalid_argument, "capture",
                 "ZEROCAST_CAPTURE_BUFFERS must be 0 (the producer's count) or 2..16 (got '" + std::string(text) + "')");
   }
-  return n;
+  return *n;
 }
 
 void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline, uint32_t max_buffers) {

@@ -1,21 +1,14 @@
 #include "capture/source.hpp"
 
-#include <charconv>
 #include <cstring>
 
 #include "capture/connection.hpp"
 #include "capture/portal_token.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 
 namespace zc::capture {
 namespace {
-
-template <class T>
-bool parse_number(std::string_view text, T& out) {
-  if (text.empty()) return false;
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
-  return r.ec == std::errc{} && r.ptr == text.data() + text.size();
-}
 
 struct RegistryScan {
   std::vector<NodeInfo> nodes;
@@ -30,7 +23,7 @@ struct RegistryScan {
         const char* v = spa_dict_lookup(props, key);
         return std::string(v ? v : "");
       };
-      parse_number(get(PW_KEY_OBJECT_SERIAL), node.serial);
+      node.serial = parse_number<uint64_t>(get(PW_KEY_OBJECT_SERIAL)).value_or(0);
       node.name = get(PW_KEY_NODE_NAME);
       node.description = get(PW_KEY_NODE_DESCRIPTION);
       node.media_class = get(PW_KEY_MEDIA_CLASS);
@@ -81,15 +74,15 @@ Result<SourceSpec> parse_source(std::string_view text) {
   for (auto [prefix, kind] : {std::pair{std::string_view("node:"), SourceSpec::Kind::node},
                               std::pair{std::string_view("serial:"), SourceSpec::Kind::serial}}) {
     if (text.substr(0, prefix.size()) != prefix) continue;
-    SourceSpec spec{kind, 0};
-    if (!parse_number(text.substr(prefix.size()), spec.value)) {
+    const auto value = parse_number<uint64_t>(text.substr(prefix.size()));
+    if (!value) {
       return fail(Errc::invalid_argument, "capture",
                   "source '" + std::string(text) + "': expected a number after '" + std::string(prefix) + "'");
     }
-    if (kind == SourceSpec::Kind::node && spec.value > UINT32_MAX) {
+    if (kind == SourceSpec::Kind::node && *value > UINT32_MAX) {
       return fail(Errc::invalid_argument, "capture", "source '" + std::string(text) + "': node id out of range");
     }
-    return spec;
+    return SourceSpec{kind, *value};
   }
   return fail(Errc::invalid_argument, "capture", "unknown source '" + std::string(text) + "'; use " + kForms);
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -16,6 +15,7 @@
 #include "core/allocator.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 
 namespace zc::capture {
 namespace {
@@ -400,9 +400,7 @@ void Stream::Impl::on_global(void* data, uint32_t id, uint32_t, const char* type
   if (!props || std::strcmp(type, PW_TYPE_INTERFACE_Node) != 0) return;
   const char* serial = spa_dict_lookup(props, PW_KEY_OBJECT_SERIAL);
   if (!serial) return;
-  uint64_t value = 0;
-  const char* end = serial + std::strlen(serial);
-  if (std::from_chars(serial, end, value).ptr != end || value != s->options.target.serial) return;
+  if (parse_number<uint64_t>(serial) != s->options.target.serial) return;
   s->target_global = id;
   s->target_seen = true;
   if (s->options.target.node_id == 0) s->options.target.node_id = id;

@@ -4,12 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "core/parse_number.hpp"
 #include "sdbus/handles.hpp"
 
 namespace zc::cli {
@@ -34,14 +34,12 @@ std::string through_realtimekit(pid_t tid, int nice) {
 
 Result<int> parse_nice(std::string_view text) {
   if (text.empty()) return kDefaultNice;
-  int n = 0;
-  const char* begin = text.data() + (text.front() == '+' ? 1 : 0);
-  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n < -20 || n > 0) {
+  const auto n = parse_number<int>(text.substr(text.front() == '+' ? 1 : 0));
+  if (!n || *n < -20 || *n > 0) {
     return fail(Errc::invalid_argument, "zerocast",
                 fmt::format("ZEROCAST_NICE must be -20..0 (0: as started; unset: {}), not '{}'", kDefaultNice, text));
   }
-  return n;
+  return *n;
 }
 
 Result<int> nice_from_env() {

@@ -1,12 +1,13 @@
 #include "encode/rate.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <string>
 #include <thread>
+
+#include "core/parse_number.hpp"
 
 namespace zc::encode {
 
@@ -28,14 +29,13 @@ uint32_t effective_threads(const EncoderConfig& config) {
 
 Result<uint32_t> parse_encoder_threads(std::string_view text) {
   if (text.empty()) return 0U;
-  uint32_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 64) {
+  const auto n = parse_number<uint32_t>(text);
+  if (!n || *n < 1 || *n > 64) {
     return fail(Errc::invalid_argument, "encode",
                 "ZEROCAST_ENCODER_THREADS must be 1..64, or unset for the encoder's own choice (got '" +
                     std::string(text) + "')");
   }
-  return n;
+  return *n;
 }
 
 Result<uint32_t> encoder_threads_from_env() {

@@ -1,6 +1,5 @@
 #include "service/config.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "capture/source.hpp"
+#include "core/parse_number.hpp"
 
 extern char** environ;
 
@@ -123,21 +123,20 @@ const std::vector<Entry>& schema() {
                              return std::nullopt;
                            }));
     s.push_back(int_key("daemon.max_captures", 4, 1, 64, "How many captures may run at once", &Config::max_captures));
-    s.push_back(
-        string_key("daemon.metrics", "", "Serve Prometheus metrics on HOST:PORT (e.g. \"127.0.0.1:9187\"); empty: off",
-                   [](Config& c, const std::string& v) -> std::optional<std::string> {
-                     if (!v.empty()) {
-                       const auto colon = v.rfind(':');
-                       int port = 0;
-                       const char* end = v.data() + v.size();
-                       if (colon == std::string::npos || colon == 0 ||
-                           std::from_chars(v.data() + colon + 1, end, port).ptr != end || port < 1 || port > 65535) {
-                         return "must be HOST:PORT";
-                       }
-                     }
-                     c.metrics = v;
-                     return std::nullopt;
-                   }));
+    s.push_back(string_key(
+        "daemon.metrics", "", "Serve Prometheus metrics on HOST:PORT (e.g. \"127.0.0.1:9187\"); empty: off",
+        [](Config& c, const std::string& v) -> std::optional<std::string> {
+          if (!v.empty()) {
+            const auto colon = v.rfind(':');
+            const auto port =
+                colon == std::string::npos ? std::nullopt : parse_number<int>(std::string_view(v).substr(colon + 1));
+            if (colon == 0 || !port || *port < 1 || *port > 65535) {
+              return "must be HOST:PORT";
+            }
+          }
+          c.metrics = v;
+          return std::nullopt;
+        }));
     s.push_back(string_key("capture.codec", "h264", "h264 | hevc | av1",
                            [](Config& c, const std::string& v) -> std::optional<std::string> {
                              if (auto codec = encode::codec_from_string(v); !codec) return "must be h264, hevc or av1";
@@ -259,18 +258,14 @@ std::optional<Value> parse_text(Kind kind, const std::string& text) {
       if (text == "false" || text == "0" || text == "no" || text == "off") return Value{false};
       return std::nullopt;
     case Kind::integer: {
-      int64_t v = 0;
-      const char* end = text.data() + text.size();
-      auto [p, ec] = std::from_chars(text.data(), end, v);
-      if (ec != std::errc() || p != end || text.empty()) return std::nullopt;
-      return Value{v};
+      const auto v = parse_number<int64_t>(text);
+      if (!v) return std::nullopt;
+      return Value{*v};
     }
     case Kind::number: {
-      if (text.empty()) return std::nullopt;
-      char* end = nullptr;
-      const double v = std::strtod(text.c_str(), &end);
-      if (end != text.c_str() + text.size()) return std::nullopt;
-      return Value{v};
+      const auto v = parse_number<double>(text);
+      if (!v) return std::nullopt;
+      return Value{*v};
     }
   }
   return std::nullopt;

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/parse_number.hpp"
 #include "core/thread_name.hpp"
 
 namespace zc::service {
@@ -178,12 +179,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   if (colon == std::string::npos) return fail(Errc::invalid_argument, "metrics", "'" + address + "' is not HOST:PORT");
   std::string host = address.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  try {
-    port = std::stoi(address.substr(colon + 1));
-  } catch (...) {
+  const auto parsed = parse_number<int>(std::string_view(address).substr(colon + 1));
+  if (!parsed || *parsed < 0 || *parsed > 65535) {
     return fail(Errc::invalid_argument, "metrics", "'" + address + "' is not HOST:PORT");
   }
+  const int port = *parsed;
   std::unique_ptr<MetricsServer> s(new MetricsServer());
   s->server_ = std::make_unique<httplib::Server>();
   // httplib's default adds SO_REUSEPORT, which lets a second daemon share the port silently

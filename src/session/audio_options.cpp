@@ -1,8 +1,9 @@
 #include "session/audio_options.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <sstream>
+
+#include "core/parse_number.hpp"
 
 namespace zc::session {
 namespace {
@@ -17,14 +18,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
     s.remove_suffix(1);
   return s;
-}
-
-std::optional<double> parse_db(std::string_view text) {
-  double v = 0;
-  const char* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc() || p != end || text.empty() || !std::isfinite(v)) return std::nullopt;
-  return v;
 }
 
 }  // namespace
@@ -42,7 +35,7 @@ Result<AudioSourceSetting> parse_audio_setting(std::string_view text) {
     if (item == "muted") {
       setting.muted = true;
     } else if (item.substr(0, 7) == "volume=") {
-      const auto db = parse_db(item.substr(7));
+      const auto db = parse_number<double>(item.substr(7));
       if (!db || *db < -120 || *db > 40) return bad(std::string(text) + ": volume=DB takes a number of dB, -120..40");
       setting.volume_db = *db;
     } else {

@@ -1,11 +1,11 @@
 #include "session/record_options.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include "capture/source.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "output/target.hpp"
 
 namespace zc::session {
@@ -15,21 +15,13 @@ bool is_url(const std::string& target) {
   return target.find("://") != std::string::npos;
 }
 
-std::optional<uint32_t> parse_u32(std::string_view s) {
-  uint32_t v = 0;
-  const auto* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc() || p != end) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 Result<Size> parse_size(const std::string& text, bool even) {
   const size_t x = text.find('x');
   if (x == std::string::npos) return fail(Errc::invalid_argument, "options", "size '" + text + "' is not WIDTHxHEIGHT");
-  auto w = parse_u32(std::string_view(text).substr(0, x));
-  auto h = parse_u32(std::string_view(text).substr(x + 1));
+  auto w = parse_number<uint32_t>(std::string_view(text).substr(0, x));
+  auto h = parse_number<uint32_t>(std::string_view(text).substr(x + 1));
   if (!w || !h) return fail(Errc::invalid_argument, "options", "size '" + text + "' is not WIDTHxHEIGHT");
   if (*w < 16 || *h < 16 || *w > 8192 || *h > 8192) {
     return fail(Errc::invalid_argument, "options", "size '" + text + "' is outside 16x16..8192x8192");

@@ -1,9 +1,9 @@
 #include "testsrc/options.hpp"
 
 #include <array>
-#include <charconv>
 #include <utility>
 
+#include "core/parse_number.hpp"
 #include "testsrc/pack.hpp"
 #include "testsrc/pattern.hpp"
 
@@ -31,9 +31,9 @@ constexpr uint32_t kMaxFps = 240;
 
 template <class T>
 bool parse_uint(std::string_view text, T& out) {
-  if (text.empty()) return false;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && ptr == text.data() + text.size();
+  const auto n = parse_number<T>(text);
+  if (n) out = *n;
+  return n.has_value();
 }
 
 tl::unexpected<Error> bad(std::string message) {
