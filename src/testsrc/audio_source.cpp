@@ -15,6 +15,7 @@
 #include "capture/pw_handles.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "testsrc/cycle_gate.hpp"
 
 namespace zc::testsrc {
@@ -176,7 +177,7 @@ Result<void> AudioTestSource::Impl::start() {
       const char* serial = spa_dict_lookup(props, PW_KEY_OBJECT_SERIAL);
       if (!name || !serial || self->options.node_name != name) return;
       std::lock_guard guard(self->mutex);
-      self->nodes.push_back(NodeIdentity{id, std::strtoull(serial, nullptr, 10)});
+      self->nodes.push_back(NodeIdentity{id, parse_number<uint64_t>(serial).value_or(0)});
       self->changed.notify_all();
     };
     return e;

@@ -12,6 +12,7 @@
 
 #include "capture/sync_timeline.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "testsrc/metas.hpp"
 #include "testsrc/source_impl.hpp"
 
@@ -32,7 +33,7 @@ void registry_global(void* data, uint32_t id, uint32_t /*permissions*/, const ch
   const char* serial = spa_dict_lookup(props, PW_KEY_OBJECT_SERIAL);
   if (!name || !serial || impl->options.node_name != name) return;
   std::lock_guard lock(impl->mutex);
-  impl->named_nodes.push_back(NodeIdentity{id, std::strtoull(serial, nullptr, 10)});
+  impl->named_nodes.push_back(NodeIdentity{id, parse_number<uint64_t>(serial).value_or(0)});
   impl->changed.notify_all();
 }
 
