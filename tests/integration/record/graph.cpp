@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iterator>
 #include <regex>
+#include <sstream>
 
 #include "support/process.hpp"
 
@@ -18,6 +19,20 @@ std::vector<std::string> links_into(const std::string& port) {
     const size_t end = out.find('\n', line + 1);
     from.push_back(out.substr(line + 7, end - line - 7));
     line = end;
+  }
+  return from;
+}
+
+std::vector<std::string> links_into_node(const std::string& node) {
+  std::istringstream out(run({"pw-link", "-l"}, std::chrono::seconds(5)).output);
+  std::vector<std::string> from;
+  bool ours = false;  // the port line above belongs to `node`
+  for (std::string line; std::getline(out, line);) {
+    if (line.rfind("  |", 0) != 0) {
+      ours = line.rfind(node + ":", 0) == 0;
+    } else if (ours && line.rfind("  |<- ", 0) == 0) {
+      from.push_back(line.substr(6));
+    }
   }
   return from;
 }
