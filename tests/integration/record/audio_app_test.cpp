@@ -264,6 +264,7 @@ TEST_CASE("record --audio app:NAME: WirePlumber restarted mid-recording: the app
   CHECK(links_into("zerocast-audio:input_FR").size() == 1);
   const auto status = rec.wait(40s);
   REQUIRE(status);
+  INFO(rec.output());  // as it ended (the INFO above was taken at the start)
   CHECK(*status == 0);
   CHECK(count(rec.output(), "joined") == 1);
 
