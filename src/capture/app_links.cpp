@@ -3,10 +3,10 @@
 #include <cstring>
 
 #include <spa/utils/result.h>
-#include <spa/utils/string.h>
 
 #include "capture/connection.hpp"
 #include "capture/link_factory.hpp"
+#include "capture/prop_number.hpp"
 #include "core/log.hpp"
 
 namespace zc::capture {
@@ -17,12 +17,6 @@ constexpr const char* kStage = "capture:audio";
 std::string lookup(const spa_dict* props, const char* key) {
   const char* v = props ? spa_dict_lookup(props, key) : nullptr;
   return v ? v : "";
-}
-
-uint32_t lookup_id(const spa_dict* props, const char* key) {
-  uint32_t id = 0;
-  const char* v = props ? spa_dict_lookup(props, key) : nullptr;
-  return v && spa_atou32(v, &id, 10) ? id : 0;
 }
 
 }  // namespace
@@ -178,7 +172,7 @@ void AppLinker::add_node(uint32_t id, const spa_dict* props) {
   auto node = std::make_unique<Node>();
   node->owner = this;
   node->id = id;
-  node->client_id = lookup_id(props, PW_KEY_CLIENT_ID);
+  node->client_id = prop_number<uint32_t>(props, PW_KEY_CLIENT_ID).value_or(0);
   node->name = lookup(props, PW_KEY_NODE_NAME);
   // The registry shows a node's application.name but not its binary: its info has every property.
   node->proxy.reset(
@@ -226,7 +220,7 @@ AppLinker::Client* AppLinker::client(uint32_t id) {
 void AppLinker::add_port(uint32_t id, const spa_dict* props) {
   PortInfo p;
   p.id = id;
-  p.node = lookup_id(props, PW_KEY_NODE_ID);
+  p.node = prop_number<uint32_t>(props, PW_KEY_NODE_ID).value_or(0);
   p.output = lookup(props, PW_KEY_PORT_DIRECTION) == "out";
   p.monitor = lookup(props, PW_KEY_PORT_MONITOR) == "true";
   p.channel = lookup(props, PW_KEY_AUDIO_CHANNEL);

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include <spa/utils/result.h>
-#include <spa/utils/string.h>
 
 #include "capture/connection.hpp"
 #include "capture/link_factory.hpp"
+#include "capture/prop_number.hpp"
 #include "core/log.hpp"
 
 namespace zc::capture {
@@ -21,9 +21,7 @@ constexpr std::chrono::milliseconds kGrace{2000};
 constexpr uint32_t kAttempts = 3;
 
 uint32_t lookup_id(const spa_dict* props, const char* key) {
-  uint32_t id = SPA_ID_INVALID;
-  const char* v = props ? spa_dict_lookup(props, key) : nullptr;
-  return v && spa_atou32(v, &id, 10) ? id : SPA_ID_INVALID;
+  return prop_number<uint32_t>(props, key).value_or(SPA_ID_INVALID);
 }
 
 std::string describe(const std::set<LinkPair>& pairs) {

@@ -4,6 +4,7 @@
 
 #include "capture/connection.hpp"
 #include "capture/portal_token.hpp"
+#include "capture/prop_number.hpp"
 #include "core/log.hpp"
 #include "core/parse_number.hpp"
 
@@ -23,7 +24,7 @@ struct RegistryScan {
         const char* v = spa_dict_lookup(props, key);
         return std::string(v ? v : "");
       };
-      node.serial = parse_number<uint64_t>(get(PW_KEY_OBJECT_SERIAL)).value_or(0);
+      node.serial = prop_number<uint64_t>(props, PW_KEY_OBJECT_SERIAL).value_or(0);
       node.name = get(PW_KEY_NODE_NAME);
       node.description = get(PW_KEY_NODE_DESCRIPTION);
       node.media_class = get(PW_KEY_MEDIA_CLASS);

@@ -11,11 +11,11 @@
 #include <spa/param/param.h>
 #include <spa/utils/result.h>
 
+#include "capture/prop_number.hpp"
 #include "capture/stream_impl.hpp"
 #include "core/allocator.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "core/parse_number.hpp"
 
 namespace zc::capture {
 namespace {
@@ -398,9 +398,7 @@ void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
 void Stream::Impl::on_global(void* data, uint32_t id, uint32_t, const char* type, uint32_t, const spa_dict* props) {
   auto* s = static_cast<Impl*>(data);
   if (!props || std::strcmp(type, PW_TYPE_INTERFACE_Node) != 0) return;
-  const char* serial = spa_dict_lookup(props, PW_KEY_OBJECT_SERIAL);
-  if (!serial) return;
-  if (parse_number<uint64_t>(serial) != s->options.target.serial) return;
+  if (prop_number<uint64_t>(props, PW_KEY_OBJECT_SERIAL) != s->options.target.serial) return;
   s->target_global = id;
   s->target_seen = true;
   if (s->options.target.node_id == 0) s->options.target.node_id = id;

@@ -1,6 +1,7 @@
 #include "graph.hpp"
 
 #include <chrono>
+#include <functional>
 #include <iterator>
 #include <regex>
 #include <sstream>
@@ -9,32 +10,32 @@
 
 namespace zc::test {
 
-std::vector<std::string> links_into(const std::string& port) {
-  const std::string out = run({"pw-link", "-l"}, std::chrono::seconds(5)).output;
-  std::vector<std::string> from;
-  const size_t at = out.find("\n" + port + "\n");
-  if (at == std::string::npos && out.rfind(port + "\n", 0) != 0) return from;
-  size_t line = out.find('\n', at == std::string::npos ? 0 : at + 1);
-  while (line != std::string::npos && out.compare(line + 1, 6, "  |<- ") == 0) {
-    const size_t end = out.find('\n', line + 1);
-    from.push_back(out.substr(line + 7, end - line - 7));
-    line = end;
-  }
-  return from;
-}
+namespace {
 
-std::vector<std::string> links_into_node(const std::string& node) {
+// `pw-link -l`: the ports linked into every input port whose "node:port" name `into` accepts.
+// Each port line is followed by its links, "  |<- node:port" for those coming in.
+std::vector<std::string> links_into_ports(const std::function<bool(const std::string&)>& into) {
   std::istringstream out(run({"pw-link", "-l"}, std::chrono::seconds(5)).output);
   std::vector<std::string> from;
-  bool ours = false;  // the port line above belongs to `node`
+  bool ours = false;  // the port line above is one `into` accepts
   for (std::string line; std::getline(out, line);) {
     if (line.rfind("  |", 0) != 0) {
-      ours = line.rfind(node + ":", 0) == 0;
+      ours = into(line);
     } else if (ours && line.rfind("  |<- ", 0) == 0) {
       from.push_back(line.substr(6));
     }
   }
   return from;
+}
+
+}  // namespace
+
+std::vector<std::string> links_into(const std::string& port) {
+  return links_into_ports([&](const std::string& name) { return name == port; });
+}
+
+std::vector<std::string> links_into_node(const std::string& node) {
+  return links_into_ports([&](const std::string& name) { return name.rfind(node + ":", 0) == 0; });
 }
 
 std::vector<std::string> node_ids(const std::string& name) {
