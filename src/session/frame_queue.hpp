@@ -1,7 +1,9 @@
 #pragma once
 // The bounded hand-off between the capture thread and the encoder thread. When the encoder falls
 // behind, the oldest frame is dropped (and counted): the newest picture is what a viewer wants,
-// and a full queue must never block the PipeWire thread.
+// and a full queue must never block the PipeWire thread. The queue is bounded in bytes as well as
+// in frames (queue_capacity_for): eight 4K frames would hold 100 MB and a quarter of a second.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,9 +15,20 @@
 
 namespace zc::session {
 
+// The frames the queue holds at most: kQueueFrames, fewer where they would pass kQueueBudgetBytes,
+// never fewer than kQueueMinFrames (a keyframe's longer encode must not drop the next frame).
+inline constexpr size_t kQueueFrames = 8;
+inline constexpr size_t kQueueMinFrames = 3;
+inline constexpr uint64_t kQueueBudgetBytes = uint64_t{32} << 20;
+constexpr size_t queue_capacity_for(uint64_t frame_bytes) {
+  if (frame_bytes == 0) return kQueueFrames;
+  const uint64_t fit = kQueueBudgetBytes / frame_bytes;
+  return static_cast<size_t>(std::clamp<uint64_t>(fit, kQueueMinFrames, kQueueFrames));
+}
+
 class FrameQueue {
  public:
-  explicit FrameQueue(size_t capacity) : capacity_(capacity) {}
+  explicit FrameQueue(size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) {}
 
   enum class Pushed : uint8_t {
     queued,
@@ -50,6 +63,24 @@ class FrameQueue {
     DeviceFrame f = std::move(frames_.front());
     frames_.pop_front();
     return f;
+  }
+
+  // A new bound for later pushes (at least 1). Frames over it are dropped now, oldest first, and
+  // counted; returns how many.
+  size_t set_capacity(size_t capacity) {
+    std::lock_guard lock(mutex_);
+    capacity_ = std::max<size_t>(capacity, 1);
+    size_t over = 0;
+    while (frames_.size() > capacity_) {
+      frames_.pop_front();
+      ++over;
+    }
+    dropped_ += over;
+    return over;
+  }
+  size_t capacity() const {
+    std::lock_guard lock(mutex_);
+    return capacity_;
   }
 
   // Ends the consumer's current (or next) pop() wait without a frame, to look at other work.
@@ -88,7 +119,7 @@ class FrameQueue {
   }
 
  private:
-  const size_t capacity_;
+  size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<DeviceFrame> frames_;

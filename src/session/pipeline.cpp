@@ -9,6 +9,7 @@
 
 #include "capture/source.hpp"
 #include "core/clock.hpp"
+#include "core/image_layout.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 #include "encode/families.hpp"
@@ -31,6 +32,12 @@ int64_t thread_cpu_ns() {
 
 uint32_t even_down(uint32_t v) {
   return v < 2 ? 2 : v & ~1U;
+}
+
+// About what one imported frame of `t` holds (rows aligned as the pools align them).
+uint64_t target_bytes(const zerocopy::ImportTarget& t) {
+  const auto layout = single_block_layout(t.format, t.width, t.height, aligned_stride(t.format, t.width, 64));
+  return layout ? layout->bytes() : uint64_t{t.width} * t.height * 4;
 }
 
 }  // namespace
@@ -389,6 +396,9 @@ void Pipeline::on_frame(const Frame& frame) {
     target_ = target_for(visible.width, visible.height, frame.format, true);
     width_ = target_->width;
     height_ = target_->height;
+    const uint64_t bytes = target_bytes(*target_);
+    counters_.dropped_queue_full += queue_.set_capacity(queue_capacity_for(bytes));
+    spdlog::debug("record: the encoder's queue holds {} frames of {} bytes", queue_.capacity(), bytes);
   }
   auto imported = importers_->import(frame, *target_, [this](PixelFormat format, uint64_t modifier) {
     if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(format, modifier);

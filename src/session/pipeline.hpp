@@ -217,7 +217,7 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   // The capture thread's view of stream_: set once Stream::start returned (frames may arrive
   // before that), cleared before the stream is destroyed.
   std::atomic<capture::Stream*> stream_ptr_{nullptr};
-  FrameQueue queue_{8};
+  FrameQueue queue_{kQueueFrames};  // bounded by the frame size once it is known
   std::thread encoder_thread_;
 
   // Capture-thread state.

@@ -72,3 +72,38 @@ TEST_CASE("wake ends one wait without a frame, before its timeout, and leaves th
   REQUIRE(f);
   CHECK(f->sequence == 3);
 }
+
+TEST_CASE("the queue's bound follows the frame size: eight small frames, never fewer than three", "[frame_queue]") {
+  using zc::session::queue_capacity_for;
+  constexpr uint64_t k1080p = 1920ULL * 1080 * 3 / 2;  // NV12
+  constexpr uint64_t k1440p = 2560ULL * 1440 * 3 / 2;
+  constexpr uint64_t k4k = 3840ULL * 2160 * 3 / 2;
+  CHECK(queue_capacity_for(0) == 8);
+  CHECK(queue_capacity_for(640ULL * 360 * 3 / 2) == 8);
+  CHECK(queue_capacity_for(k1080p) == 8);
+  CHECK(queue_capacity_for(k1440p) == 6);
+  CHECK(queue_capacity_for(k4k) == 3);
+  CHECK(queue_capacity_for(k4k * 2) == 3);  // 4K P010
+  CHECK(queue_capacity_for(k4k * 4) == 3);  // 8K
+  CHECK(queue_capacity_for(k1440p) * k1440p <= zc::session::kQueueBudgetBytes);
+}
+
+TEST_CASE("a lower bound drops the oldest frames over it at once and counts them", "[frame_queue]") {
+  FrameQueue q(8);
+  for (uint64_t i = 0; i < 6; ++i)
+    REQUIRE(q.push(frame(i)) == FrameQueue::Pushed::queued);
+  CHECK(q.set_capacity(3) == 3);
+  CHECK(q.capacity() == 3);
+  CHECK(q.dropped() == 3);
+  CHECK(q.depth() == 3);
+  CHECK(q.push(frame(6)) == FrameQueue::Pushed::queued_dropping_oldest);
+  for (uint64_t expect = 4; expect < 7; ++expect) {
+    auto f = q.pop(std::chrono::milliseconds(0));
+    REQUIRE(f);
+    CHECK(f->sequence == expect);
+  }
+  CHECK(q.set_capacity(0) == 0);  // at least one
+  CHECK(q.capacity() == 1);
+  CHECK(q.push(frame(7)) == FrameQueue::Pushed::queued);
+  CHECK(q.push(frame(8)) == FrameQueue::Pushed::queued_dropping_oldest);
+}
