@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <spa/utils/result.h>
@@ -159,9 +160,18 @@ bool LinkKeeper::unlinked() {
                    options_.stage, options_.what, ours_.size());
       ours_.clear();
     }
+    if (std::exchange(lost_, false)) {
+      spdlog::debug("{}: {}: linked again by somebody else: {}", options_.stage, options_.what, describe(remembered_));
+      if (relinked_) relinked_();
+    }
     return false;
   }
-  return ours_.empty() && !remembered_.empty();
+  if (!ours_.empty() || remembered_.empty()) return false;
+  if (!std::exchange(lost_, true)) {
+    spdlog::debug("{}: {}: its links are gone; linking it again in {} ms unless somebody else does", options_.stage,
+                  options_.what, kGrace.count());
+  }
+  return true;
 }
 
 void LinkKeeper::arm(bool on) {

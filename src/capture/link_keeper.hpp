@@ -32,7 +32,9 @@ class LinkKeeper {
  public:
   // Our stream's node id: 0 or SPA_ID_INVALID while PipeWire has not assigned it.
   using OwnNode = std::function<uint32_t()>;
-  // Loop thread: we made links again (the owner may watch for the first buffer).
+  // Loop thread: our node, having lost its links, is linked again: by us, or by somebody else
+  // (the session manager back). The owner may watch for the next buffer, or, when none came yet,
+  // give the negotiation that starts again its time.
   using Relinked = std::function<void()>;
 
   struct Options {
@@ -83,6 +85,7 @@ class LinkKeeper {
   std::set<LinkPair> remembered_;       // the links others made into our node, last seen
   std::map<LinkPair, std::unique_ptr<OwnLink>> ours_;
   bool armed_ = false;
+  bool lost_ = false;   // our node lost its links, and nobody else has linked it since
   uint32_t tries_ = 0;  // relinks since somebody else last linked us
 };
 

@@ -226,8 +226,17 @@ void Stream::Impl::arm_kick(std::chrono::milliseconds after) {
 }
 
 void Stream::Impl::watch_relink() {
+  if (finished || stopping) return;
+  // Linked again before any buffer came (the session manager went while the first negotiation
+  // was under way): the negotiation starts again with the new link, and so does its give-up
+  // deadline. Seen in the emulated guest: WirePlumber 0.5 killed 2.5 s after we connected, our
+  // link 2 s later, and the deadline counted from the connect ended 0.1 s after that.
+  if (!first_buffer_seen) {
+    arm_timeout();
+    return;
+  }
   // No give-up deadline here: a capture that was streaming waits for its producer as before.
-  if (finished || stopping || options.stall_kick.count() <= 0) return;
+  if (options.stall_kick.count() <= 0) return;
   timer_armed = true;  // the next buffer disarms the kick (disarm_timeout)
   arm_kick(options.stall_kick);
 }

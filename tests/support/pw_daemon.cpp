@@ -92,7 +92,7 @@ void PipeWireDaemon::start_session_manager() {
   wireplumber_ = std::make_unique<Process>(std::vector<std::string>{"wireplumber"}, w);
 }
 
-void PipeWireDaemon::restart_session_manager() {
+void PipeWireDaemon::restart_session_manager(std::chrono::milliseconds away) {
   if (!wireplumber_) throw std::runtime_error("no WirePlumber to restart");
   wireplumber_->signal(SIGKILL);
   wireplumber_->wait(std::chrono::seconds(2));
@@ -101,6 +101,7 @@ void PipeWireDaemon::restart_session_manager() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline && default_metadata_listed())
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(away);
   start_session_manager();
   wait_ready();
 }

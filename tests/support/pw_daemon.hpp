@@ -2,6 +2,7 @@
 // A private PipeWire for one test (pwtest's rule): its own XDG_RUNTIME_DIR, its own session bus,
 // pipewire and WirePlumber. While it lives, this process's environment points at it, so neither
 // the test nor any child it starts can reach the user's session.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,9 +34,10 @@ class PipeWireDaemon {
   void kill_pipewire();
   // Starts them again in the same runtime directory.
   void start_pipewire();
-  // Kills WirePlumber hard (a crash; the links it made go with it) and starts it again, waiting
-  // until its policy runs. Throws std::runtime_error when it was not started or does not come back.
-  void restart_session_manager();
+  // Kills WirePlumber hard (a crash; the links it made go with it) and starts it again `away`
+  // later, waiting until its policy runs. Throws std::runtime_error when it was not started or
+  // does not come back.
+  void restart_session_manager(std::chrono::milliseconds away = std::chrono::milliseconds(0));
 
   std::string logs() const;
 

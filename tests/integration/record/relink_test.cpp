@@ -4,6 +4,8 @@
 // makes the same links itself (capture/link_keeper) and hands them back when somebody else links
 // its stream again. Against a real PipeWire and WirePlumber, killed and started again, with a
 // PipeWire's own audiotestsrc as the device and the files decoded.
+#include <signal.h>
+
 #include <chrono>
 #include <functional>
 #include <thread>
@@ -76,22 +78,26 @@ void check_picture(const StreamsProbe& probe) {
   CHECK(video->packets >= 180);
 }
 
-}  // namespace
-
-TEST_CASE("record: WirePlumber restarted mid-recording: the picture and a device's sound go on, linked again",
-          "[record][audio][relink]") {
-  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
-  const std::string path = make_temp_dir("zc-relink") + "/relink.mkv";
-  // A device of its own, as a microphone: PipeWire's audiotestsrc, a source node whose sound
-  // reaches the graph without the session manager, so the track shows whether our stream is
-  // linked to it. (A player's link to its sink is WirePlumber's, and 0.4.13 does not make it
-  // again either: the desktop's sound after such a restart is silence for every listener.)
+// A device of its own, as a microphone: PipeWire's audiotestsrc, a source node whose sound
+// reaches the graph without the session manager, so the track shows whether our stream is linked
+// to it. (A player's link to its sink is WirePlumber's, and 0.4.13 does not make it again either:
+// the desktop's sound after such a restart is silence for every listener.)
+void create_mic() {
   REQUIRE(run({"pw-cli", "create-node", "adapter",
                "{ factory.name=audiotestsrc library.name=audiotestsrc/libspa-audiotestsrc node.name=zc-mic "
                "media.class=Audio/Source object.linger=true node.driver=true audio.position=[FL FR] }"},
               5s)
               .status == 0);
   REQUIRE(wait_until([] { return !node_ids("zc-mic").empty(); }, 10s));
+}
+
+}  // namespace
+
+TEST_CASE("record: WirePlumber restarted mid-recording: the picture and a device's sound go on, linked again",
+          "[record][audio][relink]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  const std::string path = make_temp_dir("zc-relink") + "/relink.mkv";
+  create_mic();
   Process rec = start_zerocast(record_args(path, "name:zc-mic"));
   require_linked(
       rec, [] { return links_into_node(kVideoNode).size() == 1 && links_into("zerocast-audio:input_FR").size() == 1; });
@@ -163,4 +169,47 @@ TEST_CASE("record: WirePlumber restarted mid-recording, video only: linked again
   INFO(probe.error);
   REQUIRE(probe.ok);
   check_picture(probe);
+}
+
+TEST_CASE("record: WirePlumber restarted before the first frame: the negotiation gets its time again from our link",
+          "[record][audio][relink]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  const std::string path = make_temp_dir("zc-relink-early") + "/early.mkv";
+  create_mic();  // linked again along with the picture
+  Process producer = start_zerocast({"test-source", "--size", "320x240", "--fps", "30"});
+  const auto serial = wait_for_serial(producer, 10s);
+  INFO(producer.output());
+  REQUIRE(serial);
+  // A producer that does not answer yet (stopped): the session manager's link into our stream
+  // stays in its negotiation, as WirePlumber 0.5's did in the emulated guest when it was killed,
+  // and its removal waits for the producer too.
+  producer.signal(SIGSTOP);
+  const auto start = std::chrono::steady_clock::now();
+  Process rec = start_zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--audio", "name:zc-mic",
+                                "--duration", "3", "-o", path});
+  require_linked(rec, [] { return links_into_node(kVideoNode).size() == 1; });
+  // The producer answers 6 s after the start: past the 5 s a negotiation gets when they are
+  // counted from our connect (the recording failed there: "did not finish within 5000 ms", exit
+  // 3), within them counted from our link.
+  std::thread answer([&] {
+    std::this_thread::sleep_until(start + 6s);
+    producer.signal(SIGCONT);
+  });
+  // The session manager's link goes with it, and it stays away until after that (WirePlumber
+  // 0.4.13 back while the producer does not answer removes our stream): zerocast links the stream
+  // again itself after its 2 s of grace.
+  pw.restart_session_manager(7s);
+  answer.join();
+  CHECK(rec.output().find("linking it again ourselves") != std::string::npos);
+  const auto status = rec.wait(30s);
+  INFO(rec.output());
+  REQUIRE(status);
+  CHECK(*status == 0);
+  const auto probe = probe_streams(path);
+  INFO(probe.error);
+  REQUIRE(probe.ok);
+  const auto* video = probe.first(false);
+  REQUIRE(video);
+  CHECK(video->end_us > 2'500'000);
+  CHECK(video->packets >= 60);
 }
