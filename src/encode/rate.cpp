@@ -1,5 +1,7 @@
 #include "encode/rate.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -22,9 +24,21 @@ uint32_t effective_gop(const EncoderConfig& config) {
   return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(2.0 * nominal_fps(config))));
 }
 
+uint32_t usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+    return static_cast<uint32_t>(CPU_COUNT(&set));
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
 uint32_t effective_threads(const EncoderConfig& config) {
   if (config.threads > 0) return config.threads;
-  return std::clamp<uint32_t>(std::thread::hardware_concurrency(), 1, 16);
+  return std::clamp<uint32_t>(usable_cores(), 1, 16);
+}
+
+uint32_t small_frame_threads(uint32_t cores) {
+  return cores < kSlicedThreadsFromCores ? 1 : 4;
 }
 
 Result<uint32_t> parse_encoder_threads(std::string_view text) {

@@ -16,9 +16,17 @@ inline constexpr uint32_t kLowLatencyBufferFrames = 2;
 double nominal_fps(const EncoderConfig& config);
 // gop_frames, or two seconds' worth of frames; at least 1.
 uint32_t effective_gop(const EncoderConfig& config);
-// threads, or the number of cores clamped to 1..16 (more threads than that only adds latency
-// and slices without speeding up one stream).
+// The cores this process may run on (its CPU affinity: a container's or taskset's share), at
+// least 1.
+uint32_t usable_cores();
+// threads, or the usable cores clamped to 1..16 (more threads than that only adds latency and
+// slices without speeding up one stream).
 uint32_t effective_threads(const EncoderConfig& config);
+// Low latency up to 1080p60's pixel rate (libx264): one thread below kSlicedThreadsFromCores
+// (the 2-core machines, where sliced threads cost more CPU a frame than they save), 4 from there
+// (4, 8 and 16 cores measured: the p99 about halved at the same CPU; bench/HISTORY.md).
+inline constexpr uint32_t kSlicedThreadsFromCores = 4;
+uint32_t small_frame_threads(uint32_t cores);
 // ZEROCAST_ENCODER_THREADS: "" is 0 (the encoder's own choice: effective_threads, and libx264's
 // one thread for low latency up to 1080p60), else 1..64 threads for the software encoders.
 Result<uint32_t> parse_encoder_threads(std::string_view text);

@@ -9,12 +9,13 @@ namespace zc::encode {
 namespace {
 
 constexpr int kQualityCrf = 20;
-// Low latency up to this many pixels a second (1080p60) encodes on one thread: ultrafast keeps up
-// on one core with room to spare (about 3.3 ms a 1080p frame on the 2-core CI class), and sliced
-// threads hand each frame to worker threads and wait for them, several wake-ups a frame: on the
-// machines we measured they cost more than they save (record_bench, 1080p60: libx264 alone 3.3 ms
-// a frame on one thread, 4.2-4.8 on two; bench/HISTORY.md). Above it (4K30), a frame takes longer
-// than one core can give within the frame interval: threads as configured.
+// Low latency up to this many pixels a second (1080p60) encodes on one thread on a small machine:
+// ultrafast keeps up on one core with room to spare (about 3.3 ms a 1080p frame on the 2-core CI
+// class), and sliced threads hand each frame to worker threads and wait for them, several wake-ups
+// a frame, which there cost more than they save (record_bench, 1080p60: libx264 alone 3.3 ms a
+// frame on one thread, 4.2-4.8 on two). With cores to spare, 4 sliced threads halve the latency at
+// the same CPU (rate.hpp small_frame_threads; bench/HISTORY.md). Above it (4K30), a frame takes
+// longer than one core can give within the frame interval: threads as configured.
 constexpr double kOneThreadPixelRate = 1920.0 * 1080.0 * 60.0;
 
 class X264Encoder final : public FfmpegEncoder {
@@ -28,7 +29,7 @@ class X264Encoder final : public FfmpegEncoder {
     options.set("preset", low_latency ? "ultrafast" : "veryfast");
     if (low_latency && config().threads == 0 &&
         static_cast<double>(config().width) * config().height * nominal_fps(config()) <= kOneThreadPixelRate) {
-      ctx.thread_count = 1;
+      ctx.thread_count = static_cast<int>(small_frame_threads(usable_cores()));
     }
     if (low_latency) {
       options.set("tune", "zerolatency");

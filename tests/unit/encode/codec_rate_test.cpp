@@ -1,3 +1,5 @@
+#include <sched.h>
+
 #include <catch2/catch.hpp>
 
 #include <thread>
@@ -37,12 +39,24 @@ TEST_CASE("the GOP defaults to two seconds of frames", "[encode][rate]") {
   CHECK(effective_gop(c) == 7);
 }
 
-TEST_CASE("threads default to the cores, clamped to 1..16", "[encode][rate]") {
+TEST_CASE("threads default to the usable cores, clamped to 1..16", "[encode][rate]") {
   EncoderConfig c;
-  const uint32_t cores = std::thread::hardware_concurrency();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof(set), &set) == 0);
+  const auto cores = static_cast<uint32_t>(CPU_COUNT(&set));
+  CHECK(usable_cores() == cores);
+  CHECK(usable_cores() <= std::max(1U, std::thread::hardware_concurrency()));
   CHECK(effective_threads(c) == std::clamp<uint32_t>(cores, 1, 16));
   c.threads = 3;
   CHECK(effective_threads(c) == 3);
+}
+
+TEST_CASE("low latency up to 1080p60: one thread below 4 cores, 4 sliced threads from 4", "[encode][rate]") {
+  for (const uint32_t cores : {1U, 2U, 3U})
+    CHECK(small_frame_threads(cores) == 1);
+  for (const uint32_t cores : {4U, 8U, 16U, 128U})
+    CHECK(small_frame_threads(cores) == 4);
 }
 
 TEST_CASE("ZEROCAST_ENCODER_THREADS: unset is the encoder's choice, 1..64 a count, anything else an error naming it",
