@@ -28,7 +28,7 @@ uint32_t effective_threads(const EncoderConfig& config);
 inline constexpr uint32_t kSlicedThreadsFromCores = 4;
 uint32_t small_frame_threads(uint32_t cores);
 // ZEROCAST_ENCODER_THREADS: "" is 0 (the encoder's own choice: effective_threads, and libx264's
-// one thread for low latency up to 1080p60), else 1..64 threads for the software encoders.
+// small_frame_threads for low latency up to 1080p60), else 1..64 threads for the software encoders.
 Result<uint32_t> parse_encoder_threads(std::string_view text);
 // The same, read from the environment.
 Result<uint32_t> encoder_threads_from_env();
