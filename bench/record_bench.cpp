@@ -61,6 +61,7 @@ extern "C" {
 #include <spdlog/spdlog.h>
 
 #include "capture/source.hpp"
+#include "encode/rate.hpp"
 #include "encode_alone.hpp"
 #include "support/decode.hpp"
 #include "support/paths.hpp"
@@ -442,7 +443,7 @@ int audio_bench(int seconds, int rounds) {
   std::printf(
       "zerocast record vs GStreamer with sound: %ux%u@%u libx264 ultrafast+zerolatency and the desktop's "
       "tone (Opus), %d s x %d rounds, %u cores; CPU seconds per second\n",
-      c.width, c.height, c.fps, seconds, rounds, std::thread::hardware_concurrency());
+      c.width, c.height, c.fps, seconds, rounds, zc::encode::usable_cores());
   std::vector<double> with, without, gst;
   for (int round = 0; round < rounds; ++round) {
     const Run a = run_zerocast(c, *source->serial, seconds, true);
@@ -634,7 +635,7 @@ int main(int argc, char** argv) {
   std::printf(
       "zerocast record vs GStreamer and vs libx264 alone, libx264 ultrafast+zerolatency, %d s x %d rounds, %u "
       "cores\n",
-      seconds, rounds, std::thread::hardware_concurrency());
+      seconds, rounds, zc::encode::usable_cores());
   std::printf(
       "| producer | size | zerocast CPU/frame | steady | x264 alone + memcpy | ratio | steady ratio | GStreamer "
       "CPU/frame | steady | ratio | steady ratio | zerocast peak RSS | GStreamer peak RSS | zerocast private | "

@@ -41,6 +41,11 @@ uint32_t small_frame_threads(uint32_t cores) {
   return cores < kSlicedThreadsFromCores ? 1 : 4;
 }
 
+uint32_t large_frame_threads(uint32_t cores) {
+  if (cores <= 1) return 1;
+  return std::clamp<uint32_t>(cores, kLargeFrameMinThreads, 16);
+}
+
 Result<uint32_t> parse_encoder_threads(std::string_view text) {
   if (text.empty()) return 0U;
   const auto n = parse_number<uint32_t>(text);

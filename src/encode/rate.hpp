@@ -24,11 +24,19 @@ uint32_t usable_cores();
 uint32_t effective_threads(const EncoderConfig& config);
 // Low latency up to 1080p60's pixel rate (libx264): one thread below kSlicedThreadsFromCores
 // (the 2-core machines, where sliced threads cost more CPU a frame than they save), 4 from there
-// (4, 8 and 16 cores measured: the p99 about halved at the same CPU; bench/HISTORY.md).
-inline constexpr uint32_t kSlicedThreadsFromCores = 4;
+// (3, 4, 8 and 16 cores measured: the p99 about halved at the same CPU; bench/HISTORY.md).
+inline constexpr uint32_t kSlicedThreadsFromCores = 3;
 uint32_t small_frame_threads(uint32_t cores);
+// Low latency above it (libx264, 4K30): the cores up to 16, but at least kLargeFrameMinThreads
+// sliced threads from 2 cores. With as many slices as cores, a core taken a while by the producer
+// or the capture thread holds up half the frame; with more slices than cores the other core takes
+// the waiting ones (2 cores, 4K30: zerocast's p99 from 2 s 26-36 -> 22-33 ms at the same CPU a
+// frame; bench/HISTORY.md).
+inline constexpr uint32_t kLargeFrameMinThreads = 4;
+uint32_t large_frame_threads(uint32_t cores);
 // ZEROCAST_ENCODER_THREADS: "" is 0 (the encoder's own choice: effective_threads, and libx264's
-// small_frame_threads for low latency up to 1080p60), else 1..64 threads for the software encoders.
+// small_frame_threads or large_frame_threads for low latency), else 1..64 threads for the software
+// encoders.
 Result<uint32_t> parse_encoder_threads(std::string_view text);
 // The same, read from the environment.
 Result<uint32_t> encoder_threads_from_env();

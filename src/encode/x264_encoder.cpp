@@ -15,7 +15,8 @@ constexpr int kQualityCrf = 20;
 // a frame, which there cost more than they save (record_bench, 1080p60: libx264 alone 3.3 ms a
 // frame on one thread, 4.2-4.8 on two). With cores to spare, 4 sliced threads halve the latency at
 // the same CPU (rate.hpp small_frame_threads; bench/HISTORY.md). Above it (4K30), a frame takes
-// longer than one core can give within the frame interval: threads as configured.
+// longer than one core can give within the frame interval: sliced threads on every core, and more
+// slices than cores on a small machine (rate.hpp large_frame_threads).
 constexpr double kOneThreadPixelRate = 1920.0 * 1080.0 * 60.0;
 
 class X264Encoder final : public FfmpegEncoder {
@@ -27,9 +28,11 @@ class X264Encoder final : public FfmpegEncoder {
   Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
     const bool low_latency = config().tuning == Tuning::LowLatency;
     options.set("preset", low_latency ? "ultrafast" : "veryfast");
-    if (low_latency && config().threads == 0 &&
-        static_cast<double>(config().width) * config().height * nominal_fps(config()) <= kOneThreadPixelRate) {
-      ctx.thread_count = static_cast<int>(small_frame_threads(usable_cores()));
+    if (low_latency && config().threads == 0) {
+      const bool small =
+          static_cast<double>(config().width) * config().height * nominal_fps(config()) <= kOneThreadPixelRate;
+      const uint32_t cores = usable_cores();
+      ctx.thread_count = static_cast<int>(small ? small_frame_threads(cores) : large_frame_threads(cores));
     }
     if (low_latency) {
       options.set("tune", "zerolatency");

@@ -52,11 +52,21 @@ TEST_CASE("threads default to the usable cores, clamped to 1..16", "[encode][rat
   CHECK(effective_threads(c) == 3);
 }
 
-TEST_CASE("low latency up to 1080p60: one thread below 4 cores, 4 sliced threads from 4", "[encode][rate]") {
-  for (const uint32_t cores : {1U, 2U, 3U})
+TEST_CASE("low latency up to 1080p60: one thread below 3 cores, 4 sliced threads from 3", "[encode][rate]") {
+  for (const uint32_t cores : {1U, 2U})
     CHECK(small_frame_threads(cores) == 1);
-  for (const uint32_t cores : {4U, 8U, 16U, 128U})
+  for (const uint32_t cores : {3U, 4U, 8U, 16U, 128U})
     CHECK(small_frame_threads(cores) == 4);
+}
+
+TEST_CASE("low latency above 1080p60: at least 4 sliced threads from 2 cores, the cores up to 16", "[encode][rate]") {
+  CHECK(large_frame_threads(1) == 1);
+  CHECK(large_frame_threads(2) == 4);
+  CHECK(large_frame_threads(3) == 4);
+  CHECK(large_frame_threads(4) == 4);
+  CHECK(large_frame_threads(6) == 6);
+  CHECK(large_frame_threads(16) == 16);
+  CHECK(large_frame_threads(128) == 16);
 }
 
 TEST_CASE("ZEROCAST_ENCODER_THREADS: unset is the encoder's choice, 1..64 a count, anything else an error naming it",
