@@ -12,6 +12,12 @@
 #include "core/parse_number.hpp"
 
 namespace zc::encode {
+namespace {
+
+// The most threads a default count gives one stream (rate.hpp effective_threads).
+constexpr uint32_t kMaxDefaultThreads = 16;
+
+}  // namespace
 
 double nominal_fps(const EncoderConfig& config) {
   const AVRational r = config.frame_rate;
@@ -34,7 +40,7 @@ uint32_t usable_cores() {
 
 uint32_t effective_threads(const EncoderConfig& config) {
   if (config.threads > 0) return config.threads;
-  return std::clamp<uint32_t>(usable_cores(), 1, 16);
+  return std::clamp<uint32_t>(usable_cores(), 1, kMaxDefaultThreads);
 }
 
 uint32_t small_frame_threads(uint32_t cores) {
@@ -43,7 +49,7 @@ uint32_t small_frame_threads(uint32_t cores) {
 
 uint32_t large_frame_threads(uint32_t cores) {
   if (cores <= 1) return 1;
-  return std::clamp<uint32_t>(cores, kLargeFrameMinThreads, 16);
+  return std::clamp<uint32_t>(cores, kLargeFrameMinThreads, kMaxDefaultThreads);
 }
 
 Result<uint32_t> parse_encoder_threads(std::string_view text) {
