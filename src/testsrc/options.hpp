@@ -177,9 +177,12 @@ struct DefectRecord {
 struct Stats {
   uint64_t queued = 0;             // frames handed to PipeWire == the next frame number
   uint64_t skipped_no_buffer = 0;  // ticks while streaming with no free buffer (number not advanced)
-  // Buffers a departed consumer still held, taken back when the stream paused (reclaim_held):
-  // PipeWire 0.3 returns an output buffer only through the link it went out on.
+  // Buffers a departed consumer still held (their busy count was not zero) when the stream paused,
+  // given back to PipeWire's free list then (release_departed).
   uint64_t reclaimed_buffers = 0;
+  // pw_stream_queue_buffer refusals: a buffer queued that PipeWire already had. Zero unless the
+  // source's own bookkeeping is wrong (each refusal also takes one from the buffer's busy count).
+  uint64_t queue_failures = 0;
   uint64_t skipped_paused = 0;  // ticks while not streaming, negotiating or renegotiating
   uint64_t skipped_busy = 0;    // driving: ticks while our last graph cycle was still running (number not advanced)
   uint64_t cycle_timeouts = 0;  // driving: cycles that never reported done within CycleGate::kTimeoutNs (gate reopened)

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <spa/buffer/meta.h>
+#include <spa/utils/result.h>
 
 #include "core/clock.hpp"
 #include "core/image_layout.hpp"
@@ -151,13 +152,14 @@ pw_buffer* TestSource::Impl::take_buffer() {
     held.pop_back();
     return b;
   }
-  pw_buffer* b = pw_stream_dequeue_buffer(stream.get());
-  if (b == nullptr) return nullptr;
-  auto* slot = static_cast<Slot*>(b->user_data);
-  if (slot != nullptr) slot->out = false;
-  // A PipeWire that did recycle a buffer we took back hands it out here too: once only.
-  std::erase(held, b);
-  return b;
+  return pw_stream_dequeue_buffer(stream.get());
+}
+
+void TestSource::Impl::queue_buffer(pw_buffer* b) {
+  const int res = pw_stream_queue_buffer(stream.get(), b);
+  if (res >= 0) return;
+  std::lock_guard lock(mutex);
+  if (stats.queue_failures++ == 0) spdlog::warn("test-source: PipeWire refused a buffer: {}", spa_strerror(res));
 }
 
 pw_buffer* TestSource::Impl::take_buffer_for_tick() {
@@ -178,8 +180,7 @@ bool TestSource::Impl::send_stale() {
     return false;
   }
   // Pixels, chunk, header seq and metas as its last fill left them.
-  pw_stream_queue_buffer(stream.get(), b);
-  slot->out = true;
+  queue_buffer(b);
   {
     std::lock_guard lock(mutex);
     record_defect(DefectKind::Stale, next_frame);
@@ -200,8 +201,7 @@ void TestSource::Impl::send_cursor_only(uint64_t frame) {
   write_header(buf, frame, monotonic_ns(), 0);
   write_damage(buf, Damage{}, current.width, current.height);
   write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
-  pw_stream_queue_buffer(stream.get(), b);
-  if (auto* slot = static_cast<Slot*>(b->user_data)) slot->out = true;
+  queue_buffer(b);
   next_frame = frame + 1;  // last_sent stays: the next frame's damage is against the last picture
   {
     std::lock_guard lock(mutex);
@@ -305,8 +305,7 @@ void TestSource::Impl::produce(uint64_t frame) {
   if (options.cursor) {
     write_cursor(buf, cursor_position(frame, options.fps, current.width, current.height), cursor_bitmap);
   }
-  pw_stream_queue_buffer(stream.get(), b);
-  slot->out = true;
+  queue_buffer(b);
   next_frame = frame + 1;
   last_sent = late_pixels ? std::nullopt : std::optional<uint64_t>(frame);
   {

@@ -47,6 +47,7 @@ std::string summary(const Stats& s) {
       line += " " + std::string(to_string(static_cast<DefectKind>(k))) + "=" + std::to_string(s.defects[k]);
   }
   if (s.reclaimed_buffers > 0) line += " reclaimed_buffers=" + std::to_string(s.reclaimed_buffers);
+  if (s.queue_failures > 0) line += " queue_failures=" + std::to_string(s.queue_failures);
   if (s.gbm_buffers > 0 || s.memfd_buffers > 0)
     line += " gbm_buffers=" + std::to_string(s.gbm_buffers) + " memfd_buffers=" + std::to_string(s.memfd_buffers);
   if (s.udmabuf_buffers > 0) line += " udmabuf_buffers=" + std::to_string(s.udmabuf_buffers);

@@ -79,7 +79,6 @@ struct Slot {
   uint32_t offset = 0;       // where the image starts in the memory (the chunk's offset)
   PaintState paint;
   pw_buffer* buffer = nullptr;  // the PipeWire buffer this memory is behind
-  bool out = false;             // queued to PipeWire and not dequeued since (ours: reclaim_held)
 };
 
 struct TestSource::Impl {
@@ -105,19 +104,24 @@ struct TestSource::Impl {
   void log_allocator(const Slot& slot);
   void on_remove_buffer(pw_buffer* b);
   void on_state(pw_stream_state state, const char* error);
-  // The stream paused after streaming: its consumers are gone, and a buffer one of them held when
-  // it went (a killed GStreamer pipewiresrc does) never comes back on PipeWire 0.3, whose output
-  // recycles a buffer only through the link's io. Queued ones are flushed back, the rest taken as
-  // ours (`held`), so a later consumer gets our full rate. Counts Stats::reclaimed_buffers.
-  void reclaim_held();
+  // The stream paused after streaming: its consumers are gone. A consumer holds a buffer by
+  // raising the busy count in its SPA_META_Busy (pw_stream does, input side), and one that was
+  // killed holding some (a GStreamer pipewiresrc holds up to two) never lowers it again: PipeWire
+  // keeps recycling those buffers into our free list, but pw_stream_dequeue_buffer refuses them as
+  // busy for good, and a later consumer gets 45 or 30 frames a second of 60. With no consumer left
+  // no count but our own can stand, so every buffer PipeWire has goes back to zero. Counts
+  // Stats::reclaimed_buffers.
+  void release_departed();
   // DefectKind::Stale: a buffer sent again as its last fill left it; false (and the buffer kept
   // for the frame) when there is none or it was never filled.
   bool send_stale();
   // DefectKind::CursorOnly: frame `frame` goes out as a cursor-only buffer.
   void send_cursor_only(uint64_t frame);
   void trigger_cycle();  // a buffer was queued: driving, its graph cycle runs now
-  // The next buffer to paint: one reclaim_held took back, else PipeWire's next free one.
+  // The next buffer to paint: one taken earlier and not used (`held`), else PipeWire's next free one.
   pw_buffer* take_buffer();
+  // pw_stream_queue_buffer, counting a refusal (Stats::queue_failures) and logging the first.
+  void queue_buffer(pw_buffer* b);
   // take_buffer() for a tick's frame: nullptr (counted as skipped_no_buffer) when none is free.
   pw_buffer* take_buffer_for_tick();
   void on_tick(uint64_t expirations);
@@ -185,7 +189,7 @@ struct TestSource::Impl {
   std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds
   bool allocator_logged = false;                           // for the current format
   std::vector<std::unique_ptr<Slot>> slots;
-  std::vector<pw_buffer*> held;  // buffers reclaim_held took back, painted before PipeWire's
+  std::vector<pw_buffer*> held;  // dequeued and not queued yet (send_stale's): painted before PipeWire's
   uint64_t next_frame = 0;
   uint64_t resized_at = UINT64_MAX;  // the frame a resize was last started for
   uint64_t stale_at = UINT64_MAX;    // the frame a stale buffer was last sent before

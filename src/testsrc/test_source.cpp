@@ -4,9 +4,11 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
+#include <spa/buffer/meta.h>
 #include <spa/param/param.h>
 #include <spa/utils/result.h>
 
@@ -469,7 +471,7 @@ void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
   spdlog::info("test-source: stream {}{}{}", pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
   const bool was_streaming = streaming;
   streaming = state == PW_STREAM_STATE_STREAMING;
-  if (was_streaming && state == PW_STREAM_STATE_PAUSED) reclaim_held();
+  if (was_streaming && state == PW_STREAM_STATE_PAUSED) release_departed();
   std::lock_guard lock(mutex);
   stats.streaming = streaming;
   // The first error is the cause (a GBM allocation naming its modifier); PipeWire may follow it
@@ -479,24 +481,23 @@ void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
   changed.notify_all();
 }
 
-void TestSource::Impl::reclaim_held() {
+void TestSource::Impl::release_departed() {
   if (!stream) return;
-  // Frames queued and not taken go back to PipeWire's free list; then every free buffer is ours.
+  // Frames queued and not taken go back to the free list: a later consumer starts on a new one.
   pw_stream_flush(stream.get(), false);
-  while (pw_buffer* b = pw_stream_dequeue_buffer(stream.get())) {
-    if (auto* slot = static_cast<Slot*>(b->user_data)) slot->out = false;
-    if (std::find(held.begin(), held.end(), b) == held.end()) held.push_back(b);
-  }
-  // What is still out was with a consumer that is gone.
+  // Only the count a consumer raised is lowered: a buffer of `held` carries our own dequeue's, which
+  // its queue takes off. Queueing a buffer we never dequeued (this source did until 2026-11) takes
+  // one off a count nobody raised; twice wraps it to 0xfffffffe, and PipeWire's `count + 1 > 1`
+  // refuses that buffer for good.
   uint64_t taken = 0;
   for (const auto& slot : slots) {
-    if (!slot->out || !slot->buffer) continue;
-    slot->out = false;
-    held.push_back(slot->buffer);
-    ++taken;
+    if (!slot->buffer || std::find(held.begin(), held.end(), slot->buffer) != held.end()) continue;
+    auto* busy = static_cast<spa_meta_busy*>(
+        spa_buffer_find_meta_data(slot->buffer->buffer, SPA_META_Busy, sizeof(spa_meta_busy)));
+    if (busy != nullptr && std::atomic_ref(busy->count).exchange(0) != 0) ++taken;
   }
   if (taken == 0) return;
-  spdlog::info("test-source: took back {} buffer{} a departed consumer held", taken, taken == 1 ? "" : "s");
+  spdlog::info("test-source: gave back {} buffer{} a departed consumer held", taken, taken == 1 ? "" : "s");
   std::lock_guard lock(mutex);
   stats.reclaimed_buffers += taken;
 }
