@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "encode/encoder.hpp"
+#include "encode/rate.hpp"
 #include "support/paths.hpp"
 #include "support/proc_status.hpp"
 #include "support/process.hpp"
@@ -108,7 +110,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "daemon_bench: --seconds 4 or more, 1 to 8 sizes\n");
     return 2;
   }
-  const uint32_t threads = std::clamp<uint32_t>(std::thread::hardware_concurrency(), 1, 16);
+  // The daemon's libx264 (not low latency) takes the usable cores up to 16: its affinity's, as here.
+  const uint32_t threads = zc::encode::effective_threads(zc::encode::EncoderConfig{});
 
   zc::test::PipeWireDaemon pw;
   const std::string dir = zc::test::make_temp_dir("zc-daemon-bench");

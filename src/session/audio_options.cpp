@@ -1,6 +1,5 @@
 #include "session/audio_options.hpp"
 
-#include <cmath>
 #include <sstream>
 
 #include "core/parse_number.hpp"
