@@ -2,19 +2,74 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <numbers>
 
 #include "support/skip.hpp"
 
 namespace zc::test {
 
+namespace {
+
+constexpr uint32_t kToneRate = 48000;
+constexpr uint32_t kToneSeconds = 120;
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void put_u16(std::string& out, uint16_t v) {
+  out.push_back(static_cast<char>(v & 0xff));
+  out.push_back(static_cast<char>(v >> 8));
+}
+
+// A 16-bit WAV file of the tone at amplitude 0.3, made once per frequency and channel count and
+// shared by the test processes (written aside, then renamed into place).
+std::string tone_file(int freq, uint16_t channels) {
+  const std::string dir = "/tmp/zc-tones";
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/tone-" + std::to_string(freq) + "-" + std::to_string(channels) + "-" +
+                           std::to_string(kToneSeconds) + ".wav";
+  if (std::filesystem::exists(path)) return path;
+  const uint32_t frames = kToneRate * kToneSeconds;
+  const uint32_t bytes = frames * channels * 2;
+  std::string wav;
+  wav.reserve(44 + bytes);
+  wav += "RIFF";
+  put_u32(wav, 36 + bytes);
+  wav += "WAVEfmt ";
+  put_u32(wav, 16);
+  put_u16(wav, 1);  // PCM
+  put_u16(wav, channels);
+  put_u32(wav, kToneRate);
+  put_u32(wav, kToneRate * channels * 2);
+  put_u16(wav, static_cast<uint16_t>(channels * 2));
+  put_u16(wav, 16);
+  wav += "data";
+  put_u32(wav, bytes);
+  for (uint32_t i = 0; i < frames; ++i) {
+    const double t = static_cast<double>(i) / kToneRate;
+    const auto v = static_cast<int16_t>(std::lround(0.3 * 32767 * std::sin(2 * std::numbers::pi * freq * t)));
+    for (uint16_t c = 0; c < channels; ++c)
+      put_u16(wav, static_cast<uint16_t>(v));
+  }
+  const std::string aside_dir = make_temp_dir("zc-tone");
+  std::ofstream(aside_dir + "/tone.wav", std::ios::binary) << wav;
+  std::filesystem::rename(aside_dir + "/tone.wav", path);
+  std::filesystem::remove(aside_dir);
+  return path;
+}
+
+}  // namespace
+
 Process play_tone(const Tone& tone) {
-  if (!have_program("gst-launch-1.0")) ZC_SKIP("gst-launch-1.0 (the player) is not installed");
-  std::string props = "stream-properties=props,application.name=" + tone.app_name;
-  if (tone.mono) props += ",stream.dont-remix=(string)true";
-  return Process({tone.program, "-q", "audiotestsrc", "is-live=true", "freq=" + std::to_string(tone.freq), "volume=0.3",
-                  "!", std::string("audio/x-raw,rate=48000,channels=") + (tone.mono ? "1" : "2"), "!", "pipewiresink",
-                  props});
+  if (!have_program("pw-cat")) ZC_SKIP("pw-cat (the player) is not installed");
+  std::string props = "{ application.name = \"" + tone.app_name + "\"";
+  if (tone.mono) props += " stream.dont-remix = true";
+  props += " }";
+  return Process({tone.program, "--playback", "--properties", props, tone_file(tone.freq, tone.mono ? 1 : 2)});
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // `zerocast record --audio app:NAME`: the playback streams of one application, linked by zerocast
 // into its own capture stream, against a real PipeWire (WirePlumber, a null sink as the device),
-// GStreamer players as the applications, real encoders, the files decoded and their spectrum
+// pw-cat players as the applications, real encoders, the files decoded and their spectrum
 // measured. Also what stays in the graph when zerocast dies: nothing of ours.
 #include <signal.h>
 
@@ -66,11 +66,11 @@ TEST_CASE("record --audio app:NAME: the streams of the application by name and b
           "[record][audio][app]") {
   PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
   const std::string dir = make_temp_dir("zc-app");
-  // A copy of gst-launch-1.0 named zcplayer: its client's application.process.binary is zcplayer.
+  // A copy of pw-cat named zcplayer: its client's application.process.binary is zcplayer.
   std::error_code ec;
-  const std::string gst = "/usr/bin/gst-launch-1.0";
-  if (!std::filesystem::exists(gst)) ZC_SKIP("gst-launch-1.0 (the player) is not installed");
-  std::filesystem::copy_file(gst, dir + "/zcplayer", ec);
+  const std::string player = "/usr/bin/pw-cat";
+  if (!std::filesystem::exists(player)) ZC_SKIP("pw-cat (the player) is not installed");
+  std::filesystem::copy_file(player, dir + "/zcplayer", ec);
   REQUIRE_FALSE(ec);
   Process by_name = play_tone({.app_name = "ZcPlayer", .freq = 440});
   Process by_binary =
@@ -83,7 +83,7 @@ TEST_CASE("record --audio app:NAME: the streams of the application by name and b
   INFO(errors_first(r.output));
   REQUIRE(r.status == 0);
   CHECK(count(r.output, "joined") == 2);
-  CHECK(r.output.find("'ZcPlayer' (gst-launch-1.0, node") != std::string::npos);
+  CHECK(r.output.find("'ZcPlayer' (pw-cat, node") != std::string::npos);
   CHECK(r.output.find("'SomethingElse' (zcplayer, node") != std::string::npos);
   CHECK(r.output.find("no application stream matches") == std::string::npos);
 
@@ -120,7 +120,7 @@ TEST_CASE("record --audio app:NAME: a stream that joins late, silence before it,
   CHECK(links_into("zerocast-audio:input_FR").empty());
   Process late = play_tone({.app_name = "ZcLate", .freq = 440});
   INFO(rec.output());
-  CHECK(wait_until([&] { return rec.output().find("'ZcLate' (gst-launch-1.0, node") != std::string::npos; }, 5s));
+  CHECK(wait_until([&] { return rec.output().find("'ZcLate' (pw-cat, node") != std::string::npos; }, 5s));
   CHECK(wait_until([&] { return links_into("zerocast-audio:input_FL").size() == 1; }, 5s));
   CHECK(links_into("zerocast-audio:input_FR").size() == 1);
   const auto status = rec.wait(40s);
