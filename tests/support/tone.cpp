@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numbers>
+#include <numeric>
 
 #include "support/skip.hpp"
 
@@ -49,12 +50,19 @@ std::string tone_file(int freq, uint16_t channels) {
   put_u16(wav, 16);
   wav += "data";
   put_u32(wav, bytes);
-  for (uint32_t i = 0; i < frames; ++i) {
+  // One period (48000 / gcd(freq, 48000) frames: a whole number of them in a second), then copies:
+  // in the TCG guest, computing every sample of two minutes took longer than a test waits for a
+  // player started mid-recording.
+  const uint32_t period = kToneRate / std::gcd(static_cast<uint32_t>(freq), kToneRate);
+  std::string one;
+  for (uint32_t i = 0; i < period; ++i) {
     const double t = static_cast<double>(i) / kToneRate;
     const auto v = static_cast<int16_t>(std::lround(0.3 * 32767 * std::sin(2 * std::numbers::pi * freq * t)));
     for (uint16_t c = 0; c < channels; ++c)
-      put_u16(wav, static_cast<uint16_t>(v));
+      put_u16(one, static_cast<uint16_t>(v));
   }
+  for (uint32_t done = 0; done < frames; done += period)
+    wav += one;
   const std::string aside_dir = make_temp_dir("zc-tone");
   std::ofstream(aside_dir + "/tone.wav", std::ios::binary) << wav;
   std::filesystem::rename(aside_dir + "/tone.wav", path);
