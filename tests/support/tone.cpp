@@ -26,13 +26,14 @@ void put_u16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v >> 8));
 }
 
-// A 16-bit WAV file of the tone at amplitude 0.3, made once per frequency and channel count and
-// shared by the test processes (written aside, then renamed into place).
-std::string tone_file(int freq, uint16_t channels) {
+}  // namespace
+
+// Written aside, then renamed into place: a test process never plays a half-written file.
+std::string tone_wav(int freq, uint16_t channels, double amplitude) {
   const std::string dir = "/tmp/zc-tones";
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/tone-" + std::to_string(freq) + "-" + std::to_string(channels) + "-" +
-                           std::to_string(kToneSeconds) + ".wav";
+                           std::to_string(std::lround(amplitude * 1000)) + "-" + std::to_string(kToneSeconds) + ".wav";
   if (std::filesystem::exists(path)) return path;
   const uint32_t frames = kToneRate * kToneSeconds;
   const uint32_t bytes = frames * channels * 2;
@@ -57,7 +58,7 @@ std::string tone_file(int freq, uint16_t channels) {
   std::string one;
   for (uint32_t i = 0; i < period; ++i) {
     const double t = static_cast<double>(i) / kToneRate;
-    const auto v = static_cast<int16_t>(std::lround(0.3 * 32767 * std::sin(2 * std::numbers::pi * freq * t)));
+    const auto v = static_cast<int16_t>(std::lround(amplitude * 32767 * std::sin(2 * std::numbers::pi * freq * t)));
     for (uint16_t c = 0; c < channels; ++c)
       put_u16(one, static_cast<uint16_t>(v));
   }
@@ -70,14 +71,12 @@ std::string tone_file(int freq, uint16_t channels) {
   return path;
 }
 
-}  // namespace
-
 Process play_tone(const Tone& tone) {
   if (!have_program("pw-cat")) ZC_SKIP("pw-cat (the player) is not installed");
   std::string props = "{ application.name = \"" + tone.app_name + "\"";
   if (tone.mono) props += " stream.dont-remix = true";
   props += " }";
-  return Process({tone.program, "--playback", "--properties", props, tone_file(tone.freq, tone.mono ? 1 : 2)});
+  return Process({tone.program, "--playback", "--properties", props, tone_wav(tone.freq, tone.mono ? 1 : 2)});
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // Sound for the audio tests: a player of a steady tone into the default sink, as a named
 // application (PipeWire's pw-cat playing a WAV file of the tone, a real PipeWire client), and the
 // measures that find a tone, or silence, in decoded samples.
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -15,6 +16,10 @@ struct Tone {
   bool mono = false;               // one MONO port (stream.dont-remix: WirePlumber leaves it mono)
   std::string program = "pw-cat";  // a copy under another name gives another application.process.binary
 };
+
+// A 16-bit WAV of a sine at `amplitude` (of full scale), 48 kHz, two minutes: made once per
+// frequency, channel count and amplitude under /tmp/zc-tones, shared by the test processes.
+std::string tone_wav(int freq, uint16_t channels, double amplitude = 0.3);
 
 // Starts the player (two minutes of the tone); ZC_SKIPs the test when pw-cat is not installed.
 // Not GStreamer's pipewiresink: under PipeWire 1.4 in the guest it never answered the server's

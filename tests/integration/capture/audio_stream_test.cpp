@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
+#include "support/tone.hpp"
 
 using namespace zc;
 using namespace zc::capture;
@@ -71,34 +71,7 @@ class Collector final : public AudioObserver {
 // sink it was linked to (the graph right, the sink's monitor silent).
 test::Process play_tone() {
   if (!test::have_program("pw-play")) ZC_SKIP("pw-play (the player) is not installed");
-  constexpr uint32_t kRate = 48000;
-  constexpr uint32_t kSeconds = 60;
-  std::vector<int16_t> pcm(static_cast<size_t>(kRate) * kSeconds * 2);
-  for (size_t i = 0; i < pcm.size() / 2; ++i) {
-    const double t = static_cast<double>(i) / kRate;
-    pcm[2 * i] = pcm[2 * i + 1] = static_cast<int16_t>(std::lround(16384.0 * std::sin(2 * M_PI * 440.0 * t)));
-  }
-  const std::string path = test::make_temp_dir("zc-tone") + "/tone.wav";
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  REQUIRE(f);
-  auto u32 = [&](uint32_t v) { std::fwrite(&v, 4, 1, f); };
-  auto u16 = [&](uint16_t v) { std::fwrite(&v, 2, 1, f); };
-  const auto bytes = static_cast<uint32_t>(pcm.size() * sizeof(int16_t));
-  std::fwrite("RIFF", 1, 4, f);
-  u32(36 + bytes);
-  std::fwrite("WAVEfmt ", 1, 8, f);
-  u32(16);
-  u16(1);  // PCM
-  u16(2);
-  u32(kRate);
-  u32(kRate * 4);
-  u16(4);
-  u16(16);
-  std::fwrite("data", 1, 4, f);
-  u32(bytes);
-  std::fwrite(pcm.data(), sizeof(int16_t), pcm.size(), f);
-  REQUIRE(std::fclose(f) == 0);
-  return test::Process({"pw-play", path});
+  return test::Process({"pw-play", test::tone_wav(440, 2, 16384.0 / 32767)});
 }
 
 // Blocks stamped on one clock: consecutive capture times step by the samples between them.
