@@ -24,8 +24,8 @@ namespace {
 // Stream never mistakes a new buffer for a cached one of the previous stream.
 std::atomic<uint64_t> g_next_buffer_id{1};
 
-constexpr const char* kFormatHint =
-    " (no common format? capture takes 32-bit, 24-bit and 10-bit RGB, NV12, I420, YV12, YUY2, UYVY and MJPEG)";
+constexpr const char* kFormatsTaken =
+    "no common format? capture takes 32-bit, 24-bit and 10-bit RGB, NV12, I420, YV12, YUY2, UYVY and MJPEG";
 constexpr uint32_t kUnfilledBeforeRenegotiation = 3;  // buffers without memory in a row
 constexpr uint32_t kMaxUnfilledRenegotiations = 3;    // new buffer sets asked for, then only counted
 // A stall kick that waited for the link: the least time the link then gets for its first buffer.
@@ -117,6 +117,7 @@ Result<void> Stream::Impl::connect() {
     auto lock = connection->lock();
     registry.reset(pw_core_get_registry(connection->core(), PW_VERSION_REGISTRY, 0));
     if (!registry) return fail(Errc::pipewire, "capture", "cannot get the PipeWire registry");
+    link_states = std::make_unique<LinkStates>(registry.get());
     pw_registry_add_listener(registry.get(), registry_hook.get(), &registry_events(), this);
 
     const std::string serial = std::to_string(options.target.serial);
@@ -184,6 +185,7 @@ Stream::Impl::~Impl() {
     stream.reset();
     frames_event.reset();
     registry_hook.reset();
+    link_states.reset();  // its link proxies before the registry they came from
     registry.reset();
   }
   connection.reset();
@@ -304,7 +306,7 @@ void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state
         s->finish(StreamState::error, s->target_text() + " does not exist (the session manager removed our stream)");
       } else {
         s->finish(StreamState::error,
-                  "could not link to " + s->target_text() + ": the session manager removed our stream" + kFormatHint);
+                  "could not link to " + s->target_text() + ": the session manager removed our stream" + s->link_why());
       }
       break;
     case PW_STREAM_STATE_CONNECTING:
@@ -331,7 +333,8 @@ void Stream::Impl::on_state_changed(void* data, pw_stream_state, pw_stream_state
       } else {
         // PipeWire 1.4 fails the link itself when no format fits ("no more input formats").
         s->finish(StreamState::error,
-                  "stream error: " + why + (why.find("format") != std::string::npos ? kFormatHint : ""));
+                  "stream error: " + why +
+                      (why.find("format") != std::string::npos ? fmt::format(" ({})", kFormatsTaken) : ""));
       }
       break;
     }
@@ -406,6 +409,7 @@ void Stream::Impl::on_remove_buffer(void* data, pw_buffer* b) {
 
 void Stream::Impl::on_global(void* data, uint32_t id, uint32_t, const char* type, uint32_t, const spa_dict* props) {
   auto* s = static_cast<Impl*>(data);
+  if (s->link_states && s->stream) s->link_states->on_global(id, type, props, pw_stream_get_node_id(s->stream.get()));
   if (!props || std::strcmp(type, PW_TYPE_INTERFACE_Node) != 0) return;
   if (prop_number<uint64_t>(props, PW_KEY_OBJECT_SERIAL) != s->options.target.serial) return;
   s->target_global = id;
@@ -418,6 +422,7 @@ void Stream::Impl::on_global(void* data, uint32_t id, uint32_t, const char* type
 
 void Stream::Impl::on_global_remove(void* data, uint32_t id) {
   auto* s = static_cast<Impl*>(data);
+  if (s->link_states) s->link_states->on_global_remove(id);
   if (id != s->target_global) return;
   s->target_global = SPA_ID_INVALID;
   s->finish(StreamState::producer_gone, "the producer " + s->target_text() + " was removed");
@@ -460,13 +465,22 @@ void Stream::Impl::on_stall_kick(void* data, uint64_t) {
   s->negotiate_again();  // the give-up deadline stays where it was
 }
 
+std::string Stream::Impl::link_why() const {
+  if (!link_states) return "";
+  // What the server says of our links: a blocked server, a silent producer and a format that does
+  // not fit read differently (all three were "no common format?" before).
+  const auto waiting = link_states->why_waiting(format.has_value());
+  return fmt::format(" ({}{}{})", waiting.words, waiting.format_failed ? "; " : "",
+                     waiting.format_failed ? kFormatsTaken : "");
+}
+
 void Stream::Impl::on_timeout(void* data, uint64_t) {
   auto* s = static_cast<Impl*>(data);
   std::string why;
   if (!s->target_seen) {
     why = " (the node does not exist)";
-  } else if (!s->reported_format) {
-    why = kFormatHint;
+  } else {
+    why = s->link_why();
   }
   s->finish(StreamState::error, fmt::format("negotiation with {} did not finish within {} ms{}; giving up",
                                             s->target_text(), s->options.negotiation_timeout.count(), why));

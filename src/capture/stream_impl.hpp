@@ -20,6 +20,7 @@
 #include "capture/connection.hpp"
 #include "capture/handover.hpp"
 #include "capture/link_keeper.hpp"
+#include "capture/link_states.hpp"
 #include "capture/metas.hpp"
 #include "capture/offer.hpp"
 #include "capture/params.hpp"
@@ -55,6 +56,8 @@ struct Stream::Impl {
 
   Result<void> connect();
   std::string target_text() const;
+  // " (why the negotiation waits)", from the server's state of our links; "" without them.
+  std::string link_why() const;
   void rebuild_enum_params();
   void arm_timeout();
   bool linked() const;                             // a format set and the stream streaming
@@ -107,6 +110,7 @@ struct Stream::Impl {
   // connection that owns the loop.
   std::unique_ptr<Connection> connection;
   pw::RegistryPtr registry;
+  std::unique_ptr<LinkStates> link_states;  // the server's word on our links, for a negotiation that times out
   pw::Hook registry_hook;
   pw::StreamPtr stream;
   pw::Hook stream_hook;
