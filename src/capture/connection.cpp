@@ -85,6 +85,15 @@ void Connection::on_error(void* data, uint32_t id, int seq, int res, const char*
   spdlog::debug("capture: PipeWire error on object {} (seq {}): {} ({})", id, seq, message ? message : "",
                 std::strerror(-res));
   if (id != PW_ID_CORE) return;  // errors on our own proxies reach their owners directly
+  // "unknown resource N": we destroyed (or called) a proxy whose object the server had removed
+  // already, its remove_id still on its way to us. A race, not a broken connection: a link that
+  // fails is destroyed within one round trip on PipeWire 1.4, so a proxy bound to it on its
+  // global event is destroyed on the global_remove right behind it (LinkStates; AppLinker's
+  // nodes of a client that comes and goes likewise). It ended the stream before.
+  if (res == -ENOENT) {
+    ++self->gone_object_errors_;
+    return;
+  }
   self->broken_ = true;
   pw_thread_loop_signal(self->loop_.get(), false);
   if (self->on_core_error_) self->on_core_error_(res, message ? message : "");

@@ -2,6 +2,7 @@
 // One connection to a PipeWire daemon: a thread loop, a context and a core, torn down in the
 // right order. Stream and the registry queries build on it.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,7 +16,8 @@ namespace zc::capture {
 class Connection {
  public:
   // Called on the loop thread for errors on the core object itself (id PW_ID_CORE); res is a
-  // negative errno (-EPIPE: the daemon went away).
+  // negative errno (-EPIPE: the daemon went away). Not for -ENOENT, "unknown resource N": a proxy
+  // destroyed just after the server removed its object (counted in gone_object_errors()).
   using CoreErrorHandler = std::function<void(int res, const std::string& message)>;
 
   // Connects over `fd` when there is one (the portal's OpenPipeWireRemote; PipeWire owns it from
@@ -39,6 +41,9 @@ class Connection {
   // answers). Call with the loop running and the lock held (it is released while waiting).
   Result<void> roundtrip(std::chrono::milliseconds timeout);
 
+  // Loop thread (or with the lock held): the "unknown resource" errors taken as the race they are.
+  uint32_t gone_object_errors() const { return gone_object_errors_; }
+
  private:
   Connection() = default;
   static const pw_core_events& events();
@@ -54,6 +59,7 @@ class Connection {
   bool done_ = false;
   bool broken_ = false;
   bool running_ = false;
+  uint32_t gone_object_errors_ = 0;
 };
 
 }  // namespace zc::capture
