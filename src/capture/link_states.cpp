@@ -54,7 +54,7 @@ void LinkStates::on_global_remove(uint32_t id) {
 }
 
 LinkStates::Waiting LinkStates::failure(const std::string& error) {
-  return {"the server failed the link: " + (error.empty() ? std::string("no reason given") : error), true,
+  return {"the server failed the link: " + (error.empty() ? std::string("no reason given") : error),
           error.find("format") != std::string::npos};
 }
 

@@ -28,8 +28,7 @@ class LinkStates {
 
   struct Waiting {
     std::string words;           // for an error message, without parentheses
-    bool failed = false;         // the server failed the link (its message in `words`)
-    bool format_failed = false;  // ... over its format ("no more input formats")
+    bool format_failed = false;  // the server failed the link over its format ("no more input formats")
   };
   // Why a negotiation waits: the least advanced link into our node (a failed one first, also one
   // the server has removed since), or that none was ever made. `format_set`: the stream has its

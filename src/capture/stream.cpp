@@ -469,9 +469,9 @@ std::string Stream::Impl::link_why() const {
   if (!link_states) return "";
   // What the server says of our links: a blocked server, a silent producer and a format that does
   // not fit read differently (all three were "no common format?" before).
-  const auto waiting = link_states->why_waiting(format.has_value());
-  return fmt::format(" ({}{}{})", waiting.words, waiting.format_failed ? "; " : "",
-                     waiting.format_failed ? kFormatsTaken : "");
+  auto [words, format_failed] = link_states->why_waiting(format.has_value());
+  if (format_failed) words += std::string("; ") + kFormatsTaken;
+  return " (" + words + ")";
 }
 
 void Stream::Impl::on_timeout(void* data, uint64_t) {

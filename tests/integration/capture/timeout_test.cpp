@@ -15,6 +15,7 @@
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
+#include "support/text.hpp"
 
 using namespace std::chrono_literals;
 using namespace zc;
@@ -23,14 +24,11 @@ using zc::capture::test::FixateProducer;
 using zc::capture::test::options_for;
 using zc::capture::test::Recorder;
 using zc::capture::test::wait_for_node;
+using zc::test::has;
 using zc::test::PipeWireDaemon;
 using zc::test::Process;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 StreamOptions with_timeout(StreamOptions options, std::chrono::milliseconds timeout) {
   options.negotiation_timeout = timeout;

@@ -12,16 +12,13 @@
 #include "harness.hpp"
 #include "service/metrics.hpp"
 #include "support/decode.hpp"
+#include "support/text.hpp"
 #include "support/tone.hpp"
 
 using namespace zc::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // `busctl get-property` of AudioSources, e.g. `1 "test" "capturing" false 0 -9.5 0 0`: the
 // fields of the first source.

@@ -8,6 +8,7 @@
 
 #include "harness.hpp"
 #include "support/paths.hpp"
+#include "support/text.hpp"
 
 using namespace zc::test;
 using namespace std::chrono_literals;
@@ -17,10 +18,6 @@ namespace {
 void write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
-}
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

@@ -13,15 +13,12 @@
 #include "support/net.hpp"
 #include "support/paths.hpp"
 #include "support/skip.hpp"
+#include "support/text.hpp"
 
 using namespace zc::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Runs of consecutive numbers: {first, last} of each.
 std::vector<std::pair<uint32_t, uint32_t>> runs(const std::vector<uint32_t>& numbers) {

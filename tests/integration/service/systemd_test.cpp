@@ -17,6 +17,7 @@
 #include "harness.hpp"
 #include "support/paths.hpp"
 #include "support/skip.hpp"
+#include "support/text.hpp"
 
 using namespace zc::test;
 using namespace std::chrono_literals;
@@ -28,10 +29,6 @@ std::string read_file(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // A unix datagram socket at `path`; every datagram is kept with its arrival time.

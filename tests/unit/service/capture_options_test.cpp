@@ -2,10 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include "service/capture_options.hpp"
+#include "support/text.hpp"
 
 using namespace zc;
 using namespace zc::service;
 using namespace zc::session;
+using zc::test::has;
 
 namespace {
 
@@ -14,10 +16,6 @@ std::string refusal(const Config& c, const OptionMap& o, Errc code = Errc::inval
   REQUIRE_FALSE(r);
   CHECK(r.error().code == code);
   return r.error().message;
-}
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace
