@@ -4,6 +4,7 @@
 
 #include <spa/utils/result.h>
 
+#include "capture/bound_proxy.hpp"
 #include "capture/connection.hpp"
 #include "capture/link_factory.hpp"
 #include "capture/prop_number.hpp"
@@ -26,13 +27,18 @@ struct AppLinker::Client {
   uint32_t id = 0;
   AppIdentity identity;
   bool info = false;  // its properties are known (or will never be: it cannot be bound)
-  pw::ProxyPtr proxy;
+  pw::BoundProxy proxy;
   pw::Hook hook;
   pw::Hook proxy_hook;
 
   static void on_info(void* data, const pw_client_info* info);
   static void on_error(void* data, int seq, int res, const char* message);
   void known();
+  void retire() {  // its global is gone
+    hook.reset();
+    proxy_hook.reset();
+    proxy.retire();
+  }
 };
 
 struct AppLinker::Node {
@@ -43,7 +49,7 @@ struct AppLinker::Node {
   AppIdentity identity;
   bool info = false;
   bool matched = false;
-  pw::ProxyPtr proxy;
+  pw::BoundProxy proxy;
   pw::Hook hook;
 
   static void on_info(void* data, const pw_node_info* info) {
@@ -53,6 +59,10 @@ struct AppLinker::Node {
     if (const std::string name = lookup(info->props, PW_KEY_NODE_NAME); !name.empty()) n->name = name;
     n->info = true;
     n->owner->evaluate(*n);
+  }
+  void retire() {  // its global is gone
+    hook.reset();
+    proxy.retire();
   }
 };
 
@@ -234,13 +244,17 @@ void AppLinker::on_global_remove(void* data, uint32_t id) {
   if (auto it = self->nodes_.find(id); it != self->nodes_.end()) {
     const bool matched = it->second->matched;
     const std::string what = self->describe(*it->second);
+    it->second->retire();
     self->nodes_.erase(it);
     if (matched) {
       --self->matched_;
       self->report_({AppStreamEvent::Kind::left, what, self->matched_});
     }
   }
-  self->clients_.erase(id);
+  if (auto it = self->clients_.find(id); it != self->clients_.end()) {
+    it->second->retire();
+    self->clients_.erase(it);
+  }
   if (self->ports_.erase(id) != 0) {
     std::erase_if(self->failed_, [&](const LinkPair& p) { return p.output_port == id || p.input_port == id; });
   }

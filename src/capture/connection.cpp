@@ -87,9 +87,10 @@ void Connection::on_error(void* data, uint32_t id, int seq, int res, const char*
   if (id != PW_ID_CORE) return;  // errors on our own proxies reach their owners directly
   // "unknown resource N": we destroyed (or called) a proxy whose object the server had removed
   // already, its remove_id still on its way to us. A race, not a broken connection: a link that
-  // fails is destroyed within one round trip on PipeWire 1.4, so a proxy bound to it on its
-  // global event is destroyed on the global_remove right behind it (LinkStates; AppLinker's
-  // nodes of a client that comes and goes likewise). It ended the stream before.
+  // fails is destroyed within one round trip on PipeWire 1.4: a proxy bound to it on its global
+  // event and destroyed on the global_remove right behind it sent such a destroy (LinkStates,
+  // AppLinker; it ended the stream). They retire such proxies now (pw::BoundProxy); any other
+  // owner that meets the race still only costs a count here.
   if (res == -ENOENT) {
     ++self->gone_object_errors_;
     return;

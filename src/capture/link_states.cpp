@@ -3,15 +3,15 @@
 #include <cstring>
 #include <utility>
 
+#include "capture/bound_proxy.hpp"
 #include "capture/prop_number.hpp"
-#include "capture/pw_handles.hpp"
 #include "core/log.hpp"
 
 namespace zc::capture {
 
 struct LinkStates::Followed {
-  pw::ProxyPtr proxy;
-  pw::Hook hook;
+  pw::BoundProxy proxy;
+  pw::Hook hook;                       // goes before the proxy
   std::optional<pw_link_state> state;  // none until the server's first info
   std::string error;
 
@@ -50,6 +50,8 @@ void LinkStates::on_global_remove(uint32_t id) {
   const auto it = links_.find(id);
   if (it == links_.end()) return;
   if (it->second->state == PW_LINK_STATE_ERROR) removed_failure_ = it->second->error;
+  it->second->hook.reset();
+  it->second->proxy.retire();
   links_.erase(it);
 }
 
