@@ -28,6 +28,7 @@ struct RegistryScan {
       node.name = get(PW_KEY_NODE_NAME);
       node.description = get(PW_KEY_NODE_DESCRIPTION);
       node.media_class = get(PW_KEY_MEDIA_CLASS);
+      node.app_name = get(PW_KEY_APP_NAME);
     }
     self->nodes.push_back(std::move(node));
   }

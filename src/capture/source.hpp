@@ -30,6 +30,7 @@ struct NodeInfo {
   std::string name;         // node.name
   std::string description;  // node.description
   std::string media_class;  // media.class
+  std::string app_name;     // application.name (an application's stream; the registry shows it)
 };
 
 // Nodes that produce video (media.class Video/Source* or Stream/Output/Video).

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.hpp"
+#include "cli/sources.hpp"
 #include "core/allocator.hpp"
 #include "core/library_pages.hpp"
 #include "core/log.hpp"
@@ -18,6 +19,7 @@ int run(int argc, char** argv) {
   auto daemon = zc::cli::add_daemon_command(app);
   auto ctl = zc::cli::add_ctl_command(app);
   auto probe = zc::cli::add_probe_command(app);
+  auto sources = zc::cli::add_sources_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -28,6 +30,7 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("daemon")) return daemon();
   if (app.got_subcommand("ctl")) return ctl();
   if (app.got_subcommand("zerocopy-probe")) return probe();
+  if (app.got_subcommand("sources")) return sources();
   return zc::session::kExitUsage;
 }
 

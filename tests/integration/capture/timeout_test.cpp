@@ -64,9 +64,15 @@ TEST_CASE("timeout: without a session manager the error says nothing linked the 
   CHECK_FALSE(has(message, "no common format"));
 }
 
-TEST_CASE("timeout: a producer that never answers and a link held up behind it are told apart from a format") {
-  const std::string producer_bin = "/usr/libexec/installed-tests/pipewire-0.3/examples/video-src";
-  if (!zc::test::have_program(producer_bin)) ZC_SKIP(producer_bin + " is not installed");
+namespace {
+
+struct HeldUp {
+  std::string first;   // the stream to the stopped producer
+  std::string second;  // the stream held up behind it
+};
+
+// A video-src stopped, a stream to it, and a second stream to a producer that answers.
+HeldUp held_up(const std::string& producer_bin) {
   PipeWireDaemon daemon;
   Process stopped({producer_bin});
   const auto node = wait_for_node("video-src", 5s);
@@ -81,15 +87,32 @@ TEST_CASE("timeout: a producer that never answers and a link held up behind it a
   // behind the first's (as GStreamer's pipewiresink held every later link in PipeWire 1.4 when
   // it never answered the server's start; before, that read "no common format?" too).
   std::this_thread::sleep_for(500ms);
-  const std::string second = given_up(other.stream_options(), 2500ms);
-  const std::string first = failed_message(first_rec, 4s);
+  HeldUp r;
+  r.second = given_up(other.stream_options(), 2500ms);
+  r.first = failed_message(first_rec, 4s);
   stopped.signal(SIGCONT);
-  INFO("first: " << first << "\nsecond: " << second);
-  CHECK(has(first, "did not finish within 4000 ms"));
-  CHECK(has(first, "the producer did not answer"));
-  CHECK(has(second, "did not finish within 2500 ms"));
-  CHECK(has(second, "never began to negotiate the link (state init)"));
-  for (const auto* m : {&first, &second}) {
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("timeout: a producer that never answers and a link held up behind it are told apart from a format") {
+  const std::string producer_bin = "/usr/libexec/installed-tests/pipewire-0.3/examples/video-src";
+  if (!zc::test::have_program(producer_bin)) ZC_SKIP(producer_bin + " is not installed");
+  HeldUp r = held_up(producer_bin);
+  // Stopped while the server still waited on it for something of its own start (seen once, in
+  // the ASan build on a loaded machine), the producer holds the work queue before the first link
+  // begins: that link reads "state init" too, rightly. Once more then, from a fresh daemon.
+  if (has(r.first, "(state init)")) {
+    WARN("the producer was stopped while the server still waited on it; once more: " << r.first);
+    r = held_up(producer_bin);
+  }
+  INFO("first: " << r.first << "\nsecond: " << r.second);
+  CHECK(has(r.first, "did not finish within 4000 ms"));
+  CHECK(has(r.first, "the producer did not answer"));
+  CHECK(has(r.second, "did not finish within 2500 ms"));
+  CHECK(has(r.second, "never began to negotiate the link (state init)"));
+  for (const auto* m : {&r.first, &r.second}) {
     CHECK_FALSE(has(*m, "no common format"));
     CHECK_FALSE(has(*m, "nothing linked"));
   }

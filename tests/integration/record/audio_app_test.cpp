@@ -302,3 +302,22 @@ TEST_CASE("record --audio app:NAME: WirePlumber restarted mid-recording: the app
     CHECK(tone_amplitude(window(s, t, t + 0.5), 2500) < 0.01 * kTone);
   }
 }
+
+TEST_CASE("sources: an application's playback streams are listed as app:NAME", "[record][audio][app]") {
+  PipeWireDaemon pw(PipeWireDaemon::Options{.null_sink = true});
+  if (!std::filesystem::exists("/usr/bin/pw-cat")) ZC_SKIP("pw-cat (the player) is not installed");
+  Process first = play_tone({.app_name = "ZcLister", .freq = 440});
+  Process second = play_tone({.app_name = "ZcLister", .freq = 1000});
+  Process spaced = play_tone({.app_name = "Zc Spaced", .freq = 2500});
+  wait_playing(3);
+  const auto r = zerocast({"sources"}, 20s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto sound = r.output.find("Sound, for --audio:");
+  REQUIRE(sound != std::string::npos);
+  const auto app = r.output.find("app:ZcLister ");
+  REQUIRE(app != std::string::npos);
+  CHECK(app > sound);
+  CHECK(r.output.find("2 playback streams", app) != std::string::npos);
+  CHECK(r.output.find("'app:Zc Spaced' ") != std::string::npos);  // quoted as a shell takes it
+}

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -15,6 +17,7 @@ extern "C" {
 #include "capture/producer_formats.hpp"
 #include "capture/source.hpp"
 #include "record_support.hpp"
+#include "session/record_options.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
 
@@ -176,4 +179,52 @@ TEST_CASE("record: a software encoder on a producer of shared memory only takes 
   // A producer that may send dmabufs, and auto (NVENC takes CUDA frames): the GPU path stays in play.
   CHECK(record(dmabuf.serial, "libx264").find("offers shared memory only") == std::string::npos);
   CHECK(record(shm.serial, "auto").find("offers shared memory only") == std::string::npos);
+}
+
+TEST_CASE("sources: lists the video and sound nodes as --source and --audio take them", "[sources]") {
+  zc::test::PipeWireDaemon pw(zc::test::PipeWireDaemon::Options{.null_sink = true});
+  auto source = start_source_process();
+  INFO(source.process.output());
+  const auto r = zerocast({"sources"}, 20s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto video = r.output.find("Video, for --source:");
+  const auto sound = r.output.find("Sound, for --audio:");
+  REQUIRE(video != std::string::npos);
+  REQUIRE(sound != std::string::npos);
+  // The test source under video only, the null sink under sound only.
+  const std::string serial = "serial:" + std::to_string(source.serial) + " ";
+  const auto source_at = r.output.find(serial);
+  REQUIRE(source_at != std::string::npos);
+  CHECK(source_at > video);
+  CHECK(source_at < sound);
+  CHECK(r.output.find(serial, source_at + 1) == std::string::npos);
+  const auto sink_at = r.output.find("name:zc-null ");
+  REQUIRE(sink_at != std::string::npos);
+  CHECK(sink_at > sound);
+  CHECK(r.output.find("through its monitor", sink_at) != std::string::npos);
+
+  // The node id on the test source's line is the one record takes.
+  const auto line_start = r.output.rfind("node:", source_at);
+  REQUIRE(line_start != std::string::npos);
+  const std::string node = r.output.substr(line_start, r.output.find(' ', line_start) - line_start);
+  const auto out = zc::test::make_temp_dir("zc-src") + "/listed.mkv";
+  const auto rec = zerocast({"record", "--source", node, "--frames", "5", "-o", out}, 30s);
+  INFO(errors_first(rec.output));
+  CHECK(rec.status == 0);
+}
+
+TEST_CASE("sources: without a PipeWire daemon it says so and fails", "[sources]") {
+  const std::string empty = zc::test::make_temp_dir("zc-nopw");
+  const char* saved = std::getenv("XDG_RUNTIME_DIR");
+  const std::string saved_dir = saved ? saved : "";
+  setenv("XDG_RUNTIME_DIR", empty.c_str(), 1);
+  unsetenv("PIPEWIRE_REMOTE");
+  const auto r = zerocast({"sources"}, 20s);
+  saved ? setenv("XDG_RUNTIME_DIR", saved_dir.c_str(), 1) : unsetenv("XDG_RUNTIME_DIR");
+  INFO(r.output);
+  CHECK(r.status == zc::session::kExitRuntime);
+  CHECK(r.output.find("sources:") != std::string::npos);
+  CHECK(r.output.find("PipeWire") != std::string::npos);
+  CHECK(r.output.find("Video, for --source:") == std::string::npos);
 }

@@ -107,10 +107,10 @@ TEST_CASE("app:NAME: a target without a lookup, found or not", "[capture][app]")
 }
 
 TEST_CASE("audio targets: what is played and what is captured", "[capture][app]") {
-  const std::vector<NodeInfo> nodes{{40, 400, "speakers", "", "Audio/Sink"},
-                                    {41, 401, "mic", "", "Audio/Source"},
-                                    {42, 402, "player", "", "Stream/Output/Audio"},
-                                    {43, 403, "recorder", "", "Stream/Input/Audio"}};
+  const std::vector<NodeInfo> nodes{{40, 400, "speakers", "", "Audio/Sink", ""},
+                                    {41, 401, "mic", "", "Audio/Source", ""},
+                                    {42, 402, "player", "", "Stream/Output/Audio", ""},
+                                    {43, 403, "recorder", "", "Stream/Input/Audio", ""}};
   auto played = [&](const std::string& text) {
     auto spec = parse_audio_source(text);
     REQUIRE(spec);

@@ -46,10 +46,10 @@ namespace {
 
 std::vector<NodeInfo> sample_nodes() {
   return {
-      {28, 28, "Dummy-Driver", "", ""},
-      {40, 51, "alsa_output.pci", "Speakers", "Audio/Sink"},
-      {57, 312, "gamescope", "", "Video/Source"},
-      {60, 320, "zc-gst", "", "Stream/Output/Video"},
+      {28, 28, "Dummy-Driver", "", "", ""},
+      {40, 51, "alsa_output.pci", "Speakers", "Audio/Sink", ""},
+      {57, 312, "gamescope", "", "Video/Source", ""},
+      {60, 320, "zc-gst", "", "Stream/Output/Video", ""},
   };
 }
 
@@ -100,12 +100,12 @@ TEST_CASE("find_source: clear errors that list the video sources") {
 }
 
 TEST_CASE("is_video_source: producers of video only") {
-  CHECK(is_video_source({1, 1, "x", "", "Video/Source"}));
-  CHECK(is_video_source({1, 1, "x", "", "Video/Source/Virtual"}));
-  CHECK(is_video_source({1, 1, "x", "", "Stream/Output/Video"}));
-  CHECK_FALSE(is_video_source({1, 1, "x", "", "Stream/Input/Video"}));
-  CHECK_FALSE(is_video_source({1, 1, "x", "", "Audio/Source"}));
-  CHECK_FALSE(is_video_source({1, 1, "x", "", ""}));
+  CHECK(is_video_source({1, 1, "x", "", "Video/Source", ""}));
+  CHECK(is_video_source({1, 1, "x", "", "Video/Source/Virtual", ""}));
+  CHECK(is_video_source({1, 1, "x", "", "Stream/Output/Video", ""}));
+  CHECK_FALSE(is_video_source({1, 1, "x", "", "Stream/Input/Video", ""}));
+  CHECK_FALSE(is_video_source({1, 1, "x", "", "Audio/Source", ""}));
+  CHECK_FALSE(is_video_source({1, 1, "x", "", "", ""}));
 }
 
 TEST_CASE("a source spec goes back to the text it was parsed from", "[source]") {
