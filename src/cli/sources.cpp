@@ -40,11 +40,13 @@ std::string sources_text(const std::vector<NodeInfo>& nodes) {
   std::vector<NodeInfo> sorted = nodes;
   std::sort(sorted.begin(), sorted.end(), [](const NodeInfo& a, const NodeInfo& b) { return a.id < b.id; });
 
+  // The node --source gamescope resolves to, by the rule record uses.
+  const auto gamescope = capture::find_source({capture::SourceSpec::Kind::gamescope, 0}, nodes);
   std::string out = "Video, for --source:\n";
   for (const auto& n : sorted) {
     if (!capture::is_video_source(n)) continue;
     std::string value = fmt::format("node:{} serial:{}", n.id, n.serial);
-    if (n.name == "gamescope") value += " gamescope";
+    if (gamescope && gamescope->serial == n.serial) value += " gamescope";
     line(out, value, label(n));
   }
   line(out, "portal[:monitor|window|virtual]", "the ScreenCast portal's dialog (types joined by '+')");

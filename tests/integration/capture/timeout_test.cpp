@@ -52,20 +52,6 @@ std::string given_up(StreamOptions options, std::chrono::milliseconds timeout) {
   return failed_message(rec, timeout + 3s);
 }
 
-}  // namespace
-
-TEST_CASE("timeout: without a session manager the error says nothing linked the stream") {
-  PipeWireDaemon daemon(PipeWireDaemon::Options{.session_manager = false, .session_bus = false});
-  FixateProducer src(FixateProducer::Options{});
-  const std::string message = given_up(src.stream_options(), 1500ms);
-  INFO(message);
-  CHECK(has(message, "did not finish within 1500 ms"));
-  CHECK(has(message, "nothing linked the stream to it"));
-  CHECK_FALSE(has(message, "no common format"));
-}
-
-namespace {
-
 struct HeldUp {
   std::string first;   // the stream to the stopped producer
   std::string second;  // the stream held up behind it
@@ -95,6 +81,16 @@ HeldUp held_up(const std::string& producer_bin) {
 }
 
 }  // namespace
+
+TEST_CASE("timeout: without a session manager the error says nothing linked the stream") {
+  PipeWireDaemon daemon(PipeWireDaemon::Options{.session_manager = false, .session_bus = false});
+  FixateProducer src(FixateProducer::Options{});
+  const std::string message = given_up(src.stream_options(), 1500ms);
+  INFO(message);
+  CHECK(has(message, "did not finish within 1500 ms"));
+  CHECK(has(message, "nothing linked the stream to it"));
+  CHECK_FALSE(has(message, "no common format"));
+}
 
 TEST_CASE("timeout: a producer that never answers and a link held up behind it are told apart from a format") {
   const std::string producer_bin = "/usr/libexec/installed-tests/pipewire-0.3/examples/video-src";
