@@ -173,6 +173,47 @@ void run_case(const Case& c, int iterations) {
   }
 }
 
+// A pointer move over a still picture (CpuImporter::redraw_cursor): the last output frame copied,
+// the pixels under its cursor put back, a 64x64 cursor drawn at the new place. Against one memcpy
+// of the NV12 frame it copies.
+void run_pointer_case(const char* name, uint32_t w, uint32_t h, int iterations) {
+  Sources src(w, h, PixelFormat::BGRx);
+  std::vector<uint8_t> bitmap(64 * 64 * 4);
+  for (size_t i = 0; i < bitmap.size(); ++i)
+    bitmap[i] = static_cast<uint8_t>(i % 4 == 3 ? (i / 4 % 3) * 120 : i * 7);
+  zc::Frame f = src.frame(0);
+  f.cursor.visible = true;
+  f.cursor.width = f.cursor.height = 64;
+  f.cursor.stride = 64 * 4;
+  f.cursor.format = PixelFormat::BGRA;
+  f.cursor.pixels = bitmap.data();
+  zc::zerocopy::CpuImporter importer;
+  if (!importer.import(f, nv12(w, h))) std::exit(1);
+  const size_t frame_bytes = size_t{w} * h * 3 / 2;
+  std::vector<uint8_t> copy_src(frame_bytes, 1), copy_dst(frame_bytes);
+  std::vector<double> t_copy, t_move;
+  for (int i = -2; i < iterations; ++i) {
+    double t0 = thread_cpu_ms();
+    std::memcpy(copy_dst.data(), copy_src.data(), frame_bytes);
+    const double copy = thread_cpu_ms() - t0;
+    f.cursor.x = static_cast<int32_t>((100 + i * 37) % (w - 64));
+    f.cursor.y = static_cast<int32_t>((80 + i * 23) % (h - 64));
+    t0 = thread_cpu_ms();
+    auto out = importer.redraw_cursor(f.cursor, nv12(w, h));
+    const double move = thread_cpu_ms() - t0;
+    if (!out) {
+      std::fprintf(stderr, "pointer move failed: %s\n", out.error().describe().c_str());
+      std::exit(1);
+    }
+    if (i < 0) continue;
+    t_copy.push_back(copy);
+    t_move.push_back(move);
+  }
+  std::printf("%-26s memcpy %7.3f ms   pointer move %7.3f ms   ratio %5.2f  (best %5.2f; pool created %llu)\n", name,
+              median(t_copy), median(t_move), median(t_move) / median(t_copy), best(t_move) / best(t_copy),
+              static_cast<unsigned long long>(importer.pool_counters().created));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +247,11 @@ int main(int argc, char** argv) {
   if (!formats_only) {
     for (const auto& c : cases)
       run_case(c, iterations);
+    std::printf(
+        "Pointer moves over a still picture (a cursor-only buffer drawn as a frame) vs one memcpy of the "
+        "NV12 frame:\n");
+    run_pointer_case("1080p NV12 pointer move", 1920, 1080, iterations);
+    run_pointer_case("4K NV12 pointer move", 3840, 2160, iterations);
   }
   run_format_cases(iterations, match);
   return 0;

@@ -60,8 +60,14 @@ class StreamObserver {
   // A skipped buffer (or, with frame_dropped == false, an ignored meta).
   virtual void on_defect(const Defect& defect) = 0;
   // A buffer with only a cursor update (StreamStats::cursor_only): the pointer moved over a still
-  // picture. No frame; the cursor goes with the next one.
-  virtual void on_cursor_only() {}
+  // picture. No picture of its own: `cursor` (valid during the call, like a frame's) is where the
+  // pointer is now, at `pts_ns` (the frames' clock), numbered `sequence` as a frame would be. The
+  // next frame carries it too.
+  virtual void on_cursor_only(const Cursor& cursor, int64_t pts_ns, uint64_t sequence) {
+    (void)cursor;
+    (void)pts_ns;
+    (void)sequence;
+  }
   // The buffer is gone (renegotiation, teardown): drop everything cached for it.
   virtual void on_buffer_removed(uint64_t buffer_id) = 0;
 };

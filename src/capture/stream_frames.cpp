@@ -46,7 +46,7 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
     return;
   }
   if (is_cursor_only(buf)) {
-    take_cursor_only(buf, header);
+    take_cursor_only(buf, header, arrival);
     return;
   }
   auto frame = validate_buffer(buf, *format, buffer);
@@ -71,16 +71,18 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   observer.on_frame(*frame);
 }
 
-void Stream::Impl::take_cursor_only(const spa_buffer& buf, const HeaderInfo& header) {
-  // Not drawn on its own: that takes the last picture, and a buffer kept for it across cycles is
-  // not ours to keep (PipeWire hands each buffer back to its producer a cycle after delivering it,
-  // whatever the consumer does: on 0.3.65 a buffer kept for 3 cycles of 4 was sent again while
-  // still queued back here, and that frame was lost). The next frame shows the pointer where it
-  // is then.
+void Stream::Impl::take_cursor_only(const spa_buffer& buf, const HeaderInfo& header, int64_t arrival) {
+  // Its own picture is not to be read, and the buffer is not kept for the next one's (PipeWire
+  // hands each buffer back to its producer a cycle after delivering it, whatever the consumer
+  // does: on 0.3.65 a buffer kept for 3 cycles of 4 was sent again while still queued back here,
+  // and that frame was lost). The observer draws the pointer on its own copy of the last picture.
   ++cursor_only;
-  observer.on_cursor_only();
   Cursor now;
   if (!cursor.update(buf, now)) count_defect(Defect{DefectKind::bad_cursor, 0, header.seq, false, 0, 0});
+  const uint64_t sequence = header.present ? header.seq : own_sequence;
+  ++own_sequence;
+  const int64_t pts = timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival);
+  observer.on_cursor_only(now, pts, sequence);
 }
 
 bool Stream::Impl::follow_sequence(const HeaderInfo& header) {

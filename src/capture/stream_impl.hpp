@@ -75,8 +75,9 @@ struct Stream::Impl {
   void take_buffer(pw_buffer* b);
   void handle_buffer(pw_buffer* b);
   // A buffer without a picture but with the cursor meta (mutter and KWin send one when only the
-  // pointer moved): its cursor taken for the next frame, nothing else read.
-  void take_cursor_only(const spa_buffer& buf, const HeaderInfo& header);
+  // pointer moved): its cursor handed to the observer (and kept for the next frame), nothing else
+  // read.
+  void take_cursor_only(const spa_buffer& buf, const HeaderInfo& header, int64_t arrival);
   // The producer's numbers: missed ones counted; false for a stale buffer (skipped).
   bool follow_sequence(const HeaderInfo& header);
   // A buffer PipeWire took back (buffers renegotiated) after we dequeued it, before we read it.

@@ -51,8 +51,9 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
         s.frames_missed);
   }
   if (s.cursor_only > 0) {
-    out += fmt::format("  pointer   {} cursor-only update{} (the pointer moved over a still picture)\n", s.cursor_only,
-                       s.cursor_only == 1 ? "" : "s");
+    out += fmt::format(
+        "  pointer   {} cursor-only update{} (the pointer moved over a still picture), {} drawn as frames\n",
+        s.cursor_only, s.cursor_only == 1 ? "" : "s", s.pointer_frames);
   }
   const double kbps = secs > 0 ? static_cast<double>(s.bytes) * 8 / secs / 1000 : 0;
   out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", s.packets,

@@ -261,6 +261,7 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
     v.frames_captured += s.frames_captured;
     v.frames_missed += s.frames_missed;
     v.cursor_only += s.cursor_only;
+    v.pointer_frames += s.pointer_frames;
     v.frames_encoded += s.frames_encoded;
     v.dropped_queue += s.dropped_queue;
     v.dropped_defect += s.dropped_defect;
@@ -409,6 +410,7 @@ Outcome CaptureSupervisor::supervise(Pipeline& pipeline) {
   base_.frames_captured = view_.frames_captured;
   base_.frames_missed = view_.frames_missed;
   base_.cursor_only = view_.cursor_only;
+  base_.pointer_frames = view_.pointer_frames;
   base_.frames_encoded = view_.frames_encoded;
   base_.dropped_queue = view_.dropped_queue;
   base_.dropped_defect = view_.dropped_defect;

@@ -30,8 +30,9 @@ struct CaptureView {
   double fps_in = 0;
   double fps_out = 0;
   uint64_t frames_captured = 0;
-  uint64_t frames_missed = 0;  // numbered by the producer, never delivered
-  uint64_t cursor_only = 0;    // buffers with only a cursor update (the pointer moved)
+  uint64_t frames_missed = 0;   // numbered by the producer, never delivered
+  uint64_t cursor_only = 0;     // buffers with only a cursor update (the pointer moved)
+  uint64_t pointer_frames = 0;  // ... drawn as a frame over the last picture
   uint64_t frames_encoded = 0;
   uint64_t dropped_queue = 0;
   uint64_t dropped_defect = 0;

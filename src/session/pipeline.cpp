@@ -359,8 +359,26 @@ void Pipeline::on_format(const capture::VideoFormat& format) {
   if (importers_) importers_->prepare(ahead, format.dmabuf);
 }
 
-void Pipeline::on_cursor_only() {
+void Pipeline::on_cursor_only(const Cursor& cursor, int64_t pts_ns, uint64_t sequence) {
+  const int64_t cpu_start = thread_cpu_ns();
   ++counters_.cursor_only;
+  // Before the first picture there is nothing to draw on; after the end it is not recorded.
+  if (queue_.closed() || !target_ || first_frame_ns_ == 0 || ended_by_duration(pts_ns)) return;
+  // The CPU path draws it over its copy of the last picture; the GPU path (or --no-cursor) says
+  // unsupported: the pointer then shows on the next picture.
+  auto redrawn = importers_->redraw_cursor(cursor, *target_);
+  if (!redrawn) return;
+  ++counters_.frames_captured;
+  ++counters_.pointer_frames;
+  redrawn->pts_ns = pts_ns;
+  redrawn->sequence = sequence;
+  queue_frame(std::move(*redrawn), cpu_start);
+}
+
+bool Pipeline::ended_by_duration(int64_t pts_ns) {
+  if (!options_.duration_s || pts_ns - first_frame_ns_ < static_cast<int64_t>(*options_.duration_s * 1e9)) return false;
+  request_stop("duration reached");
+  return true;
 }
 
 void Pipeline::on_defect(const capture::Defect& defect) {
@@ -385,10 +403,7 @@ void Pipeline::on_frame(const Frame& frame) {
     // The sound starts with the first picture, on the same time origin as the video encoder.
     if (audio_) audio_->begin(frame.pts_ns, hooks_.time_origin_ns.value_or(frame.pts_ns));
   }
-  if (options_.duration_s && frame.pts_ns - first_frame_ns_ >= static_cast<int64_t>(*options_.duration_s * 1e9)) {
-    request_stop("duration reached");
-    return;
-  }
+  if (ended_by_duration(frame.pts_ns)) return;
   ++counters_.frames_captured;
   counters_.frames_missed += frame.missed_before;
   if (!target_) {
@@ -416,6 +431,10 @@ void Pipeline::on_frame(const Frame& frame) {
   DeviceFrame df = std::move(*imported);
   df.pts_ns = frame.pts_ns;
   df.sequence = frame.sequence;
+  queue_frame(std::move(df), cpu_start);
+}
+
+void Pipeline::queue_frame(DeviceFrame df, int64_t cpu_start) {
   const FrameQueue::Pushed pushed = queue_.push(std::move(df));
   if (pushed == FrameQueue::Pushed::refused) {
     // The recording ended while this frame was imported (measured: SIGINT under ASan): like a
@@ -473,6 +492,7 @@ Snapshot Pipeline::snapshot() const {
   s.frames_captured = counters_.frames_captured;
   s.frames_missed = counters_.frames_missed;
   s.cursor_only = counters_.cursor_only;
+  s.pointer_frames = counters_.pointer_frames;
   s.frames_encoded = counters_.frames_encoded;
   s.frames_repeated = counters_.frames_repeated;
   s.dropped_queue = counters_.dropped_queue_full;

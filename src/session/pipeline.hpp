@@ -41,8 +41,9 @@ struct Snapshot {
   std::string source;       // what we captured, e.g. "test source 1920x1080@60 (serial 42)"
   double elapsed_s = 0;
   uint64_t frames_captured = 0;
-  uint64_t frames_missed = 0;  // the producer numbered them, the graph never delivered them
-  uint64_t cursor_only = 0;    // buffers with only a cursor update: the pointer moved, the picture did not
+  uint64_t frames_missed = 0;   // the producer numbered them, the graph never delivered them
+  uint64_t cursor_only = 0;     // buffers with only a cursor update: the pointer moved, the picture did not
+  uint64_t pointer_frames = 0;  // ... drawn as a frame (the last picture, the pointer where it is now)
   uint64_t frames_encoded = 0;
   uint64_t frames_repeated = 0;
   uint64_t dropped_queue = 0;
@@ -143,9 +144,14 @@ class Pipeline final : private capture::StreamObserver, private capture::Modifie
   void on_format(const capture::VideoFormat& format) override;
   void on_frame(const Frame& frame) override;
   void on_defect(const capture::Defect& defect) override;
-  void on_cursor_only() override;
+  void on_cursor_only(const Cursor& cursor, int64_t pts_ns, uint64_t sequence) override;
   void on_buffer_removed(uint64_t buffer_id) override;
   bool reads_done(uint64_t buffer_id, bool wait) override;
+  // --duration reached by a frame captured at `pts_ns`: asks the stop and says true.
+  bool ended_by_duration(int64_t pts_ns);
+  // An imported frame (or a pointer move drawn as one) to the encoder's queue, counted; the
+  // capture thread's CPU since `cpu_start` is added to its time.
+  void queue_frame(DeviceFrame df, int64_t cpu_start);
   // capture::ModifierSource — on the PipeWire thread.
   std::vector<uint64_t> modifiers(PixelFormat format) override;
 

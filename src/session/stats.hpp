@@ -67,6 +67,7 @@ class LatencyHistogram {
 struct PipelineCounters {
   std::atomic<uint64_t> frames_captured{0};  // frames delivered by capture (valid buffers)
   std::atomic<uint64_t> cursor_only{0};      // buffers with only a cursor update (on_cursor_only)
+  std::atomic<uint64_t> pointer_frames{0};   // ... made a frame: the last picture, the pointer moved
   std::atomic<uint64_t> frames_missed{0};    // numbered by the producer, never delivered (Frame::missed_before)
   std::atomic<uint64_t> frames_imported{0};  // converted/imported and queued for the encoder
   std::atomic<uint64_t> frames_repeated{0};  // repeats sent to hold a constant rate (--cfr)

@@ -16,15 +16,22 @@ class CpuPathImporter final : public Importer {
     return inner_.supported_modifiers(format);
   }
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override {
-    ImportTarget host = target;
-    host.memory = FrameMemory::Cpu;
-    return inner_.import(frame, host);
+    return inner_.import(frame, host(target));
   }
+  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, const ImportTarget& target) override {
+    return inner_.redraw_cursor(cursor, host(target));
+  }
+  void prepare(const ImportTarget& target) override { inner_.prepare(host(target)); }
   void forget(uint64_t buffer_id) override { inner_.forget(buffer_id); }
   bool reads_done(uint64_t buffer_id, bool wait) override { return inner_.reads_done(buffer_id, wait); }
   ConvertedPixels converted_pixels() const override { return inner_.converted_pixels(); }
 
  private:
+  static ImportTarget host(ImportTarget target) {
+    target.memory = FrameMemory::Cpu;
+    return target;
+  }
+
   CpuImporter inner_;
   std::string name_;
 };

@@ -90,6 +90,16 @@ void ImportChain::prepare(const zerocopy::ImportTarget& target, bool dmabuf) {
   if (!dmabuf || !primary_enabled()) cpu_->prepare(target);
 }
 
+Result<DeviceFrame> ImportChain::redraw_cursor(const Cursor& cursor, const zerocopy::ImportTarget& target) {
+  Last last = Last::none;
+  {
+    std::lock_guard lock(mutex_);
+    last = last_;
+  }
+  if (last == Last::none) return fail(Errc::unsupported, "import", "no picture yet to draw a pointer move on");
+  return (last == Last::primary ? *primary_ : *cpu_).redraw_cursor(cursor, target);
+}
+
 void ImportChain::forget(uint64_t buffer_id) {
   if (primary_) primary_->forget(buffer_id);
   cpu_->forget(buffer_id);

@@ -8,6 +8,7 @@
 // (CPU: the conversion is done; GPU with a CPU wait on the pass) always say so; a GPU importer
 // that leaves its read in flight says so once the GPU has finished it (deferred release).
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -79,6 +80,18 @@ class Importer {
 
   // The CPU conversion's pixels so far (the CPU importer's; nothing for the others). Thread-safe.
   virtual ConvertedPixels converted_pixels() const { return {}; }
+
+  // A pointer move over a still picture (a cursor-only buffer: mutter and KWin send one when only
+  // the pointer moved and the cursor is metadata): the last frame this importer made for
+  // `target`, again, with `cursor` drawn where it is now and nowhere else. Called on the thread
+  // that calls import(); `cursor.pixels` is valid during the call. Errc::unsupported when there is
+  // no such frame to start from (none yet, another target, the cursor not drawn) or this importer
+  // cannot (the GPU importers: the pointer then shows on the next picture).
+  virtual Result<DeviceFrame> redraw_cursor(const Cursor& cursor, const ImportTarget& target) {
+    (void)cursor;
+    (void)target;
+    return fail(Errc::unsupported, "import", std::string(name()) + " does not draw a pointer move on its own");
+  }
 
   // The stream's format is known and its first frames will be imported into `target`: make now
   // what they will need (output buffers and their pages), before the producer sends them. Called

@@ -60,21 +60,6 @@ SourceView source_view(PixelFormat format, Rect visible, const std::array<CpuPla
   return src;
 }
 
-// The part `r` (output coordinates, even-aligned) of an output image.
-PlanarView sub_view(const PlanarView& v, const Rect& r) {
-  const uint32_t sample = bit_depth(v.format) > 8 ? 2 : 1;  // bytes a sample
-  const bool interleaved = v.format == PixelFormat::NV12 || v.format == PixelFormat::P010;
-  const auto x = static_cast<size_t>(r.x), y = static_cast<size_t>(r.y);
-  PlanarView s = v;
-  s.width = r.width;
-  s.height = r.height;
-  s.y = v.y + y * v.y_pitch + x * sample;
-  // NV12's UV pairs: a chroma sample per two columns, two bytes (of samples) each.
-  s.u = v.u + (y / 2) * v.u_pitch + (interleaved ? x : x / 2) * sample;
-  if (v.v) s.v = v.v + (y / 2) * v.v_pitch + (x / 2) * sample;
-  return s;
-}
-
 void add(PoolCounters& into, const PoolCounters& c) {
   into.created += c.created;
   into.acquired += c.acquired;
@@ -170,8 +155,6 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   if (!out_planes) {
     return fail(Errc::internal, kStage, fmt::format("out of memory for a {}x{} frame", target.width, target.height));
   }
-  const PlanarView out = out_planes->view();
-
   SourceView src = source_view(source_format, *visible, planes);
   src.full_range = frame.format == PixelFormat::MJPG && source_format == PixelFormat::I420;
   if (!convert_changed(frame, *visible, planes, src, *out_planes)) {
@@ -182,20 +165,61 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   access.reset();  // the source is no longer read from here on
 
   const bool direct = is_direct(src.width, src.height, target.width, target.height);
-  if (target.draw_cursor && frame.cursor.visible) {
+  // A producer that sends the cursor as metadata (a bitmap came, visible now or not): the frame is
+  // kept for a pointer move over it.
+  if (target.draw_cursor && frame.cursor.pixels != nullptr) {
     OutputMapping map;
     map.origin_x = visible->x;
     map.origin_y = visible->y;
     map.src_width = direct ? target.width : src.width;
     map.src_height = direct ? target.height : src.height;
-    if (cursor_.draw(frame.cursor, map, out, &out_planes->content().cursor)) {
-      cursor_drawn_.fetch_add(1, std::memory_order_relaxed);
-    }
+    draw_cursor(frame.cursor, map, *out_planes);
+    last_ = out_planes->share();
+    last_map_ = map;
+  } else {
+    last_.reset();
   }
 
   imported_.fetch_add(1, std::memory_order_relaxed);
   if (!direct) scaled_.fetch_add(1, std::memory_order_relaxed);
+  DeviceFrame df = device_frame(std::move(out_planes), target);
+  df.pts_ns = frame.pts_ns;
+  df.sequence = frame.sequence;
+  return df;
+}
 
+Result<DeviceFrame> CpuImporter::redraw_cursor(const Cursor& cursor, const ImportTarget& target) {
+  if (auto ok = check_target(target); !ok) return tl::unexpected(ok.error());
+  if (!target.draw_cursor || !last_) {
+    return fail(Errc::unsupported, kStage, "no picture with a metadata cursor to draw a pointer move on");
+  }
+  const PlaneLayout& held = last_->layout();
+  if (held.format != target.format || held.width != target.width || held.height != target.height) {
+    return fail(Errc::unsupported, kStage, "the last picture was made for another target");
+  }
+  auto out = acquire(target.format, target.width, target.height);
+  if (!out) {
+    return fail(Errc::internal, kStage, fmt::format("out of memory for a {}x{} frame", target.width, target.height));
+  }
+  out->copy_from(*last_);
+  under_cursor_.put_back(out->view());
+  // The same picture as the last frame, its cursor now where this one draws it.
+  out->content() = last_->content();
+  out->content().cursor.reset();
+  draw_cursor(cursor, last_map_, *out);
+  last_ = out->share();
+  pointer_moves_.fetch_add(1, std::memory_order_relaxed);
+  return device_frame(std::move(out), target);
+}
+
+void CpuImporter::draw_cursor(const Cursor& cursor, const OutputMapping& map, CpuPlanes& out) {
+  const PlanarView view = out.view();
+  under_cursor_.keep(view, CursorBlender::area(cursor, map, view.width, view.height));
+  if (cursor_.draw(cursor, map, view, &out.content().cursor)) cursor_drawn_.fetch_add(1, std::memory_order_relaxed);
+}
+
+DeviceFrame CpuImporter::device_frame(Lease<CpuPlanes> planes, const ImportTarget& target) {
+  const PlanarView out = planes->view();
   DeviceFrame df;
   df.width = target.width;
   df.height = target.height;
@@ -204,9 +228,7 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   df.planes = {reinterpret_cast<uintptr_t>(out.y), reinterpret_cast<uintptr_t>(out.u),
                reinterpret_cast<uintptr_t>(out.v)};
   df.pitches = {out.y_pitch, out.u_pitch, out.v_pitch};
-  df.pts_ns = frame.pts_ns;
-  df.sequence = frame.sequence;
-  df.storage = std::move(out_planes);
+  df.storage = std::move(planes);
   return df;
 }
 
@@ -366,6 +388,7 @@ CpuImportCounters CpuImporter::counters() const {
   c.imported = imported_.load(std::memory_order_relaxed);
   c.scaled = scaled_.load(std::memory_order_relaxed);
   c.cursor_drawn = cursor_drawn_.load(std::memory_order_relaxed);
+  c.pointer_moves = pointer_moves_.load(std::memory_order_relaxed);
   c.failed = failed_.load(std::memory_order_relaxed);
   c.dmabuf_mapped = mapped_.load(std::memory_order_relaxed);
   c.dmabuf_unmapped = unmapped_.load(std::memory_order_relaxed);

@@ -18,6 +18,7 @@
 #include "core/pool.hpp"
 #include "zerocopy/cpu/convert.hpp"
 #include "zerocopy/cpu/cursor_blend.hpp"
+#include "zerocopy/cpu/cursor_under.hpp"
 #include "zerocopy/cpu/damage.hpp"
 #include "zerocopy/cpu/dmabuf_map.hpp"
 #include "zerocopy/cpu/mjpeg.hpp"
@@ -31,6 +32,7 @@ struct CpuImportCounters {
   uint64_t imported = 0;          // frames converted
   uint64_t scaled = 0;            // ... of which resampled to another size
   uint64_t cursor_drawn = 0;      // ... with the cursor composited
+  uint64_t pointer_moves = 0;     // frames made from the last one for a pointer move (redraw_cursor)
   uint64_t failed = 0;            // import() calls that returned an error
   uint64_t dmabuf_mapped = 0;     // dmabuf mappings made (one per PipeWire buffer)
   uint64_t dmabuf_unmapped = 0;   // ... and dropped again (forget, remap)
@@ -72,6 +74,10 @@ class CpuImporter final : public Importer {
   // Errc::invalid_argument (a malformed frame or target, a corrupt or truncated JPEG),
   // Errc::internal (out of memory, libyuv refused).
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override;
+  // While the producer sends the cursor as metadata (a bitmap came) and it is drawn, the last
+  // output frame is kept (one more in the pool) with the samples under its cursor, so a pointer
+  // move becomes that frame again, the pointer put back and drawn where it is now.
+  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
   // A few output frames of the target's shape, made and prefaulted now (kPreparedFrames).
   void prepare(const ImportTarget& target) override;
@@ -101,6 +107,9 @@ class CpuImporter final : public Importer {
   bool convert_changed(const Frame& frame, Rect visible, const std::array<CpuPlane, 3>& planes, const SourceView& src,
                        CpuPlanes& out);
   Result<PixelFormat> jpeg_planes(const Frame& frame, std::array<CpuPlane, 3>& planes);
+  // Draws `cursor` on `out`, keeping what was under it first; sets its content tag's cursor.
+  void draw_cursor(const Cursor& cursor, const OutputMapping& map, CpuPlanes& out);
+  static DeviceFrame device_frame(Lease<CpuPlanes> planes, const ImportTarget& target);
   Lease<CpuPlanes> acquire(PixelFormat format, uint32_t width, uint32_t height);
   void update_mapping_count();
 
@@ -109,6 +118,9 @@ class CpuImporter final : public Importer {
   MjpegDecoder mjpeg_;
   AlignedBlock jpeg_i420_;  // a 4:2:2, 4:4:4 or grey JPEG brought to I420 (an RGB one to BGRx)
   CursorBlender cursor_;
+  UnderCursor under_cursor_;  // of last_'s cursor
+  Lease<CpuPlanes> last_;     // the last output frame, for a pointer move (redraw_cursor)
+  OutputMapping last_map_;    // ... and how its pixels map onto the frame
   DamageTracker damage_;
   DmaBufCache dmabufs_;
   ImplicitFence fence_;
@@ -120,7 +132,7 @@ class CpuImporter final : public Importer {
   uint64_t use_clock_ = 0;
 
   std::atomic<size_t> live_mappings_{0};
-  std::atomic<uint64_t> imported_{0}, scaled_{0}, cursor_drawn_{0}, failed_{0};
+  std::atomic<uint64_t> imported_{0}, scaled_{0}, cursor_drawn_{0}, pointer_moves_{0}, failed_{0};
   std::atomic<uint64_t> mapped_{0}, unmapped_{0};
   std::atomic<uint64_t> fence_waited_{0}, fence_timeouts_{0};
   std::atomic<uint64_t> partial_{0}, pixels_converted_{0}, pixels_total_{0};

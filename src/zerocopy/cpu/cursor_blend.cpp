@@ -81,24 +81,46 @@ struct Samples {
   int scale;
 };
 
+// The output columns and rows the bitmap lands on; nullopt when nothing is to be drawn.
+struct Spans {
+  Span xs, ys;
+  int64_t rel_x, rel_y;
+};
+std::optional<Spans> spans(const Cursor& cursor, const OutputMapping& map, uint32_t width, uint32_t height) {
+  if (!cursor.visible || cursor.pixels == nullptr || cursor.width == 0 || cursor.height == 0) return std::nullopt;
+  if (!is_packed_rgb(cursor.format) || uint64_t{cursor.stride} < uint64_t{cursor.width} * 4) return std::nullopt;
+  if (map.src_width == 0 || map.src_height == 0 || width == 0 || height == 0) return std::nullopt;
+  Spans s{};
+  s.rel_x = int64_t{cursor.x} - map.origin_x;
+  s.rel_y = int64_t{cursor.y} - map.origin_y;
+  s.xs = span(s.rel_x, cursor.width, map.src_width, width);
+  s.ys = span(s.rel_y, cursor.height, map.src_height, height);
+  if (s.xs.first > s.xs.last || s.ys.first > s.ys.last) return std::nullopt;
+  return s;
+}
+
+Rect rect_of(const Spans& s) {
+  return Rect{static_cast<int32_t>(s.xs.first), static_cast<int32_t>(s.ys.first),
+              static_cast<uint32_t>(s.xs.last - s.xs.first + 1), static_cast<uint32_t>(s.ys.last - s.ys.first + 1)};
+}
+
 }  // namespace
+
+std::optional<Rect> CursorBlender::area(const Cursor& cursor, const OutputMapping& map, uint32_t width,
+                                        uint32_t height) {
+  const auto s = spans(cursor, map, width, height);
+  if (!s) return std::nullopt;
+  return rect_of(*s);
+}
 
 bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const PlanarView& dst,
                          std::optional<Rect>* area) {
   if (area) area->reset();
-  if (!cursor.visible || cursor.pixels == nullptr || cursor.width == 0 || cursor.height == 0) return false;
-  if (!is_packed_rgb(cursor.format) || uint64_t{cursor.stride} < uint64_t{cursor.width} * 4) return false;
-  if (map.src_width == 0 || map.src_height == 0 || dst.width == 0 || dst.height == 0) return false;
-
-  const int64_t rel_x = int64_t{cursor.x} - map.origin_x;
-  const int64_t rel_y = int64_t{cursor.y} - map.origin_y;
-  const Span xs = span(rel_x, cursor.width, map.src_width, dst.width);
-  const Span ys = span(rel_y, cursor.height, map.src_height, dst.height);
-  if (xs.first > xs.last || ys.first > ys.last) return false;
-  if (area) {
-    *area = Rect{static_cast<int32_t>(xs.first), static_cast<int32_t>(ys.first),
-                 static_cast<uint32_t>(xs.last - xs.first + 1), static_cast<uint32_t>(ys.last - ys.first + 1)};
-  }
+  const auto spanned = spans(cursor, map, dst.width, dst.height);
+  if (!spanned) return false;
+  const Span xs = spanned->xs, ys = spanned->ys;
+  const int64_t rel_x = spanned->rel_x, rel_y = spanned->rel_y;
+  if (area) *area = rect_of(*spanned);
 
   columns_.resize(static_cast<size_t>(xs.last - xs.first + 1));
   for (int64_t x = xs.first; x <= xs.last; ++x) {

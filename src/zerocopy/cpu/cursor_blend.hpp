@@ -27,6 +27,9 @@ class CursorBlender {
   // rect the bitmap covers (nullopt when it is off the picture): what a later frame must convert
   // again to erase it.
   bool draw(const Cursor& cursor, const OutputMapping& map, const PlanarView& dst, std::optional<Rect>* area = nullptr);
+  // The output rect of a width x height picture that draw() would cover; nullopt when it would
+  // draw nothing (no bitmap, off the picture).
+  static std::optional<Rect> area(const Cursor& cursor, const OutputMapping& map, uint32_t width, uint32_t height);
 
  private:
   std::vector<int64_t> columns_;  // bitmap column per output column of the current draw

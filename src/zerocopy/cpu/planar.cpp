@@ -1,6 +1,9 @@
 #include "zerocopy/cpu/planar.hpp"
 
 #include <cassert>
+#include <cstring>
+
+#include <libyuv/planar_functions.h>
 
 #include "core/allocator.hpp"
 
@@ -48,20 +51,75 @@ std::unique_ptr<CpuPlanes> CpuPlanes::create(const PlaneLayout& layout) {
   return std::unique_ptr<CpuPlanes>(new CpuPlanes(layout, std::move(block)));
 }
 
-PlanarView CpuPlanes::view() const {
+Lease<CpuPlanes> CpuPlanes::share() {
+  shares_.fetch_add(1, std::memory_order_relaxed);
+  return Lease<CpuPlanes>(this);
+}
+
+void CpuPlanes::recycle() {
+  // The last of its leases to go gives it back; acq_rel so the pool's next writer sees every
+  // holder's reads as done.
+  uint32_t shares = shares_.load(std::memory_order_acquire);
+  while (shares > 0 && !shares_.compare_exchange_weak(shares, shares - 1, std::memory_order_acq_rel)) {
+  }
+  if (shares > 0) return;
+  Pooled<CpuPlanes>::recycle();
+}
+
+PlanarView sub_view(const PlanarView& v, const Rect& r) {
+  const uint32_t sample = bit_depth(v.format) > 8 ? 2 : 1;  // bytes a sample
+  const bool interleaved = v.format == PixelFormat::NV12 || v.format == PixelFormat::P010;
+  const auto x = static_cast<size_t>(r.x), y = static_cast<size_t>(r.y);
+  PlanarView s = v;
+  s.width = r.width;
+  s.height = r.height;
+  s.y = v.y + y * v.y_pitch + x * sample;
+  // NV12's UV pairs: a chroma sample per two columns, two bytes (of samples) each.
+  s.u = v.u + (y / 2) * v.u_pitch + (interleaved ? x : x / 2) * sample;
+  if (v.v) s.v = v.v + (y / 2) * v.v_pitch + (x / 2) * sample;
+  return s;
+}
+
+void copy_view(const PlanarView& from, const PlanarView& to) {
+  assert(from.format == to.format && from.width == to.width && from.height == to.height);
+  const auto n = [](size_t v) { return static_cast<int>(v); };
+  const size_t sample = bit_depth(from.format) > 8 ? 2 : 1;
+  const size_t rows = from.height, chroma_rows = (from.height + 1) / 2;
+  libyuv::CopyPlane(from.y, n(from.y_pitch), to.y, n(to.y_pitch), n(from.width * sample), n(rows));
+  if (from.v == nullptr) {  // interleaved UV: as many bytes a row as luma
+    libyuv::CopyPlane(from.u, n(from.u_pitch), to.u, n(to.u_pitch), n((from.width + 1) / 2 * 2 * sample),
+                      n(chroma_rows));
+    return;
+  }
+  const size_t chroma_bytes = (from.width + 1) / 2 * sample;
+  libyuv::CopyPlane(from.u, n(from.u_pitch), to.u, n(to.u_pitch), n(chroma_bytes), n(chroma_rows));
+  libyuv::CopyPlane(from.v, n(from.v_pitch), to.v, n(to.v_pitch), n(chroma_bytes), n(chroma_rows));
+}
+
+PlanarView view_of(const PlaneLayout& layout, uint8_t* base) {
   PlanarView v;
-  v.format = layout_.format;
-  v.width = layout_.width;
-  v.height = layout_.height;
-  v.y = block_.data() + layout_.offset[0];
-  v.y_pitch = layout_.pitch[0];
-  v.u = block_.data() + layout_.offset[1];
-  v.u_pitch = layout_.pitch[1];
-  if (layout_.format == PixelFormat::I420 || layout_.format == PixelFormat::I010) {
-    v.v = block_.data() + layout_.offset[2];
-    v.v_pitch = layout_.pitch[2];
+  v.format = layout.format;
+  v.width = layout.width;
+  v.height = layout.height;
+  v.y = base + layout.offset[0];
+  v.y_pitch = layout.pitch[0];
+  v.u = base + layout.offset[1];
+  v.u_pitch = layout.pitch[1];
+  if (layout.format == PixelFormat::I420 || layout.format == PixelFormat::I010) {
+    v.v = base + layout.offset[2];
+    v.v_pitch = layout.pitch[2];
   }
   return v;
+}
+
+void CpuPlanes::copy_from(const CpuPlanes& other) {
+  assert(other.layout_.bytes == layout_.bytes && other.layout_.format == layout_.format &&
+         other.layout_.width == layout_.width && other.layout_.height == layout_.height);
+  std::memcpy(block_.data(), other.block_.data(), layout_.bytes);
+}
+
+PlanarView CpuPlanes::view() const {
+  return view_of(layout_, block_.data());
 }
 
 }  // namespace zc::zerocopy

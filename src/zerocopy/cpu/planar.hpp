@@ -1,11 +1,13 @@
 #pragma once
 // CPU-side 4:2:0 images: an aligned heap block, the pooled plane buffers the importer hands out,
 // and a non-owning view the conversion and cursor code write through.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 
+#include "core/frame.hpp"
 #include "core/pixel_format.hpp"
 #include "core/pool.hpp"
 #include "zerocopy/cpu/damage.hpp"
@@ -62,14 +64,29 @@ struct PlanarView {
   uint32_t v_pitch = 0;
 };
 
+// The image of `layout` whose block starts at `base`.
+PlanarView view_of(const PlaneLayout& layout, uint8_t* base);
+// The part `r` (even-aligned, inside `v`) of an image.
+PlanarView sub_view(const PlanarView& v, const Rect& r);
+// Copies the samples of `from` into `to`: the same format and size.
+void copy_view(const PlanarView& from, const PlanarView& to);
+
 // One pooled output frame: every plane in one aligned block, pitches multiples of 64 bytes.
 class CpuPlanes : public Pooled<CpuPlanes> {
  public:
   // Null when the memory cannot be had.
   static std::unique_ptr<CpuPlanes> create(const PlaneLayout& layout);
 
+  // Another lease on this frame, for a reader beside its first holder (the importer keeps the
+  // last picture for a pointer move); it goes back to its pool when every lease has gone. Nobody
+  // may write to a frame with two holders.
+  Lease<CpuPlanes> share();
+  void recycle() override;
+
   const PlaneLayout& layout() const { return layout_; }
   PlanarView view() const;
+  // Every byte of `other`, a frame of the same layout (one copy of the block).
+  void copy_from(const CpuPlanes& other);
   // The picture it holds, for a conversion of only what changed since (damage.hpp).
   ContentTag& content() { return content_; }
 
@@ -79,6 +96,7 @@ class CpuPlanes : public Pooled<CpuPlanes> {
   PlaneLayout layout_;
   AlignedBlock block_;
   ContentTag content_;
+  std::atomic<uint32_t> shares_{0};  // leases beside the first
 };
 
 }  // namespace zc::zerocopy

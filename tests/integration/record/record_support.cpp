@@ -63,7 +63,10 @@ std::optional<SummaryCounts> summary_counts(const std::string& output) {
   SummaryCounts c{n(f[1]), n(f[2]), n(f[3]), n(d[1]), n(d[2]), n(d[3])};
   std::smatch m;
   if (std::regex_search(output, m, std::regex(R"(missed +(\d+) )"))) c.missed = n(m[1]);
-  if (std::regex_search(output, m, std::regex(R"(pointer +(\d+) cursor-only update)"))) c.cursor_only = n(m[1]);
+  if (std::regex_search(output, m, std::regex(R"(pointer +(\d+) cursor-only updates?.*, (\d+) drawn as frames)"))) {
+    c.cursor_only = n(m[1]);
+    c.pointer_frames = n(m[2]);
+  }
   return c;
 }
 

@@ -40,8 +40,9 @@ struct SummaryCounts {
   uint64_t encoder_behind = 0;
   uint64_t invalid_buffers = 0;
   uint64_t import_failures = 0;
-  uint64_t missed = 0;       // "missed N": numbered by the producer, never delivered (0 when absent)
-  uint64_t cursor_only = 0;  // "pointer N cursor-only updates" (0 when absent)
+  uint64_t missed = 0;          // "missed N": numbered by the producer, never delivered (0 when absent)
+  uint64_t cursor_only = 0;     // "pointer N cursor-only updates" (0 when absent)
+  uint64_t pointer_frames = 0;  // "..., N drawn as frames": those recorded as the last picture again
 };
 std::optional<SummaryCounts> summary_counts(const std::string& output);
 

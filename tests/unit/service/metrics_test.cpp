@@ -24,6 +24,7 @@ MetricsSnapshot sample() {
   c.view.frames_encoded = 1190;
   c.view.frames_missed = 4;
   c.view.cursor_only = 37;
+  c.view.pointer_frames = 35;
   c.view.dropped_queue = 7;
   c.view.dropped_defect = 2;
   c.view.dropped_import = 1;
@@ -63,6 +64,7 @@ TEST_CASE("metrics are Prometheus text with the capture's labels", "[metrics]") 
   CHECK(text.find("zerocast_frames_missed_total{" + labels + "} 4\n") != std::string::npos);
   CHECK(text.find("# TYPE zerocast_cursor_only_total counter\n") != std::string::npos);
   CHECK(text.find("zerocast_cursor_only_total{" + labels + "} 37\n") != std::string::npos);
+  CHECK(text.find("zerocast_pointer_frames_total{" + labels + "} 35\n") != std::string::npos);
   CHECK(text.find("zerocast_frames_dropped_total{" + labels + ",reason=\"queue_full\"} 7\n") != std::string::npos);
   CHECK(text.find("zerocast_frames_dropped_total{" + labels + ",reason=\"invalid_buffer\"} 2\n") != std::string::npos);
   CHECK(text.find("zerocast_frames_dropped_total{" + labels + ",reason=\"import_failed\"} 1\n") != std::string::npos);

@@ -59,8 +59,18 @@ Rect random_rect(std::mt19937& rng, uint32_t w, uint32_t h) {
   return Rect{static_cast<int32_t>(x), static_cast<int32_t>(y), rw, rh};
 }
 
+// The first byte where two frames' samples differ, or their size when none does.
+size_t first_difference(const zc::DeviceFrame& a, const zc::DeviceFrame& b) {
+  const auto ba = bytes_of(a), bb = bytes_of(b);
+  size_t first = 0;
+  while (first < ba.size() && first < bb.size() && ba[first] == bb[first])
+    ++first;
+  return first;
+}
+
 struct Run {
   uint64_t frames = 0;
+  uint64_t pointer_moves = 0;  // redraw_cursor() frames compared
   uint64_t partial = 0;
   uint64_t pixels_converted = 0;
   uint64_t pixels_total = 0;
@@ -69,7 +79,9 @@ struct Run {
 // A producer changing a few rects a frame and naming them in its damage, imported with damage
 // and in full; every output must match. Now and then a frame is lost (its change never named),
 // sent without damage, or the numbers start again. Up to three frames stay in flight, so pooled
-// frames come back out of order.
+// frames come back out of order. With a cursor, now and then only the pointer moves (a
+// cursor-only buffer): redraw_cursor() must give what a full conversion of the still picture with
+// the cursor at its new place gives, and the frames after it still match.
 Run compare_with_full(PixelFormat source, PixelFormat target, std::optional<Rect> crop, bool cursor, int frames = 90) {
   const uint32_t w = 224, h = 64;  // four 64-column blocks, the last one short
   SourceImage img(source, w, h);
@@ -89,11 +101,42 @@ Run compare_with_full(PixelFormat source, PixelFormat target, std::optional<Rect
     bitmap[i] = 255;                                   // B
     bitmap[i + 3] = static_cast<uint8_t>(i % 7 * 40);  // a translucent, uneven alpha
   }
+  const auto place_cursor = [&](zc::Frame& frame, int n, bool off) {
+    frame.cursor.visible = true;
+    frame.cursor.x = off ? static_cast<int32_t>(w) + 8 : static_cast<int32_t>(n * 3 % w) - 4;
+    frame.cursor.y = static_cast<int32_t>(n * 2 % h) - 4;
+    frame.cursor.width = 16;
+    frame.cursor.height = 16;
+    frame.cursor.stride = 16 * 4;
+    frame.cursor.format = PixelFormat::BGRA;
+    frame.cursor.pixels = bitmap.data();
+  };
   std::deque<zc::DeviceFrame> in_flight;
+  const auto keep_some = [&](zc::DeviceFrame f) {
+    in_flight.push_back(std::move(f));
+    while (in_flight.size() > rng() % 4)
+      in_flight.erase(in_flight.begin() + static_cast<long>(rng() % in_flight.size()));
+  };
   uint64_t sequence = 100;
+  uint64_t pointer_moves = 0;
   for (int n = 0; n < frames; ++n) {
     zc::Frame frame = img.frame();
     const int event = static_cast<int>(rng() % 30);
+    if (cursor && n > 0 && event >= 25) {
+      // Only the pointer moved (once in five of these off the picture): no new picture.
+      frame.crop = crop;
+      place_cursor(frame, n, event == 29);
+      zc::zerocopy::ImportTarget tc = t;
+      auto a = damaged.redraw_cursor(frame.cursor, tc);
+      auto b = full.import(frame, tc);
+      INFO("pointer move at frame " << n << (event == 29 ? " (off the picture)" : ""));
+      REQUIRE(a);
+      REQUIRE(b);
+      REQUIRE(first_difference(*a, *b) == bytes_of(*a).size());
+      ++pointer_moves;
+      keep_some(std::move(*a));
+      continue;
+    }
     // The change, named in the damage (or not, below).
     const uint32_t changes = rng() % 3;
     for (uint32_t c = 0; c < changes; ++c) {
@@ -120,16 +163,7 @@ Run compare_with_full(PixelFormat source, PixelFormat target, std::optional<Rect
     }
     frame.sequence = sequence;
     frame.crop = crop;
-    if (cursor) {
-      frame.cursor.visible = true;
-      frame.cursor.x = static_cast<int32_t>(n * 3 % w) - 4;
-      frame.cursor.y = static_cast<int32_t>(n * 2 % h) - 4;
-      frame.cursor.width = 16;
-      frame.cursor.height = 16;
-      frame.cursor.stride = 16 * 4;
-      frame.cursor.format = PixelFormat::BGRA;
-      frame.cursor.pixels = bitmap.data();
-    }
+    if (cursor) place_cursor(frame, n, false);
     zc::zerocopy::ImportTarget tc = t;
     tc.draw_cursor = cursor;
     auto a = damaged.import(frame, tc);
@@ -137,21 +171,15 @@ Run compare_with_full(PixelFormat source, PixelFormat target, std::optional<Rect
     REQUIRE(a);
     REQUIRE(b);
     INFO("frame " << n << " (sequence " << sequence << ", event " << event << ")");
-    {
-      const auto ba = bytes_of(*a), bb = bytes_of(*b);
-      size_t first = 0;
-      while (first < ba.size() && ba[first] == bb[first])
-        ++first;
-      INFO("first difference at byte " << first << " of " << ba.size() << " (luma " << size_t{a->width} * a->height
-                                       << ")");
-      REQUIRE(first == ba.size());
-    }
-    in_flight.push_back(std::move(*a));
-    while (in_flight.size() > rng() % 4)
-      in_flight.erase(in_flight.begin() + static_cast<long>(rng() % in_flight.size()));
+    const size_t first = first_difference(*a, *b);
+    INFO("first difference at byte " << first << " of " << bytes_of(*a).size() << " (luma "
+                                     << size_t{a->width} * a->height << ")");
+    REQUIRE(first == bytes_of(*a).size());
+    keep_some(std::move(*a));
   }
   const auto c = damaged.counters();
-  return Run{c.imported, c.partial, c.pixels_converted, c.pixels_total};
+  CHECK(c.pointer_moves == pointer_moves);
+  return Run{c.imported, pointer_moves, c.partial, c.pixels_converted, c.pixels_total};
 }
 
 }  // namespace
@@ -185,10 +213,15 @@ TEST_CASE("damage: 10-bit targets, a crop and a moving cursor match the full con
     CHECK(compare_with_full(PixelFormat::NV12, PixelFormat::NV12, Rect{6, 4, 64, 40}, false).partial > 30);
   }
   SECTION("a cursor drawn over the picture, moving every frame: its old place is converted again") {
-    for (const PixelFormat target : {PixelFormat::NV12, PixelFormat::I420, PixelFormat::P010}) {
+    for (const PixelFormat target : {PixelFormat::NV12, PixelFormat::I420, PixelFormat::P010, PixelFormat::I010}) {
       INFO(zc::to_string(target));
-      CHECK(compare_with_full(PixelFormat::BGRx, target, std::nullopt, true).partial > 30);
+      const Run r = compare_with_full(PixelFormat::BGRx, target, std::nullopt, true);
+      CHECK(r.partial > 30);
+      // Pointer moves over the still picture among them (a sixth of the frames).
+      CHECK(r.pointer_moves >= 8);
     }
+    const Run cropped = compare_with_full(PixelFormat::BGRx, PixelFormat::NV12, Rect{5, 3, 64, 40}, true);
+    CHECK(cropped.pointer_moves >= 8);
   }
 }
 
@@ -298,4 +331,50 @@ TEST_CASE("damage: aligned_clip grows a rect to 64 columns and whole chroma samp
   CHECK(aligned_clip(Rect{197, 57, 10, 10}, 200, 60) == Rect{192, 56, 8, 4});
   CHECK_FALSE(aligned_clip(Rect{200, 10, 4, 4}, 200, 60));
   CHECK_FALSE(aligned_clip(Rect{10, 10, 0, 4}, 200, 60));
+}
+
+TEST_CASE("pointer move: drawn only over the last picture of a drawn metadata cursor, one frame kept for it",
+          "[cpu_import][cursor]") {
+  const uint32_t w = 128, h = 64;
+  SourceImage img(PixelFormat::BGRx, w, h);
+  img.fill(Rgba{200, 40, 90, 255});
+  std::vector<uint8_t> bitmap(8 * 8 * 4, 255);  // opaque white
+  zc::Cursor pointer;
+  pointer.visible = true;
+  pointer.x = 10;
+  pointer.y = 12;
+  pointer.width = pointer.height = 8;
+  pointer.stride = 8 * 4;
+  pointer.format = PixelFormat::BGRA;
+  pointer.pixels = bitmap.data();
+  const auto t = zc::test::target(w, h);
+  CpuImporter importer;
+  const auto unsupported = [&](const zc::zerocopy::ImportTarget& target) {
+    auto r = importer.redraw_cursor(pointer, target);
+    return !r && r.error().code == zc::Errc::unsupported;
+  };
+  CHECK(unsupported(t));  // no picture yet
+  zc::Frame frame = img.frame();
+  REQUIRE(importer.import(frame, t));
+  CHECK(unsupported(t));  // the producer sends no cursor meta: nothing kept
+  frame.cursor = pointer;
+  auto no_cursor = t;
+  no_cursor.draw_cursor = false;
+  REQUIRE(importer.import(frame, no_cursor));
+  CHECK(unsupported(no_cursor));  // --no-cursor
+  REQUIRE(importer.import(frame, t));
+  CHECK(unsupported(zc::test::target(w / 2, h / 2)));  // another target than the last picture's
+  const auto before = importer.pool_counters().created;
+  // Moves with no frame held anywhere else: the kept frame and the one drawn, nothing more.
+  for (int i = 0; i < 40; ++i) {
+    pointer.x = 10 + i;
+    auto moved = importer.redraw_cursor(pointer, t);
+    REQUIRE(moved);
+    // White where the pointer is now, the picture's own colour where it was.
+    CHECK(moved->cpu_plane(0)[size_t{12} * moved->pitches[0] + static_cast<size_t>(pointer.x)] == 235);
+    const size_t was = static_cast<size_t>(pointer.x) - 1;  // the last place's first column
+    CHECK(moved->cpu_plane(0)[size_t{12} * moved->pitches[0] + was] != 235);
+  }
+  CHECK(importer.counters().pointer_moves == 40);
+  CHECK(importer.pool_counters().created <= before + 1);
 }

@@ -31,6 +31,10 @@ class ScriptedImporter : public zerocopy::Importer {
     d.sequence = frame.sequence;
     return d;
   }
+  Result<DeviceFrame> redraw_cursor(const Cursor&, const zerocopy::ImportTarget&) override {
+    ++redraws;
+    return DeviceFrame{};
+  }
   void forget(uint64_t) override {}
   // A buffer in `in_flight` is still being read until someone waits for it.
   bool reads_done(uint64_t buffer_id, bool wait) override {
@@ -42,6 +46,7 @@ class ScriptedImporter : public zerocopy::Importer {
   }
   std::set<uint64_t> in_flight;
   int waits = 0;
+  int redraws = 0;
   std::vector<uint64_t> offered{1, 2};
 
  private:
@@ -215,4 +220,23 @@ TEST_CASE("import chain: a frame whose implicit fence never signalled is dropped
   CHECK(chain.primary_failures() == 0);
   CHECK(r.seen.empty());
   REQUIRE(chain.import(dmabuf(2, 100), {}, r.fn()));
+}
+
+TEST_CASE("import chain: a pointer move goes to the importer that made the last frame") {
+  auto primary = std::make_unique<ScriptedImporter>(std::vector<uint64_t>{1}, Errc::rejected, "gpu");
+  auto cpu = cpu_offering();
+  const ScriptedImporter& p = *primary;
+  const ScriptedImporter& c = *cpu;
+  ImportChain chain(std::move(primary), std::move(cpu));
+  Rejections r;
+  const Cursor pointer;
+  CHECK_FALSE(chain.redraw_cursor(pointer, {}));  // no frame yet: nothing to draw on
+  CHECK(p.redraws + c.redraws == 0);
+  REQUIRE(chain.import(dmabuf(1, 1), {}, r.fn()));  // the CPU path took it
+  REQUIRE(chain.redraw_cursor(pointer, {}));
+  CHECK(c.redraws == 1);
+  REQUIRE(chain.import(dmabuf(2, 2), {}, r.fn()));  // the primary took it
+  REQUIRE(chain.redraw_cursor(pointer, {}));
+  CHECK(p.redraws == 1);
+  CHECK(c.redraws == 1);
 }
