@@ -1,9 +1,11 @@
 #pragma once
-// `zerocast sources`: what `record --source` and `--audio` can name on this PipeWire graph now,
-// written as those options take it (node:ID, serial:N, name:NODE, app:NAME).
+// `zerocast sources [--json]`: what `record --source` and `--audio` can name on this PipeWire
+// graph now, written as those options take it (node:ID, serial:N, name:NODE, app:NAME).
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,9 +13,31 @@
 
 namespace zc::cli {
 
-std::function<int()> add_sources_command(CLI::App& app);
+// One thing an option can name.
+struct SourceEntry {
+  std::string kind;                  // "node", "portal", "test", "output", "input", "app"
+  std::string value;                 // the option's value: "node:42", "portal", "output", "app:Firefox"
+  std::vector<std::string> aliases;  // other values naming the same: "serial:57", "name:alsa_output..."
+  std::string what;                  // for people: "Speakers (Audio/Sink), through its monitor"
+  std::optional<capture::NodeInfo> node;
+  bool gamescope = false;           // the node --source gamescope resolves to
+  bool monitor = false;             // a sink: recorded through its monitor
+  std::vector<uint32_t> streams;    // app: its playback streams' node ids
+};
 
-// The listing for `nodes` (pure): video sources, then sound, each line an option value first.
-std::string sources_text(const std::vector<capture::NodeInfo>& nodes);
+// Video sources (for --source), then sound (for --audio), each in a stable order (node ids).
+struct SourceList {
+  std::vector<SourceEntry> video;
+  std::vector<SourceEntry> sound;
+};
+
+// What `nodes` offers (pure).
+SourceList list_sources(const std::vector<capture::NodeInfo>& nodes);
+// The listing for people: each line an option value (shell-quoted) first, then what it is.
+std::string sources_text(const SourceList& list);
+// The same as one JSON object {"video": [...], "sound": [...]} for programs.
+std::string sources_json(const SourceList& list);
+
+std::function<int()> add_sources_command(CLI::App& app);
 
 }  // namespace zc::cli

@@ -8,9 +8,11 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "graph.hpp"
 #include "record_support.hpp"
@@ -320,4 +322,27 @@ TEST_CASE("sources: an application's playback streams are listed as app:NAME", "
   CHECK(app > sound);
   CHECK(r.output.find("2 playback streams", app) != std::string::npos);
   CHECK(r.output.find("'app:Zc Spaced' ") != std::string::npos);  // quoted as a shell takes it
+
+  // --json: one entry an application, its streams' node ids, the value as the option takes it.
+  const auto js = zerocast({"sources", "--json"}, 20s);
+  INFO(js.output);
+  REQUIRE(js.status == 0);
+  const auto open = js.output.find('{'), close = js.output.rfind('}');
+  REQUIRE(close != std::string::npos);
+  const auto j = nlohmann::json::parse(js.output.substr(open, close - open + 1), nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  std::map<std::string, nlohmann::json> apps;
+  for (const auto& e : j["sound"])
+    if (e["kind"] == "app") apps[e["value"].get<std::string>()] = e;
+  REQUIRE(apps.count("app:ZcLister") == 1);
+  REQUIRE(apps.count("app:Zc Spaced") == 1);  // unquoted: JSON needs no shell quoting
+  CHECK(apps["app:ZcLister"]["streams"].size() == 2);
+  CHECK(apps["app:Zc Spaced"]["streams"].size() == 1);
+  // Each stream id is a sound node entry of that application.
+  for (const auto& id : apps["app:ZcLister"]["streams"]) {
+    bool listed = false;
+    for (const auto& e : j["sound"])
+      listed = listed || (e["kind"] == "node" && e["id"] == id && e["application"] == "ZcLister");
+    CHECK(listed);
+  }
 }

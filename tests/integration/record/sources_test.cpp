@@ -14,6 +14,8 @@ extern "C" {
 #include <libavutil/frame.h>
 }
 
+#include <nlohmann/json.hpp>
+
 #include "capture/producer_formats.hpp"
 #include "capture/source.hpp"
 #include "record_support.hpp"
@@ -210,6 +212,55 @@ TEST_CASE("sources: lists the video and sound nodes as --source and --audio take
   const std::string node = r.output.substr(line_start, r.output.find(' ', line_start) - line_start);
   const auto out = zc::test::make_temp_dir("zc-src") + "/listed.mkv";
   const auto rec = zerocast({"record", "--source", node, "--frames", "5", "-o", out}, 30s);
+  INFO(errors_first(rec.output));
+  CHECK(rec.status == 0);
+}
+
+TEST_CASE("sources: --json lists the same for programs, each value one record takes", "[sources]") {
+  zc::test::PipeWireDaemon pw(zc::test::PipeWireDaemon::Options{.null_sink = true});
+  auto source = start_source_process();
+  INFO(source.process.output());
+  const auto r = zerocast({"sources", "--json"}, 20s);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  // The object is all of stdout; stderr (merged here) may carry PipeWire's own warnings.
+  const auto open = r.output.find('{'), close = r.output.rfind('}');
+  REQUIRE(open != std::string::npos);
+  REQUIRE(close != std::string::npos);
+  const auto j = nlohmann::json::parse(r.output.substr(open, close - open + 1), nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  REQUIRE(j["video"].is_array());
+  REQUIRE(j["sound"].is_array());
+  const auto find = [](const nlohmann::json& list, const auto& match) {
+    std::vector<nlohmann::json> found;
+    for (const auto& e : list)
+      if (match(e)) found.push_back(e);
+    return found;
+  };
+  // The test source: once, under video, with its serial, id and class.
+  const auto by_serial = [&](const nlohmann::json& e) { return e.value("serial", uint64_t{0}) == source.serial; };
+  const auto videos = find(j["video"], by_serial);
+  REQUIRE(videos.size() == 1);
+  CHECK(find(j["sound"], by_serial).empty());
+  const auto& v = videos.front();
+  CHECK(v["kind"] == "node");
+  CHECK(v["media_class"] == "Video/Source");
+  CHECK(v["value"] == "node:" + std::to_string(v["id"].get<uint32_t>()));
+  CHECK(v["aliases"] == nlohmann::json::array({"serial:" + std::to_string(source.serial)}));
+  CHECK(v["gamescope"] == false);
+  CHECK(find(j["video"], [](const auto& e) { return e["value"] == "portal"; }).size() == 1);
+  CHECK(find(j["video"], [](const auto& e) { return e["value"] == "test"; }).size() == 1);
+  // The null sink: under sound, through its monitor, named.
+  const auto sinks = find(j["sound"], [](const auto& e) { return e.value("name", "") == "zc-null"; });
+  REQUIRE(sinks.size() == 1);
+  CHECK(sinks.front()["monitor"] == true);
+  const auto& aliases = sinks.front()["aliases"];
+  CHECK(std::find(aliases.begin(), aliases.end(), "name:zc-null") != aliases.end());
+  CHECK(find(j["sound"], [](const auto& e) { return e["value"] == "output"; }).size() == 1);
+
+  // The video entry's value is what record takes.
+  const auto out = zc::test::make_temp_dir("zc-src") + "/json.mkv";
+  const auto rec = zerocast({"record", "--source", v["value"].get<std::string>(), "--frames", "5", "-o", out}, 30s);
   INFO(errors_first(rec.output));
   CHECK(rec.status == 0);
 }
