@@ -20,9 +20,9 @@ struct SourceEntry {
   std::vector<std::string> aliases;  // other values naming the same: "serial:57", "name:alsa_output..."
   std::string what;                  // for people: "Speakers (Audio/Sink), through its monitor"
   std::optional<capture::NodeInfo> node;
-  bool gamescope = false;           // the node --source gamescope resolves to
-  bool monitor = false;             // a sink: recorded through its monitor
-  std::vector<uint32_t> streams;    // app: its playback streams' node ids
+  bool gamescope = false;         // the node --source gamescope resolves to
+  bool monitor = false;           // a sink: recorded through its monitor
+  std::vector<uint32_t> streams;  // app: its playback streams' node ids
 };
 
 // Video sources (for --source), then sound (for --audio), each in a stable order (node ids).
