@@ -1,7 +1,12 @@
 // StartCapture's options against the config: defaults, overrides and every refusal.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 #include "service/capture_options.hpp"
+#include "support/paths.hpp"
 #include "support/text.hpp"
 
 using namespace zc;
@@ -198,4 +203,17 @@ TEST_CASE("sound options are refused with the option named", "[capture-options]"
   // FLV carries no Opus: refused before anything opens.
   refusal(c, {{"outputs", std::vector<std::string>{"rtmp://h/app/key"}}, {"audio-codec", std::string("opus")}},
           Errc::unsupported);
+}
+
+TEST_CASE("every StartCapture option is documented in the interface file with its type", "[capture_options]") {
+  std::ifstream in(zc::test::source_dir() + "/data/io.github.zerocast.Zerocast1.xml");
+  REQUIRE(in);
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const std::string text = doc.str();
+  for (const auto& option : capture_option_list()) {
+    INFO(option.name);
+    // A line of StartCapture's comment: the name, then its D-Bus type.
+    CHECK(std::regex_search(text, std::regex(std::string("\\n +") + option.name + " +" + option.type + " ")));
+  }
 }
