@@ -7,6 +7,7 @@
 
 #include "core/allocator.hpp"
 #include "core/log.hpp"
+#include "service/source_list.hpp"
 
 namespace zc::service {
 namespace {
@@ -178,6 +179,8 @@ const sd_bus_vtable* Service::manager_vtable() {
       SD_BUS_METHOD_WITH_NAMES("StartCapture", "a{sv}", SD_BUS_PARAM(options), "o", SD_BUS_PARAM(capture),
                                &Service::method_start, SD_BUS_VTABLE_UNPRIVILEGED),
       SD_BUS_METHOD("ReloadConfig", "", "", &Service::method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD_WITH_NAMES("ListSources", "", , "s", SD_BUS_PARAM(sources), &Service::method_list_sources,
+                               SD_BUS_VTABLE_UNPRIVILEGED),
       SD_BUS_PROPERTY("Captures", "ao", &Service::get_captures, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
       SD_BUS_PROPERTY("Version", "s", &Service::get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
       SD_BUS_PROPERTY("ConfigError", "s", &Service::get_config_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -249,6 +252,13 @@ int Service::method_reload(sd_bus_message* m, void* userdata, sd_bus_error* erro
   auto* self = static_cast<Service*>(userdata);
   if (auto ok = self->reload_config(); !ok) return set_error(error, bus_error::kConfig, ok.error().describe());
   return sd_bus_reply_method_return(m, "");
+}
+
+int Service::method_list_sources(sd_bus_message* m, void*, sd_bus_error* error) {
+  // One short-lived PipeWire connection (a round trip of the registry), as `zerocast sources`.
+  auto nodes = capture::list_nodes();
+  if (!nodes) return set_error(error, nodes.error());
+  return sd_bus_reply_method_return(m, "s", sources_json(list_sources(*nodes)).c_str());
 }
 
 int Service::get_captures(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,

@@ -77,6 +77,7 @@ class Service final : public CaptureHost {
 
   static int method_start(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int method_reload(sd_bus_message* m, void* userdata, sd_bus_error* error);
+  static int method_list_sources(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int get_captures(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
                           sd_bus_error*);
   static int get_version(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,

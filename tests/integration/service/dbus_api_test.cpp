@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -95,7 +96,7 @@ TEST_CASE("busctl introspect shows exactly the documented interfaces", "[daemon]
   REQUIRE(live_manager.status == 0);
   const auto doc_manager = read_file(source_dir() + "/data/io.github.zerocast.Zerocast1.xml");
   const auto want_manager = members(doc_manager, kManagerIface);
-  REQUIRE(want_manager.size() == 8);  // 2 methods, 3 properties, 3 signals: the parser saw them all
+  REQUIRE(want_manager.size() == 9);  // 3 methods, 3 properties, 3 signals: the parser saw them all
   CHECK(members(live_manager.output, kManagerIface) == want_manager);
 
   const std::string path = start_capture(d, {"2", "outputs", "as", "1", d.dir() + "/a.mkv", "test-fps", "u", "15"});
@@ -108,6 +109,41 @@ TEST_CASE("busctl introspect shows exactly the documented interfaces", "[daemon]
   // The manager lists its children, so `busctl tree` finds the captures.
   auto tree = d.busctl({"tree", kBus});
   CHECK(tree.output.find(path) != std::string::npos);
+}
+
+TEST_CASE("ListSources: what the graph offers, each value one StartCapture takes", "[daemon][dbus]") {
+  DaemonHarness d;
+  // A capture of the built-in test source puts its node on the graph.
+  const std::string first = start_capture(d, {"2", "outputs", "as", "1", d.dir() + "/a.mkv", "test-fps", "u", "15"});
+  REQUIRE(d.wait_property(
+      first, kCaptureIface, "State", [](auto& v) { return v == "capturing"; }, 15s));
+  auto listed = d.busctl({"--json=short", "call", kBus, kManager, kManagerIface, "ListSources"});
+  INFO(listed.output);
+  REQUIRE(listed.status == 0);
+  const auto reply = nlohmann::json::parse(listed.output, nullptr, false);
+  REQUIRE_FALSE(reply.is_discarded());
+  REQUIRE(reply["type"] == "s");
+  const auto j = nlohmann::json::parse(reply["data"][0].get<std::string>(), nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  // The test source's node (the capture's own), under video; portal, test and the default sound.
+  std::vector<nlohmann::json> nodes;
+  for (const auto& e : j["video"])
+    if (e["kind"] == "node" && e["media_class"] == "Video/Source") nodes.push_back(e);
+  REQUIRE(nodes.size() == 1);
+  const auto has_value = [](const nlohmann::json& list, const std::string& value) {
+    return std::any_of(list.begin(), list.end(), [&](const auto& e) { return e["value"] == value; });
+  };
+  CHECK(has_value(j["video"], "portal"));
+  CHECK(has_value(j["video"], "test"));
+  CHECK(has_value(j["sound"], "output"));
+  CHECK(has_value(j["sound"], "input"));
+  // Its value starts a second capture of that node.
+  const std::string value = nodes.front()["value"].get<std::string>();
+  const std::string second =
+      start_capture(d, {"2", "source", "s", value, "outputs", "as", "1", d.dir() + "/listed.mkv"});
+  CHECK(d.wait_property(
+      second, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) > 5; }, 15s));
+  CHECK(d.property(second, kCaptureIface, "Source").find(value.substr(5)) != std::string::npos);
 }
 
 TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]") {
