@@ -199,7 +199,7 @@ void run_pointer_case(const char* name, uint32_t w, uint32_t h, int iterations) 
     f.cursor.x = static_cast<int32_t>((100 + i * 37) % (w - 64));
     f.cursor.y = static_cast<int32_t>((80 + i * 23) % (h - 64));
     t0 = thread_cpu_ms();
-    auto out = importer.redraw_cursor(f.cursor, nv12(w, h));
+    auto out = importer.redraw_cursor(f.cursor, static_cast<uint64_t>(i + 3), nv12(w, h));
     const double move = thread_cpu_ms() - t0;
     if (!out) {
       std::fprintf(stderr, "pointer move failed: %s\n", out.error().describe().c_str());

@@ -366,7 +366,7 @@ void Pipeline::on_cursor_only(const Cursor& cursor, int64_t pts_ns, uint64_t seq
   if (queue_.closed() || !target_ || first_frame_ns_ == 0 || ended_by_duration(pts_ns)) return;
   // The CPU path draws it over its copy of the last picture; the GPU path (or --no-cursor) says
   // unsupported: the pointer then shows on the next picture.
-  auto redrawn = importers_->redraw_cursor(cursor, *target_);
+  auto redrawn = importers_->redraw_cursor(cursor, sequence, *target_);
   if (!redrawn) return;
   ++counters_.frames_captured;
   ++counters_.pointer_frames;

@@ -18,8 +18,8 @@ class CpuPathImporter final : public Importer {
   Result<DeviceFrame> import(const Frame& frame, const ImportTarget& target) override {
     return inner_.import(frame, host(target));
   }
-  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, const ImportTarget& target) override {
-    return inner_.redraw_cursor(cursor, host(target));
+  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, uint64_t sequence, const ImportTarget& target) override {
+    return inner_.redraw_cursor(cursor, sequence, host(target));
   }
   void prepare(const ImportTarget& target) override { inner_.prepare(host(target)); }
   void forget(uint64_t buffer_id) override { inner_.forget(buffer_id); }

@@ -90,14 +90,15 @@ void ImportChain::prepare(const zerocopy::ImportTarget& target, bool dmabuf) {
   if (!dmabuf || !primary_enabled()) cpu_->prepare(target);
 }
 
-Result<DeviceFrame> ImportChain::redraw_cursor(const Cursor& cursor, const zerocopy::ImportTarget& target) {
+Result<DeviceFrame> ImportChain::redraw_cursor(const Cursor& cursor, uint64_t sequence,
+                                               const zerocopy::ImportTarget& target) {
   Last last = Last::none;
   {
     std::lock_guard lock(mutex_);
     last = last_;
   }
   if (last == Last::none) return fail(Errc::unsupported, "import", "no picture yet to draw a pointer move on");
-  return (last == Last::primary ? *primary_ : *cpu_).redraw_cursor(cursor, target);
+  return (last == Last::primary ? *primary_ : *cpu_).redraw_cursor(cursor, sequence, target);
 }
 
 void ImportChain::forget(uint64_t buffer_id) {

@@ -33,7 +33,7 @@ class ImportChain {
   std::vector<uint64_t> modifiers(PixelFormat format) const;
   Result<DeviceFrame> import(const Frame& frame, const zerocopy::ImportTarget& target, const RejectFn& on_reject);
   // Importer::redraw_cursor() of the importer that made the last frame (unsupported before any).
-  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, const zerocopy::ImportTarget& target);
+  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, uint64_t sequence, const zerocopy::ImportTarget& target);
   void forget(uint64_t buffer_id);
   // Importer::prepare() of the importer that will take the stream's first frames: the CPU
   // importer's for shared memory (the GPU importers make theirs on their first frame).

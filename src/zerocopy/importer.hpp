@@ -82,13 +82,15 @@ class Importer {
   virtual ConvertedPixels converted_pixels() const { return {}; }
 
   // A pointer move over a still picture (a cursor-only buffer: mutter and KWin send one when only
-  // the pointer moved and the cursor is metadata): the last frame this importer made for
-  // `target`, again, with `cursor` drawn where it is now and nowhere else. Called on the thread
-  // that calls import(); `cursor.pixels` is valid during the call. Errc::unsupported when there is
+  // the pointer moved and the cursor is metadata), numbered `sequence` as a frame would be: the
+  // last frame this importer made for `target`, again, with `cursor` drawn where it is now and
+  // nowhere else. Called on the thread that calls import(); `cursor.pixels` is valid during the
+  // call. Errc::unsupported when there is
   // no such frame to start from (none yet, another target, the cursor not drawn) or this importer
   // cannot (the GPU importers: the pointer then shows on the next picture).
-  virtual Result<DeviceFrame> redraw_cursor(const Cursor& cursor, const ImportTarget& target) {
+  virtual Result<DeviceFrame> redraw_cursor(const Cursor& cursor, uint64_t sequence, const ImportTarget& target) {
     (void)cursor;
+    (void)sequence;
     (void)target;
     return fail(Errc::unsupported, "import", std::string(name()) + " does not draw a pointer move on its own");
   }

@@ -188,7 +188,7 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   return df;
 }
 
-Result<DeviceFrame> CpuImporter::redraw_cursor(const Cursor& cursor, const ImportTarget& target) {
+Result<DeviceFrame> CpuImporter::redraw_cursor(const Cursor& cursor, uint64_t sequence, const ImportTarget& target) {
   if (auto ok = check_target(target); !ok) return tl::unexpected(ok.error());
   if (!target.draw_cursor || !last_) {
     return fail(Errc::unsupported, kStage, "no picture with a metadata cursor to draw a pointer move on");
@@ -203,9 +203,15 @@ Result<DeviceFrame> CpuImporter::redraw_cursor(const Cursor& cursor, const Impor
   }
   out->copy_from(*last_);
   under_cursor_.put_back(out->view());
-  // The same picture as the last frame, its cursor now where this one draws it.
-  out->content() = last_->content();
-  out->content().cursor.reset();
+  // The same picture as the last frame, its cursor now where this one draws it. When that frame
+  // holds the run's latest number and this one comes next, the run goes on: nothing changed at
+  // this number, and this frame holds it.
+  ContentTag tag = last_->content();
+  tag.cursor.reset();
+  if (tag.epoch != 0 && tag.epoch == damage_.epoch() && tag.sequence + 1 == sequence && damage_.note_still(sequence)) {
+    tag.sequence = sequence;
+  }
+  out->content() = tag;
   draw_cursor(cursor, last_map_, *out);
   last_ = out->share();
   pointer_moves_.fetch_add(1, std::memory_order_relaxed);

@@ -77,7 +77,9 @@ class CpuImporter final : public Importer {
   // While the producer sends the cursor as metadata (a bitmap came) and it is drawn, the last
   // output frame is kept (one more in the pool) with the samples under its cursor, so a pointer
   // move becomes that frame again, the pointer put back and drawn where it is now.
-  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, const ImportTarget& target) override;
+  // A pointer move numbered next in a damage run goes on with it (nothing changed at its number),
+  // so the frames after it still convert only what changed.
+  Result<DeviceFrame> redraw_cursor(const Cursor& cursor, uint64_t sequence, const ImportTarget& target) override;
   void forget(uint64_t buffer_id) override;
   // A few output frames of the target's shape, made and prefaulted now (kPreparedFrames).
   void prepare(const ImportTarget& target) override;

@@ -89,6 +89,16 @@ uint64_t DamageTracker::note(const Frame& frame, const DamageShape& shape) {
   return epoch_;
 }
 
+bool DamageTracker::note_still(uint64_t sequence) {
+  if (epoch_ == 0 || history_.empty() || sequence != history_.back().sequence + 1 || run_length_ >= kMaxRun) {
+    return false;
+  }
+  history_.push_back(Entry{sequence, {}});
+  ++run_length_;
+  if (history_.size() > kHistory) history_.erase(history_.begin());
+  return true;
+}
+
 std::optional<std::vector<Rect>> DamageTracker::regions_for(const ContentTag& held) const {
   if (epoch_ == 0 || held.epoch != epoch_ || history_.empty()) return std::nullopt;
   const uint64_t now = history_.back().sequence;

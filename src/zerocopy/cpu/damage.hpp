@@ -52,8 +52,13 @@ class DamageTracker {
   // Records `frame` (read through `shape`, whose visible rect is the target's size: direct
   // conversions only) and returns its run's epoch (never 0).
   uint64_t note(const Frame& frame, const DamageShape& shape);
+  // A pointer move numbered `sequence` (a cursor-only buffer: the picture did not change). When it
+  // is the run's next number, the run goes on with nothing changed at that number: true.
+  bool note_still(uint64_t sequence);
   // Forgets everything: the next note() starts a new run.
   void reset();
+  // The current run (0: none).
+  uint64_t epoch() const { return epoch_; }
 
   // What must be converted to bring a pooled frame holding `held` up to the frame last noted:
   // rects in output coordinates (aligned_clip), inside the target; empty when nothing changed.

@@ -31,7 +31,7 @@ class ScriptedImporter : public zerocopy::Importer {
     d.sequence = frame.sequence;
     return d;
   }
-  Result<DeviceFrame> redraw_cursor(const Cursor&, const zerocopy::ImportTarget&) override {
+  Result<DeviceFrame> redraw_cursor(const Cursor&, uint64_t, const zerocopy::ImportTarget&) override {
     ++redraws;
     return DeviceFrame{};
   }
@@ -230,13 +230,13 @@ TEST_CASE("import chain: a pointer move goes to the importer that made the last 
   ImportChain chain(std::move(primary), std::move(cpu));
   Rejections r;
   const Cursor pointer;
-  CHECK_FALSE(chain.redraw_cursor(pointer, {}));  // no frame yet: nothing to draw on
+  CHECK_FALSE(chain.redraw_cursor(pointer, 1, {}));  // no frame yet: nothing to draw on
   CHECK(p.redraws + c.redraws == 0);
   REQUIRE(chain.import(dmabuf(1, 1), {}, r.fn()));  // the CPU path took it
-  REQUIRE(chain.redraw_cursor(pointer, {}));
+  REQUIRE(chain.redraw_cursor(pointer, 1, {}));
   CHECK(c.redraws == 1);
   REQUIRE(chain.import(dmabuf(2, 2), {}, r.fn()));  // the primary took it
-  REQUIRE(chain.redraw_cursor(pointer, {}));
+  REQUIRE(chain.redraw_cursor(pointer, 1, {}));
   CHECK(p.redraws == 1);
   CHECK(c.redraws == 1);
 }
