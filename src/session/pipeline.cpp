@@ -361,9 +361,12 @@ void Pipeline::on_format(const capture::VideoFormat& format) {
 
 void Pipeline::on_cursor_only(const Cursor& cursor, int64_t pts_ns, uint64_t sequence) {
   const int64_t cpu_start = thread_cpu_ns();
+  // After the end it is not counted, as frames that come then are not: the summary's counts stop
+  // with the recording (a slow machine's teardown took in three more in the 1.4 guest).
+  if (queue_.closed()) return;
   ++counters_.cursor_only;
-  // Before the first picture there is nothing to draw on; after the end it is not recorded.
-  if (queue_.closed() || !target_ || first_frame_ns_ == 0 || ended_by_duration(pts_ns)) return;
+  // Before the first picture there is nothing to draw on.
+  if (!target_ || first_frame_ns_ == 0 || ended_by_duration(pts_ns)) return;
   // The CPU path draws it over its copy of the last picture; the GPU path (or --no-cursor) says
   // unsupported: the pointer then shows on the next picture.
   auto redrawn = importers_->redraw_cursor(cursor, sequence, *target_);
