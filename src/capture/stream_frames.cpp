@@ -57,9 +57,9 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
   }
   unfilled_in_row = 0;
   unfilled_renegotiations = 0;
-  if (!header.present) frame->sequence = own_sequence;
-  ++own_sequence;
-  frame->pts_ns = timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival);
+  const Placed placed = place(header, arrival);
+  frame->sequence = placed.sequence;
+  frame->pts_ns = placed.pts_ns;
   frame->crop = read_crop(buf, format->size);
   read_damage(buf, format->size, *frame);
   if (!cursor.update(buf, frame->cursor)) {
@@ -79,10 +79,14 @@ void Stream::Impl::take_cursor_only(const spa_buffer& buf, const HeaderInfo& hea
   ++cursor_only;
   Cursor now;
   if (!cursor.update(buf, now)) count_defect(Defect{DefectKind::bad_cursor, 0, header.seq, false, 0, 0});
+  const Placed placed = place(header, arrival);
+  observer.on_cursor_only(now, placed.pts_ns, placed.sequence);
+}
+
+Stream::Impl::Placed Stream::Impl::place(const HeaderInfo& header, int64_t arrival) {
   const uint64_t sequence = header.present ? header.seq : own_sequence;
   ++own_sequence;
-  const int64_t pts = timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival);
-  observer.on_cursor_only(now, pts, sequence);
+  return {sequence, timestamper.stamp(header.present ? std::optional<int64_t>(header.pts) : std::nullopt, arrival)};
 }
 
 bool Stream::Impl::follow_sequence(const HeaderInfo& header) {

@@ -78,6 +78,13 @@ struct Stream::Impl {
   // pointer moved): its cursor handed to the observer (and kept for the next frame), nothing else
   // read.
   void take_cursor_only(const spa_buffer& buf, const HeaderInfo& header, int64_t arrival);
+  // A delivered buffer's number (the producer's, or our own count where it sends none) and its
+  // time on the frames' clock: frames and cursor-only buffers alike.
+  struct Placed {
+    uint64_t sequence;
+    int64_t pts_ns;
+  };
+  Placed place(const HeaderInfo& header, int64_t arrival);
   // The producer's numbers: missed ones counted; false for a stale buffer (skipped).
   bool follow_sequence(const HeaderInfo& header);
   // A buffer PipeWire took back (buffers renegotiated) after we dequeued it, before we read it.

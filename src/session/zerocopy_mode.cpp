@@ -7,7 +7,7 @@
 
 #include "capture/producer_formats.hpp"
 #include "core/log.hpp"
-#include "zerocopy/cpu_path_importer.hpp"
+#include "zerocopy/cpu/cpu_importer.hpp"
 #include "zerocopy/gpu/download_importer.hpp"
 
 namespace zc::session {
@@ -96,6 +96,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
   zerocopy::CpuImportOptions cpu_options;
   cpu_options.offer_linear = cpu_dmabuf_from_env();
   cpu_options.damage = damage_from_env();
+  cpu_options.host_for_cuda = true;
   choice.mode = mode;
   if (!make_path) {
     make_path = [](std::shared_ptr<cuda::CudaContext> cuda) {
@@ -107,9 +108,9 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
     choice.cpu_reason = reason;
     choice.description = "cpu (" + reason + ")";
     hooks.make_importer = nullptr;
-    hooks.make_cpu_importer = [name = choice.description, cpu_options] {
-      return std::make_unique<zerocopy::CpuPathImporter>(name, cpu_options);
-    };
+    zerocopy::CpuImportOptions named = cpu_options;
+    named.name = choice.description;
+    hooks.make_cpu_importer = [named] { return std::make_unique<zerocopy::CpuImporter>(named); };
     spdlog::info("zerocopy: CPU import path: {}{}", reason,
                  cpu_options.offer_linear ? "; LINEAR dmabufs offered (ZEROCAST_CPU_DMABUF=1)" : "");
     return choice;
@@ -152,7 +153,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
     }
     return std::make_unique<zerocopy::gpu::DownloadImporter>(p->cuda, std::move(p->importer));
   };
-  hooks.make_cpu_importer = [cpu_options] { return std::make_unique<zerocopy::CpuPathImporter>("cpu", cpu_options); };
+  hooks.make_cpu_importer = [cpu_options] { return std::make_unique<zerocopy::CpuImporter>(cpu_options); };
   return choice;
 }
 

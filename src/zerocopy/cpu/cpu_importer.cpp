@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -69,7 +70,7 @@ void add(PoolCounters& into, const PoolCounters& c) {
 
 }  // namespace
 
-CpuImporter::CpuImporter(CpuImportOptions options) : options_(options) {}
+CpuImporter::CpuImporter(CpuImportOptions options) : options_(std::move(options)) {}
 CpuImporter::~CpuImporter() = default;
 
 std::vector<uint64_t> CpuImporter::supported_modifiers(PixelFormat format) const {
@@ -83,8 +84,9 @@ Result<DeviceFrame> CpuImporter::import(const Frame& frame, const ImportTarget& 
   return result;
 }
 
-Result<void> CpuImporter::check_target(const ImportTarget& target) {
-  if (target.memory != FrameMemory::Cpu || !is_encoder_layout(target.format)) {
+Result<void> CpuImporter::check_target(const ImportTarget& target) const {
+  const bool memory = target.memory == FrameMemory::Cpu || options_.host_for_cuda;
+  if (!memory || !is_encoder_layout(target.format)) {
     return fail(Errc::unsupported, kStage,
                 fmt::format("cannot produce {} in {} memory", to_string(target.format),
                             target.memory == FrameMemory::Cpu ? "CPU" : "CUDA"));
@@ -208,7 +210,7 @@ Result<DeviceFrame> CpuImporter::redraw_cursor(const Cursor& cursor, uint64_t se
   // this number, and this frame holds it.
   ContentTag tag = last_->content();
   tag.cursor.reset();
-  if (tag.epoch != 0 && tag.epoch == damage_.epoch() && tag.sequence + 1 == sequence && damage_.note_still(sequence)) {
+  if (tag.epoch == damage_.epoch() && tag.sequence + 1 == sequence && damage_.note_still(sequence)) {
     tag.sequence = sequence;
   }
   out->content() = tag;

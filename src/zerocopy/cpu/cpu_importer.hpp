@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -53,6 +54,11 @@ struct CpuImportOptions {
   // Convert only what the producer's damage says changed into a pooled frame that holds an
   // earlier picture of the same run (damage.hpp). ZEROCAST_DAMAGE=0 turns it off.
   bool damage = true;
+  // The name the user sees in the import path: "cpu (why the CPU path runs)".
+  std::string name = "cpu";
+  // A target in CUDA memory gets host frames too (an encoder fed CUDA frames uploads what it is
+  // handed): the import chain's CPU path. Off, such a target is refused (Errc::unsupported).
+  bool host_for_cuda = false;
 };
 
 class CpuImporter final : public Importer {
@@ -63,12 +69,13 @@ class CpuImporter final : public Importer {
   explicit CpuImporter(CpuImportOptions options = {});
   ~CpuImporter() override;
 
-  std::string_view name() const override { return "cpu"; }
+  std::string_view name() const override { return options_.name; }
   // Shared memory only unless CpuImportOptions::offer_linear: then LINEAR for packed RGB (LINEAR
   // dmabufs are read either way if a producer sends them, e.g. when another importer offered
   // LINEAR and failed).
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
-  // target: NV12, I420, P010 or I010, FrameMemory::Cpu, even non-zero size. Errors:
+  // target: NV12, I420, P010 or I010, FrameMemory::Cpu (or Cuda with host_for_cuda: the frames
+  // are in host memory either way), even non-zero size. Errors:
   // Errc::rejected (tiled modifier, unmappable dmabuf, a format that is no source: P010, I010,
   // planar dmabufs), Errc::unsupported (target this importer cannot produce),
   // Errc::invalid_argument (a malformed frame or target, a corrupt or truncated JPEG),
@@ -100,9 +107,9 @@ class CpuImporter final : public Importer {
     uint64_t last_used = 0;
   };
 
-  // Errc::unsupported (not NV12/I420/P010/I010 in CPU memory) or Errc::invalid_argument (not an
-  // even size up to kMaxDimension).
-  static Result<void> check_target(const ImportTarget& target);
+  // Errc::unsupported (not NV12/I420/P010/I010 in CPU memory, or CUDA memory with host_for_cuda)
+  // or Errc::invalid_argument (not an even size up to kMaxDimension).
+  Result<void> check_target(const ImportTarget& target) const;
   Result<DeviceFrame> import_checked(const Frame& frame, const ImportTarget& target);
   // Converts `src` into `out`, all of it or only what changed since the picture `out` holds;
   // updates its content tag (not the cursor's part).

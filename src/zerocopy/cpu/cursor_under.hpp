@@ -16,8 +16,6 @@ class UnderCursor {
   void keep(const PlanarView& view, const std::optional<Rect>& area);
   // Writes what was kept back into `view` (the same format and size as it was kept from).
   void put_back(const PlanarView& view) const;
-  // Where the kept samples belong; nullopt when none are kept.
-  const std::optional<Rect>& rect() const { return rect_; }
 
  private:
   std::optional<Rect> rect_;
