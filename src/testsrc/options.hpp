@@ -90,7 +90,10 @@ enum class DefectKind : uint8_t {
   // Frame N goes out as a cursor-only buffer, what GNOME's mutter and KDE's KWin send when only
   // the pointer moved: its pixels not written (chunk size 0 and SPA_CHUNK_FLAG_CORRUPTED: "do not
   // look at the contents"), numbered N, with the cursor meta at frame N's place and no damage. The
-  // next frame's damage is against the last frame painted. Needs the cursor meta, no sync.
+  // next frame's damage is against the last frame painted. Needs the cursor meta, no sync. Both
+  // compositors number these from the counter their frames use (mutter's record_frame takes
+  // `++buffer_sequence_counter` for either kind, KWin's addHeader `m_sequential++`); KWin leaves the
+  // chunk's size as it was and sets only the flag (capture/metas.cpp takes either).
   CursorOnly,
 };
 inline constexpr size_t kDefectKindCount = 12;

@@ -53,7 +53,8 @@ class DamageTracker {
   // conversions only) and returns its run's epoch (never 0).
   uint64_t note(const Frame& frame, const DamageShape& shape);
   // A pointer move numbered `sequence` (a cursor-only buffer: the picture did not change). When it
-  // is the run's next number, the run goes on with nothing changed at that number: true.
+  // is the run's next number, the run goes on with nothing changed at that number: true. (mutter
+  // and KWin number a cursor-only buffer next, from their frames' counter: testsrc/options.hpp.)
   bool note_still(uint64_t sequence);
   // Forgets everything: the next note() starts a new run.
   void reset();

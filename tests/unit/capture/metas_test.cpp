@@ -243,3 +243,35 @@ TEST_CASE("cursor: id 0 hides it, an image-less bitmap clears it, no meta means 
   REQUIRE(cache.update(none.buffer, out));
   CHECK_FALSE(out.visible);
 }
+
+TEST_CASE("cursor-only: mutter's and KWin's shapes are taken, a picture or a buffer without the meta is not") {
+  CursorMeta meta(4, 4);
+  // mutter: chunk size 0 and SPA_CHUNK_FLAG_CORRUPTED (shared memory and dmabuf alike).
+  for (const uint32_t type : {uint32_t{SPA_DATA_MemPtr}, uint32_t{SPA_DATA_DmaBuf}}) {
+    FakeBuffer b(type, 16, 0, 0, 4);
+    b.chunk.flags = SPA_CHUNK_FLAG_CORRUPTED;
+    b.add_meta(SPA_META_Cursor, meta.bytes.data(), meta.size());
+    CHECK(is_cursor_only(b.buffer));
+  }
+  // KWin: the flag alone, the chunk's size left from the buffer's last fill.
+  FakeBuffer kwin = make_buffer();
+  kwin.chunk.flags = SPA_CHUNK_FLAG_CORRUPTED;
+  kwin.add_meta(SPA_META_Cursor, meta.bytes.data(), meta.size());
+  CHECK(is_cursor_only(kwin.buffer));
+  // A shared-memory buffer sent empty without the flag has no picture either.
+  FakeBuffer empty(SPA_DATA_MemPtr, 16, 0, 0, 4);
+  empty.add_meta(SPA_META_Cursor, meta.bytes.data(), meta.size());
+  CHECK(is_cursor_only(empty.buffer));
+
+  // A picture with the cursor meta; a dmabuf whose chunk size is 0 (some producers never set it);
+  // an empty buffer with no cursor meta (a defect, not a pointer move).
+  FakeBuffer picture = make_buffer();
+  picture.add_meta(SPA_META_Cursor, meta.bytes.data(), meta.size());
+  CHECK_FALSE(is_cursor_only(picture.buffer));
+  FakeBuffer dmabuf(SPA_DATA_DmaBuf, 16, 0, 0, 4);
+  dmabuf.add_meta(SPA_META_Cursor, meta.bytes.data(), meta.size());
+  CHECK_FALSE(is_cursor_only(dmabuf.buffer));
+  FakeBuffer bare(SPA_DATA_MemPtr, 16, 0, 0, 4);
+  bare.chunk.flags = SPA_CHUNK_FLAG_CORRUPTED;
+  CHECK_FALSE(is_cursor_only(bare.buffer));
+}
