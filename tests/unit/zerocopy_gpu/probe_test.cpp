@@ -3,9 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "cuda/cuda_api.hpp"
 #include "support/skip.hpp"
@@ -15,116 +16,6 @@ using namespace zc;
 using namespace zc::zerocopy::gpu;
 
 namespace {
-
-// A strict little JSON reader: enough to prove the rendering is valid JSON and to read it back.
-struct Json {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  bool b = false;
-  double n = 0;
-  std::string s;
-  std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
-
-  const Json& operator[](const std::string& key) const {
-    for (const auto& [k, v] : members)
-      if (k == key) return v;
-    static const Json none;
-    return none;
-  }
-};
-
-struct Parser {
-  const std::string& t;
-  size_t i = 0;
-  void ws() {
-    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i])))
-      ++i;
-  }
-  bool eat(char c) {
-    ws();
-    if (i < t.size() && t[i] == c) {
-      ++i;
-      return true;
-    }
-    return false;
-  }
-  std::string str() {
-    REQUIRE(eat('"'));
-    std::string out;
-    while (i < t.size() && t[i] != '"') {
-      if (t[i] == '\\') {
-        ++i;
-        REQUIRE(i < t.size());
-        const char e = t[i];
-        if (e == 'u') {
-          REQUIRE(i + 4 < t.size());
-          out += static_cast<char>(std::stoi(t.substr(i + 1, 4), nullptr, 16));
-          i += 4;
-        } else {
-          REQUIRE(std::string("\"\\/bfnrt").find(e) != std::string::npos);
-          out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
-        }
-      } else {
-        REQUIRE(static_cast<unsigned char>(t[i]) >= 0x20);
-        out += t[i];
-      }
-      ++i;
-    }
-    REQUIRE(i < t.size());
-    ++i;
-    return out;
-  }
-  Json value() {
-    ws();
-    REQUIRE(i < t.size());
-    Json j;
-    if (t[i] == '{') {
-      ++i;
-      j.kind = Json::Object;
-      if (eat('}')) return j;
-      do {
-        ws();
-        std::string k = str();
-        REQUIRE(eat(':'));
-        j.members.emplace_back(k, value());
-      } while (eat(','));
-      REQUIRE(eat('}'));
-    } else if (t[i] == '[') {
-      ++i;
-      j.kind = Json::Array;
-      if (eat(']')) return j;
-      do
-        j.items.push_back(value());
-      while (eat(','));
-      REQUIRE(eat(']'));
-    } else if (t[i] == '"') {
-      j.kind = Json::String;
-      j.s = str();
-    } else if (t.compare(i, 4, "true") == 0 || t.compare(i, 5, "false") == 0) {
-      j.kind = Json::Bool;
-      j.b = t[i] == 't';
-      i += j.b ? 4 : 5;
-    } else {
-      j.kind = Json::Number;
-      size_t used = 0;
-      j.n = std::stod(t.substr(i), &used);
-      REQUIRE(used > 0);
-      i += used;
-    }
-    return j;
-  }
-  Json document() {
-    Json j = value();
-    ws();
-    REQUIRE(i == t.size());
-    return j;
-  }
-};
-
-Json parse(const std::string& text) {
-  Parser p{text};
-  return p.document();
-}
 
 ProbeOptions without_nvidia() {
   ProbeOptions o;
@@ -190,30 +81,37 @@ TEST_CASE("probe without NVIDIA: exit code 3, every stage reported, nothing ok")
 TEST_CASE("probe JSON is valid and carries the report") {
   ProbeReport r = run_probe(without_nvidia());
   // A stage as the lead adds it, with characters that need escaping.
-  r.add({"ffmpeg.encoders", Verdict::Ok, "libx264 \"ultrafast\"\tok\n\\ done", {{"path", "C:\\x"}, {"ctl", "\x01"}}});
-  const Json j = parse(render_json(r));
-  REQUIRE(j.kind == Json::Object);
-  CHECK(j["exit_code"].kind == Json::Number);
-  CHECK(j["exit_code"].n == 3);
-  CHECK(j["cuda"].kind == Json::Bool);
-  CHECK_FALSE(j["gpu_import"].b);
-  CHECK(j["summary"].s == r.summary());
-  const Json& stages = j["stages"];
-  REQUIRE(stages.kind == Json::Array);
-  REQUIRE(stages.items.size() == r.stages.size());
+  r.add({"ffmpeg.encoders",
+         Verdict::Ok,
+         "libx264 \"ultrafast\"\tok\n\\ done",
+         {{"path", "C:\\x"}, {"ctl", "\x01"}, {"bytes", "ab\xff"}}});
+  // parse() throws on anything that is not one well-formed JSON document.
+  nlohmann::json j;
+  REQUIRE_NOTHROW(j = nlohmann::json::parse(render_json(r)));
+  REQUIRE(j.is_object());
+  CHECK(j["probe"] == "zerocast zerocopy-probe");
+  CHECK(j["version"] == 1);
+  CHECK(j["exit_code"].is_number_integer());
+  CHECK(j["exit_code"] == 3);
+  CHECK(j["cuda"].is_boolean());
+  CHECK(j["gpu_import"] == false);
+  CHECK(j["summary"] == r.summary());
+  const nlohmann::json& stages = j["stages"];
+  REQUIRE(stages.is_array());
+  REQUIRE(stages.size() == r.stages.size());
   for (size_t i = 0; i < r.stages.size(); ++i) {
-    CHECK(stages.items[i]["name"].s == r.stages[i].name);
-    CHECK(stages.items[i]["reason"].s == r.stages[i].reason);
-    CHECK(stages.items[i]["details"].kind == Json::Object);
-    const std::string v = stages.items[i]["verdict"].s;
+    CHECK(stages[i]["name"] == r.stages[i].name);
+    CHECK(stages[i]["reason"] == r.stages[i].reason);
+    CHECK(stages[i]["details"].is_object());
+    CHECK(stages[i]["details"].size() == r.stages[i].details.size());
+    const std::string v = stages[i]["verdict"];
     CHECK((v == "ok" || v == "failed" || v == "unavailable" || v == "not_testable"));
   }
-  const Json& last = stages.items.back();
-  CHECK(last["reason"].s == "libx264 \"ultrafast\"\tok\n\\ done");
-  CHECK(last["details"]["path"].s == "C:\\x");
-  CHECK(last["details"]["ctl"].s == "\x01");
-  // The lead's stage does not change the exit code.
-  CHECK(j["exit_code"].n == 3);
+  const nlohmann::json& last = stages.back();
+  CHECK(last["reason"] == "libx264 \"ultrafast\"\tok\n\\ done");
+  CHECK(last["details"]["path"] == "C:\\x");
+  CHECK(last["details"]["ctl"] == "\x01");
+  CHECK(last["details"]["bytes"] == "ab\xef\xbf\xbd");  // not UTF-8 (a driver's message may not be): U+FFFD
 }
 
 TEST_CASE("exit codes follow issue 3: 0 full, 1 no NVENC, 2 no import, 3 no NVIDIA, 4 probe failed") {

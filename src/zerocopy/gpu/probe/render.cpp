@@ -1,43 +1,10 @@
 // Text and JSON renderings of a probe report, and its exit code.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "zerocopy/gpu/probe/probe.hpp"
 
 namespace zc::zerocopy::gpu {
-namespace {
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string_view to_string(Verdict v) {
   switch (v) {
@@ -97,24 +64,27 @@ std::string render_text(const ProbeReport& r) {
 }
 
 std::string render_json(const ProbeReport& r) {
-  std::string out = "{\n";
-  out += "  \"probe\": \"zerocast zerocopy-probe\",\n  \"version\": 1,\n";
-  out += fmt::format("  \"exit_code\": {},\n  \"summary\": {},\n", r.exit_code(), json_string(r.summary()));
-  out += fmt::format("  \"device\": {},\n", json_string(r.device));
-  out += fmt::format("  \"cuda\": {},\n  \"gpu_import\": {},\n  \"nvenc\": {},\n", r.cuda, r.gpu_import, r.nvenc);
-  out += "  \"stages\": [";
-  for (size_t i = 0; i < r.stages.size(); ++i) {
-    const auto& s = r.stages[i];
-    out += i ? ",\n    {" : "\n    {";
-    out += fmt::format("\"name\": {}, \"verdict\": {}, \"reason\": {}", json_string(s.name),
-                       json_string(json_name(s.verdict)), json_string(s.reason));
-    out += ", \"details\": {";
-    for (size_t k = 0; k < s.details.size(); ++k)
-      out += fmt::format("{}{}: {}", k ? ", " : "", json_string(s.details[k].first), json_string(s.details[k].second));
-    out += "}}";
+  // Keys in the order a reader meets them (ordered_json keeps insertion order).
+  using Json = nlohmann::ordered_json;
+  Json stages = Json::array();
+  for (const auto& s : r.stages) {
+    Json details = Json::object();
+    for (const auto& [k, v] : s.details)
+      details[k] = v;
+    stages.push_back(Json{
+        {"name", s.name}, {"verdict", json_name(s.verdict)}, {"reason", s.reason}, {"details", std::move(details)}});
   }
-  out += r.stages.empty() ? "]\n}\n" : "\n  ]\n}\n";
-  return out;
+  const Json j{{"probe", "zerocast zerocopy-probe"},
+               {"version", 1},
+               {"exit_code", r.exit_code()},
+               {"summary", r.summary()},
+               {"device", r.device},
+               {"cuda", r.cuda},
+               {"gpu_import", r.gpu_import},
+               {"nvenc", r.nvenc},
+               {"stages", std::move(stages)}};
+  // A driver's or loader's message is not promised to be UTF-8: replaced, never thrown.
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace zc::zerocopy::gpu
