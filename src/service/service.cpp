@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -167,6 +168,9 @@ Service::Service(sd_bus* bus, LoopPoster& poster, Config config, ServiceOptions 
     : bus_(bus), poster_(poster), config_(std::move(config)), options_(std::move(options)) {}
 
 Service::~Service() {
+  // A listing still waiting on PipeWire (at most list_nodes' timeout): its answer is posted to a
+  // loop that no longer runs, and its callers' messages go with listing_calls_.
+  if (lister_.joinable()) lister_.join();
   // Captures are stopped (and their threads joined) before the bus objects go.
   entries_.clear();
 }
@@ -254,11 +258,31 @@ int Service::method_reload(sd_bus_message* m, void* userdata, sd_bus_error* erro
   return sd_bus_reply_method_return(m, "");
 }
 
-int Service::method_list_sources(sd_bus_message* m, void*, sd_bus_error* error) {
-  // One short-lived PipeWire connection (a round trip of the registry), as `zerocast sources`.
-  auto nodes = capture::list_nodes();
-  if (!nodes) return set_error(error, nodes.error());
-  return sd_bus_reply_method_return(m, "s", sources_json(list_sources(*nodes)).c_str());
+int Service::method_list_sources(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  // One short-lived PipeWire connection (a registry round trip, as `zerocast sources`), off the
+  // loop thread: a PipeWire that does not answer holds the caller up to list_nodes' timeout, not
+  // every other call on the bus.
+  auto* self = static_cast<Service*>(userdata);
+  self->listing_calls_.push_back(keep(m));
+  if (self->listing_calls_.size() > 1) return 1;       // the listing under way answers it too
+  if (self->lister_.joinable()) self->lister_.join();  // the last one has posted its answer: ending
+  self->lister_ = std::thread([self] {
+    auto nodes = capture::list_nodes();
+    Result<std::string> json = nodes ? Result<std::string>(sources_json(list_sources(*nodes)))
+                                     : Result<std::string>(tl::unexpected(nodes.error()));
+    self->poster_.post([self, json = std::move(json)] { self->answer_listing(json); });
+  });
+  return 1;
+}
+
+void Service::answer_listing(const Result<std::string>& json) {
+  for (const MessageRef& call : std::exchange(listing_calls_, {})) {
+    if (json) {
+      sd_bus_reply_method_return(call.get(), "s", json->c_str());
+    } else {
+      reply_error(call.get(), json.error());
+    }
+  }
 }
 
 int Service::get_captures(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,

@@ -3,12 +3,13 @@
 // one object per capture, on sd-bus. Everything here runs on the event loop's thread; captures
 // do their work on their own threads and report back through the loop poster, so no method
 // call ever waits on a pipeline (replies to StartCapture, Stop, SaveReplay and SetBitrate are
-// sent once the capture has done the work).
+// sent once the capture has done the work) or on PipeWire (ListSources: a thread of its own).
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "service/bus_names.hpp"
@@ -78,6 +79,7 @@ class Service final : public CaptureHost {
   static int method_start(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int method_reload(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int method_list_sources(sd_bus_message* m, void* userdata, sd_bus_error* error);
+  void answer_listing(const Result<std::string>& json);
   static int get_captures(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
                           sd_bus_error*);
   static int get_version(sd_bus*, const char*, const char*, const char*, sd_bus_message* reply, void* userdata,
@@ -113,6 +115,11 @@ class Service final : public CaptureHost {
   std::map<uint32_t, std::unique_ptr<Entry>> entries_;
   uint32_t next_id_ = 1;
   uint64_t started_ = 0, failed_ = 0, reloads_ = 0, config_errors_ = 0;
+
+  // ListSources: one listing at a time on `lister_`; calls that come while it runs wait for its
+  // answer. Both loop-thread only (the thread posts its answer back).
+  std::vector<MessageRef> listing_calls_;
+  std::thread lister_;
 
   mutable std::mutex metrics_mutex_;
   MetricsSnapshot metrics_;

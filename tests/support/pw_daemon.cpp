@@ -142,6 +142,10 @@ void PipeWireDaemon::wait_ready() {
   throw std::runtime_error("private PipeWire not ready: " + logs());
 }
 
+void PipeWireDaemon::freeze_pipewire(bool frozen) {
+  if (pipewire_) pipewire_->signal(frozen ? SIGSTOP : SIGCONT);
+}
+
 void PipeWireDaemon::kill_pipewire() {
   if (wireplumber_) {
     wireplumber_->signal(SIGKILL);

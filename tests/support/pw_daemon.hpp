@@ -34,6 +34,9 @@ class PipeWireDaemon {
   void kill_pipewire();
   // Starts them again in the same runtime directory.
   void start_pipewire();
+  // SIGSTOP (true) or SIGCONT (false) to pipewire: a daemon that still accepts connections on its
+  // socket and answers nothing, as a hung one.
+  void freeze_pipewire(bool frozen);
   // Kills WirePlumber hard (a crash; the links it made go with it) and starts it again `away`
   // later, waiting until its policy runs. Throws std::runtime_error when it was not started or
   // does not come back.

@@ -15,6 +15,7 @@
 #include "harness.hpp"
 #include "service/metrics.hpp"
 #include "support/paths.hpp"
+#include "support/text.hpp"
 
 using namespace zc::test;
 using namespace std::chrono_literals;
@@ -144,6 +145,40 @@ TEST_CASE("ListSources: what the graph offers, each value one StartCapture takes
   CHECK(d.wait_property(
       second, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) > 5; }, 15s));
   CHECK(d.property(second, kCaptureIface, "Source").find(value.substr(5)) != std::string::npos);
+}
+
+TEST_CASE("ListSources waits for PipeWire off the bus: other calls are answered meanwhile", "[daemon][dbus]") {
+  DaemonHarness d;
+  const std::vector<std::string> call{"busctl", "--user", "call", kBus, kManager, kManagerIface, "ListSources"};
+  d.pipewire().freeze_pipewire(true);  // accepts the connection, never answers the registry
+  Process first(call);
+  std::this_thread::sleep_for(500ms);  // busctl has sent it (it takes a few ms)
+  Process second(call);
+  std::this_thread::sleep_for(200ms);
+  // Answered while both listings wait (before: the loop thread sat in the first one's 3 s
+  // registry round trip, and this waited for it to time out).
+  const auto asked = std::chrono::steady_clock::now();
+  const std::string version = d.property(kManager, kManagerIface, "Version");
+  const auto took = std::chrono::steady_clock::now() - asked;
+  CHECK(version.find("error") == std::string::npos);
+  CHECK(took < 1500ms);
+  CHECK(first.running());
+  // A PipeWire that never answers is an error for both callers (the second got the first's
+  // answer), not a hang.
+  const auto first_status = first.wait(15s);
+  const auto second_status = second.wait(15s);
+  REQUIRE(first_status);
+  REQUIRE(second_status);
+  CHECK(*first_status != 0);
+  CHECK(*second_status != 0);
+  CHECK(has(first.output(), "did not answer within"));
+  CHECK(has(second.output(), "did not answer within"));
+  // Once it answers again, so does ListSources.
+  d.pipewire().freeze_pipewire(false);
+  const auto listed = d.busctl({"call", kBus, kManager, kManagerIface, "ListSources"});
+  INFO(listed.output);
+  CHECK(listed.status == 0);
+  CHECK(has(listed.output, "video"));
 }
 
 TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]") {
