@@ -27,7 +27,8 @@ struct PortalOptions {
   // The pointer in the picture: asked for embedded when the portal offers it, metadata otherwise;
   // false: hidden (metadata otherwise, which capture is told not to draw). Embedded first: with
   // metadata, mutter and KWin send a pointer move over a still picture as a cursor-only buffer,
-  // which capture cannot draw (stream_frames.cpp), so the pointer would stand still in the file.
+  // which only the CPU import path draws as a frame (Importer::redraw_cursor); on the GPU paths the
+  // pointer would stand still in the file until the picture changes.
   bool draw_cursor = true;
   // persist_mode 2 with the token stored at token_path (empty: default_token_path(source_types));
   // false: neither send nor store a token.
