@@ -16,8 +16,9 @@ extern "C" {
 #include <libavutil/frame.h>
 }
 
-#include "capture/spa_format.hpp"
+#include "capture/video/spa_format.hpp"
 #include "core/image_layout.hpp"
+#include "ffmpeg/handles.hpp"
 #include "testsrc/pack.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 
@@ -63,7 +64,7 @@ std::vector<uint8_t> canvas(uint32_t w, uint32_t h, int seed) {
 // JPEGs as a camera sends them: 4:2:2, full range, libavcodec's mjpeg at qscale 4.
 std::vector<uint8_t> jpeg(const std::vector<uint8_t>& bgrx, uint32_t w, uint32_t h) {
   const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  zc::ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   ctx->width = static_cast<int>(w);
   ctx->height = static_cast<int>(h);
   ctx->pix_fmt = AV_PIX_FMT_YUVJ422P;
@@ -71,12 +72,12 @@ std::vector<uint8_t> jpeg(const std::vector<uint8_t>& bgrx, uint32_t w, uint32_t
   ctx->flags |= AV_CODEC_FLAG_QSCALE;
   ctx->global_quality = FF_QP2LAMBDA * 4;
   std::vector<uint8_t> out;
-  if (avcodec_open2(ctx, codec, nullptr) == 0) {
-    AVFrame* f = av_frame_alloc();
+  if (avcodec_open2(ctx.get(), codec, nullptr) == 0) {
+    zc::ffmpeg::FramePtr f(av_frame_alloc());
     f->format = ctx->pix_fmt;
     f->width = ctx->width;
     f->height = ctx->height;
-    av_frame_get_buffer(f, 0);
+    av_frame_get_buffer(f.get(), 0);
     for (uint32_t y = 0; y < h; ++y) {
       for (uint32_t x = 0; x < w; ++x) {
         const uint8_t* p = bgrx.data() + (size_t{y} * w + x) * 4;
@@ -88,14 +89,11 @@ std::vector<uint8_t> jpeg(const std::vector<uint8_t>& bgrx, uint32_t w, uint32_t
         }
       }
     }
-    AVPacket* pkt = av_packet_alloc();
-    if (avcodec_send_frame(ctx, f) == 0 && avcodec_receive_packet(ctx, pkt) == 0) {
+    zc::ffmpeg::PacketPtr pkt(av_packet_alloc());
+    if (avcodec_send_frame(ctx.get(), f.get()) == 0 && avcodec_receive_packet(ctx.get(), pkt.get()) == 0) {
       out.assign(pkt->data, pkt->data + pkt->size);
     }
-    av_packet_free(&pkt);
-    av_frame_free(&f);
   }
-  avcodec_free_context(&ctx);
   return out;
 }
 
@@ -135,27 +133,24 @@ Source make_source(PixelFormat format, uint32_t w, uint32_t h, int seed) {
 // libavcodec's mjpeg decoder alone on the same JPEGs: the reference for MJPEG.
 std::vector<double> decode_only(const Source* sources, int iterations) {
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_MJPEG);
-  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  zc::ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   ctx->thread_count = 1;
-  avcodec_open2(ctx, codec, nullptr);
-  AVPacket* pkt = av_packet_alloc();
-  AVFrame* frame = av_frame_alloc();
+  avcodec_open2(ctx.get(), codec, nullptr);
+  zc::ffmpeg::PacketPtr pkt(av_packet_alloc());
+  zc::ffmpeg::FramePtr frame(av_frame_alloc());
   std::vector<double> t;
   for (int i = -2; i < iterations; ++i) {
     const Source& s = sources[(i + 2) % 3];
-    av_new_packet(pkt, static_cast<int>(s.bytes.size()));
+    av_new_packet(pkt.get(), static_cast<int>(s.bytes.size()));
     std::memcpy(pkt->data, s.bytes.data(), s.bytes.size());
     const double t0 = thread_cpu_ms();
-    avcodec_send_packet(ctx, pkt);
-    avcodec_receive_frame(ctx, frame);
+    avcodec_send_packet(ctx.get(), pkt.get());
+    avcodec_receive_frame(ctx.get(), frame.get());
     const double dt = thread_cpu_ms() - t0;
-    av_packet_unref(pkt);
-    av_frame_unref(frame);
+    av_packet_unref(pkt.get());
+    av_frame_unref(frame.get());
     if (i >= 0) t.push_back(dt);
   }
-  av_frame_free(&frame);
-  av_packet_free(&pkt);
-  avcodec_free_context(&ctx);
   return t;
 }
 

@@ -113,7 +113,7 @@ EncodeCost encode_alone(FrameFeed& feed, uint32_t width, uint32_t height, uint32
   }
   encode::CpuFramePool pool(width, height, PixelFormat::NV12);
   std::vector<uint8_t> bgrx(size_t{width} * height * 4);
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   double inside_ms = 0;
   std::vector<double> walls;
   walls.reserve(frames);
@@ -137,7 +137,8 @@ EncodeCost encode_alone(FrameFeed& feed, uint32_t width, uint32_t height, uint32
     inside_ms += process_cpu_ms() - t0;
     const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - w0).count();
     walls.push_back(wall);
-    const bool key = std::any_of(packets.begin(), packets.end(), [](const EncodedPacket& p) { return p.keyframe(); });
+    const bool key =
+        std::any_of(packets.begin(), packets.end(), [](const ffmpeg::EncodedPacket& p) { return p.keyframe(); });
     (key ? key_sum : other_sum) += wall;
     cost.keyframes += key ? 1 : 0;
     packets.clear();

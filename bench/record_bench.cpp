@@ -60,7 +60,7 @@ extern "C" {
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "encode/rate.hpp"
 #include "encode_alone.hpp"
 #include "support/decode.hpp"

@@ -22,7 +22,7 @@ pack() {
     /usr/lib/x86_64-linux-gnu/gstreamer1.0/gstreamer-1.0/gst-plugin-scanner "$stage/"
   for p in "${plugins[@]}"; do roots+=("$gst/libgst$p.so"); done
   roots+=(/usr/lib/x86_64-linux-gnu/wireplumber-0.4/*.so)
-  "$root/../shared/gpu-host/bundle" "$gpu/bundle.tar.xz" --pipewire "$stage"/* "${roots[@]}"
+  "$root/tools/gpu-bundle.sh" "$gpu/bundle.tar.xz" --pipewire "$stage"/* "${roots[@]}"
   # The bus, WirePlumber's modules and scripts, read where the host has no /usr/share of them.
   cp /usr/share/dbus-1/session.conf "$gpu/session.conf"
   rm -rf "$gpu/wp" && mkdir -p "$gpu/wp"

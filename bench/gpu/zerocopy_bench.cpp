@@ -33,14 +33,14 @@
 
 #include "cuda/download.hpp"
 #include "cuda/frame_pool.hpp"
-#include "zerocopy/gpu/download_importer.hpp"
-#include "zerocopy/gpu/egl_cuda_importer.hpp"
-#include "zerocopy/gpu/probe/self_test.hpp"
-#include "zerocopy/gpu/vulkan_cuda_importer.hpp"
+#include "zerocopy/cuda_bridge/download_importer.hpp"
+#include "zerocopy/cuda_bridge/egl_cuda_importer.hpp"
+#include "zerocopy/cuda_bridge/self_test.hpp"
+#include "zerocopy/cuda_bridge/vulkan_cuda_importer.hpp"
 
 using namespace zc;
 using namespace zc::zerocopy;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
 
 namespace {
 

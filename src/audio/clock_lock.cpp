@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
-#include <libavutil/error.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 }
+
+#include "ffmpeg/error.hpp"
 
 namespace zc::audio {
 namespace {
@@ -31,33 +33,28 @@ uint64_t ns_to_samples(int64_t ns) {
 
 }  // namespace
 
-void ClockLock::SwrFree::operator()(SwrContext* s) const {
-  swr_free(&s);
-}
-
 Result<std::unique_ptr<ClockLock>> ClockLock::create(int64_t start_ns, ClockLockOptions options) {
-  SwrContext* swr = nullptr;
+  SwrContext* raw = nullptr;
   AVChannelLayout layout;
   av_channel_layout_default(&layout, static_cast<int>(kChannels));
-  int err = swr_alloc_set_opts2(&swr, &layout, AV_SAMPLE_FMT_FLT, static_cast<int>(kRate), &layout, AV_SAMPLE_FMT_FLT,
+  int err = swr_alloc_set_opts2(&raw, &layout, AV_SAMPLE_FMT_FLT, static_cast<int>(kRate), &layout, AV_SAMPLE_FMT_FLT,
                                 static_cast<int>(kRate), 0, nullptr);
+  ffmpeg::SwrPtr swr(raw);
   av_channel_layout_uninit(&layout);
   if (err >= 0) {
     // The same rate in and out: the resampler runs only to stretch or squeeze (compensation).
-    av_opt_set_int(swr, "flags", SWR_FLAG_RESAMPLE, 0);
-    err = swr_init(swr);
+    av_opt_set_int(swr.get(), "flags", SWR_FLAG_RESAMPLE, 0);
+    err = swr_init(swr.get());
   }
   if (err < 0) {
-    swr_free(&swr);
-    char text[AV_ERROR_MAX_STRING_SIZE] = {};
-    av_strerror(err, text, sizeof text);
-    return fail(Errc::internal, kStage, std::string("cannot set up the resampler: ") + text);
+    swr.reset();
+    return fail(Errc::internal, kStage, "cannot set up the resampler: " + ffmpeg::error_text(err));
   }
-  return std::unique_ptr<ClockLock>(new ClockLock(start_ns, options, swr));
+  return std::unique_ptr<ClockLock>(new ClockLock(start_ns, options, std::move(swr)));
 }
 
-ClockLock::ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr)
-    : start_ns_(start_ns), options_(options), swr_(swr) {}
+ClockLock::ClockLock(int64_t start_ns, ClockLockOptions options, ffmpeg::SwrPtr swr)
+    : start_ns_(start_ns), options_(options), swr_(std::move(swr)) {}
 
 ClockLock::~ClockLock() = default;
 

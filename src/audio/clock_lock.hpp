@@ -14,8 +14,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-
-struct SwrContext;
+#include "ffmpeg/handles.hpp"
 
 namespace zc::audio {
 
@@ -91,7 +90,7 @@ class ClockLock {
   bool placed() const { return locked_; }
 
  private:
-  ClockLock(int64_t start_ns, ClockLockOptions options, SwrContext* swr);
+  ClockLock(int64_t start_ns, ClockLockOptions options, ffmpeg::SwrPtr swr);
   // `lead_in`: before the first block (the source started after the track), not a hole.
   void silence(uint64_t samples, std::vector<float>& out, bool lead_in = false);
   bool holds_clocked() const;  // a held block was stamped by the graph clock
@@ -106,12 +105,9 @@ class ClockLock {
                      bool after_hole = false);
   Result<void> resample(std::span<const float> interleaved, std::vector<float>& out);
 
-  struct SwrFree {
-    void operator()(SwrContext* s) const;
-  };
   const int64_t start_ns_;
   const ClockLockOptions options_;
-  std::unique_ptr<SwrContext, SwrFree> swr_;
+  ffmpeg::SwrPtr swr_;
   uint64_t position_ = 0;                           // samples in the track so far
   bool locked_ = false;                             // a block has set the phase
   double integral_ = 0;                             // the loop's learned rate correction (output per input, minus 1)

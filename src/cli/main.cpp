@@ -1,4 +1,7 @@
 // zerocast: capture Wayland screens through PipeWire and record or stream them.
+#include <cstdlib>
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.hpp"
@@ -6,6 +9,7 @@
 #include "core/allocator.hpp"
 #include "core/library_pages.hpp"
 #include "core/log.hpp"
+#include "ffmpeg/log.hpp"
 #include "session/record_options.hpp"
 
 namespace {
@@ -39,6 +43,8 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   zc::tune_allocator();  // before anything allocates frames or packets (core/allocator.hpp)
   zc::log::init();
+  const char* ffmpeg_debug = std::getenv("ZEROCAST_FFMPEG_DEBUG");
+  zc::ffmpeg::route_logs(ffmpeg_debug && *ffmpeg_debug && std::string_view(ffmpeg_debug) != "0");
   // While the process has one thread: the library pages only the loader used (core/library_pages.hpp).
   const zc::LoaderPages released = zc::release_loader_pages();
   spdlog::debug("zerocast: released {:.1f} MB of loader-only library pages ({} mappings)",

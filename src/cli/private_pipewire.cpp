@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "core/log.hpp"
 
 extern char** environ;

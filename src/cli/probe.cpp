@@ -11,15 +11,15 @@ extern "C" {
 #include "cli/cli.hpp"
 #include "cli/probe.hpp"
 #include "core/log.hpp"
-#include "zerocopy/gpu/probe/probe.hpp"
+#include "probe/probe.hpp"
 
 namespace zc::cli {
 
-zerocopy::gpu::ProbeStage ffmpeg_encoders_stage() {
-  using zerocopy::gpu::Verdict;
+probe::ProbeStage ffmpeg_encoders_stage() {
+  using probe::Verdict;
   static constexpr const char* kEncoders[] = {"h264_nvenc", "hevc_nvenc", "av1_nvenc",
                                               "libx264",    "libx265",    "libsvtav1"};
-  zerocopy::gpu::ProbeStage stage{"ffmpeg.encoders", Verdict::Ok, {}, {}};
+  probe::ProbeStage stage{"ffmpeg.encoders", Verdict::Ok, {}, {}};
   std::string present, missing;
   for (const char* name : kEncoders) {
     const bool has = avcodec_find_encoder_by_name(name) != nullptr;
@@ -34,15 +34,15 @@ zerocopy::gpu::ProbeStage ffmpeg_encoders_stage() {
 }
 
 int run_zerocopy_probe(bool json) {
-  zerocopy::gpu::ProbeReport report;
+  probe::ProbeReport report;
   try {
-    report = zerocopy::gpu::run_probe();
+    report = probe::run_probe();
   } catch (const std::exception& e) {
     report.probe_error = true;
-    report.add({"probe", zerocopy::gpu::Verdict::Failed, std::string("the probe failed: ") + e.what(), {}});
+    report.add({"probe", probe::Verdict::Failed, std::string("the probe failed: ") + e.what(), {}});
   }
   report.add(ffmpeg_encoders_stage());
-  const std::string out = json ? zerocopy::gpu::render_json(report) : zerocopy::gpu::render_text(report);
+  const std::string out = json ? probe::render_json(report) : probe::render_text(report);
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);
   return report.exit_code();

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "capture/audio_source.hpp"
+#include "capture/audio/audio_source.hpp"
 #include "cli/cli.hpp"
 #include "cli/priority.hpp"
 #include "cli/private_pipewire.hpp"
@@ -169,7 +169,7 @@ int run_record(RecordArgs& args) {
   std::printf("%s", log::scrub(summary(snap, *outcome)).c_str());
   std::fflush(stdout);
   if (outcome->error) return exit_code_for(*outcome->error);
-  if (snap.frames_encoded == 0) {
+  if (snap.counters[session::Counter::frames_encoded] == 0) {
     spdlog::error("record: no frame was captured ({})", outcome->reason);
     return kExitSource;
   }

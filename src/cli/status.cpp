@@ -4,14 +4,17 @@
 
 namespace zc::cli {
 
+using session::Counter;
+using session::kCounterTable;
 using session::Outcome;
 using session::Snapshot;
+using session::StatusShow;
 
 Rates RateTracker::update(const Snapshot& s, int64_t now_ns) {
   Rates r;
-  r.fps_in = in_.update(s.frames_captured, now_ns);
-  r.fps_out = out_.update(s.frames_encoded, now_ns);
-  r.kbps = bits_.update(s.bytes * 8, now_ns) / 1000.0;
+  r.fps_in = in_.update(s.counters[Counter::frames_captured], now_ns);
+  r.fps_out = out_.update(s.counters[Counter::frames_encoded], now_ns);
+  r.kbps = bits_.update(s.counters[Counter::bytes] * 8, now_ns) / 1000.0;
   return r;
 }
 
@@ -19,7 +22,13 @@ std::string status_line(const Snapshot& s, const Rates& r) {
   const auto secs = static_cast<uint64_t>(s.elapsed_s);
   std::string line = fmt::format(
       "{:02}:{:02}  in {:5.1f} fps  out {:5.1f} fps  {:6.0f} kbit/s  dropped {}  {}  import {}  {}x{}", secs / 60,
-      secs % 60, r.fps_in, r.fps_out, r.kbps, s.dropped_total(), s.encoder, s.import_path, s.width, s.height);
+      secs % 60, r.fps_in, r.fps_out, r.kbps, s.counters.dropped(), s.encoder, s.import_path, s.width, s.height);
+  // The counters the line shows as they are, once they are not 0.
+  for (const auto& row : kCounterTable) {
+    if (row.status == StatusShow::total && s.counters[row.counter] > 0) {
+      line += fmt::format("  {} {}", row.label, s.counters[row.counter]);
+    }
+  }
   // Each sound source: its peak over the last second, or what keeps it from sounding.
   for (const auto& a : s.audio) {
     if (a.muted) {
@@ -34,30 +43,39 @@ std::string status_line(const Snapshot& s, const Rates& r) {
 }
 
 std::string summary(const Snapshot& s, const Outcome& outcome) {
+  const session::Counters& c = s.counters;
   std::string out;
   out += fmt::format("zerocast record: {}{}\n", outcome.error ? "failed: " : "finished: ",
                      outcome.error ? outcome.error->describe() : outcome.reason);
   out += fmt::format("  source    {}\n", s.source);
-  out += fmt::format("  encoder   {} ({} stream{}), import path {}\n", s.encoder, s.generations,
-                     s.generations == 1 ? "" : "s", s.import_path);
+  const uint64_t generations = s.generations();
+  out += fmt::format("  encoder   {} ({} stream{}), import path {}\n", s.encoder, generations,
+                     generations == 1 ? "" : "s", s.import_path);
   const double secs = s.encoded_span_s > 0 ? s.encoded_span_s : 0;
-  out += fmt::format("  frames    {} captured, {} encoded ({} repeated), {:.2f} s of video, {}x{}\n", s.frames_captured,
-                     s.frames_encoded, s.frames_repeated, secs, s.width, s.height);
-  out += fmt::format("  dropped   {} (encoder behind {}, invalid buffers {}, import failures {})\n", s.dropped_total(),
-                     s.dropped_queue, s.dropped_defect, s.dropped_import);
-  if (s.frames_missed > 0) {
+  out += fmt::format("  frames    {} captured, {} encoded ({} repeated), {:.2f} s of video, {}x{}\n",
+                     c[Counter::frames_captured], c[Counter::frames_encoded], c[Counter::frames_repeated], secs,
+                     s.width, s.height);
+  out += fmt::format("  dropped   {} (encoder behind {}, invalid buffers {}, import failures {})\n", c.dropped(),
+                     c[Counter::dropped_queue], c[Counter::dropped_defect], c[Counter::dropped_import]);
+  if (c[Counter::frames_missed] > 0) {
     out += fmt::format(
         "  missed    {} (numbered by the producer, never delivered: a graph cycle ran before we took the last)\n",
-        s.frames_missed);
+        c[Counter::frames_missed]);
   }
-  if (s.cursor_only > 0) {
+  if (c[Counter::cursor_only] > 0) {
     out += fmt::format(
         "  pointer   {} cursor-only update{} (the pointer moved over a still picture), {} drawn as frames\n",
-        s.cursor_only, s.cursor_only == 1 ? "" : "s", s.pointer_frames);
+        c[Counter::cursor_only], c[Counter::cursor_only] == 1 ? "" : "s", c[Counter::pointer_frames]);
   }
-  const double kbps = secs > 0 ? static_cast<double>(s.bytes) * 8 / secs / 1000 : 0;
-  out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", s.packets,
-                     static_cast<double>(s.bytes) / 1e6, kbps);
+  const double bytes = static_cast<double>(c[Counter::bytes]);
+  const double kbps = secs > 0 ? bytes * 8 / secs / 1000 : 0;
+  out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", c[Counter::packets], bytes / 1e6, kbps);
+  std::string others;
+  for (const auto& row : kCounterTable) {
+    if (row.summary_line || c[row.counter] == 0) continue;
+    others += fmt::format("{}{} {}", others.empty() ? "" : ", ", row.label, c[row.counter]);
+  }
+  if (!others.empty()) out += "  counters  " + others + "\n";
   const std::string settled =
       s.latency_settled_count > 0
           ? fmt::format(" (from {} s on: p99 {:.2f} ms)", session::kSettledAfterNs / 1'000'000'000,
@@ -74,8 +92,8 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
     out += fmt::format("  gpu       {:.3f} ms/frame (zero-copy import: conversion pass and copies)\n",
                        s.capture_gpu_ms_per_frame);
   if (!s.audio.empty()) {
-    out += fmt::format("  audio     {}, {} packets, {} track{}\n", s.audio_codec, s.audio_packets, s.audio_tracks,
-                       s.audio_tracks == 1 ? "" : "s");
+    out += fmt::format("  audio     {}, {} packets, {} track{}\n", s.audio_codec, c[Counter::audio_packets],
+                       s.audio_tracks, s.audio_tracks == 1 ? "" : "s");
   }
   for (const auto& a : s.audio) {
     out += fmt::format(

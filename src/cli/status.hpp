@@ -2,7 +2,7 @@
 // What `zerocast record` prints: a live status line on a terminal, and a summary at the end.
 #include <string>
 
-#include "session/pipeline.hpp"
+#include "session/snapshot.hpp"
 #include "session/stats.hpp"
 
 namespace zc::cli {
@@ -22,7 +22,8 @@ class RateTracker {
   session::RateMeter in_, out_, bits_;
 };
 
-// "00:05  in 60.0 fps  out 60.0 fps  4512 kbit/s  dropped 0  libx264  import cpu  1920x1080"
+// "00:05  in 60.0 fps  out 60.0 fps  4512 kbit/s  dropped 0  libx264  import cpu  1920x1080", then
+// each counter the table shows as a total, once it is not 0 ("video packets 300"), and the sound.
 std::string status_line(const session::Snapshot& s, const Rates& r);
 
 // Several lines: what was captured, encoded and written, drops by reason, latency, outputs.

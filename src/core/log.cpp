@@ -1,7 +1,6 @@
 #include "core/log.hpp"
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -11,10 +10,6 @@
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
-
-extern "C" {
-#include <libavutil/log.h>
-}
 
 #include "core/redact.hpp"
 
@@ -66,26 +61,6 @@ class ScrubbingSink final : public spdlog::sinks::base_sink<std::mutex> {
   spdlog::sink_ptr inner_;
 };
 
-void ffmpeg_callback(void* avcl, int level, const char* fmt, va_list args) {
-  if (level > av_log_get_level()) return;
-  static thread_local int print_prefix = 1;
-  char line[1024];
-  av_log_format_line2(avcl, level, fmt, args, line, sizeof(line), &print_prefix);
-  std::string_view text(line);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-    text.remove_suffix(1);
-  if (text.empty()) return;
-  spdlog::level::level_enum lvl = spdlog::level::debug;
-  if (level <= AV_LOG_ERROR) {
-    lvl = spdlog::level::err;
-  } else if (level <= AV_LOG_WARNING) {
-    lvl = spdlog::level::warn;
-  } else if (level <= AV_LOG_INFO) {
-    lvl = spdlog::level::info;
-  }
-  spdlog::log(lvl, "ffmpeg: {}", text);
-}
-
 }  // namespace
 
 void init() {
@@ -102,10 +77,6 @@ void init() {
     spdlog::set_default_logger(logger);
     const char* level = std::getenv("ZEROCAST_LOG");
     spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::info);
-    const char* ff_debug = std::getenv("ZEROCAST_FFMPEG_DEBUG");
-    const bool debug = ff_debug && !std::string_view(ff_debug).empty() && std::string_view(ff_debug) != "0";
-    av_log_set_level(debug ? AV_LOG_DEBUG : AV_LOG_WARNING);
-    av_log_set_callback(ffmpeg_callback);
   });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Logging: spdlog, one line per event, prefixed by the stage. The logger is the one piece of
 // global state: it also scrubs registered secrets (URL credentials) from every message, including
-// the ones FFmpeg formats itself.
+// the ones FFmpeg formats itself (ffmpeg/log.hpp routes them here).
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -9,8 +9,7 @@
 namespace zc::log {
 
 // Sets up the default logger on stderr. Level from ZEROCAST_LOG (trace|debug|info|warn|error|off,
-// default info); FFmpeg's messages are routed through it (ZEROCAST_FFMPEG_DEBUG=1 raises FFmpeg's
-// level to debug). Safe to call more than once.
+// default info); ffmpeg::route_logs sends FFmpeg's messages through it. Safe to call more than once.
 void init();
 
 // Every later message has `secret` replaced by "***" (secrets shorter than 4 characters are

@@ -5,7 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "encode/av_util.hpp"
+#include "ffmpeg/error.hpp"
+#include "ffmpeg/handles.hpp"
 
 namespace zc::encode {
 namespace {
@@ -44,7 +45,7 @@ class FfmpegAudioEncoder final : public AudioEncoder {
     if (int err = avcodec_open2(ctx_.get(), codec, nullptr); err < 0) {
       return fail(Errc::invalid_argument, kStage,
                   std::string(name) + " refused " + std::to_string(config_.sample_rate) + " Hz, " +
-                      std::to_string(config_.channels) + " channels: " + av_error_string(err));
+                      std::to_string(config_.channels) + " channels: " + ffmpeg::error_text(err));
     }
     frame_size_ = ctx_->frame_size > 0 ? static_cast<uint32_t>(ctx_->frame_size) : 960;
     frame_.reset(av_frame_alloc());
@@ -54,17 +55,13 @@ class FfmpegAudioEncoder final : public AudioEncoder {
     if (av_channel_layout_copy(&frame_->ch_layout, &ctx_->ch_layout) < 0 || av_frame_get_buffer(frame_.get(), 0) < 0) {
       return fail(Errc::internal, kStage, "out of memory");
     }
-    auto* params = avcodec_parameters_alloc();
-    if (!params || avcodec_parameters_from_context(params, ctx_.get()) < 0) {
-      avcodec_parameters_free(&params);
+    ffmpeg::CodecParametersPtr params(avcodec_parameters_alloc());
+    if (!params || avcodec_parameters_from_context(params.get(), ctx_.get()) < 0) {
       return fail(Errc::internal, kStage, "out of memory");
     }
-    info_.kind = StreamKind::audio;
+    info_.kind = ffmpeg::StreamKind::audio;
     info_.index = config_.index;
-    info_.params = std::shared_ptr<const AVCodecParameters>(params, [](const AVCodecParameters* p) {
-      auto* q = const_cast<AVCodecParameters*>(p);
-      avcodec_parameters_free(&q);
-    });
+    info_.params = std::move(params);
     info_.time_base = ctx_->time_base;
     info_.encoder = codec->name;
     spdlog::info("{}: {} {} Hz, {} channels, {} kbit/s, {} samples per packet", kStage, codec->name,
@@ -73,7 +70,7 @@ class FfmpegAudioEncoder final : public AudioEncoder {
   }
 
   std::string_view name() const override { return info_.encoder; }
-  const StreamInfo& stream_info() const override { return info_; }
+  const ffmpeg::StreamInfo& stream_info() const override { return info_; }
   uint32_t frame_size() const override { return frame_size_; }
   void set_time_origin(int64_t time_origin_ns) override { config_.time_origin_ns = time_origin_ns; }
 
@@ -93,21 +90,21 @@ class FfmpegAudioEncoder final : public AudioEncoder {
     return {};
   }
 
-  Result<void> receive(std::vector<EncodedPacket>& out) override {
+  Result<void> receive(std::vector<ffmpeg::EncodedPacket>& out) override {
     for (auto& p : ready_)
       out.push_back(std::move(p));
     ready_.clear();
     return take_packets(out);
   }
 
-  Result<void> take_packets(std::vector<EncodedPacket>& out) {
+  Result<void> take_packets(std::vector<ffmpeg::EncodedPacket>& out) {
     for (;;) {
-      PacketPtr pkt(av_packet_alloc());
+      ffmpeg::PacketPtr pkt(av_packet_alloc());
       if (!pkt) return fail(Errc::internal, kStage, "out of memory");
       const int err = avcodec_receive_packet(ctx_.get(), pkt.get());
       if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return {};
-      if (err < 0) return fail(Errc::internal, kStage, "receive: " + av_error_string(err));
-      EncodedPacket p;
+      if (err < 0) return fail(Errc::internal, kStage, "receive: " + ffmpeg::error_text(err));
+      ffmpeg::EncodedPacket p;
       p.capture_ns = config_.time_origin_ns + av_rescale(pkt->pts, 1'000'000'000, config_.sample_rate);
       p.stream = config_.index;
       p.packet = std::move(pkt);
@@ -115,7 +112,7 @@ class FfmpegAudioEncoder final : public AudioEncoder {
     }
   }
 
-  Result<void> finish(std::vector<EncodedPacket>& out) override {
+  Result<void> finish(std::vector<ffmpeg::EncodedPacket>& out) override {
     if (finished_) return {};
     finished_ = true;
     const auto left = static_cast<uint32_t>(pending_.size() / config_.channels);
@@ -127,7 +124,7 @@ class FfmpegAudioEncoder final : public AudioEncoder {
       pending_.clear();
     }
     if (int err = avcodec_send_frame(ctx_.get(), nullptr); err < 0 && err != AVERROR_EOF) {
-      return fail(Errc::internal, kStage, "drain: " + av_error_string(err));
+      return fail(Errc::internal, kStage, "drain: " + ffmpeg::error_text(err));
     }
     return receive(out);
   }
@@ -154,18 +151,18 @@ class FfmpegAudioEncoder final : public AudioEncoder {
       if (auto ok = take_packets(ready_); !ok) return ok;
       err = avcodec_send_frame(ctx_.get(), frame_.get());
     }
-    if (err < 0) return fail(Errc::internal, kStage, "send: " + av_error_string(err));
+    if (err < 0) return fail(Errc::internal, kStage, "send: " + ffmpeg::error_text(err));
     return {};
   }
 
   AudioEncoderConfig config_;
-  CodecContextPtr ctx_;
-  FramePtr frame_;  // reused: made writable before each fill
-  StreamInfo info_;
+  ffmpeg::CodecContextPtr ctx_;
+  ffmpeg::FramePtr frame_;  // reused: made writable before each fill
+  ffmpeg::StreamInfo info_;
   uint32_t frame_size_ = 0;
-  std::vector<float> pending_;        // interleaved samples short of a whole frame
-  std::vector<EncodedPacket> ready_;  // received while sending, handed out by the next receive()
-  int64_t next_pts_ = 0;              // in samples since the origin
+  std::vector<float> pending_;                // interleaved samples short of a whole frame
+  std::vector<ffmpeg::EncodedPacket> ready_;  // received while sending, handed out by the next receive()
+  int64_t next_pts_ = 0;                      // in samples since the origin
   bool started_ = false;
   bool finished_ = false;
 };

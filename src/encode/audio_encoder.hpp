@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/packet.hpp"
+#include "ffmpeg/packet.hpp"
 
 namespace zc::encode {
 
@@ -36,7 +36,7 @@ class AudioEncoder {
 
   virtual std::string_view name() const = 0;  // "libopus", "aac"
   // Complete from open (codec parameters, extradata), generation 0: the caller stamps its own.
-  virtual const StreamInfo& stream_info() const = 0;
+  virtual const ffmpeg::StreamInfo& stream_info() const = 0;
   // Samples per packet (960 for Opus at 48 kHz, 1024 for AAC).
   virtual uint32_t frame_size() const = 0;
 
@@ -47,9 +47,9 @@ class AudioEncoder {
   // first sample) starts the track; later calls continue it sample for sample.
   virtual Result<void> submit(std::span<const float> interleaved, int64_t pts_ns) = 0;
   // Appends every packet ready now.
-  virtual Result<void> receive(std::vector<EncodedPacket>& out) = 0;
+  virtual Result<void> receive(std::vector<ffmpeg::EncodedPacket>& out) = 0;
   // End of the track: the last partial frame and the codec's delay, drained.
-  virtual Result<void> finish(std::vector<EncodedPacket>& out) = 0;
+  virtual Result<void> finish(std::vector<ffmpeg::EncodedPacket>& out) = 0;
 };
 
 // Opens the codec at once (audio encoders, unlike SVT-AV1, free cleanly unfed). Errc::not_found

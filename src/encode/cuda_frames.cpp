@@ -12,6 +12,7 @@ extern "C" {
 
 #include "cuda/layout.hpp"
 #include "encode/frame_wrap.hpp"
+#include "ffmpeg/error.hpp"
 
 namespace zc::encode {
 namespace {
@@ -51,7 +52,7 @@ Result<std::unique_ptr<CudaFrames>> CudaFrames::create(std::shared_ptr<cuda::Cud
   hw->cuda_ctx = f->cuda_->context();
   hw->stream = f->cuda_->stream();
   if (int r = av_hwdevice_ctx_init(f->device_.get()); r < 0) {
-    return fail(Errc::gpu, std::string(kStage), "av_hwdevice_ctx_init on our CUDA context: " + av_error_string(r));
+    return fail(Errc::gpu, std::string(kStage), "av_hwdevice_ctx_init on our CUDA context: " + ffmpeg::error_text(r));
   }
 
   f->frames_.reset(av_hwframe_ctx_alloc(f->device_.get()));
@@ -63,8 +64,9 @@ Result<std::unique_ptr<CudaFrames>> CudaFrames::create(std::shared_ptr<cuda::Cud
   fc->height = static_cast<int>(height);
   fc->initial_pool_size = pool_size;
   if (int r = av_hwframe_ctx_init(f->frames_.get()); r < 0) {
-    return fail(Errc::gpu, std::string(kStage),
-                "CUDA frames pool " + std::to_string(width) + "x" + std::to_string(height) + ": " + av_error_string(r));
+    return fail(
+        Errc::gpu, std::string(kStage),
+        "CUDA frames pool " + std::to_string(width) + "x" + std::to_string(height) + ": " + ffmpeg::error_text(r));
   }
   return f;
 }
@@ -76,7 +78,7 @@ Result<void> CudaFrames::fill(const DeviceFrame& src, AVFrame& out) {
   auto layout = cuda::frame_layout(src.width, src.height, src.format);
   if (!layout) return tl::unexpected(layout.error());
   if (int r = av_hwframe_get_buffer(frames_.get(), &out, 0); r < 0) {
-    return fail(Errc::gpu, std::string(kStage), "av_hwframe_get_buffer: " + av_error_string(r));
+    return fail(Errc::gpu, std::string(kStage), "av_hwframe_get_buffer: " + ffmpeg::error_text(r));
   }
   const cuda::CudaContext& ctx = *cuda_;
   const auto& cu = ctx.api();

@@ -12,7 +12,7 @@
 #include "core/device_frame.hpp"
 #include "core/error.hpp"
 #include "cuda/cuda_context.hpp"
-#include "encode/av_util.hpp"
+#include "ffmpeg/handles.hpp"
 
 extern "C" {
 #include <libavutil/buffer.h>

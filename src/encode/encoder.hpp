@@ -9,8 +9,8 @@
 
 #include "core/device_frame.hpp"
 #include "core/error.hpp"
-#include "core/packet.hpp"
 #include "core/pixel_format.hpp"
+#include "ffmpeg/packet.hpp"
 
 namespace zc::encode {
 
@@ -82,10 +82,10 @@ class Encoder {
   // Errc::invalid_argument and the encoder stays usable; other errors are final.
   virtual Result<void> submit(DeviceFrame frame) = 0;
   // Appends every packet ready now.
-  virtual Result<void> receive(std::vector<EncodedPacket>& out) = 0;
+  virtual Result<void> receive(std::vector<ffmpeg::EncodedPacket>& out) = 0;
   // End of stream: drains everything left. Safe to call when nothing was submitted. Destroying
   // an encoder without finish() drains too (and drops the packets).
-  virtual Result<void> finish(std::vector<EncodedPacket>& out) = 0;
+  virtual Result<void> finish(std::vector<ffmpeg::EncodedPacket>& out) = 0;
 
   // The next submitted frame becomes a keyframe (IDR, with in-band parameter sets).
   // Errc::unsupported where the encoder cannot force one in its current mode.
@@ -102,7 +102,7 @@ class Encoder {
   }
 
   // Valid once the codec is open (after the first submit()); nullptr before.
-  virtual const StreamInfo* stream_info() const = 0;
+  virtual const ffmpeg::StreamInfo* stream_info() const = 0;
 };
 
 }  // namespace zc::encode

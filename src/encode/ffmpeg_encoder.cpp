@@ -5,13 +5,10 @@
 #include <utility>
 
 #include "encode/frame_wrap.hpp"
+#include "ffmpeg/error.hpp"
 
 namespace zc::encode {
 namespace {
-
-struct CodecParametersFree {
-  void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
-};
 
 std::string describe_rate(const RateControl& rc, Tuning tuning) {
   if (rc.constant_quality) return "constant quality";
@@ -70,7 +67,7 @@ Result<void> FfmpegEncoder::open() {
   if (!codec) return failed(Errc::not_found, "not in this FFmpeg build");
   if (config_.width == 0 || config_.height == 0) return failed(Errc::invalid_argument, "no frame size configured");
 
-  CodecContextPtr ctx(avcodec_alloc_context3(codec));
+  ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   if (!ctx) return failed(Errc::internal, "out of memory allocating the codec context");
   ctx->width = static_cast<int>(config_.width);
   ctx->height = static_cast<int>(config_.height);
@@ -92,10 +89,10 @@ Result<void> FfmpegEncoder::open() {
   ctx->color_trc = AVCOL_TRC_IEC61966_2_1;
   apply_rate_control(rc_, *ctx);
 
-  Options options;
+  ffmpeg::Dictionary options;
   if (auto r = configure(*ctx, rc_, options); !r) return failed(r.error().code, r.error().message);
   if (int err = avcodec_open2(ctx.get(), codec, options.get()); err < 0) {
-    std::string why = "cannot open: " + av_error_string(err);
+    std::string why = "cannot open: " + ffmpeg::error_text(err);
     if (std::string more = explain_open_failure(err); !more.empty()) why += " (" + more + ")";
     return failed(Errc::encoder, why);
   }
@@ -103,12 +100,11 @@ Result<void> FfmpegEncoder::open() {
     spdlog::warn("encode: {} ignored option {}={}", codec_name_, e->key, e->value);
   }
 
-  AVCodecParameters* params = avcodec_parameters_alloc();
-  if (!params || avcodec_parameters_from_context(params, ctx.get()) < 0) {
-    avcodec_parameters_free(&params);
+  ffmpeg::CodecParametersPtr params(avcodec_parameters_alloc());
+  if (!params || avcodec_parameters_from_context(params.get(), ctx.get()) < 0) {
     return failed(Errc::internal, "cannot describe the stream");
   }
-  info_.params = std::shared_ptr<const AVCodecParameters>(params, CodecParametersFree{});
+  info_.params = std::move(params);
   info_.time_base = ctx->time_base;
   info_.frame_rate = config_.frame_rate;  // 0/1 stays 0/1: variable
   info_.encoder = codec_name_;
@@ -195,17 +191,17 @@ Result<void> FfmpegEncoder::send(AVFrame* frame) {
     if (auto r = pull(pending_, false); !r) return r;
     err = avcodec_send_frame(ctx_.get(), frame);
   }
-  if (err < 0) return failed(Errc::encoder, "cannot encode: " + av_error_string(err));
+  if (err < 0) return failed(Errc::encoder, "cannot encode: " + ffmpeg::error_text(err));
   return {};
 }
 
-Result<void> FfmpegEncoder::pull(std::vector<EncodedPacket>& out, bool until_eof) {
+Result<void> FfmpegEncoder::pull(std::vector<ffmpeg::EncodedPacket>& out, bool until_eof) {
   for (;;) {
     const int err = avcodec_receive_packet(ctx_.get(), scratch_.get());
     if (err == AVERROR(EAGAIN) && !until_eof) return {};
     if (err == AVERROR_EOF) return {};
-    if (err < 0) return failed(Errc::encoder, "cannot receive a packet: " + av_error_string(err));
-    EncodedPacket p;
+    if (err < 0) return failed(Errc::encoder, "cannot receive a packet: " + ffmpeg::error_text(err));
+    ffmpeg::EncodedPacket p;
     p.packet.reset(av_packet_alloc());
     if (!p.packet) return failed(Errc::internal, "out of memory for a packet");
     av_packet_move_ref(p.packet.get(), scratch_.get());
@@ -215,7 +211,7 @@ Result<void> FfmpegEncoder::pull(std::vector<EncodedPacket>& out, bool until_eof
   }
 }
 
-Result<void> FfmpegEncoder::receive(std::vector<EncodedPacket>& out) {
+Result<void> FfmpegEncoder::receive(std::vector<ffmpeg::EncodedPacket>& out) {
   for (auto& p : pending_)
     out.push_back(std::move(p));
   pending_.clear();
@@ -224,7 +220,7 @@ Result<void> FfmpegEncoder::receive(std::vector<EncodedPacket>& out) {
   return pull(out, false);
 }
 
-Result<void> FfmpegEncoder::finish(std::vector<EncodedPacket>& out) {
+Result<void> FfmpegEncoder::finish(std::vector<ffmpeg::EncodedPacket>& out) {
   for (auto& p : pending_)
     out.push_back(std::move(p));
   pending_.clear();
@@ -246,7 +242,7 @@ Result<void> FfmpegEncoder::finish(std::vector<EncodedPacket>& out) {
   }
   if (err < 0 && err != AVERROR_EOF) {
     state_ = State::Finished;
-    return error(Errc::encoder, "cannot flush: " + av_error_string(err));
+    return error(Errc::encoder, "cannot flush: " + ffmpeg::error_text(err));
   }
   auto drained = pull(out, true);
   state_ = State::Finished;

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "encode/av_util.hpp"
 #include "encode/encoder.hpp"
 #include "encode/rate.hpp"
+#include "ffmpeg/handles.hpp"
 
 namespace zc::encode {
 
@@ -26,12 +26,12 @@ class FfmpegEncoder : public Encoder {
   Result<void> open_ahead() final;
   void set_time_origin(int64_t time_origin_ns) final { config_.time_origin_ns = time_origin_ns; }
   Result<void> submit(DeviceFrame frame) final;
-  Result<void> receive(std::vector<EncodedPacket>& out) final;
-  Result<void> finish(std::vector<EncodedPacket>& out) final;
+  Result<void> receive(std::vector<ffmpeg::EncodedPacket>& out) final;
+  Result<void> finish(std::vector<ffmpeg::EncodedPacket>& out) final;
   Result<void> request_keyframe() final;
   Result<void> set_bitrate(uint32_t kbps) final;
   Result<void> repeat_last(int64_t pts_ns) final;
-  const StreamInfo* stream_info() const final { return ctx_ ? &info_ : nullptr; }
+  const ffmpeg::StreamInfo* stream_info() const final { return ctx_ ? &info_ : nullptr; }
 
   // Frames whose capture time did not advance and were nudged forward by one tick.
   uint64_t timestamp_fixups() const { return pts_fixups_; }
@@ -43,7 +43,7 @@ class FfmpegEncoder : public Encoder {
 
   // Family settings, called once just before avcodec_open2. The base has already set size, pixel
   // format, time base, frame rate, GOP, colour tags, thread count and the rate fields from `rc`.
-  virtual Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) = 0;
+  virtual Result<void> configure(AVCodecContext& ctx, const RateControl& rc, ffmpeg::Dictionary& options) = 0;
   // Whether request_keyframe() can work with this configuration.
   virtual Result<void> keyframe_support(const RateControl& rc) const;
   // Whether a frame in `memory` is taken (default: only the input's memory).
@@ -67,7 +67,7 @@ class FfmpegEncoder : public Encoder {
   Result<void> check_frame(const DeviceFrame& frame) const;
   int64_t next_pts(int64_t pts_ns);
   Result<void> send(AVFrame* frame);
-  Result<void> pull(std::vector<EncodedPacket>& out, bool until_eof);
+  Result<void> pull(std::vector<ffmpeg::EncodedPacket>& out, bool until_eof);
   void drain_and_drop();
   tl::unexpected<Error> failed(Errc code, std::string message);
 
@@ -78,12 +78,12 @@ class FfmpegEncoder : public Encoder {
   State state_ = State::Idle;
   Error last_error_;
 
-  CodecContextPtr ctx_;
-  FramePtr frame_;                      // reused for every submit
-  FramePtr last_frame_;                 // a reference to the last picture sent, for repeat_last()
-  zc::PacketPtr scratch_;               // receives into this, moved into a fresh packet only on success
-  std::vector<EncodedPacket> pending_;  // packets pulled while making room for a frame
-  StreamInfo info_;
+  ffmpeg::CodecContextPtr ctx_;
+  ffmpeg::FramePtr frame_;                      // reused for every submit
+  ffmpeg::FramePtr last_frame_;                 // a reference to the last picture sent, for repeat_last()
+  zc::ffmpeg::PacketPtr scratch_;               // receives into this, moved into a fresh packet only on success
+  std::vector<ffmpeg::EncodedPacket> pending_;  // packets pulled while making room for a frame
+  ffmpeg::StreamInfo info_;
 
   bool keyframe_requested_ = false;
   bool have_last_pts_ = false;

@@ -39,7 +39,7 @@ class NvencEncoder final : public FfmpegEncoder {
         cuda_(config.bit_depth == 10 ? nullptr : std::move(cuda)) {}
 
  protected:
-  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
+  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, ffmpeg::Dictionary& options) override {
     // FFmpeg reports a missing driver as a bare errno; say what is missing instead.
     for (const char* lib : {"libcuda.so.1", "libnvidia-encode.so.1"}) {
       if (!loadable(lib)) return error(Errc::unsupported, std::string("no NVIDIA driver (cannot load ") + lib + ")");

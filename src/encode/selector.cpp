@@ -67,7 +67,7 @@ Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& co
   auto frame = probe_frame ? probe_frame(probe, *input) : cpu_probe_frame(probe, *input);
   if (!frame) return tl::unexpected<Error>(frame.error());
 
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   auto submitted = (*encoder)->submit(std::move(*frame));
   // Drain before the encoder is freed, whatever happened (the SVT-AV1 trap).
   auto finished = (*encoder)->finish(packets);

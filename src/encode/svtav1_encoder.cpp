@@ -22,7 +22,7 @@ class SvtAv1Encoder final : public FfmpegEncoder {
       : FfmpegEncoder("libsvtav1", config, *input_at_depth(kInput, config.bit_depth)) {}
 
  protected:
-  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
+  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, ffmpeg::Dictionary& options) override {
     const bool low_latency = config().tuning == Tuning::LowLatency;
     options.set("preset", low_latency ? kLowLatencyPreset : kQualityPreset);
     if (rc.constant_quality) options.set("crf", kQualityCrf);

@@ -25,7 +25,7 @@ class X264Encoder final : public FfmpegEncoder {
       : FfmpegEncoder("libx264", config, InputSpec{FrameMemory::Cpu, input}) {}
 
  protected:
-  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
+  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, ffmpeg::Dictionary& options) override {
     const bool low_latency = config().tuning == Tuning::LowLatency;
     options.set("preset", low_latency ? "ultrafast" : "veryfast");
     if (low_latency && config().threads == 0) {

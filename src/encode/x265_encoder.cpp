@@ -18,7 +18,7 @@ class X265Encoder final : public FfmpegEncoder {
       : FfmpegEncoder("libx265", config, *input_at_depth(kInput, config.bit_depth)) {}
 
  protected:
-  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, Options& options) override {
+  Result<void> configure(AVCodecContext& ctx, const RateControl& rc, ffmpeg::Dictionary& options) override {
     const bool low_latency = config().tuning == Tuning::LowLatency;
     options.set("preset", low_latency ? "ultrafast" : "veryfast");
     if (low_latency) {

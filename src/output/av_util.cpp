@@ -1,10 +1,7 @@
 #include "output/av_util.hpp"
 
-extern "C" {
-#include <libavutil/error.h>
-}
-
-#include "core/packet.hpp"
+#include "ffmpeg/error.hpp"
+#include "ffmpeg/packet.hpp"
 
 namespace zc::output {
 
@@ -13,44 +10,30 @@ void OutputContextDeleter::operator()(AVFormatContext* ctx) const {
   avformat_free_context(ctx);
 }
 
-std::vector<std::string> Dictionary::keys() const {
-  std::vector<std::string> out;
-  const AVDictionaryEntry* e = nullptr;
-  while ((e = av_dict_get(dict_, "", e, AV_DICT_IGNORE_SUFFIX)))
-    out.emplace_back(e->key);
-  return out;
-}
-
-std::string av_error_text(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
-
 Result<std::vector<uint8_t>> extract_extradata(const AVCodecParameters& params, const AVPacket& keyframe) {
   const std::string stage = "output";
   const AVBitStreamFilter* filter = av_bsf_get_by_name("extract_extradata");
   if (!filter) return fail(Errc::internal, stage, "FFmpeg has no extract_extradata filter");
   AVBSFContext* raw = nullptr;
   if (int err = av_bsf_alloc(filter, &raw); err < 0) {
-    return fail(Errc::internal, stage, "extract_extradata: " + av_error_text(err));
+    return fail(Errc::internal, stage, "extract_extradata: " + ffmpeg::error_text(err));
   }
-  BsfPtr bsf(raw);
+  ffmpeg::BsfPtr bsf(raw);
   if (int err = avcodec_parameters_copy(bsf->par_in, &params); err < 0) {
-    return fail(Errc::internal, stage, "extract_extradata: " + av_error_text(err));
+    return fail(Errc::internal, stage, "extract_extradata: " + ffmpeg::error_text(err));
   }
   if (int err = av_bsf_init(bsf.get()); err < 0) {
     return fail(Errc::unsupported, stage,
                 std::string("extract_extradata does not take ") + avcodec_get_name(params.codec_id) + ": " +
-                    av_error_text(err));
+                    ffmpeg::error_text(err));
   }
-  PacketPtr packet(av_packet_clone(&keyframe));
+  ffmpeg::PacketPtr packet(av_packet_clone(&keyframe));
   if (!packet) return fail(Errc::internal, stage, "extract_extradata: out of memory");
   if (int err = av_bsf_send_packet(bsf.get(), packet.get()); err < 0) {
-    return fail(Errc::internal, stage, "extract_extradata: " + av_error_text(err));
+    return fail(Errc::internal, stage, "extract_extradata: " + ffmpeg::error_text(err));
   }
   if (int err = av_bsf_receive_packet(bsf.get(), packet.get()); err < 0) {
-    return fail(Errc::internal, stage, "extract_extradata: " + av_error_text(err));
+    return fail(Errc::internal, stage, "extract_extradata: " + ffmpeg::error_text(err));
   }
   size_t size = 0;
   const uint8_t* data = av_packet_get_side_data(packet.get(), AV_PKT_DATA_NEW_EXTRADATA, &size);

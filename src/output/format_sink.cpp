@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "ffmpeg/error.hpp"
 
 namespace zc::output {
 
@@ -76,7 +77,7 @@ std::string FormatSink::next_path() const {
 
 Error FormatSink::io_error(int err, const std::string& what) const {
   Errc code = Errc::io;
-  std::string text = av_error_text(err);
+  std::string text = ffmpeg::error_text(err);
   if (err == AVERROR_EXIT) {
     const bool cancelled = interrupted_.load(std::memory_order_relaxed);
     code = cancelled ? Errc::cancelled : Errc::timeout;
@@ -108,23 +109,23 @@ namespace {
 // Audio held while the muxer waits for its first video keyframe: a few seconds of Opus/AAC frames.
 constexpr size_t kMaxHeld = 256;
 
-bool same_video_codec(const StreamList& a, const StreamList& b) {
+bool same_video_codec(const ffmpeg::StreamList& a, const ffmpeg::StreamList& b) {
   return a.size() == b.size() && a.front().params->codec_id == b.front().params->codec_id;
 }
 
 }  // namespace
 
-int64_t FormatSink::time_us(const EncodedPacket& packet, int64_t ts) const {
+int64_t FormatSink::time_us(const ffmpeg::EncodedPacket& packet, int64_t ts) const {
   return av_rescale_q(ts, streams_[packet.stream].time_base, AV_TIME_BASE_Q);
 }
 
-Result<void> FormatSink::begin(const StreamList& streams) {
-  assert(!streams.empty() && streams.front().kind == StreamKind::video && "begin() without the video stream");
+Result<void> FormatSink::begin(const ffmpeg::StreamList& streams) {
+  assert(!streams.empty() && streams.front().kind == ffmpeg::StreamKind::video && "begin() without the video stream");
   for (size_t i = 0; i < streams.size(); ++i)
     assert(streams[i].params && streams[i].index == i && "StreamList out of order or without parameters");
   if (state_ == State::failed) return tl::unexpected<Error>(current_failure());
   if (state_ == State::closed) return fail(Errc::internal, stage(), "begin() after close() on " + describe());
-  if (!streams_.empty() && generation_of(streams_) == generation_of(streams)) {
+  if (!streams_.empty() && ffmpeg::generation_of(streams_) == ffmpeg::generation_of(streams)) {
     streams_ = streams;
     return {};
   }
@@ -138,7 +139,7 @@ Result<void> FormatSink::begin(const StreamList& streams) {
     // The peer keeps its connection; the new parameter sets travel in-band (and for FLV as new
     // extradata on the first keyframe). Audio goes on in the same muxer meanwhile.
     new_extradata_pending_ = true;
-    spdlog::info("{}: {} continues with generation {} ({}x{})", stage(), describe(), generation_of(streams),
+    spdlog::info("{}: {} continues with generation {} ({}x{})", stage(), describe(), ffmpeg::generation_of(streams),
                  streams.front().params->width, streams.front().params->height);
     return {};
   }
@@ -148,14 +149,14 @@ Result<void> FormatSink::begin(const StreamList& streams) {
   return {};
 }
 
-Result<void> FormatSink::write(const EncodedPacket& packet) {
+Result<void> FormatSink::write(const ffmpeg::EncodedPacket& packet) {
   if (state_ == State::failed) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return tl::unexpected<Error>(current_failure());
   }
   if (state_ == State::closed) return fail(Errc::internal, stage(), "write() after close() on " + describe());
   assert(!streams_.empty() && packet.packet && "write() before begin() or without a packet");
-  if (streams_.empty() || !packet.packet || packet.generation != generation_of(streams_) ||
+  if (streams_.empty() || !packet.packet || packet.generation != ffmpeg::generation_of(streams_) ||
       packet.stream >= streams_.size()) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return {};
@@ -186,7 +187,7 @@ Result<void> FormatSink::write(const EncodedPacket& packet) {
   return mux(packet);
 }
 
-void FormatSink::hold(const EncodedPacket& packet) {
+void FormatSink::hold(const ffmpeg::EncodedPacket& packet) {
   if (held_.size() == kMaxHeld) {
     held_.pop_front();
     dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -194,7 +195,7 @@ void FormatSink::hold(const EncodedPacket& packet) {
   held_.push_back(packet.share());
 }
 
-Result<void> FormatSink::start(const EncodedPacket& keyframe) {
+Result<void> FormatSink::start(const ffmpeg::EncodedPacket& keyframe) {
   // Time 0 of the file: the keyframe, or the first held audio of a file that continues one just
   // closed (so its audio goes on without a gap). A fresh start keeps only audio still playing at
   // the keyframe: video and audio begin together.
@@ -214,7 +215,7 @@ Result<void> FormatSink::start(const EncodedPacket& keyframe) {
   ts_offset_us_ = zero;
   if (auto r = open_muxer(key); !r) return failed(r.error());
   state_ = State::open;
-  std::deque<EncodedPacket> held;
+  std::deque<ffmpeg::EncodedPacket> held;
   held.swap(held_);
   for (const auto& h : held) {
     if (auto r = mux(h); !r) return r;
@@ -222,7 +223,8 @@ Result<void> FormatSink::start(const EncodedPacket& keyframe) {
   return {};
 }
 
-Result<AVStream*> FormatSink::add_stream(AVFormatContext& ctx, const StreamInfo& info, const AVPacket& keyframe) {
+Result<AVStream*> FormatSink::add_stream(AVFormatContext& ctx, const ffmpeg::StreamInfo& info,
+                                         const AVPacket& keyframe) {
   AVStream* st = avformat_new_stream(&ctx, nullptr);
   if (!st || avcodec_parameters_copy(st->codecpar, info.params.get()) < 0) {
     return fail(Errc::internal, stage(), "cannot add a stream for " + describe());
@@ -230,7 +232,7 @@ Result<AVStream*> FormatSink::add_stream(AVFormatContext& ctx, const StreamInfo&
   st->codecpar->codec_tag = 0;
   st->time_base = info.time_base;
   if (info.frame_rate.num > 0 && info.frame_rate.den > 0) st->avg_frame_rate = info.frame_rate;
-  if (info.kind != StreamKind::video) return st;
+  if (info.kind != ffmpeg::StreamKind::video) return st;
 
   extradata_.clear();
   if (st->codecpar->extradata_size > 0) {
@@ -257,7 +259,7 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   AVFormatContext* raw = nullptr;
   if (int err = avformat_alloc_output_context2(&raw, nullptr, muxer_name(target_.container), nullptr); err < 0) {
     return fail(Errc::internal, stage(),
-                std::string("muxer ") + muxer_name(target_.container) + ": " + av_error_text(err));
+                std::string("muxer ") + muxer_name(target_.container) + ": " + ffmpeg::error_text(err));
   }
   OutputContextPtr ctx(raw);
   ctx->interrupt_callback = {&FormatSink::interrupt_cb, this};
@@ -270,7 +272,7 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
 
   Deadline deadline(*this, options_.connect_timeout);
   if (!(ctx->oformat->flags & AVFMT_NOFILE)) {
-    Dictionary proto;
+    ffmpeg::Dictionary proto;
     if (target_.network()) {
       proto.set("rw_timeout", std::to_string(std::chrono::microseconds(options_.io_timeout).count()));
     }
@@ -285,7 +287,7 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
     }
   }
 
-  Dictionary mux;
+  ffmpeg::Dictionary mux;
   if (target_.container == Container::mp4) {
     // Fragmented: every fragment is playable on its own, so a killed process leaves a good file.
     // Per packet: frag_every_frame writes each fragment at once, but with several streams FFmpeg
@@ -322,10 +324,10 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   return {};
 }
 
-Result<void> FormatSink::mux(const EncodedPacket& packet) {
+Result<void> FormatSink::mux(const ffmpeg::EncodedPacket& packet) {
   AVPacket* pkt = work_.get();
   if (av_packet_ref(pkt, packet.packet.get()) < 0) return failed(Error{Errc::internal, stage(), "out of memory"});
-  const StreamInfo& info = streams_[packet.stream];
+  const ffmpeg::StreamInfo& info = streams_[packet.stream];
   AVStream* st = av_streams_[packet.stream];
   pkt->stream_index = st->index;
   if (pkt->dts == AV_NOPTS_VALUE) pkt->dts = pkt->pts;

@@ -40,8 +40,8 @@ class FormatSink final : public Sink {
   ~FormatSink() override;
 
   std::string describe() const override { return target_.redacted; }
-  Result<void> begin(const StreamList& streams) override;
-  Result<void> write(const EncodedPacket& packet) override;
+  Result<void> begin(const ffmpeg::StreamList& streams) override;
+  Result<void> write(const ffmpeg::EncodedPacket& packet) override;
   Result<void> close() override;
   SinkStats stats() const override;
   std::optional<Error> failure() const override;
@@ -54,12 +54,12 @@ class FormatSink final : public Sink {
   enum class State { idle, open, failed, closed };
 
   Result<void> open_muxer(const AVPacket& keyframe);
-  Result<AVStream*> add_stream(AVFormatContext& ctx, const StreamInfo& info, const AVPacket& keyframe);
+  Result<AVStream*> add_stream(AVFormatContext& ctx, const ffmpeg::StreamInfo& info, const AVPacket& keyframe);
   Result<void> close_muxer();
-  Result<void> mux(const EncodedPacket& packet);
-  Result<void> start(const EncodedPacket& keyframe);
-  void hold(const EncodedPacket& packet);
-  int64_t time_us(const EncodedPacket& packet, int64_t ts) const;
+  Result<void> mux(const ffmpeg::EncodedPacket& packet);
+  Result<void> start(const ffmpeg::EncodedPacket& keyframe);
+  void hold(const ffmpeg::EncodedPacket& packet);
+  int64_t time_us(const ffmpeg::EncodedPacket& packet, int64_t ts) const;
   Result<void> flush_muxer(bool end_cluster);
   void linger_for_srt();
   tl::unexpected<Error> failed(Error error);
@@ -74,14 +74,14 @@ class FormatSink final : public Sink {
   Target target_;
   FormatOptions options_;
   State state_ = State::idle;
-  StreamList streams_;  // of the current generation; empty before the first begin()
+  ffmpeg::StreamList streams_;  // of the current generation; empty before the first begin()
   OutputContextPtr ctx_;
   std::vector<AVStream*> av_streams_;  // by stream index, owned by ctx_
-  PacketPtr work_;                     // reused for every packet: the muxer consumes its reference
+  ffmpeg::PacketPtr work_;             // reused for every packet: the muxer consumes its reference
   std::vector<uint8_t> extradata_;     // the video stream's
   std::vector<std::string> files_;
   // Packets of other streams that came before the muxer opened (the video keyframe opens it).
-  std::deque<EncodedPacket> held_;
+  std::deque<ffmpeg::EncodedPacket> held_;
   bool rolled_ = false;  // this generation continues a file just closed: its held audio is kept
   bool need_keyframe_ = true;
   bool new_extradata_pending_ = false;  // network: a new generation goes on in the same muxer

@@ -19,7 +19,7 @@ bool same_stream_parameters(const AVCodecParameters& a, const AVCodecParameters&
          (a.extradata_size == 0 || std::memcmp(a.extradata, b.extradata, static_cast<size_t>(a.extradata_size)) == 0);
 }
 
-bool same_streams(const StreamList& a, const StreamList& b) {
+bool same_streams(const ffmpeg::StreamList& a, const ffmpeg::StreamList& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (!a[i].params || !b[i].params || a[i].kind != b[i].kind || !same_stream_parameters(*a[i].params, *b[i].params)) {
@@ -35,16 +35,16 @@ class OutputSet::Handle final : public output::Sink {
   explicit Handle(OutputSet& set) : set_(set) { work_.packet.reset(av_packet_alloc()); }
 
   std::string describe() const override { return set_.tee_->describe(); }
-  Result<void> begin(const StreamList& streams) override {
+  Result<void> begin(const ffmpeg::StreamList& streams) override {
     const auto generation = set_.generation_for(streams);
     if (!generation) return fail(Errc::internal, "output", "begin() after the outputs were closed");
-    local_to_set_[generation_of(streams)] = *generation;
-    StreamList mapped = streams;
+    local_to_set_[ffmpeg::generation_of(streams)] = *generation;
+    ffmpeg::StreamList mapped = streams;
     for (auto& s : mapped)
       s.generation = *generation;
     return set_.tee_->begin(mapped);
   }
-  Result<void> write(const EncodedPacket& packet) override {
+  Result<void> write(const ffmpeg::EncodedPacket& packet) override {
     auto it = local_to_set_.find(packet.generation);
     if (it == local_to_set_.end()) return {};
     if (av_packet_ref(work_.packet.get(), packet.packet.get()) < 0) return {};
@@ -63,7 +63,7 @@ class OutputSet::Handle final : public output::Sink {
 
  private:
   OutputSet& set_;
-  EncodedPacket work_;  // reused: a reference to the pipeline's packet with the set's generation
+  ffmpeg::EncodedPacket work_;  // reused: a reference to the pipeline's packet with the set's generation
   std::unordered_map<uint32_t, uint32_t> local_to_set_;
 };
 
@@ -113,7 +113,7 @@ std::unique_ptr<output::Sink> OutputSet::attach() {
   return std::make_unique<Handle>(*this);
 }
 
-std::optional<uint32_t> OutputSet::generation_for(const StreamList& streams) {
+std::optional<uint32_t> OutputSet::generation_for(const ffmpeg::StreamList& streams) {
   std::lock_guard lock(mutex_);
   if (closed_) return std::nullopt;
   if (begun_ && same_streams(last_streams_, streams)) return generation_;

@@ -59,7 +59,7 @@ class OutputSet {
  private:
   class Handle;
   OutputSet() = default;
-  std::optional<uint32_t> generation_for(const StreamList& streams);
+  std::optional<uint32_t> generation_for(const ffmpeg::StreamList& streams);
 
   std::unique_ptr<output::TeeSink> tee_;
   output::ReplayRing* replay_ = nullptr;  // owned by tee_, its last member
@@ -71,7 +71,7 @@ class OutputSet {
   bool closed_ = false;
   std::vector<std::string> reported_;  // failures already taken by take_new_failures()
   // Generation continuity across pipelines.
-  StreamList last_streams_;
+  ffmpeg::StreamList last_streams_;
   uint32_t generation_ = 0;
   bool begun_ = false;
 };
@@ -80,6 +80,6 @@ class OutputSet {
 // size, format, extradata).
 bool same_stream_parameters(const AVCodecParameters& a, const AVCodecParameters& b);
 // The same for every stream of two lists, in order.
-bool same_streams(const StreamList& a, const StreamList& b);
+bool same_streams(const ffmpeg::StreamList& a, const ffmpeg::StreamList& b);
 
 }  // namespace zc::output

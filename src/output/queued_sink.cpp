@@ -15,10 +15,10 @@ namespace zc::output {
 
 struct QueuedSink::State {
   struct Slot {
-    PacketPtr packet;  // allocated once; holds a reference to the caller's data while queued
+    ffmpeg::PacketPtr packet;  // allocated once; holds a reference to the caller's data while queued
     int64_t capture_ns = 0;
     uint32_t generation = 0;
-    uint32_t stream = kVideoStream;
+    uint32_t stream = ffmpeg::kVideoStream;
   };
 
   State(std::unique_ptr<Sink> sink, QueueOptions opts)
@@ -39,9 +39,9 @@ struct QueuedSink::State {
     queued_bytes = 0;
   }
 
-  const StreamList* streams_for(uint32_t generation) const {
+  const ffmpeg::StreamList* streams_for(uint32_t generation) const {
     for (const auto& streams : generations) {
-      if (generation_of(streams) == generation) return &streams;
+      if (ffmpeg::generation_of(streams) == generation) return &streams;
     }
     return nullptr;
   }
@@ -59,8 +59,8 @@ struct QueuedSink::State {
   size_t head = 0;
   size_t count = 0;
   size_t queued_bytes = 0;
-  std::deque<StreamList> generations;  // recent ones: the worker begin()s the inner with them
-  bool waiting_for_keyframe = false;   // video only: audio packets are never held back
+  std::deque<ffmpeg::StreamList> generations;  // recent ones: the worker begin()s the inner with them
+  bool waiting_for_keyframe = false;           // video only: audio packets are never held back
   bool closing = false;
   bool done = false;
   std::optional<Error> failure;
@@ -70,7 +70,7 @@ struct QueuedSink::State {
 
 void QueuedSink::State::run() {
   name_this_thread("zc-output");
-  EncodedPacket current;
+  ffmpeg::EncodedPacket current;
   current.packet.reset(av_packet_alloc());
   bool begun = false;
   uint32_t generation = 0;
@@ -86,9 +86,9 @@ void QueuedSink::State::run() {
     head = (head + 1) % ring.size();
     --count;
     queued_bytes -= static_cast<size_t>(current.packet->size);
-    std::optional<StreamList> streams;
+    std::optional<ffmpeg::StreamList> streams;
     if (!begun || current.generation != generation) {
-      if (const StreamList* found = streams_for(current.generation)) streams = *found;
+      if (const ffmpeg::StreamList* found = streams_for(current.generation)) streams = *found;
     }
     const bool need_begin = !begun || current.generation != generation;
     lock.unlock();
@@ -138,13 +138,13 @@ std::string QueuedSink::describe() const {
   return state_->description;
 }
 
-Result<void> QueuedSink::begin(const StreamList& streams) {
+Result<void> QueuedSink::begin(const ffmpeg::StreamList& streams) {
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   if (s.failure) return tl::unexpected<Error>(*s.failure);
   auto& generations = s.generations;
   auto same = std::find_if(generations.begin(), generations.end(),
-                           [&](const auto& g) { return generation_of(g) == generation_of(streams); });
+                           [&](const auto& g) { return ffmpeg::generation_of(g) == ffmpeg::generation_of(streams); });
   if (same != generations.end()) {
     *same = streams;
   } else {
@@ -156,7 +156,7 @@ Result<void> QueuedSink::begin(const StreamList& streams) {
   return {};
 }
 
-Result<void> QueuedSink::write(const EncodedPacket& packet) {
+Result<void> QueuedSink::write(const ffmpeg::EncodedPacket& packet) {
   assert(packet.packet && "write() without a packet");
   bool ask_keyframe = false;
   {

@@ -35,8 +35,8 @@ class QueuedSink final : public Sink {
 
   std::string describe() const override;
   // Never blocks on I/O: both only queue. An error only once the worker has failed.
-  Result<void> begin(const StreamList& streams) override;
-  Result<void> write(const EncodedPacket& packet) override;
+  Result<void> begin(const ffmpeg::StreamList& streams) override;
+  Result<void> write(const ffmpeg::EncodedPacket& packet) override;
   // Drains for up to close_timeout, then interrupts; never hangs on a dead peer.
   Result<void> close() override;
   SinkStats stats() const override;

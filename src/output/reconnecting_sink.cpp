@@ -58,7 +58,7 @@ bool ReconnectingSink::try_connect(int64_t now_ns) {
   return true;
 }
 
-Result<void> ReconnectingSink::begin(const StreamList& streams) {
+Result<void> ReconnectingSink::begin(const ffmpeg::StreamList& streams) {
   if (closed_) return fail(Errc::internal, "output", "begin() after close() on " + description_);
   streams_ = streams;
   if (!inner_) {
@@ -70,7 +70,7 @@ Result<void> ReconnectingSink::begin(const StreamList& streams) {
   return {};
 }
 
-Result<void> ReconnectingSink::write(const EncodedPacket& packet) {
+Result<void> ReconnectingSink::write(const ffmpeg::EncodedPacket& packet) {
   if (closed_) return fail(Errc::internal, "output", "write() after close() on " + description_);
   bool interrupted = false;
   {

@@ -41,8 +41,8 @@ class ReconnectingSink final : public Sink {
   ReconnectingSink& operator=(const ReconnectingSink&) = delete;
 
   std::string describe() const override { return description_; }
-  Result<void> begin(const StreamList& streams) override;
-  Result<void> write(const EncodedPacket& packet) override;
+  Result<void> begin(const ffmpeg::StreamList& streams) override;
+  Result<void> write(const ffmpeg::EncodedPacket& packet) override;
   Result<void> close() override;
   SinkStats stats() const override;
   // Never set: a lost peer is waited for (see status()).
@@ -62,7 +62,7 @@ class ReconnectingSink final : public Sink {
   const ReconnectOptions options_;
 
   // Writer thread only.
-  std::optional<StreamList> streams_;
+  std::optional<ffmpeg::StreamList> streams_;
   int64_t next_attempt_ns_ = 0;
   std::chrono::milliseconds backoff_;
   bool asked_keyframe_ = false;

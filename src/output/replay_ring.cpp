@@ -76,7 +76,7 @@ void ReplayRing::drop_gop() {
   const int64_t key_us = slot_at(key).start_us;
   while (head_seq_ < key && count_ > 0) {
     const Slot& front = slots_[head_];
-    if (front.stream != kVideoStream && front.end_us > key_us) break;
+    if (front.stream != ffmpeg::kVideoStream && front.end_us > key_us) break;
     drop_front_until(head_seq_ + 1);
   }
   while (keys_.front() < key)
@@ -93,7 +93,7 @@ void ReplayRing::clear_locked() {
 
 int64_t ReplayRing::frame_ticks() const {
   if (streams_.empty()) return 0;
-  const StreamInfo& video = streams_.front();
+  const ffmpeg::StreamInfo& video = streams_.front();
   if (video.frame_rate.num <= 0 || video.frame_rate.den <= 0) return 0;
   return av_rescale_q(1, av_inv_q(video.frame_rate), video.time_base);
 }
@@ -107,22 +107,23 @@ double ReplayRing::seconds_from(uint64_t key_seq) const {
   return static_cast<double>(end_pts_locked() - start) * av_q2d(streams_.front().time_base);
 }
 
-Result<void> ReplayRing::begin(const StreamList& streams) {
+Result<void> ReplayRing::begin(const ffmpeg::StreamList& streams) {
   std::lock_guard lock(mutex_);
-  if (!streams_.empty() && generation_of(streams_) == generation_of(streams)) {
+  if (!streams_.empty() && ffmpeg::generation_of(streams_) == ffmpeg::generation_of(streams)) {
     streams_ = streams;
     return {};
   }
-  if (count_ > 0) spdlog::info("output: replay buffer starts over with stream generation {}", generation_of(streams));
+  if (count_ > 0)
+    spdlog::info("output: replay buffer starts over with stream generation {}", ffmpeg::generation_of(streams));
   clear_locked();
   streams_ = streams;
   return {};
 }
 
-Result<void> ReplayRing::write(const EncodedPacket& packet) {
+Result<void> ReplayRing::write(const ffmpeg::EncodedPacket& packet) {
   assert(packet.packet && "write() without a packet");
   std::lock_guard lock(mutex_);
-  if (streams_.empty() || packet.generation != generation_of(streams_) || packet.stream >= streams_.size() ||
+  if (streams_.empty() || packet.generation != ffmpeg::generation_of(streams_) || packet.stream >= streams_.size() ||
       packet.packet->pts == AV_NOPTS_VALUE || (waiting_for_key_ && packet.video() && !packet.keyframe())) {
     ++dropped_;
     return {};
@@ -225,7 +226,7 @@ uint64_t ReplayRing::complete_end_locked() const {
   bool last_completes = false;
   for (uint64_t seq = keys_.front(); seq < end; ++seq) {
     const Slot& slot = slot_at(seq);
-    if (slot.stream != kVideoStream) continue;
+    if (slot.stream != ffmpeg::kVideoStream) continue;
     const AVPacket& p = *slot.packet;
     const bool newest_shown = p.pts > max_pts;
     if (newest_shown && seq > keys_.front()) complete = seq;
@@ -239,7 +240,7 @@ uint64_t ReplayRing::complete_end_locked() const {
 int64_t ReplayRing::complete_end_pts_locked(uint64_t end) const {
   int64_t max_pts = INT64_MIN;
   for (uint64_t seq = keys_.front(); seq < end; ++seq) {
-    if (slot_at(seq).stream == kVideoStream) max_pts = std::max(max_pts, slot_at(seq).packet->pts);
+    if (slot_at(seq).stream == ffmpeg::kVideoStream) max_pts = std::max(max_pts, slot_at(seq).packet->pts);
   }
   return max_pts + frame_ticks();
 }
@@ -270,7 +271,7 @@ Result<ReplayClip> ReplayRing::clip(double seconds) const {
   const int64_t end_us = av_rescale_q(end_pts, video_tb, AV_TIME_BASE_Q);
   auto wanted = [&](uint64_t seq) {
     const Slot& s = slot_at(seq);
-    if (s.stream == kVideoStream) return seq >= start && seq < end;
+    if (s.stream == ffmpeg::kVideoStream) return seq >= start && seq < end;
     return s.end_us > start_us && s.start_us < end_us;
   };
   ReplayClip clip;
@@ -279,11 +280,11 @@ Result<ReplayClip> ReplayRing::clip(double seconds) const {
   for (uint64_t seq = head_seq_; seq < head_seq_ + count_; ++seq) {
     if (!wanted(seq)) continue;
     const Slot& s = slot_at(seq);
-    EncodedPacket p;
+    ffmpeg::EncodedPacket p;
     p.packet.reset(av_packet_clone(s.packet.get()));
     if (!p.packet) return fail(Errc::internal, "replay", "out of memory copying the replay buffer");
     p.capture_ns = s.capture_ns;
-    p.generation = generation_of(streams_);
+    p.generation = ffmpeg::generation_of(streams_);
     p.stream = s.stream;
     clip.bytes += static_cast<size_t>(s.packet->size);
     clip.packets.push_back(std::move(p));

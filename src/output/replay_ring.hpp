@@ -26,10 +26,10 @@ struct ReplayOptions {
 
 // A copy of held packets (new references to the same data), ready to be written out.
 struct ReplayClip {
-  StreamList streams;
+  ffmpeg::StreamList streams;
   // In the order they were written; the first video packet is a keyframe, audio starts where it
   // plays (within one audio frame of the first video frame) and ends with the video.
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   double seconds = 0;  // video time covered: first pts to the end of the last frame
   size_t bytes = 0;
 };
@@ -44,8 +44,8 @@ class ReplayRing final : public Sink {
   std::string describe() const override;
   // A new generation (new encoder, new parameters) starts over: its packets cannot be muxed
   // behind the old ones in one file.
-  Result<void> begin(const StreamList& streams) override;
-  Result<void> write(const EncodedPacket& packet) override;
+  Result<void> begin(const ffmpeg::StreamList& streams) override;
+  Result<void> write(const ffmpeg::EncodedPacket& packet) override;
   // Keeps what is held: a capture that ended can still be saved, up to its last frame.
   Result<void> close() override;
   SinkStats stats() const override;
@@ -68,11 +68,11 @@ class ReplayRing final : public Sink {
 
  private:
   struct Slot {
-    PacketPtr packet;  // allocated once, holds a reference while the slot is in use
+    ffmpeg::PacketPtr packet;  // allocated once, holds a reference while the slot is in use
     int64_t capture_ns = 0;
     int64_t start_us = 0;  // pts on the session's timeline (AV_TIME_BASE_Q)
     int64_t end_us = 0;    // pts + duration, likewise
-    uint32_t stream = kVideoStream;
+    uint32_t stream = ffmpeg::kVideoStream;
     bool key = false;  // a video keyframe
   };
 
@@ -90,7 +90,7 @@ class ReplayRing final : public Sink {
 
   mutable std::mutex mutex_;
   ReplayOptions options_;
-  StreamList streams_;  // empty before the first begin()
+  ffmpeg::StreamList streams_;  // empty before the first begin()
   std::vector<Slot> slots_;
   size_t head_ = 0;              // index in slots_ of the oldest held packet
   size_t count_ = 0;             // packets held

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "core/packet.hpp"
+#include "ffmpeg/packet.hpp"
 
 namespace zc::output {
 
@@ -38,10 +38,10 @@ class Sink {
   // re-created. A file sink closes its current file and continues in NAME-001.ext, NAME-002.ext,
   // ... with every stream (audio goes on where the last file stopped); a network sink carries on
   // with the new in-band parameter sets. `streams` is never empty; streams[0] is the video.
-  virtual Result<void> begin(const StreamList& streams) = 0;
+  virtual Result<void> begin(const ffmpeg::StreamList& streams) = 0;
   // A packet of one of the streams (EncodedPacket::stream). An error means this sink is out of
   // the stream (failure() keeps why); the caller detaches it.
-  virtual Result<void> write(const EncodedPacket& packet) = 0;
+  virtual Result<void> write(const ffmpeg::EncodedPacket& packet) = 0;
   // Normal end: write the trailer and close. Idempotent. Quick on a sink that has failed.
   virtual Result<void> close() = 0;
 

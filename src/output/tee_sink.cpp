@@ -51,11 +51,11 @@ Result<void> TeeSink::for_each_attached(F&& f) {
   return fail(last->code, "output", "every output failed; last: " + last->describe());
 }
 
-Result<void> TeeSink::begin(const StreamList& streams) {
+Result<void> TeeSink::begin(const ffmpeg::StreamList& streams) {
   return for_each_attached([&](Sink& s) { return s.begin(streams); });
 }
 
-Result<void> TeeSink::write(const EncodedPacket& packet) {
+Result<void> TeeSink::write(const ffmpeg::EncodedPacket& packet) {
   return for_each_attached([&](Sink& s) { return s.write(packet); });
 }
 

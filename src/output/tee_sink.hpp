@@ -23,8 +23,8 @@ class TeeSink final : public Sink {
 
   std::string describe() const override;
   // Errors only once no sink is left attached.
-  Result<void> begin(const StreamList& streams) override;
-  Result<void> write(const EncodedPacket& packet) override;
+  Result<void> begin(const ffmpeg::StreamList& streams) override;
+  Result<void> write(const ffmpeg::EncodedPacket& packet) override;
   Result<void> close() override;
   SinkStats stats() const override;               // the sum over all members
   std::optional<Error> failure() const override;  // set once every member has failed

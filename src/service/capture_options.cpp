@@ -4,7 +4,7 @@
 #include <map>
 #include <optional>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "output/target.hpp"
 
 namespace zc::service {

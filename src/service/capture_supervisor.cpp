@@ -16,6 +16,7 @@ namespace zc::service {
 
 using output::OutputSet;
 
+using session::Counter;
 using session::Snapshot;
 
 using encode::codec_id;
@@ -36,11 +37,17 @@ bool reconnectable(const Error& e) {
   return e.code == Errc::pipewire || e.code == Errc::timeout || e.code == Errc::not_found;
 }
 
-std::string view_state(const std::string& pipeline_state, const std::string& current) {
-  if (pipeline_state == "starting") return "starting";
-  if (pipeline_state == "waiting for frames") return "waiting";
-  if (pipeline_state == "recording") return "capturing";
-  return current;
+std::string view_state(session::RunState pipeline_state, const std::string& current) {
+  switch (pipeline_state) {
+    case session::RunState::starting:
+      return "starting";
+    case session::RunState::waiting:
+      return "waiting";
+    case session::RunState::recording:
+      return "capturing";
+    default:
+      return current;
+  }
 }
 
 std::string timestamp() {
@@ -253,23 +260,17 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
   std::string state;
   {
     std::lock_guard lock(mutex_);
-    CaptureView v = base_;
+    CaptureView v;
     v.state = view_.state;
     v.source = s.source.empty() ? view_.source : s.source;
     v.encoder = s.encoder.empty() ? view_.encoder : s.encoder;
     v.import_path = s.import_path.empty() ? view_.import_path : s.import_path;
-    v.frames_captured += s.frames_captured;
-    v.frames_missed += s.frames_missed;
-    v.cursor_only += s.cursor_only;
-    v.pointer_frames += s.pointer_frames;
-    v.frames_encoded += s.frames_encoded;
-    v.dropped_queue += s.dropped_queue;
-    v.dropped_defect += s.dropped_defect;
-    v.dropped_import += s.dropped_import;
-    v.encoder_restarts += s.generations > 1 ? s.generations - 1 : 0;
+    v.counters = ended_;
+    v.counters += s.counters;
+    // The outputs outlive the pipelines: their count is the capture's own.
+    v.counters[Counter::output_reconnects] = output_reconnects;
     v.bitrate_kbps = pipeline ? s.bitrate_kbps : spec_.record.bitrate_kbps;
     v.queue_depth = s.queue_depth;
-    v.audio_packets += s.audio_packets;
     v.audio = pipeline ? s.audio : view_.audio;  // between pipelines: as last seen
     v.audio_codec = spec_.record.audio_codec ? std::string(encode::to_string(*spec_.record.audio_codec)) : "";
     v.cpu_ms_per_frame = s.capture_cpu_ms_per_frame;
@@ -279,14 +280,13 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
     const int64_t now = monotonic_ns();
     if (now >= next_rate_ns_) {
       // Rates over about a second: D-Bus emits counters at most once a second anyway.
-      v.fps_in = in_meter_.update(v.frames_captured, now);
-      v.fps_out = out_meter_.update(v.frames_encoded, now);
+      v.fps_in = in_meter_.update(v.counters[Counter::frames_captured], now);
+      v.fps_out = out_meter_.update(v.counters[Counter::frames_encoded], now);
       next_rate_ns_ = now + 1'000'000'000;
     }
     v.replay_seconds = replay_seconds;
     v.replay_bytes = replay_bytes;
     v.outputs = std::move(outputs);
-    v.output_reconnects = output_reconnects;
     v.output_bytes = output_bytes;
     view_ = std::move(v);
     state = forced_state.empty() && pipeline ? view_state(s.state, view_.state) : forced_state;
@@ -382,7 +382,7 @@ CaptureSupervisor::Next CaptureSupervisor::start_pipeline(Attempts& a, std::uniq
     poster_.post([&host = host_, id = id_] { host.capture_started(id, {}); });
   } else {
     std::lock_guard lock(mutex_);
-    ++base_.reconnects;
+    ++ended_[Counter::capture_restarts];
   }
   if (a.lost_since_ns) spdlog::info("daemon: capture {} reconnected", id_);
   a.lost_since_ns = 0;
@@ -407,16 +407,7 @@ Outcome CaptureSupervisor::supervise(Pipeline& pipeline) {
   // The next pipeline's counters add to what this one counted.
   std::lock_guard lock(mutex_);
   pipeline_ = nullptr;
-  base_.frames_captured = view_.frames_captured;
-  base_.frames_missed = view_.frames_missed;
-  base_.cursor_only = view_.cursor_only;
-  base_.pointer_frames = view_.pointer_frames;
-  base_.frames_encoded = view_.frames_encoded;
-  base_.dropped_queue = view_.dropped_queue;
-  base_.dropped_defect = view_.dropped_defect;
-  base_.dropped_import = view_.dropped_import;
-  base_.encoder_restarts = view_.encoder_restarts;
-  base_.audio_packets = view_.audio_packets;
+  ended_ = view_.counters;
   return *outcome;
 }
 

@@ -21,7 +21,7 @@
 
 namespace zc::service {
 
-// What D-Bus properties and metrics show. Counters add up over the capture's pipelines.
+// What D-Bus properties and metrics show. The counters add up over the capture's pipelines.
 struct CaptureView {
   std::string state = "starting";  // starting waiting capturing reconnecting idle stopping stopped failed
   std::string source;
@@ -29,30 +29,17 @@ struct CaptureView {
   std::string import_path;
   double fps_in = 0;
   double fps_out = 0;
-  uint64_t frames_captured = 0;
-  uint64_t frames_missed = 0;   // numbered by the producer, never delivered
-  uint64_t cursor_only = 0;     // buffers with only a cursor update (the pointer moved)
-  uint64_t pointer_frames = 0;  // ... drawn as a frame over the last picture
-  uint64_t frames_encoded = 0;
-  uint64_t dropped_queue = 0;
-  uint64_t dropped_defect = 0;
-  uint64_t dropped_import = 0;
+  session::Counters counters;
   uint32_t bitrate_kbps = 0;  // target; 0: the tuning's default
   double replay_seconds = 0;  // held now
   uint64_t replay_bytes = 0;
   std::vector<std::string> outputs;  // redacted, with their state
   uint64_t queue_depth = 0;
-  double cpu_ms_per_frame = 0;   // capture thread (validation + import), per frame
-  double gpu_ms_per_frame = -1;  // GPU importer, per frame; -1: none measured (CPU path)
-  uint64_t reconnects = 0;       // pipelines restarted after PipeWire went away
-  uint64_t encoder_restarts = 0;
-  uint64_t output_reconnects = 0;
-  uint64_t output_bytes = 0;
+  double cpu_ms_per_frame = 0;                  // capture thread (validation + import), per frame
+  double gpu_ms_per_frame = -1;                 // GPU importer, per frame; -1: none measured (CPU path)
+  uint64_t output_bytes = 0;                    // written to the outputs, all of them (the video's and the sound's)
   std::string audio_codec;                      // "opus", "aac"; empty without sound
   std::vector<session::AudioInputStats> audio;  // per source, as asked for (their state once running)
-  uint64_t audio_packets = 0;
-
-  uint64_t frames_dropped() const { return dropped_queue + dropped_defect + dropped_import; }
 };
 
 struct CaptureEvent {
@@ -153,7 +140,7 @@ class CaptureSupervisor {
   bool finishing_ = false;                 // no new replay saves
   session::Pipeline* pipeline_ = nullptr;  // the running one (owned by the supervisor), under mutex_
   CaptureView view_;
-  CaptureView base_;  // counters of the pipelines that ended
+  session::Counters ended_;  // counters of the pipelines that ended
   std::vector<CaptureEvent> events_;
   std::vector<std::thread> savers_;
   session::RateMeter in_meter_, out_meter_;

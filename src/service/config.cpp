@@ -10,7 +10,7 @@
 
 #include <toml++/toml.h>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "core/parse_number.hpp"
 
 extern char** environ;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/portal_token.hpp"
+#include "capture/portal/portal_token.hpp"
 #include "core/error.hpp"
 #include "session/record_options.hpp"
 

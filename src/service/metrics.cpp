@@ -33,11 +33,11 @@ std::string escape(const std::string& v) {
 
 class Writer {
  public:
-  void family(const char* name, const char* type, const char* help) {
+  void family(std::string_view name, std::string_view type, std::string_view help) {
     out_ << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
   }
   template <class T>
-  void sample(const char* name, const std::string& labels, T value) {
+  void sample(std::string_view name, const std::string& labels, T value) {
     out_ << name;
     if (!labels.empty()) out_ << '{' << labels << '}';
     out_ << ' ' << value << '\n';
@@ -70,6 +70,15 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
   w.family("zerocast_config_errors_total", "counter", "Reloads refused because the file was invalid.");
   w.sample("zerocast_config_errors_total", "", s.config_errors);
 
+  // Every counter of the table: one family per metric name, one sample per capture (and reason).
+  for (size_t i = 0; i < session::kCounterCount; ++i) {
+    const auto& row = session::kCounterTable[i];
+    if (i == 0 || session::kCounterTable[i - 1].metric != row.metric) w.family(row.metric, "counter", row.help);
+    for (const auto& c : s.captures) {
+      const std::string reason = row.reason.empty() ? "" : ",reason=\"" + std::string(row.reason) + "\"";
+      w.sample(row.metric, labels_of(c) + reason, c.view.counters[row.counter]);
+    }
+  }
   struct Family {
     const char* name;
     const char* type;
@@ -82,25 +91,6 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
     };
   };
   const Family families[] = {
-      {"zerocast_frames_captured_total", "counter", "Frames delivered by the capture.",
-       value([](const CaptureView& v) { return v.frames_captured; })},
-      {"zerocast_frames_missed_total", "counter",
-       "Frames the producer numbered that never reached the capture (a graph cycle ran before the last was taken).",
-       value([](const CaptureView& v) { return v.frames_missed; })},
-      {"zerocast_cursor_only_total", "counter",
-       "Buffers with only a cursor update (the pointer moved over a still picture): not a defect.",
-       value([](const CaptureView& v) { return v.cursor_only; })},
-      {"zerocast_pointer_frames_total", "counter",
-       "Cursor-only buffers drawn as a frame: the last picture with the pointer where it moved (CPU import path).",
-       value([](const CaptureView& v) { return v.pointer_frames; })},
-      {"zerocast_frames_encoded_total", "counter", "Frames sent to the encoder.",
-       value([](const CaptureView& v) { return v.frames_encoded; })},
-      {"zerocast_frames_dropped_total", "counter", "Frames dropped, by reason.",
-       [](Writer& w, const char* name, const MetricsCapture& c, const std::string& labels) {
-         w.sample(name, labels + ",reason=\"queue_full\"", c.view.dropped_queue);
-         w.sample(name, labels + ",reason=\"invalid_buffer\"", c.view.dropped_defect);
-         w.sample(name, labels + ",reason=\"import_failed\"", c.view.dropped_import);
-       }},
       {"zerocast_fps_in", "gauge", "Frames per second arriving (about the last second).",
        value([](const CaptureView& v) { return v.fps_in; })},
       {"zerocast_fps_out", "gauge", "Frames per second encoded (about the last second).",
@@ -121,16 +111,8 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
        value([](const CaptureView& v) { return v.replay_bytes; })},
       {"zerocast_replay_seconds", "gauge", "Seconds of video held by the replay buffer.",
        value([](const CaptureView& v) { return v.replay_seconds; })},
-      {"zerocast_capture_restarts_total", "counter", "Reconnections after the PipeWire daemon went away.",
-       value([](const CaptureView& v) { return v.reconnects; })},
-      {"zerocast_encoder_restarts_total", "counter", "Encoders re-created (size or format changes).",
-       value([](const CaptureView& v) { return v.encoder_restarts; })},
-      {"zerocast_output_reconnects_total", "counter", "Network outputs reconnected after losing their peer.",
-       value([](const CaptureView& v) { return v.output_reconnects; })},
       {"zerocast_bitrate_target_kbps", "gauge", "Target bitrate (0: the tuning's default).",
        value([](const CaptureView& v) { return v.bitrate_kbps; })},
-      {"zerocast_audio_packets_total", "counter", "Encoded audio packets written (all tracks).",
-       value([](const CaptureView& v) { return v.audio_packets; })},
   };
   for (const auto& f : families) {
     w.family(f.name, f.type, f.help);

@@ -13,6 +13,8 @@
 namespace zc::service {
 namespace {
 
+using session::Counter;
+
 using MessageRef = std::shared_ptr<sd_bus_message>;
 
 MessageRef keep(sd_bus_message* m) {
@@ -111,6 +113,15 @@ int append_audio(sd_bus_message* reply, const std::vector<session::AudioInputSta
       r = sd_bus_message_append(reply, "(ssbdddt)", a.name.c_str(), a.state.c_str(), static_cast<int>(a.muted),
                                 a.volume_db, a.peak_dbfs, a.clock.drift_ppm, a.clock.gaps_filled);
     }
+  }
+  return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+int append_counters(sd_bus_message* reply, const session::Counters& counters) {
+  int r = sd_bus_message_open_container(reply, 'a', "{st}");
+  for (const auto& row : session::kCounterTable) {
+    const std::string key(row.key);
+    if (r >= 0) r = sd_bus_message_append(reply, "{st}", key.c_str(), counters[row.counter]);
   }
   return r < 0 ? r : sd_bus_message_close_container(reply);
 }
@@ -369,6 +380,9 @@ const sd_bus_vtable* Service::capture_vtable() {
       SD_BUS_PROPERTY("FramesCaptured", "t", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("FramesEncoded", "t", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("FramesDropped", "t", &Service::get_capture_property, 0, kChange),
+      // Every counter of the capture by its key (session/counters.hpp): frames_captured,
+      // dropped_queue, audio_packets, capture_restarts, ...
+      SD_BUS_PROPERTY("Counters", "a{st}", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("Bitrate", "u", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("ReplaySeconds", "d", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("Outputs", "as", &Service::get_capture_property, 0, kChange),
@@ -471,9 +485,10 @@ int Service::get_capture_property(sd_bus*, const char*, const char*, const char*
   if (p == "ImportPath") return sd_bus_message_append(reply, "s", v.import_path.c_str());
   if (p == "FpsIn") return sd_bus_message_append(reply, "d", v.fps_in);
   if (p == "FpsOut") return sd_bus_message_append(reply, "d", v.fps_out);
-  if (p == "FramesCaptured") return sd_bus_message_append(reply, "t", v.frames_captured);
-  if (p == "FramesEncoded") return sd_bus_message_append(reply, "t", v.frames_encoded);
-  if (p == "FramesDropped") return sd_bus_message_append(reply, "t", v.frames_dropped());
+  if (p == "FramesCaptured") return sd_bus_message_append(reply, "t", v.counters[Counter::frames_captured]);
+  if (p == "FramesEncoded") return sd_bus_message_append(reply, "t", v.counters[Counter::frames_encoded]);
+  if (p == "FramesDropped") return sd_bus_message_append(reply, "t", v.counters.dropped());
+  if (p == "Counters") return append_counters(reply, v.counters);
   if (p == "Bitrate") return sd_bus_message_append(reply, "u", v.bitrate_kbps);
   if (p == "ReplaySeconds") return sd_bus_message_append(reply, "d", v.replay_seconds);
   if (p == "Outputs") return append_strings(reply, v.outputs);
@@ -539,9 +554,14 @@ void Service::emit_capture_changes(Entry& e, bool counters) {
   if (counters) {
     if (v.fps_in != was.fps_in) names.push_back("FpsIn");
     if (v.fps_out != was.fps_out) names.push_back("FpsOut");
-    if (v.frames_captured != was.frames_captured) names.push_back("FramesCaptured");
-    if (v.frames_encoded != was.frames_encoded) names.push_back("FramesEncoded");
-    if (v.frames_dropped() != was.frames_dropped()) names.push_back("FramesDropped");
+    if (v.counters[Counter::frames_captured] != was.counters[Counter::frames_captured]) {
+      names.push_back("FramesCaptured");
+    }
+    if (v.counters[Counter::frames_encoded] != was.counters[Counter::frames_encoded]) {
+      names.push_back("FramesEncoded");
+    }
+    if (v.counters.dropped() != was.counters.dropped()) names.push_back("FramesDropped");
+    if (v.counters != was.counters) names.push_back("Counters");
     if (v.replay_seconds != was.replay_seconds) names.push_back("ReplaySeconds");
     if (audio_changed(v.audio, was.audio)) names.push_back("AudioSources");
   }

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "capture/audio_source.hpp"
+#include "capture/audio/audio_source.hpp"
 
 namespace zc::service {
 namespace {

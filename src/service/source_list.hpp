@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 
 namespace zc::service {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "audio/mix.hpp"
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/thread_name.hpp"

@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "capture/audio_source.hpp"
+#include "capture/audio/audio_source.hpp"
 #include "core/error.hpp"
-#include "core/packet.hpp"
 #include "encode/audio_encoder.hpp"
+#include "ffmpeg/packet.hpp"
 #include "session/audio_input.hpp"
 #include "session/audio_options.hpp"
 
@@ -23,7 +23,7 @@ namespace zc::session {
 
 class AudioCapture {
  public:
-  using Emit = std::function<void(std::vector<EncodedPacket>& packets)>;
+  using Emit = std::function<void(std::vector<ffmpeg::EncodedPacket>& packets)>;
 
   // Finds every source (node:, serial:, name: must exist: Errc::not_found, stage "capture:audio";
   // output/input on a machine without a sink/source is a warning and a silent track; app:NAME is
@@ -35,7 +35,7 @@ class AudioCapture {
   AudioCapture& operator=(const AudioCapture&) = delete;
 
   // The audio streams, index 1.. in order (known from create()).
-  const StreamList& streams() const { return streams_; }
+  const ffmpeg::StreamList& streams() const { return streams_; }
   // Connects the sources; their sound is held until begin().
   void start();
   // The first video frame: tracks start at `start_ns`, packet time 0 is `origin_ns`. Any thread.
@@ -63,12 +63,12 @@ class AudioCapture {
 
   const AudioSettings settings_;
   const Emit emit_;
-  StreamList streams_;
+  ffmpeg::StreamList streams_;
   std::vector<std::unique_ptr<AudioInput>> inputs_;
   std::vector<std::unique_ptr<encode::AudioEncoder>> encoders_;  // one (mix) or one per input
-  std::vector<std::vector<float>> tracks_;  // per input: track samples not encoded yet (audio thread)
-  std::vector<float> mixed_;                // reused
-  std::vector<EncodedPacket> packets_;      // reused
+  std::vector<std::vector<float>> tracks_;      // per input: track samples not encoded yet (audio thread)
+  std::vector<float> mixed_;                    // reused
+  std::vector<ffmpeg::EncodedPacket> packets_;  // reused
   int64_t start_ns_ = 0;
   uint64_t encoded_frames_ = 0;  // per channel, since start_ns_
   std::atomic<int64_t> video_end_ns_{0};

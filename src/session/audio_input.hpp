@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "audio/clock_lock.hpp"
-#include "capture/audio_stream.hpp"
+#include "capture/audio/audio_stream.hpp"
 
 namespace zc::session {
 

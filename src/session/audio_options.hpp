@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "capture/audio_source.hpp"
+#include "capture/audio/audio_source.hpp"
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "core/log.hpp"
 #include "core/parse_number.hpp"
 #include "output/target.hpp"
@@ -69,6 +69,21 @@ uint32_t gop_frames_at(const RecordOptions& o, uint32_t fps) {
 uint32_t nominal_fps(const RecordOptions& o) {
   if (o.fps) return o.fps;
   return o.test_source() ? o.test.fps : 60;
+}
+
+encode::EncoderConfig encoder_config(const RecordOptions& o, uint32_t fps, uint32_t width, uint32_t height,
+                                     uint32_t depth) {
+  encode::EncoderConfig c;
+  c.codec = o.codec;
+  c.width = width;
+  c.height = height;
+  c.bit_depth = depth;
+  c.frame_rate = AVRational{static_cast<int>(fps), 1};
+  c.bitrate_kbps = o.bitrate_kbps;
+  c.gop_frames = gop_frames_at(o, fps);
+  c.tuning = effective_tuning(o);
+  c.keep_last = o.cfr;
+  return c;
 }
 
 encode::Tuning effective_tuning(const RecordOptions& o) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 #include "encode/encoder.hpp"
@@ -22,6 +22,17 @@ struct Size {
 struct TestSourceSpec {
   Size size{1920, 1080};
   uint32_t fps = 60;
+  bool operator==(const TestSourceSpec&) const = default;
+};
+
+// How a run goes about its work where the defaults are right for nearly everyone: environment
+// variables only (settings/table.cpp declares them).
+struct RunToggles {
+  uint32_t capture_buffers = 0;  // ZEROCAST_CAPTURE_BUFFERS: the most buffers capture asks for (0: its own)
+  bool relink = true;            // ZEROCAST_RELINK: keep our links when a session manager restarts
+  uint32_t encoder_threads = 0;  // ZEROCAST_ENCODER_THREADS (0: the encoder's own choice)
+  std::string state_dir;         // where the portal's restore tokens live ($XDG_STATE_HOME/zerocast)
+  bool operator==(const RunToggles&) const = default;
 };
 
 struct RecordOptions {
@@ -50,6 +61,10 @@ struct RecordOptions {
   std::optional<encode::AudioCodec> audio_codec;  // unset: Opus where every output is mkv/mp4, else AAC
   uint32_t audio_bitrate_kbps = 0;                // 0: 128 kbit/s
   double test_audio_ppm = 0;  // --audio test: the test source's sample clock against the system clock
+
+  RunToggles toggles;
+
+  bool operator==(const RecordOptions&) const = default;
 };
 
 // "1280x720" → Size (16..8192 each way; even both ways unless `even` is false).
@@ -70,6 +85,12 @@ uint32_t nominal_fps(const RecordOptions& options);
 
 // The GOP in frames for a capture at `fps`: gop_frames, else gop_seconds' worth (at least 1).
 uint32_t gop_frames_at(const RecordOptions& options, uint32_t fps);
+
+// What the encoder is configured with for a capture at `fps`, `width` x `height`, `depth` bits:
+// the codec, rate control at options' bitrate, the GOP, the tuning, --cfr's last picture kept.
+// The caller adds the time origin and the thread count.
+encode::EncoderConfig encoder_config(const RecordOptions& options, uint32_t fps, uint32_t width, uint32_t height,
+                                     uint32_t depth);
 
 // The one audio codec of every output: the one asked for, else Opus where every output is
 // mkv/mp4 and AAC otherwise; nullopt without sound.

@@ -1,6 +1,6 @@
 #pragma once
-// Counters the pipeline keeps while it runs. Writers are the capture and encoder threads; readers
-// (status line, summary, later D-Bus and metrics) take a consistent-enough snapshot.
+// The capture→packet latency of a run (a histogram, no allocation per sample) and rates from
+// counters (the status line's and the daemon's frames per second). Counters are in counters.hpp.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -62,27 +62,6 @@ class LatencyHistogram {
   std::array<uint64_t, kBuckets> buckets_{};
   uint64_t count_ = 0;
   int64_t max_ns_ = 0;
-};
-
-struct PipelineCounters {
-  std::atomic<uint64_t> frames_captured{0};  // frames delivered by capture (valid buffers)
-  std::atomic<uint64_t> cursor_only{0};      // buffers with only a cursor update (on_cursor_only)
-  std::atomic<uint64_t> pointer_frames{0};   // ... made a frame: the last picture, the pointer moved
-  std::atomic<uint64_t> frames_missed{0};    // numbered by the producer, never delivered (Frame::missed_before)
-  std::atomic<uint64_t> frames_imported{0};  // converted/imported and queued for the encoder
-  std::atomic<uint64_t> frames_repeated{0};  // repeats sent to hold a constant rate (--cfr)
-  std::atomic<uint64_t> frames_encoded{0};   // submitted to the encoder
-  std::atomic<uint64_t> packets{0};
-  std::atomic<uint64_t> bytes{0};
-  std::atomic<uint64_t> dropped_queue_full{0};    // the encoder fell behind
-  std::atomic<uint64_t> dropped_defect{0};        // invalid buffers skipped (capture counts each kind)
-  std::atomic<uint64_t> dropped_import{0};        // the importer failed on a frame
-  std::atomic<uint64_t> encoder_restarts{0};      // new generations (size or format changes)
-  std::atomic<int64_t> cpu_ns_capture_thread{0};  // CPU time spent in on_frame (import included)
-  std::atomic<uint64_t> gpu_frames_timed{0};      // frames the GPU importer measured
-  std::atomic<uint64_t> gpu_ns{0};                // their GPU time, summed
-
-  uint64_t dropped_total() const { return dropped_queue_full.load() + dropped_defect.load() + dropped_import.load(); }
 };
 
 // Frames per second over the last second or so, from a monotonically increasing counter.

@@ -5,10 +5,10 @@
 #include <optional>
 #include <utility>
 
-#include "capture/producer_formats.hpp"
+#include "capture/video/producer_formats.hpp"
 #include "core/log.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
-#include "zerocopy/gpu/download_importer.hpp"
+#include "zerocopy/cuda_bridge/download_importer.hpp"
 
 namespace zc::session {
 namespace {
@@ -27,7 +27,7 @@ std::string short_reason(const Error& e) {
 // one per device, which the encoder catalog's CUDA frames live on too.
 struct SharedPath {
   std::mutex mutex;
-  std::optional<zerocopy::gpu::GpuPath> first;
+  std::optional<zerocopy::cuda_bridge::GpuPath> first;
   std::shared_ptr<cuda::CudaContext> cuda;
   GpuPathFactory make;
 };
@@ -100,7 +100,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
   choice.mode = mode;
   if (!make_path) {
     make_path = [](std::shared_ptr<cuda::CudaContext> cuda) {
-      return zerocopy::gpu::make_gpu_path({}, std::move(cuda));
+      return zerocopy::cuda_bridge::make_gpu_path({}, std::move(cuda));
     };
   }
 
@@ -138,7 +138,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
   shared->first = std::move(*path);
   shared->make = std::move(make_path);
   hooks.make_importer = [shared]() -> std::unique_ptr<zerocopy::Importer> {
-    std::optional<zerocopy::gpu::GpuPath> p;
+    std::optional<zerocopy::cuda_bridge::GpuPath> p;
     {
       std::lock_guard lock(shared->mutex);
       p = std::exchange(shared->first, std::nullopt);
@@ -151,7 +151,7 @@ Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks,
       }
       p = std::move(*made);
     }
-    return std::make_unique<zerocopy::gpu::DownloadImporter>(p->cuda, std::move(p->importer));
+    return std::make_unique<zerocopy::cuda_bridge::DownloadImporter>(p->cuda, std::move(p->importer));
   };
   hooks.make_cpu_importer = [cpu_options] { return std::make_unique<zerocopy::CpuImporter>(cpu_options); };
   return choice;

@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "core/error.hpp"
 #include "session/pipeline.hpp"
-#include "zerocopy/gpu/gpu_importer.hpp"
+#include "zerocopy/cuda_bridge/gpu_importer.hpp"
 
 namespace zc::session {
 
@@ -34,7 +34,7 @@ bool damage_from_env();
 
 // Makes the GPU path (a test replaces it with a fake): on a new CUDA context when given none (the
 // first), else on the one given (the first path's, for every later pipeline).
-using GpuPathFactory = std::function<Result<zerocopy::gpu::GpuPath>(std::shared_ptr<cuda::CudaContext>)>;
+using GpuPathFactory = std::function<Result<zerocopy::cuda_bridge::GpuPath>(std::shared_ptr<cuda::CudaContext>)>;
 
 struct ZerocopyChoice {
   ZerocopyMode mode = ZerocopyMode::Auto;

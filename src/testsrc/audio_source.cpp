@@ -12,7 +12,7 @@
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
 
-#include "capture/pw_handles.hpp"
+#include "capture/pw/pw_handles.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/parse_number.hpp"

@@ -7,9 +7,10 @@
 
 extern "C" {
 #include <libavcodec/avcodec.h>
-#include <libavutil/error.h>
 #include <libavutil/frame.h>
 }
+
+#include "ffmpeg/error.hpp"
 
 namespace zc::testsrc {
 namespace {
@@ -17,23 +18,7 @@ namespace {
 constexpr const char* kStage = "test-source:jpeg";
 constexpr int kQuality = 1;  // mjpeg's best qscale (allowed once qmin is 1): flat areas stay exact
 
-std::string av_error(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
-
 }  // namespace
-
-void JpegEncoder::ContextFree::operator()(AVCodecContext* c) const {
-  avcodec_free_context(&c);
-}
-void JpegEncoder::FrameFree::operator()(AVFrame* f) const {
-  av_frame_free(&f);
-}
-void JpegEncoder::PacketFree::operator()(AVPacket* p) const {
-  av_packet_free(&p);
-}
 
 JpegEncoder::JpegEncoder() = default;
 JpegEncoder::~JpegEncoder() = default;
@@ -59,14 +44,14 @@ Result<void> JpegEncoder::open(uint32_t width, uint32_t height) {
   ctx_->global_quality = FF_QP2LAMBDA * kQuality;
   if (int err = avcodec_open2(ctx_.get(), codec, nullptr); err < 0) {
     ctx_.reset();
-    return fail(Errc::internal, kStage, "cannot open the mjpeg encoder: " + av_error(err));
+    return fail(Errc::internal, kStage, "cannot open the mjpeg encoder: " + ffmpeg::error_text(err));
   }
   frame_->format = AV_PIX_FMT_YUVJ420P;
   frame_->width = ctx_->width;
   frame_->height = ctx_->height;
   if (int err = av_frame_get_buffer(frame_.get(), 0); err < 0) {
     ctx_.reset();
-    return fail(Errc::internal, kStage, "out of memory for a frame: " + av_error(err));
+    return fail(Errc::internal, kStage, "out of memory for a frame: " + ffmpeg::error_text(err));
   }
   return {};
 }
@@ -83,10 +68,10 @@ Result<size_t> JpegEncoder::encode(const Image& canvas, uint8_t* dst, size_t cap
                      static_cast<int>(canvas.width), static_cast<int>(canvas.height));
   frame_->pts = pts_++;
   if (int err = avcodec_send_frame(ctx_.get(), frame_.get()); err < 0) {
-    return fail(Errc::internal, kStage, "cannot encode: " + av_error(err));
+    return fail(Errc::internal, kStage, "cannot encode: " + ffmpeg::error_text(err));
   }
   if (int err = avcodec_receive_packet(ctx_.get(), packet_.get()); err < 0) {
-    return fail(Errc::internal, kStage, "no JPEG: " + av_error(err));
+    return fail(Errc::internal, kStage, "no JPEG: " + ffmpeg::error_text(err));
   }
   const auto size = static_cast<size_t>(packet_->size);
   if (size > capacity) {

@@ -6,11 +6,8 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "ffmpeg/handles.hpp"
 #include "testsrc/pattern.hpp"
-
-struct AVCodecContext;
-struct AVFrame;
-struct AVPacket;
 
 namespace zc::testsrc {
 
@@ -26,20 +23,11 @@ class JpegEncoder {
   Result<size_t> encode(const Image& canvas, uint8_t* dst, size_t capacity);
 
  private:
-  struct ContextFree {
-    void operator()(AVCodecContext* c) const;
-  };
-  struct FrameFree {
-    void operator()(AVFrame* f) const;
-  };
-  struct PacketFree {
-    void operator()(AVPacket* p) const;
-  };
   Result<void> open(uint32_t width, uint32_t height);
 
-  std::unique_ptr<AVCodecContext, ContextFree> ctx_;
-  std::unique_ptr<AVFrame, FrameFree> frame_;
-  std::unique_ptr<AVPacket, PacketFree> packet_;
+  ffmpeg::CodecContextPtr ctx_;
+  ffmpeg::FramePtr frame_;
+  ffmpeg::PacketPtr packet_;
   int64_t pts_ = 0;
 };
 

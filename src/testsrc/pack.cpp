@@ -4,7 +4,7 @@
 
 #include <libyuv/convert_from_argb.h>
 
-#include "capture/spa_format.hpp"
+#include "capture/video/spa_format.hpp"
 
 namespace zc::testsrc {
 namespace {

@@ -10,8 +10,8 @@
 #include <spa/param/video/format.h>
 #include <spa/pod/iter.h>
 
-#include "capture/spa_format.hpp"
-#include "capture/sync_timeline.hpp"
+#include "capture/video/spa_format.hpp"
+#include "capture/video/sync_timeline.hpp"
 #include "core/image_layout.hpp"
 #include "testsrc/jpeg.hpp"
 

@@ -14,18 +14,19 @@
 
 #include <pipewire/pipewire.h>
 
-#include "capture/pw_handles.hpp"
-#include "capture/syncobj.hpp"
+#include "capture/pw/pw_handles.hpp"
 #include "core/mapping.hpp"
 #include "core/unique_fd.hpp"
+#include "drm/dmabuf_alloc.hpp"
+#include "drm/syncobj.hpp"
+#include "drm/vgem_fence.hpp"
 #include "testsrc/cycle_gate.hpp"
-#include "testsrc/dmabuf_alloc.hpp"
+#include "testsrc/dmabuf_backend.hpp"
 #include "testsrc/jpeg.hpp"
 #include "testsrc/metas.hpp"
 #include "testsrc/params.hpp"
 #include "testsrc/pattern.hpp"
 #include "testsrc/test_source.hpp"
-#include "testsrc/vgem_fence.hpp"
 
 namespace zc::testsrc {
 
@@ -59,7 +60,7 @@ struct Slot {
   uint8_t* pixels = nullptr;  // memfd / shared memory: mapped for good
   // A GBM buffer instead: mapped for each paint (the mapping's stride may differ from the
   // buffer's; `paint_stride` is the one `paint` refers to).
-  std::optional<zerocopy::gbm::Bo> bo;
+  std::optional<drm::gbm::Bo> bo;
   // A udmabuf: `fd`/`map`/`pixels` are its memfd, this the dmabuf consumers get (writes are
   // bracketed by DMA_BUF_IOCTL_SYNC on it).
   UniqueFd dmabuf;
@@ -69,8 +70,8 @@ struct Slot {
   std::optional<uint32_t> pending_fence;
   // SyncMode::Explicit, when the consumer took the sync timeline: the buffer's acquire and
   // release syncobjs (their fds are its datas 1 and 2) and the last point used on both.
-  capture::Syncobj acquire;
-  capture::Syncobj release;
+  zc::drm::Syncobj acquire;
+  zc::drm::Syncobj release;
   UniqueFd acquire_fd;
   UniqueFd release_fd;
   uint64_t point = 0;
@@ -182,8 +183,8 @@ struct TestSource::Impl {
   JpegEncoder jpeg;       // MJPEG: the canvas encoded per frame
   size_t jpeg_bytes = 0;  // the size of the last JPEG painted
   // DmaBuf mode's GBM device (none: memfds); declared before `slots` so it outlives their buffers.
-  std::optional<zerocopy::gbm::Device> gbm_device;
-  std::optional<capture::SyncobjDevice> syncobj_device;  // SyncMode::Explicit; outlives the slots' syncobjs
+  std::optional<drm::gbm::Device> gbm_device;
+  std::optional<zc::drm::SyncobjDevice> syncobj_device;  // SyncMode::Explicit; outlives the slots' syncobjs
   bool release_timeout_logged = false;
   UniqueFd udmabuf_device;                                 // DmaBuf mode's /dev/udmabuf (DmabufAllocator::Udmabuf)
   std::vector<std::pair<uint32_t, uint64_t>> gbm_refused;  // Auto: (fourcc, modifier) sent as memfds
@@ -195,7 +196,7 @@ struct TestSource::Impl {
   uint64_t stale_at = UINT64_MAX;    // the frame a stale buffer was last sent before
   CycleGate cycle;                   // driving: our last triggered graph cycle, until trigger_done
   // Options::sync: the vgem node, and the one queued frame whose pixels are still to come.
-  std::optional<VgemFencer> fencer;
+  std::optional<drm::VgemFencer> fencer;
   struct LateWrite {
     Slot* slot = nullptr;
     uint64_t frame = 0;

@@ -4,7 +4,7 @@
 // handed the buffer over looks like to a consumer.
 #include <spa/buffer/meta.h>
 
-#include "capture/sync_timeline.hpp"
+#include "capture/video/sync_timeline.hpp"
 #include "core/log.hpp"
 #include "testsrc/source_impl.hpp"
 
@@ -33,9 +33,9 @@ std::optional<Damage> TestSource::Impl::paint_slot(Slot& slot, uint64_t frame, b
     return paint(map->data(), map->stride(), slot.paint, frame);
   }
   const bool sync = bracket && slot.dmabuf;
-  if (sync) sync_dmabuf_write(slot.dmabuf.get(), true);
+  if (sync) drm::sync_dmabuf_write(slot.dmabuf.get(), true);
   const auto damage = paint(slot.pixels, slot.stride, slot.paint, frame);
-  if (sync) sync_dmabuf_write(slot.dmabuf.get(), false);
+  if (sync) drm::sync_dmabuf_write(slot.dmabuf.get(), false);
   return damage;
 }
 

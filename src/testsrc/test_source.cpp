@@ -12,7 +12,7 @@
 #include <spa/param/param.h>
 #include <spa/utils/result.h>
 
-#include "capture/sync_timeline.hpp"
+#include "capture/video/sync_timeline.hpp"
 #include "core/log.hpp"
 #include "core/parse_number.hpp"
 #include "testsrc/metas.hpp"
@@ -98,7 +98,7 @@ Result<void> TestSource::Impl::start() {
     if (gbm_device) {
       spdlog::info("test-source: dmabufs from GBM on {}", gbm_device->node());
     } else if (udmabuf_device) {
-      spdlog::info("test-source: dmabufs from {}", kUdmabufDevice);
+      spdlog::info("test-source: dmabufs from {}", drm::kUdmabufDevice);
     } else if (!backend->unavailable.empty()) {
       spdlog::info("test-source: dmabufs from memfds ({})", backend->unavailable);
     }
@@ -110,7 +110,7 @@ Result<void> TestSource::Impl::start() {
     stats.render_node = gbm_device ? gbm_device->node() : std::string();
   }
   if (options.sync == SyncMode::Implicit) {
-    auto opened = VgemFencer::open(options.sync_drm_dir);
+    auto opened = drm::VgemFencer::open(options.sync_drm_dir);
     if (!opened) return tl::unexpected(opened.error());
     fencer = std::move(*opened);
     spdlog::info("test-source: implicit sync: vgem write fences from {}, pixels {} ms after the queue", fencer->node(),
@@ -120,7 +120,7 @@ Result<void> TestSource::Impl::start() {
       return fail(Errc::unsupported, "test-source",
                   std::string("explicit sync needs PipeWire 1.2 or later, this is ") + pw_get_library_version());
     }
-    auto opened = capture::SyncobjDevice::open(options.sync_drm_dir);
+    auto opened = zc::drm::SyncobjDevice::open(options.sync_drm_dir);
     if (!opened) return tl::unexpected(opened.error());
     syncobj_device = std::move(*opened);
     spdlog::info("test-source: explicit sync offered: timeline syncobjs on {}, pixels {} ms after the queue",
@@ -260,7 +260,7 @@ void TestSource::Impl::on_format(const spa_pod* param) {
       return;
     }
     fixated = *pick;
-    spdlog::info("test-source: fixating modifier {} out of {} offered", zerocopy::gbm::modifier_hex(*pick),
+    spdlog::info("test-source: fixating modifier {} out of {} offered", drm::gbm::modifier_hex(*pick),
                  choice->modifiers.size());
     {
       std::lock_guard lock(mutex);
@@ -308,7 +308,7 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
   const bool dmabuf = current.memory == BufferMode::DmaBuf;
   spdlog::info("test-source: format {}x{} {} {}{} from frame {}", current.width, current.height,
                zc::to_string(current.format), to_string(current.memory),
-               dmabuf ? " modifier " + zerocopy::gbm::modifier_hex(current.modifier) : "", next_frame);
+               dmabuf ? " modifier " + drm::gbm::modifier_hex(current.modifier) : "", next_frame);
   std::lock_guard lock(mutex);
   if (!stats.epochs.empty()) ++stats.renegotiations;
   stats.epochs.push_back(current);
@@ -356,7 +356,7 @@ void TestSource::Impl::on_add_buffer(pw_buffer* b) {
 TestSource::Impl::Attached TestSource::Impl::attach_gbm(Slot& slot, spa_data& d) {
   const std::pair<uint32_t, uint64_t> key{drm_fourcc(current.format), current.modifier};
   if (std::find(gbm_refused.begin(), gbm_refused.end(), key) != gbm_refused.end()) return Attached::use_memfd;
-  auto bo = allocate_gbm_buffer(*gbm_device, current.width, current.height, current.format, current.modifier);
+  auto bo = drm::allocate_gbm_buffer(*gbm_device, current.width, current.height, current.format, current.modifier);
   if (!bo) {
     if (options.dmabuf_allocator == DmabufAllocator::Gbm) {
       fail_stream(bo.error().message);
@@ -389,10 +389,10 @@ TestSource::Impl::Attached TestSource::Impl::attach_gbm(Slot& slot, spa_data& d)
 // A real dmabuf from /dev/udmabuf; its bytes are linear, so only LINEAR may have been fixated.
 bool TestSource::Impl::attach_udmabuf(Slot& slot, spa_data& d) {
   if (current.modifier != kModifierLinear) {
-    fail_stream("udmabufs are LINEAR, not modifier " + zerocopy::gbm::modifier_hex(current.modifier));
+    fail_stream("udmabufs are LINEAR, not modifier " + drm::gbm::modifier_hex(current.modifier));
     return false;
   }
-  auto buf = allocate_udmabuf(udmabuf_device.get(), static_cast<size_t>(current.stride) * current.height);
+  auto buf = drm::allocate_udmabuf(udmabuf_device.get(), static_cast<size_t>(current.stride) * current.height);
   if (!buf) {
     fail_stream(buf.error().message);
     return false;
@@ -445,16 +445,16 @@ void TestSource::Impl::log_allocator(const Slot& slot) {
   allocator_logged = true;
   if (slot.bo) {
     spdlog::info("test-source: {}x{} {} modifier {} buffers from GBM on {} (stride {})", current.width, current.height,
-                 zc::to_string(current.format), zerocopy::gbm::modifier_hex(current.modifier), gbm_device->node(),
+                 zc::to_string(current.format), drm::gbm::modifier_hex(current.modifier), gbm_device->node(),
                  slot.stride);
   } else if (slot.dmabuf) {
     spdlog::info("test-source: {}x{} {} LINEAR buffers from {} (stride {})", current.width, current.height,
-                 zc::to_string(current.format), kUdmabufDevice, slot.stride);
+                 zc::to_string(current.format), drm::kUdmabufDevice, slot.stride);
   } else {
-    spdlog::info(
-        "test-source: {}x{} {} buffers from memfds ({})", current.width, current.height, zc::to_string(current.format),
-        current.memory == BufferMode::DmaBuf ? "dmabuf, modifier " + zerocopy::gbm::modifier_hex(current.modifier)
-                                             : std::string("shared memory"));
+    spdlog::info("test-source: {}x{} {} buffers from memfds ({})", current.width, current.height,
+                 zc::to_string(current.format),
+                 current.memory == BufferMode::DmaBuf ? "dmabuf, modifier " + drm::gbm::modifier_hex(current.modifier)
+                                                      : std::string("shared memory"));
   }
 }
 

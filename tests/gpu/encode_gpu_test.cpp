@@ -19,11 +19,12 @@ extern "C" {
 #include "encode/cpu_frames.hpp"
 #include "encode/cuda_frames.hpp"
 #include "encode/families.hpp"
-#include "zerocopy/gpu/download_importer.hpp"
+#include "ffmpeg/handles.hpp"
+#include "zerocopy/cuda_bridge/download_importer.hpp"
 
 using namespace zc;
 using namespace zc::zerocopy;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
 
 namespace {
 
@@ -95,14 +96,9 @@ std::vector<std::vector<uint8_t>> planes_of(const AVFrame& f) {
   return planes;
 }
 
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-using AvFramePtr = std::unique_ptr<AVFrame, FrameFree>;
-
 // Fills a hw frame from `src` and brings it back to the host through FFmpeg.
 std::vector<std::vector<uint8_t>> round_trip(encode::CudaFrames& frames, const DeviceFrame& src) {
-  AvFramePtr hw(av_frame_alloc()), sw(av_frame_alloc());
+  zc::ffmpeg::FramePtr hw(av_frame_alloc()), sw(av_frame_alloc());
   auto ok = frames.fill(src, *hw);
   INFO((ok ? std::string() : ok.error().describe()));
   REQUIRE(ok);
@@ -150,7 +146,7 @@ TEST_CASE("encode from CUDA: NVENC tried first, where it does not open, libx264 
   REQUIRE(nvenc);
   CHECK((*nvenc)->input().memory == zc::FrameMemory::Cuda);
   auto opened = (*nvenc)->submit(cuda_frame(pool, pattern_nv12(0)));
-  std::vector<EncodedPacket> drop;
+  std::vector<ffmpeg::EncodedPacket> drop;
   static_cast<void>((*nvenc)->finish(drop));
   if (opened) {
     WARN("NVENC opened on this GPU: its CUDA input path works; the software leg below runs anyway");
@@ -165,10 +161,10 @@ TEST_CASE("encode from CUDA: NVENC tried first, where it does not open, libx264 
   auto x264 = encode::make_x264(config);
   REQUIRE(x264);
   encode::CpuFramePool host(kW, kH, PixelFormat::NV12);
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   constexpr int kFrames = 10;
   for (int i = 0; i < kFrames; ++i) {
-    AvFramePtr hw(av_frame_alloc()), sw(av_frame_alloc());
+    zc::ffmpeg::FramePtr hw(av_frame_alloc()), sw(av_frame_alloc());
     DeviceFrame src = cuda_frame(pool, pattern_nv12(static_cast<uint32_t>(i)));
     REQUIRE((*frames)->fill(src, *hw));
     REQUIRE(av_hwframe_transfer_data(sw.get(), hw.get(), 0) == 0);
@@ -184,17 +180,17 @@ TEST_CASE("encode from CUDA: NVENC tried first, where it does not open, libx264 
 
   const AVCodec* dec = avcodec_find_decoder(AV_CODEC_ID_H264);
   REQUIRE(dec);
-  AVCodecContext* d = avcodec_alloc_context3(dec);
+  zc::ffmpeg::CodecContextPtr d(avcodec_alloc_context3(dec));
   REQUIRE(d);
-  const StreamInfo* info = (*x264)->stream_info();
+  const ffmpeg::StreamInfo* info = (*x264)->stream_info();
   REQUIRE(info);
-  REQUIRE(avcodec_parameters_to_context(d, info->params.get()) >= 0);
-  REQUIRE(avcodec_open2(d, dec, nullptr) == 0);
-  AvFramePtr out(av_frame_alloc());
+  REQUIRE(avcodec_parameters_to_context(d.get(), info->params.get()) >= 0);
+  REQUIRE(avcodec_open2(d.get(), dec, nullptr) == 0);
+  zc::ffmpeg::FramePtr out(av_frame_alloc());
   int decoded = 0;
   double worst = 0;
   auto take = [&] {
-    while (avcodec_receive_frame(d, out.get()) == 0) {
+    while (avcodec_receive_frame(d.get(), out.get()) == 0) {
       const auto want = pattern_nv12(static_cast<uint32_t>(decoded));
       const auto got = planes_of(*out);
       double sum = 0;
@@ -206,12 +202,12 @@ TEST_CASE("encode from CUDA: NVENC tried first, where it does not open, libx264 
     }
   };
   for (auto& p : packets) {
-    REQUIRE(avcodec_send_packet(d, p.packet.get()) == 0);
+    REQUIRE(avcodec_send_packet(d.get(), p.packet.get()) == 0);
     take();
   }
-  avcodec_send_packet(d, nullptr);
+  avcodec_send_packet(d.get(), nullptr);
   take();
-  avcodec_free_context(&d);
+  d.reset();
   CHECK(decoded == kFrames);
   // Lossy but close: a frame off by one in the sequence would be ~3 levels off everywhere.
   CHECK(worst < 1.5);

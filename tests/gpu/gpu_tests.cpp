@@ -16,16 +16,17 @@
 #include <thread>
 
 #include "cuda/download.hpp"
+#include "probe/probe.hpp"
 #include "yuv_reference.hpp"
-#include "zerocopy/gpu/egl_cuda_importer.hpp"
-#include "zerocopy/gpu/gpu_importer.hpp"
-#include "zerocopy/gpu/probe/probe.hpp"
-#include "zerocopy/gpu/probe/self_test.hpp"
-#include "zerocopy/gpu/vulkan_cuda_importer.hpp"
+#include "zerocopy/cuda_bridge/egl_cuda_importer.hpp"
+#include "zerocopy/cuda_bridge/gpu_importer.hpp"
+#include "zerocopy/cuda_bridge/self_test.hpp"
+#include "zerocopy/cuda_bridge/vulkan_cuda_importer.hpp"
 
 using namespace zc;
 using namespace zc::zerocopy;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
+using namespace zc::probe;
 
 namespace {
 

@@ -14,10 +14,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "support/paths.hpp"
-
-#ifndef ZC_COMPOSITOR_BUILD_DIR
-#define ZC_COMPOSITOR_BUILD_DIR "/tmp"
+// The preloaded library's path (tests/integration/portal/CMakeLists.txt builds it).
+#ifndef ZC_PORTAL_SHIM
+#error "ZC_PORTAL_SHIM must name the built portal shim"
 #endif
 
 namespace zc::test {
@@ -90,10 +89,8 @@ std::optional<std::string> Compositor::unavailable(const Options& o) {
   if (o.portal) {
     for (const char* p : {kPortal, kBackend, kPermissionStore})
       needed.emplace_back(p);
-    if (o.shim) {
-      needed.emplace_back("gcc");
-      const auto shim = shared_dir() + "/test-support/xdpw-shm-shim.c";
-      if (!fs::exists(shim)) return "the portal shim " + shim + " is missing (../shared not beside the repository?)";
+    if (o.shim && !fs::exists(ZC_PORTAL_SHIM)) {
+      return std::string("the portal shim ") + ZC_PORTAL_SHIM + " is not built";
     }
   }
   for (const auto& p : needed) {
@@ -283,19 +280,6 @@ void Compositor::start_client() {
   if (!mapped) throw std::runtime_error(std::string(kClient) + " did not appear in sway" + logs());
 }
 
-std::string Compositor::shim_path() {
-  const std::string source = shared_dir() + "/test-support/xdpw-shm-shim.c";
-  const std::string target = std::string(ZC_COMPOSITOR_BUILD_DIR) + "/xdpw-shm-shim.so";
-  std::error_code ec;
-  if (fs::exists(target, ec) && fs::last_write_time(target, ec) >= fs::last_write_time(source, ec)) return target;
-  // Built under a private name and renamed: tests running side by side never see half a file.
-  const std::string tmp = target + "." + std::to_string(::getpid());
-  auto r = run({"gcc", "-O2", "-shared", "-fPIC", "-o", tmp, source, "-ldl"}, 60s);
-  if (r.status != 0) throw std::runtime_error("cannot build the portal shim: " + r.output);
-  fs::rename(tmp, target);
-  return target;
-}
-
 void Compositor::start_backend() {
   Chooser chooser = options_.chooser;
   const int n = ++backend_runs_;
@@ -305,7 +289,7 @@ void Compositor::start_backend() {
   Process::Options o;
   o.log_path = dir_ + "/xdpw-" + std::to_string(n) + ".log";
   o.env = {{"WAYLAND_DISPLAY", wayland_}};
-  if (options_.shim) o.env["LD_PRELOAD"] = shim_path();
+  if (options_.shim) o.env["LD_PRELOAD"] = ZC_PORTAL_SHIM;
   backend_ = &spawn({kBackend, "-r", "-l", "INFO", "-c", config}, o);
   wait_for_name("org.freedesktop.impl.portal.desktop.wlr", *backend_, 10s);
 }

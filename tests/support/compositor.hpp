@@ -3,7 +3,7 @@
 // files, so nothing is activated behind the test's back), pipewire + WirePlumber, sway headless
 // (pixman renderer, one output of the asked size with a solid background colour) with a client
 // that keeps drawing, xdg-permission-store, xdg-desktop-portal-wlr (non-interactive chooser; the
-// shm shim from ../shared preloaded, built with gcc on first use) and xdg-desktop-portal. As root,
+// shared-memory shim of support/portal_shim.c preloaded) and xdg-desktop-portal. As root,
 // sway and its client run as uid 65534 (sway refuses root). While it lives, this process's
 // XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS and XDG_STATE_HOME point into it. Every process is in
 // its own process group and is killed with it, also when a test fails.
@@ -35,7 +35,7 @@ class Compositor {
     Chooser chooser = Chooser::none;
   };
 
-  // Why this machine cannot run it (a missing program or ../shared), or nullopt.
+  // Why this machine cannot run it (a missing program, or the shim not built), or nullopt.
   static std::optional<std::string> unavailable(const Options& options);
 
   // Starts everything and waits until each piece answers. Throws std::runtime_error with the
@@ -67,7 +67,6 @@ class Compositor {
   void start_client();
   void start_backend();
   void start_frontend();
-  std::string shim_path();
   void wait_for_name(const std::string& name, Process& owner, std::chrono::milliseconds timeout);
 
   Options options_;

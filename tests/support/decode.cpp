@@ -7,29 +7,16 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
-#include <libavutil/error.h>
 }
+
+#include "ffmpeg/error.hpp"
+#include "ffmpeg/handles.hpp"
 
 namespace zc::test {
 namespace {
 
-std::string av_error(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
-
 struct FormatCloser {
   void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
 };
 
 }  // namespace
@@ -38,12 +25,12 @@ DecodeResult decode_file(const std::string& path, const std::function<void(const
   DecodeResult result;
   AVFormatContext* raw = nullptr;
   if (int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); err < 0) {
-    result.error = "open " + path + ": " + av_error(err);
+    result.error = "open " + path + ": " + ffmpeg::error_text(err);
     return result;
   }
   std::unique_ptr<AVFormatContext, FormatCloser> fmt(raw);
   if (int err = avformat_find_stream_info(fmt.get(), nullptr); err < 0) {
-    result.error = "stream info: " + av_error(err);
+    result.error = "stream info: " + ffmpeg::error_text(err);
     return result;
   }
   result.container = fmt->iformat->name;
@@ -63,15 +50,15 @@ DecodeResult decode_file(const std::string& path, const std::function<void(const
   result.color_space = stream->codecpar->color_space;
   result.color_primaries = stream->codecpar->color_primaries;
   result.color_trc = stream->codecpar->color_trc;
-  std::unique_ptr<AVCodecContext, CodecFreer> ctx(avcodec_alloc_context3(codec));
+  ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   avcodec_parameters_to_context(ctx.get(), stream->codecpar);
   ctx->thread_count = 2;
   if (int err = avcodec_open2(ctx.get(), codec, nullptr); err < 0) {
-    result.error = "open decoder: " + av_error(err);
+    result.error = "open decoder: " + ffmpeg::error_text(err);
     return result;
   }
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  ffmpeg::PacketPtr pkt(av_packet_alloc());
+  ffmpeg::FramePtr frame(av_frame_alloc());
   int64_t first_pts = AV_NOPTS_VALUE;
 
   auto drain = [&]() {
@@ -126,16 +113,16 @@ StreamsProbe probe_streams(const std::string& path, bool keep_samples) {
   StreamsProbe probe;
   AVFormatContext* raw = nullptr;
   if (int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); err < 0) {
-    probe.error = "open " + path + ": " + av_error(err);
+    probe.error = "open " + path + ": " + ffmpeg::error_text(err);
     return probe;
   }
   std::unique_ptr<AVFormatContext, FormatCloser> fmt(raw);
   if (int err = avformat_find_stream_info(fmt.get(), nullptr); err < 0) {
-    probe.error = "stream info: " + av_error(err);
+    probe.error = "stream info: " + ffmpeg::error_text(err);
     return probe;
   }
   probe.container = fmt->iformat->name;
-  std::vector<std::unique_ptr<AVCodecContext, CodecFreer>> decoders(fmt->nb_streams);
+  std::vector<ffmpeg::CodecContextPtr> decoders(fmt->nb_streams);
   std::vector<int64_t> last_dts(fmt->nb_streams, AV_NOPTS_VALUE);
   for (unsigned i = 0; i < fmt->nb_streams; ++i) {
     const AVCodecParameters& par = *fmt->streams[i]->codecpar;
@@ -154,8 +141,8 @@ StreamsProbe probe_streams(const std::string& path, bool keep_samples) {
     avcodec_parameters_to_context(decoders[i].get(), &par);
     if (avcodec_open2(decoders[i].get(), codec, nullptr) < 0) decoders[i].reset();
   }
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  ffmpeg::PacketPtr pkt(av_packet_alloc());
+  ffmpeg::FramePtr frame(av_frame_alloc());
   auto drain = [&](unsigned i) {
     while (avcodec_receive_frame(decoders[i].get(), frame.get()) == 0) {
       probe.streams[i].decoded_samples += frame->nb_samples;

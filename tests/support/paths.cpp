@@ -18,8 +18,5 @@ std::string zerocast_bin() {
 std::string source_dir() {
   return ZC_TEST_SOURCE_DIR;
 }
-std::string shared_dir() {
-  return env_or("ZC_SHARED_DIR", ZC_TEST_SHARED_DIR);
-}
 
 }  // namespace zc::test

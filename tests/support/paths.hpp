@@ -1,11 +1,10 @@
 #pragma once
-// Where tests find the zerocast binary, the source tree and ../shared (test-support tools).
+// Where tests find the zerocast binary and the source tree.
 #include <string>
 
 namespace zc::test {
 
 std::string zerocast_bin();  // $ZEROCAST_BIN, else the build's binary
 std::string source_dir();    // the repository root
-std::string shared_dir();    // $ZC_SHARED_DIR, else ../shared beside the repository
 
 }  // namespace zc::test

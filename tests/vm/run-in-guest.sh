@@ -5,7 +5,7 @@
 #                   NAME='COMMAND' [NAME='COMMAND']...
 #
 # Each --share DIR (read-only) appears in the guest at the same absolute path, so the executables'
-# compiled-in paths (the source tree, the zerocast binary, ../shared) work unchanged. Each
+# compiled-in paths (the source tree, the zerocast binary) work unchanged. Each
 # COMMAND runs in bash in the guest, in this directory; its exit status, output (NAME.log) and
 # time (NAME.seconds) come back in --results DIR, with the guest's console.log, guest-info.txt and
 # dmesg.txt. Exit status: the command's for one command; for several, 0 when all passed, 77 when
@@ -69,7 +69,7 @@ append="console=ttyS0 panic=-1 loglevel=4 zc.run=$here/guest-run.sh"
 mapfile -t shares < <(printf '%s\n' "$here/../.." "${shares[@]}" | xargs -n1 realpath -m | sort -u)
 n=0
 for dir in "${shares[@]}"; do
-  [[ -d $dir ]] || continue # ../shared is optional
+  [[ -d $dir ]] || { echo "run-in-guest: share '$dir' is not a directory" >&2 && exit 2; }
   [[ $dir =~ ^/[A-Za-z0-9_./+-]*$ ]] || { echo "run-in-guest: share path '$dir' has odd characters" >&2 && exit 2; }
   covered=0
   for other in "${shares[@]}"; do [[ $dir != "$other" && $dir == "$other"/* ]] && covered=1; done

@@ -112,7 +112,7 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
 
   // Where the pixels are: PipeWire's mapping, or our own mapping of the dmabuf.
   std::array<CpuPlane, 3> planes{};
-  std::optional<DmaBufReadAccess> access;
+  std::optional<drm::DmaBufReadAccess> access;
   PixelFormat source_format = frame.format;
   if (frame.format == PixelFormat::MJPG) {
     // Decoded (full range) and read as I420 from there; the converter brings it to limited range.

@@ -17,14 +17,14 @@
 #include <vector>
 
 #include "core/pool.hpp"
+#include "drm/dmabuf_map.hpp"
+#include "drm/implicit_fence.hpp"
 #include "zerocopy/cpu/convert.hpp"
 #include "zerocopy/cpu/cursor_blend.hpp"
 #include "zerocopy/cpu/cursor_under.hpp"
 #include "zerocopy/cpu/damage.hpp"
-#include "zerocopy/cpu/dmabuf_map.hpp"
 #include "zerocopy/cpu/mjpeg.hpp"
 #include "zerocopy/cpu/planar.hpp"
-#include "zerocopy/fence/implicit_fence.hpp"
 #include "zerocopy/importer.hpp"
 
 namespace zc::zerocopy {
@@ -131,9 +131,9 @@ class CpuImporter final : public Importer {
   Lease<CpuPlanes> last_;     // the last output frame, for a pointer move (redraw_cursor)
   OutputMapping last_map_;    // ... and how its pixels map onto the frame
   DamageTracker damage_;
-  DmaBufCache dmabufs_;
-  ImplicitFence fence_;
-  FenceCounters fence_counters_;  // capture thread; mirrored into the atomics below
+  drm::DmaBufCache dmabufs_;
+  drm::ImplicitFence fence_;
+  drm::FenceCounters fence_counters_;  // capture thread; mirrored into the atomics below
 
   mutable std::mutex pools_mutex_;  // guards pools_/retired_ against counter readers
   std::vector<ShapePool> pools_;

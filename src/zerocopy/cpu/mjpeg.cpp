@@ -8,20 +8,15 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavutil/buffer.h>
-#include <libavutil/error.h>
 #include <libavutil/frame.h>
 }
+
+#include "ffmpeg/error.hpp"
 
 namespace zc::zerocopy {
 namespace {
 
 constexpr const char* kStage = "zerocopy:mjpeg";
-
-std::string av_error(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
 
 tl::unexpected<Error> bad_jpeg(std::string why) {
   return fail(Errc::invalid_argument, kStage, "corrupt JPEG: " + std::move(why));
@@ -29,15 +24,6 @@ tl::unexpected<Error> bad_jpeg(std::string why) {
 
 }  // namespace
 
-void MjpegDecoder::ContextFree::operator()(AVCodecContext* c) const {
-  avcodec_free_context(&c);
-}
-void MjpegDecoder::FrameFree::operator()(AVFrame* f) const {
-  av_frame_free(&f);
-}
-void MjpegDecoder::PacketFree::operator()(AVPacket* p) const {
-  av_packet_free(&p);
-}
 void MjpegDecoder::BufferFree::operator()(AVBufferRef* b) const {
   av_buffer_unref(&b);
 }
@@ -64,7 +50,7 @@ Result<void> MjpegDecoder::open() {
   ctx_->thread_count = 1;  // one frame at a time: no frame delay
   if (int err = avcodec_open2(ctx_.get(), codec, nullptr); err < 0) {
     ctx_.reset();
-    return fail(Errc::internal, kStage, "cannot open the mjpeg decoder: " + av_error(err));
+    return fail(Errc::internal, kStage, "cannot open the mjpeg decoder: " + ffmpeg::error_text(err));
   }
   return {};
 }
@@ -94,11 +80,11 @@ Result<DecodedJpeg> MjpegDecoder::decode(const uint8_t* data, size_t size, uint3
   av_frame_unref(frame_.get());
   if (sent < 0) {
     avcodec_flush_buffers(ctx_.get());
-    return bad_jpeg("the decoder refused it: " + av_error(sent));
+    return bad_jpeg("the decoder refused it: " + ffmpeg::error_text(sent));
   }
   if (int got = avcodec_receive_frame(ctx_.get(), frame_.get()); got < 0) {
     avcodec_flush_buffers(ctx_.get());
-    return bad_jpeg("no picture from it: " + av_error(got));
+    return bad_jpeg("no picture from it: " + ffmpeg::error_text(got));
   }
   if (frame_->decode_error_flags != 0 || (frame_->flags & AV_FRAME_FLAG_CORRUPT) != 0) {
     return bad_jpeg(fmt::format("the decoder reported damage (flags {:#x})", frame_->decode_error_flags));

@@ -8,11 +8,9 @@
 
 #include "core/error.hpp"
 #include "core/pixel_format.hpp"
+#include "ffmpeg/handles.hpp"
 
 struct AVBufferRef;
-struct AVCodecContext;
-struct AVFrame;
-struct AVPacket;
 
 namespace zc::zerocopy {
 
@@ -41,23 +39,14 @@ class MjpegDecoder {
   Result<DecodedJpeg> decode(const uint8_t* data, size_t size, uint32_t width, uint32_t height);
 
  private:
-  struct ContextFree {
-    void operator()(AVCodecContext* c) const;
-  };
-  struct FrameFree {
-    void operator()(AVFrame* f) const;
-  };
-  struct PacketFree {
-    void operator()(AVPacket* p) const;
-  };
   struct BufferFree {
     void operator()(AVBufferRef* b) const;
   };
   Result<void> open();
 
-  std::unique_ptr<AVCodecContext, ContextFree> ctx_;
-  std::unique_ptr<AVFrame, FrameFree> frame_;
-  std::unique_ptr<AVPacket, PacketFree> packet_;
+  ffmpeg::CodecContextPtr ctx_;
+  ffmpeg::FramePtr frame_;
+  ffmpeg::PacketPtr packet_;
   std::unique_ptr<AVBufferRef, BufferFree> input_;  // the JPEG, with the zeroed padding libavcodec reads
 };
 

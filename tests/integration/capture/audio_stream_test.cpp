@@ -10,7 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "capture/audio_stream.hpp"
+#include "capture/audio/audio_stream.hpp"
 #include "core/clock.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"

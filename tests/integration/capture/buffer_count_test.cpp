@@ -10,8 +10,8 @@
 #include <string>
 #include <utility>
 
-#include "capture/params.hpp"
-#include "capture/stream.hpp"
+#include "capture/video/params.hpp"
+#include "capture/video/stream.hpp"
 #include "core/log.hpp"
 #include "recorder.hpp"
 #include "support/pw_daemon.hpp"

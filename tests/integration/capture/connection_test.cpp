@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string>
 
-#include "capture/bound_proxy.hpp"
-#include "capture/connection.hpp"
+#include "capture/pw/bound_proxy.hpp"
+#include "capture/pw/connection.hpp"
 #include "support/pw_daemon.hpp"
 
 using namespace std::chrono_literals;

@@ -14,8 +14,8 @@
 #include <thread>
 #include <utility>
 
-#include "capture/source.hpp"
-#include "capture/stream.hpp"
+#include "capture/graph/source.hpp"
+#include "capture/video/stream.hpp"
 #include "core/log.hpp"
 #include "recorder.hpp"
 #include "support/process.hpp"

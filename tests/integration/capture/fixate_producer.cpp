@@ -12,9 +12,9 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/pod/builder.h>
 
-#include "capture/params.hpp"
-#include "capture/pw_handles.hpp"
-#include "capture/spa_format.hpp"
+#include "capture/pw/pw_handles.hpp"
+#include "capture/video/params.hpp"
+#include "capture/video/spa_format.hpp"
 #include "core/clock.hpp"
 
 namespace zc::capture::test {

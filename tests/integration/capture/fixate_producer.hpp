@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "capture/source.hpp"
-#include "capture/stream.hpp"
+#include "capture/graph/source.hpp"
+#include "capture/video/stream.hpp"
 #include "core/pixel_format.hpp"
 
 namespace zc::capture::test {

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "capture/stream.hpp"
+#include "capture/video/stream.hpp"
 #include "core/log.hpp"
 #include "recorder.hpp"
 #include "support/pw_daemon.hpp"

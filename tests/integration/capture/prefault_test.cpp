@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "capture/stream.hpp"
+#include "capture/video/stream.hpp"
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
 #include "recorder.hpp"

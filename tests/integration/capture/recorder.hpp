@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/stream.hpp"
+#include "capture/video/stream.hpp"
 #include "core/image_layout.hpp"
 
 namespace zc::capture::test {

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "capture/stream.hpp"
+#include "capture/video/stream.hpp"
 #include "fixate_producer.hpp"
 #include "recorder.hpp"
 #include "support/pw_daemon.hpp"

@@ -16,8 +16,8 @@
 #include <string>
 #include <thread>
 
-#include "capture/source.hpp"
-#include "capture/stream.hpp"
+#include "capture/graph/source.hpp"
+#include "capture/video/stream.hpp"
 #include "fixate_producer.hpp"
 #include "recorder.hpp"
 #include "support/proc_status.hpp"

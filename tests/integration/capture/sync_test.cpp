@@ -17,17 +17,17 @@
 #include <set>
 #include <thread>
 
-#include "capture/stream.hpp"
-#include "capture/sync_timeline.hpp"
-#include "capture/syncobj.hpp"
+#include "capture/video/stream.hpp"
+#include "capture/video/sync_timeline.hpp"
 #include "core/log.hpp"
+#include "drm/dmabuf_alloc.hpp"
+#include "drm/dmabuf_map.hpp"
+#include "drm/syncobj.hpp"
 #include "recorder.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
-#include "testsrc/dmabuf_alloc.hpp"
 #include "testsrc/pattern.hpp"
 #include "testsrc/test_source.hpp"
-#include "zerocopy/cpu/dmabuf_map.hpp"
 
 using namespace std::chrono_literals;
 using namespace zc;
@@ -42,8 +42,8 @@ constexpr uint32_t kWidth = 320, kHeight = 180;
 void skip_without_explicit_sync() {
   if (!library_has_sync_timeline())
     ZC_SKIP(std::string("libpipewire ") + pw_get_library_version() + " has no explicit sync (1.2+)");
-  if (auto dev = SyncobjDevice::open(); !dev) ZC_SKIP("no timeline syncobjs here: " + dev.error().message);
-  const UniqueFd udmabuf(::open(std::string(testsrc::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
+  if (auto dev = drm::SyncobjDevice::open(); !dev) ZC_SKIP("no timeline syncobjs here: " + dev.error().message);
+  const UniqueFd udmabuf(::open(std::string(zc::drm::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
   if (!udmabuf) ZC_SKIP("no /dev/udmabuf here");
 }
 
@@ -64,7 +64,7 @@ class SyncReader : public Recorder {
   void on_frame(const Frame& frame) override {
     std::optional<uint32_t> number;
     if (auto plane = cache_.map(frame)) {
-      zerocopy::DmaBufReadAccess access(*plane->mapping);
+      zc::drm::DmaBufReadAccess access(*plane->mapping);
       number = testsrc::read_number_rgb(
           testsrc::Image{const_cast<uint8_t*>(plane->pixels), plane->stride, frame.width, frame.height, frame.format});
     }
@@ -120,7 +120,7 @@ class SyncReader : public Recorder {
   };
   const testsrc::TestSource& source_;
   std::chrono::microseconds read_time_;
-  zerocopy::DmaBufCache cache_;  // PipeWire thread only
+  zc::drm::DmaBufCache cache_;  // PipeWire thread only
   std::mutex m_;
   std::map<uint64_t, Read> reading_;
 };

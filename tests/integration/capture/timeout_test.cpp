@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "capture/stream.hpp"
+#include "capture/video/stream.hpp"
 #include "fixate_producer.hpp"
 #include "recorder.hpp"
 #include "support/process.hpp"

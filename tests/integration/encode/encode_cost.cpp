@@ -48,7 +48,7 @@ void run(PixelFormat format, uint32_t w, uint32_t h, int frames, bool noise) {
   if (!enc) std::exit(1);
   CpuFramePool pool(w, h, format);
   std::mt19937 rng(1);
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   double cpu = 0;
   double wall = 0;
   int64_t bytes = 0;

@@ -13,15 +13,10 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 }
 
+#include "ffmpeg/handles.hpp"
+
 namespace zc::encode::test {
 namespace {
-
-struct CodecFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
 
 // NAL unit types present in an Annex B packet.
 std::vector<int> nal_types(Codec codec, const AVPacket& packet) {
@@ -70,16 +65,16 @@ bool contains(const std::vector<int>& v, int x) {
 
 }  // namespace
 
-Decoded decode_packets(Codec codec, const std::vector<EncodedPacket>& packets) {
+Decoded decode_packets(Codec codec, const std::vector<ffmpeg::EncodedPacket>& packets) {
   Decoded out;
   const AVCodec* dec = avcodec_find_decoder(codec_id(codec));
   REQUIRE(dec);
   out.decoder = dec->name;
-  std::unique_ptr<AVCodecContext, CodecFree> ctx(avcodec_alloc_context3(dec));
+  ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(dec));
   ctx->pkt_timebase = kPacketTimeBase;
   ctx->thread_count = 1;
   REQUIRE(avcodec_open2(ctx.get(), dec, nullptr) == 0);
-  std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
+  ffmpeg::FramePtr frame(av_frame_alloc());
   auto drain = [&] {
     while (avcodec_receive_frame(ctx.get(), frame.get()) == 0) {
       DecodedPicture p;
@@ -122,9 +117,9 @@ bool has_parameter_sets(Codec codec, const AVPacket& packet) {
   return false;
 }
 
-std::vector<EncodedPacket> encode_pattern(Encoder& encoder, CpuFramePool& pool, int count, int fps, int64_t origin,
-                                          const std::function<void(int)>& before_submit) {
-  std::vector<EncodedPacket> packets;
+std::vector<ffmpeg::EncodedPacket> encode_pattern(Encoder& encoder, CpuFramePool& pool, int count, int fps,
+                                                  int64_t origin, const std::function<void(int)>& before_submit) {
+  std::vector<ffmpeg::EncodedPacket> packets;
   for (int i = 0; i < count; ++i) {
     if (before_submit) before_submit(i);
     DeviceFrame f = pool.acquire(frame_time_ns(origin, i, fps), static_cast<uint64_t>(i));

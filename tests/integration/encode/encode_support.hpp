@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/packet.hpp"
 #include "encode/cpu_frames.hpp"
 #include "encode/encoder.hpp"
+#include "ffmpeg/packet.hpp"
 
 namespace zc::encode::test {
 
@@ -31,7 +31,7 @@ struct Decoded {
   int color_trc = -1;
 };
 
-Decoded decode_packets(Codec codec, const std::vector<EncodedPacket>& packets);
+Decoded decode_packets(Codec codec, const std::vector<ffmpeg::EncodedPacket>& packets);
 
 // Whether the packet carries the codec's in-band headers: SPS+PPS (h264), VPS+SPS+PPS (hevc), a
 // sequence header OBU (av1).
@@ -44,8 +44,8 @@ inline int64_t frame_time_ns(int64_t origin, int i, int fps) {
 
 // Submits `count` pattern frames (pts from frame_time_ns); before_submit(i) runs before frame i.
 // Returns every packet (including the drain) or fails the test.
-std::vector<EncodedPacket> encode_pattern(Encoder& encoder, CpuFramePool& pool, int count, int fps, int64_t origin,
-                                          const std::function<void(int)>& before_submit = {});
+std::vector<ffmpeg::EncodedPacket> encode_pattern(Encoder& encoder, CpuFramePool& pool, int count, int fps,
+                                                  int64_t origin, const std::function<void(int)>& before_submit = {});
 
 // Runs `body` on another thread; if it does not return within `limit`, the test process exits
 // with a failure (a hung encoder cannot be joined).

@@ -57,7 +57,7 @@ void check_stream(const Family& f, Tuning tuning) {
   CpuFramePool pool(config.width, config.height, f.input);
   const auto packets = encode_pattern(*encoder, pool, kFrames, kFps, config.time_origin_ns);
 
-  const StreamInfo* info = encoder->stream_info();
+  const ffmpeg::StreamInfo* info = encoder->stream_info();
   REQUIRE(info);
   CHECK(info->encoder == f.name);
   CHECK(info->generation == config.generation);
@@ -225,7 +225,7 @@ TEST_CASE("libx264: repeat_last sends the last picture again at the new time", "
   auto& encoder = **made;
   CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
   CHECK_FALSE(encoder.repeat_last(config.time_origin_ns));  // nothing sent yet
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   for (int i = 0; i < 5; ++i) {
     DeviceFrame f = pool.acquire(frame_time_ns(config.time_origin_ns, i, kFps));
     fill_pattern(f, static_cast<uint32_t>(i));
@@ -255,7 +255,7 @@ TEST_CASE("libx264: without keep_last no picture is held after submit, and repea
   REQUIRE(made);
   auto& encoder = **made;
   CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   for (int i = 0; i < 3; ++i) {
     DeviceFrame f = pool.acquire(frame_time_ns(config.time_origin_ns, i, kFps));
     fill_pattern(f, static_cast<uint32_t>(i));
@@ -289,7 +289,7 @@ TEST_CASE("libx264: low latency on small_frame_threads up to 1080p60, large_fram
     DeviceFrame f = pool.acquire(config.time_origin_ns);
     fill_pattern(f, 0);
     REQUIRE(encoder->submit(std::move(f)));
-    std::vector<EncodedPacket> packets;
+    std::vector<ffmpeg::EncodedPacket> packets;
     const int threads = encoder->thread_count();
     REQUIRE(encoder->finish(packets));
     return threads;

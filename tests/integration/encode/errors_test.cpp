@@ -97,7 +97,7 @@ TEST_CASE("every encoder: finish() with nothing submitted is clean", "[encode][e
     INFO(f.name);
     within(kLimit, std::string(f.name) + " finish unfed", [&] {
       auto encoder = create(f, small_config(f.codec, Tuning::LowLatency));
-      std::vector<EncodedPacket> packets;
+      std::vector<ffmpeg::EncodedPacket> packets;
       REQUIRE(encoder->finish(packets));
       CHECK(packets.empty());
       CHECK(encoder->stream_info() == nullptr);
@@ -131,7 +131,7 @@ TEST_CASE("every encoder: a frame of the wrong size is refused and the encoder c
       CHECK(r2.error().code == Errc::invalid_argument);
 
       CpuFramePool right(320, 240, f.input);
-      std::vector<EncodedPacket> packets;
+      std::vector<ffmpeg::EncodedPacket> packets;
       for (int i = 0; i < 4; ++i) {
         DeviceFrame frame = right.acquire(frame_time_ns(config.time_origin_ns, i, 30));
         fill_pattern(frame, static_cast<uint32_t>(i));
@@ -168,7 +168,7 @@ TEST_CASE("libx264: set_bitrate at run time changes the output rate", "[encode][
   auto encoder = create(kFamilies[0], config);
   CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
   std::mt19937 rng(7);
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   constexpr int kSwitch = 30;
   constexpr int kFrames = 60;
   for (int i = 0; i < kFrames; ++i) {
@@ -207,7 +207,7 @@ TEST_CASE("libx265 and libsvtav1 refuse a run-time bitrate change with a reason"
     auto r = encoder->set_bitrate(300);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::unsupported);
-    std::vector<EncodedPacket> packets;
+    std::vector<ffmpeg::EncodedPacket> packets;
     CHECK(encoder->finish(packets));
   }
 }
@@ -227,7 +227,7 @@ TEST_CASE("capture times that do not advance are nudged, not rejected", "[encode
   const EncoderConfig config = small_config(Codec::H264, Tuning::LowLatency);
   auto encoder = create(kFamilies[0], config);
   CpuFramePool pool(config.width, config.height, PixelFormat::NV12);
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   const int64_t times[] = {0, 33'000'000, 33'000'000, 20'000'000, 66'000'000};
   for (int64_t t : times) {
     DeviceFrame frame = pool.acquire(config.time_origin_ns + t);
@@ -259,7 +259,7 @@ TEST_CASE(
       REQUIRE(encoder->open_ahead());  // again: nothing more happens
       encoder->set_time_origin(origin);
       CpuFramePool pool(config.width, config.height, f.input);
-      std::vector<EncodedPacket> packets;
+      std::vector<ffmpeg::EncodedPacket> packets;
       for (int i = 0; i < 4; ++i) {
         DeviceFrame frame = pool.acquire(frame_time_ns(origin, i, 30));
         fill_pattern(frame, static_cast<uint32_t>(i));
@@ -286,7 +286,7 @@ TEST_CASE("libx264: opened ahead and freed without a frame is clean", "[encode][
     auto encoder = create(kFamilies[0], small_config(Codec::H264, Tuning::LowLatency));
     REQUIRE(encoder->open_ahead());
     REQUIRE(encoder->stream_info() != nullptr);
-    std::vector<EncodedPacket> packets;
+    std::vector<ffmpeg::EncodedPacket> packets;
     REQUIRE(encoder->finish(packets));
     CHECK(packets.empty());
   });

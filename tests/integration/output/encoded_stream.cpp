@@ -1,6 +1,7 @@
 #include "encoded_stream.hpp"
 
 #include "encode/audio_encoder.hpp"
+#include "ffmpeg/handles.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -18,13 +19,6 @@ namespace {
 
 constexpr int kBits = 10;   // frame numbers up to 1023
 constexpr int kBlock = 16;  // one bit per 16x16 luma block: survives any sane quantiser
-
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
 
 void draw(AVFrame& frame, int number) {
   for (int y = 0; y < frame.height; ++y) {
@@ -54,7 +48,7 @@ void draw(AVFrame& frame, int number) {
 std::optional<EncodedStream> encode_frames(const EncodeSpec& spec) {
   const AVCodec* codec = avcodec_find_encoder_by_name(spec.encoder.c_str());
   if (!codec) return std::nullopt;
-  std::unique_ptr<AVCodecContext, CodecFreer> ctx(avcodec_alloc_context3(codec));
+  ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   ctx->width = spec.width;
   ctx->height = spec.height;
   ctx->pix_fmt = AV_PIX_FMT_YUV420P;
@@ -79,19 +73,16 @@ std::optional<EncodedStream> encode_frames(const EncodeSpec& spec) {
   if (avcodec_open2(ctx.get(), codec, nullptr) < 0) return std::nullopt;
 
   EncodedStream out;
-  auto params = avcodec_parameters_alloc();
-  avcodec_parameters_from_context(params, ctx.get());
-  out.info.params = std::shared_ptr<const AVCodecParameters>(params, [](const AVCodecParameters* p) {
-    auto* q = const_cast<AVCodecParameters*>(p);
-    avcodec_parameters_free(&q);
-  });
+  ffmpeg::CodecParametersPtr params(avcodec_parameters_alloc());
+  avcodec_parameters_from_context(params.get(), ctx.get());
+  out.info.params = std::move(params);
   out.info.time_base = ctx->time_base;
   out.info.frame_rate = ctx->framerate;
   out.info.encoder = spec.encoder;
   out.info.generation = spec.generation;
   out.frame_us = 1000000 / spec.fps;
 
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  ffmpeg::FramePtr frame(av_frame_alloc());
   frame->width = spec.width;
   frame->height = spec.height;
   frame->format = AV_PIX_FMT_YUV420P;
@@ -99,9 +90,9 @@ std::optional<EncodedStream> encode_frames(const EncodeSpec& spec) {
 
   auto receive = [&] {
     for (;;) {
-      PacketPtr pkt(av_packet_alloc());
+      ffmpeg::PacketPtr pkt(av_packet_alloc());
       if (avcodec_receive_packet(ctx.get(), pkt.get()) < 0) return;
-      EncodedPacket p;
+      ffmpeg::EncodedPacket p;
       p.capture_ns = pkt->pts * 1000;
       p.generation = spec.generation;
       p.packet = std::move(pkt);
@@ -152,15 +143,15 @@ std::optional<EncodedStream> encode_tone(const ToneSpec& spec) {
   return out;
 }
 
-int64_t handed_over_us(const EncodedStream& stream, const EncodedPacket& packet, int64_t video_delay_us) {
+int64_t handed_over_us(const EncodedStream& stream, const ffmpeg::EncodedPacket& packet, int64_t video_delay_us) {
   const AVPacket& p = *packet.packet;
   if (packet.video()) return av_rescale_q(p.dts, stream.info.time_base, AVRational{1, 1000000}) + video_delay_us;
   return av_rescale_q(p.pts + p.duration, stream.info.time_base, AVRational{1, 1000000});
 }
 
-std::vector<const EncodedPacket*> session_order(const EncodedStream& video, const EncodedStream& audio,
-                                                int64_t video_delay_us) {
-  std::vector<const EncodedPacket*> order;
+std::vector<const ffmpeg::EncodedPacket*> session_order(const EncodedStream& video, const EncodedStream& audio,
+                                                        int64_t video_delay_us) {
+  std::vector<const ffmpeg::EncodedPacket*> order;
   size_t v = 0, a = 0;
   while (v < video.packets.size() || a < audio.packets.size()) {
     const bool take_video = a == audio.packets.size() ||

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/packet.hpp"
+#include "ffmpeg/packet.hpp"
 
 struct AVFrame;
 
@@ -26,8 +26,8 @@ struct EncodeSpec {
 };
 
 struct EncodedStream {
-  StreamInfo info;
-  std::vector<EncodedPacket> packets;
+  ffmpeg::StreamInfo info;
+  std::vector<ffmpeg::EncodedPacket> packets;
   int64_t frame_us = 0;  // pts step
 };
 
@@ -50,11 +50,11 @@ std::optional<EncodedStream> encode_tone(const ToneSpec& spec);
 // The packets of a video and an audio stream in the order an encoding session hands them to its
 // sinks: a video packet when its encoder lets it out (`video_delay_us` after its capture), an
 // audio packet once its last sample was captured. Ties go to video.
-std::vector<const EncodedPacket*> session_order(const EncodedStream& video, const EncodedStream& audio,
-                                                int64_t video_delay_us);
+std::vector<const ffmpeg::EncodedPacket*> session_order(const EncodedStream& video, const EncodedStream& audio,
+                                                        int64_t video_delay_us);
 // When a packet of either stream is handed over, on the capture clock (µs), as session_order
 // orders them.
-int64_t handed_over_us(const EncodedStream& stream, const EncodedPacket& packet, int64_t video_delay_us);
+int64_t handed_over_us(const EncodedStream& stream, const ffmpeg::EncodedPacket& packet, int64_t video_delay_us);
 
 // The number encode_frames drew into a decoded frame, or -1 if unreadable.
 int read_frame_number(const AVFrame& frame);

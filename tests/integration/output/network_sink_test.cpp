@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/log.hpp"
+#include "ffmpeg/log.hpp"
 #include "output/open_sink.hpp"
 #include "output_test_util.hpp"
 #include "support/net.hpp"
@@ -209,6 +210,7 @@ TEST_CASE("rtmp: FLV received by an ffmpeg RTMP listener decodes and the key is 
   REQUIRE(wait_bound(port, Proto::tcp, 10s));
   // Our logger, with FFmpeg chatty enough to name the stream it publishes.
   log::init();
+  ffmpeg::route_logs(false);
   const int level = av_log_get_level();
   av_log_set_level(AV_LOG_DEBUG);
   spdlog::set_level(spdlog::level::debug);
@@ -386,9 +388,9 @@ TEST_CASE("a peer that accepts but never reads: the queue drops instead of block
   // Big packets (an Annex B start code, then filler) so the socket buffers fill in a moment;
   // MPEG-TS does not look inside them.
   const EncodedStream real = encode_or_skip({.frames = 1, .gop = 1});
-  std::vector<EncodedPacket> packets;
+  std::vector<ffmpeg::EncodedPacket> packets;
   for (int i = 0; i < 30; ++i) {
-    EncodedPacket p;
+    ffmpeg::EncodedPacket p;
     p.packet.reset(av_packet_alloc());
     REQUIRE(av_new_packet(p.packet.get(), 256 * 1024) == 0);
     std::memset(p.packet->data, 0x55, p.packet->size);
@@ -412,7 +414,7 @@ TEST_CASE("a peer that accepts but never reads: the queue drops instead of block
   const auto start = Clock::now();
   // ~8 MB/s offered for up to 4 s: far more than the kernel buffers take.
   while (Clock::now() - start < 4s && !(*sink)->failure()) {
-    EncodedPacket p = packets[static_cast<size_t>(pts % 30)].share();
+    ffmpeg::EncodedPacket p = packets[static_cast<size_t>(pts % 30)].share();
     p.packet->pts = p.packet->dts = pts++ * (real.info.time_base.den / 30);
     const auto t0 = Clock::now();
     if (!(*sink)->write(p)) break;

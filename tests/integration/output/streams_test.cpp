@@ -41,7 +41,7 @@ EncodedStream tone_or_skip(const ToneSpec& spec) {
 // Both streams, the session's way: begin with both, then every packet in hand-over order.
 void write_session(output::Sink& sink, const EncodedStream& video, const EncodedStream& audio) {
   REQUIRE(sink.begin({video.info, audio.info}));
-  for (const EncodedPacket* p : session_order(video, audio, kVideoDelayUs))
+  for (const ffmpeg::EncodedPacket* p : session_order(video, audio, kVideoDelayUs))
     REQUIRE(sink.write(*p));
 }
 
@@ -133,7 +133,7 @@ TEST_CASE("streams: a new generation rolls the file, the audio goes on in NAME-0
   // The session begins the second generation when its first frame goes into the new encoder;
   // from then on its audio belongs to the new file.
   const int64_t switch_us = second.packets.front().packet->pts;
-  StreamInfo audio0 = audio.info, audio1 = audio.info;
+  ffmpeg::StreamInfo audio0 = audio.info, audio1 = audio.info;
   audio1.generation = 1;
   REQUIRE(sink.begin({first.info, audio0}));
   bool switched = false;
@@ -145,8 +145,8 @@ TEST_CASE("streams: a new generation rolls the file, the audio goes on in NAME-0
   for (const auto& p : second.packets)
     video.packets.push_back(p.share());
   // At the switch the old encoder is drained first (its held-back packets go out at once).
-  auto write = [&](const EncodedPacket& p) {
-    EncodedPacket copy = p.share();
+  auto write = [&](const ffmpeg::EncodedPacket& p) {
+    ffmpeg::EncodedPacket copy = p.share();
     if (!p.video()) {
       copy.generation = switched ? 1 : 0;
       written_audio.push_back(p.packet->size);
@@ -154,7 +154,7 @@ TEST_CASE("streams: a new generation rolls the file, the audio goes on in NAME-0
     REQUIRE(sink.write(copy));
   };
   size_t first_done = 0;  // packets of the first generation written
-  for (const EncodedPacket* p : session_order(video, audio, kVideoDelayUs)) {
+  for (const ffmpeg::EncodedPacket* p : session_order(video, audio, kVideoDelayUs)) {
     const int64_t at = handed_over_us(p->video() ? video : audio, *p, kVideoDelayUs);
     if (!switched && at >= switch_us) {
       for (size_t i = first_done; i < first.packets.size(); ++i)
@@ -226,7 +226,7 @@ TEST_CASE("streams: SRT carries both streams to a separate ffmpeg", "[output][st
   auto sink = output::open_sink("srt://127.0.0.1:" + std::to_string(port), AV_CODEC_ID_H264, options);
   REQUIRE(sink);
   REQUIRE((*sink)->begin({video.info, audio.info}));
-  for (const EncodedPacket* p : session_order(video, audio, kVideoDelayUs)) {
+  for (const ffmpeg::EncodedPacket* p : session_order(video, audio, kVideoDelayUs)) {
     REQUIRE((*sink)->write(*p));
     std::this_thread::sleep_for(2ms);  // paced like a live source, a little faster than real time
   }

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "capture/portal.hpp"
+#include "capture/portal/portal.hpp"
 #include "fake_portal.hpp"
 #include "support/compositor.hpp"
 #include "support/decode.hpp"

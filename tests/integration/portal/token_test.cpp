@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "capture/portal_token.hpp"
+#include "capture/portal/portal_token.hpp"
 #include "support/process.hpp"
 
 using namespace zc::capture;

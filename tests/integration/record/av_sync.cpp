@@ -10,6 +10,7 @@ extern "C" {
 #include <libavformat/avformat.h>
 }
 
+#include "ffmpeg/handles.hpp"
 #include "testsrc/pattern.hpp"
 
 namespace zc::test {
@@ -18,21 +19,11 @@ namespace {
 struct FormatCloser {
   void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
 };
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-using CodecPtr = std::unique_ptr<AVCodecContext, CodecFreer>;
 
-CodecPtr open_decoder(const AVStream& st) {
+ffmpeg::CodecContextPtr open_decoder(const AVStream& st) {
   const AVCodec* codec = avcodec_find_decoder(st.codecpar->codec_id);
   if (!codec) return nullptr;
-  CodecPtr ctx(avcodec_alloc_context3(codec));
+  ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   avcodec_parameters_to_context(ctx.get(), st.codecpar);
   ctx->pkt_timebase = st.time_base;
   if (avcodec_open2(ctx.get(), codec, nullptr) < 0) return nullptr;
@@ -106,8 +97,8 @@ AvOffsets measure_av_offsets(const std::string& path, uint32_t mark_every) {
     out.error = "no video or no audio stream";
     return out;
   }
-  CodecPtr vdec = open_decoder(*fmt->streams[vi]);
-  CodecPtr adec = open_decoder(*fmt->streams[ai]);
+  ffmpeg::CodecContextPtr vdec = open_decoder(*fmt->streams[vi]);
+  ffmpeg::CodecContextPtr adec = open_decoder(*fmt->streams[ai]);
   if (!vdec || !adec) {
     out.error = "no decoder";
     return out;
@@ -117,8 +108,8 @@ AvOffsets measure_av_offsets(const std::string& path, uint32_t mark_every) {
   std::optional<double> first_video_s;
   double last_video_s = 0, frame_s = 0;
   OnsetFinder onsets;
-  std::unique_ptr<AVPacket, PacketFreer> pkt(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  ffmpeg::PacketPtr pkt(av_packet_alloc());
+  ffmpeg::FramePtr frame(av_frame_alloc());
   auto drain = [&](AVCodecContext* dec, bool video) {
     while (avcodec_receive_frame(dec, frame.get()) == 0) {
       const int64_t ts = frame->best_effort_timestamp;

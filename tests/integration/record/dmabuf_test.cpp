@@ -12,15 +12,15 @@
 #include <algorithm>
 #include <thread>
 
-#include "capture/sync_timeline.hpp"
-#include "capture/syncobj.hpp"
+#include "capture/video/sync_timeline.hpp"
+#include "drm/dmabuf_alloc.hpp"
+#include "drm/gbm.hpp"
+#include "drm/syncobj.hpp"
+#include "drm/vgem_fence.hpp"
 #include "record_support.hpp"
 #include "support/paths.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
-#include "testsrc/dmabuf_alloc.hpp"
-#include "testsrc/vgem_fence.hpp"
-#include "zerocopy/gbm/gbm.hpp"
 
 #include <pipewire/pipewire.h>
 
@@ -37,12 +37,12 @@ constexpr int kFrames = 45;
 constexpr size_t kLinkLosses = 9;
 
 std::string gbm_unavailable() {
-  auto device = zc::zerocopy::gbm::open_first_device();
+  auto device = zc::drm::gbm::open_first_device();
   return device ? std::string() : device.error().message;
 }
 
 bool have_udmabuf() {
-  const zc::UniqueFd fd(::open(std::string(zc::testsrc::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
+  const zc::UniqueFd fd(::open(std::string(zc::drm::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
   return static_cast<bool>(fd);
 }
 
@@ -159,7 +159,7 @@ TEST_CASE("record: without ZEROCAST_CPU_DMABUF the CPU path takes shared memory 
 TEST_CASE("record: implicit fences: no frame read before its fence, one that never signals is dropped",
           "[record][dmabuf][fence]") {
   if (const std::string why = gbm_unavailable(); !why.empty()) ZC_SKIP("no real dmabufs here: " + why);
-  if (auto vgem = zc::testsrc::VgemFencer::open(); !vgem) ZC_SKIP("no vgem fences here: " + vgem.error().message);
+  if (auto vgem = zc::drm::VgemFencer::open(); !vgem) ZC_SKIP("no vgem fences here: " + vgem.error().message);
   zc::test::PipeWireDaemon pw;
   const auto out = zc::test::make_temp_dir("zc-dmabuf") + "/fenced.mkv";
   // Each buffer is queued with a pending vgem write fence; its pixels come 10 ms later, with the
@@ -196,7 +196,7 @@ TEST_CASE("record: explicit sync end to end, and a consumer killed mid-stream le
           "[record][dmabuf][sync]") {
   if (!zc::capture::library_has_sync_timeline())
     ZC_SKIP(std::string("libpipewire ") + pw_get_library_version() + " has no explicit sync (1.2+)");
-  if (auto dev = zc::capture::SyncobjDevice::open(); !dev) ZC_SKIP("no timeline syncobjs here: " + dev.error().message);
+  if (auto dev = zc::drm::SyncobjDevice::open(); !dev) ZC_SKIP("no timeline syncobjs here: " + dev.error().message);
   if (!have_udmabuf()) ZC_SKIP("no /dev/udmabuf here");
   zc::test::PipeWireDaemon pw;
   auto source =

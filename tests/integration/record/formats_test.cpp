@@ -21,7 +21,7 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
 #include "record_support.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/pw_link_loss.hpp"

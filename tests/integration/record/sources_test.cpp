@@ -16,8 +16,8 @@ extern "C" {
 
 #include <nlohmann/json.hpp>
 
-#include "capture/producer_formats.hpp"
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
+#include "capture/video/producer_formats.hpp"
 #include "record_support.hpp"
 #include "session/record_options.hpp"
 #include "support/pw_daemon.hpp"

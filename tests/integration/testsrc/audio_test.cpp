@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "capture/audio_stream.hpp"
+#include "capture/audio/audio_stream.hpp"
 #include "core/clock.hpp"
 #include "support/pw_daemon.hpp"
 #include "testsrc/audio_source.hpp"

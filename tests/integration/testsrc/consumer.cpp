@@ -13,12 +13,12 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/utils/result.h>
 
-#include "capture/handover.hpp"
+#include "capture/pw/handover.hpp"
 #include "core/clock.hpp"
+#include "drm/dmabuf_map.hpp"
 #include "testsrc/cycle_gate.hpp"
 #include "testsrc/params.hpp"
 #include "testsrc/pattern.hpp"
-#include "zerocopy/cpu/dmabuf_map.hpp"
 
 namespace zc::testsrc::test {
 
@@ -60,7 +60,7 @@ struct Consumer::Impl {
   bool recovery_pending = false;  // loop thread
   CycleGate cycle;                // driving: our last triggered cycle, until trigger_done
   // Dmabufs we mapped (null: the mapping failed), until PipeWire removes the buffer.
-  std::map<pw_buffer*, std::unique_ptr<zerocopy::DmaBufMapping>> mappings;
+  std::map<pw_buffer*, std::unique_ptr<zc::drm::DmaBufMapping>> mappings;
 };
 
 namespace {
@@ -264,11 +264,11 @@ void Consumer::Impl::handle(pw_buffer* b) {
   // dmabuf's image starts at the chunk's offset (a GBM buffer's plane offset).
   const uint8_t* pixels = static_cast<const uint8_t*>(d.data);
   uint32_t image_offset = 0;
-  zerocopy::DmaBufMapping* mapping = nullptr;
+  zc::drm::DmaBufMapping* mapping = nullptr;
   if (d.type == SPA_DATA_DmaBuf && d.fd >= 0) {
     auto it = mappings.find(b);
     if (it == mappings.end()) {
-      auto created = zerocopy::DmaBufMapping::create(static_cast<int>(d.fd), d.maxsize + d.mapoffset);
+      auto created = zc::drm::DmaBufMapping::create(static_cast<int>(d.fd), d.maxsize + d.mapoffset);
       it = mappings.emplace(b, created ? std::move(*created) : nullptr).first;
     }
     mapping = it->second.get();
@@ -280,7 +280,7 @@ void Consumer::Impl::handle(pw_buffer* b) {
   if (pixels && last_good_stride > 0 &&
       image_offset + static_cast<uint64_t>(last_good_stride) * current.height <= d.maxsize) {
     // A real dmabuf (GBM) is read between the kernel's CPU-access brackets (memfds: none).
-    std::optional<zerocopy::DmaBufReadAccess> access;
+    std::optional<zc::drm::DmaBufReadAccess> access;
     if (mapping) access.emplace(*mapping);
     const uint8_t* image = pixels + image_offset;
     f.number = read_number_rgb(

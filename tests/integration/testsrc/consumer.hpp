@@ -16,7 +16,7 @@
 
 #include <pipewire/pipewire.h>
 
-#include "capture/pw_handles.hpp"
+#include "capture/pw/pw_handles.hpp"
 #include "core/mapping.hpp"
 #include "core/pixel_format.hpp"
 #include "core/unique_fd.hpp"

@@ -14,12 +14,12 @@
 
 #include "consumer.hpp"
 #include "core/log.hpp"
+#include "drm/dmabuf_alloc.hpp"
+#include "drm/gbm.hpp"
 #include "support/process.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/skip.hpp"
-#include "testsrc/dmabuf_alloc.hpp"
 #include "testsrc/test_source.hpp"
-#include "zerocopy/gbm/gbm.hpp"
 
 using namespace std::chrono_literals;
 using zc::testsrc::BufferMode;
@@ -38,7 +38,7 @@ constexpr uint64_t kNoDriverModifier = 0x7f00000000000001ULL;
 
 // Why no real dmabuf can be made here (empty: GBM works on the first render node).
 std::string gbm_unavailable() {
-  auto device = zc::zerocopy::gbm::open_first_device();
+  auto device = zc::drm::gbm::open_first_device();
   return device ? std::string() : device.error().message;
 }
 
@@ -180,14 +180,14 @@ TEST_CASE("gbm required: a modifier GBM cannot allocate fails the stream, naming
   REQUIRE_FALSE(frames);
   const auto s = source.stats();
   CHECK(s.queued == 0);
-  CHECK_THAT(s.error, Catch::Matchers::Contains(zc::zerocopy::gbm::modifier_hex(kNoDriverModifier)));
+  CHECK_THAT(s.error, Catch::Matchers::Contains(zc::drm::gbm::modifier_hex(kNoDriverModifier)));
   CHECK(s.gbm_buffers == 0);
   CHECK(s.memfd_buffers == 0);
 }
 
 TEST_CASE("udmabuf required: real dmabufs from /dev/udmabuf carry every frame's pattern") {
   {
-    const zc::UniqueFd dev(::open(std::string(zc::testsrc::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
+    const zc::UniqueFd dev(::open(std::string(zc::drm::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
     if (!dev) ZC_SKIP("no /dev/udmabuf here (modprobe udmabuf; Linux 5.x+ with CONFIG_UDMABUF)");
   }
   const Received r = stream(linear_source(DmabufAllocator::Udmabuf, "/dev/dri"), 60);

@@ -63,7 +63,7 @@ TEST_CASE("ffmpeg.encoders lists the six encoders with what the linked FFmpeg ha
   REQUIRE(s.details.size() == 6);
   CHECK(s.details[3].first == "libx264");
   CHECK(s.details[3].second == (avcodec_find_encoder_by_name("libx264") ? "present" : "missing"));
-  CHECK(s.verdict == zc::zerocopy::gpu::Verdict::Ok);
+  CHECK(s.verdict == zc::probe::Verdict::Ok);
 }
 
 TEST_CASE("ZEROCAST_ZEROCOPY=1 without a GPU import path: record fails at start, naming the stage") {

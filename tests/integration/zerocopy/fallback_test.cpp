@@ -13,6 +13,7 @@
 
 using namespace std::chrono_literals;
 using namespace zc;
+using zc::session::Counter;
 using zc::test::FakeGpuImporter;
 using zc::test::FakeImportLog;
 
@@ -79,8 +80,9 @@ TEST_CASE("zero-copy: an importer that accepts gets every frame through the dmab
   CHECK(std::all_of(log->modifiers.begin(), log->modifiers.end(), [](uint64_t m) { return m == kModifierLinear; }));
   CHECK(r.snap.import_path == "fake-gpu");
   // The counts add up: frames after the end are not counted as captured.
-  CHECK(r.snap.frames_captured ==
-        r.snap.frames_encoded - r.snap.frames_repeated + r.snap.dropped_queue + r.snap.dropped_import);
+  CHECK(r.snap.counters[Counter::frames_captured] ==
+        r.snap.counters[Counter::frames_encoded] - r.snap.counters[Counter::frames_repeated] +
+            r.snap.counters[Counter::dropped_queue] + r.snap.counters[Counter::dropped_import]);
 }
 
 TEST_CASE("zero-copy: a rejected modifier renegotiates to the next one") {
@@ -115,14 +117,14 @@ TEST_CASE("zero-copy: the last modifier rejected renegotiates to shared memory")
   // nothing lost.
   CHECK(r.snap.import_path == "cpu (the producer sends shared memory)");
   CHECK(r.snap.capture_gpu_ms_per_frame < 0);  // nothing went through the GPU: no GPU time
-  CHECK(r.snap.dropped_import == 0);
+  CHECK(r.snap.counters[Counter::dropped_import] == 0);
   CHECK(r.decoded.decode.frames.size() == kFrames);
   // PipeWire 0.3.65 now and then hands over the first buffers of the new shared-memory set with no
   // memory in them (CI saw 1-3 skipped after 0). Capture counts each as a defect and skips it
   // (Stream::Impl::recover_unfilled): those may be missing from the file, nothing else.
   const uint64_t skipped = test::skipped_numbers(r.decoded.numbers);
-  CHECK(skipped <= r.snap.dropped_defect);
-  CHECK(r.snap.dropped_defect <= 9);  // three renegotiations of three unfilled buffers each, at most
+  CHECK(skipped <= r.snap.counters[Counter::dropped_defect]);
+  CHECK(r.snap.counters[Counter::dropped_defect] <= 9);  // three renegotiations of three unfilled buffers each, at most
   INFO(test::consecutive_problem(r.decoded.numbers, skipped));
   CHECK(test::consecutive_problem(r.decoded.numbers, skipped).empty());
 }
@@ -137,7 +139,7 @@ TEST_CASE(
     CHECK(log->imported == 9);
     CHECK(log->failed == zerocopy::ImportChain::kDisableAfter);
   }
-  CHECK(r.snap.dropped_import == 0);
+  CHECK(r.snap.counters[Counter::dropped_import] == 0);
   CHECK(r.decoded.decode.frames.size() == kFrames);
   // The frames the importer failed on went the CPU way: the first ones (9 imported, then the
   // failures) are all in the file, in order.
@@ -156,8 +158,8 @@ TEST_CASE(
   // buffers may come unfilled on 0.3.65 (skipped as defects, as in the test above). Nothing else
   // may be missing, repeated or out of order.
   const uint64_t skipped = test::skipped_numbers(numbers);
-  CHECK(r.snap.frames_missed <= 4);
-  CHECK(skipped <= r.snap.frames_missed + r.snap.dropped_defect);
+  CHECK(r.snap.counters[Counter::frames_missed] <= 4);
+  CHECK(skipped <= r.snap.counters[Counter::frames_missed] + r.snap.counters[Counter::dropped_defect]);
   INFO(test::consecutive_problem(numbers, skipped));
   CHECK(test::consecutive_problem(numbers, skipped).empty());
   CHECK(r.snap.import_path.find("fake-gpu disabled") != std::string::npos);
@@ -172,7 +174,7 @@ TEST_CASE("zero-copy: an importer that leaves its reads in flight gets each buff
   b.read_time = std::chrono::milliseconds(10);
   const auto r = record(b, {kModifierLinear}, log);
   CHECK(r.snap.import_path == "fake-gpu");
-  CHECK(r.snap.dropped_import == 0);
+  CHECK(r.snap.counters[Counter::dropped_import] == 0);
   CHECK(r.decoded.decode.frames.size() == kFrames);
   INFO(test::consecutive_problem(r.decoded.numbers));
   CHECK(test::consecutive_problem(r.decoded.numbers).empty());

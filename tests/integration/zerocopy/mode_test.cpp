@@ -11,7 +11,7 @@ using namespace zc::session;
 namespace {
 
 GpuPathFactory failing(int& calls, Errc code, std::string message) {
-  return [&calls, code, message](std::shared_ptr<cuda::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
+  return [&calls, code, message](std::shared_ptr<cuda::CudaContext>) -> Result<zerocopy::cuda_bridge::GpuPath> {
     ++calls;
     return fail(code, "zerocopy:cuda", message);
   };
@@ -60,11 +60,11 @@ TEST_CASE("auto without a driver goes the CPU way and says why, =1 fails naming 
 TEST_CASE("a GPU path that comes up is installed: the first pipeline gets it, later ones make their own") {
   int made = 0;
   // (Which context later calls get is checked on the GPU machine: a fake path has none.)
-  auto factory = [&made](std::shared_ptr<cuda::CudaContext>) -> Result<zerocopy::gpu::GpuPath> {
+  auto factory = [&made](std::shared_ptr<cuda::CudaContext>) -> Result<zerocopy::cuda_bridge::GpuPath> {
     ++made;
-    zerocopy::gpu::GpuPath p;
+    zerocopy::cuda_bridge::GpuPath p;
     auto log = std::make_shared<test::FakeImportLog>();
-    p.importer = std::make_unique<zerocopy::gpu::RoutingImporter>(
+    p.importer = std::make_unique<zerocopy::cuda_bridge::RoutingImporter>(
         nullptr,
         std::make_unique<test::FakeGpuImporter>(test::FakeGpuImporter::Behaviour{{kModifierLinear}, {}, 0}, log));
     p.description = "fake bridge";

@@ -2,8 +2,8 @@
 // links planned from a registry's ports.
 #include <catch2/catch.hpp>
 
-#include "capture/app_match.hpp"
-#include "capture/audio_source.hpp"
+#include "capture/audio/audio_source.hpp"
+#include "capture/graph/app_match.hpp"
 
 using namespace zc;
 using namespace zc::capture;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "capture/audio_stamp.hpp"
+#include "capture/audio/audio_stamp.hpp"
 
 using zc::capture::AudioCycle;
 using zc::capture::AudioStamper;

@@ -3,7 +3,7 @@
 #include <array>
 #include <vector>
 
-#include "capture/buffer.hpp"
+#include "capture/video/buffer.hpp"
 #include "fake_buffer.hpp"
 
 using namespace zc;

@@ -3,7 +3,7 @@
 #include <array>
 #include <thread>
 
-#include "capture/handover.hpp"
+#include "capture/pw/handover.hpp"
 
 using zc::capture::BufferHandover;
 

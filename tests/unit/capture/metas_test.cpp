@@ -5,7 +5,7 @@
 
 #include <spa/param/video/raw.h>
 
-#include "capture/metas.hpp"
+#include "capture/video/metas.hpp"
 #include "fake_buffer.hpp"
 
 using namespace zc;

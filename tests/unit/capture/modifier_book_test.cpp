@@ -3,8 +3,8 @@
 #include <spa/param/format-utils.h>
 #include <spa/param/video/format-utils.h>
 
-#include "capture/offer.hpp"
-#include "capture/params.hpp"
+#include "capture/video/offer.hpp"
+#include "capture/video/params.hpp"
 
 using namespace zc;
 using namespace zc::capture;

@@ -14,9 +14,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "capture/params.hpp"
-#include "capture/spa_format.hpp"
-#include "capture/sync_timeline.hpp"
+#include "capture/video/params.hpp"
+#include "capture/video/spa_format.hpp"
+#include "capture/video/sync_timeline.hpp"
 
 using namespace zc;
 using namespace zc::capture;

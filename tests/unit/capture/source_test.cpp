@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "capture/portal_token.hpp"
-#include "capture/source.hpp"
+#include "capture/graph/source.hpp"
+#include "capture/portal/portal_token.hpp"
 
 using namespace zc;
 using namespace zc::capture;

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "capture/timestamper.hpp"
+#include "capture/video/timestamper.hpp"
 
 using zc::capture::Timestamper;
 

@@ -11,6 +11,7 @@ extern "C" {
 #include <string>
 
 #include "core/library_pages.hpp"
+#include "ffmpeg/handles.hpp"
 
 namespace {
 
@@ -63,9 +64,9 @@ TEST_CASE("loader pages: library text the loader touched is released, and everyt
   const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
   REQUIRE(codec);
   CHECK(std::string(codec->name) == "libx264");
-  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  zc::ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   REQUIRE(ctx);
-  avcodec_free_context(&ctx);
+  ctx.reset();
   CHECK(std::string(av_get_media_type_string(AVMEDIA_TYPE_VIDEO)) == "video");
   // Only what was used came back.
   CHECK(resident().library_kb * 2 < before.library_kb);

@@ -1,9 +1,9 @@
 // Frames reach FFmpeg without a copy, and the pooled buffer goes home only when FFmpeg lets go.
 #include <catch2/catch.hpp>
 
-#include "encode/av_util.hpp"
 #include "encode/cpu_frames.hpp"
 #include "encode/frame_wrap.hpp"
+#include "ffmpeg/handles.hpp"
 
 using namespace zc;
 using namespace zc::encode;
@@ -14,7 +14,7 @@ TEST_CASE("a wrapped NV12 frame points at the pool's planes", "[encode][wrap]") 
   REQUIRE(f.storage);
   const uint64_t y = f.planes[0];
   const uint64_t uv = f.planes[1];
-  FramePtr av(av_frame_alloc());
+  ffmpeg::FramePtr av(av_frame_alloc());
   REQUIRE(wrap_device_frame(f, *av));
   CHECK_FALSE(f.storage);  // handed over
   CHECK(av->format == AV_PIX_FMT_NV12);
@@ -34,11 +34,11 @@ TEST_CASE("a wrapped NV12 frame points at the pool's planes", "[encode][wrap]") 
 TEST_CASE("an extra FFmpeg reference keeps the pooled buffer until it is dropped", "[encode][wrap]") {
   CpuFramePool pool(32, 32, PixelFormat::I420);
   DeviceFrame f = pool.acquire();
-  FramePtr av(av_frame_alloc());
+  ffmpeg::FramePtr av(av_frame_alloc());
   REQUIRE(wrap_device_frame(f, *av));
   CHECK(av->format == AV_PIX_FMT_YUV420P);
   CHECK(av->data[2] != nullptr);
-  FramePtr kept(av_frame_alloc());
+  ffmpeg::FramePtr kept(av_frame_alloc());
   REQUIRE(av_frame_ref(kept.get(), av.get()) == 0);  // what an encoder that holds frames does
   CHECK(kept->data[0] == av->data[0]);               // a reference, not a copy
   av_frame_unref(av.get());
@@ -50,7 +50,7 @@ TEST_CASE("an extra FFmpeg reference keeps the pooled buffer until it is dropped
 }
 
 TEST_CASE("frames an encoder cannot take are refused without losing the buffer", "[encode][wrap]") {
-  FramePtr av(av_frame_alloc());
+  ffmpeg::FramePtr av(av_frame_alloc());
   DeviceFrame packed;
   packed.format = PixelFormat::BGRx;
   packed.width = 16;

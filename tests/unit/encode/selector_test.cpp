@@ -46,13 +46,13 @@ class FakeEncoder final : public Encoder {
     open_ = true;
     return {};
   }
-  Result<void> receive(std::vector<EncodedPacket>&) override { return {}; }
-  Result<void> finish(std::vector<EncodedPacket>& out) override {
+  Result<void> receive(std::vector<ffmpeg::EncodedPacket>&) override { return {}; }
+  Result<void> finish(std::vector<ffmpeg::EncodedPacket>& out) override {
     ++stats_.finished;
     if (!open_) return {};
     if (behaviour_ == Behaviour::FailEncode) return fail(Errc::encoder, "encode:" + name_, "encode failed (fake)");
     if (behaviour_ == Behaviour::Succeed) {
-      EncodedPacket p;
+      ffmpeg::EncodedPacket p;
       p.packet.reset(av_packet_alloc());
       p.packet->flags |= AV_PKT_FLAG_KEY;
       out.push_back(std::move(p));
@@ -62,7 +62,7 @@ class FakeEncoder final : public Encoder {
   Result<void> request_keyframe() override { return {}; }
   Result<void> set_bitrate(uint32_t) override { return {}; }
   void set_time_origin(int64_t) override {}
-  const StreamInfo* stream_info() const override { return open_ ? &info_ : nullptr; }
+  const ffmpeg::StreamInfo* stream_info() const override { return open_ ? &info_ : nullptr; }
 
  private:
   std::string name_;
@@ -70,7 +70,7 @@ class FakeEncoder final : public Encoder {
   InputSpec input_;
   Stats& stats_;
   bool open_ = false;
-  StreamInfo info_;
+  ffmpeg::StreamInfo info_;
 };
 
 struct FakeCatalog {

@@ -31,13 +31,13 @@ class FakeSink final : public output::Sink {
   FakeSink(std::string name, std::shared_ptr<Log> log) : name_(std::move(name)), log_(std::move(log)) {}
 
   std::string describe() const override { return name_; }
-  Result<void> begin(const StreamList& streams) override {
+  Result<void> begin(const ffmpeg::StreamList& streams) override {
     std::lock_guard lock(log_->mutex);
-    log_->generations.push_back(generation_of(streams));
+    log_->generations.push_back(ffmpeg::generation_of(streams));
     log_->stream_counts.push_back(streams.size());
     return {};
   }
-  Result<void> write(const EncodedPacket& packet) override {
+  Result<void> write(const ffmpeg::EncodedPacket& packet) override {
     std::unique_lock lock(log_->mutex);
     log_->changed.wait(lock, [&] { return log_->gate_open || (log_->interrupted && !log_->ignore_interrupt); });
     if (log_->interrupted && !log_->ignore_interrupt) {
@@ -81,8 +81,8 @@ class FakeSink final : public output::Sink {
 };
 
 // A tiny packet with the given pts; keyframe as asked.
-inline EncodedPacket fake_packet(int64_t pts, bool key, uint32_t generation = 0, int size = 100) {
-  EncodedPacket p;
+inline ffmpeg::EncodedPacket fake_packet(int64_t pts, bool key, uint32_t generation = 0, int size = 100) {
+  ffmpeg::EncodedPacket p;
   p.packet.reset(av_packet_alloc());
   av_new_packet(p.packet.get(), size);
   p.packet->pts = p.packet->dts = pts;
@@ -92,36 +92,30 @@ inline EncodedPacket fake_packet(int64_t pts, bool key, uint32_t generation = 0,
 }
 
 // An audio packet of stream 1 (every audio packet is a keyframe to FFmpeg: it must not matter).
-inline EncodedPacket fake_audio(int64_t pts, uint32_t generation = 0) {
-  EncodedPacket p = fake_packet(pts, true, generation, 50);
+inline ffmpeg::EncodedPacket fake_audio(int64_t pts, uint32_t generation = 0) {
+  ffmpeg::EncodedPacket p = fake_packet(pts, true, generation, 50);
   p.stream = 1;
   return p;
 }
 
-inline StreamInfo fake_info(uint32_t generation) {
-  StreamInfo info;
-  AVCodecParameters* params = avcodec_parameters_alloc();
+inline ffmpeg::StreamInfo fake_info(uint32_t generation) {
+  ffmpeg::StreamInfo info;
+  ffmpeg::CodecParametersPtr params(avcodec_parameters_alloc());
   params->codec_type = AVMEDIA_TYPE_VIDEO;
   params->codec_id = AV_CODEC_ID_H264;
-  info.params = std::shared_ptr<const AVCodecParameters>(params, [](const AVCodecParameters* p) {
-    auto* q = const_cast<AVCodecParameters*>(p);
-    avcodec_parameters_free(&q);
-  });
+  info.params = std::move(params);
   info.generation = generation;
   return info;
 }
 
 // The video stream and one audio track.
-inline StreamList fake_streams(uint32_t generation) {
-  StreamInfo audio = fake_info(generation);
-  auto* params = avcodec_parameters_alloc();
+inline ffmpeg::StreamList fake_streams(uint32_t generation) {
+  ffmpeg::StreamInfo audio = fake_info(generation);
+  ffmpeg::CodecParametersPtr params(avcodec_parameters_alloc());
   params->codec_type = AVMEDIA_TYPE_AUDIO;
   params->codec_id = AV_CODEC_ID_OPUS;
-  audio.params = std::shared_ptr<const AVCodecParameters>(params, [](const AVCodecParameters* p) {
-    auto* q = const_cast<AVCodecParameters*>(p);
-    avcodec_parameters_free(&q);
-  });
-  audio.kind = StreamKind::audio;
+  audio.params = std::move(params);
+  audio.kind = ffmpeg::StreamKind::audio;
   audio.index = 1;
   return {fake_info(generation), audio};
 }

@@ -33,21 +33,18 @@ TEST_CASE("a new pipeline with the same streams continues them, other streams st
   auto clip = ring->clip(0);
   REQUIRE(clip);
   REQUIRE(clip->streams.size() == 2);
-  CHECK(clip->streams[1].kind == StreamKind::audio);
+  CHECK(clip->streams[1].kind == ffmpeg::StreamKind::audio);
   std::vector<uint32_t> streams;
   for (const auto& p : clip->packets)
     streams.push_back(p.stream);
   CHECK(streams == std::vector<uint32_t>{0, 1, 0});  // audio past the last video frame waits for more video
 
   // Another audio codec: not the same streams, so a new generation (the replay starts over).
-  StreamList other = fake_streams(0);
-  auto* params = avcodec_parameters_alloc();
+  ffmpeg::StreamList other = fake_streams(0);
+  ffmpeg::CodecParametersPtr params(avcodec_parameters_alloc());
   params->codec_type = AVMEDIA_TYPE_AUDIO;
   params->codec_id = AV_CODEC_ID_AAC;
-  other[1].params = std::shared_ptr<const AVCodecParameters>(params, [](const AVCodecParameters* p) {
-    auto* q = const_cast<AVCodecParameters*>(p);
-    avcodec_parameters_free(&q);
-  });
+  other[1].params = std::move(params);
   auto third = (*set)->attach();
   REQUIRE(third->begin(other));
   CHECK(ring->held_packets() == 0);

@@ -18,8 +18,8 @@ constexpr int kFps = 25;  // 40 ms: exact in microseconds
 constexpr int64_t kFrameUs = 1000000 / kFps;
 constexpr int kGop = 50;  // 2 s
 
-StreamInfo info_at(uint32_t generation) {
-  StreamInfo info = fake_info(generation);
+ffmpeg::StreamInfo info_at(uint32_t generation) {
+  ffmpeg::StreamInfo info = fake_info(generation);
   info.frame_rate = AVRational{kFps, 1};
   info.time_base = AVRational{1, 1000000};
   return info;
@@ -32,7 +32,7 @@ void feed(ReplayRing& ring, int first, int count, uint32_t generation = 0, int s
   }
 }
 
-int frame_of(const EncodedPacket& p) {
+int frame_of(const ffmpeg::EncodedPacket& p) {
   return static_cast<int>(p.packet->pts / kFrameUs);
 }
 
@@ -115,7 +115,7 @@ TEST_CASE("a new generation starts the replay ring over", "[replay]") {
   CHECK(ring.held_packets() == 30);
   auto clip = ring.clip(0);
   REQUIRE(clip);
-  CHECK(generation_of(clip->streams) == 1);
+  CHECK(ffmpeg::generation_of(clip->streams) == 1);
   CHECK(clip->packets.front().generation == 1);
 }
 
@@ -143,7 +143,7 @@ TEST_CASE("the byte bound trims whole GOPs and never leaves a clip without a key
 TEST_CASE("the replay ring grows past its initial slots and keeps order", "[replay]") {
   // 240 fps for 4 s: more packets than the initial 256 slots, wrapped several times first.
   ReplayRing ring({.duration = 3000ms});
-  StreamInfo info = fake_info(0);
+  ffmpeg::StreamInfo info = fake_info(0);
   info.frame_rate = AVRational{240, 1};
   REQUIRE(ring.begin({info}));
   const int64_t step = 1000000 / 240;

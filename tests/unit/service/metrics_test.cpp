@@ -9,6 +9,7 @@
 
 using namespace zc::service;
 using namespace zc::session;
+using zc::session::Counter;
 
 namespace {
 
@@ -20,21 +21,21 @@ MetricsSnapshot sample() {
   c.view.encoder = "libx264";
   c.view.import_path = "cpu";
   c.view.state = "capturing";
-  c.view.frames_captured = 1200;
-  c.view.frames_encoded = 1190;
-  c.view.frames_missed = 4;
-  c.view.cursor_only = 37;
-  c.view.pointer_frames = 35;
-  c.view.dropped_queue = 7;
-  c.view.dropped_defect = 2;
-  c.view.dropped_import = 1;
+  c.view.counters[Counter::frames_captured] = 1200;
+  c.view.counters[Counter::frames_encoded] = 1190;
+  c.view.counters[Counter::frames_missed] = 4;
+  c.view.counters[Counter::cursor_only] = 37;
+  c.view.counters[Counter::pointer_frames] = 35;
+  c.view.counters[Counter::dropped_queue] = 7;
+  c.view.counters[Counter::dropped_defect] = 2;
+  c.view.counters[Counter::dropped_import] = 1;
   c.view.fps_in = 59.5;
   c.view.queue_depth = 3;
   c.view.cpu_ms_per_frame = 1.5;
   c.view.gpu_ms_per_frame = 0.4;
   c.view.replay_bytes = 123456;
-  c.view.reconnects = 2;
-  c.view.audio_packets = 500;
+  c.view.counters[Counter::capture_restarts] = 2;
+  c.view.counters[Counter::audio_packets] = 500;
   zc::session::AudioInputStats a;
   a.name = "output";
   a.state = "capturing";

@@ -12,29 +12,17 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "ffmpeg/handles.hpp"
 #include "support/skip.hpp"
 #include "testsrc/pattern.hpp"
 
 using zc::PixelFormat;
+using zc::ffmpeg::CodecContextPtr;
+using zc::ffmpeg::FramePtr;
+using zc::ffmpeg::PacketPtr;
+using zc::ffmpeg::SwsPtr;
 
 namespace {
-
-struct CodecFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct SwsFree {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-using CodecPtr = std::unique_ptr<AVCodecContext, CodecFree>;
-using FramePtr = std::unique_ptr<AVFrame, FrameFree>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketFree>;
-using SwsPtr = std::unique_ptr<SwsContext, SwsFree>;
 
 AVPixelFormat av_format(PixelFormat f) {
   switch (f) {
@@ -73,7 +61,7 @@ ChainResult run_chain(uint32_t src_w, uint32_t src_h, PixelFormat format, uint32
   const AVCodec* enc = avcodec_find_encoder_by_name("libx264");
   const AVCodec* dec = avcodec_find_decoder(AV_CODEC_ID_H264);
   if (!enc || !dec) ZC_SKIP("this FFmpeg has no libx264 or no h264 decoder");
-  CodecPtr e(avcodec_alloc_context3(enc));
+  CodecContextPtr e(avcodec_alloc_context3(enc));
   e->width = static_cast<int>(out_w);
   e->height = static_cast<int>(out_h);
   e->pix_fmt = AV_PIX_FMT_YUV420P;
@@ -92,7 +80,7 @@ ChainResult run_chain(uint32_t src_w, uint32_t src_h, PixelFormat format, uint32
   av_opt_set(e->priv_data, "preset", "ultrafast", 0);
   av_opt_set(e->priv_data, "tune", "zerolatency", 0);
   REQUIRE(avcodec_open2(e.get(), enc, nullptr) == 0);
-  CodecPtr d(avcodec_alloc_context3(dec));
+  CodecContextPtr d(avcodec_alloc_context3(dec));
   d->thread_count = 1;
   REQUIRE(avcodec_open2(d.get(), dec, nullptr) == 0);
 

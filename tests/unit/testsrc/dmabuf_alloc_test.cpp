@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "drm/gbm.hpp"
 #include "support/process.hpp"
-#include "testsrc/dmabuf_alloc.hpp"
+#include "testsrc/dmabuf_backend.hpp"
 #include "testsrc/test_source.hpp"
-#include "zerocopy/gbm/gbm.hpp"
 
 using Catch::Matchers::Contains;
 using zc::testsrc::BufferMode;
@@ -52,23 +52,23 @@ TEST_CASE("dmabuf allocator names map both ways, and the gbm allocator needs dma
 
 TEST_CASE("render node lookup: the first renderD* by name, or which one is missing") {
   const std::string dir = zc::test::make_temp_dir("zc-dri");
-  auto none = zc::zerocopy::gbm::find_render_node(dir);
+  auto none = zc::drm::gbm::find_render_node(dir);
   REQUIRE_FALSE(none);
   CHECK(none.error().code == zc::Errc::not_found);
   CHECK(none.error().message == "no DRM render node (" + dir + "/renderD*)");
-  CHECK_FALSE(zc::zerocopy::gbm::find_render_node(dir + "/missing"));
+  CHECK_FALSE(zc::drm::gbm::find_render_node(dir + "/missing"));
   // Plain files stand in for the device nodes: only the lookup is under test, nothing opens them.
   for (const char* name : {"card0", "renderD129", "renderD128"})
     std::ofstream(dir + "/" + name).put('x');
-  auto node = zc::zerocopy::gbm::find_render_node(dir);
+  auto node = zc::drm::gbm::find_render_node(dir);
   REQUIRE(node);
   CHECK(*node == dir + "/renderD128");
   // Where GBM may allocate, in the order tried: render nodes, then card nodes (Mesa's software
   // backend allocates only on those).
   std::ofstream(dir + "/card1").put('x');
-  CHECK(zc::zerocopy::gbm::find_drm_nodes(dir) ==
+  CHECK(zc::drm::gbm::find_drm_nodes(dir) ==
         std::vector<std::string>{dir + "/renderD128", dir + "/renderD129", dir + "/card0", dir + "/card1"});
-  CHECK(zc::zerocopy::gbm::find_drm_nodes(dir + "/missing").empty());
+  CHECK(zc::drm::gbm::find_drm_nodes(dir + "/missing").empty());
   std::filesystem::remove_all(dir);
 }
 

@@ -8,7 +8,7 @@
 #include <spa/pod/iter.h>
 #include <spa/pod/parser.h>
 
-#include "capture/sync_timeline.hpp"
+#include "capture/video/sync_timeline.hpp"
 #include "testsrc/options.hpp"
 #include "testsrc/params.hpp"
 

@@ -12,17 +12,17 @@
 #include <thread>
 
 #include "cpu_test_image.hpp"
+#include "drm/dmabuf_alloc.hpp"
+#include "drm/implicit_fence.hpp"
+#include "drm/vgem_fence.hpp"
 #include "support/skip.hpp"
-#include "testsrc/dmabuf_alloc.hpp"
-#include "testsrc/vgem_fence.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
-#include "zerocopy/fence/implicit_fence.hpp"
 
 using namespace std::chrono_literals;
 using zc::PixelFormat;
+using zc::drm::FenceWait;
 using zc::zerocopy::CpuImporter;
 using zc::zerocopy::CpuImportOptions;
-using zc::zerocopy::FenceWait;
 using zc::zerocopy::ImportTarget;
 
 namespace {
@@ -31,17 +31,17 @@ constexpr uint32_t kWidth = 64, kHeight = 32, kStride = kWidth * 4;
 
 struct Rig {
   zc::UniqueFd udmabuf_device;
-  zc::testsrc::Udmabuf buffer;
-  zc::testsrc::VgemFencer fencer;
+  zc::drm::Udmabuf buffer;
+  zc::drm::VgemFencer fencer;
 };
 
 // A udmabuf and the vgem node, or a skip naming what is missing.
 Rig make_rig() {
-  zc::UniqueFd dev(::open(std::string(zc::testsrc::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
+  zc::UniqueFd dev(::open(std::string(zc::drm::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
   if (!dev) ZC_SKIP("no /dev/udmabuf here (modprobe udmabuf)");
-  auto fencer = zc::testsrc::VgemFencer::open();
+  auto fencer = zc::drm::VgemFencer::open();
   if (!fencer) ZC_SKIP("no vgem fences here: " + fencer.error().message);
-  auto buffer = zc::testsrc::allocate_udmabuf(dev.get(), size_t{kStride} * kHeight);
+  auto buffer = zc::drm::allocate_udmabuf(dev.get(), size_t{kStride} * kHeight);
   REQUIRE(buffer);
   return Rig{std::move(dev), std::move(*buffer), std::move(*fencer)};
 }
@@ -82,12 +82,12 @@ double luma(const zc::DeviceFrame& f) {
 TEST_CASE("a vgem write fence on a dmabuf is seen pending until signalled", "[fence][vm]") {
   Rig rig = make_rig();
   const int fd = rig.buffer.dmabuf.get();
-  CHECK(zc::zerocopy::wait_dmabuf_write_fence(fd, 0) == FenceWait::Ready);
+  CHECK(zc::drm::wait_dmabuf_write_fence(fd, 0) == zc::drm::FenceWait::Ready);
   auto fence = rig.fencer.attach_write_fence(fd);
   REQUIRE(fence);
-  CHECK(zc::zerocopy::wait_dmabuf_write_fence(fd, 20) == FenceWait::TimedOut);
+  CHECK(zc::drm::wait_dmabuf_write_fence(fd, 20) == zc::drm::FenceWait::TimedOut);
   REQUIRE(rig.fencer.signal(*fence));
-  CHECK(zc::zerocopy::wait_dmabuf_write_fence(fd, 0) == FenceWait::Ready);
+  CHECK(zc::drm::wait_dmabuf_write_fence(fd, 0) == zc::drm::FenceWait::Ready);
   // A second signal of the same fence is refused: the test source relies on it being one-shot.
   CHECK_FALSE(rig.fencer.signal(*fence));
 }

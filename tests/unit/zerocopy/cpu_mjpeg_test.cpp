@@ -13,6 +13,7 @@ extern "C" {
 }
 
 #include "cpu_test_image.hpp"
+#include "ffmpeg/handles.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 #include "zerocopy/cpu/mjpeg.hpp"
 
@@ -30,7 +31,7 @@ namespace {
 std::vector<uint8_t> jpeg_of(Rgba c, int w, int h, AVPixelFormat pix_fmt) {
   const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
   REQUIRE(codec);
-  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  zc::ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   ctx->width = w;
   ctx->height = h;
   ctx->pix_fmt = pix_fmt;
@@ -38,12 +39,12 @@ std::vector<uint8_t> jpeg_of(Rgba c, int w, int h, AVPixelFormat pix_fmt) {
   ctx->flags |= AV_CODEC_FLAG_QSCALE;
   ctx->global_quality = FF_QP2LAMBDA * 2;
   ctx->color_range = AVCOL_RANGE_JPEG;
-  REQUIRE(avcodec_open2(ctx, codec, nullptr) == 0);
-  AVFrame* frame = av_frame_alloc();
+  REQUIRE(avcodec_open2(ctx.get(), codec, nullptr) == 0);
+  zc::ffmpeg::FramePtr frame(av_frame_alloc());
   frame->format = pix_fmt;
   frame->width = w;
   frame->height = h;
-  REQUIRE(av_frame_get_buffer(frame, 0) == 0);
+  REQUIRE(av_frame_get_buffer(frame.get(), 0) == 0);
   // BT.601 at full range.
   const double y = 0.299 * c.r + 0.587 * c.g + 0.114 * c.b;
   const auto clamp = [](double v) { return static_cast<uint8_t>(std::min(255.0, std::max(0.0, v + 0.5))); };
@@ -53,13 +54,10 @@ std::vector<uint8_t> jpeg_of(Rgba c, int w, int h, AVPixelFormat pix_fmt) {
     for (int row = 0; row < ph; ++row)
       std::memset(frame->data[p] + row * frame->linesize[p], vals[p], static_cast<size_t>(frame->linesize[p]));
   }
-  REQUIRE(avcodec_send_frame(ctx, frame) == 0);
-  AVPacket* pkt = av_packet_alloc();
-  REQUIRE(avcodec_receive_packet(ctx, pkt) == 0);
+  REQUIRE(avcodec_send_frame(ctx.get(), frame.get()) == 0);
+  zc::ffmpeg::PacketPtr pkt(av_packet_alloc());
+  REQUIRE(avcodec_receive_packet(ctx.get(), pkt.get()) == 0);
   std::vector<uint8_t> out(pkt->data, pkt->data + pkt->size);
-  av_packet_free(&pkt);
-  av_frame_free(&frame);
-  avcodec_free_context(&ctx);
   return out;
 }
 

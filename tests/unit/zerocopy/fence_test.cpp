@@ -6,20 +6,20 @@
 
 #include <chrono>
 
-#include "zerocopy/fence/implicit_fence.hpp"
+#include "drm/implicit_fence.hpp"
 
-using namespace zc::zerocopy;
+using namespace zc;
 
 TEST_CASE("a memfd (the test source's fake dmabuf) has no implicit fence to wait on") {
   const int fd = memfd_create("zc-fence-test", MFD_CLOEXEC);
   REQUIRE(fd >= 0);
   REQUIRE(ftruncate(fd, 4096) == 0);
   const auto t0 = std::chrono::steady_clock::now();
-  CHECK(wait_dmabuf_write_fence(fd, 1000) == FenceWait::Unsupported);
+  CHECK(drm::wait_dmabuf_write_fence(fd, 1000) == drm::FenceWait::Unsupported);
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500));
   close(fd);
 }
 
 TEST_CASE("a closed fd is unsupported too") {
-  CHECK(wait_dmabuf_write_fence(-1, 10) == FenceWait::Unsupported);
+  CHECK(drm::wait_dmabuf_write_fence(-1, 10) == drm::FenceWait::Unsupported);
 }

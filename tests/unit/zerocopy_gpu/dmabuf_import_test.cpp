@@ -19,19 +19,19 @@
 #include <optional>
 #include <string_view>
 
+#include "drm/dmabuf_alloc.hpp"
+#include "drm/gbm.hpp"
 #include "support/skip.hpp"
-#include "testsrc/dmabuf_alloc.hpp"
 #include "yuv_reference.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
-#include "zerocopy/gbm/gbm.hpp"
-#include "zerocopy/gpu/gl/dmabuf_image.hpp"
-#include "zerocopy/gpu/gl/gl_pass.hpp"
-#include "zerocopy/gpu/modifiers.hpp"
-#include "zerocopy/gpu/vk/vk_pass.hpp"
+#include "zerocopy/cuda_bridge/gl/dmabuf_image.hpp"
+#include "zerocopy/cuda_bridge/gl/gl_pass.hpp"
+#include "zerocopy/cuda_bridge/modifiers.hpp"
+#include "zerocopy/cuda_bridge/vk/vk_pass.hpp"
 #include "zerocopy/import_chain.hpp"
 
 using namespace zc;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
 
 namespace {
 
@@ -63,9 +63,9 @@ std::string_view to_string(Source s) {
 
 struct RealDmabuf {
   UniqueFd device;
-  std::optional<testsrc::Udmabuf> udmabuf;
-  std::optional<zerocopy::gbm::Device> gbm_device;
-  std::optional<zerocopy::gbm::Bo> bo;
+  std::optional<drm::Udmabuf> udmabuf;
+  std::optional<drm::gbm::Device> gbm_device;
+  std::optional<drm::gbm::Bo> bo;
   uint32_t stride = 0;
 
   int fd() const { return bo ? bo->fd() : udmabuf->dmabuf.get(); }
@@ -88,26 +88,26 @@ struct RealDmabuf {
 std::optional<RealDmabuf> make_dmabuf(Source source, const std::vector<uint8_t>& rgba, std::string& why) {
   RealDmabuf d;
   if (source == Source::udmabuf) {
-    d.device = UniqueFd(::open(std::string(testsrc::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
+    d.device = UniqueFd(::open(std::string(zc::drm::kUdmabufDevice).c_str(), O_RDWR | O_CLOEXEC));
     if (!d.device) {
       why = "no /dev/udmabuf";
       return std::nullopt;
     }
     d.stride = kUdmabufStride;
     const auto bytes = to_bgrx(rgba, d.stride);
-    auto buf = testsrc::allocate_udmabuf(d.device.get(), bytes.size());
+    auto buf = zc::drm::allocate_udmabuf(d.device.get(), bytes.size());
     REQUIRE(buf);
     std::memcpy(buf->map.data(), bytes.data(), bytes.size());
     d.udmabuf = std::move(*buf);
     return d;
   }
-  auto dev = zerocopy::gbm::open_first_device();
+  auto dev = drm::gbm::open_first_device();
   if (!dev) {
     why = dev.error().message;
     return std::nullopt;
   }
   d.gbm_device = std::move(*dev);
-  auto bo = zerocopy::gbm::Bo::create_linear(*d.gbm_device, kW, kH, drm_fourcc(PixelFormat::BGRx));
+  auto bo = drm::gbm::Bo::create_linear(*d.gbm_device, kW, kH, drm_fourcc(PixelFormat::BGRx));
   REQUIRE(bo);
   d.stride = bo->stride();
   {

@@ -5,10 +5,10 @@
 
 #include "support/skip.hpp"
 #include "yuv_reference.hpp"
-#include "zerocopy/gpu/gl/gl_pass.hpp"
+#include "zerocopy/cuda_bridge/gl/gl_pass.hpp"
 
 using namespace zc;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
 
 namespace {
 

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "zerocopy/gpu/modifiers.hpp"
+#include "zerocopy/cuda_bridge/modifiers.hpp"
 
 using namespace zc;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
 
 namespace {
 // What NVIDIA's EGL reports for XRGB8888 (block-linear tiled, LINEAR external-only), shortened.

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cuda/cuda_api.hpp"
+#include "probe/probe.hpp"
 #include "support/skip.hpp"
-#include "zerocopy/gpu/probe/probe.hpp"
 
 using namespace zc;
-using namespace zc::zerocopy::gpu;
+using namespace zc::probe;
 
 namespace {
 

@@ -4,12 +4,12 @@
 
 #include <set>
 
-#include "zerocopy/gpu/download_importer.hpp"
-#include "zerocopy/gpu/gpu_importer.hpp"
+#include "zerocopy/cuda_bridge/download_importer.hpp"
+#include "zerocopy/cuda_bridge/gpu_importer.hpp"
 
 using namespace zc;
 using namespace zc::zerocopy;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
 
 namespace {
 

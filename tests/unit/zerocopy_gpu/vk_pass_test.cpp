@@ -7,10 +7,10 @@
 
 #include "support/skip.hpp"
 #include "yuv_reference.hpp"
-#include "zerocopy/gpu/vk/vk_pass.hpp"
+#include "zerocopy/cuda_bridge/vk/vk_pass.hpp"
 
 using namespace zc;
-using namespace zc::zerocopy::gpu;
+using namespace zc::zerocopy::cuda_bridge;
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "cuda/layout.hpp"
 
-namespace zc::zerocopy::gpu::test {
+namespace zc::zerocopy::cuda_bridge::test {
 
 // RGBA bytes (R,G,B,A per pixel): random noise, so any misplaced byte shows.
 inline std::vector<uint8_t> noise_rgba(uint32_t w, uint32_t h, uint32_t seed) {
@@ -94,4 +94,4 @@ inline size_t count_diff(const std::vector<uint8_t>& a, const std::vector<uint8_
   return n;
 }
 
-}  // namespace zc::zerocopy::gpu::test
+}  // namespace zc::zerocopy::cuda_bridge::test

@@ -1,0 +1,8 @@
+#pragma once
+// FFmpeg's own messages through zerocast's logger (core/log.hpp), one line each, prefixed
+// "ffmpeg: ", at FFmpeg's warning level (debug: everything it says).
+namespace zc::ffmpeg {
+
+void route_logs(bool debug);
+
+}  // namespace zc::ffmpeg

@@ -1,4 +1,0 @@
-#pragma once
-// The GLSL the GL pass compiles at run time (generated from convert.glsl and gl_source.glsl).
-#include "zerocopy/gpu/shaders/convert_glsl.hpp"
-#include "zerocopy/gpu/shaders/gl_source_glsl.hpp"
