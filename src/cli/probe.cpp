@@ -1,5 +1,5 @@
 // `zerocast zerocopy-probe [--json]`: every stage of the GPU path tried on this machine (the
-// probe in zerocopy/gpu/probe) plus which encoders the linked FFmpeg has. Exit codes (issue 3 §6):
+// probe in src/probe) plus which encoders the linked FFmpeg has. Exit codes (issue 3 §6):
 // 0 full path, 1 GPU import but no NVENC, 2 CUDA but no GPU import, 3 no NVIDIA, 4 probe failed.
 #include <cstdio>
 #include <exception>

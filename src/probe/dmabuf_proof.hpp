@@ -28,7 +28,7 @@ DmabufProofs prove_dmabufs(zerocopy::cuda_bridge::EglCudaImporter* egl,
                            zerocopy::cuda_bridge::VulkanCudaImporter* vulkan);
 
 // Needs no GPU driver of ours: GBM on the first DRM node where it allocates (render nodes, then
-// card nodes: zerocopy/gbm) makes a LINEAR XRGB8888 dmabuf, a pattern is written through
+// card nodes: drm/gbm) makes a LINEAR XRGB8888 dmabuf, a pattern is written through
 // gbm_bo_map, and the CPU path reads it back (its own mmap of the dmabuf between
 // DMA_BUF_IOCTL_SYNC calls, as CpuImporter does) byte for byte. `node` says where.
 struct GbmCpuProof {

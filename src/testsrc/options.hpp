@@ -50,7 +50,7 @@ std::string_view to_string(DmabufAllocator allocator);
 // How a DmaBuf mode source tells readers that a frame's pixels are there (Options::sync).
 enum class SyncMode : uint8_t {
   None,
-  // A vgem write fence on the buffer (testsrc/vgem_fence.hpp): implicit sync, as a compositor
+  // A vgem write fence on the buffer (drm/vgem_fence.hpp): implicit sync, as a compositor
   // rendering straight into the buffer leaves it.
   Implicit,
   // SPA_META_SyncTimeline: timeline syncobjs on a DRM node that has them, an acquire point per
@@ -93,7 +93,7 @@ enum class DefectKind : uint8_t {
   // next frame's damage is against the last frame painted. Needs the cursor meta, no sync. Both
   // compositors number these from the counter their frames use (mutter's record_frame takes
   // `++buffer_sequence_counter` for either kind, KWin's addHeader `m_sequential++`); KWin leaves the
-  // chunk's size as it was and sets only the flag (capture/metas.cpp takes either).
+  // chunk's size as it was and sets only the flag (capture/video/metas.cpp takes either).
   CursorOnly,
 };
 inline constexpr size_t kDefectKindCount = 12;

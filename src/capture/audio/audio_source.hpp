@@ -48,7 +48,7 @@ struct AudioTarget {
   std::string description;      // for messages: "the default sink's monitor", "node 57 (alsa_output...)"
   std::string app;              // app:NAME: NAME (the stream is linked by us, never by the session manager)
   // What the node sends on to be heard (a sink's monitor, an application's playback stream): its
-  // blocks start at their cycle's time, not a block before it (capture/audio_stamp.hpp).
+  // blocks start at their cycle's time, not a block before it (capture/audio/audio_stamp.hpp).
   bool played = false;
 };
 

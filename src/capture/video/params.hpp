@@ -80,7 +80,7 @@ Result<uint32_t> parse_max_buffers(std::string_view text);
 // a producer that needs more), and Meta params for Header, VideoCrop, Cursor and VideoDamage. With
 // `sync_timeline` and dmabufs, first the same pair of Buffers params valid only with
 // SPA_META_SyncTimeline (metaType, MANDATORY: the producer adds the acquire and release syncobjs
-// as two more datas) and, last, the SyncTimeline Meta param (capture/sync_timeline.hpp).
+// as two more datas) and, last, the SyncTimeline Meta param (capture/video/sync_timeline.hpp).
 void build_buffer_params(const VideoFormat& format, ParamSet& out, bool sync_timeline = false,
                          uint32_t max_buffers = kMaxBuffersAsked);
 

@@ -147,7 +147,7 @@ Result<void> Stream::Impl::connect() {
     if (options.explicit_sync && options.modifiers) syncobj = SyncTimelineConsumer::open(options.drm_dir);
     if (syncobj) spdlog::info("capture: explicit sync offered (timeline syncobjs on {})", syncobj->node());
     rebuild_enum_params();
-    // RT_PROCESS: see capture/handover.hpp (a lossless capture on PipeWire 1.2+).
+    // RT_PROCESS: see capture/pw/handover.hpp (a lossless capture on PipeWire 1.2+).
     const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
                                                     PW_STREAM_FLAG_RT_PROCESS);
     if (int res = pw_stream_connect(stream.get(), PW_DIRECTION_INPUT, PW_ID_ANY, flags, enum_params.data(),

@@ -104,7 +104,7 @@ void check_every_frame(const Recorded& r, const std::string& out, bool unset_mem
   if (unset_memory_tolerated && c->invalid_buffers > 0) {
     // PipeWire 0.3.65 now and then hands the consumer of this producer-allocated memfd set a
     // skeleton (no memory type on any buffer): capture counts 3 in a row, asks for a new set, up
-    // to 3 times (src/capture/stream.cpp, recover_unfilled). Seen in CI: once with 3 buffers (ASan
+    // to 3 times (src/capture/video/stream.cpp, recover_unfilled). Seen in CI: once with 3 buffers (ASan
     // build), once with 9 (three sets in a row, normal build); every later frame arrived both
     // times. Tolerated here only as that recovery, within its limit of 3 x 3.
     CHECK(c->invalid_buffers <= 9);

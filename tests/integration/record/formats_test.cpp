@@ -92,7 +92,7 @@ constexpr std::array<std::array<double, 3>, 8> kBars{{
     {32, 32, 32},
 }};
 
-// Every raw format capture takes (capture/spa_format.hpp), by its SPA name, and MJPEG.
+// Every raw format capture takes (capture/video/spa_format.hpp), by its SPA name, and MJPEG.
 const std::vector<std::string> kAllFormats{
     "BGRx",       "BGRA",       "RGBx",       "RGBA",       "xRGB",       "xBGR",       "ARGB",       "ABGR",
     "NV12",       "I420",       "RGB",        "BGR",        "YUY2",       "UYVY",       "YV12",       "xRGB_210LE",

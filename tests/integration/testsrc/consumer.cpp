@@ -40,7 +40,7 @@ struct Consumer::Impl {
   StreamPtr stream;
   LoopSource timer;
   LoopSource reneg;
-  // RT_PROCESS, as capture does (capture/handover.hpp): the data thread only dequeues into
+  // RT_PROCESS, as capture does (capture/pw/handover.hpp): the data thread only dequeues into
   // `handover` and signals `ready`; the loop thread reads the buffers.
   capture::BufferHandover handover;
   LoopSource ready;
