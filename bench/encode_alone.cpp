@@ -16,6 +16,8 @@
 #include "encode/cpu_frames.hpp"
 #include "encode/families.hpp"
 #include "encode/rate.hpp"
+#include "settings/environment.hpp"
+#include "settings/table.hpp"
 #include "testsrc/pattern.hpp"
 
 namespace zc::bench {
@@ -105,7 +107,9 @@ EncodeCost encode_alone(FrameFeed& feed, uint32_t width, uint32_t height, uint32
   config.bitrate_kbps = bitrate_kbps;
   config.tuning = encode::Tuning::LowLatency;
   // zerocast's choice, ZEROCAST_ENCODER_THREADS included (zerocast refuses a bad value).
-  config.threads = encode::encoder_threads_from_env().value_or(0);
+  settings::Settings s = settings::defaults(settings::Command::record);
+  (void)settings::apply_environment(s, settings::Environment::of_process(), settings::Command::record);
+  config.threads = s.capture.toggles.encoder_threads;
   auto encoder = encode::make_x264(config, PixelFormat::NV12);
   if (!encoder) {
     std::fprintf(stderr, "encode_alone: %s\n", encoder.error().describe().c_str());

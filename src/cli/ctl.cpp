@@ -6,11 +6,10 @@
 
 #include "cli/cli.hpp"
 #include "cli/ctl_client.hpp"
+#include "settings/cli_options.hpp"
 
 namespace zc::cli {
 namespace {
-
-using service::OptionMap;
 
 // Exit codes of `zerocast ctl` (documented in the README).
 enum CtlExit : int {
@@ -22,14 +21,9 @@ enum CtlExit : int {
 
 struct CtlArgs {
   std::string capture;
-  // start
-  std::string source, codec, encoder, scale, tuning, test_size;
-  std::vector<std::string> outputs;
-  uint32_t bitrate = 0, fps = 0, gop = 0, replay = 0, test_fps = 0;
-  bool bitrate_set = false, fps_set = false, gop_set = false, replay_set = false;
-  std::vector<std::string> audio;  // --audio SPEC (repeatable)
+  // start: StartCapture's options (settings/table.cpp), and --no-audio
+  settings::CommandLine start;
   bool no_audio = false;
-  std::string audio_tracks, audio_codec;
   // mute, unmute
   std::string audio_source;
   // save-replay
@@ -112,30 +106,10 @@ int run_ctl(const std::string& command, CtlArgs& a) {
     return kCtlOk;
   }
   if (command == "start") {
-    OptionMap o;
-    if (!a.source.empty()) o["source"] = a.source;
-    if (!a.outputs.empty()) {
-      std::vector<std::string> outs;
-      outs.reserve(a.outputs.size());
-      for (const auto& out : a.outputs)
-        outs.push_back(absolute(out));
-      o["outputs"] = outs;
-    }
-    if (!a.codec.empty()) o["codec"] = a.codec;
-    if (!a.encoder.empty()) o["encoder"] = a.encoder;
-    if (!a.scale.empty()) o["scale"] = a.scale;
-    if (!a.tuning.empty()) o["tuning"] = a.tuning;
-    if (!a.test_size.empty()) o["test-size"] = a.test_size;
-    if (a.test_fps) o["test-fps"] = uint64_t{a.test_fps};
-    if (a.bitrate_set) o["bitrate"] = uint64_t{a.bitrate};
-    if (a.fps_set) o["fps"] = uint64_t{a.fps};
-    if (a.gop_set) o["gop"] = uint64_t{a.gop};
-    if (a.replay_set) o["replay"] = uint64_t{a.replay};
-    if (a.no_audio) o["audio"] = std::vector<std::string>{};
-    if (!a.audio.empty()) o["audio"] = a.audio;
-    if (!a.audio_tracks.empty()) o["audio-tracks"] = a.audio_tracks;
-    if (!a.audio_codec.empty()) o["audio-codec"] = a.audio_codec;
-    auto path = client->start(o);
+    auto o = a.start.options(absolute);
+    if (!o) return report(CallError{"usage", o.error().message, false});
+    if (a.no_audio) (*o)["audio"] = std::vector<std::string>{};
+    auto path = client->start(*o);
     if (!path) return report(path.error());
     std::printf("%s\n", path->c_str());
     return kCtlOk;
@@ -183,32 +157,8 @@ std::function<int()> add_ctl_command(CLI::App& app) {
 
   ctl->add_subcommand("status", "Show the daemon and every capture");
   auto* start = ctl->add_subcommand("start", "Start a capture; prints its object path");
-  start->add_option("--source", args->source, "portal | test | node:ID | serial:N | gamescope (default: the config's)");
-  start->add_option("-o,--output", args->outputs, "Output file (.mkv .mp4 .ts) or URL; repeatable");
-  start->add_option("--codec", args->codec, "h264 | hevc | av1");
-  start->add_option("--encoder", args->encoder, "auto, or an FFmpeg encoder name");
-  start->add_option("--bitrate", args->bitrate, "kbit/s")->each([args](const std::string&) {
-    args->bitrate_set = true;
-  });
-  start->add_option("--fps", args->fps, "Nominal frame rate")->each([args](const std::string&) {
-    args->fps_set = true;
-  });
-  start->add_option("--gop", args->gop, "Keyframe interval in frames")->each([args](const std::string&) {
-    args->gop_set = true;
-  });
-  start->add_option("--replay", args->replay, "Seconds of replay buffer to hold")->each([args](const std::string&) {
-    args->replay_set = true;
-  });
-  start->add_option("--scale", args->scale, "Output size WIDTHxHEIGHT");
-  start->add_option("--tuning", args->tuning, "auto | low-latency | quality");
-  start->add_option("--audio", args->audio,
-                    "Sound source (repeatable): output | input | node:ID | serial:N | name:NODE | test, with "
-                    ",volume=DB and ,muted (default: the config's audio.sources)");
-  start->add_flag("--no-audio", args->no_audio, "Record no sound");
-  start->add_option("--audio-tracks", args->audio_tracks, "mix | separate");
-  start->add_option("--audio-codec", args->audio_codec, "auto | opus | aac");
-  start->add_option("--test-size", args->test_size, "Size of the built-in test source");
-  start->add_option("--test-fps", args->test_fps, "Rate of the built-in test source");
+  args->start.add_options(*start, settings::CommandLine::For::ctl_start);
+  start->add_flag("--no-audio", args->no_audio, "Record no sound (the config's audio.sources notwithstanding)");
 
   auto* stop = ctl->add_subcommand("stop", "Stop a capture (its files are finished first)");
   capture_option(stop);

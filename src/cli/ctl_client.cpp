@@ -14,8 +14,6 @@ using service::kCaptureInterface;
 using service::kCapturePathPrefix;
 using service::kManagerInterface;
 using service::kManagerPath;
-using service::OptionMap;
-using service::OptionValue;
 
 using namespace std::chrono_literals;
 
@@ -23,7 +21,7 @@ CallError local(const std::string& what, int r) {
   return CallError{"", what + ": " + std::strerror(-r), false};
 }
 
-int append_variant(sd_bus_message* m, const OptionValue& value) {
+int append_variant(sd_bus_message* m, const settings::OptionValue& value) {
   int r = 0;
   if (const auto* s = std::get_if<std::string>(&value)) {
     if ((r = sd_bus_message_open_container(m, 'v', "s")) < 0) return r;
@@ -243,7 +241,7 @@ CallResult<std::string> CtlClient::resolve(const std::string& choice) {
   return list->front();
 }
 
-CallResult<std::string> CtlClient::start(const OptionMap& options) {
+CallResult<std::string> CtlClient::start(const settings::OptionMap& options) {
   std::string path;
   auto r = call(
       kManagerPath, kManagerInterface, "StartCapture", 120s,

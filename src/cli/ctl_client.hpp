@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "service/bus_names.hpp"
-#include "service/capture_options.hpp"
+#include "settings/capture_options.hpp"
 
 namespace zc::cli {
 
@@ -52,7 +52,7 @@ class CtlClient {
   // The capture a command acts on: `choice` (a path, or its number) or, when empty, the only one.
   CallResult<std::string> resolve(const std::string& choice);
 
-  CallResult<std::string> start(const service::OptionMap& options);
+  CallResult<std::string> start(const settings::OptionMap& options);
   CallResult<void> stop(const std::string& path);
   CallResult<void> save_replay(const std::string& path, const std::string& file, uint32_t seconds);
   CallResult<void> keyframe(const std::string& path);

@@ -6,6 +6,7 @@
 #include "cli/cli.hpp"
 #include "cli/priority.hpp"
 #include "service/daemon_run.hpp"
+#include "settings/cli_options.hpp"
 
 namespace zc::cli {
 
@@ -13,23 +14,19 @@ using service::DaemonArgs;
 using service::kDaemonBadConfig;
 using service::run_daemon;
 
-std::function<int()> add_daemon_command(CLI::App& app) {
+std::function<int()> add_daemon_command(CLI::App& app, const Context& context) {
   struct Args {
     DaemonArgs daemon;
-    std::string metrics, source;
-    uint32_t max_captures = 0, replay = 0;
+    settings::CommandLine line;
     std::vector<std::string> sets;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("daemon", "Run the D-Bus service (io.github.zerocast.Zerocast1) on the session bus");
   cmd->add_option("--config", args->daemon.config_path,
                   "Config file (default: $XDG_CONFIG_HOME/zerocast/config.toml; it must exist when given)");
-  cmd->add_option("--metrics", args->metrics, "Serve Prometheus metrics on HOST:PORT (daemon.metrics)");
-  cmd->add_option("--max-captures", args->max_captures, "Captures at once (daemon.max_captures)");
-  cmd->add_option("--source", args->source, "Default source for StartCapture (daemon.default_source)");
-  cmd->add_option("--replay", args->replay, "Replay seconds every capture holds (replay.seconds)");
+  args->line.add_options(*cmd, settings::CommandLine::For::daemon);
   cmd->add_option("--set", args->sets, "Any config key: --set capture.codec=hevc (repeatable)");
-  return [args] {
+  return [args, &context] {
     auto& o = args->daemon.overrides;
     for (const auto& s : args->sets) {
       const auto eq = s.find('=');
@@ -39,19 +36,12 @@ std::function<int()> add_daemon_command(CLI::App& app) {
       }
       o[s.substr(0, eq)] = s.substr(eq + 1);
     }
-    // The dedicated options win over --set.
-    if (!args->metrics.empty()) o["daemon.metrics"] = args->metrics;
-    if (args->max_captures) o["daemon.max_captures"] = std::to_string(args->max_captures);
-    if (!args->source.empty()) o["daemon.default_source"] = args->source;
-    if (args->replay) o["replay.seconds"] = std::to_string(args->replay);
+    // The daemon's own options win over --set.
+    args->line.add_overrides(o);
+    args->daemon.env = context.env;
     // Before any thread starts: they all take the main thread's priority (cli/priority.hpp).
-    const auto nice = nice_from_env();
-    if (!nice) {
-      spdlog::error("daemon: {}", nice.error().describe());
-      return static_cast<int>(kDaemonBadConfig);
-    }
-    spdlog::info("daemon: threads at {}", raise_priority(*nice));
-    return run_daemon(args->daemon);
+    spdlog::info("daemon: threads at {}", raise_priority(context.settings.process.nice));
+    return run_daemon(args->daemon, context.settings.process);
   };
 }
 

@@ -1,7 +1,4 @@
 // zerocast: capture Wayland screens through PipeWire and record or stream them.
-#include <cstdlib>
-#include <string_view>
-
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.hpp"
@@ -11,16 +8,17 @@
 #include "core/log.hpp"
 #include "ffmpeg/log.hpp"
 #include "session/record_options.hpp"
+#include "settings/table.hpp"
 
 namespace {
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, const zc::cli::Context& context) {
   CLI::App app{"zerocast: screen capture through PipeWire, encoded with FFmpeg (GPU zero-copy where possible)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("zerocast ") + ZEROCAST_VERSION);
-  auto record = zc::cli::add_record_command(app);
+  auto record = zc::cli::add_record_command(app, context);
   auto test_source = zc::cli::add_test_source_command(app);
-  auto daemon = zc::cli::add_daemon_command(app);
+  auto daemon = zc::cli::add_daemon_command(app, context);
   auto ctl = zc::cli::add_ctl_command(app);
   auto probe = zc::cli::add_probe_command(app);
   auto sources = zc::cli::add_sources_command(app);
@@ -41,16 +39,25 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  zc::tune_allocator();  // before anything allocates frames or packets (core/allocator.hpp)
-  zc::log::init();
-  const char* ffmpeg_debug = std::getenv("ZEROCAST_FFMPEG_DEBUG");
-  zc::ffmpeg::route_logs(ffmpeg_debug && *ffmpeg_debug && std::string_view(ffmpeg_debug) != "0");
+  // The environment, read once (settings/environment.hpp): every ZEROCAST_* variable is checked
+  // here, whichever command runs.
+  zc::cli::Context context{zc::settings::Environment::of_process(),
+                           zc::settings::defaults(zc::settings::Command::record)};
+  const auto read = zc::settings::apply_environment(context.settings, context.env, zc::settings::Command::record);
+  const zc::settings::Process& process = context.settings.process;
+  zc::tune_allocator(zc::settings::allocator_tuning(process, context.env));  // before frames or packets exist
+  zc::log::init(process.log_level, process.log_time);
+  zc::ffmpeg::route_logs(process.ffmpeg_debug);
+  if (!read) {
+    spdlog::error("zerocast: {}", read.error().describe());
+    return zc::session::kExitUsage;
+  }
   // While the process has one thread: the library pages only the loader used (core/library_pages.hpp).
-  const zc::LoaderPages released = zc::release_loader_pages();
+  const zc::LoaderPages released = zc::release_loader_pages(process.trim_libraries);
   spdlog::debug("zerocast: released {:.1f} MB of loader-only library pages ({} mappings)",
                 static_cast<double>(released.bytes) / 1e6, released.mappings);
   try {
-    return run(argc, argv);
+    return run(argc, argv, context);
   } catch (const std::exception& e) {
     // Errors are values everywhere; an exception reaching here is a bug (or out of memory).
     spdlog::critical("zerocast: unexpected exception: {}", e.what());

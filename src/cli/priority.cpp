@@ -4,12 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
 
-#include "core/parse_number.hpp"
 #include "sdbus/handles.hpp"
 
 namespace zc::cli {
@@ -31,21 +29,6 @@ std::string through_realtimekit(pid_t tid, int nice) {
 }
 
 }  // namespace
-
-Result<int> parse_nice(std::string_view text) {
-  if (text.empty()) return kDefaultNice;
-  const auto n = parse_number<int>(text.substr(text.front() == '+' ? 1 : 0));
-  if (!n || *n < -20 || *n > 0) {
-    return fail(Errc::invalid_argument, "zerocast",
-                fmt::format("ZEROCAST_NICE must be -20..0 (0: as started; unset: {}), not '{}'", kDefaultNice, text));
-  }
-  return *n;
-}
-
-Result<int> nice_from_env() {
-  const char* env = std::getenv("ZEROCAST_NICE");
-  return parse_nice(env ? env : "");
-}
 
 std::string raise_priority(int nice) {
   const pid_t tid = gettid();

@@ -5,20 +5,11 @@
 // capture→packet p99 went (bench/HISTORY.md). Sunshine raises its threads for the same reason.
 // The nice value is per thread on Linux and a new thread takes its creator's: set once on the
 // main thread before any other starts, it holds for every thread of the run (libx264's too).
-// PipeWire's data thread keeps the realtime class it gets from PipeWire.
+// PipeWire's data thread keeps the realtime class it gets from PipeWire. The value is the nice
+// setting (ZEROCAST_NICE, settings/table.cpp: -10 by default).
 #include <string>
-#include <string_view>
-
-#include "core/error.hpp"
 
 namespace zc::cli {
-
-constexpr int kDefaultNice = -10;
-
-// ZEROCAST_NICE: -20..0 (0: as started); unset: kDefaultNice. A bad value is an error naming
-// the variable.
-Result<int> parse_nice(std::string_view text);
-Result<int> nice_from_env();
 
 // Moves the calling thread to `nice` unless it runs there or higher already: setpriority() where
 // allowed (root, CAP_SYS_NICE, RLIMIT_NICE), else RealtimeKit on the system bus (what PipeWire and

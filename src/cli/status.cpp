@@ -69,7 +69,8 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
   }
   const double bytes = static_cast<double>(c[Counter::bytes]);
   const double kbps = secs > 0 ? bytes * 8 / secs / 1000 : 0;
-  out += fmt::format("  written   {} packets, {:.1f} MB, {:.0f} kbit/s\n", c[Counter::packets], bytes / 1e6, kbps);
+  out += fmt::format("  written   {} packets, {:.1f} MB ({} bytes), {:.0f} kbit/s\n", c[Counter::packets], bytes / 1e6,
+                     c[Counter::bytes], kbps);
   std::string others;
   for (const auto& row : kCounterTable) {
     if (row.summary_line || c[row.counter] == 0) continue;
@@ -91,7 +92,7 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
   if (s.capture_gpu_ms_per_frame >= 0)
     out += fmt::format("  gpu       {:.3f} ms/frame (zero-copy import: conversion pass and copies)\n",
                        s.capture_gpu_ms_per_frame);
-  if (!s.audio.empty()) {
+  if (!s.audio.empty() || c[Counter::audio_packets] > 0) {
     out += fmt::format("  audio     {}, {} packets, {} track{}\n", s.audio_codec, c[Counter::audio_packets],
                        s.audio_tracks, s.audio_tracks == 1 ? "" : "s");
   }

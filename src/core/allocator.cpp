@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <string_view>
 
 // Debian 12's kernel headers predate neither; older ones may lack them (values of Linux 5.14).
 #ifndef MADV_POPULATE_READ
@@ -17,24 +15,16 @@
 #endif
 
 namespace zc {
-namespace {
+namespace {}  // namespace
 
-// ZEROCAST_MALLOC_TUNING=0: glibc's allocator as it comes, for both settings below.
-bool tuning_off() {
-  const char* v = std::getenv("ZEROCAST_MALLOC_TUNING");
-  return v != nullptr && std::string_view(v) == "0";
-}
-
-}  // namespace
-
-bool tune_allocator() {
-  if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || tuning_off()) return false;
+bool tune_allocator(const AllocatorTuning& tuning) {
+  if (!tuning.enabled || tuning.user_mmap_threshold) return false;
   constexpr int kThreshold = 32 * 1024 * 1024;  // DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
   return mallopt(M_MMAP_THRESHOLD, kThreshold) == 1;
 }
 
-bool one_arena() {
-  if (std::getenv("MALLOC_ARENA_MAX") != nullptr || tuning_off()) return false;
+bool one_arena(const AllocatorTuning& tuning) {
+  if (!tuning.enabled || tuning.user_arena_max) return false;
   return mallopt(M_ARENA_MAX, 1) == 1;
 }
 

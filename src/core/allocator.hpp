@@ -13,10 +13,17 @@
 
 namespace zc {
 
-// Sets M_MMAP_THRESHOLD to 32 MiB (glibc's maximum) unless MALLOC_MMAP_THRESHOLD_ is in the
-// environment (the user's own choice) or ZEROCAST_MALLOC_TUNING=0. True when it was set. Call
-// once, first thing in main().
-bool tune_allocator();
+// Whether to tune glibc's allocator (ZEROCAST_MALLOC_TUNING), and which of its settings the user
+// made themselves in glibc's own environment variables (those are left alone).
+struct AllocatorTuning {
+  bool enabled = true;
+  bool user_mmap_threshold = false;  // MALLOC_MMAP_THRESHOLD_ is set
+  bool user_arena_max = false;       // MALLOC_ARENA_MAX is set
+};
+
+// Sets M_MMAP_THRESHOLD to 32 MiB (glibc's maximum) unless the user set it or tuning is off. True
+// when it was set. Call once, first thing in main().
+bool tune_allocator(const AllocatorTuning& tuning);
 
 // Fills the page tables of [data, data + bytes) now, in one system call (MADV_POPULATE_READ or
 // _WRITE, Linux 5.14+), instead of one page fault per page on first use. For frame-sized memory
@@ -41,10 +48,9 @@ bool prefault(void* data, size_t bytes, bool write);
 // found in a thread arena's 34 MB top chunk, libx264's huge-page blocks among it, still there after
 // a second trim. (Which free order leaves it so was not pinned down: a test thread that freed 32
 // MiB and then a small block gave it all back when it exited.) Threads still take small blocks
-// from their own caches (tcache) without the arena's lock. Not set when MALLOC_ARENA_MAX is in the
-// environment or ZEROCAST_MALLOC_TUNING=0. True when it was set. Call before the daemon starts
-// threads.
-bool one_arena();
+// from their own caches (tcache) without the arena's lock. Not set when the user set
+// MALLOC_ARENA_MAX or tuning is off. True when it was set. Call before the daemon starts threads.
+bool one_arena(const AllocatorTuning& tuning);
 
 // Gives the free memory of every malloc arena back to the kernel (malloc_trim). With the
 // threshold above, a capture's frames, encoder buffers and packets are heap blocks, and glibc

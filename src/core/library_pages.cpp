@@ -66,11 +66,9 @@ size_t resident_bytes() {
 
 }  // namespace
 
-LoaderPages release_loader_pages() {
+LoaderPages release_loader_pages(bool enabled) {
   LoaderPages released;
-  if (const char* v = std::getenv("ZEROCAST_TRIM_LIBRARIES"); v != nullptr && std::string_view(v) == "0") {
-    return released;
-  }
+  if (!enabled) return released;
   std::vector<Range> ranges;
   ranges.reserve(512);
   dl_iterate_phdr(collect, &ranges);

@@ -20,8 +20,8 @@ struct LoaderPages {
 // Drops the resident pages of every loaded object's read-only segments (its ELF headers, text and
 // read-only data, found with dl_iterate_phdr: no /proc read), the executable's too: never a
 // writable segment (relocated data, RELRO, .data), never an object whose text is relocated at
-// load time. Call first thing in main(), while the process has one thread.
-// ZEROCAST_TRIM_LIBRARIES=0 leaves them (returns zeros).
-LoaderPages release_loader_pages();
+// load time. Call first thing in main(), while the process has one thread. Not `enabled`
+// (ZEROCAST_TRIM_LIBRARIES=0): leaves them (returns zeros).
+LoaderPages release_loader_pages(bool enabled = true);
 
 }  // namespace zc

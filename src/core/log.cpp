@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -63,20 +62,17 @@ class ScrubbingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 }  // namespace
 
-void init() {
+void init(std::string_view level, bool with_time) {
   static std::once_flag once;
-  std::call_once(once, [] {
-    // The inner sink formats what it writes, so it carries the pattern.
+  std::call_once(once, [&] {
+    // The inner sink formats what it writes, so it carries the pattern. journald and terminals
+    // stamp lines themselves; `with_time` adds the time of day (logs kept in files: the tests'
+    // daemons).
     auto inner = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    // journald and terminals stamp lines themselves; ZEROCAST_LOG_TIME=1 adds the time of day
-    // (logs kept in files: the tests' daemons).
-    const char* with_time = std::getenv("ZEROCAST_LOG_TIME");
-    const bool stamped = with_time && std::string_view(with_time) == "1";
-    inner->set_pattern(stamped ? "%H:%M:%S.%e %^[%L]%$ %v" : "%^[%L]%$ %v");
+    inner->set_pattern(with_time ? "%H:%M:%S.%e %^[%L]%$ %v" : "%^[%L]%$ %v");
     auto logger = std::make_shared<spdlog::logger>("zerocast", std::make_shared<ScrubbingSink>(inner));
     spdlog::set_default_logger(logger);
-    const char* level = std::getenv("ZEROCAST_LOG");
-    spdlog::set_level(level ? spdlog::level::from_str(level) : spdlog::level::info);
+    spdlog::set_level(spdlog::level::from_str(std::string(level)));
   });
 }
 

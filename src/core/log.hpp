@@ -8,9 +8,11 @@
 
 namespace zc::log {
 
-// Sets up the default logger on stderr. Level from ZEROCAST_LOG (trace|debug|info|warn|error|off,
-// default info); ffmpeg::route_logs sends FFmpeg's messages through it. Safe to call more than once.
-void init();
+// Sets up the default logger on stderr at `level` (spdlog's names: trace, debug, info, warn,
+// error, critical, off: ZEROCAST_LOG), each line stamped with the time of day when `with_time`
+// (ZEROCAST_LOG_TIME); ffmpeg::route_logs sends FFmpeg's messages through it. The first call
+// decides; later ones change nothing.
+void init(std::string_view level = "info", bool with_time = false);
 
 // Every later message has `secret` replaced by "***" (secrets shorter than 4 characters are
 // ignored: masking them would mangle ordinary words).

@@ -75,6 +75,10 @@ Result<void> CudaFrames::fill(const DeviceFrame& src, AVFrame& out) {
   if (src.width != width_ || src.height != height_ || src.format != format_) {
     return fail(Errc::invalid_argument, std::string(kStage), "frame does not match the CUDA frames pool");
   }
+  if (src.memory != FrameMemory::Cuda && src.memory != FrameMemory::Cpu) {
+    return fail(Errc::unsupported, std::string(kStage),
+                "CUDA frames are made from host or CUDA memory, not " + std::string(to_string(src.memory)));
+  }
   auto layout = cuda::frame_layout(src.width, src.height, src.format);
   if (!layout) return tl::unexpected(layout.error());
   if (int r = av_hwframe_get_buffer(frames_.get(), &out, 0); r < 0) {

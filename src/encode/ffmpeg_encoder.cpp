@@ -53,11 +53,10 @@ Result<void> FfmpegEncoder::keyframe_support(const RateControl& /*rc*/) const {
 Result<void> FfmpegEncoder::check_frame(const DeviceFrame& frame) const {
   if (frame.width != config_.width || frame.height != config_.height || frame.format != input_.format ||
       !accepts(frame.memory)) {
-    return error(
-        Errc::invalid_argument,
-        fmt::format("frame {}x{} {}{} does not match the encoder's input {}x{} {}{}", frame.width, frame.height,
-                    to_string(frame.format), frame.memory == FrameMemory::Cuda ? " (CUDA)" : "", config_.width,
-                    config_.height, to_string(input_.format), input_.memory == FrameMemory::Cuda ? " (CUDA)" : ""));
+    return error(Errc::invalid_argument,
+                 fmt::format("frame {}x{} {} in {} memory does not match the encoder's input {}x{} {} in {} memory",
+                             frame.width, frame.height, to_string(frame.format), to_string(frame.memory), config_.width,
+                             config_.height, to_string(input_.format), to_string(input_.memory)));
   }
   return {};
 }

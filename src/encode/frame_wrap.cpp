@@ -34,7 +34,9 @@ AVPixelFormat av_pixel_format(PixelFormat format) {
 
 Result<void> wrap_device_frame(DeviceFrame& frame, AVFrame& out) {
   if (frame.memory != FrameMemory::Cpu) {
-    return fail(Errc::unsupported, "encode", "CUDA frames need a hardware frames context (not wired yet)");
+    return fail(Errc::unsupported, "encode",
+                std::string("a frame in ") + std::string(to_string(frame.memory)) +
+                    " memory goes through its encoder's hardware frames (cuda_frames), not wrapped as host memory");
   }
   const AVPixelFormat pix_fmt = av_pixel_format(frame.format);
   if (pix_fmt == AV_PIX_FMT_NONE) {

@@ -52,22 +52,6 @@ uint32_t large_frame_threads(uint32_t cores) {
   return std::clamp<uint32_t>(cores, kLargeFrameMinThreads, kMaxDefaultThreads);
 }
 
-Result<uint32_t> parse_encoder_threads(std::string_view text) {
-  if (text.empty()) return 0U;
-  const auto n = parse_number<uint32_t>(text);
-  if (!n || *n < 1 || *n > 64) {
-    return fail(Errc::invalid_argument, "encode",
-                "ZEROCAST_ENCODER_THREADS must be 1..64, or unset for the encoder's own choice (got '" +
-                    std::string(text) + "')");
-  }
-  return *n;
-}
-
-Result<uint32_t> encoder_threads_from_env() {
-  const char* env = std::getenv("ZEROCAST_ENCODER_THREADS");
-  return parse_encoder_threads(env ? env : "");
-}
-
 uint32_t default_bitrate_kbps(uint32_t width, uint32_t height, AVRational frame_rate) {
   EncoderConfig c;
   c.frame_rate = frame_rate;

@@ -34,12 +34,6 @@ uint32_t small_frame_threads(uint32_t cores);
 // frame; bench/HISTORY.md).
 inline constexpr uint32_t kLargeFrameMinThreads = 4;
 uint32_t large_frame_threads(uint32_t cores);
-// ZEROCAST_ENCODER_THREADS: "" is 0 (the encoder's own choice: effective_threads, and libx264's
-// small_frame_threads or large_frame_threads for low latency), else 1..64 threads for the software
-// encoders.
-Result<uint32_t> parse_encoder_threads(std::string_view text);
-// The same, read from the environment.
-Result<uint32_t> encoder_threads_from_env();
 // A size-based CBR for low latency when no bitrate is given: ~0.08 bit per pixel per frame,
 // clamped to 500..50000 kbit/s (1080p60: ~10 Mbit/s; 4K30: ~20 Mbit/s).
 uint32_t default_bitrate_kbps(uint32_t width, uint32_t height, AVRational frame_rate);

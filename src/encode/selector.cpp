@@ -151,11 +151,4 @@ Result<Selection> select_encoder(const EncoderConfig& config, std::string_view r
   return fail(Errc::encoder, std::string(kStage), "no working " + codec_name + " encoder: " + reasons);
 }
 
-std::string requested_encoder(std::string_view cli_value) {
-  if (!cli_value.empty()) return std::string(cli_value);
-  const char* env = std::getenv("ZEROCAST_ENCODER");
-  if (env && *env) return env;
-  return "auto";
-}
-
 }  // namespace zc::encode

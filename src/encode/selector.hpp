@@ -63,6 +63,5 @@ Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& co
                              const ProbeFrameSource& probe_frame = {});
 
 // The CLI value when given (non-empty), else $ZEROCAST_ENCODER when set, else "auto".
-std::string requested_encoder(std::string_view cli_value);
 
 }  // namespace zc::encode

@@ -61,8 +61,8 @@ std::string timestamp() {
 
 }  // namespace
 
-CaptureSupervisor::CaptureSupervisor(uint32_t id, CaptureSpec spec, CaptureSettings settings, LoopPoster& poster,
-                                     CaptureHost& host)
+CaptureSupervisor::CaptureSupervisor(uint32_t id, settings::CaptureSpec spec, CaptureSettings settings,
+                                     LoopPoster& poster, CaptureHost& host)
     : id_(id),
       spec_(std::move(spec)),
       settings_(std::move(settings)),

@@ -15,9 +15,9 @@
 
 #include "core/error.hpp"
 #include "output/output_set.hpp"
-#include "service/capture_options.hpp"
 #include "service/loop_poster.hpp"
 #include "session/pipeline.hpp"
+#include "settings/capture_options.hpp"
 
 namespace zc::service {
 
@@ -70,7 +70,8 @@ struct CaptureSettings {
 
 class CaptureSupervisor {
  public:
-  CaptureSupervisor(uint32_t id, CaptureSpec spec, CaptureSettings settings, LoopPoster& poster, CaptureHost& host);
+  CaptureSupervisor(uint32_t id, settings::CaptureSpec spec, CaptureSettings settings, LoopPoster& poster,
+                    CaptureHost& host);
   ~CaptureSupervisor();  // stops, then joins every thread of the capture
   CaptureSupervisor(const CaptureSupervisor&) = delete;
   CaptureSupervisor& operator=(const CaptureSupervisor&) = delete;
@@ -125,7 +126,7 @@ class CaptureSupervisor {
   void finish(const std::string& state);
 
   const uint32_t id_;
-  CaptureSpec spec_;
+  settings::CaptureSpec spec_;
   const CaptureSettings settings_;
   LoopPoster& poster_;
   CaptureHost& host_;

@@ -18,7 +18,6 @@
 namespace zc::service {
 
 using session::install_importer;
-using session::zerocopy_mode_from_env;
 namespace {
 
 constexpr uint64_t kTickUsec = 1'000'000;
@@ -93,7 +92,7 @@ int failed(const std::string& message) {
 
 }  // namespace
 
-int run_daemon(const DaemonArgs& args) {
+int run_daemon(const DaemonArgs& args, const settings::Process& process) {
   // Before any thread starts (threads inherit the mask): sd-event takes these through a signalfd.
   sigset_t mask;
   sigemptyset(&mask);
@@ -104,16 +103,14 @@ int run_daemon(const DaemonArgs& args) {
   // A network peer that closes its end must cost an output (EPIPE), never the daemon.
   signal(SIGPIPE, SIG_IGN);
   // A stopped capture's memory goes back to the kernel whole (core/allocator.hpp).
-  one_arena();
+  one_arena(settings::allocator_tuning(process, args.env));
 
-  ConfigSources sources;
-  sources.path = args.config_path.empty() ? default_config_path() : args.config_path;
+  settings::ConfigSources sources;
+  sources.path = args.config_path.empty() ? args.env.config_path() : args.config_path;
   sources.required = !args.config_path.empty();
+  sources.env = args.env;
   sources.overrides = args.overrides;
-  auto load = [sources]() mutable {
-    sources.env = zerocast_environment();
-    return load_config(sources);
-  };
+  auto load = [sources] { return settings::load_config(sources); };
   auto config = load();
   if (!config) {
     spdlog::error("daemon: {}", config.error().describe());
@@ -146,18 +143,19 @@ int run_daemon(const DaemonArgs& args) {
     d.maybe_exit();
   };
   so.hooks = args.hooks;
+  so.replay_directory = [env = args.env](const settings::Settings& s) { return settings::replay_directory(s, env); };
   if (!so.hooks.make_importer) {
-    auto mode = zerocopy_mode_from_env();
-    if (!mode) return failed(mode.error().describe());
-    if (auto chosen = install_importer(*mode, so.hooks); !chosen) return failed(chosen.error().describe());
+    if (auto chosen = install_importer(settings::zerocopy_options(process), so.hooks); !chosen) {
+      return failed(chosen.error().describe());
+    }
   }
   Service service(bus.get(), **poster, *config, so);
   d.service = &service;
   if (auto ok = service.register_manager(); !ok) return failed(ok.error().describe());
 
   std::unique_ptr<MetricsServer> metrics;
-  if (!config->metrics.empty()) {
-    auto m = MetricsServer::start(config->metrics,
+  if (!config->daemon.metrics.empty()) {
+    auto m = MetricsServer::start(config->daemon.metrics,
                                   [&service] { return render_metrics(service.metrics(), ZEROCAST_VERSION); });
     if (!m) return failed(m.error().describe());
     metrics = std::move(*m);

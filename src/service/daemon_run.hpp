@@ -4,15 +4,16 @@
 // config), the watchdog and a one-second tick; captures work on their own threads.
 #include <string>
 
-#include "service/config.hpp"
 #include "session/pipeline.hpp"
+#include "settings/config_file.hpp"
 
 namespace zc::service {
 
 struct DaemonArgs {
-  std::string config_path;  // empty: default_config_path()
-  ConfigOverrides overrides;
-  session::PipelineHooks hooks;  // tests
+  std::string config_path;  // empty: the environment's (settings::Environment::config_path)
+  settings::ConfigOverrides overrides;
+  settings::Environment env{{}};  // the process's (ZEROCAST_* variables, XDG directories)
+  session::PipelineHooks hooks;   // tests
 };
 
 // Exit codes of `zerocast daemon`.
@@ -22,6 +23,7 @@ enum DaemonExit : int {
   kDaemonBadConfig = 2,  // the configuration (file, environment, options) is invalid
 };
 
-int run_daemon(const DaemonArgs& args);
+// `process`: the process's settings (the import path, the allocator).
+int run_daemon(const DaemonArgs& args, const settings::Process& process);
 
 }  // namespace zc::service

@@ -42,8 +42,8 @@ int append_strings(sd_bus_message* reply, const std::vector<std::string>& items)
   return sd_bus_message_append_strv(reply, list.data());
 }
 
-// One a{sv} entry's value: the D-Bus types a client is likely to send, mapped to OptionValue.
-int read_option_value(sd_bus_message* m, const std::string& name, OptionValue& out, sd_bus_error* error) {
+// One a{sv} entry's value: the D-Bus types a client is likely to send, mapped to settings::OptionValue.
+int read_option_value(sd_bus_message* m, const std::string& name, settings::OptionValue& out, sd_bus_error* error) {
   const char* contents = nullptr;
   int r = sd_bus_message_peek_type(m, nullptr, &contents);
   if (r < 0) return r;
@@ -175,7 +175,7 @@ struct Service::Entry {
   CaptureView emitted;  // what PropertiesChanged last said
 };
 
-Service::Service(sd_bus* bus, LoopPoster& poster, Config config, ServiceOptions options)
+Service::Service(sd_bus* bus, LoopPoster& poster, settings::Settings config, ServiceOptions options)
     : bus_(bus), poster_(poster), config_(std::move(config)), options_(std::move(options)) {}
 
 Service::~Service() {
@@ -219,7 +219,7 @@ Result<void> Service::register_manager() {
 
 int Service::method_start(sd_bus_message* m, void* userdata, sd_bus_error* error) {
   auto* self = static_cast<Service*>(userdata);
-  OptionMap options;
+  settings::OptionMap options;
   int r = sd_bus_message_enter_container(m, 'a', "{sv}");
   if (r < 0) return r;
   while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
@@ -227,7 +227,7 @@ int Service::method_start(sd_bus_message* m, void* userdata, sd_bus_error* error
     if ((r = sd_bus_message_read(m, "s", &key)) < 0) return r;
     const std::string name = key ? key : "";
     if (options.count(name)) return set_error(error, bus_error::kInvalidArgument, "option '" + name + "' given twice");
-    OptionValue value;
+    settings::OptionValue value;
     if ((r = read_option_value(m, name, value, error)) < 0) return r;
     options.emplace(name, std::move(value));
     if ((r = sd_bus_message_exit_container(m)) < 0) return r;
@@ -235,22 +235,24 @@ int Service::method_start(sd_bus_message* m, void* userdata, sd_bus_error* error
   if (r < 0) return r;
   if ((r = sd_bus_message_exit_container(m)) < 0) return r;
 
-  if (self->entries_.size() >= self->config_.max_captures) {
+  if (self->entries_.size() >= self->config_.daemon.max_captures) {
     return set_error(error, bus_error::kTooManyCaptures,
                      std::to_string(self->entries_.size()) + " captures are running; the limit is " +
-                         std::to_string(self->config_.max_captures) + " (daemon.max_captures)");
+                         std::to_string(self->config_.daemon.max_captures) + " (daemon.max_captures)");
   }
-  auto spec = capture_spec(self->config_, options);
+  auto spec = settings::capture_spec(self->config_, options);
   if (!spec) return set_error(error, spec.error());
 
   auto entry = std::make_unique<Entry>();
   entry->service = self;
   entry->id = self->next_id_++;
   CaptureSettings settings;
-  settings.reconnect_seconds = self->config_.reconnect_seconds;
-  settings.reconnect_min = std::chrono::milliseconds(self->config_.reconnect_min_ms);
-  settings.reconnect_max = std::chrono::milliseconds(self->config_.reconnect_max_ms);
-  settings.replay_directory = replay_directory(self->config_);
+  const settings::Daemon& daemon = self->config_.daemon;
+  settings.reconnect_seconds = daemon.reconnect_seconds;
+  settings.reconnect_min = std::chrono::milliseconds(daemon.reconnect_min_ms);
+  settings.reconnect_max = std::chrono::milliseconds(daemon.reconnect_max_ms);
+  settings.replay_directory =
+      self->options_.replay_directory ? self->options_.replay_directory(self->config_) : daemon.replay_directory;
   settings.hooks = self->options_.hooks;
   entry->capture =
       std::make_unique<CaptureSupervisor>(entry->id, std::move(*spec), std::move(settings), self->poster_, *self);
@@ -328,7 +330,7 @@ void Service::emit_manager_error(const std::string& message) {
 
 Result<void> Service::reload_config() {
   ++reloads_;
-  auto loaded = options_.load_config ? options_.load_config() : Result<Config>(config_);
+  auto loaded = options_.load_config ? options_.load_config() : Result<settings::Settings>(config_);
   if (!loaded) {
     ++config_errors_;
     const std::string message = loaded.error().describe();
@@ -341,7 +343,7 @@ Result<void> Service::reload_config() {
     publish_metrics();
     return tl::unexpected(loaded.error());
   }
-  if (loaded->metrics != config_.metrics) {
+  if (loaded->daemon.metrics != config_.daemon.metrics) {
     spdlog::warn("daemon: daemon.metrics changed; it takes effect when the daemon restarts");
   }
   config_ = std::move(*loaded);

@@ -14,8 +14,9 @@
 
 #include "service/bus_names.hpp"
 #include "service/capture_supervisor.hpp"
-#include "service/config.hpp"
 #include "service/loop_poster.hpp"
+#include "settings/capture_options.hpp"
+#include "settings/settings.hpp"
 
 namespace zc::service {
 
@@ -36,7 +37,10 @@ struct MetricsSnapshot {
 struct ServiceOptions {
   std::string version;
   // Loads the configuration again (file + environment + command line); for ReloadConfig/SIGHUP.
-  std::function<Result<Config>()> load_config;
+  std::function<Result<settings::Settings>()> load_config;
+  // Where SaveReplay writes when given no path, for a configuration (its replay directory, else the
+  // user's videos directory).
+  std::function<std::string(const settings::Settings&)> replay_directory;
   // The state changed (a capture came, went or changed state): the daemon updates STATUS=.
   std::function<void()> on_status_change;
   session::PipelineHooks hooks;  // passed to every capture (tests)
@@ -44,7 +48,7 @@ struct ServiceOptions {
 
 class Service final : public CaptureHost {
  public:
-  Service(sd_bus* bus, LoopPoster& poster, Config config, ServiceOptions options);
+  Service(sd_bus* bus, LoopPoster& poster, settings::Settings config, ServiceOptions options);
   ~Service() override;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -55,7 +59,7 @@ class Service final : public CaptureHost {
   // ReloadConfig and SIGHUP: on failure the last good config stays, ConfigError is set and the
   // Error signal says why.
   Result<void> reload_config();
-  const Config& config() const { return config_; }
+  const settings::Settings& config() const { return config_; }
 
   // SIGTERM: every capture is asked to stop (files are finished); idle() once all are gone.
   void stop_all();
@@ -108,7 +112,7 @@ class Service final : public CaptureHost {
 
   sd_bus* bus_;
   LoopPoster& poster_;
-  Config config_;
+  settings::Settings config_;
   ServiceOptions options_;
   std::string config_error_;
   SlotPtr manager_slot_;

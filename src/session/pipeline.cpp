@@ -5,7 +5,6 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "encode/families.hpp"
-#include "encode/rate.hpp"
 #include "testsrc/test_source.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 #include "zerocopy/import_chain.hpp"
@@ -57,9 +56,6 @@ Pipeline::~Pipeline() {
 Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, PipelineHooks hooks) {
   if (auto ok = validate(options, !hooks.make_sinks); !ok) return tl::unexpected(ok.error());
   std::unique_ptr<Pipeline> p(new Pipeline(std::move(options), std::move(hooks)));
-  auto threads = encode::encoder_threads_from_env();
-  if (!threads) return tl::unexpected(threads.error());
-  p->encoder_threads_ = *threads;
 
   // Outputs first: an impossible codec/container pair or an unwritable path is refused before
   // any encoder or PipeWire connection is opened.
@@ -92,14 +88,14 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
     w = even_down(p->options_.test.size.width);
     h = even_down(p->options_.test.size.height);
   }
-  const auto requested = encode::requested_encoder(p->options_.encoder == "auto" ? "" : p->options_.encoder);
+  const std::string& requested = p->options_.encoder;
   // --bit-depth 10 selects at 10 bits; auto at 8, proving the choice at 10 too where the codec has
   // a 10-bit profile (the first frame's format decides).
   const encode::BitDepth depth = p->options_.bit_depth;
   encode::EncoderConfig config =
       encoder_config(p->options_, nominal_fps(p->options_), w, h, depth == encode::BitDepth::Ten ? 10 : 8);
   config.time_origin_ns = p->hooks_.time_origin_ns.value_or(0);
-  config.threads = p->encoder_threads_;
+  config.threads = p->options_.toggles.encoder_threads;
   const bool also_ten = depth == encode::BitDepth::Auto && p->options_.codec != encode::Codec::H264;
   auto selection = p->hooks_.catalog
                        ? encode::select_encoder(config, requested, *p->hooks_.catalog, {}, also_ten)
@@ -126,10 +122,8 @@ Result<void> Pipeline::start() {
   so.fd = std::move(source_.pipewire_fd);
   if (source_.size_hint) so.size_hint = *source_.size_hint;
   if (source_.rate_hint) so.rate_hint = *source_.rate_hint;
-  const char* buffers_env = std::getenv("ZEROCAST_CAPTURE_BUFFERS");
-  auto max_buffers = capture::parse_max_buffers(buffers_env ? buffers_env : "");
-  if (!max_buffers) return tl::unexpected(max_buffers.error());
-  so.max_buffers = *max_buffers;
+  so.max_buffers = options_.toggles.capture_buffers;
+  so.relink = options_.toggles.relink;
 
   if (!options_.audio.empty()) {
     auto audio = AudioTrack::start(options_, audio_codec_.value_or(encode::AudioCodec::Opus), source_.test_source.get(),
@@ -138,7 +132,7 @@ Result<void> Pipeline::start() {
     audio_ = std::move(*audio);
   }
   const std::string import_path = importers_->path();
-  VideoTrack::Settings vs{options_, selection_, hooks_.time_origin_ns, encoder_threads_};
+  VideoTrack::Settings vs{options_, selection_, hooks_.time_origin_ns, options_.toggles.encoder_threads};
   VideoTrack::Listener& listener = *this;
   video_ = std::make_unique<VideoTrack>(std::move(vs), std::move(importers_), *writer_, counters_, listener);
   if (auto ok = video_->start(std::move(so)); !ok) return ok;

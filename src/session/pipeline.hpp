@@ -18,7 +18,7 @@
 #include "encode/selector.hpp"
 #include "output/output_set.hpp"
 #include "output/sink.hpp"
-#include "session/audio_track.hpp"
+#include "session/audio/audio_track.hpp"
 #include "session/counters.hpp"
 #include "session/record_options.hpp"
 #include "session/snapshot.hpp"
@@ -99,7 +99,6 @@ class Pipeline final : private VideoTrack::Listener {
 
   RecordOptions options_;
   PipelineHooks hooks_;
-  uint32_t encoder_threads_ = 0;  // ZEROCAST_ENCODER_THREADS (0: the encoder's own choice)
   encode::Selection selection_;
   std::optional<encode::AudioCodec> audio_codec_;
   std::unique_ptr<output::OutputSet> outputs_;  // ours unless hooks.make_sinks gave the sinks

@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "capture/graph/source.hpp"
+#include "capture/video/params.hpp"
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 #include "encode/encoder.hpp"
-#include "session/audio_options.hpp"
+#include "session/audio/audio_options.hpp"
 
 namespace zc::session {
 
@@ -28,7 +29,8 @@ struct TestSourceSpec {
 // How a run goes about its work where the defaults are right for nearly everyone: environment
 // variables only (settings/table.cpp declares them).
 struct RunToggles {
-  uint32_t capture_buffers = 0;  // ZEROCAST_CAPTURE_BUFFERS: the most buffers capture asks for (0: its own)
+  // ZEROCAST_CAPTURE_BUFFERS: the most buffers capture asks the producer for (0: its own count).
+  uint32_t capture_buffers = capture::kMaxBuffersAsked;
   bool relink = true;            // ZEROCAST_RELINK: keep our links when a session manager restarts
   uint32_t encoder_threads = 0;  // ZEROCAST_ENCODER_THREADS (0: the encoder's own choice)
   std::string state_dir;         // where the portal's restore tokens live ($XDG_STATE_HOME/zerocast)

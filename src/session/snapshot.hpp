@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "session/audio_input.hpp"
+#include "session/audio/audio_input.hpp"
 #include "session/counters.hpp"
 
 namespace zc::session {

@@ -46,6 +46,7 @@ Result<OpenedSource> open_portal(const RecordOptions& options) {
   po.source_types = static_cast<uint32_t>(options.source.value);
   po.draw_cursor = options.draw_cursor;
   po.interrupted = stop_signal_pending;
+  po.state_dir = options.toggles.state_dir;
   auto session = capture::open_portal_session(po);
   if (!session) return tl::unexpected(session.error());
   OpenedSource out;

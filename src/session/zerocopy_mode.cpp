@@ -1,6 +1,5 @@
 #include "session/zerocopy_mode.hpp"
 
-#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -54,26 +53,10 @@ Result<ZerocopyMode> parse_zerocopy_mode(std::string_view text) {
               "ZEROCAST_ZEROCOPY must be auto, 1 or 0 (got '" + std::string(text) + "')");
 }
 
-Result<ZerocopyMode> zerocopy_mode_from_env() {
-  const char* env = std::getenv("ZEROCAST_ZEROCOPY");
-  return parse_zerocopy_mode(env ? env : "");
-}
-
-bool cpu_dmabuf_from_env() {
-  const char* env = std::getenv("ZEROCAST_CPU_DMABUF");
-  return env && std::string_view(env) == "1";
-}
-
-bool damage_from_env() {
-  const char* env = std::getenv("ZEROCAST_DAMAGE");
-  return !(env && std::string_view(env) == "0");
-}
-
 std::string gpu_not_needed(std::string_view encoder, const capture::SourceSpec& source) {
   using Kind = capture::SourceSpec::Kind;
   if (source.kind != Kind::node && source.kind != Kind::serial && source.kind != Kind::gamescope) return "";
-  // As the pipeline asks for it: --encoder, else $ZEROCAST_ENCODER, else auto.
-  const std::string name = encode::requested_encoder(encoder == "auto" ? "" : encoder);
+  const std::string name(encoder);
   bool software = false;
   for (const auto& c : encode::default_catalog()) {
     if (c.name == name) software = c.any_size;
@@ -90,12 +73,13 @@ std::string gpu_not_needed(std::string_view encoder, const capture::SourceSpec& 
   return name + " on a producer that offers shared memory only";
 }
 
-Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path,
-                                        const std::string& no_gpu_reason) {
+Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, PipelineHooks& hooks,
+                                        GpuPathFactory make_path, const std::string& no_gpu_reason) {
+  const ZerocopyMode mode = options.mode;
   ZerocopyChoice choice;
   zerocopy::CpuImportOptions cpu_options;
-  cpu_options.offer_linear = cpu_dmabuf_from_env();
-  cpu_options.damage = damage_from_env();
+  cpu_options.offer_linear = options.cpu_dmabuf;
+  cpu_options.damage = options.damage;
   cpu_options.host_for_cuda = true;
   choice.mode = mode;
   if (!make_path) {

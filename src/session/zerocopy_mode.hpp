@@ -25,12 +25,14 @@ enum class ZerocopyMode : uint8_t { Auto, Required, Off };
 std::string_view to_string(ZerocopyMode mode);  // "auto", "1", "0"
 // "auto" (or empty), "1"/"on"/"yes"/"true", "0"/"off"/"no"/"false"; Errc::invalid_argument otherwise.
 Result<ZerocopyMode> parse_zerocopy_mode(std::string_view text);
-// $ZEROCAST_ZEROCOPY, auto when unset.
-Result<ZerocopyMode> zerocopy_mode_from_env();
-// $ZEROCAST_CPU_DMABUF=1: the CPU path offers LINEAR dmabufs too (zerocopy::CpuImportOptions).
-bool cpu_dmabuf_from_env();
-// $ZEROCAST_DAMAGE=0: the CPU path converts every frame in full (zerocopy::CpuImportOptions::damage).
-bool damage_from_env();
+
+// How the importers are chosen and run (ZEROCAST_ZEROCOPY, ZEROCAST_CPU_DMABUF, ZEROCAST_DAMAGE).
+struct ZerocopyChoiceOptions {
+  ZerocopyChoiceOptions(ZerocopyMode m = ZerocopyMode::Auto) : mode(m) {}  // NOLINT(google-explicit-constructor)
+  ZerocopyMode mode;
+  bool cpu_dmabuf = false;  // the CPU path offers LINEAR dmabufs too (zerocopy::CpuImportOptions::offer_linear)
+  bool damage = true;       // the CPU path converts only what changed (zerocopy::CpuImportOptions::damage)
+};
 
 // Makes the GPU path (a test replaces it with a fake): on a new CUDA context when given none (the
 // first), else on the one given (the first path's, for every later pipeline).
@@ -43,7 +45,7 @@ struct ZerocopyChoice {
   std::string description;  // one line for the log
 };
 
-// Why a capture needs no GPU import path, or empty when it may: `encoder` (--encoder) names a
+// Why a capture needs no GPU import path, or empty when it may: `encoder` (the encoder setting) names a
 // software encoder and the producer `source` names offers no dmabuf (capture::offers_dmabuf), so
 // every frame is shared memory the CPU path converts for it. Then the GPU importers (EGL, Vulkan
 // and a CUDA context: 0.5-1.6 CPU-s and about 170 MB on the GPU machine, README) need not come up.
@@ -56,7 +58,7 @@ std::string gpu_not_needed(std::string_view encoder, const capture::SourceSpec& 
 // come up; the message names the stage that failed. Logs which path runs and why. In auto mode,
 // a non-empty `no_gpu_reason` (gpu_not_needed) installs the CPU path for that reason without
 // trying the GPU one.
-Result<ZerocopyChoice> install_importer(ZerocopyMode mode, PipelineHooks& hooks, GpuPathFactory make_path = {},
-                                        const std::string& no_gpu_reason = {});
+Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, PipelineHooks& hooks,
+                                        GpuPathFactory make_path = {}, const std::string& no_gpu_reason = {});
 
 }  // namespace zc::session

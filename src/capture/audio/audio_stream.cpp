@@ -117,7 +117,7 @@ Result<void> AudioStream::Impl::connect() {
         });
     if (!l) return tl::unexpected(l.error());
     linker = std::move(*l);
-  } else if (link_keeper_enabled()) {
+  } else if (options.relink) {
     auto k = LinkKeeper::create(
         *connection, {.stage = kStage, .what = t.description},
         [this] { return stream ? pw_stream_get_node_id(stream.get()) : 0; }, nullptr);

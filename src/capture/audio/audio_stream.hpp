@@ -36,6 +36,9 @@ struct AudioStreamOptions {
   uint32_t rate = 48000;
   uint32_t channels = 2;
   std::string node_name = "zerocast-audio";
+  // Link the stream again when a session manager's restart takes its links (LinkKeeper);
+  // false: the session manager alone links it (ZEROCAST_RELINK=0).
+  bool relink = true;
 };
 
 struct AudioStreamStats {

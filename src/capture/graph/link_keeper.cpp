@@ -36,11 +36,6 @@ std::string describe(const std::set<LinkPair>& pairs) {
 
 }  // namespace
 
-bool link_keeper_enabled() {
-  const char* v = std::getenv("ZEROCAST_RELINK");
-  return v == nullptr || std::string_view(v) != "0";
-}
-
 struct LinkKeeper::OwnLink {
   LinkKeeper* owner = nullptr;
   LinkPair pair;

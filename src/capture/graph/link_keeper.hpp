@@ -25,9 +25,6 @@ namespace zc::capture {
 
 class Connection;
 
-// ZEROCAST_RELINK=0 keeps the keeper out (the session manager alone links our streams).
-bool link_keeper_enabled();
-
 class LinkKeeper {
  public:
   // Our stream's node id: 0 or SPA_ID_INVALID while PipeWire has not assigned it.

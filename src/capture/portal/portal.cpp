@@ -319,11 +319,10 @@ Result<BusPtr> connect_session_bus() {
   const int r = sd_bus_open_user_with_description(&raw, "zerocast-portal");
   BusPtr bus(raw);
   if (r < 0) {
-    const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
     return fail(Errc::not_found, "portal",
-                std::string("cannot connect to the D-Bus session bus (") +
-                    (address ? std::string("DBUS_SESSION_BUS_ADDRESS=") + address : "$XDG_RUNTIME_DIR/bus") +
-                    "): " + std::strerror(-r));
+                std::string("cannot connect to the D-Bus session bus ($DBUS_SESSION_BUS_ADDRESS, else "
+                            "$XDG_RUNTIME_DIR/bus): ") +
+                    std::strerror(-r));
   }
   return bus;
 }
@@ -395,7 +394,7 @@ Result<std::unique_ptr<PortalSession>> open_portal_session(const PortalOptions& 
   std::optional<std::string> stored;
   if (options.persist) {
     if (path.empty()) {
-      auto p = default_token_path(options.source_types);
+      auto p = default_token_path(options.state_dir, options.source_types);
       if (!p) return tl::unexpected(p.error());
       path = *p;
     }

@@ -30,10 +30,11 @@ struct PortalOptions {
   // which only the CPU import path draws as a frame (Importer::redraw_cursor); on the GPU paths the
   // pointer would stand still in the file until the picture changes.
   bool draw_cursor = true;
-  // persist_mode 2 with the token stored at token_path (empty: default_token_path(source_types));
-  // false: neither send nor store a token.
+  // persist_mode 2 with the token stored at token_path (empty: default_token_path(state_dir,
+  // source_types)); false: neither send nor store a token.
   bool persist = true;
   std::string token_path;
+  std::string state_dir;                          // zerocast's state directory ($XDG_STATE_HOME/zerocast)
   std::chrono::milliseconds call_timeout{10000};  // each method call
   // Each Response: SelectSources and Start may wait for the user in a dialog.
   std::chrono::milliseconds response_timeout{120000};

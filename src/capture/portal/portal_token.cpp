@@ -38,13 +38,8 @@ std::string describe_source_types(uint32_t types) {
   return out.empty() ? "none" : out;
 }
 
-Result<std::string> default_token_path(uint32_t source_types) {
-  std::filesystem::path dir;
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state == '/') {
-    dir = state;
-  } else if (const char* home = std::getenv("HOME"); home && *home) {
-    dir = std::filesystem::path(home) / ".local" / "state";
-  } else {
+Result<std::string> default_token_path(const std::string& state_dir, uint32_t source_types) {
+  if (state_dir.empty()) {
     return fail(Errc::not_found, "portal", "cannot place the restore token: neither XDG_STATE_HOME nor HOME is set");
   }
   std::string name = "restore-token";
@@ -53,7 +48,7 @@ Result<std::string> default_token_path(uint32_t source_types) {
     name += '-';
     name += describe_source_types(source_types);
   }
-  return (dir / "zerocast" / name).string();
+  return (std::filesystem::path(state_dir) / name).string();
 }
 
 Result<std::optional<std::string>> read_token(const std::string& path) {

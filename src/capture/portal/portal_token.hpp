@@ -20,11 +20,12 @@ enum PortalSourceType : uint32_t {
 // "monitor", "window+virtual", ...
 std::string describe_source_types(uint32_t types);
 
-// $XDG_STATE_HOME/zerocast/restore-token for monitors (the default),
-// .../restore-token-window, .../restore-token-monitor+window, ... for other kinds: a token
-// restores the selection it was made for, so each kind keeps its own.
-// Errc::not_found when neither XDG_STATE_HOME nor HOME is set.
-Result<std::string> default_token_path(uint32_t source_types);
+// STATE_DIR/restore-token for monitors (the default), .../restore-token-window,
+// .../restore-token-monitor+window, ... for other kinds: a token restores the selection it was
+// made for, so each kind keeps its own. `state_dir` is zerocast's state directory
+// ($XDG_STATE_HOME/zerocast: settings::Environment::state_dir). Errc::not_found when it is empty
+// (neither XDG_STATE_HOME nor HOME is set).
+Result<std::string> default_token_path(const std::string& state_dir, uint32_t source_types);
 
 // The stored token, or nullopt when there is none (missing or empty file). Errc::io when the
 // file exists but cannot be read.

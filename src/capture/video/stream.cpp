@@ -155,7 +155,7 @@ Result<void> Stream::Impl::connect() {
         res < 0) {
       return fail(Errc::pipewire, "capture", std::string("cannot connect the stream: ") + spa_strerror(res));
     }
-    if (link_keeper_enabled()) {
+    if (options.relink) {
       auto k = LinkKeeper::create(
           *connection, {.stage = "capture", .what = "the video stream"},
           [this] { return stream ? pw_stream_get_node_id(stream.get()) : 0; }, [this] { watch_relink(); });

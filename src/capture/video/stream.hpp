@@ -104,6 +104,9 @@ struct StreamOptions {
   // back costs a query rather than a sleep on the GPU.
   std::chrono::microseconds release_delay{2000};
   std::string node_name = "zerocast";
+  // Link the stream again when a session manager's restart takes its links (LinkKeeper);
+  // false: the session manager alone links it (ZEROCAST_RELINK=0).
+  bool relink = true;
   // Explicit sync (PipeWire >= 1.2): with dmabufs, ask for SPA_META_SyncTimeline when a DRM node
   // here has timeline syncobjs; wait for each buffer's acquire point (at most acquire_timeout,
   // else the frame is dropped and counted) and signal its release point when giving it back.

@@ -88,8 +88,7 @@ Result<void> CpuImporter::check_target(const ImportTarget& target) const {
   const bool memory = target.memory == FrameMemory::Cpu || options_.host_for_cuda;
   if (!memory || !is_encoder_layout(target.format)) {
     return fail(Errc::unsupported, kStage,
-                fmt::format("cannot produce {} in {} memory", to_string(target.format),
-                            target.memory == FrameMemory::Cpu ? "CPU" : "CUDA"));
+                fmt::format("cannot produce {} in {} memory", to_string(target.format), to_string(target.memory)));
   }
   if (target.width == 0 || target.height == 0 || target.width % 2 != 0 || target.height % 2 != 0 ||
       target.width > kMaxDimension || target.height > kMaxDimension) {

@@ -13,6 +13,7 @@
 
 #include "capture/portal/portal.hpp"
 #include "fake_portal.hpp"
+#include "settings/environment.hpp"
 #include "support/compositor.hpp"
 #include "support/decode.hpp"
 #include "support/paths.hpp"
@@ -59,6 +60,8 @@ struct Bench {
 
 PortalOptions quick() {
   PortalOptions o;
+  // The bench's desktop points XDG_STATE_HOME at its own directory: the tokens go there.
+  o.state_dir = zc::settings::Environment::of_process().state_dir();
   o.response_timeout = 5s;
   o.call_timeout = 5s;
   return o;

@@ -8,36 +8,13 @@
 #include <fstream>
 
 #include "capture/portal/portal_token.hpp"
+#include "settings/environment.hpp"
 #include "support/process.hpp"
 
 using namespace zc::capture;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Sets an environment variable for one scope.
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      setenv(name, value, 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~EnvVar() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};
@@ -48,26 +25,19 @@ mode_t mode_of(const std::string& path) {
 }  // namespace
 
 TEST_CASE("token path: XDG_STATE_HOME first, then HOME, one file per kind of source") {
-  {
-    EnvVar state("XDG_STATE_HOME", "/s");
-    EnvVar home("HOME", "/h");
-    CHECK(default_token_path(kPortalMonitor).value() == "/s/zerocast/restore-token");
-    CHECK(default_token_path(kPortalWindow).value() == "/s/zerocast/restore-token-window");
-    CHECK(default_token_path(kPortalMonitor | kPortalVirtual).value() == "/s/zerocast/restore-token-monitor+virtual");
-  }
-  {
-    // A relative XDG_STATE_HOME is invalid by the base-directory spec: ignored.
-    EnvVar state("XDG_STATE_HOME", "relative");
-    EnvVar home("HOME", "/h");
-    CHECK(default_token_path(kPortalMonitor).value() == "/h/.local/state/zerocast/restore-token");
-  }
-  {
-    EnvVar state("XDG_STATE_HOME", nullptr);
-    EnvVar home("HOME", nullptr);
-    auto p = default_token_path(kPortalMonitor);
-    REQUIRE_FALSE(p);
-    CHECK(p.error().code == zc::Errc::not_found);
-  }
+  using Env = zc::settings::Environment;
+  const std::string s = Env(std::map<std::string, std::string>{{"XDG_STATE_HOME", "/s"}, {"HOME", "/h"}}).state_dir();
+  CHECK(default_token_path(s, kPortalMonitor).value() == "/s/zerocast/restore-token");
+  CHECK(default_token_path(s, kPortalWindow).value() == "/s/zerocast/restore-token-window");
+  CHECK(default_token_path(s, kPortalMonitor | kPortalVirtual).value() == "/s/zerocast/restore-token-monitor+virtual");
+  // A relative XDG_STATE_HOME is invalid by the base-directory spec: ignored.
+  const std::string h =
+      Env(std::map<std::string, std::string>{{"XDG_STATE_HOME", "relative"}, {"HOME", "/h"}}).state_dir();
+  CHECK(default_token_path(h, kPortalMonitor).value() == "/h/.local/state/zerocast/restore-token");
+  const std::string none = Env(std::map<std::string, std::string>{}).state_dir();
+  auto p = default_token_path(none, kPortalMonitor);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().code == zc::Errc::not_found);
 }
 
 TEST_CASE("token: written atomically with private permissions, read back, replaced") {

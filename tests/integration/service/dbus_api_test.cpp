@@ -14,6 +14,7 @@
 
 #include "harness.hpp"
 #include "service/metrics.hpp"
+#include "session/counters.hpp"
 #include "support/paths.hpp"
 #include "support/text.hpp"
 
@@ -205,6 +206,16 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
   CHECK(d.wait_property(
       path, kCaptureIface, "FramesEncoded", [](auto& v) { return std::stoull(v) > 30; }, 10s));
   CHECK(std::stoull(d.property(path, kCaptureIface, "FramesCaptured")) > 0);
+  // Counters: every counter of the table by its key (busctl prints the array's length, then each
+  // key and value), the frames among them moving with FramesCaptured.
+  const std::string counters = d.property(path, kCaptureIface, "Counters");
+  INFO(counters);
+  CHECK(counters.rfind(std::to_string(zc::session::kCounterCount) + " ", 0) == 0);
+  for (const auto& row : zc::session::kCounterTable)
+    CHECK(counters.find("\"" + std::string(row.key) + "\" ") != std::string::npos);
+  std::smatch captured;
+  REQUIRE(std::regex_search(counters, captured, std::regex("\"frames_captured\" ([0-9]+)")));
+  CHECK(std::stoull(captured[1]) > 0);
   // The queue holds 8 frames, and the encoder opens on the first one: a loaded machine may drop
   // a frame or two while it does, never a steady loss.
   CHECK(std::stoull(d.property(path, kCaptureIface, "FramesDropped")) <= 3);

@@ -35,30 +35,30 @@ bool gets_own_mapping(size_t bytes) {
 // ctest runs each case in a process of its own, so each starts with glibc's defaults.
 TEST_CASE("allocator: untuned a 1 MiB block is mmapped, tuned it comes from the heap", "[allocator]") {
   skip_under_sanitizers();
-  unsetenv("MALLOC_MMAP_THRESHOLD_");
-  unsetenv("ZEROCAST_MALLOC_TUNING");
   CHECK(gets_own_mapping(1 << 20));  // glibc's default: what every 4K keyframe packet paid
   // glibc raises its threshold to a freed mapped block's size: a larger block still gets its own.
   CHECK(gets_own_mapping(8 << 20));
-  REQUIRE(zc::tune_allocator());
+  REQUIRE(zc::tune_allocator({}));
   CHECK_FALSE(gets_own_mapping(16 << 20));  // above what glibc had raised its threshold to (8 MiB)
   CHECK_FALSE(gets_own_mapping(8 << 20));
   CHECK(gets_own_mapping(64 << 20));  // beyond 32 MiB: mapped as before
 }
 
+// settings/environment.cpp makes the AllocatorTuning of MALLOC_MMAP_THRESHOLD_, MALLOC_ARENA_MAX and
+// ZEROCAST_MALLOC_TUNING (its test: tests/unit/settings).
 TEST_CASE(
     "allocator: the user's MALLOC_MMAP_THRESHOLD_, MALLOC_ARENA_MAX and ZEROCAST_MALLOC_TUNING=0 leave glibc alone",
     "[allocator]") {
-  setenv("ZEROCAST_MALLOC_TUNING", "0", 1);
-  CHECK_FALSE(zc::tune_allocator());
-  CHECK_FALSE(zc::one_arena());
-  unsetenv("ZEROCAST_MALLOC_TUNING");
-  setenv("MALLOC_MMAP_THRESHOLD_", "131072", 1);
-  CHECK_FALSE(zc::tune_allocator());
-  unsetenv("MALLOC_MMAP_THRESHOLD_");
-  setenv("MALLOC_ARENA_MAX", "4", 1);
-  CHECK_FALSE(zc::one_arena());
-  unsetenv("MALLOC_ARENA_MAX");
+  zc::AllocatorTuning off;
+  off.enabled = false;
+  CHECK_FALSE(zc::tune_allocator(off));
+  CHECK_FALSE(zc::one_arena(off));
+  zc::AllocatorTuning user;
+  user.user_mmap_threshold = true;
+  CHECK_FALSE(zc::tune_allocator(user));
+  user = {};
+  user.user_arena_max = true;
+  CHECK_FALSE(zc::one_arena(user));
 }
 
 // The daemon's one arena (core/allocator.hpp: glibc's malloc_trim shrinks only the main arena's
@@ -66,7 +66,5 @@ TEST_CASE(
 // resources test is what catches that, under load). Here: glibc takes the setting.
 TEST_CASE("allocator: one_arena sets glibc's M_ARENA_MAX unless the user chose", "[allocator]") {
   skip_under_sanitizers();
-  unsetenv("MALLOC_ARENA_MAX");
-  unsetenv("ZEROCAST_MALLOC_TUNING");
-  CHECK(zc::one_arena());
+  CHECK(zc::one_arena({}));
 }

@@ -69,20 +69,6 @@ TEST_CASE("low latency above 1080p60: at least 4 sliced threads from 2 cores, th
   CHECK(large_frame_threads(128) == 16);
 }
 
-TEST_CASE("ZEROCAST_ENCODER_THREADS: unset is the encoder's choice, 1..64 a count, anything else an error naming it",
-          "[encode][rate]") {
-  CHECK(parse_encoder_threads("").value() == 0);
-  CHECK(parse_encoder_threads("1").value() == 1);
-  CHECK(parse_encoder_threads("64").value() == 64);
-  for (const char* bad : {"0", "65", "4x", "-2", " 4", "four"}) {
-    INFO(bad);
-    const auto r = parse_encoder_threads(bad);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().message.find("ZEROCAST_ENCODER_THREADS") != std::string::npos);
-    CHECK(r.error().message.find(std::string("'") + bad + "'") != std::string::npos);
-  }
-}
-
 TEST_CASE("the default low-latency bitrate follows the pixel rate within bounds", "[encode][rate]") {
   const uint32_t hd60 = default_bitrate_kbps(1920, 1080, {60, 1});
   CHECK(hd60 > 9000);

@@ -247,17 +247,6 @@ TEST_CASE("an injected probe frame source is used for the probe", "[encode][sele
   CHECK(f.stats["gpu"].probe_formats == std::vector<PixelFormat>{PixelFormat::BGRx});
 }
 
-TEST_CASE("the requested encoder comes from the CLI, then ZEROCAST_ENCODER, then auto", "[encode][selector]") {
-  ::unsetenv("ZEROCAST_ENCODER");
-  CHECK(requested_encoder("") == "auto");
-  ::setenv("ZEROCAST_ENCODER", "libx265", 1);
-  CHECK(requested_encoder("") == "libx265");
-  CHECK(requested_encoder("libx264") == "libx264");
-  ::setenv("ZEROCAST_ENCODER", "", 1);
-  CHECK(requested_encoder("") == "auto");
-  ::unsetenv("ZEROCAST_ENCODER");
-}
-
 TEST_CASE("10 bits: candidates that cannot are skipped, auto proves the choice at 10 bits too", "[encode][selector]") {
   FakeCatalog f;
   f.add("eight_only", Codec::HEVC, Behaviour::Succeed, PixelFormat::NV12);

@@ -30,7 +30,8 @@ struct AudioInputStats {
 
 class AudioInput final : private capture::AudioObserver {
  public:
-  AudioInput(std::string name, capture::AudioTarget target, double volume_db, bool muted);
+  // `relink`: capture::AudioStreamOptions::relink.
+  AudioInput(std::string name, capture::AudioTarget target, double volume_db, bool muted, bool relink = true);
   ~AudioInput() override;
   AudioInput(const AudioInput&) = delete;
   AudioInput& operator=(const AudioInput&) = delete;
@@ -67,6 +68,7 @@ class AudioInput final : private capture::AudioObserver {
   void connect();
 
   const std::string name_;
+  const bool relink_;
   const capture::AudioTarget target_;
   std::unique_ptr<capture::AudioStream> stream_;  // audio thread (and start())
   std::unique_ptr<audio::ClockLock> lock_;        // audio thread

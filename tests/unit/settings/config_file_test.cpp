@@ -5,13 +5,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "service/config.hpp"
+#include "settings/config_file.hpp"
+#include "settings/table.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
 
 using namespace zc;
-using namespace zc::service;
-using namespace zc::session;
+using namespace zc::settings;
 
 namespace {
 
@@ -22,7 +22,7 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
-std::string error_of(const Result<Config>& r) {
+std::string error_of(const Result<Settings>& r) {
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::invalid_argument);
   CHECK(r.error().stage == "config");
@@ -41,14 +41,16 @@ TEST_CASE("the example config lists every key with its default", "[config]") {
   REQUIRE(!text.empty());
   auto parsed = parse_config(text, path);
   REQUIRE(parsed);
-  CHECK(*parsed == Config{});
+  CHECK(*parsed == defaults(Command::daemon));
   // Every key is written out (not only left to its default), under its table, with the default.
-  for (const auto& key : config_keys()) {
-    const auto dot = key.name.find('.');
-    const std::string table = "[" + key.name.substr(0, dot) + "]";
-    const std::string line = "\n" + key.name.substr(dot + 1) + " = " + key.default_value + "\n";
+  for (const auto& row : table()) {
+    if (row.doors.toml.empty()) continue;
+    const std::string name(row.doors.toml);
+    const auto dot = name.find('.');
+    const std::string table = "[" + name.substr(0, dot) + "]";
+    const std::string line = "\n" + name.substr(dot + 1) + " = " + toml_default(row) + "\n";
     const auto table_at = text.find("\n" + table + "\n");
-    INFO(key.name << " should appear as '" << line.substr(1, line.size() - 2) << "' under " << table);
+    INFO(name << " should appear as '" << line.substr(1, line.size() - 2) << "' under " << table);
     REQUIRE(table_at != std::string::npos);
     const auto line_at = text.find(line, table_at);
     REQUIRE(line_at != std::string::npos);
@@ -63,13 +65,13 @@ TEST_CASE("a config file overrides defaults, key by key", "[config]") {
       "[replay]\nseconds = 30\n",
       "/x/config.toml");
   REQUIRE(c);
-  CHECK(c->max_captures == 2);
-  CHECK(c->codec == "hevc");
-  CHECK(c->gop_seconds == 1.0);  // an integer is a fine number
-  REQUIRE(c->scale);
-  CHECK(c->scale->width == 1280);
-  CHECK(c->replay_seconds == 30);
-  CHECK(c->bitrate_kbps == Config{}.bitrate_kbps);
+  CHECK(c->daemon.max_captures == 2);
+  CHECK(c->capture.codec == zc::encode::Codec::HEVC);
+  CHECK(c->capture.gop_seconds == 1.0);  // an integer is a fine number
+  REQUIRE(c->capture.scale);
+  CHECK(c->capture.scale->width == 1280);
+  CHECK(c->daemon.replay_seconds == 30);
+  CHECK(c->capture.bitrate_kbps == defaults(Command::daemon).capture.bitrate_kbps);
 }
 
 TEST_CASE("config errors name the file, the line and the key", "[config]") {
@@ -145,33 +147,36 @@ TEST_CASE("precedence: command line > environment > file > defaults", "[config]"
   src.path = path;
   auto file_only = load_config(src);
   REQUIRE(file_only);
-  CHECK(file_only->codec == "hevc");
-  CHECK(file_only->max_captures == 2);
+  CHECK(file_only->capture.codec == zc::encode::Codec::HEVC);
+  CHECK(file_only->daemon.max_captures == 2);
 
-  src.env = {{"ZEROCAST_CAPTURE_BITRATE", "2000"},
-             {"ZEROCAST_DAEMON_MAX_CAPTURES", "3"},
-             {"ZEROCAST_ENCODER", "libx264"},
-             {"ZEROCAST_LOG", "debug"}};  // not a config key: left to the logger
+  std::map<std::string, std::string> vars = {{"ZEROCAST_CAPTURE_BITRATE", "2000"},
+                                             {"ZEROCAST_DAEMON_MAX_CAPTURES", "3"},
+                                             {"ZEROCAST_ENCODER", "libx264"},
+                                             {"ZEROCAST_LOG", "debug"}};
+  src.env = Environment(vars);
   auto with_env = load_config(src);
   REQUIRE(with_env);
-  CHECK(with_env->codec == "hevc");
-  CHECK(with_env->bitrate_kbps == 2000);
-  CHECK(with_env->max_captures == 3);
-  CHECK(with_env->encoder == "libx264");
-  CHECK(with_env->fps == 30);
+  CHECK(with_env->capture.codec == zc::encode::Codec::HEVC);
+  CHECK(with_env->capture.bitrate_kbps == 2000);
+  CHECK(with_env->daemon.max_captures == 3);
+  CHECK(with_env->capture.encoder == "libx264");
+  CHECK(with_env->capture.fps == 30);
+  CHECK(with_env->process.log_level == "debug");
 
   src.overrides = {{"daemon.max_captures", "5"}};
   auto with_cli = load_config(src);
   REQUIRE(with_cli);
-  CHECK(with_cli->max_captures == 5);
-  CHECK(with_cli->bitrate_kbps == 2000);
+  CHECK(with_cli->daemon.max_captures == 5);
+  CHECK(with_cli->capture.bitrate_kbps == 2000);
 
   SECTION("errors in the environment and on the command line are named too") {
-    src.env["ZEROCAST_CAPTURE_BITRATE"] = "fast";
+    vars["ZEROCAST_CAPTURE_BITRATE"] = "fast";
+    src.env = Environment(vars);
     auto m = error_of(load_config(src));
-    CHECK(contains(m, "ZEROCAST_CAPTURE_BITRATE"));
-    CHECK(contains(m, "capture.bitrate"));
-    src.env.erase("ZEROCAST_CAPTURE_BITRATE");
+    CHECK(contains(m, "environment ZEROCAST_CAPTURE_BITRATE must be 0..500000, not 'fast'"));
+    vars.erase("ZEROCAST_CAPTURE_BITRATE");
+    src.env = Environment(vars);
     src.overrides = {{"daemon.max_captures", "99"}};
     CHECK(contains(error_of(load_config(src)), "must be 1..64"));
     src.overrides = {{"daemon.nope", "1"}};
@@ -182,7 +187,7 @@ TEST_CASE("precedence: command line > environment > file > defaults", "[config]"
     missing.path = dir + "/absent.toml";
     auto d = load_config(missing);
     REQUIRE(d);
-    CHECK(*d == Config{});
+    CHECK(*d == defaults(Command::daemon));
     missing.required = true;
     CHECK(contains(error_of(load_config(missing)), "does not exist"));
   }
@@ -190,14 +195,17 @@ TEST_CASE("precedence: command line > environment > file > defaults", "[config]"
 }
 
 TEST_CASE("config keys have their environment names", "[config]") {
-  bool found = false;
-  for (const auto& k : config_keys()) {
-    if (k.name == "daemon.max_captures") {
-      CHECK(k.env == "ZEROCAST_DAEMON_MAX_CAPTURES");
-      CHECK(k.type == "integer");
-      CHECK(k.default_value == "4");
-      found = true;
-    }
+  const Setting* row = find(&Doors::toml, "daemon.max_captures");
+  REQUIRE(row);
+  CHECK(row->doors.env == "ZEROCAST_DAEMON_MAX_CAPTURES");
+  CHECK(row->kind == Kind::integer);
+  CHECK(toml_default(*row) == "4");
+  // Every key's variable is ZEROCAST_ and the key in capitals, its dot an underscore.
+  for (const auto& r : table()) {
+    if (r.doors.toml.empty()) continue;
+    std::string want = "ZEROCAST_";
+    for (char c : r.doors.toml)
+      want += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK(r.doors.env == want);
   }
-  CHECK(found);
 }

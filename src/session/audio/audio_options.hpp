@@ -29,6 +29,7 @@ struct AudioSettings {
   uint32_t bitrate_kbps = 0;  // 0: the encoder's default
   // Where a `test` source's node is: the built-in test source's, started by the pipeline.
   std::string test_target;
+  bool relink = true;  // capture::AudioStreamOptions::relink (ZEROCAST_RELINK)
 };
 
 // One source as written on the command line, in the config and over D-Bus:

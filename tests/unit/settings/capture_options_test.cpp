@@ -5,18 +5,19 @@
 #include <regex>
 #include <sstream>
 
-#include "service/capture_options.hpp"
+#include "session/audio/audio_options.hpp"
+#include "settings/capture_options.hpp"
 #include "support/paths.hpp"
 #include "support/text.hpp"
 
 using namespace zc;
-using namespace zc::service;
+using namespace zc::settings;
 using namespace zc::session;
 using zc::test::has;
 
 namespace {
 
-std::string refusal(const Config& c, const OptionMap& o, Errc code = Errc::invalid_argument) {
+std::string refusal(const Settings& c, const OptionMap& o, Errc code = Errc::invalid_argument) {
   auto r = capture_spec(c, o);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == code);
@@ -26,15 +27,15 @@ std::string refusal(const Config& c, const OptionMap& o, Errc code = Errc::inval
 }  // namespace
 
 TEST_CASE("capture options default to the config", "[capture-options]") {
-  Config c;
-  c.default_source = *capture::parse_source("test");
-  c.codec = "hevc";
-  c.bitrate_kbps = 3000;
-  c.replay_seconds = 20;
-  c.replay_max_megabytes = 64;
-  c.test_size = {640, 360};
-  c.test_fps = 25;
-  c.gop_seconds = 2.0;
+  Settings c = defaults(Command::daemon);
+  c.capture.source = *capture::parse_source("test");
+  c.capture.codec = encode::Codec::HEVC;
+  c.capture.bitrate_kbps = 3000;
+  c.daemon.replay_seconds = 20;
+  c.daemon.replay_max_megabytes = 64;
+  c.capture.test.size = {640, 360};
+  c.capture.test.fps = 25;
+  c.capture.gop_seconds = 2.0;
   auto s = capture_spec(c, {});
   REQUIRE(s);  // no outputs, but a replay buffer from the config: something to do
   CHECK(capture::to_string(s->record.source) == "test");
@@ -47,7 +48,7 @@ TEST_CASE("capture options default to the config", "[capture-options]") {
 }
 
 TEST_CASE("capture options override the config, integers of any D-Bus type", "[capture-options]") {
-  Config c;
+  Settings c = defaults(Command::daemon);
   OptionMap o{{"source", std::string("node:42")},
               {"outputs", std::vector<std::string>{"/v/a.mkv", "srt://host:9000?passphrase=secret123"}},
               {"codec", std::string("h264")},
@@ -81,13 +82,14 @@ TEST_CASE("capture options override the config, integers of any D-Bus type", "[c
 }
 
 TEST_CASE("capture options are refused with the option named", "[capture-options]") {
-  Config c;
+  Settings c = defaults(Command::daemon);
   const auto out = std::vector<std::string>{"/v/a.mkv"};
   CHECK(has(refusal(c, {{"outputs", out}, {"bitrat", uint64_t{1}}}), "unknown option 'bitrat'"));
-  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", std::string("high")}}), "'bitrate' must be an unsigned integer"));
-  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", int64_t{-1}}}), "'bitrate' must not be negative"));
-  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", uint64_t{600000}}}), "'bitrate' must be at most 500000"));
-  CHECK(has(refusal(c, {{"outputs", out}, {"fps", uint64_t{241}}}), "'fps' must be at most 240"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", std::string("high")}}),
+            "option 'bitrate' must be an integer, not a string"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", int64_t{-1}}}), "option 'bitrate' must be 0..500000"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"bitrate", uint64_t{600000}}}), "option 'bitrate' must be 0..500000"));
+  CHECK(has(refusal(c, {{"outputs", out}, {"fps", uint64_t{241}}}), "option 'fps' must be 0..240"));
   CHECK(has(refusal(c, {{"outputs", out}, {"cursor", uint64_t{1}}}), "'cursor' must be a boolean"));
   CHECK(has(refusal(c, {{"outputs", out}, {"codec", std::string("vp8")}}), "codec"));
   CHECK(has(refusal(c, {{"outputs", out}, {"scale", std::string("100")}}), "scale"));
@@ -104,7 +106,7 @@ TEST_CASE("capture options are refused with the option named", "[capture-options
 }
 
 TEST_CASE("every documented option is known", "[capture-options]") {
-  Config c;
+  Settings c = defaults(Command::daemon);
   for (const auto& o : capture_option_list()) {
     OptionMap m{{"outputs", std::vector<std::string>{"/v/a.mkv"}}};
     // A value of the documented type that is valid for each option.
@@ -130,13 +132,13 @@ TEST_CASE("every documented option is known", "[capture-options]") {
 }
 
 TEST_CASE("bit depth: the config's by default, StartCapture's over it, 10 only with HEVC or AV1", "[capture-options]") {
-  Config c;
+  Settings c = defaults(Command::daemon);
   const auto mkv = std::vector<std::string>{"/v/a.mkv"};
   auto s = capture_spec(c, {{"outputs", mkv}});
   REQUIRE(s);
   CHECK(s->record.bit_depth == zc::encode::BitDepth::Auto);
-  c.bit_depth = "10";
-  c.codec = "hevc";
+  c.capture.bit_depth = encode::BitDepth::Ten;
+  c.capture.codec = encode::Codec::HEVC;
   s = capture_spec(c, {{"outputs", mkv}});
   REQUIRE(s);
   CHECK(s->record.bit_depth == zc::encode::BitDepth::Ten);
@@ -149,7 +151,7 @@ TEST_CASE("bit depth: the config's by default, StartCapture's over it, 10 only w
 }
 
 TEST_CASE("sound: the config's sources by default, StartCapture's audio options over them", "[capture-options]") {
-  Config c;  // audio.sources = "output": the daemon records what the user hears
+  Settings c = defaults(Command::daemon);  // audio.sources = "output": the daemon records what the user hears
   const auto mkv = std::vector<std::string>{"/v/a.mkv"};
   auto s = capture_spec(c, {{"outputs", mkv}});
   REQUIRE(s);
@@ -159,10 +161,10 @@ TEST_CASE("sound: the config's sources by default, StartCapture's audio options 
   CHECK(s->record.audio_codec == encode::AudioCodec::Opus);
   CHECK(capture_spec(c, {{"outputs", std::vector<std::string>{"/v/a.ts"}}})->record.audio_codec ==
         encode::AudioCodec::AAC);
-  c.audio_sources = "input,volume=-6; name:alsa_output.usb,muted";
-  c.audio_tracks = "separate";
-  c.audio_codec = "aac";
-  c.audio_bitrate_kbps = 96;
+  c.capture.audio = *parse_audio_settings("input,volume=-6; name:alsa_output.usb,muted");
+  c.capture.audio_tracks = AudioTracks::separate;
+  c.capture.audio_codec = encode::AudioCodec::AAC;
+  c.capture.audio_bitrate_kbps = 96;
   s = capture_spec(c, {{"outputs", mkv}});
   REQUIRE(s);
   REQUIRE(s->record.audio.size() == 2);
@@ -192,14 +194,15 @@ TEST_CASE("sound: the config's sources by default, StartCapture's audio options 
 }
 
 TEST_CASE("sound options are refused with the option named", "[capture-options]") {
-  Config c;
+  Settings c = defaults(Command::daemon);
   const auto out = std::vector<std::string>{"/v/a.mkv"};
   CHECK(has(refusal(c, {{"outputs", out}, {"audio", std::vector<std::string>{"speakers"}}}), "option 'audio'"));
   CHECK(has(refusal(c, {{"outputs", out}, {"audio", std::vector<std::string>{"output,volume=x"}}}), "volume=DB"));
   CHECK(has(refusal(c, {{"outputs", out}, {"audio", std::vector<std::string>{"output,loud"}}}), "unknown setting"));
   CHECK(has(refusal(c, {{"outputs", out}, {"audio-tracks", std::string("both")}}), "'audio-tracks'"));
   CHECK(has(refusal(c, {{"outputs", out}, {"audio-codec", std::string("mp3")}}), "'audio-codec'"));
-  CHECK(has(refusal(c, {{"outputs", out}, {"audio-bitrate", uint64_t{1000}}}), "'audio-bitrate' must be at most 512"));
+  CHECK(
+      has(refusal(c, {{"outputs", out}, {"audio-bitrate", uint64_t{1000}}}), "option 'audio-bitrate' must be 0..512"));
   // FLV carries no Opus: refused before anything opens.
   refusal(c, {{"outputs", std::vector<std::string>{"rtmp://h/app/key"}}, {"audio-codec", std::string("opus")}},
           Errc::unsupported);

@@ -1,4 +1,4 @@
-#include "session/audio_input.hpp"
+#include "session/audio/audio_input.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,8 +28,8 @@ int64_t block_ns(size_t samples) {
 
 }  // namespace
 
-AudioInput::AudioInput(std::string name, capture::AudioTarget target, double volume_db, bool muted)
-    : name_(std::move(name)), target_(std::move(target)), volume_db_(volume_db), muted_(muted) {}
+AudioInput::AudioInput(std::string name, capture::AudioTarget target, double volume_db, bool muted, bool relink)
+    : name_(std::move(name)), relink_(relink), target_(std::move(target)), volume_db_(volume_db), muted_(muted) {}
 
 AudioInput::~AudioInput() {
   stream_.reset();  // its thread calls us: it goes first
@@ -52,6 +52,7 @@ void AudioInput::connect() {
   o.rate = audio::kRate;
   o.channels = audio::kChannels;
   o.node_name = "zerocast-audio";
+  o.relink = relink_;
   {
     std::lock_guard lock(mutex_);
     gone_ = false;

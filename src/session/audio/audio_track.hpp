@@ -12,7 +12,7 @@
 
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
-#include "session/audio_capture.hpp"
+#include "session/audio/audio_capture.hpp"
 #include "session/counters.hpp"
 #include "session/record_options.hpp"
 #include "session/stream_writer.hpp"

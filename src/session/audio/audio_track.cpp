@@ -1,4 +1,4 @@
-#include "session/audio_track.hpp"
+#include "session/audio/audio_track.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +18,7 @@ Result<std::unique_ptr<AudioTrack>> AudioTrack::start(const RecordOptions& optio
   settings.tracks = options.audio_tracks;
   settings.codec = codec;
   settings.bitrate_kbps = options.audio_bitrate_kbps;
+  settings.relink = options.toggles.relink;
   const bool wants_test = std::any_of(settings.sources.begin(), settings.sources.end(), [](const auto& s) {
     return s.spec.kind == capture::AudioSourceSpec::Kind::test;
   });

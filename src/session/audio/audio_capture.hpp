@@ -16,8 +16,8 @@
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 #include "ffmpeg/packet.hpp"
-#include "session/audio_input.hpp"
-#include "session/audio_options.hpp"
+#include "session/audio/audio_input.hpp"
+#include "session/audio/audio_options.hpp"
 
 namespace zc::session {
 

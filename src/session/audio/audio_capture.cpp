@@ -1,4 +1,4 @@
-#include "session/audio_capture.hpp"
+#include "session/audio/audio_capture.hpp"
 
 #include <algorithm>
 
@@ -68,7 +68,7 @@ Result<std::unique_ptr<AudioCapture>> AudioCapture::create(const AudioSettings& 
     auto target = target_for(source, settings, nodes);
     if (!target) return tl::unexpected(target.error());
     c->inputs_.push_back(std::make_unique<AudioInput>(capture::to_string(source.spec), std::move(*target),
-                                                      source.volume_db, source.muted));
+                                                      source.volume_db, source.muted, settings.relink));
   }
   const size_t encoders = settings.tracks == AudioTracks::mix ? 1 : settings.sources.size();
   for (size_t i = 0; i < encoders; ++i) {

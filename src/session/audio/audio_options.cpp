@@ -1,4 +1,4 @@
-#include "session/audio_options.hpp"
+#include "session/audio/audio_options.hpp"
 
 #include <sstream>
 

@@ -1,0 +1,246 @@
+// What to capture and where to, the video's encoding, when to stop.
+#include "capture/graph/source.hpp"
+#include "settings/rows.hpp"
+
+namespace zc::settings::rows {
+
+void add_capture(std::vector<Setting>& t) {
+  t.push_back({"source",
+               Kind::text,
+               {"--source", "daemon.default_source", "source", "ZEROCAST_DAEMON_DEFAULT_SOURCE", "", "--source"},
+               "test | node:ID | serial:N | gamescope | portal[:monitor|window|virtual]",
+               "What to capture (the daemon's: StartCapture's source when it names none)",
+               "test",
+               "portal",
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 auto spec = capture::parse_source(text(v));
+                 if (!spec) return spec.error().message;
+                 s.capture.source = *spec;
+                 return std::nullopt;
+               }});
+  t.push_back({"outputs",
+               Kind::list,
+               {"-o,--output", "", "outputs", "", "", ""},
+               "FILE | URL",
+               "Output file (.mkv .mp4 .ts) or URL (srt:// udp:// rtp:// rtmp:// rtmps:// tcp://); repeatable",
+               "",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.outputs = items(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"codec",
+               Kind::text,
+               {"--codec", "capture.codec", "codec", "ZEROCAST_CAPTURE_CODEC", "", ""},
+               "h264 | hevc | av1",
+               "The video codec",
+               "h264",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 auto codec = encode::codec_from_string(text(v));
+                 if (!codec) return "must be h264, hevc or av1";
+                 s.capture.codec = *codec;
+                 return std::nullopt;
+               }});
+  t.push_back({"encoder",
+               Kind::text,
+               {"--encoder", "capture.encoder", "encoder", "ZEROCAST_CAPTURE_ENCODER", "ZEROCAST_ENCODER", ""},
+               "auto | NAME",
+               "auto (NVENC, then software, each proven by opening it), or an FFmpeg encoder name (libx264, "
+               "hevc_nvenc, ...)",
+               "auto",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 if (text(v).empty()) return "must not be empty (use \"auto\")";
+                 s.capture.encoder = text(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"bitrate",
+               Kind::integer,
+               {"--bitrate", "capture.bitrate", "bitrate", "ZEROCAST_CAPTURE_BITRATE", "", ""},
+               "kbit/s",
+               "Bitrate in kbit/s; 0: the tuning's default (constant quality for files, CBR for streams)",
+               "0",
+               {},
+               0,
+               500000,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.bitrate_kbps = u32(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"fps",
+               Kind::integer,
+               {"--fps", "capture.fps", "fps", "ZEROCAST_CAPTURE_FPS", "", ""},
+               "FPS",
+               "Nominal frame rate (rate control; the rate cfr holds); 0: the rate the source announces",
+               "0",
+               {},
+               0,
+               240,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.fps = u32(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"gop",
+               Kind::integer,
+               {"--gop", "", "gop", "", "", ""},
+               "FRAMES",
+               "Keyframe interval in frames; 0: gop_seconds' worth at the capture's rate",
+               "0",
+               {},
+               0,
+               100000,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.gop_frames = u32(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"gop_seconds",
+               Kind::number,
+               {"", "capture.gop_seconds", "", "ZEROCAST_CAPTURE_GOP_SECONDS", "", ""},
+               "SECONDS",
+               "Keyframe interval in seconds (the replay buffer trims whole GOPs)",
+               "2.0",
+               {},
+               0.1,
+               60,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.gop_seconds = number(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"scale",
+               Kind::text,
+               {"--scale", "capture.scale", "scale", "ZEROCAST_CAPTURE_SCALE", "", ""},
+               "WIDTHxHEIGHT",
+               "Output size, scaled in the colour-conversion pass; empty: the source's size",
+               "",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) { return size_or_none(text(v), s.capture.scale); }});
+  t.push_back({"tuning",
+               Kind::text,
+               {"--tuning", "capture.tuning", "tuning", "ZEROCAST_CAPTURE_TUNING", "", ""},
+               "auto | low-latency | quality",
+               "auto (low latency when any output is a URL, quality for files) | low-latency | quality",
+               "auto",
+               {},
+               0,
+               0,
+               false,
+               {{"--low-latency", "low-latency"}, {"--quality", "quality"}},
+               [](Settings& s, const Value& v) -> Why {
+                 if (auto bad = one_of(text(v), {"auto", "low-latency", "quality"})) return bad;
+                 s.capture.tuning.reset();
+                 if (text(v) == "low-latency") s.capture.tuning = encode::Tuning::LowLatency;
+                 if (text(v) == "quality") s.capture.tuning = encode::Tuning::Quality;
+                 return std::nullopt;
+               }});
+  t.push_back({"bit_depth",
+               Kind::text,
+               {"--bit-depth", "capture.bit_depth", "bit-depth", "ZEROCAST_CAPTURE_BIT_DEPTH", "", ""},
+               "auto | 8 | 10",
+               "auto (10 bits when the source has them and the encoder takes them: HEVC Main 10, AV1), 8 or 10 "
+               "(HEVC or AV1 only)",
+               "auto",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 auto depth = encode::bit_depth_from_string(text(v));
+                 if (!depth) return "must be auto, 8 or 10";
+                 s.capture.bit_depth = *depth;
+                 return std::nullopt;
+               }});
+  t.push_back({"cursor",
+               Kind::flag,
+               {"--no-cursor", "capture.cursor", "cursor", "ZEROCAST_CAPTURE_CURSOR", "", ""},
+               "",
+               "Show the pointer (the portal's embedded cursor, or a metadata cursor drawn); the flag leaves it out",
+               "true",
+               {},
+               0,
+               0,
+               true,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.draw_cursor = flag(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"cfr",
+               Kind::flag,
+               {"--cfr", "capture.cfr", "cfr", "ZEROCAST_CAPTURE_CFR", "", ""},
+               "",
+               "Repeat frames to hold fps (else the rate the producer announces) when it sends only on change",
+               "false",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.cfr = flag(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"duration",
+               Kind::number,
+               {"--duration", "", "", "", "", ""},
+               "SECONDS",
+               "Stop after this many seconds of video; 0: no limit",
+               "0",
+               {},
+               0,
+               31536000,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.duration_s.reset();
+                 if (number(v) > 0) s.capture.duration_s = number(v);
+                 return std::nullopt;
+               }});
+  t.push_back({"frames",
+               Kind::integer,
+               {"--frames", "", "", "", "", ""},
+               "FRAMES",
+               "Stop after this many frames; 0: no limit",
+               "0",
+               {},
+               0,
+               1e15,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.max_frames.reset();
+                 if (integer(v) > 0) s.capture.max_frames = static_cast<uint64_t>(integer(v));
+                 return std::nullopt;
+               }});
+}
+
+}  // namespace zc::settings::rows

@@ -1,0 +1,64 @@
+#pragma once
+// Everything zerocast is configured with, as values. Each setting is declared once, in the table
+// (settings/table.hpp), with its type, default, range, help text and the doors it comes in by:
+// the command line, the config file (TOML), D-Bus (StartCapture's a{sv}) and the environment.
+#include <cstdint>
+#include <string>
+
+#include "session/record_options.hpp"
+#include "session/zerocopy_mode.hpp"
+
+namespace zc::settings {
+
+// The daemon's own settings ([daemon], [replay], [network], capture.reconnect_seconds).
+struct Daemon {
+  uint32_t max_captures = 4;
+  std::string metrics;            // "HOST:PORT" for the Prometheus endpoint; empty: off
+  double reconnect_seconds = 60;  // how long a capture retries after PipeWire went away; 0: forever
+  uint32_t replay_seconds = 0;    // held per capture unless StartCapture says otherwise; 0: none
+  uint32_t replay_max_megabytes = 512;
+  std::string replay_directory;  // where SaveReplay with an empty path writes; empty: the videos directory
+  uint32_t reconnect_min_ms = 500;
+  uint32_t reconnect_max_ms = 30000;
+
+  bool operator==(const Daemon&) const = default;
+};
+
+// The process's own toggles: environment variables only, read once at start.
+struct Process {
+  std::string log_level = "info";  // ZEROCAST_LOG: spdlog's level names
+  bool log_time = false;           // ZEROCAST_LOG_TIME: the time of day on every line
+  bool ffmpeg_debug = false;       // ZEROCAST_FFMPEG_DEBUG: FFmpeg's own messages at debug level
+  int nice = -10;                  // ZEROCAST_NICE: -20..0 (0: as started)
+  bool malloc_tuning = true;       // ZEROCAST_MALLOC_TUNING (core/allocator.hpp)
+  bool trim_libraries = true;      // ZEROCAST_TRIM_LIBRARIES (core/library_pages.hpp)
+  session::ZerocopyMode zerocopy = session::ZerocopyMode::Auto;  // ZEROCAST_ZEROCOPY
+  bool cpu_dmabuf = false;  // ZEROCAST_CPU_DMABUF: the CPU path offers LINEAR dmabufs too
+  bool damage = true;       // ZEROCAST_DAMAGE: the CPU path converts only what changed
+
+  bool operator==(const Process&) const = default;
+};
+
+// What a command reads the settings for. The defaults of a few settings differ between them (the
+// record command's source is the test source, the daemon's the portal), and each command has the
+// doors it has (record: the command line; the daemon: the config file, the environment and
+// D-Bus).
+enum class Command : uint8_t { record, daemon };
+
+struct Settings {
+  session::RecordOptions capture;  // a capture's settings; the daemon's are StartCapture's defaults
+  Daemon daemon;
+  Process process;
+
+  bool operator==(const Settings&) const = default;
+};
+
+// How the importers are chosen, from the process's settings.
+inline session::ZerocopyChoiceOptions zerocopy_options(const Process& process) {
+  session::ZerocopyChoiceOptions o(process.zerocopy);
+  o.cpu_dmabuf = process.cpu_dmabuf;
+  o.damage = process.damage;
+  return o;
+}
+
+}  // namespace zc::settings
