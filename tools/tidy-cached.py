@@ -7,7 +7,8 @@ included, whose findings HeaderFilterRegex reports), with the checkout's path ta
 clean clones in other directories share it. Only clean results are kept (a file per key under
 $XDG_CACHE_HOME/zerocast-tidy); findings are printed and never cached, so a cache can only save
 time, never hide a finding: a changed byte anywhere in a translation unit runs clang-tidy again.
-ZEROCAST_TIDY_CACHE=0 turns the cache off.
+ZEROCAST_TIDY_CACHE=0 turns the cache off. ZEROCAST_TIDY_ANALYZER=1 adds clang's path-sensitive
+analyzer (clang-analyzer-*), which .clang-tidy leaves out of CI (it says why).
 
     tools/tidy-cached.py BUILD_DIR SOURCE...      exit 1 when clang-tidy reported anything
 """
@@ -52,8 +53,11 @@ def key_of(entry, common):
     return digest.hexdigest()
 
 
-def tidy(build, source):
-    run = subprocess.run(["clang-tidy-16", "-p", build, "--quiet", source], capture_output=True, text=True)
+ANALYZER = "clang-analyzer-*,-clang-analyzer-optin.*,-clang-analyzer-cplusplus.NewDeleteLeaks"
+
+
+def tidy(build, source, extra):
+    run = subprocess.run(["clang-tidy-16", "-p", build, "--quiet", *extra, source], capture_output=True, text=True)
     lines = [l for l in (run.stdout + run.stderr).splitlines() if l and not any(n in l for n in NOISE)]
     findings = any(("warning:" in l or "error:" in l) for l in lines)
     return findings or run.returncode != 0, "\n".join(lines)
@@ -67,7 +71,8 @@ def main():
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zerocast-tidy"
     cache.mkdir(parents=True, exist_ok=True)
     version = subprocess.run(["clang-tidy-16", "--version"], capture_output=True, check=True).stdout
-    common = version + (ROOT / ".clang-tidy").read_bytes()
+    extra = ["--checks=" + ANALYZER] if os.environ.get("ZEROCAST_TIDY_ANALYZER", "0") == "1" else []
+    common = version + (ROOT / ".clang-tidy").read_bytes() + " ".join(extra).encode()
     commands = compile_commands(build)
 
     def one(source):
@@ -75,7 +80,7 @@ def main():
         key = key_of(commands[path], common) if use_cache and path in commands else None
         if key and (cache / key).exists():
             return False, "", True
-        bad, text = tidy(build, source)
+        bad, text = tidy(build, source, extra)
         if key and not bad:
             (cache / key).write_text(source + "\n")
         return bad, text, False

@@ -23,7 +23,6 @@ using session::install_importer;
 using session::kExitOk;
 using session::kExitRuntime;
 using session::kExitSource;
-using session::kExitUsage;
 using session::Outcome;
 using session::Pipeline;
 using session::PipelineHooks;

@@ -20,7 +20,6 @@ namespace zc::probe {
 
 // The bridges under test, by their own names.
 using namespace zerocopy::cuda_bridge;  // NOLINT(google-build-using-namespace)
-using zerocopy::Importer;
 using zerocopy::ImportTarget;
 namespace {
 

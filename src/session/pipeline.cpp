@@ -135,6 +135,7 @@ Result<void> Pipeline::start() {
   VideoTrack::Settings vs{options_, selection_, hooks_.time_origin_ns, options_.toggles.encoder_threads};
   VideoTrack::Listener& listener = *this;
   video_ = std::make_unique<VideoTrack>(std::move(vs), std::move(importers_), *writer_, counters_, listener);
+  video_live_ = video_.get();
   if (auto ok = video_->start(std::move(so)); !ok) return ok;
   if (source_.portal) {
     // Ends the run like a producer that went away (clean with frames, an error before any).
@@ -156,7 +157,7 @@ void Pipeline::request_stop(std::string reason) {
     std::lock_guard lock(mutex_);
     if (!stop_reason_) stop_reason_ = std::move(reason);
   }
-  if (video_) video_->close();
+  if (VideoTrack* video = video_live_.load()) video->close();
 }
 
 void Pipeline::fail(Error error) {
@@ -168,12 +169,12 @@ void Pipeline::fail(Error error) {
 }
 
 void Pipeline::request_keyframe() {
-  if (video_) video_->request_keyframe();
+  if (VideoTrack* video = video_live_.load()) video->request_keyframe();
 }
 
 void Pipeline::set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done) {
-  if (video_) {
-    video_->set_bitrate(kbps, std::move(done));
+  if (VideoTrack* video = video_live_.load()) {
+    video->set_bitrate(kbps, std::move(done));
   } else if (done) {
     done(zc::fail(Errc::cancelled, "encode", "the capture has not started"));
   }

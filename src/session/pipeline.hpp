@@ -108,6 +108,9 @@ class Pipeline final : private VideoTrack::Listener {
   OpenedSource source_;
   std::unique_ptr<AudioTrack> audio_;
   std::unique_ptr<VideoTrack> video_;
+  // video_ for the calls that come from other threads (an output's writer asks for a keyframe
+  // while start() may still be making the track): set once the track exists.
+  std::atomic<VideoTrack*> video_live_{nullptr};
   std::atomic<int64_t> start_ns_{0};
 
   mutable std::mutex mutex_;

@@ -56,7 +56,7 @@ void CommandLine::add_options(CLI::App& app, For command) {
       e->setting = &row;
       e->name = std::string(f.flag);
       e->value_of_flag = std::string(f.value);
-      e->option = app.add_flag(std::string(f.flag), e->flag, std::string(row.name) + " " + std::string(f.value));
+      e->option = app.add_flag(std::string(f.flag), e->flag, std::string(f.help));
       for (auto* other : flags)
         e->option->excludes(other);
       flags.push_back(e->option);

@@ -93,7 +93,8 @@ Result<Settings> parse_config(const std::string& text, const std::string& path, 
         return config_error(
             where, "key '" + name + "' must be " + std::string(to_string(row->kind)) + ", not " + node_type_name(node));
       }
-      if (auto ok = set(s, *row, *input, kFromFile, where + ": key '" + name + "'", "config"); !ok) {
+      const std::string door = where + ": key '" + name + "'";  // NOLINT(performance-inefficient-string-concatenation)
+      if (auto ok = set(s, *row, *input, kFromFile, door, "config"); !ok) {
         return tl::unexpected(ok.error());
       }
     }

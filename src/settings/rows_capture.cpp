@@ -153,7 +153,8 @@ void add_capture(std::vector<Setting>& t) {
                0,
                0,
                false,
-               {{"--low-latency", "low-latency"}, {"--quality", "quality"}},
+               {{"--low-latency", "low-latency", "Low-latency tuning (the default when any output is a URL)"},
+                {"--quality", "quality", "Quality tuning (the default for files)"}},
                [](Settings& s, const Value& v) -> Why {
                  if (auto bad = one_of(text(v), {"auto", "low-latency", "quality"})) return bad;
                  s.capture.tuning.reset();
@@ -183,7 +184,8 @@ void add_capture(std::vector<Setting>& t) {
                Kind::flag,
                {"--no-cursor", "capture.cursor", "cursor", "ZEROCAST_CAPTURE_CURSOR", "", ""},
                "",
-               "Show the pointer (the portal's embedded cursor, or a metadata cursor drawn); the flag leaves it out",
+               "The pointer in the picture (the portal's embedded cursor, or a metadata cursor drawn); --no-cursor "
+               "leaves it out",
                "true",
                {},
                0,

@@ -49,6 +49,7 @@ struct Doors {
 struct FlagFor {
   std::string_view flag;
   std::string_view value;
+  std::string_view help;
 };
 
 struct Setting {

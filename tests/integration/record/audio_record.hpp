@@ -19,8 +19,9 @@ struct SoundRun {
   std::string log;  // zerocast's warnings and summary, for INFO
 };
 
-inline SoundRun record_with_sound(const std::string& path, double seconds, double ppm,
-                                  std::vector<std::string> extra = {}) {
+// The command line of a recording of the test source and its clicks.
+inline std::vector<std::string> sound_args(const std::string& path, double seconds, double ppm,
+                                           std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"record",
                                 "--source",
                                 "test",
@@ -37,15 +38,26 @@ inline SoundRun record_with_sound(const std::string& path, double seconds, doubl
                                 "-o",
                                 path};
   args.insert(args.end(), extra.begin(), extra.end());
-  auto r = zerocast(args, std::chrono::seconds(static_cast<int>(seconds) + 60));
-  INFO(errors_first(r.output));
-  REQUIRE(r.status == 0);
-  const auto warn = r.output.find("[W]");
+  return args;
+}
+
+// A finished recording's measure: zerocast's warnings and summary, the clicks against their frames.
+inline SoundRun measure_sound(const std::string& path, const std::string& output) {
+  const auto warn = output.find("[W]");
   SoundRun run;
-  run.log = r.output.substr(warn == std::string::npos ? 0 : warn, 3000) + "\n...\n" +
-            r.output.substr(r.output.size() > 1500 ? r.output.size() - 1500 : 0);
+  run.log = output.substr(warn == std::string::npos ? 0 : warn, 3000) + "\n...\n" +
+            output.substr(output.size() > 1500 ? output.size() - 1500 : 0);
   run.offsets = measure_av_offsets(path, kMarkEvery);
   return run;
+}
+
+inline SoundRun record_with_sound(const std::string& path, double seconds, double ppm,
+                                  std::vector<std::string> extra = {}) {
+  auto r =
+      zerocast(sound_args(path, seconds, ppm, std::move(extra)), std::chrono::seconds(static_cast<int>(seconds) + 60));
+  INFO(errors_first(r.output));
+  REQUIRE(r.status == 0);
+  return measure_sound(path, r.output);
 }
 
 }  // namespace zc::test
