@@ -43,14 +43,14 @@ int run_record(RecordArgs& args) {
     spdlog::error("record: {}", given.error().describe());
     return exit_code_for(given.error());
   }
-  const session::RecordOptions* options = &s.capture;
+  const auto* options = &s.capture;
 
   // Before any thread starts: they all take the main thread's priority.
   spdlog::debug("record: threads at {}", raise_priority(s.process.nice));
 
   // Before PipeWire: ZEROCAST_ZEROCOPY=1 without a GPU import path is a setup error.
   PipelineHooks hooks;
-  const session::ZerocopyChoiceOptions zerocopy = settings::zerocopy_options(s.process);
+  const auto zerocopy = settings::zerocopy_options(s.process);
   // --encoder libx264 (or another software one) on a producer of shared memory only: the CPU path,
   // without bringing up the GPU importers first.
   const std::string no_gpu = zerocopy.mode == session::ZerocopyMode::Auto && !options->test_source()

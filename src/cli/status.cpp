@@ -43,7 +43,7 @@ std::string status_line(const Snapshot& s, const Rates& r) {
 }
 
 std::string summary(const Snapshot& s, const Outcome& outcome) {
-  const session::Counters& c = s.counters;
+  const auto& c = s.counters;
   std::string out;
   out += fmt::format("zerocast record: {}{}\n", outcome.error ? "failed: " : "finished: ",
                      outcome.error ? outcome.error->describe() : outcome.reason);

@@ -16,7 +16,7 @@ struct Rates {
 
 class RateTracker {
  public:
-  Rates update(const session::Snapshot& s, int64_t now_ns);
+  Rates update(const zc::session::Snapshot& s, int64_t now_ns);
 
  private:
   session::RateMeter in_, out_, bits_;
@@ -24,9 +24,9 @@ class RateTracker {
 
 // "00:05  in 60.0 fps  out 60.0 fps  4512 kbit/s  dropped 0  libx264  import cpu  1920x1080", then
 // each counter the table shows as a total, once it is not 0 ("video packets 300"), and the sound.
-std::string status_line(const session::Snapshot& s, const Rates& r);
+std::string status_line(const zc::session::Snapshot& s, const Rates& r);
 
 // Several lines: what was captured, encoded and written, drops by reason, latency, outputs.
-std::string summary(const session::Snapshot& s, const session::Outcome& outcome);
+std::string summary(const zc::session::Snapshot& s, const zc::session::Outcome& outcome);
 
 }  // namespace zc::cli

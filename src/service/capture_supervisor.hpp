@@ -116,7 +116,7 @@ class CaptureSupervisor {
   bool open_outputs();
   Next start_pipeline(Attempts& attempts, std::unique_ptr<session::Pipeline>& out);
   session::Outcome supervise(session::Pipeline& pipeline);
-  Next after_run(const session::Outcome& outcome, Attempts& attempts);
+  Next after_run(const zc::session::Outcome& outcome, Attempts& attempts);
   bool stopping();
   void publish(session::Pipeline* pipeline, const std::string& state);
   void set_state(const std::string& state);

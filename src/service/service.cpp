@@ -117,7 +117,7 @@ int append_audio(sd_bus_message* reply, const std::vector<session::AudioInputSta
   return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-int append_counters(sd_bus_message* reply, const session::Counters& counters) {
+int append_counters(sd_bus_message* reply, const zc::session::Counters& counters) {
   int r = sd_bus_message_open_container(reply, 'a', "{st}");
   for (const auto& row : session::kCounterTable) {
     const std::string key(row.key);
