@@ -37,14 +37,14 @@ bool reconnectable(const Error& e) {
   return e.code == Errc::pipewire || e.code == Errc::timeout || e.code == Errc::not_found;
 }
 
-std::string view_state(session::RunState pipeline_state, const std::string& current) {
+CaptureState view_state(session::RunState pipeline_state, CaptureState current) {
   switch (pipeline_state) {
     case session::RunState::starting:
-      return "starting";
+      return CaptureState::starting;
     case session::RunState::waiting:
-      return "waiting";
+      return CaptureState::waiting;
     case session::RunState::recording:
-      return "capturing";
+      return CaptureState::capturing;
     default:
       return current;
   }
@@ -60,6 +60,28 @@ std::string timestamp() {
 }
 
 }  // namespace
+
+std::string_view to_string(CaptureState state) {
+  switch (state) {
+    case CaptureState::starting:
+      return "starting";
+    case CaptureState::waiting:
+      return "waiting";
+    case CaptureState::capturing:
+      return "capturing";
+    case CaptureState::reconnecting:
+      return "reconnecting";
+    case CaptureState::idle:
+      return "idle";
+    case CaptureState::stopping:
+      return "stopping";
+    case CaptureState::stopped:
+      return "stopped";
+    case CaptureState::failed:
+      return "failed";
+  }
+  return "?";
+}
 
 CaptureSupervisor::CaptureSupervisor(uint32_t id, settings::CaptureSpec spec, CaptureSettings settings,
                                      LoopPoster& poster, CaptureHost& host)
@@ -122,7 +144,8 @@ void CaptureSupervisor::set_bitrate(uint32_t kbps, std::function<void(Result<voi
   };
   std::lock_guard lock(mutex_);
   if (!pipeline_) {
-    post_done(fail(Errc::cancelled, "capture", "nothing is being captured now (state " + view_.state + ")"));
+    post_done(fail(Errc::cancelled, "capture",
+                   "nothing is being captured now (state " + std::string(to_string(view_.state)) + ")"));
     return;
   }
   pipeline_->set_bitrate(kbps, [this, kbps, post_done](Result<void> r) {
@@ -212,14 +235,14 @@ std::vector<CaptureEvent> CaptureSupervisor::take_events() {
   return std::exchange(events_, {});
 }
 
-void CaptureSupervisor::set_state(const std::string& state) {
+void CaptureSupervisor::set_state(CaptureState state) {
   {
     std::lock_guard lock(mutex_);
     if (view_.state == state) return;
     view_.state = state;
-    events_.push_back({CaptureEvent::Kind::state, state});
+    events_.push_back({CaptureEvent::Kind::state, std::string(to_string(state))});
   }
-  spdlog::info("daemon: capture {} is {}", id_, state);
+  spdlog::info("daemon: capture {} is {}", id_, to_string(state));
   poster_.post([&host = host_, id = id_] { host.capture_events(id); });
 }
 
@@ -238,7 +261,7 @@ bool CaptureSupervisor::sleep_unless_stopped(std::chrono::milliseconds duration)
   return !wake_.wait_for(lock, duration, [&] { return stop_requested_; });
 }
 
-void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_state) {
+void CaptureSupervisor::publish(Pipeline* pipeline, std::optional<CaptureState> forced_state) {
   Snapshot s;
   if (pipeline) s = pipeline->snapshot();
   // The outputs first, without our lock: a network output asks for a keyframe (request_keyframe,
@@ -257,7 +280,7 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
     output_reconnects = outputs_->reconnects();
     output_bytes = outputs_->stats().bytes;
   }
-  std::string state;
+  std::optional<CaptureState> state;
   {
     std::lock_guard lock(mutex_);
     CaptureView v;
@@ -289,9 +312,9 @@ void CaptureSupervisor::publish(Pipeline* pipeline, const std::string& forced_st
     v.outputs = std::move(outputs);
     v.output_bytes = output_bytes;
     view_ = std::move(v);
-    state = forced_state.empty() && pipeline ? view_state(s.state, view_.state) : forced_state;
+    state = !forced_state && pipeline ? view_state(s.state, view_.state) : forced_state;
   }
-  if (!state.empty()) set_state(state);
+  if (state) set_state(*state);
   if (outputs_) {
     for (const auto& failure : outputs_->take_new_failures())
       report_error("output failed: " + failure);
@@ -310,7 +333,7 @@ Result<std::unique_ptr<Pipeline>> CaptureSupervisor::make_pipeline() {
   return Pipeline::create(options, std::move(hooks));
 }
 
-void CaptureSupervisor::finish(const std::string& state) {
+void CaptureSupervisor::finish(CaptureState state) {
   std::vector<std::thread> savers;
   {
     std::lock_guard lock(mutex_);
@@ -345,7 +368,7 @@ bool CaptureSupervisor::open_outputs() {
   auto outputs = OutputSet::open(std::move(oo));
   if (!outputs) {
     poster_.post([&host = host_, id = id_, e = outputs.error()] { host.capture_started(id, tl::unexpected(e)); });
-    finish("failed");
+    finish(CaptureState::failed);
     return false;
   }
   std::lock_guard lock(mutex_);
@@ -361,12 +384,12 @@ CaptureSupervisor::Next CaptureSupervisor::start_pipeline(Attempts& a, std::uniq
     const double lost_s = static_cast<double>(monotonic_ns() - a.lost_since_ns) / 1e9;
     if (a.first) {
       poster_.post([&host = host_, id = id_, e = started.error()] { host.capture_started(id, tl::unexpected(e)); });
-      finish("failed");
+      finish(CaptureState::failed);
       return Next::failed;
     }
     if (!reconnectable(started.error()) || (settings_.reconnect_seconds > 0 && lost_s > settings_.reconnect_seconds)) {
       report_error("could not reconnect: " + started.error().describe());
-      finish("failed");
+      finish(CaptureState::failed);
       return Next::failed;
     }
     spdlog::info("daemon: capture {} not reconnected yet: {} (next try in {} ms)", id_, started.error().describe(),
@@ -376,7 +399,7 @@ CaptureSupervisor::Next CaptureSupervisor::start_pipeline(Attempts& a, std::uniq
     return Next::retry;
   }
   out = std::move(*made);
-  publish(out.get(), "");  // the properties are right from the first reply on
+  publish(out.get(), std::nullopt);  // the properties are right from the first reply on
   if (a.first) {
     a.first = false;
     poster_.post([&host = host_, id = id_] { host.capture_started(id, {}); });
@@ -399,11 +422,11 @@ Outcome CaptureSupervisor::supervise(Pipeline& pipeline) {
     if (stopping() && !stop_sent) {
       pipeline.request_stop("stopped");
       stop_sent = true;
-      set_state("stopping");
+      set_state(CaptureState::stopping);
     }
-    publish(&pipeline, stop_sent ? "stopping" : "");
+    publish(&pipeline, stop_sent ? std::optional(CaptureState::stopping) : std::nullopt);
   }
-  publish(&pipeline, stop_sent ? "stopping" : "");
+  publish(&pipeline, stop_sent ? std::optional(CaptureState::stopping) : std::nullopt);
   // The next pipeline's counters add to what this one counted.
   std::lock_guard lock(mutex_);
   pipeline_ = nullptr;
@@ -415,12 +438,12 @@ CaptureSupervisor::Next CaptureSupervisor::after_run(const Outcome& outcome, Att
   if (outcome.error) {
     if (!reconnectable(*outcome.error)) {
       report_error(outcome.error->describe());
-      finish("failed");
+      finish(CaptureState::failed);
       return Next::failed;
     }
     report_error(outcome.error->describe() + "; reconnecting");
     a.lost_since_ns = monotonic_ns();
-    set_state("reconnecting");
+    set_state(CaptureState::reconnecting);
     (void)sleep_unless_stopped(a.backoff);
     return Next::retry;
   }
@@ -428,7 +451,7 @@ CaptureSupervisor::Next CaptureSupervisor::after_run(const Outcome& outcome, Att
   // buffer stays until Stop().
   spdlog::info("daemon: capture {} is idle: {}", id_, outcome.reason);
   if (auto ok = outputs_->close(); !ok) report_error("closing the outputs: " + ok.error().describe());
-  publish(nullptr, "idle");
+  publish(nullptr, CaptureState::idle);
   std::unique_lock lock(mutex_);
   wake_.wait(lock, [&] { return stop_requested_; });
   return Next::stop;
@@ -450,7 +473,7 @@ void CaptureSupervisor::run() {
     if (next == Next::failed) return;
     if (next == Next::stop) break;
   }
-  finish("stopped");
+  finish(CaptureState::stopped);
 }
 
 }  // namespace zc::service

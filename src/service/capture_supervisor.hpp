@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -21,9 +23,16 @@
 
 namespace zc::service {
 
+// Where a capture of the daemon is: its pipeline starting, waiting for frames, capturing; between
+// pipelines reconnecting (PipeWire went away) or idle (the producer ended, the replay buffer
+// kept); stopping, stopped or failed at the end.
+enum class CaptureState : uint8_t { starting, waiting, capturing, reconnecting, idle, stopping, stopped, failed };
+// "starting", "waiting", "capturing", ...: the D-Bus State property, StateChanged and the metrics.
+std::string_view to_string(CaptureState state);
+
 // What D-Bus properties and metrics show. The counters add up over the capture's pipelines.
 struct CaptureView {
-  std::string state = "starting";  // starting waiting capturing reconnecting idle stopping stopped failed
+  CaptureState state = CaptureState::starting;
   std::string source;
   std::string encoder;
   std::string import_path;
@@ -45,7 +54,7 @@ struct CaptureView {
 struct CaptureEvent {
   enum class Kind { state, error };
   Kind kind;
-  std::string text;  // the new state, or a human message (redacted)
+  std::string text;  // the new state's name, or a human message (redacted)
 };
 
 // The daemon side. Every call comes on the event loop's thread (through the poster).
@@ -118,12 +127,14 @@ class CaptureSupervisor {
   session::Outcome supervise(session::Pipeline& pipeline);
   Next after_run(const zc::session::Outcome& outcome, Attempts& attempts);
   bool stopping();
-  void publish(session::Pipeline* pipeline, const std::string& state);
-  void set_state(const std::string& state);
+  // The view from `pipeline` (null: between pipelines), in `state` when given, else in the
+  // pipeline's.
+  void publish(session::Pipeline* pipeline, std::optional<CaptureState> state);
+  void set_state(CaptureState state);
   void report_error(const std::string& message);
   bool sleep_unless_stopped(std::chrono::milliseconds duration);
   Result<std::unique_ptr<session::Pipeline>> make_pipeline();
-  void finish(const std::string& state);
+  void finish(CaptureState state);
 
   const uint32_t id_;
   settings::CaptureSpec spec_;

@@ -154,7 +154,8 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
   w.family("zerocast_capture_state", "gauge", "1 for the state each capture is in.");
   for (const auto& c : s.captures)
     w.sample("zerocast_capture_state",
-             "capture=\"" + std::to_string(c.id) + "\",state=\"" + escape(c.view.state) + "\"", 1);
+             "capture=\"" + std::to_string(c.id) + "\",state=\"" + escape(std::string(to_string(c.view.state))) + "\"",
+             1);
   return w.text();
 }
 

@@ -481,7 +481,7 @@ int Service::get_capture_property(sd_bus*, const char*, const char*, const char*
                                   void* userdata, sd_bus_error*) {
   const CaptureView v = static_cast<Entry*>(userdata)->capture->view();
   const std::string p = property;
-  if (p == "State") return sd_bus_message_append(reply, "s", v.state.c_str());
+  if (p == "State") return sd_bus_message_append(reply, "s", std::string(to_string(v.state)).c_str());
   if (p == "Source") return sd_bus_message_append(reply, "s", v.source.c_str());
   if (p == "Encoder") return sd_bus_message_append(reply, "s", v.encoder.c_str());
   if (p == "ImportPath") return sd_bus_message_append(reply, "s", v.import_path.c_str());
@@ -597,7 +597,7 @@ void Service::capture_finished(uint32_t id) {
   for (auto& call : e.stop_calls)
     sd_bus_reply_method_return(call.get(), "");
   const bool was_registered = e.registered;
-  spdlog::info("daemon: capture {} removed ({})", id, e.capture->view().state);
+  spdlog::info("daemon: capture {} removed ({})", id, to_string(e.capture->view().state));
   entries_.erase(it);  // joins the capture's finished supervisor
   release_free_memory();
   if (was_registered) emit_manager_changed("Captures");
@@ -619,7 +619,7 @@ std::string Service::status_text() const {
     if (!e->registered) continue;
     ++n;
     states += states.empty() ? "" : ", ";
-    states += std::to_string(id) + " " + e->capture->view().state;
+    states += std::to_string(id) + " " + std::string(to_string(e->capture->view().state));
   }
   if (n == 0) return "no captures";
   return std::to_string(n) + (n == 1 ? " capture: " : " captures: ") + states;

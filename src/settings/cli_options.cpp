@@ -43,9 +43,10 @@ void CommandLine::add_options(CLI::App& app, For command) {
       if (row.kind == Kind::flag) {
         e->option = app.add_flag(std::string(names), e->flag, help_of(row, false));
       } else if (row.kind == Kind::list) {
-        e->option = app.add_option(std::string(names), e->items, help_of(row, record))->type_name(row.hint.data());
+        e->option =
+            app.add_option(std::string(names), e->items, help_of(row, record))->type_name(std::string(row.hint));
       } else {
-        e->option = app.add_option(std::string(names), e->text, help_of(row, record))->type_name(row.hint.data());
+        e->option = app.add_option(std::string(names), e->text, help_of(row, record))->type_name(std::string(row.hint));
       }
       flags.push_back(e->option);
       entries_.push_back(std::move(e));

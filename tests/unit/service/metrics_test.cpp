@@ -20,7 +20,7 @@ MetricsSnapshot sample() {
   c.source = "test \"quoted\"";
   c.view.encoder = "libx264";
   c.view.import_path = "cpu";
-  c.view.state = "capturing";
+  c.view.state = zc::service::CaptureState::capturing;
   c.view.counters[Counter::frames_captured] = 1200;
   c.view.counters[Counter::frames_encoded] = 1190;
   c.view.counters[Counter::frames_missed] = 4;
