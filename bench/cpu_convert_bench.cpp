@@ -35,6 +35,7 @@ struct Case {
   const char* name;
   uint32_t sw, sh, tw, th;
   PixelFormat format = PixelFormat::BGRx;
+  zc::ColourMatrix matrix = zc::ColourMatrix::BT601;
 };
 
 double ms_since(Clock::time_point t0) {
@@ -83,11 +84,12 @@ struct Sources {
   std::vector<uint8_t> bufs[3];
 };
 
-zc::zerocopy::ImportTarget nv12(uint32_t w, uint32_t h) {
+zc::zerocopy::ImportTarget nv12(uint32_t w, uint32_t h, zc::ColourMatrix matrix = zc::ColourMatrix::BT601) {
   zc::zerocopy::ImportTarget t;
   t.width = w;
   t.height = h;
   t.format = PixelFormat::NV12;
+  t.colour = zc::Colour{matrix, zc::ColourRange::Limited};
   return t;
 }
 
@@ -102,7 +104,7 @@ void run_case(const Case& c, int iterations) {
     std::memcpy(copy_dst.data(), f.data, f.size);
     const double copy = thread_cpu_ms() - t0;
     t0 = thread_cpu_ms();
-    auto out = importer.import(f, nv12(c.tw, c.th));
+    auto out = importer.import(f, nv12(c.tw, c.th, c.matrix));
     const double imp = thread_cpu_ms() - t0;
     if (!out) {
       std::fprintf(stderr, "import failed: %s\n", out.error().describe().c_str());
@@ -239,6 +241,12 @@ int main(int argc, char** argv) {
       {"1080p -> 1440p NV12 (up)", 1920, 1080, 2560, 1440},
       {"1080p RGBx -> NV12", 1920, 1080, 1920, 1080, PixelFormat::RGBx},
       {"1080p xRGB -> NV12", 1920, 1080, 1920, 1080, PixelFormat::xRGB},
+      // What HD screens get by default now (BT.601 above: libyuv's factors, the earlier default).
+      {"1080p BGRx -> NV12 bt709", 1920, 1080, 1920, 1080, PixelFormat::BGRx, zc::ColourMatrix::BT709},
+      {"4K BGRx -> NV12 bt709", 3840, 2160, 3840, 2160, PixelFormat::BGRx, zc::ColourMatrix::BT709},
+      {"4K -> 1080p NV12 bt709", 3840, 2160, 1920, 1080, PixelFormat::BGRx, zc::ColourMatrix::BT709},
+      {"1440p -> 1080p NV12 bt709", 2560, 1440, 1920, 1080, PixelFormat::BGRx, zc::ColourMatrix::BT709},
+      {"1080p xRGB -> NV12 bt709", 1920, 1080, 1920, 1080, PixelFormat::xRGB, zc::ColourMatrix::BT709},
   };
   std::printf(
       "CPU importer vs one memcpy of the source frame, thread CPU time, median (and best) of %d, %u hw "

@@ -154,7 +154,7 @@ std::vector<double> decode_only(const Source* sources, int iterations) {
   return t;
 }
 
-void run_format(PixelFormat format, uint32_t w, uint32_t h, PixelFormat out, int iterations) {
+void run_format(PixelFormat format, uint32_t w, uint32_t h, PixelFormat out, const zc::Colour& colour, int iterations) {
   const Source sources[3] = {make_source(format, w, h, 1), make_source(format, w, h, 2), make_source(format, w, h, 3)};
   // JPEGs differ in size from frame to frame.
   std::vector<uint8_t> copy_dst(std::max({sources[0].bytes.size(), sources[1].bytes.size(), sources[2].bytes.size()}));
@@ -163,6 +163,7 @@ void run_format(PixelFormat format, uint32_t w, uint32_t h, PixelFormat out, int
   target.width = w;
   target.height = h;
   target.format = out;
+  target.colour = colour;
   std::vector<double> t_copy, t_import;
   for (int i = -2; i < iterations; ++i) {  // two warm-up rounds fault the pages in
     const Source& s = sources[(i + 2) % 3];
@@ -181,7 +182,11 @@ void run_format(PixelFormat format, uint32_t w, uint32_t h, PixelFormat out, int
     t_copy.push_back(copy);
     t_import.push_back(imp);
   }
-  const std::string name = std::string(zc::to_string(format)) + " -> " + std::string(zc::to_string(out));
+  const bool rgb = zc::format_info(format).kind == zc::FormatKind::rgb32 ||
+                   zc::format_info(format).kind == zc::FormatKind::rgb24 ||
+                   zc::format_info(format).kind == zc::FormatKind::rgb10;
+  const std::string name = std::string(zc::to_string(format)) + " -> " + std::string(zc::to_string(out)) +
+                           (rgb ? " " + std::string(zc::to_string(colour.matrix)) : std::string());
   const double mi = median(t_import);
   if (format == PixelFormat::MJPG) {
     const auto t_decode = decode_only(sources, iterations);
@@ -207,12 +212,22 @@ void run_format_cases(int iterations, const char* match) {
   for (const auto& [f, spa] : zc::capture::kSpaFormats)
     formats.push_back(f);
   formats.push_back(PixelFormat::MJPG);
+  // RGB: BT.601 (libyuv's factors, what every size used before) beside BT.709 (what HD gets now);
+  // YUV is copied, whatever its colour.
+  const zc::Colour bt601{zc::ColourMatrix::BT601, zc::ColourRange::Limited};
+  const zc::Colour bt709{zc::ColourMatrix::BT709, zc::ColourRange::Limited};
   for (const auto& [w, h] : {std::pair{1920u, 1080u}, std::pair{3840u, 2160u}}) {
     for (PixelFormat f : formats) {
+      const auto kind = zc::format_info(f).kind;
+      const bool rgb = kind == zc::FormatKind::rgb32 || kind == zc::FormatKind::rgb24 || kind == zc::FormatKind::rgb10;
       for (PixelFormat out : {PixelFormat::NV12, PixelFormat::P010, PixelFormat::I010}) {
         if (out != PixelFormat::NV12 && zc::bit_depth(f) <= 8) continue;
-        const std::string name = std::string(zc::to_string(f)) + " -> " + std::string(zc::to_string(out));
-        if (match == nullptr || name.find(match) != std::string::npos) run_format(f, w, h, out, iterations);
+        for (const zc::Colour& colour : {bt601, bt709}) {
+          if (!rgb && colour == bt709) continue;
+          const std::string name = std::string(zc::to_string(f)) + " -> " + std::string(zc::to_string(out)) +
+                                   (rgb ? " " + std::string(zc::to_string(colour.matrix)) : std::string());
+          if (match == nullptr || name.find(match) != std::string::npos) run_format(f, w, h, out, colour, iterations);
+        }
       }
     }
   }

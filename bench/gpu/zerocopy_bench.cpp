@@ -482,7 +482,7 @@ int main(int argc, char** argv) {
       meta.format = PixelFormat::RGBA;
       for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
         if (kind == PassKind::Draw && f == PixelFormat::NV12) continue;
-        const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
+        const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
         auto import = [&] { return imp->import_egl_image(1, image.get(), false, meta, t); };
         Row r = measure(std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp, import, 1, frames, *ctx);
         r.d2d = d2d;
@@ -524,7 +524,7 @@ int main(int argc, char** argv) {
       meta.height = h;
       meta.format = PixelFormat::BGRx;
       for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12}) {
-        const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false};
+        const ImportTarget t{w, h, f, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
         auto import = [&] { return imp->import_buffer(src.buffer(), 0, w * 4, meta, t); };
         Row r = measure(std::string(label) + " -> " + std::string(to_string(f)), w, h, *imp, import, 0, frames, *ctx);
         r.d2d = d2d;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/colour.hpp"
 #include "core/pixel_format.hpp"
 #include "core/pool.hpp"
 
@@ -28,6 +29,7 @@ struct DeviceFrame {
   uint32_t height = 0;
   PixelFormat format = PixelFormat::NV12;  // NV12 / I420 (P010 / I010), or a packed RGB format
   FrameMemory memory = FrameMemory::Cpu;
+  Colour colour = kBt601Limited;  // YUV formats: what the samples mean (the encoder tags the stream so)
   // Cpu: host pointers. Cuda: CUdeviceptr values. Dmabuf: offsets into fds[]. Unused planes are 0.
   std::array<uint64_t, 3> planes{};
   std::array<uint32_t, 3> pitches{};

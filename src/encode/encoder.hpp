@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/colour.hpp"
 #include "core/device_frame.hpp"
 #include "core/error.hpp"
 #include "core/pixel_format.hpp"
@@ -42,6 +43,9 @@ struct EncoderConfig {
   // repeat_last() (--cfr) needs the last picture kept: one more pooled frame held for the whole
   // run (3 MB at 1080p NV12, 12 MB at 4K), so only when asked.
   bool keep_last = false;
+  // What the frames' samples mean: written into the bitstream (VUI, sequence header) and, through
+  // the stream's parameters, the container (colour_tags.hpp).
+  Colour colour = kBt601Limited;
 };
 
 // What an encoder wants to be fed (the importer produces exactly this).

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "encode/colour_tags.hpp"
 #include "encode/frame_wrap.hpp"
 #include "ffmpeg/error.hpp"
 
@@ -80,12 +81,9 @@ Result<void> FfmpegEncoder::open() {
   // In-band parameter sets (no AV_CODEC_FLAG_GLOBAL_HEADER): one encoder feeds files and network
   // outputs alike, and a viewer joining a stream needs them at every keyframe.
   ctx->flags |= AV_CODEC_FLAG_CLOSED_GOP;
-  // What libyuv's ARGBToI420/NV12 computes from sRGB pixels: BT.601 limited-range matrix; the
-  // pixels themselves keep sRGB's primaries (= BT.709) and transfer curve.
-  ctx->colorspace = AVCOL_SPC_SMPTE170M;
-  ctx->color_range = AVCOL_RANGE_MPEG;
-  ctx->color_primaries = AVCOL_PRI_BT709;
-  ctx->color_trc = AVCOL_TRC_IEC61966_2_1;
+  // What the importer made (core/colour.hpp): screens are sRGB (BT.709 primaries, the sRGB
+  // curve), converted by BT.709 or BT.601 at the chosen range; YUV sources keep their own.
+  apply_colour_tags(config_.colour, *ctx);
   apply_rate_control(rc_, *ctx);
 
   ffmpeg::Dictionary options;

@@ -126,7 +126,7 @@ DmabufProof prove_tiled(const gbm::Device& dev, EglCudaImporter* egl) {
       p[2] = colours[q][0];
       p[3] = 255;
     }
-  ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
+  ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
   auto result = compare(egl->cuda(), egl->import(frame, target), want,
                         fmt::format("tiled {} via EGL→GL→CUDA", describe_modifier(frame.modifier)));
   egl->forget(frame.buffer_id);
@@ -162,7 +162,7 @@ DmabufProof prove_linear(const gbm::Device& dev, EglCudaImporter* egl, VulkanCud
   }  // unmapped: written back
   Frame frame = dmabuf_frame(*bo, 0xfeedfacecafe0003ull);
   frame.modifier = kModifierLinear;
-  ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
+  ImportTarget target{kW, kH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
   auto result = compare(*cuda, bridge->import(frame, target), bgrx, "LINEAR via " + via);
   bridge->forget(frame.buffer_id);
   return result;

@@ -142,7 +142,7 @@ struct Prober {
     }
 
     const auto rgba = test_pattern_rgba(kProofW, kProofH, 1);
-    ImportTarget target{kProofW, kProofH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
+    ImportTarget target{kProofW, kProofH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
     auto leg = run_egl_leg(*egl, rgba, kProofW, kProofH, target);
     if (!leg) {
       add("gl.cuda", Verdict::Failed, leg.error().describe());
@@ -189,7 +189,7 @@ struct Prober {
       ext.details.emplace_back(e, yes_no(std::find(all.begin(), all.end(), e) != all.end()));
     }
     const auto rgba = test_pattern_rgba(kProofW, kProofH, 2);
-    ImportTarget target{kProofW, kProofH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false};
+    ImportTarget target{kProofW, kProofH, PixelFormat::BGRx, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
     auto leg = run_vulkan_leg(*vulkan, rgba, kProofW, kProofH, PixelFormat::BGRx, kProofW * 4 + 256, target);
     const std::string sync = vulkan->sync() == VkSync::Semaphores ? "exported semaphores" : "a CPU fence";
     if (!leg) {

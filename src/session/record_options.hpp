@@ -7,6 +7,7 @@
 
 #include "capture/graph/source.hpp"
 #include "capture/video/params.hpp"
+#include "core/colour.hpp"
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 #include "encode/encoder.hpp"
@@ -54,7 +55,8 @@ struct RecordOptions {
   std::optional<encode::Tuning> tuning;                 // unset: low latency for network outputs, quality for files
   encode::BitDepth bit_depth = encode::BitDepth::Auto;  // 10 needs HEVC or AV1
   std::optional<Size> scale;
-  bool cfr = false;  // repeat frames to hold a constant rate
+  ColourChoice colour;  // RGB sources' matrix (auto: by the output's height) and range
+  bool cfr = false;     // repeat frames to hold a constant rate
   bool draw_cursor = true;
 
   // Sound: none by default (as in gpu-screen-recorder and wf-recorder).

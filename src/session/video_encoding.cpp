@@ -20,8 +20,10 @@ uint32_t encoder_depth(PixelFormat fed) {
 
 }  // namespace
 
-encode::EncoderConfig VideoTrack::encoder_config(uint32_t width, uint32_t height, uint32_t depth) const {
+encode::EncoderConfig VideoTrack::encoder_config(uint32_t width, uint32_t height, uint32_t depth,
+                                                 const Colour& colour) const {
   encode::EncoderConfig c = session::encoder_config(settings_.options, frame_rate(), width, height, depth);
+  c.colour = colour;
   c.bitrate_kbps = bitrate_kbps_.load();
   c.time_origin_ns = settings_.time_origin_ns.value_or(first_frame_ns_.load());
   c.threads = settings_.encoder_threads;
@@ -120,13 +122,13 @@ void VideoTrack::note_encoded(Encoding& e, int64_t pts_ns) {
   listener_.picture_until(pts_ns + 1'000'000'000LL / frame_rate());
 }
 
-bool VideoTrack::ensure_encoder(Encoding& e, uint32_t width, uint32_t height, uint32_t depth) {
-  if (e.encoder && width == e.width && height == e.height && depth == e.depth) return true;
+bool VideoTrack::ensure_encoder(Encoding& e, uint32_t width, uint32_t height, uint32_t depth, const Colour& colour) {
+  if (e.encoder && width == e.width && height == e.height && depth == e.depth && colour == e.colour) return true;
   // One opened ahead for a size that did not come is replaced within its generation: nothing of
   // it reached the sinks.
   const bool unfed = e.encoder && !e.fed;
   finish_encoder(e);
-  auto config = encoder_config(width, height, depth);
+  auto config = encoder_config(width, height, depth, colour);
   config.generation = unfed ? e.next_generation - 1 : e.next_generation++;
   auto made = settings_.selection.factory(config);
   if (!made) return failed(made.error());
@@ -134,6 +136,7 @@ bool VideoTrack::ensure_encoder(Encoding& e, uint32_t width, uint32_t height, ui
   e.width = width;
   e.height = height;
   e.depth = depth;
+  e.colour = colour;
   e.begun = false;
   e.fed = false;
   if (config.generation > 0) {
@@ -152,13 +155,13 @@ bool VideoTrack::open_ahead(Encoding& e) {
     ahead = std::exchange(ahead_, std::nullopt);
   }
   if (!ahead || e.encoder) return true;
-  if (!ensure_encoder(e, ahead->width, ahead->height, encoder_depth(ahead->format))) return false;
+  if (!ensure_encoder(e, ahead->width, ahead->height, encoder_depth(ahead->format), ahead->colour)) return false;
   if (auto ok = e.encoder->open_ahead(); !ok) return failed(ok.error());
   return true;
 }
 
 bool VideoTrack::encode_frame(Encoding& e, DeviceFrame frame) {
-  if (!ensure_encoder(e, frame.width, frame.height, encoder_depth(frame.format))) return false;
+  if (!ensure_encoder(e, frame.width, frame.height, encoder_depth(frame.format), frame.colour)) return false;
   if (!e.fed) {
     // Made before the first frame's time was known (opened ahead, or on this frame).
     e.encoder->set_time_origin(settings_.time_origin_ns.value_or(first_frame_ns_.load()));

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "core/clock.hpp"
@@ -134,6 +135,29 @@ zerocopy::ImportTarget VideoTrack::target_for(uint32_t visible_width, uint32_t v
   t.format = input.format;
   t.memory = input.memory;
   t.draw_cursor = o.draw_cursor;
+  std::string assumed;
+  t.colour = output_colour(source, source_colour_, source_height_ ? source_height_ : visible_height, t.height, o.colour,
+                           &assumed);
+  const bool rgb = is_packed_rgb(source) || format_info(source).kind == FormatKind::rgb24 ||
+                   format_info(source).kind == FormatKind::rgb10;
+  if (t.memory == FrameMemory::Cuda && rgb &&
+      (t.colour.matrix != ColourMatrix::BT601 || t.colour.range != ColourRange::Limited)) {
+    // The GPU colour pass (cuda_bridge/shaders/convert.glsl) converts by BT.601 limited range
+    // only: the stream says so rather than carry tags its samples do not match.
+    if (log) {
+      spdlog::warn("colour: the GPU path converts with BT.601 at limited range; {} {} applies to the CPU path",
+                   to_string(t.colour.matrix), to_string(t.colour.range));
+    }
+    t.colour.matrix = ColourMatrix::BT601;
+    t.colour.range = ColourRange::Limited;
+  }
+  if (log) {
+    spdlog::info("colour: {}{}", describe(t.colour),
+                 assumed.empty() ? std::string()
+                                 : "; the producer announced no " + assumed +
+                                       " (assumed as its kind "
+                                       "of producer means it)");
+  }
   return t;
 }
 
@@ -141,6 +165,10 @@ void VideoTrack::on_format(const capture::VideoFormat& format) {
   // A new buffer size starts a new generation (new encoder) unless a fixed output size was asked
   // for; the next frame decides the target.
   target_.reset();
+  source_colour_ = format.colour;
+  source_height_ = format.size.height;
+  for (const auto& warning : format.colour_warnings)
+    spdlog::warn("colour: the producer's {}", warning);
   // A 30 fps producer's encoder gets a GOP of two seconds at 30, not at the nominal 60 (a rate of
   // 0/1 is variable: its maximum then, if it gives one).
   const capture::Fraction rate = format.framerate.num > 0 ? format.framerate : format.max_framerate;
@@ -237,6 +265,7 @@ void VideoTrack::on_frame(const Frame& frame) {
     return;
   }
   DeviceFrame df = std::move(*imported);
+  df.colour = target_->colour;  // whichever importer made it
   df.pts_ns = frame.pts_ns;
   df.sequence = frame.sequence;
   queue_frame(std::move(df), cpu_start);

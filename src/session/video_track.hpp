@@ -122,7 +122,8 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   void queue_frame(DeviceFrame df, int64_t cpu_start);
   // The importer's target layout for a source (logged when `log`).
   encode::InputSpec input_for(PixelFormat source, bool log) const;
-  // What a source frame of this visible size and format is imported into.
+  // What a source frame of this visible size and format is imported into: its layout, memory
+  // and colour (by the producer's announced colour and the options: core/colour.hpp).
   zerocopy::ImportTarget target_for(uint32_t visible_width, uint32_t visible_height, PixelFormat source,
                                     bool log) const;
 
@@ -131,19 +132,20 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
     encode::EncoderPtr encoder;
     uint32_t width = 0, height = 0;
     uint32_t depth = 8;  // bits per sample of the frames it takes
+    Colour colour;       // what the frames' samples mean (the stream's tags)
     uint32_t next_generation = 0;
     bool begun = false;  // the run's streams have this generation
     bool fed = false;    // it has had a frame (else it was opened ahead of one: open_ahead())
     int64_t last_pts_ns = 0;
     std::vector<ffmpeg::EncodedPacket> packets;  // reused between frames
   };
-  encode::EncoderConfig encoder_config(uint32_t width, uint32_t height, uint32_t depth) const;
+  encode::EncoderConfig encoder_config(uint32_t width, uint32_t height, uint32_t depth, const Colour& colour) const;
   // --cfr: the longest a picture stands before it is sent again, 1 s / frame_rate() (at most
   // kMaxFps: a variable-rate producer may announce a maximum of 1000); 0 without --cfr.
   int64_t cfr_interval_ns() const;
   void encoder_loop();
   bool open_ahead(Encoding& e);
-  bool ensure_encoder(Encoding& e, uint32_t width, uint32_t height, uint32_t depth);
+  bool ensure_encoder(Encoding& e, uint32_t width, uint32_t height, uint32_t depth, const Colour& colour);
   bool encode_frame(Encoding& e, DeviceFrame frame);
   bool repeat_if_due(Encoding& e, int64_t interval_ns);
   bool begin_streams(Encoding& e);
@@ -169,7 +171,9 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   // Capture-thread state.
   std::optional<zerocopy::ImportTarget> target_;  // of the current generation
   uint64_t frames_accepted_ = 0;
-  bool ahead_asked_ = false;  // the first format asked the encoder thread to open the encoder
+  bool ahead_asked_ = false;       // the first format asked the encoder thread to open the encoder
+  AnnouncedColour source_colour_;  // the current format's colorimetry, as the producer announced it
+  uint32_t source_height_ = 0;     // and its height (what an unannounced YUV colour is assumed by)
   // What the first format announced, for the encoder thread to open the encoder before the first
   // frame comes (on_format -> open_ahead()).
   std::mutex ahead_mutex_;

@@ -180,6 +180,42 @@ void add_capture(std::vector<Setting>& t) {
                  s.capture.bit_depth = *depth;
                  return std::nullopt;
                }});
+  t.push_back({"color_matrix",
+               Kind::text,
+               {"--color-matrix", "capture.color_matrix", "color-matrix", "ZEROCAST_CAPTURE_COLOR_MATRIX", "", ""},
+               "auto | bt709 | bt601",
+               "The matrix screens (RGB) are converted to YUV with: auto (BT.709 above 576 lines, BT.601 at or "
+               "below, what players assume), bt709 or bt601; YUV sources keep their own",
+               "auto",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 auto m = matrix_choice_from_string(text(v));
+                 if (!m) return "must be auto, bt709 or bt601";
+                 s.capture.colour.matrix = *m;
+                 return std::nullopt;
+               }});
+  t.push_back({"color_range",
+               Kind::text,
+               {"--color-range", "capture.color_range", "color-range", "ZEROCAST_CAPTURE_COLOR_RANGE", "", ""},
+               "limited | full",
+               "The range screens (RGB) are converted to: limited (16-235, what every player expects) or full "
+               "(0-255, sharper for text where players honour the tag); YUV sources keep their own",
+               "limited",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 auto r = colour_range_from_string(text(v));
+                 if (!r) return "must be limited or full";
+                 s.capture.colour.range = *r;
+                 return std::nullopt;
+               }});
   t.push_back({"cursor",
                Kind::flag,
                {"--no-cursor", "capture.cursor", "cursor", "ZEROCAST_CAPTURE_CURSOR", "", ""},

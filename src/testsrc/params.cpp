@@ -62,6 +62,12 @@ const spa_pod* build_enum_format(spa_pod_builder& b, const FormatOffer& offer, s
   spa_pod_builder_add(&b, SPA_FORMAT_mediaSubtype, SPA_POD_Id(mjpg ? SPA_MEDIA_SUBTYPE_mjpg : SPA_MEDIA_SUBTYPE_raw),
                       0);
   if (!mjpg) spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(to_spa_video_format(offer.format)), 0);
+  const FormatKind kind = format_info(offer.format).kind;
+  if (kind == FormatKind::yuv420 || kind == FormatKind::yuv422) {
+    // What pack.cpp makes (libyuv): BT.601 at limited range, said as a camera or player says it.
+    spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_colorMatrix, SPA_POD_Id(SPA_VIDEO_COLOR_MATRIX_BT601),
+                        SPA_FORMAT_VIDEO_colorRange, SPA_POD_Id(SPA_VIDEO_COLOR_RANGE_16_235), 0);
+  }
   if (!modifiers.empty()) {
     if (fixed) {
       spa_pod_builder_prop(&b, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY);

@@ -25,7 +25,8 @@ struct ImportTarget {
   uint32_t height = 0;
   PixelFormat format = PixelFormat::NV12;  // NV12, I420, or a packed RGB format
   FrameMemory memory = FrameMemory::Cpu;
-  bool draw_cursor = true;  // composite the metadata cursor
+  bool draw_cursor = true;        // composite the metadata cursor
+  Colour colour = kBt601Limited;  // YUV targets: the matrix and range RGB is converted by (the tags)
 
   bool operator==(const ImportTarget&) const = default;
 };

@@ -241,7 +241,7 @@ TEST_CASE("the download importer hands the software encoder the GPU frame, pixel
   for (uint64_t i = 0; i < 4; ++i) {
     Frame f;
     f.sequence = i;
-    auto got = imp.import(f, ImportTarget{kW, kH, PixelFormat::NV12, zc::FrameMemory::Cpu, false});
+    auto got = imp.import(f, ImportTarget{kW, kH, PixelFormat::NV12, zc::FrameMemory::Cpu, false, zc::kBt601Limited});
     INFO((got ? std::string() : got.error().describe()));
     REQUIRE(got);
     REQUIRE(got->memory == zc::FrameMemory::Cpu);
@@ -257,7 +257,7 @@ TEST_CASE("the download importer hands the software encoder the GPU frame, pixel
   CHECK(imp.host_pool().memory()->page_locked() == 1);  // the download is a DMA into page-locked memory
   // A CUDA target goes straight through.
   Frame f;
-  auto direct = imp.import(f, ImportTarget{kW, kH, PixelFormat::NV12, zc::FrameMemory::Cuda, false});
+  auto direct = imp.import(f, ImportTarget{kW, kH, PixelFormat::NV12, zc::FrameMemory::Cuda, false, zc::kBt601Limited});
   REQUIRE(direct);
   CHECK(direct->memory == zc::FrameMemory::Cuda);
 }

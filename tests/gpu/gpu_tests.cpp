@@ -66,7 +66,7 @@ std::unique_ptr<VulkanCudaImporter> vulkan_importer(VkSync sync = VkSync::Semaph
 }
 
 ImportTarget target(uint32_t w, uint32_t h, PixelFormat f) {
-  return ImportTarget{w, h, f, zc::FrameMemory::Cuda, false};
+  return ImportTarget{w, h, f, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
 }
 
 void check_planes(const std::vector<std::vector<uint8_t>>& got, const std::vector<std::vector<uint8_t>>& want) {

@@ -12,6 +12,7 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/pod/iter.h>
 
+#include "capture/video/colorimetry.hpp"
 #include "capture/video/spa_format.hpp"
 #include "capture/video/sync_timeline.hpp"
 #include "core/frame.hpp"
@@ -178,6 +179,8 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   out.size = {raw.size.width, raw.size.height};
   out.framerate = {raw.framerate.num, raw.framerate.denom};
   out.max_framerate = {raw.max_framerate.num, raw.max_framerate.denom};
+  out.colour = announced_colour(raw.color_range, raw.color_matrix, raw.transfer_function, raw.color_primaries,
+                                out.colour_warnings);
   // The raw parser skips a modifier that is still a choice, so read the property ourselves.
   if (const spa_pod_prop* prop = spa_pod_find_prop(format, nullptr, SPA_FORMAT_VIDEO_modifier)) {
     out.dmabuf = true;

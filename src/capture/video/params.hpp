@@ -4,6 +4,7 @@
 // PipeWire connection needed, so every rule here is unit-tested by parsing the pods back.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include <spa/pod/pod.h>
 
 #include "capture/video/offer.hpp"
+#include "core/colour.hpp"
 #include "core/error.hpp"
 
 namespace zc::capture {
@@ -53,10 +55,12 @@ struct VideoFormat {
   Fraction max_framerate;  // with a variable rate, the ceiling (0/1 when not given)
   bool dmabuf = false;     // the format carries the modifier property
   uint64_t modifier = kModifierInvalid;
-  bool modifier_fixed = true;  // false: DONT_FIXATE choice still open, the producer will fixate
+  bool modifier_fixed = true;                // false: DONT_FIXATE choice still open, the producer will fixate
+  AnnouncedColour colour;                    // the producer's colorimetry, where it gave one (raw YUV matters)
+  std::vector<std::string> colour_warnings;  // values it gave that have no tag here (named, ignored)
 
   bool same_stream(const VideoFormat& o) const {
-    return format == o.format && size == o.size && dmabuf == o.dmabuf && modifier == o.modifier;
+    return format == o.format && size == o.size && dmabuf == o.dmabuf && modifier == o.modifier && colour == o.colour;
   }
 };
 

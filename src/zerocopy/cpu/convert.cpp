@@ -112,6 +112,19 @@ bool Converter::reserve(size_t argb_bytes, size_t chroma_bytes) {
   return (argb_bytes == 0 || strip_argb_) && (chroma_bytes == 0 || (strip_u_ && strip_v_));
 }
 
+void Converter::set_colour(const Colour& colour) {
+  if (colour == colour_) return;
+  colour_ = colour;
+  factors8_ = yuv_factors_8bit(colour);
+  libyuv_rows_ = factors8_ == yuv_factors_8bit(Colour{ColourMatrix::BT601, ColourRange::Limited});
+}
+
+bool Converter::own_rows(PixelFormat format, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
+                         const PlanarView& dst) const {
+  if (libyuv_rows_ && !rgb8_simd_rows()) return false;
+  return rgb8_to_yuv(format, src, stride, w, h, dst, factors8_);
+}
+
 bool Converter::convert(const SourceView& src, const PlanarView& dst) {
   assert(dst.width % 2 == 0 && dst.height % 2 == 0 && dst.width > 0 && dst.height > 0);
   assert(src.width > 0 && src.height > 0);
@@ -119,7 +132,7 @@ bool Converter::convert(const SourceView& src, const PlanarView& dst) {
   if (dst.format == PixelFormat::P010 || dst.format == PixelFormat::I010) return convert_to_10(src, dst);
   const bool ok =
       is_direct(src.width, src.height, dst.width, dst.height) ? convert_direct(src, dst) : convert_scaled(src, dst);
-  if (ok && src.full_range) {
+  if (ok && src.full_range && colour_.range == ColourRange::Limited) {
     full_to_limited(dst.y, dst.y_pitch, dst.width, dst.height, false);
     const bool nv12 = dst.format == PixelFormat::NV12;
     full_to_limited(dst.u, dst.u_pitch, nv12 ? dst.width : dst.width / 2, dst.height / 2, true);
@@ -203,7 +216,7 @@ bool Converter::strip_to_yuv(const SourceView& src, uint32_t w, uint32_t h, cons
                                    i(w), i(n)) != 0) {
       return false;
     }
-    if (rgb8_to_yuv_avx2(PixelFormat::BGRx, strip_argb_.data(), argb_pitch, w, n, rows_from(dst, row))) continue;
+    if (own_rows(PixelFormat::BGRx, strip_argb_.data(), argb_pitch, w, n, rows_from(dst, row))) continue;
     uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
     if (nv12) {
       if (libyuv::ARGBToI420(strip_argb_.data(), i(argb_pitch), y, i(dst.y_pitch), strip_u_.data(), i(strip_pitch),
@@ -248,8 +261,9 @@ bool Converter::to_yuv(const SourceView& src, uint32_t w, uint32_t h, const Plan
     default:
       break;
   }
-  // 8-bit RGB in one AVX2 pass where the CPU has it (rgb8.hpp), else libyuv's rows.
-  if (rgb8_to_yuv_avx2(src.format, src.data[0], src.stride[0], w, h, dst)) return true;
+  // 8-bit RGB in one AVX2 pass where the CPU has it (rgb8.hpp), else libyuv's rows (BT.601
+  // limited) or our portable ones.
+  if (own_rows(src.format, src.data[0], src.stride[0], w, h, dst)) return true;
   if (through_strips(src.format)) return strip_to_yuv(src, w, h, dst);
   if (to_i420(src.format)) return rgb_to_yuv(src, w, h, dst);
   return false;
@@ -291,7 +305,7 @@ bool Converter::convert_scaled(const SourceView& src, const PlanarView& dst) {
                               i(dst.height), 0, i(row), i(dst.width), i(n), libyuv::kFilterBox) != 0) {
       return false;
     }
-    if (rgb8_to_yuv_avx2(src.format, strip_argb_.data(), argb_pitch, dst.width, n, rows_from(dst, row))) continue;
+    if (own_rows(src.format, strip_argb_.data(), argb_pitch, dst.width, n, rows_from(dst, row))) continue;
     uint8_t* y = dst.y + size_t{row} * dst.y_pitch;
     if (nv12) {
       if (fn(strip_argb_.data(), i(argb_pitch), y, i(dst.y_pitch), strip_u_.data(), i(chroma_pitch), strip_v_.data(),
@@ -453,14 +467,14 @@ bool Converter::convert_to_10(const SourceView& src, const PlanarView& dst) {
   if (is_direct(src.width, src.height, dst.width, dst.height)) {
     const uint32_t w = std::min(src.width, dst.width);
     const uint32_t h = std::min(src.height, dst.height);
-    rgb10_to_yuv10(src.format, src.data[0], src.stride[0], w, h, dst);
+    rgb10_to_yuv10(src.format, src.data[0], src.stride[0], w, h, dst, colour_);
     pad_edges16(dst, w, h);
     return true;
   }
   // Scaled: at full size into I010, its planes scaled at 16 bits (into I010 first for P010).
   PlanarView full;
   if (!i010_view(full_i010_, src.width, src.height, full)) return false;
-  rgb10_to_yuv10(src.format, src.data[0], src.stride[0], src.width, src.height, full);
+  rgb10_to_yuv10(src.format, src.data[0], src.stride[0], src.width, src.height, full, colour_);
   PlanarView scaled = dst;
   if (dst.format == PixelFormat::P010 && !i010_view(out_i010_, dst.width, dst.height, scaled)) return false;
   if (libyuv::I420Scale_16(c16(full.y), s16(full.y_pitch), c16(full.u), s16(full.u_pitch), c16(full.v),

@@ -1,6 +1,8 @@
 #pragma once
-// Any raw source format → NV12/I420 (BT.601 limited range, libyuv's ARGBToI420 maths for RGB) in
-// one pass over the source, scaling in the same pass when the sizes differ.
+// Any raw source format → NV12/I420 in one pass over the source, scaling in the same pass when the
+// sizes differ. RGB is converted by the target colour's matrix and range (set_colour; libyuv's
+// ARGBToI420 maths, generalised: rgb8.hpp); YUV is copied as it is, except full-range YUV (decoded
+// JPEG) brought to limited range for a limited-range target.
 //  - 32-bit RGB: scaled rows go through small cache-resident strips owned by the Converter,
 //    never through a full-size frame; one measured exception: an exact 3/4 downscale converts
 //    first and scales the planes, because libyuv has a dedicated planar 3/4 scaler that makes
@@ -9,6 +11,7 @@
 //    the interleaving / de-interleaving of the chroma when the layouts differ).
 //  - 8-bit RGB (32 and 24 bits, every byte order) unscaled, where the CPU has AVX2: our own rows,
 //    one pass per row pair, libyuv's arithmetic bit for bit (rgb8.hpp); 2.5x faster than libyuv.
+//    Without AVX2, libyuv's rows for BT.601 limited range and our portable rows for the rest.
 //  - 10-bit RGB, and without AVX2 24-bit RGB and the xRGB/xBGR byte orders: strips of rows turned
 //    into 8-bit ARGB (cache-resident), converted from there by the rows above or libyuv's.
 //  - Scaled, for every format but 32-bit RGB: converted at the source size into a 4:2:0 frame
@@ -17,6 +20,7 @@
 #include <array>
 #include <cstdint>
 
+#include "core/colour.hpp"
 #include "core/pixel_format.hpp"
 #include "zerocopy/cpu/planar.hpp"
 
@@ -30,7 +34,7 @@ struct SourceView {
   uint32_t height = 0;
   std::array<const uint8_t*, 3> data{};  // plane 0; then U (NV12: UV) and V for planar formats
   std::array<uint32_t, 3> stride{};
-  bool full_range = false;  // YUV in full range (decoded JPEG): the output is brought to limited range
+  bool full_range = false;  // YUV in full range (decoded JPEG): brought to limited range for a limited target
 };
 
 // Sizes within one pixel of each other in both directions are converted 1:1: an odd visible
@@ -45,6 +49,10 @@ bool converts_from(PixelFormat format);
 
 class Converter {
  public:
+  // The colour RGB sources are converted to (matrix, range); BT.601 limited range until set.
+  void set_colour(const Colour& colour);
+  const Colour& colour() const { return colour_; }
+
   // Converts `src` into all of `dst` (NV12, I420, P010 or I010, even width and height). False
   // when libyuv refuses the arguments or the strip memory cannot be had; `dst` is then unspecified.
   bool convert(const SourceView& src, const PlanarView& dst);
@@ -65,6 +73,14 @@ class Converter {
   bool convert_scaled(const SourceView& src, const PlanarView& dst);
   bool convert_then_scale(const SourceView& src, const PlanarView& dst);
   bool reserve(size_t argb_bytes, size_t chroma_bytes);
+  // 8-bit RGB by our rows (rgb8.hpp) where they are the fast ones (AVX2) or the only right ones (a
+  // colour other than libyuv's); false where libyuv's rows should run.
+  bool own_rows(PixelFormat format, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
+                const PlanarView& dst) const;
+
+  Colour colour_{ColourMatrix::BT601, ColourRange::Limited};
+  YuvFactors factors8_ = yuv_factors_8bit(colour_);
+  bool libyuv_rows_ = true;  // factors8_ are libyuv's ARGBToI420's (BT.601 limited)
 
   AlignedBlock strip_argb_;  // scaled or unpacked rows, before conversion
   AlignedBlock strip_u_;     // NV12: chroma rows before interleaving

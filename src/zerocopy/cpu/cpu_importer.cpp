@@ -156,6 +156,12 @@ Result<DeviceFrame> CpuImporter::import_checked(const Frame& frame, const Import
   if (!out_planes) {
     return fail(Errc::internal, kStage, fmt::format("out of memory for a {}x{} frame", target.width, target.height));
   }
+  if (converter_.colour() != target.colour) {
+    // What earlier frames converted is in another colour: convert whole pictures again.
+    converter_.set_colour(target.colour);
+    cursor_.set_colour(target.colour);
+    damage_.reset();
+  }
   SourceView src = source_view(source_format, *visible, planes);
   src.full_range = frame.format == PixelFormat::MJPG && source_format == PixelFormat::I420;
   if (!convert_changed(frame, *visible, planes, src, *out_planes)) {
@@ -231,6 +237,7 @@ DeviceFrame CpuImporter::device_frame(Lease<CpuPlanes> planes, const ImportTarge
   df.width = target.width;
   df.height = target.height;
   df.format = target.format;
+  df.colour = target.colour;
   df.memory = FrameMemory::Cpu;
   df.planes = {reinterpret_cast<uintptr_t>(out.y), reinterpret_cast<uintptr_t>(out.u),
                reinterpret_cast<uintptr_t>(out.v)};

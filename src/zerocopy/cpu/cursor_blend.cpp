@@ -42,15 +42,15 @@ int64_t sample(int64_t x, int64_t rel, int64_t src, int64_t dst) {
   return (2 * x + 1) * src / (2 * dst) - rel;
 }
 
-// BT.601 limited range, the same integer maths as libyuv's C rows.
-int to_y(int r, int g, int b) {
-  return ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16;
+// The picture's matrix and range (8-bit factors), the same integer maths as libyuv's C rows.
+int to_y(const YuvFactors& f, int r, int g, int b) {
+  return ((f.yr * r + f.yg * g + f.yb * b + 128) >> 8) + f.y_offset;
 }
-int to_u(int r, int g, int b) {
-  return ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128;
+int to_u(const YuvFactors& f, int r, int g, int b) {
+  return ((f.ur * r + f.ug * g + f.ub * b + 128) >> 8) + f.c_offset;
 }
-int to_v(int r, int g, int b) {
-  return ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
+int to_v(const YuvFactors& f, int r, int g, int b) {
+  return ((f.vr * r + f.vg * g + f.vb * b + 128) >> 8) + f.c_offset;
 }
 
 int mix(int under, int over, int alpha) {
@@ -150,10 +150,10 @@ bool CursorBlender::draw(const Cursor& cursor, const OutputMapping& map, const P
           const int a = ch.a < 4 ? p[ch.a] : 255;
           if (a == 0) continue;
           const int r = p[ch.r], g = p[ch.g], b = p[ch.b];
-          s.set(luma_row, x, mix(s.get(luma_row, x), to_y(r, g, b) * s.scale, a));
+          s.set(luma_row, x, mix(s.get(luma_row, x), to_y(factors_, r, g, b) * s.scale, a));
           sum_a += a;
-          sum_u += a * to_u(r, g, b) * s.scale;
-          sum_v += a * to_v(r, g, b) * s.scale;
+          sum_u += a * to_u(factors_, r, g, b) * s.scale;
+          sum_v += a * to_v(factors_, r, g, b) * s.scale;
         }
       }
       if (sum_a == 0) continue;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/colour.hpp"
 #include "core/frame.hpp"
 #include "zerocopy/cpu/planar.hpp"
 
@@ -23,6 +24,9 @@ struct OutputMapping {
 
 class CursorBlender {
  public:
+  // The picture's colour (matrix and range); BT.601 limited range until set.
+  void set_colour(const Colour& colour) { factors_ = yuv_factors_8bit(colour); }
+
   // True when at least one output pixel was touched. `area`, when given, is set to the output
   // rect the bitmap covers (nullopt when it is off the picture): what a later frame must convert
   // again to erase it.
@@ -33,6 +37,7 @@ class CursorBlender {
 
  private:
   std::vector<int64_t> columns_;  // bitmap column per output column of the current draw
+  YuvFactors factors_ = yuv_factors_8bit(Colour{ColourMatrix::BT601, ColourRange::Limited});
 };
 
 }  // namespace zc::zerocopy

@@ -45,18 +45,18 @@ using rgb10::row16;
 // The portable rows: Y of each row, then the chroma of the pair (each row read twice; the AVX2
 // rows in rgb10_avx2.cpp read it once).
 template <int R, int G, int B, int Shift, bool Interleaved>
-void to_yuv10(const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h, const PlanarView& dst) {
+void to_yuv10(const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h, const PlanarView& dst, const YuvFactors& f) {
   for (uint32_t y0 = 0; y0 < h; y0 += 2) {
     const uint8_t* r0 = src + size_t{stride} * y0;
     const bool pair = y0 + 1 < h;  // an odd last row stands for its whole block
     uint16_t* out0 = row16(dst.y, dst.y_pitch, y0);
     rgb10::row_pair_from<R, G, B, Shift, Interleaved>(
         r0, pair ? r0 + stride : r0, out0, pair ? row16(dst.y, dst.y_pitch, y0 + 1) : out0,
-        row16(dst.u, dst.u_pitch, y0 / 2), Interleaved ? nullptr : row16(dst.v, dst.v_pitch, y0 / 2), 0, w);
+        row16(dst.u, dst.u_pitch, y0 / 2), Interleaved ? nullptr : row16(dst.v, dst.v_pitch, y0 / 2), 0, w, f);
   }
 }
 
-using ToYuv10 = void (*)(const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&);
+using ToYuv10 = void (*)(const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&, const YuvFactors&);
 
 template <int R, int G, int B>
 ToYuv10 portable(bool p010) {
@@ -66,9 +66,10 @@ ToYuv10 portable(bool p010) {
 }  // namespace
 
 void rgb10_to_yuv10(PixelFormat format, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
-                    const PlanarView& dst, Rgb10Rows rows) {
+                    const PlanarView& dst, const Colour& colour, Rgb10Rows rows) {
   const Rgb10Layout l = format_info(format).rgb10;
-  if (rows == Rgb10Rows::best && rgb10::to_yuv10_avx2(l, src, stride, w, h, dst)) return;
+  const YuvFactors f = rgb10::factors10(colour);
+  if (rows == Rgb10Rows::best && rgb10::to_yuv10_avx2(l, src, stride, w, h, dst, f)) return;
   const bool p010 = dst.format == PixelFormat::P010;
   ToYuv10 fn = portable<2, 12, 22>(p010);
   if (l == Rgb10Layout{20, 10, 0, l.alpha}) {
@@ -78,7 +79,7 @@ void rgb10_to_yuv10(PixelFormat format, const uint8_t* src, uint32_t stride, uin
   } else if (l == Rgb10Layout{22, 12, 2, l.alpha}) {
     fn = portable<22, 12, 2>(p010);
   }
-  fn(src, stride, w, h, dst);
+  fn(src, stride, w, h, dst, f);
 }
 
 bool rgb10_simd_rows() {

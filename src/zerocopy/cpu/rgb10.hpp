@@ -6,6 +6,7 @@
 // (bench/cpu_convert_bench measures them).
 #include <cstdint>
 
+#include "core/colour.hpp"
 #include "core/pixel_format.hpp"
 #include "zerocopy/cpu/planar.hpp"
 
@@ -16,12 +17,13 @@ void rgb10_to_argb_row(PixelFormat format, const uint8_t* src, uint8_t* dst, uin
 
 // The top-left w x h of a 10-bit RGB image (`format`, rows `stride` bytes apart) into `dst` (P010
 // or I010; w <= dst.width, h <= dst.height, odd ones fill the last chroma sample from the single
-// remaining column or row). BT.601 limited range at 10 bits (Y 64..940, chroma 64..960 around
-// 512), each chroma sample from the mean RGB of its 2x2 block, as libyuv does at 8 bits.
+// remaining column or row) by `colour`'s matrix and range at 10 bits (limited: Y 64..940, chroma
+// 64..960 around 512), each chroma sample from the mean RGB of its 2x2 block, as libyuv does at
+// 8 bits.
 // `rows`: `portable` forces the rows every CPU runs, for tests that hold the AVX2 rows to them.
 enum class Rgb10Rows { best, portable };
 void rgb10_to_yuv10(PixelFormat format, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
-                    const PlanarView& dst, Rgb10Rows rows = Rgb10Rows::best);
+                    const PlanarView& dst, const Colour& colour, Rgb10Rows rows = Rgb10Rows::best);
 
 // Whether Rgb10Rows::best runs SIMD rows (AVX2) on this machine.
 bool rgb10_simd_rows();

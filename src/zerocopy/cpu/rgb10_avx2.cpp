@@ -24,10 +24,10 @@ ZC_AVX2 __m256i factors(int32_t lo, int32_t hi) {
 
 // Every packed pixel as two 16-bit pairs, ready for pmaddwd: `ends` = (the channel at the low
 // bits, the one at the high bits), `g` = (G, kOne). kOne rides along so that one factor adds the
-// offset and the rounding: kOne * (kYBias / kOne) for Y, 4 kOne * (kCBias / 4 kOne) for a block.
+// offset and the rounding: kOne * (y_bias / kOne) for Y, 4 kOne * (c_bias / 4 kOne) for a block
+// (both divide: the offsets are whole codes, the rounding 2^14 and 2^16; both quotients are under
+// 2^15: at most (64 << 5) + 16 and (512 << 5) + 16).
 constexpr int32_t kOne = 1024;
-static_assert(kYBias % kOne == 0 && kCBias % (4 * kOne) == 0);
-static_assert(kYBias / kOne <= 32767 && kCBias / (4 * kOne) <= 32767);
 
 struct Split {
   __m256i ends, g;
@@ -86,13 +86,13 @@ ZC_AVX2 void store(uint16_t* p, __m256i v) {
 }
 
 template <int P, bool LowIsR, bool P010>
-[[gnu::target("avx2")]] void convert(const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
-                                     const PlanarView& dst) {
+[[gnu::target("avx2")]] void convert(const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h, const PlanarView& dst,
+                                     const YuvFactors& f) {
   constexpr int R = LowIsR ? P : P + 20, G = P + 10, B = LowIsR ? P + 20 : P;
   constexpr int Shift = P010 ? 6 : 0;
-  const Factors ky = make<LowIsR>(kYR, kYG, kYB, kYBias / kOne);
-  const Factors kuv =
-      alternate(make<LowIsR>(kUR, kUG, kUB, kCBias / (4 * kOne)), make<LowIsR>(kVR, kVG, kVB, kCBias / (4 * kOne)));
+  const Factors ky = make<LowIsR>(f.yr, f.yg, f.yb, y_bias(f) / kOne);
+  const Factors kuv = alternate(make<LowIsR>(f.ur, f.ug, f.ub, c_bias(f) / (4 * kOne)),
+                                make<LowIsR>(f.vr, f.vg, f.vb, c_bias(f) / (4 * kOne)));
   // I010: (u0 v0 u1 v1 u4 v4 u5 v5 | u2 v2 u3 v3 u6 v6 u7 v7) after packus, to U then V.
   const __m256i uv_bytes = _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15, 0, 1, 4, 5, 8, 9, 12,
                                             13, 2, 3, 6, 7, 10, 11, 14, 15);
@@ -128,7 +128,7 @@ template <int P, bool LowIsR, bool P010>
         _mm_storeu_si128(reinterpret_cast<__m128i*>(v + x / 2), _mm256_extracti128_si256(uv, 1));
       }
     }
-    row_pair_from<R, G, B, Shift, P010>(r0, r1, y0, y1, u, v, x, w);
+    row_pair_from<R, G, B, Shift, P010>(r0, r1, y0, y1, u, v, x, w, f);
   }
 }
 
@@ -137,10 +137,10 @@ template <int P, bool LowIsR, bool P010>
 }  // namespace
 
 bool to_yuv10_avx2(const Rgb10Layout& l, const uint8_t* src, uint32_t stride, uint32_t w, uint32_t h,
-                   const PlanarView& dst) {
+                   const PlanarView& dst, const YuvFactors& f) {
   if (!cpu_has_avx2()) return false;
   const bool p010 = dst.format == PixelFormat::P010;
-  using Fn = void (*)(const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&);
+  using Fn = void (*)(const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&, const YuvFactors&);
   Fn fn = p010 ? convert<2, true, true> : convert<2, true, false>;  // BGRx_102LE: R at bit 2
   if (l == Rgb10Layout{20, 10, 0, l.alpha}) {
     fn = p010 ? convert<0, false, true> : convert<0, false, false>;
@@ -149,7 +149,7 @@ bool to_yuv10_avx2(const Rgb10Layout& l, const uint8_t* src, uint32_t stride, ui
   } else if (l == Rgb10Layout{22, 12, 2, l.alpha}) {
     fn = p010 ? convert<2, false, true> : convert<2, false, false>;
   }
-  fn(src, stride, w, h, dst);
+  fn(src, stride, w, h, dst, f);
   return true;
 }
 
@@ -159,7 +159,8 @@ bool to_yuv10_avx2(const Rgb10Layout& l, const uint8_t* src, uint32_t stride, ui
 
 namespace zc::zerocopy::rgb10 {
 
-bool to_yuv10_avx2(const Rgb10Layout&, const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&) {
+bool to_yuv10_avx2(const Rgb10Layout&, const uint8_t*, uint32_t, uint32_t, uint32_t, const PlanarView&,
+                   const YuvFactors&) {
   return false;
 }
 

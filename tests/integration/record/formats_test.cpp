@@ -23,6 +23,7 @@ extern "C" {
 
 #include "capture/graph/source.hpp"
 #include "record_support.hpp"
+#include "support/colour_check.hpp"
 #include "support/pw_daemon.hpp"
 #include "support/pw_link_loss.hpp"
 #include "support/skip.hpp"
@@ -47,50 +48,21 @@ constexpr uint32_t kHeight = 767;
 constexpr uint32_t kGstWidth = 642;
 constexpr uint32_t kGstHeight = 361;
 
-struct Rgb {
-  double r = 0, g = 0, b = 0;
-};
+using zc::test::Rgb;
+using zc::test::RgbPicture;
 
-// The mean colour of a box around (x, y) of a decoded 8-bit 4:2:0 picture, back to RGB with the
-// BT.601 limited-range matrix the stream is tagged with.
-Rgb colour_at(const AVFrame& f, uint32_t x, uint32_t y, uint32_t half = 3) {
-  double ys = 0, us = 0, vs = 0;
-  int n = 0;
-  for (uint32_t yy = y - half; yy <= y + half; ++yy) {
-    for (uint32_t xx = x - half; xx <= x + half; ++xx) {
-      ys += f.data[0][size_t{yy} * f.linesize[0] + xx];
-      us += f.data[1][size_t{yy / 2} * f.linesize[1] + xx / 2];
-      vs += f.data[2][size_t{yy / 2} * f.linesize[2] + xx / 2];
-      ++n;
-    }
-  }
-  const double yl = (ys / n - 16) * 255.0 / 219.0;
-  const double cb = (us / n - 128) * 255.0 / 224.0;
-  const double cr = (vs / n - 128) * 255.0 / 224.0;
-  return Rgb{yl + 1.402 * cr, yl - 0.344136 * cb - 0.714136 * cr, yl + 1.772 * cb};
+// The colour of a decoded picture as a viewer sees it: by the file's own tags (colour_check.hpp).
+Rgb colour_at(const AVFrame& f, uint32_t x, uint32_t y) {
+  return RgbPicture(f).mean(x, y);
 }
 
 double distance(const Rgb& a, const Rgb& b) {
-  return std::max({std::abs(a.r - b.r), std::abs(a.g - b.g), std::abs(a.b - b.b)});
+  return zc::test::colour_distance(a, b);
 }
 
 std::string text(const Rgb& c) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "(%.1f, %.1f, %.1f)", c.r, c.g, c.b);
-  return buf;
+  return zc::test::colour_text(c);
 }
-
-// The test pattern's colour bars (testsrc/pattern.cpp), sampled in the middle of each.
-constexpr std::array<std::array<double, 3>, 8> kBars{{
-    {192, 192, 192},
-    {192, 192, 0},
-    {0, 192, 192},
-    {0, 192, 0},
-    {192, 0, 192},
-    {192, 0, 0},
-    {0, 0, 192},
-    {32, 32, 32},
-}};
 
 // Every raw format capture takes (capture/video/spa_format.hpp), by its SPA name, and MJPEG.
 const std::vector<std::string> kAllFormats{
@@ -161,16 +133,11 @@ TEST_CASE("formats: the test source in every raw format at 1366x767, frame numbe
     const auto d = zc::test::decode_file(out, [&](const AVFrame& f) {
       numbers.push_back(zc::testsrc::read_number_luma(f.data[0], static_cast<uint32_t>(f.linesize[0]),
                                                       static_cast<uint32_t>(f.width), static_cast<uint32_t>(f.height)));
-      // The bars, in a row under the moving box's track and above the 10-bit ramp.
-      const uint32_t y = static_cast<uint32_t>(f.height) / 2;
-      for (size_t bar = 0; bar < kBars.size(); ++bar) {
-        const uint32_t x = static_cast<uint32_t>((2 * bar + 1) * static_cast<size_t>(f.width) / (2 * kBars.size()));
-        const Rgb want{kBars[bar][0], kBars[bar][1], kBars[bar][2]};
-        const Rgb got = colour_at(f, x, y);
-        if (distance(want, got) > worst) {
-          worst = distance(want, got);
-          worst_at = "bar " + std::to_string(bar) + ": " + text(got) + " for " + text(want);
-        }
+      // The bars, in a row under the moving box's track and above the 10-bit ramp, by the file's tags.
+      const auto bars = zc::test::check_bars(RgbPicture(f), static_cast<uint32_t>(f.height) / 2);
+      if (bars.worst > worst) {
+        worst = bars.worst;
+        worst_at = bars.worst_at;
       }
     });
     REQUIRE(d.ok);

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "capture/video/colorimetry.hpp"
 #include "capture/video/params.hpp"
 #include "capture/video/spa_format.hpp"
 #include "capture/video/sync_timeline.hpp"
@@ -472,4 +473,60 @@ TEST_CASE("explicit sync: with dmabufs Buffers params valid only with the SyncTi
   build_buffer_params(shm, set, true);
   CHECK(set.size() == 6);
   CHECK(spa_pod_find_prop(set[0], nullptr, kSpaParamBuffersMetaType) == nullptr);
+}
+
+TEST_CASE("parse_format: the producer's colorimetry, and a value with no tag named and taken as the nearest",
+          "[colour]") {
+  auto with_colour = [](spa_pod_builder& b, uint32_t range, uint32_t matrix, uint32_t transfer, uint32_t primaries) {
+    spa_pod_frame f{};
+    spa_pod_builder_push_object(&b, &f, SPA_TYPE_OBJECT_Format, SPA_PARAM_Format);
+    spa_pod_builder_add(&b, SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video), SPA_FORMAT_mediaSubtype,
+                        SPA_POD_Id(SPA_MEDIA_SUBTYPE_raw), SPA_FORMAT_VIDEO_format, SPA_POD_Id(SPA_VIDEO_FORMAT_NV12),
+                        0);
+    const spa_rectangle size{1280, 720};
+    spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size), 0);
+    spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_colorRange, SPA_POD_Id(range), SPA_FORMAT_VIDEO_colorMatrix,
+                        SPA_POD_Id(matrix), SPA_FORMAT_VIDEO_transferFunction, SPA_POD_Id(transfer),
+                        SPA_FORMAT_VIDEO_colorPrimaries, SPA_POD_Id(primaries), 0);
+    return static_cast<const spa_pod*>(spa_pod_builder_pop(&b, &f));
+  };
+  uint8_t buffer[1024];
+  spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof buffer);
+  // None announced: nothing assumed here (the session decides by the source's kind).
+  auto none = parse_format(make_format(b, SPA_VIDEO_FORMAT_NV12, 1280, 720, 0));
+  REQUIRE(none);
+  CHECK(none->colour == zc::AnnouncedColour{});
+  CHECK(none->colour_warnings.empty());
+  b = SPA_POD_BUILDER_INIT(buffer, sizeof buffer);
+  auto hd = parse_format(with_colour(b, SPA_VIDEO_COLOR_RANGE_0_255, SPA_VIDEO_COLOR_MATRIX_BT709,
+                                     SPA_VIDEO_TRANSFER_BT709, SPA_VIDEO_COLOR_PRIMARIES_BT709));
+  REQUIRE(hd);
+  CHECK(hd->colour.range == zc::ColourRange::Full);
+  CHECK(hd->colour.matrix == zc::ColourMatrix::BT709);
+  CHECK(hd->colour.transfer == zc::ColourTransfer::BT709);
+  CHECK(hd->colour.primaries == zc::ColourPrimaries::BT709);
+  CHECK(hd->colour_warnings.empty());
+  // HDR: upstream's transfer values (PipeWire 1.6), BT.2020.
+  b = SPA_POD_BUILDER_INIT(buffer, sizeof buffer);
+  auto pq = parse_format(with_colour(b, SPA_VIDEO_COLOR_RANGE_16_235, SPA_VIDEO_COLOR_MATRIX_BT2020,
+                                     zc::capture::kSpaTransferSmpte2084, SPA_VIDEO_COLOR_PRIMARIES_BT2020));
+  REQUIRE(pq);
+  CHECK(pq->colour.transfer == zc::ColourTransfer::PQ);
+  CHECK(pq->colour.matrix == zc::ColourMatrix::BT2020);
+  CHECK(pq->colour.primaries == zc::ColourPrimaries::BT2020);
+  b = SPA_POD_BUILDER_INIT(buffer, sizeof buffer);
+  auto hlg = parse_format(with_colour(b, SPA_VIDEO_COLOR_RANGE_16_235, SPA_VIDEO_COLOR_MATRIX_BT2020,
+                                      zc::capture::kSpaTransferAribStdB67, SPA_VIDEO_COLOR_PRIMARIES_BT2020));
+  REQUIRE(hlg);
+  CHECK(hlg->colour.transfer == zc::ColourTransfer::HLG);
+  // What we cannot tag: named, the nearest taken, the stream not refused.
+  b = SPA_POD_BUILDER_INIT(buffer, sizeof buffer);
+  auto odd = parse_format(with_colour(b, SPA_VIDEO_COLOR_RANGE_16_235, SPA_VIDEO_COLOR_MATRIX_FCC,
+                                      SPA_VIDEO_TRANSFER_GAMMA28, SPA_VIDEO_COLOR_PRIMARIES_FILM));
+  REQUIRE(odd);
+  CHECK(odd->colour.matrix == zc::ColourMatrix::BT601);
+  CHECK(odd->colour.transfer == zc::ColourTransfer::BT709);
+  CHECK(odd->colour.primaries == zc::ColourPrimaries::BT709);
+  REQUIRE(odd->colour_warnings.size() == 3);
+  CHECK(odd->colour_warnings[0] == "colour matrix FCC has no tag here: taken as bt601");
 }

@@ -123,6 +123,8 @@ TEST_CASE("every documented option is known", "[capture-options]") {
                             : name == "audio-tracks" ? "separate"
                             : name == "audio-codec"  ? "opus"
                             : name == "bit-depth"    ? "8"
+                            : name == "color-matrix" ? "bt709"
+                            : name == "color-range"  ? "full"
                                                      : "640x360";
       m[name] = v;
     }

@@ -37,6 +37,8 @@ const std::map<std::string, Sample>& samples() {
       {"scale", {"1280x720", "1281x720"}},
       {"tuning", {"quality", "fast"}},
       {"bit_depth", {"8", "12"}},
+      {"color_matrix", {"bt601", "bt2020"}},
+      {"color_range", {"full", "tv"}},
       {"cursor", {"false", ""}},
       {"cfr", {"true", ""}},
       {"duration", {"5", "99999999999"}},

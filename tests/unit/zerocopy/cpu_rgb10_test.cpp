@@ -18,6 +18,8 @@ using zc::zerocopy::Rgb10Rows;
 
 namespace {
 
+const zc::Colour kBt601{zc::ColourMatrix::BT601, zc::ColourRange::Limited};
+
 constexpr PixelFormat kRgb10[] = {PixelFormat::xRGB_210LE, PixelFormat::xBGR_210LE, PixelFormat::RGBx_102LE,
                                   PixelFormat::BGRx_102LE, PixelFormat::ARGB_210LE, PixelFormat::ABGR_210LE,
                                   PixelFormat::RGBA_102LE, PixelFormat::BGRA_102LE};
@@ -75,20 +77,24 @@ TEST_CASE("10-bit RGB: the AVX2 rows and the portable rows agree to the bit", "[
   std::mt19937 rng(12);
   const uint32_t widths[] = {1, 2, 3, 15, 16, 17, 31, 33, 47, 48, 63, 64, 65, 130, 1921};
   const uint32_t heights[] = {1, 2, 3, 4, 5, 9};
-  for (const PixelFormat in : kRgb10) {
-    for (const PixelFormat out : {PixelFormat::P010, PixelFormat::I010}) {
-      for (const uint32_t w : widths) {
-        for (const uint32_t h : heights) {
-          INFO(zc::to_string(in) << " -> " << zc::to_string(out) << " " << w << "x" << h);
-          // A crop: the image starts 3 pixels and 1 row into a larger source with padded rows.
-          const Source src(w + 5, h + 2, 4 * (w % 3), rng);
-          const uint8_t* origin = src.bytes.data() + src.stride + 12;
-          Dest simd(out, w, h), portable(out, w, h);
-          zc::zerocopy::rgb10_to_yuv10(in, origin, src.stride, w, h, simd.view, Rgb10Rows::best);
-          zc::zerocopy::rgb10_to_yuv10(in, origin, src.stride, w, h, portable.view, Rgb10Rows::portable);
-          CHECK(simd.y == portable.y);
-          CHECK(simd.u == portable.u);
-          CHECK(simd.v == portable.v);
+  for (const zc::Colour colour : {kBt601, zc::Colour{zc::ColourMatrix::BT709, zc::ColourRange::Full},
+                                  zc::Colour{zc::ColourMatrix::BT2020, zc::ColourRange::Limited}}) {
+    for (const PixelFormat in : kRgb10) {
+      for (const PixelFormat out : {PixelFormat::P010, PixelFormat::I010}) {
+        for (const uint32_t w : widths) {
+          for (const uint32_t h : heights) {
+            INFO(zc::to_string(in) << " -> " << zc::to_string(out) << " " << w << "x" << h << " "
+                                   << zc::describe(colour));
+            // A crop: the image starts 3 pixels and 1 row into a larger source with padded rows.
+            const Source src(w + 5, h + 2, 4 * (w % 3), rng);
+            const uint8_t* origin = src.bytes.data() + src.stride + 12;
+            Dest simd(out, w, h), portable(out, w, h);
+            zc::zerocopy::rgb10_to_yuv10(in, origin, src.stride, w, h, simd.view, colour, Rgb10Rows::best);
+            zc::zerocopy::rgb10_to_yuv10(in, origin, src.stride, w, h, portable.view, colour, Rgb10Rows::portable);
+            CHECK(simd.y == portable.y);
+            CHECK(simd.u == portable.u);
+            CHECK(simd.v == portable.v);
+          }
         }
       }
     }
@@ -110,7 +116,7 @@ TEST_CASE("10-bit RGB: both row implementations follow BT.601 and leave the byte
           const Source src(w, h, 8, rng);
           Dest dst(out, w, h);
           const Dest untouched(out, w, h);
-          zc::zerocopy::rgb10_to_yuv10(in, src.bytes.data(), src.stride, w, h, dst.view, rows);
+          zc::zerocopy::rgb10_to_yuv10(in, src.bytes.data(), src.stride, w, h, dst.view, kBt601, rows);
           double worst = 0;
           for (uint32_t row = 0; row < h; ++row) {
             for (uint32_t x = 0; x < w; ++x) {
