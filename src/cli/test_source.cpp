@@ -104,6 +104,7 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option("--late-ms", o.late_ms,
                   "With --sync: queue each buffer first, write its pixels and signal its sync this many ms later");
   cmd->add_flag("--cursor", o.cursor, "Send a metadata cursor (SPA_META_Cursor)");
+  cmd->add_option("--hdr", o.hdr, "10-bit RGB formats: announce HDR, pq or hlg (with BT.2020 primaries)");
   cmd->add_option("--frames", args->run.frames, "Stop after this many frames");
   cmd->add_option("--duration", args->duration, "Stop after this many seconds");
   return [args] { return run_test_source(*args); };

@@ -146,9 +146,17 @@ Colour output_colour(PixelFormat source, const AnnouncedColour& announced, uint3
     c.matrix = ColourMatrix::BT601;
     return c;
   }
+  // HDR: a screen that says its R'G'B' is PQ or HLG on BT.2020 primaries (a compositor in HDR
+  // mode) is converted with BT.2020's matrix and tagged with its curve.
+  const bool hdr = announced.transfer == ColourTransfer::PQ || announced.transfer == ColourTransfer::HLG;
+  if (hdr) {
+    c.transfer = *announced.transfer;
+    c.primaries = announced.primaries.value_or(ColourPrimaries::BT2020);
+    if (!announced.primaries) note(notes, "primaries", to_string(c.primaries));
+  }
   switch (choice.matrix) {
     case MatrixChoice::Auto:
-      c.matrix = matrix_for_height(output_height);
+      c.matrix = hdr ? ColourMatrix::BT2020 : matrix_for_height(output_height);
       break;
     case MatrixChoice::BT709:
       c.matrix = ColourMatrix::BT709;

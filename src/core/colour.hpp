@@ -8,7 +8,8 @@
 // The rules (README "Colour"), as players expect them:
 //  - RGB sources (screens) are sRGB. They are converted with BT.709 above 576 lines and BT.601 at
 //    or below (what mpv, ffplay and browsers assume for an untagged picture of that size), or the
-//    matrix the user forced; limited range unless the user asks for full.
+//    matrix the user forced; limited range unless the user asks for full. A screen announcing PQ
+//    or HLG (HDR) keeps that curve and its primaries (BT.2020 when unsaid), with BT.2020's matrix.
 //  - YUV sources keep their own matrix and range (passed through, tagged as they are). A producer
 //    that announces nothing gets what GStreamer assumes for its size: BT.601 up to 576 lines,
 //    BT.709 below 2160, BT.2020 from 2160.

@@ -138,9 +138,8 @@ zerocopy::ImportTarget VideoTrack::target_for(uint32_t visible_width, uint32_t v
   std::string assumed;
   t.colour = output_colour(source, source_colour_, source_height_ ? source_height_ : visible_height, t.height, o.colour,
                            &assumed);
-  const bool rgb = is_packed_rgb(source) || format_info(source).kind == FormatKind::rgb24 ||
-                   format_info(source).kind == FormatKind::rgb10;
-  if (t.memory == FrameMemory::Cuda && rgb &&
+  // 32-bit RGB: what the GPU passes take.
+  if (t.memory == FrameMemory::Cuda && is_packed_rgb(source) &&
       (t.colour.matrix != ColourMatrix::BT601 || t.colour.range != ColourRange::Limited)) {
     // The GPU colour pass (cuda_bridge/shaders/convert.glsl) converts by BT.601 limited range
     // only: the stream says so rather than carry tags its samples do not match.
@@ -150,6 +149,13 @@ zerocopy::ImportTarget VideoTrack::target_for(uint32_t visible_width, uint32_t v
     }
     t.colour.matrix = ColourMatrix::BT601;
     t.colour.range = ColourRange::Limited;
+  }
+  const bool hdr = t.colour.transfer == ColourTransfer::PQ || t.colour.transfer == ColourTransfer::HLG;
+  if (log && hdr && bit_depth(t.format) <= 8) {
+    spdlog::warn(
+        "colour: an HDR source ({}) encoded at 8 bits keeps its HDR tags but bands; --codec hevc or av1 "
+        "encodes it at 10 bits",
+        to_string(t.colour.transfer));
   }
   if (log) {
     spdlog::info("colour: {}{}", describe(t.colour),

@@ -160,6 +160,10 @@ Result<void> validate(const Options& o) {
   if (o.mode == BufferMode::DmaBuf && drm_fourcc(o.format) == 0) {
     return bad("dmabuf mode needs an RGB format with a DRM fourcc, not " + std::string(zc::to_string(o.format)));
   }
+  if (!o.hdr.empty() && o.hdr != "pq" && o.hdr != "hlg") return bad("hdr must be pq or hlg, not '" + o.hdr + "'");
+  if (!o.hdr.empty() && format_info(o.format).kind != FormatKind::rgb10) {
+    return bad("hdr needs a 10-bit RGB format (xRGB_210LE ...), not " + std::string(zc::to_string(o.format)));
+  }
   if (o.buffers < 2 || o.buffers > 16) return bad("buffers must be 2..16");
   if (o.buffers_min < 2 || o.buffers_min > o.buffers) return bad("the fewest buffers must be 2..buffers");
   if (o.stride_align == 0 || (o.stride_align & (o.stride_align - 1)) != 0 || o.stride_align % 4 != 0) {

@@ -128,6 +128,8 @@ struct Options {
   uint32_t height = 1080;                  // 32..4320
   uint32_t fps = 60;                       // 1..240
   PixelFormat format = PixelFormat::BGRx;  // any raw format capture takes (testsrc/pack.hpp)
+  // 10-bit RGB formats: announce HDR, "pq" or "hlg" (with BT.2020 primaries); empty: nothing.
+  std::string hdr;
   BufferMode mode = BufferMode::Shm;
   // DmaBuf mode: modifiers in order of preference (fixation picks the first one the consumer
   // also offers). Shared memory is always offered as well, after them.

@@ -68,6 +68,11 @@ const spa_pod* build_enum_format(spa_pod_builder& b, const FormatOffer& offer, s
     spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_colorMatrix, SPA_POD_Id(SPA_VIDEO_COLOR_MATRIX_BT601),
                         SPA_FORMAT_VIDEO_colorRange, SPA_POD_Id(SPA_VIDEO_COLOR_RANGE_16_235), 0);
   }
+  if (kind == FormatKind::rgb10 && offer.hdr_transfer != 0) {
+    // What a compositor in HDR mode says of its 10-bit R'G'B' (the pixels are the same pattern).
+    spa_pod_builder_add(&b, SPA_FORMAT_VIDEO_transferFunction, SPA_POD_Id(offer.hdr_transfer),
+                        SPA_FORMAT_VIDEO_colorPrimaries, SPA_POD_Id(SPA_VIDEO_COLOR_PRIMARIES_BT2020), 0);
+  }
   if (!modifiers.empty()) {
     if (fixed) {
       spa_pod_builder_prop(&b, SPA_FORMAT_VIDEO_modifier, SPA_POD_PROP_FLAG_MANDATORY);

@@ -28,7 +28,8 @@ struct FormatOffer {
   PixelFormat format = PixelFormat::BGRx;
   uint32_t width = 0;
   uint32_t height = 0;
-  uint32_t fps = 60;  // announced as maxFramerate (framerate 0/1: frames come when they come)
+  uint32_t fps = 60;          // announced as maxFramerate (framerate 0/1: frames come when they come)
+  uint32_t hdr_transfer = 0;  // 10-bit RGB: an SPA transfer function to announce (PQ, HLG) with BT.2020
 };
 
 // One EnumFormat: without a modifier property (shared memory) when `modifiers` is empty; with a

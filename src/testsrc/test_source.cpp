@@ -12,6 +12,7 @@
 #include <spa/param/param.h>
 #include <spa/utils/result.h>
 
+#include "capture/video/colorimetry.hpp"
 #include "capture/video/sync_timeline.hpp"
 #include "core/log.hpp"
 #include "core/parse_number.hpp"
@@ -223,7 +224,10 @@ BufferOffer TestSource::Impl::buffer_offer(uint32_t width, uint32_t height) cons
 // nothing needs to be said once a format is chosen. Answering a Format with new params while
 // PipeWire 0.3.65 is setting up the link races its buffer allocation.
 std::vector<const spa_pod*> TestSource::Impl::build_announcement(spa_pod_builder& b) const {
-  const FormatOffer offer{options.format, want_width, want_height, options.fps};
+  const FormatOffer offer{options.format, want_width, want_height, options.fps,
+                          options.hdr == "pq"    ? capture::kSpaTransferSmpte2084
+                          : options.hdr == "hlg" ? capture::kSpaTransferAribStdB67
+                                                 : 0u};
   const std::span<const uint64_t> mods =
       options.mode == BufferMode::DmaBuf ? std::span<const uint64_t>(options.modifiers) : std::span<const uint64_t>();
   std::vector<const spa_pod*> params = build_enum_formats(b, offer, mods, fixated);

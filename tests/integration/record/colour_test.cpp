@@ -277,3 +277,39 @@ TEST_CASE("colour: GStreamer's NV12 at 720p keeps its colour (BT.709 by its defa
     gst.stop();
   }
 }
+
+TEST_CASE("colour: an HDR screen (10-bit RGB announcing PQ or HLG) is converted with BT.2020 and tagged HDR",
+          "[record][colour][10bit]") {
+  zc::test::PipeWireDaemon pw;
+  const auto dir = zc::test::make_temp_dir("zc-colour-hdr");
+  struct Case {
+    std::string hdr, codec;
+    AVColorTransferCharacteristic transfer;
+  };
+  for (const Case& c : {Case{"pq", "hevc", AVCOL_TRC_SMPTE2084}, Case{"hlg", "av1", AVCOL_TRC_ARIB_STD_B67},
+                        Case{"pq", "h264", AVCOL_TRC_SMPTE2084}}) {
+    INFO(c.hdr << " " << c.codec);
+    auto source = zc::test::start_zerocast(
+        {"test-source", "--size", "1280x720", "--fps", "30", "--format", "xRGB_210LE", "--hdr", c.hdr});
+    const auto serial = zc::test::wait_for_serial(source, 10s);
+    INFO(source.output());
+    REQUIRE(serial);
+    const auto out = dir + "/" + c.hdr + "-" + c.codec + ".mkv";
+    auto r = zerocast({"record", "--source", "serial:" + std::to_string(*serial), "--frames", "6", "--codec", c.codec,
+                       "--bitrate", "20000", "-o", out},
+                      60s);
+    INFO(errors_first(r.output));
+    REQUIRE(r.status == 0);
+    const Recorded rec = check_file(out, AVCOL_SPC_BT709);
+    REQUIRE(rec.decode.ok);
+    CHECK(rec.decode.color_space == AVCOL_SPC_BT2020_NCL);
+    CHECK(rec.decode.color_primaries == AVCOL_PRI_BT2020);
+    CHECK(rec.decode.color_trc == c.transfer);
+    INFO("worst " << rec.worst_at);
+    CHECK(rec.worst <= 3.0);  // the pattern's R'G'B' back, by BT.2020's matrix
+    CHECK(rec.worst_forced > 6.0);
+    // H.264 has no 10 bits here: the HDR tags stay, and the log says what that costs.
+    CHECK((r.output.find("encoded at 8 bits keeps its HDR tags") != std::string::npos) == (c.codec == "h264"));
+    source.stop();
+  }
+}

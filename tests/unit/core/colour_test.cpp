@@ -75,6 +75,29 @@ TEST_CASE("colour: YUV sources keep what they announce, else what GStreamer assu
   CHECK(notes == "primaries bt709, transfer bt709");
 }
 
+TEST_CASE("colour: an HDR screen keeps its curve and primaries, with BT.2020's matrix", "[colour]") {
+  AnnouncedColour pq;
+  pq.transfer = ColourTransfer::PQ;
+  std::string notes;
+  const Colour c = zc::output_colour(PixelFormat::xRGB_210LE, pq, 2160, 2160, {}, &notes);
+  CHECK(c.matrix == ColourMatrix::BT2020);
+  CHECK(c.primaries == ColourPrimaries::BT2020);
+  CHECK(c.transfer == ColourTransfer::PQ);
+  CHECK(notes == "primaries bt2020");
+  AnnouncedColour hlg;
+  hlg.transfer = ColourTransfer::HLG;
+  hlg.primaries = ColourPrimaries::BT2020;
+  CHECK(zc::output_colour(PixelFormat::xRGB_210LE, hlg, 1080, 1080, {}).transfer == ColourTransfer::HLG);
+  // A forced matrix is still the user's; SDR stays SDR.
+  CHECK(zc::output_colour(PixelFormat::xRGB_210LE, hlg, 1080, 1080,
+                          ColourChoice{MatrixChoice::BT709, ColourRange::Limited})
+            .matrix == ColourMatrix::BT709);
+  AnnouncedColour srgb;
+  srgb.transfer = ColourTransfer::SRGB;
+  CHECK(zc::output_colour(PixelFormat::xRGB_210LE, srgb, 1080, 1080, {}).transfer == ColourTransfer::SRGB);
+  CHECK(zc::output_colour(PixelFormat::xRGB_210LE, srgb, 1080, 1080, {}).matrix == ColourMatrix::BT709);
+}
+
 TEST_CASE("colour: MJPEG is BT.601, brought to the chosen range", "[colour]") {
   CHECK(zc::output_colour(PixelFormat::MJPG, {}, 1080, 1080, {}).matrix == ColourMatrix::BT601);
   CHECK(zc::output_colour(PixelFormat::MJPG, {}, 1080, 1080, {}).range == ColourRange::Limited);
