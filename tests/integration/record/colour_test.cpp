@@ -18,6 +18,7 @@ extern "C" {
 }
 
 #include "capture/graph/source.hpp"
+#include "find_node.hpp"
 #include "record_support.hpp"
 #include "support/colour_check.hpp"
 #include "support/pw_daemon.hpp"
@@ -25,6 +26,7 @@ extern "C" {
 
 using namespace std::chrono_literals;
 using zc::test::errors_first;
+using zc::test::find_node;
 using zc::test::RgbPicture;
 using zc::test::zerocast;
 
@@ -202,23 +204,6 @@ TEST_CASE("colour: --color-range full and --color-matrix are converted and tagge
     CHECK(t.full == (c.range == AVCOL_RANGE_JPEG ? 1 : 0));
   }
 }
-
-namespace {
-
-std::optional<zc::capture::Target> find_node(const std::string& name, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto nodes = zc::capture::list_nodes(2s)) {
-      for (const auto& n : *nodes) {
-        if (n.name == name) return zc::capture::Target{n.serial, n.id, n.name};
-      }
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 TEST_CASE("colour: GStreamer's NV12 at 720p keeps its colour (BT.709 by its defaults), 4K is tagged BT.2020",
           "[record][colour]") {

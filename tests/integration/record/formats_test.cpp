@@ -22,6 +22,7 @@ extern "C" {
 }
 
 #include "capture/graph/source.hpp"
+#include "find_node.hpp"
 #include "record_support.hpp"
 #include "support/colour_check.hpp"
 #include "support/pw_daemon.hpp"
@@ -32,6 +33,7 @@ extern "C" {
 using namespace std::chrono_literals;
 using zc::test::consecutive_problem;
 using zc::test::errors_first;
+using zc::test::find_node;
 using zc::test::zerocast;
 
 namespace {
@@ -91,19 +93,6 @@ size_t frames_pushed(zc::test::Process& gst) {
   for (size_t at = log.find("push buffer"); at != std::string::npos; at = log.find("push buffer", at + 1))
     ++sent;
   return sent;
-}
-
-std::optional<zc::capture::Target> find_node(const std::string& name, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto nodes = zc::capture::list_nodes(2s)) {
-      for (const auto& n : *nodes) {
-        if (n.name == name) return zc::capture::Target{n.serial, n.id, n.name};
-      }
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return std::nullopt;
 }
 
 }  // namespace
