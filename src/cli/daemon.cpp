@@ -1,7 +1,7 @@
 // `zerocast daemon`: the D-Bus service (see daemon_run.hpp).
 #include <memory>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "cli/cli.hpp"
 #include "cli/priority.hpp"
@@ -31,7 +31,7 @@ std::function<int()> add_daemon_command(CLI::App& app, const Context& context) {
     for (const auto& s : args->sets) {
       const auto eq = s.find('=');
       if (eq == std::string::npos || eq == 0) {
-        spdlog::error("daemon: --set wants KEY=VALUE, not '{}'", s);
+        zc::log::error("daemon: --set wants KEY=VALUE, not '{}'", s);
         return static_cast<int>(kDaemonBadConfig);
       }
       o[s.substr(0, eq)] = s.substr(eq + 1);
@@ -40,7 +40,7 @@ std::function<int()> add_daemon_command(CLI::App& app, const Context& context) {
     args->line.add_overrides(o);
     args->daemon.env = context.env;
     // Before any thread starts: they all take the main thread's priority (cli/priority.hpp).
-    spdlog::info("daemon: threads at {}", raise_priority(context.settings.process.nice));
+    zc::log::info("daemon: threads at {}", raise_priority(context.settings.process.nice));
     return run_daemon(args->daemon, context.settings.process);
   };
 }

@@ -49,18 +49,18 @@ int main(int argc, char** argv) {
   zc::log::init(process.log_level, process.log_time);
   zc::ffmpeg::route_logs(process.ffmpeg_debug);
   if (!read) {
-    spdlog::error("zerocast: {}", read.error().describe());
+    zc::log::error("zerocast: {}", read.error().describe());
     return zc::session::kExitUsage;
   }
   // While the process has one thread: the library pages only the loader used (core/library_pages.hpp).
   const zc::LoaderPages released = zc::release_loader_pages(process.trim_libraries);
-  spdlog::debug("zerocast: released {:.1f} MB of loader-only library pages ({} mappings)",
-                static_cast<double>(released.bytes) / 1e6, released.mappings);
+  zc::log::debug("zerocast: released {:.1f} MB of loader-only library pages ({} mappings)",
+                 static_cast<double>(released.bytes) / 1e6, released.mappings);
   try {
     return run(argc, argv, context);
   } catch (const std::exception& e) {
     // Errors are values everywhere; an exception reaching here is a bug (or out of memory).
-    spdlog::critical("zerocast: unexpected exception: {}", e.what());
+    zc::log::critical("zerocast: unexpected exception: {}", e.what());
     return zc::session::kExitRuntime;
   }
 }

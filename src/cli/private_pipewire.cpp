@@ -39,7 +39,7 @@ Result<std::unique_ptr<PrivatePipeWire>> PrivatePipeWire::ensure() {
   setenv("XDG_RUNTIME_DIR", pw->dir_.c_str(), 1);
   unsetenv("PIPEWIRE_REMOTE");
   unsetenv("PIPEWIRE_RUNTIME_DIR");
-  spdlog::info("record: no PipeWire daemon reachable; starting a private one for this run in {}", pw->dir_);
+  zc::log::info("record: no PipeWire daemon reachable; starting a private one for this run in {}", pw->dir_);
 
   // WirePlumber links our stream to its target and needs a session bus to run at all.
   const std::string bus = "unix:path=" + pw->dir_ + "/bus";

@@ -40,13 +40,13 @@ int run_record(RecordArgs& args) {
   Result<void> given = args.line.apply(s);
   if (given) given = validate(s.capture);
   if (!given) {
-    spdlog::error("record: {}", given.error().describe());
+    zc::log::error("record: {}", given.error().describe());
     return exit_code_for(given.error());
   }
   const auto* options = &s.capture;
 
   // Before any thread starts: they all take the main thread's priority.
-  spdlog::debug("record: threads at {}", raise_priority(s.process.nice));
+  zc::log::debug("record: threads at {}", raise_priority(s.process.nice));
 
   // Before PipeWire: ZEROCAST_ZEROCOPY=1 without a GPU import path is a setup error.
   PipelineHooks hooks;
@@ -57,7 +57,7 @@ int run_record(RecordArgs& args) {
                                  ? session::gpu_not_needed(options->encoder, options->source)
                                  : std::string();
   if (auto chosen = install_importer(zerocopy, hooks, {}, no_gpu); !chosen) {
-    spdlog::error("record: {}", chosen.error().describe());
+    zc::log::error("record: {}", chosen.error().describe());
     return kExitRuntime;
   }
 
@@ -65,7 +65,7 @@ int run_record(RecordArgs& args) {
   if (options->test_source()) {
     auto pw = PrivatePipeWire::ensure();
     if (!pw) {
-      spdlog::error("record: {}", pw.error().describe());
+      zc::log::error("record: {}", pw.error().describe());
       return kExitSource;
     }
     private_pw = std::move(*pw);
@@ -73,11 +73,11 @@ int run_record(RecordArgs& args) {
 
   auto pipeline = Pipeline::create(*options, std::move(hooks));
   if (!pipeline) {
-    spdlog::error("record: {}", pipeline.error().describe());
+    zc::log::error("record: {}", pipeline.error().describe());
     return exit_code_for(pipeline.error());
   }
   if (auto ok = (*pipeline)->start(); !ok) {
-    spdlog::error("record: {}", ok.error().describe());
+    zc::log::error("record: {}", ok.error().describe());
     return exit_code_for(ok.error());
   }
 
@@ -87,7 +87,7 @@ int run_record(RecordArgs& args) {
   int64_t next_status = monotonic_ns();
   while (!(outcome = (*pipeline)->wait(std::chrono::milliseconds(0)))) {
     if (const int sig = signals.wait(std::chrono::milliseconds(100)); sig != 0) {
-      spdlog::info("record: {} received, finishing the outputs", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      zc::log::info("record: {} received, finishing the outputs", sig == SIGINT ? "SIGINT" : "SIGTERM");
       (*pipeline)->request_stop("interrupted");
     }
     if (tty && monotonic_ns() >= next_status) {
@@ -103,7 +103,7 @@ int run_record(RecordArgs& args) {
   std::fflush(stdout);
   if (outcome->error) return exit_code_for(*outcome->error);
   if (snap.counters[session::Counter::frames_encoded] == 0) {
-    spdlog::error("record: no frame was captured ({})", outcome->reason);
+    zc::log::error("record: no frame was captured ({})", outcome->reason);
     return kExitSource;
   }
   return kExitOk;

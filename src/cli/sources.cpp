@@ -52,7 +52,7 @@ std::function<int()> add_sources_command(CLI::App& app) {
   return [json]() -> int {
     auto nodes = capture::list_nodes();
     if (!nodes) {
-      spdlog::error("sources: {}", nodes.error().describe());
+      zc::log::error("sources: {}", nodes.error().describe());
       return session::kExitRuntime;
     }
     const service::SourceList list = service::list_sources(*nodes);

@@ -27,7 +27,7 @@ struct TestSourceArgs {
 int run_test_source(TestSourceArgs& a) {
   auto size = parse_size(a.size, false);  // a producer may send odd sizes: so may the test source
   if (!size) {
-    spdlog::error("test-source: {}", size.error().describe());
+    zc::log::error("test-source: {}", size.error().describe());
     return kExitUsage;
   }
   auto& o = a.run.source;
@@ -35,7 +35,7 @@ int run_test_source(TestSourceArgs& a) {
   o.height = size->height;
   auto format = pixel_format_from_string(a.format);
   if (!format || !testsrc::sends(*format)) {
-    spdlog::error("test-source: --format {} is not one of {}", a.format, testsrc::format_names());
+    zc::log::error("test-source: --format {} is not one of {}", a.format, testsrc::format_names());
     return kExitUsage;
   }
   o.format = *format;
@@ -44,32 +44,32 @@ int run_test_source(TestSourceArgs& a) {
   } else if (a.mode == "dmabuf") {
     o.mode = testsrc::BufferMode::DmaBuf;
   } else {
-    spdlog::error("test-source: --mode {} is not shm or dmabuf", a.mode);
+    zc::log::error("test-source: --mode {} is not shm or dmabuf", a.mode);
     return kExitUsage;
   }
   auto alloc = testsrc::dmabuf_allocator_from_string(a.dmabuf_alloc);
   if (!alloc) {
-    spdlog::error("test-source: --dmabuf-alloc {} is not auto, gbm, udmabuf or memfd", a.dmabuf_alloc);
+    zc::log::error("test-source: --dmabuf-alloc {} is not auto, gbm, udmabuf or memfd", a.dmabuf_alloc);
     return kExitUsage;
   }
   o.dmabuf_allocator = *alloc;
   auto sync = testsrc::sync_mode_from_string(a.sync);
   if (!sync) {
-    spdlog::error("test-source: --sync {} is not none, implicit or explicit", a.sync);
+    zc::log::error("test-source: --sync {} is not none, implicit or explicit", a.sync);
     return kExitUsage;
   }
   o.sync = *sync;
   for (const auto& text : a.defects) {
     auto d = testsrc::parse_defect(text);
     if (!d) {
-      spdlog::error("test-source: {}", d.error().describe());
+      zc::log::error("test-source: {}", d.error().describe());
       return kExitUsage;
     }
     o.defects.push_back(*d);
   }
   if (a.duration > 0) a.run.duration = std::chrono::milliseconds(static_cast<int64_t>(a.duration * 1000));
   if (auto ok = testsrc::validate(o); !ok) {
-    spdlog::error("test-source: {}", ok.error().describe());
+    zc::log::error("test-source: {}", ok.error().describe());
     return kExitUsage;
   }
   return testsrc::run(a.run);

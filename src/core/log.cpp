@@ -9,11 +9,15 @@
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "core/redact.hpp"
 
 namespace zc::log {
 namespace {
+
+static_assert(static_cast<int>(Level::error) == spdlog::level::err &&
+              static_cast<int>(Level::off) == spdlog::level::off);
 
 struct Secrets {
   std::shared_mutex mutex;
@@ -74,6 +78,15 @@ void init(std::string_view level, bool with_time) {
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::from_str(std::string(level)));
   });
+}
+
+bool enabled(Level level) {
+  return spdlog::default_logger_raw()->should_log(static_cast<spdlog::level::level_enum>(level));
+}
+
+void write(Level level, std::string_view message) {
+  spdlog::default_logger_raw()->log(static_cast<spdlog::level::level_enum>(level),
+                                    spdlog::string_view_t(message.data(), message.size()));
 }
 
 void add_secret(std::string_view secret) {

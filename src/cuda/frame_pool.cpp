@@ -1,6 +1,6 @@
 #include "cuda/frame_pool.hpp"
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "cuda/cuda_context.hpp"
 
@@ -71,8 +71,8 @@ Pool<FrameBuffer>& FramePool::pool_for(const FrameLayout& layout) {
       last_error_ = event.error();
       return nullptr;
     }
-    spdlog::debug("zerocopy: pool allocates a {}x{} {} buffer (pitch {})", layout.width, layout.height,
-                  to_string(layout.format), alloc->pitch);
+    zc::log::debug("zerocopy: pool allocates a {}x{} {} buffer (pitch {})", layout.width, layout.height,
+                   to_string(layout.format), alloc->pitch);
     return std::make_unique<FrameBuffer>(memory_, layout, *alloc, *event);
   };
   auto pool = std::make_unique<Pool<FrameBuffer>>(std::move(factory), max_free_);

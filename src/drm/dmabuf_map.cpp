@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "core/image_layout.hpp"
 
@@ -47,12 +47,12 @@ void DmaBufMapping::sync(bool start) {
   if (err == ENOTTY) {
     // A memfd standing in for a dmabuf: nothing to synchronise, and never will be on this fd.
     sync_supported_ = false;
-    spdlog::debug("{}: fd {} is not a dmabuf (DMA_BUF_IOCTL_SYNC: ENOTTY), reading it unsynchronised", kStage, fd_);
+    zc::log::debug("{}: fd {} is not a dmabuf (DMA_BUF_IOCTL_SYNC: ENOTTY), reading it unsynchronised", kStage, fd_);
     return;
   }
   if (!sync_failure_logged_) {
     sync_failure_logged_ = true;
-    spdlog::warn("{}: DMA_BUF_IOCTL_SYNC on fd {} failed: {}; reading anyway", kStage, fd_, std::strerror(err));
+    zc::log::warn("{}: DMA_BUF_IOCTL_SYNC on fd {} failed: {}; reading anyway", kStage, fd_, std::strerror(err));
   }
 }
 

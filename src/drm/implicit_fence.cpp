@@ -48,13 +48,13 @@ Result<void> ImplicitFence::wait(int dmabuf_fd, int timeout_ms, FenceCounters& c
       ++counters.waited;
       if (!waited_logged_) {
         waited_logged_ = true;
-        spdlog::info("zerocopy: waited for a dmabuf's implicit write fence before reading it (first time)");
+        zc::log::info("zerocopy: waited for a dmabuf's implicit write fence before reading it (first time)");
       }
       break;
     case FenceWait::Unsupported:
       ++counters.unsupported;
       supported_ = false;
-      spdlog::info("zerocopy: dmabuf has no exportable implicit fence; reading without waiting");
+      zc::log::info("zerocopy: dmabuf has no exportable implicit fence; reading without waiting");
       break;
     case FenceWait::TimedOut:
       ++counters.timeouts;

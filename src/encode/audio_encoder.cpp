@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "ffmpeg/error.hpp"
 #include "ffmpeg/handles.hpp"
@@ -64,8 +64,8 @@ class FfmpegAudioEncoder final : public AudioEncoder {
     info_.params = std::move(params);
     info_.time_base = ctx_->time_base;
     info_.encoder = codec->name;
-    spdlog::info("{}: {} {} Hz, {} channels, {} kbit/s, {} samples per packet", kStage, codec->name,
-                 config_.sample_rate, config_.channels, ctx_->bit_rate / 1000, frame_size_);
+    zc::log::info("{}: {} {} Hz, {} channels, {} kbit/s, {} samples per packet", kStage, codec->name,
+                  config_.sample_rate, config_.channels, ctx_->bit_rate / 1000, frame_size_);
     return {};
   }
 

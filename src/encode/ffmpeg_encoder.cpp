@@ -1,6 +1,6 @@
 #include "encode/ffmpeg_encoder.hpp"
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include <utility>
 
@@ -94,7 +94,7 @@ Result<void> FfmpegEncoder::open() {
     return failed(Errc::encoder, why);
   }
   for (const AVDictionaryEntry* e = nullptr; (e = av_dict_get(options.peek(), "", e, AV_DICT_IGNORE_SUFFIX));) {
-    spdlog::warn("encode: {} ignored option {}={}", codec_name_, e->key, e->value);
+    zc::log::warn("encode: {} ignored option {}={}", codec_name_, e->key, e->value);
   }
 
   ffmpeg::CodecParametersPtr params(avcodec_parameters_alloc());
@@ -108,9 +108,9 @@ Result<void> FfmpegEncoder::open() {
   info_.generation = config_.generation;
   ctx_ = std::move(ctx);
   state_ = State::Open;
-  spdlog::info("encode: {} opened {}x{} {} {}, gop {}, {} threads, {}", codec_name_, config_.width, config_.height,
-               to_string(input_.format), to_string(config_.tuning), ctx_->gop_size, ctx_->thread_count,
-               describe_rate(rc_, config_.tuning));
+  zc::log::info("encode: {} opened {}x{} {} {}, gop {}, {} threads, {}", codec_name_, config_.width, config_.height,
+                to_string(input_.format), to_string(config_.tuning), ctx_->gop_size, ctx_->thread_count,
+                describe_rate(rc_, config_.tuning));
   return {};
 }
 
@@ -173,8 +173,8 @@ int64_t FfmpegEncoder::next_pts(int64_t pts_ns) {
   if (have_last_pts_ && pts <= last_pts_) {
     // Encoders reject non-increasing timestamps; one tick later keeps the frame and the order.
     if (pts_fixups_++ == 0) {
-      spdlog::warn("encode: {} capture time did not advance ({} after {} us); nudging (counted)", codec_name_, pts,
-                   last_pts_);
+      zc::log::warn("encode: {} capture time did not advance ({} after {} us); nudging (counted)", codec_name_, pts,
+                    last_pts_);
     }
     pts = last_pts_ + 1;
   }
@@ -255,7 +255,7 @@ void FfmpegEncoder::drain_and_drop() {
     ++dropped;
   }
   state_ = State::Finished;
-  if (dropped > 0) spdlog::debug("encode: {} dropped {} packets draining at teardown", codec_name_, dropped);
+  if (dropped > 0) zc::log::debug("encode: {} dropped {} packets draining at teardown", codec_name_, dropped);
 }
 
 Result<void> FfmpegEncoder::request_keyframe() {
@@ -284,7 +284,7 @@ Result<void> FfmpegEncoder::set_bitrate(uint32_t kbps) {
   config_.bitrate_kbps = kbps;
   rc_ = next;
   apply_rate_control(rc_, *ctx_);  // FFmpeg's wrapper reconfigures on the next frame
-  spdlog::info("encode: {} bitrate now {}", codec_name_, describe_rate(rc_, config_.tuning));
+  zc::log::info("encode: {} bitrate now {}", codec_name_, describe_rate(rc_, config_.tuning));
   return {};
 }
 

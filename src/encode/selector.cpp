@@ -1,6 +1,6 @@
 #include "encode/selector.hpp"
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -118,15 +118,15 @@ Result<Selection> select_encoder(const EncoderConfig& config, std::string_view r
     auto proved = probe_candidate(*c, config, probe_frame);
     if (!proved) {
       std::string line = c->name + " rejected: " + proved.error().message;
-      spdlog::info("encode: {}", line);
+      zc::log::info("encode: {}", line);
       selection.log.push_back(line);
       if (!reasons.empty()) reasons += "; ";
       reasons += line;
       continue;
     }
     std::string line = c->name + " chosen";
-    spdlog::info("encode: {} for {} {}x{} at {} bits ({})", line, codec_name, config.width, config.height,
-                 config.bit_depth, automatic ? "auto" : "requested");
+    zc::log::info("encode: {} for {} {}x{} at {} bits ({})", line, codec_name, config.width, config.height,
+                  config.bit_depth, automatic ? "auto" : "requested");
     selection.log.push_back(std::move(line));
     selection.encoder = c->name;
     selection.input = *input_at_depth(c->input, config.bit_depth);
@@ -143,7 +143,7 @@ Result<Selection> select_encoder(const EncoderConfig& config, std::string_view r
       } else {
         selection.log.push_back(c->name + " at 10 bits rejected: " + proved10.error().message);
       }
-      spdlog::info("encode: {}", selection.log.back());
+      zc::log::info("encode: {}", selection.log.back());
     }
     return selection;
   }

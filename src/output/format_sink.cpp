@@ -6,8 +6,6 @@
 #include <filesystem>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "ffmpeg/error.hpp"
@@ -38,7 +36,7 @@ FormatSink::FormatSink(Target target, FormatOptions options)
 
 FormatSink::~FormatSink() {
   if (state_ == State::closed) return;
-  if (auto r = close(); !r) spdlog::warn("{}: close: {}", stage(), r.error().message);
+  if (auto r = close(); !r) zc::log::warn("{}: close: {}", stage(), r.error().message);
 }
 
 int FormatSink::interrupt_cb(void* opaque) {
@@ -91,7 +89,7 @@ Error FormatSink::io_error(int err, const std::string& what) const {
 
 tl::unexpected<Error> FormatSink::failed(Error error) {
   errors_.fetch_add(1, std::memory_order_relaxed);
-  spdlog::error("{}", error.describe());
+  zc::log::error("{}", error.describe());
   // Without the trailer: everything flushed so far stays playable, and a dead peer gets no more
   // blocking writes.
   ctx_.reset();
@@ -139,8 +137,8 @@ Result<void> FormatSink::begin(const ffmpeg::StreamList& streams) {
     // The peer keeps its connection; the new parameter sets travel in-band (and for FLV as new
     // extradata on the first keyframe). Audio goes on in the same muxer meanwhile.
     new_extradata_pending_ = true;
-    spdlog::info("{}: {} continues with generation {} ({}x{})", stage(), describe(), ffmpeg::generation_of(streams),
-                 streams.front().params->width, streams.front().params->height);
+    zc::log::info("{}: {} continues with generation {} ({}x{})", stage(), describe(), ffmpeg::generation_of(streams),
+                  streams.front().params->width, streams.front().params->height);
     return {};
   }
   if (auto r = close_muxer(); !r) return failed(r.error());
@@ -305,7 +303,7 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
     return tl::unexpected(io_error(err, "cannot write the header to"));
   }
   for (const auto& key : mux.keys())
-    spdlog::debug("{}: muxer ignored option {}", stage(), key);
+    zc::log::debug("{}: muxer ignored option {}", stage(), key);
   if (ctx->pb) {
     avio_flush(ctx->pb);
     if (ctx->pb->error < 0) return tl::unexpected(io_error(ctx->pb->error, "cannot write the header to"));
@@ -318,9 +316,9 @@ Result<void> FormatSink::open_muxer(const AVPacket& keyframe) {
   file_packets_ = 0;
   if (!target_.network()) files_.push_back(path);
   const AVCodecParameters& video = *streams_.front().params;
-  spdlog::info("{}: writing {} ({}, {} {}x{}, {} stream{})", stage(), shown, muxer_name(target_.container),
-               avcodec_get_name(video.codec_id), video.width, video.height, streams_.size(),
-               streams_.size() == 1 ? "" : "s");
+  zc::log::info("{}: writing {} ({}, {} {}x{}, {} stream{})", stage(), shown, muxer_name(target_.container),
+                avcodec_get_name(video.codec_id), video.width, video.height, streams_.size(),
+                streams_.size() == 1 ? "" : "s");
   return {};
 }
 
@@ -363,7 +361,7 @@ Result<void> FormatSink::mux(const ffmpeg::EncodedPacket& packet) {
   int64_t& last_dts = last_dts_[packet.stream];
   if (have_last_dts_[packet.stream] && pkt->dts <= last_dts) {
     if (!warned_dts_) {
-      spdlog::warn("{}: non-increasing dts on {} (stream {}), nudged forward", stage(), describe(), packet.stream);
+      zc::log::warn("{}: non-increasing dts on {} (stream {}), nudged forward", stage(), describe(), packet.stream);
       warned_dts_ = true;
     }
     pkt->dts = last_dts + 1;
@@ -416,7 +414,7 @@ Result<void> FormatSink::close_muxer() {
   if (target_.transport == Transport::srt) linger_for_srt();
   ctx_.reset();
   av_streams_.clear();
-  spdlog::info("{}: closed {}", stage(), shown);
+  zc::log::info("{}: closed {}", stage(), shown);
   return {};
 }
 
@@ -444,7 +442,7 @@ Result<void> FormatSink::close() {
   }
   state_ = State::closed;
   const SinkStats s = stats();
-  spdlog::info("{}: {} done: {} packets, {} bytes, {} dropped", stage(), describe(), s.packets, s.bytes, s.dropped);
+  zc::log::info("{}: {} done: {} packets, {} bytes, {} dropped", stage(), describe(), s.packets, s.bytes, s.dropped);
   return {};
 }
 

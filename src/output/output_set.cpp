@@ -3,8 +3,6 @@
 #include <cstring>
 #include <unordered_map>
 
-#include <spdlog/spdlog.h>
-
 #include "core/log.hpp"
 #include "output/format_sink.hpp"
 #include "output/open_sink.hpp"

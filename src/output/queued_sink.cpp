@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "core/thread_name.hpp"
 
@@ -131,7 +131,7 @@ QueuedSink::QueuedSink(std::unique_ptr<Sink> inner, QueueOptions options)
 }
 
 QueuedSink::~QueuedSink() {
-  if (auto r = close(); !r) spdlog::debug("output: {} closed with: {}", state_->description, r.error().message);
+  if (auto r = close(); !r) zc::log::debug("output: {} closed with: {}", state_->description, r.error().message);
 }
 
 std::string QueuedSink::describe() const {
@@ -206,14 +206,14 @@ Result<void> QueuedSink::close() {
   s.closing = true;
   s.wake.notify_all();
   if (!s.finished.wait_for(lock, s.options.close_timeout, [&] { return s.done; })) {
-    spdlog::warn("output: {} did not drain in {} ms, interrupting", s.description, s.options.close_timeout.count());
+    zc::log::warn("output: {} did not drain in {} ms, interrupting", s.description, s.options.close_timeout.count());
     lock.unlock();
     s.inner->interrupt();
     lock.lock();
     if (!s.finished.wait_for(lock, s.options.abandon_after, [&] { return s.done; })) {
       // Something FFmpeg cannot interrupt (a DNS lookup, say). The worker owns a reference to
       // the state, so leaving it behind is safe; the caller goes on.
-      spdlog::error("output: {} is wedged; leaving its writer thread behind", s.description);
+      zc::log::error("output: {} is wedged; leaving its writer thread behind", s.description);
       s.discard_locked();
       s.close_result = fail(Errc::timeout, "output", s.description + " did not close in time");
       lock.unlock();

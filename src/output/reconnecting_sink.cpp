@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "core/clock.hpp"
 
@@ -32,7 +32,7 @@ void ReconnectingSink::lose(const Error& error, int64_t now_ns) {
     status_.connected = false;
     status_.last_error = error;
   }
-  spdlog::warn("output: {} lost: {}; retrying in {} ms", description_, error.describe(), backoff_.count());
+  zc::log::warn("output: {} lost: {}; retrying in {} ms", description_, error.describe(), backoff_.count());
   next_attempt_ns_ = now_ns + std::chrono::nanoseconds(backoff_).count();
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
   asked_keyframe_ = false;
@@ -102,7 +102,7 @@ Result<void> ReconnectingSink::write(const ffmpeg::EncodedPacket& packet) {
     std::lock_guard lock(mutex_);
     if (status_.failures > 0) {
       ++status_.reconnects;
-      spdlog::info("output: {} reconnected (after {} failures)", description_, status_.failures);
+      zc::log::info("output: {} reconnected (after {} failures)", description_, status_.failures);
     }
     status_.connected = true;
   }

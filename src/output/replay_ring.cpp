@@ -4,7 +4,7 @@
 #include <cassert>
 #include <cstdint>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "output/format_sink.hpp"
 #include "output/open_sink.hpp"
@@ -114,7 +114,7 @@ Result<void> ReplayRing::begin(const ffmpeg::StreamList& streams) {
     return {};
   }
   if (count_ > 0)
-    spdlog::info("output: replay buffer starts over with stream generation {}", ffmpeg::generation_of(streams));
+    zc::log::info("output: replay buffer starts over with stream generation {}", ffmpeg::generation_of(streams));
   clear_locked();
   streams_ = streams;
   return {};
@@ -160,8 +160,8 @@ Result<void> ReplayRing::write(const ffmpeg::EncodedPacket& packet) {
   if (bytes_ > options_.max_bytes) {
     // One GOP is larger than the whole budget: nothing valid can be held within it.
     if (!warned_bytes_) {
-      spdlog::warn("output: one GOP is larger than the replay buffer's {} bytes; raise replay.max_megabytes",
-                   options_.max_bytes);
+      zc::log::warn("output: one GOP is larger than the replay buffer's {} bytes; raise replay.max_megabytes",
+                    options_.max_bytes);
       warned_bytes_ = true;
     }
     dropped_ += count_;

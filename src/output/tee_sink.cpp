@@ -1,6 +1,6 @@
 #include "output/tee_sink.hpp"
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 namespace zc::output {
 
@@ -25,7 +25,7 @@ std::string TeeSink::describe() const {
 }
 
 void TeeSink::detach(Entry& entry, Error error) {
-  spdlog::warn("output: detaching {}: {}", entry.sink->describe(), error.describe());
+  zc::log::warn("output: detaching {}: {}", entry.sink->describe(), error.describe());
   // A failed sink's close() is quick (its muxer is gone); its error is the one we keep.
   (void)entry.sink->close();
   entry.failure = std::move(error);

@@ -6,7 +6,7 @@
 #include <exception>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "cuda/cuda_context.hpp"
 #include "probe/dmabuf_proof.hpp"

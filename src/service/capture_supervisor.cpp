@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include <spdlog/spdlog.h>
-
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
@@ -214,10 +212,10 @@ Result<void> CaptureSupervisor::save_replay(const std::string& path, double seco
     Result<std::pair<std::string, double>> result = std::make_pair(file, clip.seconds);
     if (auto ok = output::write_clip(clip, file); !ok) {
       result = tl::unexpected(ok.error());
-      spdlog::error("replay: capture {}: saving {} failed: {}", id, file, ok.error().describe());
+      zc::log::error("replay: capture {}: saving {} failed: {}", id, file, ok.error().describe());
     } else {
-      spdlog::info("replay: capture {}: saved {:.1f} s ({} packets, {} bytes) to {}", id, clip.seconds,
-                   clip.packets.size(), clip.bytes, file);
+      zc::log::info("replay: capture {}: saved {:.1f} s ({} packets, {} bytes) to {}", id, clip.seconds,
+                    clip.packets.size(), clip.bytes, file);
     }
     clip.packets.clear();
     poster.post([done = std::move(done), result = std::move(result)] { done(result); });
@@ -242,13 +240,13 @@ void CaptureSupervisor::set_state(CaptureState state) {
     view_.state = state;
     events_.push_back({CaptureEvent::Kind::state, std::string(to_string(state))});
   }
-  spdlog::info("daemon: capture {} is {}", id_, to_string(state));
+  zc::log::info("daemon: capture {} is {}", id_, to_string(state));
   poster_.post([&host = host_, id = id_] { host.capture_events(id); });
 }
 
 void CaptureSupervisor::report_error(const std::string& message) {
   const std::string text = log::scrub(message);
-  spdlog::warn("daemon: capture {}: {}", id_, text);
+  zc::log::warn("daemon: capture {}: {}", id_, text);
   {
     std::lock_guard lock(mutex_);
     events_.push_back({CaptureEvent::Kind::error, text});
@@ -392,8 +390,8 @@ CaptureSupervisor::Next CaptureSupervisor::start_pipeline(Attempts& a, std::uniq
       finish(CaptureState::failed);
       return Next::failed;
     }
-    spdlog::info("daemon: capture {} not reconnected yet: {} (next try in {} ms)", id_, started.error().describe(),
-                 a.backoff.count());
+    zc::log::info("daemon: capture {} not reconnected yet: {} (next try in {} ms)", id_, started.error().describe(),
+                  a.backoff.count());
     (void)sleep_unless_stopped(a.backoff);
     a.backoff = std::min<std::chrono::milliseconds>(a.backoff * 2, kReconnectStepMax);
     return Next::retry;
@@ -407,7 +405,7 @@ CaptureSupervisor::Next CaptureSupervisor::start_pipeline(Attempts& a, std::uniq
     std::lock_guard lock(mutex_);
     ++ended_[Counter::capture_restarts];
   }
-  if (a.lost_since_ns) spdlog::info("daemon: capture {} reconnected", id_);
+  if (a.lost_since_ns) zc::log::info("daemon: capture {} reconnected", id_);
   a.lost_since_ns = 0;
   a.backoff = settings_.reconnect_min;
   std::lock_guard lock(mutex_);
@@ -449,7 +447,7 @@ CaptureSupervisor::Next CaptureSupervisor::after_run(const Outcome& outcome, Att
   }
   // Ended without an error: the producer went away. The files are finished now; the replay
   // buffer stays until Stop().
-  spdlog::info("daemon: capture {} is idle: {}", id_, outcome.reason);
+  zc::log::info("daemon: capture {} is idle: {}", id_, outcome.reason);
   if (auto ok = outputs_->close(); !ok) report_error("closing the outputs: " + ok.error().describe());
   publish(nullptr, CaptureState::idle);
   std::unique_lock lock(mutex_);

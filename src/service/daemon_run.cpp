@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "core/allocator.hpp"
 #include "service/bus_names.hpp"
@@ -45,7 +45,7 @@ struct Daemon {
 int on_stop_signal(sd_event_source*, const signalfd_siginfo* info, void* userdata) {
   auto* d = static_cast<Daemon*>(userdata);
   if (d->shutting_down) return 0;
-  spdlog::info("daemon: {} received, stopping every capture", info->ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+  zc::log::info("daemon: {} received, stopping every capture", info->ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
   d->shutting_down = true;
   sd_notify(0, "STOPPING=1");
   d->service->stop_all();
@@ -54,7 +54,7 @@ int on_stop_signal(sd_event_source*, const signalfd_siginfo* info, void* userdat
   sd_event_add_time_relative(
       d->event, &deadline, CLOCK_MONOTONIC, kShutdownGraceUsec, 0,
       [](sd_event_source*, uint64_t, void* u) {
-        spdlog::error("daemon: captures did not stop in time; exiting anyway");
+        zc::log::error("daemon: captures did not stop in time; exiting anyway");
         sd_event_exit(static_cast<Daemon*>(u)->event, 1);
         return 0;
       },
@@ -66,7 +66,7 @@ int on_stop_signal(sd_event_source*, const signalfd_siginfo* info, void* userdat
 
 int on_hup(sd_event_source*, const signalfd_siginfo*, void* userdata) {
   auto* d = static_cast<Daemon*>(userdata);
-  spdlog::info("daemon: SIGHUP received, reloading the configuration");
+  zc::log::info("daemon: SIGHUP received, reloading the configuration");
   sd_notify(0, "RELOADING=1");
   (void)d->service->reload_config();
   sd_notify(0, "READY=1");
@@ -85,7 +85,7 @@ int on_tick(sd_event_source* source, uint64_t, void* userdata) {
 }
 
 int failed(const std::string& message) {
-  spdlog::error("daemon: {}", message);
+  zc::log::error("daemon: {}", message);
   sd_notifyf(0, "STATUS=failed: %s", message.c_str());
   return kDaemonFailed;
 }
@@ -113,11 +113,11 @@ int run_daemon(const DaemonArgs& args, const settings::Process& process) {
   auto load = [sources] { return settings::load_config(sources); };
   auto config = load();
   if (!config) {
-    spdlog::error("daemon: {}", config.error().describe());
+    zc::log::error("daemon: {}", config.error().describe());
     sd_notifyf(0, "STATUS=invalid configuration: %s", config.error().describe().c_str());
     return kDaemonBadConfig;
   }
-  spdlog::info("daemon: zerocast {} starting (config {})", ZEROCAST_VERSION, sources.path);
+  zc::log::info("daemon: zerocast {} starting (config {})", ZEROCAST_VERSION, sources.path);
 
   sd_event* raw_event = nullptr;
   if (int r = sd_event_new(&raw_event); r < 0) return failed(std::string("sd_event_new: ") + std::strerror(-r));
@@ -168,14 +168,14 @@ int run_daemon(const DaemonArgs& args, const settings::Process& process) {
   if (sd_event_add_signal(event.get(), &s, SIGHUP, on_hup, &d) >= 0) sig_hup.reset(s);
   if (sd_event_add_time_relative(event.get(), &s, CLOCK_MONOTONIC, kTickUsec, 0, on_tick, &d) >= 0) tick.reset(s);
   // WATCHDOG=1 at half of WATCHDOG_USEC when systemd asks for it (WatchdogSec=).
-  if (int r = sd_event_set_watchdog(event.get(), 1); r > 0) spdlog::info("daemon: watchdog enabled");
+  if (int r = sd_event_set_watchdog(event.get(), 1); r > 0) zc::log::info("daemon: watchdog enabled");
 
   // The name last: once it is ours, callers can reach everything.
   if (int r = sd_bus_request_name(bus.get(), kBusName, 0); r < 0) {
     if (r == -EEXIST) return failed(std::string("another process already owns ") + kBusName);
     return failed(std::string("cannot own ") + kBusName + ": " + std::strerror(-r));
   }
-  spdlog::info("daemon: ready on the session bus as {}", kBusName);
+  zc::log::info("daemon: ready on the session bus as {}", kBusName);
   sd_notify(0, "READY=1");
   d.notify_status();
 
@@ -185,7 +185,7 @@ int run_daemon(const DaemonArgs& args, const settings::Process& process) {
     service.stop_all();
   }
   sd_bus_release_name(bus.get(), kBusName);
-  spdlog::info("daemon: exiting");
+  zc::log::info("daemon: exiting");
   return r < 0 || r == 1 ? kDaemonFailed : kDaemonOk;
 }
 

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <thread>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "core/parse_number.hpp"
 #include "core/thread_name.hpp"
@@ -200,7 +200,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   // server stopped before that would accept forever and its destructor would never join.
   for (int i = 0; i < 2000 && !s->server_->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  spdlog::info("metrics: serving http://{}:{}/metrics", host, s->port_);
+  zc::log::info("metrics: serving http://{}:{}/metrics", host, s->port_);
   return s;
 }
 

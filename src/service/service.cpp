@@ -4,8 +4,6 @@
 #include <cstring>
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
 #include "core/allocator.hpp"
 #include "core/log.hpp"
 #include "service/source_list.hpp"
@@ -259,7 +257,7 @@ int Service::method_start(sd_bus_message* m, void* userdata, sd_bus_error* error
   entry->path = entry->capture->path();
   entry->start_call = keep(m);
   CaptureSupervisor& capture = *entry->capture;
-  spdlog::info("daemon: starting capture {} ({})", entry->id, capture.source());
+  zc::log::info("daemon: starting capture {} ({})", entry->id, capture.source());
   self->entries_.emplace(entry->id, std::move(entry));
   capture.start();
   return 1;  // the reply follows once the capture has started (capture_started)
@@ -334,7 +332,7 @@ Result<void> Service::reload_config() {
   if (!loaded) {
     ++config_errors_;
     const std::string message = loaded.error().describe();
-    spdlog::error("daemon: {}; keeping the last good configuration", message);
+    zc::log::error("daemon: {}; keeping the last good configuration", message);
     if (config_error_ != message) {
       config_error_ = message;
       emit_manager_changed("ConfigError");
@@ -344,10 +342,10 @@ Result<void> Service::reload_config() {
     return tl::unexpected(loaded.error());
   }
   if (loaded->daemon.metrics != config_.daemon.metrics) {
-    spdlog::warn("daemon: daemon.metrics changed; it takes effect when the daemon restarts");
+    zc::log::warn("daemon: daemon.metrics changed; it takes effect when the daemon restarts");
   }
   config_ = std::move(*loaded);
-  spdlog::info("daemon: configuration reloaded (applies to captures started from now on)");
+  zc::log::info("daemon: configuration reloaded (applies to captures started from now on)");
   if (!config_error_.empty()) {
     config_error_.clear();
     emit_manager_changed("ConfigError");
@@ -505,14 +503,14 @@ void Service::capture_started(uint32_t id, Result<void> result) {
   MessageRef call = std::move(e->start_call);
   if (!result) {
     ++failed_;
-    spdlog::error("daemon: capture {} could not start: {}", id, result.error().describe());
+    zc::log::error("daemon: capture {} could not start: {}", id, result.error().describe());
     if (call) reply_error(call.get(), result.error());
     return;  // capture_finished follows and removes it
   }
   ++started_;
   sd_bus_slot* slot = nullptr;
   if (int r = sd_bus_add_object_vtable(bus_, &slot, e->path.c_str(), kCaptureInterface, capture_vtable(), e); r < 0) {
-    spdlog::error("daemon: cannot register {}: {}", e->path, std::strerror(-r));
+    zc::log::error("daemon: cannot register {}: {}", e->path, std::strerror(-r));
     if (call) sd_bus_reply_method_errorf(call.get(), bus_error::kFailed, "cannot register %s", e->path.c_str());
     e->capture->stop();
     return;
@@ -597,7 +595,7 @@ void Service::capture_finished(uint32_t id) {
   for (auto& call : e.stop_calls)
     sd_bus_reply_method_return(call.get(), "");
   const bool was_registered = e.registered;
-  spdlog::info("daemon: capture {} removed ({})", id, to_string(e.capture->view().state));
+  zc::log::info("daemon: capture {} removed ({})", id, to_string(e.capture->view().state));
   entries_.erase(it);  // joins the capture's finished supervisor
   release_free_memory();
   if (was_registered) emit_manager_changed("Captures");

@@ -142,8 +142,8 @@ Result<void> Pipeline::start() {
     source_.portal->set_closed_handler([this](const std::string& why) { video_->source_ended("portal: " + why); });
   }
   set_state(RunState::waiting);
-  spdlog::info("record: capturing {} with {} ({}), import path {}", source_.description, selection_.encoder,
-               encode::to_string(options_.codec), import_path);
+  zc::log::info("record: capturing {} with {} ({}), import path {}", source_.description, selection_.encoder,
+                encode::to_string(options_.codec), import_path);
   return {};
 }
 
@@ -202,9 +202,9 @@ void Pipeline::streaming() {
 void Pipeline::ended() {
   // The tracks end where the last picture stops being shown, before the outputs close.
   if (audio_) audio_->finish(video_->picture_end_ns());
-  if (auto ok = writer_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
+  if (auto ok = writer_->close(); !ok) zc::log::warn("output: close: {}", ok.error().describe());
   if (outputs_) {
-    if (auto ok = outputs_->close(); !ok) spdlog::warn("output: close: {}", ok.error().describe());
+    if (auto ok = outputs_->close(); !ok) zc::log::warn("output: close: {}", ok.error().describe());
   }
   {
     std::lock_guard lock(mutex_);
@@ -243,8 +243,8 @@ void Pipeline::end_if_duration_passed() {
   if (first == 0) return;
   const auto limit = static_cast<int64_t>(*options_.duration_s * 1e9) + kDurationGraceNs;
   if (monotonic_ns() - first < limit) return;
-  spdlog::warn("record: {} s since the first frame, and no frame from the producer at that time; ending now",
-               *options_.duration_s);
+  zc::log::warn("record: {} s since the first frame, and no frame from the producer at that time; ending now",
+                *options_.duration_s);
   request_stop("duration reached");
 }
 

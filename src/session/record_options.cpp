@@ -45,7 +45,7 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
     return fail(Errc::invalid_argument, "options", "--test-audio-ppm must be within +-100000");
   }
   if (o.audio_tracks == AudioTracks::separate && o.audio.size() < 2) {
-    spdlog::info("options: --audio-tracks separate with {} audio source(s): one track", o.audio.size());
+    zc::log::info("options: --audio-tracks separate with {} audio source(s): one track", o.audio.size());
   }
   if (o.bit_depth == encode::BitDepth::Ten && o.codec == encode::Codec::H264) {
     return fail(Errc::invalid_argument, "options",

@@ -1,7 +1,7 @@
 // The video track's encoder thread: frames from the queue into the video encoder (re-created as a
 // new generation when the size changes), packets out to the run's streams, --cfr repeats, bitrate
 // and keyframe requests, and the track's end.
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include <utility>
 
@@ -70,9 +70,9 @@ void VideoTrack::apply_bitrate_request(encode::Encoder* encoder) {
   }
   if (result) {
     bitrate_kbps_ = request->kbps;
-    spdlog::info("encode: target bitrate {} kbit/s", request->kbps);
+    zc::log::info("encode: target bitrate {} kbit/s", request->kbps);
   } else {
-    spdlog::warn("encode: bitrate stays: {}", result.error().describe());
+    zc::log::warn("encode: bitrate stays: {}", result.error().describe());
   }
   if (request->done) request->done(std::move(result));
 }
@@ -109,7 +109,7 @@ bool VideoTrack::write_packets(Encoding& e) {
 
 void VideoTrack::finish_encoder(Encoding& e) {
   if (!e.encoder) return;
-  if (auto ok = e.encoder->finish(e.packets); !ok) spdlog::warn("encode: drain failed: {}", ok.error().describe());
+  if (auto ok = e.encoder->finish(e.packets); !ok) zc::log::warn("encode: drain failed: {}", ok.error().describe());
   write_packets(e);
   e.encoder.reset();
 }
@@ -141,7 +141,7 @@ bool VideoTrack::ensure_encoder(Encoding& e, uint32_t width, uint32_t height, ui
   e.fed = false;
   if (config.generation > 0) {
     counters_.add(Counter::encoder_restarts);
-    spdlog::info("encode: new stream {}x{} (generation {})", width, height, config.generation);
+    zc::log::info("encode: new stream {}x{} (generation {})", width, height, config.generation);
   }
   return true;
 }
@@ -168,7 +168,7 @@ bool VideoTrack::encode_frame(Encoding& e, DeviceFrame frame) {
     e.fed = true;
   }
   if (keyframe_requested_.exchange(false)) {
-    if (auto ok = e.encoder->request_keyframe(); !ok) spdlog::warn("encode: {}", ok.error().describe());
+    if (auto ok = e.encoder->request_keyframe(); !ok) zc::log::warn("encode: {}", ok.error().describe());
   }
   const int64_t pts_ns = frame.pts_ns;
   if (auto ok = e.encoder->submit(std::move(frame)); !ok) return failed(ok.error());

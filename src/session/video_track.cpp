@@ -117,11 +117,11 @@ encode::InputSpec VideoTrack::input_for(PixelFormat source, bool log) const {
                    (o.bit_depth == encode::BitDepth::Auto && bit_depth(source) > 8 && sel.input10);
   const encode::InputSpec input = ten && sel.input10 ? *sel.input10 : sel.input;
   if (!log) return input;
-  spdlog::info("record: encoding {} at {} bits ({} from a {} source{})", sel.encoder, bit_depth(input.format),
-               to_string(input.format), to_string(source),
-               o.bit_depth == encode::BitDepth::Auto && bit_depth(source) > 8 && !sel.input10
-                   ? "; the encoder takes 8 bits only"
-                   : "");
+  zc::log::info("record: encoding {} at {} bits ({} from a {} source{})", sel.encoder, bit_depth(input.format),
+                to_string(input.format), to_string(source),
+                o.bit_depth == encode::BitDepth::Auto && bit_depth(source) > 8 && !sel.input10
+                    ? "; the encoder takes 8 bits only"
+                    : "");
   return input;
 }
 
@@ -144,25 +144,25 @@ zerocopy::ImportTarget VideoTrack::target_for(uint32_t visible_width, uint32_t v
     // The GPU colour pass (cuda_bridge/shaders/convert.glsl) converts by BT.601 limited range
     // only: the stream says so rather than carry tags its samples do not match.
     if (log) {
-      spdlog::warn("colour: the GPU path converts with BT.601 at limited range; {} {} applies to the CPU path",
-                   to_string(t.colour.matrix), to_string(t.colour.range));
+      zc::log::warn("colour: the GPU path converts with BT.601 at limited range; {} {} applies to the CPU path",
+                    to_string(t.colour.matrix), to_string(t.colour.range));
     }
     t.colour.matrix = ColourMatrix::BT601;
     t.colour.range = ColourRange::Limited;
   }
   const bool hdr = t.colour.transfer == ColourTransfer::PQ || t.colour.transfer == ColourTransfer::HLG;
   if (log && hdr && bit_depth(t.format) <= 8) {
-    spdlog::warn(
+    zc::log::warn(
         "colour: an HDR source ({}) encoded at 8 bits keeps its HDR tags but bands; --codec hevc or av1 "
         "encodes it at 10 bits",
         to_string(t.colour.transfer));
   }
   if (log) {
-    spdlog::info("colour: {}{}", describe(t.colour),
-                 assumed.empty() ? std::string()
-                                 : "; the producer announced no " + assumed +
-                                       " (assumed as its kind "
-                                       "of producer means it)");
+    zc::log::info("colour: {}{}", describe(t.colour),
+                  assumed.empty() ? std::string()
+                                  : "; the producer announced no " + assumed +
+                                        " (assumed as its kind "
+                                        "of producer means it)");
   }
   return t;
 }
@@ -174,7 +174,7 @@ void VideoTrack::on_format(const capture::VideoFormat& format) {
   source_colour_ = format.colour;
   source_height_ = format.size.height;
   for (const auto& warning : format.colour_warnings)
-    spdlog::warn("colour: the producer's {}", warning);
+    zc::log::warn("colour: the producer's {}", warning);
   // A 30 fps producer's encoder gets a GOP of two seconds at 30, not at the nominal 60 (a rate of
   // 0/1 is variable: its maximum then, if it gives one).
   const capture::Fraction rate = format.framerate.num > 0 ? format.framerate : format.max_framerate;
@@ -254,7 +254,7 @@ void VideoTrack::on_frame(const Frame& frame) {
     height_ = target_->height;
     const uint64_t bytes = target_bytes(*target_);
     counters_.add(Counter::dropped_queue, queue_.set_capacity(queue_capacity_for(bytes)));
-    spdlog::debug("record: the encoder's queue holds {} frames of {} bytes", queue_.capacity(), bytes);
+    zc::log::debug("record: the encoder's queue holds {} frames of {} bytes", queue_.capacity(), bytes);
   }
   auto imported = importers_->import(frame, *target_, [this](PixelFormat format, uint64_t modifier) {
     if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(format, modifier);
@@ -265,8 +265,8 @@ void VideoTrack::on_frame(const Frame& frame) {
   if (!imported) {
     counters_.add(Counter::dropped_import);
     if (counters_.get(Counter::dropped_import) == 1) {
-      spdlog::warn("import: frame {} skipped: {} (counted; later ones are not logged)", frame.sequence,
-                   imported.error().describe());
+      zc::log::warn("import: frame {} skipped: {} (counted; later ones are not logged)", frame.sequence,
+                    imported.error().describe());
     }
     return;
   }

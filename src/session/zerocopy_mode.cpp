@@ -66,7 +66,7 @@ std::string gpu_not_needed(std::string_view encoder, const capture::SourceSpec& 
   if (!target) return "";  // the pipeline reports it
   auto dmabuf = capture::offers_dmabuf(*target);
   if (!dmabuf) {
-    spdlog::debug("zerocopy: could not read the producer's formats: {}", dmabuf.error().describe());
+    zc::log::debug("zerocopy: could not read the producer's formats: {}", dmabuf.error().describe());
     return "";
   }
   if (*dmabuf) return "";
@@ -95,8 +95,8 @@ Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, Pi
     zerocopy::CpuImportOptions named = cpu_options;
     named.name = choice.description;
     hooks.make_cpu_importer = [named] { return std::make_unique<zerocopy::CpuImporter>(named); };
-    spdlog::info("zerocopy: CPU import path: {}{}", reason,
-                 cpu_options.offer_linear ? "; LINEAR dmabufs offered (ZEROCAST_CPU_DMABUF=1)" : "");
+    zc::log::info("zerocopy: CPU import path: {}{}", reason,
+                  cpu_options.offer_linear ? "; LINEAR dmabufs offered (ZEROCAST_CPU_DMABUF=1)" : "");
     return choice;
   };
 
@@ -113,7 +113,7 @@ Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, Pi
 
   choice.gpu = true;
   choice.description = "zero-copy " + path->description;
-  spdlog::info("zerocopy: GPU import path: {} (ZEROCAST_ZEROCOPY={})", path->description, to_string(mode));
+  zc::log::info("zerocopy: GPU import path: {} (ZEROCAST_ZEROCOPY={})", path->description, to_string(mode));
   // NVENC is then fed CUDA frames on the importers' context; where it does not open (no NVENC on
   // the GPU), a software encoder wins and the importer downloads its GPU-converted output.
   if (!hooks.catalog) hooks.catalog = encode::default_catalog(path->cuda);
@@ -130,7 +130,7 @@ Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, Pi
     if (!p) {
       auto made = shared->make(shared->cuda);
       if (!made) {
-        spdlog::warn("zerocopy: GPU import path lost, this capture goes the CPU way: {}", made.error().describe());
+        zc::log::warn("zerocopy: GPU import path lost, this capture goes the CPU way: {}", made.error().describe());
         return nullptr;
       }
       p = std::move(*made);

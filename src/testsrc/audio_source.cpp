@@ -198,7 +198,7 @@ Result<void> AudioTestSource::Impl::start() {
     e.state_changed = [](void* data, pw_stream_state, pw_stream_state state, const char* error) {
       auto* self = static_cast<Impl*>(data);
       if (state != PW_STREAM_STATE_STREAMING) self->cycle.done();
-      if (state == PW_STREAM_STATE_ERROR) spdlog::warn("{}: stream error: {}", kStage, error ? error : "");
+      if (state == PW_STREAM_STATE_ERROR) zc::log::warn("{}: stream error: {}", kStage, error ? error : "");
       std::lock_guard guard(self->mutex);
       self->stats.streaming = state == PW_STREAM_STATE_STREAMING;
       self->changed.notify_all();
@@ -234,8 +234,8 @@ Result<void> AudioTestSource::Impl::start() {
   if (!timer) return fail(Errc::pipewire, kStage, "cannot create the cycle timer");
   start_ns = monotonic_ns();
   arm(cycle_time(next_cycle));
-  spdlog::info("{}: node '{}' {} Hz x{}, {} samples a cycle, clock {:+.0f} ppm", kStage, options.node_name,
-               options.rate, options.channels, options.quantum, options.ppm);
+  zc::log::info("{}: node '{}' {} Hz x{}, {} samples a cycle, clock {:+.0f} ppm", kStage, options.node_name,
+                options.rate, options.channels, options.quantum, options.ppm);
   return {};
 }
 

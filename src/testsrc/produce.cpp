@@ -22,7 +22,7 @@ void TestSource::Impl::record_defect(DefectKind kind, uint64_t frame) {
 }
 
 void TestSource::Impl::disappear() {
-  spdlog::info("test-source: disappearing at frame {} (defect)", next_frame);
+  zc::log::info("test-source: disappearing at frame {} (defect)", next_frame);
   // The timer is only disarmed: this runs inside its callback.
   pw_loop_update_timer(timer.loop(), timer.get(), nullptr, nullptr, false);
   drop_fences(nullptr);
@@ -86,7 +86,7 @@ void TestSource::Impl::on_tick(uint64_t expirations) {
       const bool back = d.every > 0 && want_width == d.width && want_height == d.height;
       want_width = back ? options.width : d.width;
       want_height = back ? options.height : d.height;
-      spdlog::info("test-source: resizing to {}x{} at frame {} (defect)", want_width, want_height, next_frame);
+      zc::log::info("test-source: resizing to {}x{} at frame {} (defect)", want_width, want_height, next_frame);
       {
         std::lock_guard lock(mutex);
         record_defect(DefectKind::Resize, next_frame);
@@ -110,8 +110,8 @@ bool TestSource::Impl::cycle_busy() {
     case CycleGate::State::timed_out:
       break;
   }
-  spdlog::warn("test-source: graph cycle not done after {} ms; sending frame {} anyway",
-               CycleGate::kTimeoutNs / 1000000, next_frame);
+  zc::log::warn("test-source: graph cycle not done after {} ms; sending frame {} anyway",
+                CycleGate::kTimeoutNs / 1000000, next_frame);
   std::lock_guard lock(mutex);
   ++stats.cycle_timeouts;
   return false;
@@ -159,7 +159,7 @@ void TestSource::Impl::queue_buffer(pw_buffer* b) {
   const int res = pw_stream_queue_buffer(stream.get(), b);
   if (res >= 0) return;
   std::lock_guard lock(mutex);
-  if (stats.queue_failures++ == 0) spdlog::warn("test-source: PipeWire refused a buffer: {}", spa_strerror(res));
+  if (stats.queue_failures++ == 0) zc::log::warn("test-source: PipeWire refused a buffer: {}", spa_strerror(res));
 }
 
 pw_buffer* TestSource::Impl::take_buffer_for_tick() {

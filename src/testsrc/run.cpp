@@ -72,12 +72,12 @@ int run(const RunOptions& options, std::FILE* out) {
   if (options.frames > 0) source_options.frame_limit = options.frames;
   TestSource source(source_options);
   if (auto started = source.start(); !started) {
-    spdlog::error("{}", started.error().describe());
+    zc::log::error("{}", started.error().describe());
     return kRunStartFailed;
   }
   auto node = source.wait_for_node(std::chrono::seconds(10));
   if (!node) {
-    spdlog::error("{}", node.error().describe());
+    zc::log::error("{}", node.error().describe());
     return kRunStartFailed;
   }
   std::fprintf(out, "zerocast test-source: node.id=%u object.serial=%llu node.name=%s\n", node->id,
@@ -88,12 +88,12 @@ int run(const RunOptions& options, std::FILE* out) {
   int code = kRunOk;
   while (true) {
     if (const int sig = signals.wait(50); sig != 0) {
-      spdlog::info("test-source: {} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      zc::log::info("test-source: {} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;
     }
     const Stats s = source.stats();
     if (!s.error.empty()) {
-      spdlog::error("test-source: stream failed: {}", s.error);
+      zc::log::error("test-source: stream failed: {}", s.error);
       code = kRunStreamFailed;
       break;
     }

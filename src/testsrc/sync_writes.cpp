@@ -66,7 +66,8 @@ bool TestSource::Impl::attach_sync_timeline(Slot& slot, spa_buffer* buffer) {
     d.data = nullptr;
   }
   std::lock_guard lock(mutex);
-  if (!stats.sync_timeline) spdlog::info("test-source: explicit sync: timeline syncobjs on {}", syncobj_device->node());
+  if (!stats.sync_timeline)
+    zc::log::info("test-source: explicit sync: timeline syncobjs on {}", syncobj_device->node());
   stats.sync_timeline = true;
   return true;
 }
@@ -86,8 +87,9 @@ std::optional<TestSource::Impl::FrameSync> TestSource::Impl::begin_sync(Slot& sl
         if (stats.release_timeout_frames.size() < Stats::kMaxDefectRecords)
           stats.release_timeout_frames.push_back(slot.point_frame);
         if (!release_timeout_logged) {
-          spdlog::warn("test-source: release point {} (frame {}) not signalled within {} ms; writing the buffer anyway",
-                       slot.point, slot.point_frame, options.release_timeout.count());
+          zc::log::warn(
+              "test-source: release point {} (frame {}) not signalled within {} ms; writing the buffer anyway",
+              slot.point, slot.point_frame, options.release_timeout.count());
         }
         release_timeout_logged = true;
       }
@@ -105,7 +107,7 @@ std::optional<TestSource::Impl::FrameSync> TestSource::Impl::begin_sync(Slot& sl
   if (fencer && (slot.bo || slot.dmabuf)) {
     // A fence kept back (UnsignalledSync): the buffer is ours again, so nobody reads it now.
     if (slot.pending_fence) {
-      if (auto ok = fencer->signal(*slot.pending_fence); !ok) spdlog::debug("test-source: {}", ok.error().message);
+      if (auto ok = fencer->signal(*slot.pending_fence); !ok) zc::log::debug("test-source: {}", ok.error().message);
       slot.pending_fence.reset();
     }
     auto fence = fencer->attach_write_fence(slot.bo ? slot.bo->fd() : slot.dmabuf.get());
@@ -132,10 +134,10 @@ void TestSource::Impl::signal_sync(Slot& slot, const FrameSync& sync, bool signa
     return;
   }
   if (sync.fence) {
-    if (auto ok = fencer->signal(*sync.fence); !ok) spdlog::warn("test-source: {}", ok.error().message);
+    if (auto ok = fencer->signal(*sync.fence); !ok) zc::log::warn("test-source: {}", ok.error().message);
   }
   if (sync.point) {
-    if (auto ok = slot.acquire.signal(sync.point); !ok) spdlog::warn("test-source: {}", ok.error().describe());
+    if (auto ok = slot.acquire.signal(sync.point); !ok) zc::log::warn("test-source: {}", ok.error().describe());
   }
   std::lock_guard lock(mutex);
   ++stats.syncs_signalled;

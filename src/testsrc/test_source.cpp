@@ -24,7 +24,7 @@ namespace {
 
 void core_error(void* data, uint32_t id, int /*seq*/, int res, const char* message) {
   auto* impl = static_cast<TestSource::Impl*>(data);
-  spdlog::warn("test-source: PipeWire error on object {}: {} ({})", id, message ? message : "", spa_strerror(res));
+  zc::log::warn("test-source: PipeWire error on object {}: {} ({})", id, message ? message : "", spa_strerror(res));
   if (id == PW_ID_CORE) impl->fail_stream(std::string("connection lost: ") + (message ? message : ""));
 }
 
@@ -97,11 +97,11 @@ Result<void> TestSource::Impl::start() {
     gbm_device = std::move(backend->gbm);
     udmabuf_device = std::move(backend->udmabuf);
     if (gbm_device) {
-      spdlog::info("test-source: dmabufs from GBM on {}", gbm_device->node());
+      zc::log::info("test-source: dmabufs from GBM on {}", gbm_device->node());
     } else if (udmabuf_device) {
-      spdlog::info("test-source: dmabufs from {}", drm::kUdmabufDevice);
+      zc::log::info("test-source: dmabufs from {}", drm::kUdmabufDevice);
     } else if (!backend->unavailable.empty()) {
-      spdlog::info("test-source: dmabufs from memfds ({})", backend->unavailable);
+      zc::log::info("test-source: dmabufs from memfds ({})", backend->unavailable);
     }
     std::lock_guard lock(mutex);
     stats.dmabuf_allocator = gbm_device       ? DmabufAllocator::Gbm
@@ -114,8 +114,8 @@ Result<void> TestSource::Impl::start() {
     auto opened = drm::VgemFencer::open(options.sync_drm_dir);
     if (!opened) return tl::unexpected(opened.error());
     fencer = std::move(*opened);
-    spdlog::info("test-source: implicit sync: vgem write fences from {}, pixels {} ms after the queue", fencer->node(),
-                 options.late_ms);
+    zc::log::info("test-source: implicit sync: vgem write fences from {}, pixels {} ms after the queue", fencer->node(),
+                  options.late_ms);
   } else if (options.sync == SyncMode::Explicit) {
     if (!capture::library_has_sync_timeline()) {
       return fail(Errc::unsupported, "test-source",
@@ -124,8 +124,8 @@ Result<void> TestSource::Impl::start() {
     auto opened = zc::drm::SyncobjDevice::open(options.sync_drm_dir);
     if (!opened) return tl::unexpected(opened.error());
     syncobj_device = std::move(*opened);
-    spdlog::info("test-source: explicit sync offered: timeline syncobjs on {}, pixels {} ms after the queue",
-                 syncobj_device->node(), options.late_ms);
+    zc::log::info("test-source: explicit sync offered: timeline syncobjs on {}, pixels {} ms after the queue",
+                  syncobj_device->node(), options.late_ms);
   }
   pw_init(nullptr, nullptr);
   loop.reset(pw_thread_loop_new("zc-test-source", nullptr));
@@ -170,8 +170,8 @@ Result<void> TestSource::Impl::start() {
   const int64_t interval_ns = 1000000000LL / options.fps;
   timespec interval{static_cast<time_t>(interval_ns / 1000000000LL), static_cast<long>(interval_ns % 1000000000LL)};
   pw_loop_update_timer(l, timer.get(), &value, &interval, false);
-  spdlog::info("test-source: node '{}' {}x{} {} at {} fps, {} buffers", options.node_name, options.width,
-               options.height, zc::to_string(options.format), options.fps, to_string(options.mode));
+  zc::log::info("test-source: node '{}' {}x{} {} at {} fps, {} buffers", options.node_name, options.width,
+                options.height, zc::to_string(options.format), options.fps, to_string(options.mode));
   return {};
 }
 
@@ -264,8 +264,8 @@ void TestSource::Impl::on_format(const spa_pod* param) {
       return;
     }
     fixated = *pick;
-    spdlog::info("test-source: fixating modifier {} out of {} offered", drm::gbm::modifier_hex(*pick),
-                 choice->modifiers.size());
+    zc::log::info("test-source: fixating modifier {} out of {} offered", drm::gbm::modifier_hex(*pick),
+                  choice->modifiers.size());
     {
       std::lock_guard lock(mutex);
       ++stats.fixations;
@@ -310,9 +310,9 @@ void TestSource::Impl::accept_format(const FormatChoice& choice) {
     pw_stream_update_params(stream.get(), params.data(), static_cast<uint32_t>(params.size()));
   }
   const bool dmabuf = current.memory == BufferMode::DmaBuf;
-  spdlog::info("test-source: format {}x{} {} {}{} from frame {}", current.width, current.height,
-               zc::to_string(current.format), to_string(current.memory),
-               dmabuf ? " modifier " + drm::gbm::modifier_hex(current.modifier) : "", next_frame);
+  zc::log::info("test-source: format {}x{} {} {}{} from frame {}", current.width, current.height,
+                zc::to_string(current.format), to_string(current.memory),
+                dmabuf ? " modifier " + drm::gbm::modifier_hex(current.modifier) : "", next_frame);
   std::lock_guard lock(mutex);
   if (!stats.epochs.empty()) ++stats.renegotiations;
   stats.epochs.push_back(current);
@@ -351,7 +351,7 @@ void TestSource::Impl::on_add_buffer(pw_buffer* b) {
   b->user_data = slot.get();
   slot->buffer = b;
   slots.push_back(std::move(slot));
-  spdlog::debug("test-source: buffer added ({} now, next frame {})", slots.size(), next_frame);
+  zc::log::debug("test-source: buffer added ({} now, next frame {})", slots.size(), next_frame);
   awaiting_buffers = false;
 }
 
@@ -366,7 +366,7 @@ TestSource::Impl::Attached TestSource::Impl::attach_gbm(Slot& slot, spa_data& d)
       fail_stream(bo.error().message);
       return Attached::failed;
     }
-    spdlog::warn("test-source: {}; sending memfds for it instead", bo.error().message);
+    zc::log::warn("test-source: {}; sending memfds for it instead", bo.error().message);
     gbm_refused.push_back(key);
     std::lock_guard lock(mutex);
     ++stats.gbm_refusals;
@@ -448,17 +448,17 @@ void TestSource::Impl::log_allocator(const Slot& slot) {
   if (allocator_logged) return;
   allocator_logged = true;
   if (slot.bo) {
-    spdlog::info("test-source: {}x{} {} modifier {} buffers from GBM on {} (stride {})", current.width, current.height,
-                 zc::to_string(current.format), drm::gbm::modifier_hex(current.modifier), gbm_device->node(),
-                 slot.stride);
+    zc::log::info("test-source: {}x{} {} modifier {} buffers from GBM on {} (stride {})", current.width, current.height,
+                  zc::to_string(current.format), drm::gbm::modifier_hex(current.modifier), gbm_device->node(),
+                  slot.stride);
   } else if (slot.dmabuf) {
-    spdlog::info("test-source: {}x{} {} LINEAR buffers from {} (stride {})", current.width, current.height,
-                 zc::to_string(current.format), drm::kUdmabufDevice, slot.stride);
+    zc::log::info("test-source: {}x{} {} LINEAR buffers from {} (stride {})", current.width, current.height,
+                  zc::to_string(current.format), drm::kUdmabufDevice, slot.stride);
   } else {
-    spdlog::info("test-source: {}x{} {} buffers from memfds ({})", current.width, current.height,
-                 zc::to_string(current.format),
-                 current.memory == BufferMode::DmaBuf ? "dmabuf, modifier " + drm::gbm::modifier_hex(current.modifier)
-                                                      : std::string("shared memory"));
+    zc::log::info("test-source: {}x{} {} buffers from memfds ({})", current.width, current.height,
+                  zc::to_string(current.format),
+                  current.memory == BufferMode::DmaBuf ? "dmabuf, modifier " + drm::gbm::modifier_hex(current.modifier)
+                                                       : std::string("shared memory"));
   }
 }
 
@@ -468,11 +468,11 @@ void TestSource::Impl::on_remove_buffer(pw_buffer* b) {
   if (slot) drop_fences(slot);
   std::erase(held, b);
   std::erase_if(slots, [slot](const std::unique_ptr<Slot>& s) { return s.get() == slot; });
-  spdlog::debug("test-source: buffer removed ({} left, next frame {})", slots.size(), next_frame);
+  zc::log::debug("test-source: buffer removed ({} left, next frame {})", slots.size(), next_frame);
 }
 
 void TestSource::Impl::on_state(pw_stream_state state, const char* error) {
-  spdlog::info("test-source: stream {}{}{}", pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
+  zc::log::info("test-source: stream {}{}{}", pw_stream_state_as_string(state), error ? ": " : "", error ? error : "");
   const bool was_streaming = streaming;
   streaming = state == PW_STREAM_STATE_STREAMING;
   if (was_streaming && state == PW_STREAM_STATE_PAUSED) release_departed();
@@ -501,13 +501,13 @@ void TestSource::Impl::release_departed() {
     if (busy != nullptr && std::atomic_ref(busy->count).exchange(0) != 0) ++taken;
   }
   if (taken == 0) return;
-  spdlog::info("test-source: gave back {} buffer{} a departed consumer held", taken, taken == 1 ? "" : "s");
+  zc::log::info("test-source: gave back {} buffer{} a departed consumer held", taken, taken == 1 ? "" : "s");
   std::lock_guard lock(mutex);
   stats.reclaimed_buffers += taken;
 }
 
 void TestSource::Impl::fail_stream(const std::string& message) {
-  spdlog::error("test-source: {}", message);
+  zc::log::error("test-source: {}", message);
   if (stream) pw_stream_set_error(stream.get(), -EIO, "%s", message.c_str());
   std::lock_guard lock(mutex);
   if (stats.error.empty()) stats.error = message;

@@ -51,15 +51,15 @@ Result<DeviceFrame> ImportChain::import(const Frame& frame, const zerocopy::Impo
     const std::string what = e.describe();
     if (std::find(logged_.begin(), logged_.end(), what) == logged_.end() && logged_.size() < 32) {
       logged_.push_back(what);
-      spdlog::warn("import: {} failed on {} modifier {:#x}: {}; this frame goes the CPU way", primary_->name(),
-                   zc::to_string(frame.format), frame.modifier, what);
+      zc::log::warn("import: {} failed on {} modifier {:#x}: {}; this frame goes the CPU way", primary_->name(),
+                    zc::to_string(frame.format), frame.modifier, what);
     }
     if (consecutive_failures_ >= kDisableAfter && primary_enabled_) {
       primary_enabled_ = false;
       disabled_reason_ = what;
       renegotiate = true;
-      spdlog::warn("import: {} disabled for this stream after {} failures in a row; continuing on the CPU path",
-                   primary_->name(), consecutive_failures_);
+      zc::log::warn("import: {} disabled for this stream after {} failures in a row; continuing on the CPU path",
+                    primary_->name(), consecutive_failures_);
     }
     lock.unlock();
     if (renegotiate && on_reject) on_reject(frame.format, frame.modifier);

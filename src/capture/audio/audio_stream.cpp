@@ -145,7 +145,7 @@ void AudioStream::Impl::report(StreamState state, const std::string& message) {
   if (finished || stopping) return;
   if (is_final(state)) finished = true;
   // The observer tells the user (once per outage, not once per retry).
-  spdlog::debug("{}: {}: {}", kStage, to_string(state), message);
+  zc::log::debug("{}: {}: {}", kStage, to_string(state), message);
   observer.on_audio_state(state, message);
 }
 

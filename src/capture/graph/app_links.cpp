@@ -76,7 +76,7 @@ void AppLinker::Client::on_info(void* data, const pw_client_info* info) {
 void AppLinker::Client::on_error(void* data, int, int res, const char* message) {
   // Not ours to read (a sandboxed client): its nodes are judged by their own properties.
   auto* c = static_cast<Client*>(data);
-  spdlog::debug("{}: client {}: {} ({})", kStage, c->id, message ? message : "", spa_strerror(res));
+  zc::log::debug("{}: client {}: {} ({})", kStage, c->id, message ? message : "", spa_strerror(res));
   c->known();
 }
 
@@ -188,7 +188,7 @@ void AppLinker::add_node(uint32_t id, const spa_dict* props) {
   node->proxy.reset(
       static_cast<pw_proxy*>(pw_registry_bind(registry_.get(), id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0)));
   if (!node->proxy) {
-    spdlog::debug("{}: cannot bind node {}: {}", kStage, id, std::strerror(errno));
+    zc::log::debug("{}: cannot bind node {}: {}", kStage, id, std::strerror(errno));
     return;
   }
   static const pw_node_events node_events = [] {
@@ -315,13 +315,14 @@ void AppLinker::reconcile() {
     link->pair = pair;
     link->proxy = create_link(connection_.core(), pair);
     if (!link->proxy) {
-      spdlog::debug("{}: cannot create a link: {}", kStage, std::strerror(errno));
+      zc::log::debug("{}: cannot create a link: {}", kStage, std::strerror(errno));
       failed_.insert(pair);
       continue;
     }
     pw_proxy_add_listener(link->proxy.get(), link->hook.get(), &link_events, link.get());
-    spdlog::debug("{}: linking port {} ({}) of node {} into port {} ({}) of ours", kStage, pair.output_port,
-                  ports_[pair.output_port].channel, pair.output_node, pair.input_port, ports_[pair.input_port].channel);
+    zc::log::debug("{}: linking port {} ({}) of node {} into port {} ({}) of ours", kStage, pair.output_port,
+                   ports_[pair.output_port].channel, pair.output_node, pair.input_port,
+                   ports_[pair.input_port].channel);
     links_[pair] = std::move(link);
   }
 }

@@ -57,8 +57,8 @@ struct LinkKeeper::OwnLink {
   static void on_error(void* data, int, int res, const char* message) {
     auto* l = static_cast<OwnLink*>(data);
     l->dead = true;
-    spdlog::warn("{}: {}: the server refused our link ({}): {} ({})", l->owner->options_.stage, l->owner->options_.what,
-                 describe({l->pair}), message ? message : "", spa_strerror(res));
+    zc::log::warn("{}: {}: the server refused our link ({}): {} ({})", l->owner->options_.stage,
+                  l->owner->options_.what, describe({l->pair}), message ? message : "", spa_strerror(res));
     l->owner->update();
   }
 };
@@ -151,20 +151,20 @@ bool LinkKeeper::unlinked() {
     tries_ = 0;
     arm(false);
     if (!ours_.empty()) {
-      spdlog::info("{}: {}: linked again by somebody else (the session manager is back?); our {} link(s) go",
-                   options_.stage, options_.what, ours_.size());
+      zc::log::info("{}: {}: linked again by somebody else (the session manager is back?); our {} link(s) go",
+                    options_.stage, options_.what, ours_.size());
       ours_.clear();
     }
     if (std::exchange(lost_, false)) {
-      spdlog::debug("{}: {}: linked again by somebody else: {}", options_.stage, options_.what, describe(remembered_));
+      zc::log::debug("{}: {}: linked again by somebody else: {}", options_.stage, options_.what, describe(remembered_));
       if (relinked_) relinked_();
     }
     return false;
   }
   if (!ours_.empty() || remembered_.empty()) return false;
   if (!std::exchange(lost_, true)) {
-    spdlog::debug("{}: {}: its links are gone; linking it again in {} ms unless somebody else does", options_.stage,
-                  options_.what, kGrace.count());
+    zc::log::debug("{}: {}: its links are gone; linking it again in {} ms unless somebody else does", options_.stage,
+                   options_.what, kGrace.count());
   }
   return true;
 }
@@ -191,13 +191,13 @@ void LinkKeeper::relink() {
     if (p.input_node == own_id && ports_.contains(p.output_port) && ports_.contains(p.input_port)) todo.insert(p);
   }
   if (todo.empty()) {
-    spdlog::debug("{}: {}: unlinked, and the ports it was linked through are gone", options_.stage, options_.what);
+    zc::log::debug("{}: {}: unlinked, and the ports it was linked through are gone", options_.stage, options_.what);
     return;
   }
   if (tries_ >= kAttempts) return;
   ++tries_;
-  spdlog::warn("{}: {}: not linked for {} ms (the session manager restarted?); linking it again ourselves: {}",
-               options_.stage, options_.what, kGrace.count(), describe(todo));
+  zc::log::warn("{}: {}: not linked for {} ms (the session manager restarted?); linking it again ourselves: {}",
+                options_.stage, options_.what, kGrace.count(), describe(todo));
   static const pw_proxy_events link_events = [] {
     pw_proxy_events e{};
     e.version = PW_VERSION_PROXY_EVENTS;
@@ -213,7 +213,7 @@ void LinkKeeper::relink() {
     link->pair = pair;
     link->proxy = create_link(connection_.core(), pair);
     if (!link->proxy) {
-      spdlog::warn("{}: {}: cannot create a link: {}", options_.stage, options_.what, std::strerror(errno));
+      zc::log::warn("{}: {}: cannot create a link: {}", options_.stage, options_.what, std::strerror(errno));
       continue;
     }
     pw_proxy_add_listener(link->proxy.get(), link->hook.get(), &link_events, link.get());

@@ -41,7 +41,7 @@ void LinkStates::on_global(uint32_t id, const char* type, const spa_dict* props,
     }();
     pw_link_add_listener(reinterpret_cast<pw_link*>(f->proxy.get()), f->hook.get(), &events, f.get());
   } else {
-    spdlog::debug("capture: cannot bind link {} to follow its state", id);
+    zc::log::debug("capture: cannot bind link {} to follow its state", id);
   }
   links_[id] = std::move(f);
 }

@@ -357,7 +357,7 @@ Result<std::unique_ptr<PortalSession>> PortalHandshake::run(const PortalOptions&
   if (!cursors) return tl::unexpected(cursors.error());
   s->cursor_mode_ = choose_cursor_mode(*cursors, o.draw_cursor);
   if (s->version_ < 4 && o.persist) {
-    spdlog::warn("portal: ScreenCast version {} cannot restore a selection (needs 4): asking every time", s->version_);
+    zc::log::warn("portal: ScreenCast version {} cannot restore a selection (needs 4): asking every time", s->version_);
   }
 
   if (auto ok = h.create_session(); !ok) return tl::unexpected(ok.error());
@@ -402,7 +402,7 @@ Result<std::unique_ptr<PortalSession>> open_portal_session(const PortalOptions& 
     if (t) {
       stored = *t;
     } else {
-      spdlog::warn("portal: {}; asking without it", t.error().message);
+      zc::log::warn("portal: {}; asking without it", t.error().message);
     }
   }
 
@@ -410,8 +410,8 @@ Result<std::unique_ptr<PortalSession>> open_portal_session(const PortalOptions& 
   auto session = PortalHandshake::run(options, stored.value_or(""), &token_rejected);
   if (!session && token_rejected) {
     // Kept on disk until a new one replaces it: the retry shows whether the token was at fault.
-    spdlog::warn("portal: the request with the stored restore token failed ({}); asking once more without it",
-                 session.error().message);
+    zc::log::warn("portal: the request with the stored restore token failed ({}); asking once more without it",
+                  session.error().message);
     token_rejected = false;
     session = PortalHandshake::run(options, "", &token_rejected);
     if (session) (*session)->token_retried_ = true;
@@ -421,12 +421,12 @@ Result<std::unique_ptr<PortalSession>> open_portal_session(const PortalOptions& 
   PortalSession& s = **session;
   if (options.persist && !path.empty() && !s.restore_token().empty()) {
     if (auto ok = write_token(path, s.restore_token()); !ok) {
-      spdlog::warn("portal: the restore token was not stored, the next run will ask again: {}", ok.error().message);
+      zc::log::warn("portal: the restore token was not stored, the next run will ask again: {}", ok.error().message);
     }
   }
   for (size_t i = 0; i < s.streams().size(); ++i) {
     const auto& st = s.streams()[i];
-    spdlog::info(
+    zc::log::info(
         "portal: casting {} node {} (serial {}) {}x{} at {},{}; cursor mode {}; {}", s.kind(i), st.node_id, st.serial,
         st.width, st.height, st.x, st.y, s.cursor_mode(),
         s.token_sent() ? "stored restore token sent" : (options.persist ? "no restore token sent" : "not persisted"));

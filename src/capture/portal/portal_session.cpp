@@ -74,7 +74,7 @@ void PortalSession::on_closed(const std::string& why) {
     closed_ = why;
     if (!stopping_) handler = closed_handler_;
   }
-  if (thread_.joinable()) spdlog::warn("portal: {}", why);
+  if (thread_.joinable()) zc::log::warn("portal: {}", why);
   if (handler) handler(why);
 }
 
@@ -148,7 +148,7 @@ PortalSession::~PortalSession() {
       sd_bus_message_set_expect_reply(m.get(), 0);
       sd_bus_send(bus_.get(), m.get(), nullptr);
     }
-    spdlog::info("portal: session closed");
+    zc::log::info("portal: session closed");
   }
   closed_slot_.reset();
   owner_slot_.reset();

@@ -82,8 +82,8 @@ void Connection::on_done(void* data, uint32_t id, int seq) {
 
 void Connection::on_error(void* data, uint32_t id, int seq, int res, const char* message) {
   auto* self = static_cast<Connection*>(data);
-  spdlog::debug("capture: PipeWire error on object {} (seq {}): {} ({})", id, seq, message ? message : "",
-                std::strerror(-res));
+  zc::log::debug("capture: PipeWire error on object {} (seq {}): {} ({})", id, seq, message ? message : "",
+                 std::strerror(-res));
   if (id != PW_ID_CORE) return;  // errors on our own proxies reach their owners directly
   // "unknown resource N": we destroyed (or called) a proxy whose object the server had removed
   // already, its remove_id still on its way to us. A race, not a broken connection: a link that

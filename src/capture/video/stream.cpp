@@ -145,7 +145,7 @@ Result<void> Stream::Impl::connect() {
 
     // Explicit sync only with dmabufs (an importer's modifiers), and where it can be done.
     if (options.explicit_sync && options.modifiers) syncobj = SyncTimelineConsumer::open(options.drm_dir);
-    if (syncobj) spdlog::info("capture: explicit sync offered (timeline syncobjs on {})", syncobj->node());
+    if (syncobj) zc::log::info("capture: explicit sync offered (timeline syncobjs on {})", syncobj->node());
     rebuild_enum_params();
     // RT_PROCESS: see capture/pw/handover.hpp (a lossless capture on PipeWire 1.2+).
     const auto flags = static_cast<pw_stream_flags>(PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
@@ -253,7 +253,7 @@ void Stream::Impl::disarm_timeout() {
 
 void Stream::Impl::report(StreamState state, const std::string& message) {
   if (finished || stopping) return;
-  spdlog::info("capture: {}: {}", to_string(state), message);
+  zc::log::info("capture: {}: {}", to_string(state), message);
   observer.on_state(state, message);
 }
 
@@ -262,9 +262,9 @@ void Stream::Impl::finish(StreamState state, const std::string& message) {
   finished = true;
   disarm_timeout();
   if (state == StreamState::producer_gone) {
-    spdlog::warn("capture: producer gone: {}", message);
+    zc::log::warn("capture: producer gone: {}", message);
   } else {
-    spdlog::error("capture: {}: {}", to_string(state), message);
+    zc::log::error("capture: {}: {}", to_string(state), message);
   }
   observer.on_state(state, message);
 }
@@ -272,9 +272,9 @@ void Stream::Impl::finish(StreamState state, const std::string& message) {
 void Stream::Impl::count_defect(const Defect& defect) {
   const uint64_t n = ++defects[static_cast<size_t>(defect.kind)];
   if (power_of_two(n)) {  // first, 2nd, 4th, ...: visible without flooding the log at 60 fps
-    spdlog::warn("capture: {} {} (buffer {}, seq {}, seen {}, needed {}); {} so far",
-                 defect.frame_dropped ? "skipped a buffer:" : "ignored a meta:", to_string(defect.kind),
-                 defect.buffer_id, defect.sequence, defect.seen, defect.needed, n);
+    zc::log::warn("capture: {} {} (buffer {}, seq {}, seen {}, needed {}); {} so far",
+                  defect.frame_dropped ? "skipped a buffer:" : "ignored a meta:", to_string(defect.kind),
+                  defect.buffer_id, defect.sequence, defect.seen, defect.needed, n);
   }
   observer.on_defect(defect);
 }
@@ -291,8 +291,8 @@ void Stream::Impl::recover_unfilled(const Defect& defect) {
   if (++unfilled_in_row < kUnfilledBeforeRenegotiation || unfilled_renegotiations >= kMaxUnfilledRenegotiations) return;
   unfilled_in_row = 0;
   ++unfilled_renegotiations;
-  spdlog::warn("capture: {} buffers in a row from {} carry no memory (type unset); asking for new buffers ({} of {})",
-               kUnfilledBeforeRenegotiation, target_text(), unfilled_renegotiations, kMaxUnfilledRenegotiations);
+  zc::log::warn("capture: {} buffers in a row from {} carry no memory (type unset); asking for new buffers ({} of {})",
+                kUnfilledBeforeRenegotiation, target_text(), unfilled_renegotiations, kMaxUnfilledRenegotiations);
   pw_loop_signal_event(connection->loop(), reneg_event.get());
 }
 
@@ -355,7 +355,7 @@ void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* para
     return;
   }
   if (!parsed->modifier_fixed) {
-    spdlog::debug("capture: modifier not fixed yet, waiting for the producer to pick one");
+    zc::log::debug("capture: modifier not fixed yet, waiting for the producer to pick one");
     return;
   }
   s->format = *parsed;
@@ -366,7 +366,7 @@ void Stream::Impl::on_param_changed(void* data, uint32_t id, const spa_pod* para
   if (!s->reported_format || !s->reported_format->same_stream(*parsed)) {
     if (s->reported_format) ++s->format_changes;
     s->reported_format = *parsed;
-    spdlog::info("capture: format {}", describe(*parsed));
+    zc::log::info("capture: format {}", describe(*parsed));
     s->observer.on_format(*parsed);
   }
   s->arm_kick_if_awaited();  // a link slower than the stall kick: it counts from now
@@ -433,8 +433,8 @@ void Stream::Impl::on_renegotiate(void* data, uint64_t) {
   if (s->finished || !s->stream) return;
   s->rebuild_enum_params();
   ++s->renegotiations;
-  spdlog::info("capture: renegotiating with {} format params ({} modifier pairs ruled out)", s->enum_params.size(),
-               s->book.failed_count());
+  zc::log::info("capture: renegotiating with {} format params ({} modifier pairs ruled out)", s->enum_params.size(),
+                s->book.failed_count());
   s->negotiate_again();
   s->arm_timeout();
 }
@@ -459,9 +459,9 @@ void Stream::Impl::on_stall_kick(void* data, uint64_t) {
     return;
   }
   ++s->stall_kicks;
-  spdlog::warn("capture: no buffer from {} {} ms after {} (format set, stream {}); negotiating once more",
-               s->target_text(), s->options.stall_kick.count(), s->renegotiations > 0 ? "renegotiating" : "connecting",
-               pw_stream_state_as_string(pw_stream_get_state(s->stream.get(), nullptr)));
+  zc::log::warn("capture: no buffer from {} {} ms after {} (format set, stream {}); negotiating once more",
+                s->target_text(), s->options.stall_kick.count(), s->renegotiations > 0 ? "renegotiating" : "connecting",
+                pw_stream_state_as_string(pw_stream_get_state(s->stream.get(), nullptr)));
   s->negotiate_again();  // the give-up deadline stays where it was
 }
 
@@ -500,7 +500,7 @@ Stream::~Stream() = default;
 
 void Stream::report_import_rejected(PixelFormat format, uint64_t modifier) {
   if (!impl_->book.record_failed(format, modifier)) return;  // already renegotiating without it
-  spdlog::info("capture: importer rejected {} modifier {:#x}; renegotiating without it", to_string(format), modifier);
+  zc::log::info("capture: importer rejected {} modifier {:#x}; renegotiating without it", to_string(format), modifier);
   pw_loop_signal_event(impl_->connection->loop(), impl_->reneg_event.get());
 }
 

@@ -32,7 +32,7 @@ void Stream::Impl::handle_buffer(pw_buffer* b) {
     // user comparing with the producer's own count) needs to tell the link's start from us.
     first_buffer_seen = true;
     if (const HeaderInfo h = read_header(buf); h.present) {
-      spdlog::info("capture: first buffer from {}: producer's seq {}", target_text(), h.seq);
+      zc::log::info("capture: first buffer from {}: producer's seq {}", target_text(), h.seq);
     }
   }
   // Explicit sync: nothing reads the buffer before its acquire point (and its release is owed
@@ -111,7 +111,7 @@ bool Stream::Impl::follow_sequence(const HeaderInfo& header) {
 // again; a stale or cursor-only one was no frame to lose. Before a new format's buffers the old
 // ones go first, so the count reaches the new format's first frame.
 void Stream::Impl::lose_unread(pw_buffer* b) {
-  spdlog::debug("capture: buffer {} taken back by PipeWire before it was read: its frame is lost", buffer_id(b));
+  zc::log::debug("capture: buffer {} taken back by PipeWire before it was read: its frame is lost", buffer_id(b));
   if (!b->buffer) return;
   const HeaderInfo header = read_header(*b->buffer);
   if (!follow_sequence(header) || is_cursor_only(*b->buffer)) return;
@@ -158,7 +158,7 @@ void Stream::Impl::signal_release(BufferSlot& slot) {
   if (released && *released) ++releases;
   if (!released && !release_failure_logged) {
     release_failure_logged = true;
-    spdlog::warn("capture: {} (buffer {})", released.error().describe(), slot.id);
+    zc::log::warn("capture: {} (buffer {})", released.error().describe(), slot.id);
   }
 }
 

@@ -28,12 +28,12 @@ std::optional<BufferSyncTimeline> find_sync_timeline(const spa_buffer& buffer) {
 
 std::optional<SyncTimelineConsumer> SyncTimelineConsumer::open(std::string_view drm_dir) {
   if (!library_has_sync_timeline()) {
-    spdlog::debug("capture: libpipewire {} has no explicit sync (1.2+)", pw_get_library_version());
+    zc::log::debug("capture: libpipewire {} has no explicit sync (1.2+)", pw_get_library_version());
     return std::nullopt;
   }
   auto device = drm::SyncobjDevice::open(drm_dir);
   if (!device) {
-    spdlog::debug("capture: no explicit sync: {}", device.error().message);
+    zc::log::debug("capture: no explicit sync: {}", device.error().message);
     return std::nullopt;
   }
   return SyncTimelineConsumer(std::move(*device));
@@ -49,8 +49,8 @@ SyncTimelineConsumer::Acquired SyncTimelineConsumer::acquire(Buffer& buffer, con
     auto acquire = device_.import(sync->acquire_fd);
     auto release = device_.import(sync->release_fd);
     if (!acquire || !release) {
-      spdlog::warn("capture: {}; reading without explicit sync",
-                   (!acquire ? acquire.error() : release.error()).describe());
+      zc::log::warn("capture: {}; reading without explicit sync",
+                    (!acquire ? acquire.error() : release.error()).describe());
       return Acquired::unsynced;
     }
     buffer.acquire = std::move(*acquire);

@@ -40,8 +40,8 @@ Result<capture::AudioTarget> target_for(const AudioSourceSetting& source, const 
       return want_sink ? capture::is_audio_sink(n) : n.media_class.rfind("Audio/Source", 0) == 0;
     });
     if (!any) {
-      spdlog::warn("audio: there is no {} here: the '{}' track is silent until one appears",
-                   want_sink ? "sound output (sink)" : "microphone (source)", capture::to_string(source.spec));
+      zc::log::warn("audio: there is no {} here: the '{}' track is silent until one appears",
+                    want_sink ? "sound output (sink)" : "microphone (source)", capture::to_string(source.spec));
     }
   }
   return target;
@@ -124,7 +124,7 @@ void AudioCapture::run() {
   }
   for (auto& input : inputs_) {
     if (auto ok = input->begin(start_ns_); !ok) {
-      spdlog::error("audio: {}", ok.error().describe());
+      zc::log::error("audio: {}", ok.error().describe());
       return;
     }
   }
@@ -134,7 +134,7 @@ void AudioCapture::run() {
       if (wake_.wait_for(lock, kPumpEvery, [&] { return stopping_; })) break;
     }
     if (auto ok = pump(monotonic_ns()); !ok) {
-      spdlog::error("audio: {}; the recording goes on without sound", ok.error().describe());
+      zc::log::error("audio: {}; the recording goes on without sound", ok.error().describe());
       return;
     }
   }
@@ -195,7 +195,7 @@ Result<void> AudioCapture::encode_tracks(size_t limit) {
 
 void AudioCapture::drain() {
   for (auto& e : encoders_) {
-    if (auto ok = e->finish(packets_); !ok) spdlog::warn("audio: drain: {}", ok.error().describe());
+    if (auto ok = e->finish(packets_); !ok) zc::log::warn("audio: drain: {}", ok.error().describe());
   }
   if (!packets_.empty()) emit_(packets_);
   packets_.clear();

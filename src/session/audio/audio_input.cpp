@@ -61,7 +61,7 @@ void AudioInput::connect() {
   auto stream = capture::AudioStream::start(o, *this);
   if (!stream) {
     std::lock_guard lock(mutex_);
-    if (!warned_) spdlog::warn("audio: {}: cannot connect: {}; retrying", name_, stream.error().describe());
+    if (!warned_) zc::log::warn("audio: {}: cannot connect: {}; retrying", name_, stream.error().describe());
     warned_ = true;
     gone_ = true;
     state_ = "gone (silence)";
@@ -81,12 +81,12 @@ Result<void> AudioInput::begin(int64_t start_ns) {
 void AudioInput::on_audio_state(capture::StreamState state, std::string_view message) {
   std::lock_guard lock(mutex_);
   if (state == capture::StreamState::streaming) {
-    if (state_ != "capturing") spdlog::info("audio: {}: capturing ({})", name_, message);
+    if (state_ != "capturing") zc::log::info("audio: {}: capturing ({})", name_, message);
     state_ = "capturing";
     warned_ = false;
   } else if (capture::is_final(state)) {
     // Once per outage: retries that fail the same way stay quiet.
-    if (!warned_) spdlog::warn("audio: {}: {}; the track goes on in silence until it is back", name_, message);
+    if (!warned_) zc::log::warn("audio: {}: {}; the track goes on in silence until it is back", name_, message);
     warned_ = true;
     gone_ = true;
     state_ = "gone (silence)";
@@ -100,28 +100,28 @@ void AudioInput::on_app_stream(const capture::AppStreamEvent& event) {
     case Kind::none_yet:
       // Not an error: the application may start later (or never); the track is silent meanwhile.
       if (!app_warned_) {
-        spdlog::warn("audio: {}: no application stream matches yet; the track is silent until one plays", name_);
+        zc::log::warn("audio: {}: no application stream matches yet; the track is silent until one plays", name_);
       }
       app_warned_ = true;
       app_absent_ = true;
       state_ = "waiting";
       break;
     case Kind::joined:
-      spdlog::info("audio: {}: {} joined ({} stream{} linked)", name_, event.stream, event.streams,
-                   event.streams == 1 ? "" : "s");
+      zc::log::info("audio: {}: {} joined ({} stream{} linked)", name_, event.stream, event.streams,
+                    event.streams == 1 ? "" : "s");
       app_absent_ = false;
       state_ = "capturing";
       break;
     case Kind::left:
-      spdlog::info("audio: {}: {} left ({} stream{} linked{})", name_, event.stream, event.streams,
-                   event.streams == 1 ? "" : "s", event.streams == 0 ? ": silence until one plays" : "");
+      zc::log::info("audio: {}: {} left ({} stream{} linked{})", name_, event.stream, event.streams,
+                    event.streams == 1 ? "" : "s", event.streams == 0 ? ": silence until one plays" : "");
       if (event.streams == 0) {
         app_absent_ = true;
         state_ = "waiting";
       }
       break;
     case Kind::link_failed:
-      spdlog::warn("audio: {}: cannot link {}", name_, event.stream);
+      zc::log::warn("audio: {}: cannot link {}", name_, event.stream);
       break;
   }
 }
@@ -137,8 +137,8 @@ void AudioInput::on_samples(std::span<const float> interleaved, int64_t first_ns
   b.clocked = graph_clock;
   if (stamping_ != static_cast<int>(graph_clock)) {
     stamping_ = graph_clock ? 1 : 0;
-    spdlog::info("audio: {}: blocks stamped by {}", name_,
-                 graph_clock ? "the graph clock" : "their callback (the graph's driver sets no clock)");
+    zc::log::info("audio: {}: blocks stamped by {}", name_,
+                  graph_clock ? "the graph clock" : "their callback (the graph's driver sets no clock)");
   }
   b.samples.assign(interleaved.begin(), interleaved.end());
   blocks_.push_back(std::move(b));
@@ -193,7 +193,7 @@ Result<void> AudioInput::pump(int64_t now_ns, std::vector<float>& track) {
 
 void AudioInput::fill_until(int64_t until_ns, std::vector<float>& track) {
   if (lock_) {
-    if (auto ok = lock_->flush(track); !ok) spdlog::warn("audio: {}", ok.error().describe());
+    if (auto ok = lock_->flush(track); !ok) zc::log::warn("audio: {}", ok.error().describe());
     lock_->fill_until(until_ns, track);
   }
   std::lock_guard lock(mutex_);

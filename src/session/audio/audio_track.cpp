@@ -43,8 +43,8 @@ Result<std::unique_ptr<AudioTrack>> AudioTrack::start(const RecordOptions& optio
   track->capture_ = std::move(*capture);
   writer.set_audio_streams(track->capture_->streams());
   track->capture_->start();
-  spdlog::info("record: sound from {} source(s), {} as {}", settings.sources.size(),
-               settings.tracks == AudioTracks::mix ? "mixed" : "one track each", encode::to_string(settings.codec));
+  zc::log::info("record: sound from {} source(s), {} as {}", settings.sources.size(),
+                settings.tracks == AudioTracks::mix ? "mixed" : "one track each", encode::to_string(settings.codec));
   return track;
 }
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include <libyuv/convert.h>
 #include <libyuv/planar_functions.h>
@@ -357,8 +357,8 @@ Lease<CpuPlanes> CpuImporter::acquire(PixelFormat format, uint32_t width, uint32
       pools_.erase(oldest);
     }
     const PlaneLayout layout = PlaneLayout::make(format, width, height);
-    spdlog::debug("{}: new output pool {} {}x{} ({} bytes per frame)", kStage, to_string(format), width, height,
-                  layout.bytes);
+    zc::log::debug("{}: new output pool {} {}x{} ({} bytes per frame)", kStage, to_string(format), width, height,
+                   layout.bytes);
     pools_.push_back(ShapePool{
         layout, std::make_unique<Pool<CpuPlanes>>([layout] { return CpuPlanes::create(layout); }, kMaxFreePerPool), 0});
     it = std::prev(pools_.end());

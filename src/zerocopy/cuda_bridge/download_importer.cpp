@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "cuda/layout.hpp"
 
@@ -23,7 +23,7 @@ class HostMemory final : public cuda::BufferMemory {
  public:
   explicit HostMemory(std::shared_ptr<const cuda::CudaContext> pin) : pin_(std::move(pin)) {
     if (pin_ && (!pin_->api().cuMemHostAlloc || !pin_->api().cuMemFreeHost)) {
-      spdlog::warn("zerocopy: the CUDA driver lacks cuMemHostAlloc; download frames are pageable");
+      zc::log::warn("zerocopy: the CUDA driver lacks cuMemHostAlloc; download frames are pageable");
       pin_.reset();
     }
   }
@@ -38,8 +38,8 @@ class HostMemory final : public cuda::BufferMemory {
         return cuda::PitchedAllocation{reinterpret_cast<uintptr_t>(p), pitch};
       }
       if (!warned_.exchange(true))
-        spdlog::warn("zerocopy: {}; download frames fall back to pageable memory",
-                     pin_->api().describe(r, "cuMemHostAlloc"));
+        zc::log::warn("zerocopy: {}; download frames fall back to pageable memory",
+                      pin_->api().describe(r, "cuMemHostAlloc"));
     }
     void* p = std::aligned_alloc(kAlign, pitch * rows);
     if (!p) return fail(Errc::internal, std::string(kStage), "out of host memory for a download frame");
@@ -89,7 +89,7 @@ DownloadImporter::DownloadImporter(std::shared_ptr<cuda::CudaContext> cuda, std:
 Result<DeviceFrame> DownloadImporter::import(const Frame& frame, const ImportTarget& target) {
   if (target.memory == zc::FrameMemory::Cuda) return inner_->import(frame, target);
   if (!downloading_.exchange(true, std::memory_order_relaxed)) {
-    spdlog::info(
+    zc::log::info(
         "zerocopy: the encoder takes host frames (no NVENC in use): {} frames are converted on the GPU "
         "and downloaded",
         inner_->name());

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "drm/implicit_fence.hpp"
 #include "zerocopy/cuda_bridge/gl/dmabuf_image.hpp"
@@ -72,7 +72,7 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
     return fail(Errc::unsupported, kStage, "EGL/GL lacks EGL_KHR_image_base or GL_OES_EGL_image");
   if (imp->options_.wait == SourceWait::EglFence &&
       (!g.has_egl_extension("EGL_KHR_fence_sync") || !g.api().eglCreateSyncKHR)) {
-    spdlog::info("zerocopy: EGL has no EGL_KHR_fence_sync, waiting on a CUDA event instead");
+    zc::log::info("zerocopy: EGL has no EGL_KHR_fence_sync, waiting on a CUDA event instead");
     imp->options_.wait = SourceWait::CudaEvent;
   }
   if (!g.has_gl_extension("GL_OES_EGL_image_external_essl3")) imp->options_.external_only_ok = false;
@@ -104,9 +104,9 @@ Result<std::unique_ptr<EglCudaImporter>> EglCudaImporter::create(std::shared_ptr
     }
     imp->set_timing(true);
   }
-  spdlog::info("zerocopy: egl-cuda importer on {} via {} ({}, {} pass, XRGB8888: {} modifiers)", imp->cuda_->name(),
-               g.gl_renderer(), g.gl_version(), options.pass == PassKind::Compute ? "compute" : "draw",
-               imp->modifiers_[static_cast<size_t>(PixelFormat::BGRx)].size());
+  zc::log::info("zerocopy: egl-cuda importer on {} via {} ({}, {} pass, XRGB8888: {} modifiers)", imp->cuda_->name(),
+                g.gl_renderer(), g.gl_version(), options.pass == PassKind::Compute ? "compute" : "draw",
+                imp->modifiers_[static_cast<size_t>(PixelFormat::BGRx)].size());
   imp->gl_->release_current();  // the first import() may come from another thread
   return imp;
 }
@@ -158,8 +158,8 @@ bool EglCudaImporter::image_reads_done(CachedImage& image, bool wait) {
   }
   if (r != CUDA_SUCCESS && stats_.deferred_errors++ == 0) {
     // Not per frame: the buffer goes back anyway (holding it forever would starve the producer).
-    spdlog::warn("zerocopy: {} (giving the buffer back; later ones are not logged)",
-                 cu.error(r, "cuEventQuery(pass done)").describe());
+    zc::log::warn("zerocopy: {} (giving the buffer back; later ones are not logged)",
+                  cu.error(r, "cuEventQuery(pass done)").describe());
   }
   image.read_pending = false;
   return true;

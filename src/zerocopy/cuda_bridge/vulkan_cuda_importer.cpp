@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "drm/implicit_fence.hpp"
 #include "zerocopy/cuda_bridge/modifiers.hpp"
@@ -67,12 +67,12 @@ Result<std::unique_ptr<VulkanCudaImporter>> VulkanCudaImporter::create(std::shar
     if (auto ok = setup(); ok) {
       imp->sync_ = VkSync::Semaphores;
     } else {
-      spdlog::info("zerocopy: vulkan-cuda orders with a CPU fence: {}", ok.error().describe());
+      zc::log::info("zerocopy: vulkan-cuda orders with a CPU fence: {}", ok.error().describe());
     }
   }
-  spdlog::info("zerocopy: vulkan-cuda importer on {} ({}; dmabuf import {}, {} sync)", imp->vk_->device_name(),
-               imp->cuda_->name(), imp->vk_->external_memory_dma_buf() ? "yes" : "no",
-               imp->sync_ == VkSync::Semaphores ? "semaphore" : "fence");
+  zc::log::info("zerocopy: vulkan-cuda importer on {} ({}; dmabuf import {}, {} sync)", imp->vk_->device_name(),
+                imp->cuda_->name(), imp->vk_->external_memory_dma_buf() ? "yes" : "no",
+                imp->sync_ == VkSync::Semaphores ? "semaphore" : "fence");
   return imp;
 }
 
@@ -109,7 +109,8 @@ void VulkanCudaImporter::drop_semaphores(const Error& why) {
   if (sync_ != VkSync::Semaphores) return;
   // A half-done frame leaves the binary semaphores in an unknown state: drain both queues and
   // keep ordering on the CPU from now on.
-  spdlog::warn("zerocopy: vulkan-cuda drops GPU-side ordering after a failure ({}); using a CPU fence", why.describe());
+  zc::log::warn("zerocopy: vulkan-cuda drops GPU-side ordering after a failure ({}); using a CPU fence",
+                why.describe());
   (void)pass_->wait(1'000'000'000ull);
   vk_->api().vkQueueWaitIdle(vk_->queue());
   cuda::CudaContext::Scope scope(*cuda_);

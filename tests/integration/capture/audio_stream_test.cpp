@@ -69,9 +69,9 @@ class Collector final : public AudioObserver {
 // A 440 Hz tone at half scale, 48 kHz stereo, played to the default sink by PipeWire's own
 // player. Not GStreamer's pipewiresink: with PipeWire 1.4 in the guest its audio never reached the
 // sink it was linked to (the graph right, the sink's monitor silent).
-test::Process play_tone() {
-  if (!test::have_program("pw-play")) ZC_SKIP("pw-play (the player) is not installed");
-  return test::Process({"pw-play", test::tone_wav(440, 2, 16384.0 / 32767)});
+zc::test::Process play_tone() {
+  if (!zc::test::have_program("pw-play")) ZC_SKIP("pw-play (the player) is not installed");
+  return zc::test::Process({"pw-play", zc::test::tone_wav(440, 2, 16384.0 / 32767)});
 }
 
 // Blocks stamped on one clock: consecutive capture times step by the samples between them.
@@ -103,8 +103,8 @@ void check_clock(const std::vector<Block>& blocks) {
 
 TEST_CASE("audio: the default sink's monitor carries what is played, stamped on the monotonic clock",
           "[capture][audio]") {
-  test::PipeWireDaemon pw({.null_sink = true});
-  test::Process player = play_tone();
+  zc::test::PipeWireDaemon pw({.null_sink = true});
+  zc::test::Process player = play_tone();
   Collector c;
   AudioStreamOptions o;
   o.target = *find_audio_target(*parse_audio_source("output"), {});
@@ -128,9 +128,9 @@ TEST_CASE("audio: the default sink's monitor carries what is played, stamped on 
   // Silence in the PipeWire 1.4 guest: what the graph linked, and which sink is the default, say why.
   if (peak < 0.45f) {
     UNSCOPED_INFO("links:\n"
-                  << test::run({"pw-link", "-lI"}, 5s).output << "\ndefaults:\n"
-                  << test::run({"pw-metadata", "-n", "default"}, 5s).output << "\nnodes:\n"
-                  << test::run({"pw-cli", "ls", "Node"}, 5s).output);
+                  << zc::test::run({"pw-link", "-lI"}, 5s).output << "\ndefaults:\n"
+                  << zc::test::run({"pw-metadata", "-n", "default"}, 5s).output << "\nnodes:\n"
+                  << zc::test::run({"pw-cli", "ls", "Node"}, 5s).output);
   }
   CHECK(peak == Approx(0.5f).margin(0.05f));
   CHECK((*stream)->stats().bad_buffers == 0);
@@ -138,8 +138,8 @@ TEST_CASE("audio: the default sink's monitor carries what is played, stamped on 
 }
 
 TEST_CASE("audio: a sink named or by serial is captured through its monitor", "[capture][audio]") {
-  test::PipeWireDaemon pw({.null_sink = true});
-  test::Process player = play_tone();
+  zc::test::PipeWireDaemon pw({.null_sink = true});
+  zc::test::Process player = play_tone();
   auto nodes = list_nodes();
   REQUIRE(nodes);
   const NodeInfo* sink = nullptr;
@@ -156,7 +156,7 @@ TEST_CASE("audio: a sink named or by serial is captured through its monitor", "[
       REQUIRE(stream);
       const bool arrived = c.wait_frames(48000, 15s);
       // Seen once in the PipeWire 1.4 guest: no frame at all. Then what the graph linked says why.
-      if (!arrived) UNSCOPED_INFO("links:\n" << test::run({"pw-link", "-lI"}, 5s).output << pw.logs());
+      if (!arrived) UNSCOPED_INFO("links:\n" << zc::test::run({"pw-link", "-lI"}, 5s).output << pw.logs());
       REQUIRE(arrived);
       check_clock(c.take());
     }

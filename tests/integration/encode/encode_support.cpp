@@ -16,6 +16,28 @@ extern "C" {
 #include "ffmpeg/handles.hpp"
 
 namespace zc::encode::test {
+
+namespace {
+Result<EncoderPtr> x264_nv12(const EncoderConfig& c) {
+  return make_x264(c, PixelFormat::NV12);
+}
+Result<EncoderPtr> x264_i420(const EncoderConfig& c) {
+  return make_x264(c, PixelFormat::I420);
+}
+}  // namespace
+
+const Family kX264Nv12{"libx264", Codec::H264, PixelFormat::NV12, x264_nv12};
+const Family kX264I420{"libx264", Codec::H264, PixelFormat::I420, x264_i420};
+const Family kX265{"libx265", Codec::HEVC, PixelFormat::I420, make_x265};
+const Family kSvtAv1{"libsvtav1", Codec::AV1, PixelFormat::I420, make_svtav1};
+
+EncoderPtr create(const Family& f, const EncoderConfig& config) {
+  auto e = f.make(config);
+  REQUIRE(e);
+  REQUIRE((*e)->name() == f.name);
+  REQUIRE((*e)->input().format == f.input);
+  return std::move(*e);
+}
 namespace {
 
 // NAL unit types present in an Annex B packet.

@@ -10,9 +10,26 @@
 
 #include "encode/cpu_frames.hpp"
 #include "encode/encoder.hpp"
+#include "encode/families.hpp"
 #include "ffmpeg/packet.hpp"
 
 namespace zc::encode::test {
+
+// A software encoder family as the tests open it: its FFmpeg name, codec, input format and maker.
+struct Family {
+  const char* name;
+  Codec codec;
+  PixelFormat input;
+  Result<EncoderPtr> (*make)(const EncoderConfig&);
+};
+
+extern const Family kX264Nv12;
+extern const Family kX264I420;
+extern const Family kX265;
+extern const Family kSvtAv1;
+
+// Opens `f` with `config`, requiring that it opens and is the encoder and input asked for.
+EncoderPtr create(const Family& f, const EncoderConfig& config);
 
 struct DecodedPicture {
   int64_t pts = 0;  // packet time base (microseconds since the origin)

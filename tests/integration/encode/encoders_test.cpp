@@ -16,38 +16,11 @@ using namespace zc::encode::test;
 
 namespace {
 
-struct Family {
-  const char* name;
-  Codec codec;
-  PixelFormat input;
-  Result<EncoderPtr> (*make)(const EncoderConfig&);
-};
-
-Result<EncoderPtr> x264_nv12(const EncoderConfig& c) {
-  return make_x264(c, PixelFormat::NV12);
-}
-Result<EncoderPtr> x264_i420(const EncoderConfig& c) {
-  return make_x264(c, PixelFormat::I420);
-}
-
-const Family kX264Nv12{"libx264", Codec::H264, PixelFormat::NV12, x264_nv12};
-const Family kX264I420{"libx264", Codec::H264, PixelFormat::I420, x264_i420};
-const Family kX265{"libx265", Codec::HEVC, PixelFormat::I420, make_x265};
-const Family kSvtAv1{"libsvtav1", Codec::AV1, PixelFormat::I420, make_svtav1};
-
 constexpr int kFps = 30;
 constexpr int kFrames = 30;
 
 int64_t expected_pts(int i) {
   return (frame_time_ns(0, i, kFps)) / 1000;
-}
-
-EncoderPtr create(const Family& f, const EncoderConfig& config) {
-  auto e = f.make(config);
-  REQUIRE(e);
-  REQUIRE((*e)->name() == f.name);
-  REQUIRE((*e)->input().format == f.input);
-  return std::move(*e);
 }
 
 // The full contract of one encoded stream of kFrames pattern frames.

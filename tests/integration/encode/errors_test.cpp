@@ -17,30 +17,9 @@ using namespace zc::encode::test;
 
 namespace {
 
-struct Family {
-  const char* name;
-  Codec codec;
-  PixelFormat input;
-  Result<EncoderPtr> (*make)(const EncoderConfig&);
-};
-
-Result<EncoderPtr> x264_nv12(const EncoderConfig& c) {
-  return make_x264(c, PixelFormat::NV12);
-}
-
-const Family kFamilies[] = {
-    {"libx264", Codec::H264, PixelFormat::NV12, x264_nv12},
-    {"libx265", Codec::HEVC, PixelFormat::I420, make_x265},
-    {"libsvtav1", Codec::AV1, PixelFormat::I420, make_svtav1},
-};
+const Family kFamilies[] = {kX264Nv12, kX265, kSvtAv1};
 
 constexpr auto kLimit = 20s;  // far above any real teardown; a hang is what it catches
-
-EncoderPtr create(const Family& f, const EncoderConfig& config) {
-  auto e = f.make(config);
-  REQUIRE(e);
-  return std::move(*e);
-}
 
 void fill_noise(DeviceFrame& frame, std::mt19937& rng) {
   const size_t planes = frame.format == PixelFormat::NV12 ? 2 : 3;

@@ -1,5 +1,7 @@
 #include "encoded_stream.hpp"
 
+#include "support/skip.hpp"
+
 #include "encode/audio_encoder.hpp"
 #include "ffmpeg/handles.hpp"
 
@@ -109,6 +111,12 @@ std::optional<EncodedStream> encode_frames(const EncodeSpec& spec) {
   avcodec_send_frame(ctx.get(), nullptr);  // always drain (SVT-AV1 must not be freed mid-stream)
   receive();
   return out;
+}
+
+EncodedStream encode_or_skip(const EncodeSpec& spec) {
+  auto stream = encode_frames(spec);
+  if (!stream) ZC_SKIP(spec.encoder + " is not available in this FFmpeg build");
+  return std::move(*stream);
 }
 
 std::optional<EncodedStream> encode_tone(const ToneSpec& spec) {

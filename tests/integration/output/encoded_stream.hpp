@@ -33,6 +33,8 @@ struct EncodedStream {
 
 // Nothing when the encoder is missing from this FFmpeg build (the caller skips).
 std::optional<EncodedStream> encode_frames(const EncodeSpec& spec);
+// encode_frames, the test skipped (exit 77, support/skip.hpp) when the encoder is missing.
+EncodedStream encode_or_skip(const EncodeSpec& spec);
 
 struct ToneSpec {
   std::string codec = "opus";  // opus | aac

@@ -25,12 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-EncodedStream encode_or_skip(const EncodeSpec& spec) {
-  auto stream = encode_frames(spec);
-  if (!stream) ZC_SKIP(spec.encoder + " is not available in this FFmpeg build");
-  return std::move(*stream);
-}
-
 // A child writes `stop_after` packets of a 60-frame stream (keyframes at 0 and 30), says so, and
 // waits to be SIGKILLed. Returns how many frames of the file decode, checking their order.
 size_t killed_writer(const std::string& ext, output::Flush flush, int stop_after) {

@@ -22,12 +22,6 @@ AVCodecID codec_of(const std::string& encoder) {
   return AV_CODEC_ID_H264;
 }
 
-EncodedStream encode_or_skip(const EncodeSpec& spec) {
-  auto stream = encode_frames(spec);
-  if (!stream) ZC_SKIP(spec.encoder + " is not available in this FFmpeg build");
-  return std::move(*stream);
-}
-
 void check_roundtrip(const std::string& ext, const std::string& encoder, int frames, int gop) {
   const EncodedStream stream = encode_or_skip({.encoder = encoder, .frames = frames, .gop = gop});
   REQUIRE(stream.packets.size() == static_cast<size_t>(frames));

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <catch2/catch.hpp>
 
 #include "core/log.hpp"
@@ -29,12 +30,6 @@ namespace {
 
 void require_ffmpeg() {
   if (!have_program("ffmpeg")) ZC_SKIP("ffmpeg (the receiving peer) is not installed");
-}
-
-EncodedStream encode_or_skip(const EncodeSpec& spec) {
-  auto stream = encode_frames(spec);
-  if (!stream) ZC_SKIP(spec.encoder + " is not available in this FFmpeg build");
-  return std::move(*stream);
 }
 
 output::SinkOptions quick_options() {

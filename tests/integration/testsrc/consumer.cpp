@@ -434,4 +434,12 @@ bool Consumer::wait_state(pw_stream_state state, std::chrono::milliseconds timeo
   });
 }
 
+std::vector<ReceivedFrame> steady(const std::vector<ReceivedFrame>& frames) {
+  size_t first = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (frames[i].broken) first = i + 1;
+  }
+  return {frames.begin() + static_cast<std::ptrdiff_t>(first), frames.end()};
+}
+
 }  // namespace zc::testsrc::test

@@ -18,6 +18,7 @@ using zc::testsrc::kFakeTiledModifier;
 using zc::testsrc::test::Consumer;
 using zc::testsrc::test::ConsumerOptions;
 using zc::testsrc::test::ReceivedFrame;
+using zc::testsrc::test::steady;
 
 namespace {
 
@@ -43,17 +44,6 @@ bool has_frames(const std::vector<ReceivedFrame>& frames, bool dmabuf, uint64_t 
     if (is_dmabuf == dmabuf && (!dmabuf || f.modifier == modifier) && f.number) ++n;
   }
   return n >= count;
-}
-
-// The frames after the last broken buffer: PipeWire 0.3.65 now and then (about 1 run in 100 here)
-// attaches producer-allocated memory too late for the consumer, which then renegotiates
-// (ConsumerOptions::recover_broken_buffers); what the source sent into those buffers is lost.
-std::vector<ReceivedFrame> steady(const std::vector<ReceivedFrame>& frames) {
-  size_t first = 0;
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (frames[i].broken) first = i + 1;
-  }
-  return {frames.begin() + static_cast<std::ptrdiff_t>(first), frames.end()};
 }
 
 // Every frame carries its own number (seq) in its pixels, consecutively. `epoch_starts`: frames

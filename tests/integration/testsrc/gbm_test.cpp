@@ -28,6 +28,7 @@ using zc::testsrc::DmabufAllocator;
 using zc::testsrc::test::Consumer;
 using zc::testsrc::test::ConsumerOptions;
 using zc::testsrc::test::ReceivedFrame;
+using zc::testsrc::test::steady;
 
 namespace {
 
@@ -85,16 +86,6 @@ Received stream(const zc::testsrc::Options& options, uint64_t last) {
   Received r{consumer.frames(), source.stats(), consumer.recoveries()};
   consumer.stop();
   return r;
-}
-
-// The frames after the last broken buffer (PipeWire 0.3.65 now and then attaches producer
-// memory too late; the consumer renegotiates: see dmabuf_test.cpp).
-std::vector<ReceivedFrame> steady(const std::vector<ReceivedFrame>& frames) {
-  size_t first = 0;
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (frames[i].broken) first = i + 1;
-  }
-  return {frames.begin() + static_cast<std::ptrdiff_t>(first), frames.end()};
 }
 
 // LINEAR dmabufs, consecutive numbers read from every frame's pixels, each chunk defect exactly

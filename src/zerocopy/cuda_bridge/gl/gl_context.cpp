@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #ifndef EGL_DRM_RENDER_NODE_FILE_EXT
 #define EGL_DRM_RENDER_NODE_FILE_EXT 0x3377
@@ -155,7 +155,8 @@ Result<std::unique_ptr<GlContext>> GlContext::create(const std::shared_ptr<const
       const auto* e = reinterpret_cast<const char*>(egl.glGetStringi(GL_EXTENSIONS, static_cast<GLuint>(i)));
       if (e) c->gl_extensions_.emplace_back(e);
     }
-    spdlog::debug("zerocopy: EGL {} device {} ({}), {}", c->egl_version_, info->index, c->gl_renderer_, c->gl_version_);
+    zc::log::debug("zerocopy: EGL {} device {} ({}), {}", c->egl_version_, info->index, c->gl_renderer_,
+                   c->gl_version_);
     return c;
   }
   return fail(Errc::gpu, "zerocopy:egl", "no usable EGL device:" + errors);

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 namespace zc::zerocopy::cuda_bridge {
 namespace {
@@ -138,9 +138,9 @@ Result<std::unique_ptr<VkContext>> VkContext::create(const std::shared_ptr<const
 #undef ZC_VK_CHECK
   if (!missing.empty()) return fail(Errc::unsupported, kStage, "the Vulkan device lacks" + missing);
   vk.vkGetDeviceQueue(c->device_, c->queue_family_, 0, &c->queue_);
-  spdlog::debug("zerocopy: Vulkan device {} (API {}.{}), memory_fd {} dma_buf {} semaphore_fd {}", c->name_,
-                VK_API_VERSION_MAJOR(c->api_version_), VK_API_VERSION_MINOR(c->api_version_), c->ext_memory_fd_,
-                c->ext_dma_buf_, c->ext_semaphore_fd_);
+  zc::log::debug("zerocopy: Vulkan device {} (API {}.{}), memory_fd {} dma_buf {} semaphore_fd {}", c->name_,
+                 VK_API_VERSION_MAJOR(c->api_version_), VK_API_VERSION_MINOR(c->api_version_), c->ext_memory_fd_,
+                 c->ext_dma_buf_, c->ext_semaphore_fd_);
   return c;
 }
 
