@@ -2,6 +2,12 @@
 // For `record --source test` on a machine with no desktop session (a fresh server, CI): when no
 // PipeWire daemon answers, start a private one (with WirePlumber, and a session bus for it) in a
 // fresh runtime directory for this run only, and say so.
+//
+// The three daemons run in their own session, so a terminal's Ctrl-C (SIGINT to the whole
+// foreground process group) reaches zerocast alone: it finishes its files and stops them last.
+// Each gets SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG: start them from the
+// main thread), so nothing survives zerocast, kill -9 included; the runtime directory such a run
+// leaves (/tmp/zerocast-pipewire-*, its owner's pid inside) is removed by the next one.
 #include <sys/types.h>
 
 #include <memory>

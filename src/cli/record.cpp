@@ -2,7 +2,9 @@
 // count, SIGINT/SIGTERM or the producer's end; a live status line on a terminal, a summary at the end.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli/cli.hpp"
@@ -20,6 +22,7 @@ namespace zc::cli {
 
 using session::exit_code_for;
 using session::install_importer;
+using session::kExitAbandoned;
 using session::kExitOk;
 using session::kExitRuntime;
 using session::kExitSource;
@@ -29,13 +32,22 @@ using session::PipelineHooks;
 using session::validate;
 namespace {
 
+// After a second Ctrl-C, how long the outputs still get to finish before zerocast exits 130.
+constexpr std::chrono::seconds kAbandonGrace{2};
+
+const char* signal_name(int sig) {
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+}
+
 struct RecordArgs {
   settings::CommandLine line;
   const Context* context = nullptr;
 };
 
 int run_record(RecordArgs& args) {
-  BlockedSignals signals;  // before any thread starts: every thread inherits the mask
+  // Before any thread starts: every thread inherits the mask. SIGHUP (the terminal closed) ends a
+  // recording as Ctrl-C and SIGTERM do.
+  BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});
   settings::Settings s = args.context->settings;
   Result<void> given = args.line.apply(s);
   if (given) given = validate(s.capture);
@@ -85,10 +97,24 @@ int run_record(RecordArgs& args) {
   RateTracker rates;
   std::optional<Outcome> outcome;
   int64_t next_status = monotonic_ns();
+  int signals_seen = 0;
+  int64_t abandon_at = 0;  // after a second signal: when to stop waiting for the outputs
   while (!(outcome = (*pipeline)->wait(std::chrono::milliseconds(0)))) {
     if (const int sig = signals.wait(std::chrono::milliseconds(100)); sig != 0) {
-      zc::log::info("record: {} received, finishing the outputs", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      (*pipeline)->request_stop("interrupted");
+      if (++signals_seen == 1) {
+        zc::log::info("record: {} received, finishing the outputs (again to abandon)", signal_name(sig));
+        (*pipeline)->request_stop("interrupted");
+      } else if (abandon_at == 0) {
+        zc::log::warn("record: {} again: abandoning within {} s (the outputs keep what reached them)", signal_name(sig),
+                      kAbandonGrace.count());
+        abandon_at = monotonic_ns() + std::chrono::nanoseconds(kAbandonGrace).count();
+      }
+    }
+    if (abandon_at != 0 && monotonic_ns() >= abandon_at) {
+      if (tty) std::fprintf(stderr, "\r\033[K");
+      std::fflush(nullptr);
+      private_pw.reset();  // its daemons stopped and its directory removed; the rest dies with us
+      std::_Exit(kExitAbandoned);
     }
     if (tty && monotonic_ns() >= next_status) {
       const auto snap = (*pipeline)->snapshot();
@@ -102,6 +128,7 @@ int run_record(RecordArgs& args) {
   std::printf("%s", log::scrub(summary(snap, *outcome)).c_str());
   std::fflush(stdout);
   if (outcome->error) return exit_code_for(*outcome->error);
+  if (signals_seen > 1) return kExitAbandoned;
   if (snap.counters[session::Counter::frames_encoded] == 0) {
     zc::log::error("record: no frame was captured ({})", outcome->reason);
     return kExitSource;
@@ -117,6 +144,11 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
   auto* cmd = app.add_subcommand("record", "Capture a source into files and/or network streams");
   args->line.add_options(*cmd, settings::CommandLine::For::record);
   cmd->get_option("--output")->required();
+  cmd->footer(
+      "Ctrl-C, SIGTERM or SIGHUP finish every output and exit 0; a second one abandons within 2 s.\n"
+      "Exit codes: 0 finished (duration, frames, interrupted, the producer ended); 1 failed while running;\n"
+      "2 usage; 3 source (PipeWire, node, portal, no frame); 4 encoder; 5 an output that could not be\n"
+      "opened at the start; 130 abandoned by a second Ctrl-C.");
   return [args] { return run_record(*args); };
 }
 

@@ -175,7 +175,7 @@ Result<void> check_compatible(AVCodecID codec, std::string_view spec) {
 
 AVCodecID default_audio_codec(const std::vector<Target>& targets) {
   for (const auto& t : targets) {
-    if (t.container != Container::matroska && t.container != Container::mp4) return AV_CODEC_ID_AAC;
+    if (t.container != Container::matroska) return AV_CODEC_ID_AAC;
   }
   return AV_CODEC_ID_OPUS;
 }

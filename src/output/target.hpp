@@ -35,8 +35,8 @@ Result<void> check_compatible(AVCodecID codec, const Target& target);
 // parse_target + check_compatible: what `record` calls for each -o before opening anything.
 Result<void> check_compatible(AVCodecID codec, std::string_view spec);
 
-// The audio codec when none is asked for: Opus where every target is mkv or mp4, else AAC (what
-// FLV/RTMP carries, and what MPEG-TS players expect).
+// The audio codec when none is asked for: Opus where every target is mkv, else AAC (what FLV/RTMP
+// carries, what MPEG-TS players expect, and what QuickTime, Safari and most TVs play in mp4).
 AVCodecID default_audio_codec(const std::vector<Target>& targets);
 
 // libavformat's muxer name ("matroska", "mp4", "mpegts", "rtp_mpegts", "flv").

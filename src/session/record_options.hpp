@@ -62,7 +62,7 @@ struct RecordOptions {
   // Sound: none by default (as in gpu-screen-recorder and wf-recorder).
   std::vector<AudioSourceSetting> audio;
   AudioTracks audio_tracks = AudioTracks::mix;
-  std::optional<encode::AudioCodec> audio_codec;  // unset: Opus where every output is mkv/mp4, else AAC
+  std::optional<encode::AudioCodec> audio_codec;  // unset: Opus where every output is mkv, else AAC
   uint32_t audio_bitrate_kbps = 0;                // 0: 128 kbit/s
   double test_audio_ppm = 0;  // --audio test: the test source's sample clock against the system clock
 
@@ -96,8 +96,8 @@ uint32_t gop_frames_at(const RecordOptions& options, uint32_t fps);
 encode::EncoderConfig encoder_config(const RecordOptions& options, uint32_t fps, uint32_t width, uint32_t height,
                                      uint32_t depth);
 
-// The one audio codec of every output: the one asked for, else Opus where every output is
-// mkv/mp4 and AAC otherwise; nullopt without sound.
+// The one audio codec of every output: the one asked for, else Opus where every output is mkv
+// and AAC otherwise (output::default_audio_codec); nullopt without sound.
 std::optional<encode::AudioCodec> audio_codec_for(const RecordOptions& options);
 
 // The tuning to use when none was asked for: low latency if any output is a network URL.
@@ -105,13 +105,14 @@ encode::Tuning effective_tuning(const RecordOptions& options);
 
 // Process exit codes of `zerocast record` (documented in the README).
 enum ExitCode : int {
-  kExitOk = 0,       // finished: duration/frames reached, interrupted, or the producer ended
-  kExitRuntime = 1,  // failed while running (every output failed, capture error mid-stream)
-  kExitUsage = 2,    // bad arguments, impossible codec/container pair
-  kExitSource = 3,   // no PipeWire, node not found, negotiation failed, no frame arrived; the portal is
-                     // missing, or its request was cancelled, denied or closed
-  kExitEncoder = 4,  // no encoder could be opened for the codec
-  kExitOutput = 5,   // an output could not be opened or written from the start
+  kExitOk = 0,           // finished: duration/frames reached, interrupted, or the producer ended
+  kExitRuntime = 1,      // failed while running (every output failed, capture error mid-stream)
+  kExitUsage = 2,        // bad arguments, impossible codec/container pair
+  kExitSource = 3,       // no PipeWire, node not found, negotiation failed, no frame arrived; the portal is
+                         // missing, or its request was cancelled, denied or closed
+  kExitEncoder = 4,      // no encoder could be opened for the codec
+  kExitOutput = 5,       // an output could not be opened or written from the start
+  kExitAbandoned = 130,  // a second Ctrl-C (SIGINT, SIGTERM or SIGHUP): the outputs keep what reached them
 };
 
 int exit_code_for(const Error& error);

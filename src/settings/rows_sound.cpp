@@ -47,7 +47,7 @@ void add_sound(std::vector<Setting>& t) {
                Kind::text,
                {"--audio-codec", "audio.codec", "audio-codec", "ZEROCAST_AUDIO_CODEC", "", ""},
                "auto | opus | aac",
-               "auto (Opus where every output is mkv/mp4, else AAC) | opus | aac",
+               "auto (Opus where every output is mkv, else AAC) | opus | aac",
                "auto",
                {},
                0,

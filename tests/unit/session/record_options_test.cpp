@@ -43,6 +43,23 @@ TEST_CASE("network outputs default to low latency, files to quality", "[options]
   CHECK(effective_tuning(o) == zc::encode::Tuning::Quality);
 }
 
+TEST_CASE("the sound's codec when none is asked for: Opus only where every output is mkv", "[options]") {
+  RecordOptions o;
+  o.outputs = {"/tmp/x.mp4"};
+  CHECK_FALSE(audio_codec_for(o));  // no sound
+  o.audio = {AudioSourceSetting{}};
+  CHECK(audio_codec_for(o) == zc::encode::AudioCodec::AAC);  // what QuickTime, Safari and TVs play
+  o.outputs = {"/tmp/x.mkv"};
+  CHECK(audio_codec_for(o) == zc::encode::AudioCodec::Opus);
+  o.outputs = {"/tmp/x.mkv", "/tmp/y.mp4"};
+  CHECK(audio_codec_for(o) == zc::encode::AudioCodec::AAC);
+  o.outputs = {"/tmp/x.mkv", "srt://127.0.0.1:9000"};
+  CHECK(audio_codec_for(o) == zc::encode::AudioCodec::AAC);
+  o.audio_codec = zc::encode::AudioCodec::Opus;
+  o.outputs = {"/tmp/x.mp4"};
+  CHECK(audio_codec_for(o) == zc::encode::AudioCodec::Opus);  // asked for: kept
+}
+
 TEST_CASE("errors map to the documented exit codes", "[options]") {
   CHECK(exit_code_for({zc::Errc::invalid_argument, "options", ""}) == kExitUsage);
   CHECK(exit_code_for({zc::Errc::not_found, "capture", ""}) == kExitSource);

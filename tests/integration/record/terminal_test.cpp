@@ -1,0 +1,159 @@
+// `zerocast record` as a person runs it on a machine without a desktop session: in a terminal,
+// with no PipeWire running (zerocast starts a private one), stopped with Ctrl-C or killed.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "record_support.hpp"
+#include "support/paths.hpp"
+#include "support/terminal.hpp"
+
+using namespace std::chrono_literals;
+using zc::test::decode_numbers;
+using zc::test::make_temp_dir;
+using zc::test::Terminal;
+using zc::test::zerocast_bin;
+
+namespace {
+
+// An environment where no PipeWire daemon answers: an empty runtime directory, no remote, no
+// session bus.
+std::map<std::string, std::string> no_desktop_env(const std::string& runtime_dir) {
+  return {{"XDG_RUNTIME_DIR", runtime_dir}};
+}
+const std::vector<std::string> kUnset = {"PIPEWIRE_REMOTE", "PIPEWIRE_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS",
+                                         "WAYLAND_DISPLAY"};
+
+// The private runtime directory zerocast said it started PipeWire in; empty before it said so.
+std::string private_dir(const std::string& output) {
+  static const std::regex said("starting a private one for this run in (/tmp/zerocast-pipewire-[A-Za-z0-9]+)");
+  std::smatch m;
+  return std::regex_search(output, m, said) ? m[1].str() : std::string();
+}
+
+// Pids of the live processes whose environment names `dir` (the private stack runs with
+// XDG_RUNTIME_DIR=dir). Zombies have no environment left and are not counted.
+std::vector<pid_t> processes_using(const std::string& dir) {
+  std::vector<pid_t> found;
+  const std::string needle = "XDG_RUNTIME_DIR=" + dir;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream environ(entry.path() / "environ", std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
+    if (text.find(needle + '\0') != std::string::npos) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+bool grown(const std::string& path, uintmax_t bytes) {
+  std::error_code ec;
+  return std::filesystem::file_size(path, ec) >= bytes && !ec;
+}
+
+}  // namespace
+
+TEST_CASE("record in a terminal: Ctrl-C finishes the file and exits 0, the private PipeWire stopped last",
+          "[record][terminal]") {
+  const std::string dir = make_temp_dir("zc-terminal");
+  const std::string runtime = make_temp_dir("zc-terminal-runtime");
+  const std::string out = dir + "/ctrl-c.mkv";
+  Terminal term({zerocast_bin(), "record", "--source", "test", "--test-size", "320x240", "--test-fps", "30", "-o", out},
+                {.env = no_desktop_env(runtime), .unset_env = kUnset});
+  REQUIRE(zc::test::wait_until([&] { return grown(out, 4096) || term.wait(0ms); }, 30s));
+  std::this_thread::sleep_for(500ms);
+  const std::string stack = private_dir(term.screen());
+  INFO(term.screen());
+  REQUIRE_FALSE(stack.empty());  // it did start its own PipeWire: what this case is about
+  REQUIRE_FALSE(processes_using(stack).empty());
+  term.type("\x03");  // SIGINT to the terminal's whole foreground process group
+  const auto status = term.wait(20s);
+  INFO(term.screen());
+  REQUIRE(status);
+  CHECK(*status == 0);
+  CHECK(term.screen().find("interrupted") != std::string::npos);
+  CHECK(term.screen().find("disconnected") == std::string::npos);
+  const auto d = decode_numbers(out);
+  REQUIRE(d.decode.ok);
+  CHECK(d.decode.frames.size() > 10);
+  CHECK(processes_using(stack).empty());
+  CHECK_FALSE(std::filesystem::exists(stack));
+}
+
+TEST_CASE("record in a terminal: a second Ctrl-C abandons the run with 130, the file keeps what was written",
+          "[record][terminal]") {
+  const std::string dir = make_temp_dir("zc-terminal");
+  const std::string runtime = make_temp_dir("zc-terminal-runtime");
+  const std::string out = dir + "/twice.mkv";
+  // Full HD with the file tuning's look-ahead: finishing takes the encoder a while, long enough
+  // for the second Ctrl-C to come before the end.
+  Terminal term({zerocast_bin(), "record", "--source", "test", "--test-size", "1920x1080", "-o", out},
+                {.env = no_desktop_env(runtime), .unset_env = kUnset});
+  REQUIRE(zc::test::wait_until([&] { return grown(out, 4096) || term.wait(0ms); }, 30s));
+  term.type("\x03");
+  // Two signals pending at once are one: the second only after zerocast took the first.
+  REQUIRE(zc::test::wait_until([&] { return term.screen().find("again to abandon") != std::string::npos; }, 5s));
+  term.type("\x03");
+  const auto status = term.wait(20s);
+  INFO(term.screen());
+  REQUIRE(status);
+  CHECK(*status == 130);
+  CHECK(term.screen().find("again") != std::string::npos);
+  const auto d = decode_numbers(out);
+  CHECK(d.decode.frames.size() > 0);
+}
+
+TEST_CASE("record killed with SIGKILL: its private PipeWire dies with it, the next run removes the directory",
+          "[record][terminal]") {
+  const std::string dir = make_temp_dir("zc-terminal");
+  const std::string runtime = make_temp_dir("zc-terminal-runtime");
+  const std::string out = dir + "/killed.mkv";
+  zc::test::Process::Options o;
+  o.env = no_desktop_env(runtime);
+  o.unset_env = kUnset;
+  zc::test::Process p({zerocast_bin(), "record", "--source", "test", "--test-size", "320x240", "-o", out}, o);
+  REQUIRE(zc::test::wait_until([&] { return grown(out, 4096) || !p.running(); }, 30s));
+  const std::string stack = private_dir(p.output());
+  INFO(p.output());
+  REQUIRE_FALSE(stack.empty());
+  REQUIRE_FALSE(processes_using(stack).empty());
+  ::kill(p.pid(), SIGKILL);
+  p.wait(5s);
+  // dbus-daemon, PipeWire and WirePlumber get SIGTERM from the kernel as zerocast dies.
+  CHECK(zc::test::wait_until([&] { return processes_using(stack).empty(); }, 10s));
+  INFO("left: " << processes_using(stack).size());
+  REQUIRE(std::filesystem::exists(stack));  // nobody was left to remove it
+  const auto next = zc::test::run({zerocast_bin(), "record", "--source", "test", "--test-size", "320x240", "--duration",
+                                   "1", "-o", dir + "/next.mkv"},
+                                  60s, o);
+  INFO(next.output);
+  CHECK(next.status == 0);
+  CHECK_FALSE(std::filesystem::exists(stack));
+}
+
+TEST_CASE("record --help names Ctrl-C's behaviour and every exit code the README's table has", "[record][terminal]") {
+  const auto r = zc::test::run({zerocast_bin(), "record", "--help"}, 10s);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("Ctrl-C") != std::string::npos);
+  std::ifstream readme(zc::test::source_dir() + "/README.md");
+  const std::string text((std::istreambuf_iterator<char>(readme)), std::istreambuf_iterator<char>());
+  const size_t table = text.find("### Exit codes");
+  REQUIRE(table != std::string::npos);
+  static const std::regex row(R"(\n\| (\d+) \|)");
+  int rows = 0;
+  for (auto it = std::sregex_iterator(text.begin() + static_cast<std::ptrdiff_t>(table), text.end(), row);
+       it != std::sregex_iterator() && rows < 20; ++it) {
+    const std::string code = (*it)[1].str();
+    if (it->position() > 2000) break;  // past the table
+    ++rows;
+    CHECK(r.output.find(code + " ") != std::string::npos);
+  }
+  CHECK(rows == 7);
+}
