@@ -29,11 +29,9 @@ bool daemon_answers() {
   return capture::list_nodes(std::chrono::seconds(2)).has_value();
 }
 
-// The executable `name` would run as, searched in PATH; empty when there is none.
-std::string find_program(const std::string& name) {
+// The executable `name` would run as, searched in `path` (PATH's form); empty when there is none.
+std::string find_program(const std::string& name, std::string_view dirs) {
   if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : std::string();
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
   while (!dirs.empty()) {
     const size_t colon = dirs.find(':');
     const std::string_view dir = dirs.substr(0, colon);
@@ -67,10 +65,11 @@ void remove_orphaned_dirs() {
 
 }  // namespace
 
-Result<std::unique_ptr<PrivatePipeWire>> PrivatePipeWire::ensure() {
+Result<std::unique_ptr<PrivatePipeWire>> PrivatePipeWire::ensure(const settings::Environment& env) {
   if (daemon_answers()) return std::unique_ptr<PrivatePipeWire>();
   remove_orphaned_dirs();
   std::unique_ptr<PrivatePipeWire> pw(new PrivatePipeWire());
+  pw->path_ = env.get("PATH").value_or("/usr/local/bin:/usr/bin:/bin");
   std::string tmpl = std::string("/tmp/") + kDirPrefix + "XXXXXX";
   if (!mkdtemp(tmpl.data())) return fail(Errc::io, "pipewire", std::string("mkdtemp: ") + std::strerror(errno));
   pw->dir_ = tmpl;
@@ -106,7 +105,7 @@ Result<std::unique_ptr<PrivatePipeWire>> PrivatePipeWire::ensure() {
 Result<void> PrivatePipeWire::spawn(const std::vector<std::string>& argv, const std::string& log_name) {
   // Everything the child needs is made before fork: between fork and exec it calls only
   // async-signal-safe functions (this process may have threads by now).
-  const std::string program = find_program(argv[0]);
+  const std::string program = find_program(argv[0], path_);
   if (program.empty()) {
     return fail(Errc::pipewire, "pipewire",
                 "cannot start " + argv[0] + ": not found in PATH (is it installed? tools/install-deps.sh)");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "settings/environment.hpp"
 
 namespace zc::cli {
 
@@ -23,7 +24,7 @@ class PrivatePipeWire {
   // nullptr when a daemon already answers (nothing is started). Otherwise starts the daemons,
   // points this process's environment (XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS) at them and
   // returns their owner, which stops them and removes the directory when destroyed.
-  static Result<std::unique_ptr<PrivatePipeWire>> ensure();
+  static Result<std::unique_ptr<PrivatePipeWire>> ensure(const settings::Environment& env);
   ~PrivatePipeWire();
   PrivatePipeWire(const PrivatePipeWire&) = delete;
   PrivatePipeWire& operator=(const PrivatePipeWire&) = delete;
@@ -36,6 +37,7 @@ class PrivatePipeWire {
   Result<void> wait_for(const std::string& path) const;
 
   std::string dir_;
+  std::string path_;             // PATH, where the daemons are looked for
   std::vector<pid_t> children_;  // in start order; stopped in reverse
 };
 

@@ -35,6 +35,13 @@ namespace {
 // After a second Ctrl-C, how long the outputs still get to finish before zerocast exits 130.
 constexpr std::chrono::seconds kAbandonGrace{2};
 
+// The ScreenCast portal answers on the session bus: without one there is no desktop to capture.
+bool has_session_bus(const settings::Environment& env) {
+  if (env.get("DBUS_SESSION_BUS_ADDRESS")) return true;
+  const auto runtime = env.get("XDG_RUNTIME_DIR");
+  return runtime && access((*runtime + "/bus").c_str(), F_OK) == 0;
+}
+
 const char* signal_name(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
 }
@@ -56,6 +63,13 @@ int run_record(RecordArgs& args) {
     return exit_code_for(given.error());
   }
   const auto* options = &s.capture;
+  if (options->source.kind == capture::SourceSpec::Kind::portal && !has_session_bus(args.context->env)) {
+    zc::log::error(
+        "record: no desktop session here (no session bus: DBUS_SESSION_BUS_ADDRESS is unset), so no screen "
+        "to capture through the portal. Try the built-in test pattern with --source test, or name a "
+        "PipeWire node (zerocast sources lists them).");
+    return kExitSource;
+  }
 
   // Before any thread starts: they all take the main thread's priority.
   zc::log::debug("record: threads at {}", raise_priority(s.process.nice));
@@ -75,7 +89,7 @@ int run_record(RecordArgs& args) {
 
   std::unique_ptr<PrivatePipeWire> private_pw;
   if (options->test_source()) {
-    auto pw = PrivatePipeWire::ensure();
+    auto pw = PrivatePipeWire::ensure(args.context->env);
     if (!pw) {
       zc::log::error("record: {}", pw.error().describe());
       return kExitSource;

@@ -36,6 +36,15 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
   if (require_output && o.outputs.empty())
     return fail(Errc::invalid_argument, "options", "no output given (-o FILE|URL)");
   if (o.duration_s && *o.duration_s <= 0) return fail(Errc::invalid_argument, "options", "--duration must be positive");
+  // Every output's form and what it carries, before anything starts (a private PipeWire included).
+  const auto audio_codec = audio_codec_for(o);
+  for (const auto& spec : o.outputs) {
+    if (auto target = output::parse_target(spec); !target) return tl::unexpected(target.error());
+    if (auto ok = output::check_compatible(encode::codec_id(o.codec), spec); !ok) return ok;
+    if (audio_codec) {
+      if (auto ok = output::check_compatible(encode::codec_id(*audio_codec), spec); !ok) return ok;
+    }
+  }
   if (o.max_frames && *o.max_frames == 0) return fail(Errc::invalid_argument, "options", "--frames must be positive");
   if (o.fps > kMaxFps) return fail(Errc::invalid_argument, "options", "--fps must be at most 240");
   if (o.bitrate_kbps > 500000) return fail(Errc::invalid_argument, "options", "--bitrate is in kbit/s; at most 500000");

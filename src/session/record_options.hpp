@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "capture/graph/source.hpp"
+#include "capture/portal/portal_token.hpp"
 #include "capture/video/params.hpp"
 #include "core/colour.hpp"
 #include "core/error.hpp"
@@ -41,7 +42,9 @@ struct RunToggles {
 struct RecordOptions {
   bool test_source() const { return source.kind == capture::SourceSpec::Kind::test; }
 
-  capture::SourceSpec source;        // test (the default) | node:ID | serial:N | gamescope | portal
+  // portal (the default: the screen, monitor chosen in the portal's dialog) | test | node:ID |
+  // serial:N | gamescope
+  capture::SourceSpec source{capture::SourceSpec::Kind::portal, capture::kPortalMonitor};
   TestSourceSpec test;               // for the test source
   std::vector<std::string> outputs;  // paths or URLs
   encode::Codec codec = encode::Codec::H264;

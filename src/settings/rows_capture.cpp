@@ -1,5 +1,6 @@
 // What to capture and where to, the video's encoding, when to stop.
 #include "capture/graph/source.hpp"
+#include "core/parse_number.hpp"
 #include "settings/rows.hpp"
 
 namespace zc::settings::rows {
@@ -9,8 +10,8 @@ void add_capture(std::vector<Setting>& t) {
                Kind::text,
                {"--source", "daemon.default_source", "source", "ZEROCAST_DAEMON_DEFAULT_SOURCE", "", "--source"},
                "test | node:ID | serial:N | gamescope | portal[:monitor|window|virtual]",
-               "What to capture (the daemon's: StartCapture's source when it names none)",
-               "test",
+               "What to capture (the screen by default; the daemon's: StartCapture's source when it names none)",
+               "portal",
                "portal",
                0,
                0,
@@ -248,19 +249,24 @@ void add_capture(std::vector<Setting>& t) {
                  return std::nullopt;
                }});
   t.push_back({"duration",
-               Kind::number,
+               Kind::text,
                {"--duration", "", "", "", "", ""},
-               "SECONDS",
-               "Stop after this many seconds of video; 0: no limit",
-               "0",
+               "5 | 5s | 2m | 1h30m",
+               "Stop after this long (seconds unless a unit says otherwise); unset: until Ctrl-C",
+               "",
                {},
                0,
-               31536000,
+               0,
                false,
                {},
                [](Settings& s, const Value& v) -> Why {
                  s.capture.duration_s.reset();
-                 if (number(v) > 0) s.capture.duration_s = number(v);
+                 if (text(v).empty()) return std::nullopt;
+                 const auto seconds = parse_duration_s(text(v));
+                 if (!seconds || *seconds <= 0 || *seconds > 366.0 * 86400) {
+                   return "must be a length of time above 0 and within a year: 5 (seconds), 5s, 2m, 1h30m";
+                 }
+                 s.capture.duration_s = *seconds;
                  return std::nullopt;
                }});
   t.push_back({"frames",

@@ -103,7 +103,7 @@ TEST_CASE("record: bad arguments are usage errors", "[record][errors]") {
   CHECK(zerocast({"record", "-o", "/tmp/x.mkv", "--scale", "641x360"}, 10s).status == 2);
   CHECK(zerocast({"record", "-o", "/tmp/x.xyz"}, 10s).status == 2);
   CHECK(zerocast({"record", "-o", "/tmp/x.mkv", "--source", "bogus"}, 10s).status == 2);
-  CHECK(zerocast({"record", "-o", "/tmp/x.mkv", "--encoder", "libx265"}, 10s).status == 2);
+  CHECK(zerocast({"record", "--source", "test", "-o", "/tmp/x.mkv", "--encoder", "libx265"}, 10s).status == 2);
   CHECK(zerocast({"record"}, 10s).status == 2);
 }
 

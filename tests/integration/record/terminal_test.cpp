@@ -157,3 +157,53 @@ TEST_CASE("record --help names Ctrl-C's behaviour and every exit code the README
   }
   CHECK(rows == 7);
 }
+
+TEST_CASE("record without --source on a machine with no desktop session: an error naming --source test",
+          "[record][terminal]") {
+  const std::string dir = make_temp_dir("zc-terminal");
+  zc::test::Process::Options o;
+  o.env = no_desktop_env(make_temp_dir("zc-terminal-runtime"));
+  o.unset_env = kUnset;
+  const auto r = zc::test::run({zerocast_bin(), "record", "-o", dir + "/screen.mkv"}, 30s, o);
+  INFO(r.output);
+  CHECK(r.status == 3);
+  CHECK(r.output.find("no desktop session") != std::string::npos);
+  CHECK(r.output.find("--source test") != std::string::npos);
+  CHECK(private_dir(r.output).empty());  // the test source's private PipeWire was not started
+  CHECK_FALSE(std::filesystem::exists(dir + "/screen.mkv"));
+}
+
+TEST_CASE("record: options are checked before a private PipeWire starts, and durations take units",
+          "[record][terminal]") {
+  const std::string dir = make_temp_dir("zc-terminal");
+  zc::test::Process::Options o;
+  o.env = no_desktop_env(make_temp_dir("zc-terminal-runtime"));
+  o.unset_env = kUnset;
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  for (const Case& c :
+       {Case{{"-o", dir + "/x.avi"}, "avi"}, Case{{"--duration", "0", "-o", dir + "/x.mkv"}, "--duration"},
+        Case{{"--duration", "-1", "-o", dir + "/x.mkv"}, "--duration"},
+        Case{{"--duration", "10x", "-o", dir + "/x.mkv"}, "5s, 2m"},
+        Case{{"-o", "rtmp://127.0.0.1:1/live/x", "--codec", "av1"}, "AV1"}}) {
+    std::vector<std::string> argv = {zerocast_bin(), "record", "--source", "test"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const auto r = zc::test::run(argv, 30s, o);
+    INFO(r.output);
+    CHECK(r.status == 2);
+    CHECK(r.output.find(c.says) != std::string::npos);
+    CHECK(private_dir(r.output).empty());
+  }
+  CHECK_FALSE(std::filesystem::exists(dir + "/x.mkv"));
+  const auto ok = zc::test::run({zerocast_bin(), "record", "--source", "test", "--test-size", "320x240", "--duration",
+                                 "1s", "-o", dir + "/1s.mkv"},
+                                60s, o);
+  INFO(ok.output);
+  CHECK(ok.status == 0);
+  const auto d = decode_numbers(dir + "/1s.mkv");
+  REQUIRE(d.decode.ok);
+  CHECK(d.decode.frames.size() >= 55);  // 1 s at the test source's 60 fps
+  CHECK(d.decode.frames.size() <= 62);
+}

@@ -37,3 +37,17 @@ TEST_CASE("parse_number refuses partial, signed-unsigned, out-of-range and empty
   CHECK(parse_number<uint32_t>(text.substr(0, 3)) == 640U);
   CHECK(parse_number<uint32_t>(text.substr(4)) == 480U);
 }
+
+TEST_CASE("durations: seconds by default, s m h units, parts added up, nothing else", "[parse]") {
+  CHECK(zc::parse_duration_s("5") == 5.0);
+  CHECK(zc::parse_duration_s("2.5") == 2.5);
+  CHECK(zc::parse_duration_s("10s") == 10.0);
+  CHECK(zc::parse_duration_s("2m") == 120.0);
+  CHECK(zc::parse_duration_s("1h30m") == 5400.0);
+  CHECK(zc::parse_duration_s("1m0.5s") == 60.5);
+  CHECK(zc::parse_duration_s("0") == 0.0);  // the caller refuses it
+  for (const char* bad : {"", "-1", "s", "5x", "1m30", "5 s", "1.2.3", "+5", "5sec", "m5"}) {
+    INFO(bad);
+    CHECK_FALSE(zc::parse_duration_s(bad));
+  }
+}
