@@ -1,4 +1,10 @@
 // zerocast: capture Wayland screens through PipeWire and record or stream them.
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.hpp"
@@ -6,11 +12,70 @@
 #include "core/allocator.hpp"
 #include "core/library_pages.hpp"
 #include "core/log.hpp"
+#include "core/suggest.hpp"
 #include "ffmpeg/log.hpp"
 #include "session/record_options.hpp"
 #include "settings/table.hpp"
 
 namespace {
+
+template <class Apps>
+std::vector<std::string> names_of(const Apps& apps) {
+  std::vector<std::string> names;
+  for (const auto* a : apps)
+    names.push_back(a->get_name());
+  return names;
+}
+
+// "zerocast recrod", "zerocast ctl statsu": the words before the first option name commands; one
+// that names none is refused with the nearest command (CLI11 alone says only that a subcommand is
+// required).
+std::optional<std::string> mistyped_command(CLI::App& app, int argc, char** argv) {
+  const CLI::App* at = &app;
+  std::string path = "zerocast";
+  for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+    const auto subs = at->get_subcommands([](const CLI::App*) { return true; });
+    if (subs.empty()) return std::nullopt;  // a value, not a command
+    const std::string word = argv[i];
+    const auto it = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* s) { return s->check_name(word); });
+    if (it != subs.end()) {
+      at = *it;
+      path += " " + word;
+      continue;
+    }
+    const auto names = names_of(subs);
+    const auto near = zc::closest(word, names);
+    std::string all;
+    for (const auto& n : names)
+      all += (all.empty() ? "" : ", ") + n;
+    return path + ": '" + word + "' is not a command" + (near ? "; did you mean '" + *near + "'?" : ".") +
+           " Commands: " + all + " (" + path + " --help).";
+  }
+  return std::nullopt;
+}
+
+// After CLI11's own message for an option it does not know: the nearest option of the command.
+std::optional<std::string> option_hint(CLI::App& app, const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) return std::nullopt;
+  const CLI::App* at = &app;
+  for (;;) {
+    const auto parsed = at->get_subcommands();
+    if (parsed.empty()) break;
+    at = parsed.front();
+  }
+  std::vector<std::string> options;
+  for (const auto* o : at->get_options()) {
+    for (const auto& n : o->get_lnames())
+      options.push_back("--" + n);
+  }
+  const std::string what = e.what();
+  for (size_t at_dash = what.find("--"); at_dash != std::string::npos; at_dash = what.find("--", at_dash + 2)) {
+    size_t end = what.find_first_of(" =", at_dash);
+    const std::string word = what.substr(at_dash, end == std::string::npos ? std::string::npos : end - at_dash);
+    if (const auto near = zc::closest(word, options)) return "did you mean " + *near + "?";
+  }
+  return std::nullopt;
+}
 
 int run(int argc, char** argv, const zc::cli::Context& context) {
   CLI::App app{"zerocast: screen capture through PipeWire, encoded with FFmpeg (GPU zero-copy where possible)"};
@@ -22,10 +87,16 @@ int run(int argc, char** argv, const zc::cli::Context& context) {
   auto ctl = zc::cli::add_ctl_command(app);
   auto probe = zc::cli::add_probe_command(app);
   auto sources = zc::cli::add_sources_command(app);
+  if (const auto typo = mistyped_command(app, argc, argv)) {
+    std::fprintf(stderr, "%s\n", typo->c_str());
+    return zc::session::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : zc::session::kExitUsage;
+    const int code = app.exit(e);
+    if (const auto hint = option_hint(app, e)) std::fprintf(stderr, "%s\n", hint->c_str());
+    return code == 0 ? 0 : zc::session::kExitUsage;
   }
   if (app.got_subcommand("record")) return record();
   if (app.got_subcommand("test-source")) return test_source();
@@ -52,6 +123,8 @@ int main(int argc, char** argv) {
     zc::log::error("zerocast: {}", read.error().describe());
     return zc::session::kExitUsage;
   }
+  for (const auto& warning : zc::settings::unknown_variables(context.env))
+    zc::log::warn("zerocast: environment: {}", warning);
   // While the process has one thread: the library pages only the loader used (core/library_pages.hpp).
   const zc::LoaderPages released = zc::release_loader_pages(process.trim_libraries);
   zc::log::debug("zerocast: released {:.1f} MB of loader-only library pages ({} mappings)",

@@ -17,6 +17,7 @@
 #include "session/pipeline.hpp"
 #include "session/zerocopy_mode.hpp"
 #include "settings/cli_options.hpp"
+#include "settings/config_file.hpp"
 
 namespace zc::cli {
 
@@ -48,6 +49,7 @@ const char* signal_name(int sig) {
 
 struct RecordArgs {
   settings::CommandLine line;
+  std::string config_path;
   const Context* context = nullptr;
 };
 
@@ -55,7 +57,18 @@ int run_record(RecordArgs& args) {
   // Before any thread starts: every thread inherits the mask. SIGHUP (the terminal closed) ends a
   // recording as Ctrl-C and SIGTERM do.
   BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});
-  settings::Settings s = args.context->settings;
+  // The daemon's file, then the environment, then the command line (settings/config_file.hpp).
+  settings::ConfigSources sources;
+  sources.path = args.config_path.empty() ? args.context->env.config_path() : args.config_path;
+  sources.required = !args.config_path.empty();
+  sources.env = args.context->env;
+  sources.command = settings::Command::record;
+  auto loaded = settings::load_config(sources);
+  if (!loaded) {
+    zc::log::error("record: {}", loaded.error().describe());
+    return session::kExitUsage;
+  }
+  settings::Settings s = std::move(*loaded);
   Result<void> given = args.line.apply(s);
   if (given) given = validate(s.capture);
   if (!given) {
@@ -158,6 +171,9 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
   auto* cmd = app.add_subcommand("record", "Capture a source into files and/or network streams");
   args->line.add_options(*cmd, settings::CommandLine::For::record);
   cmd->get_option("--output")->required();
+  cmd->add_option("--config", args->config_path,
+                  "Config file, as the daemon's (default: $XDG_CONFIG_HOME/zerocast/config.toml, when it exists; it "
+                  "must exist when given); options given here win over it");
   cmd->footer(
       "Ctrl-C, SIGTERM or SIGHUP finish every output and exit 0; a second one abandons within 2 s.\n"
       "Exit codes: 0 finished (duration, frames, interrupted, the producer ended); 1 failed while running;\n"

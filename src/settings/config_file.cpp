@@ -104,7 +104,7 @@ Result<Settings> parse_config(const std::string& text, const std::string& path, 
 }
 
 Result<Settings> load_config(const ConfigSources& sources) {
-  Settings s = defaults(Command::daemon);
+  Settings s = defaults(sources.command);
   std::error_code ec;
   if (!sources.path.empty() && std::filesystem::exists(sources.path, ec)) {
     std::ifstream in(sources.path);
@@ -117,7 +117,7 @@ Result<Settings> load_config(const ConfigSources& sources) {
   } else if (sources.required) {
     return config_error(sources.path, "does not exist");
   }
-  if (auto ok = apply_environment(s, sources.env, Command::daemon); !ok) return tl::unexpected(ok.error());
+  if (auto ok = apply_environment(s, sources.env, sources.command); !ok) return tl::unexpected(ok.error());
   for (const auto& [name, text] : sources.overrides) {
     const Setting* row = find(&Doors::toml, name);
     if (!row) return config_error("command line", "unknown key '" + name + "'");

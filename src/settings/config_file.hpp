@@ -1,5 +1,5 @@
 #pragma once
-// The daemon's configuration: $XDG_CONFIG_HOME/zerocast/config.toml (toml++), overridden by the
+// The configuration of the daemon and of `record`: $XDG_CONFIG_HOME/zerocast/config.toml (toml++), overridden by the
 // ZEROCAST_* environment variables, overridden by the command line (--set KEY=VALUE and the
 // daemon's own options); the table's defaults for the rest. config/zerocast.toml is the example
 // and a test keeps it in step with the table.
@@ -20,10 +20,11 @@ namespace zc::settings {
 using ConfigOverrides = std::map<std::string, std::string>;
 
 struct ConfigSources {
-  std::string path;           // the file; a missing file is fine unless `required`
-  bool required = false;      // --config PATH given explicitly: it must exist
-  Environment env{{}};        // ZEROCAST_* variables
-  ConfigOverrides overrides;  // from the command line
+  std::string path;                   // the file; a missing file is fine unless `required`
+  bool required = false;              // --config PATH given explicitly: it must exist
+  Environment env{{}};                // ZEROCAST_* variables
+  ConfigOverrides overrides;          // from the command line
+  Command command = Command::daemon;  // whose defaults lie under the file
 };
 
 // Defaults < file < environment < overrides. Errc::invalid_argument (stage "config") naming the

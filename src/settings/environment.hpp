@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/allocator.hpp"
 #include "core/error.hpp"
@@ -22,6 +23,8 @@ class Environment {
 
   // An unset variable and an empty one are alike: nullopt.
   std::optional<std::string> get(std::string_view name) const;
+  // The names of the set variables that begin with `prefix`.
+  std::vector<std::string> names_starting(std::string_view prefix) const;
 
   // $XDG_CONFIG_HOME/zerocast/config.toml, else $HOME/.config/zerocast/config.toml.
   std::string config_path() const;
@@ -36,11 +39,17 @@ class Environment {
   std::map<std::string, std::string> variables_;
 };
 
-// Every setting's environment variable that `command` reads, into `settings`:
-// the daemon reads them all; the record command those of the process and of a run (the ones with
-// no config file key) and the short names (ZEROCAST_ENCODER). Also the run's state directory.
+// Every setting's environment variable, into `settings` (both names where a setting has a short
+// one: ZEROCAST_ENCODER and ZEROCAST_CAPTURE_ENCODER, the long one winning). Also the run's
+// state directory.
 // Errc::invalid_argument (stage "config") "environment NAME REASON".
 Result<void> apply_environment(Settings& settings, const Environment& env, Command command);
+
+// Warnings for ZEROCAST_* variables no setting reads that look meant for one: a close spelling of a
+// setting's variable ("ZEROCAST_CAPTURE_CODEX is not a zerocast variable; did you mean
+// ZEROCAST_CAPTURE_CODEC?"), or a config table's prefix (ZEROCAST_CAPTURE_, ZEROCAST_AUDIO_, ...).
+// The build and test tools' own variables (ZEROCAST_VM_CACHE, ...) are left alone.
+std::vector<std::string> unknown_variables(const Environment& env);
 
 // The allocator's tuning: ZEROCAST_MALLOC_TUNING, and whether the user set glibc's own
 // MALLOC_MMAP_THRESHOLD_ or MALLOC_ARENA_MAX (those stay as they are).

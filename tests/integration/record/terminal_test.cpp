@@ -11,6 +11,7 @@
 
 #include "record_support.hpp"
 #include "support/paths.hpp"
+#include "support/pw_daemon.hpp"
 #include "support/terminal.hpp"
 
 using namespace std::chrono_literals;
@@ -206,4 +207,58 @@ TEST_CASE("record: options are checked before a private PipeWire starts, and dur
   REQUIRE(d.decode.ok);
   CHECK(d.decode.frames.size() >= 55);  // 1 s at the test source's 60 fps
   CHECK(d.decode.frames.size() <= 62);
+}
+
+TEST_CASE("a mistyped command, option or variable gets the nearest name", "[record][terminal]") {
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  for (const Case& c : {Case{{"recrod"}, "did you mean 'record'?"}, Case{{"ctl", "statsu"}, "did you mean 'status'?"},
+                        Case{{"record", "--duratoin", "5", "-o", "/tmp/x.mkv"}, "did you mean --duration?"}}) {
+    std::vector<std::string> argv = {zerocast_bin()};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const auto r = zc::test::run(argv, 10s);
+    INFO(r.output);
+    CHECK(r.status == 2);
+    CHECK(r.output.find(c.says) != std::string::npos);
+  }
+  zc::test::Process::Options o;
+  o.env = {{"ZEROCAST_CAPTURE_CODEX", "hevc"}, {"ZEROCAST_AUDIO_SORCES", "input"}};
+  const auto r = zc::test::run({zerocast_bin(), "--version"}, 10s, o);
+  INFO(r.output);
+  CHECK(r.status == 0);
+  CHECK(r.output.find("ZEROCAST_CAPTURE_CODEX is not a zerocast variable and is ignored; did you mean "
+                      "ZEROCAST_CAPTURE_CODEC?") != std::string::npos);
+  CHECK(r.output.find("ZEROCAST_AUDIO_SORCES is not a zerocast variable") != std::string::npos);
+}
+
+TEST_CASE("record reads the daemon's config file, and its own options win over it", "[record][terminal]") {
+  zc::test::PipeWireDaemon pw;
+  const std::string dir = make_temp_dir("zc-record-config");
+  std::filesystem::create_directories(dir + "/zerocast");
+  std::ofstream(dir + "/zerocast/config.toml") << "[capture]\ncodec = \"hevc\"\n";
+  zc::test::Process::Options o;
+  o.env = {{"XDG_CONFIG_HOME", dir}};
+  const std::vector<std::string> base = {zerocast_bin(), "record",  "--source", "test",
+                                         "--test-size",  "320x240", "--frames", "10"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return zc::test::run(argv, 60s, o);
+  };
+  const auto from_file = with({"-o", dir + "/file.mkv"});
+  INFO(from_file.output);
+  REQUIRE(from_file.status == 0);
+  CHECK(decode_numbers(dir + "/file.mkv").decode.codec == "hevc");
+  const auto given = with({"--codec", "h264", "-o", dir + "/given.mkv"});
+  INFO(given.output);
+  REQUIRE(given.status == 0);
+  CHECK(decode_numbers(dir + "/given.mkv").decode.codec == "h264");
+  std::ofstream(dir + "/zerocast/config.toml") << "[capture]\ncodec = \"hevc\"\nbitrate = -4\n";
+  const auto bad = with({"-o", dir + "/bad.mkv"});
+  INFO(bad.output);
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("config.toml:3") != std::string::npos);
+  CHECK(bad.output.find("capture.bitrate") != std::string::npos);
 }

@@ -242,8 +242,7 @@ TEST_CASE("the table's defaults: the record command's are Settings' own, the dae
   CHECK(same == Settings{});
 }
 
-TEST_CASE("the record command reads the process's variables and ZEROCAST_ENCODER, not the daemon's configuration",
-          "[settings]") {
+TEST_CASE("the record command reads every variable the daemon reads (the two read one config file)", "[settings]") {
   Settings s = defaults(Command::record);
   REQUIRE(apply_environment(s,
                             env_of({{"ZEROCAST_ENCODER", "libx264"},
@@ -253,8 +252,9 @@ TEST_CASE("the record command reads the process's variables and ZEROCAST_ENCODER
                                     {"ZEROCAST_NICE", "0"}}),
                             Command::record));
   CHECK(s.capture.encoder == "libx264");
-  CHECK(s.capture.codec == encode::Codec::H264);  // the daemon's ZEROCAST_CAPTURE_CODEC: not read
-  CHECK(s.capture.audio.empty());
+  CHECK(s.capture.codec == encode::Codec::HEVC);
+  REQUIRE(s.capture.audio.size() == 1);
+  CHECK(s.capture.audio[0].spec.kind == capture::AudioSourceSpec::Kind::output);
   CHECK(s.capture.toggles.encoder_threads == 3);
   CHECK(s.process.nice == 0);
   // The long name of a setting wins over its short one; an empty variable is an unset one.
