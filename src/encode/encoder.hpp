@@ -38,6 +38,7 @@ struct EncoderConfig {
   Tuning tuning = Tuning::Quality;
   int64_t time_origin_ns = 0;  // capture time that maps to pts 0
   uint32_t generation = 0;     // copied into StreamInfo and every packet
+  bool trial = false;          // a selector's trial open (selector.cpp): logged at debug only
   uint32_t threads = 0;        // 0: min(cores, 16)
   uint32_t bit_depth = 8;      // 8 or 10: the input layout (encoder_input()) and the profile follow
   // repeat_last() (--cfr) needs the last picture kept: one more pooled frame held for the whole

@@ -108,9 +108,12 @@ Result<void> FfmpegEncoder::open() {
   info_.generation = config_.generation;
   ctx_ = std::move(ctx);
   state_ = State::Open;
-  zc::log::info("encode: {} opened {}x{} {} {}, gop {}, {} threads, {}", codec_name_, config_.width, config_.height,
-                to_string(input_.format), to_string(config_.tuning), ctx_->gop_size, ctx_->thread_count,
-                describe_rate(rc_, config_.tuning));
+  // The selector's trial opens (selector.cpp) say nothing at the info level: a 640x360 line in a
+  // 1080p run reads as a mistake.
+  zc::log::at(config_.trial ? zc::log::Level::debug : zc::log::Level::info,
+              "encode: {} opened {}x{} {} {}, gop {}, {} threads, {}", codec_name_, config_.width, config_.height,
+              to_string(input_.format), to_string(config_.tuning), ctx_->gop_size, ctx_->thread_count,
+              describe_rate(rc_, config_.tuning));
   return {};
 }
 

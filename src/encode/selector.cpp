@@ -55,6 +55,7 @@ Result<void> probe_candidate(const Candidate& candidate, const EncoderConfig& co
   const auto input = input_at_depth(candidate.input, config.bit_depth);
   if (!input) return fail(Errc::unsupported, "encode:" + candidate.name, "no 10-bit input for it in zerocast");
   EncoderConfig probe = config;
+  probe.trial = true;
   if (candidate.any_size) {
     probe.width = std::min(config.width, kProbeWidth);
     probe.height = std::min(config.height, kProbeHeight);

@@ -16,7 +16,13 @@ constexpr std::string_view kStage = "zerocopy";
 
 // Why the GPU path did not come up, in words for the import path.
 std::string short_reason(const Error& e) {
-  if (e.code == Errc::not_found) return "no NVIDIA driver or device: " + e.message;
+  if (e.code == Errc::not_found) {
+    // dlopen's own words for a machine without the driver: long, and they read as an error.
+    if (e.message.find("cannot open shared object file") != std::string::npos) {
+      return "no NVIDIA driver or device (no libcuda.so.1)";
+    }
+    return "no NVIDIA driver or device: " + e.message;
+  }
   if (e.code == Errc::unsupported) return "no GPU import path: " + e.message;
   return e.describe();
 }
