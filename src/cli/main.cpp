@@ -22,6 +22,7 @@ namespace {
 template <class Apps>
 std::vector<std::string> names_of(const Apps& apps) {
   std::vector<std::string> names;
+  names.reserve(apps.size());
   for (const auto* a : apps)
     names.push_back(a->get_name());
   return names;
@@ -45,11 +46,18 @@ std::optional<std::string> mistyped_command(CLI::App& app, int argc, char** argv
     }
     const auto names = names_of(subs);
     const auto near = zc::closest(word, names);
-    std::string all;
-    for (const auto& n : names)
-      all += (all.empty() ? "" : ", ") + n;
-    return path + ": '" + word + "' is not a command" + (near ? "; did you mean '" + *near + "'?" : ".") +
-           " Commands: " + all + " (" + path + " --help).";
+    std::string text = path;
+    text.append(": '").append(word).append("' is not a command");
+    if (near) {
+      text.append("; did you mean '").append(*near).append("'?");
+    } else {
+      text.append(".");
+    }
+    text.append(" Commands:");
+    for (size_t n = 0; n < names.size(); ++n)
+      text.append(n == 0 ? " " : ", ").append(names[n]);
+    text.append(" (").append(path).append(" --help).");
+    return text;
   }
   return std::nullopt;
 }

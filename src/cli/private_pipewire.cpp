@@ -36,7 +36,7 @@ std::string find_program(const std::string& name, std::string_view dirs) {
     const size_t colon = dirs.find(':');
     const std::string_view dir = dirs.substr(0, colon);
     dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
-    const std::string candidate = std::string(dir.empty() ? "." : dir) + "/" + name;
+    std::string candidate = std::string(dir.empty() ? "." : dir) + "/" + name;
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return {};
