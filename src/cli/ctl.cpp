@@ -7,6 +7,7 @@
 #include "cli/cli.hpp"
 #include "cli/ctl_client.hpp"
 #include "settings/cli_options.hpp"
+#include "settings/table.hpp"
 
 namespace zc::cli {
 namespace {
@@ -32,6 +33,38 @@ struct CtlArgs {
   // bitrate
   uint32_t kbps = 0;
 };
+
+// StartCapture's messages name its a{sv} keys ("option 'bitrate' must be ..."; "give 'outputs' or
+// 'replay' seconds"): in ctl's words those are its options (--bitrate, -o/--output, --replay).
+std::string in_option_words(std::string message) {
+  for (const auto& row : settings::table()) {
+    std::string_view cli = row.doors.cli.empty() ? row.doors.daemon_cli : row.doors.cli;  // ctl start's option
+    if (row.doors.dbus.empty() || cli.empty()) continue;
+    if (const auto comma = cli.rfind(','); comma != std::string_view::npos) cli = cli.substr(comma + 1);
+    for (const std::string& from :
+         {"option '" + std::string(row.doors.dbus) + "'", "'" + std::string(row.doors.dbus) + "'"}) {
+      for (size_t at = message.find(from); at != std::string::npos; at = message.find(from, at + cli.size()))
+        message.replace(at, from.size(), cli);
+    }
+  }
+  return message;
+}
+
+// A refusal in words a person can act on: what to do next where ctl knows it.
+CallError explain(CallError e, const std::string& command, const std::string& capture) {
+  if (e.no_daemon) return e;
+  if (e.name == "org.freedesktop.DBus.Error.UnknownObject" || e.name == "org.freedesktop.DBus.Error.UnknownMethod") {
+    const std::string which = capture.empty() ? "the capture has ended" : "no capture '" + capture + "' is running";
+    return CallError{"usage", which + " (zerocast ctl status lists them)", false};
+  }
+  if (command == "start") e.message = in_option_words(e.message);
+  if (command == "bitrate" && e.message.find("constant-quality") != std::string::npos) {
+    e.message +=
+        "; to change the bitrate while it runs, start the capture with one: zerocast ctl start --bitrate "
+        "KBPS (or capture.bitrate in the config file)";
+  }
+  return e;
+}
 
 int report(const CallError& e) {
   if (e.no_daemon) {
@@ -110,7 +143,7 @@ int run_ctl(const std::string& command, CtlArgs& a) {
     if (!o) return report(CallError{"usage", o.error().message, false});
     if (a.no_audio) (*o)["audio"] = std::vector<std::string>{};
     auto path = client->start(*o);
-    if (!path) return report(path.error());
+    if (!path) return report(explain(path.error(), command, a.capture));
     std::printf("%s\n", path->c_str());
     return kCtlOk;
   }
@@ -121,24 +154,26 @@ int run_ctl(const std::string& command, CtlArgs& a) {
   }
 
   auto path = client->resolve(a.capture);
-  if (!path) return report(path.error());
+  if (!path) return report(explain(path.error(), command, a.capture));
   if (command == "stop") {
-    if (auto ok = client->stop(*path); !ok) return report(ok.error());
+    if (auto ok = client->stop(*path); !ok) return report(explain(ok.error(), command, a.capture));
     std::printf("stopped %s\n", path->c_str());
   } else if (command == "save-replay") {
     const std::string file = absolute(a.file);
-    if (auto ok = client->save_replay(*path, file, a.seconds); !ok) return report(ok.error());
+    if (auto ok = client->save_replay(*path, file, a.seconds); !ok)
+      return report(explain(ok.error(), command, a.capture));
     std::printf("replay of %s saved %s%s\n", path->c_str(), file.empty() ? "in the replay directory" : "to ",
                 file.c_str());
   } else if (command == "keyframe") {
-    if (auto ok = client->keyframe(*path); !ok) return report(ok.error());
+    if (auto ok = client->keyframe(*path); !ok) return report(explain(ok.error(), command, a.capture));
     std::printf("keyframe requested on %s\n", path->c_str());
   } else if (command == "bitrate") {
-    if (auto ok = client->set_bitrate(*path, a.kbps); !ok) return report(ok.error());
+    if (auto ok = client->set_bitrate(*path, a.kbps); !ok) return report(explain(ok.error(), command, a.capture));
     std::printf("bitrate of %s set to %u kbit/s\n", path->c_str(), a.kbps);
   } else if (command == "mute" || command == "unmute") {
     const bool mute = command == "mute";
-    if (auto ok = client->set_audio_mute(*path, a.audio_source, mute); !ok) return report(ok.error());
+    if (auto ok = client->set_audio_mute(*path, a.audio_source, mute); !ok)
+      return report(explain(ok.error(), command, a.capture));
     std::printf("%s %s on %s\n", mute ? "muted" : "unmuted", a.audio_source.c_str(), path->c_str());
   }
   return kCtlOk;

@@ -1,5 +1,6 @@
 // `zerocast record`: capture one source into one or more files/URLs until a duration, a frame
 // count, SIGINT/SIGTERM or the producer's end; a live status line on a terminal, a summary at the end.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -43,6 +44,12 @@ bool has_session_bus(const settings::Environment& env) {
   return runtime && access((*runtime + "/bus").c_str(), F_OK) == 0;
 }
 
+// The terminal's width on stderr (80 when it does not say).
+size_t columns() {
+  winsize size{};
+  return ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 ? size.ws_col : 80;
+}
+
 const char* signal_name(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
 }
@@ -50,6 +57,8 @@ const char* signal_name(int sig) {
 struct RecordArgs {
   settings::CommandLine line;
   std::string config_path;
+  bool verbose = false;
+  bool quiet = false;
   const Context* context = nullptr;
 };
 
@@ -57,6 +66,15 @@ int run_record(RecordArgs& args) {
   // Before any thread starts: every thread inherits the mask. SIGHUP (the terminal closed) ends a
   // recording as Ctrl-C and SIGTERM do.
   BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});
+  // Quiet by default (warnings, errors and the summary): -v adds what each stage does, -q leaves
+  // errors only. ZEROCAST_LOG, where set, is the level when neither is given.
+  if (args.verbose && args.quiet) {
+    zc::log::error("record: -v and -q ask for opposite things: give one");
+    return session::kExitUsage;
+  }
+  if (args.verbose || args.quiet || !args.context->env.get("ZEROCAST_LOG")) {
+    zc::log::set_level(args.verbose ? zc::log::Level::info : args.quiet ? zc::log::Level::error : zc::log::Level::warn);
+  }
   // The daemon's file, then the environment, then the command line (settings/config_file.hpp).
   settings::ConfigSources sources;
   sources.path = args.config_path.empty() ? args.context->env.config_path() : args.config_path;
@@ -138,22 +156,23 @@ int run_record(RecordArgs& args) {
       }
     }
     if (abandon_at != 0 && monotonic_ns() >= abandon_at) {
-      if (tty) std::fprintf(stderr, "\r\033[K");
+      zc::log::clear_status();
       std::fflush(nullptr);
       private_pw.reset();  // its daemons stopped and its directory removed; the rest dies with us
       std::_Exit(kExitAbandoned);
     }
     if (tty && monotonic_ns() >= next_status) {
       const auto snap = (*pipeline)->snapshot();
-      std::fprintf(stderr, "\r\033[K%s", log::scrub(status_line(snap, rates.update(snap, monotonic_ns()))).c_str());
-      std::fflush(stderr);
+      zc::log::show_status(status_line(snap, rates.update(snap, monotonic_ns()), options->duration_s, columns()));
       next_status += 1'000'000'000;
     }
   }
-  if (tty) std::fprintf(stderr, "\r\033[K");
+  zc::log::clear_status();
   const auto snap = (*pipeline)->snapshot();
-  std::printf("%s", log::scrub(summary(snap, *outcome)).c_str());
-  std::fflush(stdout);
+  if (!args.quiet) {
+    std::printf("%s", log::scrub(summary(snap, *outcome)).c_str());
+    std::fflush(stdout);
+  }
   if (outcome->error) return exit_code_for(*outcome->error);
   if (signals_seen > 1) return kExitAbandoned;
   if (snap.counters[session::Counter::frames_encoded] == 0) {
@@ -171,6 +190,8 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
   auto* cmd = app.add_subcommand("record", "Capture a source into files and/or network streams");
   args->line.add_options(*cmd, settings::CommandLine::For::record);
   cmd->get_option("--output")->required();
+  cmd->add_flag("-v,--verbose", args->verbose, "Say what each stage does (the info lines)");
+  cmd->add_flag("-q,--quiet", args->quiet, "Errors only: no warnings, no summary");
   cmd->add_option("--config", args->config_path,
                   "Config file, as the daemon's (default: $XDG_CONFIG_HOME/zerocast/config.toml, when it exists; it "
                   "must exist when given); options given here win over it");

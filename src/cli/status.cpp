@@ -18,25 +18,38 @@ Rates RateTracker::update(const Snapshot& s, int64_t now_ns) {
   return r;
 }
 
-std::string status_line(const Snapshot& s, const Rates& r) {
-  const auto secs = static_cast<uint64_t>(s.elapsed_s);
-  std::string line = fmt::format(
-      "{:02}:{:02}  in {:5.1f} fps  out {:5.1f} fps  {:6.0f} kbit/s  dropped {}  {}  import {}  {}x{}", secs / 60,
-      secs % 60, r.fps_in, r.fps_out, r.kbps, s.counters.dropped(), s.encoder, s.import_path, s.width, s.height);
-  // The counters the line shows as they are, once they are not 0.
-  for (const auto& row : kCounterTable) {
-    if (row.status == StatusShow::total && s.counters[row.counter] > 0) {
-      line += fmt::format("  {} {}", row.label, s.counters[row.counter]);
-    }
-  }
-  // Each sound source: its peak over the last second, or what keeps it from sounding.
+namespace {
+
+std::string clock_text(double seconds) {
+  const auto secs = static_cast<uint64_t>(seconds < 0 ? 0 : seconds);
+  return secs >= 3600 ? fmt::format("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+                      : fmt::format("{:02}:{:02}", secs / 60, secs % 60);
+}
+
+}  // namespace
+
+std::string status_line(const Snapshot& s, const Rates& r, std::optional<double> duration_s, size_t width) {
+  std::string line =
+      fmt::format("{}  {:.0f}/{:.0f} fps  {:.1f} MB  {:.0f} kbit/s  dropped {}", clock_text(s.elapsed_s), r.fps_in,
+                  r.fps_out, static_cast<double>(s.counters[Counter::bytes]) / 1e6, r.kbps, s.counters.dropped());
+  if (duration_s) line += "  " + clock_text(*duration_s - s.elapsed_s) + " left";
+  // The rest while it fits: a line wider than the terminal wraps, and \r then redraws only its end.
+  const size_t limit = width > 1 ? width - 1 : width;
+  auto add = [&](const std::string& part) {
+    if (line.size() + 2 + part.size() <= limit) line += "  " + part;
+  };
   for (const auto& a : s.audio) {
     if (a.muted) {
-      line += fmt::format("  {} muted", a.name);
+      add(fmt::format("{} muted", a.name));
     } else if (a.state == "capturing") {
-      line += fmt::format("  {} {:4.0f} dB", a.name, a.peak_dbfs);
+      add(fmt::format("{} {:.0f} dB", a.name, a.peak_dbfs));
     } else {
-      line += fmt::format("  {} {}", a.name, a.state);
+      add(fmt::format("{} {}", a.name, a.state));
+    }
+  }
+  for (const auto& row : kCounterTable) {
+    if (row.status == StatusShow::total && s.counters[row.counter] > 0) {
+      add(fmt::format("{} {}", row.label, s.counters[row.counter]));
     }
   }
   return line;
@@ -69,8 +82,10 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
   }
   const double bytes = static_cast<double>(c[Counter::bytes]);
   const double kbps = secs > 0 ? bytes * 8 / secs / 1000 : 0;
-  out += fmt::format("  written   {} packets, {:.1f} MB ({} bytes), {:.0f} kbit/s\n", c[Counter::packets], bytes / 1e6,
-                     c[Counter::bytes], kbps);
+  // Every stream's packets: the picture's and the sound's.
+  const uint64_t packets = c[Counter::packets] + c[Counter::audio_packets];
+  out += fmt::format("  written   {} packets ({} video, {} audio), {:.1f} MB of video ({} bytes), {:.0f} kbit/s\n",
+                     packets, c[Counter::packets], c[Counter::audio_packets], bytes / 1e6, c[Counter::bytes], kbps);
   std::string others;
   for (const auto& row : kCounterTable) {
     if (row.summary_line || c[row.counter] == 0) continue;

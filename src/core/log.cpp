@@ -40,6 +40,18 @@ std::string scrub_locked(std::string text, const std::vector<std::string>& list)
   return text;
 }
 
+// The status line under the log (show_status), if one is shown.
+struct StatusLine {
+  std::mutex mutex;
+  std::string text;
+  bool shown = false;
+};
+
+StatusLine& status_line() {
+  static StatusLine s;
+  return s;
+}
+
 // Wraps the real sink and scrubs each formatted payload before it is written.
 class ScrubbingSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
@@ -47,16 +59,23 @@ class ScrubbingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
+    auto& status = status_line();
+    std::lock_guard status_lock(status.mutex);
+    if (status.shown) std::fputs("\r\033[K", stderr);
     auto& s = secrets();
     std::shared_lock lock(s.mutex);
     if (s.list.empty()) {
       inner_->log(msg);
-      return;
+    } else {
+      const std::string clean = scrub_locked(std::string(msg.payload.data(), msg.payload.size()), s.list);
+      spdlog::details::log_msg copy(msg);
+      copy.payload = clean;
+      inner_->log(copy);
     }
-    const std::string clean = scrub_locked(std::string(msg.payload.data(), msg.payload.size()), s.list);
-    spdlog::details::log_msg copy(msg);
-    copy.payload = clean;
-    inner_->log(copy);
+    if (status.shown) {
+      std::fputs(status.text.c_str(), stderr);
+      std::fflush(stderr);
+    }
   }
   void flush_() override { inner_->flush(); }
 
@@ -87,6 +106,28 @@ bool enabled(Level level) {
 void write(Level level, std::string_view message) {
   spdlog::default_logger_raw()->log(static_cast<spdlog::level::level_enum>(level),
                                     spdlog::string_view_t(message.data(), message.size()));
+}
+
+void set_level(Level level) {
+  spdlog::set_level(static_cast<spdlog::level::level_enum>(level));
+}
+
+void show_status(std::string_view line) {
+  auto& status = status_line();
+  std::lock_guard lock(status.mutex);
+  status.text = scrub(line);
+  status.shown = true;
+  std::fprintf(stderr, "\r\033[K%s", status.text.c_str());
+  std::fflush(stderr);
+}
+
+void clear_status() {
+  auto& status = status_line();
+  std::lock_guard lock(status.mutex);
+  if (!status.shown) return;
+  status.shown = false;
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
 }
 
 void add_secret(std::string_view secret) {

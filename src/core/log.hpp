@@ -17,6 +17,13 @@ enum class Level { trace, debug, info, warn, error, critical, off };
 
 bool enabled(Level level);
 void write(Level level, std::string_view message);
+// What gets through from now on (init() set the first level).
+void set_level(Level level);
+
+// A terminal's status line on stderr, redrawn in place: each log line clears it first and draws it
+// again under itself, so the two never share a line. clear_status() removes it for good.
+void show_status(std::string_view line);
+void clear_status();
 
 template <typename... Args>
 void at(Level level, fmt::format_string<Args...> format, Args&&... args) {

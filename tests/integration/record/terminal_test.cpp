@@ -262,3 +262,65 @@ TEST_CASE("record reads the daemon's config file, and its own options win over i
   CHECK(bad.output.find("config.toml:3") != std::string::npos);
   CHECK(bad.output.find("capture.bitrate") != std::string::npos);
 }
+
+TEST_CASE("record is quiet by default (the summary, no info lines), -v says what each stage does, -q only errors",
+          "[record][terminal]") {
+  zc::test::PipeWireDaemon pw;
+  const std::string dir = make_temp_dir("zc-quiet");
+  zc::test::Process::Options o;
+  o.unset_env = {"ZEROCAST_LOG"};
+  auto run = [&](const std::string& flag, const std::string& name) {
+    std::vector<std::string> argv = {zerocast_bin(), "record",   "--source", "test", "--test-size",
+                                     "320x240",      "--frames", "20",       "-o",   dir + "/" + name + ".mkv"};
+    if (!flag.empty()) argv.push_back(flag);
+    return zc::test::run(argv, 60s, o);
+  };
+  const auto quiet = run("", "default");
+  INFO(quiet.output);
+  CHECK(quiet.status == 0);
+  CHECK(quiet.output.find("[I]") == std::string::npos);
+  CHECK(quiet.output.find("zerocast record: finished") != std::string::npos);
+  CHECK(quiet.output.find("written   ") != std::string::npos);
+  const auto verbose = run("-v", "verbose");
+  INFO(verbose.output);
+  CHECK(verbose.status == 0);
+  CHECK(verbose.output.find("[I] record: capturing") != std::string::npos);
+  const auto silent = run("-q", "silent");
+  INFO(silent.output);
+  CHECK(silent.status == 0);
+  CHECK(silent.output.find("zerocast record") == std::string::npos);  // no summary
+  CHECK(silent.output.find("[I] ") == std::string::npos);
+  CHECK(silent.output.find("[W] ") == std::string::npos);
+  CHECK(decode_numbers(dir + "/silent.mkv").decode.frames.size() == 20);
+}
+
+TEST_CASE("record in a terminal: one status line that fits 80 columns, with the time left, never inside a log line",
+          "[record][terminal]") {
+  zc::test::PipeWireDaemon pw;
+  const std::string dir = make_temp_dir("zc-status");
+  Terminal term({zerocast_bin(), "record", "--source", "test", "--test-size", "320x240", "--test-fps", "30",
+                 "--duration", "4", "-v", "-o", dir + "/s.mkv"},
+                {});
+  const auto status = term.wait(30s);
+  INFO(term.screen());
+  REQUIRE(status);
+  CHECK(*status == 0);
+  // Each redraw is "\r\033[K" then the line; a log line clears it first and draws it again after.
+  const std::string screen = term.screen();
+  size_t lines = 0;
+  for (size_t at = screen.find("\r\033[K"); at != std::string::npos; at = screen.find("\r\033[K", at + 1)) {
+    const size_t start = at + 4;
+    const size_t end = screen.find_first_of("\r\n", start);
+    const std::string line = screen.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.find(" fps ") == std::string::npos) continue;
+    ++lines;
+    INFO(line);
+    CHECK(line.size() <= 79);
+    CHECK(line.find(" left") != std::string::npos);
+    CHECK(line.find("[I]") == std::string::npos);
+  }
+  CHECK(lines >= 2);
+  // Every log line starts a line of its own: none follows a status line's text on the same line.
+  static const std::regex glued(R"(fps[^\r\n]*\[[IWE]\])");
+  CHECK_FALSE(std::regex_search(screen, glued));
+}

@@ -113,8 +113,22 @@ TEST_CASE("zerocast ctl names the captures when it cannot tell which one, and th
   CHECK(pair.status == 1);
   CHECK(pair.output.find("(Unsupported)") != std::string::npos);
   auto gone = d.ctl({"stop", "--capture", "99"});
-  CHECK(gone.status == 1);
-  CHECK(gone.output.find("99") != std::string::npos);
+  INFO(gone.output);
+  CHECK(gone.status == 2);
+  CHECK(gone.output.find("no capture '99' is running (zerocast ctl status lists them)") != std::string::npos);
+  CHECK(gone.output.find("UnknownObject") == std::string::npos);
+  // Started without a bitrate: constant quality, which says how to get one.
+  auto quality = d.ctl({"bitrate", "4000", "--capture", "1"});
+  INFO(quality.output);
+  CHECK(quality.status == 1);
+  CHECK(quality.output.find("zerocast ctl start --bitrate") != std::string::npos);
+  // StartCapture's keys in ctl's words.
+  auto nothing = d.ctl({"start"});
+  INFO(nothing.output);
+  CHECK(nothing.status == 1);
+  CHECK(nothing.output.find("--output") != std::string::npos);
+  CHECK(nothing.output.find("--replay") != std::string::npos);
+  CHECK(nothing.output.find("'outputs'") == std::string::npos);
   auto usage = d.ctl({"bitrate"});
   CHECK(usage.status == 2);
 

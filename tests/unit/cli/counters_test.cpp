@@ -29,14 +29,15 @@ Snapshot base() {
   return s;
 }
 
-// The status line after a second with `s` at its end (rates from the counters' change).
-std::string status_of(const Snapshot& s) {
+// The status line after a second with `s` at its end (rates from the counters' change), on a
+// terminal `width` columns wide (wide enough for every counter by default).
+std::string status_of(const Snapshot& s, size_t width = 1000, std::optional<double> duration_s = std::nullopt) {
   zc::cli::RateTracker rates;
   Snapshot before = base();
   for (const auto& row : kCounterTable)
     before.counters[row.counter] = 0;
   rates.update(before, 1'000'000'000);
-  return zc::cli::status_line(s, rates.update(s, 2'000'000'000));
+  return zc::cli::status_line(s, rates.update(s, 2'000'000'000), duration_s, width);
 }
 
 std::string metrics_of(const Snapshot& s) {
@@ -80,4 +81,26 @@ TEST_CASE("the status line shows a counter as a total once it is not 0", "[count
   CHECK(line.find("  missed 3") != std::string::npos);
   CHECK(line.find("repeated") == std::string::npos);
   CHECK(line.find("dropped 0") != std::string::npos);
+}
+
+TEST_CASE("the status line fits an 80-column terminal, with the time left when there is a duration", "[counters]") {
+  Snapshot s = base();  // every counter not 0
+  for (const char* name : {"output", "input", "app:firefox"}) {
+    zc::session::AudioInputStats a;
+    a.name = name;
+    a.state = "capturing";
+    a.peak_dbfs = -23;
+    s.audio.push_back(a);
+  }
+  const std::string line = status_of(s, 80, 60.0);
+  INFO(line);
+  CHECK(line.size() <= 79);
+  CHECK(line.rfind("00:10  ", 0) == 0);
+  CHECK(line.find("00:50 left") != std::string::npos);
+  CHECK(line.find("dropped ") != std::string::npos);
+  CHECK(line.find(" MB") != std::string::npos);
+  CHECK(line.find("kbit/s") != std::string::npos);
+  CHECK(line.find("output -23 dB") != std::string::npos);  // the first sound source fits
+  CHECK(status_of(s, 40, 60.0).size() >= 40);              // the essentials are never cut
+  CHECK(status_of(s, 1000).find("left") == std::string::npos);
 }
