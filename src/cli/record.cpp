@@ -174,6 +174,19 @@ int run_record(RecordArgs& args) {
     std::fflush(stdout);
   }
   if (outcome->error) return exit_code_for(*outcome->error);
+  // A network output that never took a packet, or was lost and not found again before the end,
+  // fails the run: its viewers saw nothing, or not the end.
+  int output_code = kExitOk;
+  for (const auto& o : snap.output_states) {
+    if (o.packets == 0) {
+      zc::log::error("record: {} never took a packet ({}): nothing was sent there", o.description, o.last_error);
+      output_code = session::kExitOutput;
+    } else if (!o.connected) {
+      zc::log::error("record: {} was lost and not reconnected before the end ({})", o.description, o.last_error);
+      if (output_code == kExitOk) output_code = kExitRuntime;
+    }
+  }
+  if (output_code != kExitOk) return output_code;
   if (signals_seen > 1) return kExitAbandoned;
   if (snap.counters[session::Counter::frames_encoded] == 0) {
     zc::log::error("record: no frame was captured ({})", outcome->reason);
@@ -197,9 +210,10 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
                   "must exist when given); options given here win over it");
   cmd->footer(
       "Ctrl-C, SIGTERM or SIGHUP finish every output and exit 0; a second one abandons within 2 s.\n"
-      "Exit codes: 0 finished (duration, frames, interrupted, the producer ended); 1 failed while running;\n"
-      "2 usage; 3 source (PipeWire, node, portal, no frame); 4 encoder; 5 an output that could not be\n"
-      "opened at the start; 130 abandoned by a second Ctrl-C.");
+      "Exit codes: 0 finished (duration, frames, interrupted, the producer ended); 1 failed while running\n"
+      "(a stream lost and not reconnected by the end included); 2 usage; 3 source (PipeWire, node, portal,\n"
+      "no frame); 4 encoder; 5 an output that could not be opened at the start, or a stream that never\n"
+      "took a packet; 130 abandoned by a second Ctrl-C.");
   return [args] { return run_record(*args); };
 }
 

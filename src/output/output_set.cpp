@@ -126,13 +126,21 @@ std::vector<OutputStatus> OutputSet::status() const {
   std::vector<OutputStatus> out;
   for (size_t i = 0; i < reconnecting_.size() && i < members.size(); ++i) {
     const auto& m = members[i];
-    OutputStatus s{m.description, false};
+    OutputStatus s;
+    s.description = m.description;
+    s.name = m.description;
     if (m.failure) {
       s.description += " (failed: " + m.failure->message + ")";
       s.failed = true;
     } else if (reconnecting_[i]) {
       const auto rs = reconnecting_[i]->status();
       if (!rs.connected && rs.last_error) s.description += " (reconnecting: " + rs.last_error->message + ")";
+      s.network = true;
+      s.connected = rs.connected;
+      s.packets = reconnecting_[i]->stats().packets;
+      s.failures = rs.failures;
+      s.reconnects = rs.reconnects;
+      if (rs.last_error) s.last_error = rs.last_error->message;
     }
     out.push_back(std::move(s));
   }

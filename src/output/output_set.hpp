@@ -31,7 +31,16 @@ struct OutputSetOptions {
 
 struct OutputStatus {
   std::string description;  // redacted; with "(failed: ...)" or "(reconnecting: ...)"
+  std::string name;         // redacted, without the note
   bool failed = false;
+  // Network outputs (they reconnect rather than fail): whether a peer takes packets now, what it
+  // was sent, how often it was lost and found again, and why it was last lost.
+  bool network = false;
+  bool connected = false;
+  uint64_t packets = 0;
+  uint64_t failures = 0;
+  uint64_t reconnects = 0;
+  std::string last_error;
 };
 
 class OutputSet {

@@ -284,8 +284,11 @@ Snapshot Pipeline::snapshot() const {
     s.audio_tracks = audio_->tracks();
   }
   if (outputs_) {
-    for (const auto& o : outputs_->status())
+    for (const auto& o : outputs_->status()) {
       s.outputs.push_back(o.description);
+      if (o.network)
+        s.output_states.push_back({o.name, o.connected, o.packets, o.failures, o.reconnects, o.last_error});
+    }
   } else if (writer_) {
     auto& sinks = writer_->sinks();
     auto f = sinks.failure();

@@ -28,6 +28,17 @@ inline constexpr int64_t kSettledAfterNs = 2'000'000'000;
 // --duration ends by the clock this long after its time when no frame has ended it.
 inline constexpr int64_t kDurationGraceNs = 1'000'000'000;
 
+// A network output at a snapshot (output::OutputStatus): whether a peer takes packets now, what it
+// was sent, how often it was lost and found again, and why it was last lost.
+struct OutputState {
+  std::string description;  // redacted
+  bool connected = false;
+  uint64_t packets = 0;
+  uint64_t failures = 0;
+  uint64_t reconnects = 0;
+  std::string last_error;
+};
+
 struct Snapshot {
   RunState state = RunState::starting;
   std::string encoder;
@@ -47,12 +58,13 @@ struct Snapshot {
   double encoded_span_s = 0;             // video time covered by the encoded frames
   uint32_t width = 0;
   uint32_t height = 0;
-  std::vector<std::string> outputs;    // redacted, with a failure note when detached
-  size_t queue_depth = 0;              // frames waiting for the encoder
-  uint32_t bitrate_kbps = 0;           // the target (0: the tuning's default)
-  std::string audio_codec;             // "opus", "aac"; empty without sound
-  std::vector<AudioInputStats> audio;  // per audio source
-  uint32_t audio_tracks = 0;           // encoded tracks: 1 mixed, or one per source
+  std::vector<std::string> outputs;        // redacted, with a failure note when detached
+  std::vector<OutputState> output_states;  // the network ones among them, in figures
+  size_t queue_depth = 0;                  // frames waiting for the encoder
+  uint32_t bitrate_kbps = 0;               // the target (0: the tuning's default)
+  std::string audio_codec;                 // "opus", "aac"; empty without sound
+  std::vector<AudioInputStats> audio;      // per audio source
+  uint32_t audio_tracks = 0;               // encoded tracks: 1 mixed, or one per source
 
   // Encoder generations so far: the first, and one per restart.
   uint64_t generations() const {
