@@ -63,8 +63,8 @@ LinkStates::Waiting LinkStates::failure(const std::string& error) {
 LinkStates::Waiting LinkStates::why_waiting(bool format_set) const {
   if (links_.empty()) {
     if (removed_failure_) return failure(*removed_failure_);
-    return {ever_linked_ ? "its link to the stream went away and none came back"
-                         : "nothing linked the stream to it: is a session manager (WirePlumber) running?"};
+    if (ever_linked_) return {"its link to the stream went away and none came back", false, true};
+    return {"nothing linked the stream to it: is a session manager (WirePlumber) running?"};
   }
   // The link that tells most: a failed one, else the least advanced.
   const Followed* worst = nullptr;

@@ -27,8 +27,9 @@ class LinkStates {
   void on_global_remove(uint32_t id);
 
   struct Waiting {
-    std::string words;           // for an error message, without parentheses
-    bool format_failed = false;  // the server failed the link over its format ("no more input formats")
+    std::string words;              // for an error message, without parentheses
+    bool format_failed = false;     // the server failed the link over its format ("no more input formats")
+    bool lost_unexplained = false;  // a link was made and went away, its error (if any) never seen
   };
   // Why a negotiation waits: the least advanced link into our node (a failed one first, also one
   // the server has removed since), or that none was ever made. `format_set`: the stream has its

@@ -469,8 +469,11 @@ std::string Stream::Impl::link_why() const {
   if (!link_states) return "";
   // What the server says of our links: a blocked server, a silent producer and a format that does
   // not fit read differently (all three were "no common format?" before).
-  auto [words, format_failed] = link_states->why_waiting(format.has_value());
-  if (format_failed) words += std::string("; ") + kFormatsTaken;
+  auto [words, format_failed, lost_unexplained] = link_states->why_waiting(format.has_value());
+  // A link gone before any format was set: when the two sides share no format, the session manager
+  // can remove the failed link (and our stream) before the link's error reaches us (seen under
+  // ASan): name what capture takes then too, as the question it is.
+  if (format_failed || (lost_unexplained && !format)) words += std::string("; ") + kFormatsTaken;
   return " (" + words + ")";
 }
 
