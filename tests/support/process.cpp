@@ -37,24 +37,30 @@ std::string default_log(const std::string& program) {
 
 }  // namespace
 
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& set,
+                                           const std::vector<std::string>& unset) {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string kv(*e);
+    const size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& name : unset)
+    env.erase(name);
+  for (const auto& [k, v] : set)
+    env[k] = v;
+  std::vector<std::string> strings;
+  strings.reserve(env.size());
+  for (const auto& [k, v] : env)
+    strings.push_back(k + "=" + v);
+  return strings;
+}
+
 Process::Process(std::vector<std::string> argv, Options options) {
   if (argv.empty()) throw std::runtime_error("Process: empty argv");
   log_path_ = options.log_path.empty() ? default_log(argv[0]) : options.log_path;
 
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    const size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  for (const auto& name : options.unset_env)
-    env.erase(name);
-  for (const auto& [k, v] : options.env)
-    env[k] = v;
-  std::vector<std::string> env_strings;
-  env_strings.reserve(env.size());
-  for (const auto& [k, v] : env)
-    env_strings.push_back(k + "=" + v);
+  std::vector<std::string> env_strings = child_environment(options.env, options.unset_env);
 
   std::vector<char*> cargv;
   for (auto& a : argv)

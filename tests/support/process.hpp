@@ -55,6 +55,11 @@ class Process {
   std::string log_path_;
 };
 
+// This process's environment with `unset` removed and `set` added (or overriding), as "NAME=VALUE"
+// strings for a child's exec.
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& set,
+                                           const std::vector<std::string>& unset);
+
 // Runs to completion (killed after `timeout`) and returns {status, output}.
 struct RunResult {
   int status = -1;

@@ -1,5 +1,7 @@
 #include "support/terminal.hpp"
 
+#include "support/process.hpp"
+
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -10,26 +12,12 @@
 #include <cstring>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace zc::test {
 
 Terminal::Terminal(std::vector<std::string> argv, Options options) {
   if (argv.empty()) throw std::runtime_error("Terminal: empty argv");
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    const std::string kv(*e);
-    const size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  for (const auto& name : options.unset_env)
-    env.erase(name);
-  for (const auto& [k, v] : options.env)
-    env[k] = v;
-  env["TERM"] = "xterm";
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env)
-    env_strings.push_back(k + "=" + v);
+  options.env["TERM"] = "xterm";
+  std::vector<std::string> env_strings = child_environment(options.env, options.unset_env);
   std::vector<char*> cargv;
   for (auto& a : argv)
     cargv.push_back(a.data());

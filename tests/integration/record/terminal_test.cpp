@@ -30,6 +30,15 @@ std::map<std::string, std::string> no_desktop_env(const std::string& runtime_dir
 const std::vector<std::string> kUnset = {"PIPEWIRE_REMOTE", "PIPEWIRE_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS",
                                          "WAYLAND_DISPLAY"};
 
+// Options for a child that finds no PipeWire and no desktop: no_desktop_env in a fresh runtime
+// directory, kUnset removed.
+zc::test::Process::Options without_desktop() {
+  zc::test::Process::Options o;
+  o.env = no_desktop_env(make_temp_dir("zc-terminal-runtime"));
+  o.unset_env = kUnset;
+  return o;
+}
+
 // The private runtime directory zerocast said it started PipeWire in; empty before it said so.
 std::string private_dir(const std::string& output) {
   static const std::regex said("starting a private one for this run in (/tmp/zerocast-pipewire-[A-Za-z0-9]+)");
@@ -113,11 +122,8 @@ TEST_CASE("record in a terminal: a second Ctrl-C abandons the run with 130, the 
 TEST_CASE("record killed with SIGKILL: its private PipeWire dies with it, the next run removes the directory",
           "[record][terminal]") {
   const std::string dir = make_temp_dir("zc-terminal");
-  const std::string runtime = make_temp_dir("zc-terminal-runtime");
   const std::string out = dir + "/killed.mkv";
-  zc::test::Process::Options o;
-  o.env = no_desktop_env(runtime);
-  o.unset_env = kUnset;
+  const zc::test::Process::Options o = without_desktop();
   zc::test::Process p({zerocast_bin(), "record", "--source", "test", "--test-size", "320x240", "-o", out}, o);
   REQUIRE(zc::test::wait_until([&] { return grown(out, 4096) || !p.running(); }, 30s));
   const std::string stack = private_dir(p.output());
@@ -162,9 +168,7 @@ TEST_CASE("record --help names Ctrl-C's behaviour and every exit code the README
 TEST_CASE("record without --source on a machine with no desktop session: an error naming --source test",
           "[record][terminal]") {
   const std::string dir = make_temp_dir("zc-terminal");
-  zc::test::Process::Options o;
-  o.env = no_desktop_env(make_temp_dir("zc-terminal-runtime"));
-  o.unset_env = kUnset;
+  const zc::test::Process::Options o = without_desktop();
   const auto r = zc::test::run({zerocast_bin(), "record", "-o", dir + "/screen.mkv"}, 30s, o);
   INFO(r.output);
   CHECK(r.status == 3);
@@ -177,9 +181,7 @@ TEST_CASE("record without --source on a machine with no desktop session: an erro
 TEST_CASE("record: options are checked before a private PipeWire starts, and durations take units",
           "[record][terminal]") {
   const std::string dir = make_temp_dir("zc-terminal");
-  zc::test::Process::Options o;
-  o.env = no_desktop_env(make_temp_dir("zc-terminal-runtime"));
-  o.unset_env = kUnset;
+  const zc::test::Process::Options o = without_desktop();
   struct Case {
     std::vector<std::string> args;
     const char* says;
