@@ -159,11 +159,9 @@ int run_ctl(const std::string& command, CtlArgs& a) {
     if (auto ok = client->stop(*path); !ok) return report(explain(ok.error(), command, a.capture));
     std::printf("stopped %s\n", path->c_str());
   } else if (command == "save-replay") {
-    const std::string file = absolute(a.file);
-    if (auto ok = client->save_replay(*path, file, a.seconds); !ok)
-      return report(explain(ok.error(), command, a.capture));
-    std::printf("replay of %s saved %s%s\n", path->c_str(), file.empty() ? "in the replay directory" : "to ",
-                file.c_str());
+    auto saved = client->save_replay(*path, absolute(a.file), a.seconds);
+    if (!saved) return report(explain(saved.error(), command, a.capture));
+    std::printf("replay of %s saved to %s (%.1f s)\n", path->c_str(), saved->file.c_str(), saved->seconds);
   } else if (command == "keyframe") {
     if (auto ok = client->keyframe(*path); !ok) return report(explain(ok.error(), command, a.capture));
     std::printf("keyframe requested on %s\n", path->c_str());

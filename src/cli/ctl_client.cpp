@@ -270,9 +270,20 @@ CallResult<void> CtlClient::stop(const std::string& path) {
   return call(path, kCaptureInterface, "Stop", 60s, {}, {});
 }
 
-CallResult<void> CtlClient::save_replay(const std::string& path, const std::string& file, uint32_t seconds) {
-  return call(path, kCaptureInterface, "SaveReplay", 120s,
-              [&](sd_bus_message* m) { return sd_bus_message_append(m, "su", file.c_str(), seconds); }, {});
+CallResult<CtlClient::Saved> CtlClient::save_replay(const std::string& path, const std::string& file,
+                                                    uint32_t seconds) {
+  Saved saved;
+  auto r = call(
+      path, kCaptureInterface, "SaveReplay", 120s,
+      [&](sd_bus_message* m) { return sd_bus_message_append(m, "su", file.c_str(), seconds); },
+      [&](sd_bus_message* reply) {
+        const char* written = nullptr;
+        const int k = sd_bus_message_read(reply, "sd", &written, &saved.seconds);
+        if (k >= 0) saved.file = written;
+        return k;
+      });
+  if (!r) return tl::unexpected(r.error());
+  return saved;
 }
 
 CallResult<void> CtlClient::keyframe(const std::string& path) {

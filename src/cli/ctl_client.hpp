@@ -54,7 +54,11 @@ class CtlClient {
 
   CallResult<std::string> start(const settings::OptionMap& options);
   CallResult<void> stop(const std::string& path);
-  CallResult<void> save_replay(const std::string& path, const std::string& file, uint32_t seconds);
+  struct Saved {
+    std::string file;  // what the daemon wrote (its replay directory's when none was asked)
+    double seconds = 0;
+  };
+  CallResult<Saved> save_replay(const std::string& path, const std::string& file, uint32_t seconds);
   CallResult<void> keyframe(const std::string& path);
   CallResult<void> set_bitrate(const std::string& path, uint32_t kbps);
   CallResult<void> set_audio_mute(const std::string& path, const std::string& source, bool mute);

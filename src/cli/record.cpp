@@ -54,6 +54,28 @@ const char* signal_name(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
 }
 
+// The outputs' part of the exit code, each failure said: one that never took a packet (a file
+// that failed at its header, a stream that never found its peer) is 5; one that failed after
+// writing (a disk filled, a stream given up) or a stream lost and not found again by the end, 1.
+int outputs_verdict(const session::Snapshot& snap) {
+  int code = kExitOk;
+  for (const auto& o : snap.output_states) {
+    if (o.packets == 0 && (o.failed || o.network)) {
+      zc::log::error("record: {} never took a packet ({}): nothing was {} there", o.description, o.last_error,
+                     o.network ? "sent" : "written");
+      code = session::kExitOutput;
+    } else if (o.failed) {
+      zc::log::error("record: {} failed after {} packets ({}); what was {} before stays", o.description, o.packets,
+                     o.last_error, o.network ? "sent" : "written");
+      if (code == kExitOk) code = kExitRuntime;
+    } else if (o.network && !o.connected) {
+      zc::log::error("record: {} was lost and not reconnected before the end ({})", o.description, o.last_error);
+      if (code == kExitOk) code = kExitRuntime;
+    }
+  }
+  return code;
+}
+
 struct RecordArgs {
   settings::CommandLine line;
   std::string config_path;
@@ -94,6 +116,10 @@ int run_record(RecordArgs& args) {
     return exit_code_for(given.error());
   }
   const auto* options = &s.capture;
+  if (const auto existing = session::existing_output(*options)) {
+    zc::log::error("record: {} exists: give --force to replace it, or another name", *existing);
+    return session::kExitUsage;
+  }
   if (options->source.kind == capture::SourceSpec::Kind::portal && !has_session_bus(args.context->env)) {
     zc::log::error(
         "record: no desktop session here (no session bus: DBUS_SESSION_BUS_ADDRESS is unset), so no screen "
@@ -107,6 +133,7 @@ int run_record(RecordArgs& args) {
 
   // Before PipeWire: ZEROCAST_ZEROCOPY=1 without a GPU import path is a setup error.
   PipelineHooks hooks;
+  hooks.reconnect = settings::reconnect_options(s.daemon);
   const auto zerocopy = settings::zerocopy_options(s.process);
   // --encoder libx264 (or another software one) on a producer of shared memory only: the CPU path,
   // without bringing up the GPU importers first.
@@ -173,18 +200,11 @@ int run_record(RecordArgs& args) {
     std::printf("%s", log::scrub(summary(snap, *outcome)).c_str());
     std::fflush(stdout);
   }
-  if (outcome->error) return exit_code_for(*outcome->error);
-  // A network output that never took a packet, or was lost and not found again before the end,
-  // fails the run: its viewers saw nothing, or not the end.
-  int output_code = kExitOk;
-  for (const auto& o : snap.output_states) {
-    if (o.packets == 0) {
-      zc::log::error("record: {} never took a packet ({}): nothing was sent there", o.description, o.last_error);
-      output_code = session::kExitOutput;
-    } else if (!o.connected) {
-      zc::log::error("record: {} was lost and not reconnected before the end ({})", o.description, o.last_error);
-      if (output_code == kExitOk) output_code = kExitRuntime;
-    }
+  const int output_code = outputs_verdict(snap);
+  if (outcome->error) {
+    // Every output failed: whether they ever took a packet tells 5 from 1.
+    const bool outputs_failed = outcome->error->stage.rfind("output", 0) == 0;
+    return outputs_failed && output_code != kExitOk ? output_code : exit_code_for(*outcome->error);
   }
   if (output_code != kExitOk) return output_code;
   if (signals_seen > 1) return kExitAbandoned;

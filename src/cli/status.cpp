@@ -122,9 +122,11 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
   for (const auto& o : s.outputs)
     out += fmt::format("  output    {}\n", o);
   for (const auto& o : s.output_states) {
+    if (!o.network) continue;
     out += fmt::format("  network   {}: {} packets sent, lost {} time{}, reconnected {} time{}{}\n", o.description,
                        o.packets, o.failures, o.failures == 1 ? "" : "s", o.reconnects, o.reconnects == 1 ? "" : "s",
                        o.packets == 0 ? "; never connected (" + o.last_error + ")"
+                       : o.failed     ? "; gave up (" + o.last_error + ")"
                        : !o.connected ? "; not connected at the end (" + o.last_error + ")"
                                       : "");
   }

@@ -99,11 +99,29 @@ void init(std::string_view level, bool with_time) {
   });
 }
 
+namespace {
+thread_local bool quiet_thread = false;
+}  // namespace
+
+QuietThread::QuietThread() : was_(quiet_thread) {
+  quiet_thread = true;
+}
+
+QuietThread::~QuietThread() {
+  quiet_thread = was_;
+}
+
+bool thread_quiet() {
+  return quiet_thread;
+}
+
 bool enabled(Level level) {
+  if (quiet_thread && level > Level::debug) level = Level::debug;
   return spdlog::default_logger_raw()->should_log(static_cast<spdlog::level::level_enum>(level));
 }
 
 void write(Level level, std::string_view message) {
+  if (quiet_thread && level > Level::debug) level = Level::debug;
   spdlog::default_logger_raw()->log(static_cast<spdlog::level::level_enum>(level),
                                     spdlog::string_view_t(message.data(), message.size()));
 }

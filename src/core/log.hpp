@@ -20,6 +20,20 @@ void write(Level level, std::string_view message);
 // What gets through from now on (init() set the first level).
 void set_level(Level level);
 
+// While one lives, what this thread says above debug (FFmpeg's lines included) goes out at debug:
+// for an attempt whose failure its caller reports itself, once (a network output's retries).
+class QuietThread {
+ public:
+  QuietThread();
+  ~QuietThread();
+  QuietThread(const QuietThread&) = delete;
+  QuietThread& operator=(const QuietThread&) = delete;
+
+ private:
+  bool was_;
+};
+bool thread_quiet();
+
 // A terminal's status line on stderr, redrawn in place: each log line clears it first and draws it
 // again under itself, so the two never share a line. clear_status() removes it for good.
 void show_status(std::string_view line);

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log.hpp"
+
 extern "C" {
 #include <libavutil/log.h>
 }
@@ -21,12 +23,13 @@ void to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.remove_suffix(1);
   if (text.empty()) return;
+  const bool quiet = zc::log::thread_quiet();
   spdlog::level::level_enum lvl = spdlog::level::debug;
-  if (level <= AV_LOG_ERROR) {
+  if (!quiet && level <= AV_LOG_ERROR) {
     lvl = spdlog::level::err;
-  } else if (level <= AV_LOG_WARNING) {
+  } else if (!quiet && level <= AV_LOG_WARNING) {
     lvl = spdlog::level::warn;
-  } else if (level <= AV_LOG_INFO) {
+  } else if (!quiet && level <= AV_LOG_INFO) {
     lvl = spdlog::level::info;
   }
   spdlog::log(lvl, "ffmpeg: {}", text);

@@ -11,14 +11,19 @@
 namespace zc::output {
 namespace {
 
-Result<void> check_writable(const Target& target) {
+// The file's folder is made when missing (as `mkdir -p`, the same for every command and for a
+// saved replay); then it must be writable.
+Result<void> prepare_folder(const Target& target) {
   namespace fs = std::filesystem;
   fs::path dir = fs::path(target.location).parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return fail(Errc::not_found, "output:file",
-                "directory " + dir.string() + " of " + target.location + " does not exist");
+    if (fs::create_directories(dir, ec); ec) {
+      return fail(Errc::io, "output:file",
+                  "cannot make the folder " + dir.string() + " for " + target.location + ": " + ec.message());
+    }
+    zc::log::info("output: made the folder {}", dir.string());
   }
   if (::access(dir.c_str(), W_OK) != 0 &&
       !(fs::exists(target.location, ec) && ::access(target.location.c_str(), W_OK) == 0)) {
@@ -35,7 +40,7 @@ Result<std::unique_ptr<Sink>> open_sink(std::string_view spec, AVCodecID codec, 
   if (!target) return tl::unexpected(target.error());
   if (auto ok = check_compatible(codec, *target); !ok) return tl::unexpected(ok.error());
   if (!target->network()) {
-    if (auto ok = check_writable(*target); !ok) return tl::unexpected(ok.error());
+    if (auto ok = prepare_folder(*target); !ok) return tl::unexpected(ok.error());
   }
   const bool queued = target->network() || options.queue_files;
   auto sink = std::make_unique<FormatSink>(std::move(*target), options.format);

@@ -20,8 +20,8 @@ struct SinkOptions {
   bool queue_files = false;  // files are written on the caller's thread unless asked
 };
 
-// Parses the target, refuses a codec it cannot carry and a file whose directory is missing or
-// not writable, all before anything is opened; registers URL secrets with the logger. Network
+// Parses the target, refuses a codec it cannot carry, makes a file's missing folder and refuses
+// one that is not writable, all before anything is opened; registers URL secrets with the logger. Network
 // targets come back behind a QueuedSink. Nothing is opened until the first keyframe.
 Result<std::unique_ptr<Sink>> open_sink(std::string_view spec, AVCodecID codec, const SinkOptions& options = {});
 

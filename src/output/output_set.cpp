@@ -129,18 +129,21 @@ std::vector<OutputStatus> OutputSet::status() const {
     OutputStatus s;
     s.description = m.description;
     s.name = m.description;
-    if (m.failure) {
-      s.description += " (failed: " + m.failure->message + ")";
-      s.failed = true;
-    } else if (reconnecting_[i]) {
+    s.packets = m.stats.packets;
+    if (reconnecting_[i]) {
       const auto rs = reconnecting_[i]->status();
-      if (!rs.connected && rs.last_error) s.description += " (reconnecting: " + rs.last_error->message + ")";
       s.network = true;
-      s.connected = rs.connected;
-      s.packets = reconnecting_[i]->stats().packets;
+      s.connected = rs.connected && !m.failure;
       s.failures = rs.failures;
       s.reconnects = rs.reconnects;
       if (rs.last_error) s.last_error = rs.last_error->message;
+      if (!rs.connected && rs.last_error && !m.failure)
+        s.description += " (reconnecting: " + rs.last_error->message + ")";
+    }
+    if (m.failure) {
+      s.description += " (failed: " + m.failure->message + ")";
+      s.failed = true;
+      s.last_error = m.failure->message;
     }
     out.push_back(std::move(s));
   }

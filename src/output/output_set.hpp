@@ -32,15 +32,15 @@ struct OutputSetOptions {
 struct OutputStatus {
   std::string description;  // redacted; with "(failed: ...)" or "(reconnecting: ...)"
   std::string name;         // redacted, without the note
-  bool failed = false;
-  // Network outputs (they reconnect rather than fail): whether a peer takes packets now, what it
-  // was sent, how often it was lost and found again, and why it was last lost.
+  bool failed = false;      // detached: a file's write failed, a network output gave up
+  uint64_t packets = 0;     // written (files) or sent (network outputs)
+  std::string last_error;   // why it failed, or why a network output was last lost
+  // Network outputs (they reconnect, then give up): whether a peer takes packets now, how often
+  // it was lost and found again.
   bool network = false;
   bool connected = false;
-  uint64_t packets = 0;
   uint64_t failures = 0;
   uint64_t reconnects = 0;
-  std::string last_error;
 };
 
 class OutputSet {

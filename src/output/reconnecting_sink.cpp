@@ -2,9 +2,8 @@
 
 #include <algorithm>
 
-#include "core/log.hpp"
-
 #include "core/clock.hpp"
+#include "core/log.hpp"
 
 namespace zc::output {
 
@@ -26,19 +25,36 @@ std::unique_ptr<Sink> ReconnectingSink::take_inner() {
 
 void ReconnectingSink::lose(const Error& error, int64_t now_ns) {
   if (auto old = take_inner()) (void)old->close();  // quick: a failed sink has dropped its muxer
+  const bool first = unreachable_since_ns_ == 0;
+  if (first) unreachable_since_ns_ = now_ns;
+  bool was_connected = false;
   {
     std::lock_guard lock(mutex_);
     ++status_.failures;
+    was_connected = status_.connected;
     status_.connected = false;
     status_.last_error = error;
   }
-  zc::log::warn("output: {} lost: {}; retrying in {} ms", description_, error.describe(), backoff_.count());
+  // Said once per loss; the attempts after it at info level (-v), FFmpeg's own lines for them at debug.
+  const auto level = first ? zc::log::Level::warn : zc::log::Level::info;
+  zc::log::at(level, "output: {} {}: {}; retrying in {} ms{}", description_,
+              was_connected ? "lost"
+              : first       ? "unreachable"
+                            : "still unreachable",
+              error.describe(), backoff_.count(),
+              first && options_.give_up_after.count() > 0
+                  ? fmt::format(" (giving up after {:g} s without a peer)",
+                                static_cast<double>(options_.give_up_after.count()) / 1000.0)
+                  : "");
   next_attempt_ns_ = now_ns + std::chrono::nanoseconds(backoff_).count();
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
   asked_keyframe_ = false;
 }
 
 bool ReconnectingSink::try_connect(int64_t now_ns) {
+  // A retry's refusal is reported by lose(), once; the sink's and FFmpeg's lines would repeat it.
+  std::optional<zc::log::QuietThread> quiet;
+  if (unreachable_since_ns_ != 0) quiet.emplace();
   auto made = factory_();
   if (!made) {
     lose(made.error(), now_ns);
@@ -78,6 +94,16 @@ Result<void> ReconnectingSink::write(const ffmpeg::EncodedPacket& packet) {
     interrupted = interrupted_;
   }
   const int64_t now = monotonic_ns();
+  if (!inner_ && !interrupted && gave_up(now)) {
+    std::string why;
+    {
+      std::lock_guard lock(mutex_);
+      if (status_.last_error) why = " (" + status_.last_error->message + ")";
+    }
+    return fail(Errc::io, "output",
+                fmt::format("{}: no peer for {:g} s, gave up{}", description_,
+                            static_cast<double>(options_.give_up_after.count()) / 1000.0, why));
+  }
   if (!inner_) {
     const bool due = !interrupted && streams_ && now >= next_attempt_ns_;
     if (due && packet.video() && !packet.keyframe()) {
@@ -91,14 +117,22 @@ Result<void> ReconnectingSink::write(const ffmpeg::EncodedPacket& packet) {
       return {};
     }
   }
-  if (auto ok = inner_->write(packet); !ok) {
-    lose(ok.error(), now);
+  Result<void> written;
+  {
+    // A new peer's first write opens it: a retry's refusal is reported by lose(), once.
+    std::optional<zc::log::QuietThread> quiet;
+    if (fresh_ && unreachable_since_ns_ != 0) quiet.emplace();
+    written = inner_->write(packet);
+  }
+  if (!written) {
+    lose(written.error(), now);
     return {};
   }
   if (fresh_ && inner_->stats().packets > 0) {
     // The new peer took a packet: it is connected, the backoff starts over.
     fresh_ = false;
     backoff_ = options_.initial_backoff;
+    unreachable_since_ns_ = 0;
     std::lock_guard lock(mutex_);
     if (status_.failures > 0) {
       ++status_.reconnects;
@@ -107,6 +141,11 @@ Result<void> ReconnectingSink::write(const ffmpeg::EncodedPacket& packet) {
     status_.connected = true;
   }
   return {};
+}
+
+bool ReconnectingSink::gave_up(int64_t now_ns) const {
+  return options_.give_up_after.count() > 0 && unreachable_since_ns_ != 0 &&
+         now_ns - unreachable_since_ns_ >= std::chrono::nanoseconds(options_.give_up_after).count();
 }
 
 Result<void> ReconnectingSink::close() {

@@ -360,8 +360,7 @@ bool CaptureSupervisor::open_outputs() {
   if (spec_.replay_seconds > 0) {
     oo.replay = output::ReplayOptions{std::chrono::seconds(spec_.replay_seconds), spec_.replay_max_bytes};
   }
-  oo.reconnect.initial_backoff = settings_.reconnect_min;
-  oo.reconnect.max_backoff = settings_.reconnect_max;
+  oo.reconnect = settings_.network;
   oo.reconnect.on_keyframe_needed = [this] { request_keyframe(); };
   auto outputs = OutputSet::open(std::move(oo));
   if (!outputs) {

@@ -70,11 +70,11 @@ class CaptureHost {
 };
 
 struct CaptureSettings {
-  double reconnect_seconds = 60;  // 0: forever
-  std::chrono::milliseconds reconnect_min{500};
-  std::chrono::milliseconds reconnect_max{30000};
-  std::string replay_directory;  // for SaveReplay with an empty path
-  session::PipelineHooks hooks;  // tests inject an importer or an encoder catalog
+  double reconnect_seconds = 60;                 // 0: forever
+  std::chrono::milliseconds reconnect_min{500};  // pipeline restarts: first wait
+  output::ReconnectOptions network;              // network outputs (its keyframe callback is ours)
+  std::string replay_directory;                  // for SaveReplay with an empty path
+  session::PipelineHooks hooks;                  // tests inject an importer or an encoder catalog
 };
 
 class CaptureSupervisor {

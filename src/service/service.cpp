@@ -248,7 +248,7 @@ int Service::method_start(sd_bus_message* m, void* userdata, sd_bus_error* error
   const settings::Daemon& daemon = self->config_.daemon;
   settings.reconnect_seconds = daemon.reconnect_seconds;
   settings.reconnect_min = std::chrono::milliseconds(daemon.reconnect_min_ms);
-  settings.reconnect_max = std::chrono::milliseconds(daemon.reconnect_max_ms);
+  settings.network = settings::reconnect_options(daemon);
   settings.replay_directory =
       self->options_.replay_directory ? self->options_.replay_directory(self->config_) : daemon.replay_directory;
   settings.hooks = self->options_.hooks;
@@ -366,8 +366,9 @@ const sd_bus_vtable* Service::capture_vtable() {
   static const sd_bus_vtable vtable[] = {
       SD_BUS_VTABLE_START(0),
       SD_BUS_METHOD("Stop", "", "", &Service::method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
-      SD_BUS_METHOD_WITH_NAMES("SaveReplay", "su", SD_BUS_PARAM(path) SD_BUS_PARAM(seconds), "", ,
-                               &Service::method_save_replay, SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD_WITH_NAMES("SaveReplay", "su", SD_BUS_PARAM(path) SD_BUS_PARAM(seconds), "sd",
+                               SD_BUS_PARAM(file) SD_BUS_PARAM(saved_seconds), &Service::method_save_replay,
+                               SD_BUS_VTABLE_UNPRIVILEGED),
       SD_BUS_METHOD("RequestKeyframe", "", "", &Service::method_keyframe, SD_BUS_VTABLE_UNPRIVILEGED),
       SD_BUS_METHOD_WITH_NAMES("SetBitrate", "u", SD_BUS_PARAM(kbps), "", , &Service::method_bitrate,
                                SD_BUS_VTABLE_UNPRIVILEGED),
@@ -433,7 +434,7 @@ int Service::method_save_replay(sd_bus_message* m, void* userdata, sd_bus_error*
                                       }
                                       sd_bus_emit_signal(self->bus_, object.c_str(), kCaptureInterface, "ReplaySaved",
                                                          "sd", saved->first.c_str(), saved->second);
-                                      sd_bus_reply_method_return(call.get(), "");
+                                      sd_bus_reply_method_return(call.get(), "sd", saved->first.c_str(), saved->second);
                                     });
   if (!ok) return set_error(error, ok.error());
   return 1;  // replied once the file is written

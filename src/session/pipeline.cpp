@@ -70,6 +70,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
     oo.specs = p->options_.outputs;
     oo.codec = encode::codec_id(p->options_.codec);
     if (p->audio_codec_) oo.audio_codec = encode::codec_id(*p->audio_codec_);
+    oo.reconnect = p->hooks_.reconnect;
     oo.reconnect.on_keyframe_needed = [raw = p.get()] { raw->request_keyframe(); };
     auto outputs = output::OutputSet::open(std::move(oo));
     if (!outputs) return tl::unexpected(outputs.error());
@@ -142,8 +143,9 @@ Result<void> Pipeline::start() {
     source_.portal->set_closed_handler([this](const std::string& why) { video_->source_ended("portal: " + why); });
   }
   set_state(RunState::waiting);
+  // The path's name only: why it is the one was said when it was chosen (and the summary says it).
   zc::log::info("record: capturing {} with {} ({}), import path {}", source_.description, selection_.encoder,
-                encode::to_string(options_.codec), import_path);
+                encode::to_string(options_.codec), import_path.substr(0, import_path.find(" (")));
   return {};
 }
 
@@ -286,8 +288,8 @@ Snapshot Pipeline::snapshot() const {
   if (outputs_) {
     for (const auto& o : outputs_->status()) {
       s.outputs.push_back(o.description);
-      if (o.network)
-        s.output_states.push_back({o.name, o.connected, o.packets, o.failures, o.reconnects, o.last_error});
+      s.output_states.push_back(
+          {o.name, o.network, o.failed, o.connected, o.packets, o.failures, o.reconnects, o.last_error});
     }
   } else if (writer_) {
     auto& sinks = writer_->sinks();

@@ -43,6 +43,8 @@ struct PipelineHooks {
   std::function<void(testsrc::Options&)> adjust_test_source;
   // Tests inject an encoder catalog; default: encode::default_catalog().
   std::optional<encode::Catalog> catalog;
+  // How network outputs retry (the [network] settings); the keyframe callback is the pipeline's.
+  output::ReconnectOptions reconnect;
 
   // The daemon's additions: one capture outlives its pipelines (PipeWire restarts), so its
   // outputs do too.

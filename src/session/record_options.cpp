@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "capture/graph/source.hpp"
 #include "core/log.hpp"
@@ -68,6 +69,18 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
       return fail(Errc::invalid_argument, "options", "test source rate must be 1..240");
   }
   return {};
+}
+
+std::optional<std::string> existing_output(const RecordOptions& o) {
+  if (o.overwrite) return std::nullopt;
+  for (const auto& spec : o.outputs) {
+    auto target = output::parse_target(spec);
+    std::error_code ec;
+    if (target && !target->network() && std::filesystem::is_regular_file(target->location, ec)) {
+      return target->location;
+    }
+  }
+  return std::nullopt;
 }
 
 uint32_t gop_frames_at(const RecordOptions& o, uint32_t fps) {

@@ -49,6 +49,7 @@ struct RecordOptions {
   capture::SourceSpec source{capture::SourceSpec::Kind::portal, capture::kPortalMonitor};
   TestSourceSpec test;               // for the test source
   std::vector<std::string> outputs;  // paths or URLs
+  bool overwrite = false;            // replace an output file that exists (else it is refused)
   encode::Codec codec = encode::Codec::H264;
   std::string encoder = "auto";
   uint32_t bitrate_kbps = 0;  // 0: the tuning's default
@@ -83,6 +84,9 @@ Result<Size> parse_size(const std::string& text, bool even = true);
 // checked by output; this covers what is ours): at least one output, sane numbers.
 // `require_output` false: a daemon capture may feed only its replay buffer.
 Result<void> validate(const RecordOptions& options, bool require_output = true);
+// The first output file that exists already (a regular file: devices and pipes are written to),
+// unless options.overwrite; each command refuses it in its own words before anything starts.
+std::optional<std::string> existing_output(const RecordOptions& options);
 
 // The highest frame rate zerocast takes (--fps, the test source's rate) and holds (--cfr).
 inline constexpr uint32_t kMaxFps = 240;

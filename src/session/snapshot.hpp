@@ -28,10 +28,13 @@ inline constexpr int64_t kSettledAfterNs = 2'000'000'000;
 // --duration ends by the clock this long after its time when no frame has ended it.
 inline constexpr int64_t kDurationGraceNs = 1'000'000'000;
 
-// A network output at a snapshot (output::OutputStatus): whether a peer takes packets now, what it
-// was sent, how often it was lost and found again, and why it was last lost.
+// An output at a snapshot (output::OutputStatus): what it took, whether it failed; for a network
+// output, whether a peer takes packets now, how often it was lost and found again, and why it was
+// last lost.
 struct OutputState {
   std::string description;  // redacted
+  bool network = false;
+  bool failed = false;
   bool connected = false;
   uint64_t packets = 0;
   uint64_t failures = 0;
@@ -59,7 +62,7 @@ struct Snapshot {
   uint32_t width = 0;
   uint32_t height = 0;
   std::vector<std::string> outputs;        // redacted, with a failure note when detached
-  std::vector<OutputState> output_states;  // the network ones among them, in figures
+  std::vector<OutputState> output_states;  // the same in figures
   size_t queue_depth = 0;                  // frames waiting for the encoder
   uint32_t bitrate_kbps = 0;               // the target (0: the tuning's default)
   std::string audio_codec;                 // "opus", "aac"; empty without sound

@@ -80,6 +80,9 @@ Result<CaptureSpec> capture_spec(const Settings& config, const OptionMap& option
     }
   }
   if (auto ok = session::validate(r, /*require_output=*/false); !ok) return tl::unexpected(ok.error());
+  if (const auto existing = session::existing_output(r)) {
+    return bad("the file " + *existing + " exists; to replace it, set option 'overwrite'");
+  }
   spec.record = std::move(r);
   return spec;
 }

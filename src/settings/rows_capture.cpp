@@ -233,6 +233,21 @@ void add_capture(std::vector<Setting>& t) {
                  s.capture.draw_cursor = flag(v);
                  return std::nullopt;
                }});
+  t.push_back({"overwrite",
+               Kind::flag,
+               {"--force", "capture.overwrite", "overwrite", "ZEROCAST_CAPTURE_OVERWRITE", "", ""},
+               "",
+               "Replace an output file that exists (without it, such a file is refused before anything starts)",
+               "false",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.overwrite = flag(v);
+                 return std::nullopt;
+               }});
   t.push_back({"cfr",
                Kind::flag,
                {"--cfr", "capture.cfr", "cfr", "ZEROCAST_CAPTURE_CFR", "", ""},

@@ -134,6 +134,21 @@ void add_daemon(std::vector<Setting>& t) {
                  s.daemon.reconnect_max_ms = u32(v);
                  return std::nullopt;
                }});
+  t.push_back({"give_up_seconds",
+               Kind::number,
+               {"", "network.give_up_seconds", "", "ZEROCAST_NETWORK_GIVE_UP_SECONDS", "", ""},
+               "SECONDS",
+               "A network output that finds no peer for this long (from its first failure) fails; 0: retry forever",
+               "60.0",
+               {},
+               0,
+               86400,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.daemon.give_up_seconds = number(v);
+                 return std::nullopt;
+               }});
 }
 
 }  // namespace zc::settings::rows

@@ -2,15 +2,20 @@
 // Everything zerocast is configured with, as values. Each setting is declared once, in the table
 // (settings/table.hpp), with its type, default, range, help text and the doors it comes in by:
 // the command line, the config file (TOML), D-Bus (StartCapture's a{sv}) and the environment.
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
+
+#include "output/reconnecting_sink.hpp"
 
 #include "session/record_options.hpp"
 #include "session/zerocopy_mode.hpp"
 
 namespace zc::settings {
 
-// The daemon's own settings ([daemon], [replay], [network], capture.reconnect_seconds).
+// The daemon's own settings ([daemon], [replay], [network], capture.reconnect_seconds); `record`
+// reads [network] too.
 struct Daemon {
   uint32_t max_captures = 4;
   std::string metrics;            // "HOST:PORT" for the Prometheus endpoint; empty: off
@@ -20,6 +25,7 @@ struct Daemon {
   std::string replay_directory;  // where SaveReplay with an empty path writes; empty: the videos directory
   uint32_t reconnect_min_ms = 500;
   uint32_t reconnect_max_ms = 30000;
+  double give_up_seconds = 60;  // a network output without a peer this long fails; 0: retried forever
 
   bool operator==(const Daemon&) const = default;
 };
@@ -58,6 +64,15 @@ inline session::ZerocopyChoiceOptions zerocopy_options(const Process& process) {
   session::ZerocopyChoiceOptions o(process.zerocopy);
   o.cpu_dmabuf = process.cpu_dmabuf;
   o.damage = process.damage;
+  return o;
+}
+
+// How network outputs retry, from the [network] settings (the keyframe callback is the caller's).
+inline output::ReconnectOptions reconnect_options(const Daemon& daemon) {
+  output::ReconnectOptions o;
+  o.initial_backoff = std::chrono::milliseconds(daemon.reconnect_min_ms);
+  o.max_backoff = std::chrono::milliseconds(daemon.reconnect_max_ms);
+  o.give_up_after = std::chrono::milliseconds(std::llround(daemon.give_up_seconds * 1000));
   return o;
 }
 

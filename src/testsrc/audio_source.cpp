@@ -165,7 +165,7 @@ Result<void> AudioTestSource::Impl::start() {
   context = pw::new_context(l);
   if (!context) return fail(Errc::pipewire, kStage, "cannot create a PipeWire context");
   core.reset(pw_context_connect(context.get(), nullptr, 0));
-  if (!core) return fail(Errc::pipewire, kStage, std::string("cannot connect to PipeWire: ") + std::strerror(errno));
+  if (!core) return tl::unexpected(no_pipewire(kStage, errno));
 
   static const pw_registry_events registry_events = [] {
     pw_registry_events e{};

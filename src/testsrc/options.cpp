@@ -1,6 +1,7 @@
 #include "testsrc/options.hpp"
 
 #include <array>
+#include <cstring>
 #include <utility>
 
 #include "core/parse_number.hpp"
@@ -198,6 +199,14 @@ Result<void> validate(const Options& o) {
       return bad("cursor-only needs the cursor meta and no sync");
   }
   return {};
+}
+
+Error no_pipewire(std::string stage, int err) {
+  return Error{Errc::pipewire, std::move(stage),
+               std::string("cannot connect to the PipeWire daemon: ") + std::strerror(err) +
+                   ". The test source is a PipeWire node and needs a PipeWire running for this user (systemctl "
+                   "--user start pipewire wireplumber); zerocast record --source test starts a private one when "
+                   "none runs"};
 }
 
 }  // namespace zc::testsrc

@@ -161,6 +161,10 @@ struct Options {
 // Checks ranges (size, rate, format, buffer count, defects). Everything start() would refuse.
 Result<void> validate(const Options& options);
 
+// No PipeWire daemon answered (errno `err`): said with what to start, since the test source is a
+// PipeWire node like any producer (`record` starts a private daemon first; the daemon does not).
+Error no_pipewire(std::string stage, int err);
+
 // A period of the stream with one format: from `first_frame` on, frames have this geometry.
 struct FormatEpoch {
   uint64_t first_frame = 0;

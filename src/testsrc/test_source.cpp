@@ -137,7 +137,7 @@ Result<void> TestSource::Impl::start() {
   if (!context) return fail(Errc::pipewire, "test-source", "cannot create a PipeWire context");
   core.reset(pw_context_connect(context.get(), nullptr, 0));
   if (!core) {
-    return fail(Errc::pipewire, "test-source", std::string("cannot connect to PipeWire: ") + std::strerror(errno));
+    return tl::unexpected(no_pipewire("test-source", errno));
   }
   pw_core_add_listener(core.get(), &core_listener, &kCoreEvents, this);
   registry.reset(reinterpret_cast<pw_proxy*>(pw_core_get_registry(core.get(), PW_VERSION_REGISTRY, 0)));

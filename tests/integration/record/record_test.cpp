@@ -251,8 +251,11 @@ TEST_CASE("record: --duration ends by the clock when the producer goes quiet bef
   CHECK(took < 15s);  // about 3 s: the duration and a second's grace, and the start-up
   const auto d = decode_numbers(out);
   REQUIRE(d.decode.ok);
-  CHECK(d.numbers.size() == 20);  // every frame the producer sent, nothing added
-  CHECK(consecutive_problem(d.numbers).empty());
+  // Every frame the producer sent, nothing added; PipeWire 1.x's link may lose one, counted
+  // (a loaded PipeWire 1.4 guest missed 1 of the 20 on 2026-11-29).
+  const auto loss = zc::test::check_losses(r.output, 20, 10);
+  CHECK(d.numbers.size() == 20 - loss.skipped());
+  CHECK(consecutive_problem(d.numbers, loss.skipped()).empty());
 }
 
 namespace {

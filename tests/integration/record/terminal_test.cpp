@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "record_support.hpp"
@@ -287,6 +288,15 @@ TEST_CASE("record is quiet by default (the summary, no info lines), -v says what
   INFO(verbose.output);
   CHECK(verbose.status == 0);
   CHECK(verbose.output.find("[I] record: capturing") != std::string::npos);
+  // Why the import path is the one it is: said once among the info lines (and in the summary).
+  std::smatch path;
+  REQUIRE(std::regex_search(verbose.output, path, std::regex(R"(import path \w+ \((.+)\)\n)")));
+  int said = 0;
+  std::istringstream lines(verbose.output);
+  for (std::string line; std::getline(lines, line);)
+    said += line.rfind("[I] ", 0) == 0 && line.find(path[1].str()) != std::string::npos ? 1 : 0;
+  INFO("reason: " << path[1].str());
+  CHECK(said == 1);
   const auto silent = run("-q", "silent");
   INFO(silent.output);
   CHECK(silent.status == 0);
@@ -341,4 +351,92 @@ TEST_CASE("record to a stream nobody receives fails with exit 5 and says so per 
   const auto d = decode_numbers(dir + "/kept.mkv");
   REQUIRE(d.decode.ok);
   CHECK(d.decode.frames.size() >= 55);  // 2 s at 30 fps
+}
+
+TEST_CASE("record: a file that exists is refused without --force and replaced with it, a missing folder is made",
+          "[record][terminal]") {
+  zc::test::PipeWireDaemon pw;
+  const std::string dir = make_temp_dir("zc-exists");
+  const std::string kept = dir + "/kept.mkv";
+  const std::string yesterday = "yesterday's recording";
+  std::ofstream(kept) << yesterday;
+  const std::vector<std::string> base = {zerocast_bin(), "record",  "--source", "test",
+                                         "--test-size",  "320x240", "--frames", "10"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return zc::test::run(argv, 60s);
+  };
+  const auto refused = with({"-o", kept});
+  INFO(refused.output);
+  CHECK(refused.status == 2);
+  CHECK(refused.output.find(kept + " exists: give --force to replace it") != std::string::npos);
+  CHECK(std::filesystem::file_size(kept) == yesterday.size());
+  const auto forced = with({"-o", kept, "--force"});
+  INFO(forced.output);
+  CHECK(forced.status == 0);
+  CHECK(decode_numbers(kept).decode.frames.size() == 10);
+  // Folders are made as the daemon and a saved replay make them.
+  const std::string deep = dir + "/made/for/it/new.mkv";
+  const auto folder = with({"-o", deep});
+  INFO(folder.output);
+  CHECK(folder.status == 0);
+  CHECK(decode_numbers(deep).decode.frames.size() == 10);
+  // One that cannot be made (under a file) is an output error before anything starts.
+  const auto blocked = with({"-o", kept + "/under/a/file.mkv"});
+  INFO(blocked.output);
+  CHECK(blocked.status == 5);
+  CHECK(blocked.output.find("cannot make the folder " + kept + "/under/a") != std::string::npos);
+}
+
+TEST_CASE("record: a disk that fills mid-recording fails the run with 1, the file playable up to there",
+          "[record][terminal]") {
+  zc::test::PipeWireDaemon pw;
+  const std::string dir = make_temp_dir("zc-fills");
+  const std::string out = dir + "/filled.mkv";
+  // A file size limit (RLIMIT_FSIZE, SIGXFSZ ignored) fills the "disk" at 32 KiB: writes past it
+  // fail with EFBIG, as they would with ENOSPC, after the header and some seconds of frames (the
+  // whole run would be about 90 KB).
+  const std::string command = "ulimit -f 32 && trap '' XFSZ && exec " + zerocast_bin() +
+                              " record --source test --test-size 640x360 --frames 600 -o " + out;
+  const auto r = zc::test::run({"/bin/bash", "-c", command}, 120s);
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find(out + " failed after") != std::string::npos);
+  CHECK(r.output.find("what was written before stays") != std::string::npos);
+  const auto d = decode_numbers(out);
+  INFO(d.decode.error);
+  CHECK(d.decode.frames.size() >= 10);
+  CHECK(d.decode.frames.size() < 600);
+  CHECK(std::filesystem::file_size(out) <= 32 * 1024);
+}
+
+TEST_CASE("record: a stream that finds no peer for network.give_up_seconds fails the run by itself",
+          "[record][terminal]") {
+  zc::test::PipeWireDaemon pw;
+  const std::string dir = make_temp_dir("zc-give-up");
+  zc::test::Process::Options o;
+  o.env = {{"ZEROCAST_NETWORK_GIVE_UP_SECONDS", "3"}};
+  // No --duration: without the bound it would retry until killed.
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = zc::test::run(
+      {zerocast_bin(), "record", "--source", "test", "--test-size", "320x240", "-o", "rtmp://127.0.0.1:1/live/x"}, 60s,
+      o);
+  const auto took = std::chrono::steady_clock::now() - started;
+  INFO(r.output);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.status == 5);
+  CHECK(took < 30s);
+  CHECK(r.output.find("giving up after 3 s without a peer") != std::string::npos);
+  CHECK(r.output.find("no peer for 3 s, gave up") != std::string::npos);
+  CHECK(r.output.find("never took a packet") != std::string::npos);
+  // The refusal is said in full for the first attempt only (FFmpeg's two lines and the output's
+  // own), not again for each retry: those are info lines of ours.
+  std::istringstream lines(r.output);
+  int refusals = 0;
+  for (std::string line; std::getline(lines, line);)
+    refusals += line.rfind("[E] ffmpeg: ", 0) == 0 || line.rfind("[E] output:rtmp: cannot open", 0) == 0 ? 1 : 0;
+  CHECK(refusals >= 1);
+  CHECK(refusals <= 3);
+  CHECK(r.output.find("still unreachable") != std::string::npos);
 }

@@ -2,6 +2,7 @@
 // exit codes, error kinds).
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,12 @@ using namespace zc::test;
 using namespace std::chrono_literals;
 
 namespace {
+
+// The object path `ctl start` printed.
+std::string capture_path(const std::string& output) {
+  std::smatch m;
+  return std::regex_search(output, m, std::regex("/io/github/zerocast/Zerocast1/capture/[0-9]+")) ? m.str() : "";
+}
 
 std::vector<std::string> example_lines() {
   std::ifstream in(source_dir() + "/tests/integration/service/ctl_examples.sh");
@@ -131,6 +138,24 @@ TEST_CASE("zerocast ctl names the captures when it cannot tell which one, and th
   CHECK(nothing.output.find("'outputs'") == std::string::npos);
   auto usage = d.ctl({"bitrate"});
   CHECK(usage.status == 2);
+  // A file that exists is refused in ctl's words, and replaced with --force; a missing folder is made.
+  const std::string kept = d.dir() + "/kept.mkv", made = d.dir() + "/made/here/new.mkv";
+  std::ofstream(kept) << "yesterday's recording";
+  auto exists = d.ctl({"start", "-o", kept});
+  INFO(exists.output);
+  CHECK(exists.status == 1);
+  CHECK(exists.output.find(kept + " exists; to replace it, set --force") != std::string::npos);
+  CHECK(std::filesystem::file_size(kept) == std::string("yesterday's recording").size());
+  auto forced = d.ctl({"start", "-o", kept, "--force"});
+  INFO(forced.output);
+  REQUIRE(forced.status == 0);
+  CHECK(d.ctl({"stop", "--capture", capture_path(forced.output)}).status == 0);
+  CHECK(std::filesystem::file_size(kept) > 1000);
+  auto folder = d.ctl({"start", "-o", made});
+  INFO(folder.output);
+  REQUIRE(folder.status == 0);
+  CHECK(d.ctl({"stop", "--capture", capture_path(folder.output)}).status == 0);
+  CHECK(std::filesystem::file_size(made) > 1000);
 
   CHECK(d.ctl({"stop", "--capture", "1"}).status == 0);
   auto only = d.ctl({"keyframe"});  // one left: no --capture needed
@@ -140,6 +165,17 @@ TEST_CASE("zerocast ctl names the captures when it cannot tell which one, and th
   auto none = d.ctl({"stop"});
   CHECK(none.status == 1);
   CHECK(none.output.find("no capture is running") != std::string::npos);
+}
+
+TEST_CASE("the daemon's test source without a running PipeWire says what to start", "[daemon][ctl]") {
+  DaemonHarness d;
+  d.pipewire().kill_pipewire();
+  auto r = d.ctl({"start", "--source", "test", "-o", d.dir() + "/t.mkv"});
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("cannot connect to the PipeWire daemon") != std::string::npos);
+  CHECK(r.output.find("systemctl --user start pipewire wireplumber") != std::string::npos);
+  CHECK(r.output.find("zerocast record --source test") != std::string::npos);
 }
 
 TEST_CASE("zerocast ctl without a daemon says so", "[daemon][ctl]") {

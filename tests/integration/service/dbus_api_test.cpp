@@ -280,6 +280,8 @@ TEST_CASE("every method, property and signal, through busctl", "[daemon][dbus]")
     auto saved = d.busctl({"call", kBus, path, kCaptureIface, "SaveReplay", "su", replay, "2"}, 60s);
     INFO(saved.output);
     REQUIRE(saved.status == 0);
+    // The reply names the file and its seconds: `sd "/…/replay.mkv" 2.1`.
+    CHECK(saved.output.rfind("sd \"" + replay + "\" ", 0) == 0);
     auto sig = signals.wait_for([&](auto& s) { return s.path == path && s.member == "ReplaySaved"; }, 5s);
     REQUIRE(sig);
     REQUIRE(sig->args.size() == 2);
@@ -335,8 +337,11 @@ TEST_CASE("bad arguments get named errors and leave the daemon working", "[daemo
     sd_bus_message_append(m, "v", sig, values...);
     sd_bus_message_close_container(m);
   };
-  const std::string rel = "relative.mkv", ts = dir + "/a.ts", missing = "/nonexistent-dir/a.mkv",
-                    good = dir + "/good.mkv";
+  // A folder under a file cannot be made, root or not; a missing one is made (good's).
+  const std::string rel = "relative.mkv", ts = dir + "/a.ts", blocked = dir + "/blocker/a.mkv",
+                    existing = dir + "/exists.mkv", good = dir + "/new/folder/good.mkv";
+  std::ofstream(dir + "/blocker") << "a file, not a folder";
+  std::ofstream(existing) << "a recording of the day before";
   const std::vector<Case> cases = {
       {"unknown option", dict([&](auto* m) { entry(m, "bitrat", "u", 5u); }), "InvalidArgument", "bitrat"},
       {"wrong type", dict([&](auto* m) { entry(m, "bitrate", "s", "fast"); }), "InvalidArgument", "bitrate"},
@@ -357,8 +362,10 @@ TEST_CASE("bad arguments get named errors and leave the daemon working", "[daemo
          entry(m, "codec", "s", "av1");
        }),
        "Unsupported", "AV1"},
-      {"missing directory", dict([&](auto* m) { entry(m, "outputs", "as", 1, missing.c_str()); }), "NotFound",
-       "nonexistent-dir"},
+      {"folder that cannot be made", dict([&](auto* m) { entry(m, "outputs", "as", 1, blocked.c_str()); }), "IO",
+       "cannot make the folder " + dir + "/blocker"},
+      {"existing file", dict([&](auto* m) { entry(m, "outputs", "as", 1, existing.c_str()); }), "InvalidArgument",
+       "set option 'overwrite'"},
       {"missing node", dict([&](auto* m) {
          entry(m, "outputs", "as", 1, good.c_str());
          entry(m, "source", "s", "node:99999");
@@ -422,6 +429,15 @@ TEST_CASE("bad arguments get named errors and leave the daemon working", "[daemo
   CHECK(d.ctl({"stop", "--capture", with_replay.substr(with_replay.rfind('/') + 1)}).status == 0);
   CHECK(d.property(kManager, kManagerIface, "Captures") == "0");
   CHECK(decode_file(good).ok);
+  // The existing file was left alone; with 'overwrite' it is replaced.
+  CHECK(std::filesystem::file_size(existing) == std::string("a recording of the day before").size());
+  REQUIRE(call_error_name(kManager, kManagerIface, "StartCapture", dict([&](auto* m) {
+                            entry(m, "outputs", "as", 1, existing.c_str());
+                            entry(m, "overwrite", "b", 1);
+                          }),
+                          nullptr, &plain) == "");
+  CHECK(d.ctl({"stop", "--capture", plain}).status == 0);
+  CHECK(decode_file(existing).ok);
 }
 
 TEST_CASE("the daemon serves Prometheus metrics about the running captures", "[daemon][metrics]") {

@@ -123,6 +123,8 @@ TEST_CASE("a replay with no path goes to the replay directory, and a replay-only
     files.push_back(e.path().string());
   REQUIRE(files.size() == 1);
   CHECK(std::regex_search(files[0], std::regex("/zerocast-replay-1-[0-9]{8}-[0-9]{6}\\.mkv$")));
+  // ctl says which file it wrote, and how long it is.
+  CHECK(saved.output.find("saved to " + files[0] + " (") != std::string::npos);
   const Numbers clip = decode_numbers(files[0]);
   REQUIRE(clip.result.ok);
   CHECK(clip.result.frames.front().keyframe);

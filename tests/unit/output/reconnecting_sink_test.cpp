@@ -142,3 +142,74 @@ TEST_CASE("a lost peer comes back at a video keyframe, audio in between neither 
   CHECK(factory.logs[1]->streams == std::vector<uint32_t>{0, 1});
   REQUIRE(sink.close());
 }
+
+TEST_CASE("a peer not found for give_up_after fails the writer, whether it was connected before or never",
+          "[reconnect]") {
+  SECTION("never connected") {
+    Factory factory;
+    factory.refuse = 1000;
+    ReconnectingSink sink("rtmp://peer", factory.make(),
+                          {.initial_backoff = 10ms, .max_backoff = 20ms, .give_up_after = 150ms});
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE(sink.begin({fake_info(0)}));
+    Result<void> written;
+    int64_t pts = 0;
+    while ((written = sink.write(fake_packet(pts++, true))) && std::chrono::steady_clock::now() - start < 3s)
+      std::this_thread::sleep_for(2ms);
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(written);
+    CHECK(took >= 150ms);
+    CHECK(took < 1500ms);
+    CHECK(written.error().message.find("no peer for 0.15 s, gave up (Connection refused)") != std::string::npos);
+    CHECK(factory.calls > 3);  // it kept trying until then
+    CHECK(sink.stats().packets == 0);
+  }
+  SECTION("lost after writing: the bound counts from the loss, and a peer found again resets it") {
+    Factory factory;
+    ReconnectingSink sink("tcp://peer", factory.make(),
+                          {.initial_backoff = 10ms, .max_backoff = 20ms, .give_up_after = 150ms});
+    REQUIRE(sink.begin({fake_info(0)}));
+    factory.logs[0]->fail_at = 2;
+    int64_t pts = 0;
+    for (; pts < 3; ++pts)
+      REQUIRE(sink.write(fake_packet(pts, true)));  // the third is lost
+    // Refused for 100 ms (under the bound), then found again.
+    factory.refuse = 1000;
+    const auto lost = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - lost < 100ms) {
+      REQUIRE(sink.write(fake_packet(pts++, true)));
+      std::this_thread::sleep_for(2ms);
+    }
+    factory.refuse = 0;
+    while (!sink.status().connected && std::chrono::steady_clock::now() - lost < 1s) {
+      REQUIRE(sink.write(fake_packet(pts++, true)));
+      std::this_thread::sleep_for(2ms);
+    }
+    REQUIRE(sink.status().connected);
+    // Lost again: the 150 ms start over from this loss, not the first one.
+    factory.logs.back()->fail_at = factory.logs.back()->writes;  // its next write
+    factory.refuse = 1000;
+    const auto again = std::chrono::steady_clock::now();
+    Result<void> written;
+    while ((written = sink.write(fake_packet(pts++, true))) && std::chrono::steady_clock::now() - again < 3s)
+      std::this_thread::sleep_for(2ms);
+    const auto took = std::chrono::steady_clock::now() - again;
+    REQUIRE_FALSE(written);
+    CHECK(took >= 150ms);
+    CHECK(took < 1500ms);
+    CHECK(sink.stats().packets >= 3);
+  }
+  SECTION("0: retried for as long as it is written to") {
+    Factory factory;
+    factory.refuse = 1000;
+    ReconnectingSink sink("tcp://peer", factory.make(),
+                          {.initial_backoff = 1ms, .max_backoff = 2ms, .give_up_after = 0ms});
+    REQUIRE(sink.begin({fake_info(0)}));
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t pts = 0; std::chrono::steady_clock::now() - start < 300ms; ++pts) {
+      REQUIRE(sink.write(fake_packet(pts, true)));
+      std::this_thread::sleep_for(2ms);
+    }
+    CHECK(factory.calls > 10);
+  }
+}

@@ -1,3 +1,8 @@
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <catch2/catch.hpp>
 
 extern "C" {
@@ -159,11 +164,20 @@ TEST_CASE("describe() and the logger never show URL credentials", "[output][reda
   CHECK_THAT(srt.describe(), Catch::Contains("mode=caller"));
 }
 
-TEST_CASE("open_sink refuses missing directories and impossible pairs before opening anything", "[output][target]") {
-  auto missing = open_sink("/nonexistent-zc-dir/rec.mkv", AV_CODEC_ID_H264);
-  REQUIRE_FALSE(missing);
-  CHECK(missing.error().code == Errc::not_found);
-  CHECK_THAT(missing.error().message, Catch::Contains("/nonexistent-zc-dir"));
+TEST_CASE("open_sink makes a missing folder, refuses one it cannot make and impossible pairs before opening anything",
+          "[output][target]") {
+  char dir_template[] = "/tmp/zc-open-sink-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  auto made = open_sink(dir + "/a/b/rec.mkv", AV_CODEC_ID_H264);
+  CHECK(made);
+  CHECK(std::filesystem::is_directory(dir + "/a/b"));
+  std::ofstream(dir + "/file") << "not a folder";
+  auto under_file = open_sink(dir + "/file/sub/rec.mkv", AV_CODEC_ID_H264);
+  REQUIRE_FALSE(under_file);
+  CHECK(under_file.error().code == Errc::io);
+  CHECK_THAT(under_file.error().message, Catch::Contains("cannot make the folder " + dir + "/file/sub"));
+  std::filesystem::remove_all(dir);
 
   auto av1_ts = open_sink("/tmp/rec.ts", AV_CODEC_ID_AV1);
   REQUIRE_FALSE(av1_ts);
