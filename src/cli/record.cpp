@@ -231,9 +231,10 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
   cmd->footer(
       "Ctrl-C, SIGTERM or SIGHUP finish every output and exit 0; a second one abandons within 2 s.\n"
       "Exit codes: 0 finished (duration, frames, interrupted, the producer ended); 1 failed while running\n"
-      "(a stream lost and not reconnected by the end included); 2 usage; 3 source (PipeWire, node, portal,\n"
-      "no frame); 4 encoder; 5 an output that could not be opened at the start, or a stream that never\n"
-      "took a packet; 130 abandoned by a second Ctrl-C.");
+      "(an output that failed after writing, a stream lost and not found again by the end or within\n"
+      "network.give_up_seconds); 2 usage (an output file that exists without --force included); 3 source\n"
+      "(PipeWire, node, portal, no frame); 4 encoder; 5 an output that could not be opened at the start, or\n"
+      "a stream that never took a packet; 130 abandoned by a second Ctrl-C.");
   return [args] { return run_record(*args); };
 }
 
