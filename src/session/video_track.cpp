@@ -138,18 +138,6 @@ zerocopy::ImportTarget VideoTrack::target_for(uint32_t visible_width, uint32_t v
   std::string assumed;
   t.colour = output_colour(source, source_colour_, source_height_ ? source_height_ : visible_height, t.height, o.colour,
                            &assumed);
-  // 32-bit RGB: what the GPU passes take.
-  if (t.memory == FrameMemory::Cuda && is_packed_rgb(source) &&
-      (t.colour.matrix != ColourMatrix::BT601 || t.colour.range != ColourRange::Limited)) {
-    // The GPU colour pass (cuda_bridge/shaders/convert.glsl) converts by BT.601 limited range
-    // only: the stream says so rather than carry tags its samples do not match.
-    if (log) {
-      zc::log::warn("colour: the GPU path converts with BT.601 at limited range; {} {} applies to the CPU path",
-                    to_string(t.colour.matrix), to_string(t.colour.range));
-    }
-    t.colour.matrix = ColourMatrix::BT601;
-    t.colour.range = ColourRange::Limited;
-  }
   const bool hdr = t.colour.transfer == ColourTransfer::PQ || t.colour.transfer == ColourTransfer::HLG;
   if (log && hdr && bit_depth(t.format) <= 8) {
     zc::log::warn(

@@ -65,8 +65,8 @@ std::unique_ptr<VulkanCudaImporter> vulkan_importer(VkSync sync = VkSync::Semaph
   return std::move(*imp);
 }
 
-ImportTarget target(uint32_t w, uint32_t h, PixelFormat f) {
-  return ImportTarget{w, h, f, zc::FrameMemory::Cuda, false, zc::kBt601Limited};
+ImportTarget target(uint32_t w, uint32_t h, PixelFormat f, const zc::Colour& colour = zc::kBt601Limited) {
+  return ImportTarget{w, h, f, zc::FrameMemory::Cuda, false, colour};
 }
 
 void check_planes(const std::vector<std::vector<uint8_t>>& got, const std::vector<std::vector<uint8_t>>& want) {
@@ -229,6 +229,29 @@ TEST_CASE("Vulkan→CUDA: NV12 and I420 match libyuv bit for bit") {
     INFO((leg ? std::string() : leg.error().describe()));
     REQUIRE(leg);
     check_planes(leg->planes, test::libyuv_planes(rgba, w, h, f));
+  }
+}
+
+TEST_CASE("both bridges convert by the target's matrix and range exactly as the CPU rows do (BT.709 for HD)") {
+  auto egl = egl_importer();
+  auto vulkan = vulkan_importer();
+  const uint32_t w = 1920, h = 1080;
+  const auto rgba = test_pattern_rgba(w, h, 11);
+  for (const zc::Colour& c : test::other_colours()) {
+    for (PixelFormat f : {PixelFormat::NV12, PixelFormat::I420}) {
+      INFO(to_string(f) << " " << describe(c));
+      const auto want = test::cpu_rows_planes(rgba, w, h, f, c);
+      const auto bt601 = test::libyuv_planes(rgba, w, h, f);
+      auto leg = run_egl_leg(*egl, rgba, w, h, target(w, h, f, c));
+      INFO((leg ? std::string() : leg.error().describe()));
+      REQUIRE(leg);
+      check_planes(leg->planes, want);
+      CHECK(count_mismatches(leg->planes[0], bt601[0]) > 0);  // not BT.601 limited by another name
+      auto vk = run_vulkan_leg(*vulkan, rgba, w, h, PixelFormat::BGRx, w * 4, target(w, h, f, c));
+      INFO((vk ? std::string() : vk.error().describe()));
+      REQUIRE(vk);
+      check_planes(vk->planes, want);
+    }
   }
 }
 

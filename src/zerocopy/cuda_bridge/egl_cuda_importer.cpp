@@ -332,7 +332,7 @@ Result<void> EglCudaImporter::run_pass(CachedImage& image, const Frame& frame, c
   src.height = frame.height;
   pass_->time_passes(timed);
   return pass_->run(src, out.texture.id(), out.layout, clamped_crop(frame),
-                    target.draw_cursor ? &frame.cursor : nullptr);
+                    target.draw_cursor ? &frame.cursor : nullptr, target.colour);
 }
 
 Result<void> EglCudaImporter::record_read(CachedImage& image, CUstream stream) {

@@ -251,7 +251,7 @@ Result<DeviceFrame> VulkanCudaImporter::run(const VkPassSource& src, const Frame
       return fail_count(cu.error(r, "cuEventSynchronize(copy done)"));
     copy_pending_ = false;
   }
-  VkPassDest dst{e.vk.buffer(), e.pitch, *layout};
+  VkPassDest dst{e.vk.buffer(), e.pitch, *layout, target.colour};
   const bool timed = cadence_.next();
   pass_->time_passes(timed);
   VkSemaphore wait = sem && cuda_done_pending_ ? cuda_done_.get() : VK_NULL_HANDLE;

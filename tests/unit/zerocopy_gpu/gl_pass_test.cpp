@@ -63,7 +63,7 @@ struct Fixture {
 
   std::vector<std::vector<uint8_t>> run(GlPass& pass, const Source& src, uint32_t sw, uint32_t sh,
                                         const cuda::FrameLayout& layout, const Rect& crop,
-                                        const Cursor* cursor = nullptr) {
+                                        const Cursor* cursor = nullptr, const Colour& colour = kBt601Limited) {
     auto out = create_output_texture(*gl, layout);
     REQUIRE(out);
     PassSource ps;
@@ -71,7 +71,7 @@ struct Fixture {
     ps.target = src.target;
     ps.width = sw;
     ps.height = sh;
-    auto ok = pass.run(ps, out->id(), layout, crop, cursor);
+    auto ok = pass.run(ps, out->id(), layout, crop, cursor, colour);
     INFO((ok ? std::string() : ok.error().describe()));
     REQUIRE(ok);
     auto grid = pass.read_texture(out->id(), layout.grid_w, layout.grid_h);
@@ -112,6 +112,33 @@ TEST_CASE("GL pass converts an EGLImage exactly like libyuv, compute and draw") 
     for (size_t p = 0; p < got.size(); ++p) {
       INFO("plane " << p);
       CHECK(test::count_diff(got[p], want[p]) == 0);
+    }
+  }
+}
+
+TEST_CASE("GL pass converts by BT.709, BT.2020 and full range exactly as the CPU rows do, compute and draw") {
+  Fixture fx;
+  const auto kind = GENERATE(PassKind::Compute, PassKind::Draw);
+  auto pass = GlPass::create(*fx.gl, kind);
+  INFO((pass ? std::string() : pass.error().describe()));
+  REQUIRE(pass);
+  const uint32_t w = 202, h = 120;
+  const auto rgba = test::noise_rgba(w, h, 7);
+  auto src = fx.make_source(rgba, w, h, false);
+  for (PixelFormat f : {PixelFormat::NV12, PixelFormat::I420}) {
+    auto layout = cuda::frame_layout(w, h, f);
+    REQUIRE(layout);
+    const auto bt601 = test::libyuv_planes(rgba, w, h, f);
+    for (const Colour& c : test::other_colours()) {
+      INFO("format " << to_string(f) << " " << describe(c) << (kind == PassKind::Compute ? " compute" : " draw"));
+      const auto got = fx.run(**pass, src, w, h, *layout, Rect{0, 0, w, h}, nullptr, c);
+      const auto want = test::cpu_rows_planes(rgba, w, h, f, c);
+      REQUIRE(got.size() == want.size());
+      for (size_t p = 0; p < got.size(); ++p) {
+        INFO("plane " << p);
+        CHECK(test::count_diff(got[p], want[p]) == 0);
+        CHECK(test::count_diff(got[p], bt601[p]) > got[p].size() / 4);  // the factors reached the shader
+      }
     }
   }
 }

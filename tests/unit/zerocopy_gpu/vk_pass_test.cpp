@@ -47,11 +47,13 @@ struct Fixture {
 
   // Runs the pass into a host-visible buffer of the layout at `pitch` and returns its planes.
   std::vector<std::vector<uint8_t>> run(VkPass& pass, const VkPassSource& src, const cuda::FrameLayout& layout,
-                                        const Rect& crop, const Cursor* cursor = nullptr) {
+                                        const Rect& crop, const Cursor* cursor = nullptr,
+                                        const Colour& colour = kBt601Limited) {
     const size_t pitch = (layout.alloc_row_bytes + 255) / 256 * 256;
     auto dst = VkOwnedBuffer::create(*vk, layout.total_bytes(pitch), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, kHost, false);
     REQUIRE(dst);
-    auto ok = pass.submit(src, VkPassDest{dst->buffer(), pitch, layout}, crop, cursor, VK_NULL_HANDLE, VK_NULL_HANDLE);
+    auto ok = pass.submit(src, VkPassDest{dst->buffer(), pitch, layout, colour}, crop, cursor, VK_NULL_HANDLE,
+                          VK_NULL_HANDLE);
     INFO((ok ? std::string() : ok.error().describe()));
     REQUIRE(ok);
     REQUIRE(pass.wait(5'000'000'000ull));
@@ -108,6 +110,33 @@ TEST_CASE("Vulkan pass converts a LINEAR buffer exactly like libyuv") {
       for (size_t p = 0; p < got.size(); ++p) {
         INFO("plane " << p);
         CHECK(test::count_diff(got[p], want[p]) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("Vulkan pass converts by BT.709, BT.2020 and full range exactly as the CPU rows do") {
+  Fixture fx;
+  auto pass = VkPass::create(*fx.vk);
+  INFO((pass ? std::string() : pass.error().describe()));
+  REQUIRE(pass);
+  const uint32_t w = 202, h = 120, stride = w * 4 + 64, offset = 256;
+  const auto rgba = test::noise_rgba(w, h, 9);
+  auto buf = fx.upload(to_linear(rgba, w, h, PixelFormat::BGRx, stride), offset);
+  VkPassSource src{buf.buffer(), offset, stride, w, h, PixelFormat::BGRx, false};
+  for (PixelFormat f : {PixelFormat::NV12, PixelFormat::I420}) {
+    auto layout = cuda::frame_layout(w, h, f);
+    REQUIRE(layout);
+    const auto bt601 = test::libyuv_planes(rgba, w, h, f);
+    for (const Colour& c : test::other_colours()) {
+      INFO("format " << to_string(f) << " " << describe(c));
+      const auto got = fx.run(**pass, src, *layout, Rect{0, 0, w, h}, nullptr, c);
+      const auto want = test::cpu_rows_planes(rgba, w, h, f, c);
+      REQUIRE(got.size() == want.size());
+      for (size_t p = 0; p < got.size(); ++p) {
+        INFO("plane " << p);
+        CHECK(test::count_diff(got[p], want[p]) == 0);
+        CHECK(test::count_diff(got[p], bt601[p]) > got[p].size() / 4);  // the factors reached the shader
       }
     }
   }

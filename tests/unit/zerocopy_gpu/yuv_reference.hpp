@@ -1,5 +1,5 @@
 #pragma once
-// Test helpers: patterns, libyuv references and unpacking of the GPU pass's word grid.
+// Test helpers: patterns, libyuv and CPU-row references and unpacking of the GPU pass's word grid.
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -7,9 +7,15 @@
 
 #include <libyuv.h>
 
+#include "core/colour.hpp"
 #include "cuda/layout.hpp"
+#include "zerocopy/cpu/rgb8.hpp"
 
 namespace zc::zerocopy::cuda_bridge::test {
+
+using zc::zerocopy::PlanarView;
+using zc::zerocopy::Rgb8Rows;
+using zc::zerocopy::rgb8_to_yuv;
 
 // RGBA bytes (R,G,B,A per pixel): random noise, so any misplaced byte shows.
 inline std::vector<uint8_t> noise_rgba(uint32_t w, uint32_t h, uint32_t seed) {
@@ -60,6 +66,41 @@ inline std::vector<std::vector<uint8_t>> libyuv_planes(const std::vector<uint8_t
   std::vector<uint8_t> u(size_t{w} * h / 4), v(size_t{w} * h / 4);
   libyuv::ARGBToI420(argb.data(), iw * 4, y.data(), iw, u.data(), iw / 2, v.data(), iw / 2, iw, ih);
   return {y, u, v};
+}
+
+// Tight planes as the CPU path's portable rows compute them from RGBA bytes by `colour`'s matrix and
+// range (zerocopy/cpu/rgb8.hpp, held to libyuv at BT.601 limited and to the formula for the rest).
+inline std::vector<std::vector<uint8_t>> cpu_rows_planes(const std::vector<uint8_t>& rgba, uint32_t w, uint32_t h,
+                                                         PixelFormat format, const Colour& colour) {
+  std::vector<uint8_t> y(size_t{w} * h), u(size_t{w} * h / 4), v(size_t{w} * h / 4), uv(size_t{w} * h / 2);
+  PlanarView dst;
+  dst.format = format;
+  dst.width = w;
+  dst.height = h;
+  dst.y = y.data();
+  dst.y_pitch = w;
+  if (format == PixelFormat::NV12) {
+    dst.u = uv.data();
+    dst.u_pitch = w;
+  } else {
+    dst.u = u.data();
+    dst.v = v.data();
+    dst.u_pitch = dst.v_pitch = w / 2;
+  }
+  const bool ok = rgb8_to_yuv(PixelFormat::RGBA, rgba.data(), w * 4, w, h, dst, yuv_factors_8bit(colour),
+                              Rgb8Rows::portable);
+  if (!ok) return {};
+  if (format == PixelFormat::NV12) return {y, uv};
+  return {y, u, v};
+}
+
+// The colours a YUV pass is checked in beside libyuv's BT.601 limited range.
+inline const std::vector<Colour>& other_colours() {
+  static const std::vector<Colour> c = {{ColourMatrix::BT709, ColourRange::Limited},
+                                        {ColourMatrix::BT709, ColourRange::Full},
+                                        {ColourMatrix::BT601, ColourRange::Full},
+                                        {ColourMatrix::BT2020, ColourRange::Limited}};
+  return c;
 }
 
 // Packed output bytes in `format`'s byte order from RGBA bytes (X bytes 255).

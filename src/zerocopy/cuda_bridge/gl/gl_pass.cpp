@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -137,6 +138,7 @@ Result<GlPass::Program*> GlPass::program_for(bool external) {
   p.u_planes = loc("u_planes");
   p.u_regions = loc("u_regions");
   p.u_out_order = loc("u_out_order");
+  p.u_yuv = loc("u_yuv");
   slot = std::move(p);
   return &*slot;
 }
@@ -174,7 +176,7 @@ Result<void> GlPass::upload_cursor(const Cursor* cursor, bool& drawn) {
 }
 
 Result<void> GlPass::run(const PassSource& source, GLuint output, const cuda::FrameLayout& layout, const Rect& crop,
-                         const Cursor* cursor) {
+                         const Cursor* cursor, const Colour& colour) {
   const EglApi& api = gl_.api();
   const bool external = source.target == GL_TEXTURE_EXTERNAL_OES;
   auto prog = program_for(external);
@@ -227,6 +229,9 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const cuda::Fr
   const auto order = cuda::packed_byte_order(is_packed_rgb(layout.format) ? layout.format : PixelFormat::RGBA);
   for (size_t i = 0; i < 4; ++i)
     u.out_order[i] = order[i];
+  const YuvFactors f = yuv_factors_8bit(colour);
+  const GLint yuv[12] = {f.yr, f.yg, f.yb, f.y_offset, f.ur, f.ug, f.ub, f.c_offset, f.vr, f.vg, f.vb, f.c_offset};
+  std::copy(std::begin(yuv), std::end(yuv), u.yuv);
   if (p.last != u) {
     api.glUniform1i(p.u_src, 0);
     api.glUniform1i(p.u_cursor_tex, 1);
@@ -240,6 +245,7 @@ Result<void> GlPass::run(const PassSource& source, GLuint output, const cuda::Fr
     api.glUniform1i(p.u_planes, u.planes);
     api.glUniform4iv(p.u_regions, 3, u.regions);
     api.glUniform4iv(p.u_out_order, 1, u.out_order);
+    api.glUniform4iv(p.u_yuv, 3, u.yuv);
     p.last = u;
   }
 

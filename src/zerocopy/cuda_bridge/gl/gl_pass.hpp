@@ -2,7 +2,8 @@
 // The one GL pass of the EGL→GL→CUDA bridge: samples the imported image (GL_TEXTURE_2D for tiled
 // dmabufs, GL_TEXTURE_EXTERNAL_OES for external-only LINEAR ones), applies the crop, scales to the
 // output size, composites the metadata cursor and writes the encoder's layout (packed RGB in any
-// byte order, NV12 or I420 with libyuv's BT.601 limited-range matrix) into an immutable RGBA8
+// byte order, NV12 or I420 by the target's matrix and range, core/colour.hpp's 8-bit factors: the
+// CPU path's arithmetic, libyuv's at BT.601 limited range) into an immutable RGBA8
 // texture laid out as the word grid of layout.hpp. Two implementations of the same shader code:
 // a compute dispatch and a fullscreen-triangle draw (the H100 has little raster hardware).
 #include <array>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/colour.hpp"
 #include "core/error.hpp"
 #include "core/frame.hpp"
 #include "cuda/layout.hpp"
@@ -41,8 +43,9 @@ class GlPass {
 
   // Records the pass; the caller orders what follows (fence, CUDA map). `crop` is in source
   // pixels and already clamped; `cursor` may be null. The context must be current.
+  // `colour`: the matrix and range of YUV outputs.
   Result<void> run(const PassSource& source, GLuint output, const cuda::FrameLayout& layout, const Rect& crop,
-                   const Cursor* cursor);
+                   const Cursor* cursor, const Colour& colour = kBt601Limited);
 
   // GPU time of passes, through GL_EXT_disjoint_timer_query (metrics, bench). enable_timing() is false
   // when the extension is missing. take_gpu_ns() returns the oldest finished pass's time.
@@ -60,6 +63,7 @@ class GlPass {
   struct Uniforms {
     float src_size[2], crop[4];
     GLint out_size[2], src_order[4], cursor[4], cursor_order[4], layout, planes, regions[12], out_order[4];
+    GLint yuv[12];  // luma, Cb and Cr factors, each with its offset (core/colour.hpp's YuvFactors)
     bool operator==(const Uniforms&) const = default;
   };
   struct Program {
@@ -67,7 +71,7 @@ class GlPass {
     int checked = 0;  // passes whose GL errors were checked
     GlProgram program;
     GLint u_src = -1, u_cursor_tex = -1, u_src_size = -1, u_crop = -1, u_out_size = -1, u_src_order = -1, u_cursor = -1,
-          u_cursor_order = -1, u_layout = -1, u_planes = -1, u_regions = -1, u_out_order = -1;
+          u_cursor_order = -1, u_layout = -1, u_planes = -1, u_regions = -1, u_out_order = -1, u_yuv = -1;
   };
   GlPass(const GlContext& gl, PassKind kind) : gl_(gl), kind_(kind) {}
   Result<Program*> program_for(bool external);

@@ -8,14 +8,18 @@
 //   ZC_REGION(i)  ivec4: plane i's rectangle (x, y, w, h) in the word grid
 //   ZC_OUT_SIZE   ivec2: output size in pixels
 //   ZC_OUT_ORDER  ivec4: for each byte of a packed output pixel, its channel (0 R, 1 G, 2 B, 3 X = 255)
+//   ZC_YUV(i)     ivec4: i = 0 luma, 1 Cb, 2 Cr: the R, G, B factors and the offset (w) of
+//                 core/colour.hpp's 8-bit YuvFactors for the target's matrix and range
 //
-// YUV is BT.601 limited range computed exactly as libyuv's ARGBToI420 (SIMD rows, as on x86-64):
-// Y = (66 R + 129 G + 25 B + 0x1080) >> 8; chroma from the 2x2 block averaged with rounding, the
-// two rows first, then the two columns; U = (112 B - 74 G - 38 R + 0x8000) >> 8, V likewise.
+// YUV is computed as the CPU path's rows (zerocopy/cpu/rgb8_avx2.cpp) do, which are libyuv's
+// ARGBToI420 at BT.601 limited range: Y = (yr R + yg G + yb B + (y_offset << 8) + 128) >> 8; chroma
+// from the 2x2 block averaged with rounding, the two rows first, then the two columns;
+// Cb = ((ur R + ug G + ub B) >> 8) + c_offset (an arithmetic shift), Cr likewise.
 
-uint zc_luma(uvec3 c) { return (66u * c.r + 129u * c.g + 25u * c.b + 4224u) >> 8; }
-uint zc_cb(uvec3 c) { return uint((112 * int(c.b) - 74 * int(c.g) - 38 * int(c.r) + 32768) >> 8); }
-uint zc_cr(uvec3 c) { return uint((112 * int(c.r) - 94 * int(c.g) - 18 * int(c.b) + 32768) >> 8); }
+int zc_dot(ivec4 f, uvec3 c) { return f.x * int(c.r) + f.y * int(c.g) + f.z * int(c.b); }
+uint zc_luma(uvec3 c) { return uint((zc_dot(ZC_YUV(0), c) + (ZC_YUV(0).w << 8) + 128) >> 8); }
+uint zc_cb(uvec3 c) { return uint((zc_dot(ZC_YUV(1), c) >> 8) + ZC_YUV(1).w); }
+uint zc_cr(uvec3 c) { return uint((zc_dot(ZC_YUV(2), c) >> 8) + ZC_YUV(2).w); }
 uvec3 zc_avg(uvec3 a, uvec3 b) { return (a + b + 1u) >> 1; }
 
 uvec3 zc_block(int cx, int cy) {

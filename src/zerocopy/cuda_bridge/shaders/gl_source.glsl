@@ -13,12 +13,14 @@ uniform int u_layout;
 uniform int u_planes;
 uniform ivec4 u_regions[3];
 uniform ivec4 u_out_order;
+uniform ivec4 u_yuv[3];       // luma, Cb, Cr factors (R, G, B) and offset (core/colour.hpp's YuvFactors)
 
 #define ZC_LAYOUT u_layout
 #define ZC_PLANES u_planes
 #define ZC_REGION(i) u_regions[i]
 #define ZC_OUT_SIZE u_out_size
 #define ZC_OUT_ORDER u_out_order
+#define ZC_YUV(i) u_yuv[i]
 
 uvec3 zc_source_rgb(ivec2 p) {
   vec2 sp = u_crop.xy + (vec2(p) + 0.5) * (u_crop.zw / vec2(u_out_size));

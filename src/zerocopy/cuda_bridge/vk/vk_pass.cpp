@@ -27,8 +27,9 @@ struct Params {
   int32_t cursor[4];
   int32_t cursor_order[4];
   int32_t misc[4];
+  int32_t yuv[3][4];  // luma, Cb, Cr: R, G, B factors and offset (core/colour.hpp's YuvFactors)
 };
-static_assert(sizeof(Params) == 13 * 16);
+static_assert(sizeof(Params) == 16 * 16);
 
 }  // namespace
 
@@ -232,6 +233,9 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   }
   prm.misc[0] = static_cast<int32_t>(cursor_pitch);
   prm.misc[1] = crop.width != l.width || crop.height != l.height;
+  const YuvFactors f = yuv_factors_8bit(dst.colour);
+  const int32_t yuv[3][4] = {{f.yr, f.yg, f.yb, f.y_offset}, {f.ur, f.ug, f.ub, f.c_offset}, {f.vr, f.vg, f.vb, f.c_offset}};
+  std::memcpy(prm.yuv, yuv, sizeof yuv);
   std::memcpy(params_.mapped(), &prm, sizeof prm);
 
   VkDescriptorBufferInfo infos[4] = {{src.buffer, 0, VK_WHOLE_SIZE},

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/colour.hpp"
 #include "core/error.hpp"
 #include "core/frame.hpp"
 #include "cuda/layout.hpp"
@@ -29,6 +30,7 @@ struct VkPassDest {
   VkBuffer buffer = VK_NULL_HANDLE;
   size_t pitch = 0;  // base pitch of `layout` in bytes; multiple of 8
   cuda::FrameLayout layout;
+  Colour colour = kBt601Limited;  // YUV layouts: the matrix and range converted by
 };
 
 class VkPass {

@@ -20,6 +20,7 @@ layout(std140, set = 0, binding = 3) uniform Params {
   ivec4 cursor;        // cursor rectangle in source pixels; w = 0: no cursor
   ivec4 cursor_order;  // byte of R, G, B, A in a cursor word; A < 0: opaque
   ivec4 misc;          // cursor pitch (words), scaled (bilinear) flag
+  ivec4 yuv[3];        // luma, Cb, Cr: R, G, B factors and offset (core/colour.hpp's YuvFactors)
 } P;
 
 #define ZC_LAYOUT P.out_info.z
@@ -27,6 +28,7 @@ layout(std140, set = 0, binding = 3) uniform Params {
 #define ZC_REGION(i) P.regions[i]
 #define ZC_OUT_SIZE P.out_info.xy
 #define ZC_OUT_ORDER P.out_order
+#define ZC_YUV(i) P.yuv[i]
 
 uvec3 zc_src_px(ivec2 q) {
   q = clamp(q, ivec2(0), P.src_info.zw - 1);
