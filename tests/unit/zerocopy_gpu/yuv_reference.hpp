@@ -14,8 +14,8 @@
 namespace zc::zerocopy::cuda_bridge::test {
 
 using zc::zerocopy::PlanarView;
-using zc::zerocopy::Rgb8Rows;
 using zc::zerocopy::rgb8_to_yuv;
+using zc::zerocopy::Rgb8Rows;
 
 // RGBA bytes (R,G,B,A per pixel): random noise, so any misplaced byte shows.
 inline std::vector<uint8_t> noise_rgba(uint32_t w, uint32_t h, uint32_t seed) {
@@ -87,8 +87,8 @@ inline std::vector<std::vector<uint8_t>> cpu_rows_planes(const std::vector<uint8
     dst.v = v.data();
     dst.u_pitch = dst.v_pitch = w / 2;
   }
-  const bool ok = rgb8_to_yuv(PixelFormat::RGBA, rgba.data(), w * 4, w, h, dst, yuv_factors_8bit(colour),
-                              Rgb8Rows::portable);
+  const bool ok =
+      rgb8_to_yuv(PixelFormat::RGBA, rgba.data(), w * 4, w, h, dst, yuv_factors_8bit(colour), Rgb8Rows::portable);
   if (!ok) return {};
   if (format == PixelFormat::NV12) return {y, uv};
   return {y, u, v};

@@ -234,7 +234,8 @@ Result<void> VkPass::submit(const VkPassSource& src, const VkPassDest& dst, cons
   prm.misc[0] = static_cast<int32_t>(cursor_pitch);
   prm.misc[1] = crop.width != l.width || crop.height != l.height;
   const YuvFactors f = yuv_factors_8bit(dst.colour);
-  const int32_t yuv[3][4] = {{f.yr, f.yg, f.yb, f.y_offset}, {f.ur, f.ug, f.ub, f.c_offset}, {f.vr, f.vg, f.vb, f.c_offset}};
+  const int32_t yuv[3][4] = {
+      {f.yr, f.yg, f.yb, f.y_offset}, {f.ur, f.ug, f.ub, f.c_offset}, {f.vr, f.vg, f.vb, f.c_offset}};
   std::memcpy(prm.yuv, yuv, sizeof yuv);
   std::memcpy(params_.mapped(), &prm, sizeof prm);
 
