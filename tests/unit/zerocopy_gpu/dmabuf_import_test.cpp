@@ -120,9 +120,22 @@ std::optional<RealDmabuf> make_dmabuf(Source source, const std::vector<uint8_t>&
   return d;
 }
 
-std::vector<std::vector<uint8_t>> reference(const std::vector<uint8_t>& rgba, PixelFormat f) {
-  if (is_packed_rgb(f)) return {test::packed_reference(rgba, f)};
-  return test::libyuv_planes(rgba, kW, kH, f);
+// The outputs each bridge is checked in: packed RGB, libyuv's BT.601 limited in both 4:2:0 layouts,
+// then HD's BT.709 at either range (held to the CPU rows).
+struct Out {
+  PixelFormat format;
+  Colour colour;
+};
+const std::vector<Out> kOutputs = {{PixelFormat::BGRx, kBt601Limited},
+                                   {PixelFormat::NV12, kBt601Limited},
+                                   {PixelFormat::I420, kBt601Limited},
+                                   {PixelFormat::NV12, {ColourMatrix::BT709, ColourRange::Limited}},
+                                   {PixelFormat::I420, {ColourMatrix::BT709, ColourRange::Full}}};
+
+std::vector<std::vector<uint8_t>> reference(const std::vector<uint8_t>& rgba, const Out& out) {
+  if (is_packed_rgb(out.format)) return {test::packed_reference(rgba, out.format)};
+  if (out.colour == kBt601Limited) return test::libyuv_planes(rgba, kW, kH, out.format);
+  return test::cpu_rows_planes(rgba, kW, kH, out.format, out.colour);
 }
 
 }  // namespace
@@ -157,9 +170,9 @@ TEST_CASE("EGL bridge: a udmabuf imported by eglCreateImage on llvmpipe converts
   }
   auto pass = GlPass::create(**gl, PassKind::Compute);
   REQUIRE(pass);
-  for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12, PixelFormat::I420}) {
-    INFO("output " << zc::to_string(f) << (external ? " (external sampler)" : ""));
-    auto layout = cuda::frame_layout(kW, kH, f);
+  for (const Out& o : kOutputs) {
+    INFO("output " << zc::to_string(o.format) << " " << describe(o.colour) << (external ? " (external sampler)" : ""));
+    auto layout = cuda::frame_layout(kW, kH, o.format);
     REQUIRE(layout);
     auto out = create_output_texture(**gl, *layout);
     REQUIRE(out);
@@ -168,13 +181,13 @@ TEST_CASE("EGL bridge: a udmabuf imported by eglCreateImage on llvmpipe converts
     src.target = external ? GL_TEXTURE_EXTERNAL_OES : GL_TEXTURE_2D;
     src.width = kW;
     src.height = kH;
-    auto ok = (*pass)->run(src, out->id(), *layout, Rect{0, 0, kW, kH}, nullptr);
+    auto ok = (*pass)->run(src, out->id(), *layout, Rect{0, 0, kW, kH}, nullptr, o.colour);
     INFO((ok ? std::string() : ok.error().describe()));
     REQUIRE(ok);
     auto grid = (*pass)->read_texture(out->id(), layout->grid_w, layout->grid_h);
     REQUIRE(grid);
     const auto got = test::unpack_grid(*grid, *layout);
-    const auto want = reference(rgba, f);
+    const auto want = reference(rgba, o);
     REQUIRE(got.size() == want.size());
     for (size_t p = 0; p < got.size(); ++p) {
       INFO("plane " << p);
@@ -227,21 +240,21 @@ TEST_CASE("Vulkan bridge: a udmabuf imported as a VkBuffer on lavapipe converts 
   REQUIRE(pass);
   const VkPassSource src{buf->buffer(), dmabuf->frame().planes[0].offset, dmabuf->stride, kW, kH, PixelFormat::BGRx,
                          foreign};
-  for (PixelFormat f : {PixelFormat::BGRx, PixelFormat::NV12, PixelFormat::I420}) {
-    INFO("output " << zc::to_string(f));
-    auto layout = cuda::frame_layout(kW, kH, f);
+  for (const Out& o : kOutputs) {
+    INFO("output " << zc::to_string(o.format) << " " << describe(o.colour));
+    auto layout = cuda::frame_layout(kW, kH, o.format);
     REQUIRE(layout);
     const size_t pitch = (layout->alloc_row_bytes + 255) / 256 * 256;
     auto dst =
         VkOwnedBuffer::create(**vk, layout->total_bytes(pitch), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, kHost, false);
     REQUIRE(dst);
-    auto ok = (*pass)->submit(src, VkPassDest{dst->buffer(), pitch, *layout}, Rect{0, 0, kW, kH}, nullptr,
+    auto ok = (*pass)->submit(src, VkPassDest{dst->buffer(), pitch, *layout, o.colour}, Rect{0, 0, kW, kH}, nullptr,
                               VK_NULL_HANDLE, VK_NULL_HANDLE);
     INFO((ok ? std::string() : ok.error().describe()));
     REQUIRE(ok);
     // lavapipe compiles the pass's shader at its first dispatch: seconds under TCG.
     REQUIRE((*pass)->wait(120'000'000'000ull));
-    const auto want = reference(rgba, f);
+    const auto want = reference(rgba, o);
     REQUIRE(want.size() == layout->planes);
     const auto* base = static_cast<const uint8_t*>(dst->mapped());
     for (uint32_t p = 0; p < layout->planes; ++p) {
