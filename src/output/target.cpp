@@ -1,8 +1,13 @@
 #include "output/target.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "core/redact.hpp"
@@ -191,6 +196,23 @@ std::vector<CompatibilityRow> compatibility_table() {
   for (const auto& s : kSchemes)
     row(std::string(s.name) + "://", s.container);
   return rows;
+}
+
+Result<std::string> claim_new_file(const std::string& dir, const std::string& stem, const std::string& ext) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  for (int n = 1; n <= 1000; ++n) {
+    const std::string path = dir + "/" + stem + (n == 1 ? "" : "-" + std::to_string(n)) + ext;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::close(fd);
+      return path;
+    }
+    if (errno != EEXIST) {
+      return fail(Errc::io, std::string(kStage), "cannot create " + path + ": " + std::strerror(errno));
+    }
+  }
+  return fail(Errc::io, std::string(kStage), "1000 files named " + dir + "/" + stem + "*" + ext + " exist already");
 }
 
 }  // namespace zc::output

@@ -43,6 +43,11 @@ AVCodecID default_audio_codec(const std::vector<Target>& targets);
 const char* muxer_name(Container container);
 const char* transport_name(Transport transport);  // "file", "srt", ...
 
+// A new, empty file `dir`/`stem``ext` (the folder made when missing), or `stem`-2, -3, ... where
+// that name is taken: created exclusively, so two saves in the same second (a name made from the
+// time) never share a file. Its path, for the caller to write.
+Result<std::string> claim_new_file(const std::string& dir, const std::string& stem, const std::string& ext);
+
 // One row per transport (files split by container), for the README and the tests.
 struct CompatibilityRow {
   std::string target;  // "mkv", "mp4", "ts", "srt://", ...

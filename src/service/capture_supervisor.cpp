@@ -190,20 +190,22 @@ Result<void> CaptureSupervisor::save_replay(const std::string& path, double seco
   if (!ring) {
     return fail(Errc::not_found, "replay", "this capture has no replay buffer (start it with the 'replay' option)");
   }
-  std::string file = path;
-  if (file.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(settings_.replay_directory, ec);
-    file = settings_.replay_directory + "/zerocast-replay-" + std::to_string(id_) + "-" + timestamp() + ".mkv";
-  } else if (file.front() != '/') {
-    return fail(Errc::invalid_argument, "replay", "the path '" + file + "' must be absolute");
-  }
+  // Without a path: a new file named for the capture and the time in the replay directory, claimed
+  // once the clip is there (two saves in one second get -2, -3).
+  std::string file = path.empty() ? settings_.replay_directory + "/zerocast-replay.mkv" : path;
+  if (file.front() != '/') return fail(Errc::invalid_argument, "replay", "the path '" + file + "' must be absolute");
   auto target = output::parse_target(file);
   if (!target) return tl::unexpected(target.error());
   if (target->network()) return fail(Errc::invalid_argument, "replay", "a replay is saved to a file, not to a URL");
   if (auto ok = output::check_compatible(codec_id(spec_.record.codec), *target); !ok) return ok;
   auto clip = ring->clip(seconds);
   if (!clip) return tl::unexpected(clip.error());
+  if (path.empty()) {
+    auto claimed = output::claim_new_file(settings_.replay_directory,
+                                          "zerocast-replay-" + std::to_string(id_) + "-" + timestamp(), ".mkv");
+    if (!claimed) return tl::unexpected(claimed.error());
+    file = std::move(*claimed);
+  }
 
   std::lock_guard lock(mutex_);
   if (finishing_) return fail(Errc::cancelled, "replay", "the capture is stopping");

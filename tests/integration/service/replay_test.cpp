@@ -125,6 +125,16 @@ TEST_CASE("a replay with no path goes to the replay directory, and a replay-only
   CHECK(std::regex_search(files[0], std::regex("/zerocast-replay-1-[0-9]{8}-[0-9]{6}\\.mkv$")));
   // ctl says which file it wrote, and how long it is.
   CHECK(saved.output.find("saved to " + files[0] + " (") != std::string::npos);
+  // Saved again at once (within the second, as a key pressed twice): a file of its own.
+  auto again = d.ctl({"save-replay"});
+  INFO(again.output);
+  REQUIRE(again.status == 0);
+  std::smatch second;
+  REQUIRE(std::regex_search(again.output, second, std::regex("saved to (/\\S+\\.mkv) \\(")));
+  CHECK(second[1].str() != files[0]);
+  CHECK(std::regex_search(second[1].str(), std::regex("/zerocast-replay-1-[0-9]{8}-[0-9]{6}(-2)?\\.mkv$")));
+  CHECK(decode_numbers(second[1].str()).result.ok);
+  CHECK(std::filesystem::file_size(files[0]) > 0);
   const Numbers clip = decode_numbers(files[0]);
   REQUIRE(clip.result.ok);
   CHECK(clip.result.frames.front().keyframe);

@@ -188,3 +188,21 @@ TEST_CASE("open_sink makes a missing folder, refuses one it cannot make and impo
   CHECK(several.error().code == Errc::unsupported);
   CHECK_FALSE(open_sinks({}, AV_CODEC_ID_H264));
 }
+
+TEST_CASE("claim_new_file never hands out a name twice, and makes the folder", "[output][target]") {
+  char dir_template[] = "/tmp/zc-claim-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string dir = std::string(dir_template) + "/new";
+  auto first = claim_new_file(dir, "clip-20261129-041500", ".mkv");
+  auto second = claim_new_file(dir, "clip-20261129-041500", ".mkv");
+  auto third = claim_new_file(dir, "clip-20261129-041500", ".mkv");
+  REQUIRE(first);
+  REQUIRE(second);
+  REQUIRE(third);
+  CHECK(*first == dir + "/clip-20261129-041500.mkv");
+  CHECK(*second == dir + "/clip-20261129-041500-2.mkv");
+  CHECK(*third == dir + "/clip-20261129-041500-3.mkv");
+  CHECK(std::filesystem::exists(*first));
+  CHECK(std::filesystem::exists(*third));
+  std::filesystem::remove_all(dir_template);
+}
