@@ -12,9 +12,9 @@
 #include "core/allocator.hpp"
 #include "core/library_pages.hpp"
 #include "core/log.hpp"
-#include "core/suggest.hpp"
 #include "ffmpeg/log.hpp"
 #include "session/record_options.hpp"
+#include "settings/suggest.hpp"
 #include "settings/table.hpp"
 
 namespace {
@@ -45,7 +45,7 @@ std::optional<std::string> mistyped_command(CLI::App& app, int argc, char** argv
       continue;
     }
     const auto names = names_of(subs);
-    const auto near = zc::closest(word, names);
+    const auto near = zc::settings::closest(word, names);
     std::string text = path;
     text.append(": '").append(word).append("' is not a command");
     if (near) {
@@ -80,7 +80,7 @@ std::optional<std::string> option_hint(CLI::App& app, const CLI::ParseError& e) 
   for (size_t at_dash = what.find("--"); at_dash != std::string::npos; at_dash = what.find("--", at_dash + 2)) {
     size_t end = what.find_first_of(" =", at_dash);
     const std::string word = what.substr(at_dash, end == std::string::npos ? std::string::npos : end - at_dash);
-    if (const auto near = zc::closest(word, options)) return "did you mean " + *near + "?";
+    if (const auto near = zc::settings::closest(word, options)) return "did you mean " + *near + "?";
   }
   return std::nullopt;
 }

@@ -202,7 +202,10 @@ Result<std::string> claim_new_file(const std::string& dir, const std::string& st
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   for (int n = 1; n <= 1000; ++n) {
-    const std::string path = dir + "/" + stem + (n == 1 ? "" : "-" + std::to_string(n)) + ext;
+    std::string path = dir;
+    path.append("/").append(stem);
+    if (n > 1) path.append("-").append(std::to_string(n));
+    path.append(ext);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) {
       ::close(fd);

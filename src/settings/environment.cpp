@@ -4,7 +4,7 @@
 #include <cctype>
 #include <filesystem>
 
-#include "core/suggest.hpp"
+#include "settings/suggest.hpp"
 #include "settings/table.hpp"
 
 extern char** environ;

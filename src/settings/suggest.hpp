@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace zc {
+namespace zc::settings {
 
 // Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
 size_t edit_distance(std::string_view a, std::string_view b);
@@ -15,4 +15,4 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // length in edits, at least one); nullopt when none is, or `word` is itself a candidate.
 std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates);
 
-}  // namespace zc
+}  // namespace zc::settings

@@ -1,8 +1,8 @@
-#include "core/suggest.hpp"
+#include "settings/suggest.hpp"
 
 #include <algorithm>
 
-namespace zc {
+namespace zc::settings {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   // Optimal string alignment: three rows of the Damerau-Levenshtein table.
@@ -37,4 +37,4 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
   return best;
 }
 
-}  // namespace zc
+}  // namespace zc::settings
