@@ -31,6 +31,7 @@ using session::kExitSource;
 using session::Outcome;
 using session::Pipeline;
 using session::PipelineHooks;
+using session::Snapshot;
 using session::validate;
 namespace {
 
@@ -57,7 +58,7 @@ const char* signal_name(int sig) {
 // The outputs' part of the exit code, each failure said: one that never took a packet (a file
 // that failed at its header, a stream that never found its peer) is 5; one that failed after
 // writing (a disk filled, a stream given up) or a stream lost and not found again by the end, 1.
-int outputs_verdict(const session::Snapshot& snap) {
+int outputs_verdict(const Snapshot& snap) {
   int code = kExitOk;
   for (const auto& o : snap.output_states) {
     if (o.packets == 0 && (o.failed || o.network)) {

@@ -111,10 +111,6 @@ QuietThread::~QuietThread() {
   quiet_thread = was_;
 }
 
-bool thread_quiet() {
-  return quiet_thread;
-}
-
 bool enabled(Level level) {
   if (quiet_thread && level > Level::debug) level = Level::debug;
   return spdlog::default_logger_raw()->should_log(static_cast<spdlog::level::level_enum>(level));

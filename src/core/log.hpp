@@ -32,7 +32,6 @@ class QuietThread {
  private:
   bool was_;
 };
-bool thread_quiet();
 
 // A terminal's status line on stderr, redrawn in place: each log line clears it first and draws it
 // again under itself, so the two never share a line. clear_status() removes it for good.

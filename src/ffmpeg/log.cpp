@@ -3,8 +3,6 @@
 #include <cstdarg>
 #include <string_view>
 
-#include <spdlog/spdlog.h>
-
 #include "core/log.hpp"
 
 extern "C" {
@@ -14,7 +12,7 @@ extern "C" {
 namespace zc::ffmpeg {
 namespace {
 
-void to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
+void to_logger(void* avcl, int level, const char* fmt, va_list args) {
   if (level > av_log_get_level()) return;
   static thread_local int print_prefix = 1;
   char line[1024];
@@ -23,23 +21,19 @@ void to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.remove_suffix(1);
   if (text.empty()) return;
-  const bool quiet = zc::log::thread_quiet();
-  spdlog::level::level_enum lvl = spdlog::level::debug;
-  if (!quiet && level <= AV_LOG_ERROR) {
-    lvl = spdlog::level::err;
-  } else if (!quiet && level <= AV_LOG_WARNING) {
-    lvl = spdlog::level::warn;
-  } else if (!quiet && level <= AV_LOG_INFO) {
-    lvl = spdlog::level::info;
-  }
-  spdlog::log(lvl, "ffmpeg: {}", text);
+  // Through our logger, which also keeps a quiet thread's lines (zc::log::QuietThread) at debug.
+  const zc::log::Level ours = level <= AV_LOG_ERROR     ? zc::log::Level::error
+                              : level <= AV_LOG_WARNING ? zc::log::Level::warn
+                              : level <= AV_LOG_INFO    ? zc::log::Level::info
+                                                        : zc::log::Level::debug;
+  zc::log::at(ours, "ffmpeg: {}", text);
 }
 
 }  // namespace
 
 void route_logs(bool debug) {
   av_log_set_level(debug ? AV_LOG_DEBUG : AV_LOG_WARNING);
-  av_log_set_callback(to_spdlog);
+  av_log_set_callback(to_logger);
 }
 
 }  // namespace zc::ffmpeg

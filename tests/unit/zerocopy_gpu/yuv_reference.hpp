@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <libyuv.h>
+#include <catch2/catch.hpp>
 
 #include "core/colour.hpp"
 #include "cuda/layout.hpp"
@@ -133,6 +134,29 @@ inline size_t count_diff(const std::vector<uint8_t>& a, const std::vector<uint8_
   for (size_t i = 0; i < a.size(); ++i)
     n += std::abs(int{a[i]} - int{b[i]}) > tolerance;
   return n;
+}
+
+// A YUV pass in every one of other_colours(), NV12 and I420: `run(layout, colour)` returns
+// its planes for `rgba` (w x h), which must equal the CPU rows' and differ from libyuv's BT.601
+// limited range in more than a quarter of the bytes (the factors reached the shader).
+template <class Run>
+void check_other_colours(const std::vector<uint8_t>& rgba, uint32_t w, uint32_t h, const Run& run) {
+  for (PixelFormat f : {PixelFormat::NV12, PixelFormat::I420}) {
+    auto layout = cuda::frame_layout(w, h, f);
+    REQUIRE(layout);
+    const auto bt601 = libyuv_planes(rgba, w, h, f);
+    for (const Colour& c : other_colours()) {
+      INFO("format " << to_string(f) << " " << describe(c));
+      const std::vector<std::vector<uint8_t>> got = run(*layout, c);
+      const auto want = cpu_rows_planes(rgba, w, h, f, c);
+      REQUIRE(got.size() == want.size());
+      for (size_t p = 0; p < got.size(); ++p) {
+        INFO("plane " << p);
+        CHECK(count_diff(got[p], want[p]) == 0);
+        CHECK(count_diff(got[p], bt601[p]) > got[p].size() / 4);
+      }
+    }
+  }
 }
 
 }  // namespace zc::zerocopy::cuda_bridge::test
