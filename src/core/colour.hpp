@@ -45,6 +45,11 @@ struct Colour {
   bool operator==(const Colour&) const = default;
 };
 
+// PQ or HLG: an HDR stream (its mastering metadata, when given, is written).
+inline bool is_hdr(const Colour& c) {
+  return c.transfer == ColourTransfer::PQ || c.transfer == ColourTransfer::HLG;
+}
+
 // BT.601 at limited range (sRGB primaries and curve): libyuv's ARGBToI420, what every stream was
 // before the rules above, and the default of an ImportTarget or DeviceFrame nobody set.
 inline constexpr Colour kBt601Limited{ColourMatrix::BT601, ColourRange::Limited};

@@ -11,6 +11,7 @@
 #include "core/device_frame.hpp"
 #include "core/error.hpp"
 #include "core/pixel_format.hpp"
+#include "encode/hdr_metadata.hpp"
 #include "ffmpeg/packet.hpp"
 
 namespace zc::encode {
@@ -47,6 +48,9 @@ struct EncoderConfig {
   // What the frames' samples mean: written into the bitstream (VUI, sequence header) and, through
   // the stream's parameters, the container (colour_tags.hpp).
   Colour colour = kBt601Limited;
+  // An HDR stream's mastering display and content light (hdr_metadata.hpp): into the bitstream
+  // where the family can write them, into the container always. Empty for SDR.
+  HdrMetadata hdr;
 };
 
 // What an encoder wants to be fed (the importer produces exactly this).

@@ -106,6 +106,7 @@ Result<void> FfmpegEncoder::open() {
   info_.frame_rate = config_.frame_rate;  // 0/1 stays 0/1: variable
   info_.encoder = codec_name_;
   info_.generation = config_.generation;
+  info_.side_data = stream_side_data(config_.hdr);
   ctx_ = std::move(ctx);
   state_ = State::Open;
   // The selector's trial opens (selector.cpp) say nothing at the info level: a 640x360 line in a

@@ -37,6 +37,9 @@ class SvtAv1Encoder final : public FfmpegEncoder {
     } else if (rc.constant_quality) {
       params += ":enable-force-key-frames=1";
     }
+    // HDR10's metadata OBUs.
+    if (const auto& d = config().hdr.display) params += ":mastering-display=" + svtav1_mastering_display(*d);
+    if (const auto& l = config().hdr.light) params += ":content-light=" + to_string(*l);
     options.set("svtav1-params", params);
     return {};
   }

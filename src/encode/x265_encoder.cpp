@@ -34,6 +34,9 @@ class X265Encoder final : public FfmpegEncoder {
     if (!rc.constant_quality) {
       params += fmt::format(":vbv-maxrate={}:vbv-bufsize={}", rc.max_rate / 1000, rc.buffer_size / 1000);
     }
+    // HDR10's SEI (x265 turns on its HDR signalling when either is given).
+    if (const auto& d = config().hdr.display) params += ":master-display=" + x265_master_display(*d);
+    if (const auto& l = config().hdr.light) params += ":max-cll=" + to_string(*l);
     options.set("x265-params", params);
     return {};
   }

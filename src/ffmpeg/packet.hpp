@@ -15,6 +15,13 @@ enum class StreamKind : uint8_t { video, audio };
 // A session's streams: the video stream is index 0, audio tracks follow (1, 2, ...).
 inline constexpr uint32_t kVideoStream = 0;
 
+// A stream's side data for muxers (HDR metadata: AVMasteringDisplayMetadata, AVContentLightMetadata):
+// FFmpeg's type and the struct's bytes.
+struct StreamSideData {
+  AVPacketSideDataType type = AV_PKT_DATA_NEW_EXTRADATA;
+  std::vector<uint8_t> bytes;
+};
+
 // Describes one encoded stream. A new generation starts whenever the video encoder is re-created
 // (resolution or format change): file outputs roll over to the next file with every stream,
 // network outputs go on with the new in-band parameter sets.
@@ -26,6 +33,7 @@ struct StreamInfo {
   AVRational frame_rate{0, 1};                      // nominal rate (0/1: variable)
   std::string encoder;                              // "libx264", "hevc_nvenc", ...
   uint32_t generation = 0;
+  std::vector<StreamSideData> side_data;
 };
 
 // Every stream of a session, streams[i].index == i, the video stream first; all carry the

@@ -230,6 +230,11 @@ Result<AVStream*> FormatSink::add_stream(AVFormatContext& ctx, const ffmpeg::Str
   st->codecpar->codec_tag = 0;
   st->time_base = info.time_base;
   if (info.frame_rate.num > 0 && info.frame_rate.den > 0) st->avg_frame_rate = info.frame_rate;
+  for (const ffmpeg::StreamSideData& side : info.side_data) {
+    uint8_t* room = av_stream_new_side_data(st, side.type, side.bytes.size());
+    if (!room) return fail(Errc::internal, stage(), "out of memory");
+    std::memcpy(room, side.bytes.data(), side.bytes.size());
+  }
   if (info.kind != ffmpeg::StreamKind::video) return st;
 
   extradata_.clear();

@@ -61,8 +61,9 @@ struct RecordOptions {
   std::optional<encode::Tuning> tuning;                 // unset: low latency for network outputs, quality for files
   encode::BitDepth bit_depth = encode::BitDepth::Auto;  // 10 needs HEVC or AV1
   std::optional<Size> scale;
-  ColourChoice colour;  // RGB sources' matrix (auto: by the output's height) and range
-  bool cfr = false;     // repeat frames to hold a constant rate
+  ColourChoice colour;      // RGB sources' matrix (auto: by the output's height) and range
+  encode::HdrMetadata hdr;  // an HDR stream's mastering display and content light (SDR: unused)
+  bool cfr = false;         // repeat frames to hold a constant rate
   bool draw_cursor = true;
 
   // Sound: none by default (as in gpu-screen-recorder and wf-recorder).

@@ -24,6 +24,7 @@ encode::EncoderConfig VideoTrack::encoder_config(uint32_t width, uint32_t height
                                                  const Colour& colour) const {
   encode::EncoderConfig c = session::encoder_config(settings_.options, frame_rate(), width, height, depth);
   c.colour = colour;
+  if (is_hdr(colour)) c.hdr = settings_.options.hdr;
   c.bitrate_kbps = bitrate_kbps_.load();
   c.time_origin_ns = settings_.time_origin_ns.value_or(first_frame_ns_.load());
   c.threads = settings_.encoder_threads;

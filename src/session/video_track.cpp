@@ -138,7 +138,7 @@ zerocopy::ImportTarget VideoTrack::target_for(uint32_t visible_width, uint32_t v
   std::string assumed;
   t.colour = output_colour(source, source_colour_, source_height_ ? source_height_ : visible_height, t.height, o.colour,
                            &assumed);
-  const bool hdr = t.colour.transfer == ColourTransfer::PQ || t.colour.transfer == ColourTransfer::HLG;
+  const bool hdr = is_hdr(t.colour);
   if (log && hdr && bit_depth(t.format) <= 8) {
     zc::log::warn(
         "colour: an HDR source ({}) encoded at 8 bits keeps its HDR tags but bands; --codec hevc or av1 "
@@ -151,8 +151,20 @@ zerocopy::ImportTarget VideoTrack::target_for(uint32_t visible_width, uint32_t v
                                   : "; the producer announced no " + assumed +
                                         " (assumed as its kind "
                                         "of producer means it)");
+    log_hdr_metadata(hdr);
   }
   return t;
+}
+
+void VideoTrack::log_hdr_metadata(bool hdr) const {
+  const encode::HdrMetadata& m = settings_.options.hdr;
+  if (m.empty()) return;
+  if (!hdr) {
+    zc::log::warn("colour: the stream is SDR: its mastering display and content light (HDR10's) are left out");
+    return;
+  }
+  zc::log::info("colour: HDR metadata: mastering display {}, content light {}",
+                m.display ? encode::to_string(*m.display) : "none", m.light ? encode::to_string(*m.light) : "none");
 }
 
 void VideoTrack::on_format(const capture::VideoFormat& format) {

@@ -126,6 +126,8 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   // and colour (by the producer's announced colour and the options: core/colour.hpp).
   zerocopy::ImportTarget target_for(uint32_t visible_width, uint32_t visible_height, PixelFormat source,
                                     bool log) const;
+  // Says which HDR10 metadata the stream carries, or that an SDR stream leaves it out.
+  void log_hdr_metadata(bool hdr) const;
 
   // The encoder thread (video_encoding.cpp). Each step returns false once the run has failed.
   struct Encoding {

@@ -217,6 +217,47 @@ void add_capture(std::vector<Setting>& t) {
                  s.capture.colour.range = *r;
                  return std::nullopt;
                }});
+  t.push_back({"mastering_display",
+               Kind::text,
+               {"--mastering-display", "capture.mastering_display", "mastering-display",
+                "ZEROCAST_CAPTURE_MASTERING_DISPLAY", "", ""},
+               "G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min) | PRIMARIES,MAX,MIN",
+               "HDR streams: the display the picture was made on (HDR10's mastering display), in x265's form "
+               "or as bt2020|p3-d65|bt709 with its most and least light in cd/m² (p3-d65,1000,0.0001); empty: none",
+               "",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.hdr.display.reset();
+                 if (text(v).empty()) return std::nullopt;
+                 auto d = encode::parse_mastering_display(text(v));
+                 if (!d) return d.error().message;
+                 s.capture.hdr.display = *d;
+                 return std::nullopt;
+               }});
+  t.push_back({"content_light",
+               Kind::text,
+               {"--content-light", "capture.content_light", "content-light", "ZEROCAST_CAPTURE_CONTENT_LIGHT", "", ""},
+               "MAXCLL,MAXFALL",
+               "HDR streams: the brightest pixel and the brightest frame's average in cd/m² (HDR10's content "
+               "light level, 1000,400); empty: none",
+               "",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.capture.hdr.light.reset();
+                 if (text(v).empty()) return std::nullopt;
+                 auto l = encode::parse_content_light(text(v));
+                 if (!l) return l.error().message;
+                 s.capture.hdr.light = *l;
+                 return std::nullopt;
+               }});
   t.push_back({"cursor",
                Kind::flag,
                {"--no-cursor", "capture.cursor", "cursor", "ZEROCAST_CAPTURE_CURSOR", "", ""},

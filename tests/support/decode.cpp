@@ -7,6 +7,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/mastering_display_metadata.h>
 }
 
 #include "ffmpeg/error.hpp"
@@ -18,6 +19,30 @@ namespace {
 struct FormatCloser {
   void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
 };
+
+// Reads FFmpeg's HDR10 structs (side data of a stream or a frame) into `into`.
+void read_hdr(const uint8_t* display, const uint8_t* light, Hdr10Seen& into) {
+  if (display) {
+    const auto* m = reinterpret_cast<const AVMasteringDisplayMetadata*>(display);
+    into.display = m->has_primaries && m->has_luminance;
+    into.red_x = av_q2d(m->display_primaries[0][0]);
+    into.red_y = av_q2d(m->display_primaries[0][1]);
+    into.green_x = av_q2d(m->display_primaries[1][0]);
+    into.green_y = av_q2d(m->display_primaries[1][1]);
+    into.blue_x = av_q2d(m->display_primaries[2][0]);
+    into.blue_y = av_q2d(m->display_primaries[2][1]);
+    into.white_x = av_q2d(m->white_point[0]);
+    into.white_y = av_q2d(m->white_point[1]);
+    into.max_luminance = av_q2d(m->max_luminance);
+    into.min_luminance = av_q2d(m->min_luminance);
+  }
+  if (light) {
+    const auto* l = reinterpret_cast<const AVContentLightMetadata*>(light);
+    into.light = true;
+    into.max_cll = l->MaxCLL;
+    into.max_fall = l->MaxFALL;
+  }
+}
 
 }  // namespace
 
@@ -50,6 +75,8 @@ DecodeResult decode_file(const std::string& path, const std::function<void(const
   result.color_space = stream->codecpar->color_space;
   result.color_primaries = stream->codecpar->color_primaries;
   result.color_trc = stream->codecpar->color_trc;
+  read_hdr(av_stream_get_side_data(stream, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, nullptr),
+           av_stream_get_side_data(stream, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, nullptr), result.container_hdr);
   ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
   avcodec_parameters_to_context(ctx.get(), stream->codecpar);
   ctx->thread_count = 2;
@@ -74,6 +101,11 @@ DecodeResult decode_file(const std::string& path, const std::function<void(const
       d.keyframe = frame->key_frame != 0;
       if (result.color_range == AVCOL_RANGE_UNSPECIFIED) result.color_range = frame->color_range;
       if (result.color_space == AVCOL_SPC_UNSPECIFIED) result.color_space = frame->colorspace;
+      if (result.frames.empty()) {
+        const AVFrameSideData* display = av_frame_get_side_data(frame.get(), AV_FRAME_DATA_MASTERING_DISPLAY_METADATA);
+        const AVFrameSideData* light = av_frame_get_side_data(frame.get(), AV_FRAME_DATA_CONTENT_LIGHT_LEVEL);
+        read_hdr(display ? display->data : nullptr, light ? light->data : nullptr, result.frame_hdr);
+      }
       if (on_frame) on_frame(*frame);
       result.frames.push_back(d);
       av_frame_unref(frame.get());

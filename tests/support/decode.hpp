@@ -17,6 +17,15 @@ struct DecodedFrame {
   bool keyframe = false;
 };
 
+// HDR10's static metadata as a viewer's FFmpeg reads it (chromaticities, luminance in cd/m²).
+struct Hdr10Seen {
+  bool display = false;  // a mastering display
+  double red_x = 0, red_y = 0, green_x = 0, green_y = 0, blue_x = 0, blue_y = 0, white_x = 0, white_y = 0;
+  double max_luminance = 0, min_luminance = 0;
+  bool light = false;  // content light levels
+  unsigned max_cll = 0, max_fall = 0;
+};
+
 struct DecodeResult {
   bool ok = false;
   std::string error;      // why decoding failed (open, no video stream, decoder error)
@@ -28,6 +37,8 @@ struct DecodeResult {
   int color_space = 0;      // AVColorSpace
   int color_primaries = 0;  // AVColorPrimaries
   int color_trc = 0;        // AVColorTransferCharacteristic
+  Hdr10Seen container_hdr;  // the stream's side data (mkv MasteringMetadata, mp4 mdcv/clli)
+  Hdr10Seen frame_hdr;      // the first frame's (the bitstream's SEI or metadata OBUs)
 };
 
 // What a container holds per stream, read packet by packet (and audio decoded), for tests of

@@ -298,3 +298,87 @@ TEST_CASE("colour: an HDR screen (10-bit RGB announcing PQ or HLG) is converted 
     source.stop();
   }
 }
+
+namespace {
+
+// What --mastering-display and --content-light below ask for, as FFmpeg reads it back.
+void check_hdr10(const zc::test::Hdr10Seen& seen) {
+  CHECK(seen.display);
+  CHECK(seen.red_x == Approx(0.68).margin(1e-4));
+  CHECK(seen.red_y == Approx(0.32).margin(1e-4));
+  CHECK(seen.green_x == Approx(0.265).margin(1e-4));
+  CHECK(seen.green_y == Approx(0.69).margin(1e-4));
+  CHECK(seen.blue_x == Approx(0.15).margin(1e-4));
+  CHECK(seen.blue_y == Approx(0.06).margin(1e-4));
+  CHECK(seen.white_x == Approx(0.3127).margin(1e-4));
+  CHECK(seen.white_y == Approx(0.329).margin(1e-4));
+  CHECK(seen.max_luminance == Approx(1000).margin(0.5));
+  CHECK(seen.min_luminance == Approx(0.0001).margin(5e-5));
+  CHECK(seen.light);
+  CHECK(seen.max_cll == 1000);
+  CHECK(seen.max_fall == 400);
+}
+
+}  // namespace
+
+TEST_CASE("colour: HDR10 metadata given by the user goes into the bitstream and every container, and SDR leaves it out",
+          "[record][colour][10bit]") {
+  zc::test::PipeWireDaemon pw;
+  const auto dir = zc::test::make_temp_dir("zc-colour-hdr10");
+  const std::vector<std::string> metadata{"--mastering-display",
+                                          "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)",
+                                          "--content-light", "1000,400"};
+  auto source = zc::test::start_zerocast(
+      {"test-source", "--size", "640x360", "--fps", "30", "--format", "xRGB_210LE", "--hdr", "pq"});
+  const auto serial = zc::test::wait_for_serial(source, 10s);
+  INFO(source.output());
+  REQUIRE(serial);
+  struct Case {
+    std::string codec;
+    std::vector<std::string> containers;
+  };
+  for (const Case& c : {Case{"hevc", {"mkv", "mp4", "ts"}}, Case{"av1", {"mkv", "mp4"}}}) {
+    INFO(c.codec);
+    std::vector<std::string> args{"record",  "--source", "serial:" + std::to_string(*serial), "--frames", "4",
+                                  "--codec", c.codec};
+    args.insert(args.end(), metadata.begin(), metadata.end());
+    for (const auto& ext : c.containers)
+      args.insert(args.end(), {"-o", dir + "/" + c.codec + "." + ext});
+    auto r = zerocast(args, 60s);
+    INFO(errors_first(r.output));
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("HDR metadata: mastering display G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)"
+                        "L(10000000,1), content light 1000,400") != std::string::npos);
+    for (const auto& ext : c.containers) {
+      INFO(ext);
+      const auto d = zc::test::decode_file(dir + "/" + c.codec + "." + ext);
+      REQUIRE(d.ok);
+      CHECK(d.color_trc == AVCOL_TRC_SMPTE2084);
+      {
+        INFO("the bitstream's");
+        check_hdr10(d.frame_hdr);
+      }
+      if (ext != "ts") {  // MPEG-TS has no such field of its own: the bitstream's is the one
+        INFO("the container's");
+        check_hdr10(d.container_hdr);
+      }
+    }
+  }
+  source.stop();
+
+  // An SDR stream with the same options: said, and nothing written.
+  std::vector<std::string> args{"record",  "--source", "test", "--frames",      "3",
+                                "--codec", "hevc",     "-o",   dir + "/sdr.mkv"};
+  args.insert(args.end(), metadata.begin(), metadata.end());
+  auto r = zerocast(args, 60s);
+  INFO(errors_first(r.output));
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("the stream is SDR: its mastering display and content light (HDR10's) are left out") !=
+        std::string::npos);
+  const auto d = zc::test::decode_file(dir + "/sdr.mkv");
+  REQUIRE(d.ok);
+  CHECK_FALSE(d.frame_hdr.display);
+  CHECK_FALSE(d.frame_hdr.light);
+  CHECK_FALSE(d.container_hdr.display);
+  CHECK_FALSE(d.container_hdr.light);
+}

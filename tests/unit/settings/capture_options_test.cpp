@@ -116,16 +116,18 @@ TEST_CASE("every documented option is known", "[capture-options]") {
     if (std::string(o.type) == "as") m[name] = std::vector<std::string>{"output"};
     if (std::string(o.type) == "b") m[name] = name == "cfr" ? false : true;
     if (std::string(o.type) == "s") {
-      const std::string v = name == "source"         ? "test"
-                            : name == "codec"        ? "h264"
-                            : name == "encoder"      ? "libx264"
-                            : name == "tuning"       ? "quality"
-                            : name == "audio-tracks" ? "separate"
-                            : name == "audio-codec"  ? "opus"
-                            : name == "bit-depth"    ? "8"
-                            : name == "color-matrix" ? "bt709"
-                            : name == "color-range"  ? "full"
-                                                     : "640x360";
+      const std::string v = name == "source"              ? "test"
+                            : name == "codec"             ? "h264"
+                            : name == "encoder"           ? "libx264"
+                            : name == "tuning"            ? "quality"
+                            : name == "audio-tracks"      ? "separate"
+                            : name == "audio-codec"       ? "opus"
+                            : name == "bit-depth"         ? "8"
+                            : name == "color-matrix"      ? "bt709"
+                            : name == "color-range"       ? "full"
+                            : name == "mastering-display" ? "bt2020,1000,0.005"
+                            : name == "content-light"     ? "1000,400"
+                                                          : "640x360";
       m[name] = v;
     }
     INFO(name);

@@ -39,6 +39,8 @@ const std::map<std::string, Sample>& samples() {
       {"bit_depth", {"8", "12"}},
       {"color_matrix", {"bt601", "bt2020"}},
       {"color_range", {"full", "tv"}},
+      {"mastering_display", {"p3-d65,1000,0.0001", "p3,1000"}},
+      {"content_light", {"1000,400", "400,1000"}},
       {"cursor", {"false", ""}},
       {"cfr", {"true", ""}},
       {"overwrite", {"true", ""}},
