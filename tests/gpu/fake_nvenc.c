@@ -1,13 +1,23 @@
-/* A stand-in for libnvidia-encode.so.1, loaded by the probe through the same run-time loader as
- * the real one: no machine available to the project has an NVENC engine (the H100 answers
- * NV_ENC_ERR_NO_ENCODE_DEVICE), so the probe's verdicts for a working NVENC are checked against
- * this library. ZC_FAKE_NVENC chooses its answers: "fail" (the session does not open, as on a
- * data-center GPU) or the comma-separated codecs an opened session lists ("h264,hevc", "av1", "").
+/* A stand-in for libnvidia-encode.so.1: no machine available to the project has an NVENC engine
+ * (the H100 and H200 answer NV_ENC_ERR_NO_ENCODE_DEVICE). The probe loads it by path to check its
+ * verdicts; FFmpeg's h264_nvenc and hevc_nvenc load it as libnvidia-encode.so.1 (a folder holding
+ * it under that name first in LD_LIBRARY_PATH) and encode through it, one session at a time:
+ *  - H.264: a real stream (fake_h264.h: every macroblock I_PCM, so the decoded picture is the
+ *    input exactly), with the VUI FFmpeg asked for, IDR pictures where NVENC would make them
+ *    (the first, forced ones, every gopLength), and the CUDA or host frames it was given;
+ *  - HEVC: an access unit delimiter per picture (no picture data): its configuration is what counts.
+ * zc_fake_nvenc_state() tells a test what the library was asked (the configuration, pictures,
+ * reconfigurations). ZC_FAKE_NVENC chooses the answers: "fail" (the session does not open, as on
+ * a data-center GPU) or the comma-separated codecs an opened session lists ("h264,hevc", "av1", "").
  */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ffnvcodec/nvEncodeAPI.h>
+
+#include "fake_h264.h"
+#include "fake_nvenc.h"
 
 /* Not in nv-codec-headers 11.1 (SDK 12.0 added AV1); the probe knows it by this value. */
 static const GUID kAv1 = {0x0a352289, 0x0aa7, 0x4759, {0x86, 0x2d, 0x5d, 0x15, 0xcd, 0x16, 0xd2, 0x54}};
@@ -59,7 +69,9 @@ static NVENCSTATUS NVENCAPI guids(void* encoder, GUID* out, uint32_t size, uint3
 }
 
 static NVENCSTATUS NVENCAPI destroy(void* encoder) {
-  return encoder == &g_session ? NV_ENC_SUCCESS : NV_ENC_ERR_INVALID_PARAM;
+  if (encoder != &g_session) return NV_ENC_ERR_INVALID_PARAM;
+  zc_fake_encoder_reset();
+  return NV_ENC_SUCCESS;
 }
 
 static const char* NVENCAPI last_error(void* encoder) {
@@ -79,5 +91,6 @@ NVENCSTATUS NVENCAPI NvEncodeAPICreateInstance(NV_ENCODE_API_FUNCTION_LIST* list
   list->nvEncGetEncodeGUIDs = guids;
   list->nvEncDestroyEncoder = destroy;
   list->nvEncGetLastErrorString = last_error;
+  zc_fake_encoder_functions(list);
   return NV_ENC_SUCCESS;
 }
