@@ -4,7 +4,8 @@
 #
 #   here:  tools/gpu-tests.sh pack [BUILD_DIR]   (default build; writes .gpu/gpu-tests.tar.xz)
 #   there: tools/gpu-tests.sh run [FRAMES]       (the device tool's run, carry [".gpu"]): the GPU
-#          tests (label gpu), `zerocast zerocopy-probe` as text and JSON, `zerocopy_bench FRAMES`
+#          tests (label gpu; then the NVENC cases with the stand-in library in the driver's place),
+#          `zerocast zerocopy-probe` as text and JSON, `zerocopy_bench FRAMES`
 #          (default 200); what they print, and .gpu/out/ (probe.json, probe.txt, bench.txt)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +33,11 @@ run() {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
   ZC_FAKE_NVENC_LIBRARY=$gpu/libzc_fake_nvenc.so ZC_PROBE_JSON=$out/probe-test.json zerocopy_gpu_tests || status=$?
   echo "== zerocopy_gpu_tests: exit $status"
+  # NVENC through FFmpeg with the stand-in in the driver's place (the hidden [.fake-nvenc] cases).
+  mkdir -p "$gpu/standin"
+  cp "$gpu/libzc_fake_nvenc.so" "$gpu/standin/libnvidia-encode.so.1"
+  LD_LIBRARY_PATH=$gpu/standin:$LD_LIBRARY_PATH zerocopy_gpu_tests '[.fake-nvenc]' || status=$?
+  echo "== zerocopy_gpu_tests [.fake-nvenc]: exit $status"
   zerocast zerocopy-probe | tee "$out/probe.txt" || true
   zerocast zerocopy-probe --json >"$out/probe.json" || true
   zerocopy_bench "$frames" 2>&1 | tee "$out/bench.txt" || true

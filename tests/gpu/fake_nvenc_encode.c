@@ -1,6 +1,7 @@
 /* The stand-in NVENC's encoding entry points (see fake_nvenc.c). */
 #include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,7 +221,9 @@ static NVENCSTATUS NVENCAPI destroy_bitstream(void* e, NV_ENC_OUTPUT_PTR buffer)
   return NV_ENC_SUCCESS;
 }
 
-/* cuMemcpyDtoH_v2 from the CUDA driver FFmpeg already loaded (its context is current here). */
+/* From the CUDA driver FFmpeg already loaded (its context is current here): the context's work
+ * finished (the frame's upload included, on whichever stream), then the picture copied out. */
+typedef int (*Synchronize)(void);
 typedef int (*CopyDtoH)(void* dst, uint64_t src, size_t bytes);
 
 static int read_input(const Input* in, uint8_t* out) {
@@ -228,14 +231,83 @@ static int read_input(const Input* in, uint8_t* out) {
     memcpy(out, in->host, frame_bytes(in));
     return 1;
   }
+  static Synchronize sync;
   static CopyDtoH copy;
   if (!copy) {
     void* cuda = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
     if (!cuda) return 0;
+    sync = (Synchronize)dlsym(cuda, "cuCtxSynchronize");
     copy = (CopyDtoH)dlsym(cuda, "cuMemcpyDtoH_v2");
-    if (!copy) return 0;
+    if (!sync || !copy) return 0;
   }
-  return copy(out, in->device, frame_bytes(in)) == 0;
+  return sync() == 0 && copy(out, in->device, frame_bytes(in)) == 0;
+}
+
+static NVENCSTATUS NVENCAPI set_streams(void* e, NV_ENC_CUSTREAM_PTR in, NV_ENC_CUSTREAM_PTR out) {
+  (void)e, (void)in, (void)out;
+  return NV_ENC_SUCCESS;
+}
+
+/* Entry points the stand-in does not implement: said on stderr, refused. */
+static NVENCSTATUS unimplemented(const char* name) {
+  fprintf(stderr, "fake NVENC: %s is not implemented\n", name);
+  return NV_ENC_ERR_UNIMPLEMENTED;
+}
+static NVENCSTATUS NVENCAPI open_session_old(void* d, uint32_t t, void** e) {
+  (void)d, (void)t, (void)e;
+  return unimplemented("nvEncOpenEncodeSession");
+}
+static NVENCSTATUS NVENCAPI profile_count(void* e, GUID c, uint32_t* n) {
+  (void)e, (void)c, (void)n;
+  return unimplemented("nvEncGetEncodeProfileGUIDCount");
+}
+static NVENCSTATUS NVENCAPI profiles(void* e, GUID c, GUID* g, uint32_t s, uint32_t* n) {
+  (void)e, (void)c, (void)g, (void)s, (void)n;
+  return unimplemented("nvEncGetEncodeProfileGUIDs");
+}
+static NVENCSTATUS NVENCAPI format_count(void* e, GUID c, uint32_t* n) {
+  (void)e, (void)c, (void)n;
+  return unimplemented("nvEncGetInputFormatCount");
+}
+static NVENCSTATUS NVENCAPI formats(void* e, GUID c, NV_ENC_BUFFER_FORMAT* f, uint32_t s, uint32_t* n) {
+  (void)e, (void)c, (void)f, (void)s, (void)n;
+  return unimplemented("nvEncGetInputFormats");
+}
+static NVENCSTATUS NVENCAPI preset_count(void* e, GUID c, uint32_t* n) {
+  (void)e, (void)c, (void)n;
+  return unimplemented("nvEncGetEncodePresetCount");
+}
+static NVENCSTATUS NVENCAPI presets(void* e, GUID c, GUID* g, uint32_t s, uint32_t* n) {
+  (void)e, (void)c, (void)g, (void)s, (void)n;
+  return unimplemented("nvEncGetEncodePresetGUIDs");
+}
+static NVENCSTATUS NVENCAPI stats(void* e, NV_ENC_STAT* s) {
+  (void)e, (void)s;
+  return unimplemented("nvEncGetEncodeStats");
+}
+static NVENCSTATUS NVENCAPI async_event(void* e, NV_ENC_EVENT_PARAMS* p) {
+  (void)e, (void)p;
+  return unimplemented("nvEncRegisterAsyncEvent");
+}
+static NVENCSTATUS NVENCAPI invalidate(void* e, uint64_t t) {
+  (void)e, (void)t;
+  return unimplemented("nvEncInvalidateRefFrames");
+}
+static NVENCSTATUS NVENCAPI mv_buffer(void* e, NV_ENC_CREATE_MV_BUFFER* p) {
+  (void)e, (void)p;
+  return unimplemented("nvEncCreateMVBuffer");
+}
+static NVENCSTATUS NVENCAPI destroy_mv_buffer(void* e, NV_ENC_OUTPUT_PTR b) {
+  (void)e, (void)b;
+  return unimplemented("nvEncDestroyMVBuffer");
+}
+static NVENCSTATUS NVENCAPI motion_only(void* e, NV_ENC_MEONLY_PARAMS* p) {
+  (void)e, (void)p;
+  return unimplemented("nvEncRunMotionEstimationOnly");
+}
+static NVENCSTATUS NVENCAPI sequence_params_ex(void* e, NV_ENC_INITIALIZE_PARAMS* i, NV_ENC_SEQUENCE_PARAM_PAYLOAD* p) {
+  (void)e, (void)i, (void)p;
+  return unimplemented("nvEncGetSequenceParamEx");
 }
 
 static ZcH264Sequence sequence(void) {
@@ -360,4 +432,20 @@ void zc_fake_encoder_functions(NV_ENCODE_API_FUNCTION_LIST* list) {
   list->nvEncLockBitstream = lock_bitstream;
   list->nvEncUnlockBitstream = unlock_bitstream;
   list->nvEncGetSequenceParams = sequence_params;
+  list->nvEncSetIOCudaStreams = set_streams;
+  list->nvEncOpenEncodeSession = open_session_old;
+  list->nvEncGetEncodeProfileGUIDCount = profile_count;
+  list->nvEncGetEncodeProfileGUIDs = profiles;
+  list->nvEncGetInputFormatCount = format_count;
+  list->nvEncGetInputFormats = formats;
+  list->nvEncGetEncodePresetCount = preset_count;
+  list->nvEncGetEncodePresetGUIDs = presets;
+  list->nvEncGetEncodeStats = stats;
+  list->nvEncRegisterAsyncEvent = async_event;
+  list->nvEncUnregisterAsyncEvent = async_event;
+  list->nvEncInvalidateRefFrames = invalidate;
+  list->nvEncCreateMVBuffer = mv_buffer;
+  list->nvEncDestroyMVBuffer = destroy_mv_buffer;
+  list->nvEncRunMotionEstimationOnly = motion_only;
+  list->nvEncGetSequenceParamEx = sequence_params_ex;
 }
