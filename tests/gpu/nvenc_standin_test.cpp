@@ -36,8 +36,9 @@ namespace {
 
 const ZcFakeNvencState* standin() {
   void* lib = dlopen("libnvidia-encode.so.1", RTLD_NOW);
-  INFO("libnvidia-encode.so.1 must be the stand-in (tests/gpu's libzc_fake_nvenc.so under that name, first in "
-       "LD_LIBRARY_PATH: tools/gpu-tests.sh)");
+  INFO(
+      "libnvidia-encode.so.1 must be the stand-in (tests/gpu's libzc_fake_nvenc.so under that name, first in "
+      "LD_LIBRARY_PATH: tools/gpu-tests.sh)");
   REQUIRE(lib);
   auto state = reinterpret_cast<const ZcFakeNvencState* (*)()>(dlsym(lib, "zc_fake_nvenc_state"));
   REQUIRE(state);
@@ -53,7 +54,8 @@ void write_file(const std::string& path, const ffmpeg::StreamInfo& info,
   auto sink = output::open_sink(path, info.params->codec_id);
   REQUIRE(sink);
   REQUIRE((*sink)->begin({info}));
-  for (const auto& p : packets) REQUIRE((*sink)->write(p));
+  for (const auto& p : packets)
+    REQUIRE((*sink)->write(p));
   REQUIRE((*sink)->close());
 }
 
@@ -68,11 +70,18 @@ TEST_CASE("NVENC (stand-in): CUDA frames become H.264 whose pictures, colour tag
     int matrix, primaries, transfer, full;  // H.264's VUI codes
     AVColorSpace av_matrix;
   };
-  for (const Case& c :
-       {Case{{ColourMatrix::BT709, ColourRange::Limited, ColourPrimaries::BT709, ColourTransfer::SRGB}, 1, 1, 13, 0,
-             AVCOL_SPC_BT709},
-        Case{{ColourMatrix::BT601, ColourRange::Full, ColourPrimaries::BT601, ColourTransfer::BT709}, 6, 6, 6, 1,
-             AVCOL_SPC_SMPTE170M}}) {
+  for (const Case& c : {Case{{ColourMatrix::BT709, ColourRange::Limited, ColourPrimaries::BT709, ColourTransfer::SRGB},
+                             1,
+                             1,
+                             13,
+                             0,
+                             AVCOL_SPC_BT709},
+                        Case{{ColourMatrix::BT601, ColourRange::Full, ColourPrimaries::BT601, ColourTransfer::BT709},
+                             6,
+                             6,
+                             6,
+                             1,
+                             AVCOL_SPC_SMPTE170M}}) {
     INFO(describe(c.colour));
     encode::EncoderConfig config;
     config.width = kW;
@@ -131,7 +140,8 @@ TEST_CASE("NVENC (stand-in): CUDA frames become H.264 whose pictures, colour tag
       const auto d = zc::test::decode_file(path, [&](const AVFrame& f) {
         const auto want = pattern_nv12(index++);
         for (uint32_t y = 0; y < kH; ++y)
-          for (uint32_t x = 0; x < kW; ++x) wrong += f.data[0][y * f.linesize[0] + x] != want[0][size_t{y} * kW + x];
+          for (uint32_t x = 0; x < kW; ++x)
+            wrong += f.data[0][y * f.linesize[0] + x] != want[0][size_t{y} * kW + x];
         for (uint32_t y = 0; y < kH / 2; ++y)
           for (uint32_t x = 0; x < kW / 2; ++x) {
             wrong += f.data[1][y * f.linesize[1] + x] != want[1][size_t{y} * kW + 2 * x];
