@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 
 #include "cli/cli.hpp"
@@ -111,6 +112,10 @@ int run_record(RecordArgs& args) {
   }
   settings::Settings s = std::move(*loaded);
   Result<void> given = args.line.apply(s);
+  // No -o: a new file in the videos folder, named by the time.
+  if (given && s.capture.outputs.empty()) s.capture.outputs.push_back(args.context->env.videos_dir() + "/");
+  if (given)
+    given = session::name_outputs(s.capture, {capture::to_string(s.capture.source), "record", std::time(nullptr)});
   if (given) given = validate(s.capture);
   if (!given) {
     zc::log::error("record: {}", given.error().describe());
@@ -156,6 +161,10 @@ int run_record(RecordArgs& args) {
     private_pw = std::move(*pw);
   }
 
+  if (auto claimed = session::claim_outputs(s.capture); !claimed) {
+    zc::log::error("record: {}", claimed.error().describe());
+    return exit_code_for(claimed.error());
+  }
   auto pipeline = Pipeline::create(*options, std::move(hooks));
   if (!pipeline) {
     zc::log::error("record: {}", pipeline.error().describe());
@@ -223,7 +232,6 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
   args->context = &context;
   auto* cmd = app.add_subcommand("record", "Capture a source into files and/or network streams");
   args->line.add_options(*cmd, settings::CommandLine::For::record);
-  cmd->get_option("--output")->required();
   cmd->add_flag("-v,--verbose", args->verbose, "Say what each stage does (the info lines)");
   cmd->add_flag("-q,--quiet", args->quiet, "Errors only: no warnings, no summary");
   cmd->add_option("--config", args->config_path,

@@ -238,8 +238,9 @@ int Service::method_start(sd_bus_message* m, void* userdata, sd_bus_error* error
                      std::to_string(self->entries_.size()) + " captures are running; the limit is " +
                          std::to_string(self->config_.daemon.max_captures) + " (daemon.max_captures)");
   }
-  auto spec = settings::capture_spec(self->config_, options);
+  auto spec = settings::capture_spec(self->config_, options, self->next_id_);
   if (!spec) return set_error(error, spec.error());
+  if (auto claimed = session::claim_outputs(spec->record); !claimed) return set_error(error, claimed.error());
 
   auto entry = std::make_unique<Entry>();
   entry->service = self;

@@ -71,9 +71,32 @@ Result<void> validate(const RecordOptions& o, bool require_output) {
   return {};
 }
 
+Result<void> name_outputs(RecordOptions& o, const output::NameFields& fields) {
+  for (auto& spec : o.outputs) {
+    if (!output::is_template(spec)) continue;
+    auto name = output::expand_name(spec, fields);
+    if (!name) return tl::unexpected(name.error());
+    spec = *name;
+    o.named_outputs.push_back(spec);
+  }
+  return {};
+}
+
+Result<void> claim_outputs(RecordOptions& o) {
+  for (auto& spec : o.outputs) {
+    auto named = std::find(o.named_outputs.begin(), o.named_outputs.end(), spec);
+    if (named == o.named_outputs.end()) continue;
+    auto claimed = output::claim_name(spec);
+    if (!claimed) return tl::unexpected(claimed.error());
+    spec = *named = *claimed;
+  }
+  return {};
+}
+
 std::optional<std::string> existing_output(const RecordOptions& o) {
   if (o.overwrite) return std::nullopt;
   for (const auto& spec : o.outputs) {
+    if (std::find(o.named_outputs.begin(), o.named_outputs.end(), spec) != o.named_outputs.end()) continue;
     auto target = output::parse_target(spec);
     std::error_code ec;
     if (target && !target->network() && std::filesystem::is_regular_file(target->location, ec)) {

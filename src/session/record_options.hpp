@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
 #include "encode/encoder.hpp"
+#include "output/naming.hpp"
 #include "session/audio/audio_options.hpp"
 
 namespace zc::session {
@@ -49,7 +50,9 @@ struct RecordOptions {
   capture::SourceSpec source{capture::SourceSpec::Kind::portal, capture::kPortalMonitor};
   TestSourceSpec test;               // for the test source
   std::vector<std::string> outputs;  // paths or URLs
-  bool overwrite = false;            // replace an output file that exists (else it is refused)
+  // Outputs named from a template or folder (name_outputs): new files, never replaced.
+  std::vector<std::string> named_outputs;
+  bool overwrite = false;  // replace an output file that exists (else it is refused)
   encode::Codec codec = encode::Codec::H264;
   std::string encoder = "auto";
   uint32_t bitrate_kbps = 0;  // 0: the tuning's default
@@ -88,6 +91,12 @@ Result<void> validate(const RecordOptions& options, bool require_output = true);
 // The first output file that exists already (a regular file: devices and pipes are written to),
 // unless options.overwrite; each command refuses it in its own words before anything starts.
 std::optional<std::string> existing_output(const RecordOptions& options);
+
+// Expands the file outputs written as templates or folders (output/naming.hpp) into names, kept in
+// named_outputs (existing_output leaves them alone: claim_outputs picks a new name on a clash).
+Result<void> name_outputs(RecordOptions& options, const output::NameFields& fields);
+// Creates each named output's file, the first free of NAME, NAME-2 ...: right before the run.
+Result<void> claim_outputs(RecordOptions& options);
 
 // The highest frame rate zerocast takes (--fps, the test source's rate) and holds (--cfr).
 inline constexpr uint32_t kMaxFps = 240;

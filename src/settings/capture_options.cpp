@@ -1,5 +1,7 @@
 #include "settings/capture_options.hpp"
 
+#include <ctime>
+
 #include "output/target.hpp"
 
 namespace zc::settings {
@@ -47,7 +49,7 @@ std::vector<OptionInfo> capture_option_list() {
   return list;
 }
 
-Result<CaptureSpec> capture_spec(const Settings& config, const OptionMap& options) {
+Result<CaptureSpec> capture_spec(const Settings& config, const OptionMap& options, uint32_t id) {
   Settings s = config;
   for (const auto& [name, value] : options) {
     const Setting* row = find(&Doors::dbus, name);
@@ -67,6 +69,10 @@ Result<CaptureSpec> capture_spec(const Settings& config, const OptionMap& option
   spec.replay_seconds = s.daemon.replay_seconds;
   spec.replay_max_bytes = static_cast<size_t>(s.daemon.replay_max_megabytes) * 1024 * 1024;
   if (r.outputs.empty() && spec.replay_seconds == 0) return bad("nothing to do: give 'outputs' or 'replay' seconds");
+  // Templates and folders become names now (the files are claimed when the capture starts).
+  if (auto ok = session::name_outputs(r, {capture::to_string(r.source), std::to_string(id), std::time(nullptr)}); !ok) {
+    return tl::unexpected(ok.error());
+  }
   for (const auto& out : r.outputs) {
     // The daemon's working directory is nobody's business: files are named in full.
     if (out.find("://") == std::string::npos && (out.empty() || out.front() != '/')) {

@@ -33,6 +33,6 @@ std::vector<OptionInfo> capture_option_list();
 
 // Errc::invalid_argument naming the option (unknown, wrong type, out of range, relative path);
 // Errc::unsupported for a codec the container cannot carry.
-Result<CaptureSpec> capture_spec(const Settings& config, const OptionMap& options);
+Result<CaptureSpec> capture_spec(const Settings& config, const OptionMap& options, uint32_t id = 0);
 
 }  // namespace zc::settings

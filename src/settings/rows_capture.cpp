@@ -27,7 +27,9 @@ void add_capture(std::vector<Setting>& t) {
                Kind::list,
                {"-o,--output", "", "outputs", "", "", ""},
                "FILE | URL",
-               "Output file (.mkv .mp4 .ts) or URL (srt:// udp:// rtp:// rtmp:// rtmps:// tcp://); repeatable",
+               "Output file (.mkv .mp4 .ts) or URL (srt:// udp:// rtp:// rtmp:// rtmps:// tcp://); repeatable. A "
+               "folder or a template (%Y-%m-%d_%H-%M-%S, {source}, {id}) names a new file; record's default: "
+               "the videos folder",
                "",
                {},
                0,

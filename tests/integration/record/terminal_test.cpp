@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -387,6 +389,62 @@ TEST_CASE("record: a file that exists is refused without --force and replaced wi
   INFO(blocked.output);
   CHECK(blocked.status == 5);
   CHECK(blocked.output.find("cannot make the folder " + kept + "/under/a") != std::string::npos);
+}
+
+TEST_CASE("record: no -o writes a new dated file in the videos folder, templates expand, and names never collide",
+          "[record][terminal]") {
+  zc::test::PipeWireDaemon pw;
+  const std::string videos = make_temp_dir("zc-videos");
+  zc::test::Process::Options env;
+  env.env["XDG_VIDEOS_DIR"] = videos;
+  const std::vector<std::string> base = {zerocast_bin(), "record",  "--source", "test",
+                                         "--test-size",  "320x240", "--frames", "4"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return zc::test::run(argv, 60s, env);
+  };
+  auto files = [&](const std::string& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  // Twice with no -o, and once into the folder named: three files, none replaced.
+  for (int i = 0; i < 2; ++i) {
+    const auto r = with({});
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+  }
+  const auto into = with({"-o", videos + "/"});
+  INFO(into.output);
+  REQUIRE(into.status == 0);
+  const auto made = files(videos);
+  REQUIRE(made.size() == 3);
+  for (const auto& name : made) {
+    INFO(name);
+    CHECK(name.rfind("zerocast-20", 0) == 0);
+    CHECK(name.ends_with(".mkv"));
+    CHECK(decode_numbers(videos + "/" + name).decode.frames.size() == 4);
+  }
+  // A template: the source, the time; the same name again gets -2.
+  const std::string dir = make_temp_dir("zc-template");
+  for (int i = 0; i < 2; ++i) {
+    const auto r = with({"-o", dir + "/{source}-{id}-%Y.mp4"});
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+  }
+  const auto year = std::to_string(1900 + [] {
+    const std::time_t now = std::time(nullptr);
+    std::tm t{};
+    localtime_r(&now, &t);
+    return t.tm_year;
+  }());
+  CHECK(files(dir) == std::vector<std::string>{"test-record-" + year + "-2.mp4", "test-record-" + year + ".mp4"});
+  const auto bad = with({"-o", dir + "/{user}.mkv"});
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("unknown field {user}") != std::string::npos);
 }
 
 TEST_CASE("record: a disk that fills mid-recording fails the run with 1, the file playable up to there",

@@ -438,6 +438,40 @@ TEST_CASE("bad arguments get named errors and leave the daemon working", "[daemo
                           nullptr, &plain) == "");
   CHECK(d.ctl({"stop", "--capture", plain}).status == 0);
   CHECK(decode_file(existing).ok);
+
+  // A template names a new file: two captures started together never share one, and a folder
+  // gets a dated name with the capture's id.
+  const std::string named = dir + "/named";
+  const std::string pattern = named + "/{source}-%Y.mkv";
+  std::string first, second, third;
+  for (std::string* capture : {&first, &second}) {
+    REQUIRE(call_error_name(kManager, kManagerIface, "StartCapture",
+                            dict([&](auto* m) { entry(m, "outputs", "as", 1, pattern.c_str()); }), nullptr,
+                            capture) == "");
+  }
+  for (const std::string& capture : {first, second})
+    CHECK(d.ctl({"stop", "--capture", capture}).status == 0);
+  const std::string folder = dir + "/folder/";
+  REQUIRE(call_error_name(kManager, kManagerIface, "StartCapture",
+                          dict([&](auto* m) { entry(m, "outputs", "as", 1, folder.c_str()); }), nullptr, &third) == "");
+  CHECK(d.ctl({"stop", "--capture", third}).status == 0);
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(named)) {
+    names.push_back(e.path().filename().string());
+    CHECK(decode_file(e.path().string()).ok);
+  }
+  std::sort(names.begin(), names.end());
+  REQUIRE(names.size() == 2);
+  CHECK(names[0].ends_with("-2.mkv"));
+  CHECK(names[0].substr(0, names[0].size() - 6) + ".mkv" == names[1]);
+  CHECK(names[1].rfind("test-20", 0) == 0);
+  size_t in_folder = 0;
+  for (const auto& e : std::filesystem::directory_iterator(folder)) {
+    ++in_folder;
+    CHECK(e.path().filename().string().rfind("zerocast-20", 0) == 0);
+    CHECK(decode_file(e.path().string()).ok);
+  }
+  CHECK(in_folder == 1);
 }
 
 TEST_CASE("the daemon serves Prometheus metrics about the running captures", "[daemon][metrics]") {
