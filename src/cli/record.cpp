@@ -165,6 +165,11 @@ int run_record(RecordArgs& args) {
     zc::log::error("record: {}", claimed.error().describe());
     return exit_code_for(claimed.error());
   }
+  // Whatever the run's end, a claimed file no frame reached does not stay behind empty.
+  struct Unclaim {
+    const session::RecordOptions& options;
+    ~Unclaim() { session::remove_unwritten(options); }
+  } unclaim{s.capture};
   auto pipeline = Pipeline::create(*options, std::move(hooks));
   if (!pipeline) {
     zc::log::error("record: {}", pipeline.error().describe());

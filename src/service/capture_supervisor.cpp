@@ -343,6 +343,7 @@ void CaptureSupervisor::finish(CaptureState state) {
   if (outputs_) {
     if (auto ok = outputs_->close(); !ok) report_error("closing the outputs: " + ok.error().describe());
   }
+  session::remove_unwritten(spec_.record);
   for (auto& t : savers)
     t.join();
   publish(nullptr, state);

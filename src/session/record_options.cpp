@@ -93,6 +93,15 @@ Result<void> claim_outputs(RecordOptions& o) {
   return {};
 }
 
+void remove_unwritten(const RecordOptions& o) {
+  for (const auto& named : o.named_outputs) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(named, ec) && std::filesystem::file_size(named, ec) == 0 && !ec) {
+      std::filesystem::remove(named, ec);
+    }
+  }
+}
+
 std::optional<std::string> existing_output(const RecordOptions& o) {
   if (o.overwrite) return std::nullopt;
   for (const auto& spec : o.outputs) {

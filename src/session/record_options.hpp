@@ -97,6 +97,8 @@ std::optional<std::string> existing_output(const RecordOptions& options);
 Result<void> name_outputs(RecordOptions& options, const output::NameFields& fields);
 // Creates each named output's file, the first free of NAME, NAME-2 ...: right before the run.
 Result<void> claim_outputs(RecordOptions& options);
+// After the run: a claimed file nothing was written to (no frame came) is removed.
+void remove_unwritten(const RecordOptions& options);
 
 // The highest frame rate zerocast takes (--fps, the test source's rate) and holds (--cfr).
 inline constexpr uint32_t kMaxFps = 240;

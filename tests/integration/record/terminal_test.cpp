@@ -445,6 +445,12 @@ TEST_CASE("record: no -o writes a new dated file in the videos folder, templates
   const auto bad = with({"-o", dir + "/{user}.mkv"});
   CHECK(bad.status == 2);
   CHECK(bad.output.find("unknown field {user}") != std::string::npos);
+  // A run that captured nothing leaves no empty file behind.
+  const auto failed =
+      zc::test::run({zerocast_bin(), "record", "--source", "node:99999", "-o", dir + "/gone-%Y.mkv"}, 60s, env);
+  INFO(failed.output);
+  CHECK(failed.status == 3);
+  CHECK(files(dir).size() == 2);
 }
 
 TEST_CASE("record: a disk that fills mid-recording fails the run with 1, the file playable up to there",
