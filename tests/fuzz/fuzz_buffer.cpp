@@ -14,6 +14,7 @@
 
 #include "capture/video/buffer.hpp"
 #include "capture/video/metas.hpp"
+#include "capture/video/params.hpp"
 #include "capture/video/spa_format.hpp"
 #include "core/image_layout.hpp"
 #include "fuzz_input.hpp"
@@ -143,9 +144,10 @@ zc::capture::VideoFormat read_format(FuzzInput& in) {
   const size_t pick = in.take<uint8_t>() % (zc::capture::kSpaFormats.size() + 1);
   f.format = pick < zc::capture::kSpaFormats.size() ? zc::capture::kSpaFormats[pick].first : zc::PixelFormat::MJPG;
   const uint8_t bits = in.take<uint8_t>();
-  // Mostly small pictures; any size parse_format takes now and then.
+  // Mostly small pictures; now and then any size parse_format takes.
   if (bits & 1) {
-    f.size = {in.in_range<uint32_t>(1, UINT32_MAX), in.in_range<uint32_t>(1, UINT32_MAX)};
+    const uint32_t most = zc::capture::kMaxFormatDimension;
+    f.size = {in.in_range<uint32_t>(1, most), in.in_range<uint32_t>(1, most)};
   } else {
     f.size = {in.in_range<uint32_t>(1, 96), in.in_range<uint32_t>(1, 96)};
   }

@@ -4,6 +4,7 @@
 // message, so the input is any pod whose header says no more than the input holds.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include <spa/pod/pod.h>
@@ -22,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (SPA_POD_SIZE(pod) > size - 1) return 0;
 
   if (auto format = zc::capture::parse_format(pod)) {
+    // What buffer validation relies on (fuzz_buffer.cpp takes formats of these sizes).
+    const uint32_t most = zc::capture::kMaxFormatDimension;
+    if (format->size.width == 0 || format->size.height == 0 || format->size.width > most ||
+        format->size.height > most) {
+      std::abort();
+    }
     zc::capture::ParamSet params;
     zc::capture::build_buffer_params(*format, params, (options & 1) != 0, options >> 1);
   }

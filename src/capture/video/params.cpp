@@ -145,6 +145,20 @@ void build_enum_formats(const Offer& offer, ParamSet& out) {
   });
 }
 
+namespace {
+
+Result<void> check_size(const spa_rectangle& size) {
+  if (size.width == 0 || size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
+  if (size.width > kMaxFormatDimension || size.height > kMaxFormatDimension) {
+    return fail(Errc::unsupported, "capture",
+                "format size " + std::to_string(size.width) + "x" + std::to_string(size.height) + " is larger than " +
+                    std::to_string(kMaxFormatDimension) + " on a side");
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<VideoFormat> parse_format(const spa_pod* format) {
   if (!format || !spa_pod_is_object_type(format, SPA_TYPE_OBJECT_Format)) {
     return fail(Errc::pipewire, "capture", "format is not a Format object");
@@ -158,7 +172,7 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   if (media_subtype == SPA_MEDIA_SUBTYPE_mjpg) {
     spa_video_info_mjpg mjpg{};
     if (spa_format_video_mjpg_parse(format, &mjpg) < 0) return fail(Errc::pipewire, "capture", "cannot parse MJPEG");
-    if (mjpg.size.width == 0 || mjpg.size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
+    if (auto ok = check_size(mjpg.size); !ok) return tl::unexpected(ok.error());
     VideoFormat out;
     out.format = PixelFormat::MJPG;
     out.size = {mjpg.size.width, mjpg.size.height};
@@ -172,7 +186,7 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   if (!pixel) {
     return fail(Errc::unsupported, "capture", "unsupported pixel format (SPA id " + std::to_string(raw.format) + ")");
   }
-  if (raw.size.width == 0 || raw.size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
+  if (auto ok = check_size(raw.size); !ok) return tl::unexpected(ok.error());
 
   VideoFormat out;
   out.format = *pixel;
