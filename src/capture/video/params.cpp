@@ -1,6 +1,7 @@
 #include "capture/video/params.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -147,6 +148,17 @@ void build_enum_formats(const Offer& offer, ParamSet& out) {
 
 namespace {
 
+// An Id the raw parser stored in one of spa_video_info_raw's enum fields. It writes the pod's
+// value through a uint32_t pointer, whatever it is, and a value outside the enum's range may not
+// be read as the enum (undefined behaviour: a producer's unknown format id, found by fuzzing).
+template <typename Enum>
+uint32_t id_of(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(uint32_t));
+  uint32_t id = 0;
+  std::memcpy(&id, &field, sizeof id);
+  return id;
+}
+
 Result<void> check_size(const spa_rectangle& size) {
   if (size.width == 0 || size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
   if (size.width > kMaxFormatDimension || size.height > kMaxFormatDimension) {
@@ -182,9 +194,10 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   }
   spa_video_info_raw raw{};
   if (spa_format_video_raw_parse(format, &raw) < 0) return fail(Errc::pipewire, "capture", "cannot parse video format");
-  const auto pixel = from_spa(raw.format);
+  const uint32_t spa_format = id_of(raw.format);
+  const auto pixel = from_spa(spa_format);
   if (!pixel) {
-    return fail(Errc::unsupported, "capture", "unsupported pixel format (SPA id " + std::to_string(raw.format) + ")");
+    return fail(Errc::unsupported, "capture", "unsupported pixel format (SPA id " + std::to_string(spa_format) + ")");
   }
   if (auto ok = check_size(raw.size); !ok) return tl::unexpected(ok.error());
 
@@ -193,8 +206,8 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   out.size = {raw.size.width, raw.size.height};
   out.framerate = {raw.framerate.num, raw.framerate.denom};
   out.max_framerate = {raw.max_framerate.num, raw.max_framerate.denom};
-  out.colour = announced_colour(raw.color_range, raw.color_matrix, raw.transfer_function, raw.color_primaries,
-                                out.colour_warnings);
+  out.colour = announced_colour(id_of(raw.color_range), id_of(raw.color_matrix), id_of(raw.transfer_function),
+                                id_of(raw.color_primaries), out.colour_warnings);
   // The raw parser skips a modifier that is still a choice, so read the property ourselves.
   if (const spa_pod_prop* prop = spa_pod_find_prop(format, nullptr, SPA_FORMAT_VIDEO_modifier)) {
     out.dmabuf = true;
