@@ -28,6 +28,8 @@ packages=(
   qemu-system-x86 debootstrap cpio e2fsprogs
   # style checks
   clang-format clang-tidy-16
+  # fuzzing (tools/fuzz.sh): clang-16 and its libFuzzer and sanitizer runtimes
+  clang-16 libclang-rt-16-dev
   # software GL (llvmpipe) and Vulkan (lavapipe): the GPU passes' tests run on them without a GPU
   libgl1-mesa-dri mesa-vulkan-drivers
 )

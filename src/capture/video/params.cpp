@@ -1,6 +1,7 @@
 #include "capture/video/params.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -145,6 +146,31 @@ void build_enum_formats(const Offer& offer, ParamSet& out) {
   });
 }
 
+namespace {
+
+// An Id the raw parser stored in one of spa_video_info_raw's enum fields. It writes the pod's
+// value through a uint32_t pointer, whatever it is, and a value outside the enum's range may not
+// be read as the enum (undefined behaviour: a producer's unknown format id, found by fuzzing).
+template <typename Enum>
+uint32_t id_of(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(uint32_t));
+  uint32_t id = 0;
+  std::memcpy(&id, &field, sizeof id);
+  return id;
+}
+
+Result<void> check_size(const spa_rectangle& size) {
+  if (size.width == 0 || size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
+  if (size.width > kMaxFormatDimension || size.height > kMaxFormatDimension) {
+    return fail(Errc::unsupported, "capture",
+                "format size " + std::to_string(size.width) + "x" + std::to_string(size.height) + " is larger than " +
+                    std::to_string(kMaxFormatDimension) + " on a side");
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<VideoFormat> parse_format(const spa_pod* format) {
   if (!format || !spa_pod_is_object_type(format, SPA_TYPE_OBJECT_Format)) {
     return fail(Errc::pipewire, "capture", "format is not a Format object");
@@ -158,7 +184,7 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   if (media_subtype == SPA_MEDIA_SUBTYPE_mjpg) {
     spa_video_info_mjpg mjpg{};
     if (spa_format_video_mjpg_parse(format, &mjpg) < 0) return fail(Errc::pipewire, "capture", "cannot parse MJPEG");
-    if (mjpg.size.width == 0 || mjpg.size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
+    if (auto ok = check_size(mjpg.size); !ok) return tl::unexpected(ok.error());
     VideoFormat out;
     out.format = PixelFormat::MJPG;
     out.size = {mjpg.size.width, mjpg.size.height};
@@ -168,19 +194,20 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   }
   spa_video_info_raw raw{};
   if (spa_format_video_raw_parse(format, &raw) < 0) return fail(Errc::pipewire, "capture", "cannot parse video format");
-  const auto pixel = from_spa(raw.format);
+  const uint32_t spa_format = id_of(raw.format);
+  const auto pixel = from_spa(spa_format);
   if (!pixel) {
-    return fail(Errc::unsupported, "capture", "unsupported pixel format (SPA id " + std::to_string(raw.format) + ")");
+    return fail(Errc::unsupported, "capture", "unsupported pixel format (SPA id " + std::to_string(spa_format) + ")");
   }
-  if (raw.size.width == 0 || raw.size.height == 0) return fail(Errc::pipewire, "capture", "format has no size");
+  if (auto ok = check_size(raw.size); !ok) return tl::unexpected(ok.error());
 
   VideoFormat out;
   out.format = *pixel;
   out.size = {raw.size.width, raw.size.height};
   out.framerate = {raw.framerate.num, raw.framerate.denom};
   out.max_framerate = {raw.max_framerate.num, raw.max_framerate.denom};
-  out.colour = announced_colour(raw.color_range, raw.color_matrix, raw.transfer_function, raw.color_primaries,
-                                out.colour_warnings);
+  out.colour = announced_colour(id_of(raw.color_range), id_of(raw.color_matrix), id_of(raw.transfer_function),
+                                id_of(raw.color_primaries), out.colour_warnings);
   // The raw parser skips a modifier that is still a choice, so read the property ourselves.
   if (const spa_pod_prop* prop = spa_pod_find_prop(format, nullptr, SPA_FORMAT_VIDEO_modifier)) {
     out.dmabuf = true;

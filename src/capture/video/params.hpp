@@ -64,8 +64,13 @@ struct VideoFormat {
   }
 };
 
+// The largest width or height a Format may have: twice what any offer of ours allows (8192), so
+// that a producer's size far beyond it is refused here, and every row and plane byte count
+// (core/image_layout.hpp, 32 bits) stays exact for the sizes that pass.
+inline constexpr uint32_t kMaxFormatDimension = 16384;
+
 // Parses a Format pod (param_changed). Errors: not video/raw, a pixel format capture does not
-// handle, missing or zero size.
+// handle, missing or zero size, or a side above kMaxFormatDimension.
 Result<VideoFormat> parse_format(const spa_pod* format);
 
 // The most buffers capture asks a producer for by default. Each is a whole frame that capture maps

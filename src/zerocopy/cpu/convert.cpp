@@ -79,6 +79,16 @@ bool is_three_quarters(const SourceView& src, const PlanarView& dst) {
          uint64_t{dst.height} * 4 == uint64_t{src.height} * 3;
 }
 
+// libyuv (Debian 12's 2023-01 snapshot) takes its 1/4 box path for ARGB when the width alone
+// shrinks exactly 4:1 and the height by any even whole factor; that path reads four source rows
+// per output row, so another factor (64x32 -> 16x16) trips its assert, which Debian's build keeps
+// (an abort), or reads rows past the source. Found by fuzzing; the planes' scaler checks both.
+bool is_argb_quarter_trap(const SourceView& src, const PlanarView& dst) {
+  if (uint64_t{dst.width} * 4 != src.width || src.height % dst.height != 0) return false;
+  const uint32_t factor = src.height / dst.height;
+  return factor % 2 == 0 && factor != 4;
+}
+
 // The rows of `dst` from `row` (even) on.
 PlanarView rows_from(const PlanarView& dst, uint32_t row) {
   PlanarView rows = dst;
@@ -289,7 +299,9 @@ bool Converter::convert_direct(const SourceView& src, const PlanarView& dst) {
 }
 
 bool Converter::convert_scaled(const SourceView& src, const PlanarView& dst) {
-  if (!is_packed_rgb(src.format) || is_three_quarters(src, dst)) return convert_then_scale(src, dst);
+  if (!is_packed_rgb(src.format) || is_three_quarters(src, dst) || is_argb_quarter_trap(src, dst)) {
+    return convert_then_scale(src, dst);
+  }
   const ToI420 fn = to_i420(src.format);
   const uint32_t rows = scaled_strip_rows(dst.width);
   const uint32_t argb_pitch = align_up(dst.width * 4, kPlaneAlign);

@@ -275,6 +275,12 @@ TEST_CASE("parse_format: rejects formats capture cannot handle") {
   CHECK(y444.error().code == Errc::unsupported);
   auto no_size = parse_format(make_format(b, SPA_VIDEO_FORMAT_BGRx, 0, 0, 0));
   REQUIRE_FALSE(no_size);
+  // A width whose row bytes wrap 32 bits (4 * 0x40000001 = 4): found by fuzzing buffer validation.
+  auto wraps = parse_format(make_format(b, SPA_VIDEO_FORMAT_BGRx, 0x40000001, 2, 0));
+  REQUIRE_FALSE(wraps);
+  CHECK(wraps.error().code == Errc::unsupported);
+  CHECK(parse_format(make_format(b, SPA_VIDEO_FORMAT_NV12, kMaxFormatDimension, kMaxFormatDimension, 0)));
+  CHECK_FALSE(parse_format(make_format(b, SPA_VIDEO_FORMAT_NV12, 64, kMaxFormatDimension + 1, 0)));
   CHECK_FALSE(parse_format(nullptr));
 
   spa_pod_frame f{};

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <random>
+#include <tuple>
 
 #include <libyuv/convert.h>
 #include <libyuv/scale.h>
@@ -57,6 +58,24 @@ TEST_CASE("2:1 downscale keeps a left/right split at half its position", "[cpu_i
     }
   }
   CHECK(importer.counters().scaled == 2);
+}
+
+TEST_CASE("4:1 across and another even factor down: libyuv's ARGB quarter box is not used", "[cpu_import][scale]") {
+  // 64x32 -> 16x16 and 64x48 -> 16x8 took libyuv's ARGB 1/4 box path, which asserts (Debian's
+  // build aborts) when the height does not shrink 4:1 too. Found by fuzzing buffer validation.
+  CpuImporter importer;
+  for (const auto& [w, h, out_h] : {std::tuple{64u, 32u, 16u}, std::tuple{64u, 48u, 8u}, std::tuple{64u, 16u, 8u}}) {
+    zc::test::PackedImage img(PixelFormat::BGRx, w, h);
+    img.fill(kBlack);
+    img.fill_rect(32, 0, 32, h, kWhite);
+    auto f = importer.import(img.frame(), target(16, out_h, PixelFormat::NV12));
+    REQUIRE(f);
+    const Planes p(*f);
+    for (uint32_t y = 0; y < out_h; ++y) {  // the split, 4:1 (through I420: a level off at most)
+      CHECK(p.y(7, y) <= 17);
+      CHECK(p.y(8, y) >= 234);
+    }
+  }
 }
 
 TEST_CASE("odd ratios give the requested size and edges near their scaled position", "[cpu_import][scale]") {
