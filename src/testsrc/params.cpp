@@ -170,10 +170,15 @@ Result<FormatChoice> parse_format(const spa_pod* format) {
   const spa_pod_prop* prop = spa_pod_find_prop(format, nullptr, SPA_FORMAT_VIDEO_modifier);
   if (!prop) return choice;
   choice.has_modifier = true;
+  // spa_pod_get_values trusts a choice to hold its header, and the values are read 8 bytes apart:
+  // anything else read past the pod.
+  if (prop->value.type == SPA_TYPE_Choice && !spa_pod_is_choice(&prop->value)) {
+    return fail(Errc::pipewire, "test-source", "modifier property is not a list of longs");
+  }
   uint32_t n_values = 0;
   uint32_t choice_type = 0;
   const spa_pod* values = spa_pod_get_values(&prop->value, &n_values, &choice_type);
-  if (values->type != SPA_TYPE_Long || n_values == 0) {
+  if (values->type != SPA_TYPE_Long || values->size != sizeof(int64_t) || n_values == 0) {
     return fail(Errc::pipewire, "test-source", "modifier property is not a list of longs");
   }
   const auto* longs = static_cast<const int64_t*>(SPA_POD_BODY_CONST(values));

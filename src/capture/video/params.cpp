@@ -211,6 +211,10 @@ Result<VideoFormat> parse_format(const spa_pod* format) {
   // The raw parser skips a modifier that is still a choice, so read the property ourselves.
   if (const spa_pod_prop* prop = spa_pod_find_prop(format, nullptr, SPA_FORMAT_VIDEO_modifier)) {
     out.dmabuf = true;
+    // spa_pod_get_values trusts a choice to hold its header: one without read past the pod.
+    if (prop->value.type == SPA_TYPE_Choice && !spa_pod_is_choice(&prop->value)) {
+      return fail(Errc::pipewire, "capture", "malformed modifier");
+    }
     uint32_t n_values = 0;
     uint32_t choice = SPA_CHOICE_None;
     const spa_pod* values = spa_pod_get_values(&prop->value, &n_values, &choice);
