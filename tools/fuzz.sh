@@ -59,8 +59,8 @@ for t in "${targets[@]}"; do
   kept=$build/kept/$t
   rm -rf "$kept"
   mkdir -p "$kept"
-  find "$corpus" -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$kept"/ \;
-  find "$corpus" "$fresh" -type f -regex '.*/[0-9a-f]\{40\}' -size +"$max_len"c -delete
+  find "$corpus" -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$kept"/ \;
+  find "$corpus" "$fresh" -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -size +"$max_len"c -delete
   if nice -n 19 "$build/tests/fuzz/fuzz_$t" -merge=1 -max_len=$max_len -artifact_prefix="$findings/" "$kept" "$corpus" "$fresh" >"$build/merge-$t.log" 2>&1; then
     rm -rf "$corpus"
     mv "$kept" "$corpus"
