@@ -10,6 +10,7 @@
 #include <spa/param/video/format.h>
 #include <spa/pod/iter.h>
 
+#include "capture/video/params.hpp"
 #include "capture/video/spa_format.hpp"
 #include "capture/video/sync_timeline.hpp"
 #include "core/image_layout.hpp"
@@ -140,7 +141,8 @@ std::vector<const spa_pod*> build_buffer_params(spa_pod_builder& b, const Buffer
 Result<FormatChoice> parse_format(const spa_pod* format) {
   uint32_t media_type = 0;
   uint32_t media_subtype = 0;
-  if (!format || spa_format_parse(format, &media_type, &media_subtype) < 0 || media_type != SPA_MEDIA_TYPE_video ||
+  if (!format || !capture::values_fit(format)) return fail(Errc::pipewire, "test-source", "malformed format");
+  if (spa_format_parse(format, &media_type, &media_subtype) < 0 || media_type != SPA_MEDIA_TYPE_video ||
       (media_subtype != SPA_MEDIA_SUBTYPE_raw && media_subtype != SPA_MEDIA_SUBTYPE_mjpg)) {
     return fail(Errc::pipewire, "test-source", "format is neither raw video nor MJPEG");
   }
@@ -170,10 +172,11 @@ Result<FormatChoice> parse_format(const spa_pod* format) {
   const spa_pod_prop* prop = spa_pod_find_prop(format, nullptr, SPA_FORMAT_VIDEO_modifier);
   if (!prop) return choice;
   choice.has_modifier = true;
+  // The values are read 8 bytes apart: shorter ones would be read past the pod.
   uint32_t n_values = 0;
   uint32_t choice_type = 0;
   const spa_pod* values = spa_pod_get_values(&prop->value, &n_values, &choice_type);
-  if (values->type != SPA_TYPE_Long || n_values == 0) {
+  if (values->type != SPA_TYPE_Long || values->size != sizeof(int64_t) || n_values == 0) {
     return fail(Errc::pipewire, "test-source", "modifier property is not a list of longs");
   }
   const auto* longs = static_cast<const int64_t*>(SPA_POD_BODY_CONST(values));

@@ -171,10 +171,26 @@ Result<void> check_size(const spa_rectangle& size) {
 
 }  // namespace
 
+bool values_fit(const spa_pod* pod) {
+  if (!pod || !spa_pod_is_object(pod)) return false;
+  auto* object = reinterpret_cast<spa_pod_object*>(const_cast<spa_pod*>(pod));
+  spa_pod_prop* prop = nullptr;
+  SPA_POD_OBJECT_FOREACH(object, prop) {
+    const spa_pod* value = &prop->value;
+    if (value->type != SPA_TYPE_Choice) continue;
+    if (!spa_pod_is_choice(value) ||
+        SPA_POD_CHOICE_VALUE_SIZE(value) > SPA_POD_BODY_SIZE(value) - sizeof(spa_pod_choice_body)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Result<VideoFormat> parse_format(const spa_pod* format) {
   if (!format || !spa_pod_is_object_type(format, SPA_TYPE_OBJECT_Format)) {
     return fail(Errc::pipewire, "capture", "format is not a Format object");
   }
+  if (!values_fit(format)) return fail(Errc::pipewire, "capture", "malformed format (a value outside its property)");
   uint32_t media_type = 0;
   uint32_t media_subtype = 0;
   if (spa_format_parse(format, &media_type, &media_subtype) < 0 || media_type != SPA_MEDIA_TYPE_video ||

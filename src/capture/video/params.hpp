@@ -69,8 +69,14 @@ struct VideoFormat {
 // (core/image_layout.hpp, 32 bits) stays exact for the sizes that pass.
 inline constexpr uint32_t kMaxFormatDimension = 16384;
 
+// Whether every property of the object `pod` holds its value: a choice its header, and its
+// values inside it. PipeWire checks only a pod's outer size before handing it on, and libspa's
+// parsers (0.3.65) read a choice's first value wherever its header says it ends: past the pod.
+// Found by fuzzing; parse_format here and in the test source refuse a pod that fails it.
+bool values_fit(const spa_pod* pod);
+
 // Parses a Format pod (param_changed). Errors: not video/raw, a pixel format capture does not
-// handle, missing or zero size, or a side above kMaxFormatDimension.
+// handle, missing or zero size, a side above kMaxFormatDimension, a value outside its property.
 Result<VideoFormat> parse_format(const spa_pod* format);
 
 // The most buffers capture asks a producer for by default. Each is a whole frame that capture maps

@@ -243,6 +243,27 @@ TEST_CASE("parse_format: dmabuf iff the format carries the modifier") {
   CHECK(open->modifier == 5);
 }
 
+TEST_CASE("parse_format: a choice whose values lie past it is refused") {
+  // libspa's parser reads a choice's first value where the choice's child says it ends: a child
+  // claiming more than the choice holds was read past the pod (found by fuzzing).
+  std::vector<uint8_t> mem(2048);
+  spa_pod_builder b{};
+  spa_pod_builder_init(&b, mem.data(), static_cast<uint32_t>(mem.size()));
+  const spa_pod* pod = make_format(b, SPA_VIDEO_FORMAT_BGRA, 320, 200, 2, 5);
+  REQUIRE(values_fit(pod));
+  REQUIRE(parse_format(pod));
+  auto* prop = const_cast<spa_pod_prop*>(spa_pod_find_prop(pod, nullptr, SPA_FORMAT_VIDEO_modifier));
+  REQUIRE(prop);
+  auto* choice = reinterpret_cast<spa_pod_choice*>(&prop->value);
+  choice->body.child.size = 0x800000;
+  CHECK_FALSE(values_fit(pod));
+  auto parsed = parse_format(pod);
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().code == Errc::pipewire);
+  choice->pod.size = 4;  // no room for the choice's own header
+  CHECK_FALSE(values_fit(pod));
+}
+
 TEST_CASE("parse_format: every raw format capture offers comes back as itself") {
   std::vector<uint8_t> mem(2048);
   for (const auto& [format, spa] : kSpaFormats) {
