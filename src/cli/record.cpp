@@ -32,6 +32,7 @@ using session::kExitSource;
 using session::Outcome;
 using session::Pipeline;
 using session::PipelineHooks;
+using session::RecordOptions;
 using session::Snapshot;
 using session::validate;
 namespace {
@@ -167,7 +168,7 @@ int run_record(RecordArgs& args) {
   }
   // Whatever the run's end, a claimed file no frame reached does not stay behind empty.
   struct Unclaim {
-    const session::RecordOptions& options;
+    const RecordOptions& options;
     ~Unclaim() { session::remove_unwritten(options); }
   } unclaim{s.capture};
   auto pipeline = Pipeline::create(*options, std::move(hooks));
