@@ -93,7 +93,7 @@ std::string absolute(const std::string& path) {
 
 void print_capture(const CaptureInfo& c) {
   std::printf("%s\n", c.path.c_str());
-  std::printf("  state     %s\n", c.state.c_str());
+  std::printf("  state     %s%s\n", c.state.c_str(), c.paused ? " (paused)" : "");
   std::printf("  source    %s\n", c.source.c_str());
   std::printf("  encoder   %s\n", c.encoder.empty() ? "(not chosen yet)" : c.encoder.c_str());
   std::printf("  import    %s\n", c.import_path.c_str());
@@ -107,6 +107,9 @@ void print_capture(const CaptureInfo& c) {
     std::printf("  bitrate   the tuning's default\n");
   }
   std::printf("  replay    %.1f s held\n", c.replay_seconds);
+  if (c.paused || c.paused_seconds > 0) {
+    std::printf("  paused    %.1f s so far, left out of the recording\n", c.paused_seconds);
+  }
   for (size_t i = 0; i < c.audio.size(); ++i) {
     const auto& s = c.audio[i];
     std::printf("  %s %-14s %-16s %s peak %6.1f dBFS  drift %+7.1f ppm  gaps %llu%s\n",
@@ -165,6 +168,12 @@ int run_ctl(const std::string& command, CtlArgs& a) {
   } else if (command == "keyframe") {
     if (auto ok = client->keyframe(*path); !ok) return report(explain(ok.error(), command, a.capture));
     std::printf("keyframe requested on %s\n", path->c_str());
+  } else if (command == "pause" || command == "resume") {
+    const bool pause = command == "pause";
+    auto changed = client->set_paused(*path, pause);
+    if (!changed) return report(explain(changed.error(), command, a.capture));
+    std::printf("%s %s\n", *changed ? (pause ? "paused" : "resumed") : (pause ? "already paused:" : "not paused:"),
+                path->c_str());
   } else if (command == "bitrate") {
     if (auto ok = client->set_bitrate(*path, a.kbps); !ok) return report(explain(ok.error(), command, a.capture));
     std::printf("bitrate of %s set to %u kbit/s\n", path->c_str(), a.kbps);
@@ -201,6 +210,12 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   capture_option(save);
   auto* key = ctl->add_subcommand("keyframe", "Ask for a keyframe now");
   capture_option(key);
+  auto* pause =
+      ctl->add_subcommand("pause", "Pause a capture: nothing is encoded until resume (the capture stays connected)");
+  capture_option(pause);
+  auto* resume = ctl->add_subcommand(
+      "resume", "Resume a paused capture: its files go on without the paused time, starting at a keyframe");
+  capture_option(resume);
   auto* bitrate = ctl->add_subcommand("bitrate", "Change the target bitrate");
   bitrate->add_option("kbps", args->kbps, "kbit/s")->required();
   capture_option(bitrate);

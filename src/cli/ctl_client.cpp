@@ -189,6 +189,7 @@ CallResult<CaptureInfo> CtlClient::capture_info(const std::string& path) {
             if (n == "FpsIn") info.fps_in = d;
             if (n == "FpsOut") info.fps_out = d;
             if (n == "ReplaySeconds") info.replay_seconds = d;
+            if (n == "PausedSeconds") info.paused_seconds = d;
           } else if (sig == "t") {
             uint64_t t = 0;
             if ((k = sd_bus_message_read(m, "t", &t)) < 0) return k;
@@ -199,6 +200,10 @@ CallResult<CaptureInfo> CtlClient::capture_info(const std::string& path) {
             uint32_t u = 0;
             if ((k = sd_bus_message_read(m, "u", &u)) < 0) return k;
             if (n == "Bitrate") info.bitrate_kbps = u;
+          } else if (sig == "b") {
+            int b = 0;
+            if ((k = sd_bus_message_read(m, "b", &b)) < 0) return k;
+            if (n == "Paused") info.paused = b != 0;
           } else if (sig == "as") {
             char** strv = nullptr;
             if ((k = sd_bus_message_read_strv(m, &strv)) < 0) return k;
@@ -288,6 +293,14 @@ CallResult<CtlClient::Saved> CtlClient::save_replay(const std::string& path, con
 
 CallResult<void> CtlClient::keyframe(const std::string& path) {
   return call(path, kCaptureInterface, "RequestKeyframe", 10s, {}, {});
+}
+
+CallResult<bool> CtlClient::set_paused(const std::string& path, bool pause) {
+  int changed = 0;
+  auto r = call(path, kCaptureInterface, pause ? "Pause" : "Resume", 10s, {},
+                [&](sd_bus_message* m) { return sd_bus_message_read(m, "b", &changed); });
+  if (!r) return tl::unexpected(r.error());
+  return changed != 0;
 }
 
 CallResult<void> CtlClient::set_bitrate(const std::string& path, uint32_t kbps) {

@@ -29,6 +29,8 @@ struct CaptureInfo {
   uint64_t frames_captured = 0, frames_encoded = 0, frames_dropped = 0;
   uint32_t bitrate_kbps = 0;
   double replay_seconds = 0;
+  bool paused = false;
+  double paused_seconds = 0;
   std::vector<std::string> outputs;
   std::string audio_codec;
   struct Audio {
@@ -60,6 +62,8 @@ class CtlClient {
   };
   CallResult<Saved> save_replay(const std::string& path, const std::string& file, uint32_t seconds);
   CallResult<void> keyframe(const std::string& path);
+  // Pause (true) or Resume (false); whether the state changed.
+  CallResult<bool> set_paused(const std::string& path, bool pause);
   CallResult<void> set_bitrate(const std::string& path, uint32_t kbps);
   CallResult<void> set_audio_mute(const std::string& path, const std::string& source, bool mute);
   CallResult<void> reload();

@@ -89,8 +89,8 @@ struct RecordArgs {
 
 int run_record(RecordArgs& args) {
   // Before any thread starts: every thread inherits the mask. SIGHUP (the terminal closed) ends a
-  // recording as Ctrl-C and SIGTERM do.
-  BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});
+  // recording as Ctrl-C and SIGTERM do; SIGUSR1 pauses it, SIGUSR2 resumes it.
+  BlockedSignals signals({SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2});
   // Quiet by default (warnings, errors and the summary): -v adds what each stage does, -q leaves
   // errors only. ZEROCAST_LOG, where set, is the level when neither is given.
   if (args.verbose && args.quiet) {
@@ -188,7 +188,12 @@ int run_record(RecordArgs& args) {
   int signals_seen = 0;
   int64_t abandon_at = 0;  // after a second signal: when to stop waiting for the outputs
   while (!(outcome = (*pipeline)->wait(std::chrono::milliseconds(0)))) {
-    if (const int sig = signals.wait(std::chrono::milliseconds(100)); sig != 0) {
+    if (const int sig = signals.wait(std::chrono::milliseconds(100)); sig == SIGUSR1 || sig == SIGUSR2) {
+      const bool changed = sig == SIGUSR1 ? (*pipeline)->pause() : (*pipeline)->resume();
+      if (!changed)
+        zc::log::info("record: {} ignored: {}", sig == SIGUSR1 ? "SIGUSR1 (pause)" : "SIGUSR2 (resume)",
+                      sig == SIGUSR1 ? "already paused" : "not paused");
+    } else if (sig != 0) {
       if (++signals_seen == 1) {
         zc::log::info("record: {} received, finishing the outputs (again to abandon)", signal_name(sig));
         (*pipeline)->request_stop("interrupted");
@@ -245,6 +250,8 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
                   "must exist when given); options given here win over it");
   cmd->footer(
       "Ctrl-C, SIGTERM or SIGHUP finish every output and exit 0; a second one abandons within 2 s.\n"
+      "SIGUSR1 pauses the recording (the capture stays connected, nothing is encoded), SIGUSR2 resumes\n"
+      "it: the file goes on without the paused time, sound and picture together.\n"
       "Exit codes: 0 finished (duration, frames, interrupted, the producer ended); 1 failed while running\n"
       "(an output that failed after writing, a stream lost and not found again by the end or within\n"
       "network.give_up_seconds); 2 usage (an output file that exists without --force included); 3 source\n"

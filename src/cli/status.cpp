@@ -33,6 +33,7 @@ std::string status_line(const Snapshot& s, const Rates& r, std::optional<double>
       fmt::format("{}  {:.0f}/{:.0f} fps  {:.1f} MB  {:.0f} kbit/s  dropped {}", clock_text(s.elapsed_s), r.fps_in,
                   r.fps_out, static_cast<double>(s.counters[Counter::bytes]) / 1e6, r.kbps, s.counters.dropped());
   if (duration_s) line += "  " + clock_text(*duration_s - s.elapsed_s) + " left";
+  if (s.paused) line += "  PAUSED";
   // The rest while it fits: a line wider than the terminal wraps, and \r then redraws only its end.
   const size_t limit = width > 1 ? width - 1 : width;
   auto add = [&](const std::string& part) {
@@ -79,6 +80,10 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
     out += fmt::format(
         "  pointer   {} cursor-only update{} (the pointer moved over a still picture), {} drawn as frames\n",
         c[Counter::cursor_only], c[Counter::cursor_only] == 1 ? "" : "s", c[Counter::pointer_frames]);
+  }
+  if (s.pauses > 0) {
+    out += fmt::format("  paused    {} time{}, {:.2f} s left out ({} frames)\n", s.pauses, s.pauses == 1 ? "" : "s",
+                       s.paused_s, c[Counter::frames_paused]);
   }
   const double bytes = static_cast<double>(c[Counter::bytes]);
   const double kbps = secs > 0 ? bytes * 8 / secs / 1000 : 0;

@@ -179,6 +179,20 @@ Result<void> CaptureSupervisor::set_audio_mute(const std::string& source, bool m
   return {};
 }
 
+bool CaptureSupervisor::set_paused(bool paused) {
+  std::lock_guard lock(mutex_);
+  bool changed = false;
+  if (pipeline_) {
+    changed = paused ? pipeline_->pause() : pipeline_->resume();
+  } else {
+    // Between pipelines (reconnecting, idle): the next one starts in this state.
+    const int64_t now = monotonic_ns();
+    changed = paused ? pauses_->pause(now) : pauses_->resume(now);
+  }
+  view_.paused = pauses_->paused();  // the property is right when the caller hears back
+  return changed;
+}
+
 Result<void> CaptureSupervisor::save_replay(const std::string& path, double seconds,
                                             std::function<void(Result<std::pair<std::string, double>>)> done) {
   output::ReplayRing* ring = nullptr;
@@ -307,6 +321,8 @@ void CaptureSupervisor::publish(Pipeline* pipeline, std::optional<CaptureState> 
       v.fps_out = out_meter_.update(v.counters[Counter::frames_encoded], now);
       next_rate_ns_ = now + 1'000'000'000;
     }
+    v.paused = pauses_->paused();
+    v.paused_s = static_cast<double>(pauses_->paused_ns(now)) / 1e9;
     v.replay_seconds = replay_seconds;
     v.replay_bytes = replay_bytes;
     v.outputs = std::move(outputs);
@@ -325,6 +341,7 @@ Result<std::unique_ptr<Pipeline>> CaptureSupervisor::make_pipeline() {
   PipelineHooks hooks = settings_.hooks;
   hooks.make_sinks = [this]() -> Result<std::unique_ptr<output::Sink>> { return outputs_->attach(); };
   hooks.time_origin_ns = time_origin_ns_;
+  hooks.pauses = pauses_;
   RecordOptions options;
   {
     std::lock_guard lock(mutex_);

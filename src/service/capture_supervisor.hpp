@@ -49,6 +49,8 @@ struct CaptureView {
   uint64_t output_bytes = 0;                    // written to the outputs, all of them (the video's and the sound's)
   std::string audio_codec;                      // "opus", "aac"; empty without sound
   std::vector<session::AudioInputStats> audio;  // per source, as asked for (their state once running)
+  bool paused = false;                          // Pause(): nothing is encoded until Resume()
+  double paused_s = 0;                          // paused time so far, left out of the recording
 };
 
 struct CaptureEvent {
@@ -101,6 +103,9 @@ class CaptureSupervisor {
   // Mutes or unmutes an audio source by the name it was asked for ("output", "node:57"), now and
   // in pipelines made after a reconnect. Errc::not_found naming the sources there are.
   Result<void> set_audio_mute(const std::string& source, bool mute);
+  // Pause (true) or resume (false) the capture, now and across its pipelines (a PipeWire restart
+  // keeps it paused). False when it already was in that state.
+  bool set_paused(bool paused);
   // Checks what can be checked at once (a replay buffer exists and holds something, the path
   // is a writable file of a container for the codec); then writes on a thread of its own while
   // the capture goes on, and `done` (on the loop's thread) gets the path and seconds written.
@@ -142,6 +147,7 @@ class CaptureSupervisor {
   LoopPoster& poster_;
   CaptureHost& host_;
   const int64_t time_origin_ns_;
+  const std::shared_ptr<session::PauseClock> pauses_ = std::make_shared<session::PauseClock>();
 
   std::unique_ptr<output::OutputSet> outputs_;  // created and closed by the supervisor; kept for replays
   std::thread supervisor_;

@@ -113,6 +113,10 @@ std::string render_metrics(const MetricsSnapshot& s, const std::string& version)
        value([](const CaptureView& v) { return v.replay_seconds; })},
       {"zerocast_bitrate_target_kbps", "gauge", "Target bitrate (0: the tuning's default).",
        value([](const CaptureView& v) { return v.bitrate_kbps; })},
+      {"zerocast_paused", "gauge", "1 while the capture is paused (nothing encoded), else 0.",
+       value([](const CaptureView& v) { return v.paused ? 1 : 0; })},
+      {"zerocast_paused_seconds_total", "counter", "Paused time, left out of the recording.",
+       value([](const CaptureView& v) { return v.paused_s; })},
   };
   for (const auto& f : families) {
     w.family(f.name, f.type, f.help);

@@ -373,6 +373,12 @@ const sd_bus_vtable* Service::capture_vtable() {
       SD_BUS_METHOD("RequestKeyframe", "", "", &Service::method_keyframe, SD_BUS_VTABLE_UNPRIVILEGED),
       SD_BUS_METHOD_WITH_NAMES("SetBitrate", "u", SD_BUS_PARAM(kbps), "", , &Service::method_bitrate,
                                SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD_WITH_NAMES("Pause", "", , "b", SD_BUS_PARAM(changed), &Service::method_pause,
+                               SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_METHOD_WITH_NAMES("Resume", "", , "b", SD_BUS_PARAM(changed), &Service::method_pause,
+                               SD_BUS_VTABLE_UNPRIVILEGED),
+      SD_BUS_PROPERTY("Paused", "b", &Service::get_capture_property, 0, kChange),
+      SD_BUS_PROPERTY("PausedSeconds", "d", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("State", "s", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("Source", "s", &Service::get_capture_property, 0, kChange),
       SD_BUS_PROPERTY("Encoder", "s", &Service::get_capture_property, 0, kChange),
@@ -466,6 +472,16 @@ int Service::method_bitrate(sd_bus_message* m, void* userdata, sd_bus_error* err
   return 1;  // replied once the encoder has taken it
 }
 
+// Pause and Resume (one handler: the member says which). Answers whether the state changed; the
+// Paused property follows at once.
+int Service::method_pause(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* e = static_cast<Entry*>(userdata);
+  const bool pause = std::string_view(sd_bus_message_get_member(m)) == "Pause";
+  const bool changed = e->capture->set_paused(pause);
+  e->service->emit_capture_changes(*e, false);
+  return sd_bus_reply_method_return(m, "b", static_cast<int>(changed));
+}
+
 int Service::method_audio_mute(sd_bus_message* m, void* userdata, sd_bus_error* error) {
   auto* e = static_cast<Entry*>(userdata);
   const char* source = nullptr;
@@ -493,6 +509,8 @@ int Service::get_capture_property(sd_bus*, const char*, const char*, const char*
   if (p == "Counters") return append_counters(reply, v.counters);
   if (p == "Bitrate") return sd_bus_message_append(reply, "u", v.bitrate_kbps);
   if (p == "ReplaySeconds") return sd_bus_message_append(reply, "d", v.replay_seconds);
+  if (p == "Paused") return sd_bus_message_append(reply, "b", static_cast<int>(v.paused));
+  if (p == "PausedSeconds") return sd_bus_message_append(reply, "d", v.paused_s);
   if (p == "Outputs") return append_strings(reply, v.outputs);
   if (p == "AudioCodec") return sd_bus_message_append(reply, "s", v.audio_codec.c_str());
   if (p == "AudioSources") return append_audio(reply, v.audio);
@@ -553,6 +571,7 @@ void Service::emit_capture_changes(Entry& e, bool counters) {
   if (v.import_path != was.import_path) names.push_back("ImportPath");
   if (v.bitrate_kbps != was.bitrate_kbps) names.push_back("Bitrate");
   if (v.outputs != was.outputs) names.push_back("Outputs");
+  if (v.paused != was.paused) names.push_back("Paused");
   if (counters) {
     if (v.fps_in != was.fps_in) names.push_back("FpsIn");
     if (v.fps_out != was.fps_out) names.push_back("FpsOut");
@@ -565,6 +584,7 @@ void Service::emit_capture_changes(Entry& e, bool counters) {
     if (v.counters.dropped() != was.counters.dropped()) names.push_back("FramesDropped");
     if (v.counters != was.counters) names.push_back("Counters");
     if (v.replay_seconds != was.replay_seconds) names.push_back("ReplaySeconds");
+    if (v.paused_s != was.paused_s) names.push_back("PausedSeconds");
     if (audio_changed(v.audio, was.audio)) names.push_back("AudioSources");
   }
   if (names.empty()) return;
@@ -575,6 +595,7 @@ void Service::emit_capture_changes(Entry& e, bool counters) {
   was.import_path = v.import_path;
   was.bitrate_kbps = v.bitrate_kbps;
   was.outputs = v.outputs;
+  was.paused = v.paused;
   if (counters) was = v;
   names.push_back(nullptr);
   sd_bus_emit_properties_changed_strv(bus_, e.path.c_str(), kCaptureInterface, const_cast<char**>(names.data()));

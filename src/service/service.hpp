@@ -95,6 +95,7 @@ class Service final : public CaptureHost {
   static int method_save_replay(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int method_keyframe(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int method_bitrate(sd_bus_message* m, void* userdata, sd_bus_error* error);
+  static int method_pause(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int method_audio_mute(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int get_capture_property(sd_bus*, const char*, const char*, const char* property, sd_bus_message* reply,
                                   void* userdata, sd_bus_error*);

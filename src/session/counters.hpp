@@ -19,6 +19,7 @@ enum class Counter : uint8_t {
   pointer_frames,     // ... drawn as a frame (the last picture, the pointer where it is now)
   frames_encoded,     // submitted to the encoder, repeats included
   frames_repeated,    // repeats sent to hold a constant rate (--cfr)
+  frames_paused,      // captured while paused: left out, not encoded (not in frames_captured)
   dropped_queue,      // dropped: the encoder fell behind
   dropped_defect,     // dropped: invalid buffers skipped (capture counts each kind)
   dropped_import,     // dropped: the importer failed on the frame
@@ -67,6 +68,8 @@ inline constexpr std::array<CounterInfo, kCounterCount> kCounterTable = {{
      true, "Frames sent to the encoder."},
     {Counter::frames_repeated, "frames_repeated", "zerocast_frames_repeated_total", "", "repeated", StatusShow::total,
      true, "Frames sent again to hold a constant frame rate (cfr)."},
+    {Counter::frames_paused, "frames_paused", "zerocast_frames_paused_total", "", "paused frames", StatusShow::total,
+     true, "Frames that came while the capture was paused: left out of the recording."},
     {Counter::dropped_queue, "dropped_queue", "zerocast_frames_dropped_total", "queue_full", "encoder behind",
      StatusShow::dropped, true, "Frames dropped, by reason."},
     {Counter::dropped_defect, "dropped_defect", "zerocast_frames_dropped_total", "invalid_buffer", "invalid buffers",

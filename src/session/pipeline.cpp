@@ -35,7 +35,9 @@ std::string_view to_string(RunState state) {
 }
 
 Pipeline::Pipeline(RecordOptions options, PipelineHooks hooks)
-    : options_(std::move(options)), hooks_(std::move(hooks)) {}
+    : options_(std::move(options)), hooks_(std::move(hooks)) {
+  if (!hooks_.pauses) hooks_.pauses = std::make_shared<PauseClock>();
+}
 
 Pipeline::~Pipeline() {
   request_stop("shutting down");
@@ -128,12 +130,12 @@ Result<void> Pipeline::start() {
 
   if (!options_.audio.empty()) {
     auto audio = AudioTrack::start(options_, audio_codec_.value_or(encode::AudioCodec::Opus), source_.test_source.get(),
-                                   *writer_, counters_, [this](Error e) { fail(std::move(e)); });
+                                   hooks_.pauses, *writer_, counters_, [this](Error e) { fail(std::move(e)); });
     if (!audio) return tl::unexpected(audio.error());
     audio_ = std::move(*audio);
   }
   const std::string import_path = importers_->path();
-  VideoTrack::Settings vs{options_, selection_, hooks_.time_origin_ns, options_.toggles.encoder_threads};
+  VideoTrack::Settings vs{options_, selection_, hooks_.time_origin_ns, options_.toggles.encoder_threads, hooks_.pauses};
   VideoTrack::Listener& listener = *this;
   video_ = std::make_unique<VideoTrack>(std::move(vs), std::move(importers_), *writer_, counters_, listener);
   video_live_ = video_.get();
@@ -180,6 +182,21 @@ void Pipeline::set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done
   } else if (done) {
     done(zc::fail(Errc::cancelled, "encode", "the capture has not started"));
   }
+}
+
+bool Pipeline::pause() {
+  if (!hooks_.pauses->pause(monotonic_ns())) return false;
+  zc::log::info("record: paused (the capture stays connected; nothing is encoded until resumed)");
+  return true;
+}
+
+bool Pipeline::resume() {
+  const int64_t now = monotonic_ns();
+  if (!hooks_.pauses->resume(now)) return false;
+  request_keyframe();
+  zc::log::info("record: resumed ({:.1f} s paused so far, left out of the recording)",
+                static_cast<double>(hooks_.pauses->paused_ns(now)) / 1e9);
+  return true;
 }
 
 bool Pipeline::set_audio_muted(const std::string& name, bool muted) {
@@ -280,6 +297,10 @@ Snapshot Pipeline::snapshot() const {
     s.import_path = importers_ ? importers_->path() : "";
     s.bitrate_kbps = options_.bitrate_kbps;
   }
+  const int64_t now = monotonic_ns();
+  s.paused = hooks_.pauses->paused();
+  s.paused_s = static_cast<double>(hooks_.pauses->paused_ns(now)) / 1e9;
+  s.pauses = hooks_.pauses->pauses();
   if (audio_) {
     s.audio = audio_->stats();
     s.audio_codec = std::string(encode::to_string(*audio_codec_));

@@ -20,6 +20,7 @@
 #include "output/sink.hpp"
 #include "session/audio/audio_track.hpp"
 #include "session/counters.hpp"
+#include "session/pause_clock.hpp"
 #include "session/record_options.hpp"
 #include "session/snapshot.hpp"
 #include "session/source_opener.hpp"
@@ -55,6 +56,9 @@ struct PipelineHooks {
   // Capture time that maps to pts 0 for every encoder (default: this pipeline's first frame), so
   // that successive pipelines feeding the same outputs keep their timestamps increasing.
   std::optional<int64_t> time_origin_ns;
+  // Pause and resume spans shared by successive pipelines of one capture (a pause outlasts a
+  // PipeWire restart). Default: the pipeline's own.
+  std::shared_ptr<PauseClock> pauses;
 };
 
 class Pipeline final : private VideoTrack::Listener {
@@ -84,6 +88,12 @@ class Pipeline final : private VideoTrack::Listener {
   // its rate while running (it keeps its rate), Errc::cancelled if the run ends first. Later
   // encoders start at the new rate. Thread-safe; a newer request replaces a pending one.
   void set_bitrate(uint32_t kbps, std::function<void(Result<void>)> done);
+  // Pause: from now nothing is encoded, the capture streams stay connected (no renegotiation).
+  // Resume: what comes next continues the recording without the paused time, starting with a
+  // keyframe. False when already paused (or not paused). Thread-safe.
+  bool pause();
+  bool resume();
+  bool paused() const { return hooks_.pauses->paused(); }
 
  private:
   Pipeline(RecordOptions options, PipelineHooks hooks);

@@ -68,6 +68,9 @@ struct Snapshot {
   std::string audio_codec;                 // "opus", "aac"; empty without sound
   std::vector<AudioInputStats> audio;      // per audio source
   uint32_t audio_tracks = 0;               // encoded tracks: 1 mixed, or one per source
+  bool paused = false;                     // nothing is encoded now (Pipeline::pause)
+  double paused_s = 0;                     // the paused time so far, left out of the recording
+  uint64_t pauses = 0;                     // pauses begun
 
   // Encoder generations so far: the first, and one per restart.
   uint64_t generations() const {

@@ -26,9 +26,15 @@ encode::EncoderConfig VideoTrack::encoder_config(uint32_t width, uint32_t height
   c.colour = colour;
   if (is_hdr(colour)) c.hdr = settings_.options.hdr;
   c.bitrate_kbps = bitrate_kbps_.load();
-  c.time_origin_ns = settings_.time_origin_ns.value_or(first_frame_ns_.load());
+  c.time_origin_ns = encoder_origin_ns();
   c.threads = settings_.encoder_threads;
   return c;
+}
+
+int64_t VideoTrack::encoder_origin_ns() const {
+  // On the timeline without paused spans, as the frames the encoder gets: the origin is never
+  // inside a later span, so this stays put while the run goes on.
+  return settings_.pauses->shift(settings_.time_origin_ns.value_or(first_frame_ns_.load()));
 }
 
 bool VideoTrack::failed(const Error& error) {
@@ -94,9 +100,11 @@ bool VideoTrack::write_packets(Encoding& e) {
       return false;
     }
     if (!e.begun) continue;
-    const int64_t latency = monotonic_ns() - p.capture_ns;
+    // The packet's time is on the encoder's timeline (paused spans taken out): back to capture time.
+    const int64_t captured = settings_.pauses->unshift(p.capture_ns);
+    const int64_t latency = monotonic_ns() - captured;
     latency_.add(latency);
-    if (p.capture_ns - first_frame_ns_.load() >= kSettledAfterNs) latency_settled_.add(latency);
+    if (captured - first_frame_ns_.load() >= kSettledAfterNs) latency_settled_.add(latency);
     counters_.add(Counter::packets);
     counters_.add(Counter::bytes, static_cast<uint64_t>(p.packet->size));
     if (auto ok = writer_.write_video(p); !ok) {
@@ -165,13 +173,14 @@ bool VideoTrack::encode_frame(Encoding& e, DeviceFrame frame) {
   if (!ensure_encoder(e, frame.width, frame.height, encoder_depth(frame.format), frame.colour)) return false;
   if (!e.fed) {
     // Made before the first frame's time was known (opened ahead, or on this frame).
-    e.encoder->set_time_origin(settings_.time_origin_ns.value_or(first_frame_ns_.load()));
+    e.encoder->set_time_origin(encoder_origin_ns());
     e.fed = true;
   }
   if (keyframe_requested_.exchange(false)) {
     if (auto ok = e.encoder->request_keyframe(); !ok) zc::log::warn("encode: {}", ok.error().describe());
   }
   const int64_t pts_ns = frame.pts_ns;
+  frame.pts_ns = settings_.pauses->shift(pts_ns);
   if (auto ok = e.encoder->submit(std::move(frame)); !ok) return failed(ok.error());
   note_encoded(e, pts_ns);
   // A new generation starts at its first frame's capture time, not when the encoder's delay lets
@@ -183,12 +192,13 @@ bool VideoTrack::encode_frame(Encoding& e, DeviceFrame frame) {
 }
 
 bool VideoTrack::repeat_if_due(Encoding& e, int64_t interval_ns) {
-  // Repeat on the capture clock: the slot after the last picture, once it is in the past.
-  if (!interval_ns || !e.encoder || !e.last_pts_ns || monotonic_ns() < e.last_pts_ns + interval_ns + interval_ns / 2) {
-    return true;
-  }
-  const int64_t pts = e.last_pts_ns + interval_ns;
-  if (auto ok = e.encoder->repeat_last(pts); !ok) return failed(ok.error());
+  // Repeat on the capture clock: the slot after the last picture, once it is in the past. None
+  // while paused; after a pause the picture stands again from the moment of the resume.
+  if (!interval_ns || !e.encoder || !e.last_pts_ns) return true;
+  const std::optional<int64_t> slot = settings_.pauses->next_unpaused(e.last_pts_ns + interval_ns);
+  if (!slot || monotonic_ns() < *slot + interval_ns / 2) return true;
+  const int64_t pts = *slot;
+  if (auto ok = e.encoder->repeat_last(settings_.pauses->shift(pts)); !ok) return failed(ok.error());
   counters_.add(Counter::frames_repeated);
   note_encoded(e, pts);
   if (auto ok = e.encoder->receive(e.packets); !ok) return failed(ok.error());

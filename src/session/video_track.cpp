@@ -204,7 +204,7 @@ void VideoTrack::on_cursor_only(const Cursor& cursor, int64_t pts_ns, uint64_t s
   if (queue_.closed()) return;
   counters_.add(Counter::cursor_only);
   // Before the first picture there is nothing to draw on.
-  if (!target_ || first_frame_ns_ == 0 || ended_by_duration(pts_ns)) return;
+  if (!target_ || first_frame_ns_ == 0 || ended_by_duration(pts_ns) || paused_at(pts_ns)) return;
   // The CPU path draws it over its copy of the last picture; the GPU path (or --no-cursor) says
   // unsupported: the pointer then shows on the next picture.
   auto redrawn = importers_->redraw_cursor(cursor, sequence, *target_);
@@ -221,6 +221,18 @@ bool VideoTrack::ended_by_duration(int64_t pts_ns) {
   if (!duration || pts_ns - first_frame_ns_ < static_cast<int64_t>(*duration * 1e9)) return false;
   listener_.stop("duration reached");
   return true;
+}
+
+bool VideoTrack::paused_at(int64_t pts_ns) {
+  if (settings_.pauses->paused_at(pts_ns)) {
+    // Not imported, not counted as captured: the summary's captured = encoded + dropped holds.
+    counters_.add(Counter::frames_paused);
+    skipped_paused_ = true;
+    return true;
+  }
+  // The first picture after a pause starts a keyframe: a player seeking to the resume finds one.
+  if (std::exchange(skipped_paused_, false)) keyframe_requested_ = true;
+  return false;
 }
 
 void VideoTrack::on_defect(const capture::Defect& defect) {
@@ -244,7 +256,7 @@ void VideoTrack::on_frame(const Frame& frame) {
     first_frame_ns_ = frame.pts_ns;
     listener_.first_frame(frame.pts_ns);
   }
-  if (ended_by_duration(frame.pts_ns)) return;
+  if (ended_by_duration(frame.pts_ns) || paused_at(frame.pts_ns)) return;
   counters_.add(Counter::frames_captured);
   counters_.add(Counter::frames_missed, frame.missed_before);
   if (!target_) {
@@ -311,7 +323,11 @@ VideoTrack::View VideoTrack::view() const {
   const zerocopy::ConvertedPixels px = importers_->converted_pixels();
   if (px.total > 0) v.converted_share = static_cast<double>(px.converted) / static_cast<double>(px.total);
   if (counters_.get(Counter::frames_encoded) > 0) {
-    v.encoded_span_s = static_cast<double>(last_encoded_pts_ns_ - first_encoded_pts_ns_) / 1e9 + 1.0 / frame_rate();
+    // What the file holds: the paused spans are not in it.
+    const PauseClock& pauses = *settings_.pauses;
+    v.encoded_span_s =
+        static_cast<double>(pauses.shift(last_encoded_pts_ns_) - pauses.shift(first_encoded_pts_ns_)) / 1e9 +
+        1.0 / frame_rate();
   }
   return v;
 }

@@ -23,6 +23,7 @@
 #include "encode/selector.hpp"
 #include "session/counters.hpp"
 #include "session/frame_queue.hpp"
+#include "session/pause_clock.hpp"
 #include "session/record_options.hpp"
 #include "session/stats.hpp"
 #include "session/stream_writer.hpp"
@@ -54,6 +55,9 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
     encode::Selection selection;
     std::optional<int64_t> time_origin_ns;  // pts 0 for every encoder (default: the first frame)
     uint32_t encoder_threads = 0;           // 0: the encoder's own choice
+    // Pause and resume (never null): frames in a paused span are left out, later ones encoded at
+    // their time less the spans before them (the time origin too).
+    std::shared_ptr<const PauseClock> pauses = std::make_shared<PauseClock>();
   };
 
   VideoTrack(Settings settings, std::unique_ptr<zerocopy::ImportChain> importers, StreamWriter& writer,
@@ -84,7 +88,8 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   // (its maximum for a variable rate), else 60. Rate control, the default GOP and the sound's end
   // follow it.
   uint32_t frame_rate() const;
-  // Where the picture ends: the last encoded frame's time plus one frame (0: none encoded).
+  // Where the picture ends: the last encoded frame's capture time plus one frame (0: none
+  // encoded). Capture time, paused spans included: the sound's end is on the same clock.
   int64_t picture_end_ns() const;
   int64_t first_frame_ns() const { return first_frame_ns_.load(); }
 
@@ -129,6 +134,9 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   // Says which HDR10 metadata the stream carries, or that an SDR stream leaves it out.
   void log_hdr_metadata(bool hdr) const;
 
+  // Left out while paused (counted); true when the frame at `pts_ns` is.
+  bool paused_at(int64_t pts_ns);
+
   // The encoder thread (video_encoding.cpp). Each step returns false once the run has failed.
   struct Encoding {
     encode::EncoderPtr encoder;
@@ -136,12 +144,14 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
     uint32_t depth = 8;  // bits per sample of the frames it takes
     Colour colour;       // what the frames' samples mean (the stream's tags)
     uint32_t next_generation = 0;
-    bool begun = false;  // the run's streams have this generation
-    bool fed = false;    // it has had a frame (else it was opened ahead of one: open_ahead())
-    int64_t last_pts_ns = 0;
+    bool begun = false;                          // the run's streams have this generation
+    bool fed = false;                            // it has had a frame (else it was opened ahead of one: open_ahead())
+    int64_t last_pts_ns = 0;                     // capture time (the encoder gets it less the paused spans)
     std::vector<ffmpeg::EncodedPacket> packets;  // reused between frames
   };
   encode::EncoderConfig encoder_config(uint32_t width, uint32_t height, uint32_t depth, const Colour& colour) const;
+  // The capture time the encoders' pts 0 stands for, on the timeline without paused spans.
+  int64_t encoder_origin_ns() const;
   // --cfr: the longest a picture stands before it is sent again, 1 s / frame_rate() (at most
   // kMaxFps: a variable-rate producer may announce a maximum of 1000); 0 without --cfr.
   int64_t cfr_interval_ns() const;
@@ -173,6 +183,7 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   // Capture-thread state.
   std::optional<zerocopy::ImportTarget> target_;  // of the current generation
   uint64_t frames_accepted_ = 0;
+  bool skipped_paused_ = false;    // the last frame fell in a pause: the next one taken is a keyframe
   bool ahead_asked_ = false;       // the first format asked the encoder thread to open the encoder
   AnnouncedColour source_colour_;  // the current format's colorimetry, as the producer announced it
   uint32_t source_height_ = 0;     // and its height (what an unannounced YUV colour is assumed by)

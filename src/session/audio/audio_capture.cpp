@@ -96,7 +96,7 @@ void AudioCapture::begin(int64_t start_ns, int64_t origin_ns) {
   if (begun_ || stopping_) return;
   start_ns_ = start_ns;
   for (auto& e : encoders_)
-    e->set_time_origin(origin_ns);
+    e->set_time_origin(settings_.pauses ? settings_.pauses->shift(origin_ns) : origin_ns);
   begun_ = true;
   wake_.notify_all();
 }
@@ -142,9 +142,8 @@ void AudioCapture::run() {
   (void)pump(monotonic_ns());
   for (size_t i = 0; i < inputs_.size(); ++i)
     inputs_[i]->fill_until(end_ns_, tracks_[i]);
-  const int64_t span = std::max<int64_t>(0, end_ns_ - start_ns_);
-  const auto total = static_cast<uint64_t>(span * static_cast<int64_t>(audio::kRate) / 1'000'000'000);
-  if (total > encoded_frames_) (void)encode_tracks(static_cast<size_t>(total - encoded_frames_));
+  (void)advance(end_ns_);
+  pad_to_end();
   drain();
 }
 
@@ -152,20 +151,56 @@ Result<void> AudioCapture::pump(int64_t now_ns) {
   for (size_t i = 0; i < inputs_.size(); ++i) {
     if (auto ok = inputs_[i]->pump(now_ns, tracks_[i]); !ok) return ok;
   }
-  const int64_t until = std::max(video_end_ns_.load(std::memory_order_relaxed), now_ns - kMaxHoldNs);
-  const int64_t frames =
-      (until - start_ns_) * static_cast<int64_t>(audio::kRate) / 1'000'000'000 - static_cast<int64_t>(encoded_frames_);
-  return frames > 0 ? encode_tracks(static_cast<size_t>(frames)) : Result<void>{};
+  return advance(std::max(video_end_ns_.load(std::memory_order_relaxed), now_ns - kMaxHoldNs));
 }
 
-Result<void> AudioCapture::encode_tracks(size_t limit) {
-  constexpr size_t ch = audio::kChannels;
+Result<void> AudioCapture::advance(int64_t until_ns) {
+  const int64_t target = samples_before(until_ns, false);
+  while (static_cast<int64_t>(consumed_frames_) < target) {
+    // The next sample's capture time (floored: a span's integer bounds classify it exactly).
+    const int64_t at =
+        start_ns_ + static_cast<int64_t>(consumed_frames_) * 1'000'000'000 / static_cast<int64_t>(audio::kRate);
+    const PauseClock::Stretch stretch =
+        settings_.pauses ? settings_.pauses->stretch_at(at) : PauseClock::Stretch{false, until_ns};
+    const int64_t stop = stretch.until_ns >= until_ns ? target : samples_before(stretch.until_ns, true);
+    const auto want = static_cast<size_t>(std::max<int64_t>(1, stop - static_cast<int64_t>(consumed_frames_)));
+    auto done = stretch.paused ? Result<size_t>(discard_tracks(want)) : encode_tracks(want);
+    if (!done) return tl::unexpected(done.error());
+    if (*done < want) break;  // the sources have not delivered that far yet
+  }
+  return {};
+}
+
+int64_t AudioCapture::samples_before(int64_t t_ns, bool round_up) const {
+  const int64_t span = t_ns - start_ns_;
+  if (span <= 0) return 0;
+  const int64_t scaled = span * static_cast<int64_t>(audio::kRate);
+  return scaled / 1'000'000'000 + (round_up && scaled % 1'000'000'000 != 0 ? 1 : 0);
+}
+
+size_t AudioCapture::available_frames(size_t limit) const {
   // Every track advances together: by what the shortest has (a quiet source is filled with
   // silence, so none holds the others back for long).
-  size_t frames = limit;
+  size_t frames = tracks_.empty() ? 0 : limit;
   for (const auto& t : tracks_)
-    frames = std::min(frames, t.size() / ch);
-  if (frames == 0 || tracks_.empty()) return {};
+    frames = std::min(frames, t.size() / audio::kChannels);
+  return frames;
+}
+
+size_t AudioCapture::discard_tracks(size_t limit) {
+  const size_t frames = available_frames(limit);
+  for (auto& t : tracks_)
+    t.erase(t.begin(), t.begin() + static_cast<ptrdiff_t>(frames * audio::kChannels));
+  consumed_frames_ += frames;
+  return frames;
+}
+
+Result<size_t> AudioCapture::encode_tracks(size_t limit) {
+  constexpr size_t ch = audio::kChannels;
+  const size_t frames = available_frames(limit);
+  if (frames == 0) return size_t{0};
+  // The encoders' first packet is at the first sample's time on the timeline without pauses.
+  const int64_t start = settings_.pauses ? settings_.pauses->shift(start_ns_) : start_ns_;
   const auto n = static_cast<ptrdiff_t>(frames * ch);
   for (size_t i = 0; i < tracks_.size(); ++i)
     inputs_[i]->apply_gain(std::span<float>(tracks_[i].data(), frames * ch));
@@ -174,23 +209,38 @@ Result<void> AudioCapture::encode_tracks(size_t limit) {
     for (const auto& t : tracks_)
       audio::mix_into(mixed_, std::span<const float>(t.data(), frames * ch), 1.0f);
     audio::soft_limit(mixed_);
-    if (auto ok = encoders_[0]->submit(mixed_, start_ns_); !ok) return ok;
+    if (auto ok = encoders_[0]->submit(mixed_, start); !ok) return tl::unexpected(ok.error());
   } else {
     for (size_t i = 0; i < tracks_.size(); ++i) {
-      if (auto ok = encoders_[i]->submit(std::span<const float>(tracks_[i].data(), frames * ch), start_ns_); !ok) {
-        return ok;
+      if (auto ok = encoders_[i]->submit(std::span<const float>(tracks_[i].data(), frames * ch), start); !ok) {
+        return tl::unexpected(ok.error());
       }
     }
   }
   for (auto& t : tracks_)
     t.erase(t.begin(), t.begin() + n);
+  consumed_frames_ += frames;
   encoded_frames_ += frames;
   for (auto& e : encoders_) {
-    if (auto ok = e->receive(packets_); !ok) return ok;
+    if (auto ok = e->receive(packets_); !ok) return tl::unexpected(ok.error());
   }
   if (!packets_.empty()) emit_(packets_);
   packets_.clear();
-  return {};
+  return frames;
+}
+
+void AudioCapture::pad_to_end() {
+  // A recording that ends while paused: its last picture still shows for a frame after the
+  // pause began, and the sound it discarded there is that frame's. Silence fills it, so every
+  // track still ends with the picture.
+  if (!settings_.pauses || end_ns_ <= start_ns_) return;
+  const int64_t span = settings_.pauses->shift(end_ns_) - settings_.pauses->shift(start_ns_);
+  const int64_t expected = span * static_cast<int64_t>(audio::kRate) / 1'000'000'000;
+  const int64_t missing = expected - static_cast<int64_t>(encoded_frames_);
+  if (missing <= 0) return;
+  for (auto& t : tracks_)
+    t.assign(static_cast<size_t>(missing) * audio::kChannels, 0.0f);
+  (void)encode_tracks(static_cast<size_t>(missing));
 }
 
 void AudioCapture::drain() {

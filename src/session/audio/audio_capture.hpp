@@ -58,7 +58,18 @@ class AudioCapture {
   AudioCapture(AudioSettings settings, Emit emit);
   void run();
   Result<void> pump(int64_t now_ns);
-  Result<void> encode_tracks(size_t frames);
+  // The tracks from where they stand up to `until_ns` (capture time), as far as the sources have
+  // delivered: sound in a paused span discarded, the rest encoded.
+  Result<void> advance(int64_t until_ns);
+  // Track samples since start_ns_ before `t_ns` (rounded down, or up).
+  int64_t samples_before(int64_t t_ns, bool round_up) const;
+  // What every track holds, at most `limit` frames.
+  size_t available_frames(size_t limit) const;
+  // Each returns the frames it took from every track (at most `limit`).
+  size_t discard_tracks(size_t limit);
+  Result<size_t> encode_tracks(size_t limit);
+  // Silence up to the picture's end on the timeline without pauses, where a pause took it.
+  void pad_to_end();
   void drain();
 
   const AudioSettings settings_;
@@ -70,7 +81,8 @@ class AudioCapture {
   std::vector<float> mixed_;                    // reused
   std::vector<ffmpeg::EncodedPacket> packets_;  // reused
   int64_t start_ns_ = 0;
-  uint64_t encoded_frames_ = 0;  // per channel, since start_ns_
+  uint64_t consumed_frames_ = 0;  // per channel, since start_ns_: encoded, or discarded while paused
+  uint64_t encoded_frames_ = 0;   // per channel: encoded
   std::atomic<int64_t> video_end_ns_{0};
 
   std::mutex mutex_;

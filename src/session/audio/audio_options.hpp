@@ -2,6 +2,7 @@
 // What sound a capture run records: its sources (each with a volume and a mute), one mixed track
 // or one track each, the codec and bitrate.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "capture/audio/audio_source.hpp"
 #include "core/error.hpp"
 #include "encode/audio_encoder.hpp"
+#include "session/pause_clock.hpp"
 
 namespace zc::session {
 
@@ -30,6 +32,9 @@ struct AudioSettings {
   // Where a `test` source's node is: the built-in test source's, started by the pipeline.
   std::string test_target;
   bool relink = true;  // capture::AudioStreamOptions::relink (ZEROCAST_RELINK)
+  // The run's pauses: sound in a paused span is discarded, the rest encoded without a gap. Null:
+  // never paused.
+  std::shared_ptr<const PauseClock> pauses;
 };
 
 // One source as written on the command line, in the config and over D-Bus:

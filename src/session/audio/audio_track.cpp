@@ -10,7 +10,8 @@
 namespace zc::session {
 
 Result<std::unique_ptr<AudioTrack>> AudioTrack::start(const RecordOptions& options, encode::AudioCodec codec,
-                                                      testsrc::TestSource* video_source, StreamWriter& writer,
+                                                      testsrc::TestSource* video_source,
+                                                      std::shared_ptr<const PauseClock> pauses, StreamWriter& writer,
                                                       AtomicCounters& counters, FailFn fail) {
   std::unique_ptr<AudioTrack> track(new AudioTrack(writer, counters, std::move(fail)));
   AudioSettings settings;
@@ -19,6 +20,7 @@ Result<std::unique_ptr<AudioTrack>> AudioTrack::start(const RecordOptions& optio
   settings.codec = codec;
   settings.bitrate_kbps = options.audio_bitrate_kbps;
   settings.relink = options.toggles.relink;
+  settings.pauses = std::move(pauses);
   const bool wants_test = std::any_of(settings.sources.begin(), settings.sources.end(), [](const auto& s) {
     return s.spec.kind == capture::AudioSourceSpec::Kind::test;
   });

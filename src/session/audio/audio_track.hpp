@@ -29,10 +29,11 @@ class AudioTrack {
   using FailFn = std::function<void(Error)>;
 
   // Starts the sources and the audio thread. `video_source` is the test source for `--audio test`
-  // (an error without it). Its packets go to `writer` (counted in `counters`); a failed write goes
-  // to `fail`.
+  // (an error without it); `pauses` the run's (AudioSettings::pauses). Its packets go to `writer`
+  // (counted in `counters`); a failed write goes to `fail`.
   static Result<std::unique_ptr<AudioTrack>> start(const RecordOptions& options, encode::AudioCodec codec,
-                                                   testsrc::TestSource* video_source, StreamWriter& writer,
+                                                   testsrc::TestSource* video_source,
+                                                   std::shared_ptr<const PauseClock> pauses, StreamWriter& writer,
                                                    AtomicCounters& counters, FailFn fail);
   ~AudioTrack();
   AudioTrack(const AudioTrack&) = delete;

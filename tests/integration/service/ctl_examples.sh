@@ -4,6 +4,8 @@ zerocast ctl start -o ~/Videos/desk.mkv --replay 30
 zerocast ctl status
 zerocast ctl save-replay ~/Videos/clip.mkv --seconds 10
 zerocast ctl keyframe
+zerocast ctl pause
+zerocast ctl resume
 zerocast ctl mute output
 zerocast ctl unmute output
 zerocast ctl start -o srt://127.0.0.1:9000 --bitrate 6000 --replay 60

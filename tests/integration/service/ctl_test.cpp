@@ -85,6 +85,11 @@ TEST_CASE("every README example of zerocast ctl works as shown", "[daemon][ctl]"
       CHECK(r.output.find(d.dir() + "/Videos/desk.mkv") != std::string::npos);
     }
     if (command.find("--bitrate 6000") != std::string::npos) CHECK(r.output == kCapture2 + "\n");
+    if (command == "zerocast ctl pause") {
+      CHECK(r.output == "paused " + kCapture1 + "\n");
+      CHECK(d.property(kCapture1, kCaptureIface, "Paused") == "true");
+    }
+    if (command == "zerocast ctl resume") CHECK(r.output == "resumed " + kCapture1 + "\n");
     if (command.find("ctl bitrate 4000") != std::string::npos) {
       CHECK(r.output.find("4000 kbit/s") != std::string::npos);
       CHECK(d.property(kCapture2, kCaptureIface, "Bitrate") == "4000");
@@ -98,7 +103,11 @@ TEST_CASE("every README example of zerocast ctl works as shown", "[daemon][ctl]"
   CHECK(consecutive(clip.numbers));
   const Numbers desk = decode_numbers(d.dir() + "/Videos/desk.mkv");
   CHECK(desk.result.ok);
-  CHECK(consecutive(desk.numbers));
+  // One break: the frames that came between `ctl pause` and `ctl resume` (two ctl runs apart, more
+  // than a frame), left out.
+  const std::string desk_breaks = breaks(desk.numbers);
+  INFO(desk_breaks);
+  CHECK(std::count(desk_breaks.begin(), desk_breaks.end(), ' ') == 1);
   CHECK(desk.numbers.size() > clip.numbers.size());
 }
 
