@@ -170,11 +170,16 @@ struct Service::Entry {
   bool registered = false;
   MessageRef start_call;
   std::vector<MessageRef> stop_calls;
-  CaptureView emitted;  // what PropertiesChanged last said
+  CaptureView emitted;     // what PropertiesChanged last said
+  std::string last_error;  // the last Error signal's text: what a failure notification says
 };
 
 Service::Service(sd_bus* bus, LoopPoster& poster, settings::Settings config, ServiceOptions options)
-    : bus_(bus), poster_(poster), config_(std::move(config)), options_(std::move(options)) {}
+    : bus_(bus),
+      poster_(poster),
+      config_(std::move(config)),
+      options_(std::move(options)),
+      notifier_(bus, config_.daemon.notifications) {}
 
 Service::~Service() {
   // A listing still waiting on PipeWire (at most list_nodes' timeout): its answer is posted to a
@@ -346,6 +351,7 @@ Result<void> Service::reload_config() {
     zc::log::warn("daemon: daemon.metrics changed; it takes effect when the daemon restarts");
   }
   config_ = std::move(*loaded);
+  notifier_.set_enabled(config_.daemon.notifications);
   zc::log::info("daemon: configuration reloaded (applies to captures started from now on)");
   if (!config_error_.empty()) {
     config_error_.clear();
@@ -442,6 +448,7 @@ int Service::method_save_replay(sd_bus_message* m, void* userdata, sd_bus_error*
                                       sd_bus_emit_signal(self->bus_, object.c_str(), kCaptureInterface, "ReplaySaved",
                                                          "sd", saved->first.c_str(), saved->second);
                                       sd_bus_reply_method_return(call.get(), "sd", saved->first.c_str(), saved->second);
+                                      self->notifier_.replay_saved(saved->first, saved->second);
                                     });
   if (!ok) return set_error(error, ok.error());
   return 1;  // replied once the file is written
@@ -525,6 +532,7 @@ void Service::capture_started(uint32_t id, Result<void> result) {
     ++failed_;
     zc::log::error("daemon: capture {} could not start: {}", id, result.error().describe());
     if (call) reply_error(call.get(), result.error());
+    notifier_.start_failed(id, result.error().describe());
     return;  // capture_finished follows and removes it
   }
   ++started_;
@@ -555,6 +563,7 @@ void Service::drain_events(Entry& e) {
   for (const auto& ev : e.capture->take_events()) {
     const char* member = ev.kind == CaptureEvent::Kind::state ? "StateChanged" : "Error";
     sd_bus_emit_signal(bus_, e.path.c_str(), kCaptureInterface, member, "s", ev.text.c_str());
+    if (ev.kind == CaptureEvent::Kind::error) e.last_error = ev.text;
     state_changed = state_changed || ev.kind == CaptureEvent::Kind::state;
   }
   emit_capture_changes(e, false);
@@ -618,6 +627,10 @@ void Service::capture_finished(uint32_t id) {
   for (auto& call : e.stop_calls)
     sd_bus_reply_method_return(call.get(), "");
   const bool was_registered = e.registered;
+  // A capture that never started was notified of in capture_started.
+  if (was_registered && e.capture->view().state == CaptureState::failed) {
+    notifier_.capture_failed(id, e.last_error.empty() ? "an error ended it" : e.last_error);
+  }
   zc::log::info("daemon: capture {} removed ({})", id, to_string(e.capture->view().state));
   entries_.erase(it);  // joins the capture's finished supervisor
   release_free_memory();

@@ -15,6 +15,7 @@
 #include "service/bus_names.hpp"
 #include "service/capture_supervisor.hpp"
 #include "service/loop_poster.hpp"
+#include "service/notifier.hpp"
 #include "settings/capture_options.hpp"
 #include "settings/settings.hpp"
 
@@ -116,6 +117,7 @@ class Service final : public CaptureHost {
   settings::Settings config_;
   ServiceOptions options_;
   std::string config_error_;
+  Notifier notifier_;  // daemon.notifications
   SlotPtr manager_slot_;
   std::map<uint32_t, std::unique_ptr<Entry>> entries_;
   uint32_t next_id_ = 1;

@@ -1,4 +1,5 @@
-// The daemon's own settings: how many captures, metrics, the replay buffer, reconnecting.
+// The daemon's own settings: how many captures, metrics, notifications, the replay buffer,
+// reconnecting.
 #include "core/parse_number.hpp"
 #include "settings/rows.hpp"
 
@@ -87,6 +88,22 @@ void add_daemon(std::vector<Setting>& t) {
                    if (colon == 0 || !port || *port < 1 || *port > 65535) return "must be HOST:PORT";
                  }
                  s.daemon.metrics = a;
+                 return std::nullopt;
+               }});
+  t.push_back({"notifications",
+               Kind::flag,
+               {"", "daemon.notifications", "", "ZEROCAST_DAEMON_NOTIFICATIONS", "", ""},
+               "",
+               "Desktop notifications (org.freedesktop.Notifications) when a replay is saved and when an error "
+               "ends a capture",
+               "true",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 s.daemon.notifications = flag(v);
                  return std::nullopt;
                }});
   t.push_back({"reconnect_seconds",

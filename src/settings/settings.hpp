@@ -26,6 +26,7 @@ struct Daemon {
   uint32_t reconnect_min_ms = 500;
   uint32_t reconnect_max_ms = 30000;
   double give_up_seconds = 60;  // a network output without a peer this long fails; 0: retried forever
+  bool notifications = true;    // desktop notifications: a replay saved, a capture ended by an error
 
   bool operator==(const Daemon&) const = default;
 };

@@ -58,6 +58,7 @@ const std::map<std::string, Sample>& samples() {
       {"replay_directory", {"/v", "videos"}},
       {"max_captures", {"8", "0"}},
       {"metrics", {"127.0.0.1:9187", "localhost"}},
+      {"notifications", {"false", "maybe"}},
       {"reconnect_seconds", {"30", "-1"}},
       {"reconnect_min_ms", {"100", "5"}},
       {"reconnect_max_ms", {"60000", "5"}},
