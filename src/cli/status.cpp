@@ -81,7 +81,7 @@ std::string summary(const Snapshot& s, const Outcome& outcome) {
         "  pointer   {} cursor-only update{} (the pointer moved over a still picture), {} drawn as frames\n",
         c[Counter::cursor_only], c[Counter::cursor_only] == 1 ? "" : "s", c[Counter::pointer_frames]);
   }
-  if (s.pauses > 0) {
+  if (s.pauses > 0 || c[Counter::frames_paused] > 0) {
     out += fmt::format("  paused    {} time{}, {:.2f} s left out ({} frames)\n", s.pauses, s.pauses == 1 ? "" : "s",
                        s.paused_s, c[Counter::frames_paused]);
   }

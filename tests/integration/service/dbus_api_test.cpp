@@ -106,7 +106,7 @@ TEST_CASE("busctl introspect shows exactly the documented interfaces", "[daemon]
   REQUIRE(live_capture.status == 0);
   const auto doc_capture = read_file(source_dir() + "/data/io.github.zerocast.Capture1.xml");
   const auto want_capture = members(doc_capture, kCaptureIface);
-  CHECK(want_capture.size() == 23);
+  CHECK(want_capture.size() == 27);
   CHECK(members(live_capture.output, kCaptureIface) == want_capture);
   // The manager lists its children, so `busctl tree` finds the captures.
   auto tree = d.busctl({"tree", kBus});
