@@ -123,6 +123,13 @@ int run_record(RecordArgs& args) {
     return exit_code_for(given.error());
   }
   const auto* options = &s.capture;
+  // --region select: drawn on the screen now, before anything starts.
+  if (s.capture.region) {
+    if (auto chosen = session::resolve_region(*s.capture.region); !chosen) {
+      zc::log::error("record: {}", chosen.error().describe());
+      return session::kExitUsage;
+    }
+  }
   if (const auto existing = session::existing_output(*options)) {
     zc::log::error("record: {} exists: give --force to replace it, or another name", *existing);
     return session::kExitUsage;

@@ -393,6 +393,25 @@ bool CaptureSupervisor::open_outputs() {
   return true;
 }
 
+bool CaptureSupervisor::resolve_region() {
+  // region 'select': drawn with slurp once, here, off the bus thread; every pipeline of the
+  // capture (a PipeWire restart) then crops the same part.
+  std::optional<session::Region> region;
+  {
+    std::lock_guard lock(mutex_);
+    region = spec_.record.region;
+  }
+  if (!region || !region->select) return true;
+  if (auto chosen = session::resolve_region(*region); !chosen) {
+    poster_.post([&host = host_, id = id_, e = chosen.error()] { host.capture_started(id, tl::unexpected(e)); });
+    finish(CaptureState::failed);
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  spec_.record.region = region;
+  return true;
+}
+
 CaptureSupervisor::Next CaptureSupervisor::start_pipeline(Attempts& a, std::unique_ptr<Pipeline>& out) {
   auto made = make_pipeline();
   Result<void> started = made ? (*made)->start() : Result<void>(tl::unexpected(made.error()));
@@ -476,7 +495,7 @@ CaptureSupervisor::Next CaptureSupervisor::after_run(const Outcome& outcome, Att
 
 void CaptureSupervisor::run() {
   name_this_thread("zc-supervisor");
-  if (!open_outputs()) return;
+  if (!resolve_region() || !open_outputs()) return;
   Attempts attempts{true, 0, settings_.reconnect_min};
   while (!stopping()) {
     std::unique_ptr<Pipeline> pipeline;

@@ -128,6 +128,7 @@ class CaptureSupervisor {
   };
   void run();
   bool open_outputs();
+  bool resolve_region();  // --region select, once for the capture
   Next start_pipeline(Attempts& attempts, std::unique_ptr<session::Pipeline>& out);
   session::Outcome supervise(session::Pipeline& pipeline);
   Next after_run(const zc::session::Outcome& outcome, Attempts& attempts);

@@ -116,6 +116,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
 
 Result<void> Pipeline::start() {
   start_ns_ = monotonic_ns();
+  if (options_.region && options_.region->select) {
+    return zc::fail(Errc::internal, "options", "--region select was not resolved before the run (resolve_region)");
+  }
   auto source = open_source(options_, hooks_.adjust_test_source);
   if (!source) return tl::unexpected(source.error());
   source_ = std::move(*source);
@@ -135,7 +138,12 @@ Result<void> Pipeline::start() {
     audio_ = std::move(*audio);
   }
   const std::string import_path = importers_->path();
-  VideoTrack::Settings vs{options_, selection_, hooks_.time_origin_ns, options_.toggles.encoder_threads, hooks_.pauses};
+  VideoTrack::Settings vs{options_,      selection_,  hooks_.time_origin_ns, options_.toggles.encoder_threads,
+                          hooks_.pauses, std::nullopt};
+  if (source_.portal && !source_.portal->streams().empty()) {
+    const auto& ps = source_.portal->streams().front();
+    vs.placement = StreamPlacement{ps.x, ps.y, ps.width, ps.height};
+  }
   VideoTrack::Listener& listener = *this;
   video_ = std::make_unique<VideoTrack>(std::move(vs), std::move(importers_), *writer_, counters_, listener);
   video_live_ = video_.get();

@@ -14,6 +14,7 @@
 #include "encode/encoder.hpp"
 #include "output/naming.hpp"
 #include "session/audio/audio_options.hpp"
+#include "session/region.hpp"
 
 namespace zc::session {
 
@@ -64,9 +65,10 @@ struct RecordOptions {
   std::optional<encode::Tuning> tuning;                 // unset: low latency for network outputs, quality for files
   encode::BitDepth bit_depth = encode::BitDepth::Auto;  // 10 needs HEVC or AV1
   std::optional<Size> scale;
-  ColourChoice colour;      // RGB sources' matrix (auto: by the output's height) and range
-  encode::HdrMetadata hdr;  // an HDR stream's mastering display and content light (SDR: unused)
-  bool cfr = false;         // repeat frames to hold a constant rate
+  std::optional<Region> region;  // a part of the picture (session/region.hpp), cropped before scaling
+  ColourChoice colour;           // RGB sources' matrix (auto: by the output's height) and range
+  encode::HdrMetadata hdr;       // an HDR stream's mastering display and content light (SDR: unused)
+  bool cfr = false;              // repeat frames to hold a constant rate
   bool draw_cursor = true;
 
   // Sound: none by default (as in gpu-screen-recorder and wf-recorder).

@@ -186,7 +186,9 @@ void VideoTrack::on_format(const capture::VideoFormat& format) {
   // machine). The first frame's own size still decides: a crop that differs replaces it.
   if (ahead_asked_ || frames_accepted_ > 0) return;
   ahead_asked_ = true;
-  const zerocopy::ImportTarget ahead = target_for(format.size.width, format.size.height, format.format, false);
+  const std::optional<Rect> visible = imported_rect(Rect{0, 0, format.size.width, format.size.height});
+  if (!visible) return;
+  const zerocopy::ImportTarget ahead = target_for(visible->width, visible->height, format.format, false);
   {
     std::lock_guard lock(ahead_mutex_);
     ahead_ = ahead;
@@ -223,6 +225,18 @@ bool VideoTrack::ended_by_duration(int64_t pts_ns) {
   return true;
 }
 
+std::optional<Rect> VideoTrack::imported_rect(const Rect& visible) {
+  const auto& region = settings_.options.region;
+  if (!region) return visible;
+  if (auto crop = region_crop(*region, visible, settings_.placement)) return crop;
+  if (!std::exchange(region_missed_, true)) {
+    listener_.fail(Error{Errc::invalid_argument, "capture",
+                         "the region " + to_string(*region) + " lies outside the captured picture (" +
+                             std::to_string(visible.width) + "x" + std::to_string(visible.height) + ")"});
+  }
+  return std::nullopt;
+}
+
 bool VideoTrack::paused_at(int64_t pts_ns) {
   if (settings_.pauses->paused_at(pts_ns)) {
     // Not imported, not counted as captured: the summary's captured = encoded + dropped holds.
@@ -257,18 +271,26 @@ void VideoTrack::on_frame(const Frame& frame) {
     listener_.first_frame(frame.pts_ns);
   }
   if (ended_by_duration(frame.pts_ns) || paused_at(frame.pts_ns)) return;
+  // --region: the importers crop what the frame's visible rect says, in their one pass.
+  const std::optional<Rect> visible = imported_rect(frame.visible_rect());
+  if (!visible) return;
+  Frame region_frame;
+  if (settings_.options.region) {
+    region_frame = frame;
+    region_frame.crop = *visible;
+  }
+  const Frame& source = settings_.options.region ? region_frame : frame;
   counters_.add(Counter::frames_captured);
   counters_.add(Counter::frames_missed, frame.missed_before);
   if (!target_) {
-    const Rect visible = frame.visible_rect();
-    target_ = target_for(visible.width, visible.height, frame.format, true);
+    target_ = target_for(visible->width, visible->height, frame.format, true);
     width_ = target_->width;
     height_ = target_->height;
     const uint64_t bytes = target_bytes(*target_);
     counters_.add(Counter::dropped_queue, queue_.set_capacity(queue_capacity_for(bytes)));
     zc::log::debug("record: the encoder's queue holds {} frames of {} bytes", queue_.capacity(), bytes);
   }
-  auto imported = importers_->import(frame, *target_, [this](PixelFormat format, uint64_t modifier) {
+  auto imported = importers_->import(source, *target_, [this](PixelFormat format, uint64_t modifier) {
     if (auto* stream = stream_ptr_.load()) stream->report_import_rejected(format, modifier);
   });
   const zerocopy::GpuTime gpu = importers_->gpu_time();

@@ -58,6 +58,8 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
     // Pause and resume (never null): frames in a paused span are left out, later ones encoded at
     // their time less the spans before them (the time origin too).
     std::shared_ptr<const PauseClock> pauses = std::make_shared<PauseClock>();
+    // Where the portal's stream sits in the compositor's layout, for a --region chosen there.
+    std::optional<StreamPlacement> placement;
   };
 
   VideoTrack(Settings settings, std::unique_ptr<zerocopy::ImportChain> importers, StreamWriter& writer,
@@ -134,6 +136,9 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   // Says which HDR10 metadata the stream carries, or that an SDR stream leaves it out.
   void log_hdr_metadata(bool hdr) const;
 
+  // The part of `visible` that is imported: the --region's crop, else all of it; nullopt (and the
+  // run failed, once) when the region misses the picture.
+  std::optional<Rect> imported_rect(const Rect& visible);
   // Left out while paused (counted); true when the frame at `pts_ns` is.
   bool paused_at(int64_t pts_ns);
 
@@ -183,7 +188,9 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
   // Capture-thread state.
   std::optional<zerocopy::ImportTarget> target_;  // of the current generation
   uint64_t frames_accepted_ = 0;
-  bool skipped_paused_ = false;    // the last frame fell in a pause: the next one taken is a keyframe
+  bool skipped_paused_ = false;
+  bool region_missed_ = false;     // the run was failed for a region outside the picture    // the last frame fell in a
+                                   // pause: the next one taken is a keyframe
   bool ahead_asked_ = false;       // the first format asked the encoder thread to open the encoder
   AnnouncedColour source_colour_;  // the current format's colorimetry, as the producer announced it
   uint32_t source_height_ = 0;     // and its height (what an unannounced YUV colour is assumed by)

@@ -146,6 +146,28 @@ void add_capture(std::vector<Setting>& t) {
                false,
                {},
                [](Settings& s, const Value& v) { return size_or_none(text(v), s.capture.scale); }});
+  t.push_back({"region",
+               Kind::text,
+               {"--region", "capture.region", "region", "ZEROCAST_CAPTURE_REGION", "", ""},
+               "X,Y,WxH | select",
+               "Record a part of the picture: X,Y,WIDTHxHEIGHT in its pixels, or select to draw it with slurp; "
+               "cropped in the colour-conversion pass, before --scale; empty: all of it",
+               "",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 if (text(v).empty()) {
+                   s.capture.region.reset();
+                   return std::nullopt;
+                 }
+                 auto region = session::parse_region(text(v));
+                 if (!region) return region.error().message;
+                 s.capture.region = *region;
+                 return std::nullopt;
+               }});
   t.push_back({"tuning",
                Kind::text,
                {"--tuning", "capture.tuning", "tuning", "ZEROCAST_CAPTURE_TUNING", "", ""},

@@ -127,6 +127,7 @@ TEST_CASE("every documented option is known", "[capture-options]") {
                             : name == "color-range"       ? "full"
                             : name == "mastering-display" ? "bt2020,1000,0.005"
                             : name == "content-light"     ? "1000,400"
+                            : name == "region"            ? "0,0,640x360"
                                                           : "640x360";
       m[name] = v;
     }

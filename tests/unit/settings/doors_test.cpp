@@ -35,6 +35,7 @@ const std::map<std::string, Sample>& samples() {
       {"gop", {"15", "200000"}},
       {"gop_seconds", {"1.5", "100"}},
       {"scale", {"1280x720", "1281x720"}},
+      {"region", {"64,32,640x360", "64,32,640"}},
       {"tuning", {"quality", "fast"}},
       {"bit_depth", {"8", "12"}},
       {"color_matrix", {"bt601", "bt2020"}},
