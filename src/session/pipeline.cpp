@@ -169,7 +169,10 @@ void Pipeline::request_stop(std::string reason) {
     std::lock_guard lock(mutex_);
     if (!stop_reason_) stop_reason_ = std::move(reason);
   }
-  if (VideoTrack* video = video_live_.load()) video->close();
+  if (VideoTrack* video = video_live_.load()) {
+    if (audio_) audio_->video_closing();
+    video->close();
+  }
 }
 
 void Pipeline::fail(Error error) {
@@ -220,6 +223,10 @@ void Pipeline::first_frame(int64_t pts_ns) {
 
 void Pipeline::picture_until(int64_t end_ns) {
   if (audio_) audio_->video_until(end_ns);
+}
+
+void Pipeline::picture_queued(int64_t pts_ns) {
+  if (audio_) audio_->video_queued(pts_ns);
 }
 
 void Pipeline::streaming() {

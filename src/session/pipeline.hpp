@@ -101,6 +101,7 @@ class Pipeline final : private VideoTrack::Listener {
   // VideoTrack::Listener
   void first_frame(int64_t pts_ns) override;
   void picture_until(int64_t end_ns) override;
+  void picture_queued(int64_t pts_ns) override;
   void streaming() override;
   void stop(std::string reason) override { request_stop(std::move(reason)); }
   void fail(Error error) override;

@@ -312,6 +312,7 @@ void VideoTrack::on_frame(const Frame& frame) {
 }
 
 void VideoTrack::queue_frame(DeviceFrame df, int64_t cpu_start) {
+  const int64_t pts_ns = df.pts_ns;
   const FrameQueue::Pushed pushed = queue_.push(std::move(df));
   if (pushed == FrameQueue::Pushed::refused) {
     // The recording ended while this frame was imported (measured: SIGINT under ASan): like a
@@ -320,6 +321,7 @@ void VideoTrack::queue_frame(DeviceFrame df, int64_t cpu_start) {
     return;
   }
   if (pushed == FrameQueue::Pushed::queued_dropping_oldest) counters_.add(Counter::dropped_queue);
+  listener_.picture_queued(pts_ns);
   ++frames_accepted_;
   ++frames_imported_;
   cpu_ns_capture_thread_ += thread_cpu_ns() - cpu_start;

@@ -41,6 +41,9 @@ class VideoTrack final : private capture::StreamObserver, private capture::Modif
     virtual void first_frame(int64_t pts_ns) = 0;
     // The picture now reaches `end_ns` (encoder thread).
     virtual void picture_until(int64_t end_ns) = 0;
+    // A frame captured at `pts_ns` waits in the encoder's queue (capture thread): the picture
+    // will reach at least there, however far behind the encoder is.
+    virtual void picture_queued(int64_t pts_ns) = 0;
     // The stream is connected and negotiated: frames come (capture thread).
     virtual void streaming() = 0;
     // A clean end is due: duration or frame count reached, the producer ended (any thread).

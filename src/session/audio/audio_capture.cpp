@@ -14,6 +14,9 @@ namespace {
 constexpr const char* kStage = "capture:audio";
 constexpr auto kPumpEvery = std::chrono::milliseconds(10);
 constexpr int64_t kMaxHoldNs = 1'000'000'000;  // sound waits for a stalled picture this long at most
+// ... and for an encoder that is behind (frames in its queue) this long: 10 s of sound held is
+// about 4 MB per source.
+constexpr int64_t kMaxBehindNs = 10'000'000'000;
 
 bool needs_lookup(const AudioSettings& s) {
   return std::any_of(s.sources.begin(), s.sources.end(), [](const AudioSourceSetting& src) {
@@ -151,7 +154,16 @@ Result<void> AudioCapture::pump(int64_t now_ns) {
   for (size_t i = 0; i < inputs_.size(); ++i) {
     if (auto ok = inputs_[i]->pump(now_ns, tracks_[i]); !ok) return ok;
   }
-  return advance(std::max(video_end_ns_.load(std::memory_order_relaxed), now_ns - kMaxHoldNs));
+  // A stalled picture (a still screen, a lost link) lets the sound go on a second behind the
+  // clock. An encoder that is behind does not: its queued frames will reach the picture later,
+  // and sound encoded past them would outlast the picture at the end (the PipeWire 1.4 guest beside
+  // a busy host: 2.35 s when the encoder ran 0.6-2.8 s behind).
+  // Nor while the recording ends: the encoder's drain (its last frames, its lookahead) can take
+  // longer than a second.
+  const int64_t video_end = video_end_ns_.load(std::memory_order_relaxed);
+  if (video_closing_.load(std::memory_order_relaxed)) return advance(video_end);
+  const bool behind = video_queued_ns_.load(std::memory_order_relaxed) >= video_end;
+  return advance(std::max(video_end, now_ns - (behind ? kMaxBehindNs : kMaxHoldNs)));
 }
 
 Result<void> AudioCapture::advance(int64_t until_ns) {

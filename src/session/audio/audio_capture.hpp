@@ -46,9 +46,15 @@ class AudioCapture {
   void finish(int64_t end_ns);
   // The picture reaches `end_ns` (the end of the frame just sent to the video encoder). Sound is
   // encoded no further than the picture (played sound is stamped ahead of the moment it arrives,
-  // and what went to the encoder cannot be taken back at the end), unless the picture stalls for
-  // longer than a second. Any thread.
+  // and what went to the encoder cannot be taken back at the end). While frames wait for a video
+  // encoder that is behind (video_queued), it waits for them, up to kMaxBehindNs; a picture that
+  // stalls (no frame comes) holds it back a second at most. Any thread.
   void video_until(int64_t end_ns) { video_end_ns_.store(end_ns, std::memory_order_relaxed); }
+  // A frame captured at `pts_ns` is in the video encoder's queue. Any thread.
+  void video_queued(int64_t pts_ns) { video_queued_ns_.store(pts_ns, std::memory_order_relaxed); }
+  // The recording is ending: no new frame comes, the encoder drains what it has. From now on the
+  // sound goes no further than the picture until finish() says where the picture ends. Any thread.
+  void video_closing() { video_closing_.store(true, std::memory_order_relaxed); }
 
   std::vector<AudioInputStats> stats() const;
   // Errc::not_found when no source has that name.
@@ -84,6 +90,8 @@ class AudioCapture {
   uint64_t consumed_frames_ = 0;  // per channel, since start_ns_: encoded, or discarded while paused
   uint64_t encoded_frames_ = 0;   // per channel: encoded
   std::atomic<int64_t> video_end_ns_{0};
+  std::atomic<int64_t> video_queued_ns_{0};
+  std::atomic<bool> video_closing_{false};
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -44,6 +44,10 @@ class AudioTrack {
   void begin(int64_t start_ns, int64_t origin_ns) { capture_->begin(start_ns, origin_ns); }
   // The picture reaches `end_ns` (AudioCapture::video_until). Any thread.
   void video_until(int64_t end_ns) { capture_->video_until(end_ns); }
+  // A frame captured at `pts_ns` waits for the encoder (AudioCapture::video_queued). Any thread.
+  void video_queued(int64_t pts_ns) { capture_->video_queued(pts_ns); }
+  // The recording is ending (AudioCapture::video_closing). Any thread.
+  void video_closing() { capture_->video_closing(); }
   // The run ends at `end_ns` (0: before any picture): every track completed and drained up to
   // there, the sources stopped. Idempotent.
   void finish(int64_t end_ns);
