@@ -9,8 +9,9 @@
 //             org.freedesktop.host.portal.Registry, and a GlobalShortcuts that refuses
 //             CreateSession to a connection that has not registered an app id (NotAllowed "An app
 //             id is required"), as 1.21+ refuses a host application it cannot name.
-// Every call is recorded; activate() emits Activated for the last bound session, as a key press
-// would (the backend's signal, which the real frontend passes on; the stand-in's own).
+// Every call is recorded; activate() emits Activated for the session of the latest BindShortcuts,
+// as a key press would (the backend's signal, which the real frontend passes on; the stand-in's
+// own).
 #include <systemd/sd-bus.h>
 
 #include <atomic>
