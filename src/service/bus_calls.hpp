@@ -30,11 +30,10 @@ class BusCalls {
   // Sends the call; `reply` gets its answer (an error too: a timeout, or no such name). A call
   // that cannot even be sent is answered at once with a local error (returned as a negative
   // errno, `reply` not called).
-  int call(const char* destination, const char* path, const char* interface, const char* member,
-           const Appender& append, Reply reply, uint64_t timeout_usec = 0);
+  int call(const char* destination, const char* path, const char* interface, const char* member, const Appender& append,
+           Reply reply, uint64_t timeout_usec = 0);
   // Org.freedesktop.DBus.Properties.Get; `reply` gets the variant's reply message.
-  int get_property(const char* destination, const char* path, const char* interface, const char* property,
-                   Reply reply);
+  int get_property(const char* destination, const char* path, const char* interface, const char* property, Reply reply);
 
   // A signal match by its rule ("type='signal',sender='...',member='...'"), made with
   // sd_bus_add_match_async: the AddMatch is not waited for, yet the bus applies it before any

@@ -195,10 +195,10 @@ void ShortcutActions::start_capture() {
                 for (const auto& o : read_strings(outputs, "as"))
                   files += (files.empty() ? "" : ", ") + o;
               }
-              notifier_.send("Recording started",
-                             files.empty() ? fmt::format("Capture {}", id)
-                                           : fmt::format("Capture {} records to {}", id, files),
-                             Urgency::low, "media-record");
+              notifier_.send(
+                  "Recording started",
+                  files.empty() ? fmt::format("Capture {}", id) : fmt::format("Capture {} records to {}", id, files),
+                  Urgency::low, "media-record");
             });
       });
 }

@@ -179,21 +179,21 @@ void ShortcutPortal::request(const char* member, const std::string& token, const
         if (sd_bus_message_read(m, "u", &response) < 0) response = 2;
         done(response, m);
       });
-  const int r = calls_.call(kPortalName, kPortalPath, kGlobalShortcuts, member, append,
-                            [this, gen, path, failed, member](sd_bus_message* reply) {
-                              if (gen != generation_) return;
-                              if (const sd_bus_error* e = sd_bus_message_get_error(reply)) {
-                                calls_.forget(std::exchange(response_match_, 0));
-                                failed(e);
-                                return;
-                              }
-                              const char* handle = nullptr;
-                              if (sd_bus_message_read(reply, "o", &handle) >= 0 && handle && path != handle) {
-                                // Only portals older than 0.9 (2018) choose another path.
-                                zc::log::warn("global shortcuts: the portal answered {} at {}, not {}", member,
-                                              handle, path);
-                              }
-                            });
+  const int r =
+      calls_.call(kPortalName, kPortalPath, kGlobalShortcuts, member, append,
+                  [this, gen, path, failed, member](sd_bus_message* reply) {
+                    if (gen != generation_) return;
+                    if (const sd_bus_error* e = sd_bus_message_get_error(reply)) {
+                      calls_.forget(std::exchange(response_match_, 0));
+                      failed(e);
+                      return;
+                    }
+                    const char* handle = nullptr;
+                    if (sd_bus_message_read(reply, "o", &handle) >= 0 && handle && path != handle) {
+                      // Only portals older than 0.9 (2018) choose another path.
+                      zc::log::warn("global shortcuts: the portal answered {} at {}, not {}", member, handle, path);
+                    }
+                  });
   if (r < 0) {
     calls_.forget(std::exchange(response_match_, 0));
     zc::log::warn("global shortcuts: cannot call {}: {}", member, std::strerror(-r));
@@ -219,9 +219,10 @@ void ShortcutPortal::create_session() {
         } else {
           // xdg-desktop-portal 1.21+ answers NotAllowed "An app id is required" to a host
           // application it cannot name.
-          unavailable(fmt::format("the portal refused a shortcuts session ({}; it knows the daemon as {} through "
-                                  "its Registry or the unit app-{}.service)",
-                                  error_text(e), kAppId, kAppId));
+          unavailable(
+              fmt::format("the portal refused a shortcuts session ({}; it knows the daemon as {} through "
+                          "its Registry or the unit app-{}.service)",
+                          error_text(e), kAppId, kAppId));
         }
       },
       [this](uint32_t response, sd_bus_message* m) {
@@ -265,7 +266,9 @@ void ShortcutPortal::bind_shortcuts() {
         if (r >= 0) r = append_token(m, "handle_token", token);
         return r < 0 ? r : sd_bus_message_close_container(m);
       },
-      [this](const sd_bus_error* e) { unavailable(fmt::format("the portal refused BindShortcuts ({})", error_text(e))); },
+      [this](const sd_bus_error* e) {
+        unavailable(fmt::format("the portal refused BindShortcuts ({})", error_text(e)));
+      },
       [this](uint32_t response, sd_bus_message* m) {
         if (response != 0) {
           unavailable(fmt::format("the desktop did not bind the shortcuts (response {})", response));

@@ -68,14 +68,14 @@ class ShortcutPortal {
   BusCalls calls_;
   Activate activate_;
   std::vector<ShortcutBinding> bindings_;
-  std::string sender_;   // our unique name, as the portal writes it in paths ("1_42")
-  std::string session_;  // the session's object path while we hold one
+  std::string sender_;       // our unique name, as the portal writes it in paths ("1_42")
+  std::string session_;      // the session's object path while we hold one
   bool registered_ = false;  // Register was answered by the portal that runs now
   bool lost_ = false;        // the portal left the bus while we held something of it
   uint64_t generation_ = 0;  // answers for an older start() are dropped
   uint64_t counter_ = 0;     // handle tokens
   uint64_t response_match_ = 0;
-  bool watching_ = false;    // Activated and NameOwnerChanged matches made
+  bool watching_ = false;  // Activated and NameOwnerChanged matches made
 };
 
 }  // namespace zc::service

@@ -36,10 +36,10 @@ struct Daemon {
 // form, "CTRL+ALT+R"); the desktop may ask the user, and keeps the user's own choice.
 struct Shortcuts {
   bool enabled = true;
-  std::string save_replay;      // empty: the action is not bound
-  std::string start_stop;       // starts a capture with the daemon's defaults, or stops the latest
-  std::string pause_resume;     // the latest capture
-  std::string mute_microphone;  // the latest capture's microphone sources
+  std::string save_replay;       // empty: the action is not bound
+  std::string start_stop;        // starts a capture with the daemon's defaults, or stops the latest
+  std::string pause_resume;      // the latest capture
+  std::string mute_microphone;   // the latest capture's microphone sources
   uint32_t replay_seconds = 30;  // what save_replay saves; 0: everything the buffer holds
 
   bool operator==(const Shortcuts&) const = default;

@@ -155,7 +155,8 @@ ShortcutsStub::ShortcutsStub(Role role) : role_(role) {
     sd_bus_slot* slot = nullptr;
     const int r = fallback ? sd_bus_add_fallback_vtable(bus_, &slot, path, iface, v, nullptr, this)
                            : sd_bus_add_object_vtable(bus_, &slot, path, iface, v, this);
-    if (r < 0) throw std::runtime_error(std::string("ShortcutsStub: cannot export ") + iface + ": " + std::strerror(-r));
+    if (r < 0)
+      throw std::runtime_error(std::string("ShortcutsStub: cannot export ") + iface + ": " + std::strerror(-r));
     slots_.push_back(slot);
   };
   try {
