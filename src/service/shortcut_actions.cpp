@@ -56,7 +56,8 @@ ShortcutActions::ShortcutActions(sd_bus* bus, settings::Settings config, Directo
       config_(std::move(config)),
       directory_(std::move(directory)) {
   const char* unique = nullptr;
-  if (sd_bus_get_unique_name(bus, &unique) >= 0 && unique) self_ = unique;
+  // The well-known name is ours too once the daemon is ready; the unique one needs no owning.
+  self_ = sd_bus_get_unique_name(bus, &unique) >= 0 && unique ? unique : kBusName;
 }
 
 void ShortcutActions::set_config(const settings::Settings& config) {
@@ -95,7 +96,7 @@ void ShortcutActions::with_latest(Latest then, std::function<void()> none) {
   call(
       kManagerPath, "org.freedesktop.DBus.Properties", "Get",
       [](sd_bus_message* m) { return sd_bus_message_append(m, "ss", kManagerInterface, "Captures"); },
-      [this, then = std::move(then), none = std::move(none)](sd_bus_message* reply) {
+      [then = std::move(then), none = std::move(none)](sd_bus_message* reply) {
         if (const sd_bus_error* e = sd_bus_message_get_error(reply)) {
           zc::log::warn("global shortcuts: cannot list the captures: {}", error_message(e));
           return;

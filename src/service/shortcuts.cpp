@@ -165,8 +165,8 @@ void ShortcutPortal::start() {
 }
 
 void ShortcutPortal::request(const char* member, const std::string& token, const BusCalls::Appender& append,
-                             std::function<void(const sd_bus_error*)> failed,
-                             std::function<void(uint32_t, sd_bus_message*)> done) {
+                             const std::function<void(const sd_bus_error*)>& failed,
+                             const std::function<void(uint32_t, sd_bus_message*)>& done) {
   const uint64_t gen = generation_;
   const std::string path = std::string(kPortalPath) + "/request/" + sender_ + "/" + token;
   if (response_match_) calls_.forget(response_match_);
@@ -314,7 +314,8 @@ void ShortcutPortal::on_owner_changed(sd_bus_message* m) {
   const char* name = nullptr;
   const char* old_owner = nullptr;
   const char* new_owner = nullptr;
-  if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !name || std::strcmp(name, kPortalName)) {
+  if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !name ||
+      std::strcmp(name, kPortalName) != 0) {
     return;
   }
   if (new_owner && *new_owner) {

@@ -60,7 +60,8 @@ class ShortcutPortal {
   // Sends a portal call whose answer is a Request's Response: the match on the request's path is
   // made first (its path is known from the token), the method's reply only checked for errors.
   void request(const char* member, const std::string& token, const BusCalls::Appender& append,
-               std::function<void(const sd_bus_error*)> failed, std::function<void(uint32_t, sd_bus_message*)> done);
+               const std::function<void(const sd_bus_error*)>& failed,
+               const std::function<void(uint32_t, sd_bus_message*)>& done);
   void unavailable(const std::string& why);
   void on_activated(sd_bus_message* m);
   void on_owner_changed(sd_bus_message* m);
