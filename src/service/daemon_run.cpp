@@ -13,6 +13,8 @@
 #include "service/loop_poster.hpp"
 #include "service/metrics.hpp"
 #include "service/service.hpp"
+#include "service/shortcut_actions.hpp"
+#include "service/shortcuts.hpp"
 #include "session/zerocopy_mode.hpp"
 
 namespace zc::service {
@@ -149,6 +151,15 @@ int run_daemon(const DaemonArgs& args, const settings::Process& process) {
       return failed(chosen.error().describe());
     }
   }
+  // Global shortcuts: bound once the name is ours, rebound by a reload that changes them.
+  ShortcutActions shortcut_actions(bus.get(), *config, so.replay_directory);
+  ShortcutPortal shortcuts(bus.get(), [&shortcut_actions, &d](const std::string& id) {
+    if (!d.shutting_down) shortcut_actions.run(id);  // nothing new starts while every capture stops
+  });
+  so.on_config_reloaded = [&shortcut_actions, &shortcuts](const settings::Settings& s) {
+    shortcut_actions.set_config(s);
+    shortcuts.bind(shortcut_bindings(s.shortcuts));
+  };
   Service service(bus.get(), **poster, *config, so);
   d.service = &service;
   if (auto ok = service.register_manager(); !ok) return failed(ok.error().describe());
@@ -178,6 +189,8 @@ int run_daemon(const DaemonArgs& args, const settings::Process& process) {
   zc::log::info("daemon: ready on the session bus as {}", kBusName);
   sd_notify(0, "READY=1");
   d.notify_status();
+  // Asynchronous: the portal's answers come through the loop.
+  shortcuts.bind(shortcut_bindings(config->shortcuts));
 
   int r = sd_event_loop(event.get());
   if (!service.idle()) {

@@ -358,6 +358,7 @@ Result<void> Service::reload_config() {
     emit_manager_changed("ConfigError");
   }
   publish_metrics();
+  if (options_.on_config_reloaded) options_.on_config_reloaded(config_);
   return {};
 }
 

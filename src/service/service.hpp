@@ -44,6 +44,8 @@ struct ServiceOptions {
   std::function<std::string(const settings::Settings&)> replay_directory;
   // The state changed (a capture came, went or changed state): the daemon updates STATUS=.
   std::function<void()> on_status_change;
+  // A reload took a new configuration (after the Service's own part): the shortcuts rebind.
+  std::function<void(const settings::Settings&)> on_config_reloaded;
   session::PipelineHooks hooks;  // passed to every capture (tests)
 };
 

@@ -61,6 +61,8 @@ void add_capture(std::vector<Setting>& t);
 void add_sound(std::vector<Setting>& t);
 // The daemon's own settings.
 void add_daemon(std::vector<Setting>& t);
+// [shortcuts]: global shortcuts through the desktop portal.
+void add_shortcuts(std::vector<Setting>& t);
 // The process's toggles: environment variables only.
 void add_process(std::vector<Setting>& t);
 

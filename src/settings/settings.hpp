@@ -31,6 +31,20 @@ struct Daemon {
   bool operator==(const Daemon&) const = default;
 };
 
+// [shortcuts]: the daemon's global shortcuts through the desktop's GlobalShortcuts portal
+// (service/shortcuts). A trigger is the one the daemon suggests (the shortcuts specification's
+// form, "CTRL+ALT+R"); the desktop may ask the user, and keeps the user's own choice.
+struct Shortcuts {
+  bool enabled = true;
+  std::string save_replay;       // empty: the action is not bound
+  std::string start_stop;        // starts a capture with the daemon's defaults, or stops the latest
+  std::string pause_resume;      // the latest capture
+  std::string mute_microphone;   // the latest capture's microphone sources
+  uint32_t replay_seconds = 30;  // what save_replay saves; 0: everything the buffer holds
+
+  bool operator==(const Shortcuts&) const = default;
+};
+
 // The process's own toggles: environment variables only, read once at start.
 struct Process {
   std::string log_level = "info";  // ZEROCAST_LOG: spdlog's level names
@@ -55,6 +69,7 @@ enum class Command : uint8_t { record, daemon };
 struct Settings {
   session::RecordOptions capture;  // a capture's settings; the daemon's are StartCapture's defaults
   Daemon daemon;
+  Shortcuts shortcuts;
   Process process;
 
   bool operator==(const Settings&) const = default;

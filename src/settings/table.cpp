@@ -22,6 +22,7 @@ std::vector<Setting> make_table() {
   rows::add_capture(t);
   rows::add_sound(t);
   rows::add_daemon(t);
+  rows::add_shortcuts(t);
   rows::add_process(t);
   return t;
 }

@@ -71,6 +71,7 @@ DaemonHarness::DaemonHarness(DaemonOptions options) : options_(std::move(options
     std::ofstream out(config_path());
     out << options_.config;
   }
+  if (options_.before_start) options_.before_start();
   Process::Options po;
   po.env = options_.env;
   po.env["HOME"] = dir_;
@@ -263,11 +264,11 @@ std::optional<SignalRecorder::Signal> SignalRecorder::wait_for(const std::functi
 
 std::string call_error_name(const std::string& path, const std::string& iface, const std::string& member,
                             const std::function<int(sd_bus_message*)>& append, std::string* message,
-                            std::string* reply_text) {
+                            std::string* reply_text, const char* destination) {
   sd_bus* bus = nullptr;
   if (sd_bus_open_user(&bus) < 0) return "<no bus>";
   sd_bus_message* m = nullptr;
-  sd_bus_message_new_method_call(bus, &m, kBus, path.c_str(), iface.c_str(), member.c_str());
+  sd_bus_message_new_method_call(bus, &m, destination, path.c_str(), iface.c_str(), member.c_str());
   if (append) append(m);
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message* reply = nullptr;

@@ -36,6 +36,9 @@ struct DaemonOptions {
   std::map<std::string, std::string> env;
   std::vector<std::string> wrapper;  // argv prefix (e.g. unshare ... sh -c), "{daemon}" = the command
   bool wait_ready = true;
+  // Runs once the private bus and PipeWire are up, before the daemon starts (a portal of the
+  // tests' own that the daemon must find on its bus from the start).
+  std::function<void()> before_start;
 };
 
 class DaemonHarness {
@@ -111,9 +114,10 @@ inline std::function<bool(const SignalRecorder::Signal&)> state_is(const std::st
 
 // A method call through sd-bus, for checks of the error *name* (busctl prints only the
 // message). Returns the error name, or "" on success; `reply_text` gets an "o" or "s" reply.
+// `destination`: the daemon unless another name is given.
 std::string call_error_name(const std::string& path, const std::string& iface, const std::string& member,
                             const std::function<int(sd_bus_message*)>& append, std::string* message = nullptr,
-                            std::string* reply_text = nullptr);
+                            std::string* reply_text = nullptr, const char* destination = kBus);
 
 // Frame numbers drawn by the test source, read back from a decoded file.
 struct Numbers {
