@@ -1,6 +1,7 @@
 #include "session/region.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <regex>
 #include <string>
@@ -90,8 +91,8 @@ std::optional<Rect> region_crop(const Region& region, const Rect& visible,
   // Clamped to the picture, then even (down for the start, so nothing chosen is lost to it).
   const int64_t left = even_down(std::max<int64_t>(0, static_cast<int64_t>(x)));
   const int64_t top = even_down(std::max<int64_t>(0, static_cast<int64_t>(y)));
-  const int64_t right = std::min<int64_t>(visible.width, static_cast<int64_t>(x + w + 0.5));
-  const int64_t bottom = std::min<int64_t>(visible.height, static_cast<int64_t>(y + h + 0.5));
+  const int64_t right = std::min<int64_t>(visible.width, std::llround(x + w));
+  const int64_t bottom = std::min<int64_t>(visible.height, std::llround(y + h));
   const int64_t width = even_down(right - left);
   const int64_t height = even_down(bottom - top);
   if (width < kMinSide || height < kMinSide) return std::nullopt;
