@@ -7,35 +7,11 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/signals.hpp"
 #include "testsrc/test_source.hpp"
 
 namespace zc::testsrc {
 namespace {
-
-// Blocks SIGINT/SIGTERM for a scope, so they can be taken with sigtimedwait.
-class BlockedSignals {
- public:
-  BlockedSignals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-  }
-  ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
-  BlockedSignals(const BlockedSignals&) = delete;
-  BlockedSignals& operator=(const BlockedSignals&) = delete;
-
-  // The signal that arrived within `ms`, or 0.
-  int wait(long ms) const {
-    const timespec timeout{ms / 1000, (ms % 1000) * 1000000L};
-    const int sig = sigtimedwait(&set_, nullptr, &timeout);
-    return sig > 0 ? sig : 0;
-  }
-
- private:
-  sigset_t set_{};
-  sigset_t previous_{};
-};
 
 std::string summary(const Stats& s) {
   std::string line =
@@ -87,7 +63,7 @@ int run(const RunOptions& options, std::FILE* out) {
   const int64_t deadline = options.duration.count() > 0 ? monotonic_ns() + options.duration.count() * 1000000LL : 0;
   int code = kRunOk;
   while (true) {
-    if (const int sig = signals.wait(50); sig != 0) {
+    if (const int sig = signals.wait(std::chrono::milliseconds(50)); sig != 0) {
       zc::log::info("test-source: {} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;
     }
@@ -100,7 +76,7 @@ int run(const RunOptions& options, std::FILE* out) {
     if (s.gone) break;
     if (options.frames > 0 && s.queued >= options.frames) {
       // Give the consumer a moment to take the last frame before the node goes.
-      signals.wait(200);
+      signals.wait(std::chrono::milliseconds(200));
       break;
     }
     if (deadline != 0 && monotonic_ns() >= deadline) break;
