@@ -32,10 +32,12 @@ client) or once from the command line (zerocast record).")
 set(CPACK_DEBIAN_PACKAGE_SECTION video)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-# The libraries' packages from dpkg-shlibdeps; PipeWire itself (the daemon the binary talks to)
-# by hand. The portal is what captures a screen; slurp draws --region select.
+# The libraries' packages from dpkg-shlibdeps; by hand PipeWire itself (the daemon the binary
+# talks to) and procps, whose /bin/kill is the unit's ExecReload (a minimal Debian 12 has none:
+# systemd-analyze verify refuses the unit there without it). The portal is what captures a
+# screen; slurp draws --region select.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "pipewire")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "pipewire, procps")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "wireplumber | pipewire-media-session, xdg-desktop-portal")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "slurp")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

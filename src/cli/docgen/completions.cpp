@@ -10,7 +10,8 @@ namespace {
 constexpr std::string_view kMadeBy = "made from zerocast's command line by zc_docgen: do not edit.";
 
 // Every command with its path ("", "record", "ctl start"), parents before children.
-void flatten(const CommandRef& c, const std::string& path, std::vector<std::pair<std::string, const CommandRef*>>& out) {
+void flatten(const CommandRef& c, const std::string& path,
+             std::vector<std::pair<std::string, const CommandRef*>>& out) {
   out.emplace_back(path, &c);
   for (const auto& sub : c.commands)
     flatten(sub, path.empty() ? sub.name : path + " " + sub.name, out);
@@ -56,6 +57,16 @@ std::string single_quoted(const std::string& text, bool fish = false) {
          "'";
 }
 
+// One entry of a bash associative array: `        ['KEY']='VALUE'`.
+std::string bash_entry(const std::string& key, const std::string& value) {
+  std::string line = "        [";
+  line += single_quoted(key);
+  line += "]=";
+  line += single_quoted(value);
+  line += "\n";
+  return line;
+}
+
 bool has_file_positional(const CommandRef& c) {
   for (const auto& p : c.positionals) {
     if (p.files) return true;
@@ -74,20 +85,23 @@ std::string bash_completion(const CommandRef& zerocast) {
   for (const auto& [path, c] : all) {
     const std::string key = path.empty() ? "zerocast" : "zerocast " + path;
     std::vector<std::string> names;
+    names.reserve(c->commands.size());
     for (const auto& sub : c->commands)
       names.push_back(sub.name);
-    if (!names.empty()) commands += "        [" + single_quoted(key) + "]=" + single_quoted(join(names)) + "\n";
+    if (!names.empty()) commands += bash_entry(key, join(names));
     std::vector<std::string> option_names;
     for (const auto& o : c->options) {
       for (const auto& n : o.names) {
         option_names.push_back(n);
         if (o.value.empty()) continue;
-        values += "        [" + single_quoted(key + " " + n) + "]=" + single_quoted(join(o.forms)) + "\n";
-        if (o.files) files += "        [" + single_quoted(key + " " + n) + "]=1\n";
+        std::string option_key = key;
+        option_key.append(" ").append(n);
+        values += bash_entry(option_key, join(o.forms));
+        if (o.files) files += bash_entry(option_key, "1");
       }
     }
-    options += "        [" + single_quoted(key) + "]=" + single_quoted(join(option_names)) + "\n";
-    if (has_file_positional(*c)) files += "        [" + single_quoted(key) + "]=1\n";
+    options += bash_entry(key, join(option_names));
+    if (has_file_positional(*c)) files += bash_entry(key, "1");
   }
   std::string out = "# bash completion for zerocast(1), " + std::string(kMadeBy) + "\n";
   out += R"(_zerocast() {
@@ -96,15 +110,19 @@ std::string bash_completion(const CommandRef& zerocast) {
 
     # Each command's subcommands and options, by the command's path.
     local -A commands=(
-)" + commands + R"(    )
+)" + commands +
+         R"(    )
     local -A options=(
-)" + options + R"(    )
+)" + options +
+         R"(    )
     # The options that take a value ("PATH OPTION"), and the words and prefixes that complete it.
     local -A values=(
-)" + values + R"(    )
+)" + values +
+         R"(    )
     # Values, and commands' arguments, that are files.
     local -A files=(
-)" + files + R"(    )
+)" + files +
+         R"(    )
 
     # The command typed so far: only commands without valued options have subcommands, so a word
     # that names a subcommand is one.
@@ -199,11 +217,12 @@ _zerocast_values() {
   for (const auto& [path, c] : commands_of(zerocast)) {
     out += "\n" + zsh_function_name(path) + "() {\n";
     std::vector<std::string> specs;
+    specs.reserve(c->options.size() + c->positionals.size());
     for (const auto& o : c->options)
       specs.push_back(zsh_option_spec(o));
     for (const auto& p : c->positionals) {
-      specs.push_back(single_quoted((p.required ? ":" : "::") + zsh_spec_text(p.names.front()) + ":" +
-                                    (p.files ? "_files" : " ")));
+      specs.push_back(
+          single_quoted((p.required ? ":" : "::") + zsh_spec_text(p.names.front()) + ":" + (p.files ? "_files" : " ")));
     }
     if (c->commands.empty()) {
       out += "  _arguments -s -S";
@@ -222,8 +241,8 @@ _zerocast_values() {
     out += "  case $state in\n    command) _describe -t commands " + single_quoted("zerocast " + path + " command") +
            " commands ;;\n    argument)\n      case $words[1] in\n";
     for (const auto& sub : c->commands) {
-      out += "        " + sub.name + ") " + zsh_function_name(path.empty() ? sub.name : path + " " + sub.name) +
-             " ;;\n";
+      out +=
+          "        " + sub.name + ") " + zsh_function_name(path.empty() ? sub.name : path + " " + sub.name) + " ;;\n";
     }
     out += "      esac ;;\n  esac\n}\n";
   }

@@ -2,6 +2,7 @@
 // completions (zerocast.bash, _zerocast, zerocast.fish) into DIR, made from the command line that
 // main() parses with. Run by the build; a file whose text is unchanged is left alone.
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -27,7 +28,9 @@ bool write_if_changed(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(stderr, "usage: zc_docgen TEMPLATE DIR\n");
     return 2;
@@ -40,7 +43,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   // An empty environment: the defaults the help shows are the table's, not the builder's.
-  const zc::cli::Context context{zc::settings::Environment(std::map<std::string, std::string>{}), zc::settings::defaults(zc::settings::Command::record)};
+  const zc::cli::Context context{zc::settings::Environment(std::map<std::string, std::string>{}),
+                                 zc::settings::defaults(zc::settings::Command::record)};
   CLI::App app;
   zc::cli::add_commands(app, context);
   const auto zerocast = zc::cli::describe(app);
@@ -51,4 +55,17 @@ int main(int argc, char** argv) {
                   write_if_changed(dir + "/zerocast.fish", zc::cli::fish_completion(zerocast));
   if (!ok) std::fprintf(stderr, "zc_docgen: cannot write into %s\n", dir.c_str());
   return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zc_docgen: %s\n", e.what());
+    return 1;
+  } catch (...) {
+    return 1;
+  }
 }

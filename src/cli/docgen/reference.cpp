@@ -84,12 +84,15 @@ std::vector<std::string> forms_of(std::string_view hint) {
     const std::string_view rest = std::string_view(alt).substr(end);
     if (rest.empty()) {
       forms.push_back(word);
-    } else if (rest == ":" || (rest.size() > 1 && rest[0] == ':' && std::isupper(static_cast<unsigned char>(rest[1])))) {
+    } else if (rest == ":" ||
+               (rest.size() > 1 && rest[0] == ':' && std::isupper(static_cast<unsigned char>(rest[1])))) {
       forms.push_back(word + ":");  // node:ID → node:
     } else if (rest.size() > 3 && rest.substr(0, 2) == "[:" && rest.back() == ']') {
       forms.push_back(word);  // portal[:monitor|window] → portal portal:monitor portal:window
-      for (const auto& sub : split(rest.substr(2, rest.size() - 3), "|"))
-        forms.push_back(word + ":" + sub);
+      for (const auto& sub : split(rest.substr(2, rest.size() - 3), "|")) {
+        std::string form = word;
+        forms.push_back(form.append(":").append(sub));
+      }
     } else {
       continue;
     }

@@ -105,9 +105,9 @@ TEST_CASE("the man page renders and names every option, variable and config key"
   if (!have_program("groff")) ZC_SKIP("groff is not installed");
   const std::string text_path = zc::test::make_temp_dir("zc-man") + "/zerocast.txt";
   // One long line per paragraph and no hyphenation: every name stays whole. -ww: every warning.
-  const auto r = run({"sh", "-c", "groff -k -man -Tutf8 -P-cbou -rLL=2000n -rHY=0 -ww \"$1\" > \"$2\"", "sh",
-                      ZC_MAN_PAGE, text_path},
-                     kTimeout);
+  const auto r = run(
+      {"sh", "-c", "groff -k -man -Tutf8 -P-cbou -rLL=2000n -rHY=0 -ww \"$1\" > \"$2\"", "sh", ZC_MAN_PAGE, text_path},
+      kTimeout);
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.empty());  // groff's warnings
@@ -174,8 +174,8 @@ zc_complete() {
   script += "zc_complete 'zerocast record --source portal:w'\nzc_complete 'zerocast record --codec=h'\n";
   expected.emplace_back("window");
   expected.emplace_back("h264 hevc");
-  const auto r = run({"bash", "--norc", "--noprofile", "-c", script, "bash", bash_completion, docgen_file("zerocast.bash")},
-                     kTimeout);
+  const auto r = run(
+      {"bash", "--norc", "--noprofile", "-c", script, "bash", bash_completion, docgen_file("zerocast.bash")}, kTimeout);
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(lines_of(r.output) == expected);
@@ -184,9 +184,9 @@ zc_complete() {
 TEST_CASE("fish completes commands, options, values and ctl verbs") {
   if (!have_program("fish")) ZC_SKIP("fish is not installed");
   for (const auto& c : cases()) {
-    const auto r =
-        run({"fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", docgen_file("zerocast.fish"), c.line},
-            kTimeout);
+    const auto r = run(
+        {"fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", docgen_file("zerocast.fish"), c.line},
+        kTimeout);
     INFO(c.line << " →\n" << r.output);
     REQUIRE(r.status == 0);
     std::vector<std::string> offered;
