@@ -26,6 +26,11 @@ packages=(
   util-linux procps xz-utils time
   # the vm tests' guest (tests/vm): TCG emulator, the Debian bootstrapper, image tools
   qemu-system-x86 debootstrap cpio e2fsprogs
+  # the man page (scdoc renders it at build time; groff and man-db read it back in its test) and
+  # the three shells whose completions the tests load and try
+  scdoc groff-base man-db bash-completion zsh fish
+  # the Debian package's check (tools/make-deb.sh runs lintian on the .deb)
+  lintian
   # style checks
   clang-format clang-tidy-16
   # fuzzing (tools/fuzz.sh): clang-16 and its libFuzzer and sanitizer runtimes

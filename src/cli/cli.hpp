@@ -23,4 +23,13 @@ std::function<int()> add_daemon_command(CLI::App& app, const Context& context);
 std::function<int()> add_ctl_command(CLI::App& app);
 std::function<int()> add_probe_command(CLI::App& app);  // probe.cpp
 
+// Every subcommand's callback, as add_commands registered them.
+struct Commands {
+  std::function<int()> record, test_source, daemon, ctl, probe, sources;
+};
+// The whole command line on `app` (commands.cpp): its description, --version and every
+// subcommand. main() parses with it; the man page and the shell completions are made from it
+// (cli/docgen), so they name what the parser takes.
+Commands add_commands(CLI::App& app, const Context& context);
+
 }  // namespace zc::cli

@@ -194,7 +194,8 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   auto* ctl = app.add_subcommand("ctl", "Control a running zerocast daemon over D-Bus");
   ctl->require_subcommand(1);
   auto capture_option = [&](CLI::App* c) {
-    c->add_option("--capture", args->capture, "The capture: its number or object path (default: the only one)");
+    c->add_option("--capture", args->capture, "The capture: its number or object path (default: the only one)")
+        ->type_name("N | PATH");
   };
 
   ctl->add_subcommand("status", "Show the daemon and every capture");
@@ -205,7 +206,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   auto* stop = ctl->add_subcommand("stop", "Stop a capture (its files are finished first)");
   capture_option(stop);
   auto* save = ctl->add_subcommand("save-replay", "Write the replay buffer to a file while the capture goes on");
-  save->add_option("file", args->file, "File (.mkv .mp4 .ts); default: the replay directory");
+  save->add_option("file", args->file, "File (.mkv .mp4 .ts); default: the replay directory")->type_name("FILE");
   save->add_option("--seconds", args->seconds, "The last N seconds (default: everything held)");
   capture_option(save);
   auto* key = ctl->add_subcommand("keyframe", "Ask for a keyframe now");

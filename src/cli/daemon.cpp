@@ -23,9 +23,10 @@ std::function<int()> add_daemon_command(CLI::App& app, const Context& context) {
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("daemon", "Run the D-Bus service (io.github.zerocast.Zerocast1) on the session bus");
   cmd->add_option("--config", args->daemon.config_path,
-                  "Config file (default: $XDG_CONFIG_HOME/zerocast/config.toml; it must exist when given)");
+                  "Config file (default: $XDG_CONFIG_HOME/zerocast/config.toml; it must exist when given)")
+      ->type_name("FILE");
   args->line.add_options(*cmd, settings::CommandLine::For::daemon);
-  cmd->add_option("--set", args->sets, "Any config key: --set capture.codec=hevc (repeatable)");
+  cmd->add_option("--set", args->sets, "Any config key: --set capture.codec=hevc (repeatable)")->type_name("KEY=VALUE");
   return [args, &context] {
     auto& o = args->daemon.overrides;
     for (const auto& s : args->sets) {

@@ -8,7 +8,6 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.hpp"
-#include "cli/sources.hpp"
 #include "core/allocator.hpp"
 #include "core/library_pages.hpp"
 #include "core/log.hpp"
@@ -86,15 +85,8 @@ std::optional<std::string> option_hint(CLI::App& app, const CLI::ParseError& e) 
 }
 
 int run(int argc, char** argv, const zc::cli::Context& context) {
-  CLI::App app{"zerocast: screen capture through PipeWire, encoded with FFmpeg (GPU zero-copy where possible)"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("zerocast ") + ZEROCAST_VERSION);
-  auto record = zc::cli::add_record_command(app, context);
-  auto test_source = zc::cli::add_test_source_command(app);
-  auto daemon = zc::cli::add_daemon_command(app, context);
-  auto ctl = zc::cli::add_ctl_command(app);
-  auto probe = zc::cli::add_probe_command(app);
-  auto sources = zc::cli::add_sources_command(app);
+  CLI::App app;
+  const auto commands = zc::cli::add_commands(app, context);
   if (const auto typo = mistyped_command(app, argc, argv)) {
     std::fprintf(stderr, "%s\n", typo->c_str());
     return zc::session::kExitUsage;
@@ -106,12 +98,12 @@ int run(int argc, char** argv, const zc::cli::Context& context) {
     if (const auto hint = option_hint(app, e)) std::fprintf(stderr, "%s\n", hint->c_str());
     return code == 0 ? 0 : zc::session::kExitUsage;
   }
-  if (app.got_subcommand("record")) return record();
-  if (app.got_subcommand("test-source")) return test_source();
-  if (app.got_subcommand("daemon")) return daemon();
-  if (app.got_subcommand("ctl")) return ctl();
-  if (app.got_subcommand("zerocopy-probe")) return probe();
-  if (app.got_subcommand("sources")) return sources();
+  if (app.got_subcommand("record")) return commands.record();
+  if (app.got_subcommand("test-source")) return commands.test_source();
+  if (app.got_subcommand("daemon")) return commands.daemon();
+  if (app.got_subcommand("ctl")) return commands.ctl();
+  if (app.got_subcommand("zerocopy-probe")) return commands.probe();
+  if (app.got_subcommand("sources")) return commands.sources();
   return zc::session::kExitUsage;
 }
 

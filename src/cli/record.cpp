@@ -254,7 +254,8 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context) {
   cmd->add_flag("-q,--quiet", args->quiet, "Errors only: no warnings, no summary");
   cmd->add_option("--config", args->config_path,
                   "Config file, as the daemon's (default: $XDG_CONFIG_HOME/zerocast/config.toml, when it exists; it "
-                  "must exist when given); options given here win over it");
+                  "must exist when given); options given here win over it")
+      ->type_name("FILE");
   cmd->footer(
       "Ctrl-C, SIGTERM or SIGHUP finish every output and exit 0; a second one abandons within 2 s.\n"
       "SIGUSR1 pauses the recording (the capture stays connected, nothing is encoded), SIGUSR2 resumes\n"

@@ -84,10 +84,13 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option("--size", args->size, "WIDTHxHEIGHT, up to 7680x4320")->capture_default_str();
   cmd->add_option("--fps", o.fps, "Frames per second, up to 240")->capture_default_str();
   cmd->add_option("--format", args->format, testsrc::format_names())->capture_default_str();
-  cmd->add_option("--mode", args->mode, "shm, or dmabuf (with modifier fixation)")->capture_default_str();
+  cmd->add_option("--mode", args->mode, "shm, or dmabuf (with modifier fixation)")
+      ->type_name("shm | dmabuf")
+      ->capture_default_str();
   cmd->add_option("--dmabuf-alloc", args->dmabuf_alloc,
                   "dmabuf mode's buffers: auto (GBM when it allocates on a DRM node, else memfds), gbm (required), "
                   "udmabuf (/dev/udmabuf, LINEAR), memfd")
+      ->type_name("auto | gbm | udmabuf | memfd")
       ->capture_default_str();
   cmd->add_option("--name", o.node_name, "node.name")->capture_default_str();
   cmd->add_option("--buffers", o.buffers, "Buffers to offer, and the most it takes (2..16; mutter offers 16)")
@@ -100,11 +103,13 @@ std::function<int()> add_test_source_command(CLI::App& app) {
   cmd->add_option("--sync", args->sync,
                   "dmabuf mode (gbm or udmabuf): none, implicit (a vgem write fence per frame) or explicit "
                   "(SPA_META_SyncTimeline on timeline syncobjs)")
+      ->type_name("none | implicit | explicit")
       ->capture_default_str();
   cmd->add_option("--late-ms", o.late_ms,
                   "With --sync: queue each buffer first, write its pixels and signal its sync this many ms later");
   cmd->add_flag("--cursor", o.cursor, "Send a metadata cursor (SPA_META_Cursor)");
-  cmd->add_option("--hdr", o.hdr, "10-bit RGB formats: announce HDR, pq or hlg (with BT.2020 primaries)");
+  cmd->add_option("--hdr", o.hdr, "10-bit RGB formats: announce HDR, pq or hlg (with BT.2020 primaries)")
+      ->type_name("pq | hlg");
   cmd->add_option("--frames", args->run.frames, "Stop after this many frames");
   cmd->add_option("--duration", args->duration, "Stop after this many seconds");
   return [args] { return run_test_source(*args); };

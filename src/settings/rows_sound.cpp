@@ -25,7 +25,8 @@ void add_sound(std::vector<Setting>& t) {
                  }
                  s.capture.audio = std::move(sources);
                  return std::nullopt;
-               }});
+               },
+               "output | input | test | node: | serial: | name: | app:"});
   t.push_back({"audio_tracks",
                Kind::text,
                {"--audio-tracks", "audio.tracks", "audio-tracks", "ZEROCAST_AUDIO_TRACKS", "", ""},

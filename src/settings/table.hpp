@@ -68,6 +68,9 @@ struct Setting {
   std::vector<FlagFor> cli_flags;  // more command-line flags for a text setting
   // Stores a checked value, or says why it refuses it ("must be even both ways").
   std::optional<std::string> (*apply)(Settings& settings, const Value& value);
+  // What a shell completes for the value, where the hint does not say it: words and prefixes
+  // ("app:") between " | ". Empty: the hint's own words (cli/docgen reads both).
+  std::string_view forms = {};
 };
 
 const std::vector<Setting>& table();
