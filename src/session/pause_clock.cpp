@@ -67,6 +67,16 @@ int64_t PauseClock::shift(int64_t t_ns) const {
   return t_ns - before;
 }
 
+int64_t PauseClock::shift_end(int64_t t_ns) const {
+  std::lock_guard lock(mutex_);
+  int64_t before = 0;
+  for (const Span& s : spans_) {
+    if (s.end_ns == 0 || t_ns < s.end_ns) break;
+    before += s.end_ns - s.begin_ns;
+  }
+  return t_ns - before;
+}
+
 int64_t PauseClock::unshift(int64_t shifted_ns) const {
   std::lock_guard lock(mutex_);
   // Walk the spans on the shifted timeline: each begins at its capture time less the spans

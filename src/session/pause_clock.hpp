@@ -24,6 +24,9 @@ class PauseClock {
   // The capture time `t_ns` on the paused-free timeline: minus every span (or its part) before
   // it. A moment inside a span maps to where that span began.
   int64_t shift(int64_t t_ns) const;
+  // As shift(), but a moment inside a span moves only by the spans before that one: where a
+  // picture shown from before the span ends (a run that ends paused).
+  int64_t shift_end(int64_t t_ns) const;
   // The inverse for a moment that is not inside a span: the capture time of a shifted time.
   int64_t unshift(int64_t shifted_ns) const;
   // `t_ns` outside spans; inside a closed span its end; inside the open span nullopt.

@@ -246,7 +246,7 @@ void AudioCapture::pad_to_end() {
   // pause began, and the sound it discarded there is that frame's. Silence fills it, so every
   // track still ends with the picture.
   if (!settings_.pauses || end_ns_ <= start_ns_) return;
-  const int64_t span = settings_.pauses->shift(end_ns_) - settings_.pauses->shift(start_ns_);
+  const int64_t span = settings_.pauses->shift_end(end_ns_) - settings_.pauses->shift(start_ns_);
   const int64_t expected = span * static_cast<int64_t>(audio::kRate) / 1'000'000'000;
   const int64_t missing = expected - static_cast<int64_t>(encoded_frames_);
   if (missing <= 0) return;

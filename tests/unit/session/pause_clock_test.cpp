@@ -19,6 +19,7 @@ TEST_CASE("pause clock: one span, open then closed", "[session][pause]") {
   CHECK_FALSE(c.next_unpaused(1500).has_value());
   CHECK(c.shift(999) == 999);
   CHECK(c.shift(1500) == 1000);  // inside: where the span began
+  CHECK(c.shift_end(1500) == 1500);  // ... or, for a picture's end, not moved by its own span
   CHECK(c.stretch_at(1500).paused);
   CHECK(c.stretch_at(900).until_ns == 1000);
 
@@ -57,6 +58,9 @@ TEST_CASE("pause clock: several spans add up, and shift and unshift agree outsid
   }
   CHECK(c.shift(1999) == 1999 - 250);
   CHECK(c.shift(2500) == 2000 - 250);
+  CHECK(c.shift_end(2500) == 2500 - 250);
+  CHECK(c.shift_end(1020) == 1020 - 200);
+  CHECK(c.shift_end(1999) == c.shift(1999));
   // Shifted times keep their order: what the encoder gets never goes back.
   int64_t last = -1;
   for (int64_t t = 0; t < 3000; t += 7) {
