@@ -18,7 +18,7 @@ TEST_CASE("pause clock: one span, open then closed", "[session][pause]") {
   CHECK(c.paused_at(5'000'000));  // an open span reaches on
   CHECK_FALSE(c.next_unpaused(1500).has_value());
   CHECK(c.shift(999) == 999);
-  CHECK(c.shift(1500) == 1000);  // inside: where the span began
+  CHECK(c.shift(1500) == 1000);      // inside: where the span began
   CHECK(c.shift_end(1500) == 1500);  // ... or, for a picture's end, not moved by its own span
   CHECK(c.stretch_at(1500).paused);
   CHECK(c.stretch_at(900).until_ns == 1000);
