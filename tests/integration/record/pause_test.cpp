@@ -18,6 +18,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Frames an encoder that falls behind may drop in a row (a sanitizer build on a busy machine)
+// without that counting as the pause's jump in the test source's numbers (about 90 at 30 fps).
+constexpr uint32_t kDropsAllowed = 15;
+
 // The summary's "paused    N time(s), S s left out (F frames)".
 struct PausedLine {
   int times = -1;
@@ -65,7 +69,7 @@ TEST_CASE("record: SIGUSR1 pauses and SIGUSR2 resumes into one continuous file, 
   CHECK(line.seconds >= 2.8);
   CHECK(line.seconds <= 3.3);
 
-  const PausedFile f = read_paused_file(path, kMarkEvery, 5);
+  const PausedFile f = read_paused_file(path, kMarkEvery, kDropsAllowed);
   INFO(f.describe());
   REQUIRE(f.error.empty());
   REQUIRE(f.av.error.empty());
@@ -101,7 +105,7 @@ TEST_CASE("record: a recording that ends while paused ends where the picture sto
   REQUIRE(status == 0);
   const PausedLine line = paused_line(output);
   REQUIRE(line.times == 1);
-  const PausedFile f = read_paused_file(path, kMarkEvery, 5);
+  const PausedFile f = read_paused_file(path, kMarkEvery, kDropsAllowed);
   INFO(f.describe());
   REQUIRE(f.av.error.empty());
   // --duration counts the clock: the paused rest of it (2.5 s) is not in the file.

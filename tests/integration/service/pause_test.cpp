@@ -16,6 +16,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Frames an encoder that falls behind may drop in a row (a sanitizer build on a busy machine)
+// without that counting as the pause's jump in the test source's numbers (about 90 at 30 fps).
+constexpr uint32_t kDropsAllowed = 15;
+
 constexpr uint32_t kMarkEvery = 15;  // the 30 fps test source clicks twice a second
 
 uint64_t frames_encoded(DaemonHarness& d) {
@@ -71,7 +75,7 @@ TEST_CASE("daemon: Pause and Resume leave the paused time out of the file, sound
   auto stopped = d.ctl({"stop"});
   REQUIRE(stopped.status == 0);
 
-  const PausedFile f = read_paused_file(path, kMarkEvery, 5);
+  const PausedFile f = read_paused_file(path, kMarkEvery, kDropsAllowed);
   INFO(f.describe());
   INFO(d.logs().substr(0, 4000));
   REQUIRE(f.error.empty());
