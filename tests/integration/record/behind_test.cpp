@@ -17,6 +17,7 @@
 
 using namespace zc;
 using namespace std::chrono_literals;
+using zc::session::Snapshot;
 
 namespace {
 
@@ -76,7 +77,7 @@ TEST_CASE("record with sound: an encoder seconds behind still ends the sound wit
   REQUIRE(started);
   auto outcome = (*p)->wait(60s);
   REQUIRE(outcome);
-  const session::Snapshot snap = (*p)->snapshot();
+  const Snapshot snap = (*p)->snapshot();
   INFO((outcome->error ? outcome->error->describe() : outcome->reason));
   REQUIRE_FALSE(outcome->error);
   // It was behind: most frames were dropped from the full queue, and the last packets came
