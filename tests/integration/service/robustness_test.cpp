@@ -72,7 +72,7 @@ TEST_CASE("a PipeWire restart mid-capture: the capture reconnects and the file g
   REQUIRE(saved.status == 0);
   REQUIRE(d.ctl({"stop"}).status == 0);
 
-  // One file, both sessions in it (the new test source counts from 0 again), every frame readable.
+  // One file, both pipelines in it (the new test source counts from 0 again), every frame readable.
   const Numbers main = decode_one_file(d, "main");
   const auto parts = runs(main.numbers);
   INFO("runs: " << parts.size());
