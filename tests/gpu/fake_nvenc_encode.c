@@ -312,18 +312,19 @@ static NVENCSTATUS NVENCAPI sequence_params_ex(void* e, NV_ENC_INITIALIZE_PARAMS
 
 static ZcH264Sequence sequence(void) {
   const NV_ENC_CONFIG_H264_VUI_PARAMETERS* v = &g_state.config.encodeCodecConfig.h264Config.h264VUIParameters;
-  ZcH264Sequence s = {g_state.init.encodeWidth,
-                      g_state.init.encodeHeight,
-                      (int)v->videoSignalTypePresentFlag,
-                      (int)v->videoFormat,
-                      (int)v->videoFullRangeFlag,
-                      (int)v->colourDescriptionPresentFlag,
-                      (int)v->colourPrimaries,
-                      (int)v->transferCharacteristics,
-                      (int)v->colourMatrix,
-                      (int)v->chromaSampleLocationFlag,
-                      (int)v->chromaSampleLocationTop,
-                      (int)v->chromaSampleLocationBot};
+  ZcH264Sequence s = {0};
+  s.width = g_state.init.encodeWidth;
+  s.height = g_state.init.encodeHeight;
+  s.signal_type_present = (int)v->videoSignalTypePresentFlag;
+  s.video_format = (int)v->videoFormat;
+  s.full_range = (int)v->videoFullRangeFlag;
+  s.colour_description_present = (int)v->colourDescriptionPresentFlag;
+  s.primaries = (int)v->colourPrimaries;
+  s.transfer = (int)v->transferCharacteristics;
+  s.matrix = (int)v->colourMatrix;
+  s.chroma_loc_present = (int)v->chromaSampleLocationFlag;
+  s.chroma_loc_top = (int)v->chromaSampleLocationTop;
+  s.chroma_loc_bottom = (int)v->chromaSampleLocationBot;
   return s;
 }
 

@@ -41,7 +41,17 @@ std::vector<uint8_t> picture(uint32_t n) {
 
 TEST_CASE("the stand-in NVENC's H.264 decodes to exactly its input, with the colour its VUI was given",
           "[gpu-standin]") {
-  ZcH264Sequence seq{kW, kH, 1, 5, 1, 1, 1, 13, 1, 1, 0, 0};  // BT.709 primaries, sRGB curve, matrix 1, full
+  ZcH264Sequence seq{};  // BT.709 primaries, sRGB curve, matrix 1, full
+  seq.width = kW;
+  seq.height = kH;
+  seq.signal_type_present = 1;
+  seq.video_format = 5;
+  seq.full_range = 1;
+  seq.colour_description_present = 1;
+  seq.primaries = 1;
+  seq.transfer = 13;
+  seq.matrix = 1;
+  seq.chroma_loc_present = 1;
   ZcBytes stream{};
   constexpr uint32_t kPictures = 5;
   for (uint32_t n = 0; n < kPictures; ++n) {
