@@ -13,6 +13,9 @@ pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavcodec libavformat libavut
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(FFNVCODEC REQUIRED IMPORTED_TARGET ffnvcodec)
 pkg_check_modules(DRM REQUIRED IMPORTED_TARGET libdrm)
+# libva: FFmpeg's libavutil links it already; zerocast calls it for what FFmpeg 5.1 does not do
+# (importing dmabufs with their modifiers, the driver's name and entrypoints).
+pkg_check_modules(LIBVA REQUIRED IMPORTED_TARGET libva libva-drm)
 
 find_library(LIBYUV_LIBRARY NAMES yuv REQUIRED)
 find_path(LIBYUV_INCLUDE_DIR libyuv.h REQUIRED)

@@ -13,7 +13,7 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libyuv-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libexpected-dev
   libsystemd-dev libffmpeg-nvenc-dev libcpp-httplib-dev nlohmann-json3-dev
-  libegl-dev libgles-dev libgl-dev libvulkan-dev glslc libgbm-dev libdrm-dev
+  libegl-dev libgles-dev libgl-dev libvulkan-dev glslc libgbm-dev libdrm-dev libva-dev
   catch2
   # runtime pieces the main job, tests and benchmarks start
   pipewire pipewire-bin wireplumber pipewire-tests ffmpeg

@@ -62,13 +62,9 @@ Result<void> FfmpegEncoder::check_frame(const DeviceFrame& frame) const {
   return {};
 }
 
-Result<void> FfmpegEncoder::open() {
-  const AVCodec* codec = avcodec_find_encoder_by_name(codec_name_.c_str());
-  if (!codec) return failed(Errc::not_found, "not in this FFmpeg build");
-  if (config_.width == 0 || config_.height == 0) return failed(Errc::invalid_argument, "no frame size configured");
-
-  ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(codec));
-  if (!ctx) return failed(Errc::internal, "out of memory allocating the codec context");
+ffmpeg::CodecContextPtr FfmpegEncoder::make_context(const AVCodec& codec) const {
+  ffmpeg::CodecContextPtr ctx(avcodec_alloc_context3(&codec));
+  if (!ctx) return ctx;
   ctx->width = static_cast<int>(config_.width);
   ctx->height = static_cast<int>(config_.height);
   ctx->pix_fmt = av_pixel_format(input_.format);
@@ -85,10 +81,25 @@ Result<void> FfmpegEncoder::open() {
   // curve), converted by BT.709 or BT.601 at the chosen range; YUV sources keep their own.
   apply_colour_tags(config_.colour, *ctx);
   apply_rate_control(rc_, *ctx);
+  return ctx;
+}
 
+Result<void> FfmpegEncoder::open() {
+  const AVCodec* codec = avcodec_find_encoder_by_name(codec_name_.c_str());
+  if (!codec) return failed(Errc::not_found, "not in this FFmpeg build");
+  if (config_.width == 0 || config_.height == 0) return failed(Errc::invalid_argument, "no frame size configured");
+
+  ffmpeg::CodecContextPtr ctx;
   ffmpeg::Dictionary options;
-  if (auto r = configure(*ctx, rc_, options); !r) return failed(r.error().code, r.error().message);
-  if (int err = avcodec_open2(ctx.get(), codec, options.get()); err < 0) {
+  for (int attempt = 0;; ++attempt) {
+    ctx = make_context(*codec);
+    if (!ctx) return failed(Errc::internal, "out of memory allocating the codec context");
+    options.clear();
+    if (auto r = configure(*ctx, rc_, options); !r) return failed(r.error().code, r.error().message);
+    const int err = avcodec_open2(ctx.get(), codec, options.get());
+    if (err >= 0) break;
+    // A family may know another way to open (VA-API: the low-power entrypoint); once only.
+    if (attempt == 0 && retry_open(err)) continue;
     std::string why = "cannot open: " + ffmpeg::error_text(err);
     if (std::string more = explain_open_failure(err); !more.empty()) why += " (" + more + ")";
     return failed(Errc::encoder, why);

@@ -1,5 +1,5 @@
 #pragma once
-// Encoder selection. Candidates per codec in DESIGN order (NVENC first, then software); `auto`
+// Encoder selection. Candidates per codec in DESIGN order (NVENC, VA-API, software); `auto`
 // proves each one by opening it and encoding one synthetic frame (then drains and frees it) and
 // keeps the first that works. A forced name tries only that encoder. Every rejection and the
 // choice are logged. The catalog is injectable so tests can use fakes.
@@ -30,11 +30,14 @@ struct Candidate {
 inline constexpr uint32_t kProbeWidth = 640, kProbeHeight = 360;
 using Catalog = std::vector<Candidate>;
 
-// h264_nvenc, libx264 (NV12); hevc_nvenc, libx265; av1_nvenc, libsvtav1. Entries carry their
+// h264_nvenc, h264_vaapi, libx264 (NV12); hevc_nvenc, hevc_vaapi, libx265; av1_nvenc, av1_vaapi,
+// libsvtav1. Entries carry their
 // 8-bit input; input_at_depth() gives the 10-bit one (the factory refuses what it cannot). Candidates missing from
 // the linked FFmpeg stay listed and are rejected with that reason.
-// With `cuda`, the NVENC candidates take CUDA NV12 frames on that context (make_nvenc_cuda).
-Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda = nullptr);
+// With `cuda`, the NVENC candidates take CUDA NV12 frames on that context (make_nvenc_cuda). The
+// VA-API candidates share `vaapi` (default: a slot of its own on the first render node that opens).
+Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda = nullptr,
+                        std::shared_ptr<VaapiDevices> vaapi = nullptr);
 
 // Makes the frame a probe encodes (default: a CPU frame with a pattern, in the candidate's layout).
 using ProbeFrameSource = std::function<Result<DeviceFrame>(const EncoderConfig&, const InputSpec&)>;

@@ -88,6 +88,9 @@ Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, Pi
   cpu_options.damage = options.damage;
   cpu_options.host_for_cuda = true;
   choice.mode = mode;
+  // The encoders' VA-API display, shared by every pipeline this choice makes (the daemon's
+  // captures): opened once, on first use.
+  auto vaapi = std::make_shared<encode::VaapiDevices>(options.vaapi_device);
   if (!make_path) {
     make_path = [](std::shared_ptr<cuda::CudaContext> cuda) {
       return zerocopy::cuda_bridge::make_gpu_path({}, std::move(cuda));
@@ -98,6 +101,7 @@ Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, Pi
     choice.cpu_reason = reason;
     choice.description = "cpu (" + reason + ")";
     hooks.make_importer = nullptr;
+    if (!hooks.catalog) hooks.catalog = encode::default_catalog(nullptr, vaapi);
     zerocopy::CpuImportOptions named = cpu_options;
     named.name = choice.description;
     hooks.make_cpu_importer = [named] { return std::make_unique<zerocopy::CpuImporter>(named); };
@@ -122,7 +126,7 @@ Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, Pi
   zc::log::info("zerocopy: GPU import path: {} (ZEROCAST_ZEROCOPY={})", path->description, to_string(mode));
   // NVENC is then fed CUDA frames on the importers' context; where it does not open (no NVENC on
   // the GPU), a software encoder wins and the importer downloads its GPU-converted output.
-  if (!hooks.catalog) hooks.catalog = encode::default_catalog(path->cuda);
+  if (!hooks.catalog) hooks.catalog = encode::default_catalog(path->cuda, vaapi);
   auto shared = std::make_shared<SharedPath>();
   shared->cuda = path->cuda;
   shared->first = std::move(*path);

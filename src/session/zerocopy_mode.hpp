@@ -30,8 +30,9 @@ Result<ZerocopyMode> parse_zerocopy_mode(std::string_view text);
 struct ZerocopyChoiceOptions {
   ZerocopyChoiceOptions(ZerocopyMode m = ZerocopyMode::Auto) : mode(m) {}  // NOLINT(google-explicit-constructor)
   ZerocopyMode mode;
-  bool cpu_dmabuf = false;  // the CPU path offers LINEAR dmabufs too (zerocopy::CpuImportOptions::offer_linear)
-  bool damage = true;       // the CPU path converts only what changed (zerocopy::CpuImportOptions::damage)
+  bool cpu_dmabuf = false;   // the CPU path offers LINEAR dmabufs too (zerocopy::CpuImportOptions::offer_linear)
+  bool damage = true;        // the CPU path converts only what changed (zerocopy::CpuImportOptions::damage)
+  std::string vaapi_device;  // the VA-API encoders' render node (empty: the first whose driver opens)
 };
 
 // Makes the GPU path (a test replaces it with a fake): on a new CUDA context when given none (the

@@ -114,6 +114,23 @@ void add_process(std::vector<Setting>& t) {
                  s.process.zerocopy = *mode;
                  return std::nullopt;
                }});
+  t.push_back({"vaapi_device",
+               Kind::text,
+               {"", "", "", "ZEROCAST_VAAPI_DEVICE", "", ""},
+               "PATH",
+               "The DRM render node VA-API encodes on; unset: the first whose driver opens",
+               "",
+               {},
+               0,
+               0,
+               false,
+               {},
+               [](Settings& s, const Value& v) -> Why {
+                 const std::string node = text(v);
+                 if (!node.empty() && node.front() != '/') return "must be a path such as /dev/dri/renderD128";
+                 s.process.vaapi_device = node;
+                 return std::nullopt;
+               }});
   t.push_back({"cpu_dmabuf",
                Kind::flag,
                {"", "", "", "ZEROCAST_CPU_DMABUF", "", ""},

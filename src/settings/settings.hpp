@@ -54,8 +54,9 @@ struct Process {
   bool malloc_tuning = true;       // ZEROCAST_MALLOC_TUNING (core/allocator.hpp)
   bool trim_libraries = true;      // ZEROCAST_TRIM_LIBRARIES (core/library_pages.hpp)
   session::ZerocopyMode zerocopy = session::ZerocopyMode::Auto;  // ZEROCAST_ZEROCOPY
-  bool cpu_dmabuf = false;  // ZEROCAST_CPU_DMABUF: the CPU path offers LINEAR dmabufs too
-  bool damage = true;       // ZEROCAST_DAMAGE: the CPU path converts only what changed
+  bool cpu_dmabuf = false;   // ZEROCAST_CPU_DMABUF: the CPU path offers LINEAR dmabufs too
+  bool damage = true;        // ZEROCAST_DAMAGE: the CPU path converts only what changed
+  std::string vaapi_device;  // ZEROCAST_VAAPI_DEVICE: the render node for VA-API (empty: the first that opens)
 
   bool operator==(const Process&) const = default;
 };
@@ -80,6 +81,7 @@ inline session::ZerocopyChoiceOptions zerocopy_options(const Process& process) {
   session::ZerocopyChoiceOptions o(process.zerocopy);
   o.cpu_dmabuf = process.cpu_dmabuf;
   o.damage = process.damage;
+  o.vaapi_device = process.vaapi_device;
   return o;
 }
 

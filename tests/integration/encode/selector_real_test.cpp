@@ -1,6 +1,6 @@
-// The selection chain with the real catalog on this machine. Without an NVIDIA encoder the NVENC
-// candidates must be rejected with a reason and the software encoder chosen; with one, NVENC may
-// win, and the test says which it saw.
+// The selection chain with the real catalog on this machine. Without an NVIDIA encoder and a VA-API
+// driver the NVENC and VA-API candidates must be rejected with a reason, in that order, and the
+// software encoder chosen; with one, it may win, and the test says which it saw.
 #include <catch2/catch.hpp>
 
 #include <dlfcn.h>
@@ -8,6 +8,7 @@
 #include "encode/selector.hpp"
 #include "encode_support.hpp"
 #include "support/skip.hpp"
+#include "vaapi/va_device.hpp"
 
 using namespace std::chrono_literals;
 using namespace zc;
@@ -23,11 +24,16 @@ bool cuda_driver_present() {
   return true;
 }
 
+std::vector<std::string> va_device_nodes() {
+  return zc::vaapi::VaDevice::render_nodes();
+}
+
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
-void check_auto(Codec codec, const std::string& nvenc, const std::string& software, PixelFormat software_input) {
+void check_auto(Codec codec, const std::string& nvenc, const std::string& vaapi, const std::string& software,
+                PixelFormat software_input) {
   const EncoderConfig config = small_config(codec, Tuning::LowLatency);
   Result<Selection> s = fail(Errc::internal, "", "not run");
   within(60s, "auto selection", [&] { s = select_encoder(config, "auto", default_catalog()); });
@@ -38,11 +44,16 @@ void check_auto(Codec codec, const std::string& nvenc, const std::string& softwa
   for (const auto& line : s->log)
     UNSCOPED_INFO(line);
   if (s->encoder == software) {
-    REQUIRE(s->log.size() == 2);
+    REQUIRE(s->log.size() == 3);
     CHECK(starts_with(s->log[0], nvenc + " rejected: "));
     CHECK(s->log[0].size() > (nvenc + " rejected: ").size() + 3);  // a real reason follows
-    CHECK(s->log[1] == software + " chosen");
+    CHECK(starts_with(s->log[1], vaapi + " rejected: "));
+    CHECK(s->log[1].size() > (vaapi + " rejected: ").size() + 3);
+    CHECK(s->log[2] == software + " chosen");
     CHECK(s->input == InputSpec{FrameMemory::Cpu, software_input});
+  } else if (s->encoder == vaapi) {
+    CHECK(starts_with(s->log[0], nvenc + " rejected: "));
+    CHECK(!va_device_nodes().empty());  // VA-API needs a render node
   } else {
     CHECK(s->encoder == nvenc);
     CHECK(cuda_driver_present());  // NVENC cannot work without the driver
@@ -60,18 +71,19 @@ void check_auto(Codec codec, const std::string& nvenc, const std::string& softwa
 
 }  // namespace
 
-TEST_CASE("real catalog: h264 auto tries h264_nvenc then libx264", "[encode][selector]") {
-  check_auto(Codec::H264, "h264_nvenc", "libx264", PixelFormat::NV12);
+TEST_CASE("real catalog: h264 auto tries h264_nvenc, h264_vaapi, then libx264", "[encode][selector]") {
+  check_auto(Codec::H264, "h264_nvenc", "h264_vaapi", "libx264", PixelFormat::NV12);
 }
-TEST_CASE("real catalog: hevc auto tries hevc_nvenc then libx265", "[encode][selector]") {
-  check_auto(Codec::HEVC, "hevc_nvenc", "libx265", PixelFormat::I420);
+TEST_CASE("real catalog: hevc auto tries hevc_nvenc, hevc_vaapi, then libx265", "[encode][selector]") {
+  check_auto(Codec::HEVC, "hevc_nvenc", "hevc_vaapi", "libx265", PixelFormat::I420);
 }
-TEST_CASE("real catalog: av1 auto tries av1_nvenc then libsvtav1", "[encode][selector]") {
-  check_auto(Codec::AV1, "av1_nvenc", "libsvtav1", PixelFormat::I420);
+TEST_CASE("real catalog: av1 auto tries av1_nvenc, av1_vaapi, then libsvtav1", "[encode][selector]") {
+  check_auto(Codec::AV1, "av1_nvenc", "av1_vaapi", "libsvtav1", PixelFormat::I420);
   if (!avcodec_find_encoder_by_name("av1_nvenc")) {
     const auto s = select_encoder(small_config(Codec::AV1, Tuning::Quality), "auto");
     REQUIRE(s);
     CHECK(s->log.front() == "av1_nvenc rejected: not in this FFmpeg build");
+    if (!avcodec_find_encoder_by_name("av1_vaapi")) CHECK(s->log[1] == "av1_vaapi rejected: not in this FFmpeg build");
   }
 }
 

@@ -77,6 +77,7 @@ const std::map<std::string, Sample>& samples() {
       {"malloc_tuning", {"false", "maybe"}},
       {"trim_libraries", {"false", "maybe"}},
       {"zerocopy", {"0", "maybe"}},
+      {"vaapi_device", {"/dev/dri/renderD129", "renderD129"}},
       {"cpu_dmabuf", {"true", "maybe"}},
       {"damage", {"false", "maybe"}},
       {"capture_buffers", {"8", "1"}},
