@@ -60,7 +60,7 @@ typedef struct {
   int pic_init_qp;            /* 26 + pic_init_qp_minus26; 0: 26 (so 1..51, or 0 through slice_qp_delta) */
   int chroma_qp_index_offset;
   int deblocking_filter_control_present; /* ignored (always 1) when profile_idc == 0 */
-  int transform_8x8_mode;                /* the PPS extension, written for the High profiles (100 and up) */
+  int transform_8x8_mode;                /* in the PPS extension, written for High (100) and up */
 } ZcH264Sequence;
 
 /* Appends the SPS and PPS NAL units (Annex B start codes). */
