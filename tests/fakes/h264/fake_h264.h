@@ -31,6 +31,9 @@ void zc_bits_put(ZcBits* w, int n, uint32_t value); /* n <= 32 */
 void zc_bits_ue(ZcBits* w, uint32_t value);
 void zc_bits_se(ZcBits* w, int32_t value);
 size_t zc_bits_count(const ZcBits* w); /* bits written so far */
+/* The bits written so far as bytes, the last one's unused low bits 0: what zc_h264_slice takes as
+ * a header. Valid until the next write. */
+const uint8_t* zc_bits_data(ZcBits* w);
 void zc_bits_free(ZcBits* w);
 
 /* Everything the SPS and PPS say that the slices depend on. Fields after the VUI block are 0 for
@@ -48,16 +51,16 @@ typedef struct {
   int level_idc;        /* 0: 52 */
   int sps_id, pps_id;
   int log2_max_frame_num; /* 0: 4 */
-  int poc_type;           /* 0 or 2 (0 needs log2_max_poc_lsb) */
-  int log2_max_poc_lsb;   /* 4..16 */
+  int poc_type;           /* 0 or 2; 0 with log2_max_poc_lsb 0 is the old type 2 */
+  int log2_max_poc_lsb;   /* 4..16: POC type 0's pic_order_cnt_lsb length */
   int max_num_ref_frames; /* 0: 1 */
   /* PPS */
   int entropy_cabac;          /* entropy_coding_mode_flag */
   int num_ref_idx_l0_default; /* num_ref_idx_l0_default_active_minus1 + 1; 0: 1 */
-  int pic_init_qp;            /* 26 + pic_init_qp_minus26; 0: 26 */
+  int pic_init_qp;            /* 26 + pic_init_qp_minus26; 0: 26 (so 1..51, or 0 through slice_qp_delta) */
   int chroma_qp_index_offset;
   int deblocking_filter_control_present; /* ignored (always 1) when profile_idc == 0 */
-  int transform_8x8_mode;                /* High profile's PPS extension (written when profile_idc >= 100) */
+  int transform_8x8_mode;                /* in the PPS extension, written for High (100) and up */
 } ZcH264Sequence;
 
 /* Appends the SPS and PPS NAL units (Annex B start codes). */
@@ -82,7 +85,9 @@ typedef struct {
 } ZcH264SliceHeader;
 
 /* Writes slice_header() (the syntax after the NAL header byte) into `w`: no reordering, sliding
- * window marking. */
+ * window marking (dec_ref_pic_marking only when nal_ref_idc != 0), the deblocking fields only when
+ * the PPS has deblocking_filter_control_present_flag. Nothing is aligned: pass zc_bits_data(w) and
+ * zc_bits_count(w) to zc_h264_slice. */
 void zc_h264_slice_header(ZcBits* w, const ZcH264Sequence* seq, const ZcH264SliceHeader* h);
 
 /* A picture in NV12 (8 bits): luma rows of `luma_pitch` bytes, interleaved CbCr rows of
@@ -100,7 +105,7 @@ typedef struct {
   int slice_type;     /* 0 P, 2 I (or 5, 7) */
   uint32_t first_mb;  /* the slice's macroblocks, raster order */
   uint32_t mb_count;  /* 0: to the end of the picture */
-  int slice_qp;       /* SliceQPY (26 + pic_init_qp_minus26 + slice_qp_delta): CABAC's context init */
+  int slice_qp;       /* SliceQPY (26 + pic_init_qp_minus26 + slice_qp_delta): CABAC's context init (clipped 0..51) */
   int cabac_init_idc; /* P slices under CABAC */
 } ZcH264SliceData;
 
@@ -112,14 +117,18 @@ typedef struct {
 void zc_h264_slice(ZcBytes* out, const ZcH264Sequence* seq, int nal_ref_idc, int nal_unit_type, const uint8_t* header,
                    size_t header_bits, const ZcH264SliceData* slice, const ZcNv12* picture);
 
-/* An application's packed NAL (Annex B: optional start code, NAL header byte, RBSP with
+/* An application's packed NAL (Annex B: optional 3 or 4 byte start code, NAL header byte, RBSP with
  * emulation prevention bytes; `bits` long, the last byte's low bits unused): its NAL header and its
- * RBSP without the prevention bytes, `*rbsp_bits` long. Returns 0, or -1 when it is no NAL. */
+ * RBSP without the prevention bytes, `*rbsp_bits` long, replacing `rbsp`'s contents (the unused
+ * bits 0). A partial last byte is never taken for a prevention byte. Returns 0, or -1 when it is no
+ * NAL (shorter than a header byte, or forbidden_zero_bit set). */
 int zc_h264_unpack_nal(const uint8_t* data, size_t bits, int* nal_ref_idc, int* nal_unit_type, ZcBytes* rbsp,
                        size_t* rbsp_bits);
 
 /* The old one-call picture (the stand-in NVENC): an I slice of the whole picture with the
- * writer's own header. IDR pictures carry `idr_id`; others count `frame_num` since the last IDR. */
+ * writer's own header (slice QP pic_init_qp, no deblocking), NV12 with `pitch` for both planes,
+ * the chroma plane right below the luma's `height` rows. IDR pictures carry `idr_id`; others count
+ * `frame_num` since the last IDR (under POC type 0 the lsb is 2 * frame_num). */
 void zc_h264_pcm_picture(ZcBytes* out, const ZcH264Sequence* seq, const uint8_t* nv12, uint32_t pitch, int idr,
                          unsigned idr_id, unsigned frame_num);
 
