@@ -12,7 +12,7 @@ packages=(
   libpipewire-0.3-dev libspa-0.2-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libyuv-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libexpected-dev
-  libsystemd-dev libffmpeg-nvenc-dev libcpp-httplib-dev nlohmann-json3-dev
+  libsystemd-dev libffmpeg-nvenc-dev libva-dev libcpp-httplib-dev nlohmann-json3-dev
   libegl-dev libgles-dev libgl-dev libvulkan-dev glslc libgbm-dev libdrm-dev
   catch2
   # runtime pieces the main job, tests and benchmarks start
