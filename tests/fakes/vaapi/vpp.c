@@ -241,17 +241,11 @@ static const VAProcColorStandardType output_standards[] = {VAProcColorStandardBT
 static const uint32_t input_formats[] = {VA_FOURCC_BGRX, VA_FOURCC_BGRA, VA_FOURCC_RGBX, VA_FOURCC_RGBA};
 static const uint32_t output_formats[] = {VA_FOURCC_NV12};
 
-/* A list the caller may have provided room for (libva's documented use: the caller points at
- * an array and says its length), or else ours (what Mesa hands back). */
-static void give_list(void** list, uint32_t* num, const void* ours, uint32_t n, size_t each) {
-  if (*list && *num) {
-    const uint32_t k = *num < n ? *num : n;
-    memcpy(*list, ours, k * each);
-    *num = k;
-  } else {
-    *list = (void*)ours;
-    *num = n;
-  }
+/* Our own static lists, as Mesa hands back: FFmpeg 5.1's VPP filters pass the structure
+ * uninitialised, so pointers found in it are not room to write to. */
+static void give_list(void** list, uint32_t* num, const void* ours, uint32_t n) {
+  *list = (void*)ours;
+  *num = n;
 }
 
 VAStatus zc_QueryVideoProcPipelineCaps(VADriverContextP ctx, VAContextID context, VABufferID* filters,
@@ -263,13 +257,13 @@ VAStatus zc_QueryVideoProcPipelineCaps(VADriverContextP ctx, VAContextID context
   caps->rotation_flags = caps->blend_flags = caps->mirror_flags = 0;
   caps->num_additional_outputs = 0;
   give_list((void**)&caps->input_color_standards, &caps->num_input_color_standards, input_standards,
-            sizeof input_standards / sizeof *input_standards, sizeof *input_standards);
+            sizeof input_standards / sizeof *input_standards);
   give_list((void**)&caps->output_color_standards, &caps->num_output_color_standards, output_standards,
-            sizeof output_standards / sizeof *output_standards, sizeof *output_standards);
+            sizeof output_standards / sizeof *output_standards);
   give_list((void**)&caps->input_pixel_format, &caps->num_input_pixel_formats, input_formats,
-            sizeof input_formats / sizeof *input_formats, sizeof *input_formats);
+            sizeof input_formats / sizeof *input_formats);
   give_list((void**)&caps->output_pixel_format, &caps->num_output_pixel_formats, output_formats,
-            sizeof output_formats / sizeof *output_formats, sizeof *output_formats);
+            sizeof output_formats / sizeof *output_formats);
   caps->max_input_width = caps->max_input_height = caps->max_output_width = caps->max_output_height = 8192;
   caps->min_input_width = caps->min_input_height = caps->min_output_width = caps->min_output_height = 1;
   return VA_STATUS_SUCCESS;
