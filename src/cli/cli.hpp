@@ -21,7 +21,7 @@ std::function<int()> add_record_command(CLI::App& app, const Context& context);
 std::function<int()> add_test_source_command(CLI::App& app);
 std::function<int()> add_daemon_command(CLI::App& app, const Context& context);
 std::function<int()> add_ctl_command(CLI::App& app);
-std::function<int()> add_probe_command(CLI::App& app);  // probe.cpp
+std::function<int()> add_probe_command(CLI::App& app, const Context& context);  // probe.cpp
 
 // Every subcommand's callback, as add_commands registered them.
 struct Commands {

@@ -13,7 +13,7 @@ Commands add_commands(CLI::App& app, const Context& context) {
   commands.test_source = add_test_source_command(app);
   commands.daemon = add_daemon_command(app, context);
   commands.ctl = add_ctl_command(app);
-  commands.probe = add_probe_command(app);
+  commands.probe = add_probe_command(app, context);
   commands.sources = add_sources_command(app);
   return commands;
 }

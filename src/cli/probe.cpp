@@ -1,6 +1,7 @@
 // `zerocast zerocopy-probe [--json]`: every stage of the GPU path tried on this machine (the
-// probe in src/probe) plus which encoders the linked FFmpeg has. Exit codes (issue 3 §6):
-// 0 full path, 1 GPU import but no NVENC, 2 CUDA but no GPU import, 3 no NVIDIA, 4 probe failed.
+// probe in src/probe) plus which encoders the linked FFmpeg has. Exit codes: 0 full NVIDIA path,
+// 1 GPU import but no NVENC, 2 CUDA but no GPU import, 3 neither NVIDIA nor VA-API, 4 probe
+// failed, 5 VA-API encodes.
 #include <cstdio>
 #include <exception>
 
@@ -17,8 +18,8 @@ namespace zc::cli {
 
 probe::ProbeStage ffmpeg_encoders_stage() {
   using probe::Verdict;
-  static constexpr const char* kEncoders[] = {"h264_nvenc", "hevc_nvenc", "av1_nvenc",
-                                              "libx264",    "libx265",    "libsvtav1"};
+  static constexpr const char* kEncoders[] = {"h264_nvenc", "hevc_nvenc", "av1_nvenc", "h264_vaapi", "hevc_vaapi",
+                                              "av1_vaapi",  "libx264",    "libx265",   "libsvtav1"};
   probe::ProbeStage stage{"ffmpeg.encoders", Verdict::Ok, {}, {}};
   std::string present, missing;
   for (const char* name : kEncoders) {
@@ -33,10 +34,12 @@ probe::ProbeStage ffmpeg_encoders_stage() {
   return stage;
 }
 
-int run_zerocopy_probe(bool json) {
+int run_zerocopy_probe(bool json, const std::string& vaapi_device) {
   probe::ProbeReport report;
   try {
-    report = probe::run_probe();
+    probe::ProbeOptions options;
+    options.vaapi_device = vaapi_device;
+    report = probe::run_probe(options);
   } catch (const std::exception& e) {
     report.probe_error = true;
     report.add({"probe", probe::Verdict::Failed, std::string("the probe failed: ") + e.what(), {}});
@@ -48,11 +51,11 @@ int run_zerocopy_probe(bool json) {
   return report.exit_code();
 }
 
-std::function<int()> add_probe_command(CLI::App& app) {
+std::function<int()> add_probe_command(CLI::App& app, const Context& context) {
   auto json = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("zerocopy-probe", "Try every stage of the GPU zero-copy path on this machine");
   cmd->add_flag("--json", *json, "Print the report as JSON");
-  return [json] { return run_zerocopy_probe(*json); };
+  return [json, node = context.settings.process.vaapi_device] { return run_zerocopy_probe(*json, node); };
 }
 
 }  // namespace zc::cli

@@ -11,6 +11,7 @@
 #include "cuda/cuda_context.hpp"
 #include "probe/dmabuf_proof.hpp"
 #include "probe/nvenc_probe.hpp"
+#include "probe/vaapi_probe.hpp"
 #include "zerocopy/cuda_bridge/egl_cuda_importer.hpp"
 #include "zerocopy/cuda_bridge/modifiers.hpp"
 #include "zerocopy/cuda_bridge/self_test.hpp"
@@ -255,6 +256,14 @@ struct Prober {
     }
   }
 
+  void run_vaapi() {
+    if (!options.vaapi) return;
+    VaapiProbe v = probe_vaapi(options.vaapi_device);
+    for (auto& stage : v.stages)
+      report.add(std::move(stage));
+    report.vaapi = v.encodes;
+  }
+
   void run_nvenc() {
     if (!options.nvenc) {
       add("nvenc.session", Verdict::NotTestable, "skipped on request");
@@ -348,6 +357,7 @@ struct Prober {
 
   void run() {
     probe_gbm_cpu();
+    run_vaapi();
     probe_cuda();
     if (!cuda) return complete_stages();
     probe_egl();

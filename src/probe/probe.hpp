@@ -1,9 +1,10 @@
 #pragma once
 // `zerocast zerocopy-probe`: every stage of the GPU path tried for real on this machine, each with
-// a verdict and the reason, rendered as text or JSON, and an exit code (issue 3 §6):
+// a verdict and the reason, rendered as text or JSON, and an exit code:
 //   0 full path (GPU import and NVENC), 1 GPU import works but no NVENC, 2 CUDA present but no
-//   GPU import path, 3 no NVIDIA driver or device, 4 the probe itself failed.
-// GPU libraries are loaded at run time: on a machine without NVIDIA it reports so and exits 3.
+//   GPU import path, 3 no NVIDIA driver or device and no VA-API encoder, 4 the probe itself
+//   failed, 5 a VA-API encoder encodes (AMD, Intel) and the NVIDIA path is not complete.
+// GPU libraries are loaded at run time: on a machine without either it reports so and exits 3.
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,7 @@ struct ProbeReport {
   bool cuda = false;         // driver loaded and the device has a context
   bool gpu_import = false;   // a bridge delivers frames into pooled CUDA buffers
   bool nvenc = false;        // an NVENC session opens on the device
+  bool vaapi = false;        // a VA-API encoder encodes a frame
   bool probe_error = false;  // the probe itself failed (exit 4)
 
   // Stages added by others (the lead's "ffmpeg.encoders") are rendered but do not change the code.
@@ -48,6 +50,8 @@ struct ProbeOptions {
   bool real_buffers = true;          // the GBM dmabuf proofs where a DRM node exists
   std::string drm_dir = "/dev/dri";  // where dmabuf.gbm looks for DRM nodes (tests pass another)
   bool nvenc = true;
+  bool vaapi = true;
+  std::string vaapi_device;  // ZEROCAST_VAAPI_DEVICE: the render node (empty: the first that opens)
 };
 
 ProbeReport run_probe(const ProbeOptions& options = {});

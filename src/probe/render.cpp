@@ -26,10 +26,11 @@ std::string_view json_name(Verdict v) {
 
 int ProbeReport::exit_code() const {
   if (probe_error) return 4;
+  if (cuda && gpu_import && nvenc) return 0;
+  if (vaapi) return 5;
   if (!cuda) return 3;
   if (!gpu_import) return 2;
-  if (!nvenc) return 1;
-  return 0;
+  return 1;
 }
 
 std::string ProbeReport::summary() const {
@@ -41,7 +42,9 @@ std::string ProbeReport::summary() const {
     case 2:
       return "CUDA works but no GPU import path: capture uses the CPU path";
     case 3:
-      return "no NVIDIA driver or device: capture uses the CPU path";
+      return "no NVIDIA driver or device and no VA-API encoder: capture and encoding use the CPU";
+    case 5:
+      return "VA-API encodes on the GPU; frames reach it from the CPU path (one upload a frame)";
     default:
       return "the probe itself failed";
   }
@@ -82,6 +85,7 @@ std::string render_json(const ProbeReport& r) {
                {"cuda", r.cuda},
                {"gpu_import", r.gpu_import},
                {"nvenc", r.nvenc},
+               {"vaapi", r.vaapi},
                {"stages", std::move(stages)}};
   // A driver's or loader's message is not promised to be UTF-8: replaced, never thrown.
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -1,5 +1,6 @@
 // `zerocast zerocopy-probe` and ZEROCAST_ZEROCOPY through the real binary on a machine without
-// NVIDIA (CI): the probe says so plainly with exit code 3; =1 makes `record` fail at start naming
+// NVIDIA or a VA-API driver (CI): the probe says so plainly with exit code 3, naming the missing
+// render node; =1 makes `record` fail at start naming
 // the stage; a bad value is a usage error; =0 records on the CPU path and says why.
 #include <catch2/catch.hpp>
 
@@ -24,6 +25,11 @@ bool has_nvidia() {
   return access("/dev/nvidiactl", F_OK) == 0;
 }
 
+// The probe's "no VA-API" verdict needs a machine without render nodes (CI's; the guest has some).
+bool has_render_node() {
+  return access("/dev/dri", F_OK) == 0;
+}
+
 zc::test::RunResult zerocast_env(std::vector<std::string> args, const std::string& zerocopy) {
   args.insert(args.begin(), zc::test::zerocast_bin());
   zc::test::Process::Options o;
@@ -33,8 +39,9 @@ zc::test::RunResult zerocast_env(std::vector<std::string> args, const std::strin
 
 }  // namespace
 
-TEST_CASE("zerocopy-probe --json: every stage, the encoders, exit code 3 without NVIDIA") {
+TEST_CASE("zerocopy-probe --json: every stage, the encoders, exit code 3 without NVIDIA or VA-API") {
   if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device (the GPU tests cover it)");
+  if (has_render_node()) ZC_SKIP("this machine has DRM render nodes (the VA-API guest tests cover them)");
   const auto r = zc::test::zerocast({"zerocopy-probe", "--json"});
   INFO(zc::test::errors_first(r.output));
   CHECK(r.status == 3);
@@ -42,27 +49,36 @@ TEST_CASE("zerocopy-probe --json: every stage, the encoders, exit code 3 without
                           "\"gpu_import\": false", "\"nvenc\": false", "\"stages\": ["})
     CHECK(r.output.find(key) != std::string::npos);
   for (const char* stage : {"cuda.driver", "cuda.device", "egl.device", "gl.cuda", "vulkan.cuda", "dmabuf.tiled",
-                            "dmabuf.linear", "nvenc.session", "nvenc.hevc", "ffmpeg.encoders"})
+                            "dmabuf.linear", "nvenc.session", "nvenc.hevc", "vaapi.device", "vaapi.entrypoints",
+                            "vaapi.h264", "vaapi.hevc", "vaapi.av1", "ffmpeg.encoders"})
     CHECK(r.output.find(std::string("\"name\": \"") + stage + "\"") != std::string::npos);
   CHECK(r.output.find("\"libx264\": \"present\"") != std::string::npos);
   CHECK(r.output.find("not reached: needs cuda.driver") != std::string::npos);
   CHECK(r.output.find("no NVIDIA driver or device") != std::string::npos);
+  CHECK(r.output.find("\"vaapi\": false") != std::string::npos);
+  CHECK(r.output.find("no DRM render node (/dev/dri/renderD*)") != std::string::npos);
+  CHECK(r.output.find("not reached: needs vaapi.device") != std::string::npos);
 }
 
-TEST_CASE("zerocopy-probe (text): says plainly there is no NVIDIA driver") {
+TEST_CASE("zerocopy-probe (text): says plainly there is no NVIDIA driver and no VA-API") {
   if (has_nvidia()) ZC_SKIP("this machine has an NVIDIA device");
+  if (has_render_node()) ZC_SKIP("this machine has DRM render nodes (the VA-API guest tests cover them)");
   const auto r = zc::test::zerocast({"zerocopy-probe"});
   INFO(zc::test::errors_first(r.output));
   CHECK(r.status == 3);
-  CHECK(r.output.find("no NVIDIA driver or device: capture uses the CPU path (exit code 3)") != std::string::npos);
+  CHECK(r.output.find(
+            "no NVIDIA driver or device and no VA-API encoder: capture and encoding use the CPU (exit code 3)") !=
+        std::string::npos);
   CHECK(r.output.find("ffmpeg.encoders") != std::string::npos);
 }
 
-TEST_CASE("ffmpeg.encoders lists the six encoders with what the linked FFmpeg has") {
+TEST_CASE("ffmpeg.encoders lists the nine encoders with what the linked FFmpeg has") {
   const auto s = zc::cli::ffmpeg_encoders_stage();
-  REQUIRE(s.details.size() == 6);
-  CHECK(s.details[3].first == "libx264");
-  CHECK(s.details[3].second == (avcodec_find_encoder_by_name("libx264") ? "present" : "missing"));
+  REQUIRE(s.details.size() == 9);
+  CHECK(s.details[3].first == "h264_vaapi");
+  CHECK(s.details[3].second == (avcodec_find_encoder_by_name("h264_vaapi") ? "present" : "missing"));
+  CHECK(s.details[6].first == "libx264");
+  CHECK(s.details[6].second == (avcodec_find_encoder_by_name("libx264") ? "present" : "missing"));
   CHECK(s.verdict == zc::probe::Verdict::Ok);
 }
 
