@@ -10,6 +10,8 @@ std::string_view to_string(FrameMemory memory) {
       return "CUDA";
     case FrameMemory::Dmabuf:
       return "dmabuf";
+    case FrameMemory::Vaapi:
+      return "VA surface";
   }
   return "?";
 }

@@ -6,7 +6,8 @@
 // (encode::InputSpec::memory), an importer makes frames of that kind (zerocopy::ImportTarget),
 // and the encoder's input path goes by the frame's kind (host memory is uploaded or wrapped, CUDA
 // memory is copied into FFmpeg's hw frames). A new device path (a VA-API surface) is a new kind
-// here, an importer that makes it and an encoder that takes it; nothing in between changes.
+// here, an importer that makes it and an encoder that takes it; nothing in between changes (VA
+// surfaces came so: vaapi/, zerocopy/vaapi/, encode/vaapi_encoder.cpp).
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -21,8 +22,9 @@ enum class FrameMemory : uint8_t {
   Cpu,     // host memory: planes[] are addresses
   Cuda,    // CUDA device memory: planes[] are CUdeviceptr values; ready_event a CUevent
   Dmabuf,  // dma-buf planes: fds[] with planes[] their byte offsets and `modifier` the DRM layout
+  Vaapi,   // a VA surface: planes[0] is its VASurfaceID; `storage` holds the pooled surface
 };
-std::string_view to_string(FrameMemory memory);  // "host", "CUDA", "dmabuf"
+std::string_view to_string(FrameMemory memory);  // "host", "CUDA", "dmabuf", "VA surface"
 
 struct DeviceFrame {
   uint32_t width = 0;

@@ -43,8 +43,8 @@ class VaapiDevices {
   std::optional<Result<std::shared_ptr<vaapi::VaDevice>>> opened_;
 };
 
-// h264_vaapi / hevc_vaapi / av1_vaapi by config.codec, fed host NV12 (P010 at 10 bits) uploaded
-// into VA surfaces. Fails at once when no VA device opens.
+// h264_vaapi / hevc_vaapi / av1_vaapi by config.codec, fed NV12 VA surfaces (the VA importer's),
+// or host NV12 (P010 at 10 bits) uploaded into VA surfaces. Fails at once when no VA device opens.
 Result<EncoderPtr> make_vaapi(const EncoderConfig& config, std::shared_ptr<VaapiDevices> devices);
 
 }  // namespace zc::encode

@@ -38,19 +38,20 @@ Catalog default_catalog(const std::shared_ptr<cuda::CudaContext>& cuda, std::sha
   Catalog catalog;
   if (!vaapi) vaapi = std::make_shared<VaapiDevices>();
   EncoderFactory va = [vaapi](const EncoderConfig& c) { return make_vaapi(c, vaapi); };
+  const InputSpec va_in{FrameMemory::Vaapi, PixelFormat::NV12};
   const InputSpec nv12{FrameMemory::Cpu, PixelFormat::NV12};
   const InputSpec i420{FrameMemory::Cpu, PixelFormat::I420};
   const InputSpec nvenc_in{cuda ? FrameMemory::Cuda : FrameMemory::Cpu, PixelFormat::NV12};
   EncoderFactory nvenc = make_nvenc;
   if (cuda) nvenc = [cuda](const EncoderConfig& c) { return make_nvenc_cuda(c, cuda); };
   catalog.push_back({"h264_nvenc", Codec::H264, nvenc_in, nvenc, false});
-  catalog.push_back({"h264_vaapi", Codec::H264, nv12, va, false});
+  catalog.push_back({"h264_vaapi", Codec::H264, va_in, va, false});
   catalog.push_back({"libx264", Codec::H264, nv12, [](const EncoderConfig& c) { return make_x264(c); }, true});
   catalog.push_back({"hevc_nvenc", Codec::HEVC, nvenc_in, nvenc, false});
-  catalog.push_back({"hevc_vaapi", Codec::HEVC, nv12, va, false});
+  catalog.push_back({"hevc_vaapi", Codec::HEVC, va_in, va, false});
   catalog.push_back({"libx265", Codec::HEVC, i420, make_x265, true});
   catalog.push_back({"av1_nvenc", Codec::AV1, nvenc_in, nvenc, false});
-  catalog.push_back({"av1_vaapi", Codec::AV1, nv12, va, false});  // FFmpeg 6.0 and later
+  catalog.push_back({"av1_vaapi", Codec::AV1, va_in, va, false});  // FFmpeg 6.0 and later
   catalog.push_back({"libsvtav1", Codec::AV1, i420, make_svtav1, true});
   return catalog;
 }

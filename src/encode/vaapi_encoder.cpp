@@ -1,5 +1,6 @@
 // VA-API through FFmpeg (h264_vaapi, hevc_vaapi, av1_vaapi where FFmpeg has it) on AMD and Intel
-// GPUs. Fed host NV12 (P010 at 10 bits: HEVC Main 10) uploaded into a pool of VA surfaces
+// GPUs. Fed NV12 VA surfaces the VA importer made from the compositor's dmabufs (zero-copy), or
+// host NV12 (P010 at 10 bits: HEVC Main 10) the CPU path made, uploaded into a pool of VA surfaces
 // (vaapi/va_frames.hpp): one copy, then the encode runs on the GPU. Low latency: CBR, no B-frames,
 // one frame in flight (async_depth 1). Quality: constant QP, or VBR at a bitrate. A driver that
 // offers only the low-power entrypoint (VAEntrypointEncSliceLP: some Intel parts) is opened again
@@ -37,7 +38,8 @@ class VaapiEncoder final : public FfmpegEncoder {
  public:
   VaapiEncoder(const EncoderConfig& config, std::shared_ptr<VaapiDevices> devices)
       : FfmpegEncoder(vaapi_name(config.codec), config,
-                      InputSpec{FrameMemory::Cpu, config.bit_depth == 10 ? PixelFormat::P010 : PixelFormat::NV12}),
+                      config.bit_depth == 10 ? InputSpec{FrameMemory::Cpu, PixelFormat::P010}
+                                             : InputSpec{FrameMemory::Vaapi, PixelFormat::NV12}),
         devices_(std::move(devices)) {}
 
  protected:
@@ -85,7 +87,17 @@ class VaapiEncoder final : public FfmpegEncoder {
            ") refused it; `zerocast zerocopy-probe` lists what it offers";
   }
 
-  Result<void> fill_frame(DeviceFrame& frame, AVFrame& out) override { return frames_->upload(frame, out); }
+  // VA surfaces of the importer's pool on the same display: referenced as they are. Host frames
+  // (the CPU path's, and 10-bit ones): uploaded.
+  bool accepts(FrameMemory memory) const override { return memory == FrameMemory::Cpu || memory == FrameMemory::Vaapi; }
+
+  Result<void> fill_frame(DeviceFrame& frame, AVFrame& out) override {
+    if (frame.memory == FrameMemory::Cpu) return frames_->upload(frame, out);
+    const AVFrame* surface = vaapi::surface_frame(frame);
+    if (!surface) return error(Errc::invalid_argument, "a VA frame without its surface");
+    if (av_frame_ref(&out, surface) < 0) return error(Errc::internal, "out of memory");
+    return {};
+  }
 
  private:
   std::shared_ptr<VaapiDevices> devices_;

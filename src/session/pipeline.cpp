@@ -109,8 +109,15 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
   std::unique_ptr<zerocopy::Importer> cpu;
   if (p->hooks_.make_cpu_importer) cpu = p->hooks_.make_cpu_importer();
   if (!cpu) cpu = std::make_unique<zerocopy::CpuImporter>();
-  p->importers_ = std::make_unique<zerocopy::ImportChain>(p->hooks_.make_importer ? p->hooks_.make_importer() : nullptr,
-                                                          std::move(cpu));
+  // The importer in front of the CPU path makes what the chosen encoder reads: VA surfaces for a
+  // VA-API encoder, else the GPU bridge's frames (CUDA, or downloaded for a software encoder).
+  std::unique_ptr<zerocopy::Importer> primary;
+  if (p->selection_.input.memory == FrameMemory::Vaapi) {
+    if (p->hooks_.make_vaapi_importer) primary = p->hooks_.make_vaapi_importer();
+  } else if (p->hooks_.make_importer) {
+    primary = p->hooks_.make_importer();
+  }
+  p->importers_ = std::make_unique<zerocopy::ImportChain>(std::move(primary), std::move(cpu));
   return p;
 }
 

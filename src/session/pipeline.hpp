@@ -37,6 +37,9 @@ namespace zc::session {
 struct PipelineHooks {
   // The importer tried before the CPU importer (a GPU bridge; fakes in tests). Default: none.
   std::function<std::unique_ptr<zerocopy::Importer>()> make_importer;
+  // The one tried instead when the chosen encoder takes VA surfaces (the VA-API importer on the
+  // encoder's display). Default: none (the CPU path's host frames are uploaded).
+  std::function<std::unique_ptr<zerocopy::Importer>()> make_vaapi_importer;
   // The CPU importer behind it (zerocopy_mode.hpp names it after why the CPU path runs).
   // Default: a plain CpuImporter.
   std::function<std::unique_ptr<zerocopy::Importer>()> make_cpu_importer;

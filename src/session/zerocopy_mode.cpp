@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "zerocopy/cpu/cpu_importer.hpp"
 #include "zerocopy/cuda_bridge/download_importer.hpp"
+#include "zerocopy/vaapi/vaapi_importer.hpp"
 
 namespace zc::session {
 namespace {
@@ -86,11 +87,25 @@ Result<ZerocopyChoice> install_importer(const ZerocopyChoiceOptions& options, Pi
   zerocopy::CpuImportOptions cpu_options;
   cpu_options.offer_linear = options.cpu_dmabuf;
   cpu_options.damage = options.damage;
-  cpu_options.host_for_cuda = true;
+  cpu_options.host_for_device = true;
   choice.mode = mode;
   // The encoders' VA-API display, shared by every pipeline this choice makes (the daemon's
-  // captures): opened once, on first use.
+  // captures): opened once, on first use. A VA-API encoder's frames come from the VA importer on
+  // the same display, whatever the NVIDIA path does; ZEROCAST_ZEROCOPY=0 sends it host frames.
   auto vaapi = std::make_shared<encode::VaapiDevices>(options.vaapi_device);
+  if (mode != ZerocopyMode::Off) {
+    hooks.make_vaapi_importer = [vaapi]() -> std::unique_ptr<zerocopy::Importer> {
+      auto device = vaapi->get();
+      if (!device) return nullptr;
+      auto importer = zerocopy::VaapiImporter::create(*device);
+      if (!importer) {
+        zc::log::warn("zerocopy: no VA-API import, frames are uploaded from the CPU path: {}",
+                      importer.error().describe());
+        return nullptr;
+      }
+      return std::move(*importer);
+    };
+  }
   if (!make_path) {
     make_path = [](std::shared_ptr<cuda::CudaContext> cuda) {
       return zerocopy::cuda_bridge::make_gpu_path({}, std::move(cuda));

@@ -14,6 +14,13 @@ namespace {
 
 constexpr std::string_view kStage = "vaapi:frames";
 
+// A pooled surface travelling in a DeviceFrame: FFmpeg's frame holds the pool's reference.
+class SurfaceHold final : public Recyclable {
+ public:
+  ffmpeg::FramePtr frame{av_frame_alloc()};
+  void recycle() override { delete this; }
+};
+
 AVPixelFormat sw_format(PixelFormat format) {
   switch (format) {
     case PixelFormat::NV12:
@@ -80,6 +87,29 @@ Result<void> VaFrames::upload(const DeviceFrame& src, AVFrame& out) {
     return fail(Errc::gpu, std::string(kStage), "uploading a host frame: " + ffmpeg::error_text(r));
   }
   return {};
+}
+
+Result<DeviceFrame> VaFrames::acquire() {
+  auto hold = std::make_unique<SurfaceHold>();
+  if (!hold->frame) return fail(Errc::internal, std::string(kStage), "out of memory");
+  if (int r = av_hwframe_get_buffer(frames_.get(), hold->frame.get(), 0); r < 0) {
+    return fail(Errc::gpu, std::string(kStage), "av_hwframe_get_buffer: " + ffmpeg::error_text(r));
+  }
+  DeviceFrame out;
+  out.width = width_;
+  out.height = height_;
+  out.format = format_;
+  out.memory = FrameMemory::Vaapi;
+  // FFmpeg's VAAPI frames carry the VASurfaceID in data[3].
+  out.planes[0] = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(hold->frame->data[3]));
+  out.storage.reset(hold.release());
+  return out;
+}
+
+const AVFrame* surface_frame(const DeviceFrame& frame) {
+  if (frame.memory != FrameMemory::Vaapi) return nullptr;
+  const auto* hold = dynamic_cast<const SurfaceHold*>(frame.storage.get());
+  return hold ? hold->frame.get() : nullptr;
 }
 
 }  // namespace zc::vaapi

@@ -23,11 +23,17 @@ class VaFrames {
                                                   PixelFormat format, int pool_size = 8);
 
   AVBufferRef* frames() const { return frames_.get(); }
+  uint32_t width() const { return width_; }
+  uint32_t height() const { return height_; }
   const VaDevice& device() const { return *device_; }
 
   // `out` must be empty (unreffed). A host frame of the pool's size and format is copied into a
   // pooled surface; `src` may be released when this returns.
   Result<void> upload(const DeviceFrame& src, AVFrame& out);
+
+  // A pooled surface as a DeviceFrame (FrameMemory::Vaapi: planes[0] its VASurfaceID), for an
+  // importer to write into; dropping the frame returns the surface to the pool.
+  Result<DeviceFrame> acquire();
 
  private:
   VaFrames() = default;
@@ -37,5 +43,13 @@ class VaFrames {
   uint32_t height_ = 0;
   PixelFormat format_ = PixelFormat::NV12;
 };
+
+// The surface behind a FrameMemory::Vaapi frame that acquire() made, as FFmpeg's VAAPI frame (an
+// encoder references it); nullptr for any other frame.
+const AVFrame* surface_frame(const DeviceFrame& frame);
+// Its VASurfaceID.
+inline uint32_t surface_id(const DeviceFrame& frame) {
+  return static_cast<uint32_t>(frame.planes[0]);
+}
 
 }  // namespace zc::vaapi

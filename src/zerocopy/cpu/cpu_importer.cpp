@@ -85,7 +85,7 @@ Result<DeviceFrame> CpuImporter::import(const Frame& frame, const ImportTarget& 
 }
 
 Result<void> CpuImporter::check_target(const ImportTarget& target) const {
-  const bool memory = target.memory == FrameMemory::Cpu || options_.host_for_cuda;
+  const bool memory = target.memory == FrameMemory::Cpu || options_.host_for_device;
   if (!memory || !is_encoder_layout(target.format)) {
     return fail(Errc::unsupported, kStage,
                 fmt::format("cannot produce {} in {} memory", to_string(target.format), to_string(target.memory)));

@@ -56,9 +56,10 @@ struct CpuImportOptions {
   bool damage = true;
   // The name the user sees in the import path: "cpu (why the CPU path runs)".
   std::string name = "cpu";
-  // A target in CUDA memory gets host frames too (an encoder fed CUDA frames uploads what it is
-  // handed): the import chain's CPU path. Off, such a target is refused (Errc::unsupported).
-  bool host_for_cuda = false;
+  // A target in device memory (CUDA, VA surfaces) gets host frames too (an encoder fed device
+  // frames uploads what it is handed): the import chain's CPU path. Off, such a target is refused
+  // (Errc::unsupported).
+  bool host_for_device = false;
 };
 
 class CpuImporter final : public Importer {
@@ -74,7 +75,7 @@ class CpuImporter final : public Importer {
   // dmabufs are read either way if a producer sends them, e.g. when another importer offered
   // LINEAR and failed).
   std::vector<uint64_t> supported_modifiers(PixelFormat format) const override;
-  // target: NV12, I420, P010 or I010, FrameMemory::Cpu (or Cuda with host_for_cuda: the frames
+  // target: NV12, I420, P010 or I010, FrameMemory::Cpu (or a device with host_for_device: the frames
   // are in host memory either way), even non-zero size. Errors:
   // Errc::rejected (tiled modifier, unmappable dmabuf, a format that is no source: P010, I010,
   // planar dmabufs), Errc::unsupported (target this importer cannot produce),
@@ -107,7 +108,7 @@ class CpuImporter final : public Importer {
     uint64_t last_used = 0;
   };
 
-  // Errc::unsupported (not NV12/I420/P010/I010 in CPU memory, or CUDA memory with host_for_cuda)
+  // Errc::unsupported (not NV12/I420/P010/I010 in CPU memory, or device memory with host_for_device)
   // or Errc::invalid_argument (not an even size up to kMaxDimension).
   Result<void> check_target(const ImportTarget& target) const;
   Result<DeviceFrame> import_checked(const Frame& frame, const ImportTarget& target);

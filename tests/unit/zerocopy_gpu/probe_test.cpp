@@ -21,6 +21,7 @@ ProbeOptions without_nvidia() {
   ProbeOptions o;
   o.cuda_library = "/nonexistent/zerocast-test/libcuda.so.1";
   o.nvenc_library = "/nonexistent/zerocast-test/libnvidia-encode.so.1";
+  o.vaapi = false;  // the VA-API stages have a case of their own
   return o;
 }
 
@@ -76,6 +77,29 @@ TEST_CASE("probe without NVIDIA: exit code 3, every stage reported, nothing ok")
     CHECK(r.stages[i].name == order[i]);
   CHECK(r.stages[1].reason == "needs the CUDA driver");
   CHECK(r.stages.back().reason == "not reached: needs cuda.driver");
+}
+
+TEST_CASE("probe without a VA-API driver: its stages after the NVIDIA ones, each saying why, exit code 3") {
+  ProbeOptions o = without_nvidia();
+  o.vaapi = true;
+  o.vaapi_device = "/nonexistent/zerocast-test/renderD128";
+  const ProbeReport r = run_probe(o);
+  CHECK(r.exit_code() == 3);
+  CHECK_FALSE(r.vaapi);
+  const std::vector<std::string> names{"vaapi.device", "vaapi.entrypoints", "vaapi.h264", "vaapi.hevc", "vaapi.av1"};
+  auto first =
+      std::find_if(r.stages.begin(), r.stages.end(), [](const ProbeStage& s) { return s.name == "vaapi.device"; });
+  REQUIRE(first != r.stages.end());
+  REQUIRE(static_cast<size_t>(r.stages.end() - first) == names.size());
+  CHECK(std::find_if(r.stages.begin(), first, [](const ProbeStage& s) { return s.name == "nvenc.av1"; }) != first);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const ProbeStage& s = first[static_cast<std::ptrdiff_t>(i)];
+    INFO(s.name);
+    CHECK(s.name == names[i]);
+    CHECK(s.verdict == Verdict::Unavailable);
+    CHECK((i == 0 ? s.reason.find("/nonexistent/zerocast-test/renderD128")
+                  : s.reason.find("not reached: needs vaapi.device")) != std::string::npos);
+  }
 }
 
 TEST_CASE("probe JSON is valid and carries the report") {
