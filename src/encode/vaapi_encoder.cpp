@@ -83,8 +83,10 @@ class VaapiEncoder final : public FfmpegEncoder {
   std::string explain_open_failure(int /*averror*/) const override {
     auto device = devices_->get();
     if (!device) return {};
-    return "the VA-API driver on " + (*device)->node() + " (" + (*device)->vendor() +
-           ") refused it; `zerocast zerocopy-probe` lists what it offers";
+    const std::string driver = "the VA-API driver on " + (*device)->node() + " (" + (*device)->vendor() + ")";
+    const std::string codec(to_string(config().codec));
+    if (!(*device)->lists_encoder(codec)) return driver + " has no " + codec + " encoder";
+    return driver + " refused it; `zerocast zerocopy-probe` lists what it offers";
   }
 
   // VA surfaces of the importer's pool on the same display: referenced as they are. Host frames

@@ -60,7 +60,7 @@ ProbeStage encode_stage(encode::Codec codec, const std::shared_ptr<encode::Vaapi
                                                           : "av1_vaapi";
   encode::Candidate candidate{name,
                               codec,
-                              {FrameMemory::Cpu, PixelFormat::NV12},
+                              {FrameMemory::Vaapi, PixelFormat::NV12},
                               [devices](const encode::EncoderConfig& c) { return encode::make_vaapi(c, devices); },
                               false};
   if (auto ok = encode::probe_candidate(candidate, config); ok) {
