@@ -35,7 +35,7 @@ AVPixelFormat sw_format(PixelFormat format) {
 }  // namespace
 
 Result<std::unique_ptr<VaFrames>> VaFrames::create(std::shared_ptr<VaDevice> device, uint32_t width, uint32_t height,
-                                                   PixelFormat format, int pool_size) {
+                                                   PixelFormat format) {
   const AVPixelFormat sw = sw_format(format);
   if (sw == AV_PIX_FMT_NONE) {
     return fail(Errc::invalid_argument, std::string(kStage),
@@ -53,7 +53,7 @@ Result<std::unique_ptr<VaFrames>> VaFrames::create(std::shared_ptr<VaDevice> dev
   fc->sw_format = sw;
   fc->width = static_cast<int>(width);
   fc->height = static_cast<int>(height);
-  fc->initial_pool_size = pool_size;
+  fc->initial_pool_size = 0;  // dynamic: surfaces made as needed, reused once returned
   if (int r = av_hwframe_ctx_init(f->frames_.get()); r < 0) {
     return fail(Errc::gpu, std::string(kStage),
                 "VA surfaces " + std::to_string(width) + "x" + std::to_string(height) + " " +

@@ -18,9 +18,11 @@ namespace zc::vaapi {
 
 class VaFrames {
  public:
-  // format: NV12 or P010. Errc::gpu when the driver refuses the surfaces.
+  // format: NV12 or P010. Errc::gpu when the driver refuses the surfaces. The pool grows to what
+  // is in flight and keeps what comes back (FFmpeg's dynamic VAAPI pool): a fixed pool of 8 ran
+  // dry with the frame queue's 8 frames and the encoder's own in flight.
   static Result<std::unique_ptr<VaFrames>> create(std::shared_ptr<VaDevice> device, uint32_t width, uint32_t height,
-                                                  PixelFormat format, int pool_size = 8);
+                                                  PixelFormat format);
 
   AVBufferRef* frames() const { return frames_.get(); }
   uint32_t width() const { return width_; }

@@ -6,11 +6,14 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
 #include "drm/dmabuf_alloc.hpp"
 #include "drm/gbm.hpp"
+#include "zerocopy/cuda_bridge/gl/egl_api.hpp"
+#include "zerocopy/cuda_bridge/gl/gl_context.hpp"
 
 namespace zc::zerocopy {
 namespace {
@@ -44,16 +47,38 @@ Result<std::unique_ptr<VaapiImporter>> VaapiImporter::create(std::shared_ptr<vaa
   return importer;
 }
 
+// The GPU's modifiers for the format as EGL lists them on the VA device's node (tiled layouts
+// first, as the driver lists them), then LINEAR.
+std::vector<uint64_t> VaapiImporter::candidates(PixelFormat format) const {
+  std::vector<uint64_t> out;
+  if (options_.egl_modifiers) {
+    auto egl = cuda_bridge::load_egl();
+    auto listed = egl ? cuda_bridge::node_dmabuf_modifiers(**egl, device_->node(), drm_fourcc(format))
+                      : Result<std::vector<cuda_bridge::DmaBufModifier>>(tl::unexpected(egl.error()));
+    if (listed) {
+      for (const auto& m : *listed)
+        if (m.modifier != kLinear && m.modifier != kModifierInvalid) out.push_back(m.modifier);
+    } else {
+      zc::log::debug("{}: no modifiers from EGL on {}: {}", kStage, device_->node(), listed.error().message);
+    }
+  }
+  out.push_back(kLinear);
+  return out;
+}
+
 // Each candidate modifier is proven by importing a real buffer that has it: GBM's on the first DRM
 // node where GBM allocates (the driver's own GPU on a one-GPU machine), and for LINEAR a udmabuf
 // where GBM cannot make one.
 std::vector<uint64_t> VaapiImporter::trial(PixelFormat format) const {
   std::vector<uint64_t> proven;
+  const std::vector<uint64_t> tried = candidates(format);
+  zc::log::debug("{}: {} candidate modifiers for {}: {:#x}", kStage, tried.size(), to_string(format),
+                 fmt::join(tried, ", "));
   std::optional<drm::gbm::Device> gbm;
   if (auto api = drm::gbm::load(); api) {
     if (auto dev = drm::gbm::open_first_device(); dev) gbm = std::move(*dev);
   }
-  for (uint64_t modifier : options_.candidates) {
+  for (uint64_t modifier : tried) {
     std::string why;
     Result<vaapi::Surface> imported = fail(Errc::unsupported, std::string(kStage), "no buffer to try");
     if (gbm) {
@@ -89,7 +114,7 @@ std::vector<uint64_t> VaapiImporter::supported_modifiers(PixelFormat format) con
   auto it = proven_.find(format);
   if (it == proven_.end()) {
     it = proven_.emplace(format, trial(format)).first;
-    zc::log::info("{}: {} dmabufs with {} modifier(s) the driver imported on trial", kStage, to_string(format),
+    zc::log::info("{}: {} dmabufs offered with {} modifier(s) the driver imported on trial", kStage, to_string(format),
                   it->second.size());
   }
   return it->second;

@@ -2,10 +2,12 @@
 // The VA-API zero-copy importer (AMD, Intel): a compositor's dmabuf is imported as a VA surface
 // with its modifier (once per PipeWire buffer, kept until forget()), and the driver's video
 // processing crops, scales and converts it into a pooled NV12 surface that the VA-API encoder
-// reads: no pixel crosses the CPU. The modifiers offered are those a trial import on the same
-// driver took (a GBM buffer of each candidate, LINEAR also from udmabuf), so capture never
-// negotiates one the driver refuses; a refusal mid-stream is Errc::rejected (renegotiated away),
-// other failures go to the CPU path for that frame (the import chain).
+// reads: no pixel crosses the CPU. libva cannot list the modifiers it imports (its attribute is
+// for allocation only): the candidates are the GPU's own, as EGL lists them on the same render
+// node, and LINEAR; each is offered only once a trial import of a real buffer with it worked (a
+// GBM buffer, LINEAR also from udmabuf), so capture never negotiates one the driver refuses. A
+// refusal mid-stream is Errc::rejected (renegotiated away); other failures go to the CPU path
+// for that frame (the import chain).
 //
 // The pass is waited for inside import() (vaSyncSurface), so reads_done() is always true: the
 // buffer may go back to the producer as soon as import() returns.
@@ -25,9 +27,8 @@ namespace zc::zerocopy {
 struct VaapiImportOptions {
   // How long a dmabuf's implicit write fence is waited for before the frame is dropped.
   int fence_timeout_ms = 100;
-  // The modifiers tried for each format, best first (LINEAR always among them). Each is offered
-  // only once a trial import of a real buffer with it worked.
-  std::vector<uint64_t> candidates = {0 /* DRM_FORMAT_MOD_LINEAR */};
+  // Ask EGL on the VA device's render node for the GPU's modifiers (tests turn it off).
+  bool egl_modifiers = true;
 };
 
 struct VaapiImportStats {
@@ -55,6 +56,7 @@ class VaapiImporter final : public Importer {
  private:
   VaapiImporter(std::shared_ptr<vaapi::VaDevice> device, VaapiImportOptions options)
       : device_(std::move(device)), options_(std::move(options)) {}
+  std::vector<uint64_t> candidates(PixelFormat format) const;
   std::vector<uint64_t> trial(PixelFormat format) const;
 
   std::shared_ptr<vaapi::VaDevice> device_;

@@ -193,6 +193,41 @@ void GlContext::release_current() const {
     egl_->eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
 }
 
+Result<std::vector<DmaBufModifier>> node_dmabuf_modifiers(const EglApi& egl, const std::string& render_node,
+                                                          uint32_t drm_fourcc) {
+  auto devices = query_devices(egl);
+  if (!devices) return tl::unexpected(devices.error());
+  for (size_t i = 0; i < devices->size(); ++i) {
+    const EglDeviceInfo info = describe_device(egl, (*devices)[i], static_cast<int>(i));
+    if (info.drm_render_node != render_node) continue;
+    // The display stays initialised for the process: eglTerminate would end it for any other user
+    // of the same device display.
+    EGLDisplay display = egl.eglGetPlatformDisplayEXT(EGL_PLATFORM_DEVICE_EXT, (*devices)[i], nullptr);
+    EGLint major = 0, minor = 0;
+    if (display == EGL_NO_DISPLAY || !egl.eglInitialize(display, &major, &minor)) {
+      return fail(Errc::gpu, "zerocopy:egl",
+                  fmt::format("eglInitialize on {}: {}", render_node, egl_error_name(egl.eglGetError())));
+    }
+    const char* ext = egl.eglQueryString(display, EGL_EXTENSIONS);
+    if (!egl.eglQueryDmaBufModifiersEXT || !ext ||
+        std::string_view(ext).find("EGL_EXT_image_dma_buf_import_modifiers") == std::string_view::npos) {
+      return fail(Errc::unsupported, "zerocopy:egl", render_node + ": no EGL_EXT_image_dma_buf_import_modifiers");
+    }
+    std::vector<DmaBufModifier> out;
+    EGLint n = 0;
+    if (!egl.eglQueryDmaBufModifiersEXT(display, static_cast<EGLint>(drm_fourcc), 0, nullptr, nullptr, &n) || n <= 0)
+      return out;
+    std::vector<EGLuint64KHR> mods(static_cast<size_t>(n));
+    std::vector<EGLBoolean> external(static_cast<size_t>(n));
+    if (!egl.eglQueryDmaBufModifiersEXT(display, static_cast<EGLint>(drm_fourcc), n, mods.data(), external.data(), &n))
+      return out;
+    for (EGLint k = 0; k < n; ++k)
+      out.push_back({mods[static_cast<size_t>(k)], external[static_cast<size_t>(k)] == EGL_TRUE});
+    return out;
+  }
+  return fail(Errc::not_found, "zerocopy:egl", "no EGL device on " + render_node);
+}
+
 std::vector<DmaBufModifier> GlContext::dmabuf_modifiers(uint32_t drm_fourcc) const {
   std::vector<DmaBufModifier> out;
   if (!egl_->eglQueryDmaBufModifiersEXT || !has_egl_extension("EGL_EXT_image_dma_buf_import_modifiers")) return out;

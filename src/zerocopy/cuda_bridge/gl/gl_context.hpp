@@ -36,6 +36,12 @@ struct DmaBufModifier {
   bool external_only = false;
 };
 
+// eglQueryDmaBufModifiersEXT on the EGL device whose DRM render node is `render_node` (another
+// GPU API on the same node, VA-API, asks which layouts the GPU takes), without a context.
+// Errc::not_found when no EGL device names that node, Errc::unsupported without the extension.
+Result<std::vector<DmaBufModifier>> node_dmabuf_modifiers(const EglApi& egl, const std::string& render_node,
+                                                          uint32_t drm_fourcc);
+
 class GlContext {
  public:
   static Result<std::unique_ptr<GlContext>> create(const std::shared_ptr<const EglApi>& egl,
