@@ -114,6 +114,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(RecordOptions options, Pipeli
   std::unique_ptr<zerocopy::Importer> primary;
   if (p->selection_.input.memory == FrameMemory::Vaapi) {
     if (p->hooks_.make_vaapi_importer) primary = p->hooks_.make_vaapi_importer();
+    // Its name says why the NVIDIA path is not up, which is beside the point behind VA-API.
+    if (auto* plain = dynamic_cast<zerocopy::CpuImporter*>(cpu.get()); plain && primary) plain->rename("cpu");
   } else if (p->hooks_.make_importer) {
     primary = p->hooks_.make_importer();
   }

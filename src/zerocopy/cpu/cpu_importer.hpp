@@ -71,6 +71,9 @@ class CpuImporter final : public Importer {
   ~CpuImporter() override;
 
   std::string_view name() const override { return options_.name; }
+  // Behind another GPU importer than the one its name explains (the VA importer when the NVIDIA
+  // path is missing): the plain name, before the first import.
+  void rename(std::string name) { options_.name = std::move(name); }
   // Shared memory only unless CpuImportOptions::offer_linear: then LINEAR for packed RGB (LINEAR
   // dmabufs are read either way if a producer sends them, e.g. when another importer offered
   // LINEAR and failed).
