@@ -89,17 +89,11 @@ Result<void> FfmpegEncoder::open() {
   if (!codec) return failed(Errc::not_found, "not in this FFmpeg build");
   if (config_.width == 0 || config_.height == 0) return failed(Errc::invalid_argument, "no frame size configured");
 
-  ffmpeg::CodecContextPtr ctx;
+  ffmpeg::CodecContextPtr ctx = make_context(*codec);
+  if (!ctx) return failed(Errc::internal, "out of memory allocating the codec context");
   ffmpeg::Dictionary options;
-  for (int attempt = 0;; ++attempt) {
-    ctx = make_context(*codec);
-    if (!ctx) return failed(Errc::internal, "out of memory allocating the codec context");
-    options.clear();
-    if (auto r = configure(*ctx, rc_, options); !r) return failed(r.error().code, r.error().message);
-    const int err = avcodec_open2(ctx.get(), codec, options.get());
-    if (err >= 0) break;
-    // A family may know another way to open (VA-API: the low-power entrypoint); once only.
-    if (attempt == 0 && retry_open(err)) continue;
+  if (auto r = configure(*ctx, rc_, options); !r) return failed(r.error().code, r.error().message);
+  if (const int err = avcodec_open2(ctx.get(), codec, options.get()); err < 0) {
     std::string why = "cannot open: " + ffmpeg::error_text(err);
     if (std::string more = explain_open_failure(err); !more.empty()) why += " (" + more + ")";
     return failed(Errc::encoder, why);

@@ -54,10 +54,6 @@ class FfmpegEncoder : public Encoder {
   virtual bool opens_unfed() const { return true; }
   // Whether FFmpeg's wrapper picks up new rate fields on an open context (on the next frame).
   virtual bool reconfigures_bitrate() const { return false; }
-  // Whether to open once more after avcodec_open2 failed with `averror` (a fresh context is made
-  // and configure() called again): a family with a second way to open (VA-API's low-power
-  // entrypoint) says so and changes what configure() will do. Asked once per open.
-  virtual bool retry_open(int /*averror*/) { return false; }
   // Words appended to "cannot open: <FFmpeg error>" when FFmpeg's own code says too little.
   virtual std::string explain_open_failure(int /*averror*/) const { return {}; }
 

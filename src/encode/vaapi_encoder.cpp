@@ -3,8 +3,10 @@
 // host NV12 (P010 at 10 bits: HEVC Main 10) the CPU path made, uploaded into a pool of VA surfaces
 // (vaapi/va_frames.hpp): one copy, then the encode runs on the GPU. Low latency: CBR, no B-frames,
 // one frame in flight (async_depth 1). Quality: constant QP, or VBR at a bitrate. A driver that
-// offers only the low-power entrypoint (VAEntrypointEncSliceLP: some Intel parts) is opened again
-// with low_power. The VUI/VUI-like colour tags come from the context, as for the other families.
+// offers only the low-power entrypoint (VAEntrypointEncSliceLP: some Intel parts) needs nothing
+// here: FFmpeg's VA-API encoders (5.1 included) try EncSlice, then EncPicture, then EncSliceLP
+// (vaapi_encode.c's vaapi_encode_entrypoints_normal); `low_power` would only forbid the first two.
+// The VUI/VUI-like colour tags come from the context, as for the other families.
 #include <mutex>
 #include <optional>
 #include <string>
@@ -55,7 +57,6 @@ class VaapiEncoder final : public FfmpegEncoder {
     ctx.sw_pix_fmt = config().bit_depth == 10 ? AV_PIX_FMT_P010 : AV_PIX_FMT_NV12;
     ctx.hw_frames_ctx = av_buffer_ref(frames_->frames());
     if (!ctx.hw_frames_ctx) return error(Errc::internal, "out of memory");
-    if (low_power_) options.set("low_power", 1);
     const bool low_latency = config().tuning == Tuning::LowLatency;
     if (low_latency) {
       options.set("rc_mode", "CBR");
@@ -68,16 +69,6 @@ class VaapiEncoder final : public FfmpegEncoder {
       options.set("rc_mode", "VBR");
     }
     return {};
-  }
-
-  // FFmpeg 5.1's VA-API encoders fail with ENOSYS when the profile has no (full-power) encoding
-  // entrypoint: the driver may still have the low-power one.
-  bool retry_open(int averror) override {
-    if (averror != AVERROR(ENOSYS) || low_power_) return false;
-    low_power_ = true;
-    zc::log::at(config().trial ? zc::log::Level::debug : zc::log::Level::info,
-                "encode: {}: no full-power entrypoint; trying the low-power one", name());
-    return true;
   }
 
   std::string explain_open_failure(int /*averror*/) const override {
@@ -104,7 +95,6 @@ class VaapiEncoder final : public FfmpegEncoder {
  private:
   std::shared_ptr<VaapiDevices> devices_;
   std::unique_ptr<vaapi::VaFrames> frames_;
-  bool low_power_ = false;
 };
 
 }  // namespace

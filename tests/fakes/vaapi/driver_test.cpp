@@ -15,11 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -37,22 +35,13 @@ extern "C" {
 }
 
 #include "core/colour.hpp"
+#include "support/render_node.hpp"
 #include "support/skip.hpp"
 #include "zerocopy/cpu/rgb8.hpp"
 
 namespace {
 
 constexpr int kW = 328, kH = 200;  // not whole macroblocks: the cropping and edge repeat count
-
-std::string render_node() {
-  if (const char* dev = std::getenv("ZC_VA_TEST_DEVICE"); dev && *dev) return dev;
-  std::error_code ec;
-  std::vector<std::string> nodes;
-  for (const auto& e : std::filesystem::directory_iterator("/dev/dri", ec))
-    if (e.path().filename().string().rfind("renderD", 0) == 0) nodes.push_back(e.path().string());
-  std::sort(nodes.begin(), nodes.end());
-  return nodes.empty() ? std::string() : nodes.front();
-}
 
 using Env = std::map<std::string, std::string>;
 
@@ -63,7 +52,7 @@ struct Device {
   VADisplay display = nullptr;
 
   explicit Device(const Env& env = {}) {
-    const std::string node = render_node();
+    const std::string node = zc::test::va_test_node();
     if (node.empty()) ZC_SKIP("no DRM render node (set ZC_VA_TEST_DEVICE)");
     setenv("LIBVA_DRIVERS_PATH", ZC_FAKE_VA_DRIVER_DIR, 1);
     setenv("LIBVA_DRIVER_NAME", "zc_fake", 1);
@@ -319,8 +308,7 @@ TEST_CASE("fake VA driver: CABAC I and P pictures decode to exactly their sample
   }
 }
 
-TEST_CASE("fake VA driver: without packed headers the driver writes SPS and PPS and slice headers",
-          "[vaapi]") {
+TEST_CASE("fake VA driver: without packed headers the driver writes SPS and PPS and slice headers", "[vaapi]") {
   Device dev(Env{{"ZC_FAKE_VA_VARIANT", "none"}});
   EncodeOptions o;
   o.gop = 4;

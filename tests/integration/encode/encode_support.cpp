@@ -87,7 +87,8 @@ bool contains(const std::vector<int>& v, int x) {
 
 }  // namespace
 
-Decoded decode_packets(Codec codec, const std::vector<ffmpeg::EncodedPacket>& packets) {
+Decoded decode_packets(Codec codec, const std::vector<ffmpeg::EncodedPacket>& packets,
+                       const std::function<void(const AVFrame&)>& on_frame) {
   Decoded out;
   const AVCodec* dec = avcodec_find_decoder(codec_id(codec));
   REQUIRE(dec);
@@ -111,6 +112,7 @@ Decoded decode_packets(Codec codec, const std::vector<ffmpeg::EncodedPacket>& pa
         out.color_trc = frame->color_trc;
       }
       out.pictures.push_back(p);
+      if (on_frame) on_frame(*frame);
       av_frame_unref(frame.get());
     }
   };

@@ -48,7 +48,9 @@ struct Decoded {
   int color_trc = -1;
 };
 
-Decoded decode_packets(Codec codec, const std::vector<ffmpeg::EncodedPacket>& packets);
+// `on_frame`, if given, sees each decoded picture (the decoder's own layout: I420 for 8-bit H.264).
+Decoded decode_packets(Codec codec, const std::vector<ffmpeg::EncodedPacket>& packets,
+                       const std::function<void(const AVFrame&)>& on_frame = {});
 
 // Whether the packet carries the codec's in-band headers: SPS+PPS (h264), VPS+SPS+PPS (hevc), a
 // sequence header OBU (av1).
