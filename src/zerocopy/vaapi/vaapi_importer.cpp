@@ -40,7 +40,7 @@ Frame trial_frame(PixelFormat format, int fd, uint32_t stride, uint32_t offset, 
 Result<std::unique_ptr<VaapiImporter>> VaapiImporter::create(std::shared_ptr<vaapi::VaDevice> device,
                                                              VaapiImportOptions options) {
   if (!device) return fail(Errc::invalid_argument, std::string(kStage), "no VA device");
-  std::unique_ptr<VaapiImporter> importer(new VaapiImporter(std::move(device), std::move(options)));
+  std::unique_ptr<VaapiImporter> importer(new VaapiImporter(std::move(device), options));
   // Made again at the first frame's size; this one proves the driver has video processing.
   auto proc = vaapi::VideoProc::create(importer->device_->display(), kTrialSize, kTrialSize);
   if (!proc) return tl::unexpected(proc.error());

@@ -55,7 +55,7 @@ class VaapiImporter final : public Importer {
 
  private:
   VaapiImporter(std::shared_ptr<vaapi::VaDevice> device, VaapiImportOptions options)
-      : device_(std::move(device)), options_(std::move(options)) {}
+      : device_(std::move(device)), options_(options) {}
   std::vector<uint64_t> candidates(PixelFormat format) const;
   std::vector<uint64_t> trial(PixelFormat format) const;
 
