@@ -419,7 +419,10 @@ void check_va_recording(const VaRecorded& r, uint64_t explained) {
     REQUIRE(*d.numbers[i] > *d.numbers[i - 1]);  // never a picture older than the one before
     missing += *d.numbers[i] - *d.numbers[i - 1] - 1;
   }
-  CHECK(missing <= explained + c->encoder_behind + 4 * (c->import_failures + c->invalid_buffers));
+  // Losses the summary counts (the link's "missed", "encoder behind": the ASan build in the TCG
+  // guest beside a busy host dropped 11 and missed 12 of 30), a dropped frame costing up to three
+  // more while capture waited, and what the link may lose uncounted.
+  CHECK(missing <= explained + c->missed + c->encoder_behind + 4 * (c->import_failures + c->invalid_buffers));
   // What the driver saw: the encoder's probe frame uploaded (a derived image and its map) and FFmpeg
   // trying a derived image in each surface pool it makes (three here): 7 measured. Frames are not
   // mapped: one map a frame would be 30 more.
