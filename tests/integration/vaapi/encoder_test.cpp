@@ -59,7 +59,8 @@ Opened open_vaapi(const EncoderConfig& config, const std::string& variant) {
   INFO((encoder ? std::string() : encoder.error().describe()));
   REQUIRE(encoder);
   REQUIRE((*encoder)->name() == "h264_vaapi");
-  REQUIRE((*encoder)->input() == zc::encode::InputSpec{zc::FrameMemory::Cpu, zc::PixelFormat::NV12});
+  // It reads VA surfaces (the VA importer's); these cases feed it host frames, which it uploads.
+  REQUIRE((*encoder)->input() == zc::encode::InputSpec{zc::FrameMemory::Vaapi, zc::PixelFormat::NV12});
   o.encoder = std::move(*encoder);
   return o;
 }
