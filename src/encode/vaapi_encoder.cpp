@@ -7,8 +7,6 @@
 // here: FFmpeg's VA-API encoders (5.1 included) try EncSlice, then EncPicture, then EncSliceLP
 // (vaapi_encode.c's vaapi_encode_entrypoints_normal); `low_power` would only forbid the first two.
 // The VUI/VUI-like colour tags come from the context, as for the other families.
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "core/log.hpp"

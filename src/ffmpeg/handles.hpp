@@ -63,7 +63,6 @@ class Dictionary {
   void set(const char* key, const std::string& value) { av_dict_set(&dict_, key, value.c_str(), 0); }
   void set(const char* key, int64_t value) { av_dict_set_int(&dict_, key, value, 0); }
   AVDictionary** get() { return &dict_; }
-  void clear() { av_dict_free(&dict_); }
   const AVDictionary* peek() const { return dict_; }
   // The keys left (after an open: the options nothing knew).
   std::vector<std::string> keys() const {

@@ -32,16 +32,13 @@ bool encodes(VAEntrypoint e) {
 }
 
 // "EncSlice, EncSliceLP" for a profile the driver lists; empty when it lists none.
-std::string entrypoints_of(VADisplay display, VAProfile profile, bool& any_encode) {
-  std::vector<VAEntrypoint> entries(static_cast<size_t>(std::max(vaMaxNumEntrypoints(display), 1)));
-  int count = 0;
-  if (vaQueryConfigEntrypoints(display, profile, entries.data(), &count) != VA_STATUS_SUCCESS) return {};
+std::string entrypoints_of(const vaapi::VaDevice& device, VAProfile profile, bool& any_encode) {
   std::string out;
-  for (int i = 0; i < count; ++i) {
-    std::string name = vaEntrypointStr(entries[static_cast<size_t>(i)]);
+  for (int e : device.entrypoints(profile)) {
+    std::string name = vaEntrypointStr(static_cast<VAEntrypoint>(e));
     if (name.rfind("VAEntrypoint", 0) == 0) name.erase(0, 12);
     out += (out.empty() ? "" : ", ") + name;
-    any_encode = any_encode || encodes(entries[static_cast<size_t>(i)]);
+    any_encode = any_encode || encodes(static_cast<VAEntrypoint>(e));
   }
   return out;
 }
@@ -98,7 +95,7 @@ VaapiProbe probe_vaapi(const std::string& node) {
   for (const ProfileEntry& p : kProfiles) {
     if (std::find(listed.begin(), listed.end(), p.profile) == listed.end()) continue;
     bool encodes_here = false;
-    std::string names = entrypoints_of(display, p.profile, encodes_here);
+    std::string names = entrypoints_of(**device, p.profile, encodes_here);
     any_encode = any_encode || (encodes_here && p.codec);
     std::string profile = vaProfileStr(p.profile);
     if (profile.rfind("VAProfile", 0) == 0) profile.erase(0, 9);

@@ -69,18 +69,23 @@ Result<std::shared_ptr<VaDevice>> VaDevice::open(const std::string& node) {
   return device;
 }
 
+std::vector<int> VaDevice::entrypoints(int profile) const {
+  VADisplay dpy = display();
+  std::vector<VAEntrypoint> entries(static_cast<size_t>(std::max(vaMaxNumEntrypoints(dpy), 1)));
+  int count = 0;
+  if (vaQueryConfigEntrypoints(dpy, static_cast<VAProfile>(profile), entries.data(), &count) != VA_STATUS_SUCCESS) {
+    return {};
+  }
+  return {entries.begin(), entries.begin() + count};
+}
+
 bool VaDevice::lists_encoder(std::string_view codec) const {
   std::vector<VAProfile> profiles;
   if (codec == "h264") profiles = {VAProfileH264ConstrainedBaseline, VAProfileH264Main, VAProfileH264High};
   if (codec == "hevc") profiles = {VAProfileHEVCMain, VAProfileHEVCMain10};
   if (codec == "av1") profiles = {VAProfileAV1Profile0};
-  VADisplay dpy = display();
-  std::vector<VAEntrypoint> entries(static_cast<size_t>(std::max(vaMaxNumEntrypoints(dpy), 1)));
   for (VAProfile profile : profiles) {
-    int count = 0;
-    if (vaQueryConfigEntrypoints(dpy, profile, entries.data(), &count) != VA_STATUS_SUCCESS) continue;
-    for (int i = 0; i < count; ++i) {
-      const VAEntrypoint e = entries[static_cast<size_t>(i)];
+    for (int e : entrypoints(profile)) {
       if (e == VAEntrypointEncSlice || e == VAEntrypointEncSliceLP) return true;
     }
   }

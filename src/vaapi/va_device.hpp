@@ -39,6 +39,9 @@ class VaDevice {
   const std::string& node() const { return node_; }
   // vaQueryVendorString: the driver's name and version ("Mesa Gallium driver 23.1.0 for ...").
   const std::string& vendor() const { return vendor_; }
+  // The driver's entrypoints (VAEntrypoint values) for a profile (a VAProfile value); empty when
+  // it does not list the profile.
+  std::vector<int> entrypoints(int profile) const;
   // Whether the driver lists an encoding entrypoint (full or low power) for any profile of the
   // codec ("h264", "hevc", "av1").
   bool lists_encoder(std::string_view codec) const;

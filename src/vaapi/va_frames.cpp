@@ -70,19 +70,19 @@ Result<void> VaFrames::upload(const DeviceFrame& src, AVFrame& out) {
     return fail(Errc::gpu, std::string(kStage), "av_hwframe_get_buffer: " + ffmpeg::error_text(r));
   }
   // The host frame as FFmpeg sees a software frame: no copy, only its planes.
-  ffmpeg::FramePtr host(av_frame_alloc());
-  if (!host) {
+  if (!host_) {
     av_frame_unref(&out);
     return fail(Errc::internal, std::string(kStage), "out of memory");
   }
-  host->format = sw_format(format_);
-  host->width = static_cast<int>(width_);
-  host->height = static_cast<int>(height_);
+  AVFrame& host = *host_;
+  host.format = sw_format(format_);
+  host.width = static_cast<int>(width_);
+  host.height = static_cast<int>(height_);
   for (size_t p = 0; p < 2; ++p) {
-    host->data[p] = src.cpu_plane(p);
-    host->linesize[p] = static_cast<int>(src.pitches[p]);
+    host.data[p] = src.cpu_plane(p);
+    host.linesize[p] = static_cast<int>(src.pitches[p]);
   }
-  if (int r = av_hwframe_transfer_data(&out, host.get(), 0); r < 0) {
+  if (int r = av_hwframe_transfer_data(&out, &host, 0); r < 0) {
     av_frame_unref(&out);
     return fail(Errc::gpu, std::string(kStage), "uploading a host frame: " + ffmpeg::error_text(r));
   }

@@ -8,6 +8,7 @@
 
 #include "core/device_frame.hpp"
 #include "core/error.hpp"
+#include "ffmpeg/handles.hpp"
 #include "vaapi/va_device.hpp"
 
 extern "C" {
@@ -41,6 +42,7 @@ class VaFrames {
   VaFrames() = default;
   std::shared_ptr<VaDevice> device_;
   BufferRefPtr frames_;
+  ffmpeg::FramePtr host_{av_frame_alloc()};  // upload()'s view of a host frame, reused every frame
   uint32_t width_ = 0;
   uint32_t height_ = 0;
   PixelFormat format_ = PixelFormat::NV12;

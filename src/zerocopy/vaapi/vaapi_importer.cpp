@@ -51,16 +51,14 @@ Result<std::unique_ptr<VaapiImporter>> VaapiImporter::create(std::shared_ptr<vaa
 // first, as the driver lists them), then LINEAR.
 std::vector<uint64_t> VaapiImporter::candidates(PixelFormat format) const {
   std::vector<uint64_t> out;
-  if (options_.egl_modifiers) {
-    auto egl = cuda_bridge::load_egl();
-    auto listed = egl ? cuda_bridge::node_dmabuf_modifiers(**egl, device_->node(), drm_fourcc(format))
-                      : Result<std::vector<cuda_bridge::DmaBufModifier>>(tl::unexpected(egl.error()));
-    if (listed) {
-      for (const auto& m : *listed)
-        if (m.modifier != kLinear && m.modifier != kModifierInvalid) out.push_back(m.modifier);
-    } else {
-      zc::log::debug("{}: no modifiers from EGL on {}: {}", kStage, device_->node(), listed.error().message);
-    }
+  auto egl = cuda_bridge::load_egl();
+  auto listed = egl ? cuda_bridge::node_dmabuf_modifiers(**egl, device_->node(), drm_fourcc(format))
+                    : Result<std::vector<cuda_bridge::DmaBufModifier>>(tl::unexpected(egl.error()));
+  if (listed) {
+    for (const auto& m : *listed)
+      if (m.modifier != kLinear && m.modifier != kModifierInvalid) out.push_back(m.modifier);
+  } else {
+    zc::log::debug("{}: no modifiers from EGL on {}: {}", kStage, device_->node(), listed.error().message);
   }
   out.push_back(kLinear);
   return out;

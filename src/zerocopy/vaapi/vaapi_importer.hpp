@@ -27,8 +27,6 @@ namespace zc::zerocopy {
 struct VaapiImportOptions {
   // How long a dmabuf's implicit write fence is waited for before the frame is dropped.
   int fence_timeout_ms = 100;
-  // Ask EGL on the VA device's render node for the GPU's modifiers (tests turn it off).
-  bool egl_modifiers = true;
 };
 
 struct VaapiImportStats {

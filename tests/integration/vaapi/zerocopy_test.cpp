@@ -38,6 +38,7 @@ extern "C" {
 #include "strict_decode.hpp"
 #include "support/paths.hpp"
 #include "support/pw_daemon.hpp"
+#include "support/render_node.hpp"
 #include "support/skip.hpp"
 #include "vaapi/va_device.hpp"
 #include "vaapi/va_frames.hpp"
@@ -54,9 +55,7 @@ constexpr uint64_t kLinear = 0;
 constexpr uint64_t kIntelXTiled = 0x0100000000000001ULL;
 
 std::string render_node() {
-  if (const char* dev = std::getenv("ZC_VA_TEST_DEVICE"); dev && *dev) return dev;
-  const auto nodes = vaapi::VaDevice::render_nodes();
-  return nodes.empty() ? std::string() : nodes.front();
+  return test::va_test_node();
 }
 
 bool have_udmabuf() {
